@@ -1,0 +1,105 @@
+//! Everything a user can ask for, with the sentence the help screen shows for it.
+//!
+//! Actions are plain data: the keymap turns keys into actions and `update` turns actions into
+//! state changes and effects. Names are the `snake_case` forms used in `[keys]` of the config.
+
+use serde::{Deserialize, Serialize};
+use strum::{EnumIter, EnumString, IntoStaticStr};
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    EnumIter,
+    EnumString,
+    IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Help,
+    Refresh,
+    ShowOutbox,
+    MoveUp,
+    MoveDown,
+    PageUp,
+    PageDown,
+    First,
+    Last,
+    Open,
+    Back,
+    Filter,
+    Acknowledge,
+    Escalate,
+    Resolve,
+    AddNote,
+    Confirm,
+    Cancel,
+    Submit,
+    CancelInput,
+}
+
+impl Action {
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Action::Quit => "Quit opsdeck (queued actions are kept)",
+            Action::Help => "Show or hide this help",
+            Action::Refresh => "Sync with the backend now",
+            Action::ShowOutbox => "Show queued and rejected actions",
+            Action::MoveUp => "Move up",
+            Action::MoveDown => "Move down",
+            Action::PageUp => "Page up",
+            Action::PageDown => "Page down",
+            Action::First => "Go to the first row",
+            Action::Last => "Go to the last row",
+            Action::Open => "Open the incident with its timeline",
+            Action::Back => "Go back, close, or clear the filter",
+            Action::Filter => "Filter incidents by any text shown",
+            Action::Acknowledge => "Acknowledge the incident",
+            Action::Escalate => "Escalate to the next tier (T1 → T2 → T3 → T4)",
+            Action::Resolve => "Resolve the incident (asks to confirm)",
+            Action::AddNote => "Add a note to the incident's timeline",
+            Action::Confirm => "Yes, do it",
+            Action::Cancel => "No, leave it",
+            Action::Submit => "Submit the input",
+            Action::CancelInput => "Cancel the input (a note's text is kept as a draft)",
+        }
+    }
+
+    /// Changes shared state on the backend: disabled in read-only mode and for viewers.
+    pub fn is_dangerous(self) -> bool {
+        matches!(
+            self,
+            Action::Acknowledge | Action::Escalate | Action::Resolve | Action::AddNote
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+    use strum::IntoEnumIterator;
+
+    #[test]
+    fn names_round_trip_through_config_spelling() {
+        for action in Action::iter() {
+            assert_eq!(Action::from_str(action.name()).unwrap(), action);
+            let json = serde_json::to_string(&action).unwrap();
+            assert_eq!(json, format!("\"{}\"", action.name()));
+        }
+        assert_eq!(Action::from_str("add_note").unwrap(), Action::AddNote);
+    }
+}

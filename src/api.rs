@@ -1,0 +1,179 @@
+//! The Ops API v1 wire contract: request and response bodies every backend speaks.
+//!
+//! The reference server serialises these and the console's HTTP client deserialises them; the
+//! OpenAPI document in `assets/openapi.json` is generated from them.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::{EscalationPolicy, Incident, Rejection, Service};
+
+/// The header that makes an action safe to retry.
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+/// Largest page `/v1/changes` returns, whatever `limit` asks for.
+pub const MAX_CHANGES_PAGE: u32 = 1000;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads everything, changes nothing.
+    Viewer,
+    /// Acknowledges, escalates, resolves and writes notes.
+    Responder,
+    /// Everything a responder does, plus what later needs command authority.
+    Commander,
+}
+
+impl Role {
+    pub fn can_act(self) -> bool {
+        self >= Role::Responder
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Responder => "responder",
+            Role::Commander => "commander",
+        }
+    }
+}
+
+/// `GET /v1/me`: who the token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    pub name: String,
+    pub role: Role,
+}
+
+/// One entity that was created or changed. `kind` names the entity type; consoles skip kinds
+/// they do not know, so servers can add kinds without breaking older consoles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum Change {
+    Incident(Incident),
+    Service(Service),
+    EscalationPolicy(EscalationPolicy),
+}
+
+/// `GET /v1/changes`: a page of changes after a cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ChangesPage {
+    /// Identifies the server's database. When it differs from the one a console synced
+    /// against, the console's cursor means nothing here and it must sync from empty.
+    pub epoch: String,
+    /// Pass as `since` to get what changed after this page.
+    pub cursor: String,
+    /// More changes are waiting beyond this page.
+    pub has_more: bool,
+    pub changes: Vec<Change>,
+}
+
+/// A changes page as a console reads it: entity kinds it does not know are counted and skipped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceivedPage {
+    pub epoch: String,
+    pub cursor: String,
+    pub has_more: bool,
+    pub changes: Vec<Change>,
+    pub skipped_unknown: usize,
+}
+
+impl<'de> Deserialize<'de> for ReceivedPage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            epoch: String,
+            cursor: String,
+            has_more: bool,
+            changes: Vec<serde_json::Value>,
+        }
+        let raw = Raw::deserialize(d)?;
+        let mut changes = Vec::with_capacity(raw.changes.len());
+        let mut skipped_unknown = 0;
+        for value in raw.changes {
+            let known = matches!(
+                value.get("kind").and_then(|k| k.as_str()),
+                Some("incident" | "service" | "escalation_policy")
+            );
+            if known {
+                changes.push(serde_json::from_value(value).map_err(serde::de::Error::custom)?);
+            } else {
+                skipped_unknown += 1;
+            }
+        }
+        Ok(ReceivedPage {
+            epoch: raw.epoch,
+            cursor: raw.cursor,
+            has_more: raw.has_more,
+            changes,
+            skipped_unknown,
+        })
+    }
+}
+
+/// Body of acknowledge, escalate and resolve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct VersionBody {
+    /// The incident version the client last saw.
+    pub version: i64,
+}
+
+/// Body of `POST /v1/incidents/{id}/notes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NoteBody {
+    /// The incident version the author saw. A note only appends, so it is recorded but a newer
+    /// incident does not reject the note.
+    pub version: i64,
+    pub text: String,
+}
+
+/// Error body for 400, 401, 403, 404 and 422.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable code: `unauthorized`, `forbidden`, `not_found`, `invalid`, `idempotency_mismatch`.
+    pub error: String,
+    pub message: String,
+}
+
+/// 409: the action does not fit the incident as it is now. Carries the current incident so the
+/// client can show what happened instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConflictBody {
+    pub error: String,
+    pub message: String,
+    pub reason: Rejection,
+    pub incident: Incident,
+}
+
+/// `GET /v1/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub epoch: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_change_kinds_are_skipped_not_fatal() {
+        let json = r#"{"epoch":"e","cursor":"9","has_more":false,"changes":[
+            {"kind":"ticket","data":{"key":"SUP-1"}},
+            {"kind":"service","data":{"id":"llm-gateway","name":"LLM Gateway","description":"","escalation_policy_id":"p"}}
+        ]}"#;
+        let page: ReceivedPage = serde_json::from_str(json).unwrap();
+        assert_eq!(page.skipped_unknown, 1);
+        assert_eq!(page.changes.len(), 1);
+        assert!(matches!(&page.changes[0], Change::Service(s) if s.id == "llm-gateway"));
+    }
+
+    #[test]
+    fn roles_order_by_authority() {
+        assert!(!Role::Viewer.can_act());
+        assert!(Role::Responder.can_act());
+        assert!(Role::Commander.can_act());
+    }
+}

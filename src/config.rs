@@ -1,0 +1,530 @@
+//! `config.toml`: loading, validation with the line and key of every mistake, token handling, and
+//! the watcher that reloads it while the console runs.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use ratatui::style::Color;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::action::Action;
+use crate::domain::duration::parse_duration;
+use crate::keymap::KeyChord;
+
+/// Default time between polls of the change feed.
+pub const DEFAULT_POLL: Duration = Duration::from_secs(2);
+/// Polling faster than this only loads the server.
+pub const MIN_POLL: Duration = Duration::from_millis(250);
+
+/// A token: never printed, never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(token: impl Into<String>) -> Self {
+        Secret(token.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// The colour slots a user can set under `[colors]`.
+pub const COLOR_SLOTS: &[&str] = &[
+    "p1", "p2", "p3", "p4", "accent", "stale", "pending", "ok", "muted",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Base URL of an Ops API server; `None` runs the bundled demo server.
+    pub backend: Option<String>,
+    pub token: Option<Secret>,
+    pub token_file: Option<PathBuf>,
+    pub poll_interval: Duration,
+    pub bell_on_new_p1: bool,
+    /// Display time zone; `None` uses the system's local time.
+    pub timezone: Option<chrono_tz::Tz>,
+    pub read_only: bool,
+    pub keys: BTreeMap<Action, Vec<KeyChord>>,
+    pub colors: BTreeMap<String, Color>,
+    /// Things that are allowed but worth saying (a token file others can read).
+    pub warnings: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            backend: None,
+            token: None,
+            token_file: None,
+            poll_interval: DEFAULT_POLL,
+            bell_on_new_p1: true,
+            timezone: None,
+            read_only: false,
+            keys: BTreeMap::new(),
+            colors: BTreeMap::new(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// What is wrong with a config file, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, " line {line}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, " `{key}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    backend: Option<Spanned<String>>,
+    token: Option<Spanned<String>>,
+    token_file: Option<Spanned<String>>,
+    poll_interval: Option<Spanned<String>>,
+    bell_on_new_p1: Option<bool>,
+    timezone: Option<Spanned<String>>,
+    read_only: Option<bool>,
+    #[serde(default)]
+    keys: BTreeMap<Spanned<String>, Spanned<KeySpec>>,
+    #[serde(default)]
+    colors: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum KeySpec {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// A TOML syntax or type error as one line: `line 4, column 9: invalid type …`.
+pub fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
+    match err.span() {
+        Some(span) => {
+            let line = line_of(text, span.start);
+            let line_start = text[..span.start.min(text.len())]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
+            let column = text[line_start..span.start.min(text.len())].chars().count() + 1;
+            format!("line {line}, column {column}: {}", err.message().trim())
+        }
+        None => err.message().trim().to_string(),
+    }
+}
+
+impl Config {
+    /// Reads `path`; a missing file is the default configuration.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(ConfigError {
+                path: path.to_path_buf(),
+                line: None,
+                key: None,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let fail = |span: Option<std::ops::Range<usize>>, key: &str, message: String| ConfigError {
+            path: path.to_path_buf(),
+            line: span.map(|s| line_of(text, s.start)),
+            key: Some(key.to_string()),
+            message,
+        };
+        let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError {
+            path: path.to_path_buf(),
+            line: e.span().map(|s| line_of(text, s.start)),
+            key: None,
+            message: e.message().trim().to_string(),
+        })?;
+        let mut config = Config::default();
+
+        if let Some(backend) = file.backend {
+            let url = backend.get_ref().trim().trim_end_matches('/').to_string();
+            if !(url.starts_with("http://") || url.starts_with("https://"))
+                || url.len() <= "https://".len()
+            {
+                return Err(fail(
+                    Some(backend.span()),
+                    "backend",
+                    format!("`{url}` is not an http:// or https:// URL"),
+                ));
+            }
+            config.backend = Some(url);
+        }
+        if let Some(token) = file.token {
+            if token.get_ref().trim().is_empty() {
+                return Err(fail(
+                    Some(token.span()),
+                    "token",
+                    "the token is empty".into(),
+                ));
+            }
+            config.token = Some(Secret::new(token.get_ref().trim()));
+            if let Some(warning) = readable_by_others(path) {
+                config
+                    .warnings
+                    .push(format!("{} holds a token and {warning}", path.display()));
+            }
+        }
+        if let Some(file_path) = file.token_file {
+            config.token_file = Some(expand_home(file_path.get_ref()));
+        }
+        if let Some(poll) = file.poll_interval {
+            let interval = parse_duration(poll.get_ref())
+                .map_err(|e| fail(Some(poll.span()), "poll_interval", e.to_string()))?;
+            if interval < MIN_POLL {
+                return Err(fail(
+                    Some(poll.span()),
+                    "poll_interval",
+                    format!("must be at least {}ms", MIN_POLL.as_millis()),
+                ));
+            }
+            config.poll_interval = interval;
+        }
+        if let Some(bell) = file.bell_on_new_p1 {
+            config.bell_on_new_p1 = bell;
+        }
+        if let Some(tz) = file.timezone {
+            let zone = chrono_tz::Tz::from_str(tz.get_ref().trim()).map_err(|_| {
+                fail(
+                    Some(tz.span()),
+                    "timezone",
+                    format!(
+                        "`{}` is not an IANA time zone (e.g. Europe/Berlin)",
+                        tz.get_ref()
+                    ),
+                )
+            })?;
+            config.timezone = Some(zone);
+        }
+        if let Some(read_only) = file.read_only {
+            config.read_only = read_only;
+        }
+        for (name, spec) in file.keys {
+            let key = format!("keys.{}", name.get_ref());
+            let action = Action::from_str(name.get_ref()).map_err(|_| {
+                fail(
+                    Some(name.span()),
+                    &key,
+                    format!(
+                        "`{}` is not an action; see the help screen (?) for names",
+                        name.get_ref()
+                    ),
+                )
+            })?;
+            let specs = match spec.get_ref() {
+                KeySpec::One(k) => vec![k.clone()],
+                KeySpec::Many(ks) => ks.clone(),
+            };
+            let chords = specs
+                .iter()
+                .map(|s| s.parse::<KeyChord>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| fail(Some(spec.span()), &key, e.to_string()))?;
+            config.keys.insert(action, chords);
+        }
+        for (slot, value) in file.colors {
+            let key = format!("colors.{}", slot.get_ref());
+            if !COLOR_SLOTS.contains(&slot.get_ref().as_str()) {
+                return Err(fail(
+                    Some(slot.span()),
+                    &key,
+                    format!("unknown colour; use one of {}", COLOR_SLOTS.join(", ")),
+                ));
+            }
+            let color = Color::from_str(value.get_ref()).map_err(|_| {
+                fail(
+                    Some(value.span()),
+                    &key,
+                    format!(
+                        "`{}` is not a colour (a name like red, or #rrggbb)",
+                        value.get_ref()
+                    ),
+                )
+            })?;
+            config.colors.insert(slot.get_ref().clone(), color);
+        }
+        Ok(config)
+    }
+}
+
+/// `~/x` → `$HOME/x`.
+pub fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+/// `Some("is readable by others (mode 644)…")` when group or others may read the file.
+pub fn readable_by_others(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "is readable by others (mode {mode:o}); run `chmod 600 {}`",
+            path.display()
+        )
+    })
+}
+
+/// Where the token comes from, in order: `--token-file`, `OPSDECK_TOKEN`, the config's
+/// `token_file`, the config's `token`.
+pub fn resolve_token(
+    cli_token_file: Option<&Path>,
+    env_token: Option<String>,
+    config: &Config,
+) -> Result<(Option<Secret>, Vec<String>), String> {
+    let mut warnings = Vec::new();
+    let from_file = |path: &Path, warnings: &mut Vec<String>| -> Result<Secret, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?;
+        let token = text.trim();
+        if token.is_empty() {
+            return Err(format!("the token file {} is empty", path.display()));
+        }
+        if let Some(warning) = readable_by_others(path) {
+            warnings.push(format!("token file {} {warning}", path.display()));
+        }
+        Ok(Secret::new(token))
+    };
+    if let Some(path) = cli_token_file {
+        return Ok((Some(from_file(path, &mut warnings)?), warnings));
+    }
+    if let Some(token) = env_token.filter(|t| !t.trim().is_empty()) {
+        return Ok((Some(Secret::new(token.trim())), warnings));
+    }
+    if let Some(path) = &config.token_file {
+        return Ok((Some(from_file(path, &mut warnings)?), warnings));
+    }
+    Ok((config.token.clone(), warnings))
+}
+
+/// Watches the config file (through its directory, since editors replace files by renaming)
+/// and calls `on_change` with the re-read configuration after every change.
+pub fn watch(
+    path: PathBuf,
+    mut on_change: impl FnMut(Result<Config, ConfigError>) + Send + 'static,
+) -> notify::Result<notify::RecommendedWatcher> {
+    use notify::{RecursiveMode, Watcher};
+    let dir = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&dir).map_err(notify::Error::io)?;
+    let name = path.file_name().map(|n| n.to_os_string());
+    let mut last: Option<Result<Config, ConfigError>> = None;
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let Ok(event) = event else { return };
+        if event.kind.is_access() {
+            return;
+        }
+        if !event
+            .paths
+            .iter()
+            .any(|p| p.file_name().map(|n| n.to_os_string()) == name)
+        {
+            return;
+        }
+        let loaded = Config::load(&path);
+        // Editors fire several events per save; report each distinct result once.
+        if last.as_ref() != Some(&loaded) {
+            last = Some(loaded.clone());
+            on_change(loaded);
+        }
+    })?;
+    watcher.watch(&dir, RecursiveMode::NonRecursive)?;
+    Ok(watcher)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("config.toml"))
+    }
+
+    #[test]
+    fn the_example_config_parses() {
+        let text = include_str!("../assets/config.example.toml");
+        let config = parse(text).unwrap();
+        assert_eq!(config.poll_interval, Duration::from_secs(2));
+        assert!(config.keys.is_empty() || config.keys.contains_key(&Action::Acknowledge));
+    }
+
+    #[test]
+    fn a_full_config_parses() {
+        let config = parse(
+            r##"
+            backend = "https://ops.example.com/"
+            token_file = "/run/secrets/opsdeck"
+            poll_interval = "5s"
+            bell_on_new_p1 = false
+            timezone = "Europe/Berlin"
+            read_only = true
+            [keys]
+            acknowledge = "A"
+            escalate = ["E", "ctrl-e"]
+            [colors]
+            p1 = "#ff5f5f"
+            accent = "cyan"
+            "##,
+        )
+        .unwrap();
+        assert_eq!(config.backend.as_deref(), Some("https://ops.example.com"));
+        assert_eq!(config.poll_interval, Duration::from_secs(5));
+        assert!(!config.bell_on_new_p1);
+        assert_eq!(config.timezone, Some(chrono_tz::Europe::Berlin));
+        assert!(config.read_only);
+        assert_eq!(config.keys[&Action::Escalate].len(), 2);
+        assert_eq!(config.colors["p1"], Color::Rgb(0xff, 0x5f, 0x5f));
+    }
+
+    #[test]
+    fn mistakes_name_the_line_and_the_key() {
+        let cases = [
+            (
+                "poll_interval = \"2x\"",
+                1,
+                Some("poll_interval"),
+                "not a duration",
+            ),
+            (
+                "\n\ntimezone = \"Mars/Olympus\"",
+                3,
+                Some("timezone"),
+                "IANA",
+            ),
+            (
+                "[keys]\nfrobnicate = \"f\"",
+                2,
+                Some("keys.frobnicate"),
+                "not an action",
+            ),
+            (
+                "[keys]\nacknowledge = \"hyper-a\"",
+                2,
+                Some("keys.acknowledge"),
+                "not a key",
+            ),
+            (
+                "[colors]\np1 = \"blurple\"",
+                2,
+                Some("colors.p1"),
+                "not a colour",
+            ),
+            (
+                "[colors]\nbackground = \"red\"",
+                2,
+                Some("colors.background"),
+                "unknown colour",
+            ),
+            ("backend = \"ftp://x\"", 1, Some("backend"), "not an http"),
+            (
+                "poll_interval = \"10ms\"",
+                1,
+                Some("poll_interval"),
+                "not a duration",
+            ),
+            (
+                "poll_interval = \"0s\"",
+                1,
+                Some("poll_interval"),
+                "at least",
+            ),
+            ("colour = 1", 1, None, "unknown field"),
+            ("backend = ", 1, None, ""),
+        ];
+        for (text, line, key, needle) in cases {
+            let err = parse(text).expect_err(text);
+            assert_eq!(err.line, Some(line), "{text}: {err}");
+            assert_eq!(err.key.as_deref(), key, "{text}: {err}");
+            assert!(err.to_string().contains(needle), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let config = parse("token = \"s3cr3t-value\"").unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+    }
+
+    #[test]
+    fn token_sources_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "from-file\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut config = Config {
+            token: Some(Secret::new("from-config")),
+            ..Config::default()
+        };
+
+        let (token, warnings) =
+            resolve_token(Some(&file), Some("from-env".into()), &config).unwrap();
+        assert_eq!(token.unwrap().expose(), "from-file");
+        assert!(warnings[0].contains("readable by others"), "{warnings:?}");
+
+        let (token, _) = resolve_token(None, Some("from-env".into()), &config).unwrap();
+        assert_eq!(token.unwrap().expose(), "from-env");
+
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        config.token_file = Some(file.clone());
+        let (token, warnings) = resolve_token(None, None, &config).unwrap();
+        assert_eq!(token.unwrap().expose(), "from-file");
+        assert!(warnings.is_empty());
+
+        config.token_file = None;
+        let (token, _) = resolve_token(None, None, &config).unwrap();
+        assert_eq!(token.unwrap().expose(), "from-config");
+
+        let missing = dir.path().join("missing");
+        assert!(
+            resolve_token(Some(&missing), None, &config)
+                .unwrap_err()
+                .contains("cannot read")
+        );
+    }
+}

@@ -1,0 +1,560 @@
+//! Incidents, their timeline and the transitions between their states.
+//!
+//! The same `Incident::apply` runs on the reference server (authoritatively) and in the console
+//! (optimistically, over queued actions), so both sides agree on what an action does.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::escalation::{EscalationPolicy, Tier};
+
+/// Urgency of an incident or ticket: P1 is the most urgent.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+pub enum Priority {
+    P1,
+    P2,
+    P3,
+    P4,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [Priority::P1, Priority::P2, Priority::P3, Priority::P4];
+
+    /// 1 for P1 … 4 for P4; sorts most urgent first.
+    pub fn rank(self) -> u8 {
+        match self {
+            Priority::P1 => 1,
+            Priority::P2 => 2,
+            Priority::P3 => 3,
+            Priority::P4 => 4,
+        }
+    }
+
+    pub fn from_rank(rank: i64) -> Option<Self> {
+        Self::ALL
+            .get(usize::try_from(rank).ok()?.checked_sub(1)?)
+            .copied()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Priority::P1 => "P1",
+            Priority::P2 => "P2",
+            Priority::P3 => "P3",
+            Priority::P4 => "P4",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStatus {
+    Triggered,
+    Acknowledged,
+    Resolved,
+}
+
+impl IncidentStatus {
+    pub fn is_open(self) -> bool {
+        self != IncidentStatus::Resolved
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            IncidentStatus::Triggered => "triggered",
+            IncidentStatus::Acknowledged => "acknowledged",
+            IncidentStatus::Resolved => "resolved",
+        }
+    }
+
+    /// Four-letter form for narrow columns.
+    pub fn short(self) -> &'static str {
+        match self {
+            IncidentStatus::Triggered => "TRIG",
+            IncidentStatus::Acknowledged => "ACK",
+            IncidentStatus::Resolved => "RES",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Triggered,
+    Notified,
+    Acknowledged,
+    Escalated,
+    Note,
+    Resolved,
+}
+
+impl EventKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Triggered => "triggered",
+            EventKind::Notified => "notified",
+            EventKind::Acknowledged => "acknowledged",
+            EventKind::Escalated => "escalated",
+            EventKind::Note => "note",
+            EventKind::Resolved => "resolved",
+        }
+    }
+}
+
+/// One line of an incident's timeline: who did what, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TimelineEvent {
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    /// The user (or system component) that caused the event.
+    pub actor: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Incident {
+    /// Stable identifier, e.g. `INC-1042`.
+    pub id: String,
+    /// Increases by one with every change; actions carry the version the client last saw.
+    pub version: i64,
+    pub title: String,
+    pub service_id: String,
+    pub priority: Priority,
+    pub status: IncidentStatus,
+    /// The escalation level the incident is at (T1 first response … T4 engineering).
+    pub tier: Tier,
+    pub assignee: Option<String>,
+    pub triggered_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub timeline: Vec<TimelineEvent>,
+}
+
+/// What a client asks to open an incident (alerts, integrations, tests).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NewIncident {
+    pub title: String,
+    pub service_id: String,
+    pub priority: Priority,
+}
+
+/// A change a user asks for. Notes carry their text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum IncidentAction {
+    Acknowledge,
+    Escalate,
+    Resolve,
+    Note { text: String },
+}
+
+impl IncidentAction {
+    /// The path segment of the action in the Ops API.
+    pub fn path(&self) -> &'static str {
+        match self {
+            IncidentAction::Acknowledge => "acknowledge",
+            IncidentAction::Escalate => "escalate",
+            IncidentAction::Resolve => "resolve",
+            IncidentAction::Note { .. } => "notes",
+        }
+    }
+
+    pub fn verb(&self) -> &'static str {
+        match self {
+            IncidentAction::Acknowledge => "acknowledge",
+            IncidentAction::Escalate => "escalate",
+            IncidentAction::Resolve => "resolve",
+            IncidentAction::Note { .. } => "note",
+        }
+    }
+
+    /// Whether the action can conflict with a concurrent change. A note only appends, so the
+    /// version it was written against is recorded but never makes it stale.
+    pub fn checks_version(&self) -> bool {
+        !matches!(self, IncidentAction::Note { .. })
+    }
+}
+
+/// Longest note accepted, in characters.
+pub const MAX_NOTE_CHARS: usize = 4000;
+/// Longest title accepted, in characters.
+pub const MAX_TITLE_CHARS: usize = 300;
+
+/// Why an action cannot be applied to the incident as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Rejection {
+    #[error("already acknowledged by {by}")]
+    AlreadyAcknowledged { by: String, at: DateTime<Utc> },
+    #[error("already resolved by {by}")]
+    AlreadyResolved { by: String, at: DateTime<Utc> },
+    #[error("already at the top tier (T4)")]
+    AtTopTier,
+    #[error("changed since version {seen} (now version {current})")]
+    StaleVersion { seen: i64, current: i64 },
+    #[error("{message}")]
+    Invalid { message: String },
+}
+
+impl Rejection {
+    /// A sentence for the status bar, with how long ago the blocking change happened.
+    pub fn describe(&self, incident_id: &str, now: DateTime<Utc>) -> String {
+        use crate::domain::duration::ago;
+        match self {
+            Rejection::AlreadyAcknowledged { by, at } => {
+                format!(
+                    "{incident_id} already acknowledged by {by} {}",
+                    ago(now, *at)
+                )
+            }
+            Rejection::AlreadyResolved { by, at } => {
+                format!("{incident_id} already resolved by {by} {}", ago(now, *at))
+            }
+            Rejection::AtTopTier => format!("{incident_id} is already at T4; cannot escalate"),
+            Rejection::StaleVersion { .. } => {
+                format!("{incident_id} changed since you saw it; look again and retry")
+            }
+            Rejection::Invalid { message } => format!("{incident_id}: {message}"),
+        }
+    }
+}
+
+/// Who acts and when; the policy decides whom an escalation notifies.
+#[derive(Debug, Clone, Copy)]
+pub struct ActionContext<'a> {
+    pub actor: &'a str,
+    pub now: DateTime<Utc>,
+    pub policy: Option<&'a EscalationPolicy>,
+}
+
+impl Incident {
+    /// Opens an incident at T1 and notifies the first level of the policy.
+    pub fn trigger(
+        id: String,
+        new: NewIncident,
+        source: &str,
+        now: DateTime<Utc>,
+        policy: Option<&EscalationPolicy>,
+    ) -> Incident {
+        let mut incident = Incident {
+            id,
+            version: 1,
+            title: new.title,
+            service_id: new.service_id,
+            priority: new.priority,
+            status: IncidentStatus::Triggered,
+            tier: Tier::T1,
+            assignee: None,
+            triggered_at: now,
+            updated_at: now,
+            acknowledged_at: None,
+            resolved_at: None,
+            timeline: Vec::new(),
+        };
+        incident.push(
+            now,
+            EventKind::Triggered,
+            source,
+            format!("{} opened", new.priority.label()),
+        );
+        incident.notify(now, policy);
+        incident
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.status.is_open()
+    }
+
+    /// Checks that `action` may be applied to the incident as it is now, without changing it.
+    pub fn check(&self, action: &IncidentAction) -> Result<(), Rejection> {
+        let last_by = |kind: EventKind| {
+            self.timeline
+                .iter()
+                .rev()
+                .find(|e| e.kind == kind)
+                .map(|e| (e.actor.clone(), e.at))
+                .unwrap_or_else(|| ("someone".to_string(), self.updated_at))
+        };
+        let resolved = || {
+            let (by, at) = last_by(EventKind::Resolved);
+            Rejection::AlreadyResolved { by, at }
+        };
+        match action {
+            IncidentAction::Acknowledge => match self.status {
+                IncidentStatus::Triggered => Ok(()),
+                IncidentStatus::Acknowledged => {
+                    let (by, at) = last_by(EventKind::Acknowledged);
+                    Err(Rejection::AlreadyAcknowledged { by, at })
+                }
+                IncidentStatus::Resolved => Err(resolved()),
+            },
+            IncidentAction::Escalate => match (self.status, self.tier.next()) {
+                (IncidentStatus::Resolved, _) => Err(resolved()),
+                (_, None) => Err(Rejection::AtTopTier),
+                (_, Some(_)) => Ok(()),
+            },
+            IncidentAction::Resolve => match self.status {
+                IncidentStatus::Resolved => Err(resolved()),
+                _ => Ok(()),
+            },
+            IncidentAction::Note { text } => validate_note(text).map(|_| ()),
+        }
+    }
+
+    /// Applies `action`, appending its timeline events and bumping the version.
+    pub fn apply(
+        &mut self,
+        action: &IncidentAction,
+        ctx: ActionContext<'_>,
+    ) -> Result<(), Rejection> {
+        self.check(action)?;
+        let now = ctx.now;
+        match action {
+            IncidentAction::Acknowledge => {
+                self.status = IncidentStatus::Acknowledged;
+                self.acknowledged_at = Some(now);
+                self.assignee = Some(ctx.actor.to_string());
+                self.push(now, EventKind::Acknowledged, ctx.actor, String::new());
+            }
+            IncidentAction::Escalate => {
+                let next = self.tier.next().ok_or(Rejection::AtTopTier)?;
+                self.tier = next;
+                // The new tier has to acknowledge: escalation pages again.
+                self.status = IncidentStatus::Triggered;
+                self.acknowledged_at = None;
+                self.push(
+                    now,
+                    EventKind::Escalated,
+                    ctx.actor,
+                    format!("escalated to {} {}", next.label(), next.name()),
+                );
+                self.notify(now, ctx.policy);
+            }
+            IncidentAction::Resolve => {
+                self.status = IncidentStatus::Resolved;
+                self.resolved_at = Some(now);
+                self.push(now, EventKind::Resolved, ctx.actor, String::new());
+            }
+            IncidentAction::Note { text } => {
+                let text = validate_note(text)?;
+                self.push(now, EventKind::Note, ctx.actor, text.to_string());
+            }
+        }
+        self.version += 1;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    fn notify(&mut self, now: DateTime<Utc>, policy: Option<&EscalationPolicy>) {
+        let target = policy.and_then(|p| p.target_for(self.tier));
+        self.assignee = target.map(str::to_string);
+        let text = match target {
+            Some(who) => format!("paged {who} ({} {})", self.tier.label(), self.tier.name()),
+            None => format!("no on-call target for {}", self.tier.label()),
+        };
+        self.push(now, EventKind::Notified, "opsdeck", text);
+    }
+
+    fn push(&mut self, at: DateTime<Utc>, kind: EventKind, actor: &str, text: String) {
+        self.timeline.push(TimelineEvent {
+            at,
+            kind,
+            actor: actor.to_string(),
+            text,
+        });
+    }
+
+    /// The most recent timeline event, for "what changed" messages.
+    pub fn last_event(&self) -> Option<&TimelineEvent> {
+        self.timeline.last()
+    }
+}
+
+fn validate_note(text: &str) -> Result<&str, Rejection> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Rejection::Invalid {
+            message: "a note needs some text".into(),
+        });
+    }
+    if text.chars().count() > MAX_NOTE_CHARS {
+        return Err(Rejection::Invalid {
+            message: format!("a note is limited to {MAX_NOTE_CHARS} characters"),
+        });
+    }
+    Ok(text)
+}
+
+/// Checks a new incident's fields before it is opened.
+pub fn validate_new_incident(new: &NewIncident) -> Result<(), String> {
+    let title = new.title.trim();
+    if title.is_empty() {
+        return Err("title must not be empty".into());
+    }
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(format!("title is limited to {MAX_TITLE_CHARS} characters"));
+    }
+    if new.service_id.trim().is_empty() {
+        return Err("service_id must not be empty".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::escalation::EscalationLevel;
+    use chrono::TimeZone;
+
+    fn t(min: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap() + chrono::Duration::minutes(min)
+    }
+
+    fn policy() -> EscalationPolicy {
+        EscalationPolicy {
+            id: "genai".into(),
+            name: "GenAI".into(),
+            levels: Tier::ALL
+                .iter()
+                .map(|tier| EscalationLevel {
+                    tier: *tier,
+                    targets: vec![format!("oncall-{}", tier.label())],
+                    escalate_after_minutes: 5,
+                })
+                .collect(),
+        }
+    }
+
+    fn incident() -> Incident {
+        let new = NewIncident {
+            title: "p95 latency breach".into(),
+            service_id: "llm-gateway".into(),
+            priority: Priority::P1,
+        };
+        Incident::trigger("INC-1".into(), new, "alertmanager", t(0), Some(&policy()))
+    }
+
+    fn ctx<'a>(actor: &'a str, min: i64, policy: &'a EscalationPolicy) -> ActionContext<'a> {
+        ActionContext {
+            actor,
+            now: t(min),
+            policy: Some(policy),
+        }
+    }
+
+    #[test]
+    fn trigger_pages_the_first_tier() {
+        let inc = incident();
+        assert_eq!(inc.status, IncidentStatus::Triggered);
+        assert_eq!(inc.tier, Tier::T1);
+        assert_eq!(inc.assignee.as_deref(), Some("oncall-T1"));
+        let kinds: Vec<_> = inc.timeline.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, [EventKind::Triggered, EventKind::Notified]);
+    }
+
+    #[test]
+    fn acknowledge_then_acknowledge_again_names_who_was_first() {
+        let p = policy();
+        let mut inc = incident();
+        inc.apply(&IncidentAction::Acknowledge, ctx("dana", 2, &p))
+            .unwrap();
+        assert_eq!(inc.status, IncidentStatus::Acknowledged);
+        assert_eq!(inc.version, 2);
+        assert_eq!(inc.assignee.as_deref(), Some("dana"));
+        let err = inc
+            .apply(&IncidentAction::Acknowledge, ctx("sam", 3, &p))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            Rejection::AlreadyAcknowledged {
+                by: "dana".into(),
+                at: t(2)
+            }
+        );
+        assert_eq!(
+            err.describe("INC-1", t(2) + chrono::Duration::seconds(40)),
+            "INC-1 already acknowledged by dana 40 s ago"
+        );
+        assert_eq!(inc.version, 2, "a rejected action changes nothing");
+    }
+
+    #[test]
+    fn escalation_walks_the_tiers_and_pages_again() {
+        let p = policy();
+        let mut inc = incident();
+        inc.apply(&IncidentAction::Acknowledge, ctx("dana", 1, &p))
+            .unwrap();
+        for (i, tier) in [Tier::T2, Tier::T3, Tier::T4].into_iter().enumerate() {
+            inc.apply(&IncidentAction::Escalate, ctx("dana", 2 + i as i64, &p))
+                .unwrap();
+            assert_eq!(inc.tier, tier);
+            assert_eq!(inc.status, IncidentStatus::Triggered);
+            assert_eq!(inc.assignee, Some(format!("oncall-{}", tier.label())));
+        }
+        assert_eq!(
+            inc.apply(&IncidentAction::Escalate, ctx("dana", 9, &p)),
+            Err(Rejection::AtTopTier)
+        );
+    }
+
+    #[test]
+    fn resolved_incidents_take_notes_but_no_transitions() {
+        let p = policy();
+        let mut inc = incident();
+        inc.apply(&IncidentAction::Resolve, ctx("priya", 4, &p))
+            .unwrap();
+        for action in [
+            IncidentAction::Acknowledge,
+            IncidentAction::Escalate,
+            IncidentAction::Resolve,
+        ] {
+            assert_eq!(
+                inc.apply(&action, ctx("sam", 5, &p)),
+                Err(Rejection::AlreadyResolved {
+                    by: "priya".into(),
+                    at: t(4)
+                })
+            );
+        }
+        inc.apply(
+            &IncidentAction::Note {
+                text: "  root cause: stale index  ".into(),
+            },
+            ctx("sam", 6, &p),
+        )
+        .unwrap();
+        assert_eq!(inc.last_event().unwrap().text, "root cause: stale index");
+    }
+
+    #[test]
+    fn empty_and_oversized_notes_are_rejected() {
+        let p = policy();
+        let mut inc = incident();
+        assert!(
+            inc.apply(
+                &IncidentAction::Note { text: "   ".into() },
+                ctx("sam", 1, &p)
+            )
+            .is_err()
+        );
+        let long = "x".repeat(MAX_NOTE_CHARS + 1);
+        assert!(
+            inc.apply(&IncidentAction::Note { text: long }, ctx("sam", 1, &p))
+                .is_err()
+        );
+        assert_eq!(inc.version, 1);
+    }
+
+    #[test]
+    fn priority_ranks_round_trip() {
+        for p in Priority::ALL {
+            assert_eq!(Priority::from_rank(p.rank().into()), Some(p));
+        }
+        assert_eq!(Priority::from_rank(0), None);
+        assert_eq!(Priority::from_rank(5), None);
+    }
+}

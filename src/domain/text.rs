@@ -1,0 +1,151 @@
+//! Making outside strings safe to put on a terminal.
+//!
+//! Anything that came from a backend, a file or a config can carry escape sequences: OSC 52
+//! writes the user's clipboard, CSI moves the cursor, DCS talks to the terminal itself. Before a
+//! string reaches the screen, whole escape sequences are removed (not just their ESC byte, which
+//! would leave `]52;c;…` garbage behind), other control characters become spaces or vanish, and
+//! bidirectional overrides, which can make text read differently from what it is, are dropped.
+
+use std::borrow::Cow;
+
+/// Returns `s` with escape sequences and control characters removed; newlines and tabs become
+/// single spaces, so the result is always one line.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_cleaning) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => skip_escape(&mut chars),
+            // C1 forms of CSI, OSC, DCS, SOS, PM, APC.
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            '\n' | '\r' | '\t' => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            c if needs_cleaning(c) => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_cleaning(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}')
+}
+
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+fn skip_escape(chars: &mut Chars<'_>) {
+    match chars.next() {
+        Some('[') => skip_csi(chars),
+        Some(']' | 'P' | 'X' | '^' | '_') => skip_string(chars),
+        // Two-byte sequences like ESC 7, ESC c, or charset selection ESC ( B.
+        Some('(' | ')' | '*' | '+' | '#' | '%' | ' ') => {
+            chars.next();
+        }
+        Some(_) | None => {}
+    }
+}
+
+/// CSI: parameter and intermediate bytes, then one final byte in `@`..=`~`.
+fn skip_csi(chars: &mut Chars<'_>) {
+    for c in chars.by_ref() {
+        if ('\u{40}'..='\u{7e}').contains(&c) {
+            return;
+        }
+        if !('\u{20}'..='\u{3f}').contains(&c) {
+            // Not a well-formed CSI: stop here, dropping the malformed byte too.
+            return;
+        }
+    }
+}
+
+/// OSC/DCS/SOS/PM/APC: everything up to BEL, ST (ESC \) or C1 ST.
+fn skip_string(chars: &mut Chars<'_>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{7}' | '\u{9c}' => return,
+            '\u{1b}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Cuts `s` to at most `max` characters, marking the cut with an ellipsis.
+pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
+    if s.chars().count() <= max {
+        return Cow::Borrowed(s);
+    }
+    if max == 0 {
+        return Cow::Borrowed("");
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_borrowed_untouched() {
+        assert!(matches!(
+            sanitize("p95 latency 2.8s — llm-gateway"),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn osc52_clipboard_write_is_removed_whole() {
+        assert_eq!(
+            sanitize("Hostile \u{1b}]52;c;aGVsbG8=\u{7}title"),
+            "Hostile title"
+        );
+        assert_eq!(sanitize("a\u{1b}]52;c;aGVsbG8=\u{1b}\\b"), "ab");
+        assert_eq!(sanitize("a\u{9d}0;evil\u{9c}b"), "ab");
+    }
+
+    #[test]
+    fn csi_sequences_and_controls_are_removed() {
+        assert_eq!(sanitize("\u{1b}[31mred\u{1b}[0m"), "red");
+        assert_eq!(sanitize("\u{1b}[2J\u{1b}[Hclear"), "clear");
+        assert_eq!(sanitize("bell\u{7}\u{8}back"), "bellback");
+        assert_eq!(sanitize("two\nlines\r\n\ttabbed"), "two lines tabbed");
+        assert_eq!(sanitize("c1\u{9b}31mcsi"), "c1csi");
+    }
+
+    #[test]
+    fn dcs_and_unterminated_sequences_cannot_swallow_past_the_end() {
+        assert_eq!(sanitize("x\u{1b}P1$r\u{1b}\\y"), "xy");
+        assert_eq!(sanitize("tail\u{1b}]52;c;unterminated"), "tail");
+        assert_eq!(sanitize("tail\u{1b}"), "tail");
+        assert_eq!(sanitize("tail\u{1b}["), "tail");
+    }
+
+    #[test]
+    fn bidi_overrides_are_dropped() {
+        assert_eq!(sanitize("abc\u{202e}fed"), "abcfed");
+    }
+
+    #[test]
+    fn truncate_marks_the_cut() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 4), "abc");
+        assert_eq!(truncate("abc", 0), "");
+    }
+}

@@ -1,0 +1,529 @@
+//! Keys → actions, per mode, from one table that also generates the help screen.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::str::FromStr;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::action::Action;
+
+/// Where the keyboard focus is; decides which bindings apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    /// Bindings that apply in both the list and the detail view.
+    Global,
+    List,
+    Detail,
+    /// A one-line input (filter, note): unbound keys edit the text.
+    Input,
+    Confirm,
+    /// Help or outbox panel on top.
+    Overlay,
+}
+
+impl Mode {
+    pub fn title(self) -> &'static str {
+        match self {
+            Mode::Global => "Everywhere",
+            Mode::List => "Incident list",
+            Mode::Detail => "Incident timeline",
+            Mode::Input => "Filter and note input",
+            Mode::Confirm => "Confirmation",
+            Mode::Overlay => "Help and outbox panels",
+        }
+    }
+
+    const ALL: [Mode; 6] = [
+        Mode::Global,
+        Mode::List,
+        Mode::Detail,
+        Mode::Input,
+        Mode::Confirm,
+        Mode::Overlay,
+    ];
+}
+
+/// A key with its modifiers, normalised so that `A` is `A` whether or not SHIFT was reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyChord {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+impl KeyChord {
+    pub fn new(code: KeyCode, modifiers: KeyModifiers) -> Self {
+        let modifiers = match code {
+            // The character already says whether shift was held.
+            KeyCode::Char(_) | KeyCode::BackTab => modifiers - KeyModifiers::SHIFT,
+            _ => modifiers,
+        };
+        KeyChord {
+            code,
+            modifiers: modifiers
+                & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT),
+        }
+    }
+
+    pub fn from_event(event: &KeyEvent) -> Option<Self> {
+        match event.kind {
+            KeyEventKind::Press | KeyEventKind::Repeat => {
+                Some(KeyChord::new(event.code, event.modifiers))
+            }
+            KeyEventKind::Release => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a key (examples: a, A, ?, ctrl-r, alt-x, enter, esc, up, pagedown, f5)")]
+pub struct KeyParseError(pub String);
+
+impl FromStr for KeyChord {
+    type Err = KeyParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || KeyParseError(s.to_string());
+        let mut modifiers = KeyModifiers::NONE;
+        let mut rest = s;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let (prefix, flag) = if lower.starts_with("ctrl-") {
+                ("ctrl-", KeyModifiers::CONTROL)
+            } else if lower.starts_with("alt-") {
+                ("alt-", KeyModifiers::ALT)
+            } else if lower.starts_with("shift-") {
+                ("shift-", KeyModifiers::SHIFT)
+            } else {
+                break;
+            };
+            if rest.len() == prefix.len() {
+                break; // "ctrl-" alone: the key is "-"? No: treat as malformed below.
+            }
+            modifiers |= flag;
+            rest = &rest[prefix.len()..];
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => KeyCode::Char(c),
+            _ => match rest.to_ascii_lowercase().as_str() {
+                "enter" | "return" => KeyCode::Enter,
+                "esc" | "escape" => KeyCode::Esc,
+                "tab" => KeyCode::Tab,
+                "backtab" => KeyCode::BackTab,
+                "space" => KeyCode::Char(' '),
+                "backspace" => KeyCode::Backspace,
+                "delete" | "del" => KeyCode::Delete,
+                "insert" => KeyCode::Insert,
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                "pageup" | "pgup" => KeyCode::PageUp,
+                "pagedown" | "pgdn" => KeyCode::PageDown,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                f if f.starts_with('f') => {
+                    let n: u8 = f[1..].parse().map_err(|_| err())?;
+                    if !(1..=12).contains(&n) {
+                        return Err(err());
+                    }
+                    KeyCode::F(n)
+                }
+                _ => return Err(err()),
+            },
+        };
+        if let KeyCode::Char(c) = code {
+            if modifiers.contains(KeyModifiers::SHIFT) && c.is_ascii_alphabetic() {
+                return Ok(KeyChord::new(
+                    KeyCode::Char(c.to_ascii_uppercase()),
+                    modifiers,
+                ));
+            }
+            if modifiers.contains(KeyModifiers::CONTROL) {
+                return Ok(KeyChord::new(
+                    KeyCode::Char(c.to_ascii_lowercase()),
+                    modifiers,
+                ));
+            }
+        }
+        Ok(KeyChord::new(code, modifiers))
+    }
+}
+
+impl fmt::Display for KeyChord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::SHIFT) {
+            f.write_str("Shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::BackTab => f.write_str("Shift-Tab"),
+            KeyCode::Backspace => f.write_str("Backspace"),
+            KeyCode::Delete => f.write_str("Del"),
+            KeyCode::Insert => f.write_str("Ins"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// The built-in bindings: `(mode, keys, action)`.
+const DEFAULTS: &[(Mode, &[&str], Action)] = &[
+    (Mode::Global, &["q", "ctrl-c"], Action::Quit),
+    (Mode::Global, &["?"], Action::Help),
+    (Mode::Global, &["ctrl-r"], Action::Refresh),
+    (Mode::Global, &["o"], Action::ShowOutbox),
+    (Mode::Global, &["a"], Action::Acknowledge),
+    (Mode::Global, &["e"], Action::Escalate),
+    (Mode::Global, &["r"], Action::Resolve),
+    (Mode::Global, &["n"], Action::AddNote),
+    (Mode::List, &["k", "up"], Action::MoveUp),
+    (Mode::List, &["j", "down"], Action::MoveDown),
+    (Mode::List, &["pageup", "ctrl-u"], Action::PageUp),
+    (Mode::List, &["pagedown", "ctrl-d"], Action::PageDown),
+    (Mode::List, &["g", "home"], Action::First),
+    (Mode::List, &["G", "end"], Action::Last),
+    (Mode::List, &["enter"], Action::Open),
+    (Mode::List, &["/"], Action::Filter),
+    (Mode::List, &["esc"], Action::Back),
+    (Mode::Detail, &["k", "up"], Action::MoveUp),
+    (Mode::Detail, &["j", "down"], Action::MoveDown),
+    (Mode::Detail, &["pageup", "ctrl-u"], Action::PageUp),
+    (Mode::Detail, &["pagedown", "ctrl-d"], Action::PageDown),
+    (Mode::Detail, &["g", "home"], Action::First),
+    (Mode::Detail, &["G", "end"], Action::Last),
+    (
+        Mode::Detail,
+        &["esc", "backspace", "h", "left"],
+        Action::Back,
+    ),
+    (Mode::Input, &["enter"], Action::Submit),
+    (Mode::Input, &["esc"], Action::CancelInput),
+    (Mode::Input, &["ctrl-c"], Action::Quit),
+    (Mode::Confirm, &["y", "enter"], Action::Confirm),
+    (Mode::Confirm, &["n", "esc"], Action::Cancel),
+    (Mode::Confirm, &["ctrl-c"], Action::Quit),
+    (Mode::Overlay, &["esc", "q"], Action::Back),
+    (Mode::Overlay, &["?"], Action::Help),
+    (Mode::Overlay, &["o"], Action::ShowOutbox),
+    (Mode::Overlay, &["k", "up"], Action::MoveUp),
+    (Mode::Overlay, &["j", "down"], Action::MoveDown),
+    (Mode::Overlay, &["ctrl-c"], Action::Quit),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    /// In display order: mode, then the order of `DEFAULTS`.
+    bindings: Vec<(Mode, Action, Vec<KeyChord>)>,
+    index: HashMap<(Mode, KeyChord), Action>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        let bindings = DEFAULTS
+            .iter()
+            .map(|(mode, keys, action)| {
+                let chords = keys
+                    .iter()
+                    .map(|k| k.parse().expect("default keys parse"))
+                    .collect();
+                (*mode, *action, chords)
+            })
+            .collect();
+        Keymap::from_bindings(bindings)
+    }
+}
+
+impl Keymap {
+    fn from_bindings(bindings: Vec<(Mode, Action, Vec<KeyChord>)>) -> Self {
+        let mut index = HashMap::new();
+        for (mode, action, chords) in &bindings {
+            for chord in chords {
+                index.entry((*mode, *chord)).or_insert(*action);
+            }
+        }
+        Keymap { bindings, index }
+    }
+
+    /// Rebinds actions: each named action gets exactly the given keys wherever it is bound by
+    /// default. A key taken from another action in the same mode is removed from it, with a
+    /// warning. Returns the keymap and the warnings.
+    pub fn with_overrides(overrides: &BTreeMap<Action, Vec<KeyChord>>) -> (Keymap, Vec<String>) {
+        let mut warnings = Vec::new();
+        let mut bindings = Keymap::default().bindings;
+        for (action, chords) in overrides {
+            if !bindings.iter().any(|(_, a, _)| a == action) {
+                warnings.push(format!("`{}` cannot be bound to a key", action.name()));
+                continue;
+            }
+            let modes: Vec<Mode> = bindings
+                .iter()
+                .filter(|(_, a, _)| a == action)
+                .map(|(m, _, _)| *m)
+                .collect();
+            for (mode, bound_action, bound_chords) in bindings.iter_mut() {
+                if bound_action == action {
+                    *bound_chords = chords.clone();
+                    continue;
+                }
+                let clashes = |m: &Mode| {
+                    *m == *mode
+                        || (*m == Mode::Global && matches!(mode, Mode::List | Mode::Detail))
+                        || (*mode == Mode::Global && matches!(m, Mode::List | Mode::Detail))
+                };
+                if !modes.iter().any(clashes) {
+                    continue;
+                }
+                let before = bound_chords.len();
+                bound_chords.retain(|c| !chords.contains(c));
+                if bound_chords.len() != before {
+                    warnings.push(format!(
+                        "a key of `{}` now belongs to `{}` in {}",
+                        bound_action.name(),
+                        action.name(),
+                        mode.title().to_lowercase()
+                    ));
+                }
+            }
+        }
+        for (_, action, chords) in &bindings {
+            if chords.is_empty() {
+                warnings.push(format!("`{}` has no key left", action.name()));
+            }
+        }
+        warnings.dedup();
+        (Keymap::from_bindings(bindings), warnings)
+    }
+
+    /// The action for a key in a mode. List and detail fall back to the global bindings; their
+    /// own bindings win where both bind a key.
+    pub fn resolve(&self, mode: Mode, event: &KeyEvent) -> Option<Action> {
+        let chord = KeyChord::from_event(event)?;
+        self.index
+            .get(&(mode, chord))
+            .copied()
+            .or_else(|| match mode {
+                Mode::List | Mode::Detail => self.index.get(&(Mode::Global, chord)).copied(),
+                _ => None,
+            })
+    }
+
+    /// The keys of an action in a mode (or globally), e.g. for hints in the status bar.
+    pub fn keys_for(&self, mode: Mode, action: Action) -> Option<&[KeyChord]> {
+        let find = |m: Mode| {
+            self.bindings
+                .iter()
+                .find(|(bm, a, c)| *bm == m && *a == action && !c.is_empty())
+                .map(|(_, _, c)| c.as_slice())
+        };
+        find(mode).or_else(|| find(Mode::Global))
+    }
+
+    /// The first key of an action, displayed (`a`, `Ctrl-r`), or `-` when it has none.
+    pub fn key_label(&self, mode: Mode, action: Action) -> String {
+        self.keys_for(mode, action)
+            .and_then(|k| k.first())
+            .map_or_else(|| "-".to_string(), |k| k.to_string())
+    }
+
+    /// Every action that has a key somewhere.
+    pub fn bound_actions(&self) -> impl Iterator<Item = Action> + '_ {
+        self.bindings
+            .iter()
+            .filter(|(_, _, c)| !c.is_empty())
+            .map(|(_, a, _)| *a)
+    }
+
+    /// The help screen's content: per mode, the keys and what they do.
+    pub fn help_sections(&self) -> Vec<HelpSection> {
+        Mode::ALL
+            .iter()
+            .map(|mode| HelpSection {
+                title: mode.title(),
+                entries: self
+                    .bindings
+                    .iter()
+                    .filter(|(m, _, chords)| m == mode && !chords.is_empty())
+                    .map(|(_, action, chords)| HelpEntry {
+                        keys: chords
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        action: *action,
+                    })
+                    .collect(),
+            })
+            .filter(|s| !s.entries.is_empty())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpSection {
+    pub title: &'static str,
+    pub entries: Vec<HelpEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpEntry {
+    pub keys: String,
+    pub action: Action,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::IntoEnumIterator;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn every_action_has_a_key_and_a_description() {
+        let keymap = Keymap::default();
+        let bound: Vec<Action> = keymap.bound_actions().collect();
+        for action in Action::iter() {
+            assert!(bound.contains(&action), "{action:?} has no default key");
+            assert!(
+                !action.description().trim().is_empty(),
+                "{action:?} has no description"
+            );
+        }
+    }
+
+    #[test]
+    fn parses_and_displays_chords() {
+        let cases = [
+            ("a", "a"),
+            ("A", "A"),
+            ("shift-a", "A"),
+            ("ctrl-R", "Ctrl-r"),
+            ("Enter", "Enter"),
+            ("pagedown", "PgDn"),
+            ("alt-x", "Alt-x"),
+            ("f5", "F5"),
+            ("?", "?"),
+            ("space", "Space"),
+        ];
+        for (input, shown) in cases {
+            let chord: KeyChord = input.parse().unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(chord.to_string(), shown, "{input}");
+        }
+        for bad in ["", "ctrl-", "f13", "hyper-a", "notakey"] {
+            assert!(bad.parse::<KeyChord>().is_err(), "{bad:?} should not parse");
+        }
+    }
+
+    #[test]
+    fn shifted_letters_match_with_or_without_the_shift_flag() {
+        let keymap = Keymap::default();
+        assert_eq!(
+            keymap.resolve(Mode::List, &key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::Last)
+        );
+        assert_eq!(
+            keymap.resolve(Mode::List, &key(KeyCode::Char('G'), KeyModifiers::NONE)),
+            Some(Action::Last)
+        );
+        assert_eq!(
+            keymap.resolve(Mode::List, &key(KeyCode::Char('g'), KeyModifiers::NONE)),
+            Some(Action::First)
+        );
+    }
+
+    #[test]
+    fn modes_fall_back_to_global_only_in_list_and_detail() {
+        let keymap = Keymap::default();
+        let a = key(KeyCode::Char('a'), KeyModifiers::NONE);
+        assert_eq!(keymap.resolve(Mode::List, &a), Some(Action::Acknowledge));
+        assert_eq!(keymap.resolve(Mode::Detail, &a), Some(Action::Acknowledge));
+        assert_eq!(
+            keymap.resolve(Mode::Input, &a),
+            None,
+            "typing `a` in a note is just text"
+        );
+        assert_eq!(keymap.resolve(Mode::Confirm, &a), None);
+        let mut release = a;
+        release.kind = KeyEventKind::Release;
+        assert_eq!(keymap.resolve(Mode::List, &release), None);
+    }
+
+    #[test]
+    fn overrides_rebind_and_steal_keys_with_a_warning() {
+        let mut overrides = BTreeMap::new();
+        overrides.insert(Action::Acknowledge, vec!["A".parse().unwrap()]);
+        overrides.insert(Action::Escalate, vec!["a".parse().unwrap()]);
+        let (keymap, warnings) = Keymap::with_overrides(&overrides);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            keymap.resolve(Mode::List, &key(KeyCode::Char('A'), KeyModifiers::SHIFT)),
+            Some(Action::Acknowledge)
+        );
+        assert_eq!(
+            keymap.resolve(Mode::List, &key(KeyCode::Char('a'), KeyModifiers::NONE)),
+            Some(Action::Escalate)
+        );
+        assert_eq!(
+            keymap.resolve(Mode::List, &key(KeyCode::Char('e'), KeyModifiers::NONE)),
+            None
+        );
+
+        let mut stealing = BTreeMap::new();
+        stealing.insert(Action::Resolve, vec!["j".parse().unwrap()]);
+        let (keymap, warnings) = Keymap::with_overrides(&stealing);
+        assert_eq!(
+            keymap.resolve(Mode::List, &key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Action::Resolve)
+        );
+        assert!(
+            warnings.iter().any(|w| w.contains("move_down")),
+            "{warnings:?}"
+        );
+        assert_eq!(
+            keymap.resolve(Mode::List, &key(KeyCode::Down, KeyModifiers::NONE)),
+            Some(Action::MoveDown)
+        );
+    }
+
+    #[test]
+    fn help_lists_every_bound_action() {
+        let keymap = Keymap::default();
+        let sections = keymap.help_sections();
+        let listed: Vec<Action> = sections
+            .iter()
+            .flat_map(|s| s.entries.iter().map(|e| e.action))
+            .collect();
+        for action in Action::iter() {
+            assert!(listed.contains(&action), "{action:?} missing from help");
+        }
+        let global = &sections[0];
+        assert_eq!(global.title, "Everywhere");
+        assert!(
+            global
+                .entries
+                .iter()
+                .any(|e| e.keys == "q Ctrl-c" && e.action == Action::Quit)
+        );
+    }
+}

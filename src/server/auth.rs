@@ -1,0 +1,150 @@
+//! Bearer tokens → users with roles. Tokens are kept only as SHA-256 digests in memory.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::api::{Me, Role};
+
+#[derive(Debug, Default, Clone)]
+pub struct Users {
+    by_digest: HashMap<[u8; 32], Me>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UsersError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+/// The tokens file of `opsdeck serve --tokens FILE`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokensFile {
+    users: Vec<UserEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserEntry {
+    name: String,
+    role: Role,
+    token: String,
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Shortest token accepted from a tokens file; shorter ones are guessable.
+pub const MIN_TOKEN_LEN: usize = 16;
+
+impl Users {
+    pub fn add(&mut self, name: &str, role: Role, token: &str) {
+        self.by_digest.insert(
+            digest(token),
+            Me {
+                name: name.to_string(),
+                role,
+            },
+        );
+    }
+
+    pub fn authenticate(&self, token: &str) -> Option<&Me> {
+        self.by_digest.get(&digest(token))
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_digest.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_digest.is_empty()
+    }
+
+    /// Reads a TOML file of `[[users]]` tables with `name`, `role` and `token`.
+    pub fn load(path: &Path) -> Result<Users, UsersError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| UsersError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        Users::parse(&text).map_err(|message| UsersError::Invalid {
+            path: shown,
+            message,
+        })
+    }
+
+    pub fn parse(text: &str) -> Result<Users, String> {
+        let file: TokensFile =
+            toml::from_str(text).map_err(|e| crate::config::describe_toml_error(text, &e))?;
+        let mut users = Users::default();
+        for entry in file.users {
+            if entry.token.len() < MIN_TOKEN_LEN {
+                return Err(format!(
+                    "the token of user `{}` is shorter than {MIN_TOKEN_LEN} characters",
+                    entry.name
+                ));
+            }
+            if entry.name.trim().is_empty() {
+                return Err("a user has an empty name".to_string());
+            }
+            users.add(&entry.name, entry.role, &entry.token);
+        }
+        Ok(users)
+    }
+}
+
+/// A random token for generated users (demo mode, `serve` without a tokens file).
+pub fn random_token() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_file_maps_tokens_to_roles() {
+        let users = Users::parse(
+            r#"
+            [[users]]
+            name = "dana"
+            role = "responder"
+            token = "dana-token-0123456789"
+
+            [[users]]
+            name = "vic"
+            role = "viewer"
+            token = "vic-token-0123456789"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(users.len(), 2);
+        assert_eq!(
+            users.authenticate("dana-token-0123456789").unwrap().role,
+            Role::Responder
+        );
+        assert!(users.authenticate("nope").is_none());
+    }
+
+    #[test]
+    fn short_tokens_and_unknown_roles_are_refused() {
+        let short = "[[users]]\nname = \"a\"\nrole = \"viewer\"\ntoken = \"short\"\n";
+        assert!(Users::parse(short).unwrap_err().contains("shorter"));
+        let role = "[[users]]\nname = \"a\"\nrole = \"admin\"\ntoken = \"0123456789abcdefgh\"\n";
+        let err = Users::parse(role).unwrap_err();
+        assert!(err.contains("line 3"), "{err}");
+    }
+}

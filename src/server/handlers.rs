@@ -1,0 +1,441 @@
+//! The Ops API v1 handlers. They authenticate, validate, and hand decisions to the domain and the
+//! store; they never touch SQL.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::IntoParams;
+
+use super::store::{IdempotencyScope, IncidentTx, StoredResponse, TxInput, TxOutcome, TxResult};
+use super::{ApiError, Caller, ServerState};
+use crate::api::{
+    ChangesPage, ConflictBody, ErrorBody, Health, IDEMPOTENCY_HEADER, Me, NoteBody, VersionBody,
+};
+use crate::domain::incident::validate_new_incident;
+use crate::domain::{
+    ActionContext, EscalationPolicy, Incident, IncidentAction, NewIncident, Rejection, Service,
+};
+
+/// Longest idempotency key accepted.
+const MAX_KEY_LEN: usize = 200;
+
+#[utoipa::path(get, path = "/v1/health", tag = "meta",
+    responses((status = 200, description = "The server is up", body = Health)))]
+pub async fn health(State(state): State<ServerState>) -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        epoch: state.store.epoch().to_string(),
+    })
+}
+
+#[utoipa::path(get, path = "/v1/me", tag = "meta", security(("bearer" = [])),
+    responses((status = 200, description = "The caller", body = Me),
+              (status = 401, description = "No or unknown token", body = ErrorBody)))]
+pub async fn me(Caller(me): Caller) -> Json<Me> {
+    Json(me)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesQuery {
+    /// The cursor of the last page seen; omit for a full sync.
+    pub since: Option<String>,
+    /// Page size (1–1000, default 500).
+    pub limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/v1/changes", tag = "sync", security(("bearer" = [])), params(ChangesQuery),
+    responses((status = 200, description = "Entities created or changed after the cursor, oldest first", body = ChangesPage),
+              (status = 400, description = "Malformed cursor", body = ErrorBody),
+              (status = 401, description = "No or unknown token", body = ErrorBody)))]
+pub async fn changes(
+    State(state): State<ServerState>,
+    _caller: Caller,
+    query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ChangesPage>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let since = match query.since.as_deref() {
+        None | Some("") => 0,
+        Some(s) => s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "`since` must be a cursor from this server, not `{s}`"
+            ))
+        })?,
+    };
+    let rows = state
+        .store
+        .changes(since, query.limit.unwrap_or(500))
+        .await?;
+    Ok(Json(ChangesPage {
+        epoch: state.store.epoch().to_string(),
+        cursor: rows.last_seq.to_string(),
+        has_more: rows.has_more,
+        changes: rows.changes,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IncidentsQuery {
+    /// `open` (default) or `all`.
+    pub status: Option<String>,
+    /// At most this many, newest change first (default 200, at most 1000).
+    pub limit: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/v1/incidents", tag = "incidents", security(("bearer" = [])), params(IncidentsQuery),
+    responses((status = 200, description = "Incidents, most recently changed first", body = Vec<Incident>),
+              (status = 401, description = "No or unknown token", body = ErrorBody)))]
+pub async fn list_incidents(
+    State(state): State<ServerState>,
+    _caller: Caller,
+    Query(query): Query<IncidentsQuery>,
+) -> Result<Json<Vec<Incident>>, ApiError> {
+    let open_only = match query.status.as_deref() {
+        None | Some("open") => true,
+        Some("all") => false,
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "status must be `open` or `all`, not `{other}`"
+            )));
+        }
+    };
+    let limit = query.limit.unwrap_or(200).clamp(1, 1000);
+    Ok(Json(state.store.incidents(open_only, limit).await?))
+}
+
+#[utoipa::path(get, path = "/v1/incidents/{id}", tag = "incidents", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Incident id, e.g. INC-1042")),
+    responses((status = 200, description = "The incident with its timeline", body = Incident),
+              (status = 404, description = "No such incident", body = ErrorBody)))]
+pub async fn get_incident(
+    State(state): State<ServerState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Incident>, ApiError> {
+    state
+        .store
+        .incident(&id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(&id))
+}
+
+#[utoipa::path(post, path = "/v1/incidents", tag = "incidents", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    request_body = NewIncident,
+    responses((status = 201, description = "Opened", body = Incident),
+              (status = 403, description = "Viewers cannot open incidents", body = ErrorBody),
+              (status = 422, description = "Invalid fields or unknown service", body = ErrorBody)))]
+pub async fn create_incident(
+    State(state): State<ServerState>,
+    Caller(me): Caller,
+    headers: HeaderMap,
+    body: Result<Json<NewIncident>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    require_actor(&me)?;
+    let Json(new) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    validate_new_incident(&new).map_err(ApiError::unprocessable)?;
+    let service =
+        state.store.service(&new.service_id).await?.ok_or_else(|| {
+            ApiError::unprocessable(format!("unknown service `{}`", new.service_id))
+        })?;
+    let policy = state.store.policy(&service.escalation_policy_id).await?;
+    let scope = idempotency_scope(&headers, &me, "POST /v1/incidents", &new)?;
+    let actor = me.name.clone();
+    let decide = Box::new(move |input: TxInput| {
+        let id = input.new_id.unwrap_or_default();
+        let incident = Incident::trigger(id, new, &actor, Utc::now(), policy.as_ref());
+        TxOutcome {
+            response: StoredResponse::json(201, &incident),
+            write: Some(incident),
+        }
+    });
+    let result = state
+        .store
+        .transact_incident(IncidentTx {
+            incident_id: None,
+            idempotency: scope,
+            decide,
+        })
+        .await?;
+    Ok(respond(result))
+}
+
+macro_rules! action_handler {
+    ($name:ident, $path:literal, $action:expr, $summary:literal) => {
+        #[utoipa::path(post, path = $path, tag = "incidents", security(("bearer" = [])), description = $summary,
+            params(("id" = String, Path, description = "Incident id"),
+                   ("Idempotency-Key" = Option<String>, Header, description = "The same key twice applies once and returns the first answer")),
+            request_body = VersionBody,
+            responses((status = 200, description = "Applied; the incident as it is now", body = Incident),
+                      (status = 403, description = "Viewers cannot act", body = ErrorBody),
+                      (status = 404, description = "No such incident", body = ErrorBody),
+                      (status = 409, description = "Stale version or impossible transition", body = ConflictBody),
+                      (status = 422, description = "Idempotency key reused for another request", body = ErrorBody)))]
+        pub async fn $name(
+            State(state): State<ServerState>,
+            Caller(me): Caller,
+            Path(id): Path<String>,
+            headers: HeaderMap,
+            body: Result<Json<VersionBody>, JsonRejection>,
+        ) -> Result<Response, ApiError> {
+            let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+            act(state, me, id, headers, $action, body.version).await
+        }
+    };
+}
+
+action_handler!(
+    acknowledge,
+    "/v1/incidents/{id}/acknowledge",
+    IncidentAction::Acknowledge,
+    "Acknowledge: the responder owns the incident and stops the paging."
+);
+action_handler!(
+    escalate,
+    "/v1/incidents/{id}/escalate",
+    IncidentAction::Escalate,
+    "Escalate to the next tier (T1 → T2 → T3 → T4), which is paged and must acknowledge."
+);
+action_handler!(
+    resolve,
+    "/v1/incidents/{id}/resolve",
+    IncidentAction::Resolve,
+    "Resolve the incident."
+);
+
+#[utoipa::path(post, path = "/v1/incidents/{id}/notes", tag = "incidents", security(("bearer" = [])),
+    description = "Append a note to the timeline. A note only appends, so a newer incident version does not reject it.",
+    params(("id" = String, Path, description = "Incident id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "The same key twice applies once and returns the first answer")),
+    request_body = NoteBody,
+    responses((status = 200, description = "Appended; the incident as it is now", body = Incident),
+              (status = 403, description = "Viewers cannot act", body = ErrorBody),
+              (status = 404, description = "No such incident", body = ErrorBody),
+              (status = 409, description = "Empty or oversized note", body = ConflictBody),
+              (status = 422, description = "Idempotency key reused for another request", body = ErrorBody)))]
+pub async fn add_note(
+    State(state): State<ServerState>,
+    Caller(me): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<NoteBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    act(
+        state,
+        me,
+        id,
+        headers,
+        IncidentAction::Note { text: body.text },
+        body.version,
+    )
+    .await
+}
+
+async fn act(
+    state: ServerState,
+    me: Me,
+    id: String,
+    headers: HeaderMap,
+    action: IncidentAction,
+    seen_version: i64,
+) -> Result<Response, ApiError> {
+    require_actor(&me)?;
+    let fingerprint_input = (&action, seen_version);
+    let scope = idempotency_scope(
+        &headers,
+        &me,
+        &format!("POST /v1/incidents/{id}/{}", action.path()),
+        &fingerprint_input,
+    )?;
+    let policy = policy_of(&state, &id).await?;
+    let incident_id = Some(id.clone());
+    let decide = Box::new(move |input: TxInput| {
+        decide_action(
+            input.current,
+            &id,
+            &action,
+            seen_version,
+            &me.name,
+            policy.as_ref(),
+        )
+    });
+    let result = state
+        .store
+        .transact_incident(IncidentTx {
+            incident_id,
+            idempotency: scope,
+            decide,
+        })
+        .await?;
+    Ok(respond(result))
+}
+
+/// The pure decision of an action: 404, 409 with the reason, or the applied incident.
+pub fn decide_action(
+    current: Option<Incident>,
+    id: &str,
+    action: &IncidentAction,
+    seen_version: i64,
+    actor: &str,
+    policy: Option<&EscalationPolicy>,
+) -> TxOutcome {
+    let Some(mut incident) = current else {
+        let body = ErrorBody {
+            error: "not_found".into(),
+            message: format!("no incident `{id}`"),
+        };
+        return TxOutcome {
+            write: None,
+            response: StoredResponse::json(404, &body),
+        };
+    };
+    let conflict = |reason: Rejection, incident: Incident| {
+        let now = Utc::now();
+        let body = ConflictBody {
+            error: "conflict".into(),
+            message: reason.describe(&incident.id, now),
+            reason,
+            incident,
+        };
+        TxOutcome {
+            write: None,
+            response: StoredResponse::json(409, &body),
+        }
+    };
+    if let Err(reason) = incident.check(action) {
+        return conflict(reason, incident);
+    }
+    if action.checks_version() && seen_version != incident.version {
+        let reason = Rejection::StaleVersion {
+            seen: seen_version,
+            current: incident.version,
+        };
+        return conflict(reason, incident);
+    }
+    let ctx = ActionContext {
+        actor,
+        now: Utc::now(),
+        policy,
+    };
+    match incident.apply(action, ctx) {
+        Ok(()) => TxOutcome {
+            response: StoredResponse::json(200, &incident),
+            write: Some(incident),
+        },
+        Err(reason) => conflict(reason, incident),
+    }
+}
+
+async fn policy_of(
+    state: &ServerState,
+    incident_id: &str,
+) -> Result<Option<EscalationPolicy>, ApiError> {
+    let Some(incident) = state.store.incident(incident_id).await? else {
+        return Ok(None);
+    };
+    let Some(service): Option<Service> = state.store.service(&incident.service_id).await? else {
+        return Ok(None);
+    };
+    Ok(state.store.policy(&service.escalation_policy_id).await?)
+}
+
+fn require_actor(me: &Me) -> Result<(), ApiError> {
+    if me.role.can_act() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!(
+            "{} has the {} role, which cannot change incidents",
+            me.name,
+            me.role.label()
+        )))
+    }
+}
+
+fn idempotency_scope(
+    headers: &HeaderMap,
+    me: &Me,
+    request_line: &str,
+    body: &impl serde::Serialize,
+) -> Result<Option<IdempotencyScope>, ApiError> {
+    let Some(value) = headers.get(IDEMPOTENCY_HEADER) else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|k| {
+            !k.is_empty() && k.len() <= MAX_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic())
+        })
+        .ok_or_else(|| {
+            ApiError::invalid(format!(
+                "{IDEMPOTENCY_HEADER} must be 1–{MAX_KEY_LEN} visible ASCII characters"
+            ))
+        })?;
+    let mut hasher = Sha256::new();
+    hasher.update(request_line.as_bytes());
+    hasher.update(serde_json::to_vec(body).unwrap_or_default());
+    let fingerprint = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Some(IdempotencyScope {
+        user: me.name.clone(),
+        key: key.to_string(),
+        fingerprint,
+    }))
+}
+
+fn respond(result: TxResult) -> Response {
+    match result {
+        TxResult::Fresh(stored) => stored_response(stored, false),
+        TxResult::Replayed(stored) => stored_response(stored, true),
+        TxResult::KeyReused => ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: ErrorBody {
+                error: "idempotency_mismatch".into(),
+                message: format!(
+                    "this {IDEMPOTENCY_HEADER} was already used for a different request"
+                ),
+            },
+        }
+        .into_response(),
+    }
+}
+
+fn stored_response(stored: StoredResponse, replayed: bool) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, Json(stored.body)).into_response();
+    if replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+#[utoipa::path(get, path = "/v1/services", tag = "catalog", security(("bearer" = [])),
+    responses((status = 200, description = "All services", body = Vec<Service>)))]
+pub async fn list_services(
+    State(state): State<ServerState>,
+    _caller: Caller,
+) -> Result<Json<Vec<Service>>, ApiError> {
+    Ok(Json(state.store.services().await?))
+}
+
+#[utoipa::path(get, path = "/v1/escalation-policies", tag = "catalog", security(("bearer" = [])),
+    responses((status = 200, description = "All escalation policies", body = Vec<EscalationPolicy>)))]
+pub async fn list_policies(
+    State(state): State<ServerState>,
+    _caller: Caller,
+) -> Result<Json<Vec<EscalationPolicy>>, ApiError> {
+    Ok(Json(state.store.policies().await?))
+}

@@ -1,0 +1,268 @@
+//! The reference Ops API server: router, authentication, OpenAPI document, start and stop.
+//!
+//! The console's demo mode runs this in-process on 127.0.0.1 and talks to it over HTTP exactly as
+//! to a remote server; `opsdeck serve` runs the same thing for a team.
+
+pub mod auth;
+pub mod catalog;
+pub mod handlers;
+pub mod simulator;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use utoipa::OpenApi;
+
+use crate::api::{ErrorBody, Me};
+use crate::db::DbLocation;
+use auth::Users;
+use store::{SqliteStore, Store, StoreError};
+
+#[derive(Clone)]
+pub struct ServerState {
+    pub store: Arc<dyn Store>,
+    pub users: Arc<Users>,
+}
+
+/// An error answer with a JSON body.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, error: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            body: ErrorBody {
+                error: error.to_string(),
+                message: message.into(),
+            },
+        }
+    }
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid", message)
+    }
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+    }
+    pub fn not_found(id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no incident `{id}`"),
+        )
+    }
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid `Authorization: Bearer TOKEN` header is required",
+        )
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        tracing::error!(error = %err, "storage failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the server could not reach its storage",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+/// The authenticated user of a request.
+pub struct Caller(pub Me);
+
+impl FromRequestParts<ServerState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ServerState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(ApiError::unauthorized)?;
+        state
+            .users
+            .authenticate(token)
+            .cloned()
+            .map(Caller)
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Ops API",
+        version = "1",
+        description = "The contract every opsdeck backend speaks: incidents with their timelines, services, escalation policies, and an incremental change feed."
+    ),
+    paths(
+        handlers::health,
+        handlers::me,
+        handlers::changes,
+        handlers::list_incidents,
+        handlers::create_incident,
+        handlers::get_incident,
+        handlers::acknowledge,
+        handlers::escalate,
+        handlers::resolve,
+        handlers::add_note,
+        handlers::list_services,
+        handlers::list_policies,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The OpenAPI document as checked in under `assets/openapi.json`.
+pub fn openapi_json() -> String {
+    let mut json = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    json.push('\n');
+    json
+}
+
+pub fn router(state: ServerState) -> axum::Router {
+    use handlers as h;
+    axum::Router::new()
+        .route("/v1/health", get(h::health))
+        .route("/v1/me", get(h::me))
+        .route("/v1/changes", get(h::changes))
+        .route(
+            "/v1/incidents",
+            get(h::list_incidents).post(h::create_incident),
+        )
+        .route("/v1/incidents/{id}", get(h::get_incident))
+        .route("/v1/incidents/{id}/acknowledge", post(h::acknowledge))
+        .route("/v1/incidents/{id}/escalate", post(h::escalate))
+        .route("/v1/incidents/{id}/resolve", post(h::resolve))
+        .route("/v1/incidents/{id}/notes", post(h::add_note))
+        .route("/v1/services", get(h::list_services))
+        .route("/v1/escalation-policies", get(h::list_policies))
+        .route(
+            "/v1/openapi.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], openapi_json()) }),
+        )
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+        })
+        .with_state(state)
+}
+
+pub struct ServeOptions {
+    pub db: DbLocation,
+    pub users: Users,
+    /// Run the simulator with this seed.
+    pub simulate: Option<u64>,
+    pub pace: simulator::Pace,
+}
+
+/// A server running on a task; dropping it does not stop it, `shutdown` does.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub epoch: String,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+    simulator: Option<JoinHandle<()>>,
+}
+
+impl RunningServer {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, finishes requests in flight, and stops the simulator.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        if let Some(sim) = self.simulator {
+            sim.abort();
+        }
+        let _ = self.stop.send(());
+        self.task.await.unwrap_or(Ok(()))
+    }
+
+    /// Resolves when the server stops by itself (an accept error), never otherwise.
+    pub async fn wait(&mut self) -> std::io::Result<()> {
+        (&mut self.task).await.unwrap_or(Ok(()))
+    }
+}
+
+/// Opens the store, seeds the catalog (and the demo world when simulating), and serves on
+/// `listener` until `shutdown`.
+pub async fn start(
+    listener: TcpListener,
+    options: ServeOptions,
+) -> Result<RunningServer, StoreError> {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&options.db).await?);
+    catalog::ensure(store.as_ref()).await?;
+    let simulator = match options.simulate {
+        Some(seed) => Some(simulator::start(store.clone(), seed, options.pace).await?),
+        None => None,
+    };
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StoreError::Sql(sqlx::Error::Io(e)))?;
+    let epoch = store.epoch().to_string();
+    let state = ServerState {
+        store,
+        users: Arc::new(options.users),
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = router(state);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, "Ops API listening");
+    Ok(RunningServer {
+        addr,
+        epoch,
+        stop,
+        task,
+        simulator,
+    })
+}

@@ -1,0 +1,386 @@
+//! The server's storage interface and its SQLite implementation.
+//!
+//! Handlers see only [`Store`]: reads, and one transactional primitive, [`Store::transact_incident`],
+//! which loads an incident, lets the caller decide what to write and what to answer, and records
+//! that answer under the idempotency key, all atomically. A PostgreSQL store implements the same
+//! trait (with `SELECT … FOR UPDATE` where SQLite uses the writer lock below).
+
+use async_trait::async_trait;
+use chrono::Utc;
+use serde::Serialize;
+use sqlx::SqlitePool;
+use tokio::sync::Mutex;
+
+use crate::api::Change;
+use crate::db::{self, DbError, DbLocation};
+use crate::domain::{EscalationPolicy, Incident, Service};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/server");
+
+/// How long a server remembers the answer given for an idempotency key.
+pub const IDEMPOTENCY_RETENTION_HOURS: i64 = 72;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("stored document is corrupt: {0}")]
+    Corrupt(#[from] serde_json::Error),
+}
+
+/// An HTTP answer as it is stored for replay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: serde_json::Value,
+}
+
+impl StoredResponse {
+    pub fn json(status: u16, body: &impl Serialize) -> Self {
+        let body = serde_json::to_value(body).unwrap_or(serde_json::Value::Null);
+        StoredResponse { status, body }
+    }
+}
+
+/// The scope of an idempotency key: the same key from two users is two keys.
+#[derive(Debug, Clone)]
+pub struct IdempotencyScope {
+    pub user: String,
+    pub key: String,
+    /// Identifies the request (method, path, body); a key reused for another request is refused.
+    pub fingerprint: String,
+}
+
+pub struct TxInput {
+    /// The incident as stored now (`None` when it does not exist or one is being created).
+    pub current: Option<Incident>,
+    /// For creation: the id the new incident gets.
+    pub new_id: Option<String>,
+}
+
+pub struct TxOutcome {
+    pub write: Option<Incident>,
+    pub response: StoredResponse,
+}
+
+pub type Decide = Box<dyn FnOnce(TxInput) -> TxOutcome + Send>;
+
+pub struct IncidentTx {
+    /// `None` creates a new incident with a fresh id.
+    pub incident_id: Option<String>,
+    pub idempotency: Option<IdempotencyScope>,
+    pub decide: Decide,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TxResult {
+    /// Decided now.
+    Fresh(StoredResponse),
+    /// The key was seen before: the first answer, unchanged.
+    Replayed(StoredResponse),
+    /// The key was seen before with a different request.
+    KeyReused,
+}
+
+/// A page of the change feed.
+#[derive(Debug, Clone)]
+pub struct ChangeRows {
+    pub changes: Vec<Change>,
+    pub last_seq: i64,
+    pub has_more: bool,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Identifies this database; it changes only when the database is created anew.
+    fn epoch(&self) -> &str;
+    async fn changes(&self, since: i64, limit: u32) -> Result<ChangeRows, StoreError>;
+    async fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError>;
+    async fn incidents(&self, open_only: bool, limit: u32) -> Result<Vec<Incident>, StoreError>;
+    async fn services(&self) -> Result<Vec<Service>, StoreError>;
+    async fn service(&self, id: &str) -> Result<Option<Service>, StoreError>;
+    async fn policies(&self) -> Result<Vec<EscalationPolicy>, StoreError>;
+    async fn policy(&self, id: &str) -> Result<Option<EscalationPolicy>, StoreError>;
+    async fn put_service(&self, service: &Service) -> Result<(), StoreError>;
+    async fn put_policy(&self, policy: &EscalationPolicy) -> Result<(), StoreError>;
+    async fn transact_incident(&self, tx: IncidentTx) -> Result<TxResult, StoreError>;
+}
+
+const KIND_INCIDENT: &str = "incident";
+const KIND_SERVICE: &str = "service";
+const KIND_POLICY: &str = "escalation_policy";
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+    epoch: String,
+    /// SQLite has one writer; taking this lock first keeps `seq` allocation and the
+    /// read-decide-write of actions atomic without relying on busy retries.
+    writer: Mutex<()>,
+}
+
+impl SqliteStore {
+    pub async fn open(location: &DbLocation) -> Result<Self, StoreError> {
+        let pool = db::open(location, &MIGRATOR).await?;
+        let epoch =
+            match sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = 'epoch'")
+                .fetch_optional(&pool)
+                .await?
+            {
+                Some(epoch) => epoch,
+                None => {
+                    let epoch = uuid::Uuid::new_v4().to_string();
+                    sqlx::query("INSERT INTO meta (key, value) VALUES ('epoch', ?)")
+                        .bind(&epoch)
+                        .execute(&pool)
+                        .await?;
+                    epoch
+                }
+            };
+        Ok(SqliteStore {
+            pool,
+            epoch,
+            writer: Mutex::new(()),
+        })
+    }
+
+    async fn get_doc<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: &str,
+        id: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let doc: Option<String> =
+            sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? AND id = ?")
+                .bind(kind)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
+    }
+
+    async fn all_docs<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let docs: Vec<String> =
+            sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? ORDER BY id")
+                .bind(kind)
+                .fetch_all(&self.pool)
+                .await?;
+        docs.iter()
+            .map(|d| serde_json::from_str(d).map_err(StoreError::from))
+            .collect()
+    }
+
+    async fn put_doc(
+        &self,
+        kind: &str,
+        id: &str,
+        open: Option<bool>,
+        doc: String,
+    ) -> Result<(), StoreError> {
+        let _w = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        write_doc(&mut tx, kind, id, open, &doc).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn write_doc(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    kind: &str,
+    id: &str,
+    open: Option<bool>,
+    doc: &str,
+) -> Result<(), StoreError> {
+    let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM entities")
+        .fetch_one(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO entities (kind, id, seq, open, doc) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, open = excluded.open, doc = excluded.doc",
+    )
+    .bind(kind)
+    .bind(id)
+    .bind(seq)
+    .bind(open)
+    .bind(doc)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    async fn changes(&self, since: i64, limit: u32) -> Result<ChangeRows, StoreError> {
+        let limit = limit.clamp(1, crate::api::MAX_CHANGES_PAGE);
+        let rows: Vec<(String, i64, String)> = sqlx::query_as(
+            "SELECT kind, seq, doc FROM entities WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(since)
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let has_more = rows.len() > limit as usize;
+        let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
+        let mut last_seq = since;
+        for (kind, seq, doc) in rows.into_iter().take(limit as usize) {
+            last_seq = seq;
+            let change = match kind.as_str() {
+                KIND_INCIDENT => Change::Incident(serde_json::from_str(&doc)?),
+                KIND_SERVICE => Change::Service(serde_json::from_str(&doc)?),
+                KIND_POLICY => Change::EscalationPolicy(serde_json::from_str(&doc)?),
+                _ => continue,
+            };
+            changes.push(change);
+        }
+        Ok(ChangeRows {
+            changes,
+            last_seq,
+            has_more,
+        })
+    }
+
+    async fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {
+        self.get_doc(KIND_INCIDENT, id).await
+    }
+
+    async fn incidents(&self, open_only: bool, limit: u32) -> Result<Vec<Incident>, StoreError> {
+        let docs: Vec<String> = sqlx::query_scalar(
+            "SELECT doc FROM entities WHERE kind = 'incident' AND (open = 1 OR ? = 0)
+             ORDER BY seq DESC LIMIT ?",
+        )
+        .bind(open_only)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        docs.iter()
+            .map(|d| serde_json::from_str(d).map_err(StoreError::from))
+            .collect()
+    }
+
+    async fn services(&self) -> Result<Vec<Service>, StoreError> {
+        self.all_docs(KIND_SERVICE).await
+    }
+
+    async fn service(&self, id: &str) -> Result<Option<Service>, StoreError> {
+        self.get_doc(KIND_SERVICE, id).await
+    }
+
+    async fn policies(&self) -> Result<Vec<EscalationPolicy>, StoreError> {
+        self.all_docs(KIND_POLICY).await
+    }
+
+    async fn policy(&self, id: &str) -> Result<Option<EscalationPolicy>, StoreError> {
+        self.get_doc(KIND_POLICY, id).await
+    }
+
+    async fn put_service(&self, service: &Service) -> Result<(), StoreError> {
+        self.put_doc(
+            KIND_SERVICE,
+            &service.id,
+            None,
+            serde_json::to_string(service)?,
+        )
+        .await
+    }
+
+    async fn put_policy(&self, policy: &EscalationPolicy) -> Result<(), StoreError> {
+        self.put_doc(
+            KIND_POLICY,
+            &policy.id,
+            None,
+            serde_json::to_string(policy)?,
+        )
+        .await
+    }
+
+    async fn transact_incident(&self, request: IncidentTx) -> Result<TxResult, StoreError> {
+        let _w = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        if let Some(scope) = &request.idempotency {
+            let seen: Option<(String, i64, String)> = sqlx::query_as(
+                "SELECT fingerprint, status, body FROM idempotency WHERE user_name = ? AND key = ?",
+            )
+            .bind(&scope.user)
+            .bind(&scope.key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((fingerprint, status, body)) = seen {
+                if fingerprint != scope.fingerprint {
+                    return Ok(TxResult::KeyReused);
+                }
+                let status = u16::try_from(status).unwrap_or(500);
+                return Ok(TxResult::Replayed(StoredResponse {
+                    status,
+                    body: serde_json::from_str(&body)?,
+                }));
+            }
+        }
+        let input = match &request.incident_id {
+            Some(id) => {
+                let doc: Option<String> = sqlx::query_scalar(
+                    "SELECT doc FROM entities WHERE kind = 'incident' AND id = ?",
+                )
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                TxInput {
+                    current: doc.map(|d| serde_json::from_str(&d)).transpose()?,
+                    new_id: None,
+                }
+            }
+            None => {
+                let number: i64 = sqlx::query_scalar(
+                    "INSERT INTO counters (name, value) VALUES ('incident', 1001)
+                     ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                TxInput {
+                    current: None,
+                    new_id: Some(format!("INC-{number}")),
+                }
+            }
+        };
+        let outcome = (request.decide)(input);
+        if let Some(incident) = &outcome.write {
+            let doc = serde_json::to_string(incident)?;
+            write_doc(
+                &mut tx,
+                KIND_INCIDENT,
+                &incident.id,
+                Some(incident.is_open()),
+                &doc,
+            )
+            .await?;
+        }
+        if let Some(scope) = &request.idempotency {
+            let now = Utc::now().timestamp();
+            sqlx::query("DELETE FROM idempotency WHERE created_at < ?")
+                .bind(now - IDEMPOTENCY_RETENTION_HOURS * 3_600)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO idempotency (user_name, key, fingerprint, status, body, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&scope.user)
+            .bind(&scope.key)
+            .bind(&scope.fingerprint)
+            .bind(i64::from(outcome.response.status))
+            .bind(serde_json::to_string(&outcome.response.body)?)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(TxResult::Fresh(outcome.response))
+    }
+}
