@@ -9,11 +9,34 @@
 //! - [`db`]: opening SQLite databases for the cache and the server alike.
 //! - [`action`], [`keymap`]: what a user can ask for, and which keys ask for it.
 //! - [`config`]: `config.toml`, tokens, and the watcher that reloads it.
+//! - [`backend`]: the [`backend::Backend`] trait and its HTTP client.
+//! - [`cache`]: the console's SQLite cache of one backend, including the outbox tables.
+//! - [`outbox`]: the pure rules for queued actions (persist, send in order, retry, reject).
+//! - [`sync`]: the poller task that keeps the cache current.
+//! - [`event`]: the one channel everything reports into.
+//! - [`state`], [`tabs`]: the console's state and its pure `update`.
+//! - [`ui`]: views that borrow the state and draw it.
+//! - [`effect`]: the runner that carries out effects and reports back as events.
+//! - [`app`]: the run loop; [`terminal`]: entering, leaving, panic hook, drawing.
+//! - [`cli`], [`paths`]: the command line, logging, and where files live (XDG).
 
 pub mod action;
 pub mod api;
+pub mod app;
+pub mod backend;
+pub mod cache;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod effect;
+pub mod event;
 pub mod keymap;
+pub mod outbox;
+pub mod paths;
 pub mod server;
+pub mod state;
+pub mod sync;
+pub mod tabs;
+pub mod terminal;
+pub mod ui;

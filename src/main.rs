@@ -1,1 +1,5 @@
-fn main() {}
+//! The `opsdeck` binary: everything is in the library; see `cli`.
+
+fn main() -> std::process::ExitCode {
+    opsdeck::cli::main()
+}

@@ -368,6 +368,21 @@ impl Incident {
         });
     }
 
+    /// Where the incident sorts in the list: open ones by priority then newest first, resolved
+    /// ones after them, most recently resolved first. Compare `(rank, Reverse(at), id)`.
+    pub fn list_order(&self) -> (u8, i64) {
+        if self.is_open() {
+            (self.priority.rank(), self.triggered_at.timestamp_millis())
+        } else {
+            (
+                9,
+                self.resolved_at
+                    .unwrap_or(self.updated_at)
+                    .timestamp_millis(),
+            )
+        }
+    }
+
     /// The most recent timeline event, for "what changed" messages.
     pub fn last_event(&self) -> Option<&TimelineEvent> {
         self.timeline.last()

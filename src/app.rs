@@ -1,0 +1,308 @@
+//! The console's run loop: first frame from the cache, then events → update → effects, and a
+//! draw only when something changed (at most one every 10 ms, inside a synchronized update).
+//!
+//! Nothing here waits for the network before the first frame. The backend (or the in-process
+//! demo server) is connected after it, and sync reports back through the event channel.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::api::{Me, Role};
+use crate::backend::Backend;
+use crate::backend::http::HttpBackend;
+use crate::cache::Cache;
+use crate::config::{Config, Secret};
+use crate::db::DbLocation;
+use crate::effect::EffectRunner;
+use crate::event::{Event, EventSender};
+use crate::server::{self, RunningServer, ServeOptions, auth::Users};
+use crate::state::{AppState, Effect, Session};
+use crate::terminal;
+
+/// Rows read from the cache for the first frame; the rest loads right after it.
+pub const FIRST_FRAME_ROWS: u32 = 300;
+/// Draw at most this often.
+const FRAME: Duration = Duration::from_millis(10);
+/// How long quitting waits for cache writes in progress.
+const EXIT_FLUSH: Duration = Duration::from_secs(3);
+
+pub enum BackendChoice {
+    /// Run the reference server in-process with the simulator.
+    Demo {
+        seed: u64,
+    },
+    Remote {
+        url: String,
+        token: Option<Secret>,
+    },
+}
+
+pub struct ConsoleOptions {
+    pub config: Config,
+    pub config_path: PathBuf,
+    pub backend: BackendChoice,
+    pub cache: DbLocation,
+    pub read_only: bool,
+    pub no_color: bool,
+}
+
+/// The demo user: the login name, cleaned, or `you`.
+fn demo_user() -> String {
+    let name: String = std::env::var("USER")
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(32)
+        .collect();
+    if name.is_empty() {
+        "you".to_string()
+    } else {
+        name
+    }
+}
+
+pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let cache = Cache::open(&options.cache)
+        .await
+        .context("opening the local cache")?;
+    let snapshot = cache
+        .snapshot(FIRST_FRAME_ROWS)
+        .await
+        .context("reading the local cache")?;
+    let needs_full_load = snapshot.total > snapshot.incidents.len();
+    let (label, demo) = match &options.backend {
+        BackendChoice::Demo { .. } => ("DEMO".to_string(), true),
+        BackendChoice::Remote { url, .. } => {
+            (url.split("://").nth(1).unwrap_or(url).to_string(), false)
+        }
+    };
+    let session = Session {
+        backend_label: label,
+        demo,
+        read_only_flag: options.read_only,
+        me: demo.then(|| Me {
+            name: demo_user(),
+            role: Role::Commander,
+        }),
+        run_id: uuid::Uuid::new_v4().simple().to_string(),
+    };
+    let mut state = AppState::new(
+        session,
+        &options.config,
+        snapshot,
+        options.no_color,
+        Utc::now(),
+    );
+
+    let mut tui = terminal::enter().context("setting up the terminal")?;
+    let size = tui.size()?;
+    state.update(
+        Event::Resize {
+            width: size.width,
+            height: size.height,
+        },
+        Utc::now(),
+    );
+    terminal::draw(&mut tui, &state, Utc::now())?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "first frame drawn from the cache"
+    );
+
+    let (tx, rx) = mpsc::unbounded_channel();
+    let result = run_loop(
+        &mut tui,
+        &mut state,
+        &options,
+        cache,
+        needs_full_load,
+        tx,
+        rx,
+    )
+    .await;
+    terminal::leave()?;
+    result
+}
+
+async fn run_loop(
+    tui: &mut terminal::Tui,
+    state: &mut AppState,
+    options: &ConsoleOptions,
+    cache: Cache,
+    needs_full_load: bool,
+    tx: EventSender,
+    mut rx: crate::event::EventReceiver,
+) -> anyhow::Result<()> {
+    let (backend, demo_server) = connect(&options.backend, state.me_name()).await?;
+    let sync = crate::sync::spawn(
+        backend.clone(),
+        cache.clone(),
+        tx.clone(),
+        options.config.poll_interval,
+    );
+    let mut runner = EffectRunner::new(backend, cache.clone(), tx.clone(), sync);
+    spawn_terminal_events(tx.clone());
+    spawn_signals(tx.clone());
+    let _watcher = {
+        let tx = tx.clone();
+        crate::config::watch(options.config_path.clone(), move |result| {
+            let _ = tx.send(Event::Config(result));
+        })
+        .inspect_err(|err| tracing::warn!(error = %err, "config file is not watched"))
+        .ok()
+    };
+    if needs_full_load {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            match cache.incidents().await {
+                Ok(all) => {
+                    let _ = tx.send(Event::CacheLoaded(all));
+                }
+                Err(err) => tracing::error!(error = %err, "loading the cached incidents failed"),
+            }
+        });
+    }
+
+    let mut dirty = false;
+    let mut last_draw = Instant::now();
+    while !state.quit {
+        let now = Utc::now();
+        let wake = state.next_wake(now).map(|at| {
+            let wait = (at - now).to_std().unwrap_or_default();
+            tokio::time::Instant::now() + wait
+        });
+        let draw_at = tokio::time::Instant::from_std(last_draw + FRAME);
+        let event = tokio::select! {
+            event = rx.recv() => match event {
+                Some(event) => Some(event),
+                None => break,
+            },
+            _ = sleep_until_opt(wake) => Some(Event::Tick),
+            _ = tokio::time::sleep_until(draw_at), if dirty => None,
+        };
+        let mut pending = event.into_iter().collect::<Vec<_>>();
+        // Drain everything queued before drawing once.
+        while let Ok(more) = rx.try_recv() {
+            pending.push(more);
+        }
+        for event in pending {
+            let update = state.update(event, Utc::now());
+            dirty |= update.changed;
+            for effect in update.effects {
+                match effect {
+                    Effect::Bell => {
+                        let _ = terminal::bell(tui);
+                    }
+                    Effect::Quit => {}
+                    other => runner.run(other),
+                }
+            }
+        }
+        if dirty && last_draw.elapsed() >= FRAME {
+            terminal::draw(tui, state, Utc::now())?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+    }
+    runner.finish(EXIT_FLUSH).await;
+    if let Some(server) = demo_server {
+        let _ = server.shutdown().await;
+    }
+    Ok(())
+}
+
+async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The backend to talk to. For the demo, the reference server is started on 127.0.0.1 with a
+/// random port and a token made up for this run, and reached over HTTP like any other.
+async fn connect(
+    choice: &BackendChoice,
+    user: &str,
+) -> anyhow::Result<(Arc<dyn Backend>, Option<RunningServer>)> {
+    match choice {
+        BackendChoice::Remote { url, token } => {
+            Ok((Arc::new(HttpBackend::new(url, token.clone())?), None))
+        }
+        BackendChoice::Demo { seed } => {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .context("starting the demo server")?;
+            let url = format!("http://{}", listener.local_addr()?);
+            let token = server::auth::random_token();
+            let mut users = Users::default();
+            users.add(user, Role::Commander, &token);
+            let options = ServeOptions {
+                db: DbLocation::Memory,
+                users,
+                simulate: Some(*seed),
+                pace: server::simulator::Pace::demo(),
+            };
+            let server = server::start(listener, options)
+                .await
+                .context("starting the demo server")?;
+            tracing::info!(%url, "demo server started");
+            Ok((
+                Arc::new(HttpBackend::new(&url, Some(Secret::new(token)))?),
+                Some(server),
+            ))
+        }
+    }
+}
+
+fn spawn_terminal_events(tx: EventSender) {
+    use crossterm::event::{Event as TermEvent, EventStream};
+    tokio::spawn(async move {
+        let mut stream = EventStream::new();
+        while let Some(event) = stream.next().await {
+            let event = match event {
+                Ok(TermEvent::Key(key)) => Event::Key(key),
+                Ok(TermEvent::Paste(text)) => Event::Paste(text),
+                Ok(TermEvent::Resize(width, height)) => Event::Resize { width, height },
+                Ok(_) => continue,
+                Err(err) => {
+                    tracing::warn!(error = %err, "terminal input failed");
+                    break;
+                }
+            };
+            if tx.send(event).is_err() {
+                return;
+            }
+        }
+        let _ = tx.send(Event::Shutdown {
+            signal: "terminal closed",
+        });
+    });
+}
+
+fn spawn_signals(tx: EventSender) {
+    use tokio::signal::unix::{SignalKind, signal};
+    for (kind, name) in [
+        (SignalKind::terminate(), "SIGTERM"),
+        (SignalKind::hangup(), "SIGHUP"),
+        (SignalKind::interrupt(), "SIGINT"),
+    ] {
+        let tx = tx.clone();
+        match signal(kind) {
+            Ok(mut stream) => {
+                tokio::spawn(async move {
+                    if stream.recv().await.is_some() {
+                        let _ = tx.send(Event::Shutdown { signal: name });
+                    }
+                });
+            }
+            Err(err) => tracing::warn!(error = %err, signal = name, "cannot listen for the signal"),
+        }
+    }
+}

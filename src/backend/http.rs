@@ -1,0 +1,202 @@
+//! The Ops API over HTTP with reqwest (rustls). Tokens go in a header and nowhere else.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use super::{ActionRequest, Backend, BackendError};
+use crate::api::{
+    ConflictBody, ErrorBody, IDEMPOTENCY_HEADER, Me, NoteBody, ReceivedPage, VersionBody,
+};
+use crate::config::Secret;
+use crate::domain::{Incident, IncidentAction};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub struct HttpBackend {
+    client: reqwest::Client,
+    base: String,
+    token: Option<Secret>,
+}
+
+impl std::fmt::Debug for HttpBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpBackend")
+            .field("base", &self.base)
+            .field("token", &self.token)
+            .finish()
+    }
+}
+
+impl HttpBackend {
+    pub fn new(base: &str, token: Option<Secret>) -> Result<HttpBackend, BackendError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| BackendError::Protocol(format!("cannot build the HTTP client: {e}")))?;
+        Ok(HttpBackend {
+            client,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let builder = self.client.request(method, format!("{}{path}", self.base));
+        match &self.token {
+            Some(token) => builder.bearer_auth(token.expose()),
+            None => builder,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<T, BackendError> {
+        let response = builder.send().await.map_err(transport_error)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(transport_error)?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| BackendError::Protocol(e.to_string()));
+        }
+        Err(status_error(status, &bytes))
+    }
+}
+
+fn transport_error(err: reqwest::Error) -> BackendError {
+    if err.is_timeout() {
+        return BackendError::Timeout;
+    }
+    // The source chain says what went wrong ("Connection refused"); the URL is already shown.
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(inner) = source {
+        message = inner.to_string();
+        source = inner.source();
+    }
+    BackendError::Unreachable(message)
+}
+
+fn status_error(status: StatusCode, body: &[u8]) -> BackendError {
+    let message = || {
+        serde_json::from_slice::<ErrorBody>(body)
+            .map(|e| e.message)
+            .unwrap_or_else(|_| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned())
+    };
+    match status {
+        StatusCode::CONFLICT => match serde_json::from_slice::<ConflictBody>(body) {
+            Ok(conflict) => BackendError::Conflict(Box::new(conflict)),
+            Err(e) => BackendError::Protocol(format!("a 409 without a readable body: {e}")),
+        },
+        StatusCode::UNAUTHORIZED => BackendError::Unauthorized(message()),
+        StatusCode::FORBIDDEN => BackendError::Forbidden(message()),
+        StatusCode::NOT_FOUND => BackendError::NotFound(message()),
+        s if s.is_server_error() => BackendError::Server {
+            status: s.as_u16(),
+            message: message(),
+        },
+        s => BackendError::Refused {
+            status: s.as_u16(),
+            message: message(),
+        },
+    }
+}
+
+#[async_trait]
+impl Backend for HttpBackend {
+    async fn me(&self) -> Result<Me, BackendError> {
+        self.send(self.request(reqwest::Method::GET, "/v1/me"))
+            .await
+    }
+
+    async fn changes(&self, since: Option<&str>, limit: u32) -> Result<ReceivedPage, BackendError> {
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(since) = since {
+            query.push(("since", since.to_string()));
+        }
+        self.send(
+            self.request(reqwest::Method::GET, "/v1/changes")
+                .query(&query),
+        )
+        .await
+    }
+
+    async fn act(&self, request: &ActionRequest) -> Result<Incident, BackendError> {
+        let path = format!(
+            "/v1/incidents/{}/{}",
+            encode_segment(&request.incident_id),
+            request.action.path()
+        );
+        let builder = self
+            .request(reqwest::Method::POST, &path)
+            .header(IDEMPOTENCY_HEADER, &request.idempotency_key);
+        let builder = match &request.action {
+            IncidentAction::Note { text } => builder.json(&NoteBody {
+                version: request.version,
+                text: text.clone(),
+            }),
+            _ => builder.json(&VersionBody {
+                version: request.version,
+            }),
+        };
+        self.send(builder).await
+    }
+}
+
+/// Percent-encodes a path segment (ids are plain, but nothing from outside goes in raw).
+fn encode_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_the_token() {
+        let backend =
+            HttpBackend::new("http://127.0.0.1:1", Some(Secret::new("tok-abcdef"))).unwrap();
+        let shown = format!("{backend:?}");
+        assert!(!shown.contains("tok-abcdef"), "{shown}");
+    }
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(encode_segment("INC-1042"), "INC-1042");
+        assert_eq!(encode_segment("../x y"), "..%2Fx%20y");
+    }
+
+    #[test]
+    fn status_codes_map_to_errors_the_outbox_understands() {
+        let body = br#"{"error":"forbidden","message":"viewer"}"#;
+        assert_eq!(
+            status_error(StatusCode::FORBIDDEN, body),
+            BackendError::Forbidden("viewer".into())
+        );
+        assert!(status_error(StatusCode::BAD_GATEWAY, b"<html>").is_transient());
+        assert!(status_error(StatusCode::TOO_MANY_REQUESTS, b"").is_transient());
+        assert!(!status_error(StatusCode::UNPROCESSABLE_ENTITY, body).is_transient());
+        assert!(matches!(
+            status_error(StatusCode::CONFLICT, b"nonsense"),
+            BackendError::Protocol(_)
+        ));
+    }
+}

@@ -1,0 +1,93 @@
+//! Backends as the console sees them: anything that speaks the Ops API.
+//!
+//! [`Backend`] is what sync and the outbox call; [`http::HttpBackend`] implements it over HTTP.
+//! Later connectors (PagerDuty, Alertmanager) implement the same trait.
+
+pub mod http;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::api::{ConflictBody, Me, ReceivedPage};
+use crate::domain::duration::ago;
+use crate::domain::text::sanitize;
+use crate::domain::{Incident, IncidentAction};
+
+/// One action as sent: the idempotency key makes a resend safe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRequest {
+    pub incident_id: String,
+    pub action: IncidentAction,
+    pub version: i64,
+    pub idempotency_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BackendError {
+    #[error("cannot reach the backend: {0}")]
+    Unreachable(String),
+    #[error("the backend did not answer in time")]
+    Timeout,
+    #[error("the backend failed (HTTP {status}): {message}")]
+    Server { status: u16, message: String },
+    #[error("the backend refused the token: {0}")]
+    Unauthorized(String),
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    #[error("{}", .0.message)]
+    Conflict(Box<ConflictBody>),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("refused (HTTP {status}): {message}")]
+    Refused { status: u16, message: String },
+    #[error("unexpected answer from the backend: {0}")]
+    Protocol(String),
+}
+
+impl BackendError {
+    /// Worth trying again later with the same request: the server may not have seen it, or
+    /// may have applied it without us hearing back (the idempotency key covers that). A
+    /// refused token is fixed in the config, not by dropping the user's actions.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            BackendError::Unreachable(_)
+            | BackendError::Timeout
+            | BackendError::Server { .. }
+            | BackendError::Unauthorized(_)
+            | BackendError::Protocol(_) => true,
+            BackendError::Refused { status, .. } => *status == 429,
+            BackendError::Forbidden(_) | BackendError::Conflict(_) | BackendError::NotFound(_) => {
+                false
+            }
+        }
+    }
+
+    /// A sentence for the user about an action on `incident_id` that this error stopped.
+    pub fn describe_for(&self, incident_id: &str, now: DateTime<Utc>) -> String {
+        let text = match self {
+            BackendError::Conflict(body) => match &body.reason {
+                crate::domain::Rejection::StaleVersion { .. } => {
+                    let what = body
+                        .incident
+                        .last_event()
+                        .map(|e| format!(" ({} by {} {})", e.kind.label(), e.actor, ago(now, e.at)))
+                        .unwrap_or_default();
+                    format!("{incident_id} changed since you saw it{what}; not applied")
+                }
+                reason => reason.describe(incident_id, now),
+            },
+            other => format!("{incident_id}: {other}"),
+        };
+        sanitize(&text).into_owned()
+    }
+}
+
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Who we are signed in as.
+    async fn me(&self) -> Result<Me, BackendError>;
+    /// Changes after `since` (all of them when `None`).
+    async fn changes(&self, since: Option<&str>, limit: u32) -> Result<ReceivedPage, BackendError>;
+    /// Sends one action; the incident as the server has it afterwards.
+    async fn act(&self, request: &ActionRequest) -> Result<Incident, BackendError>;
+}

@@ -1,0 +1,561 @@
+//! The local SQLite cache of one backend: confirmed entities, the sync cursor, and the outbox.
+//!
+//! Everything the console shows at start-up comes from here, before any network call. Writes
+//! that belong together (a page of changes and its cursor; a completed action and the incident
+//! the server returned) share a transaction.
+
+use chrono::{DateTime, Utc};
+use sqlx::SqlitePool;
+
+use crate::api::{Change, ReceivedPage};
+use crate::db::{self, DbError, DbLocation};
+use crate::domain::{EscalationPolicy, Incident, Service};
+use crate::outbox::{OutboxEntry, RejectedEntry};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/cache");
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cache error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("cache holds an unreadable record: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Where sync stands, as kept in the cache.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncMeta {
+    pub cursor: Option<String>,
+    pub epoch: Option<String>,
+    pub last_ok: Option<DateTime<Utc>>,
+}
+
+/// What the first frame needs.
+#[derive(Debug, Clone, Default)]
+pub struct CacheSnapshot {
+    /// The first incidents in list order.
+    pub incidents: Vec<Incident>,
+    /// How many incidents the cache holds in all.
+    pub total: usize,
+    pub services: Vec<Service>,
+    pub policies: Vec<EscalationPolicy>,
+    pub outbox: Vec<OutboxEntry>,
+    pub rejected: Vec<RejectedEntry>,
+    pub sync: SyncMeta,
+}
+
+#[derive(Clone)]
+pub struct Cache {
+    pool: SqlitePool,
+}
+
+const ORDER: &str = "ORDER BY rank, sort_at DESC, id";
+
+impl Cache {
+    pub async fn open(location: &DbLocation) -> Result<Cache, CacheError> {
+        Ok(Cache {
+            pool: db::open(location, &MIGRATOR).await?,
+        })
+    }
+
+    /// The first `first` incidents in list order, the count, and everything small.
+    pub async fn snapshot(&self, first: u32) -> Result<CacheSnapshot, CacheError> {
+        let docs: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT doc FROM incidents {ORDER} LIMIT ?"))
+                .bind(i64::from(first))
+                .fetch_all(&self.pool)
+                .await?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(CacheSnapshot {
+            incidents: decode_all(&docs),
+            total: usize::try_from(total).unwrap_or(0),
+            services: self.entities("service").await?,
+            policies: self.entities("escalation_policy").await?,
+            outbox: self.outbox().await?,
+            rejected: self.rejected(crate::outbox::REJECTED_SHOWN).await?,
+            sync: self.sync_meta().await?,
+        })
+    }
+
+    /// Every cached incident in list order.
+    pub async fn incidents(&self) -> Result<Vec<Incident>, CacheError> {
+        let docs: Vec<String> = sqlx::query_scalar(&format!("SELECT doc FROM incidents {ORDER}"))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(decode_all(&docs))
+    }
+
+    async fn entities<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: &str,
+    ) -> Result<Vec<T>, CacheError> {
+        let docs: Vec<String> =
+            sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? ORDER BY id")
+                .bind(kind)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(decode_all(&docs))
+    }
+
+    pub async fn sync_meta(&self) -> Result<SyncMeta, CacheError> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM meta")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut meta = SyncMeta::default();
+        for (key, value) in rows {
+            match key.as_str() {
+                "cursor" => meta.cursor = Some(value),
+                "epoch" => meta.epoch = Some(value),
+                "last_ok" => {
+                    meta.last_ok = DateTime::parse_from_rfc3339(&value)
+                        .ok()
+                        .map(|t| t.with_timezone(&Utc))
+                }
+                _ => {}
+            }
+        }
+        Ok(meta)
+    }
+
+    /// Stores one page of changes and the cursor after it, atomically. With `reset`, the cache
+    /// is emptied first (the server's database was replaced).
+    pub async fn apply_page(
+        &self,
+        page: &ReceivedPage,
+        reset: bool,
+        at: DateTime<Utc>,
+    ) -> Result<(), CacheError> {
+        let mut tx = self.pool.begin().await?;
+        if reset {
+            sqlx::query("DELETE FROM incidents")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM entities")
+                .execute(&mut *tx)
+                .await?;
+        }
+        for change in &page.changes {
+            match change {
+                Change::Incident(incident) => upsert_incident(&mut tx, incident).await?,
+                Change::Service(service) => {
+                    put_entity(&mut tx, "service", &service.id, service).await?
+                }
+                Change::EscalationPolicy(policy) => {
+                    put_entity(&mut tx, "escalation_policy", &policy.id, policy).await?
+                }
+            }
+        }
+        for (key, value) in [
+            ("cursor", page.cursor.as_str()),
+            ("epoch", page.epoch.as_str()),
+            ("last_ok", &at.to_rfc3339()),
+        ] {
+            set_meta(&mut tx, key, value).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a successful contact that brought no changes.
+    pub async fn touch_last_ok(&self, at: DateTime<Utc>) -> Result<(), CacheError> {
+        let mut tx = self.pool.begin().await?;
+        set_meta(&mut tx, "last_ok", &at.to_rfc3339()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores incidents unless the cache already has a newer version of one.
+    pub async fn put_incidents(&self, incidents: &[Incident]) -> Result<(), CacheError> {
+        let mut tx = self.pool.begin().await?;
+        for incident in incidents {
+            upsert_incident(&mut tx, incident).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn outbox(&self) -> Result<Vec<OutboxEntry>, CacheError> {
+        let rows: Vec<(
+            String,
+            String,
+            String,
+            i64,
+            Option<String>,
+            String,
+            i64,
+            Option<String>,
+        )> = sqlx::query_as(
+            "SELECT key, incident_id, action, base_version, epoch, created_at, attempts, last_error
+             FROM outbox ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for (key, incident_id, action, base_version, epoch, created_at, attempts, last_error) in
+            rows
+        {
+            entries.push(OutboxEntry {
+                key,
+                incident_id,
+                action: serde_json::from_str(&action)?,
+                base_version,
+                epoch,
+                created_at: DateTime::parse_from_rfc3339(&created_at)
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or_default(),
+                attempts: u32::try_from(attempts).unwrap_or(0),
+                last_error,
+            });
+        }
+        Ok(entries)
+    }
+
+    /// The most recent rejected actions, newest first.
+    pub async fn rejected(&self, limit: usize) -> Result<Vec<RejectedEntry>, CacheError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT entry, reason, rejected_at FROM outbox_rejected ORDER BY seq DESC LIMIT ?",
+        )
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (entry, reason, rejected_at) in rows {
+            out.push(RejectedEntry {
+                entry: serde_json::from_str(&entry)?,
+                reason,
+                rejected_at: DateTime::parse_from_rfc3339(&rejected_at)
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn outbox_insert(&self, entry: &OutboxEntry) -> Result<(), CacheError> {
+        sqlx::query(
+            "INSERT INTO outbox (key, incident_id, action, base_version, epoch, created_at, attempts, last_error)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(&entry.key)
+        .bind(&entry.incident_id)
+        .bind(serde_json::to_string(&entry.action)?)
+        .bind(entry.base_version)
+        .bind(&entry.epoch)
+        .bind(entry.created_at.to_rfc3339())
+        .bind(i64::from(entry.attempts))
+        .bind(&entry.last_error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The server applied `key`: drop it, keep the incident it returned, and move the base
+    /// version of the user's later entries on that incident.
+    pub async fn outbox_complete(
+        &self,
+        key: &str,
+        incident: &Incident,
+        rebased: &[(String, i64)],
+    ) -> Result<(), CacheError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM outbox WHERE key = ?")
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        upsert_incident(&mut tx, incident).await?;
+        for (other, version) in rebased {
+            sqlx::query("UPDATE outbox SET base_version = ? WHERE key = ?")
+                .bind(version)
+                .bind(other)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The server refused the entry: keep it, with the reason, among the rejected.
+    pub async fn outbox_reject(
+        &self,
+        rejected: &RejectedEntry,
+        incident: Option<&Incident>,
+    ) -> Result<(), CacheError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM outbox WHERE key = ?")
+            .bind(&rejected.entry.key)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO outbox_rejected (key, entry, reason, rejected_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&rejected.entry.key)
+        .bind(serde_json::to_string(&rejected.entry)?)
+        .bind(&rejected.reason)
+        .bind(rejected.rejected_at.to_rfc3339())
+        .execute(&mut *tx)
+        .await?;
+        if let Some(incident) = incident {
+            upsert_incident(&mut tx, incident).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn outbox_attempt(&self, key: &str, error: &str) -> Result<(), CacheError> {
+        sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE key = ?")
+            .bind(error)
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+async fn upsert_incident(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    incident: &Incident,
+) -> Result<(), CacheError> {
+    let (rank, sort_at) = incident.list_order();
+    sqlx::query(
+        "INSERT INTO incidents (id, version, rank, sort_at, doc) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, rank = excluded.rank,
+             sort_at = excluded.sort_at, doc = excluded.doc
+         WHERE excluded.version >= incidents.version",
+    )
+    .bind(&incident.id)
+    .bind(incident.version)
+    .bind(i64::from(rank))
+    .bind(sort_at)
+    .bind(serde_json::to_string(incident)?)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn put_entity(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    kind: &str,
+    id: &str,
+    doc: &impl serde::Serialize,
+) -> Result<(), CacheError> {
+    sqlx::query("INSERT INTO entities (kind, id, doc) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc")
+        .bind(kind)
+        .bind(id)
+        .bind(serde_json::to_string(doc)?)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn set_meta(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    key: &str,
+    value: &str,
+) -> Result<(), CacheError> {
+    sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Decodes documents, skipping (and logging) any that do not parse: one bad row must not
+/// hide the rest of the cache.
+fn decode_all<T: serde::de::DeserializeOwned>(docs: &[String]) -> Vec<T> {
+    docs.iter()
+        .filter_map(|doc| match serde_json::from_str(doc) {
+            Ok(value) => Some(value),
+            Err(err) => {
+                tracing::warn!(error = %err, "skipping an unreadable cache record");
+                None
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{IncidentAction, NewIncident, Priority};
+    use chrono::TimeZone;
+
+    fn at(min: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap() + chrono::Duration::minutes(min)
+    }
+
+    fn incident(id: &str, priority: Priority, min: i64) -> Incident {
+        let new = NewIncident {
+            title: format!("{id} title"),
+            service_id: "llm-gateway".into(),
+            priority,
+        };
+        Incident::trigger(id.into(), new, "am", at(min), None)
+    }
+
+    fn page(changes: Vec<Change>, cursor: &str) -> ReceivedPage {
+        ReceivedPage {
+            epoch: "e1".into(),
+            cursor: cursor.into(),
+            has_more: false,
+            changes,
+            skipped_unknown: 0,
+        }
+    }
+
+    async fn file_cache(dir: &tempfile::TempDir) -> Cache {
+        Cache::open(&DbLocation::File(dir.path().join("cache.sqlite")))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn pages_survive_reopening_in_list_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = file_cache(&dir).await;
+        let mut resolved = incident("INC-1", Priority::P1, 0);
+        resolved.status = crate::domain::IncidentStatus::Resolved;
+        resolved.resolved_at = Some(at(5));
+        let changes = vec![
+            Change::Incident(incident("INC-2", Priority::P3, 1)),
+            Change::Incident(resolved),
+            Change::Incident(incident("INC-3", Priority::P1, 2)),
+            Change::Incident(incident("INC-4", Priority::P1, 3)),
+        ];
+        cache
+            .apply_page(&page(changes, "4"), false, at(10))
+            .await
+            .unwrap();
+        drop(cache);
+        let cache = file_cache(&dir).await;
+        let snapshot = cache.snapshot(2).await.unwrap();
+        assert_eq!(snapshot.total, 4);
+        let ids: Vec<_> = snapshot.incidents.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["INC-4", "INC-3"], "P1s first, newest first");
+        let all: Vec<_> = cache
+            .incidents()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(all, ["INC-4", "INC-3", "INC-2", "INC-1"]);
+        assert_eq!(
+            snapshot.sync,
+            SyncMeta {
+                cursor: Some("4".into()),
+                epoch: Some("e1".into()),
+                last_ok: Some(at(10))
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn an_older_version_never_overwrites_a_newer_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = file_cache(&dir).await;
+        let mut newer = incident("INC-1", Priority::P2, 0);
+        newer.version = 5;
+        let older = incident("INC-1", Priority::P2, 0);
+        cache.put_incidents(&[newer.clone()]).await.unwrap();
+        cache.put_incidents(&[older]).await.unwrap();
+        assert_eq!(cache.incidents().await.unwrap(), vec![newer]);
+    }
+
+    #[tokio::test]
+    async fn reset_empties_the_cache_before_the_new_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = file_cache(&dir).await;
+        cache
+            .apply_page(
+                &page(
+                    vec![Change::Incident(incident("INC-1", Priority::P2, 0))],
+                    "1",
+                ),
+                false,
+                at(1),
+            )
+            .await
+            .unwrap();
+        cache
+            .apply_page(
+                &page(
+                    vec![Change::Incident(incident("INC-9", Priority::P2, 0))],
+                    "1",
+                ),
+                true,
+                at(2),
+            )
+            .await
+            .unwrap();
+        let ids: Vec<_> = cache
+            .incidents()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(ids, ["INC-9"]);
+    }
+
+    #[tokio::test]
+    async fn outbox_entries_persist_complete_and_reject() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = file_cache(&dir).await;
+        let entry = |key: &str, action| OutboxEntry {
+            key: key.into(),
+            incident_id: "INC-1".into(),
+            action,
+            base_version: 1,
+            epoch: Some("e1".into()),
+            created_at: at(0),
+            attempts: 0,
+            last_error: None,
+        };
+        let ack = entry("k-ack", IncidentAction::Acknowledge);
+        let note = entry(
+            "k-note",
+            IncidentAction::Note {
+                text: "restarted the pods".into(),
+            },
+        );
+        cache.outbox_insert(&ack).await.unwrap();
+        cache.outbox_insert(&note).await.unwrap();
+        cache.outbox_insert(&ack).await.unwrap();
+        cache
+            .outbox_attempt("k-ack", "connection refused")
+            .await
+            .unwrap();
+        drop(cache);
+
+        let cache = file_cache(&dir).await;
+        let pending = cache.outbox().await.unwrap();
+        assert_eq!(pending.len(), 2, "inserting the same key twice keeps one");
+        assert_eq!(pending[0].attempts, 1);
+        assert_eq!(pending[1], note);
+
+        let mut applied = incident("INC-1", Priority::P2, 0);
+        applied.version = 2;
+        cache
+            .outbox_complete("k-ack", &applied, &[("k-note".into(), 2)])
+            .await
+            .unwrap();
+        let pending = cache.outbox().await.unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].base_version, 2);
+        assert_eq!(cache.incidents().await.unwrap(), vec![applied]);
+
+        let rejected = RejectedEntry {
+            entry: pending[0].clone(),
+            rejected_at: at(3),
+            reason: "forbidden".into(),
+        };
+        cache.outbox_reject(&rejected, None).await.unwrap();
+        assert!(cache.outbox().await.unwrap().is_empty());
+        assert_eq!(cache.rejected(10).await.unwrap(), vec![rejected]);
+    }
+}

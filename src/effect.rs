@@ -1,0 +1,132 @@
+//! The effect runner: does what `update` asked for and reports results as events.
+//!
+//! Cache writes are tracked so that quitting (or SIGTERM, or SIGHUP from a dropped SSH
+//! session) waits for them: an action the user took is on disk before the process exits.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+
+use crate::backend::{ActionRequest, Backend};
+use crate::cache::Cache;
+use crate::event::{Event, EventSender};
+use crate::outbox::OutboxEffect;
+use crate::state::Effect;
+use crate::sync::{SyncHandle, jittered};
+
+pub struct EffectRunner {
+    backend: Arc<dyn Backend>,
+    cache: Cache,
+    events: EventSender,
+    sync: SyncHandle,
+    writes: JoinSet<()>,
+}
+
+impl EffectRunner {
+    pub fn new(
+        backend: Arc<dyn Backend>,
+        cache: Cache,
+        events: EventSender,
+        sync: SyncHandle,
+    ) -> Self {
+        EffectRunner {
+            backend,
+            cache,
+            events,
+            sync,
+            writes: JoinSet::new(),
+        }
+    }
+
+    /// Starts an effect. Terminal effects (bell, quit) belong to the run loop and are ignored.
+    pub fn run(&mut self, effect: Effect) {
+        while self.writes.try_join_next().is_some() {}
+        match effect {
+            Effect::Outbox(effect) => self.outbox(effect),
+            Effect::SyncNow => self.sync.poke(),
+            Effect::SetPollInterval(interval) => self.sync.set_interval(interval),
+            Effect::Bell | Effect::Quit => {}
+        }
+    }
+
+    fn outbox(&mut self, effect: OutboxEffect) {
+        let cache = self.cache.clone();
+        let events = self.events.clone();
+        match effect {
+            OutboxEffect::Persist(entry) => {
+                self.writes.spawn(async move {
+                    let error = cache
+                        .outbox_insert(&entry)
+                        .await
+                        .err()
+                        .map(|e| e.to_string());
+                    let _ = events.send(Event::OutboxPersisted {
+                        key: entry.key,
+                        error,
+                    });
+                });
+            }
+            OutboxEffect::Send(entry) => {
+                let backend = self.backend.clone();
+                tokio::spawn(async move {
+                    let request = ActionRequest {
+                        incident_id: entry.incident_id.clone(),
+                        action: entry.action.clone(),
+                        version: entry.base_version,
+                        idempotency_key: entry.key.clone(),
+                    };
+                    let result = backend.act(&request).await;
+                    tracing::info!(key = %entry.key, incident = %entry.incident_id, action = entry.action.verb(), ok = result.is_ok(), "outbox send");
+                    let _ = events.send(Event::OutboxAnswered {
+                        key: entry.key,
+                        result,
+                    });
+                });
+            }
+            OutboxEffect::Complete {
+                key,
+                incident,
+                rebased,
+            } => {
+                self.writes.spawn(async move {
+                    if let Err(err) = cache.outbox_complete(&key, &incident, &rebased).await {
+                        tracing::error!(error = %err, %key, "could not record a completed action; it will be resent (idempotently)");
+                    }
+                });
+            }
+            OutboxEffect::Reject { rejected, incident } => {
+                self.writes.spawn(async move {
+                    if let Err(err) = cache.outbox_reject(&rejected, incident.as_ref()).await {
+                        tracing::error!(error = %err, key = %rejected.entry.key, "could not record a rejected action");
+                    }
+                });
+            }
+            OutboxEffect::RecordAttempt { key, error } => {
+                self.writes.spawn(async move {
+                    if let Err(err) = cache.outbox_attempt(&key, &error).await {
+                        tracing::warn!(error = %err, %key, "could not record a send attempt");
+                    }
+                });
+            }
+            OutboxEffect::RetryAfter(delay) => {
+                tokio::spawn(async move {
+                    tokio::time::sleep(jittered(delay)).await;
+                    let _ = events.send(Event::OutboxRetry);
+                });
+            }
+        }
+    }
+
+    /// Waits (at most `limit`) for cache writes in progress, then stops syncing.
+    pub async fn finish(mut self, limit: Duration) {
+        let drained = tokio::time::timeout(limit, async {
+            while self.writes.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::error!("cache writes did not finish in time at exit");
+        }
+        self.sync.stop();
+    }
+}

@@ -1,0 +1,62 @@
+//! The one channel everything reports into: terminal, sync, outbox, config, signals, timers.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+use crate::api::{Change, Me};
+use crate::backend::BackendError;
+use crate::config::{Config, ConfigError};
+use crate::domain::Incident;
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Key(KeyEvent),
+    Paste(String),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// A time-dependent part of the screen (an age, a message's expiry) is due.
+    Tick,
+    /// Every cached incident, loaded after the first frame.
+    CacheLoaded(Vec<Incident>),
+    Synced(Box<SyncReport>),
+    SyncFailed {
+        error: String,
+        at: DateTime<Utc>,
+    },
+    Identity(Me),
+    OutboxPersisted {
+        key: String,
+        error: Option<String>,
+    },
+    OutboxAnswered {
+        key: String,
+        result: Result<Incident, BackendError>,
+    },
+    OutboxRetry,
+    Config(Result<Config, ConfigError>),
+    /// SIGTERM, SIGHUP (the SSH session dropped) or SIGINT.
+    Shutdown {
+        signal: &'static str,
+    },
+}
+
+/// One page of changes, already stored in the cache.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncReport {
+    pub at: DateTime<Utc>,
+    pub epoch: String,
+    /// The cache was emptied first: the server's database is not the one we synced before.
+    pub reset: bool,
+    /// This round started without a cursor (first sync of this cache).
+    pub from_empty: bool,
+    /// More pages follow in this round.
+    pub more: bool,
+    /// The first success after failures.
+    pub recovered: bool,
+    pub changes: Vec<Change>,
+}
+
+pub type EventSender = tokio::sync::mpsc::UnboundedSender<Event>;
+pub type EventReceiver = tokio::sync::mpsc::UnboundedReceiver<Event>;

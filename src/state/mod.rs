@@ -1,0 +1,588 @@
+//! The console's whole state and its pure `update`: events in, state changes and effects out.
+//!
+//! `update` never awaits, never touches a file or socket, and reads time only from its `now`
+//! argument, so tests drive it with plain values. The effect runner (`crate::effect`) does
+//! what the effects ask and reports back through events. Keys and actions are handled in
+//! `keys.rs`; data arriving from sync, the outbox and the config watcher here.
+
+mod keys;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use ratatui_textarea::TextArea;
+
+use crate::api::{Change, Me, Role};
+use crate::cache::CacheSnapshot;
+use crate::config::Config;
+use crate::domain::text::sanitize;
+use crate::domain::{EscalationPolicy, IncidentStatus, Priority, Service};
+use crate::event::{Event, SyncReport};
+use crate::keymap::{Keymap, Mode};
+use crate::outbox::{Outbox, OutboxEffect};
+use crate::tabs::incidents::IncidentsTab;
+use crate::ui::theme::Theme;
+
+/// What the runner is asked to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Outbox(OutboxEffect),
+    SyncNow,
+    SetPollInterval(Duration),
+    Bell,
+    Quit,
+}
+
+/// The result of one `update`: whether the screen needs drawing, and what to do.
+#[derive(Debug, Default, PartialEq)]
+pub struct Update {
+    pub changed: bool,
+    pub effects: Vec<Effect>,
+}
+
+impl Update {
+    fn changed() -> Update {
+        Update {
+            changed: true,
+            effects: Vec::new(),
+        }
+    }
+
+    fn unchanged() -> Update {
+        Update::default()
+    }
+
+    fn with(mut self, effects: impl IntoIterator<Item = Effect>) -> Update {
+        self.effects.extend(effects);
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Success,
+    Warning,
+    Error,
+}
+
+/// A message in the status bar until `until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub level: Level,
+    pub until: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Help { scroll: usize },
+    Outbox { scroll: usize },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputKind {
+    Filter,
+    Note { incident_id: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub kind: InputKind,
+    pub textarea: TextArea<'static>,
+}
+
+impl Input {
+    pub fn text(&self) -> String {
+        self.textarea.lines().join(" ")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub incident_id: String,
+    pub title: String,
+}
+
+/// Who we are and what we may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// `DEMO` or the backend's host, for the header.
+    pub backend_label: String,
+    pub demo: bool,
+    /// `--read-only` on the command line.
+    pub read_only_flag: bool,
+    pub me: Option<Me>,
+    /// Makes idempotency keys unique to this run of the console.
+    pub run_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncStatus {
+    /// The last successful contact with the backend (from the cache at start-up).
+    pub last_ok: Option<DateTime<Utc>>,
+    /// Set while syncing fails: since when, and the latest error.
+    pub failing: Option<(DateTime<Utc>, String)>,
+    /// At least one sync succeeded since start-up.
+    pub live: bool,
+    pub epoch: Option<String>,
+}
+
+impl SyncStatus {
+    /// The data on screen is not known to be current.
+    pub fn is_stale(&self) -> bool {
+        self.failing.is_some() || !self.live
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub timezone: Option<chrono_tz::Tz>,
+    pub bell_on_new_p1: bool,
+    pub poll_interval: Duration,
+    /// `read_only = true` in the config.
+    pub read_only_config: bool,
+    pub no_color: bool,
+    /// Backend and token as started; changing them needs a restart.
+    started_with: (Option<String>, bool),
+}
+
+impl Settings {
+    pub fn from_config(config: &Config, no_color: bool) -> (Settings, Vec<String>) {
+        let (keymap, mut warnings) = Keymap::with_overrides(&config.keys);
+        warnings.extend(config.warnings.iter().cloned());
+        let settings = Settings {
+            keymap,
+            theme: Theme::new(&config.colors, no_color),
+            timezone: config.timezone,
+            bell_on_new_p1: config.bell_on_new_p1,
+            poll_interval: config.poll_interval,
+            read_only_config: config.read_only,
+            no_color,
+            started_with: (
+                config.backend.clone(),
+                config.token.is_some() || config.token_file.is_some(),
+            ),
+        };
+        (settings, warnings)
+    }
+}
+
+/// How long messages stay.
+const FLASH_INFO: i64 = 5;
+const FLASH_ERROR: i64 = 12;
+
+pub struct AppState {
+    pub incidents: IncidentsTab,
+    pub outbox: Outbox,
+    pub sync: SyncStatus,
+    pub session: Session,
+    pub settings: Settings,
+    pub overlay: Option<Overlay>,
+    pub input: Option<Input>,
+    pub confirm: Option<Confirm>,
+    pub flash: Option<Flash>,
+    pub size: (u16, u16),
+    pub services: HashMap<String, Service>,
+    pub policies: HashMap<String, EscalationPolicy>,
+    /// Note text typed and not sent (Esc), by incident: never thrown away.
+    note_drafts: HashMap<String, String>,
+    key_seq: u64,
+    pub quit: bool,
+}
+
+impl AppState {
+    pub fn new(
+        session: Session,
+        config: &Config,
+        snapshot: CacheSnapshot,
+        no_color: bool,
+        now: DateTime<Utc>,
+    ) -> AppState {
+        let (settings, warnings) = Settings::from_config(config, no_color);
+        let mut outbox = Outbox::restore(snapshot.outbox, snapshot.rejected);
+        // Hold queued actions until the first sync says which server database this is.
+        outbox.hold();
+        let mut state = AppState {
+            incidents: IncidentsTab::new(snapshot.incidents, snapshot.total),
+            outbox,
+            sync: SyncStatus {
+                last_ok: snapshot.sync.last_ok,
+                epoch: snapshot.sync.epoch,
+                ..SyncStatus::default()
+            },
+            session,
+            settings,
+            overlay: None,
+            input: None,
+            confirm: None,
+            flash: None,
+            size: (80, 24),
+            services: snapshot
+                .services
+                .into_iter()
+                .map(|s| (s.id.clone(), s))
+                .collect(),
+            policies: snapshot
+                .policies
+                .into_iter()
+                .map(|p| (p.id.clone(), p))
+                .collect(),
+            note_drafts: HashMap::new(),
+            key_seq: 0,
+            quit: false,
+        };
+        state.reapply_all_pending();
+        if !warnings.is_empty() {
+            state.flash(Level::Warning, warnings.join("; "), now);
+        }
+        state
+    }
+
+    pub fn mode(&self) -> Mode {
+        if self.confirm.is_some() {
+            Mode::Confirm
+        } else if self.input.is_some() {
+            Mode::Input
+        } else if self.overlay.is_some() {
+            Mode::Overlay
+        } else if self.incidents.detail().is_some() {
+            Mode::Detail
+        } else {
+            Mode::List
+        }
+    }
+
+    /// The name actions are taken under, before the server has said who we are.
+    pub fn me_name(&self) -> &str {
+        self.session.me.as_ref().map_or("you", |m| m.name.as_str())
+    }
+
+    /// Why dangerous actions are disabled, if they are.
+    pub fn read_only_reason(&self) -> Option<&'static str> {
+        if self.session.read_only_flag {
+            Some("started with --read-only")
+        } else if self.settings.read_only_config {
+            Some("read_only = true in the config")
+        } else if self
+            .session
+            .me
+            .as_ref()
+            .is_some_and(|m| m.role == Role::Viewer)
+        {
+            Some("your role is viewer")
+        } else {
+            None
+        }
+    }
+
+    pub fn flash(&mut self, level: Level, text: impl AsRef<str>, now: DateTime<Utc>) {
+        let secs = if matches!(level, Level::Error | Level::Warning) {
+            FLASH_ERROR
+        } else {
+            FLASH_INFO
+        };
+        self.flash = Some(Flash {
+            text: sanitize(text.as_ref()).into_owned(),
+            level,
+            until: now + chrono::Duration::seconds(secs),
+        });
+    }
+
+    pub fn update(&mut self, event: Event, now: DateTime<Utc>) -> Update {
+        match event {
+            Event::Key(key) => self.on_key(key, now),
+            Event::Paste(text) => self.on_paste(&text),
+            Event::Resize { width, height } => {
+                self.size = (width, height);
+                self.incidents
+                    .scroll_into_view(crate::ui::list_rows(height));
+                Update::changed()
+            }
+            Event::Tick => {
+                if self.flash.as_ref().is_some_and(|f| f.until <= now) {
+                    self.flash = None;
+                }
+                Update::changed()
+            }
+            Event::CacheLoaded(incidents) => {
+                self.incidents.upsert_many(incidents);
+                self.reapply_all_pending();
+                Update::changed()
+            }
+            Event::Synced(report) => self.on_synced(*report, now),
+            Event::SyncFailed { error, at } => {
+                let since = self.sync.failing.as_ref().map_or(at, |(since, _)| *since);
+                let error = sanitize(&error).into_owned();
+                let changed = self.sync.failing.as_ref().map(|(_, e)| e) != Some(&error);
+                self.sync.failing = Some((since, error));
+                Update {
+                    changed,
+                    effects: Vec::new(),
+                }
+            }
+            Event::Identity(me) => {
+                self.session.me = Some(Me {
+                    name: sanitize(&me.name).into_owned(),
+                    role: me.role,
+                });
+                Update::changed()
+            }
+            Event::OutboxPersisted { key, error } => {
+                if let Some(error) = error {
+                    self.flash(
+                        Level::Error,
+                        format!("could not save the action to disk ({error}); sending it anyway"),
+                        now,
+                    );
+                }
+                let effects = self.outbox.persisted(&key);
+                Update::changed().with(effects.into_iter().map(Effect::Outbox))
+            }
+            Event::OutboxAnswered { key, result } => self.on_answered(&key, result, now),
+            Event::OutboxRetry => {
+                Update::changed().with(self.outbox.resume().into_iter().map(Effect::Outbox))
+            }
+            Event::Config(result) => self.on_config(result, now),
+            Event::Shutdown { signal } => {
+                tracing::info!(signal, "shutting down");
+                self.quit = true;
+                Update::changed().with([Effect::Quit])
+            }
+        }
+    }
+
+    fn on_synced(&mut self, report: SyncReport, now: DateTime<Utc>) -> Update {
+        let mut update = Update {
+            changed: !self.sync.live || self.sync.failing.is_some(),
+            effects: Vec::new(),
+        };
+        self.sync.last_ok = Some(report.at);
+        self.sync.failing = None;
+        self.sync.live = true;
+        if report.reset {
+            self.incidents.clear();
+            self.services.clear();
+            self.policies.clear();
+            self.flash(
+                Level::Warning,
+                "the server's database was replaced; showing its data from scratch",
+                now,
+            );
+            update.changed = true;
+        }
+        if self.sync.epoch.as_deref() != Some(report.epoch.as_str()) || report.reset {
+            self.sync.epoch = Some(report.epoch.clone());
+        }
+        let mut incidents = Vec::new();
+        for change in report.changes {
+            match change {
+                Change::Incident(incident) => incidents.push(incident),
+                Change::Service(service) => {
+                    self.services.insert(service.id.clone(), service);
+                }
+                Change::EscalationPolicy(policy) => {
+                    self.policies.insert(policy.id.clone(), policy);
+                }
+            }
+        }
+        if !incidents.is_empty() {
+            update.changed = true;
+            let new_ids = self.incidents.upsert_many(incidents);
+            if !report.from_empty && self.settings.bell_on_new_p1 {
+                let new_p1: Vec<String> = new_ids
+                    .iter()
+                    .filter_map(|id| self.incidents.row(id))
+                    .map(|row| &row.confirmed)
+                    .filter(|i| i.priority == Priority::P1 && i.status == IncidentStatus::Triggered)
+                    .map(|i| format!("{} {}", i.id, i.title))
+                    .collect();
+                if !new_p1.is_empty() {
+                    self.flash(Level::Error, format!("new P1: {}", new_p1.join("; ")), now);
+                    update.effects.push(Effect::Bell);
+                }
+            }
+            self.reapply_all_pending();
+        }
+        if !report.more {
+            // The server is reachable and we know its database: queued actions may go.
+            let epoch = report.epoch;
+            let mut effects = self.outbox.epoch_known(&epoch, now);
+            effects.extend(self.outbox.resume());
+            self.note_outbox_effects(&effects, now);
+            update.changed |= !effects.is_empty();
+            update
+                .effects
+                .extend(effects.into_iter().map(Effect::Outbox));
+        }
+        update
+    }
+
+    fn on_answered(
+        &mut self,
+        key: &str,
+        result: Result<crate::domain::Incident, crate::backend::BackendError>,
+        now: DateTime<Utc>,
+    ) -> Update {
+        let effects = self.outbox.answered(key, result, now);
+        self.note_outbox_effects(&effects, now);
+        Update::changed().with(effects.into_iter().map(Effect::Outbox))
+    }
+
+    /// Applies what outbox effects mean for the screen: confirmed incidents, messages.
+    fn note_outbox_effects(&mut self, effects: &[OutboxEffect], now: DateTime<Utc>) {
+        for effect in effects {
+            match effect {
+                OutboxEffect::Complete { incident, .. } => {
+                    let verb = incident.last_event().map_or("updated", |e| e.kind.label());
+                    let text = format!("{} {verb}", incident.id);
+                    self.incidents.upsert_many(vec![incident.clone()]);
+                    self.flash(Level::Success, text, now);
+                }
+                OutboxEffect::Reject { rejected, incident } => {
+                    if let Some(incident) = incident {
+                        self.incidents.upsert_many(vec![incident.clone()]);
+                    }
+                    let kept = match &rejected.entry.action {
+                        crate::domain::IncidentAction::Note { .. } => {
+                            " (the note's text is kept: press o)"
+                        }
+                        _ => "",
+                    };
+                    self.flash(Level::Error, format!("✗ {}{kept}", rejected.reason), now);
+                }
+                OutboxEffect::RecordAttempt { key, error } => {
+                    let id = self
+                        .outbox
+                        .pending()
+                        .find(|e| &e.key == key)
+                        .map(|e| e.incident_id.clone())
+                        .unwrap_or_default();
+                    self.flash(
+                        Level::Warning,
+                        format!("{id}: not sent yet ({error}); will retry"),
+                        now,
+                    );
+                }
+                _ => {}
+            }
+        }
+        self.reapply_all_pending();
+    }
+
+    /// Recomputes the optimistic view of every incident with queued actions, and clears it
+    /// from incidents that have none left.
+    fn reapply_all_pending(&mut self) {
+        let me = self.me_name().to_string();
+        let mut ids: Vec<String> = self
+            .outbox
+            .pending()
+            .map(|e| e.incident_id.clone())
+            .collect();
+        ids.dedup();
+        let stale: Vec<String> = self
+            .incidents
+            .ids_with_pending()
+            .filter(|id| !ids.contains(id))
+            .cloned()
+            .collect();
+        for id in stale.iter().chain(ids.iter()) {
+            let policy = self.policy_for(id).cloned();
+            self.incidents
+                .apply_pending(id, self.outbox.pending_for(id), &me, policy.as_ref());
+        }
+    }
+
+    pub fn policy_for(&self, incident_id: &str) -> Option<&EscalationPolicy> {
+        let row = self.incidents.row(incident_id)?;
+        let service = self.services.get(&row.confirmed.service_id)?;
+        self.policies.get(&service.escalation_policy_id)
+    }
+
+    fn on_config(
+        &mut self,
+        result: Result<Config, crate::config::ConfigError>,
+        now: DateTime<Utc>,
+    ) -> Update {
+        match result {
+            Ok(config) => {
+                let (settings, mut warnings) =
+                    Settings::from_config(&config, self.settings.no_color);
+                let mut effects = Vec::new();
+                if settings.poll_interval != self.settings.poll_interval {
+                    effects.push(Effect::SetPollInterval(settings.poll_interval));
+                }
+                if settings.started_with != self.settings.started_with {
+                    warnings.push("backend and token changes take effect after a restart".into());
+                }
+                let started_with = self.settings.started_with.clone();
+                self.settings = Settings {
+                    started_with,
+                    ..settings
+                };
+                if warnings.is_empty() {
+                    self.flash(Level::Success, "configuration reloaded", now);
+                } else {
+                    self.flash(
+                        Level::Warning,
+                        format!("configuration reloaded: {}", warnings.join("; ")),
+                        now,
+                    );
+                }
+                Update::changed().with(effects)
+            }
+            Err(err) => {
+                self.flash(
+                    Level::Error,
+                    format!("{err} — keeping the previous configuration"),
+                    now,
+                );
+                Update::changed()
+            }
+        }
+    }
+
+    /// When something on screen changes by itself next: an age label, a message expiring.
+    pub fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let mut next = self.flash.as_ref().map(|f| f.until);
+        let mut consider = |at: DateTime<Utc>| {
+            if next.is_none_or(|n| at < n) {
+                next = Some(at);
+            }
+        };
+        let rows = crate::ui::list_rows(self.size.1);
+        let on_screen: Vec<DateTime<Utc>> = match self
+            .incidents
+            .detail()
+            .and_then(|d| self.incidents.row(&d.id))
+        {
+            Some(row) => vec![row.incident().triggered_at],
+            None => self
+                .incidents
+                .visible_rows(self.incidents.offset(), rows)
+                .map(|r| r.incident().triggered_at)
+                .collect(),
+        };
+        for triggered in on_screen {
+            let age = (now - triggered).num_seconds().max(0);
+            let step = match age {
+                a if a < 60 => 1,
+                a if a < 86_400 => 60,
+                _ => 3_600,
+            };
+            consider(triggered + chrono::Duration::seconds((age / step + 1) * step));
+        }
+        next
+    }
+
+    fn next_key(&mut self) -> String {
+        self.key_seq += 1;
+        format!("{}-{}", self.session.run_id, self.key_seq)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,3 @@
+//! One module per tab: its state and the pure operations `update` uses on it.
+
+pub mod incidents;

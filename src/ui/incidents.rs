@@ -1,0 +1,260 @@
+//! The incident list and the incident detail with its timeline.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, Wrap};
+
+use crate::domain::duration::{ago, compact};
+use crate::state::AppState;
+use crate::tabs::incidents::Row;
+use crate::ui::clock;
+
+struct Columns {
+    widths: Vec<Constraint>,
+    /// Narrow terminals drop tier and assignee.
+    wide: bool,
+}
+
+fn columns(width: u16) -> Columns {
+    let wide = width >= 70;
+    let service = if width >= 140 { 18 } else { 12 };
+    let who = if width >= 140 { 12 } else { 8 };
+    let mut widths = vec![
+        Constraint::Length(2),
+        Constraint::Length(5),
+        Constraint::Length(8),
+        Constraint::Length(service),
+        Constraint::Min(10),
+        Constraint::Length(5),
+    ];
+    if wide {
+        widths.push(Constraint::Length(2));
+        widths.push(Constraint::Length(who));
+    }
+    Columns { widths, wide }
+}
+
+pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
+    let theme = &state.settings.theme;
+    let tab = &state.incidents;
+    let cols = columns(area.width);
+    let mut header = vec!["P", "State", "Id", "Service", "Title", "Age"];
+    if cols.wide {
+        header.extend(["T", "Assignee"]);
+    }
+    let header = TableRow::new(header.into_iter().map(Cell::from)).style(theme.header());
+
+    if tab.visible_len() == 0 {
+        let text = if tab.total() == 0 {
+            if state.sync.live {
+                "No incidents. All quiet."
+            } else {
+                "No incidents cached yet; waiting for the backend…"
+            }
+        } else {
+            "No incident matches the filter (Esc clears it)."
+        };
+        let [head, body] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        frame.render_widget(
+            Table::new(Vec::<TableRow>::new(), cols.widths).header(header),
+            head,
+        );
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!(" {text}"), theme.muted())),
+            body,
+        );
+        return;
+    }
+
+    let rows_shown = usize::from(area.height.saturating_sub(1));
+    let selected = tab.selected_index();
+    let offset = tab.offset();
+    let rows = tab
+        .visible_rows(offset, rows_shown)
+        .enumerate()
+        .map(|(i, row)| {
+            let table_row = list_row(row, state, now, cols.wide);
+            if offset + i == selected {
+                table_row.style(theme.selected())
+            } else {
+                table_row
+            }
+        });
+    frame.render_widget(
+        Table::new(rows, cols.widths)
+            .header(header)
+            .column_spacing(1),
+        area,
+    );
+}
+
+fn list_row<'a>(row: &'a Row, state: &AppState, now: DateTime<Utc>, wide: bool) -> TableRow<'a> {
+    let theme = &state.settings.theme;
+    let inc = row.incident();
+    let pending = !row.pending.is_empty();
+    let status = if pending {
+        format!("{}⧗", inc.status.short())
+    } else {
+        inc.status.short().to_string()
+    };
+    let status_style = if pending {
+        theme.pending()
+    } else {
+        theme.status(inc.status)
+    };
+    let muted = !inc.is_open();
+    let text_style = if muted { theme.muted() } else { Style::new() };
+    let mut cells = vec![
+        Cell::from(Span::styled(
+            inc.priority.label(),
+            theme.priority(inc.priority),
+        )),
+        Cell::from(Span::styled(status, status_style)),
+        Cell::from(Span::styled(inc.id.as_str(), text_style)),
+        Cell::from(Span::styled(inc.service_id.as_str(), text_style)),
+        Cell::from(Span::styled(inc.title.as_str(), text_style)),
+        Cell::from(Span::styled(
+            compact((now - inc.triggered_at).num_seconds()),
+            theme.muted(),
+        )),
+    ];
+    if wide {
+        cells.push(Cell::from(Span::styled(inc.tier.label(), text_style)));
+        cells.push(Cell::from(Span::styled(
+            inc.assignee.as_deref().unwrap_or("—"),
+            text_style,
+        )));
+    }
+    TableRow::new(cells)
+}
+
+pub fn draw_detail(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    state: &AppState,
+    row: &Row,
+    now: DateTime<Utc>,
+) {
+    let theme = &state.settings.theme;
+    let tz = state.settings.timezone;
+    let inc = row.incident();
+    let scroll = state.incidents.detail().map_or(0, |d| d.scroll);
+    let service = state.services.get(&inc.service_id).map(|s| s.name.as_str());
+
+    let mut head = vec![
+        Line::from(vec![
+            Span::styled(format!(" {} ", inc.id), theme.header()),
+            Span::styled(
+                format!("{} ", inc.priority.label()),
+                theme.priority(inc.priority),
+            ),
+            Span::styled(
+                format!("{} ", inc.status.label().to_uppercase()),
+                theme.status(inc.status),
+            ),
+            Span::raw(format!("{} {} ", inc.tier.label(), inc.tier.name())),
+            Span::styled(
+                format!("→ {}", inc.assignee.as_deref().unwrap_or("nobody")),
+                theme.muted(),
+            ),
+        ]),
+        Line::from(Span::styled(format!(" {}", inc.title), theme.header())),
+        Line::from(Span::styled(
+            format!(
+                " {}{} · triggered {} ({}) · v{}",
+                inc.service_id,
+                service.map(|s| format!(" ({s})")).unwrap_or_default(),
+                clock(inc.triggered_at, now, tz),
+                ago(now, inc.triggered_at),
+                row.confirmed.version
+            ),
+            theme.muted(),
+        )),
+    ];
+    if state.sync.is_stale() {
+        let (badge, _) = crate::ui::status::freshness(state);
+        head.push(Line::from(vec![
+            Span::raw(" "),
+            Span::styled(badge, theme.stale_badge()),
+        ]));
+    }
+    let [head_area, rule, body] = Layout::vertical([
+        Constraint::Length(head.len() as u16),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(head), head_area);
+    frame.render_widget(
+        Line::from(Span::styled(
+            format!(
+                " timeline {}",
+                "─".repeat(usize::from(rule.width).saturating_sub(10))
+            ),
+            theme.muted(),
+        )),
+        rule,
+    );
+
+    let actor_width = inc
+        .timeline
+        .iter()
+        .map(|e| e.actor.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(6, 16);
+    let mut lines: Vec<Line<'_>> = inc
+        .timeline
+        .iter()
+        .map(|event| {
+            let kind_style = match event.kind {
+                crate::domain::EventKind::Triggered | crate::domain::EventKind::Escalated => {
+                    theme.status(crate::domain::IncidentStatus::Triggered)
+                }
+                crate::domain::EventKind::Acknowledged => {
+                    theme.status(crate::domain::IncidentStatus::Acknowledged)
+                }
+                crate::domain::EventKind::Resolved => theme.ok(),
+                _ => Style::new(),
+            };
+            Line::from(vec![
+                Span::styled(
+                    format!(" {:>12}  ", clock(event.at, now, tz)),
+                    theme.muted(),
+                ),
+                Span::styled(format!("{:<12} ", event.kind.label()), kind_style),
+                Span::styled(
+                    format!("{:<width$} ", event.actor, width = actor_width),
+                    theme.accent(),
+                ),
+                Span::raw(event.text.as_str()),
+            ])
+        })
+        .collect();
+    // The optimistic timeline already includes queued actions; say which are not confirmed.
+    let queued: Vec<_> = state.outbox.pending_for(&inc.id).collect();
+    for entry in &queued {
+        let detail = match &entry.last_error {
+            Some(error) => format!(" — {} attempt(s), last: {error}", entry.attempts),
+            None => String::new(),
+        };
+        lines.push(Line::from(Span::styled(
+            format!(
+                " ⧗ {} queued at {}, not yet confirmed{detail}",
+                entry.action.verb(),
+                clock(entry.created_at, now, tz)
+            ),
+            theme.pending(),
+        )));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll as u16, 0)),
+        body,
+    );
+}

@@ -1,0 +1,83 @@
+//! Drawing: views borrow the state and never change it, do no I/O and read time only from
+//! the `now` they are given.
+//!
+//! Layout: one header line (tab, counts, backend, freshness), the tab's body, one status line
+//! (messages, input, hints, queued actions, who you are). At 80×24 the list shows 21 rows.
+
+pub mod help;
+pub mod incidents;
+pub mod status;
+pub mod theme;
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+
+use crate::state::{AppState, Overlay};
+
+/// Lines of chrome around the incident list: header, table header, status line.
+const CHROME_ROWS: u16 = 3;
+
+/// How many incident rows fit on a terminal `height` lines tall.
+pub fn list_rows(height: u16) -> usize {
+    usize::from(height.saturating_sub(CHROME_ROWS)).max(1)
+}
+
+pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    status::draw_header(frame, header, state);
+    match state
+        .incidents
+        .detail()
+        .and_then(|d| state.incidents.row(&d.id))
+    {
+        Some(row) => incidents::draw_detail(frame, body, state, row, now),
+        None => incidents::draw_list(frame, body, state, now),
+    }
+    status::draw_footer(frame, footer, state);
+    match state.overlay {
+        Some(Overlay::Help { scroll }) => help::draw_help(frame, frame.area(), state, scroll),
+        Some(Overlay::Outbox { scroll }) => {
+            help::draw_outbox(frame, frame.area(), state, scroll, now)
+        }
+        None => {}
+    }
+    if let Some(confirm) = &state.confirm {
+        status::draw_confirm(frame, frame.area(), state, confirm);
+    }
+}
+
+/// A rectangle of at most `width`×`height` centred in `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    cell
+}
+
+/// `14:03:22` in the display time zone, with the date in front when it is not today.
+pub fn clock(at: DateTime<Utc>, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> String {
+    fn fmt<Z: chrono::TimeZone>(at: DateTime<Utc>, now: DateTime<Utc>, zone: &Z) -> String
+    where
+        Z::Offset: std::fmt::Display,
+    {
+        let local = at.with_timezone(zone);
+        if local.date_naive() == now.with_timezone(zone).date_naive() {
+            local.format("%H:%M:%S").to_string()
+        } else {
+            local.format("%b %d %H:%M").to_string()
+        }
+    }
+    match tz {
+        Some(tz) => fmt(at, now, &tz),
+        None => fmt(at, now, &chrono::Local),
+    }
+}

@@ -1,0 +1,227 @@
+//! The header line (what you look at, how fresh it is), the status line (messages, input, key
+//! hints, queued actions, who you are) and the confirmation dialog.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::action::Action;
+use crate::domain::text::truncate;
+use crate::keymap::Mode;
+use crate::state::{AppState, Confirm, InputKind, Level};
+
+/// The freshness badge: `● live`, `STALE since 14:03:22`, or `CACHED … · connecting`.
+pub fn freshness(state: &AppState) -> (String, bool) {
+    let at = |t| crate::ui::clock(t, t, state.settings.timezone);
+    match (&state.sync.failing, state.sync.live, state.sync.last_ok) {
+        (None, true, _) => ("● live".to_string(), false),
+        (Some(_), _, Some(last)) => (format!(" STALE since {} ", at(last)), true),
+        (Some(_), _, None) => (" STALE: never synced ".to_string(), true),
+        (None, false, Some(last)) => (format!(" CACHED {} · connecting ", at(last)), true),
+        (None, false, None) => (" connecting… ".to_string(), true),
+    }
+}
+
+pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
+    let theme = &state.settings.theme;
+    let tab = &state.incidents;
+    let counts = if tab.loaded() < tab.total() {
+        format!(
+            "{} open · {} (loading {})",
+            tab.open_count(),
+            tab.total(),
+            tab.loaded()
+        )
+    } else {
+        format!("{} open · {}", tab.open_count(), tab.total())
+    };
+    let mut left = vec![
+        Span::styled(" opsdeck ", theme.accent()),
+        Span::styled("│ ", theme.muted()),
+        Span::styled("Incidents ", theme.header()),
+        Span::styled(counts, theme.muted()),
+    ];
+    if !tab.filter().is_empty() {
+        left.push(Span::styled(
+            format!("  /{} ({})", truncate(tab.filter(), 20), tab.visible_len()),
+            theme.accent(),
+        ));
+    }
+
+    let (badge, stale) = freshness(state);
+    let mut right = Vec::new();
+    if state.read_only_reason().is_some() {
+        right.push(Span::styled(" READ-ONLY ", theme.stale_badge()));
+        right.push(Span::raw(" "));
+    }
+    if state.session.demo {
+        right.push(Span::styled("DEMO", theme.accent()));
+    } else {
+        right.push(Span::styled(
+            state.session.backend_label.clone(),
+            theme.muted(),
+        ));
+    }
+    right.push(Span::raw(" "));
+    right.push(Span::styled(
+        badge,
+        if stale {
+            theme.stale_badge()
+        } else {
+            theme.ok()
+        },
+    ));
+    right.push(Span::raw(" "));
+
+    let right_width: usize = right.iter().map(|s| s.width()).sum();
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width as u16)])
+            .areas(area);
+    frame.render_widget(Line::from(left), left_area);
+    frame.render_widget(Line::from(right), right_area);
+}
+
+pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
+    let theme = &state.settings.theme;
+    let mut right = Vec::new();
+    let queued = state.outbox.len();
+    if queued > 0 {
+        let text = if state.outbox.is_paused() {
+            format!("⧗ {queued} queued ")
+        } else {
+            format!("⧗ {queued} sending ")
+        };
+        right.push(Span::styled(text, theme.pending()));
+    }
+    let rejected = state.outbox.rejected().len();
+    if rejected > 0 {
+        right.push(Span::styled(format!("✗ {rejected} ",), theme.error()));
+    }
+    match &state.session.me {
+        Some(me) => right.push(Span::styled(
+            format!("{} · {} ", me.name, me.role.label()),
+            theme.muted(),
+        )),
+        None => right.push(Span::styled("signing in… ", theme.muted())),
+    }
+    let right_width: usize = right.iter().map(|s| s.width()).sum();
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width as u16)])
+            .areas(area);
+    frame.render_widget(Line::from(right), right_area);
+
+    if let Some(input) = &state.input {
+        let label = match &input.kind {
+            InputKind::Filter => " / ".to_string(),
+            InputKind::Note { incident_id } => format!(" note on {incident_id}: "),
+        };
+        let [label_area, text_area] = Layout::horizontal([
+            Constraint::Length(label.chars().count() as u16),
+            Constraint::Min(1),
+        ])
+        .areas(left_area);
+        frame.render_widget(Span::styled(label, theme.accent()), label_area);
+        frame.render_widget(&input.textarea, text_area);
+        return;
+    }
+    if let Some(flash) = &state.flash {
+        let style = match flash.level {
+            Level::Info => Style::new(),
+            Level::Success => theme.ok(),
+            Level::Warning => theme.warning(),
+            Level::Error => theme.error(),
+        };
+        frame.render_widget(
+            Line::from(Span::styled(format!(" {}", flash.text), style)),
+            left_area,
+        );
+        return;
+    }
+    if let Some((_, error)) = &state.sync.failing {
+        frame.render_widget(
+            Line::from(Span::styled(format!(" {error}"), theme.warning())),
+            left_area,
+        );
+        return;
+    }
+    frame.render_widget(hints(state), left_area);
+}
+
+/// Key hints for the current mode, from the keymap.
+fn hints(state: &AppState) -> Line<'static> {
+    let keymap = &state.settings.keymap;
+    let theme = &state.settings.theme;
+    let mode = state.mode();
+    let actions: &[(Action, &str)] = match mode {
+        Mode::Detail => &[
+            (Action::Acknowledge, "ack"),
+            (Action::Escalate, "escalate"),
+            (Action::Resolve, "resolve"),
+            (Action::AddNote, "note"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
+        _ => &[
+            (Action::Acknowledge, "ack"),
+            (Action::Escalate, "escalate"),
+            (Action::Resolve, "resolve"),
+            (Action::AddNote, "note"),
+            (Action::Open, "open"),
+            (Action::Filter, "filter"),
+            (Action::Help, "help"),
+            (Action::Quit, "quit"),
+        ],
+    };
+    let disabled = state.read_only_reason().is_some();
+    let mut spans = vec![Span::raw(" ")];
+    for (action, label) in actions {
+        let style = if disabled && action.is_dangerous() {
+            theme.muted()
+        } else {
+            Style::new()
+        };
+        spans.push(Span::styled(
+            keymap.key_label(mode, *action),
+            theme.accent(),
+        ));
+        spans.push(Span::styled(format!(" {label}  "), style));
+    }
+    Line::from(spans)
+}
+
+pub fn draw_confirm(frame: &mut Frame<'_>, area: Rect, state: &AppState, confirm: &Confirm) {
+    let theme = &state.settings.theme;
+    let keymap = &state.settings.keymap;
+    let width = area.width.saturating_sub(4).min(64);
+    let popup = crate::ui::centered(area, width, 6);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.accent())
+        .title(Span::styled(
+            format!(" Resolve {}? ", confirm.incident_id),
+            theme.header(),
+        ));
+    let text = vec![
+        Line::from(confirm.title.clone()),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled(
+                keymap.key_label(Mode::Confirm, Action::Confirm),
+                theme.accent(),
+            ),
+            Span::raw(" resolve   "),
+            Span::styled(
+                keymap.key_label(Mode::Confirm, Action::Cancel),
+                theme.accent(),
+            ),
+            Span::raw(" cancel"),
+        ]),
+    ];
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+        popup,
+    );
+}
