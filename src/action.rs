@@ -80,10 +80,7 @@ impl Action {
 
     /// Changes shared state on the backend: disabled in read-only mode and for viewers.
     pub fn is_dangerous(self) -> bool {
-        matches!(
-            self,
-            Action::Acknowledge | Action::Escalate | Action::Resolve | Action::AddNote
-        )
+        matches!(self, Action::Acknowledge | Action::Escalate | Action::Resolve | Action::AddNote)
     }
 }
 

@@ -13,9 +13,7 @@ pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 /// Largest page `/v1/changes` returns, whatever `limit` asks for.
 pub const MAX_CHANGES_PAGE: u32 = 1000;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads everything, changes nothing.
@@ -103,13 +101,7 @@ impl<'de> Deserialize<'de> for ReceivedPage {
                 skipped_unknown += 1;
             }
         }
-        Ok(ReceivedPage {
-            epoch: raw.epoch,
-            cursor: raw.cursor,
-            has_more: raw.has_more,
-            changes,
-            skipped_unknown,
-        })
+        Ok(ReceivedPage { epoch: raw.epoch, cursor: raw.cursor, has_more: raw.has_more, changes, skipped_unknown })
     }
 }
 

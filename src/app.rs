@@ -60,73 +60,35 @@ fn demo_user() -> String {
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         .take(32)
         .collect();
-    if name.is_empty() {
-        "you".to_string()
-    } else {
-        name
-    }
+    if name.is_empty() { "you".to_string() } else { name }
 }
 
 pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     let started = Instant::now();
-    let cache = Cache::open(&options.cache)
-        .await
-        .context("opening the local cache")?;
-    let snapshot = cache
-        .snapshot(FIRST_FRAME_ROWS)
-        .await
-        .context("reading the local cache")?;
+    let cache = Cache::open(&options.cache).await.context("opening the local cache")?;
+    let snapshot = cache.snapshot(FIRST_FRAME_ROWS).await.context("reading the local cache")?;
     let needs_full_load = snapshot.total > snapshot.incidents.len();
     let (label, demo) = match &options.backend {
         BackendChoice::Demo { .. } => ("DEMO".to_string(), true),
-        BackendChoice::Remote { url, .. } => {
-            (url.split("://").nth(1).unwrap_or(url).to_string(), false)
-        }
+        BackendChoice::Remote { url, .. } => (url.split("://").nth(1).unwrap_or(url).to_string(), false),
     };
     let session = Session {
         backend_label: label,
         demo,
         read_only_flag: options.read_only,
-        me: demo.then(|| Me {
-            name: demo_user(),
-            role: Role::Commander,
-        }),
+        me: demo.then(|| Me { name: demo_user(), role: Role::Commander }),
         run_id: uuid::Uuid::new_v4().simple().to_string(),
     };
-    let mut state = AppState::new(
-        session,
-        &options.config,
-        snapshot,
-        options.no_color,
-        Utc::now(),
-    );
+    let mut state = AppState::new(session, &options.config, snapshot, options.no_color, Utc::now());
 
     let mut tui = terminal::enter().context("setting up the terminal")?;
     let size = tui.size()?;
-    state.update(
-        Event::Resize {
-            width: size.width,
-            height: size.height,
-        },
-        Utc::now(),
-    );
+    state.update(Event::Resize { width: size.width, height: size.height }, Utc::now());
     terminal::draw(&mut tui, &state, Utc::now())?;
-    tracing::info!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "first frame drawn from the cache"
-    );
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "first frame drawn from the cache");
 
     let (tx, rx) = mpsc::unbounded_channel();
-    let result = run_loop(
-        &mut tui,
-        &mut state,
-        &options,
-        cache,
-        needs_full_load,
-        tx,
-        rx,
-    )
-    .await;
+    let result = run_loop(&mut tui, &mut state, &options, cache, needs_full_load, tx, rx).await;
     terminal::leave()?;
     result
 }
@@ -141,12 +103,7 @@ async fn run_loop(
     mut rx: crate::event::EventReceiver,
 ) -> anyhow::Result<()> {
     let (backend, demo_server) = connect(&options.backend, state.me_name()).await?;
-    let sync = crate::sync::spawn(
-        backend.clone(),
-        cache.clone(),
-        tx.clone(),
-        options.config.poll_interval,
-    );
+    let sync = crate::sync::spawn(backend.clone(), cache.clone(), tx.clone(), options.config.poll_interval);
     let mut runner = EffectRunner::new(backend, cache.clone(), tx.clone(), sync);
     spawn_terminal_events(tx.clone());
     spawn_signals(tx.clone());
@@ -227,18 +184,11 @@ async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
 
 /// The backend to talk to. For the demo, the reference server is started on 127.0.0.1 with a
 /// random port and a token made up for this run, and reached over HTTP like any other.
-async fn connect(
-    choice: &BackendChoice,
-    user: &str,
-) -> anyhow::Result<(Arc<dyn Backend>, Option<RunningServer>)> {
+async fn connect(choice: &BackendChoice, user: &str) -> anyhow::Result<(Arc<dyn Backend>, Option<RunningServer>)> {
     match choice {
-        BackendChoice::Remote { url, token } => {
-            Ok((Arc::new(HttpBackend::new(url, token.clone())?), None))
-        }
+        BackendChoice::Remote { url, token } => Ok((Arc::new(HttpBackend::new(url, token.clone())?), None)),
         BackendChoice::Demo { seed } => {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .context("starting the demo server")?;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("starting the demo server")?;
             let url = format!("http://{}", listener.local_addr()?);
             let token = server::auth::random_token();
             let mut users = Users::default();
@@ -249,14 +199,9 @@ async fn connect(
                 simulate: Some(*seed),
                 pace: server::simulator::Pace::demo(),
             };
-            let server = server::start(listener, options)
-                .await
-                .context("starting the demo server")?;
+            let server = server::start(listener, options).await.context("starting the demo server")?;
             tracing::info!(%url, "demo server started");
-            Ok((
-                Arc::new(HttpBackend::new(&url, Some(Secret::new(token)))?),
-                Some(server),
-            ))
+            Ok((Arc::new(HttpBackend::new(&url, Some(Secret::new(token)))?), Some(server)))
         }
     }
 }
@@ -280,19 +225,15 @@ fn spawn_terminal_events(tx: EventSender) {
                 return;
             }
         }
-        let _ = tx.send(Event::Shutdown {
-            signal: "terminal closed",
-        });
+        let _ = tx.send(Event::Shutdown { signal: "terminal closed" });
     });
 }
 
 fn spawn_signals(tx: EventSender) {
     use tokio::signal::unix::{SignalKind, signal};
-    for (kind, name) in [
-        (SignalKind::terminate(), "SIGTERM"),
-        (SignalKind::hangup(), "SIGHUP"),
-        (SignalKind::interrupt(), "SIGINT"),
-    ] {
+    for (kind, name) in
+        [(SignalKind::terminate(), "SIGTERM"), (SignalKind::hangup(), "SIGHUP"), (SignalKind::interrupt(), "SIGINT")]
+    {
         let tx = tx.clone();
         match signal(kind) {
             Ok(mut stream) => {

@@ -55,21 +55,16 @@ const ORDER: &str = "ORDER BY rank, sort_at DESC, id";
 
 impl Cache {
     pub async fn open(location: &DbLocation) -> Result<Cache, CacheError> {
-        Ok(Cache {
-            pool: db::open(location, &MIGRATOR).await?,
-        })
+        Ok(Cache { pool: db::open(location, &MIGRATOR).await? })
     }
 
     /// The first `first` incidents in list order, the count, and everything small.
     pub async fn snapshot(&self, first: u32) -> Result<CacheSnapshot, CacheError> {
-        let docs: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT doc FROM incidents {ORDER} LIMIT ?"))
-                .bind(i64::from(first))
-                .fetch_all(&self.pool)
-                .await?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents")
-            .fetch_one(&self.pool)
+        let docs: Vec<String> = sqlx::query_scalar(&format!("SELECT doc FROM incidents {ORDER} LIMIT ?"))
+            .bind(i64::from(first))
+            .fetch_all(&self.pool)
             .await?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents").fetch_one(&self.pool).await?;
         Ok(CacheSnapshot {
             incidents: decode_all(&docs),
             total: usize::try_from(total).unwrap_or(0),
@@ -83,38 +78,27 @@ impl Cache {
 
     /// Every cached incident in list order.
     pub async fn incidents(&self) -> Result<Vec<Incident>, CacheError> {
-        let docs: Vec<String> = sqlx::query_scalar(&format!("SELECT doc FROM incidents {ORDER}"))
-            .fetch_all(&self.pool)
-            .await?;
+        let docs: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT doc FROM incidents {ORDER}")).fetch_all(&self.pool).await?;
         Ok(decode_all(&docs))
     }
 
-    async fn entities<T: serde::de::DeserializeOwned>(
-        &self,
-        kind: &str,
-    ) -> Result<Vec<T>, CacheError> {
-        let docs: Vec<String> =
-            sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? ORDER BY id")
-                .bind(kind)
-                .fetch_all(&self.pool)
-                .await?;
+    async fn entities<T: serde::de::DeserializeOwned>(&self, kind: &str) -> Result<Vec<T>, CacheError> {
+        let docs: Vec<String> = sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? ORDER BY id")
+            .bind(kind)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(decode_all(&docs))
     }
 
     pub async fn sync_meta(&self) -> Result<SyncMeta, CacheError> {
-        let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM meta")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM meta").fetch_all(&self.pool).await?;
         let mut meta = SyncMeta::default();
         for (key, value) in rows {
             match key.as_str() {
                 "cursor" => meta.cursor = Some(value),
                 "epoch" => meta.epoch = Some(value),
-                "last_ok" => {
-                    meta.last_ok = DateTime::parse_from_rfc3339(&value)
-                        .ok()
-                        .map(|t| t.with_timezone(&Utc))
-                }
+                "last_ok" => meta.last_ok = DateTime::parse_from_rfc3339(&value).ok().map(|t| t.with_timezone(&Utc)),
                 _ => {}
             }
         }
@@ -123,37 +107,24 @@ impl Cache {
 
     /// Stores one page of changes and the cursor after it, atomically. With `reset`, the cache
     /// is emptied first (the server's database was replaced).
-    pub async fn apply_page(
-        &self,
-        page: &ReceivedPage,
-        reset: bool,
-        at: DateTime<Utc>,
-    ) -> Result<(), CacheError> {
+    pub async fn apply_page(&self, page: &ReceivedPage, reset: bool, at: DateTime<Utc>) -> Result<(), CacheError> {
         let mut tx = self.pool.begin().await?;
         if reset {
-            sqlx::query("DELETE FROM incidents")
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM entities")
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("DELETE FROM incidents").execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM entities").execute(&mut *tx).await?;
         }
         for change in &page.changes {
             match change {
                 Change::Incident(incident) => upsert_incident(&mut tx, incident).await?,
-                Change::Service(service) => {
-                    put_entity(&mut tx, "service", &service.id, service).await?
-                }
+                Change::Service(service) => put_entity(&mut tx, "service", &service.id, service).await?,
                 Change::EscalationPolicy(policy) => {
                     put_entity(&mut tx, "escalation_policy", &policy.id, policy).await?
                 }
             }
         }
-        for (key, value) in [
-            ("cursor", page.cursor.as_str()),
-            ("epoch", page.epoch.as_str()),
-            ("last_ok", &at.to_rfc3339()),
-        ] {
+        for (key, value) in
+            [("cursor", page.cursor.as_str()), ("epoch", page.epoch.as_str()), ("last_ok", &at.to_rfc3339())]
+        {
             set_meta(&mut tx, key, value).await?;
         }
         tx.commit().await?;
@@ -179,25 +150,14 @@ impl Cache {
     }
 
     pub async fn outbox(&self) -> Result<Vec<OutboxEntry>, CacheError> {
-        let rows: Vec<(
-            String,
-            String,
-            String,
-            i64,
-            Option<String>,
-            String,
-            i64,
-            Option<String>,
-        )> = sqlx::query_as(
+        let rows: Vec<(String, String, String, i64, Option<String>, String, i64, Option<String>)> = sqlx::query_as(
             "SELECT key, incident_id, action, base_version, epoch, created_at, attempts, last_error
              FROM outbox ORDER BY seq",
         )
         .fetch_all(&self.pool)
         .await?;
         let mut entries = Vec::with_capacity(rows.len());
-        for (key, incident_id, action, base_version, epoch, created_at, attempts, last_error) in
-            rows
-        {
+        for (key, incident_id, action, base_version, epoch, created_at, attempts, last_error) in rows {
             entries.push(OutboxEntry {
                 key,
                 incident_id,
@@ -216,12 +176,11 @@ impl Cache {
 
     /// The most recent rejected actions, newest first.
     pub async fn rejected(&self, limit: usize) -> Result<Vec<RejectedEntry>, CacheError> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT entry, reason, rejected_at FROM outbox_rejected ORDER BY seq DESC LIMIT ?",
-        )
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT entry, reason, rejected_at FROM outbox_rejected ORDER BY seq DESC LIMIT ?")
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await?;
         let mut out = Vec::with_capacity(rows.len());
         for (entry, reason, rejected_at) in rows {
             out.push(RejectedEntry {
@@ -262,10 +221,7 @@ impl Cache {
         rebased: &[(String, i64)],
     ) -> Result<(), CacheError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM outbox WHERE key = ?")
-            .bind(key)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM outbox WHERE key = ?").bind(key).execute(&mut *tx).await?;
         upsert_incident(&mut tx, incident).await?;
         for (other, version) in rebased {
             sqlx::query("UPDATE outbox SET base_version = ? WHERE key = ?")
@@ -279,25 +235,16 @@ impl Cache {
     }
 
     /// The server refused the entry: keep it, with the reason, among the rejected.
-    pub async fn outbox_reject(
-        &self,
-        rejected: &RejectedEntry,
-        incident: Option<&Incident>,
-    ) -> Result<(), CacheError> {
+    pub async fn outbox_reject(&self, rejected: &RejectedEntry, incident: Option<&Incident>) -> Result<(), CacheError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM outbox WHERE key = ?")
+        sqlx::query("DELETE FROM outbox WHERE key = ?").bind(&rejected.entry.key).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO outbox_rejected (key, entry, reason, rejected_at) VALUES (?, ?, ?, ?)")
             .bind(&rejected.entry.key)
+            .bind(serde_json::to_string(&rejected.entry)?)
+            .bind(&rejected.reason)
+            .bind(rejected.rejected_at.to_rfc3339())
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO outbox_rejected (key, entry, reason, rejected_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(&rejected.entry.key)
-        .bind(serde_json::to_string(&rejected.entry)?)
-        .bind(&rejected.reason)
-        .bind(rejected.rejected_at.to_rfc3339())
-        .execute(&mut *tx)
-        .await?;
         if let Some(incident) = incident {
             upsert_incident(&mut tx, incident).await?;
         }
@@ -315,10 +262,7 @@ impl Cache {
     }
 }
 
-async fn upsert_incident(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    incident: &Incident,
-) -> Result<(), CacheError> {
+async fn upsert_incident(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, incident: &Incident) -> Result<(), CacheError> {
     let (rank, sort_at) = incident.list_order();
     sqlx::query(
         "INSERT INTO incidents (id, version, rank, sort_at, doc) VALUES (?, ?, ?, ?, ?)
@@ -342,20 +286,18 @@ async fn put_entity(
     id: &str,
     doc: &impl serde::Serialize,
 ) -> Result<(), CacheError> {
-    sqlx::query("INSERT INTO entities (kind, id, doc) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc")
-        .bind(kind)
-        .bind(id)
-        .bind(serde_json::to_string(doc)?)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO entities (kind, id, doc) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET doc = excluded.doc",
+    )
+    .bind(kind)
+    .bind(id)
+    .bind(serde_json::to_string(doc)?)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
-async fn set_meta(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    key: &str,
-    value: &str,
-) -> Result<(), CacheError> {
+async fn set_meta(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, key: &str, value: &str) -> Result<(), CacheError> {
     sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         .bind(key)
         .bind(value)
@@ -389,28 +331,16 @@ mod tests {
     }
 
     fn incident(id: &str, priority: Priority, min: i64) -> Incident {
-        let new = NewIncident {
-            title: format!("{id} title"),
-            service_id: "llm-gateway".into(),
-            priority,
-        };
+        let new = NewIncident { title: format!("{id} title"), service_id: "llm-gateway".into(), priority };
         Incident::trigger(id.into(), new, "am", at(min), None)
     }
 
     fn page(changes: Vec<Change>, cursor: &str) -> ReceivedPage {
-        ReceivedPage {
-            epoch: "e1".into(),
-            cursor: cursor.into(),
-            has_more: false,
-            changes,
-            skipped_unknown: 0,
-        }
+        ReceivedPage { epoch: "e1".into(), cursor: cursor.into(), has_more: false, changes, skipped_unknown: 0 }
     }
 
     async fn file_cache(dir: &tempfile::TempDir) -> Cache {
-        Cache::open(&DbLocation::File(dir.path().join("cache.sqlite")))
-            .await
-            .unwrap()
+        Cache::open(&DbLocation::File(dir.path().join("cache.sqlite"))).await.unwrap()
     }
 
     #[tokio::test]
@@ -426,31 +356,18 @@ mod tests {
             Change::Incident(incident("INC-3", Priority::P1, 2)),
             Change::Incident(incident("INC-4", Priority::P1, 3)),
         ];
-        cache
-            .apply_page(&page(changes, "4"), false, at(10))
-            .await
-            .unwrap();
+        cache.apply_page(&page(changes, "4"), false, at(10)).await.unwrap();
         drop(cache);
         let cache = file_cache(&dir).await;
         let snapshot = cache.snapshot(2).await.unwrap();
         assert_eq!(snapshot.total, 4);
         let ids: Vec<_> = snapshot.incidents.iter().map(|i| i.id.as_str()).collect();
         assert_eq!(ids, ["INC-4", "INC-3"], "P1s first, newest first");
-        let all: Vec<_> = cache
-            .incidents()
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|i| i.id)
-            .collect();
+        let all: Vec<_> = cache.incidents().await.unwrap().into_iter().map(|i| i.id).collect();
         assert_eq!(all, ["INC-4", "INC-3", "INC-2", "INC-1"]);
         assert_eq!(
             snapshot.sync,
-            SyncMeta {
-                cursor: Some("4".into()),
-                epoch: Some("e1".into()),
-                last_ok: Some(at(10))
-            }
+            SyncMeta { cursor: Some("4".into()), epoch: Some("e1".into()), last_ok: Some(at(10)) }
         );
     }
 
@@ -471,34 +388,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = file_cache(&dir).await;
         cache
-            .apply_page(
-                &page(
-                    vec![Change::Incident(incident("INC-1", Priority::P2, 0))],
-                    "1",
-                ),
-                false,
-                at(1),
-            )
+            .apply_page(&page(vec![Change::Incident(incident("INC-1", Priority::P2, 0))], "1"), false, at(1))
             .await
             .unwrap();
         cache
-            .apply_page(
-                &page(
-                    vec![Change::Incident(incident("INC-9", Priority::P2, 0))],
-                    "1",
-                ),
-                true,
-                at(2),
-            )
+            .apply_page(&page(vec![Change::Incident(incident("INC-9", Priority::P2, 0))], "1"), true, at(2))
             .await
             .unwrap();
-        let ids: Vec<_> = cache
-            .incidents()
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|i| i.id)
-            .collect();
+        let ids: Vec<_> = cache.incidents().await.unwrap().into_iter().map(|i| i.id).collect();
         assert_eq!(ids, ["INC-9"]);
     }
 
@@ -517,19 +414,11 @@ mod tests {
             last_error: None,
         };
         let ack = entry("k-ack", IncidentAction::Acknowledge);
-        let note = entry(
-            "k-note",
-            IncidentAction::Note {
-                text: "restarted the pods".into(),
-            },
-        );
+        let note = entry("k-note", IncidentAction::Note { text: "restarted the pods".into() });
         cache.outbox_insert(&ack).await.unwrap();
         cache.outbox_insert(&note).await.unwrap();
         cache.outbox_insert(&ack).await.unwrap();
-        cache
-            .outbox_attempt("k-ack", "connection refused")
-            .await
-            .unwrap();
+        cache.outbox_attempt("k-ack", "connection refused").await.unwrap();
         drop(cache);
 
         let cache = file_cache(&dir).await;
@@ -540,20 +429,13 @@ mod tests {
 
         let mut applied = incident("INC-1", Priority::P2, 0);
         applied.version = 2;
-        cache
-            .outbox_complete("k-ack", &applied, &[("k-note".into(), 2)])
-            .await
-            .unwrap();
+        cache.outbox_complete("k-ack", &applied, &[("k-note".into(), 2)]).await.unwrap();
         let pending = cache.outbox().await.unwrap();
         assert_eq!(pending.len(), 1);
         assert_eq!(pending[0].base_version, 2);
         assert_eq!(cache.incidents().await.unwrap(), vec![applied]);
 
-        let rejected = RejectedEntry {
-            entry: pending[0].clone(),
-            rejected_at: at(3),
-            reason: "forbidden".into(),
-        };
+        let rejected = RejectedEntry { entry: pending[0].clone(), rejected_at: at(3), reason: "forbidden".into() };
         cache.outbox_reject(&rejected, None).await.unwrap();
         assert!(cache.outbox().await.unwrap().is_empty());
         assert_eq!(cache.rejected(10).await.unwrap(), vec![rejected]);

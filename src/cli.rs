@@ -74,13 +74,7 @@ pub fn main() -> ExitCode {
             print!("{}", server::openapi_json());
             Ok(())
         }
-        Some(Command::Serve {
-            bind,
-            db,
-            simulate,
-            seed,
-            tokens,
-        }) => serve(bind, db, simulate, seed, tokens),
+        Some(Command::Serve { bind, db, simulate, seed, tokens }) => serve(bind, db, simulate, seed, tokens),
         None => console(cli),
     };
     match result {
@@ -93,10 +87,7 @@ pub fn main() -> ExitCode {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
 }
 
 /// Logs go to a file; the terminal belongs to the UI. `OPSDECK_LOG` sets the filter.
@@ -104,14 +95,8 @@ fn log_to_file(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard
     std::fs::create_dir_all(dir).ok()?;
     let appender = tracing_appender::rolling::never(dir, "opsdeck.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("OPSDECK_LOG")
-        .unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt()
-        .with_writer(writer)
-        .with_ansi(false)
-        .with_env_filter(filter)
-        .try_init()
-        .ok()?;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OPSDECK_LOG").unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init().ok()?;
     Some(guard)
 }
 
@@ -122,25 +107,18 @@ fn console(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(&config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
     let backend_url = cli.backend.clone().or_else(|| config.backend.clone());
     let backend = match backend_url {
-        None => BackendChoice::Demo {
-            seed: cli.demo_seed,
-        },
+        None => BackendChoice::Demo { seed: cli.demo_seed },
         Some(url) => {
             let url = url.trim().trim_end_matches('/').to_string();
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 bail!("--backend must be an http:// or https:// URL, not `{url}`");
             }
-            let (token, warnings) = config::resolve_token(
-                cli.token_file.as_deref(),
-                std::env::var("OPSDECK_TOKEN").ok(),
-                &config,
-            )
-            .map_err(anyhow::Error::msg)?;
+            let (token, warnings) =
+                config::resolve_token(cli.token_file.as_deref(), std::env::var("OPSDECK_TOKEN").ok(), &config)
+                    .map_err(anyhow::Error::msg)?;
             let mut config_warnings = warnings;
             if token.is_none() {
-                config_warnings.push(
-                    "no token: set OPSDECK_TOKEN, --token-file, or token_file in the config".into(),
-                );
+                config_warnings.push("no token: set OPSDECK_TOKEN, --token-file, or token_file in the config".into());
             }
             for warning in &config_warnings {
                 tracing::warn!("{warning}");
@@ -171,8 +149,7 @@ fn serve(
     seed: u64,
     tokens: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("OPSDECK_LOG")
-        .unwrap_or_else(|_| "info".into());
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OPSDECK_LOG").unwrap_or_else(|_| "info".into());
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -182,28 +159,16 @@ fn serve(
     let db = match db.as_deref() {
         Some(":memory:") => DbLocation::Memory,
         Some(path) => DbLocation::File(PathBuf::from(path)),
-        None => DbLocation::File(
-            paths
-                .as_ref()
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .data_dir
-                .join("server.sqlite"),
-        ),
+        None => DbLocation::File(paths.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?.data_dir.join("server.sqlite")),
     };
     let users = match tokens {
         Some(path) => Users::load(&path)?,
         None => generated_users(paths.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?)?,
     };
     runtime()?.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(bind)
-            .await
-            .with_context(|| format!("cannot listen on {bind}"))?;
-        let options = ServeOptions {
-            db,
-            users,
-            simulate: simulate.then_some(seed),
-            pace: server::simulator::Pace::demo(),
-        };
+        let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+        let options =
+            ServeOptions { db, users, simulate: simulate.then_some(seed), pace: server::simulator::Pace::demo() };
         let mut running = server::start(listener, options).await?;
         println!("opsdeck serve: listening on {}", running.url());
         std::io::stdout().flush().ok();
@@ -220,10 +185,7 @@ fn serve(
 
 async fn shutdown_signal() -> &'static str {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
         return std::future::pending().await;
     };
     tokio::select! {
@@ -253,14 +215,8 @@ fn generated_users(paths: &Paths) -> anyhow::Result<Users> {
             token
         }
     };
-    let user = std::env::var("USER")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| "admin".into());
-    println!(
-        "opsdeck serve: no --tokens file; {user} (commander) uses the token in {}",
-        path.display()
-    );
+    let user = std::env::var("USER").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| "admin".into());
+    println!("opsdeck serve: no --tokens file; {user} (commander) uses the token in {}", path.display());
     let mut users = Users::default();
     users.add(&user, Role::Commander, &token);
     Ok(users)

@@ -40,9 +40,7 @@ impl fmt::Debug for Secret {
 }
 
 /// The colour slots a user can set under `[colors]`.
-pub const COLOR_SLOTS: &[&str] = &[
-    "p1", "p2", "p3", "p4", "accent", "stale", "pending", "ok", "muted",
-];
+pub const COLOR_SLOTS: &[&str] = &["p1", "p2", "p3", "p4", "accent", "stale", "pending", "ok", "muted"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -125,11 +123,7 @@ enum KeySpec {
 
 /// 1-based line of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
 }
 
 /// A TOML syntax or type error as one line: `line 4, column 9: invalid type …`.
@@ -137,9 +131,7 @@ pub fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
     match err.span() {
         Some(span) => {
             let line = line_of(text, span.start);
-            let line_start = text[..span.start.min(text.len())]
-                .rfind('\n')
-                .map_or(0, |i| i + 1);
+            let line_start = text[..span.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
             let column = text[line_start..span.start.min(text.len())].chars().count() + 1;
             format!("line {line}, column {column}: {}", err.message().trim())
         }
@@ -153,12 +145,7 @@ impl Config {
         match std::fs::read_to_string(path) {
             Ok(text) => Config::parse(&text, path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(ConfigError {
-                path: path.to_path_buf(),
-                line: None,
-                key: None,
-                message: e.to_string(),
-            }),
+            Err(e) => Err(ConfigError { path: path.to_path_buf(), line: None, key: None, message: e.to_string() }),
         }
     }
 
@@ -179,9 +166,7 @@ impl Config {
 
         if let Some(backend) = file.backend {
             let url = backend.get_ref().trim().trim_end_matches('/').to_string();
-            if !(url.starts_with("http://") || url.starts_with("https://"))
-                || url.len() <= "https://".len()
-            {
+            if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() <= "https://".len() {
                 return Err(fail(
                     Some(backend.span()),
                     "backend",
@@ -192,25 +177,19 @@ impl Config {
         }
         if let Some(token) = file.token {
             if token.get_ref().trim().is_empty() {
-                return Err(fail(
-                    Some(token.span()),
-                    "token",
-                    "the token is empty".into(),
-                ));
+                return Err(fail(Some(token.span()), "token", "the token is empty".into()));
             }
             config.token = Some(Secret::new(token.get_ref().trim()));
             if let Some(warning) = readable_by_others(path) {
-                config
-                    .warnings
-                    .push(format!("{} holds a token and {warning}", path.display()));
+                config.warnings.push(format!("{} holds a token and {warning}", path.display()));
             }
         }
         if let Some(file_path) = file.token_file {
             config.token_file = Some(expand_home(file_path.get_ref()));
         }
         if let Some(poll) = file.poll_interval {
-            let interval = parse_duration(poll.get_ref())
-                .map_err(|e| fail(Some(poll.span()), "poll_interval", e.to_string()))?;
+            let interval =
+                parse_duration(poll.get_ref()).map_err(|e| fail(Some(poll.span()), "poll_interval", e.to_string()))?;
             if interval < MIN_POLL {
                 return Err(fail(
                     Some(poll.span()),
@@ -228,10 +207,7 @@ impl Config {
                 fail(
                     Some(tz.span()),
                     "timezone",
-                    format!(
-                        "`{}` is not an IANA time zone (e.g. Europe/Berlin)",
-                        tz.get_ref()
-                    ),
+                    format!("`{}` is not an IANA time zone (e.g. Europe/Berlin)", tz.get_ref()),
                 )
             })?;
             config.timezone = Some(zone);
@@ -245,10 +221,7 @@ impl Config {
                 fail(
                     Some(name.span()),
                     &key,
-                    format!(
-                        "`{}` is not an action; see the help screen (?) for names",
-                        name.get_ref()
-                    ),
+                    format!("`{}` is not an action; see the help screen (?) for names", name.get_ref()),
                 )
             })?;
             let specs = match spec.get_ref() {
@@ -275,10 +248,7 @@ impl Config {
                 fail(
                     Some(value.span()),
                     &key,
-                    format!(
-                        "`{}` is not a colour (a name like red, or #rrggbb)",
-                        value.get_ref()
-                    ),
+                    format!("`{}` is not a colour (a name like red, or #rrggbb)", value.get_ref()),
                 )
             })?;
             config.colors.insert(slot.get_ref().clone(), color);
@@ -299,12 +269,7 @@ pub fn expand_home(path: &str) -> PathBuf {
 pub fn readable_by_others(path: &Path) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
-    (mode & 0o077 != 0).then(|| {
-        format!(
-            "is readable by others (mode {mode:o}); run `chmod 600 {}`",
-            path.display()
-        )
-    })
+    (mode & 0o077 != 0).then(|| format!("is readable by others (mode {mode:o}); run `chmod 600 {}`", path.display()))
 }
 
 /// Where the token comes from, in order: `--token-file`, `OPSDECK_TOKEN`, the config's
@@ -316,8 +281,8 @@ pub fn resolve_token(
 ) -> Result<(Option<Secret>, Vec<String>), String> {
     let mut warnings = Vec::new();
     let from_file = |path: &Path, warnings: &mut Vec<String>| -> Result<Secret, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?;
         let token = text.trim();
         if token.is_empty() {
             return Err(format!("the token file {} is empty", path.display()));
@@ -346,10 +311,7 @@ pub fn watch(
     mut on_change: impl FnMut(Result<Config, ConfigError>) + Send + 'static,
 ) -> notify::Result<notify::RecommendedWatcher> {
     use notify::{RecursiveMode, Watcher};
-    let dir = path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&dir).map_err(notify::Error::io)?;
     let name = path.file_name().map(|n| n.to_os_string());
     let mut last: Option<Result<Config, ConfigError>> = None;
@@ -358,11 +320,7 @@ pub fn watch(
         if event.kind.is_access() {
             return;
         }
-        if !event
-            .paths
-            .iter()
-            .any(|p| p.file_name().map(|n| n.to_os_string()) == name)
-        {
+        if !event.paths.iter().any(|p| p.file_name().map(|n| n.to_os_string()) == name) {
             return;
         }
         let loaded = Config::load(&path);
@@ -423,55 +381,15 @@ mod tests {
     #[test]
     fn mistakes_name_the_line_and_the_key() {
         let cases = [
-            (
-                "poll_interval = \"2x\"",
-                1,
-                Some("poll_interval"),
-                "not a duration",
-            ),
-            (
-                "\n\ntimezone = \"Mars/Olympus\"",
-                3,
-                Some("timezone"),
-                "IANA",
-            ),
-            (
-                "[keys]\nfrobnicate = \"f\"",
-                2,
-                Some("keys.frobnicate"),
-                "not an action",
-            ),
-            (
-                "[keys]\nacknowledge = \"hyper-a\"",
-                2,
-                Some("keys.acknowledge"),
-                "not a key",
-            ),
-            (
-                "[colors]\np1 = \"blurple\"",
-                2,
-                Some("colors.p1"),
-                "not a colour",
-            ),
-            (
-                "[colors]\nbackground = \"red\"",
-                2,
-                Some("colors.background"),
-                "unknown colour",
-            ),
+            ("poll_interval = \"2x\"", 1, Some("poll_interval"), "not a duration"),
+            ("\n\ntimezone = \"Mars/Olympus\"", 3, Some("timezone"), "IANA"),
+            ("[keys]\nfrobnicate = \"f\"", 2, Some("keys.frobnicate"), "not an action"),
+            ("[keys]\nacknowledge = \"hyper-a\"", 2, Some("keys.acknowledge"), "not a key"),
+            ("[colors]\np1 = \"blurple\"", 2, Some("colors.p1"), "not a colour"),
+            ("[colors]\nbackground = \"red\"", 2, Some("colors.background"), "unknown colour"),
             ("backend = \"ftp://x\"", 1, Some("backend"), "not an http"),
-            (
-                "poll_interval = \"10ms\"",
-                1,
-                Some("poll_interval"),
-                "not a duration",
-            ),
-            (
-                "poll_interval = \"0s\"",
-                1,
-                Some("poll_interval"),
-                "at least",
-            ),
+            ("poll_interval = \"10ms\"", 1, Some("poll_interval"), "not a duration"),
+            ("poll_interval = \"0s\"", 1, Some("poll_interval"), "at least"),
             ("colour = 1", 1, None, "unknown field"),
             ("backend = ", 1, None, ""),
         ];
@@ -497,13 +415,9 @@ mod tests {
         std::fs::write(&file, "from-file\n").unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let mut config = Config {
-            token: Some(Secret::new("from-config")),
-            ..Config::default()
-        };
+        let mut config = Config { token: Some(Secret::new("from-config")), ..Config::default() };
 
-        let (token, warnings) =
-            resolve_token(Some(&file), Some("from-env".into()), &config).unwrap();
+        let (token, warnings) = resolve_token(Some(&file), Some("from-env".into()), &config).unwrap();
         assert_eq!(token.unwrap().expose(), "from-file");
         assert!(warnings[0].contains("readable by others"), "{warnings:?}");
 
@@ -521,10 +435,6 @@ mod tests {
         assert_eq!(token.unwrap().expose(), "from-config");
 
         let missing = dir.path().join("missing");
-        assert!(
-            resolve_token(Some(&missing), None, &config)
-                .unwrap_err()
-                .contains("cannot read")
-        );
+        assert!(resolve_token(Some(&missing), None, &config).unwrap_err().contains("cannot read"));
     }
 }

@@ -17,20 +17,11 @@ pub enum DbLocation {
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("cannot create the directory {path}: {source}")]
-    CreateDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    CreateDir { path: PathBuf, source: std::io::Error },
     #[error("cannot open the database {location}: {source}")]
-    Open {
-        location: String,
-        source: sqlx::Error,
-    },
+    Open { location: String, source: sqlx::Error },
     #[error("cannot bring the database {location} up to date: {source}")]
-    Migrate {
-        location: String,
-        source: sqlx::migrate::MigrateError,
-    },
+    Migrate { location: String, source: sqlx::migrate::MigrateError },
 }
 
 impl DbLocation {
@@ -44,22 +35,13 @@ impl DbLocation {
 
 /// Opens (creating if needed) a database in WAL mode with full fsync on commit, so a write
 /// that returned has survived a crash of this process.
-pub async fn open(
-    location: &DbLocation,
-    migrator: &sqlx::migrate::Migrator,
-) -> Result<SqlitePool, DbError> {
-    let base = SqliteConnectOptions::new()
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+pub async fn open(location: &DbLocation, migrator: &sqlx::migrate::Migrator) -> Result<SqlitePool, DbError> {
+    let base = SqliteConnectOptions::new().foreign_keys(true).busy_timeout(Duration::from_secs(5));
     let (options, pool_options) = match location {
         DbLocation::Memory => (
             base.in_memory(true),
             // One connection that never closes: each in-memory connection is its own database.
-            SqlitePoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None),
+            SqlitePoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None),
         ),
         DbLocation::File(path) => {
             ensure_parent(path)?;
@@ -75,26 +57,14 @@ pub async fn open(
     let pool = pool_options
         .connect_with(options)
         .await
-        .map_err(|source| DbError::Open {
-            location: location.describe(),
-            source,
-        })?;
-    migrator
-        .run(&pool)
-        .await
-        .map_err(|source| DbError::Migrate {
-            location: location.describe(),
-            source,
-        })?;
+        .map_err(|source| DbError::Open { location: location.describe(), source })?;
+    migrator.run(&pool).await.map_err(|source| DbError::Migrate { location: location.describe(), source })?;
     Ok(pool)
 }
 
 fn ensure_parent(path: &Path) -> Result<(), DbError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir { path: dir.to_path_buf(), source })?;
     }
     Ok(())
 }

@@ -24,19 +24,8 @@ pub struct EffectRunner {
 }
 
 impl EffectRunner {
-    pub fn new(
-        backend: Arc<dyn Backend>,
-        cache: Cache,
-        events: EventSender,
-        sync: SyncHandle,
-    ) -> Self {
-        EffectRunner {
-            backend,
-            cache,
-            events,
-            sync,
-            writes: JoinSet::new(),
-        }
+    pub fn new(backend: Arc<dyn Backend>, cache: Cache, events: EventSender, sync: SyncHandle) -> Self {
+        EffectRunner { backend, cache, events, sync, writes: JoinSet::new() }
     }
 
     /// Starts an effect. Terminal effects (bell, quit) belong to the run loop and are ignored.
@@ -56,15 +45,8 @@ impl EffectRunner {
         match effect {
             OutboxEffect::Persist(entry) => {
                 self.writes.spawn(async move {
-                    let error = cache
-                        .outbox_insert(&entry)
-                        .await
-                        .err()
-                        .map(|e| e.to_string());
-                    let _ = events.send(Event::OutboxPersisted {
-                        key: entry.key,
-                        error,
-                    });
+                    let error = cache.outbox_insert(&entry).await.err().map(|e| e.to_string());
+                    let _ = events.send(Event::OutboxPersisted { key: entry.key, error });
                 });
             }
             OutboxEffect::Send(entry) => {
@@ -78,18 +60,12 @@ impl EffectRunner {
                     };
                     let result = backend.act(&request).await;
                     tracing::info!(key = %entry.key, incident = %entry.incident_id, action = entry.action.verb(), ok = result.is_ok(), "outbox send");
-                    let _ = events.send(Event::OutboxAnswered {
-                        key: entry.key,
-                        result,
-                    });
+                    let _ = events.send(Event::OutboxAnswered { key: entry.key, result });
                 });
             }
-            OutboxEffect::Complete {
-                key,
-                incident,
-                rebased,
-            } => {
+            OutboxEffect::Complete { entry, incident, rebased } => {
                 self.writes.spawn(async move {
+                    let key = entry.key;
                     if let Err(err) = cache.outbox_complete(&key, &incident, &rebased).await {
                         tracing::error!(error = %err, %key, "could not record a completed action; it will be resent (idempotently)");
                     }
@@ -120,10 +96,7 @@ impl EffectRunner {
 
     /// Waits (at most `limit`) for cache writes in progress, then stops syncing.
     pub async fn finish(mut self, limit: Duration) {
-        let drained = tokio::time::timeout(limit, async {
-            while self.writes.join_next().await.is_some() {}
-        })
-        .await;
+        let drained = tokio::time::timeout(limit, async { while self.writes.join_next().await.is_some() {} }).await;
         if drained.is_err() {
             tracing::error!("cache writes did not finish in time at exit");
         }

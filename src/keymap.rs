@@ -34,14 +34,7 @@ impl Mode {
         }
     }
 
-    const ALL: [Mode; 6] = [
-        Mode::Global,
-        Mode::List,
-        Mode::Detail,
-        Mode::Input,
-        Mode::Confirm,
-        Mode::Overlay,
-    ];
+    const ALL: [Mode; 6] = [Mode::Global, Mode::List, Mode::Detail, Mode::Input, Mode::Confirm, Mode::Overlay];
 }
 
 /// A key with its modifiers, normalised so that `A` is `A` whether or not SHIFT was reported.
@@ -58,18 +51,12 @@ impl KeyChord {
             KeyCode::Char(_) | KeyCode::BackTab => modifiers - KeyModifiers::SHIFT,
             _ => modifiers,
         };
-        KeyChord {
-            code,
-            modifiers: modifiers
-                & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT),
-        }
+        KeyChord { code, modifiers: modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT) }
     }
 
     pub fn from_event(event: &KeyEvent) -> Option<Self> {
         match event.kind {
-            KeyEventKind::Press | KeyEventKind::Repeat => {
-                Some(KeyChord::new(event.code, event.modifiers))
-            }
+            KeyEventKind::Press | KeyEventKind::Repeat => Some(KeyChord::new(event.code, event.modifiers)),
             KeyEventKind::Release => None,
         }
     }
@@ -135,16 +122,10 @@ impl FromStr for KeyChord {
         };
         if let KeyCode::Char(c) = code {
             if modifiers.contains(KeyModifiers::SHIFT) && c.is_ascii_alphabetic() {
-                return Ok(KeyChord::new(
-                    KeyCode::Char(c.to_ascii_uppercase()),
-                    modifiers,
-                ));
+                return Ok(KeyChord::new(KeyCode::Char(c.to_ascii_uppercase()), modifiers));
             }
             if modifiers.contains(KeyModifiers::CONTROL) {
-                return Ok(KeyChord::new(
-                    KeyCode::Char(c.to_ascii_lowercase()),
-                    modifiers,
-                ));
+                return Ok(KeyChord::new(KeyCode::Char(c.to_ascii_lowercase()), modifiers));
             }
         }
         Ok(KeyChord::new(code, modifiers))
@@ -211,11 +192,7 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Detail, &["pagedown", "ctrl-d"], Action::PageDown),
     (Mode::Detail, &["g", "home"], Action::First),
     (Mode::Detail, &["G", "end"], Action::Last),
-    (
-        Mode::Detail,
-        &["esc", "backspace", "h", "left"],
-        Action::Back,
-    ),
+    (Mode::Detail, &["esc", "backspace", "h", "left"], Action::Back),
     (Mode::Input, &["enter"], Action::Submit),
     (Mode::Input, &["esc"], Action::CancelInput),
     (Mode::Input, &["ctrl-c"], Action::Quit),
@@ -242,10 +219,7 @@ impl Default for Keymap {
         let bindings = DEFAULTS
             .iter()
             .map(|(mode, keys, action)| {
-                let chords = keys
-                    .iter()
-                    .map(|k| k.parse().expect("default keys parse"))
-                    .collect();
+                let chords = keys.iter().map(|k| k.parse().expect("default keys parse")).collect();
                 (*mode, *action, chords)
             })
             .collect();
@@ -275,11 +249,7 @@ impl Keymap {
                 warnings.push(format!("`{}` cannot be bound to a key", action.name()));
                 continue;
             }
-            let modes: Vec<Mode> = bindings
-                .iter()
-                .filter(|(_, a, _)| a == action)
-                .map(|(m, _, _)| *m)
-                .collect();
+            let modes: Vec<Mode> = bindings.iter().filter(|(_, a, _)| a == action).map(|(m, _, _)| *m).collect();
             for (mode, bound_action, bound_chords) in bindings.iter_mut() {
                 if bound_action == action {
                     *bound_chords = chords.clone();
@@ -318,13 +288,10 @@ impl Keymap {
     /// own bindings win where both bind a key.
     pub fn resolve(&self, mode: Mode, event: &KeyEvent) -> Option<Action> {
         let chord = KeyChord::from_event(event)?;
-        self.index
-            .get(&(mode, chord))
-            .copied()
-            .or_else(|| match mode {
-                Mode::List | Mode::Detail => self.index.get(&(Mode::Global, chord)).copied(),
-                _ => None,
-            })
+        self.index.get(&(mode, chord)).copied().or_else(|| match mode {
+            Mode::List | Mode::Detail => self.index.get(&(Mode::Global, chord)).copied(),
+            _ => None,
+        })
     }
 
     /// The keys of an action in a mode (or globally), e.g. for hints in the status bar.
@@ -340,17 +307,12 @@ impl Keymap {
 
     /// The first key of an action, displayed (`a`, `Ctrl-r`), or `-` when it has none.
     pub fn key_label(&self, mode: Mode, action: Action) -> String {
-        self.keys_for(mode, action)
-            .and_then(|k| k.first())
-            .map_or_else(|| "-".to_string(), |k| k.to_string())
+        self.keys_for(mode, action).and_then(|k| k.first()).map_or_else(|| "-".to_string(), |k| k.to_string())
     }
 
     /// Every action that has a key somewhere.
     pub fn bound_actions(&self) -> impl Iterator<Item = Action> + '_ {
-        self.bindings
-            .iter()
-            .filter(|(_, _, c)| !c.is_empty())
-            .map(|(_, a, _)| *a)
+        self.bindings.iter().filter(|(_, _, c)| !c.is_empty()).map(|(_, a, _)| *a)
     }
 
     /// The help screen's content: per mode, the keys and what they do.
@@ -364,11 +326,7 @@ impl Keymap {
                     .iter()
                     .filter(|(m, _, chords)| m == mode && !chords.is_empty())
                     .map(|(_, action, chords)| HelpEntry {
-                        keys: chords
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join(" "),
+                        keys: chords.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "),
                         action: *action,
                     })
                     .collect(),
@@ -405,10 +363,7 @@ mod tests {
         let bound: Vec<Action> = keymap.bound_actions().collect();
         for action in Action::iter() {
             assert!(bound.contains(&action), "{action:?} has no default key");
-            assert!(
-                !action.description().trim().is_empty(),
-                "{action:?} has no description"
-            );
+            assert!(!action.description().trim().is_empty(), "{action:?} has no description");
         }
     }
 
@@ -438,18 +393,9 @@ mod tests {
     #[test]
     fn shifted_letters_match_with_or_without_the_shift_flag() {
         let keymap = Keymap::default();
-        assert_eq!(
-            keymap.resolve(Mode::List, &key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
-            Some(Action::Last)
-        );
-        assert_eq!(
-            keymap.resolve(Mode::List, &key(KeyCode::Char('G'), KeyModifiers::NONE)),
-            Some(Action::Last)
-        );
-        assert_eq!(
-            keymap.resolve(Mode::List, &key(KeyCode::Char('g'), KeyModifiers::NONE)),
-            Some(Action::First)
-        );
+        assert_eq!(keymap.resolve(Mode::List, &key(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(Action::Last));
+        assert_eq!(keymap.resolve(Mode::List, &key(KeyCode::Char('G'), KeyModifiers::NONE)), Some(Action::Last));
+        assert_eq!(keymap.resolve(Mode::List, &key(KeyCode::Char('g'), KeyModifiers::NONE)), Some(Action::First));
     }
 
     #[test]
@@ -458,11 +404,7 @@ mod tests {
         let a = key(KeyCode::Char('a'), KeyModifiers::NONE);
         assert_eq!(keymap.resolve(Mode::List, &a), Some(Action::Acknowledge));
         assert_eq!(keymap.resolve(Mode::Detail, &a), Some(Action::Acknowledge));
-        assert_eq!(
-            keymap.resolve(Mode::Input, &a),
-            None,
-            "typing `a` in a note is just text"
-        );
+        assert_eq!(keymap.resolve(Mode::Input, &a), None, "typing `a` in a note is just text");
         assert_eq!(keymap.resolve(Mode::Confirm, &a), None);
         let mut release = a;
         release.kind = KeyEventKind::Release;
@@ -480,50 +422,27 @@ mod tests {
             keymap.resolve(Mode::List, &key(KeyCode::Char('A'), KeyModifiers::SHIFT)),
             Some(Action::Acknowledge)
         );
-        assert_eq!(
-            keymap.resolve(Mode::List, &key(KeyCode::Char('a'), KeyModifiers::NONE)),
-            Some(Action::Escalate)
-        );
-        assert_eq!(
-            keymap.resolve(Mode::List, &key(KeyCode::Char('e'), KeyModifiers::NONE)),
-            None
-        );
+        assert_eq!(keymap.resolve(Mode::List, &key(KeyCode::Char('a'), KeyModifiers::NONE)), Some(Action::Escalate));
+        assert_eq!(keymap.resolve(Mode::List, &key(KeyCode::Char('e'), KeyModifiers::NONE)), None);
 
         let mut stealing = BTreeMap::new();
         stealing.insert(Action::Resolve, vec!["j".parse().unwrap()]);
         let (keymap, warnings) = Keymap::with_overrides(&stealing);
-        assert_eq!(
-            keymap.resolve(Mode::List, &key(KeyCode::Char('j'), KeyModifiers::NONE)),
-            Some(Action::Resolve)
-        );
-        assert!(
-            warnings.iter().any(|w| w.contains("move_down")),
-            "{warnings:?}"
-        );
-        assert_eq!(
-            keymap.resolve(Mode::List, &key(KeyCode::Down, KeyModifiers::NONE)),
-            Some(Action::MoveDown)
-        );
+        assert_eq!(keymap.resolve(Mode::List, &key(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::Resolve));
+        assert!(warnings.iter().any(|w| w.contains("move_down")), "{warnings:?}");
+        assert_eq!(keymap.resolve(Mode::List, &key(KeyCode::Down, KeyModifiers::NONE)), Some(Action::MoveDown));
     }
 
     #[test]
     fn help_lists_every_bound_action() {
         let keymap = Keymap::default();
         let sections = keymap.help_sections();
-        let listed: Vec<Action> = sections
-            .iter()
-            .flat_map(|s| s.entries.iter().map(|e| e.action))
-            .collect();
+        let listed: Vec<Action> = sections.iter().flat_map(|s| s.entries.iter().map(|e| e.action)).collect();
         for action in Action::iter() {
             assert!(listed.contains(&action), "{action:?} missing from help");
         }
         let global = &sections[0];
         assert_eq!(global.title, "Everywhere");
-        assert!(
-            global
-                .entries
-                .iter()
-                .any(|e| e.keys == "q Ctrl-c" && e.action == Action::Quit)
-        );
+        assert!(global.entries.iter().any(|e| e.keys == "q Ctrl-c" && e.action == Action::Quit));
     }
 }

@@ -19,6 +19,7 @@
 //! - [`effect`]: the runner that carries out effects and reports back as events.
 //! - [`app`]: the run loop; [`terminal`]: entering, leaving, panic hook, drawing.
 //! - [`cli`], [`paths`]: the command line, logging, and where files live (XDG).
+//! - [`fixtures`]: deterministic data for tests, snapshots and benchmarks.
 
 pub mod action;
 pub mod api;
@@ -31,6 +32,7 @@ pub mod db;
 pub mod domain;
 pub mod effect;
 pub mod event;
+pub mod fixtures;
 pub mod keymap;
 pub mod outbox;
 pub mod paths;

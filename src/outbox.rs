@@ -49,7 +49,7 @@ pub enum OutboxEffect {
     Send(OutboxEntry),
     /// Delete the entry, store the incident the server returned, move rebased entries.
     Complete {
-        key: String,
+        entry: OutboxEntry,
         incident: Incident,
         rebased: Vec<(String, i64)>,
     },
@@ -89,13 +89,7 @@ impl Outbox {
     /// The outbox as the cache holds it after a restart: everything there is persisted.
     pub fn restore(pending: Vec<OutboxEntry>, rejected: Vec<RejectedEntry>) -> Outbox {
         Outbox {
-            queue: pending
-                .into_iter()
-                .map(|entry| Queued {
-                    entry,
-                    persisted: true,
-                })
-                .collect(),
+            queue: pending.into_iter().map(|entry| Queued { entry, persisted: true }).collect(),
             rejected,
             ..Outbox::default()
         }
@@ -121,10 +115,7 @@ impl Outbox {
         self.queue.iter().map(|q| &q.entry)
     }
 
-    pub fn pending_for<'a>(
-        &'a self,
-        incident_id: &'a str,
-    ) -> impl Iterator<Item = &'a OutboxEntry> + 'a {
+    pub fn pending_for<'a>(&'a self, incident_id: &'a str) -> impl Iterator<Item = &'a OutboxEntry> + 'a {
         self.pending().filter(move |e| e.incident_id == incident_id)
     }
 
@@ -134,10 +125,7 @@ impl Outbox {
 
     /// Takes a new action: persist it first; it is sent once that is done.
     pub fn enqueue(&mut self, entry: OutboxEntry) -> Vec<OutboxEffect> {
-        self.queue.push_back(Queued {
-            entry: entry.clone(),
-            persisted: false,
-        });
+        self.queue.push_back(Queued { entry: entry.clone(), persisted: false });
         vec![OutboxEffect::Persist(entry)]
     }
 
@@ -184,19 +172,13 @@ impl Outbox {
                 let done = self.queue.remove(index).expect("index is in range").entry;
                 let mut rebased = Vec::new();
                 for q in self.queue.iter_mut() {
-                    if q.entry.incident_id == done.incident_id
-                        && q.entry.base_version == done.base_version
-                    {
+                    if q.entry.incident_id == done.incident_id && q.entry.base_version == done.base_version {
                         q.entry.base_version = incident.version;
                         rebased.push((q.entry.key.clone(), incident.version));
                     }
                 }
                 self.failures = 0;
-                effects.push(OutboxEffect::Complete {
-                    key: done.key,
-                    incident,
-                    rebased,
-                });
+                effects.push(OutboxEffect::Complete { entry: done, incident, rebased });
             }
             Err(error) if error.is_transient() => {
                 let q = &mut self.queue[index];
@@ -204,10 +186,7 @@ impl Outbox {
                 q.entry.last_error = Some(error.to_string());
                 self.paused = true;
                 self.failures += 1;
-                effects.push(OutboxEffect::RecordAttempt {
-                    key: key.to_string(),
-                    error: error.to_string(),
-                });
+                effects.push(OutboxEffect::RecordAttempt { key: key.to_string(), error: error.to_string() });
                 effects.push(OutboxEffect::RetryAfter(backoff(self.failures)));
                 return effects;
             }
@@ -218,11 +197,7 @@ impl Outbox {
                     _ => None,
                 };
                 let reason = error.describe_for(&entry.incident_id, now);
-                let rejected = RejectedEntry {
-                    entry,
-                    rejected_at: now,
-                    reason,
-                };
+                let rejected = RejectedEntry { entry, rejected_at: now, reason };
                 self.remember(rejected.clone());
                 effects.push(OutboxEffect::Reject { rejected, incident });
             }
@@ -253,15 +228,10 @@ impl Outbox {
                 let rejected = RejectedEntry {
                     entry: q.entry,
                     rejected_at: now,
-                    reason:
-                        "not sent: the server's database was replaced since this action was taken"
-                            .into(),
+                    reason: "not sent: the server's database was replaced since this action was taken".into(),
                 };
                 self.remember(rejected.clone());
-                effects.push(OutboxEffect::Reject {
-                    rejected,
-                    incident: None,
-                });
+                effects.push(OutboxEffect::Reject { rejected, incident: None });
             } else {
                 kept.push_back(q);
             }
@@ -295,11 +265,7 @@ mod tests {
     }
 
     fn incident(version: i64) -> Incident {
-        let new = NewIncident {
-            title: "t".into(),
-            service_id: "llm-gateway".into(),
-            priority: Priority::P2,
-        };
+        let new = NewIncident { title: "t".into(), service_id: "llm-gateway".into(), priority: Priority::P2 };
         let mut inc = Incident::trigger("INC-1".into(), new, "am", now(), None);
         inc.version = version;
         inc
@@ -332,10 +298,7 @@ mod tests {
     fn persists_before_sending_and_sends_one_at_a_time_in_order() {
         let mut outbox = Outbox::default();
         let effects = outbox.enqueue(entry("k1", IncidentAction::Acknowledge, 1));
-        assert!(
-            matches!(&effects[..], [OutboxEffect::Persist(e)] if e.key == "k1"),
-            "persist only: {effects:?}"
-        );
+        assert!(matches!(&effects[..], [OutboxEffect::Persist(e)] if e.key == "k1"), "persist only: {effects:?}");
         let effects = outbox.enqueue(entry("k2", IncidentAction::Note { text: "x".into() }, 1));
         assert!(sends(&effects).is_empty());
         // k2 is written first, but k1 is the head and is not on disk yet: nothing is sent.
@@ -350,31 +313,22 @@ mod tests {
     #[test]
     fn own_earlier_action_rebases_later_entries_on_the_same_incident() {
         let mut outbox = Outbox::restore(
-            vec![
-                entry("ack", IncidentAction::Acknowledge, 3),
-                entry("esc", IncidentAction::Escalate, 3),
-            ],
+            vec![entry("ack", IncidentAction::Acknowledge, 3), entry("esc", IncidentAction::Escalate, 3)],
             vec![],
         );
         assert_eq!(sends(&outbox.next()), ["ack"]);
         let effects = outbox.answered("ack", Ok(incident(4)), now());
         assert!(
-            matches!(&effects[0], OutboxEffect::Complete { key, rebased, .. } if key == "ack" && rebased == &vec![("esc".to_string(), 4)])
+            matches!(&effects[0], OutboxEffect::Complete { entry, rebased, .. } if entry.key == "ack" && rebased == &vec![("esc".to_string(), 4)])
         );
-        assert!(
-            matches!(&effects[1], OutboxEffect::Send(e) if e.key == "esc" && e.base_version == 4)
-        );
+        assert!(matches!(&effects[1], OutboxEffect::Send(e) if e.key == "esc" && e.base_version == 4));
     }
 
     #[test]
     fn transient_failures_pause_and_retry_the_same_key() {
         let mut outbox = Outbox::restore(vec![entry("k1", IncidentAction::Acknowledge, 1)], vec![]);
         outbox.next();
-        let effects = outbox.answered(
-            "k1",
-            Err(BackendError::Unreachable("connection refused".into())),
-            now(),
-        );
+        let effects = outbox.answered("k1", Err(BackendError::Unreachable("connection refused".into())), now());
         assert!(
             matches!(&effects[..], [OutboxEffect::RecordAttempt { .. }, OutboxEffect::RetryAfter(d)] if *d == Duration::from_secs(1))
         );
@@ -387,10 +341,7 @@ mod tests {
         assert!(effects.contains(&OutboxEffect::RetryAfter(Duration::from_secs(2))));
         assert_eq!(outbox.pending().next().unwrap().attempts, 2);
         let resent = outbox.resume();
-        assert!(
-            matches!(&resent[..], [OutboxEffect::Send(e)] if e.key == "k1"),
-            "same idempotency key"
-        );
+        assert!(matches!(&resent[..], [OutboxEffect::Send(e)] if e.key == "k1"), "same idempotency key");
     }
 
     #[test]
@@ -398,45 +349,24 @@ mod tests {
         let mut outbox = Outbox::restore(
             vec![
                 entry("k1", IncidentAction::Acknowledge, 1),
-                entry(
-                    "k2",
-                    IncidentAction::Note {
-                        text: "keep me".into(),
-                    },
-                    1,
-                ),
+                entry("k2", IncidentAction::Note { text: "keep me".into() }, 1),
             ],
             vec![],
         );
         outbox.next();
         let mut current = incident(2);
-        current
-            .apply(
-                &IncidentAction::Acknowledge,
-                ActionContext {
-                    actor: "dana",
-                    now: now(),
-                    policy: None,
-                },
-            )
-            .unwrap();
+        current.apply(&IncidentAction::Acknowledge, ActionContext { actor: "dana", now: now(), policy: None }).unwrap();
         let body = ConflictBody {
             error: "conflict".into(),
             message: "m".into(),
-            reason: Rejection::AlreadyAcknowledged {
-                by: "dana".into(),
-                at: now(),
-            },
+            reason: Rejection::AlreadyAcknowledged { by: "dana".into(), at: now() },
             incident: current.clone(),
         };
         let later = now() + chrono::Duration::seconds(40);
         let effects = outbox.answered("k1", Err(BackendError::Conflict(Box::new(body))), later);
         match &effects[0] {
             OutboxEffect::Reject { rejected, incident } => {
-                assert_eq!(
-                    rejected.reason,
-                    "INC-1 already acknowledged by dana 40 s ago"
-                );
+                assert_eq!(rejected.reason, "INC-1 already acknowledged by dana 40 s ago");
                 assert_eq!(incident.as_ref(), Some(&current));
             }
             other => panic!("expected a rejection, got {other:?}"),
@@ -462,22 +392,13 @@ mod tests {
         let mut outbox = Outbox::restore(
             vec![
                 entry("old", IncidentAction::Acknowledge, 1),
-                OutboxEntry {
-                    epoch: None,
-                    ..entry("new", IncidentAction::Resolve, 1)
-                },
+                OutboxEntry { epoch: None, ..entry("new", IncidentAction::Resolve, 1) },
             ],
             vec![],
         );
         let effects = outbox.epoch_known("e2", now());
-        assert!(
-            matches!(&effects[0], OutboxEffect::Reject { rejected, .. } if rejected.entry.key == "old")
-        );
-        assert_eq!(
-            sends(&effects),
-            ["new"],
-            "an entry taken before any sync goes to whatever server is there"
-        );
+        assert!(matches!(&effects[0], OutboxEffect::Reject { rejected, .. } if rejected.entry.key == "old"));
+        assert_eq!(sends(&effects), ["new"], "an entry taken before any sync goes to whatever server is there");
     }
 
     #[test]

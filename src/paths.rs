@@ -21,10 +21,7 @@ impl Paths {
         Ok(Paths {
             config_dir: dirs.config_dir().to_path_buf(),
             data_dir: dirs.data_dir().to_path_buf(),
-            state_dir: dirs
-                .state_dir()
-                .unwrap_or(dirs.data_local_dir())
-                .to_path_buf(),
+            state_dir: dirs.state_dir().unwrap_or(dirs.data_local_dir()).to_path_buf(),
         })
     }
 
@@ -55,20 +52,10 @@ pub fn cache_file_name(backend: Option<&str>) -> String {
         .next()
         .unwrap_or("")
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' {
-                c
-            } else {
-                '-'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' })
         .take(60)
         .collect();
-    let hash: String = Sha256::digest(normalized.as_bytes())
-        .iter()
-        .take(4)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash: String = Sha256::digest(normalized.as_bytes()).iter().take(4).map(|b| format!("{b:02x}")).collect();
     format!("{host}-{hash}.sqlite")
 }
 

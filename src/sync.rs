@@ -49,20 +49,11 @@ impl SyncHandle {
     }
 }
 
-pub fn spawn(
-    backend: Arc<dyn Backend>,
-    cache: Cache,
-    events: EventSender,
-    interval: Duration,
-) -> SyncHandle {
+pub fn spawn(backend: Arc<dyn Backend>, cache: Cache, events: EventSender, interval: Duration) -> SyncHandle {
     let poke = Arc::new(Notify::new());
     let (interval_tx, interval_rx) = watch::channel(interval);
     let task = tokio::spawn(run(backend, cache, events, poke.clone(), interval_rx));
-    SyncHandle {
-        poke,
-        interval: interval_tx,
-        task,
-    }
+    SyncHandle { poke, interval: interval_tx, task }
 }
 
 /// Backoff after `failures` consecutive failures, ±20 % jitter so a fleet of consoles does not
@@ -78,14 +69,7 @@ async fn run(
     poke: Arc<Notify>,
     mut interval: watch::Receiver<Duration>,
 ) {
-    let mut poller = Poller {
-        backend,
-        cache,
-        events,
-        identity_known: false,
-        failures: 0,
-        last_touch: None,
-    };
+    let mut poller = Poller { backend, cache, events, identity_known: false, failures: 0, last_touch: None };
     loop {
         let wait = match poller.round().await {
             Ok(()) => *interval.borrow(),
@@ -93,10 +77,7 @@ async fn run(
                 poller.failures += 1;
                 poller.identity_known = false;
                 tracing::info!(error = %err, failures = poller.failures, "sync failed");
-                let sent = poller.events.send(Event::SyncFailed {
-                    error: err.to_string(),
-                    at: Utc::now(),
-                });
+                let sent = poller.events.send(Event::SyncFailed { error: err.to_string(), at: Utc::now() });
                 if sent.is_err() {
                     return;
                 }
@@ -145,9 +126,7 @@ impl Poller {
                 continue;
             }
             let now = Utc::now();
-            let idle = page.changes.is_empty()
-                && !reset
-                && cursor.as_deref() == Some(page.cursor.as_str());
+            let idle = page.changes.is_empty() && !reset && cursor.as_deref() == Some(page.cursor.as_str());
             if !idle {
                 self.cache.apply_page(&page, reset, now).await?;
                 self.last_touch = Some(now);
@@ -156,10 +135,7 @@ impl Poller {
                 self.last_touch = Some(now);
             }
             if page.skipped_unknown > 0 {
-                tracing::debug!(
-                    skipped = page.skipped_unknown,
-                    "skipped changes of kinds this console does not know"
-                );
+                tracing::debug!(skipped = page.skipped_unknown, "skipped changes of kinds this console does not know");
             }
             let report = SyncReport {
                 at: now,

@@ -8,8 +8,8 @@ use std::io::{self, Stdout, Write};
 use chrono::{DateTime, Utc};
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
-    disable_raw_mode, enable_raw_mode,
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
+    enable_raw_mode,
 };
 use crossterm::{cursor, execute, queue};
 use ratatui::Terminal;
@@ -22,24 +22,14 @@ pub type Tui = Terminal<CrosstermBackend<Stdout>>;
 pub fn enter() -> io::Result<Tui> {
     install_panic_hook();
     enable_raw_mode()?;
-    execute!(
-        io::stdout(),
-        EnterAlternateScreen,
-        EnableBracketedPaste,
-        cursor::Hide
-    )?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste, cursor::Hide)?;
     Terminal::new(CrosstermBackend::new(io::stdout()))
 }
 
 /// Puts the terminal back as it was. Safe to call more than once.
 pub fn leave() -> io::Result<()> {
     let raw = disable_raw_mode();
-    execute!(
-        io::stdout(),
-        DisableBracketedPaste,
-        LeaveAlternateScreen,
-        cursor::Show
-    )?;
+    execute!(io::stdout(), DisableBracketedPaste, LeaveAlternateScreen, cursor::Show)?;
     raw
 }
 

@@ -7,9 +7,7 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::{ActionRequest, Backend, BackendError};
-use crate::api::{
-    ConflictBody, ErrorBody, IDEMPOTENCY_HEADER, Me, NoteBody, ReceivedPage, VersionBody,
-};
+use crate::api::{ConflictBody, ErrorBody, IDEMPOTENCY_HEADER, Me, NoteBody, ReceivedPage, VersionBody};
 use crate::config::Secret;
 use crate::domain::{Incident, IncidentAction};
 
@@ -24,10 +22,7 @@ pub struct HttpBackend {
 
 impl std::fmt::Debug for HttpBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpBackend")
-            .field("base", &self.base)
-            .field("token", &self.token)
-            .finish()
+        f.debug_struct("HttpBackend").field("base", &self.base).field("token", &self.token).finish()
     }
 }
 
@@ -39,11 +34,7 @@ impl HttpBackend {
             .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| BackendError::Protocol(format!("cannot build the HTTP client: {e}")))?;
-        Ok(HttpBackend {
-            client,
-            base: base.trim_end_matches('/').to_string(),
-            token,
-        })
+        Ok(HttpBackend { client, base: base.trim_end_matches('/').to_string(), token })
     }
 
     pub fn base(&self) -> &str {
@@ -58,16 +49,12 @@ impl HttpBackend {
         }
     }
 
-    async fn send<T: DeserializeOwned>(
-        &self,
-        builder: reqwest::RequestBuilder,
-    ) -> Result<T, BackendError> {
+    async fn send<T: DeserializeOwned>(&self, builder: reqwest::RequestBuilder) -> Result<T, BackendError> {
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(transport_error)?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes)
-                .map_err(|e| BackendError::Protocol(e.to_string()));
+            return serde_json::from_slice(&bytes).map_err(|e| BackendError::Protocol(e.to_string()));
         }
         Err(status_error(status, &bytes))
     }
@@ -101,22 +88,15 @@ fn status_error(status: StatusCode, body: &[u8]) -> BackendError {
         StatusCode::UNAUTHORIZED => BackendError::Unauthorized(message()),
         StatusCode::FORBIDDEN => BackendError::Forbidden(message()),
         StatusCode::NOT_FOUND => BackendError::NotFound(message()),
-        s if s.is_server_error() => BackendError::Server {
-            status: s.as_u16(),
-            message: message(),
-        },
-        s => BackendError::Refused {
-            status: s.as_u16(),
-            message: message(),
-        },
+        s if s.is_server_error() => BackendError::Server { status: s.as_u16(), message: message() },
+        s => BackendError::Refused { status: s.as_u16(), message: message() },
     }
 }
 
 #[async_trait]
 impl Backend for HttpBackend {
     async fn me(&self) -> Result<Me, BackendError> {
-        self.send(self.request(reqwest::Method::GET, "/v1/me"))
-            .await
+        self.send(self.request(reqwest::Method::GET, "/v1/me")).await
     }
 
     async fn changes(&self, since: Option<&str>, limit: u32) -> Result<ReceivedPage, BackendError> {
@@ -124,30 +104,15 @@ impl Backend for HttpBackend {
         if let Some(since) = since {
             query.push(("since", since.to_string()));
         }
-        self.send(
-            self.request(reqwest::Method::GET, "/v1/changes")
-                .query(&query),
-        )
-        .await
+        self.send(self.request(reqwest::Method::GET, "/v1/changes").query(&query)).await
     }
 
     async fn act(&self, request: &ActionRequest) -> Result<Incident, BackendError> {
-        let path = format!(
-            "/v1/incidents/{}/{}",
-            encode_segment(&request.incident_id),
-            request.action.path()
-        );
-        let builder = self
-            .request(reqwest::Method::POST, &path)
-            .header(IDEMPOTENCY_HEADER, &request.idempotency_key);
+        let path = format!("/v1/incidents/{}/{}", encode_segment(&request.incident_id), request.action.path());
+        let builder = self.request(reqwest::Method::POST, &path).header(IDEMPOTENCY_HEADER, &request.idempotency_key);
         let builder = match &request.action {
-            IncidentAction::Note { text } => builder.json(&NoteBody {
-                version: request.version,
-                text: text.clone(),
-            }),
-            _ => builder.json(&VersionBody {
-                version: request.version,
-            }),
+            IncidentAction::Note { text } => builder.json(&NoteBody { version: request.version, text: text.clone() }),
+            _ => builder.json(&VersionBody { version: request.version }),
         };
         self.send(builder).await
     }
@@ -172,8 +137,7 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_token() {
-        let backend =
-            HttpBackend::new("http://127.0.0.1:1", Some(Secret::new("tok-abcdef"))).unwrap();
+        let backend = HttpBackend::new("http://127.0.0.1:1", Some(Secret::new("tok-abcdef"))).unwrap();
         let shown = format!("{backend:?}");
         assert!(!shown.contains("tok-abcdef"), "{shown}");
     }
@@ -187,16 +151,10 @@ mod tests {
     #[test]
     fn status_codes_map_to_errors_the_outbox_understands() {
         let body = br#"{"error":"forbidden","message":"viewer"}"#;
-        assert_eq!(
-            status_error(StatusCode::FORBIDDEN, body),
-            BackendError::Forbidden("viewer".into())
-        );
+        assert_eq!(status_error(StatusCode::FORBIDDEN, body), BackendError::Forbidden("viewer".into()));
         assert!(status_error(StatusCode::BAD_GATEWAY, b"<html>").is_transient());
         assert!(status_error(StatusCode::TOO_MANY_REQUESTS, b"").is_transient());
         assert!(!status_error(StatusCode::UNPROCESSABLE_ENTITY, body).is_transient());
-        assert!(matches!(
-            status_error(StatusCode::CONFLICT, b"nonsense"),
-            BackendError::Protocol(_)
-        ));
+        assert!(matches!(status_error(StatusCode::CONFLICT, b"nonsense"), BackendError::Protocol(_)));
     }
 }

@@ -56,9 +56,7 @@ impl BackendError {
             | BackendError::Unauthorized(_)
             | BackendError::Protocol(_) => true,
             BackendError::Refused { status, .. } => *status == 429,
-            BackendError::Forbidden(_) | BackendError::Conflict(_) | BackendError::NotFound(_) => {
-                false
-            }
+            BackendError::Forbidden(_) | BackendError::Conflict(_) | BackendError::NotFound(_) => false,
         }
     }
 

@@ -11,9 +11,7 @@ pub struct DurationError {
 
 /// Parses a sequence of `<number><unit>` pairs with units d, h, m, s (e.g. `1h30m`).
 pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
-    let err = || DurationError {
-        input: input.to_string(),
-    };
+    let err = || DurationError { input: input.to_string() };
     let s = input.trim();
     if s.is_empty() {
         return Err(err());
@@ -22,13 +20,7 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
     let mut number: Option<u64> = None;
     for c in s.chars() {
         if let Some(d) = c.to_digit(10) {
-            number = Some(
-                number
-                    .unwrap_or(0)
-                    .checked_mul(10)
-                    .and_then(|n| n.checked_add(d.into()))
-                    .ok_or_else(err)?,
-            );
+            number = Some(number.unwrap_or(0).checked_mul(10).and_then(|n| n.checked_add(d.into())).ok_or_else(err)?);
             continue;
         }
         let unit = match c {
@@ -39,10 +31,7 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
             _ => return Err(err()),
         };
         let n = number.take().ok_or_else(err)?;
-        total = n
-            .checked_mul(unit)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(err)?;
+        total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(err)?;
     }
     if number.is_some() {
         return Err(err());

@@ -4,9 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Support tier an incident is escalated to: T1 first response … T4 engineering and leadership.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
 pub enum Tier {
     T1,
     T2,
@@ -70,9 +68,7 @@ impl EscalationPolicy {
 
     /// The first target paged at `tier`, if the policy has one.
     pub fn target_for(&self, tier: Tier) -> Option<&str> {
-        self.level(tier)
-            .and_then(|l| l.targets.first())
-            .map(String::as_str)
+        self.level(tier).and_then(|l| l.targets.first()).map(String::as_str)
     }
 }
 

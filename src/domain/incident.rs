@@ -10,9 +10,7 @@ use utoipa::ToSchema;
 use super::escalation::{EscalationPolicy, Tier};
 
 /// Urgency of an incident or ticket: P1 is the most urgent.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
 pub enum Priority {
     P1,
     P2,
@@ -34,9 +32,7 @@ impl Priority {
     }
 
     pub fn from_rank(rank: i64) -> Option<Self> {
-        Self::ALL
-            .get(usize::try_from(rank).ok()?.checked_sub(1)?)
-            .copied()
+        Self::ALL.get(usize::try_from(rank).ok()?.checked_sub(1)?).copied()
     }
 
     pub fn label(self) -> &'static str {
@@ -172,6 +168,16 @@ impl IncidentAction {
         }
     }
 
+    /// Past tense, for confirmations: `acknowledged`, `note added`.
+    pub fn done(&self) -> &'static str {
+        match self {
+            IncidentAction::Acknowledge => "acknowledged",
+            IncidentAction::Escalate => "escalated",
+            IncidentAction::Resolve => "resolved",
+            IncidentAction::Note { .. } => "note added",
+        }
+    }
+
     /// Whether the action can conflict with a concurrent change. A note only appends, so the
     /// version it was written against is recorded but never makes it stale.
     pub fn checks_version(&self) -> bool {
@@ -206,10 +212,7 @@ impl Rejection {
         use crate::domain::duration::ago;
         match self {
             Rejection::AlreadyAcknowledged { by, at } => {
-                format!(
-                    "{incident_id} already acknowledged by {by} {}",
-                    ago(now, *at)
-                )
+                format!("{incident_id} already acknowledged by {by} {}", ago(now, *at))
             }
             Rejection::AlreadyResolved { by, at } => {
                 format!("{incident_id} already resolved by {by} {}", ago(now, *at))
@@ -255,12 +258,7 @@ impl Incident {
             resolved_at: None,
             timeline: Vec::new(),
         };
-        incident.push(
-            now,
-            EventKind::Triggered,
-            source,
-            format!("{} opened", new.priority.label()),
-        );
+        incident.push(now, EventKind::Triggered, source, format!("{} opened", new.priority.label()));
         incident.notify(now, policy);
         incident
     }
@@ -306,11 +304,7 @@ impl Incident {
     }
 
     /// Applies `action`, appending its timeline events and bumping the version.
-    pub fn apply(
-        &mut self,
-        action: &IncidentAction,
-        ctx: ActionContext<'_>,
-    ) -> Result<(), Rejection> {
+    pub fn apply(&mut self, action: &IncidentAction, ctx: ActionContext<'_>) -> Result<(), Rejection> {
         self.check(action)?;
         let now = ctx.now;
         match action {
@@ -360,12 +354,7 @@ impl Incident {
     }
 
     fn push(&mut self, at: DateTime<Utc>, kind: EventKind, actor: &str, text: String) {
-        self.timeline.push(TimelineEvent {
-            at,
-            kind,
-            actor: actor.to_string(),
-            text,
-        });
+        self.timeline.push(TimelineEvent { at, kind, actor: actor.to_string(), text });
     }
 
     /// Where the incident sorts in the list: open ones by priority then newest first, resolved
@@ -374,12 +363,7 @@ impl Incident {
         if self.is_open() {
             (self.priority.rank(), self.triggered_at.timestamp_millis())
         } else {
-            (
-                9,
-                self.resolved_at
-                    .unwrap_or(self.updated_at)
-                    .timestamp_millis(),
-            )
+            (9, self.resolved_at.unwrap_or(self.updated_at).timestamp_millis())
         }
     }
 
@@ -392,14 +376,10 @@ impl Incident {
 fn validate_note(text: &str) -> Result<&str, Rejection> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(Rejection::Invalid {
-            message: "a note needs some text".into(),
-        });
+        return Err(Rejection::Invalid { message: "a note needs some text".into() });
     }
     if text.chars().count() > MAX_NOTE_CHARS {
-        return Err(Rejection::Invalid {
-            message: format!("a note is limited to {MAX_NOTE_CHARS} characters"),
-        });
+        return Err(Rejection::Invalid { message: format!("a note is limited to {MAX_NOTE_CHARS} characters") });
     }
     Ok(text)
 }
@@ -454,11 +434,7 @@ mod tests {
     }
 
     fn ctx<'a>(actor: &'a str, min: i64, policy: &'a EscalationPolicy) -> ActionContext<'a> {
-        ActionContext {
-            actor,
-            now: t(min),
-            policy: Some(policy),
-        }
+        ActionContext { actor, now: t(min), policy: Some(policy) }
     }
 
     #[test]
@@ -475,21 +451,12 @@ mod tests {
     fn acknowledge_then_acknowledge_again_names_who_was_first() {
         let p = policy();
         let mut inc = incident();
-        inc.apply(&IncidentAction::Acknowledge, ctx("dana", 2, &p))
-            .unwrap();
+        inc.apply(&IncidentAction::Acknowledge, ctx("dana", 2, &p)).unwrap();
         assert_eq!(inc.status, IncidentStatus::Acknowledged);
         assert_eq!(inc.version, 2);
         assert_eq!(inc.assignee.as_deref(), Some("dana"));
-        let err = inc
-            .apply(&IncidentAction::Acknowledge, ctx("sam", 3, &p))
-            .unwrap_err();
-        assert_eq!(
-            err,
-            Rejection::AlreadyAcknowledged {
-                by: "dana".into(),
-                at: t(2)
-            }
-        );
+        let err = inc.apply(&IncidentAction::Acknowledge, ctx("sam", 3, &p)).unwrap_err();
+        assert_eq!(err, Rejection::AlreadyAcknowledged { by: "dana".into(), at: t(2) });
         assert_eq!(
             err.describe("INC-1", t(2) + chrono::Duration::seconds(40)),
             "INC-1 already acknowledged by dana 40 s ago"
@@ -501,47 +468,28 @@ mod tests {
     fn escalation_walks_the_tiers_and_pages_again() {
         let p = policy();
         let mut inc = incident();
-        inc.apply(&IncidentAction::Acknowledge, ctx("dana", 1, &p))
-            .unwrap();
+        inc.apply(&IncidentAction::Acknowledge, ctx("dana", 1, &p)).unwrap();
         for (i, tier) in [Tier::T2, Tier::T3, Tier::T4].into_iter().enumerate() {
-            inc.apply(&IncidentAction::Escalate, ctx("dana", 2 + i as i64, &p))
-                .unwrap();
+            inc.apply(&IncidentAction::Escalate, ctx("dana", 2 + i as i64, &p)).unwrap();
             assert_eq!(inc.tier, tier);
             assert_eq!(inc.status, IncidentStatus::Triggered);
             assert_eq!(inc.assignee, Some(format!("oncall-{}", tier.label())));
         }
-        assert_eq!(
-            inc.apply(&IncidentAction::Escalate, ctx("dana", 9, &p)),
-            Err(Rejection::AtTopTier)
-        );
+        assert_eq!(inc.apply(&IncidentAction::Escalate, ctx("dana", 9, &p)), Err(Rejection::AtTopTier));
     }
 
     #[test]
     fn resolved_incidents_take_notes_but_no_transitions() {
         let p = policy();
         let mut inc = incident();
-        inc.apply(&IncidentAction::Resolve, ctx("priya", 4, &p))
-            .unwrap();
-        for action in [
-            IncidentAction::Acknowledge,
-            IncidentAction::Escalate,
-            IncidentAction::Resolve,
-        ] {
+        inc.apply(&IncidentAction::Resolve, ctx("priya", 4, &p)).unwrap();
+        for action in [IncidentAction::Acknowledge, IncidentAction::Escalate, IncidentAction::Resolve] {
             assert_eq!(
                 inc.apply(&action, ctx("sam", 5, &p)),
-                Err(Rejection::AlreadyResolved {
-                    by: "priya".into(),
-                    at: t(4)
-                })
+                Err(Rejection::AlreadyResolved { by: "priya".into(), at: t(4) })
             );
         }
-        inc.apply(
-            &IncidentAction::Note {
-                text: "  root cause: stale index  ".into(),
-            },
-            ctx("sam", 6, &p),
-        )
-        .unwrap();
+        inc.apply(&IncidentAction::Note { text: "  root cause: stale index  ".into() }, ctx("sam", 6, &p)).unwrap();
         assert_eq!(inc.last_event().unwrap().text, "root cause: stale index");
     }
 
@@ -549,18 +497,9 @@ mod tests {
     fn empty_and_oversized_notes_are_rejected() {
         let p = policy();
         let mut inc = incident();
-        assert!(
-            inc.apply(
-                &IncidentAction::Note { text: "   ".into() },
-                ctx("sam", 1, &p)
-            )
-            .is_err()
-        );
+        assert!(inc.apply(&IncidentAction::Note { text: "   ".into() }, ctx("sam", 1, &p)).is_err());
         let long = "x".repeat(MAX_NOTE_CHARS + 1);
-        assert!(
-            inc.apply(&IncidentAction::Note { text: long }, ctx("sam", 1, &p))
-                .is_err()
-        );
+        assert!(inc.apply(&IncidentAction::Note { text: long }, ctx("sam", 1, &p)).is_err());
         assert_eq!(inc.version, 1);
     }
 

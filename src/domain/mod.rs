@@ -7,6 +7,5 @@ pub mod text;
 
 pub use escalation::{EscalationLevel, EscalationPolicy, Service, Tier};
 pub use incident::{
-    ActionContext, EventKind, Incident, IncidentAction, IncidentStatus, NewIncident, Priority,
-    Rejection, TimelineEvent,
+    ActionContext, EventKind, Incident, IncidentAction, IncidentStatus, NewIncident, Priority, Rejection, TimelineEvent,
 };

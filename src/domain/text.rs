@@ -104,18 +104,12 @@ mod tests {
 
     #[test]
     fn plain_text_is_borrowed_untouched() {
-        assert!(matches!(
-            sanitize("p95 latency 2.8s — llm-gateway"),
-            Cow::Borrowed(_)
-        ));
+        assert!(matches!(sanitize("p95 latency 2.8s — llm-gateway"), Cow::Borrowed(_)));
     }
 
     #[test]
     fn osc52_clipboard_write_is_removed_whole() {
-        assert_eq!(
-            sanitize("Hostile \u{1b}]52;c;aGVsbG8=\u{7}title"),
-            "Hostile title"
-        );
+        assert_eq!(sanitize("Hostile \u{1b}]52;c;aGVsbG8=\u{7}title"), "Hostile title");
         assert_eq!(sanitize("a\u{1b}]52;c;aGVsbG8=\u{1b}\\b"), "ab");
         assert_eq!(sanitize("a\u{9d}0;evil\u{9c}b"), "ab");
     }

@@ -16,10 +16,7 @@ pub struct Users {
 #[derive(Debug, thiserror::Error)]
 pub enum UsersError {
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
 }
@@ -48,13 +45,7 @@ pub const MIN_TOKEN_LEN: usize = 16;
 
 impl Users {
     pub fn add(&mut self, name: &str, role: Role, token: &str) {
-        self.by_digest.insert(
-            digest(token),
-            Me {
-                name: name.to_string(),
-                role,
-            },
-        );
+        self.by_digest.insert(digest(token), Me { name: name.to_string(), role });
     }
 
     pub fn authenticate(&self, token: &str) -> Option<&Me> {
@@ -72,26 +63,16 @@ impl Users {
     /// Reads a TOML file of `[[users]]` tables with `name`, `role` and `token`.
     pub fn load(path: &Path) -> Result<Users, UsersError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| UsersError::Read {
-            path: shown.clone(),
-            source,
-        })?;
-        Users::parse(&text).map_err(|message| UsersError::Invalid {
-            path: shown,
-            message,
-        })
+        let text = std::fs::read_to_string(path).map_err(|source| UsersError::Read { path: shown.clone(), source })?;
+        Users::parse(&text).map_err(|message| UsersError::Invalid { path: shown, message })
     }
 
     pub fn parse(text: &str) -> Result<Users, String> {
-        let file: TokensFile =
-            toml::from_str(text).map_err(|e| crate::config::describe_toml_error(text, &e))?;
+        let file: TokensFile = toml::from_str(text).map_err(|e| crate::config::describe_toml_error(text, &e))?;
         let mut users = Users::default();
         for entry in file.users {
             if entry.token.len() < MIN_TOKEN_LEN {
-                return Err(format!(
-                    "the token of user `{}` is shorter than {MIN_TOKEN_LEN} characters",
-                    entry.name
-                ));
+                return Err(format!("the token of user `{}` is shorter than {MIN_TOKEN_LEN} characters", entry.name));
             }
             if entry.name.trim().is_empty() {
                 return Err("a user has an empty name".to_string());
@@ -104,11 +85,7 @@ impl Users {
 
 /// A random token for generated users (demo mode, `serve` without a tokens file).
 pub fn random_token() -> String {
-    format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    )
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
 }
 
 #[cfg(test)]
@@ -132,10 +109,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(users.len(), 2);
-        assert_eq!(
-            users.authenticate("dana-token-0123456789").unwrap().role,
-            Role::Responder
-        );
+        assert_eq!(users.authenticate("dana-token-0123456789").unwrap().role, Role::Responder);
         assert!(users.authenticate("nope").is_none());
     }
 

@@ -24,36 +24,16 @@ pub fn services() -> Vec<Service> {
             "Customer-facing chat assistant with intent routing",
             "genai-core",
         ),
-        svc(
-            "doc-processor",
-            "Document Processor",
-            "OCR, extraction and summarisation pipeline",
-            "genai-platform",
-        ),
-        svc(
-            "rag-retrieval",
-            "RAG Retrieval",
-            "Vector index and retrieval for grounded answers",
-            "genai-platform",
-        ),
+        svc("doc-processor", "Document Processor", "OCR, extraction and summarisation pipeline", "genai-platform"),
+        svc("rag-retrieval", "RAG Retrieval", "Vector index and retrieval for grounded answers", "genai-platform"),
         svc(
             "safety-filter",
             "Safety Filter",
             "Moderation and jailbreak detection on prompts and answers",
             "genai-core",
         ),
-        svc(
-            "embedding-service",
-            "Embedding Service",
-            "Embeddings for indexing and semantic search",
-            "genai-platform",
-        ),
-        svc(
-            "billing-meter",
-            "Billing Meter",
-            "Token usage metering and cost attribution",
-            "genai-platform",
-        ),
+        svc("embedding-service", "Embedding Service", "Embeddings for indexing and semantic search", "genai-platform"),
+        svc("billing-meter", "Billing Meter", "Token usage metering and cost attribution", "genai-platform"),
     ]
 }
 
@@ -66,36 +46,24 @@ pub fn policies() -> Vec<EscalationPolicy> {
             .iter()
             .zip(people)
             .zip(minutes)
-            .map(
-                |((tier, targets), escalate_after_minutes)| EscalationLevel {
-                    tier: *tier,
-                    targets: targets.iter().map(|t| t.to_string()).collect(),
-                    escalate_after_minutes,
-                },
-            )
+            .map(|((tier, targets), escalate_after_minutes)| EscalationLevel {
+                tier: *tier,
+                targets: targets.iter().map(|t| t.to_string()).collect(),
+                escalate_after_minutes,
+            })
             .collect(),
     };
     vec![
         policy(
             "genai-core",
             "GenAI core (customer-facing)",
-            [
-                &["dana", "lee"],
-                &["sam", "omar"],
-                &["priya", "mei"],
-                &["alex", "jordan"],
-            ],
+            [&["dana", "lee"], &["sam", "omar"], &["priya", "mei"], &["alex", "jordan"]],
             [5, 10, 15, 30],
         ),
         policy(
             "genai-platform",
             "GenAI platform",
-            [
-                &["lee", "dana"],
-                &["omar", "sam"],
-                &["mei", "priya"],
-                &["jordan", "alex"],
-            ],
+            [&["lee", "dana"], &["omar", "sam"], &["mei", "priya"], &["jordan", "alex"]],
             [10, 15, 30, 60],
         ),
     ]

@@ -13,13 +13,9 @@ use utoipa::IntoParams;
 
 use super::store::{IdempotencyScope, IncidentTx, StoredResponse, TxInput, TxOutcome, TxResult};
 use super::{ApiError, Caller, ServerState};
-use crate::api::{
-    ChangesPage, ConflictBody, ErrorBody, Health, IDEMPOTENCY_HEADER, Me, NoteBody, VersionBody,
-};
+use crate::api::{ChangesPage, ConflictBody, ErrorBody, Health, IDEMPOTENCY_HEADER, Me, NoteBody, VersionBody};
 use crate::domain::incident::validate_new_incident;
-use crate::domain::{
-    ActionContext, EscalationPolicy, Incident, IncidentAction, NewIncident, Rejection, Service,
-};
+use crate::domain::{ActionContext, EscalationPolicy, Incident, IncidentAction, NewIncident, Rejection, Service};
 
 /// Longest idempotency key accepted.
 const MAX_KEY_LEN: usize = 200;
@@ -27,10 +23,7 @@ const MAX_KEY_LEN: usize = 200;
 #[utoipa::path(get, path = "/v1/health", tag = "meta",
     responses((status = 200, description = "The server is up", body = Health)))]
 pub async fn health(State(state): State<ServerState>) -> Json<Health> {
-    Json(Health {
-        status: "ok".into(),
-        epoch: state.store.epoch().to_string(),
-    })
+    Json(Health { status: "ok".into(), epoch: state.store.epoch().to_string() })
 }
 
 #[utoipa::path(get, path = "/v1/me", tag = "meta", security(("bearer" = [])),
@@ -61,16 +54,13 @@ pub async fn changes(
     let Query(query) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
     let since = match query.since.as_deref() {
         None | Some("") => 0,
-        Some(s) => s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            ApiError::invalid(format!(
-                "`since` must be a cursor from this server, not `{s}`"
-            ))
-        })?,
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| ApiError::invalid(format!("`since` must be a cursor from this server, not `{s}`")))?,
     };
-    let rows = state
-        .store
-        .changes(since, query.limit.unwrap_or(500))
-        .await?;
+    let rows = state.store.changes(since, query.limit.unwrap_or(500)).await?;
     Ok(Json(ChangesPage {
         epoch: state.store.epoch().to_string(),
         cursor: rows.last_seq.to_string(),
@@ -100,9 +90,7 @@ pub async fn list_incidents(
         None | Some("open") => true,
         Some("all") => false,
         Some(other) => {
-            return Err(ApiError::invalid(format!(
-                "status must be `open` or `all`, not `{other}`"
-            )));
+            return Err(ApiError::invalid(format!("status must be `open` or `all`, not `{other}`")));
         }
     };
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
@@ -118,12 +106,7 @@ pub async fn get_incident(
     _caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Incident>, ApiError> {
-    state
-        .store
-        .incident(&id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(&id))
+    state.store.incident(&id).await?.map(Json).ok_or_else(|| ApiError::not_found(&id))
 }
 
 #[utoipa::path(post, path = "/v1/incidents", tag = "incidents", security(("bearer" = [])),
@@ -141,29 +124,20 @@ pub async fn create_incident(
     require_actor(&me)?;
     let Json(new) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
     validate_new_incident(&new).map_err(ApiError::unprocessable)?;
-    let service =
-        state.store.service(&new.service_id).await?.ok_or_else(|| {
-            ApiError::unprocessable(format!("unknown service `{}`", new.service_id))
-        })?;
+    let service = state
+        .store
+        .service(&new.service_id)
+        .await?
+        .ok_or_else(|| ApiError::unprocessable(format!("unknown service `{}`", new.service_id)))?;
     let policy = state.store.policy(&service.escalation_policy_id).await?;
     let scope = idempotency_scope(&headers, &me, "POST /v1/incidents", &new)?;
     let actor = me.name.clone();
     let decide = Box::new(move |input: TxInput| {
         let id = input.new_id.unwrap_or_default();
         let incident = Incident::trigger(id, new, &actor, Utc::now(), policy.as_ref());
-        TxOutcome {
-            response: StoredResponse::json(201, &incident),
-            write: Some(incident),
-        }
+        TxOutcome { response: StoredResponse::json(201, &incident), write: Some(incident) }
     });
-    let result = state
-        .store
-        .transact_incident(IncidentTx {
-            incident_id: None,
-            idempotency: scope,
-            decide,
-        })
-        .await?;
+    let result = state.store.transact_incident(IncidentTx { incident_id: None, idempotency: scope, decide }).await?;
     Ok(respond(result))
 }
 
@@ -203,12 +177,7 @@ action_handler!(
     IncidentAction::Escalate,
     "Escalate to the next tier (T1 → T2 → T3 → T4), which is paged and must acknowledge."
 );
-action_handler!(
-    resolve,
-    "/v1/incidents/{id}/resolve",
-    IncidentAction::Resolve,
-    "Resolve the incident."
-);
+action_handler!(resolve, "/v1/incidents/{id}/resolve", IncidentAction::Resolve, "Resolve the incident.");
 
 #[utoipa::path(post, path = "/v1/incidents/{id}/notes", tag = "incidents", security(("bearer" = [])),
     description = "Append a note to the timeline. A note only appends, so a newer incident version does not reject it.",
@@ -228,15 +197,7 @@ pub async fn add_note(
     body: Result<Json<NoteBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
-    act(
-        state,
-        me,
-        id,
-        headers,
-        IncidentAction::Note { text: body.text },
-        body.version,
-    )
-    .await
+    act(state, me, id, headers, IncidentAction::Note { text: body.text }, body.version).await
 }
 
 async fn act(
@@ -249,32 +210,14 @@ async fn act(
 ) -> Result<Response, ApiError> {
     require_actor(&me)?;
     let fingerprint_input = (&action, seen_version);
-    let scope = idempotency_scope(
-        &headers,
-        &me,
-        &format!("POST /v1/incidents/{id}/{}", action.path()),
-        &fingerprint_input,
-    )?;
+    let scope =
+        idempotency_scope(&headers, &me, &format!("POST /v1/incidents/{id}/{}", action.path()), &fingerprint_input)?;
     let policy = policy_of(&state, &id).await?;
     let incident_id = Some(id.clone());
     let decide = Box::new(move |input: TxInput| {
-        decide_action(
-            input.current,
-            &id,
-            &action,
-            seen_version,
-            &me.name,
-            policy.as_ref(),
-        )
+        decide_action(input.current, &id, &action, seen_version, &me.name, policy.as_ref())
     });
-    let result = state
-        .store
-        .transact_incident(IncidentTx {
-            incident_id,
-            idempotency: scope,
-            decide,
-        })
-        .await?;
+    let result = state.store.transact_incident(IncidentTx { incident_id, idempotency: scope, decide }).await?;
     Ok(respond(result))
 }
 
@@ -288,56 +231,30 @@ pub fn decide_action(
     policy: Option<&EscalationPolicy>,
 ) -> TxOutcome {
     let Some(mut incident) = current else {
-        let body = ErrorBody {
-            error: "not_found".into(),
-            message: format!("no incident `{id}`"),
-        };
-        return TxOutcome {
-            write: None,
-            response: StoredResponse::json(404, &body),
-        };
+        let body = ErrorBody { error: "not_found".into(), message: format!("no incident `{id}`") };
+        return TxOutcome { write: None, response: StoredResponse::json(404, &body) };
     };
     let conflict = |reason: Rejection, incident: Incident| {
         let now = Utc::now();
-        let body = ConflictBody {
-            error: "conflict".into(),
-            message: reason.describe(&incident.id, now),
-            reason,
-            incident,
-        };
-        TxOutcome {
-            write: None,
-            response: StoredResponse::json(409, &body),
-        }
+        let body =
+            ConflictBody { error: "conflict".into(), message: reason.describe(&incident.id, now), reason, incident };
+        TxOutcome { write: None, response: StoredResponse::json(409, &body) }
     };
     if let Err(reason) = incident.check(action) {
         return conflict(reason, incident);
     }
     if action.checks_version() && seen_version != incident.version {
-        let reason = Rejection::StaleVersion {
-            seen: seen_version,
-            current: incident.version,
-        };
+        let reason = Rejection::StaleVersion { seen: seen_version, current: incident.version };
         return conflict(reason, incident);
     }
-    let ctx = ActionContext {
-        actor,
-        now: Utc::now(),
-        policy,
-    };
+    let ctx = ActionContext { actor, now: Utc::now(), policy };
     match incident.apply(action, ctx) {
-        Ok(()) => TxOutcome {
-            response: StoredResponse::json(200, &incident),
-            write: Some(incident),
-        },
+        Ok(()) => TxOutcome { response: StoredResponse::json(200, &incident), write: Some(incident) },
         Err(reason) => conflict(reason, incident),
     }
 }
 
-async fn policy_of(
-    state: &ServerState,
-    incident_id: &str,
-) -> Result<Option<EscalationPolicy>, ApiError> {
+async fn policy_of(state: &ServerState, incident_id: &str) -> Result<Option<EscalationPolicy>, ApiError> {
     let Some(incident) = state.store.incident(incident_id).await? else {
         return Ok(None);
     };
@@ -351,11 +268,7 @@ fn require_actor(me: &Me) -> Result<(), ApiError> {
     if me.role.can_act() {
         Ok(())
     } else {
-        Err(ApiError::forbidden(format!(
-            "{} has the {} role, which cannot change incidents",
-            me.name,
-            me.role.label()
-        )))
+        Err(ApiError::forbidden(format!("{} has the {} role, which cannot change incidents", me.name, me.role.label())))
     }
 }
 
@@ -371,27 +284,15 @@ fn idempotency_scope(
     let key = value
         .to_str()
         .ok()
-        .filter(|k| {
-            !k.is_empty() && k.len() <= MAX_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic())
-        })
+        .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN && k.bytes().all(|b| b.is_ascii_graphic()))
         .ok_or_else(|| {
-            ApiError::invalid(format!(
-                "{IDEMPOTENCY_HEADER} must be 1–{MAX_KEY_LEN} visible ASCII characters"
-            ))
+            ApiError::invalid(format!("{IDEMPOTENCY_HEADER} must be 1–{MAX_KEY_LEN} visible ASCII characters"))
         })?;
     let mut hasher = Sha256::new();
     hasher.update(request_line.as_bytes());
     hasher.update(serde_json::to_vec(body).unwrap_or_default());
-    let fingerprint = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok(Some(IdempotencyScope {
-        user: me.name.clone(),
-        key: key.to_string(),
-        fingerprint,
-    }))
+    let fingerprint = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Some(IdempotencyScope { user: me.name.clone(), key: key.to_string(), fingerprint }))
 }
 
 fn respond(result: TxResult) -> Response {
@@ -402,9 +303,7 @@ fn respond(result: TxResult) -> Response {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             body: ErrorBody {
                 error: "idempotency_mismatch".into(),
-                message: format!(
-                    "this {IDEMPOTENCY_HEADER} was already used for a different request"
-                ),
+                message: format!("this {IDEMPOTENCY_HEADER} was already used for a different request"),
             },
         }
         .into_response(),
@@ -415,19 +314,14 @@ fn stored_response(stored: StoredResponse, replayed: bool) -> Response {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, Json(stored.body)).into_response();
     if replayed {
-        response
-            .headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     response
 }
 
 #[utoipa::path(get, path = "/v1/services", tag = "catalog", security(("bearer" = [])),
     responses((status = 200, description = "All services", body = Vec<Service>)))]
-pub async fn list_services(
-    State(state): State<ServerState>,
-    _caller: Caller,
-) -> Result<Json<Vec<Service>>, ApiError> {
+pub async fn list_services(State(state): State<ServerState>, _caller: Caller) -> Result<Json<Vec<Service>>, ApiError> {
     Ok(Json(state.store.services().await?))
 }
 

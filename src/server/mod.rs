@@ -43,13 +43,7 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, error: &str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            body: ErrorBody {
-                error: error.to_string(),
-                message: message.into(),
-            },
-        }
+        ApiError { status, body: ErrorBody { error: error.to_string(), message: message.into() } }
     }
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid", message)
@@ -58,32 +52,20 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
     }
     pub fn not_found(id: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no incident `{id}`"),
-        )
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("no incident `{id}`"))
     }
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
     pub fn unauthorized() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "a valid `Authorization: Bearer TOKEN` header is required",
-        )
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid `Authorization: Bearer TOKEN` header is required")
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         tracing::error!(error = %err, "storage failed");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the server could not reach its storage",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server could not reach its storage")
     }
 }
 
@@ -99,10 +81,7 @@ pub struct Caller(pub Me);
 impl FromRequestParts<ServerState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &ServerState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &ServerState) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -110,12 +89,7 @@ impl FromRequestParts<ServerState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or_else(ApiError::unauthorized)?;
-        state
-            .users
-            .authenticate(token)
-            .cloned()
-            .map(Caller)
-            .ok_or_else(ApiError::unauthorized)
+        state.users.authenticate(token).cloned().map(Caller).ok_or_else(ApiError::unauthorized)
     }
 }
 
@@ -150,10 +124,7 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
-        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 
@@ -170,10 +141,7 @@ pub fn router(state: ServerState) -> axum::Router {
         .route("/v1/health", get(h::health))
         .route("/v1/me", get(h::me))
         .route("/v1/changes", get(h::changes))
-        .route(
-            "/v1/incidents",
-            get(h::list_incidents).post(h::create_incident),
-        )
+        .route("/v1/incidents", get(h::list_incidents).post(h::create_incident))
         .route("/v1/incidents/{id}", get(h::get_incident))
         .route("/v1/incidents/{id}/acknowledge", post(h::acknowledge))
         .route("/v1/incidents/{id}/escalate", post(h::escalate))
@@ -181,13 +149,8 @@ pub fn router(state: ServerState) -> axum::Router {
         .route("/v1/incidents/{id}/notes", post(h::add_note))
         .route("/v1/services", get(h::list_services))
         .route("/v1/escalation-policies", get(h::list_policies))
-        .route(
-            "/v1/openapi.json",
-            get(|| async { ([(header::CONTENT_TYPE, "application/json")], openapi_json()) }),
-        )
-        .fallback(|| async {
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
-        })
+        .route("/v1/openapi.json", get(|| async { ([(header::CONTENT_TYPE, "application/json")], openapi_json()) }))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .with_state(state)
 }
 
@@ -230,24 +193,16 @@ impl RunningServer {
 
 /// Opens the store, seeds the catalog (and the demo world when simulating), and serves on
 /// `listener` until `shutdown`.
-pub async fn start(
-    listener: TcpListener,
-    options: ServeOptions,
-) -> Result<RunningServer, StoreError> {
+pub async fn start(listener: TcpListener, options: ServeOptions) -> Result<RunningServer, StoreError> {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&options.db).await?);
     catalog::ensure(store.as_ref()).await?;
     let simulator = match options.simulate {
         Some(seed) => Some(simulator::start(store.clone(), seed, options.pace).await?),
         None => None,
     };
-    let addr = listener
-        .local_addr()
-        .map_err(|e| StoreError::Sql(sqlx::Error::Io(e)))?;
+    let addr = listener.local_addr().map_err(|e| StoreError::Sql(sqlx::Error::Io(e)))?;
     let epoch = store.epoch().to_string();
-    let state = ServerState {
-        store,
-        users: Arc::new(options.users),
-    };
+    let state = ServerState { store, users: Arc::new(options.users) };
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router(state);
     let task = tokio::spawn(async move {
@@ -258,11 +213,5 @@ pub async fn start(
             .await
     });
     tracing::info!(%addr, "Ops API listening");
-    Ok(RunningServer {
-        addr,
-        epoch,
-        stop,
-        task,
-        simulator,
-    })
+    Ok(RunningServer { addr, epoch, stop, task, simulator })
 }

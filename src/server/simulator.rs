@@ -19,8 +19,8 @@ use tokio::task::JoinHandle;
 use super::catalog;
 use super::store::{IncidentTx, Store, StoreError, StoredResponse, TxOutcome};
 use crate::domain::{
-    ActionContext, EscalationPolicy, EventKind, Incident, IncidentAction, IncidentStatus,
-    NewIncident, Priority, Service, Tier,
+    ActionContext, EscalationPolicy, EventKind, Incident, IncidentAction, IncidentStatus, NewIncident, Priority,
+    Service, Tier,
 };
 
 /// How fast the simulated world moves. Times are in seconds.
@@ -64,11 +64,7 @@ impl Pace {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SimOp {
     Trigger(NewIncident),
-    Act {
-        incident_id: String,
-        action: IncidentAction,
-        actor: String,
-    },
+    Act { incident_id: String, action: IncidentAction, actor: String },
 }
 
 /// The actor name of escalations by timeout.
@@ -113,9 +109,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         service: "safety-filter",
         priorities: &[Priority::P1],
-        titles: &[
-            "Safety filter bypass: jailbreak prompts passing moderation ({n} in the last hour)",
-        ],
+        titles: &["Safety filter bypass: jailbreak prompts passing moderation ({n} in the last hour)"],
         notes: &[
             "Blocked the prompt pattern at the gateway as a stopgap",
             "Trust & safety notified; samples preserved for review",
@@ -137,9 +131,7 @@ const SCENARIOS: &[Scenario] = &[
     Scenario {
         service: "support-assistant",
         priorities: &[Priority::P2, Priority::P3],
-        titles: &[
-            "Intent misclassification spike: {pct}% of billing questions routed to technical",
-        ],
+        titles: &["Intent misclassification spike: {pct}% of billing questions routed to technical"],
         notes: &[
             "Spike started with classifier deploy {n}",
             "Pinned the intent classifier to the previous version",
@@ -173,20 +165,14 @@ const SCENARIOS: &[Scenario] = &[
         service: "doc-processor",
         priorities: &[Priority::P3, Priority::P4],
         titles: &["Timeouts: {pct}% of OCR requests exceed 30s on doc-processor"],
-        notes: &[
-            "Large scanned PDFs from one customer saturating workers",
-            "Added a page limit per request",
-        ],
+        notes: &["Large scanned PDFs from one customer saturating workers", "Added a page limit per request"],
         needs_experts: false,
     },
     Scenario {
         service: "embedding-service",
         priorities: &[Priority::P4],
         titles: &["Embedding norm drift after model v{n} deploy on embedding-service"],
-        notes: &[
-            "Drift confined to non-English queries",
-            "Reference window refreshed after review",
-        ],
+        notes: &["Drift confined to non-English queries", "Reference window refreshed after review"],
         needs_experts: true,
     },
 ];
@@ -273,8 +259,7 @@ impl Simulator {
             Tier::T3
         };
         let experts = SCENARIOS[scenario].needs_experts;
-        let escalate_after_ack =
-            ack_tier < Tier::T3 && self.rng.random_bool(if experts { 0.5 } else { 0.15 });
+        let escalate_after_ack = ack_tier < Tier::T3 && self.rng.random_bool(if experts { 0.5 } else { 0.15 });
         let notes = self.rng.random_range(1..=SCENARIOS[scenario].notes.len());
         Plan {
             scenario,
@@ -295,33 +280,21 @@ impl Simulator {
         let plan = self.draw_plan(scenario);
         let s = &SCENARIOS[scenario];
         let priority = s.priorities[self.rng.random_range(0..s.priorities.len())];
-        let title = plan
-            .fills
-            .apply(s.titles[self.rng.random_range(0..s.titles.len())]);
+        let title = plan.fills.apply(s.titles[self.rng.random_range(0..s.titles.len())]);
         self.queued.push((title.clone(), plan));
-        SimOp::Trigger(NewIncident {
-            title,
-            service_id: s.service.into(),
-            priority,
-        })
+        SimOp::Trigger(NewIncident { title, service_id: s.service.into(), priority })
     }
 
     fn policy_for(&self, service_id: &str) -> Option<&EscalationPolicy> {
         let service = self.services.iter().find(|s| s.id == service_id)?;
-        self.policies
-            .iter()
-            .find(|p| p.id == service.escalation_policy_id)
+        self.policies.iter().find(|p| p.id == service.escalation_policy_id)
     }
 
     fn responder(&self, incident: &Incident) -> String {
         incident
             .assignee
             .clone()
-            .or_else(|| {
-                self.policy_for(&incident.service_id)?
-                    .target_for(incident.tier)
-                    .map(str::to_string)
-            })
+            .or_else(|| self.policy_for(&incident.service_id)?.target_for(incident.tier).map(str::to_string))
             .unwrap_or_else(|| "dana".to_string())
     }
 
@@ -332,11 +305,7 @@ impl Simulator {
         open.sort_by(|a, b| a.id.cmp(&b.id));
         for incident in &open {
             if !self.plans.contains_key(&incident.id) {
-                let plan = match self
-                    .queued
-                    .iter()
-                    .position(|(title, _)| *title == incident.title)
-                {
+                let plan = match self.queued.iter().position(|(title, _)| *title == incident.title) {
                     Some(i) => self.queued.remove(i).1,
                     None => {
                         let scenario = self.rng.random_range(0..SCENARIOS.len());
@@ -357,10 +326,7 @@ impl Simulator {
                 ops.push(op);
             }
         }
-        if ops.len() < self.pace.max_ops_per_step
-            && now >= self.next_trigger
-            && open.len() < self.pace.max_open
-        {
+        if ops.len() < self.pace.max_ops_per_step && now >= self.next_trigger && open.len() < self.pace.max_open {
             ops.push(self.trigger());
             let gap = if open.len() < 3 {
                 (self.pace.trigger_gap.0 / 2, self.pace.trigger_gap.0)
@@ -376,20 +342,10 @@ impl Simulator {
         let plan = self.plans.get(&incident.id)?;
         // Time in the current phase; incidents older than the simulator count from its start.
         let since = |at: DateTime<Utc>| (now - at.max(self.started)).num_seconds();
-        let last = |kind: EventKind| {
-            incident
-                .timeline
-                .iter()
-                .rev()
-                .find(|e| e.kind == kind)
-                .map(|e| e.at)
-        };
+        let last = |kind: EventKind| incident.timeline.iter().rev().find(|e| e.kind == kind).map(|e| e.at);
         let phase_start = last(EventKind::Escalated).unwrap_or(incident.triggered_at);
-        let act = |action: IncidentAction, actor: String| SimOp::Act {
-            incident_id: incident.id.clone(),
-            action,
-            actor,
-        };
+        let act =
+            |action: IncidentAction, actor: String| SimOp::Act { incident_id: incident.id.clone(), action, actor };
         match incident.status {
             IncidentStatus::Triggered => {
                 let elapsed = since(phase_start);
@@ -406,23 +362,15 @@ impl Simulator {
             }
             IncidentStatus::Acknowledged => {
                 let acked = incident.acknowledged_at.unwrap_or(incident.updated_at);
-                let notes_by_sim = incident
-                    .timeline
-                    .iter()
-                    .filter(|e| e.kind == EventKind::Note && e.at >= acked)
-                    .count();
+                let notes_by_sim =
+                    incident.timeline.iter().filter(|e| e.kind == EventKind::Note && e.at >= acked).count();
                 let last_change = incident.updated_at;
-                if plan.escalate_after_ack
-                    && incident.tier <= plan.ack_tier
-                    && since(acked) >= plan.note_gap / 2
-                {
+                if plan.escalate_after_ack && incident.tier <= plan.ack_tier && since(acked) >= plan.note_gap / 2 {
                     return Some(act(IncidentAction::Escalate, self.responder(incident)));
                 }
                 if notes_by_sim < plan.notes && since(last_change) >= plan.note_gap {
                     let scenario = &SCENARIOS[plan.scenario];
-                    let text = plan
-                        .fills
-                        .apply(scenario.notes[notes_by_sim.min(scenario.notes.len() - 1)]);
+                    let text = plan.fills.apply(scenario.notes[notes_by_sim.min(scenario.notes.len() - 1)]);
                     return Some(act(IncidentAction::Note { text }, self.responder(incident)));
                 }
                 if notes_by_sim >= plan.notes && since(acked) >= plan.resolve_after {
@@ -446,23 +394,11 @@ impl Simulator {
             let plan_ack = start + minutes(self.rng.random_range(2..12));
             self.act_at(&mut incident, IncidentAction::Acknowledge, plan_ack);
             if self.rng.random_bool(0.3) {
-                self.act_at(
-                    &mut incident,
-                    IncidentAction::Escalate,
-                    plan_ack + minutes(8),
-                );
-                self.act_at(
-                    &mut incident,
-                    IncidentAction::Acknowledge,
-                    plan_ack + minutes(11),
-                );
+                self.act_at(&mut incident, IncidentAction::Escalate, plan_ack + minutes(8));
+                self.act_at(&mut incident, IncidentAction::Acknowledge, plan_ack + minutes(11));
             }
             let note = self.note_for(&incident, 0);
-            self.act_at(
-                &mut incident,
-                IncidentAction::Note { text: note },
-                plan_ack + minutes(15),
-            );
+            self.act_at(&mut incident, IncidentAction::Note { text: note }, plan_ack + minutes(15));
             let end = plan_ack + minutes(self.rng.random_range(25..180));
             self.act_at(&mut incident, IncidentAction::Resolve, end);
             incidents.push(incident);
@@ -474,26 +410,14 @@ impl Simulator {
         let mut acked = self.historical(now - minutes(26));
         self.act_at(&mut acked, IncidentAction::Acknowledge, now - minutes(22));
         let note = self.note_for(&acked, 0);
-        self.act_at(
-            &mut acked,
-            IncidentAction::Note { text: note },
-            now - minutes(15),
-        );
+        self.act_at(&mut acked, IncidentAction::Note { text: note }, now - minutes(15));
         incidents.push(acked);
 
         let mut escalated = self.historical(now - minutes(48));
         self.act_at(&mut escalated, IncidentAction::Escalate, now - minutes(41));
-        self.act_at(
-            &mut escalated,
-            IncidentAction::Acknowledge,
-            now - minutes(38),
-        );
+        self.act_at(&mut escalated, IncidentAction::Acknowledge, now - minutes(38));
         let note = self.note_for(&escalated, 0);
-        self.act_at(
-            &mut escalated,
-            IncidentAction::Note { text: note },
-            now - minutes(30),
-        );
+        self.act_at(&mut escalated, IncidentAction::Note { text: note }, now - minutes(30));
         incidents.push(escalated);
         incidents
     }
@@ -501,48 +425,27 @@ impl Simulator {
     fn historical(&mut self, at: DateTime<Utc>) -> Incident {
         let op = self.trigger();
         self.queued.clear();
-        let SimOp::Trigger(new) = op else {
-            unreachable!("trigger returns a trigger")
-        };
+        let SimOp::Trigger(new) = op else { unreachable!("trigger returns a trigger") };
         let policy = self.policy_for(&new.service_id).cloned();
         Incident::trigger(String::new(), new, "alertmanager", at, policy.as_ref())
     }
 
     fn note_for(&mut self, incident: &Incident, index: usize) -> String {
-        let scenario = SCENARIOS
-            .iter()
-            .position(|s| s.service == incident.service_id)
-            .unwrap_or(0);
+        let scenario = SCENARIOS.iter().position(|s| s.service == incident.service_id).unwrap_or(0);
         let notes = SCENARIOS[scenario].notes;
-        let fills = Fills {
-            n: self.rng.random_range(2..=48),
-            pct: 10,
-            secs: "2.0".into(),
-            region: REGIONS[0],
-        };
+        let fills = Fills { n: self.rng.random_range(2..=48), pct: 10, secs: "2.0".into(), region: REGIONS[0] };
         fills.apply(notes[index.min(notes.len() - 1)])
     }
 
     fn act_at(&self, incident: &mut Incident, action: IncidentAction, at: DateTime<Utc>) {
         let actor = self.responder(incident);
         let policy = self.policy_for(&incident.service_id);
-        let _ = incident.apply(
-            &action,
-            ActionContext {
-                actor: &actor,
-                now: at,
-                policy,
-            },
-        );
+        let _ = incident.apply(&action, ActionContext { actor: &actor, now: at, policy });
     }
 }
 
 /// Seeds the history into an empty store and runs the simulator until the task is aborted.
-pub async fn start(
-    store: Arc<dyn Store>,
-    seed: u64,
-    pace: Pace,
-) -> Result<JoinHandle<()>, StoreError> {
+pub async fn start(store: Arc<dyn Store>, seed: u64, pace: Pace) -> Result<JoinHandle<()>, StoreError> {
     let mut sim = Simulator::new(seed, pace, Utc::now());
     if store.incidents(false, 1).await?.is_empty() {
         for incident in sim.seed_history(Utc::now()) {
@@ -573,18 +476,9 @@ async fn insert(store: &dyn Store, incident: Incident) -> Result<(), StoreError>
     let decide = Box::new(move |input: super::store::TxInput| {
         let mut incident = incident;
         incident.id = input.new_id.unwrap_or_default();
-        TxOutcome {
-            response: StoredResponse::json(201, &incident),
-            write: Some(incident),
-        }
+        TxOutcome { response: StoredResponse::json(201, &incident), write: Some(incident) }
     });
-    store
-        .transact_incident(IncidentTx {
-            incident_id: None,
-            idempotency: None,
-            decide,
-        })
-        .await?;
+    store.transact_incident(IncidentTx { incident_id: None, idempotency: None, decide }).await?;
     Ok(())
 }
 
@@ -596,23 +490,9 @@ pub async fn apply(store: &dyn Store, op: SimOp) -> Result<(), StoreError> {
                 Some(service) => store.policy(&service.escalation_policy_id).await?,
                 None => None,
             };
-            insert(
-                store,
-                Incident::trigger(
-                    String::new(),
-                    new,
-                    "alertmanager",
-                    Utc::now(),
-                    policy.as_ref(),
-                ),
-            )
-            .await
+            insert(store, Incident::trigger(String::new(), new, "alertmanager", Utc::now(), policy.as_ref())).await
         }
-        SimOp::Act {
-            incident_id,
-            action,
-            actor,
-        } => {
+        SimOp::Act { incident_id, action, actor } => {
             let Some(current) = store.incident(&incident_id).await? else {
                 return Ok(());
             };
@@ -622,22 +502,9 @@ pub async fn apply(store: &dyn Store, op: SimOp) -> Result<(), StoreError> {
             };
             let id = incident_id.clone();
             let decide = Box::new(move |input: super::store::TxInput| {
-                super::handlers::decide_action(
-                    input.current,
-                    &id,
-                    &action,
-                    current.version,
-                    &actor,
-                    policy.as_ref(),
-                )
+                super::handlers::decide_action(input.current, &id, &action, current.version, &actor, policy.as_ref())
             });
-            store
-                .transact_incident(IncidentTx {
-                    incident_id: Some(incident_id),
-                    idempotency: None,
-                    decide,
-                })
-                .await?;
+            store.transact_incident(IncidentTx { incident_id: Some(incident_id), idempotency: None, decide }).await?;
             Ok(())
         }
     }
@@ -668,35 +535,16 @@ mod tests {
                     SimOp::Trigger(new) => {
                         let id = format!("INC-{}", 1001 + world.len());
                         let policy = sim.policy_for(&new.service_id).cloned();
-                        world.push(Incident::trigger(
-                            id,
-                            new.clone(),
-                            "alertmanager",
-                            now,
-                            policy.as_ref(),
-                        ));
+                        world.push(Incident::trigger(id, new.clone(), "alertmanager", now, policy.as_ref()));
                     }
-                    SimOp::Act {
-                        incident_id,
-                        action,
-                        actor,
-                    } => {
+                    SimOp::Act { incident_id, action, actor } => {
                         let policy = {
                             let inc = world.iter().find(|i| &i.id == incident_id).unwrap();
                             sim.policy_for(&inc.service_id).cloned()
                         };
                         let inc = world.iter_mut().find(|i| &i.id == incident_id).unwrap();
-                        inc.apply(
-                            action,
-                            ActionContext {
-                                actor,
-                                now,
-                                policy: policy.as_ref(),
-                            },
-                        )
-                        .unwrap_or_else(|e| {
-                            panic!("simulator chose an impossible action {action:?}: {e}")
-                        });
+                        inc.apply(action, ActionContext { actor, now, policy: policy.as_ref() })
+                            .unwrap_or_else(|e| panic!("simulator chose an impossible action {action:?}: {e}"));
                     }
                 }
                 all.push(op);
@@ -718,21 +566,9 @@ mod tests {
     #[test]
     fn incidents_go_through_their_whole_life_at_a_watchable_pace() {
         let (ops, world) = run(42, 1800);
-        let kinds = |k: EventKind| {
-            world
-                .iter()
-                .flat_map(|i| &i.timeline)
-                .filter(|e| e.kind == k)
-                .count()
-        };
-        let triggered_live = ops
-            .iter()
-            .filter(|op| matches!(op, SimOp::Trigger(_)))
-            .count();
-        assert!(
-            triggered_live >= 15,
-            "only {triggered_live} new incidents in 30 minutes"
-        );
+        let kinds = |k: EventKind| world.iter().flat_map(|i| &i.timeline).filter(|e| e.kind == k).count();
+        let triggered_live = ops.iter().filter(|op| matches!(op, SimOp::Trigger(_))).count();
+        assert!(triggered_live >= 15, "only {triggered_live} new incidents in 30 minutes");
         assert!(kinds(EventKind::Acknowledged) > 20);
         assert!(kinds(EventKind::Note) > 20);
         assert!(kinds(EventKind::Resolved) > 20);

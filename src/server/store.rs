@@ -123,63 +123,38 @@ pub struct SqliteStore {
 impl SqliteStore {
     pub async fn open(location: &DbLocation) -> Result<Self, StoreError> {
         let pool = db::open(location, &MIGRATOR).await?;
-        let epoch =
-            match sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = 'epoch'")
-                .fetch_optional(&pool)
-                .await?
-            {
-                Some(epoch) => epoch,
-                None => {
-                    let epoch = uuid::Uuid::new_v4().to_string();
-                    sqlx::query("INSERT INTO meta (key, value) VALUES ('epoch', ?)")
-                        .bind(&epoch)
-                        .execute(&pool)
-                        .await?;
-                    epoch
-                }
-            };
-        Ok(SqliteStore {
-            pool,
-            epoch,
-            writer: Mutex::new(()),
-        })
+        let epoch = match sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = 'epoch'")
+            .fetch_optional(&pool)
+            .await?
+        {
+            Some(epoch) => epoch,
+            None => {
+                let epoch = uuid::Uuid::new_v4().to_string();
+                sqlx::query("INSERT INTO meta (key, value) VALUES ('epoch', ?)").bind(&epoch).execute(&pool).await?;
+                epoch
+            }
+        };
+        Ok(SqliteStore { pool, epoch, writer: Mutex::new(()) })
     }
 
-    async fn get_doc<T: serde::de::DeserializeOwned>(
-        &self,
-        kind: &str,
-        id: &str,
-    ) -> Result<Option<T>, StoreError> {
-        let doc: Option<String> =
-            sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? AND id = ?")
-                .bind(kind)
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+    async fn get_doc<T: serde::de::DeserializeOwned>(&self, kind: &str, id: &str) -> Result<Option<T>, StoreError> {
+        let doc: Option<String> = sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? AND id = ?")
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
     }
 
-    async fn all_docs<T: serde::de::DeserializeOwned>(
-        &self,
-        kind: &str,
-    ) -> Result<Vec<T>, StoreError> {
-        let docs: Vec<String> =
-            sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? ORDER BY id")
-                .bind(kind)
-                .fetch_all(&self.pool)
-                .await?;
-        docs.iter()
-            .map(|d| serde_json::from_str(d).map_err(StoreError::from))
-            .collect()
+    async fn all_docs<T: serde::de::DeserializeOwned>(&self, kind: &str) -> Result<Vec<T>, StoreError> {
+        let docs: Vec<String> = sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? ORDER BY id")
+            .bind(kind)
+            .fetch_all(&self.pool)
+            .await?;
+        docs.iter().map(|d| serde_json::from_str(d).map_err(StoreError::from)).collect()
     }
 
-    async fn put_doc(
-        &self,
-        kind: &str,
-        id: &str,
-        open: Option<bool>,
-        doc: String,
-    ) -> Result<(), StoreError> {
+    async fn put_doc(&self, kind: &str, id: &str, open: Option<bool>, doc: String) -> Result<(), StoreError> {
         let _w = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
         write_doc(&mut tx, kind, id, open, &doc).await?;
@@ -195,9 +170,7 @@ async fn write_doc(
     open: Option<bool>,
     doc: &str,
 ) -> Result<(), StoreError> {
-    let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM entities")
-        .fetch_one(&mut **tx)
-        .await?;
+    let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM entities").fetch_one(&mut **tx).await?;
     sqlx::query(
         "INSERT INTO entities (kind, id, seq, open, doc) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, open = excluded.open, doc = excluded.doc",
@@ -220,13 +193,12 @@ impl Store for SqliteStore {
 
     async fn changes(&self, since: i64, limit: u32) -> Result<ChangeRows, StoreError> {
         let limit = limit.clamp(1, crate::api::MAX_CHANGES_PAGE);
-        let rows: Vec<(String, i64, String)> = sqlx::query_as(
-            "SELECT kind, seq, doc FROM entities WHERE seq > ? ORDER BY seq LIMIT ?",
-        )
-        .bind(since)
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<(String, i64, String)> =
+            sqlx::query_as("SELECT kind, seq, doc FROM entities WHERE seq > ? ORDER BY seq LIMIT ?")
+                .bind(since)
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
         let has_more = rows.len() > limit as usize;
         let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
         let mut last_seq = since;
@@ -240,11 +212,7 @@ impl Store for SqliteStore {
             };
             changes.push(change);
         }
-        Ok(ChangeRows {
-            changes,
-            last_seq,
-            has_more,
-        })
+        Ok(ChangeRows { changes, last_seq, has_more })
     }
 
     async fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {
@@ -260,9 +228,7 @@ impl Store for SqliteStore {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        docs.iter()
-            .map(|d| serde_json::from_str(d).map_err(StoreError::from))
-            .collect()
+        docs.iter().map(|d| serde_json::from_str(d).map_err(StoreError::from)).collect()
     }
 
     async fn services(&self) -> Result<Vec<Service>, StoreError> {
@@ -282,59 +248,39 @@ impl Store for SqliteStore {
     }
 
     async fn put_service(&self, service: &Service) -> Result<(), StoreError> {
-        self.put_doc(
-            KIND_SERVICE,
-            &service.id,
-            None,
-            serde_json::to_string(service)?,
-        )
-        .await
+        self.put_doc(KIND_SERVICE, &service.id, None, serde_json::to_string(service)?).await
     }
 
     async fn put_policy(&self, policy: &EscalationPolicy) -> Result<(), StoreError> {
-        self.put_doc(
-            KIND_POLICY,
-            &policy.id,
-            None,
-            serde_json::to_string(policy)?,
-        )
-        .await
+        self.put_doc(KIND_POLICY, &policy.id, None, serde_json::to_string(policy)?).await
     }
 
     async fn transact_incident(&self, request: IncidentTx) -> Result<TxResult, StoreError> {
         let _w = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
         if let Some(scope) = &request.idempotency {
-            let seen: Option<(String, i64, String)> = sqlx::query_as(
-                "SELECT fingerprint, status, body FROM idempotency WHERE user_name = ? AND key = ?",
-            )
-            .bind(&scope.user)
-            .bind(&scope.key)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let seen: Option<(String, i64, String)> =
+                sqlx::query_as("SELECT fingerprint, status, body FROM idempotency WHERE user_name = ? AND key = ?")
+                    .bind(&scope.user)
+                    .bind(&scope.key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if let Some((fingerprint, status, body)) = seen {
                 if fingerprint != scope.fingerprint {
                     return Ok(TxResult::KeyReused);
                 }
                 let status = u16::try_from(status).unwrap_or(500);
-                return Ok(TxResult::Replayed(StoredResponse {
-                    status,
-                    body: serde_json::from_str(&body)?,
-                }));
+                return Ok(TxResult::Replayed(StoredResponse { status, body: serde_json::from_str(&body)? }));
             }
         }
         let input = match &request.incident_id {
             Some(id) => {
-                let doc: Option<String> = sqlx::query_scalar(
-                    "SELECT doc FROM entities WHERE kind = 'incident' AND id = ?",
-                )
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                TxInput {
-                    current: doc.map(|d| serde_json::from_str(&d)).transpose()?,
-                    new_id: None,
-                }
+                let doc: Option<String> =
+                    sqlx::query_scalar("SELECT doc FROM entities WHERE kind = 'incident' AND id = ?")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                TxInput { current: doc.map(|d| serde_json::from_str(&d)).transpose()?, new_id: None }
             }
             None => {
                 let number: i64 = sqlx::query_scalar(
@@ -343,23 +289,13 @@ impl Store for SqliteStore {
                 )
                 .fetch_one(&mut *tx)
                 .await?;
-                TxInput {
-                    current: None,
-                    new_id: Some(format!("INC-{number}")),
-                }
+                TxInput { current: None, new_id: Some(format!("INC-{number}")) }
             }
         };
         let outcome = (request.decide)(input);
         if let Some(incident) = &outcome.write {
             let doc = serde_json::to_string(incident)?;
-            write_doc(
-                &mut tx,
-                KIND_INCIDENT,
-                &incident.id,
-                Some(incident.is_open()),
-                &doc,
-            )
-            .await?;
+            write_doc(&mut tx, KIND_INCIDENT, &incident.id, Some(incident.is_open()), &doc).await?;
         }
         if let Some(scope) = &request.idempotency {
             let now = Utc::now().timestamp();

@@ -70,12 +70,7 @@ impl AppState {
                 self.flash(Level::Info, "syncing…", now);
                 Update::changed().with([Effect::SyncNow])
             }
-            Action::MoveUp
-            | Action::MoveDown
-            | Action::PageUp
-            | Action::PageDown
-            | Action::First
-            | Action::Last => {
+            Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::First | Action::Last => {
                 self.navigate(action, mode, rows);
                 Update::changed()
             }
@@ -99,36 +94,22 @@ impl AppState {
             Action::Filter => {
                 let mut textarea = one_line(self.incidents.filter());
                 textarea.set_placeholder_text("id, priority, status, service, title, assignee…");
-                self.input = Some(Input {
-                    kind: InputKind::Filter,
-                    textarea,
-                });
+                self.input = Some(Input { kind: InputKind::Filter, textarea });
                 Update::changed()
             }
             Action::Acknowledge | Action::Escalate => {
-                let incident_action = if action == Action::Acknowledge {
-                    IncidentAction::Acknowledge
-                } else {
-                    IncidentAction::Escalate
-                };
+                let incident_action =
+                    if action == Action::Acknowledge { IncidentAction::Acknowledge } else { IncidentAction::Escalate };
                 self.take(action, incident_action, now)
             }
             Action::Resolve => self.prepare(action, now, |state, id, title| {
-                state.confirm = Some(Confirm {
-                    incident_id: id,
-                    title,
-                });
+                state.confirm = Some(Confirm { incident_id: id, title });
             }),
             Action::AddNote => self.prepare(action, now, |state, id, _| {
                 let draft = state.note_drafts.get(&id).cloned().unwrap_or_default();
                 let mut textarea = one_line(&draft);
-                textarea.set_placeholder_text(
-                    "what you found, what you did; Enter sends, Esc keeps a draft",
-                );
-                state.input = Some(Input {
-                    kind: InputKind::Note { incident_id: id },
-                    textarea,
-                });
+                textarea.set_placeholder_text("what you found, what you did; Enter sends, Esc keeps a draft");
+                state.input = Some(Input { kind: InputKind::Note { incident_id: id }, textarea });
             }),
             Action::Confirm => match self.confirm.take() {
                 Some(confirm) => self.enqueue(&confirm.incident_id, IncidentAction::Resolve, now),
@@ -141,22 +122,12 @@ impl AppState {
             Action::Submit => self.submit_input(now),
             Action::CancelInput => {
                 match self.input.take() {
-                    Some(Input {
-                        kind: InputKind::Filter,
-                        ..
-                    }) => {
+                    Some(Input { kind: InputKind::Filter, .. }) => {
                         self.incidents.set_filter("");
                         self.incidents.scroll_into_view(rows);
                     }
-                    Some(
-                        input @ Input {
-                            kind: InputKind::Note { .. },
-                            ..
-                        },
-                    ) => {
-                        let InputKind::Note { incident_id } = &input.kind else {
-                            unreachable!()
-                        };
+                    Some(input @ Input { kind: InputKind::Note { .. }, .. }) => {
+                        let InputKind::Note { incident_id } = &input.kind else { unreachable!() };
                         let text = input.text();
                         if !text.trim().is_empty() {
                             self.note_drafts.insert(incident_id.clone(), text);
@@ -186,12 +157,8 @@ impl AppState {
         };
         match mode {
             Mode::Overlay => {
-                if let Some(Overlay::Help { scroll } | Overlay::Outbox { scroll }) =
-                    &mut self.overlay
-                {
-                    *scroll = scroll
-                        .saturating_add_signed(delta.clamp(-1000, 1000))
-                        .min(1000);
+                if let Some(Overlay::Help { scroll } | Overlay::Outbox { scroll }) = &mut self.overlay {
+                    *scroll = scroll.saturating_add_signed(delta.clamp(-1000, 1000)).min(1000);
                 }
             }
             Mode::Detail => {
@@ -224,10 +191,7 @@ impl AppState {
         if let Some(reason) = self.read_only_reason() {
             self.flash(
                 Level::Warning,
-                format!(
-                    "read-only: {} is disabled ({reason})",
-                    action.name().replace('_', " ")
-                ),
+                format!("read-only: {} is disabled ({reason})", action.name().replace('_', " ")),
                 now,
             );
             return Update::changed();
@@ -255,12 +219,7 @@ impl AppState {
         Update::changed()
     }
 
-    fn take(
-        &mut self,
-        action: Action,
-        incident_action: IncidentAction,
-        now: DateTime<Utc>,
-    ) -> Update {
+    fn take(&mut self, action: Action, incident_action: IncidentAction, now: DateTime<Utc>) -> Update {
         let mut target = None;
         let update = self.prepare(action, now, |_, id, _| target = Some(id));
         match target {
@@ -277,8 +236,7 @@ impl AppState {
             InputKind::Filter => {
                 let text = input.text();
                 self.incidents.set_filter(&text);
-                self.incidents
-                    .scroll_into_view(crate::ui::list_rows(self.size.1));
+                self.incidents.scroll_into_view(crate::ui::list_rows(self.size.1));
                 Update::changed()
             }
             InputKind::Note { incident_id } => {
@@ -295,13 +253,8 @@ impl AppState {
 
     /// Queues an action: persisted, shown at once as pending, sent when it can be.
     fn enqueue(&mut self, incident_id: &str, action: IncidentAction, now: DateTime<Utc>) -> Update {
-        let Some(base_version) = self.incidents.row(incident_id).map(|r| r.confirmed.version)
-        else {
-            self.flash(
-                Level::Warning,
-                format!("{incident_id} is no longer known here"),
-                now,
-            );
+        let Some(base_version) = self.incidents.row(incident_id).map(|r| r.confirmed.version) else {
+            self.flash(Level::Warning, format!("{incident_id} is no longer known here"), now);
             return Update::changed();
         };
         let entry = OutboxEntry {
@@ -317,11 +270,7 @@ impl AppState {
         let verb = entry.action.verb();
         let effects = self.outbox.enqueue(entry);
         self.reapply_all_pending();
-        let when = if self.sync.is_stale() {
-            "queued; sent when the backend answers"
-        } else {
-            "sending…"
-        };
+        let when = if self.sync.is_stale() { "queued; sent when the backend answers" } else { "sending…" };
         self.flash(Level::Info, format!("⧗ {verb} {incident_id}: {when}"), now);
         Update::changed().with(effects.into_iter().map(Effect::Outbox))
     }

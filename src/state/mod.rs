@@ -43,10 +43,7 @@ pub struct Update {
 
 impl Update {
     fn changed() -> Update {
-        Update {
-            changed: true,
-            effects: Vec::new(),
-        }
+        Update { changed: true, effects: Vec::new() }
     }
 
     fn unchanged() -> Update {
@@ -162,10 +159,7 @@ impl Settings {
             poll_interval: config.poll_interval,
             read_only_config: config.read_only,
             no_color,
-            started_with: (
-                config.backend.clone(),
-                config.token.is_some() || config.token_file.is_some(),
-            ),
+            started_with: (config.backend.clone(), config.token.is_some() || config.token_file.is_some()),
         };
         (settings, warnings)
     }
@@ -209,11 +203,7 @@ impl AppState {
         let mut state = AppState {
             incidents: IncidentsTab::new(snapshot.incidents, snapshot.total),
             outbox,
-            sync: SyncStatus {
-                last_ok: snapshot.sync.last_ok,
-                epoch: snapshot.sync.epoch,
-                ..SyncStatus::default()
-            },
+            sync: SyncStatus { last_ok: snapshot.sync.last_ok, epoch: snapshot.sync.epoch, ..SyncStatus::default() },
             session,
             settings,
             overlay: None,
@@ -221,16 +211,8 @@ impl AppState {
             confirm: None,
             flash: None,
             size: (80, 24),
-            services: snapshot
-                .services
-                .into_iter()
-                .map(|s| (s.id.clone(), s))
-                .collect(),
-            policies: snapshot
-                .policies
-                .into_iter()
-                .map(|p| (p.id.clone(), p))
-                .collect(),
+            services: snapshot.services.into_iter().map(|s| (s.id.clone(), s)).collect(),
+            policies: snapshot.policies.into_iter().map(|p| (p.id.clone(), p)).collect(),
             note_drafts: HashMap::new(),
             key_seq: 0,
             quit: false,
@@ -267,12 +249,7 @@ impl AppState {
             Some("started with --read-only")
         } else if self.settings.read_only_config {
             Some("read_only = true in the config")
-        } else if self
-            .session
-            .me
-            .as_ref()
-            .is_some_and(|m| m.role == Role::Viewer)
-        {
+        } else if self.session.me.as_ref().is_some_and(|m| m.role == Role::Viewer) {
             Some("your role is viewer")
         } else {
             None
@@ -280,11 +257,7 @@ impl AppState {
     }
 
     pub fn flash(&mut self, level: Level, text: impl AsRef<str>, now: DateTime<Utc>) {
-        let secs = if matches!(level, Level::Error | Level::Warning) {
-            FLASH_ERROR
-        } else {
-            FLASH_INFO
-        };
+        let secs = if matches!(level, Level::Error | Level::Warning) { FLASH_ERROR } else { FLASH_INFO };
         self.flash = Some(Flash {
             text: sanitize(text.as_ref()).into_owned(),
             level,
@@ -298,8 +271,7 @@ impl AppState {
             Event::Paste(text) => self.on_paste(&text),
             Event::Resize { width, height } => {
                 self.size = (width, height);
-                self.incidents
-                    .scroll_into_view(crate::ui::list_rows(height));
+                self.incidents.scroll_into_view(crate::ui::list_rows(height));
                 Update::changed()
             }
             Event::Tick => {
@@ -319,16 +291,10 @@ impl AppState {
                 let error = sanitize(&error).into_owned();
                 let changed = self.sync.failing.as_ref().map(|(_, e)| e) != Some(&error);
                 self.sync.failing = Some((since, error));
-                Update {
-                    changed,
-                    effects: Vec::new(),
-                }
+                Update { changed, effects: Vec::new() }
             }
             Event::Identity(me) => {
-                self.session.me = Some(Me {
-                    name: sanitize(&me.name).into_owned(),
-                    role: me.role,
-                });
+                self.session.me = Some(Me { name: sanitize(&me.name).into_owned(), role: me.role });
                 Update::changed()
             }
             Event::OutboxPersisted { key, error } => {
@@ -343,9 +309,7 @@ impl AppState {
                 Update::changed().with(effects.into_iter().map(Effect::Outbox))
             }
             Event::OutboxAnswered { key, result } => self.on_answered(&key, result, now),
-            Event::OutboxRetry => {
-                Update::changed().with(self.outbox.resume().into_iter().map(Effect::Outbox))
-            }
+            Event::OutboxRetry => Update::changed().with(self.outbox.resume().into_iter().map(Effect::Outbox)),
             Event::Config(result) => self.on_config(result, now),
             Event::Shutdown { signal } => {
                 tracing::info!(signal, "shutting down");
@@ -356,10 +320,7 @@ impl AppState {
     }
 
     fn on_synced(&mut self, report: SyncReport, now: DateTime<Utc>) -> Update {
-        let mut update = Update {
-            changed: !self.sync.live || self.sync.failing.is_some(),
-            effects: Vec::new(),
-        };
+        let mut update = Update { changed: !self.sync.live || self.sync.failing.is_some(), effects: Vec::new() };
         self.sync.last_ok = Some(report.at);
         self.sync.failing = None;
         self.sync.live = true;
@@ -367,11 +328,7 @@ impl AppState {
             self.incidents.clear();
             self.services.clear();
             self.policies.clear();
-            self.flash(
-                Level::Warning,
-                "the server's database was replaced; showing its data from scratch",
-                now,
-            );
+            self.flash(Level::Warning, "the server's database was replaced; showing its data from scratch", now);
             update.changed = true;
         }
         if self.sync.epoch.as_deref() != Some(report.epoch.as_str()) || report.reset {
@@ -414,9 +371,7 @@ impl AppState {
             effects.extend(self.outbox.resume());
             self.note_outbox_effects(&effects, now);
             update.changed |= !effects.is_empty();
-            update
-                .effects
-                .extend(effects.into_iter().map(Effect::Outbox));
+            update.effects.extend(effects.into_iter().map(Effect::Outbox));
         }
         update
     }
@@ -436,9 +391,8 @@ impl AppState {
     fn note_outbox_effects(&mut self, effects: &[OutboxEffect], now: DateTime<Utc>) {
         for effect in effects {
             match effect {
-                OutboxEffect::Complete { incident, .. } => {
-                    let verb = incident.last_event().map_or("updated", |e| e.kind.label());
-                    let text = format!("{} {verb}", incident.id);
+                OutboxEffect::Complete { entry, incident, .. } => {
+                    let text = format!("✓ {} {}", incident.id, entry.action.done());
                     self.incidents.upsert_many(vec![incident.clone()]);
                     self.flash(Level::Success, text, now);
                 }
@@ -447,9 +401,7 @@ impl AppState {
                         self.incidents.upsert_many(vec![incident.clone()]);
                     }
                     let kept = match &rejected.entry.action {
-                        crate::domain::IncidentAction::Note { .. } => {
-                            " (the note's text is kept: press o)"
-                        }
+                        crate::domain::IncidentAction::Note { .. } => " (the note's text is kept: press o)",
                         _ => "",
                     };
                     self.flash(Level::Error, format!("✗ {}{kept}", rejected.reason), now);
@@ -461,11 +413,7 @@ impl AppState {
                         .find(|e| &e.key == key)
                         .map(|e| e.incident_id.clone())
                         .unwrap_or_default();
-                    self.flash(
-                        Level::Warning,
-                        format!("{id}: not sent yet ({error}); will retry"),
-                        now,
-                    );
+                    self.flash(Level::Warning, format!("{id}: not sent yet ({error}); will retry"), now);
                 }
                 _ => {}
             }
@@ -477,22 +425,12 @@ impl AppState {
     /// from incidents that have none left.
     fn reapply_all_pending(&mut self) {
         let me = self.me_name().to_string();
-        let mut ids: Vec<String> = self
-            .outbox
-            .pending()
-            .map(|e| e.incident_id.clone())
-            .collect();
+        let mut ids: Vec<String> = self.outbox.pending().map(|e| e.incident_id.clone()).collect();
         ids.dedup();
-        let stale: Vec<String> = self
-            .incidents
-            .ids_with_pending()
-            .filter(|id| !ids.contains(id))
-            .cloned()
-            .collect();
+        let stale: Vec<String> = self.incidents.ids_with_pending().filter(|id| !ids.contains(id)).cloned().collect();
         for id in stale.iter().chain(ids.iter()) {
             let policy = self.policy_for(id).cloned();
-            self.incidents
-                .apply_pending(id, self.outbox.pending_for(id), &me, policy.as_ref());
+            self.incidents.apply_pending(id, self.outbox.pending_for(id), &me, policy.as_ref());
         }
     }
 
@@ -502,15 +440,10 @@ impl AppState {
         self.policies.get(&service.escalation_policy_id)
     }
 
-    fn on_config(
-        &mut self,
-        result: Result<Config, crate::config::ConfigError>,
-        now: DateTime<Utc>,
-    ) -> Update {
+    fn on_config(&mut self, result: Result<Config, crate::config::ConfigError>, now: DateTime<Utc>) -> Update {
         match result {
             Ok(config) => {
-                let (settings, mut warnings) =
-                    Settings::from_config(&config, self.settings.no_color);
+                let (settings, mut warnings) = Settings::from_config(&config, self.settings.no_color);
                 let mut effects = Vec::new();
                 if settings.poll_interval != self.settings.poll_interval {
                     effects.push(Effect::SetPollInterval(settings.poll_interval));
@@ -519,27 +452,16 @@ impl AppState {
                     warnings.push("backend and token changes take effect after a restart".into());
                 }
                 let started_with = self.settings.started_with.clone();
-                self.settings = Settings {
-                    started_with,
-                    ..settings
-                };
+                self.settings = Settings { started_with, ..settings };
                 if warnings.is_empty() {
                     self.flash(Level::Success, "configuration reloaded", now);
                 } else {
-                    self.flash(
-                        Level::Warning,
-                        format!("configuration reloaded: {}", warnings.join("; ")),
-                        now,
-                    );
+                    self.flash(Level::Warning, format!("configuration reloaded: {}", warnings.join("; ")), now);
                 }
                 Update::changed().with(effects)
             }
             Err(err) => {
-                self.flash(
-                    Level::Error,
-                    format!("{err} — keeping the previous configuration"),
-                    now,
-                );
+                self.flash(Level::Error, format!("{err} — keeping the previous configuration"), now);
                 Update::changed()
             }
         }
@@ -554,17 +476,11 @@ impl AppState {
             }
         };
         let rows = crate::ui::list_rows(self.size.1);
-        let on_screen: Vec<DateTime<Utc>> = match self
-            .incidents
-            .detail()
-            .and_then(|d| self.incidents.row(&d.id))
-        {
+        let on_screen: Vec<DateTime<Utc>> = match self.incidents.detail().and_then(|d| self.incidents.row(&d.id)) {
             Some(row) => vec![row.incident().triggered_at],
-            None => self
-                .incidents
-                .visible_rows(self.incidents.offset(), rows)
-                .map(|r| r.incident().triggered_at)
-                .collect(),
+            None => {
+                self.incidents.visible_rows(self.incidents.offset(), rows).map(|r| r.incident().triggered_at).collect()
+            }
         };
         for triggered in on_screen {
             let age = (now - triggered).num_seconds().max(0);

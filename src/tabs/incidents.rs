@@ -29,13 +29,8 @@ pub struct Row {
 
 impl Row {
     fn new(confirmed: Incident) -> Row {
-        let mut row = Row {
-            confirmed,
-            shown: None,
-            pending: Vec::new(),
-            key: (0, Reverse(0)),
-            haystack: String::new(),
-        };
+        let mut row =
+            Row { confirmed, shown: None, pending: Vec::new(), key: (0, Reverse(0)), haystack: String::new() };
         row.refresh();
         row
     }
@@ -120,10 +115,7 @@ pub enum Upsert {
 
 impl IncidentsTab {
     pub fn new(incidents: Vec<Incident>, cached_total: usize) -> IncidentsTab {
-        let mut tab = IncidentsTab {
-            cached_total,
-            ..IncidentsTab::default()
-        };
+        let mut tab = IncidentsTab { cached_total, ..IncidentsTab::default() };
         tab.upsert_many(incidents);
         tab
     }
@@ -204,11 +196,7 @@ impl IncidentsTab {
             self.order.clone()
         } else {
             let rows = &self.rows;
-            self.order
-                .iter()
-                .copied()
-                .filter(|&i| terms.iter().all(|t| rows[i].haystack.contains(t)))
-                .collect()
+            self.order.iter().copied().filter(|&i| terms.iter().all(|t| rows[i].haystack.contains(t))).collect()
         };
         if let Some(id) = keep_selected {
             if let Some(&index) = self.by_id.get(id) {
@@ -227,10 +215,7 @@ impl IncidentsTab {
 
     /// Forgets everything (the server's database was replaced).
     pub fn clear(&mut self) {
-        *self = IncidentsTab {
-            filter: std::mem::take(&mut self.filter),
-            ..IncidentsTab::default()
-        };
+        *self = IncidentsTab { filter: std::mem::take(&mut self.filter), ..IncidentsTab::default() };
     }
 
     /// Recomputes what is shown for `id` from the queued actions for it. `me` is the actor
@@ -254,14 +239,7 @@ impl IncidentsTab {
             row.pending.push(entry.action.verb());
             // An action that would not apply to what we know is still queued: the server
             // decides. It just does not change what is shown.
-            let _ = shown.apply(
-                &entry.action,
-                ActionContext {
-                    actor: me,
-                    now: entry.created_at,
-                    policy,
-                },
-            );
+            let _ = shown.apply(&entry.action, ActionContext { actor: me, now: entry.created_at, policy });
         }
         row.shown = (!row.pending.is_empty()).then_some(shown);
         if row.pending.is_empty() {
@@ -348,11 +326,7 @@ impl IncidentsTab {
 
     /// Rows `start..start + len` of the filtered list.
     pub fn visible_rows(&self, start: usize, len: usize) -> impl Iterator<Item = &Row> {
-        self.visible
-            .iter()
-            .skip(start)
-            .take(len)
-            .map(|&i| &self.rows[i])
+        self.visible.iter().skip(start).take(len).map(|&i| &self.rows[i])
     }
 
     pub fn visible_len(&self) -> usize {
@@ -370,19 +344,13 @@ impl IncidentsTab {
 
     pub fn open_count(&self) -> usize {
         // Open incidents sort first, so counting stops at the first resolved one.
-        self.order
-            .iter()
-            .take_while(|&&i| self.rows[i].incident().is_open())
-            .count()
+        self.order.iter().take_while(|&&i| self.rows[i].incident().is_open()).count()
     }
 
     pub fn open_detail(&mut self) -> bool {
         match self.selected_id() {
             Some(id) => {
-                self.detail = Some(Detail {
-                    id: id.to_string(),
-                    scroll: 0,
-                });
+                self.detail = Some(Detail { id: id.to_string(), scroll: 0 });
                 true
             }
             None => false,
@@ -399,10 +367,7 @@ impl IncidentsTab {
 
     pub fn scroll_detail(&mut self, delta: isize, lines: usize) {
         if let Some(detail) = &mut self.detail {
-            detail.scroll = detail
-                .scroll
-                .saturating_add_signed(delta)
-                .min(lines.saturating_sub(1));
+            detail.scroll = detail.scroll.saturating_add_signed(delta).min(lines.saturating_sub(1));
         }
     }
 
@@ -432,18 +397,12 @@ mod tests {
     }
 
     fn inc(id: &str, priority: Priority, min: i64, title: &str) -> Incident {
-        let new = NewIncident {
-            title: title.into(),
-            service_id: "llm-gateway".into(),
-            priority,
-        };
+        let new = NewIncident { title: title.into(), service_id: "llm-gateway".into(), priority };
         Incident::trigger(id.into(), new, "am", at(min), None)
     }
 
     fn ids(tab: &IncidentsTab) -> Vec<String> {
-        tab.visible_rows(0, usize::MAX)
-            .map(|r| r.confirmed.id.clone())
-            .collect()
+        tab.visible_rows(0, usize::MAX).map(|r| r.confirmed.id.clone()).collect()
     }
 
     fn entry(id: &str, action: IncidentAction, base: i64) -> OutboxEntry {
@@ -496,15 +455,9 @@ mod tests {
         newer.version = 3;
         newer.title = "provider outage, failover started".into();
         assert!(tab.upsert_many(vec![newer]).is_empty());
-        let new = tab.upsert_many(vec![
-            stale,
-            inc("INC-9", Priority::P4, 9, "embedding drift"),
-        ]);
+        let new = tab.upsert_many(vec![stale, inc("INC-9", Priority::P4, 9, "embedding drift")]);
         assert_eq!(new, ["INC-9"]);
-        assert_eq!(
-            tab.row("INC-2").unwrap().confirmed.title,
-            "provider outage, failover started"
-        );
+        assert_eq!(tab.row("INC-2").unwrap().confirmed.title, "provider outage, failover started");
     }
 
     #[test]
@@ -517,11 +470,7 @@ mod tests {
         assert_eq!(tab.selected_id(), Some("INC-2"));
         tab.set_filter("p1");
         assert_eq!(ids(&tab), ["INC-3", "INC-2"]);
-        assert_eq!(
-            tab.selected_id(),
-            Some("INC-2"),
-            "the selection follows the incident"
-        );
+        assert_eq!(tab.selected_id(), Some("INC-2"), "the selection follows the incident");
         tab.set_filter("nothing matches this");
         assert_eq!(tab.visible_len(), 0);
         assert_eq!(tab.selected_id(), None);
@@ -531,9 +480,7 @@ mod tests {
 
     #[test]
     fn selection_scrolls_the_viewport() {
-        let many: Vec<Incident> = (0..50)
-            .map(|i| inc(&format!("INC-{i:02}"), Priority::P2, i, "x"))
-            .collect();
+        let many: Vec<Incident> = (0..50).map(|i| inc(&format!("INC-{i:02}"), Priority::P2, i, "x")).collect();
         let mut tab = IncidentsTab::new(many, 50);
         tab.move_by(12, 10);
         assert_eq!((tab.selected_index(), tab.offset()), (12, 3));
@@ -557,14 +504,7 @@ mod tests {
 
         let mut confirmed = row.confirmed.clone();
         confirmed
-            .apply(
-                &IncidentAction::Acknowledge,
-                ActionContext {
-                    actor: "you",
-                    now: at(31),
-                    policy: None,
-                },
-            )
+            .apply(&IncidentAction::Acknowledge, ActionContext { actor: "you", now: at(31), policy: None })
             .unwrap();
         tab.upsert_many(vec![confirmed]);
         let row = tab.row("INC-2").unwrap();
@@ -574,31 +514,16 @@ mod tests {
     #[test]
     fn hostile_strings_are_sanitised_on_the_way_in() {
         let tab = IncidentsTab::new(
-            vec![inc(
-                "INC-7",
-                Priority::P1,
-                0,
-                "Hostile \u{1b}]52;c;aGk=\u{7}title \u{1b}[31mred",
-            )],
+            vec![inc("INC-7", Priority::P1, 0, "Hostile \u{1b}]52;c;aGk=\u{7}title \u{1b}[31mred")],
             1,
         );
-        assert_eq!(
-            tab.row("INC-7").unwrap().confirmed.title,
-            "Hostile title red"
-        );
+        assert_eq!(tab.row("INC-7").unwrap().confirmed.title, "Hostile title red");
     }
 
     #[test]
     fn a_big_batch_is_sorted_the_same_as_one_by_one() {
         let incidents: Vec<Incident> = (0..300)
-            .map(|i| {
-                inc(
-                    &format!("INC-{i}"),
-                    Priority::ALL[(i * 7 % 4) as usize],
-                    (i * 13) % 97,
-                    "t",
-                )
-            })
+            .map(|i| inc(&format!("INC-{i}"), Priority::ALL[(i * 7 % 4) as usize], (i * 13) % 97, "t"))
             .collect();
         let batch = IncidentsTab::new(incidents.clone(), 0);
         let mut one_by_one = IncidentsTab::default();

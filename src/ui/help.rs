@@ -31,21 +31,14 @@ pub fn draw_help(frame: &mut Frame<'_>, area: Rect, state: &AppState, scroll: us
     let disabled = state.read_only_reason();
     let mut lines = Vec::new();
     if let Some(reason) = disabled {
-        lines.push(Line::styled(
-            format!("Read-only: actions marked ! are disabled ({reason})."),
-            theme.warning(),
-        ));
+        lines.push(Line::styled(format!("Read-only: actions marked ! are disabled ({reason})."), theme.warning()));
         lines.push(Line::from(""));
     }
     for section in state.settings.keymap.help_sections() {
         lines.push(Line::styled(section.title, theme.header()));
         for entry in section.entries {
             let dangerous = entry.action.is_dangerous();
-            let style = if dangerous && disabled.is_some() {
-                theme.muted()
-            } else {
-                Style::new()
-            };
+            let style = if dangerous && disabled.is_some() { theme.muted() } else { Style::new() };
             lines.push(Line::from(vec![
                 Span::styled(format!("  {:<16}", entry.keys), theme.accent()),
                 Span::styled(if dangerous { "! " } else { "  " }, theme.warning()),
@@ -61,21 +54,10 @@ pub fn draw_help(frame: &mut Frame<'_>, area: Rect, state: &AppState, scroll: us
     frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
 }
 
-pub fn draw_outbox(
-    frame: &mut Frame<'_>,
-    area: Rect,
-    state: &AppState,
-    scroll: usize,
-    now: DateTime<Utc>,
-) {
+pub fn draw_outbox(frame: &mut Frame<'_>, area: Rect, state: &AppState, scroll: usize, now: DateTime<Utc>) {
     let theme = &state.settings.theme;
     let tz = state.settings.timezone;
-    let inner = panel(
-        frame,
-        area,
-        " Outbox: queued and rejected actions (Esc closes) ".into(),
-        state,
-    );
+    let inner = panel(frame, area, " Outbox: queued and rejected actions (Esc closes) ".into(), state);
     let describe = |action: &IncidentAction| match action {
         IncidentAction::Note { text } => format!("note “{text}”"),
         other => other.verb().to_string(),
@@ -86,47 +68,27 @@ pub fn draw_outbox(
     }
     for entry in state.outbox.pending() {
         let mut spans = vec![
-            Span::styled(
-                format!("  ⧗ {} ", clock(entry.created_at, now, tz)),
-                theme.pending(),
-            ),
+            Span::styled(format!("  ⧗ {} ", clock(entry.created_at, now, tz)), theme.pending()),
             Span::styled(format!("{} ", entry.incident_id), theme.accent()),
             Span::raw(describe(&entry.action)),
         ];
         if let Some(error) = &entry.last_error {
-            spans.push(Span::styled(
-                format!("  ({} attempts; {error})", entry.attempts),
-                theme.warning(),
-            ));
+            spans.push(Span::styled(format!("  ({} attempts; {error})", entry.attempts), theme.warning()));
         }
         lines.push(Line::from(spans));
     }
     lines.push(Line::from(""));
-    lines.push(Line::styled(
-        "Rejected by the backend (kept here, newest first):",
-        theme.header(),
-    ));
+    lines.push(Line::styled("Rejected by the backend (kept here, newest first):", theme.header()));
     if state.outbox.rejected().is_empty() {
         lines.push(Line::styled("  nothing rejected", theme.muted()));
     }
     for rejected in state.outbox.rejected() {
         lines.push(Line::from(vec![
-            Span::styled(
-                format!("  ✗ {} ", clock(rejected.rejected_at, now, tz)),
-                theme.error(),
-            ),
+            Span::styled(format!("  ✗ {} ", clock(rejected.rejected_at, now, tz)), theme.error()),
             Span::styled(format!("{} ", rejected.entry.incident_id), theme.accent()),
             Span::raw(describe(&rejected.entry.action)),
         ]));
-        lines.push(Line::styled(
-            format!("      {}", rejected.reason),
-            theme.muted(),
-        ));
+        lines.push(Line::styled(format!("      {}", rejected.reason), theme.muted()));
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll as u16, 0)),
-        inner,
-    );
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll as u16, 0)), inner);
 }

@@ -20,7 +20,7 @@ struct Columns {
 
 fn columns(width: u16) -> Columns {
     let wide = width >= 70;
-    let service = if width >= 140 { 18 } else { 12 };
+    let service = if width >= 110 { 17 } else { 12 };
     let who = if width >= 140 { 12 } else { 8 };
     let mut widths = vec![
         Constraint::Length(2),
@@ -28,7 +28,7 @@ fn columns(width: u16) -> Columns {
         Constraint::Length(8),
         Constraint::Length(service),
         Constraint::Min(10),
-        Constraint::Length(5),
+        Constraint::Length(6),
     ];
     if wide {
         widths.push(Constraint::Length(2));
@@ -57,88 +57,46 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
         } else {
             "No incident matches the filter (Esc clears it)."
         };
-        let [head, body] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
-        frame.render_widget(
-            Table::new(Vec::<TableRow>::new(), cols.widths).header(header),
-            head,
-        );
-        frame.render_widget(
-            Paragraph::new(Line::styled(format!(" {text}"), theme.muted())),
-            body,
-        );
+        let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        frame.render_widget(Table::new(Vec::<TableRow>::new(), cols.widths).header(header), head);
+        frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), theme.muted())), body);
         return;
     }
 
     let rows_shown = usize::from(area.height.saturating_sub(1));
     let selected = tab.selected_index();
     let offset = tab.offset();
-    let rows = tab
-        .visible_rows(offset, rows_shown)
-        .enumerate()
-        .map(|(i, row)| {
-            let table_row = list_row(row, state, now, cols.wide);
-            if offset + i == selected {
-                table_row.style(theme.selected())
-            } else {
-                table_row
-            }
-        });
-    frame.render_widget(
-        Table::new(rows, cols.widths)
-            .header(header)
-            .column_spacing(1),
-        area,
-    );
+    let rows = tab.visible_rows(offset, rows_shown).enumerate().map(|(i, row)| {
+        let table_row = list_row(row, state, now, cols.wide);
+        if offset + i == selected { table_row.style(theme.selected()) } else { table_row }
+    });
+    frame.render_widget(Table::new(rows, cols.widths).header(header).column_spacing(1), area);
 }
 
 fn list_row<'a>(row: &'a Row, state: &AppState, now: DateTime<Utc>, wide: bool) -> TableRow<'a> {
     let theme = &state.settings.theme;
     let inc = row.incident();
     let pending = !row.pending.is_empty();
-    let status = if pending {
-        format!("{}⧗", inc.status.short())
-    } else {
-        inc.status.short().to_string()
-    };
-    let status_style = if pending {
-        theme.pending()
-    } else {
-        theme.status(inc.status)
-    };
+    let status = if pending { format!("{}⧗", inc.status.short()) } else { inc.status.short().to_string() };
+    let status_style = if pending { theme.pending() } else { theme.status(inc.status) };
     let muted = !inc.is_open();
     let text_style = if muted { theme.muted() } else { Style::new() };
     let mut cells = vec![
-        Cell::from(Span::styled(
-            inc.priority.label(),
-            theme.priority(inc.priority),
-        )),
+        Cell::from(Span::styled(inc.priority.label(), theme.priority(inc.priority))),
         Cell::from(Span::styled(status, status_style)),
         Cell::from(Span::styled(inc.id.as_str(), text_style)),
         Cell::from(Span::styled(inc.service_id.as_str(), text_style)),
         Cell::from(Span::styled(inc.title.as_str(), text_style)),
-        Cell::from(Span::styled(
-            compact((now - inc.triggered_at).num_seconds()),
-            theme.muted(),
-        )),
+        Cell::from(Span::styled(compact((now - inc.triggered_at).num_seconds()), theme.muted())),
     ];
     if wide {
         cells.push(Cell::from(Span::styled(inc.tier.label(), text_style)));
-        cells.push(Cell::from(Span::styled(
-            inc.assignee.as_deref().unwrap_or("—"),
-            text_style,
-        )));
+        cells.push(Cell::from(Span::styled(inc.assignee.as_deref().unwrap_or("—"), text_style)));
     }
     TableRow::new(cells)
 }
 
-pub fn draw_detail(
-    frame: &mut Frame<'_>,
-    area: Rect,
-    state: &AppState,
-    row: &Row,
-    now: DateTime<Utc>,
-) {
+pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Row, now: DateTime<Utc>) {
     let theme = &state.settings.theme;
     let tz = state.settings.timezone;
     let inc = row.incident();
@@ -148,19 +106,10 @@ pub fn draw_detail(
     let mut head = vec![
         Line::from(vec![
             Span::styled(format!(" {} ", inc.id), theme.header()),
-            Span::styled(
-                format!("{} ", inc.priority.label()),
-                theme.priority(inc.priority),
-            ),
-            Span::styled(
-                format!("{} ", inc.status.label().to_uppercase()),
-                theme.status(inc.status),
-            ),
+            Span::styled(format!("{} ", inc.priority.label()), theme.priority(inc.priority)),
+            Span::styled(format!("{} ", inc.status.label().to_uppercase()), theme.status(inc.status)),
             Span::raw(format!("{} {} ", inc.tier.label(), inc.tier.name())),
-            Span::styled(
-                format!("→ {}", inc.assignee.as_deref().unwrap_or("nobody")),
-                theme.muted(),
-            ),
+            Span::styled(format!("→ {}", inc.assignee.as_deref().unwrap_or("nobody")), theme.muted()),
         ]),
         Line::from(Span::styled(format!(" {}", inc.title), theme.header())),
         Line::from(Span::styled(
@@ -177,36 +126,21 @@ pub fn draw_detail(
     ];
     if state.sync.is_stale() {
         let (badge, _) = crate::ui::status::freshness(state);
-        head.push(Line::from(vec![
-            Span::raw(" "),
-            Span::styled(badge, theme.stale_badge()),
-        ]));
+        head.push(Line::from(vec![Span::raw(" "), Span::styled(badge, theme.stale_badge())]));
     }
-    let [head_area, rule, body] = Layout::vertical([
-        Constraint::Length(head.len() as u16),
-        Constraint::Length(1),
-        Constraint::Min(0),
-    ])
-    .areas(area);
+    let [head_area, rule, body] =
+        Layout::vertical([Constraint::Length(head.len() as u16), Constraint::Length(1), Constraint::Min(0)])
+            .areas(area);
     frame.render_widget(Paragraph::new(head), head_area);
     frame.render_widget(
         Line::from(Span::styled(
-            format!(
-                " timeline {}",
-                "─".repeat(usize::from(rule.width).saturating_sub(10))
-            ),
+            format!(" timeline {}", "─".repeat(usize::from(rule.width).saturating_sub(10))),
             theme.muted(),
         )),
         rule,
     );
 
-    let actor_width = inc
-        .timeline
-        .iter()
-        .map(|e| e.actor.chars().count())
-        .max()
-        .unwrap_or(0)
-        .clamp(6, 16);
+    let actor_width = inc.timeline.iter().map(|e| e.actor.chars().count()).max().unwrap_or(0).clamp(6, 16);
     let mut lines: Vec<Line<'_>> = inc
         .timeline
         .iter()
@@ -215,22 +149,14 @@ pub fn draw_detail(
                 crate::domain::EventKind::Triggered | crate::domain::EventKind::Escalated => {
                     theme.status(crate::domain::IncidentStatus::Triggered)
                 }
-                crate::domain::EventKind::Acknowledged => {
-                    theme.status(crate::domain::IncidentStatus::Acknowledged)
-                }
+                crate::domain::EventKind::Acknowledged => theme.status(crate::domain::IncidentStatus::Acknowledged),
                 crate::domain::EventKind::Resolved => theme.ok(),
                 _ => Style::new(),
             };
             Line::from(vec![
-                Span::styled(
-                    format!(" {:>12}  ", clock(event.at, now, tz)),
-                    theme.muted(),
-                ),
+                Span::styled(format!(" {:>12}  ", clock(event.at, now, tz)), theme.muted()),
                 Span::styled(format!("{:<12} ", event.kind.label()), kind_style),
-                Span::styled(
-                    format!("{:<width$} ", event.actor, width = actor_width),
-                    theme.accent(),
-                ),
+                Span::styled(format!("{:<width$} ", event.actor, width = actor_width), theme.accent()),
                 Span::raw(event.text.as_str()),
             ])
         })
@@ -251,10 +177,5 @@ pub fn draw_detail(
             theme.pending(),
         )));
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll as u16, 0)),
-        body,
-    );
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll as u16, 0)), body);
 }

@@ -24,27 +24,17 @@ pub fn list_rows(height: u16) -> usize {
 }
 
 pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
-    let [header, body, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(1),
-    ])
-    .areas(frame.area());
+    let [header, body, footer] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(frame.area());
     status::draw_header(frame, header, state);
-    match state
-        .incidents
-        .detail()
-        .and_then(|d| state.incidents.row(&d.id))
-    {
+    match state.incidents.detail().and_then(|d| state.incidents.row(&d.id)) {
         Some(row) => incidents::draw_detail(frame, body, state, row, now),
         None => incidents::draw_list(frame, body, state, now),
     }
     status::draw_footer(frame, footer, state);
     match state.overlay {
         Some(Overlay::Help { scroll }) => help::draw_help(frame, frame.area(), state, scroll),
-        Some(Overlay::Outbox { scroll }) => {
-            help::draw_outbox(frame, frame.area(), state, scroll, now)
-        }
+        Some(Overlay::Outbox { scroll }) => help::draw_outbox(frame, frame.area(), state, scroll, now),
         None => {}
     }
     if let Some(confirm) = &state.confirm {
@@ -54,12 +44,8 @@ pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
 
 /// A rectangle of at most `width`×`height` centred in `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
-        .flex(Flex::Center)
-        .areas(area);
-    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
-        .flex(Flex::Center)
-        .areas(row);
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
+    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(row);
     cell
 }
 

@@ -28,12 +28,7 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
     let theme = &state.settings.theme;
     let tab = &state.incidents;
     let counts = if tab.loaded() < tab.total() {
-        format!(
-            "{} open · {} (loading {})",
-            tab.open_count(),
-            tab.total(),
-            tab.loaded()
-        )
+        format!("{} open · {} (loading {})", tab.open_count(), tab.total(), tab.loaded())
     } else {
         format!("{} open · {}", tab.open_count(), tab.total())
     };
@@ -44,10 +39,7 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
         Span::styled(counts, theme.muted()),
     ];
     if !tab.filter().is_empty() {
-        left.push(Span::styled(
-            format!("  /{} ({})", truncate(tab.filter(), 20), tab.visible_len()),
-            theme.accent(),
-        ));
+        left.push(Span::styled(format!("  /{} ({})", truncate(tab.filter(), 20), tab.visible_len()), theme.accent()));
     }
 
     let (badge, stale) = freshness(state);
@@ -59,26 +51,15 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
     if state.session.demo {
         right.push(Span::styled("DEMO", theme.accent()));
     } else {
-        right.push(Span::styled(
-            state.session.backend_label.clone(),
-            theme.muted(),
-        ));
+        right.push(Span::styled(state.session.backend_label.clone(), theme.muted()));
     }
     right.push(Span::raw(" "));
-    right.push(Span::styled(
-        badge,
-        if stale {
-            theme.stale_badge()
-        } else {
-            theme.ok()
-        },
-    ));
+    right.push(Span::styled(badge, if stale { theme.stale_badge() } else { theme.ok() }));
     right.push(Span::raw(" "));
 
     let right_width: usize = right.iter().map(|s| s.width()).sum();
     let [left_area, right_area] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width as u16)])
-            .areas(area);
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width as u16)]).areas(area);
     frame.render_widget(Line::from(left), left_area);
     frame.render_widget(Line::from(right), right_area);
 }
@@ -88,11 +69,8 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
     let mut right = Vec::new();
     let queued = state.outbox.len();
     if queued > 0 {
-        let text = if state.outbox.is_paused() {
-            format!("⧗ {queued} queued ")
-        } else {
-            format!("⧗ {queued} sending ")
-        };
+        let text =
+            if state.outbox.is_paused() { format!("⧗ {queued} queued ") } else { format!("⧗ {queued} sending ") };
         right.push(Span::styled(text, theme.pending()));
     }
     let rejected = state.outbox.rejected().len();
@@ -100,16 +78,12 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
         right.push(Span::styled(format!("✗ {rejected} ",), theme.error()));
     }
     match &state.session.me {
-        Some(me) => right.push(Span::styled(
-            format!("{} · {} ", me.name, me.role.label()),
-            theme.muted(),
-        )),
+        Some(me) => right.push(Span::styled(format!("{} · {} ", me.name, me.role.label()), theme.muted())),
         None => right.push(Span::styled("signing in… ", theme.muted())),
     }
     let right_width: usize = right.iter().map(|s| s.width()).sum();
     let [left_area, right_area] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width as u16)])
-            .areas(area);
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width as u16)]).areas(area);
     frame.render_widget(Line::from(right), right_area);
 
     if let Some(input) = &state.input {
@@ -117,11 +91,8 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
             InputKind::Filter => " / ".to_string(),
             InputKind::Note { incident_id } => format!(" note on {incident_id}: "),
         };
-        let [label_area, text_area] = Layout::horizontal([
-            Constraint::Length(label.chars().count() as u16),
-            Constraint::Min(1),
-        ])
-        .areas(left_area);
+        let [label_area, text_area] =
+            Layout::horizontal([Constraint::Length(label.chars().count() as u16), Constraint::Min(1)]).areas(left_area);
         frame.render_widget(Span::styled(label, theme.accent()), label_area);
         frame.render_widget(&input.textarea, text_area);
         return;
@@ -133,17 +104,11 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
             Level::Warning => theme.warning(),
             Level::Error => theme.error(),
         };
-        frame.render_widget(
-            Line::from(Span::styled(format!(" {}", flash.text), style)),
-            left_area,
-        );
+        frame.render_widget(Line::from(Span::styled(format!(" {}", flash.text), style)), left_area);
         return;
     }
     if let Some((_, error)) = &state.sync.failing {
-        frame.render_widget(
-            Line::from(Span::styled(format!(" {error}"), theme.warning())),
-            left_area,
-        );
+        frame.render_widget(Line::from(Span::styled(format!(" {error}"), theme.warning())), left_area);
         return;
     }
     frame.render_widget(hints(state), left_area);
@@ -177,15 +142,8 @@ fn hints(state: &AppState) -> Line<'static> {
     let disabled = state.read_only_reason().is_some();
     let mut spans = vec![Span::raw(" ")];
     for (action, label) in actions {
-        let style = if disabled && action.is_dangerous() {
-            theme.muted()
-        } else {
-            Style::new()
-        };
-        spans.push(Span::styled(
-            keymap.key_label(mode, *action),
-            theme.accent(),
-        ));
+        let style = if disabled && action.is_dangerous() { theme.muted() } else { Style::new() };
+        spans.push(Span::styled(keymap.key_label(mode, *action), theme.accent()));
         spans.push(Span::styled(format!(" {label}  "), style));
     }
     Line::from(spans)
@@ -200,28 +158,16 @@ pub fn draw_confirm(frame: &mut Frame<'_>, area: Rect, state: &AppState, confirm
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.accent())
-        .title(Span::styled(
-            format!(" Resolve {}? ", confirm.incident_id),
-            theme.header(),
-        ));
+        .title(Span::styled(format!(" Resolve {}? ", confirm.incident_id), theme.header()));
     let text = vec![
         Line::from(confirm.title.clone()),
         Line::from(""),
         Line::from(vec![
-            Span::styled(
-                keymap.key_label(Mode::Confirm, Action::Confirm),
-                theme.accent(),
-            ),
+            Span::styled(keymap.key_label(Mode::Confirm, Action::Confirm), theme.accent()),
             Span::raw(" resolve   "),
-            Span::styled(
-                keymap.key_label(Mode::Confirm, Action::Cancel),
-                theme.accent(),
-            ),
+            Span::styled(keymap.key_label(Mode::Confirm, Action::Cancel), theme.accent()),
             Span::raw(" cancel"),
         ]),
     ];
-    frame.render_widget(
-        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
-        popup,
-    );
+    frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: true }), popup);
 }

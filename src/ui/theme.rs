@@ -40,10 +40,7 @@ impl Default for Theme {
 impl Theme {
     /// The default palette with the config's `[colors]` on top; `no_color` wins over both.
     pub fn new(overrides: &BTreeMap<String, Color>, no_color: bool) -> Theme {
-        let mut theme = Theme {
-            color: !no_color,
-            ..Theme::default()
-        };
+        let mut theme = Theme { color: !no_color, ..Theme::default() };
         for (slot, color) in overrides {
             let target = match slot.as_str() {
                 "p1" => &mut theme.p1,
@@ -63,11 +60,7 @@ impl Theme {
     }
 
     fn fg(&self, color: Color) -> Style {
-        if self.color {
-            Style::new().fg(color)
-        } else {
-            Style::new()
-        }
+        if self.color { Style::new().fg(color) } else { Style::new() }
     }
 
     pub fn priority(&self, priority: Priority) -> Style {
@@ -77,11 +70,7 @@ impl Theme {
             Priority::P3 => self.fg(self.p3),
             Priority::P4 => self.fg(self.p4),
         };
-        if !self.color && priority == Priority::P1 {
-            style.add_modifier(Modifier::BOLD)
-        } else {
-            style
-        }
+        if !self.color && priority == Priority::P1 { style.add_modifier(Modifier::BOLD) } else { style }
     }
 
     pub fn status(&self, status: IncidentStatus) -> Style {
@@ -97,11 +86,7 @@ impl Theme {
     }
 
     pub fn muted(&self) -> Style {
-        if self.color {
-            self.fg(self.muted)
-        } else {
-            Style::new().add_modifier(Modifier::DIM)
-        }
+        if self.color { self.fg(self.muted) } else { Style::new().add_modifier(Modifier::DIM) }
     }
 
     pub fn pending(&self) -> Style {
@@ -115,10 +100,7 @@ impl Theme {
     /// The badge shown while data is stale: loud on purpose.
     pub fn stale_badge(&self) -> Style {
         if self.color {
-            Style::new()
-                .fg(Color::Black)
-                .bg(self.stale)
-                .add_modifier(Modifier::BOLD)
+            Style::new().fg(Color::Black).bg(self.stale).add_modifier(Modifier::BOLD)
         } else {
             Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         }
@@ -161,12 +143,7 @@ mod tests {
             assert_eq!(style.fg, None);
             assert_eq!(style.bg, None);
         }
-        assert!(
-            theme
-                .stale_badge()
-                .add_modifier
-                .contains(Modifier::REVERSED)
-        );
+        assert!(theme.stale_badge().add_modifier.contains(Modifier::REVERSED));
     }
 
     #[test]
