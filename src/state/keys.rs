@@ -270,8 +270,8 @@ impl AppState {
         let verb = entry.action.verb();
         let effects = self.outbox.enqueue(entry);
         self.reapply_all_pending();
-        let when = if self.sync.is_stale() { "queued; sent when the backend answers" } else { "sending…" };
-        self.flash(Level::Info, format!("⧗ {verb} {incident_id}: {when}"), now);
+        let when = if self.sync.is_stale() { "queued (offline)" } else { "sending…" };
+        self.flash(Level::Info, format!("⧗ {incident_id}: {verb} {when}"), now);
         Update::changed().with(effects.into_iter().map(Effect::Outbox))
     }
 }

@@ -499,10 +499,10 @@ mod tests {
         assert_eq!(row.incident().status, IncidentStatus::Acknowledged);
         assert_eq!(row.confirmed.status, IncidentStatus::Triggered);
         assert_eq!(row.pending, ["acknowledge"]);
+        let mut confirmed = row.confirmed.clone();
         tab.set_filter("acknowledged");
         assert_eq!(ids(&tab), ["INC-2"], "filtering uses what is shown");
 
-        let mut confirmed = row.confirmed.clone();
         confirmed
             .apply(&IncidentAction::Acknowledge, ActionContext { actor: "you", now: at(31), policy: None })
             .unwrap();

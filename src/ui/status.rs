@@ -66,16 +66,16 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
 
 pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
     let theme = &state.settings.theme;
-    let mut right = Vec::new();
+    let mut right = vec![Span::raw(" ")];
     let queued = state.outbox.len();
     if queued > 0 {
-        let text =
-            if state.outbox.is_paused() { format!("⧗ {queued} queued ") } else { format!("⧗ {queued} sending ") };
+        let waiting = state.sync.is_stale() || state.outbox.is_paused();
+        let text = if waiting { format!("⧗ {queued} queued ") } else { format!("⧗ {queued} sending ") };
         right.push(Span::styled(text, theme.pending()));
     }
     let rejected = state.outbox.rejected().len();
     if rejected > 0 {
-        right.push(Span::styled(format!("✗ {rejected} ",), theme.error()));
+        right.push(Span::styled(format!("✗ {rejected} rejected "), theme.error()));
     }
     match &state.session.me {
         Some(me) => right.push(Span::styled(format!("{} · {} ", me.name, me.role.label()), theme.muted())),
@@ -111,40 +111,53 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
         frame.render_widget(Line::from(Span::styled(format!(" {error}"), theme.warning())), left_area);
         return;
     }
-    frame.render_widget(hints(state), left_area);
+    frame.render_widget(hints(state, usize::from(left_area.width)), left_area);
 }
 
-/// Key hints for the current mode, from the keymap.
-fn hints(state: &AppState) -> Line<'static> {
+/// Key hints for the view under any dialog, from the keymap, as many as fit in `width`.
+fn hints(state: &AppState, width: usize) -> Line<'static> {
     let keymap = &state.settings.keymap;
     let theme = &state.settings.theme;
-    let mode = state.mode();
-    let actions: &[(Action, &str)] = match mode {
-        Mode::Detail => &[
-            (Action::Acknowledge, "ack"),
-            (Action::Escalate, "escalate"),
-            (Action::Resolve, "resolve"),
-            (Action::AddNote, "note"),
-            (Action::Back, "back"),
-            (Action::Help, "help"),
-        ],
-        _ => &[
-            (Action::Acknowledge, "ack"),
-            (Action::Escalate, "escalate"),
-            (Action::Resolve, "resolve"),
-            (Action::AddNote, "note"),
-            (Action::Open, "open"),
-            (Action::Filter, "filter"),
-            (Action::Help, "help"),
-            (Action::Quit, "quit"),
-        ],
+    let (mode, actions): (Mode, &[(Action, &str)]) = if state.incidents.detail().is_some() {
+        (
+            Mode::Detail,
+            &[
+                (Action::Acknowledge, "ack"),
+                (Action::Escalate, "escalate"),
+                (Action::Resolve, "resolve"),
+                (Action::AddNote, "note"),
+                (Action::Back, "back"),
+                (Action::Help, "help"),
+            ],
+        )
+    } else {
+        (
+            Mode::List,
+            &[
+                (Action::Acknowledge, "ack"),
+                (Action::Escalate, "escalate"),
+                (Action::Resolve, "resolve"),
+                (Action::AddNote, "note"),
+                (Action::Help, "help"),
+                (Action::Open, "open"),
+                (Action::Filter, "filter"),
+                (Action::Quit, "quit"),
+            ],
+        )
     };
     let disabled = state.read_only_reason().is_some();
     let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
     for (action, label) in actions {
+        let key = keymap.key_label(mode, *action);
+        let text = format!(" {label}  ");
+        used += key.chars().count() + text.chars().count();
+        if used > width {
+            break;
+        }
         let style = if disabled && action.is_dangerous() { theme.muted() } else { Style::new() };
-        spans.push(Span::styled(keymap.key_label(mode, *action), theme.accent()));
-        spans.push(Span::styled(format!(" {label}  "), style));
+        spans.push(Span::styled(key, theme.accent()));
+        spans.push(Span::styled(text, style));
     }
     Line::from(spans)
 }

@@ -1,0 +1,68 @@
+//! Full-frame render time at 200×60 with 100,000 incidents loaded: `cargo bench --bench render`.
+//!
+//! Draws the real views from the real state into ratatui's `TestBackend`, which includes
+//! ratatui's buffer diff, as every frame on a terminal does. The list view only ever touches the
+//! rows on screen, so the figure should not depend on how many incidents are loaded.
+
+use chrono::{TimeZone, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use opsdeck::api::{Me, Role};
+use opsdeck::cache::CacheSnapshot;
+use opsdeck::config::Config;
+use opsdeck::event::Event;
+use opsdeck::state::{AppState, Session};
+
+fn state(n: usize) -> AppState {
+    let now = Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap();
+    let mut snapshot = opsdeck::fixtures::seeded_snapshot(1, now);
+    snapshot.incidents = opsdeck::fixtures::many_incidents(n, now);
+    snapshot.total = n;
+    let session = Session {
+        backend_label: "ops.example.com".into(),
+        demo: false,
+        read_only_flag: false,
+        me: Some(Me { name: "erin".into(), role: Role::Responder }),
+        run_id: "bench".into(),
+    };
+    let mut state = AppState::new(session, &Config::default(), CacheSnapshot { ..snapshot }, false, now);
+    state.update(Event::Resize { width: 200, height: 60 }, now);
+    state
+}
+
+fn render(c: &mut Criterion) {
+    let now = Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap();
+    let list = state(100_000);
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
+
+    c.bench_function("list frame 200x60, 100k incidents", |b| {
+        b.iter(|| terminal.draw(|frame| opsdeck::ui::draw(frame, &list, now)).expect("draw"))
+    });
+
+    // A frame after the whole screen changed (every cell differs from the previous frame).
+    let mut other = state(100_000);
+    other.update(Event::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::PageDown)), now);
+    let mut flip = false;
+    c.bench_function("list frame 200x60, 100k incidents, page changes", |b| {
+        b.iter(|| {
+            flip = !flip;
+            let shown = if flip { &other } else { &list };
+            terminal.draw(|frame| opsdeck::ui::draw(frame, shown, now)).expect("draw")
+        })
+    });
+
+    let mut detail = state(100_000);
+    detail.update(Event::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)), now);
+    c.bench_function("detail frame 200x60", |b| {
+        b.iter(|| terminal.draw(|frame| opsdeck::ui::draw(frame, &detail, now)).expect("draw"))
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(50);
+    targets = render
+}
+criterion_main!(benches);

@@ -1,0 +1,165 @@
+//! Snapshots of the Incidents tab, driven by key events through the real state and views, at
+//! 80×24 and 160×48, with a fixed clock, UTC display and the simulator's world for seed 7.
+//!
+//! Review changes with `cargo insta review` (or `INSTA_UPDATE=always cargo test --test ui_snapshots`
+//! and read the diff).
+
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use opsdeck::api::{Me, Role};
+use opsdeck::backend::BackendError;
+use opsdeck::config::Config;
+use opsdeck::event::{Event, SyncReport};
+use opsdeck::state::{AppState, Effect, Session};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap()
+}
+
+struct Harness {
+    state: AppState,
+    terminal: Terminal<TestBackend>,
+    effects: Vec<Effect>,
+}
+
+impl Harness {
+    fn new(width: u16, height: u16) -> Harness {
+        let config = Config::parse("timezone = \"UTC\"\n", std::path::Path::new("config.toml")).unwrap();
+        let session = Session {
+            backend_label: "DEMO".into(),
+            demo: true,
+            read_only_flag: false,
+            me: Some(Me { name: "erin".into(), role: Role::Responder }),
+            run_id: "snap".into(),
+        };
+        let snapshot = opsdeck::fixtures::seeded_snapshot(7, now());
+        let mut state = AppState::new(session, &config, snapshot, true, now());
+        state.update(Event::Resize { width, height }, now());
+        let mut harness =
+            Harness { state, terminal: Terminal::new(TestBackend::new(width, height)).unwrap(), effects: Vec::new() };
+        harness.event(Event::Synced(Box::new(SyncReport {
+            at: now(),
+            epoch: "fixture".into(),
+            reset: false,
+            from_empty: false,
+            more: false,
+            recovered: false,
+            changes: vec![],
+        })));
+        harness
+    }
+
+    fn event(&mut self, event: Event) {
+        let update = self.state.update(event, now());
+        self.effects.extend(update.effects);
+    }
+
+    /// Presses keys: single characters, or names in angle brackets (`<Enter>`, `<Esc>`).
+    fn press(&mut self, keys: &str) {
+        let mut rest = keys;
+        while let Some(c) = rest.chars().next() {
+            let (code, len) = if c == '<' {
+                let end = rest.find('>').expect("closing >");
+                let code = match &rest[1..end] {
+                    "Enter" => KeyCode::Enter,
+                    "Esc" => KeyCode::Esc,
+                    "Down" => KeyCode::Down,
+                    other => panic!("unknown key {other}"),
+                };
+                (code, end + 1)
+            } else {
+                (KeyCode::Char(c), c.len_utf8())
+            };
+            self.event(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+            rest = &rest[len..];
+        }
+    }
+
+    fn screen(&mut self) -> String {
+        let state = &self.state;
+        self.terminal.draw(|frame| opsdeck::ui::draw(frame, state, now())).unwrap();
+        self.terminal.backend().to_string()
+    }
+}
+
+fn both_sizes(name: &str, keys: &str) {
+    for (width, height) in [(80, 24), (160, 48)] {
+        let mut harness = Harness::new(width, height);
+        harness.press(keys);
+        insta::assert_snapshot!(format!("{name}_{width}x{height}"), harness.screen());
+    }
+}
+
+#[test]
+fn incident_list() {
+    both_sizes("list", "");
+}
+
+#[test]
+fn incident_detail_with_timeline() {
+    both_sizes("detail", "j<Enter>");
+}
+
+#[test]
+fn help_screen() {
+    both_sizes("help", "?");
+}
+
+#[test]
+fn filter_by_service() {
+    let mut harness = Harness::new(80, 24);
+    harness.press("/support");
+    insta::assert_snapshot!("filter_typing_80x24", harness.screen());
+}
+
+#[test]
+fn resolve_asks_to_confirm() {
+    let mut harness = Harness::new(80, 24);
+    harness.press("r");
+    insta::assert_snapshot!("resolve_confirm_80x24", harness.screen());
+}
+
+#[test]
+fn stale_view_with_a_queued_action() {
+    let mut harness = Harness::new(80, 24);
+    harness.event(Event::SyncFailed {
+        error: "cannot reach the backend: Connection refused (os error 111)".into(),
+        at: now(),
+    });
+    harness.press("jja");
+    let screen = harness.screen();
+    assert!(screen.contains("STALE since 14:00:00"), "{screen}");
+    assert!(screen.contains("ACK⧗"), "{screen}");
+    insta::assert_snapshot!("stale_queued_80x24", screen);
+}
+
+#[test]
+fn outbox_panel_keeps_a_rejected_note() {
+    let mut harness = Harness::new(80, 24);
+    harness.press("nrestarted the retriever pods<Enter>");
+    let key = match harness.effects.last() {
+        Some(Effect::Outbox(opsdeck::outbox::OutboxEffect::Persist(entry))) => entry.key.clone(),
+        other => panic!("expected the note to be persisted, got {other:?}"),
+    };
+    harness.event(Event::OutboxPersisted { key: key.clone(), error: None });
+    harness
+        .event(Event::OutboxAnswered { key, result: Err(BackendError::Forbidden("erin may not write here".into())) });
+    harness.press("o");
+    insta::assert_snapshot!("outbox_rejected_80x24", harness.screen());
+}
+
+#[test]
+fn read_only_is_visible_everywhere() {
+    let mut harness = Harness::new(80, 24);
+    harness.state.session.read_only_flag = true;
+    harness.press("a");
+    let screen = harness.screen();
+    assert!(screen.contains("READ-ONLY"), "{screen}");
+    assert!(screen.contains("read-only: acknowledge is disabled (started with --read-only)"), "{screen}");
+    harness.press("?");
+    let help = harness.screen();
+    assert!(help.contains("Read-only: actions marked ! are disabled"), "{help}");
+}
