@@ -1,0 +1,343 @@
+//! Contract tests of the Ops API: the real reference server on 127.0.0.1:0, the console's real
+//! HTTP client and sync task, and real SQLite files in a temporary directory.
+
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use opsdeck::api::{IDEMPOTENCY_HEADER, Role};
+use opsdeck::backend::http::HttpBackend;
+use opsdeck::backend::{ActionRequest, Backend, BackendError};
+use opsdeck::cache::Cache;
+use opsdeck::config::Secret;
+use opsdeck::db::DbLocation;
+use opsdeck::domain::{EventKind, Incident, IncidentAction, IncidentStatus, Rejection};
+use opsdeck::event::{Event, EventReceiver, SyncReport};
+use opsdeck::server::auth::Users;
+use opsdeck::server::simulator::Pace;
+use opsdeck::server::{self, RunningServer, ServeOptions};
+
+const ERIN: &str = "erin-token-0123456789";
+const DANA: &str = "dana-token-0123456789";
+const VIC: &str = "vic-token-0123456789";
+/// Failure deadline for anything awaited; never a wait in itself.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+fn users() -> Users {
+    let mut users = Users::default();
+    users.add("erin", Role::Responder, ERIN);
+    users.add("dana", Role::Commander, DANA);
+    users.add("vic", Role::Viewer, VIC);
+    users
+}
+
+async fn start(db: DbLocation) -> RunningServer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    server::start(listener, ServeOptions { db, users: users(), simulate: None, pace: Pace::demo() }).await.unwrap()
+}
+
+fn client(server: &RunningServer, token: &str) -> HttpBackend {
+    HttpBackend::new(&server.url(), Some(Secret::new(token))).unwrap()
+}
+
+async fn create(server: &RunningServer, title: &str, priority: &str) -> Incident {
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/incidents", server.url()))
+        .bearer_auth(ERIN)
+        .json(&json!({ "title": title, "service_id": "llm-gateway", "priority": priority }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+async fn fetch(server: &RunningServer, id: &str) -> Incident {
+    let response = reqwest::Client::new()
+        .get(format!("{}/v1/incidents/{id}", server.url()))
+        .bearer_auth(ERIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+fn request(id: &str, action: IncidentAction, version: i64, key: &str) -> ActionRequest {
+    ActionRequest { incident_id: id.into(), action, version, idempotency_key: key.into() }
+}
+
+fn count(incident: &Incident, kind: EventKind) -> usize {
+    incident.timeline.iter().filter(|e| e.kind == kind).count()
+}
+
+/// Receives events until a sync round ends (a page with nothing more after it).
+async fn sync_round(rx: &mut EventReceiver) -> Vec<SyncReport> {
+    let mut pages = Vec::new();
+    loop {
+        let event = tokio::time::timeout(DEADLINE, rx.recv()).await.expect("sync reports in time").expect("open");
+        match event {
+            Event::Synced(report) => {
+                let more = report.more;
+                pages.push(*report);
+                if !more {
+                    return pages;
+                }
+            }
+            Event::SyncFailed { error, .. } => panic!("sync failed: {error}"),
+            _ => {}
+        }
+    }
+}
+
+fn poller(server: &RunningServer, cache: &Cache) -> (opsdeck::sync::SyncHandle, EventReceiver) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let backend = std::sync::Arc::new(client(server, ERIN));
+    // A long interval: rounds happen at start and when poked, never on a timer during a test.
+    (opsdeck::sync::spawn(backend, cache.clone(), tx, Duration::from_secs(3600)), rx)
+}
+
+#[tokio::test]
+async fn sync_from_empty_then_only_what_changed() {
+    let server = start(DbLocation::Memory).await;
+    let a = create(&server, "p95 latency breach", "P1").await;
+    create(&server, "hallucination rate high", "P2").await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(&DbLocation::File(dir.path().join("cache.sqlite"))).await.unwrap();
+
+    let (sync, mut rx) = poller(&server, &cache);
+    let first = sync_round(&mut rx).await;
+    assert!(first[0].from_empty);
+    let snapshot = cache.snapshot(100).await.unwrap();
+    assert_eq!(snapshot.total, 2);
+    assert_eq!(snapshot.services.len(), 7);
+    assert_eq!(snapshot.policies.len(), 2);
+    let cursor = snapshot.sync.cursor.clone().expect("cursor stored");
+
+    let erin = client(&server, ERIN);
+    let acked = erin.act(&request(&a.id, IncidentAction::Acknowledge, a.version, "k1")).await.unwrap();
+    let c = create(&server, "safety filter bypass", "P1").await;
+    sync.poke();
+    let second = sync_round(&mut rx).await;
+    let changed: Vec<String> = second
+        .iter()
+        .flat_map(|p| &p.changes)
+        .map(|c| match c {
+            opsdeck::api::Change::Incident(i) => i.id.clone(),
+            other => panic!("only incidents changed, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(changed, [acked.id.clone(), c.id.clone()], "incremental: just the two changes, in order");
+    assert!(!second[0].from_empty);
+    let meta = cache.sync_meta().await.unwrap();
+    assert_ne!(meta.cursor.as_deref(), Some(cursor.as_str()));
+    let cached = cache.incidents().await.unwrap();
+    assert_eq!(cached.len(), 3);
+    assert_eq!(cached.iter().find(|i| i.id == a.id).unwrap().status, IncidentStatus::Acknowledged);
+    sync.stop();
+}
+
+#[tokio::test]
+async fn changes_are_paged_without_gaps_or_repeats() {
+    let server = start(DbLocation::Memory).await;
+    for i in 0..6 {
+        create(&server, &format!("incident {i}"), "P3").await;
+    }
+    let erin = client(&server, ERIN);
+    let mut cursor: Option<String> = None;
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = erin.changes(cursor.as_deref(), 4).await.unwrap();
+        pages += 1;
+        seen.extend(page.changes.iter().map(|c| format!("{c:?}").chars().take(40).collect::<String>()));
+        cursor = Some(page.cursor);
+        if !page.has_more {
+            break;
+        }
+    }
+    // 2 policies + 7 services + 6 incidents.
+    assert_eq!(seen.len(), 15);
+    assert_eq!(pages, 4);
+    let again = erin.changes(cursor.as_deref(), 4).await.unwrap();
+    assert!(again.changes.is_empty() && !again.has_more);
+}
+
+#[tokio::test]
+async fn the_same_idempotency_key_applies_once() {
+    let server = start(DbLocation::Memory).await;
+    let incident = create(&server, "provider 429s", "P1").await;
+    let erin = client(&server, ERIN);
+    let req = request(&incident.id, IncidentAction::Acknowledge, incident.version, "same-key");
+    let first = erin.act(&req).await.unwrap();
+    let second = erin.act(&req).await.unwrap();
+    assert_eq!(first, second, "the replay returns the first answer");
+    let stored = fetch(&server, &incident.id).await;
+    assert_eq!(count(&stored, EventKind::Acknowledged), 1);
+    assert_eq!(stored.version, 2);
+    let ack = stored.timeline.iter().find(|e| e.kind == EventKind::Acknowledged).unwrap();
+    assert_eq!(ack.actor, "erin", "the actor is recorded");
+
+    let http = reqwest::Client::new();
+    let replay = http
+        .post(format!("{}/v1/incidents/{}/acknowledge", server.url(), incident.id))
+        .bearer_auth(ERIN)
+        .header(IDEMPOTENCY_HEADER, "same-key")
+        .json(&json!({ "version": incident.version }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 200);
+    assert_eq!(replay.headers().get("idempotent-replayed").unwrap(), "true");
+
+    let reused = erin.act(&request(&incident.id, IncidentAction::Resolve, 2, "same-key")).await.unwrap_err();
+    assert!(matches!(reused, BackendError::Refused { status: 422, .. }), "{reused:?}");
+
+    // Notes replay too: one note however often it is resent.
+    let note = request(&incident.id, IncidentAction::Note { text: "failover started".into() }, 2, "note-key");
+    erin.act(&note).await.unwrap();
+    erin.act(&note).await.unwrap();
+    assert_eq!(count(&fetch(&server, &incident.id).await, EventKind::Note), 1);
+}
+
+#[tokio::test]
+async fn a_stale_version_or_an_impossible_transition_is_a_409_with_the_current_incident() {
+    let server = start(DbLocation::Memory).await;
+    let incident = create(&server, "index stale", "P2").await;
+    let erin = client(&server, ERIN);
+    let dana = client(&server, DANA);
+
+    let stale = erin.act(&request(&incident.id, IncidentAction::Escalate, incident.version - 1, "k-stale")).await;
+    match stale.unwrap_err() {
+        BackendError::Conflict(body) => {
+            assert_eq!(body.reason, Rejection::StaleVersion { seen: incident.version - 1, current: incident.version });
+            assert_eq!(body.incident, incident);
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+
+    dana.act(&request(&incident.id, IncidentAction::Acknowledge, incident.version, "k-dana")).await.unwrap();
+    match erin.act(&request(&incident.id, IncidentAction::Acknowledge, incident.version, "k-erin")).await.unwrap_err() {
+        BackendError::Conflict(body) => {
+            assert!(
+                matches!(&body.reason, Rejection::AlreadyAcknowledged { by, .. } if by == "dana"),
+                "{:?}",
+                body.reason
+            );
+            assert_eq!(body.incident.status, IncidentStatus::Acknowledged);
+            assert!(
+                body.message.starts_with(&format!("{} already acknowledged by dana", incident.id)),
+                "{}",
+                body.message
+            );
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+
+    // A note only appends: the version it was written against is old, and it still lands.
+    let noted = erin
+        .act(&request(&incident.id, IncidentAction::Note { text: "seen the alert".into() }, 1, "k-note"))
+        .await
+        .unwrap();
+    assert_eq!(count(&noted, EventKind::Note), 1);
+}
+
+#[tokio::test]
+async fn viewers_are_refused_and_tokens_are_required() {
+    let server = start(DbLocation::Memory).await;
+    let incident = create(&server, "token cost anomaly", "P3").await;
+    let vic = client(&server, VIC);
+    assert_eq!(vic.me().await.unwrap().role, Role::Viewer);
+    let refused = vic.act(&request(&incident.id, IncidentAction::Acknowledge, incident.version, "k")).await;
+    assert!(matches!(refused, Err(BackendError::Forbidden(_))), "{refused:?}");
+    assert_eq!(fetch(&server, &incident.id).await, incident, "nothing changed");
+
+    let anonymous = HttpBackend::new(&server.url(), None).unwrap();
+    assert!(matches!(anonymous.me().await, Err(BackendError::Unauthorized(_))));
+    let wrong = client(&server, "not-a-valid-token-at-all");
+    assert!(matches!(wrong.changes(None, 10).await, Err(BackendError::Unauthorized(_))));
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_json_errors() {
+    let server = start(DbLocation::Memory).await;
+    let http = reqwest::Client::new();
+    let url = server.url();
+    let cases = [
+        (
+            http.post(format!("{url}/v1/incidents"))
+                .bearer_auth(ERIN)
+                .header("content-type", "application/json")
+                .body("{not json"),
+            400,
+        ),
+        (
+            http.post(format!("{url}/v1/incidents"))
+                .bearer_auth(ERIN)
+                .json(&json!({"title": "x", "service_id": "nope", "priority": "P1"})),
+            422,
+        ),
+        (
+            http.post(format!("{url}/v1/incidents"))
+                .bearer_auth(ERIN)
+                .json(&json!({"title": " ", "service_id": "llm-gateway", "priority": "P1"})),
+            422,
+        ),
+        (http.get(format!("{url}/v1/changes?since=abc")).bearer_auth(ERIN), 400),
+        (http.get(format!("{url}/v1/incidents/INC-404")).bearer_auth(ERIN), 404),
+        (
+            http.post(format!("{url}/v1/incidents/INC-404/acknowledge")).bearer_auth(ERIN).json(&json!({"version": 1})),
+            404,
+        ),
+        (http.get(format!("{url}/v1/nothing-here")).bearer_auth(ERIN), 404),
+        (
+            http.post(format!("{url}/v1/incidents/INC-1/acknowledge"))
+                .bearer_auth(ERIN)
+                .header(IDEMPOTENCY_HEADER, "bad key with spaces")
+                .json(&json!({"version": 1})),
+            400,
+        ),
+    ];
+    for (request, status) in cases {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), status);
+        let body: opsdeck::api::ErrorBody = response.json().await.expect("a JSON error body");
+        assert!(!body.message.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_replaced_server_database_resets_the_cache() {
+    let first = start(DbLocation::Memory).await;
+    create(&first, "from the old database", "P2").await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(&DbLocation::File(dir.path().join("cache.sqlite"))).await.unwrap();
+    let (sync, mut rx) = poller(&first, &cache);
+    sync_round(&mut rx).await;
+    sync.stop();
+    first.shutdown().await.unwrap();
+
+    let second = start(DbLocation::Memory).await;
+    create(&second, "from the new database", "P1").await;
+    let (sync, mut rx) = poller(&second, &cache);
+    let pages = sync_round(&mut rx).await;
+    assert!(pages[0].reset, "a different epoch means start again");
+    let titles: Vec<String> = cache.incidents().await.unwrap().into_iter().map(|i| i.title).collect();
+    assert_eq!(titles, ["from the new database"]);
+    sync.stop();
+}
+
+#[tokio::test]
+async fn a_file_database_keeps_incidents_and_epoch_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = DbLocation::File(dir.path().join("server.sqlite"));
+    let server = start(db.clone()).await;
+    let incident = create(&server, "survives restarts", "P2").await;
+    let epoch = server.epoch.clone();
+    server.shutdown().await.unwrap();
+    let server = start(db).await;
+    assert_eq!(server.epoch, epoch);
+    assert_eq!(fetch(&server, &incident.id).await, incident);
+    assert_eq!(create(&server, "next", "P4").await.id, "INC-1002", "ids continue");
+}
