@@ -38,7 +38,9 @@ fn render(c: &mut Criterion) {
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
 
     c.bench_function("list frame 200x60, 100k incidents", |b| {
-        b.iter(|| terminal.draw(|frame| opsdeck::ui::draw(frame, &list, now)).expect("draw"))
+        b.iter(|| {
+            terminal.draw(|frame| opsdeck::ui::draw(frame, &list, now)).expect("draw");
+        })
     });
 
     // A frame after the whole screen changed (every cell differs from the previous frame).
@@ -49,14 +51,16 @@ fn render(c: &mut Criterion) {
         b.iter(|| {
             flip = !flip;
             let shown = if flip { &other } else { &list };
-            terminal.draw(|frame| opsdeck::ui::draw(frame, shown, now)).expect("draw")
+            terminal.draw(|frame| opsdeck::ui::draw(frame, shown, now)).expect("draw");
         })
     });
 
     let mut detail = state(100_000);
     detail.update(Event::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)), now);
     c.bench_function("detail frame 200x60", |b| {
-        b.iter(|| terminal.draw(|frame| opsdeck::ui::draw(frame, &detail, now)).expect("draw"))
+        b.iter(|| {
+            terminal.draw(|frame| opsdeck::ui::draw(frame, &detail, now)).expect("draw");
+        })
     });
 }
 

@@ -51,6 +51,9 @@ pub struct Cache {
     pool: SqlitePool,
 }
 
+/// key, incident_id, action, base_version, epoch, created_at, attempts, last_error
+type OutboxRow = (String, String, String, i64, Option<String>, String, i64, Option<String>);
+
 const ORDER: &str = "ORDER BY rank, sort_at DESC, id";
 
 impl Cache {
@@ -150,7 +153,7 @@ impl Cache {
     }
 
     pub async fn outbox(&self) -> Result<Vec<OutboxEntry>, CacheError> {
-        let rows: Vec<(String, String, String, i64, Option<String>, String, i64, Option<String>)> = sqlx::query_as(
+        let rows: Vec<OutboxRow> = sqlx::query_as(
             "SELECT key, incident_id, action, base_version, epoch, created_at, attempts, last_error
              FROM outbox ORDER BY seq",
         )

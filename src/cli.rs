@@ -104,7 +104,7 @@ fn console(cli: Cli) -> anyhow::Result<()> {
     let paths = Paths::discover().map_err(anyhow::Error::msg)?;
     let _log = log_to_file(paths.log_dir());
     let config_path = cli.config.clone().unwrap_or_else(|| paths.config_file());
-    let config = Config::load(&config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut config = Config::load(&config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
     let backend_url = cli.backend.clone().or_else(|| config.backend.clone());
     let backend = match backend_url {
         None => BackendChoice::Demo { seed: cli.demo_seed },
@@ -123,6 +123,8 @@ fn console(cli: Cli) -> anyhow::Result<()> {
             for warning in &config_warnings {
                 tracing::warn!("{warning}");
             }
+            // Shown in the status bar at start-up.
+            config.warnings.extend(config_warnings);
             BackendChoice::Remote { url, token }
         }
     };

@@ -135,11 +135,11 @@ impl Outbox {
         if let Some(q) = self.queue.iter_mut().find(|q| q.entry.key == key) {
             q.persisted = true;
         }
-        self.next()
+        self.send_next()
     }
 
     /// Starts sending the head of the queue if nothing is in flight and nothing holds it back.
-    pub fn next(&mut self) -> Vec<OutboxEffect> {
+    pub fn send_next(&mut self) -> Vec<OutboxEffect> {
         if self.in_flight.is_some() || self.paused {
             return Vec::new();
         }
@@ -164,7 +164,7 @@ impl Outbox {
         }
         self.in_flight = None;
         let Some(index) = self.queue.iter().position(|q| q.entry.key == key) else {
-            return self.next();
+            return self.send_next();
         };
         let mut effects = Vec::new();
         match result {
@@ -202,7 +202,7 @@ impl Outbox {
                 effects.push(OutboxEffect::Reject { rejected, incident });
             }
         }
-        effects.extend(self.next());
+        effects.extend(self.send_next());
         effects
     }
 
@@ -215,7 +215,7 @@ impl Outbox {
     /// The retry timer fired, or a sync just succeeded: try the head again.
     pub fn resume(&mut self) -> Vec<OutboxEffect> {
         self.paused = false;
-        self.next()
+        self.send_next()
     }
 
     /// The backend's epoch is known: entries taken against another database are not sent.
@@ -237,7 +237,7 @@ impl Outbox {
             }
         }
         self.queue = kept;
-        effects.extend(self.next());
+        effects.extend(self.send_next());
         effects
     }
 
@@ -305,7 +305,7 @@ mod tests {
         assert!(sends(&outbox.persisted("k2")).is_empty());
         assert_eq!(sends(&outbox.persisted("k1")), ["k1"]);
         assert_eq!(outbox.in_flight(), Some("k1"));
-        assert!(outbox.next().is_empty(), "one in flight at a time");
+        assert!(outbox.send_next().is_empty(), "one in flight at a time");
         let effects = outbox.answered("k1", Ok(incident(2)), now());
         assert_eq!(sends(&effects), ["k2"]);
     }
@@ -316,7 +316,7 @@ mod tests {
             vec![entry("ack", IncidentAction::Acknowledge, 3), entry("esc", IncidentAction::Escalate, 3)],
             vec![],
         );
-        assert_eq!(sends(&outbox.next()), ["ack"]);
+        assert_eq!(sends(&outbox.send_next()), ["ack"]);
         let effects = outbox.answered("ack", Ok(incident(4)), now());
         assert!(
             matches!(&effects[0], OutboxEffect::Complete { entry, rebased, .. } if entry.key == "ack" && rebased == &vec![("esc".to_string(), 4)])
@@ -327,14 +327,14 @@ mod tests {
     #[test]
     fn transient_failures_pause_and_retry_the_same_key() {
         let mut outbox = Outbox::restore(vec![entry("k1", IncidentAction::Acknowledge, 1)], vec![]);
-        outbox.next();
+        outbox.send_next();
         let effects = outbox.answered("k1", Err(BackendError::Unreachable("connection refused".into())), now());
         assert!(
             matches!(&effects[..], [OutboxEffect::RecordAttempt { .. }, OutboxEffect::RetryAfter(d)] if *d == Duration::from_secs(1))
         );
         assert!(outbox.is_paused());
         assert_eq!(outbox.len(), 1, "nothing is lost");
-        assert!(outbox.next().is_empty(), "paused");
+        assert!(outbox.send_next().is_empty(), "paused");
         let effects = outbox.resume();
         assert_eq!(sends(&effects), ["k1"]);
         let effects = outbox.answered("k1", Err(BackendError::Timeout), now());
@@ -353,7 +353,7 @@ mod tests {
             ],
             vec![],
         );
-        outbox.next();
+        outbox.send_next();
         let mut current = incident(2);
         current.apply(&IncidentAction::Acknowledge, ActionContext { actor: "dana", now: now(), policy: None }).unwrap();
         let body = ConflictBody {

@@ -17,16 +17,15 @@ impl AppState {
         if let Some(action) = self.settings.keymap.resolve(mode, &key) {
             return self.on_action(action, now);
         }
-        if mode == Mode::Input {
-            if let Some(input) = &mut self.input {
-                if input.textarea.input(key) {
-                    if input.kind == InputKind::Filter {
-                        let text = input.text();
-                        self.incidents.set_filter(&text);
-                    }
-                    return Update::changed();
-                }
+        if mode == Mode::Input
+            && let Some(input) = &mut self.input
+            && input.textarea.input(key)
+        {
+            if input.kind == InputKind::Filter {
+                let text = input.text();
+                self.incidents.set_filter(&text);
             }
+            return Update::changed();
         }
         Update::unchanged()
     }
@@ -207,12 +206,12 @@ impl AppState {
             _ => None,
         };
         let incident = row.incident();
-        if let Some(probe) = probe {
-            if let Err(rejection) = incident.check(&probe) {
-                let text = rejection.describe(&incident.id, now);
-                self.flash(Level::Warning, text, now);
-                return Update::changed();
-            }
+        if let Some(probe) = probe
+            && let Err(rejection) = incident.check(&probe)
+        {
+            let text = rejection.describe(&incident.id, now);
+            self.flash(Level::Warning, text, now);
+            return Update::changed();
         }
         let (id, title) = (incident.id.clone(), incident.title.clone());
         then(self, id, title);

@@ -25,7 +25,11 @@ use crate::tabs::incidents::IncidentsTab;
 use crate::ui::theme::Theme;
 
 /// What the runner is asked to do.
+///
+/// The outbox variant carries whole incidents and is much larger than the others; effects are
+/// made a handful per key press, so moving them costs nothing worth a box.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum Effect {
     Outbox(OutboxEffect),
     SyncNow,

@@ -198,18 +198,17 @@ impl IncidentsTab {
             let rows = &self.rows;
             self.order.iter().copied().filter(|&i| terms.iter().all(|t| rows[i].haystack.contains(t))).collect()
         };
-        if let Some(id) = keep_selected {
-            if let Some(&index) = self.by_id.get(id) {
-                if let Some(pos) = self.visible.iter().position(|&i| i == index) {
-                    self.selected = pos;
-                }
-            }
+        if let Some(id) = keep_selected
+            && let Some(&index) = self.by_id.get(id)
+            && let Some(pos) = self.visible.iter().position(|&i| i == index)
+        {
+            self.selected = pos;
         }
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
-        if let Some(detail) = &self.detail {
-            if !self.by_id.contains_key(&detail.id) {
-                self.detail = None;
-            }
+        if let Some(detail) = &self.detail
+            && !self.by_id.contains_key(&detail.id)
+        {
+            self.detail = None;
         }
     }
 
