@@ -66,7 +66,10 @@ impl AppState {
                 Update::changed()
             }
             Action::Refresh => {
-                self.flash(Level::Info, "syncing…", now);
+                // Never hide a message the user has not read yet; the badge shows the result.
+                if self.flash.is_none() {
+                    self.flash(Level::Info, "syncing…", now);
+                }
                 Update::changed().with([Effect::SyncNow])
             }
             Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::First | Action::Last => {

@@ -295,19 +295,30 @@ impl AppState {
                 let error = sanitize(&error).into_owned();
                 let changed = self.sync.failing.as_ref().map(|(_, e)| e) != Some(&error);
                 self.sync.failing = Some((since, error));
+                // Nothing is sent to a backend that does not answer; the next good sync resumes.
+                self.outbox.hold();
                 Update { changed, effects: Vec::new() }
             }
             Event::Identity(me) => {
                 self.session.me = Some(Me { name: sanitize(&me.name).into_owned(), role: me.role });
+                // Queued actions are shown as taken by us: now we know our name.
+                self.reapply_all_pending();
                 Update::changed()
             }
             Event::OutboxPersisted { key, error } => {
-                if let Some(error) = error {
-                    self.flash(
+                let saved =
+                    self.outbox.pending().find(|e| e.key == key).map(|e| (e.incident_id.clone(), e.action.verb()));
+                match (error, saved) {
+                    (Some(error), _) => self.flash(
                         Level::Error,
                         format!("could not save the action to disk ({error}); sending it anyway"),
                         now,
-                    );
+                    ),
+                    // Offline, the user's assurance is that the action is on disk.
+                    (None, Some((id, verb))) if self.sync.is_stale() => {
+                        self.flash(Level::Info, format!("⧗ {id}: {verb} saved (offline)"), now)
+                    }
+                    _ => {}
                 }
                 let effects = self.outbox.persisted(&key);
                 Update::changed().with(effects.into_iter().map(Effect::Outbox))
@@ -332,7 +343,10 @@ impl AppState {
             self.incidents.clear();
             self.services.clear();
             self.policies.clear();
-            self.flash(Level::Warning, "the server's database was replaced; showing its data from scratch", now);
+            // The demo server is new on every start; a reset there is expected, not news.
+            if !self.session.demo {
+                self.flash(Level::Warning, "the server's database was replaced; showing its data from scratch", now);
+            }
             update.changed = true;
         }
         if self.sync.epoch.as_deref() != Some(report.epoch.as_str()) || report.reset {
@@ -417,7 +431,7 @@ impl AppState {
                         .find(|e| &e.key == key)
                         .map(|e| e.incident_id.clone())
                         .unwrap_or_default();
-                    self.flash(Level::Warning, format!("{id}: not sent yet ({error}); will retry"), now);
+                    self.flash(Level::Warning, format!("⧗ {id}: not sent yet, will retry ({error})"), now);
                 }
                 _ => {}
             }

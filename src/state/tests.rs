@@ -390,3 +390,34 @@ fn a_changed_server_database_clears_what_we_showed() {
     assert!(state.incidents.contains("INC-9"));
     assert_eq!(state.sync.epoch.as_deref(), Some("e2"));
 }
+
+#[test]
+fn offline_actions_are_held_and_say_when_they_are_safe_on_disk() {
+    let mut state = live(vec![incident("INC-1", Priority::P1, 3)]);
+    state.update(Event::SyncFailed { error: "cannot reach the backend".into(), at: now() }, now());
+    let entry = persisted_entry(&state.update(key('a'), now()));
+    assert_eq!(flash(&state), "⧗ INC-1: acknowledge queued (offline)");
+    let update = state.update(Event::OutboxPersisted { key: entry.key.clone(), error: None }, now());
+    assert!(update.effects.is_empty(), "nothing is sent to a backend that does not answer");
+    assert_eq!(flash(&state), "⧗ INC-1: acknowledge saved (offline)");
+    let update = state.update(synced(vec![], false), now());
+    assert!(matches!(&update.effects[..], [Effect::Outbox(OutboxEffect::Send(e))] if e.key == entry.key));
+}
+
+#[test]
+fn learning_who_we_are_updates_queued_actions_on_screen() {
+    let entry = OutboxEntry {
+        key: "old-1".into(),
+        incident_id: "INC-1".into(),
+        action: IncidentAction::Acknowledge,
+        base_version: 1,
+        epoch: Some("e1".into()),
+        created_at: now(),
+        attempts: 0,
+        last_error: None,
+    };
+    let mut state = state_with(vec![incident("INC-1", Priority::P1, 3)], vec![entry], Role::Responder);
+    state.session.me = None;
+    state.update(Event::Identity(Me { name: "dana".into(), role: Role::Responder }), now());
+    assert_eq!(state.incidents.row("INC-1").unwrap().incident().assignee.as_deref(), Some("dana"));
+}

@@ -102,6 +102,8 @@ pub struct IncidentsTab {
     cached_total: usize,
     /// Rows showing queued actions.
     with_pending: BTreeSet<String>,
+    /// Open incidents, counted when the order changes rather than on every frame.
+    open: usize,
 }
 
 /// What an upsert did.
@@ -191,6 +193,8 @@ impl IncidentsTab {
     }
 
     fn refilter(&mut self, keep_selected: Option<&str>) {
+        // Open incidents sort first, so counting stops at the first resolved one.
+        self.open = self.order.iter().take_while(|&&i| self.rows[i].incident().is_open()).count();
         let terms: Vec<&str> = self.filter.split_whitespace().collect();
         self.visible = if terms.is_empty() {
             self.order.clone()
@@ -342,8 +346,7 @@ impl IncidentsTab {
     }
 
     pub fn open_count(&self) -> usize {
-        // Open incidents sort first, so counting stops at the first resolved one.
-        self.order.iter().take_while(|&&i| self.rows[i].incident().is_open()).count()
+        self.open
     }
 
     pub fn open_detail(&mut self) -> bool {

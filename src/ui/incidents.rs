@@ -19,14 +19,15 @@ struct Columns {
     wide: bool,
 }
 
-fn columns(width: u16) -> Columns {
+/// `id_width` fits the longest id on screen, so ids are never cut (INC-10001 vs INC-10002).
+fn columns(width: u16, id_width: u16) -> Columns {
     let wide = width >= 70;
     let service = if width >= 110 { 17 } else { 12 };
     let who = if width >= 140 { 12 } else { 8 };
     let mut widths = vec![
         Constraint::Length(2),
         Constraint::Length(5),
-        Constraint::Length(8),
+        Constraint::Length(id_width),
         Constraint::Length(service),
         Constraint::Min(10),
         Constraint::Length(6),
@@ -41,7 +42,14 @@ fn columns(width: u16) -> Columns {
 pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
     let theme = &state.settings.theme;
     let tab = &state.incidents;
-    let cols = columns(area.width);
+    let rows_shown = usize::from(area.height.saturating_sub(1));
+    let id_width = tab
+        .visible_rows(tab.offset(), rows_shown)
+        .map(|r| r.incident().id.chars().count())
+        .max()
+        .unwrap_or(8)
+        .clamp(4, 16) as u16;
+    let cols = columns(area.width, id_width);
     let mut header = vec!["P", "State", "Id", "Service", "Title", "Age"];
     if cols.wide {
         header.extend(["T", "Assignee"]);
@@ -64,7 +72,6 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
         return;
     }
 
-    let rows_shown = usize::from(area.height.saturating_sub(1));
     let selected = tab.selected_index();
     let offset = tab.offset();
     let rows = tab.visible_rows(offset, rows_shown).enumerate().map(|(i, row)| {

@@ -1,0 +1,355 @@
+//! End to end: the real `opsdeck` binary in a pseudo-terminal against a real `opsdeck serve`.
+//!
+//! Every wait is on an event (output arriving on the PTY, the server's listening line, a
+//! process exiting) with a deadline that only matters when something is broken.
+
+#[path = "support/pty.rs"]
+mod pty;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use pty::{ConsoleDirs, ERIN_TOKEN, Pty, Server, VIC_TOKEN};
+use serde_json::{Value, json};
+
+/// Deadline for anything to show up. Only reached when a test fails.
+const T: Duration = Duration::from_secs(30);
+const BIN: &str = env!("CARGO_BIN_EXE_opsdeck");
+/// Ctrl-R: sync now.
+const CTRL_R: &[u8] = b"\x12";
+
+/// The Ops API over HTTP, for setting up incidents and checking what the server recorded.
+struct Api {
+    rt: tokio::runtime::Runtime,
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    fn new(base: &str) -> Api {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let client = rt.block_on(async {
+            reqwest::Client::builder()
+                // The server is killed and restarted: never reuse a connection to the old one.
+                .pool_max_idle_per_host(0)
+                .timeout(Duration::from_secs(15))
+                .build()
+                .expect("http client")
+        });
+        Api { rt, client, base: base.to_string() }
+    }
+
+    fn create(&self, token: &str, title: &str, priority: &str) -> Value {
+        let body = json!({ "title": title, "service_id": "llm-gateway", "priority": priority });
+        self.rt.block_on(async {
+            let response = self
+                .client
+                .post(format!("{}/v1/incidents", self.base))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .expect("POST /v1/incidents");
+            let status = response.status();
+            let text = response.text().await.expect("body");
+            assert_eq!(status.as_u16(), 201, "POST /v1/incidents answered {status}: {text}");
+            serde_json::from_str(&text).expect("incident JSON")
+        })
+    }
+
+    fn get(&self, token: &str, id: &str) -> Value {
+        self.rt.block_on(async {
+            let response = self
+                .client
+                .get(format!("{}/v1/incidents/{id}", self.base))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("GET /v1/incidents/{id}");
+            let status = response.status();
+            let text = response.text().await.expect("body");
+            assert!(status.is_success(), "GET /v1/incidents/{id} answered {status}: {text}");
+            serde_json::from_str(&text).expect("incident JSON")
+        })
+    }
+}
+
+fn id_of(incident: &Value) -> String {
+    incident["id"].as_str().expect("incident id").to_string()
+}
+
+/// The timeline events of `kind`.
+fn events<'a>(incident: &'a Value, kind: &str) -> Vec<&'a Value> {
+    incident["timeline"].as_array().expect("timeline").iter().filter(|e| e["kind"] == kind).collect()
+}
+
+/// The server recorded exactly one acknowledgement, by erin, and the incident is acknowledged.
+fn assert_acknowledged_once_by_erin(incident: &Value) {
+    let acks = events(incident, "acknowledged");
+    assert_eq!(acks.len(), 1, "exactly one acknowledged event expected: {incident:#}");
+    assert_eq!(acks[0]["actor"], "erin", "{incident:#}");
+    assert_eq!(incident["status"], "acknowledged", "{incident:#}");
+}
+
+/// A temp dir with a tokens file and a running server.
+struct World {
+    // Fields drop in order: the server is gone before its directory is removed.
+    server: Server,
+    api: Api,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    fn new() -> World {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tokens = dir.path().join("tokens.toml");
+        pty::write_tokens(&tokens).expect("tokens file");
+        let server = Server::start(Path::new(BIN), &dir.path().join("server.sqlite"), &tokens, T).expect("server");
+        let api = Api::new(&server.url);
+        World { server, api, dir }
+    }
+
+    /// Fresh XDG directories for one console.
+    fn console_dirs(&self, name: &str) -> ConsoleDirs {
+        ConsoleDirs::new(self.dir.path().join(name)).expect("console dirs")
+    }
+
+    /// Starts the console against this server with `token`.
+    fn console(&self, dirs: &ConsoleDirs, token: &str, extra: &[&str]) -> Console {
+        Console::start(dirs, &self.server.url, token, extra)
+    }
+}
+
+/// The console in a PTY; failures carry the screen and the console's log.
+struct Console {
+    pty: Pty,
+    log: PathBuf,
+}
+
+impl Console {
+    fn start(dirs: &ConsoleDirs, backend: &str, token: &str, extra: &[&str]) -> Console {
+        let token_file = dirs.root.join("token");
+        std::fs::write(&token_file, format!("{token}\n")).expect("token file");
+        // As a careful user keeps it (the console warns about a token file others can read).
+        std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+        let token_file = token_file.to_string_lossy().into_owned();
+        let mut args = vec!["--backend", backend, "--token-file", token_file.as_str()];
+        args.extend_from_slice(extra);
+        let pty = Pty::spawn(dirs.command(Path::new(BIN), &args)).expect("spawn the console");
+        Console { pty, log: dirs.log_file() }
+    }
+
+    fn fail(&self, err: String) -> ! {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_else(|e| format!("(no log: {e})"));
+        let tail: Vec<&str> = log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
+        panic!("{err}\n--- console log (last 40 lines) ---\n{}", tail.join("\n"));
+    }
+
+    fn ok<V>(&self, result: Result<V, String>) -> V {
+        result.unwrap_or_else(|err| self.fail(err))
+    }
+
+    fn wait_text(&self, text: &str) -> String {
+        self.ok(self.pty.wait_for_text(text, T))
+    }
+
+    fn wait_all(&self, texts: &[&str]) -> String {
+        self.ok(self.pty.wait_for_all(texts, T))
+    }
+
+    fn wait(&self, what: &str, predicate: impl FnMut(&str) -> bool) -> String {
+        self.ok(self.pty.wait_for_described(what, predicate, T))
+    }
+
+    fn keys(&mut self, bytes: &[u8]) {
+        let result = self.pty.send(bytes);
+        self.ok(result)
+    }
+}
+
+/// The screen line showing incident `id`.
+fn line_of<'a>(screen: &'a str, id: &str) -> Option<&'a str> {
+    screen.lines().find(|l| l.contains(id))
+}
+
+/// The last line of the screen: messages, queued actions, who we are.
+fn footer(screen: &str) -> &str {
+    screen.lines().last().unwrap_or("")
+}
+
+#[test]
+fn acknowledge_reaches_the_server() {
+    let world = World::new();
+    let incident = world.api.create(ERIN_TOKEN, "Gateway 5xx spike after deploy", "P1");
+    let id = id_of(&incident);
+    let dirs = world.console_dirs("console");
+    let mut console = world.console(&dirs, ERIN_TOKEN, &[]);
+
+    console.wait_all(&[&id, "Gateway 5xx spike after deploy", "● live", "erin · responder"]);
+    console.keys(b"a");
+    let done = format!("✓ {id} acknowledged");
+    let screen = console.wait_text(&done);
+    assert!(footer(&screen).contains(&done), "the confirmation is in the status line:\n{screen}");
+
+    assert_acknowledged_once_by_erin(&world.api.get(ERIN_TOKEN, &id));
+}
+
+#[test]
+fn offline_action_is_sent_exactly_once_after_the_server_returns() {
+    let mut world = World::new();
+    let first = id_of(&world.api.create(ERIN_TOKEN, "Token latency over SLO", "P1"));
+    let second = id_of(&world.api.create(ERIN_TOKEN, "Embedding queue backlog", "P2"));
+    let dirs = world.console_dirs("console");
+    let mut console = world.console(&dirs, ERIN_TOKEN, &[]);
+
+    let screen = console.wait_all(&[&first, &second, "● live", "erin · responder"]);
+    let row = |id: &str| screen.lines().position(|l| l.contains(id));
+    assert!(row(&first) < row(&second), "P1 sorts above P2:\n{screen}");
+
+    // Online: the first (selected) incident.
+    console.keys(b"a");
+    console.wait_text(&format!("✓ {first} acknowledged"));
+
+    // The server goes away; a sync attempt makes the console notice at once.
+    world.server.kill().expect("kill the server");
+    console.keys(CTRL_R);
+    console.wait_text("STALE since");
+
+    // Offline: select the second incident and acknowledge it.
+    console.keys(b"j");
+    console.keys(b"a");
+    let screen = console.wait(&format!("{second} shown as ACK⧗, saved, with 1 queued"), |s| {
+        line_of(s, &second).is_some_and(|l| l.contains("ACK⧗"))
+            && footer(s).contains("⧗ 1 queued")
+            && footer(s).contains("saved (offline)")
+    });
+    assert!(screen.contains("STALE since"), "still stale while queued:\n{screen}");
+    assert!(line_of(&screen, &first).is_some_and(|l| !l.contains('⧗')), "only the second is pending:\n{screen}");
+
+    // Back on the same port with the same database; sync now rather than after the backoff.
+    // The console's own retry may win the race with Ctrl-R, so wait for the end state (nothing
+    // queued, live, acknowledged) rather than for a message that a later one can replace.
+    world.server.restart(T).expect("restart the server");
+    console.keys(CTRL_R);
+    let screen = console.wait(&format!("{second} acknowledged and nothing queued"), |s| {
+        !s.contains('⧗') && s.contains("● live") && line_of(s, &second).is_some_and(|l| l.contains("ACK"))
+    });
+    assert!(!footer(&screen).contains("queued"), "{screen}");
+
+    assert_acknowledged_once_by_erin(&world.api.get(ERIN_TOKEN, &second));
+    assert_acknowledged_once_by_erin(&world.api.get(ERIN_TOKEN, &first));
+}
+
+#[test]
+fn queued_action_survives_kill_9_and_cached_incidents_show_with_the_server_down() {
+    let mut world = World::new();
+    let id = id_of(&world.api.create(ERIN_TOKEN, "Safety filter false positives", "P1"));
+    let dirs = world.console_dirs("console");
+    let mut console = world.console(&dirs, ERIN_TOKEN, &[]);
+    console.wait_all(&[&id, "● live", "erin · responder"]);
+
+    world.server.kill().expect("kill the server");
+    console.keys(CTRL_R);
+    console.wait_text("STALE since");
+    console.keys(b"a");
+    // "saved (offline)" shows once the entry is on disk: only then is kill -9 fair game.
+    console.wait(&format!("{id} shown as ACK⧗ and saved"), |s| {
+        line_of(s, &id).is_some_and(|l| l.contains("ACK⧗")) && footer(s).contains("saved (offline)")
+    });
+
+    let status = console.ok(console.pty.kill9_and_wait(T));
+    assert!(!status.success(), "SIGKILL leaves no clean exit: {status}");
+    drop(console);
+
+    // Same directories, server still down: the cache and the queued action are there at once.
+    let mut console = world.console(&dirs, ERIN_TOKEN, &[]);
+    let screen = console.wait(&format!("cached {id} with a stale badge and 1 queued"), |s| {
+        line_of(s, &id).is_some_and(|l| l.contains("ACK⧗"))
+            && footer(s).contains("⧗ 1 queued")
+            && (s.contains("STALE since") || s.contains("CACHED"))
+    });
+    assert!(screen.contains("Safety filter false positives"), "{screen}");
+    assert!(!screen.contains("● live"), "{screen}");
+
+    world.server.restart(T).expect("restart the server");
+    console.keys(CTRL_R);
+    console.wait(&format!("{id} acknowledged and nothing queued"), |s| {
+        !s.contains('⧗') && s.contains("● live") && line_of(s, &id).is_some_and(|l| l.contains("ACK"))
+    });
+
+    assert_acknowledged_once_by_erin(&world.api.get(ERIN_TOKEN, &id));
+}
+
+#[test]
+fn hostile_title_renders_inert() {
+    let world = World::new();
+    let hostile = "Hostile \x1b]52;c;aGVsbG8=\x07title \x1b[2J\x1b[31mred";
+    let id = id_of(&world.api.create(ERIN_TOKEN, hostile, "P2"));
+    let dirs = world.console_dirs("console");
+    let console = world.console(&dirs, ERIN_TOKEN, &[]);
+
+    let screen = console.wait_all(&[&id, "Hostile title red", "● live"]);
+    assert!(line_of(&screen, &id).is_some_and(|l| l.contains("Hostile title red")), "{screen}");
+
+    let raw = console.pty.raw_output();
+    let find = |needle: &[u8]| raw.windows(needle.len()).position(|w| w == needle);
+    assert_eq!(find(b"\x1b]52"), None, "an OSC 52 sequence reached the terminal");
+    assert_eq!(find(b"aGVsbG8="), None, "the OSC 52 payload reached the terminal");
+    assert_eq!(find(b"]52;"), None, "remains of the OSC 52 sequence reached the terminal");
+}
+
+#[test]
+fn read_only_and_viewer_cannot_act() {
+    let world = World::new();
+    let id = id_of(&world.api.create(ERIN_TOKEN, "Doc processor OCR timeouts", "P1"));
+    let ro_dirs = world.console_dirs("read-only");
+    let viewer_dirs = world.console_dirs("viewer");
+    let mut read_only = world.console(&ro_dirs, ERIN_TOKEN, &["--read-only"]);
+    let mut viewer = world.console(&viewer_dirs, VIC_TOKEN, &[]);
+
+    read_only.wait_all(&[&id, "● live", "erin · responder", "READ-ONLY"]);
+    read_only.keys(b"a");
+    let screen = read_only.wait_text("read-only: acknowledge is disabled (started with --read-only)");
+    assert!(!screen.contains('⧗'), "nothing is queued:\n{screen}");
+
+    viewer.wait_all(&[&id, "● live", "vic · viewer"]);
+    viewer.keys(b"a");
+    let screen = viewer.wait_text("read-only: acknowledge is disabled (your role is viewer)");
+    assert!(!screen.contains('⧗'), "nothing is queued:\n{screen}");
+
+    let incident = world.api.get(ERIN_TOKEN, &id);
+    assert!(events(&incident, "acknowledged").is_empty(), "{incident:#}");
+    assert_eq!(incident["status"], "triggered", "{incident:#}");
+    for (console, dirs) in [(&read_only, &ro_dirs), (&viewer, &viewer_dirs)] {
+        let log = dirs.log();
+        assert!(!log.contains("outbox send"), "the console sent an action:\n{log}\n{}", console.pty.screen());
+    }
+}
+
+#[test]
+fn sighup_exits_cleanly() {
+    let world = World::new();
+    let id = id_of(&world.api.create(ERIN_TOKEN, "RAG retrieval recall drop", "P3"));
+    let dirs = world.console_dirs("console");
+    let console = world.console(&dirs, ERIN_TOKEN, &[]);
+    console.wait_all(&[&id, "● live"]);
+    assert!(console.pty.alternate_screen(), "the console runs on the alternate screen");
+
+    console.ok(console.pty.signal("HUP"));
+    let status = console.ok(console.pty.wait_exit(T));
+    assert!(status.success(), "SIGHUP should end the console cleanly, got {status}");
+
+    let raw = console.pty.raw_output();
+    let last = |needle: &[u8]| raw.windows(needle.len()).rposition(|w| w == needle);
+    let leave = last(b"\x1b[?1049l").expect("the console never left the alternate screen");
+    let enter = last(b"\x1b[?1049h").expect("the console never entered the alternate screen");
+    assert!(leave > enter, "the last alternate-screen switch was entering it again");
+    let tail = &raw[leave..];
+    assert!(
+        tail.len() < 64,
+        "the console kept drawing after leaving the alternate screen: {:?}",
+        String::from_utf8_lossy(tail)
+    );
+    assert!(!console.pty.alternate_screen(), "the terminal is back on the main screen");
+}
