@@ -9,25 +9,17 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use opsdeck::api::{Me, Role};
-use opsdeck::cache::CacheSnapshot;
 use opsdeck::config::Config;
 use opsdeck::event::Event;
-use opsdeck::state::{AppState, Session};
+use opsdeck::state::AppState;
 
 fn state(n: usize) -> AppState {
     let now = Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap();
     let mut snapshot = opsdeck::fixtures::seeded_snapshot(1, now);
     snapshot.incidents = opsdeck::fixtures::many_incidents(n, now);
     snapshot.total = n;
-    let session = Session {
-        backend_label: "ops.example.com".into(),
-        demo: false,
-        read_only_flag: false,
-        me: Some(Me { name: "erin".into(), role: Role::Responder }),
-        run_id: "bench".into(),
-    };
-    let mut state = AppState::new(session, &Config::default(), CacheSnapshot { ..snapshot }, false, now);
+    let session = opsdeck::fixtures::session(false);
+    let mut state = AppState::new(session, &Config::default(), snapshot, false, now);
     state.update(Event::Resize { width: 200, height: 60 }, now);
     state
 }

@@ -3,10 +3,23 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::api::{Me, Role};
 use crate::cache::{CacheSnapshot, SyncMeta};
 use crate::domain::{ActionContext, Incident, IncidentAction, NewIncident, Priority};
 use crate::server::catalog;
 use crate::server::simulator::{Pace, Simulator};
+use crate::state::Session;
+
+/// The session of `erin`, a responder: in the demo, or against `ops.example.com`.
+pub fn session(demo: bool) -> Session {
+    Session {
+        backend_label: if demo { "DEMO" } else { "ops.example.com" }.into(),
+        demo,
+        read_only_flag: false,
+        me: Some(Me { name: "erin".into(), role: Role::Responder }),
+        run_id: "fixture".into(),
+    }
+}
 
 /// The demo world the simulator starts from with `seed`, ids `INC-1001` onwards.
 pub fn seeded_incidents(seed: u64, now: DateTime<Utc>) -> Vec<Incident> {

@@ -9,11 +9,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use opsdeck::api::{Me, Role};
 use opsdeck::backend::BackendError;
 use opsdeck::config::Config;
 use opsdeck::event::{Event, SyncReport};
-use opsdeck::state::{AppState, Effect, Session};
+use opsdeck::state::{AppState, Effect};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap()
@@ -28,13 +27,7 @@ struct Harness {
 impl Harness {
     fn new(width: u16, height: u16) -> Harness {
         let config = Config::parse("timezone = \"UTC\"\n", std::path::Path::new("config.toml")).unwrap();
-        let session = Session {
-            backend_label: "DEMO".into(),
-            demo: true,
-            read_only_flag: false,
-            me: Some(Me { name: "erin".into(), role: Role::Responder }),
-            run_id: "snap".into(),
-        };
+        let session = opsdeck::fixtures::session(true);
         let snapshot = opsdeck::fixtures::seeded_snapshot(7, now());
         let mut state = AppState::new(session, &config, snapshot, true, now());
         state.update(Event::Resize { width, height }, now());

@@ -349,9 +349,7 @@ impl AppState {
             }
             update.changed = true;
         }
-        if self.sync.epoch.as_deref() != Some(report.epoch.as_str()) || report.reset {
-            self.sync.epoch = Some(report.epoch.clone());
-        }
+        self.sync.epoch = Some(report.epoch.clone());
         let mut incidents = Vec::new();
         for change in report.changes {
             match change {

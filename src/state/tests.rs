@@ -78,6 +78,20 @@ fn type_text(state: &mut AppState, text: &str) {
     }
 }
 
+/// An entry as a previous run left it in the cache.
+fn queued(key: &str, action: IncidentAction, epoch: &str) -> OutboxEntry {
+    OutboxEntry {
+        key: key.into(),
+        incident_id: "INC-1".into(),
+        action,
+        base_version: 1,
+        epoch: Some(epoch.into()),
+        created_at: now(),
+        attempts: 0,
+        last_error: None,
+    }
+}
+
 fn persisted_entry(update: &Update) -> OutboxEntry {
     match &update.effects[..] {
         [Effect::Outbox(OutboxEffect::Persist(entry))] => entry.clone(),
@@ -221,16 +235,7 @@ fn enter_opens_the_detail_and_actions_target_it() {
 
 #[test]
 fn queued_actions_wait_for_the_first_sync_and_go_after_it() {
-    let entry = OutboxEntry {
-        key: "old-1".into(),
-        incident_id: "INC-1".into(),
-        action: IncidentAction::Acknowledge,
-        base_version: 1,
-        epoch: Some("e1".into()),
-        created_at: now(),
-        attempts: 0,
-        last_error: None,
-    };
+    let entry = queued("old-1", IncidentAction::Acknowledge, "e1");
     let mut state = state_with(vec![incident("INC-1", Priority::P1, 3)], vec![entry.clone()], Role::Responder);
     assert_eq!(state.incidents.row("INC-1").unwrap().pending, ["acknowledge"], "shown as pending from the cache");
     state.update(Event::SyncFailed { error: "connection refused".into(), at: now() }, now());
@@ -242,16 +247,7 @@ fn queued_actions_wait_for_the_first_sync_and_go_after_it() {
 
 #[test]
 fn actions_for_a_replaced_server_database_are_rejected_and_kept() {
-    let entry = OutboxEntry {
-        key: "old-1".into(),
-        incident_id: "INC-1".into(),
-        action: IncidentAction::Note { text: "keep this sentence".into() },
-        base_version: 1,
-        epoch: Some("old-epoch".into()),
-        created_at: now(),
-        attempts: 0,
-        last_error: None,
-    };
+    let entry = queued("old-1", IncidentAction::Note { text: "keep this sentence".into() }, "old-epoch");
     let mut state = state_with(vec![incident("INC-1", Priority::P1, 3)], vec![entry], Role::Responder);
     let update = state.update(synced(vec![], false), now());
     assert!(
@@ -406,16 +402,7 @@ fn offline_actions_are_held_and_say_when_they_are_safe_on_disk() {
 
 #[test]
 fn learning_who_we_are_updates_queued_actions_on_screen() {
-    let entry = OutboxEntry {
-        key: "old-1".into(),
-        incident_id: "INC-1".into(),
-        action: IncidentAction::Acknowledge,
-        base_version: 1,
-        epoch: Some("e1".into()),
-        created_at: now(),
-        attempts: 0,
-        last_error: None,
-    };
+    let entry = queued("old-1", IncidentAction::Acknowledge, "e1");
     let mut state = state_with(vec![incident("INC-1", Priority::P1, 3)], vec![entry], Role::Responder);
     state.session.me = None;
     state.update(Event::Identity(Me { name: "dana".into(), role: Role::Responder }), now());
