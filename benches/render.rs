@@ -1,4 +1,5 @@
-//! Full-frame render time at 200×60 with 100,000 incidents loaded: `cargo bench --bench render`.
+//! Full-frame render time at 200×60 with 100,000 incidents loaded, and the one-time merge of a
+//! 100,000-incident cache after the first frame: `cargo bench --bench render`.
 //!
 //! Draws the real views from the real state into ratatui's `TestBackend`, which includes
 //! ratatui's buffer diff, as every frame on a terminal does. The list view only ever touches the
@@ -56,9 +57,42 @@ fn render(c: &mut Criterion) {
     });
 }
 
+/// After the first frame (first 300 rows), the rest of a 100k cache is merged in one update on
+/// the UI task: this is how long that one update holds the UI.
+fn merge(c: &mut Criterion) {
+    let now = Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap();
+    let all = opsdeck::fixtures::many_incidents(100_000, now);
+    let mut sorted = all.clone();
+    sorted.sort_by_key(|i| {
+        let (rank, at) = i.list_order();
+        (rank, std::cmp::Reverse(at), i.id.clone())
+    });
+    let first_frame = || {
+        let mut snapshot = opsdeck::fixtures::seeded_snapshot(1, now);
+        snapshot.incidents = sorted[..300].to_vec();
+        snapshot.total = sorted.len();
+        AppState::new(opsdeck::fixtures::session(false), &Config::default(), snapshot, false, now)
+    };
+    c.bench_function("merge 100k cached incidents after the first frame", |b| {
+        b.iter_batched(
+            || (first_frame(), all.clone()),
+            |(mut state, incidents)| {
+                state.update(Event::CacheLoaded(incidents), now);
+                state
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(50);
     targets = render
 }
-criterion_main!(benches);
+criterion_group! {
+    name = slow;
+    config = Criterion::default().sample_size(10);
+    targets = merge
+}
+criterion_main!(benches, slow);
