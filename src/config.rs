@@ -347,7 +347,8 @@ mod tests {
         let text = include_str!("../assets/config.example.toml");
         let config = parse(text).unwrap();
         assert_eq!(config.poll_interval, Duration::from_secs(2));
-        assert!(config.keys.is_empty() || config.keys.contains_key(&Action::Acknowledge));
+        assert!(config.bell_on_new_p1);
+        assert!(config.keys.is_empty() && config.colors.is_empty(), "the example only shows overrides in comments");
     }
 
     #[test]

@@ -128,9 +128,8 @@ impl AppState {
                         self.incidents.set_filter("");
                         self.incidents.scroll_into_view(rows);
                     }
-                    Some(input @ Input { kind: InputKind::Note { .. }, .. }) => {
-                        let InputKind::Note { incident_id } = &input.kind else { unreachable!() };
-                        let text = input.text();
+                    Some(Input { kind: InputKind::Note { incident_id }, textarea }) => {
+                        let text = textarea.lines().join(" ");
                         if !text.trim().is_empty() {
                             self.note_drafts.insert(incident_id.clone(), text);
                             self.flash(

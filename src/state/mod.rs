@@ -441,9 +441,8 @@ impl AppState {
     /// from incidents that have none left.
     fn reapply_all_pending(&mut self) {
         let me = self.me_name().to_string();
-        let mut ids: Vec<String> = self.outbox.pending().map(|e| e.incident_id.clone()).collect();
-        ids.dedup();
-        let stale: Vec<String> = self.incidents.ids_with_pending().filter(|id| !ids.contains(id)).cloned().collect();
+        let ids: std::collections::BTreeSet<String> = self.outbox.pending().map(|e| e.incident_id.clone()).collect();
+        let stale: Vec<String> = self.incidents.ids_with_pending().filter(|id| !ids.contains(*id)).cloned().collect();
         for id in stale.iter().chain(ids.iter()) {
             let policy = self.policy_for(id).cloned();
             self.incidents.apply_pending(id, self.outbox.pending_for(id), &me, policy.as_ref());

@@ -118,33 +118,21 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
 fn hints(state: &AppState, width: usize) -> Line<'static> {
     let keymap = &state.settings.keymap;
     let theme = &state.settings.theme;
-    let (mode, actions): (Mode, &[(Action, &str)]) = if state.incidents.detail().is_some() {
-        (
-            Mode::Detail,
-            &[
-                (Action::Acknowledge, "ack"),
-                (Action::Escalate, "escalate"),
-                (Action::Resolve, "resolve"),
-                (Action::AddNote, "note"),
-                (Action::Back, "back"),
-                (Action::Help, "help"),
-            ],
-        )
+    const ACT: [(Action, &str); 4] = [
+        (Action::Acknowledge, "ack"),
+        (Action::Escalate, "escalate"),
+        (Action::Resolve, "resolve"),
+        (Action::AddNote, "note"),
+    ];
+    let (mode, rest): (Mode, &[(Action, &str)]) = if state.incidents.detail().is_some() {
+        (Mode::Detail, &[(Action::Back, "back"), (Action::Help, "help")])
     } else {
         (
             Mode::List,
-            &[
-                (Action::Acknowledge, "ack"),
-                (Action::Escalate, "escalate"),
-                (Action::Resolve, "resolve"),
-                (Action::AddNote, "note"),
-                (Action::Help, "help"),
-                (Action::Open, "open"),
-                (Action::Filter, "filter"),
-                (Action::Quit, "quit"),
-            ],
+            &[(Action::Help, "help"), (Action::Open, "open"), (Action::Filter, "filter"), (Action::Quit, "quit")],
         )
     };
+    let actions = ACT.iter().chain(rest);
     let disabled = state.read_only_reason().is_some();
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
