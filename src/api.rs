@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{EscalationPolicy, Incident, Rejection, Service};
+use crate::domain::{EscalationPolicy, Incident, Rejection, Service, Ticket};
 
 /// The header that makes an action safe to retry.
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
@@ -53,6 +53,7 @@ pub enum Change {
     Incident(Incident),
     Service(Service),
     EscalationPolicy(EscalationPolicy),
+    Ticket(Ticket),
 }
 
 /// `GET /v1/changes`: a page of changes after a cursor.
@@ -93,7 +94,7 @@ impl<'de> Deserialize<'de> for ReceivedPage {
         for value in raw.changes {
             let known = matches!(
                 value.get("kind").and_then(|k| k.as_str()),
-                Some("incident" | "service" | "escalation_policy")
+                Some("incident" | "service" | "escalation_policy" | "ticket")
             );
             if known {
                 changes.push(serde_json::from_value(value).map_err(serde::de::Error::custom)?);
@@ -121,6 +122,15 @@ pub struct NoteBody {
     pub text: String,
 }
 
+/// Body of `POST /v1/tickets/{key}/assign`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AssignBody {
+    /// The ticket version the client last saw.
+    pub version: i64,
+    /// Who gets the ticket.
+    pub to: String,
+}
+
 /// Error body for 400, 401, 403, 404 and 422.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
@@ -139,6 +149,15 @@ pub struct ConflictBody {
     pub incident: Incident,
 }
 
+/// 409 on a ticket action: carries the current ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TicketConflictBody {
+    pub error: String,
+    pub message: String,
+    pub reason: Rejection,
+    pub ticket: Ticket,
+}
+
 /// `GET /v1/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Health {
@@ -153,7 +172,7 @@ mod tests {
     #[test]
     fn unknown_change_kinds_are_skipped_not_fatal() {
         let json = r#"{"epoch":"e","cursor":"9","has_more":false,"changes":[
-            {"kind":"ticket","data":{"key":"SUP-1"}},
+            {"kind":"postmortem","data":{"id":"PM-1"}},
             {"kind":"service","data":{"id":"llm-gateway","name":"LLM Gateway","description":"","escalation_policy_id":"p"}}
         ]}"#;
         let page: ReceivedPage = serde_json::from_str(json).unwrap();

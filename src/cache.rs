@@ -123,6 +123,7 @@ impl Cache {
                 Change::EscalationPolicy(policy) => {
                     put_entity(&mut tx, "escalation_policy", &policy.id, policy).await?
                 }
+                Change::Ticket(ticket) => put_entity(&mut tx, "ticket", &ticket.key, ticket).await?,
             }
         }
         for (key, value) in

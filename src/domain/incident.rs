@@ -200,6 +200,8 @@ pub enum Rejection {
     AlreadyResolved { by: String, at: DateTime<Utc> },
     #[error("already at the top tier (T4)")]
     AtTopTier,
+    #[error("first response already recorded by {by}")]
+    AlreadyResponded { by: String, at: DateTime<Utc> },
     #[error("changed since version {seen} (now version {current})")]
     StaleVersion { seen: i64, current: i64 },
     #[error("{message}")]
@@ -208,20 +210,23 @@ pub enum Rejection {
 
 impl Rejection {
     /// A sentence for the status bar, with how long ago the blocking change happened.
-    pub fn describe(&self, incident_id: &str, now: DateTime<Utc>) -> String {
+    pub fn describe(&self, id: &str, now: DateTime<Utc>) -> String {
         use crate::domain::duration::ago;
         match self {
             Rejection::AlreadyAcknowledged { by, at } => {
-                format!("{incident_id} already acknowledged by {by} {}", ago(now, *at))
+                format!("{id} already acknowledged by {by} {}", ago(now, *at))
             }
             Rejection::AlreadyResolved { by, at } => {
-                format!("{incident_id} already resolved by {by} {}", ago(now, *at))
+                format!("{id} already resolved by {by} {}", ago(now, *at))
             }
-            Rejection::AtTopTier => format!("{incident_id} is already at T4; cannot escalate"),
+            Rejection::AtTopTier => format!("{id} is already at T4; cannot escalate"),
+            Rejection::AlreadyResponded { by, at } => {
+                format!("{id} first response already recorded by {by} {}", ago(now, *at))
+            }
             Rejection::StaleVersion { .. } => {
-                format!("{incident_id} changed since you saw it; look again and retry")
+                format!("{id} changed since you saw it; look again and retry")
             }
-            Rejection::Invalid { message } => format!("{incident_id}: {message}"),
+            Rejection::Invalid { message } => format!("{id}: {message}"),
         }
     }
 }

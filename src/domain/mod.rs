@@ -1,11 +1,15 @@
 //! Pure domain types and rules shared by the console and the reference server. No I/O here.
 
 pub mod duration;
+pub mod entity;
 pub mod escalation;
 pub mod incident;
 pub mod text;
+pub mod ticket;
 
+pub use entity::{Command, Entity, EntityKind};
 pub use escalation::{EscalationLevel, EscalationPolicy, Service, Tier};
 pub use incident::{
     ActionContext, EventKind, Incident, IncidentAction, IncidentStatus, NewIncident, Priority, Rejection, TimelineEvent,
 };
+pub use ticket::{NewTicket, Pause, Ticket, TicketAction, TicketEvent, TicketEventKind, TicketStatus};

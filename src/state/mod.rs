@@ -360,6 +360,7 @@ impl AppState {
                 Change::EscalationPolicy(policy) => {
                     self.policies.insert(policy.id.clone(), policy);
                 }
+                Change::Ticket(_) => {}
             }
         }
         if !incidents.is_empty() {

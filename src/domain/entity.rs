@@ -1,0 +1,167 @@
+//! What users act on: incidents and tickets, and the commands that change them.
+//!
+//! The outbox, the backend client and the cache handle [`Command`]s and [`Entity`]s without
+//! caring which kind they are; only applying a command looks inside.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::escalation::EscalationPolicy;
+use super::incident::{ActionContext, Incident, IncidentAction, Rejection};
+use super::ticket::{Ticket, TicketAction};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    Incident,
+    Ticket,
+}
+
+impl EntityKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            EntityKind::Incident => "incident",
+            EntityKind::Ticket => "ticket",
+        }
+    }
+
+    /// The collection in the Ops API: `/v1/incidents/…`, `/v1/tickets/…`.
+    pub fn collection(self) -> &'static str {
+        match self {
+            EntityKind::Incident => "incidents",
+            EntityKind::Ticket => "tickets",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EntityKind> {
+        match s {
+            "incident" => Some(EntityKind::Incident),
+            "ticket" => Some(EntityKind::Ticket),
+            _ => None,
+        }
+    }
+}
+
+/// An action on some entity, as queued and sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "action", rename_all = "snake_case")]
+pub enum Command {
+    Incident(IncidentAction),
+    Ticket(TicketAction),
+}
+
+impl Command {
+    pub fn kind(&self) -> EntityKind {
+        match self {
+            Command::Incident(_) => EntityKind::Incident,
+            Command::Ticket(_) => EntityKind::Ticket,
+        }
+    }
+
+    pub fn path(&self) -> &'static str {
+        match self {
+            Command::Incident(a) => a.path(),
+            Command::Ticket(a) => a.path(),
+        }
+    }
+
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Command::Incident(a) => a.verb(),
+            Command::Ticket(a) => a.verb(),
+        }
+    }
+
+    pub fn done(&self) -> &'static str {
+        match self {
+            Command::Incident(a) => a.done(),
+            Command::Ticket(a) => a.done(),
+        }
+    }
+
+    /// Whether a newer version of the entity makes the command stale (notes only append).
+    pub fn checks_version(&self) -> bool {
+        match self {
+            Command::Incident(a) => a.checks_version(),
+            Command::Ticket(_) => true,
+        }
+    }
+
+    /// The note text, for commands that carry typed text worth keeping when refused.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Command::Incident(IncidentAction::Note { text }) => Some(text),
+            Command::Ticket(TicketAction::Assign { to }) => Some(to),
+            _ => None,
+        }
+    }
+}
+
+/// An incident or a ticket, as a backend returns it after an action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum Entity {
+    Incident(Incident),
+    Ticket(Ticket),
+}
+
+impl Entity {
+    pub fn kind(&self) -> EntityKind {
+        match self {
+            Entity::Incident(_) => EntityKind::Incident,
+            Entity::Ticket(_) => EntityKind::Ticket,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            Entity::Incident(i) => &i.id,
+            Entity::Ticket(t) => &t.key,
+        }
+    }
+
+    pub fn version(&self) -> i64 {
+        match self {
+            Entity::Incident(i) => i.version,
+            Entity::Ticket(t) => t.version,
+        }
+    }
+
+    /// The most recent change: what it was, who made it, when.
+    pub fn last_change(&self) -> Option<(&'static str, &str, DateTime<Utc>)> {
+        match self {
+            Entity::Incident(i) => i.last_event().map(|e| (e.kind.label(), e.actor.as_str(), e.at)),
+            Entity::Ticket(t) => t.last_event().map(|e| (e.kind.label(), e.actor.as_str(), e.at)),
+        }
+    }
+
+    /// Applies `command` if it is for this kind of entity.
+    pub fn apply(
+        &mut self,
+        command: &Command,
+        actor: &str,
+        now: DateTime<Utc>,
+        policy: Option<&EscalationPolicy>,
+    ) -> Result<(), Rejection> {
+        match (self, command) {
+            (Entity::Incident(i), Command::Incident(a)) => i.apply(a, ActionContext { actor, now, policy }),
+            (Entity::Ticket(t), Command::Ticket(a)) => t.apply(a, actor, now),
+            _ => Err(Rejection::Invalid { message: "this action is for another kind of item".into() }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_serialise_with_their_kind() {
+        let c = Command::Ticket(TicketAction::Assign { to: "sam".into() });
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(json, r#"{"kind":"ticket","action":{"action":"assign","to":"sam"}}"#);
+        assert_eq!(serde_json::from_str::<Command>(&json).unwrap(), c);
+        let c = Command::Incident(IncidentAction::Escalate);
+        assert_eq!(serde_json::from_str::<Command>(&serde_json::to_string(&c).unwrap()).unwrap(), c);
+    }
+}
