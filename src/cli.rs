@@ -1,4 +1,4 @@
-//! Command line: the console (default), `serve`, and `openapi`. Logging and exit codes live here.
+//! Command line: the console (default), `serve`, `openapi` and `sla`. Logging and exit codes live here.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -65,6 +65,11 @@ enum Command {
     },
     /// Print the Ops API's OpenAPI document (the one in assets/openapi.json).
     Openapi,
+    /// SLA calendars and targets: `opsdeck sla due` computes when a target runs out.
+    Sla {
+        #[command(subcommand)]
+        command: crate::sla::cli::SlaCommand,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -75,6 +80,7 @@ pub fn main() -> ExitCode {
             Ok(())
         }
         Some(Command::Serve { bind, db, simulate, seed, tokens }) => serve(bind, db, simulate, seed, tokens),
+        Some(Command::Sla { command }) => return crate::sla::cli::run(command),
         None => console(cli),
     };
     match result {

@@ -4,6 +4,8 @@
 //!
 //! - [`domain`]: pure types and rules shared by console and server (incidents and their
 //!   transitions, tiers and escalation policies, durations, sanitising outside text).
+//! - [`sla`]: the SLA engine: business-hours calendars, the SLA policy file, response and
+//!   resolution clocks with their bands (pure), and `opsdeck sla due`.
 //! - [`api`]: the Ops API v1 wire contract.
 //! - [`server`]: the reference Ops API server (axum), its store (sqlx/SQLite) and the simulator.
 //! - [`db`]: opening SQLite databases for the cache and the server alike.
@@ -37,6 +39,7 @@ pub mod keymap;
 pub mod outbox;
 pub mod paths;
 pub mod server;
+pub mod sla;
 pub mod state;
 pub mod sync;
 pub mod tabs;
