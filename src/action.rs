@@ -28,6 +28,11 @@ pub enum Action {
     Help,
     Refresh,
     ShowOutbox,
+    NextTab,
+    PrevTab,
+    TabIncidents,
+    TabTickets,
+    TabSla,
     MoveUp,
     MoveDown,
     PageUp,
@@ -41,6 +46,10 @@ pub enum Action {
     Escalate,
     Resolve,
     AddNote,
+    Take,
+    Assign,
+    FirstResponse,
+    TogglePending,
     Confirm,
     Cancel,
     Submit,
@@ -58,19 +67,28 @@ impl Action {
             Action::Help => "Show or hide this help",
             Action::Refresh => "Sync with the backend now",
             Action::ShowOutbox => "Show queued and rejected actions",
+            Action::NextTab => "Next tab",
+            Action::PrevTab => "Previous tab",
+            Action::TabIncidents => "Go to the Incidents tab",
+            Action::TabTickets => "Go to the Tickets tab",
+            Action::TabSla => "Go to the SLA tab",
             Action::MoveUp => "Move up",
             Action::MoveDown => "Move down",
             Action::PageUp => "Page up",
             Action::PageDown => "Page down",
             Action::First => "Go to the first row",
             Action::Last => "Go to the last row",
-            Action::Open => "Open the incident with its timeline",
+            Action::Open => "Open the selected item with its history (on SLA: in its own tab)",
             Action::Back => "Go back, close, or clear the filter",
-            Action::Filter => "Filter incidents by any text shown",
+            Action::Filter => "Filter the list by any text shown",
             Action::Acknowledge => "Acknowledge the incident",
             Action::Escalate => "Escalate to the next tier (T1 → T2 → T3 → T4)",
-            Action::Resolve => "Resolve the incident (asks to confirm)",
+            Action::Resolve => "Resolve (asks to confirm)",
             Action::AddNote => "Add a note to the incident's timeline",
+            Action::Take => "Take the ticket (assign it to me)",
+            Action::Assign => "Assign the ticket to someone",
+            Action::FirstResponse => "Record the first response to the customer (stops the response clock)",
+            Action::TogglePending => "Waiting on the customer: pause the clocks, or resume them",
             Action::Confirm => "Yes, do it",
             Action::Cancel => "No, leave it",
             Action::Submit => "Submit the input",
@@ -80,7 +98,17 @@ impl Action {
 
     /// Changes shared state on the backend: disabled in read-only mode and for viewers.
     pub fn is_dangerous(self) -> bool {
-        matches!(self, Action::Acknowledge | Action::Escalate | Action::Resolve | Action::AddNote)
+        matches!(
+            self,
+            Action::Acknowledge
+                | Action::Escalate
+                | Action::Resolve
+                | Action::AddNote
+                | Action::Take
+                | Action::Assign
+                | Action::FirstResponse
+                | Action::TogglePending
+        )
     }
 }
 

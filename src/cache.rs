@@ -9,7 +9,7 @@ use sqlx::SqlitePool;
 
 use crate::api::{Change, ReceivedPage};
 use crate::db::{self, DbError, DbLocation};
-use crate::domain::{EscalationPolicy, Incident, Service};
+use crate::domain::{Entity, EscalationPolicy, Incident, Service, Ticket};
 use crate::outbox::{OutboxEntry, RejectedEntry};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/cache");
@@ -39,6 +39,8 @@ pub struct CacheSnapshot {
     pub incidents: Vec<Incident>,
     /// How many incidents the cache holds in all.
     pub total: usize,
+    /// Every open ticket and the most recently closed ones.
+    pub tickets: Vec<Ticket>,
     pub services: Vec<Service>,
     pub policies: Vec<EscalationPolicy>,
     pub outbox: Vec<OutboxEntry>,
@@ -51,10 +53,12 @@ pub struct Cache {
     pool: SqlitePool,
 }
 
-/// key, incident_id, action, base_version, epoch, created_at, attempts, last_error
+/// key, target_id, action, base_version, epoch, created_at, attempts, last_error
 type OutboxRow = (String, String, String, i64, Option<String>, String, i64, Option<String>);
 
 const ORDER: &str = "ORDER BY rank, sort_at DESC, id";
+/// Resolved and closed tickets kept on screen besides the open ones.
+pub const CLOSED_TICKETS_SHOWN: u32 = 500;
 
 impl Cache {
     pub async fn open(location: &DbLocation) -> Result<Cache, CacheError> {
@@ -71,6 +75,7 @@ impl Cache {
         Ok(CacheSnapshot {
             incidents: decode_all(&docs),
             total: usize::try_from(total).unwrap_or(0),
+            tickets: self.tickets().await?,
             services: self.entities("service").await?,
             policies: self.entities("escalation_policy").await?,
             outbox: self.outbox().await?,
@@ -83,6 +88,19 @@ impl Cache {
     pub async fn incidents(&self) -> Result<Vec<Incident>, CacheError> {
         let docs: Vec<String> =
             sqlx::query_scalar(&format!("SELECT doc FROM incidents {ORDER}")).fetch_all(&self.pool).await?;
+        Ok(decode_all(&docs))
+    }
+
+    /// Open tickets, then the most recently changed closed ones.
+    pub async fn tickets(&self) -> Result<Vec<Ticket>, CacheError> {
+        let docs: Vec<String> = sqlx::query_scalar(
+            "SELECT doc FROM tickets WHERE open = 1
+             UNION ALL
+             SELECT doc FROM (SELECT doc FROM tickets WHERE open = 0 ORDER BY sort_at DESC LIMIT ?)",
+        )
+        .bind(i64::from(CLOSED_TICKETS_SHOWN))
+        .fetch_all(&self.pool)
+        .await?;
         Ok(decode_all(&docs))
     }
 
@@ -113,8 +131,9 @@ impl Cache {
     pub async fn apply_page(&self, page: &ReceivedPage, reset: bool, at: DateTime<Utc>) -> Result<(), CacheError> {
         let mut tx = self.pool.begin().await?;
         if reset {
-            sqlx::query("DELETE FROM incidents").execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM entities").execute(&mut *tx).await?;
+            for table in ["incidents", "tickets", "entities"] {
+                sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+            }
         }
         for change in &page.changes {
             match change {
@@ -123,7 +142,7 @@ impl Cache {
                 Change::EscalationPolicy(policy) => {
                     put_entity(&mut tx, "escalation_policy", &policy.id, policy).await?
                 }
-                Change::Ticket(ticket) => put_entity(&mut tx, "ticket", &ticket.key, ticket).await?,
+                Change::Ticket(ticket) => upsert_ticket(&mut tx, ticket).await?,
             }
         }
         for (key, value) in
@@ -155,16 +174,16 @@ impl Cache {
 
     pub async fn outbox(&self) -> Result<Vec<OutboxEntry>, CacheError> {
         let rows: Vec<OutboxRow> = sqlx::query_as(
-            "SELECT key, incident_id, action, base_version, epoch, created_at, attempts, last_error
+            "SELECT key, target_id, action, base_version, epoch, created_at, attempts, last_error
              FROM outbox ORDER BY seq",
         )
         .fetch_all(&self.pool)
         .await?;
         let mut entries = Vec::with_capacity(rows.len());
-        for (key, incident_id, action, base_version, epoch, created_at, attempts, last_error) in rows {
+        for (key, target_id, action, base_version, epoch, created_at, attempts, last_error) in rows {
             entries.push(OutboxEntry {
                 key,
-                incident_id,
+                target_id,
                 action: serde_json::from_str(&action)?,
                 base_version,
                 epoch,
@@ -200,11 +219,11 @@ impl Cache {
 
     pub async fn outbox_insert(&self, entry: &OutboxEntry) -> Result<(), CacheError> {
         sqlx::query(
-            "INSERT INTO outbox (key, incident_id, action, base_version, epoch, created_at, attempts, last_error)
+            "INSERT INTO outbox (key, target_id, action, base_version, epoch, created_at, attempts, last_error)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
         )
         .bind(&entry.key)
-        .bind(&entry.incident_id)
+        .bind(&entry.target_id)
         .bind(serde_json::to_string(&entry.action)?)
         .bind(entry.base_version)
         .bind(&entry.epoch)
@@ -216,17 +235,12 @@ impl Cache {
         Ok(())
     }
 
-    /// The server applied `key`: drop it, keep the incident it returned, and move the base
-    /// version of the user's later entries on that incident.
-    pub async fn outbox_complete(
-        &self,
-        key: &str,
-        incident: &Incident,
-        rebased: &[(String, i64)],
-    ) -> Result<(), CacheError> {
+    /// The server applied `key`: drop it, keep the item it returned, and move the base
+    /// version of the user's later entries on that item.
+    pub async fn outbox_complete(&self, key: &str, entity: &Entity, rebased: &[(String, i64)]) -> Result<(), CacheError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM outbox WHERE key = ?").bind(key).execute(&mut *tx).await?;
-        upsert_incident(&mut tx, incident).await?;
+        upsert_entity(&mut tx, entity).await?;
         for (other, version) in rebased {
             sqlx::query("UPDATE outbox SET base_version = ? WHERE key = ?")
                 .bind(version)
@@ -239,7 +253,7 @@ impl Cache {
     }
 
     /// The server refused the entry: keep it, with the reason, among the rejected.
-    pub async fn outbox_reject(&self, rejected: &RejectedEntry, incident: Option<&Incident>) -> Result<(), CacheError> {
+    pub async fn outbox_reject(&self, rejected: &RejectedEntry, current: Option<&Entity>) -> Result<(), CacheError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM outbox WHERE key = ?").bind(&rejected.entry.key).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO outbox_rejected (key, entry, reason, rejected_at) VALUES (?, ?, ?, ?)")
@@ -249,8 +263,8 @@ impl Cache {
             .bind(rejected.rejected_at.to_rfc3339())
             .execute(&mut *tx)
             .await?;
-        if let Some(incident) = incident {
-            upsert_incident(&mut tx, incident).await?;
+        if let Some(entity) = current {
+            upsert_entity(&mut tx, entity).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -282,6 +296,30 @@ async fn upsert_incident(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, incident:
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+async fn upsert_ticket(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, ticket: &Ticket) -> Result<(), CacheError> {
+    sqlx::query(
+        "INSERT INTO tickets (key, version, open, sort_at, doc) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET version = excluded.version, open = excluded.open,
+             sort_at = excluded.sort_at, doc = excluded.doc
+         WHERE excluded.version >= tickets.version",
+    )
+    .bind(&ticket.key)
+    .bind(ticket.version)
+    .bind(ticket.is_open())
+    .bind(ticket.updated_at.timestamp_millis())
+    .bind(serde_json::to_string(ticket)?)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn upsert_entity(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, entity: &Entity) -> Result<(), CacheError> {
+    match entity {
+        Entity::Incident(incident) => upsert_incident(tx, incident).await,
+        Entity::Ticket(ticket) => upsert_ticket(tx, ticket).await,
+    }
 }
 
 async fn put_entity(
@@ -327,7 +365,7 @@ fn decode_all<T: serde::de::DeserializeOwned>(docs: &[String]) -> Vec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{IncidentAction, NewIncident, Priority};
+    use crate::domain::{Command, IncidentAction, NewIncident, NewTicket, Priority, Tier, TicketAction};
     use chrono::TimeZone;
 
     fn at(min: i64) -> DateTime<Utc> {
@@ -409,8 +447,8 @@ mod tests {
         let cache = file_cache(&dir).await;
         let entry = |key: &str, action| OutboxEntry {
             key: key.into(),
-            incident_id: "INC-1".into(),
-            action,
+            target_id: "INC-1".into(),
+            action: Command::Incident(action),
             base_version: 1,
             epoch: Some("e1".into()),
             created_at: at(0),
@@ -433,7 +471,7 @@ mod tests {
 
         let mut applied = incident("INC-1", Priority::P2, 0);
         applied.version = 2;
-        cache.outbox_complete("k-ack", &applied, &[("k-note".into(), 2)]).await.unwrap();
+        cache.outbox_complete("k-ack", &Entity::Incident(applied.clone()), &[("k-note".into(), 2)]).await.unwrap();
         let pending = cache.outbox().await.unwrap();
         assert_eq!(pending.len(), 1);
         assert_eq!(pending[0].base_version, 2);
@@ -443,5 +481,70 @@ mod tests {
         cache.outbox_reject(&rejected, None).await.unwrap();
         assert!(cache.outbox().await.unwrap().is_empty());
         assert_eq!(cache.rejected(10).await.unwrap(), vec![rejected]);
+    }
+
+    #[tokio::test]
+    async fn tickets_keep_their_newest_version_and_open_ones_come_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = file_cache(&dir).await;
+        let new = |subject: &str| NewTicket {
+            subject: subject.into(),
+            customer: "Contoso".into(),
+            service_id: "llm-gateway".into(),
+            priority: Priority::P3,
+            tier: Tier::T1,
+            linked_incident: None,
+        };
+        let open = Ticket::open("SUP-1".into(), new("open"), "portal", at(0));
+        let mut closed = Ticket::open("SUP-2".into(), new("closed"), "portal", at(1));
+        closed.apply(&TicketAction::Resolve, "dana", at(2)).unwrap();
+        let mut stale = closed.clone();
+        stale.version = 1;
+        cache.apply_page(&page(vec![Change::Ticket(closed.clone()), Change::Ticket(open.clone())], "2"), false, at(3)).await.unwrap();
+        cache.outbox_complete("none", &Entity::Ticket(stale), &[]).await.unwrap();
+        drop(cache);
+        let cache = file_cache(&dir).await;
+        assert_eq!(cache.snapshot(10).await.unwrap().tickets, vec![open, closed]);
+    }
+
+    /// A cache written by the previous release (outbox rows for incidents only) opens with
+    /// every queued and rejected action intact.
+    #[tokio::test]
+    async fn queued_actions_from_the_previous_schema_survive_the_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.sqlite");
+        let first = dir.path().join("first");
+        std::fs::create_dir(&first).unwrap();
+        std::fs::copy("migrations/cache/0001_init.sql", first.join("0001_init.sql")).unwrap();
+        {
+            let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+            let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+            sqlx::migrate::Migrator::new(first.as_path()).await.unwrap().run(&pool).await.unwrap();
+            sqlx::query(
+                "INSERT INTO outbox (key, incident_id, action, base_version, epoch, created_at)
+                 VALUES ('k1', 'INC-7', '{\"action\":\"note\",\"text\":\"rolled back the index\"}', 3, 'e1', ?)",
+            )
+            .bind(at(0).to_rfc3339())
+            .execute(&pool)
+            .await
+            .unwrap();
+            let old_entry = r#"{"key":"k0","incident_id":"INC-6","action":{"action":"acknowledge"},"base_version":1,
+                "epoch":"e1","created_at":"2026-11-05T14:00:00Z","attempts":0,"last_error":null}"#;
+            sqlx::query("INSERT INTO outbox_rejected (key, entry, reason, rejected_at) VALUES ('k0', ?, 'forbidden', ?)")
+                .bind(old_entry)
+                .bind(at(0).to_rfc3339())
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+        let cache = Cache::open(&DbLocation::File(path)).await.unwrap();
+        let pending = cache.outbox().await.unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].target_id, "INC-7");
+        assert_eq!(pending[0].action, Command::Incident(IncidentAction::Note { text: "rolled back the index".into() }));
+        let rejected = cache.rejected(10).await.unwrap();
+        assert_eq!(rejected[0].entry.target_id, "INC-6");
+        assert_eq!(rejected[0].entry.action, Command::Incident(IncidentAction::Acknowledge));
     }
 }

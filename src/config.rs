@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use ratatui::style::Color;
@@ -14,6 +15,10 @@ use toml::Spanned;
 use crate::action::Action;
 use crate::domain::duration::parse_duration;
 use crate::keymap::KeyChord;
+use crate::sla::SlaPolicy;
+
+/// The SLA policy in `assets/sla-policy.toml`, parsed once.
+static DEFAULT_SLA: LazyLock<Arc<SlaPolicy>> = LazyLock::new(|| Arc::new(SlaPolicy::default_policy()));
 
 /// Default time between polls of the change feed.
 pub const DEFAULT_POLL: Duration = Duration::from_secs(2);
@@ -55,6 +60,10 @@ pub struct Config {
     pub read_only: bool,
     pub keys: BTreeMap<Action, Vec<KeyChord>>,
     pub colors: BTreeMap<String, Color>,
+    /// `sla_policy = "path"`: the SLA policy file, when not the built-in one.
+    pub sla_policy_file: Option<PathBuf>,
+    /// The SLA policy in force (read from `sla_policy_file` when set).
+    pub sla: Arc<SlaPolicy>,
     /// Things that are allowed but worth saying (a token file others can read).
     pub warnings: Vec<String>,
 }
@@ -71,6 +80,8 @@ impl Default for Config {
             read_only: false,
             keys: BTreeMap::new(),
             colors: BTreeMap::new(),
+            sla_policy_file: None,
+            sla: DEFAULT_SLA.clone(),
             warnings: Vec::new(),
         }
     }
@@ -108,6 +119,7 @@ struct ConfigFile {
     bell_on_new_p1: Option<bool>,
     timezone: Option<Spanned<String>>,
     read_only: Option<bool>,
+    sla_policy: Option<Spanned<String>>,
     #[serde(default)]
     keys: BTreeMap<Spanned<String>, Spanned<KeySpec>>,
     #[serde(default)]
@@ -252,6 +264,23 @@ impl Config {
                 )
             })?;
             config.colors.insert(slot.get_ref().clone(), color);
+        }
+        if let Some(policy) = file.sla_policy {
+            let policy_path = expand_home(policy.get_ref());
+            let policy_path =
+                if policy_path.is_relative() { path.parent().unwrap_or(Path::new(".")).join(policy_path) } else { policy_path };
+            let text = std::fs::read_to_string(&policy_path).map_err(|e| {
+                fail(Some(policy.span()), "sla_policy", format!("cannot read {}: {e}", policy_path.display()))
+            })?;
+            // The policy's own errors name its file, line and key.
+            let parsed = SlaPolicy::parse(&text).map_err(|e| ConfigError {
+                path: policy_path.clone(),
+                line: e.line,
+                key: e.key.clone(),
+                message: e.message.clone(),
+            })?;
+            config.sla = Arc::new(parsed);
+            config.sla_policy_file = Some(policy_path);
         }
         Ok(config)
     }

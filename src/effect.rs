@@ -53,27 +53,27 @@ impl EffectRunner {
                 let backend = self.backend.clone();
                 tokio::spawn(async move {
                     let request = ActionRequest {
-                        incident_id: entry.incident_id.clone(),
-                        action: entry.action.clone(),
+                        target_id: entry.target_id.clone(),
+                        command: entry.action.clone(),
                         version: entry.base_version,
                         idempotency_key: entry.key.clone(),
                     };
                     let result = backend.act(&request).await;
-                    tracing::info!(key = %entry.key, incident = %entry.incident_id, action = entry.action.verb(), ok = result.is_ok(), "outbox send");
+                    tracing::info!(key = %entry.key, target = %entry.target_id, action = entry.action.verb(), ok = result.is_ok(), "outbox send");
                     let _ = events.send(Event::OutboxAnswered { key: entry.key, result });
                 });
             }
-            OutboxEffect::Complete { entry, incident, rebased } => {
+            OutboxEffect::Complete { entry, entity, rebased } => {
                 self.writes.spawn(async move {
                     let key = entry.key;
-                    if let Err(err) = cache.outbox_complete(&key, &incident, &rebased).await {
+                    if let Err(err) = cache.outbox_complete(&key, &entity, &rebased).await {
                         tracing::error!(error = %err, %key, "could not record a completed action; it will be resent (idempotently)");
                     }
                 });
             }
-            OutboxEffect::Reject { rejected, incident } => {
+            OutboxEffect::Reject { rejected, current } => {
                 self.writes.spawn(async move {
-                    if let Err(err) = cache.outbox_reject(&rejected, incident.as_ref()).await {
+                    if let Err(err) = cache.outbox_reject(&rejected, current.as_ref()).await {
                         tracing::error!(error = %err, key = %rejected.entry.key, "could not record a rejected action");
                     }
                 });

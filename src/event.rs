@@ -6,7 +6,7 @@ use crossterm::event::KeyEvent;
 use crate::api::{Change, Me};
 use crate::backend::BackendError;
 use crate::config::{Config, ConfigError};
-use crate::domain::Incident;
+use crate::domain::{Entity, Incident};
 
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -32,7 +32,7 @@ pub enum Event {
     },
     OutboxAnswered {
         key: String,
-        result: Result<Incident, BackendError>,
+        result: Result<Entity, BackendError>,
     },
     OutboxRetry,
     Config(Result<Config, ConfigError>),

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 
 use crate::api::{Me, Role};
 use crate::cache::{CacheSnapshot, SyncMeta};
-use crate::domain::{ActionContext, Incident, IncidentAction, NewIncident, Priority};
+use crate::domain::{
+    ActionContext, Incident, IncidentAction, NewIncident, NewTicket, Priority, Ticket, TicketAction, Tier,
+};
 use crate::server::catalog;
 use crate::server::simulator::{Pace, Simulator};
 use crate::state::Session;
@@ -37,12 +39,52 @@ pub fn seeded_snapshot(seed: u64, now: DateTime<Utc>) -> CacheSnapshot {
     CacheSnapshot {
         total: incidents.len(),
         incidents,
+        tickets: seeded_tickets(now),
         services: catalog::services(),
         policies: catalog::policies(),
         outbox: Vec::new(),
         rejected: Vec::new(),
         sync: SyncMeta { cursor: Some("100".into()), epoch: Some("fixture".into()), last_ok: Some(now) },
     }
+}
+
+/// A support desk's queue at `now`, covering every clock state: responses running into the
+/// warning and critical bands and past their target, a paused (pending) ticket, business-hours
+/// clocks started the day before, resolved and closed tickets.
+pub fn seeded_tickets(now: DateTime<Utc>) -> Vec<Ticket> {
+    use TicketAction::{Escalate, Pending, Resolve, Respond, Take};
+    type Step = (i64, &'static str, TicketAction);
+    #[rustfmt::skip]
+    let desk: [(u32, Priority, &str, &str, &str, Option<&str>, i64, &[Step]); 10] = [
+        (2041, Priority::P1, "Assistant answers in the wrong language for all German users", "Contoso Retail", "support-assistant", None, 14, &[(2, "dana", Take)]),
+        (2042, Priority::P1, "Chat widget says 'model overloaded' on every message", "Northwind Travel", "llm-gateway", Some("INC-1001"), 3, &[]),
+        (2038, Priority::P2, "Summaries of scanned invoices leave out the totals", "Fabrikam Finance", "doc-processor", None, 70, &[(5, "lee", Take), (20, "lee", Respond)]),
+        (2035, Priority::P2, "Safety filter let through steps to bypass account verification", "Tailspin Bank", "safety-filter", None, 65, &[(10, "sam", Escalate), (11, "sam", Escalate)]),
+        (2030, Priority::P3, "Assistant cites a refund policy that does not exist", "Alpine Ski House", "support-assistant", None, 18 * 60, &[]),
+        (2027, Priority::P3, "Answers quote last year's price list", "Wide World Importers", "rag-retrieval", None, 46 * 60, &[(30, "omar", Take), (45, "omar", Respond), (20 * 60, "omar", Pending)]),
+        (2024, Priority::P4, "How do we raise our monthly token limit?", "Litware", "llm-gateway", None, 3 * 24 * 60, &[(60, "mei", Respond)]),
+        (2020, Priority::P4, "Invoice counts tokens twice for retried requests", "Proseware", "billing-meter", None, 26 * 60, &[(40, "priya", Take)]),
+        (2019, Priority::P3, "Embedding search returns nothing for accented names", "Adventure Works", "embedding-service", None, 5 * 60, &[(15, "lee", Take), (30, "lee", Respond), (4 * 60, "lee", Resolve)]),
+        (2015, Priority::P2, "OCR times out on 40-page contracts", "Fabrikam Finance", "doc-processor", None, 9 * 60, &[(10, "dana", Respond), (3 * 60, "dana", Resolve)]),
+    ];
+    desk.into_iter()
+        .map(|(n, priority, subject, customer, service, linked, age_min, steps)| {
+            let opened = now - chrono::Duration::minutes(age_min);
+            let new = NewTicket {
+                subject: subject.into(),
+                customer: customer.into(),
+                service_id: service.into(),
+                priority,
+                tier: Tier::T1,
+                linked_incident: linked.map(str::to_string),
+            };
+            let mut ticket = Ticket::open(format!("SUP-{n}"), new, "portal", opened);
+            for (after, actor, action) in steps {
+                let _ = ticket.apply(action, actor, opened + chrono::Duration::minutes(*after));
+            }
+            ticket
+        })
+        .collect()
 }
 
 /// `n` incidents with a realistic mix: mostly resolved history, some open at every priority

@@ -8,13 +8,21 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::action::Action;
 
-/// Where the keyboard focus is; decides which bindings apply.
+/// A layer of bindings. What is on screen decides which layers apply, most specific first:
+/// the ticket list is `[Tickets, List, Global]`, an incident's timeline `[Incidents, Detail,
+/// Global]`, an open input only `[Input]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mode {
-    /// Bindings that apply in both the list and the detail view.
+    /// Bindings that apply on every tab, in lists and detail views.
     Global,
     List,
     Detail,
+    /// The Incidents tab, list and timeline.
+    Incidents,
+    /// The Tickets tab, queue and detail.
+    Tickets,
+    /// The SLA tab.
+    Sla,
     /// A one-line input (filter, note): unbound keys edit the text.
     Input,
     Confirm,
@@ -26,15 +34,42 @@ impl Mode {
     pub fn title(self) -> &'static str {
         match self {
             Mode::Global => "Everywhere",
-            Mode::List => "Incident list",
-            Mode::Detail => "Incident timeline",
+            Mode::List => "Lists",
+            Mode::Detail => "Detail views",
+            Mode::Incidents => "Incidents",
+            Mode::Tickets => "Tickets",
+            Mode::Sla => "SLA",
             Mode::Input => "Filter and note input",
             Mode::Confirm => "Confirmation",
             Mode::Overlay => "Help and outbox panels",
         }
     }
 
-    const ALL: [Mode; 6] = [Mode::Global, Mode::List, Mode::Detail, Mode::Input, Mode::Confirm, Mode::Overlay];
+    const ALL: [Mode; 9] = [
+        Mode::Global,
+        Mode::Incidents,
+        Mode::Tickets,
+        Mode::Sla,
+        Mode::List,
+        Mode::Detail,
+        Mode::Input,
+        Mode::Confirm,
+        Mode::Overlay,
+    ];
+
+    /// Layers that are never active at once may bind the same key to different actions.
+    fn can_stack_with(self, other: Mode) -> bool {
+        const STACKABLE: [Mode; 6] = [Mode::Global, Mode::List, Mode::Detail, Mode::Incidents, Mode::Tickets, Mode::Sla];
+        let tab = |m: Mode| matches!(m, Mode::Incidents | Mode::Tickets | Mode::Sla);
+        let view = |m: Mode| matches!(m, Mode::List | Mode::Detail);
+        if self == other {
+            return true;
+        }
+        STACKABLE.contains(&self)
+            && STACKABLE.contains(&other)
+            && !(tab(self) && tab(other))
+            && !(view(self) && view(other))
+    }
 }
 
 /// A key with its modifiers, normalised so that `A` is `A` whether or not SHIFT was reported.
@@ -173,10 +208,21 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Global, &["?"], Action::Help),
     (Mode::Global, &["ctrl-r"], Action::Refresh),
     (Mode::Global, &["o"], Action::ShowOutbox),
-    (Mode::Global, &["a"], Action::Acknowledge),
-    (Mode::Global, &["e"], Action::Escalate),
-    (Mode::Global, &["r"], Action::Resolve),
-    (Mode::Global, &["n"], Action::AddNote),
+    (Mode::Global, &["tab"], Action::NextTab),
+    (Mode::Global, &["backtab"], Action::PrevTab),
+    (Mode::Global, &["1"], Action::TabIncidents),
+    (Mode::Global, &["2"], Action::TabTickets),
+    (Mode::Global, &["3"], Action::TabSla),
+    (Mode::Incidents, &["a"], Action::Acknowledge),
+    (Mode::Incidents, &["e"], Action::Escalate),
+    (Mode::Incidents, &["r"], Action::Resolve),
+    (Mode::Incidents, &["n"], Action::AddNote),
+    (Mode::Tickets, &["t"], Action::Take),
+    (Mode::Tickets, &["A"], Action::Assign),
+    (Mode::Tickets, &["e"], Action::Escalate),
+    (Mode::Tickets, &["R"], Action::FirstResponse),
+    (Mode::Tickets, &["p"], Action::TogglePending),
+    (Mode::Tickets, &["r"], Action::Resolve),
     (Mode::List, &["k", "up"], Action::MoveUp),
     (Mode::List, &["j", "down"], Action::MoveDown),
     (Mode::List, &["pageup", "ctrl-u"], Action::PageUp),
@@ -255,12 +301,7 @@ impl Keymap {
                     *bound_chords = chords.clone();
                     continue;
                 }
-                let clashes = |m: &Mode| {
-                    *m == *mode
-                        || (*m == Mode::Global && matches!(mode, Mode::List | Mode::Detail))
-                        || (*mode == Mode::Global && matches!(m, Mode::List | Mode::Detail))
-                };
-                if !modes.iter().any(clashes) {
+                if !modes.iter().any(|m| m.can_stack_with(*mode)) {
                     continue;
                 }
                 let before = bound_chords.len();
@@ -284,30 +325,25 @@ impl Keymap {
         (Keymap::from_bindings(bindings), warnings)
     }
 
-    /// The action for a key in a mode. List and detail fall back to the global bindings; their
-    /// own bindings win where both bind a key.
-    pub fn resolve(&self, mode: Mode, event: &KeyEvent) -> Option<Action> {
+    /// The action for a key, looked up in the active layers, most specific first.
+    pub fn resolve(&self, layers: &[Mode], event: &KeyEvent) -> Option<Action> {
         let chord = KeyChord::from_event(event)?;
-        self.index.get(&(mode, chord)).copied().or_else(|| match mode {
-            Mode::List | Mode::Detail => self.index.get(&(Mode::Global, chord)).copied(),
-            _ => None,
+        layers.iter().find_map(|mode| self.index.get(&(*mode, chord)).copied())
+    }
+
+    /// The keys of an action in the active layers, e.g. for hints in the status bar.
+    pub fn keys_for(&self, layers: &[Mode], action: Action) -> Option<&[KeyChord]> {
+        layers.iter().find_map(|m| {
+            self.bindings
+                .iter()
+                .find(|(bm, a, c)| bm == m && *a == action && !c.is_empty())
+                .map(|(_, _, c)| c.as_slice())
         })
     }
 
-    /// The keys of an action in a mode (or globally), e.g. for hints in the status bar.
-    pub fn keys_for(&self, mode: Mode, action: Action) -> Option<&[KeyChord]> {
-        let find = |m: Mode| {
-            self.bindings
-                .iter()
-                .find(|(bm, a, c)| *bm == m && *a == action && !c.is_empty())
-                .map(|(_, _, c)| c.as_slice())
-        };
-        find(mode).or_else(|| find(Mode::Global))
-    }
-
     /// The first key of an action, displayed (`a`, `Ctrl-r`), or `-` when it has none.
-    pub fn key_label(&self, mode: Mode, action: Action) -> String {
-        self.keys_for(mode, action).and_then(|k| k.first()).map_or_else(|| "-".to_string(), |k| k.to_string())
+    pub fn key_label(&self, layers: &[Mode], action: Action) -> String {
+        self.keys_for(layers, action).and_then(|k| k.first()).map_or_else(|| "-".to_string(), |k| k.to_string())
     }
 
     /// Every action that has a key somewhere.
@@ -393,22 +429,22 @@ mod tests {
     #[test]
     fn shifted_letters_match_with_or_without_the_shift_flag() {
         let keymap = Keymap::default();
-        assert_eq!(keymap.resolve(Mode::List, &key(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(Action::Last));
-        assert_eq!(keymap.resolve(Mode::List, &key(KeyCode::Char('G'), KeyModifiers::NONE)), Some(Action::Last));
-        assert_eq!(keymap.resolve(Mode::List, &key(KeyCode::Char('g'), KeyModifiers::NONE)), Some(Action::First));
+        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(Action::Last));
+        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('G'), KeyModifiers::NONE)), Some(Action::Last));
+        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('g'), KeyModifiers::NONE)), Some(Action::First));
     }
 
     #[test]
-    fn modes_fall_back_to_global_only_in_list_and_detail() {
+    fn layers_fall_back_to_global_only_in_lists_and_detail_views() {
         let keymap = Keymap::default();
         let a = key(KeyCode::Char('a'), KeyModifiers::NONE);
-        assert_eq!(keymap.resolve(Mode::List, &a), Some(Action::Acknowledge));
-        assert_eq!(keymap.resolve(Mode::Detail, &a), Some(Action::Acknowledge));
-        assert_eq!(keymap.resolve(Mode::Input, &a), None, "typing `a` in a note is just text");
-        assert_eq!(keymap.resolve(Mode::Confirm, &a), None);
+        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &a), Some(Action::Acknowledge));
+        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::Detail, Mode::Global], &a), Some(Action::Acknowledge));
+        assert_eq!(keymap.resolve(&[Mode::Input], &a), None, "typing `a` in a note is just text");
+        assert_eq!(keymap.resolve(&[Mode::Confirm], &a), None);
         let mut release = a;
         release.kind = KeyEventKind::Release;
-        assert_eq!(keymap.resolve(Mode::List, &release), None);
+        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &release), None);
     }
 
     #[test]
@@ -419,18 +455,18 @@ mod tests {
         let (keymap, warnings) = Keymap::with_overrides(&overrides);
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(
-            keymap.resolve(Mode::List, &key(KeyCode::Char('A'), KeyModifiers::SHIFT)),
+            keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('A'), KeyModifiers::SHIFT)),
             Some(Action::Acknowledge)
         );
-        assert_eq!(keymap.resolve(Mode::List, &key(KeyCode::Char('a'), KeyModifiers::NONE)), Some(Action::Escalate));
-        assert_eq!(keymap.resolve(Mode::List, &key(KeyCode::Char('e'), KeyModifiers::NONE)), None);
+        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('a'), KeyModifiers::NONE)), Some(Action::Escalate));
+        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('e'), KeyModifiers::NONE)), None);
 
         let mut stealing = BTreeMap::new();
         stealing.insert(Action::Resolve, vec!["j".parse().unwrap()]);
         let (keymap, warnings) = Keymap::with_overrides(&stealing);
-        assert_eq!(keymap.resolve(Mode::List, &key(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::Resolve));
+        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::Resolve));
         assert!(warnings.iter().any(|w| w.contains("move_down")), "{warnings:?}");
-        assert_eq!(keymap.resolve(Mode::List, &key(KeyCode::Down, KeyModifiers::NONE)), Some(Action::MoveDown));
+        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Down, KeyModifiers::NONE)), Some(Action::MoveDown));
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //!   the server applies the action once however many times it arrives.
 //! - A definite answer (409, 403, 404, 4xx) rejects the entry: it leaves the queue and its
 //!   content is kept in the rejected list with the reason.
-//! - After an entry succeeds, later entries for the same incident that were taken against the
-//!   same version move to the new version: the user's own earlier action is not a conflict.
+//! - After an entry succeeds, later entries for the same item that were taken against the same
+//!   version move to the new version: the user's own earlier action is not a conflict.
+//!
+//! Entries are commands on incidents or tickets alike; the outbox never looks inside them.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -18,15 +20,17 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendError;
-use crate::domain::{Incident, IncidentAction};
+use crate::domain::{Command, Entity};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxEntry {
     /// The idempotency key: the same for every attempt to send this entry.
     pub key: String,
-    pub incident_id: String,
-    pub action: IncidentAction,
-    /// The incident version the user saw when taking the action.
+    /// The incident id or ticket key the command is for.
+    #[serde(alias = "incident_id")]
+    pub target_id: String,
+    pub action: Command,
+    /// The item's version the user saw when taking the action.
     pub base_version: i64,
     /// The server database the version refers to; entries for another epoch are never sent.
     pub epoch: Option<String>,
@@ -47,16 +51,16 @@ pub struct RejectedEntry {
 pub enum OutboxEffect {
     Persist(OutboxEntry),
     Send(OutboxEntry),
-    /// Delete the entry, store the incident the server returned, move rebased entries.
+    /// Delete the entry, store the item the server returned, move rebased entries.
     Complete {
         entry: OutboxEntry,
-        incident: Incident,
+        entity: Entity,
         rebased: Vec<(String, i64)>,
     },
-    /// Move the entry to the rejected list, and store the current incident if the server sent it.
+    /// Move the entry to the rejected list, and store the current item if the server sent it.
     Reject {
         rejected: RejectedEntry,
-        incident: Option<Incident>,
+        current: Option<Entity>,
     },
     RecordAttempt {
         key: String,
@@ -115,8 +119,8 @@ impl Outbox {
         self.queue.iter().map(|q| &q.entry)
     }
 
-    pub fn pending_for<'a>(&'a self, incident_id: &'a str) -> impl Iterator<Item = &'a OutboxEntry> + 'a {
-        self.pending().filter(move |e| e.incident_id == incident_id)
+    pub fn pending_for<'a>(&'a self, target_id: &'a str) -> impl Iterator<Item = &'a OutboxEntry> + 'a {
+        self.pending().filter(move |e| e.target_id == target_id)
     }
 
     pub fn rejected(&self) -> &[RejectedEntry] {
@@ -156,7 +160,7 @@ impl Outbox {
     pub fn answered(
         &mut self,
         key: &str,
-        result: Result<Incident, BackendError>,
+        result: Result<Entity, BackendError>,
         now: DateTime<Utc>,
     ) -> Vec<OutboxEffect> {
         if self.in_flight.as_deref() != Some(key) {
@@ -168,17 +172,18 @@ impl Outbox {
         };
         let mut effects = Vec::new();
         match result {
-            Ok(incident) => {
+            Ok(entity) => {
                 let done = self.queue.remove(index).expect("index is in range").entry;
                 let mut rebased = Vec::new();
+                let version = entity.version();
                 for q in self.queue.iter_mut() {
-                    if q.entry.incident_id == done.incident_id && q.entry.base_version == done.base_version {
-                        q.entry.base_version = incident.version;
-                        rebased.push((q.entry.key.clone(), incident.version));
+                    if q.entry.target_id == done.target_id && q.entry.base_version == done.base_version {
+                        q.entry.base_version = version;
+                        rebased.push((q.entry.key.clone(), version));
                     }
                 }
                 self.failures = 0;
-                effects.push(OutboxEffect::Complete { entry: done, incident, rebased });
+                effects.push(OutboxEffect::Complete { entry: done, entity, rebased });
             }
             Err(error) if error.is_transient() => {
                 let q = &mut self.queue[index];
@@ -192,14 +197,14 @@ impl Outbox {
             }
             Err(error) => {
                 let entry = self.queue.remove(index).expect("index is in range").entry;
-                let incident = match &error {
-                    BackendError::Conflict(body) => Some(body.incident.clone()),
+                let current = match &error {
+                    BackendError::Conflict(body) => Some(body.current.clone()),
                     _ => None,
                 };
-                let reason = error.describe_for(&entry.incident_id, now);
+                let reason = error.describe_for(&entry.target_id, now);
                 let rejected = RejectedEntry { entry, rejected_at: now, reason };
                 self.remember(rejected.clone());
-                effects.push(OutboxEffect::Reject { rejected, incident });
+                effects.push(OutboxEffect::Reject { rejected, current });
             }
         }
         effects.extend(self.send_next());
@@ -231,7 +236,7 @@ impl Outbox {
                     reason: "not sent: the server's database was replaced since this action was taken".into(),
                 };
                 self.remember(rejected.clone());
-                effects.push(OutboxEffect::Reject { rejected, incident: None });
+                effects.push(OutboxEffect::Reject { rejected, current: None });
             } else {
                 kept.push_back(q);
             }
@@ -256,8 +261,8 @@ pub fn backoff(failures: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::ConflictBody;
-    use crate::domain::{ActionContext, NewIncident, Priority, Rejection};
+    use crate::backend::Conflict;
+    use crate::domain::{ActionContext, Incident, IncidentAction, NewIncident, Priority, Rejection};
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {
@@ -271,11 +276,15 @@ mod tests {
         inc
     }
 
+    fn answer(version: i64) -> Result<Entity, BackendError> {
+        Ok(Entity::Incident(incident(version)))
+    }
+
     fn entry(key: &str, action: IncidentAction, base: i64) -> OutboxEntry {
         OutboxEntry {
             key: key.into(),
-            incident_id: "INC-1".into(),
-            action,
+            target_id: "INC-1".into(),
+            action: Command::Incident(action),
             base_version: base,
             epoch: Some("e1".into()),
             created_at: now(),
@@ -306,7 +315,7 @@ mod tests {
         assert_eq!(sends(&outbox.persisted("k1")), ["k1"]);
         assert_eq!(outbox.in_flight(), Some("k1"));
         assert!(outbox.send_next().is_empty(), "one in flight at a time");
-        let effects = outbox.answered("k1", Ok(incident(2)), now());
+        let effects = outbox.answered("k1", answer(2), now());
         assert_eq!(sends(&effects), ["k2"]);
     }
 
@@ -317,7 +326,7 @@ mod tests {
             vec![],
         );
         assert_eq!(sends(&outbox.send_next()), ["ack"]);
-        let effects = outbox.answered("ack", Ok(incident(4)), now());
+        let effects = outbox.answered("ack", answer(4), now());
         assert!(
             matches!(&effects[0], OutboxEffect::Complete { entry, rebased, .. } if entry.key == "ack" && rebased == &vec![("esc".to_string(), 4)])
         );
@@ -356,18 +365,17 @@ mod tests {
         outbox.send_next();
         let mut current = incident(2);
         current.apply(&IncidentAction::Acknowledge, ActionContext { actor: "dana", now: now(), policy: None }).unwrap();
-        let body = ConflictBody {
-            error: "conflict".into(),
+        let body = Conflict {
             message: "m".into(),
             reason: Rejection::AlreadyAcknowledged { by: "dana".into(), at: now() },
-            incident: current.clone(),
+            current: Entity::Incident(current.clone()),
         };
         let later = now() + chrono::Duration::seconds(40);
         let effects = outbox.answered("k1", Err(BackendError::Conflict(Box::new(body))), later);
         match &effects[0] {
-            OutboxEffect::Reject { rejected, incident } => {
+            OutboxEffect::Reject { rejected, current: returned } => {
                 assert_eq!(rejected.reason, "INC-1 already acknowledged by dana 40 s ago");
-                assert_eq!(incident.as_ref(), Some(&current));
+                assert_eq!(returned.as_ref(), Some(&Entity::Incident(current.clone())));
             }
             other => panic!("expected a rejection, got {other:?}"),
         }
@@ -375,7 +383,7 @@ mod tests {
         assert_eq!(outbox.rejected()[0].entry.key, "k1");
         let forbidden = outbox.answered("k2", Err(BackendError::Forbidden("viewer".into())), later);
         assert!(
-            matches!(&forbidden[0], OutboxEffect::Reject { rejected, .. } if rejected.entry.action == IncidentAction::Note { text: "keep me".into() })
+            matches!(&forbidden[0], OutboxEffect::Reject { rejected, .. } if rejected.entry.action == Command::Incident(IncidentAction::Note { text: "keep me".into() }))
         );
         assert!(outbox.is_empty());
     }
@@ -383,7 +391,7 @@ mod tests {
     #[test]
     fn answers_for_keys_not_in_flight_are_ignored() {
         let mut outbox = Outbox::restore(vec![entry("k1", IncidentAction::Acknowledge, 1)], vec![]);
-        assert!(outbox.answered("k1", Ok(incident(2)), now()).is_empty());
+        assert!(outbox.answered("k1", answer(2), now()).is_empty());
         assert_eq!(outbox.len(), 1);
     }
 

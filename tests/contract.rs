@@ -12,7 +12,7 @@ use opsdeck::backend::{ActionRequest, Backend, BackendError};
 use opsdeck::cache::Cache;
 use opsdeck::config::Secret;
 use opsdeck::db::DbLocation;
-use opsdeck::domain::{EventKind, Incident, IncidentAction, IncidentStatus, Rejection};
+use opsdeck::domain::{Command, Entity, EventKind, Incident, IncidentAction, IncidentStatus, Rejection};
 use opsdeck::event::{Event, EventReceiver, SyncReport};
 use opsdeck::server::auth::Users;
 use opsdeck::server::simulator::Pace;
@@ -65,7 +65,21 @@ async fn fetch(server: &RunningServer, id: &str) -> Incident {
 }
 
 fn request(id: &str, action: IncidentAction, version: i64, key: &str) -> ActionRequest {
-    ActionRequest { incident_id: id.into(), action, version, idempotency_key: key.into() }
+    ActionRequest { target_id: id.into(), command: Command::Incident(action), version, idempotency_key: key.into() }
+}
+
+/// `Backend::act` for incident actions: the answer must be an incident.
+trait ActOnIncident {
+    async fn act_incident(&self, request: &ActionRequest) -> Result<Incident, BackendError>;
+}
+
+impl ActOnIncident for HttpBackend {
+    async fn act_incident(&self, request: &ActionRequest) -> Result<Incident, BackendError> {
+        match self.act(request).await? {
+            Entity::Incident(incident) => Ok(incident),
+            other => panic!("an incident action answered with {other:?}"),
+        }
+    }
 }
 
 fn count(incident: &Incident, kind: EventKind) -> usize {
@@ -116,7 +130,7 @@ async fn sync_from_empty_then_only_what_changed() {
     let cursor = snapshot.sync.cursor.clone().expect("cursor stored");
 
     let erin = client(&server, ERIN);
-    let acked = erin.act(&request(&a.id, IncidentAction::Acknowledge, a.version, "k1")).await.unwrap();
+    let acked = erin.act_incident(&request(&a.id, IncidentAction::Acknowledge, a.version, "k1")).await.unwrap();
     let c = create(&server, "safety filter bypass", "P1").await;
     sync.poke();
     let second = sync_round(&mut rx).await;
@@ -170,8 +184,8 @@ async fn the_same_idempotency_key_applies_once() {
     let incident = create(&server, "provider 429s", "P1").await;
     let erin = client(&server, ERIN);
     let req = request(&incident.id, IncidentAction::Acknowledge, incident.version, "same-key");
-    let first = erin.act(&req).await.unwrap();
-    let second = erin.act(&req).await.unwrap();
+    let first = erin.act_incident(&req).await.unwrap();
+    let second = erin.act_incident(&req).await.unwrap();
     assert_eq!(first, second, "the replay returns the first answer");
     let stored = fetch(&server, &incident.id).await;
     assert_eq!(count(&stored, EventKind::Acknowledged), 1);
@@ -191,13 +205,13 @@ async fn the_same_idempotency_key_applies_once() {
     assert_eq!(replay.status(), 200);
     assert_eq!(replay.headers().get("idempotent-replayed").unwrap(), "true");
 
-    let reused = erin.act(&request(&incident.id, IncidentAction::Resolve, 2, "same-key")).await.unwrap_err();
+    let reused = erin.act_incident(&request(&incident.id, IncidentAction::Resolve, 2, "same-key")).await.unwrap_err();
     assert!(matches!(reused, BackendError::Refused { status: 422, .. }), "{reused:?}");
 
     // Notes replay too: one note however often it is resent.
     let note = request(&incident.id, IncidentAction::Note { text: "failover started".into() }, 2, "note-key");
-    erin.act(&note).await.unwrap();
-    erin.act(&note).await.unwrap();
+    erin.act_incident(&note).await.unwrap();
+    erin.act_incident(&note).await.unwrap();
     assert_eq!(count(&fetch(&server, &incident.id).await, EventKind::Note), 1);
 }
 
@@ -208,24 +222,24 @@ async fn a_stale_version_or_an_impossible_transition_is_a_409_with_the_current_i
     let erin = client(&server, ERIN);
     let dana = client(&server, DANA);
 
-    let stale = erin.act(&request(&incident.id, IncidentAction::Escalate, incident.version - 1, "k-stale")).await;
+    let stale = erin.act_incident(&request(&incident.id, IncidentAction::Escalate, incident.version - 1, "k-stale")).await;
     match stale.unwrap_err() {
         BackendError::Conflict(body) => {
             assert_eq!(body.reason, Rejection::StaleVersion { seen: incident.version - 1, current: incident.version });
-            assert_eq!(body.incident, incident);
+            assert_eq!(body.current, Entity::Incident(incident.clone()));
         }
         other => panic!("expected a conflict, got {other:?}"),
     }
 
-    dana.act(&request(&incident.id, IncidentAction::Acknowledge, incident.version, "k-dana")).await.unwrap();
-    match erin.act(&request(&incident.id, IncidentAction::Acknowledge, incident.version, "k-erin")).await.unwrap_err() {
+    dana.act_incident(&request(&incident.id, IncidentAction::Acknowledge, incident.version, "k-dana")).await.unwrap();
+    match erin.act_incident(&request(&incident.id, IncidentAction::Acknowledge, incident.version, "k-erin")).await.unwrap_err() {
         BackendError::Conflict(body) => {
             assert!(
                 matches!(&body.reason, Rejection::AlreadyAcknowledged { by, .. } if by == "dana"),
                 "{:?}",
                 body.reason
             );
-            assert_eq!(body.incident.status, IncidentStatus::Acknowledged);
+            assert!(matches!(&body.current, Entity::Incident(i) if i.status == IncidentStatus::Acknowledged));
             assert!(
                 body.message.starts_with(&format!("{} already acknowledged by dana", incident.id)),
                 "{}",
@@ -237,7 +251,7 @@ async fn a_stale_version_or_an_impossible_transition_is_a_409_with_the_current_i
 
     // A note only appends: the version it was written against is old, and it still lands.
     let noted = erin
-        .act(&request(&incident.id, IncidentAction::Note { text: "seen the alert".into() }, 1, "k-note"))
+        .act_incident(&request(&incident.id, IncidentAction::Note { text: "seen the alert".into() }, 1, "k-note"))
         .await
         .unwrap();
     assert_eq!(count(&noted, EventKind::Note), 1);
@@ -249,7 +263,7 @@ async fn viewers_are_refused_and_tokens_are_required() {
     let incident = create(&server, "token cost anomaly", "P3").await;
     let vic = client(&server, VIC);
     assert_eq!(vic.me().await.unwrap().role, Role::Viewer);
-    let refused = vic.act(&request(&incident.id, IncidentAction::Acknowledge, incident.version, "k")).await;
+    let refused = vic.act_incident(&request(&incident.id, IncidentAction::Acknowledge, incident.version, "k")).await;
     assert!(matches!(refused, Err(BackendError::Forbidden(_))), "{refused:?}");
     assert_eq!(fetch(&server, &incident.id).await, incident, "nothing changed");
 

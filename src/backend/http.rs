@@ -6,10 +6,12 @@ use async_trait::async_trait;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
-use super::{ActionRequest, Backend, BackendError};
-use crate::api::{ConflictBody, ErrorBody, IDEMPOTENCY_HEADER, Me, NoteBody, ReceivedPage, VersionBody};
+use super::{ActionRequest, Backend, BackendError, Conflict};
+use crate::api::{
+    AssignBody, ConflictBody, ErrorBody, IDEMPOTENCY_HEADER, Me, NoteBody, ReceivedPage, TicketConflictBody, VersionBody,
+};
 use crate::config::Secret;
-use crate::domain::{Incident, IncidentAction};
+use crate::domain::{Command, Entity, EntityKind, IncidentAction, TicketAction};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -50,13 +52,22 @@ impl HttpBackend {
     }
 
     async fn send<T: DeserializeOwned>(&self, builder: reqwest::RequestBuilder) -> Result<T, BackendError> {
+        self.send_for(builder, EntityKind::Incident).await
+    }
+
+    /// Sends a request about an item of `kind`, which says how to read a 409's body.
+    async fn send_for<T: DeserializeOwned>(
+        &self,
+        builder: reqwest::RequestBuilder,
+        kind: EntityKind,
+    ) -> Result<T, BackendError> {
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(transport_error)?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| BackendError::Protocol(e.to_string()));
         }
-        Err(status_error(status, &bytes))
+        Err(status_error(status, &bytes, kind))
     }
 }
 
@@ -74,14 +85,28 @@ fn transport_error(err: reqwest::Error) -> BackendError {
     BackendError::Unreachable(message)
 }
 
-fn status_error(status: StatusCode, body: &[u8]) -> BackendError {
+/// Reads a 409's body: the reason and the item as it is now, whose field depends on its kind.
+fn conflict(kind: EntityKind, body: &[u8]) -> Result<Conflict, serde_json::Error> {
+    Ok(match kind {
+        EntityKind::Incident => {
+            let b: ConflictBody = serde_json::from_slice(body)?;
+            Conflict { message: b.message, reason: b.reason, current: Entity::Incident(b.incident) }
+        }
+        EntityKind::Ticket => {
+            let b: TicketConflictBody = serde_json::from_slice(body)?;
+            Conflict { message: b.message, reason: b.reason, current: Entity::Ticket(b.ticket) }
+        }
+    })
+}
+
+fn status_error(status: StatusCode, body: &[u8], kind: EntityKind) -> BackendError {
     let message = || {
         serde_json::from_slice::<ErrorBody>(body)
             .map(|e| e.message)
             .unwrap_or_else(|_| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned())
     };
     match status {
-        StatusCode::CONFLICT => match serde_json::from_slice::<ConflictBody>(body) {
+        StatusCode::CONFLICT => match conflict(kind, body) {
             Ok(conflict) => BackendError::Conflict(Box::new(conflict)),
             Err(e) => BackendError::Protocol(format!("a 409 without a readable body: {e}")),
         },
@@ -107,14 +132,21 @@ impl Backend for HttpBackend {
         self.send(self.request(reqwest::Method::GET, "/v1/changes").query(&query)).await
     }
 
-    async fn act(&self, request: &ActionRequest) -> Result<Incident, BackendError> {
-        let path = format!("/v1/incidents/{}/{}", encode_segment(&request.incident_id), request.action.path());
+    async fn act(&self, request: &ActionRequest) -> Result<Entity, BackendError> {
+        let command = &request.command;
+        let kind = command.kind();
+        let path = format!("/v1/{}/{}/{}", kind.collection(), encode_segment(&request.target_id), command.path());
         let builder = self.request(reqwest::Method::POST, &path).header(IDEMPOTENCY_HEADER, &request.idempotency_key);
-        let builder = match &request.action {
-            IncidentAction::Note { text } => builder.json(&NoteBody { version: request.version, text: text.clone() }),
-            _ => builder.json(&VersionBody { version: request.version }),
+        let version = request.version;
+        let builder = match command {
+            Command::Incident(IncidentAction::Note { text }) => builder.json(&NoteBody { version, text: text.clone() }),
+            Command::Ticket(TicketAction::Assign { to }) => builder.json(&AssignBody { version, to: to.clone() }),
+            _ => builder.json(&VersionBody { version }),
         };
-        self.send(builder).await
+        match kind {
+            EntityKind::Incident => self.send_for(builder, kind).await.map(Entity::Incident),
+            EntityKind::Ticket => self.send_for(builder, kind).await.map(Entity::Ticket),
+        }
     }
 }
 
@@ -151,10 +183,11 @@ mod tests {
     #[test]
     fn status_codes_map_to_errors_the_outbox_understands() {
         let body = br#"{"error":"forbidden","message":"viewer"}"#;
-        assert_eq!(status_error(StatusCode::FORBIDDEN, body), BackendError::Forbidden("viewer".into()));
-        assert!(status_error(StatusCode::BAD_GATEWAY, b"<html>").is_transient());
-        assert!(status_error(StatusCode::TOO_MANY_REQUESTS, b"").is_transient());
-        assert!(!status_error(StatusCode::UNPROCESSABLE_ENTITY, body).is_transient());
-        assert!(matches!(status_error(StatusCode::CONFLICT, b"nonsense"), BackendError::Protocol(_)));
+        let error = |status, body: &[u8]| status_error(status, body, EntityKind::Incident);
+        assert_eq!(error(StatusCode::FORBIDDEN, body), BackendError::Forbidden("viewer".into()));
+        assert!(error(StatusCode::BAD_GATEWAY, b"<html>").is_transient());
+        assert!(error(StatusCode::TOO_MANY_REQUESTS, b"").is_transient());
+        assert!(!error(StatusCode::UNPROCESSABLE_ENTITY, body).is_transient());
+        assert!(matches!(error(StatusCode::CONFLICT, b"nonsense"), BackendError::Protocol(_)));
     }
 }

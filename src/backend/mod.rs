@@ -8,18 +8,27 @@ pub mod http;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::api::{ConflictBody, Me, ReceivedPage};
+use crate::api::{Me, ReceivedPage};
 use crate::domain::duration::ago;
 use crate::domain::text::sanitize;
-use crate::domain::{Incident, IncidentAction};
+use crate::domain::{Command, Entity, Rejection};
 
 /// One action as sent: the idempotency key makes a resend safe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionRequest {
-    pub incident_id: String,
-    pub action: IncidentAction,
+    /// The incident id or ticket key.
+    pub target_id: String,
+    pub command: Command,
     pub version: i64,
     pub idempotency_key: String,
+}
+
+/// A 409: the action does not fit the item as it is now, which the backend sent along.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub message: String,
+    pub reason: Rejection,
+    pub current: Entity,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -35,7 +44,7 @@ pub enum BackendError {
     #[error("not allowed: {0}")]
     Forbidden(String),
     #[error("{}", .0.message)]
-    Conflict(Box<ConflictBody>),
+    Conflict(Box<Conflict>),
     #[error("not found: {0}")]
     NotFound(String),
     #[error("refused (HTTP {status}): {message}")]
@@ -60,21 +69,22 @@ impl BackendError {
         }
     }
 
-    /// A sentence for the user about an action on `incident_id` that this error stopped.
-    pub fn describe_for(&self, incident_id: &str, now: DateTime<Utc>) -> String {
+    /// A sentence for the user about an action on `id` (an incident or ticket) that this error
+    /// stopped.
+    pub fn describe_for(&self, id: &str, now: DateTime<Utc>) -> String {
         let text = match self {
             BackendError::Conflict(body) => match &body.reason {
-                crate::domain::Rejection::StaleVersion { .. } => {
+                Rejection::StaleVersion { .. } => {
                     let what = body
-                        .incident
-                        .last_event()
-                        .map(|e| format!(" ({} by {} {})", e.kind.label(), e.actor, ago(now, e.at)))
+                        .current
+                        .last_change()
+                        .map(|(what, by, at)| format!(" ({what} by {by} {})", ago(now, at)))
                         .unwrap_or_default();
-                    format!("{incident_id} changed since you saw it{what}; not applied")
+                    format!("{id} changed since you saw it{what}; not applied")
                 }
-                reason => reason.describe(incident_id, now),
+                reason => reason.describe(id, now),
             },
-            other => format!("{incident_id}: {other}"),
+            other => format!("{id}: {other}"),
         };
         sanitize(&text).into_owned()
     }
@@ -86,6 +96,6 @@ pub trait Backend: Send + Sync + 'static {
     async fn me(&self) -> Result<Me, BackendError>;
     /// Changes after `since` (all of them when `None`).
     async fn changes(&self, since: Option<&str>, limit: u32) -> Result<ReceivedPage, BackendError>;
-    /// Sends one action; the incident as the server has it afterwards.
-    async fn act(&self, request: &ActionRequest) -> Result<Incident, BackendError>;
+    /// Sends one action; the incident or ticket as the server has it afterwards.
+    async fn act(&self, request: &ActionRequest) -> Result<Entity, BackendError>;
 }

@@ -6,28 +6,61 @@ use ratatui_textarea::TextArea;
 
 use super::{AppState, Confirm, Effect, Input, InputKind, Level, Overlay, Update};
 use crate::action::Action;
-use crate::domain::IncidentAction;
 use crate::domain::text::sanitize;
+use crate::domain::{Command, EntityKind, IncidentAction, Rejection, TicketAction, TicketStatus};
 use crate::keymap::Mode;
 use crate::outbox::OutboxEntry;
+use crate::tabs::TabId;
 
 impl AppState {
     pub(super) fn on_key(&mut self, key: KeyEvent, now: DateTime<Utc>) -> Update {
-        let mode = self.mode();
-        if let Some(action) = self.settings.keymap.resolve(mode, &key) {
+        let layers = self.layers();
+        if let Some(action) = self.settings.keymap.resolve(&layers, &key) {
             return self.on_action(action, now);
         }
-        if mode == Mode::Input
+        if layers[0] == Mode::Input
             && let Some(input) = &mut self.input
             && input.textarea.input(key)
         {
             if input.kind == InputKind::Filter {
                 let text = input.text();
-                self.incidents.set_filter(&text);
+                self.set_filter(&text);
             }
             return Update::changed();
         }
         Update::unchanged()
+    }
+
+    fn set_filter(&mut self, text: &str) {
+        let rows = crate::ui::list_rows(self.size.1);
+        match self.tab {
+            TabId::Incidents => {
+                self.incidents.set_filter(text);
+                self.incidents.scroll_into_view(rows);
+            }
+            TabId::Tickets => {
+                self.tickets.set_filter(text);
+                let (cursor, len) = self.tickets.cursor_mut();
+                cursor.scroll_into_view(len, rows);
+            }
+            TabId::Sla => {}
+        }
+    }
+
+    fn filter_text(&self) -> &str {
+        match self.tab {
+            TabId::Incidents => self.incidents.filter(),
+            TabId::Tickets => self.tickets.filter(),
+            TabId::Sla => "",
+        }
+    }
+
+    fn show_tab(&mut self, tab: TabId) -> Update {
+        if self.tab == tab {
+            return Update::unchanged();
+        }
+        self.tab = tab;
+        Update::changed()
     }
 
     pub(super) fn on_paste(&mut self, text: &str) -> Update {
@@ -37,7 +70,7 @@ impl AppState {
         input.textarea.insert_str(sanitize(text));
         if input.kind == InputKind::Filter {
             let text = input.text();
-            self.incidents.set_filter(&text);
+            self.set_filter(&text);
         }
         Update::changed()
     }
@@ -76,45 +109,101 @@ impl AppState {
                 self.navigate(action, mode, rows);
                 Update::changed()
             }
+            Action::NextTab => self.show_tab(self.tab.next()),
+            Action::PrevTab => self.show_tab(self.tab.prev()),
+            Action::TabIncidents => self.show_tab(TabId::Incidents),
+            Action::TabTickets => self.show_tab(TabId::Tickets),
+            Action::TabSla => self.show_tab(TabId::Sla),
             Action::Open => {
-                self.incidents.open_detail();
+                match self.tab {
+                    TabId::Incidents => {
+                        self.incidents.open_detail();
+                    }
+                    TabId::Tickets => {
+                        self.tickets.open_detail();
+                    }
+                    TabId::Sla => {
+                        let Some(row) = self.sla.selected() else {
+                            return Update::unchanged();
+                        };
+                        let (kind, id) = (row.kind, row.id.clone());
+                        match kind {
+                            EntityKind::Incident => {
+                                self.incidents.open_id(&id, rows);
+                                self.tab = TabId::Incidents;
+                            }
+                            EntityKind::Ticket => {
+                                self.tickets.open_key(&id, rows);
+                                self.tab = TabId::Tickets;
+                            }
+                        }
+                    }
+                }
                 Update::changed()
             }
             Action::Back => {
                 if self.overlay.is_some() {
                     self.overlay = None;
-                } else if self.incidents.detail().is_some() {
+                } else if self.tab == TabId::Incidents && self.incidents.detail().is_some() {
                     self.incidents.close_detail();
-                } else if !self.incidents.filter().is_empty() {
-                    self.incidents.set_filter("");
-                    self.incidents.scroll_into_view(rows);
+                } else if self.tab == TabId::Tickets && self.tickets.detail().is_some() {
+                    self.tickets.close_detail();
+                } else if !self.filter_text().is_empty() {
+                    self.set_filter("");
                 } else {
                     return Update::unchanged();
                 }
                 Update::changed()
             }
             Action::Filter => {
-                let mut textarea = one_line(self.incidents.filter());
-                textarea.set_placeholder_text("id, priority, status, service, title, assignee…");
+                let placeholder = match self.tab {
+                    TabId::Incidents => "id, priority, status, service, title, assignee…",
+                    TabId::Tickets => "key, priority, tier, status, subject, customer, assignee…",
+                    TabId::Sla => {
+                        self.flash(Level::Info, "the SLA tab lists every running clock; filter in Tickets or Incidents", now);
+                        return Update::changed();
+                    }
+                };
+                let mut textarea = one_line(self.filter_text());
+                textarea.set_placeholder_text(placeholder);
                 self.input = Some(Input { kind: InputKind::Filter, textarea });
                 Update::changed()
             }
-            Action::Acknowledge | Action::Escalate => {
-                let incident_action =
-                    if action == Action::Acknowledge { IncidentAction::Acknowledge } else { IncidentAction::Escalate };
-                self.take(action, incident_action, now)
+            Action::Acknowledge => self.act(action, Command::Incident(IncidentAction::Acknowledge), now),
+            Action::Escalate => match self.tab {
+                TabId::Tickets => self.act(action, Command::Ticket(TicketAction::Escalate), now),
+                _ => self.act(action, Command::Incident(IncidentAction::Escalate), now),
+            },
+            Action::Take => self.act(action, Command::Ticket(TicketAction::Take), now),
+            Action::FirstResponse => self.act(action, Command::Ticket(TicketAction::Respond), now),
+            Action::TogglePending => {
+                let pending = self.tickets.target().is_some_and(|r| r.ticket().status == TicketStatus::Pending);
+                let command = if pending { TicketAction::Resume } else { TicketAction::Pending };
+                self.act(action, Command::Ticket(command), now)
             }
-            Action::Resolve => self.prepare(action, now, |state, id, title| {
-                state.confirm = Some(Confirm { incident_id: id, title });
-            }),
-            Action::AddNote => self.prepare(action, now, |state, id, _| {
+            Action::Resolve => {
+                let command = match self.tab {
+                    TabId::Tickets => Command::Ticket(TicketAction::Resolve),
+                    _ => Command::Incident(IncidentAction::Resolve),
+                };
+                let probe = command.clone();
+                self.prepare(action, Some(&probe), now, |state, id, title| {
+                    state.confirm = Some(Confirm { id, title, command });
+                })
+            }
+            Action::AddNote => self.prepare(action, None, now, |state, id, _| {
                 let draft = state.note_drafts.get(&id).cloned().unwrap_or_default();
                 let mut textarea = one_line(&draft);
                 textarea.set_placeholder_text("what you found, what you did; Enter sends, Esc keeps a draft");
                 state.input = Some(Input { kind: InputKind::Note { incident_id: id }, textarea });
             }),
+            Action::Assign => self.prepare(action, None, now, |state, key, _| {
+                let mut textarea = one_line("");
+                textarea.set_placeholder_text("assign to (a name); Enter assigns, Esc cancels");
+                state.input = Some(Input { kind: InputKind::Assign { key }, textarea });
+            }),
             Action::Confirm => match self.confirm.take() {
-                Some(confirm) => self.enqueue(&confirm.incident_id, IncidentAction::Resolve, now),
+                Some(confirm) => self.enqueue(&confirm.id, confirm.command, now),
                 None => Update::unchanged(),
             },
             Action::Cancel => {
@@ -124,10 +213,8 @@ impl AppState {
             Action::Submit => self.submit_input(now),
             Action::CancelInput => {
                 match self.input.take() {
-                    Some(Input { kind: InputKind::Filter, .. }) => {
-                        self.incidents.set_filter("");
-                        self.incidents.scroll_into_view(rows);
-                    }
+                    Some(Input { kind: InputKind::Filter, .. }) => self.set_filter(""),
+                    Some(Input { kind: InputKind::Assign { .. }, .. }) => {}
                     Some(Input { kind: InputKind::Note { incident_id }, textarea }) => {
                         let text = textarea.lines().join(" ");
                         if !text.trim().is_empty() {
@@ -156,13 +243,28 @@ impl AppState {
             Action::First => isize::MIN / 2,
             _ => isize::MAX / 2,
         };
-        match mode {
-            Mode::Overlay => {
+        let move_cursor = |cursor: &mut crate::tabs::list::Cursor, len: usize| match action {
+            Action::First => cursor.first(len, rows),
+            Action::Last => cursor.last(len, rows),
+            _ => cursor.move_by(delta, len, rows),
+        };
+        match (mode, self.tab) {
+            (Mode::Overlay, _) => {
                 if let Some(Overlay::Help { scroll } | Overlay::Outbox { scroll }) = &mut self.overlay {
                     *scroll = scroll.saturating_add_signed(delta.clamp(-1000, 1000)).min(1000);
                 }
             }
-            Mode::Detail => {
+            (Mode::Detail, TabId::Tickets) => {
+                let lines = self.tickets.target().map_or(0, |r| r.ticket().history.len() + r.pending.len());
+                if let Some(detail) = self.tickets.detail_mut() {
+                    match action {
+                        Action::First => detail.scroll = 0,
+                        Action::Last => detail.scroll = lines.saturating_sub(1),
+                        _ => detail.scroll_by(delta, lines),
+                    }
+                }
+            }
+            (Mode::Detail, _) => {
                 let lines = self
                     .incidents
                     .detail()
@@ -174,7 +276,15 @@ impl AppState {
                     _ => self.incidents.scroll_detail(delta, lines),
                 }
             }
-            _ => match action {
+            (_, TabId::Tickets) => {
+                let (cursor, len) = self.tickets.cursor_mut();
+                move_cursor(cursor, len);
+            }
+            (_, TabId::Sla) => {
+                let (cursor, len) = self.sla.cursor_mut();
+                move_cursor(cursor, len);
+            }
+            (_, TabId::Incidents) => match action {
                 Action::First => self.incidents.select_first(rows),
                 Action::Last => self.incidents.select_last(rows),
                 _ => self.incidents.move_by(delta, rows),
@@ -182,10 +292,35 @@ impl AppState {
         }
     }
 
-    /// Checks that a dangerous action may be taken on the target; runs `then` if so.
+    /// The item actions apply to on this tab: id, title, and whether `probe` would apply.
+    fn target(&self, probe: Option<&Command>) -> Option<(String, String, Result<(), Rejection>)> {
+        match self.tab {
+            TabId::Incidents => {
+                let incident = self.incidents.target()?.incident();
+                let check = match probe {
+                    Some(Command::Incident(a)) => incident.check(a),
+                    _ => Ok(()),
+                };
+                Some((incident.id.clone(), incident.title.clone(), check))
+            }
+            TabId::Tickets => {
+                let ticket = self.tickets.target()?.ticket();
+                let check = match probe {
+                    Some(Command::Ticket(a)) => ticket.check(a, self.me_name()),
+                    _ => Ok(()),
+                };
+                Some((ticket.key.clone(), ticket.subject.clone(), check))
+            }
+            TabId::Sla => None,
+        }
+    }
+
+    /// Checks that a dangerous action may be taken on the target (and that `probe` would
+    /// apply to it as shown); runs `then` with its id and title if so.
     fn prepare(
         &mut self,
         action: Action,
+        probe: Option<&Command>,
         now: DateTime<Utc>,
         then: impl FnOnce(&mut AppState, String, String),
     ) -> Update {
@@ -197,34 +332,30 @@ impl AppState {
             );
             return Update::changed();
         }
-        let Some(row) = self.incidents.target() else {
-            self.flash(Level::Info, "no incident selected", now);
+        let Some((id, title, check)) = self.target(probe) else {
+            let what = match self.tab {
+                TabId::Tickets => "no ticket selected",
+                TabId::Sla => "open the item first (Enter), then act on it in its tab",
+                TabId::Incidents => "no incident selected",
+            };
+            self.flash(Level::Info, what, now);
             return Update::changed();
         };
-        let probe = match action {
-            Action::Resolve => Some(IncidentAction::Resolve),
-            Action::Acknowledge => Some(IncidentAction::Acknowledge),
-            Action::Escalate => Some(IncidentAction::Escalate),
-            _ => None,
-        };
-        let incident = row.incident();
-        if let Some(probe) = probe
-            && let Err(rejection) = incident.check(&probe)
-        {
-            let text = rejection.describe(&incident.id, now);
+        if let Err(rejection) = check {
+            let text = rejection.describe(&id, now);
             self.flash(Level::Warning, text, now);
             return Update::changed();
         }
-        let (id, title) = (incident.id.clone(), incident.title.clone());
         then(self, id, title);
         Update::changed()
     }
 
-    fn take(&mut self, action: Action, incident_action: IncidentAction, now: DateTime<Utc>) -> Update {
+    /// Queues `command` on the target at once (after the same checks as `prepare`).
+    fn act(&mut self, action: Action, command: Command, now: DateTime<Utc>) -> Update {
         let mut target = None;
-        let update = self.prepare(action, now, |_, id, _| target = Some(id));
+        let update = self.prepare(action, Some(&command), now, |_, id, _| target = Some(id));
         match target {
-            Some(id) => self.enqueue(&id, incident_action, now),
+            Some(id) => self.enqueue(&id, command, now),
             None => update,
         }
     }
@@ -236,8 +367,7 @@ impl AppState {
         match input.kind.clone() {
             InputKind::Filter => {
                 let text = input.text();
-                self.incidents.set_filter(&text);
-                self.incidents.scroll_into_view(crate::ui::list_rows(self.size.1));
+                self.set_filter(&text);
                 Update::changed()
             }
             InputKind::Note { incident_id } => {
@@ -247,32 +377,45 @@ impl AppState {
                     return Update::changed();
                 }
                 self.note_drafts.remove(&incident_id);
-                self.enqueue(&incident_id, IncidentAction::Note { text }, now)
+                self.enqueue(&incident_id, Command::Incident(IncidentAction::Note { text }), now)
+            }
+            InputKind::Assign { key } => {
+                let to = sanitize(input.text().trim()).into_owned();
+                let assign = TicketAction::Assign { to };
+                if let Some(Err(rejection)) = self.tickets.row(&key).map(|r| r.ticket().check(&assign, self.me_name())) {
+                    self.flash(Level::Warning, rejection.describe(&key, now), now);
+                    return Update::changed();
+                }
+                self.enqueue(&key, Command::Ticket(assign), now)
             }
         }
     }
 
-    /// Queues an action: persisted, shown at once as pending, sent when it can be.
-    fn enqueue(&mut self, incident_id: &str, action: IncidentAction, now: DateTime<Utc>) -> Update {
-        let Some(base_version) = self.incidents.row(incident_id).map(|r| r.confirmed.version) else {
-            self.flash(Level::Warning, format!("{incident_id} is no longer known here"), now);
+    /// Queues a command: persisted, shown at once as pending, sent when it can be.
+    fn enqueue(&mut self, id: &str, command: Command, now: DateTime<Utc>) -> Update {
+        let base_version = match command.kind() {
+            EntityKind::Incident => self.incidents.row(id).map(|r| r.confirmed.version),
+            EntityKind::Ticket => self.tickets.row(id).map(|r| r.confirmed.version),
+        };
+        let Some(base_version) = base_version else {
+            self.flash(Level::Warning, format!("{id} is no longer known here"), now);
             return Update::changed();
         };
         let entry = OutboxEntry {
             key: self.next_key(),
-            incident_id: incident_id.to_string(),
+            target_id: id.to_string(),
             base_version,
             epoch: self.sync.epoch.clone(),
             created_at: now,
             attempts: 0,
             last_error: None,
-            action,
+            action: command,
         };
         let verb = entry.action.verb();
         let effects = self.outbox.enqueue(entry);
-        self.reapply_all_pending();
+        self.reapply_all_pending(now);
         let when = if self.sync.is_stale() { "queued (offline)" } else { "sending…" };
-        self.flash(Level::Info, format!("⧗ {incident_id}: {verb} {when}"), now);
+        self.flash(Level::Info, format!("⧗ {id}: {verb} {when}"), now);
         Update::changed().with(effects.into_iter().map(Effect::Outbox))
     }
 }

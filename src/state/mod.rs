@@ -17,11 +17,15 @@ use crate::api::{Change, Me, Role};
 use crate::cache::CacheSnapshot;
 use crate::config::Config;
 use crate::domain::text::sanitize;
-use crate::domain::{EscalationPolicy, IncidentStatus, Priority, Service};
+use crate::domain::{Command, Entity, EntityKind, EscalationPolicy, IncidentStatus, Priority, Service};
 use crate::event::{Event, SyncReport};
 use crate::keymap::{Keymap, Mode};
 use crate::outbox::{Outbox, OutboxEffect};
+use crate::sla::SlaPolicy;
+use crate::tabs::TabId;
 use crate::tabs::incidents::IncidentsTab;
+use crate::tabs::sla::SlaTab;
+use crate::tabs::tickets::TicketsTab;
 use crate::ui::theme::Theme;
 
 /// What the runner is asked to do.
@@ -86,6 +90,8 @@ pub enum Overlay {
 pub enum InputKind {
     Filter,
     Note { incident_id: String },
+    /// Whom to assign a ticket to.
+    Assign { key: String },
 }
 
 #[derive(Debug, Clone)]
@@ -100,10 +106,13 @@ impl Input {
     }
 }
 
+/// A dangerous command waiting for yes or no.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
-    pub incident_id: String,
+    /// The incident id or ticket key.
+    pub id: String,
     pub title: String,
+    pub command: Command,
 }
 
 /// Who we are and what we may do.
@@ -143,6 +152,7 @@ pub struct Settings {
     pub theme: Theme,
     pub timezone: Option<chrono_tz::Tz>,
     pub bell_on_new_p1: bool,
+    pub sla: std::sync::Arc<SlaPolicy>,
     pub poll_interval: Duration,
     /// `read_only = true` in the config.
     pub read_only_config: bool,
@@ -160,6 +170,7 @@ impl Settings {
             theme: Theme::new(&config.colors, no_color),
             timezone: config.timezone,
             bell_on_new_p1: config.bell_on_new_p1,
+            sla: config.sla.clone(),
             poll_interval: config.poll_interval,
             read_only_config: config.read_only,
             no_color,
@@ -174,7 +185,10 @@ const FLASH_INFO: i64 = 5;
 const FLASH_ERROR: i64 = 12;
 
 pub struct AppState {
+    pub tab: TabId,
     pub incidents: IncidentsTab,
+    pub tickets: TicketsTab,
+    pub sla: SlaTab,
     pub outbox: Outbox,
     pub sync: SyncStatus,
     pub session: Session,
@@ -204,8 +218,12 @@ impl AppState {
         let mut outbox = Outbox::restore(snapshot.outbox, snapshot.rejected);
         // Hold queued actions until the first sync says which server database this is.
         outbox.hold();
+        let tickets = TicketsTab::new(snapshot.tickets, &settings.sla);
         let mut state = AppState {
+            tab: TabId::default(),
             incidents: IncidentsTab::new(snapshot.incidents, snapshot.total),
+            tickets,
+            sla: SlaTab::default(),
             outbox,
             sync: SyncStatus { last_ok: snapshot.sync.last_ok, epoch: snapshot.sync.epoch, ..SyncStatus::default() },
             session,
@@ -221,25 +239,34 @@ impl AppState {
             key_seq: 0,
             quit: false,
         };
-        state.reapply_all_pending();
+        state.reapply_all_pending(now);
         if !warnings.is_empty() {
             state.flash(Level::Warning, warnings.join("; "), now);
         }
         state
     }
 
+    /// Where the keyboard focus is: a dialog, an overlay, or a tab's list or detail view.
     pub fn mode(&self) -> Mode {
+        let layers = self.layers();
+        if layers.len() == 3 { layers[1] } else { layers[0] }
+    }
+
+    /// The keymap layers that apply now, most specific first.
+    pub fn layers(&self) -> Vec<Mode> {
         if self.confirm.is_some() {
-            Mode::Confirm
+            return vec![Mode::Confirm];
         } else if self.input.is_some() {
-            Mode::Input
+            return vec![Mode::Input];
         } else if self.overlay.is_some() {
-            Mode::Overlay
-        } else if self.incidents.detail().is_some() {
-            Mode::Detail
-        } else {
-            Mode::List
+            return vec![Mode::Overlay];
         }
+        let (tab, detail) = match self.tab {
+            TabId::Incidents => (Mode::Incidents, self.incidents.detail().is_some()),
+            TabId::Tickets => (Mode::Tickets, self.tickets.detail().is_some()),
+            TabId::Sla => (Mode::Sla, false),
+        };
+        vec![tab, if detail { Mode::Detail } else { Mode::List }, Mode::Global]
     }
 
     /// The name actions are taken under, before the server has said who we are.
@@ -282,11 +309,17 @@ impl AppState {
                 if self.flash.as_ref().is_some_and(|f| f.until <= now) {
                     self.flash = None;
                 }
-                Update::changed()
+                let mut update = Update::changed();
+                let critical = self.sla.newly_critical(&self.settings.sla, now);
+                if !critical.is_empty() && self.settings.sla.bell_on_critical() {
+                    self.flash(Level::Error, format!("SLA critical: {}", critical.join("; ")), now);
+                    update.effects.push(Effect::Bell);
+                }
+                update
             }
             Event::CacheLoaded(incidents) => {
                 self.incidents.upsert_many(incidents);
-                self.reapply_all_pending();
+                self.reapply_all_pending(now);
                 Update::changed()
             }
             Event::Synced(report) => self.on_synced(*report, now),
@@ -302,12 +335,12 @@ impl AppState {
             Event::Identity(me) => {
                 self.session.me = Some(Me { name: sanitize(&me.name).into_owned(), role: me.role });
                 // Queued actions are shown as taken by us: now we know our name.
-                self.reapply_all_pending();
+                self.reapply_all_pending(now);
                 Update::changed()
             }
             Event::OutboxPersisted { key, error } => {
                 let saved =
-                    self.outbox.pending().find(|e| e.key == key).map(|e| (e.incident_id.clone(), e.action.verb()));
+                    self.outbox.pending().find(|e| e.key == key).map(|e| (e.target_id.clone(), e.action.verb()));
                 match (error, saved) {
                     (Some(error), _) => self.flash(
                         Level::Error,
@@ -341,6 +374,7 @@ impl AppState {
         self.sync.live = true;
         if report.reset {
             self.incidents.clear();
+            self.tickets.clear();
             self.services.clear();
             self.policies.clear();
             // The demo server is new on every start; a reset there is expected, not news.
@@ -351,6 +385,7 @@ impl AppState {
         }
         self.sync.epoch = Some(report.epoch.clone());
         let mut incidents = Vec::new();
+        let mut tickets = Vec::new();
         for change in report.changes {
             match change {
                 Change::Incident(incident) => incidents.push(incident),
@@ -360,8 +395,15 @@ impl AppState {
                 Change::EscalationPolicy(policy) => {
                     self.policies.insert(policy.id.clone(), policy);
                 }
-                Change::Ticket(_) => {}
+                Change::Ticket(ticket) => tickets.push(ticket),
             }
+        }
+        if !tickets.is_empty() {
+            update.changed = true;
+            self.tickets.upsert_many(tickets, &self.settings.sla);
+        }
+        if update.changed {
+            self.reapply_all_pending(now);
         }
         if !incidents.is_empty() {
             update.changed = true;
@@ -379,7 +421,7 @@ impl AppState {
                     update.effects.push(Effect::Bell);
                 }
             }
-            self.reapply_all_pending();
+            self.reapply_all_pending(now);
         }
         if !report.more {
             // The server is reachable and we know its database: queued actions may go.
@@ -396,7 +438,7 @@ impl AppState {
     fn on_answered(
         &mut self,
         key: &str,
-        result: Result<crate::domain::Incident, crate::backend::BackendError>,
+        result: Result<Entity, crate::backend::BackendError>,
         now: DateTime<Utc>,
     ) -> Update {
         let effects = self.outbox.answered(key, result, now);
@@ -408,18 +450,18 @@ impl AppState {
     fn note_outbox_effects(&mut self, effects: &[OutboxEffect], now: DateTime<Utc>) {
         for effect in effects {
             match effect {
-                OutboxEffect::Complete { entry, incident, .. } => {
-                    let text = format!("✓ {} {}", incident.id, entry.action.done());
-                    self.incidents.upsert_many(vec![incident.clone()]);
+                OutboxEffect::Complete { entry, entity, .. } => {
+                    let text = format!("✓ {} {}", entity.id(), entry.action.done());
+                    self.store_entity(entity.clone());
                     self.flash(Level::Success, text, now);
                 }
-                OutboxEffect::Reject { rejected, incident } => {
-                    if let Some(incident) = incident {
-                        self.incidents.upsert_many(vec![incident.clone()]);
+                OutboxEffect::Reject { rejected, current } => {
+                    if let Some(entity) = current {
+                        self.store_entity(entity.clone());
                     }
-                    let kept = match &rejected.entry.action {
-                        crate::domain::IncidentAction::Note { .. } => " (the note's text is kept: press o)",
-                        _ => "",
+                    let kept = match &rejected.entry.action.text() {
+                        Some(_) => " (the text you typed is kept: press o)",
+                        None => "",
                     };
                     self.flash(Level::Error, format!("✗ {}{kept}", rejected.reason), now);
                 }
@@ -428,26 +470,54 @@ impl AppState {
                         .outbox
                         .pending()
                         .find(|e| &e.key == key)
-                        .map(|e| e.incident_id.clone())
+                        .map(|e| e.target_id.clone())
                         .unwrap_or_default();
                     self.flash(Level::Warning, format!("⧗ {id}: not sent yet, will retry ({error})"), now);
                 }
                 _ => {}
             }
         }
-        self.reapply_all_pending();
+        self.reapply_all_pending(now);
     }
 
-    /// Recomputes the optimistic view of every incident with queued actions, and clears it
-    /// from incidents that have none left.
-    fn reapply_all_pending(&mut self) {
+    /// Keeps an incident or ticket a backend returned.
+    fn store_entity(&mut self, entity: Entity) {
+        match entity {
+            Entity::Incident(incident) => {
+                self.incidents.upsert_many(vec![incident]);
+            }
+            Entity::Ticket(ticket) => {
+                self.tickets.upsert_many(vec![ticket], &self.settings.sla);
+            }
+        }
+    }
+
+    /// Recomputes the optimistic view of every item with queued actions, clears it from items
+    /// that have none left, and rebuilds the SLA clocks from what is now shown.
+    fn reapply_all_pending(&mut self, now: DateTime<Utc>) {
         let me = self.me_name().to_string();
-        let ids: std::collections::BTreeSet<String> = self.outbox.pending().map(|e| e.incident_id.clone()).collect();
-        let stale: Vec<String> = self.incidents.ids_with_pending().filter(|id| !ids.contains(*id)).cloned().collect();
-        for id in stale.iter().chain(ids.iter()) {
+        let queued = |kind: EntityKind| -> std::collections::BTreeSet<String> {
+            self.outbox.pending().filter(|e| e.action.kind() == kind).map(|e| e.target_id.clone()).collect()
+        };
+        let (incident_ids, ticket_keys) = (queued(EntityKind::Incident), queued(EntityKind::Ticket));
+        let stale: Vec<String> =
+            self.incidents.ids_with_pending().filter(|id| !incident_ids.contains(*id)).cloned().collect();
+        for id in stale.iter().chain(incident_ids.iter()) {
             let policy = self.policy_for(id).cloned();
             self.incidents.apply_pending(id, self.outbox.pending_for(id), &me, policy.as_ref());
         }
+        let stale: Vec<String> =
+            self.tickets.keys_with_pending().filter(|k| !ticket_keys.contains(*k)).map(str::to_string).collect();
+        for key in stale.iter().chain(ticket_keys.iter()) {
+            self.tickets.apply_pending(key, self.outbox.pending_for(key), &me, &self.settings.sla);
+        }
+        self.rebuild_clocks(now);
+    }
+
+    /// The SLA tab's clocks from the open tickets and incidents as shown.
+    fn rebuild_clocks(&mut self, now: DateTime<Utc>) {
+        let tickets = self.tickets.all().map(|r| r.ticket());
+        self.sla.rebuild(self.incidents.open_incidents(), tickets, &self.settings.sla, now);
     }
 
     pub fn policy_for(&self, incident_id: &str) -> Option<&EscalationPolicy> {
@@ -468,7 +538,12 @@ impl AppState {
                     warnings.push("backend and token changes take effect after a restart".into());
                 }
                 let started_with = self.settings.started_with.clone();
+                let policy_changed = settings.sla != self.settings.sla;
                 self.settings = Settings { started_with, ..settings };
+                if policy_changed {
+                    self.tickets.repolicy(&self.settings.sla);
+                    self.rebuild_clocks(now);
+                }
                 if warnings.is_empty() {
                     self.flash(Level::Success, "configuration reloaded", now);
                 } else {
@@ -483,7 +558,8 @@ impl AppState {
         }
     }
 
-    /// When something on screen changes by itself next: an age label, a message expiring.
+    /// When something on screen changes by itself next: an age label, a countdown, a message
+    /// expiring; or when an SLA clock enters the critical band (the bell rings on any tab).
     pub fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let mut next = self.flash.as_ref().map(|f| f.until);
         let mut consider = |at: DateTime<Utc>| {
@@ -491,7 +567,24 @@ impl AppState {
                 next = Some(at);
             }
         };
+        if let Some(at) = self.sla.next_critical(now) {
+            consider(at);
+        }
         let rows = crate::ui::list_rows(self.size.1);
+        let countdown_on_screen = match self.tab {
+            TabId::Incidents => false,
+            TabId::Tickets => self.tickets.countdown_on_screen(self.tickets.cursor().offset, rows),
+            TabId::Sla => !self.sla.rows().is_empty(),
+        };
+        if countdown_on_screen {
+            // Countdowns show seconds: wake at the next whole second.
+            let next_second = now + chrono::Duration::milliseconds(1000 - i64::from(now.timestamp_subsec_millis()));
+            consider(next_second);
+            return next;
+        }
+        if self.tab != TabId::Incidents {
+            return next;
+        }
         let on_screen: Vec<DateTime<Utc>> = match self.incidents.detail().and_then(|d| self.incidents.row(&d.id)) {
             Some(row) => vec![row.incident().triggered_at],
             None => {

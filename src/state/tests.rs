@@ -4,8 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
-use crate::api::ConflictBody;
-use crate::backend::BackendError;
+use crate::backend::{BackendError, Conflict};
 use crate::domain::{ActionContext, Incident, IncidentAction, NewIncident, Rejection};
 use crate::outbox::OutboxEntry;
 
@@ -82,8 +81,8 @@ fn type_text(state: &mut AppState, text: &str) {
 fn queued(key: &str, action: IncidentAction, epoch: &str) -> OutboxEntry {
     OutboxEntry {
         key: key.into(),
-        incident_id: "INC-1".into(),
-        action,
+        target_id: "INC-1".into(),
+        action: Command::Incident(action),
         base_version: 1,
         epoch: Some(epoch.into()),
         created_at: now(),
@@ -108,8 +107,8 @@ fn acknowledge_is_persisted_then_sent_then_confirmed() {
     let mut state = live(vec![incident("INC-1", Priority::P1, 3)]);
     let update = state.update(key('a'), now());
     let entry = persisted_entry(&update);
-    assert_eq!(entry.action, IncidentAction::Acknowledge);
-    assert_eq!((entry.incident_id.as_str(), entry.base_version, entry.epoch.as_deref()), ("INC-1", 1, Some("e1")));
+    assert_eq!(entry.action, Command::Incident(IncidentAction::Acknowledge));
+    assert_eq!((entry.target_id.as_str(), entry.base_version, entry.epoch.as_deref()), ("INC-1", 1, Some("e1")));
     let row = state.incidents.row("INC-1").unwrap();
     assert_eq!(row.incident().status, IncidentStatus::Acknowledged, "shown at once");
     assert_eq!(row.pending, ["acknowledge"]);
@@ -119,9 +118,9 @@ fn acknowledge_is_persisted_then_sent_then_confirmed() {
 
     let mut confirmed = state.incidents.row("INC-1").unwrap().confirmed.clone();
     confirmed.apply(&IncidentAction::Acknowledge, ActionContext { actor: "erin", now: now(), policy: None }).unwrap();
-    let update = state.update(Event::OutboxAnswered { key: entry.key.clone(), result: Ok(confirmed.clone()) }, now());
+    let update = state.update(Event::OutboxAnswered { key: entry.key.clone(), result: Ok(Entity::Incident(confirmed.clone())) }, now());
     assert!(
-        matches!(&update.effects[..], [Effect::Outbox(OutboxEffect::Complete { incident, .. })] if incident == &confirmed)
+        matches!(&update.effects[..], [Effect::Outbox(OutboxEffect::Complete { entity, .. })] if entity == &Entity::Incident(confirmed.clone()))
     );
     let row = state.incidents.row("INC-1").unwrap();
     assert!(row.pending.is_empty());
@@ -151,12 +150,12 @@ fn read_only_and_viewers_cannot_take_dangerous_actions() {
 fn resolve_asks_first() {
     let mut state = live(vec![incident("INC-1", Priority::P2, 3)]);
     assert!(state.update(key('r'), now()).effects.is_empty());
-    assert_eq!(state.confirm.as_ref().unwrap().incident_id, "INC-1");
+    assert_eq!(state.confirm.as_ref().unwrap().id, "INC-1");
     assert!(state.update(key('n'), now()).effects.is_empty(), "n says no");
     assert!(state.confirm.is_none());
     state.update(key('r'), now());
     let entry = persisted_entry(&state.update(key('y'), now()));
-    assert_eq!(entry.action, IncidentAction::Resolve);
+    assert_eq!(entry.action, Command::Incident(IncidentAction::Resolve));
 }
 
 #[test]
@@ -190,7 +189,7 @@ fn a_note_is_typed_sent_and_an_abandoned_one_is_kept_as_a_draft() {
     let entry = persisted_entry(&state.update(special(KeyCode::Enter), now()));
     assert_eq!(
         entry.action,
-        IncidentAction::Note { text: "restarted the retriever; a and e are just text here".into() }
+        Command::Incident(IncidentAction::Note { text: "restarted the retriever; a and e are just text here".into() })
     );
 
     state.update(key('n'), now());
@@ -228,7 +227,7 @@ fn enter_opens_the_detail_and_actions_target_it() {
     state.update(special(KeyCode::Enter), now());
     assert_eq!(state.mode(), Mode::Detail);
     let entry = persisted_entry(&state.update(key('e'), now()));
-    assert_eq!((entry.incident_id.as_str(), &entry.action), ("INC-2", &IncidentAction::Escalate));
+    assert_eq!((entry.target_id.as_str(), &entry.action), ("INC-2", &Command::Incident(IncidentAction::Escalate)));
     state.update(special(KeyCode::Esc), now());
     assert_eq!(state.mode(), Mode::List);
 }
@@ -251,7 +250,7 @@ fn actions_for_a_replaced_server_database_are_rejected_and_kept() {
     let mut state = state_with(vec![incident("INC-1", Priority::P1, 3)], vec![entry], Role::Responder);
     let update = state.update(synced(vec![], false), now());
     assert!(
-        matches!(&update.effects[..], [Effect::Outbox(OutboxEffect::Reject { rejected, .. })] if rejected.entry.action == IncidentAction::Note { text: "keep this sentence".into() })
+        matches!(&update.effects[..], [Effect::Outbox(OutboxEffect::Reject { rejected, .. })] if rejected.entry.action == Command::Incident(IncidentAction::Note { text: "keep this sentence".into() }))
     );
     assert_eq!(state.outbox.rejected().len(), 1);
 }
@@ -268,11 +267,10 @@ fn a_conflict_rolls_back_and_says_who_was_first() {
             ActionContext { actor: "dana", now: now() - chrono::Duration::seconds(40), policy: None },
         )
         .unwrap();
-    let conflict = ConflictBody {
-        error: "conflict".into(),
+    let conflict = Conflict {
         message: String::new(),
         reason: Rejection::AlreadyAcknowledged { by: "dana".into(), at: now() - chrono::Duration::seconds(40) },
-        incident: theirs.clone(),
+        current: Entity::Incident(theirs.clone()),
     };
     let update = state.update(
         Event::OutboxAnswered { key: entry.key, result: Err(BackendError::Conflict(Box::new(conflict))) },
@@ -338,7 +336,7 @@ fn config_reload_applies_keys_and_a_broken_file_keeps_the_old_config() {
     assert_eq!(update.effects, [Effect::SetPollInterval(Duration::from_secs(5))]);
     assert!(state.update(key('a'), now()).effects.is_empty(), "`a` no longer acknowledges");
     let shifted = Event::Key(KeyEvent::new(KeyCode::Char('A'), KeyModifiers::SHIFT));
-    assert_eq!(persisted_entry(&state.update(shifted, now())).action, IncidentAction::Acknowledge);
+    assert_eq!(persisted_entry(&state.update(shifted, now())).action, Command::Incident(IncidentAction::Acknowledge));
 
     let broken = Config::parse("poll_interval = \"fast\"", std::path::Path::new("config.toml")).unwrap_err();
     state.update(Event::Config(Err(broken)), now());

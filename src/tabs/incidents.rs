@@ -10,7 +10,8 @@ use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::domain::text::sanitize;
-use crate::domain::{ActionContext, EscalationPolicy, Incident};
+use super::list::{Cursor, Detail, matches};
+use crate::domain::{ActionContext, Command, EscalationPolicy, Incident};
 use crate::outbox::OutboxEntry;
 
 /// A batch larger than this re-sorts everything instead of moving rows one by one.
@@ -82,12 +83,6 @@ pub fn sanitized(mut incident: Incident) -> Incident {
     incident
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Detail {
-    pub id: String,
-    pub scroll: usize,
-}
-
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IncidentsTab {
     rows: Vec<Row>,
@@ -95,8 +90,7 @@ pub struct IncidentsTab {
     order: Vec<usize>,
     visible: Vec<usize>,
     filter: String,
-    selected: usize,
-    offset: usize,
+    cursor: Cursor,
     detail: Option<Detail>,
     /// How many incidents the cache holds, before all of them are loaded.
     cached_total: usize,
@@ -192,20 +186,19 @@ impl IncidentsTab {
     fn refilter(&mut self, keep_selected: Option<&str>) {
         // Open incidents sort first, so counting stops at the first resolved one.
         self.open = self.order.iter().take_while(|&&i| self.rows[i].incident().is_open()).count();
-        let terms: Vec<&str> = self.filter.split_whitespace().collect();
-        self.visible = if terms.is_empty() {
+        self.visible = if self.filter.is_empty() {
             self.order.clone()
         } else {
             let rows = &self.rows;
-            self.order.iter().copied().filter(|&i| terms.iter().all(|t| rows[i].haystack.contains(t))).collect()
+            self.order.iter().copied().filter(|&i| matches(&rows[i].haystack, &self.filter)).collect()
         };
         if let Some(id) = keep_selected
             && let Some(&index) = self.by_id.get(id)
             && let Some(pos) = self.visible.iter().position(|&i| i == index)
         {
-            self.selected = pos;
+            self.cursor.selected = pos;
         }
-        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+        self.cursor.selected = self.cursor.selected.min(self.visible.len().saturating_sub(1));
         if let Some(detail) = &self.detail
             && !self.by_id.contains_key(&detail.id)
         {
@@ -236,10 +229,13 @@ impl IncidentsTab {
         let mut shown = row.confirmed.clone();
         row.pending.clear();
         for entry in pending {
-            row.pending.push(entry.action.verb());
+            let Command::Incident(action) = &entry.action else {
+                continue;
+            };
+            row.pending.push(action.verb());
             // An action that would not apply to what we know is still queued: the server
             // decides. It just does not change what is shown.
-            let _ = shown.apply(&entry.action, ActionContext { actor: me, now: entry.created_at, policy });
+            let _ = shown.apply(action, ActionContext { actor: me, now: entry.created_at, policy });
         }
         row.shown = (!row.pending.is_empty()).then_some(shown);
         if row.pending.is_empty() {
@@ -276,45 +272,31 @@ impl IncidentsTab {
 
     /// Moves the selection by `delta` rows and keeps it inside a viewport of `rows` lines.
     pub fn move_by(&mut self, delta: isize, viewport: usize) {
-        if self.visible.is_empty() {
-            return;
-        }
-        let last = self.visible.len() - 1;
-        self.selected = self.selected.saturating_add_signed(delta).min(last);
-        self.scroll_into_view(viewport);
+        self.cursor.move_by(delta, self.visible.len(), viewport);
     }
 
     pub fn select_first(&mut self, viewport: usize) {
-        self.selected = 0;
-        self.scroll_into_view(viewport);
+        self.cursor.first(self.visible.len(), viewport);
     }
 
     pub fn select_last(&mut self, viewport: usize) {
-        self.selected = self.visible.len().saturating_sub(1);
-        self.scroll_into_view(viewport);
+        self.cursor.last(self.visible.len(), viewport);
     }
 
     pub fn scroll_into_view(&mut self, viewport: usize) {
-        let viewport = viewport.max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + viewport {
-            self.offset = self.selected + 1 - viewport;
-        }
-        let max_offset = self.visible.len().saturating_sub(viewport);
-        self.offset = self.offset.min(max_offset);
+        self.cursor.scroll_into_view(self.visible.len(), viewport);
     }
 
     pub fn selected_index(&self) -> usize {
-        self.selected
+        self.cursor.selected
     }
 
     pub fn offset(&self) -> usize {
-        self.offset
+        self.cursor.offset
     }
 
     pub fn selected(&self) -> Option<&Row> {
-        self.visible.get(self.selected).map(|&i| &self.rows[i])
+        self.visible.get(self.cursor.selected).map(|&i| &self.rows[i])
     }
 
     pub fn selected_id(&self) -> Option<&str> {
@@ -351,10 +333,31 @@ impl IncidentsTab {
         self.open
     }
 
+    /// Open incidents (as shown), most urgent first.
+    pub fn open_incidents(&self) -> impl Iterator<Item = &Incident> {
+        self.order.iter().take(self.open).map(|&i| self.rows[i].incident())
+    }
+
+    /// Opens `id` (from the SLA tab): selects it, clearing a filter that hides it.
+    pub fn open_id(&mut self, id: &str, viewport: usize) -> bool {
+        let Some(&index) = self.by_id.get(id) else {
+            return false;
+        };
+        if !self.visible.contains(&index) {
+            self.set_filter("");
+        }
+        if let Some(pos) = self.visible.iter().position(|&i| i == index) {
+            self.cursor.selected = pos;
+            self.scroll_into_view(viewport);
+        }
+        self.detail = Some(Detail::new(id));
+        true
+    }
+
     pub fn open_detail(&mut self) -> bool {
         match self.selected_id() {
             Some(id) => {
-                self.detail = Some(Detail { id: id.to_string(), scroll: 0 });
+                self.detail = Some(Detail::new(id));
                 true
             }
             None => false,
@@ -371,7 +374,7 @@ impl IncidentsTab {
 
     pub fn scroll_detail(&mut self, delta: isize, lines: usize) {
         if let Some(detail) = &mut self.detail {
-            detail.scroll = detail.scroll.saturating_add_signed(delta).min(lines.saturating_sub(1));
+            detail.scroll_by(delta, lines);
         }
     }
 
@@ -412,8 +415,8 @@ mod tests {
     fn entry(id: &str, action: IncidentAction, base: i64) -> OutboxEntry {
         OutboxEntry {
             key: format!("k-{id}"),
-            incident_id: id.into(),
-            action,
+            target_id: id.into(),
+            action: Command::Incident(action),
             base_version: base,
             epoch: None,
             created_at: at(30),

@@ -1,3 +1,44 @@
 //! One module per tab: its state and the pure operations `update` uses on it.
 
+pub mod clocks;
 pub mod incidents;
+pub mod list;
+pub mod sla;
+pub mod tickets;
+
+/// The tabs, in the order of the tab bar and the number keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TabId {
+    #[default]
+    Incidents,
+    Tickets,
+    Sla,
+}
+
+impl TabId {
+    pub const ALL: [TabId; 3] = [TabId::Incidents, TabId::Tickets, TabId::Sla];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            TabId::Incidents => "Incidents",
+            TabId::Tickets => "Tickets",
+            TabId::Sla => "SLA",
+        }
+    }
+
+    fn index(self) -> usize {
+        TabId::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+
+    pub fn number(self) -> usize {
+        self.index() + 1
+    }
+
+    pub fn next(self) -> TabId {
+        TabId::ALL[(self.index() + 1) % TabId::ALL.len()]
+    }
+
+    pub fn prev(self) -> TabId {
+        TabId::ALL[(self.index() + TabId::ALL.len() - 1) % TabId::ALL.len()]
+    }
+}

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::domain::IncidentAction;
+use crate::domain::{Command, IncidentAction, TicketAction};
 use crate::state::AppState;
 use crate::ui::clock;
 
@@ -58,8 +58,9 @@ pub fn draw_outbox(frame: &mut Frame<'_>, area: Rect, state: &AppState, scroll: 
     let theme = &state.settings.theme;
     let tz = state.settings.timezone;
     let inner = panel(frame, area, " Outbox: queued and rejected actions (Esc closes) ".into(), state);
-    let describe = |action: &IncidentAction| match action {
-        IncidentAction::Note { text } => format!("note “{text}”"),
+    let describe = |command: &Command| match command {
+        Command::Incident(IncidentAction::Note { text }) => format!("note “{text}”"),
+        Command::Ticket(TicketAction::Assign { to }) => format!("assign to “{to}”"),
         other => other.verb().to_string(),
     };
     let mut lines = vec![Line::styled("Queued, sent in this order:", theme.header())];
@@ -69,7 +70,7 @@ pub fn draw_outbox(frame: &mut Frame<'_>, area: Rect, state: &AppState, scroll: 
     for entry in state.outbox.pending() {
         let mut spans = vec![
             Span::styled(format!("  ⧗ {} ", clock(entry.created_at, now, tz)), theme.pending()),
-            Span::styled(format!("{} ", entry.incident_id), theme.accent()),
+            Span::styled(format!("{} ", entry.target_id), theme.accent()),
             Span::raw(describe(&entry.action)),
         ];
         if let Some(error) = &entry.last_error {
@@ -85,7 +86,7 @@ pub fn draw_outbox(frame: &mut Frame<'_>, area: Rect, state: &AppState, scroll: 
     for rejected in state.outbox.rejected() {
         lines.push(Line::from(vec![
             Span::styled(format!("  ✗ {} ", clock(rejected.rejected_at, now, tz)), theme.error()),
-            Span::styled(format!("{} ", rejected.entry.incident_id), theme.accent()),
+            Span::styled(format!("{} ", rejected.entry.target_id), theme.accent()),
             Span::raw(describe(&rejected.entry.action)),
         ]));
         lines.push(Line::styled(format!("      {}", rejected.reason), theme.muted()));

@@ -1,19 +1,22 @@
 //! Drawing: views borrow the state and never change it, do no I/O and read time only from
 //! the `now` they are given.
 //!
-//! Layout: one header line (tab, counts, backend, freshness), the tab's body, one status line
+//! Layout: one header line (tab bar, counts, backend, freshness), the tab's body, one status line
 //! (messages, input, hints, queued actions, who you are). At 80×24 the list shows 21 rows.
 
 pub mod help;
 pub mod incidents;
+pub mod sla;
 pub mod status;
 pub mod theme;
+pub mod tickets;
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 
 use crate::state::{AppState, Overlay};
+use crate::tabs::TabId;
 
 /// Lines of chrome around the incident list: header, table header, status line.
 const CHROME_ROWS: u16 = 3;
@@ -26,10 +29,17 @@ pub fn list_rows(height: u16) -> usize {
 pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
     let [header, body, footer] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(frame.area());
-    status::draw_header(frame, header, state);
-    match state.incidents.detail().and_then(|d| state.incidents.row(&d.id)) {
-        Some(row) => incidents::draw_detail(frame, body, state, row, now),
-        None => incidents::draw_list(frame, body, state, now),
+    status::draw_header(frame, header, state, now);
+    match state.tab {
+        TabId::Incidents => match state.incidents.detail().and_then(|d| state.incidents.row(&d.id)) {
+            Some(row) => incidents::draw_detail(frame, body, state, row, now),
+            None => incidents::draw_list(frame, body, state, now),
+        },
+        TabId::Tickets => match state.tickets.detail().and_then(|d| state.tickets.row(&d.id)) {
+            Some(row) => tickets::draw_detail(frame, body, state, row, now),
+            None => tickets::draw_list(frame, body, state, now),
+        },
+        TabId::Sla => sla::draw(frame, body, state, now),
     }
     status::draw_footer(frame, footer, state);
     match state.overlay {

@@ -3,7 +3,8 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use chrono::{DateTime, Utc};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
@@ -11,6 +12,7 @@ use crate::action::Action;
 use crate::domain::text::truncate;
 use crate::keymap::Mode;
 use crate::state::{AppState, Confirm, InputKind, Level};
+use crate::tabs::TabId;
 
 /// The freshness badge: `● live`, `STALE since 14:03:22`, or `CACHED … · connecting`.
 pub fn freshness(state: &AppState) -> (String, bool) {
@@ -24,22 +26,40 @@ pub fn freshness(state: &AppState) -> (String, bool) {
     }
 }
 
-pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
+pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
     let theme = &state.settings.theme;
-    let tab = &state.incidents;
-    let counts = if tab.loaded() < tab.total() {
-        format!("{} open · {} (loading {})", tab.open_count(), tab.total(), tab.loaded())
-    } else {
-        format!("{} open · {}", tab.open_count(), tab.total())
+    let mut left = vec![Span::styled(" opsdeck ", theme.accent()), Span::styled("│", theme.muted())];
+    // The tab bar: the number key, the name, and for SLA how many clocks are in trouble.
+    for tab in TabId::ALL {
+        let style = if tab == state.tab { theme.selected().add_modifier(Modifier::BOLD) } else { theme.muted() };
+        left.push(Span::raw(" "));
+        left.push(Span::styled(format!("{} {}", tab.number(), tab.title()), style));
+        if tab == TabId::Sla
+            && let Some((text, band)) = crate::ui::sla::badge(state, now)
+        {
+            left.push(Span::styled(format!(" {text}"), theme.band(band)));
+        }
+    }
+    left.push(Span::styled(" │ ", theme.muted()));
+    let (counts, filter, shown) = match state.tab {
+        TabId::Incidents => {
+            let tab = &state.incidents;
+            let counts = if tab.loaded() < tab.total() {
+                format!("{} open · {} (loading {})", tab.open_count(), tab.total(), tab.loaded())
+            } else {
+                format!("{} open · {}", tab.open_count(), tab.total())
+            };
+            (counts, tab.filter(), tab.visible_len())
+        }
+        TabId::Tickets => {
+            let tab = &state.tickets;
+            (format!("{} open · {}", tab.open_count(), tab.len()), tab.filter(), tab.visible_len())
+        }
+        TabId::Sla => (format!("{} running", state.sla.rows().len()), "", 0),
     };
-    let mut left = vec![
-        Span::styled(" opsdeck ", theme.accent()),
-        Span::styled("│ ", theme.muted()),
-        Span::styled("Incidents ", theme.header()),
-        Span::styled(counts, theme.muted()),
-    ];
-    if !tab.filter().is_empty() {
-        left.push(Span::styled(format!("  /{} ({})", truncate(tab.filter(), 20), tab.visible_len()), theme.accent()));
+    left.push(Span::styled(counts, theme.muted()));
+    if !filter.is_empty() {
+        left.push(Span::styled(format!("  /{} ({shown})", truncate(filter, 20)), theme.accent()));
     }
 
     let (badge, stale) = freshness(state);
@@ -90,6 +110,7 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
         let label = match &input.kind {
             InputKind::Filter => " / ".to_string(),
             InputKind::Note { incident_id } => format!(" note on {incident_id}: "),
+            InputKind::Assign { key } => format!(" assign {key} to: "),
         };
         let [label_area, text_area] =
             Layout::horizontal([Constraint::Length(label.chars().count() as u16), Constraint::Min(1)]).areas(left_area);
@@ -118,26 +139,43 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
 fn hints(state: &AppState, width: usize) -> Line<'static> {
     let keymap = &state.settings.keymap;
     let theme = &state.settings.theme;
-    const ACT: [(Action, &str); 4] = [
+    const INCIDENT: &[(Action, &str)] = &[
         (Action::Acknowledge, "ack"),
         (Action::Escalate, "escalate"),
         (Action::Resolve, "resolve"),
         (Action::AddNote, "note"),
     ];
-    let (mode, rest): (Mode, &[(Action, &str)]) = if state.incidents.detail().is_some() {
-        (Mode::Detail, &[(Action::Back, "back"), (Action::Help, "help")])
-    } else {
-        (
-            Mode::List,
-            &[(Action::Help, "help"), (Action::Open, "open"), (Action::Filter, "filter"), (Action::Quit, "quit")],
-        )
+    const TICKET: &[(Action, &str)] = &[
+        (Action::Take, "take"),
+        (Action::FirstResponse, "responded"),
+        (Action::TogglePending, "pending"),
+        (Action::Escalate, "escalate"),
+        (Action::Assign, "assign"),
+        (Action::Resolve, "resolve"),
+    ];
+    const SLA: &[(Action, &str)] = &[(Action::Open, "open item")];
+    const DETAIL: &[(Action, &str)] = &[(Action::Back, "back"), (Action::Help, "help")];
+    const LIST: &[(Action, &str)] = &[
+        (Action::Help, "help"),
+        (Action::Open, "open"),
+        (Action::Filter, "filter"),
+        (Action::NextTab, "next tab"),
+        (Action::Quit, "quit"),
+    ];
+    const SLA_REST: &[(Action, &str)] = &[(Action::Help, "help"), (Action::NextTab, "next tab"), (Action::Quit, "quit")];
+    let layers = state.layers();
+    let detail = layers.contains(&Mode::Detail);
+    let (first, rest) = match state.tab {
+        TabId::Incidents => (INCIDENT, if detail { DETAIL } else { LIST }),
+        TabId::Tickets => (TICKET, if detail { DETAIL } else { LIST }),
+        TabId::Sla => (SLA, SLA_REST),
     };
-    let actions = ACT.iter().chain(rest);
+    let actions = first.iter().chain(rest);
     let disabled = state.read_only_reason().is_some();
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     for (action, label) in actions {
-        let key = keymap.key_label(mode, *action);
+        let key = keymap.key_label(&layers, *action);
         let text = format!(" {label}  ");
         used += key.chars().count() + text.chars().count();
         if used > width {
@@ -159,14 +197,14 @@ pub fn draw_confirm(frame: &mut Frame<'_>, area: Rect, state: &AppState, confirm
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.accent())
-        .title(Span::styled(format!(" Resolve {}? ", confirm.incident_id), theme.header()));
+        .title(Span::styled(format!(" Resolve {}? ", confirm.id), theme.header()));
     let text = vec![
         Line::from(confirm.title.clone()),
         Line::from(""),
         Line::from(vec![
-            Span::styled(keymap.key_label(Mode::Confirm, Action::Confirm), theme.accent()),
-            Span::raw(" resolve   "),
-            Span::styled(keymap.key_label(Mode::Confirm, Action::Cancel), theme.accent()),
+            Span::styled(keymap.key_label(&[Mode::Confirm], Action::Confirm), theme.accent()),
+            Span::raw(format!(" {}   ", confirm.command.verb())),
+            Span::styled(keymap.key_label(&[Mode::Confirm], Action::Cancel), theme.accent()),
             Span::raw(" cancel"),
         ]),
     ];

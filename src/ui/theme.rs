@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::domain::{IncidentStatus, Priority};
+use crate::sla::Band;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Theme {
@@ -78,6 +79,18 @@ impl Theme {
             IncidentStatus::Triggered => self.fg(self.p1).add_modifier(Modifier::BOLD),
             IncidentStatus::Acknowledged => self.fg(self.p2),
             IncidentStatus::Resolved => self.muted(),
+        }
+    }
+
+    /// An SLA clock by band: quiet while ok, loud as it nears and passes its target. Without
+    /// colour, critical is bold and breached reversed so the bands still read apart.
+    pub fn band(&self, band: Band) -> Style {
+        match band {
+            Band::Ok => self.ok(),
+            Band::Warning => self.warning(),
+            Band::Critical => self.error(),
+            Band::Breached if self.color => self.error().add_modifier(Modifier::REVERSED),
+            Band::Breached => Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
         }
     }
 

@@ -1,0 +1,185 @@
+//! The ticket queue (sorted by time to breach, with both SLA clocks) and the ticket detail
+//! with its clocks and history.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
+
+use crate::domain::duration::ago;
+use crate::domain::{TicketEventKind, TicketStatus};
+use crate::state::AppState;
+use crate::tabs::clocks::{ClockInput, Which};
+use crate::tabs::tickets::TicketRow;
+use crate::ui::clock;
+use crate::ui::incidents::wrap_words;
+use crate::ui::sla::{countdown, gauge};
+
+fn status_style(state: &AppState, status: TicketStatus) -> Style {
+    let theme = &state.settings.theme;
+    match status {
+        TicketStatus::New => theme.accent(),
+        TicketStatus::Open => Style::new(),
+        TicketStatus::Pending => theme.muted(),
+        TicketStatus::Resolved | TicketStatus::Closed => theme.muted(),
+    }
+}
+
+pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
+    let theme = &state.settings.theme;
+    let policy = &state.settings.sla;
+    let tab = &state.tickets;
+    let wide = area.width >= 110;
+    let mut widths = vec![
+        Constraint::Length(2),
+        Constraint::Length(2),
+        Constraint::Length(8),
+        Constraint::Length(9),
+        Constraint::Length(9),
+    ];
+    let mut header = vec!["P", "T", "Key", "Response", "Resolve"];
+    if wide {
+        widths.extend([Constraint::Length(8), Constraint::Length(18), Constraint::Length(10)]);
+        header.extend(["Status", "Customer", "Assignee"]);
+    }
+    widths.push(Constraint::Min(10));
+    header.push("Subject");
+    let header = TableRow::new(header.into_iter().map(Cell::from)).style(theme.header());
+
+    if tab.visible_len() == 0 {
+        let text = if tab.is_empty() {
+            if state.sync.live { "No tickets. The queue is empty." } else { "No tickets cached yet; waiting for the backend…" }
+        } else {
+            "No ticket matches the filter (Esc clears it)."
+        };
+        let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        frame.render_widget(Table::new(Vec::<TableRow>::new(), widths).header(header), head);
+        frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), theme.muted())), body);
+        return;
+    }
+    let viewport = usize::from(area.height.saturating_sub(1));
+    let cursor = tab.cursor();
+    let rows = tab.visible_rows(cursor.offset, viewport).enumerate().map(|(i, row)| {
+        let t = row.ticket();
+        let clock_cell = |which| {
+            let state_now = ClockInput::for_ticket(t, which).evaluate(policy, now);
+            let style = if state_now.stopped || state_now.paused { theme.muted() } else { theme.band(state_now.band) };
+            Cell::from(Span::styled(countdown(&state_now, false), style))
+        };
+        let pending = !row.pending.is_empty();
+        let key = if pending { format!("{}⧗", t.key) } else { t.key.clone() };
+        let text_style = if t.is_open() { Style::new() } else { theme.muted() };
+        let mut cells = vec![
+            Cell::from(Span::styled(t.priority.label(), theme.priority(t.priority))),
+            Cell::from(Span::styled(t.tier.label(), text_style)),
+            Cell::from(Span::styled(key, if pending { theme.pending() } else { text_style })),
+            clock_cell(Which::Response),
+            clock_cell(Which::Resolution),
+        ];
+        if wide {
+            cells.push(Cell::from(Span::styled(t.status.label(), status_style(state, t.status))));
+            cells.push(Cell::from(Span::styled(t.customer.as_str(), text_style)));
+            cells.push(Cell::from(Span::styled(t.assignee.as_deref().unwrap_or("—"), text_style)));
+        }
+        cells.push(Cell::from(Span::styled(t.subject.as_str(), text_style)));
+        let table_row = TableRow::new(cells);
+        if cursor.offset + i == cursor.selected { table_row.style(theme.selected()) } else { table_row }
+    });
+    frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
+}
+
+pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &TicketRow, now: DateTime<Utc>) {
+    let theme = &state.settings.theme;
+    let policy = &state.settings.sla;
+    let tz = state.settings.timezone;
+    let t = row.ticket();
+    let scroll = state.tickets.detail().map_or(0, |d| d.scroll);
+    let service = state.services.get(&t.service_id).map(|s| s.name.as_str());
+
+    let mut head = vec![
+        Line::from(vec![
+            Span::styled(format!(" {} ", t.key), theme.header()),
+            Span::styled(format!("{} ", t.priority.label()), theme.priority(t.priority)),
+            Span::styled(format!("{} ", t.status.label().to_uppercase()), status_style(state, t.status)),
+            Span::raw(format!("{} {} ", t.tier.label(), t.tier.name())),
+            Span::styled(format!("→ {}", t.assignee.as_deref().unwrap_or("unassigned")), theme.muted()),
+        ]),
+        Line::from(Span::styled(format!(" {}", t.subject), theme.header())),
+        Line::from(Span::styled(
+            format!(
+                " {} · {}{} · opened {} ({}){} · v{}",
+                t.customer,
+                t.service_id,
+                service.map(|s| format!(" ({s})")).unwrap_or_default(),
+                clock(t.created_at, now, tz),
+                ago(now, t.created_at),
+                t.linked_incident.as_ref().map(|i| format!(" · linked to {i}")).unwrap_or_default(),
+                row.confirmed.version
+            ),
+            theme.muted(),
+        )),
+    ];
+    for which in Which::BOTH {
+        let input = ClockInput::for_ticket(t, which);
+        let clock_state = input.evaluate(policy, now);
+        let target = input.target(policy);
+        let due = match (clock_state.stopped, clock_state.paused, clock_state.due) {
+            (true, _, _) => "stopped".to_string(),
+            (false, true, _) => "paused: waiting on the customer".to_string(),
+            (false, false, Some(due)) => format!("due {}", clock(due, now, tz)),
+            (false, false, None) => String::new(),
+        };
+        head.push(Line::from(vec![
+            Span::styled(format!(" {:<10} ", which.label()), theme.muted()),
+            gauge(&clock_state, target, 16, theme),
+            Span::styled(format!(" {:<10} ", countdown(&clock_state, true)), theme.band(clock_state.band)),
+            Span::styled(format!("of {} · {due}", crate::ui::sla::span(target, false)), theme.muted()),
+        ]));
+    }
+    if state.sync.is_stale() {
+        let (badge, _) = crate::ui::status::freshness(state);
+        head.push(Line::from(vec![Span::raw(" "), Span::styled(badge, theme.stale_badge())]));
+    }
+    let [head_area, rule, body] =
+        Layout::vertical([Constraint::Length(head.len() as u16), Constraint::Length(1), Constraint::Min(0)])
+            .areas(area);
+    frame.render_widget(Paragraph::new(head), head_area);
+    frame.render_widget(
+        Line::from(Span::styled(
+            format!(" history {}", "─".repeat(usize::from(rule.width).saturating_sub(9))),
+            theme.muted(),
+        )),
+        rule,
+    );
+    let clocks: Vec<String> = t.history.iter().map(|e| clock(e.at, now, tz)).collect();
+    let clock_width = clocks.iter().map(|c| c.chars().count()).max().unwrap_or(8);
+    let actor_width = t.history.iter().map(|e| e.actor.chars().count()).max().unwrap_or(0).clamp(6, 16);
+    let indent = 1 + clock_width + 2 + 11 + actor_width + 1;
+    let text_width = usize::from(body.width).saturating_sub(indent).max(10);
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    for (event, at) in t.history.iter().zip(&clocks) {
+        let kind_style = match event.kind {
+            TicketEventKind::Created | TicketEventKind::Escalated => theme.accent(),
+            TicketEventKind::Resolved | TicketEventKind::Responded => theme.ok(),
+            TicketEventKind::Pending | TicketEventKind::Closed => theme.muted(),
+            _ => Style::new(),
+        };
+        let mut chunks = wrap_words(&event.text, text_width).into_iter();
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {at:>clock_width$}  "), theme.muted()),
+            Span::styled(format!("{:<10} ", event.kind.label()), kind_style),
+            Span::styled(format!("{:<actor_width$} ", event.actor), theme.accent()),
+            Span::raw(chunks.next().unwrap_or_default()),
+        ]));
+        lines.extend(chunks.map(|chunk| Line::from(format!("{:indent$}{chunk}", ""))));
+    }
+    for entry in state.outbox.pending_for(&t.key) {
+        lines.push(Line::from(Span::styled(
+            format!(" ⧗ {} queued at {}, not yet confirmed", entry.action.verb(), clock(entry.created_at, now, tz)),
+            theme.pending(),
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), body);
+}
