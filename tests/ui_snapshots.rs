@@ -1,4 +1,4 @@
-//! Snapshots of the Incidents tab, driven by key events through the real state and views, at
+//! Snapshots of every tab, driven by key events through the real state and views, at
 //! 80×24 and 160×48, with a fixed clock, UTC display and the simulator's world for seed 7.
 //!
 //! Review changes with `cargo insta review` (or `INSTA_UPDATE=always cargo test --test ui_snapshots`
@@ -155,4 +155,36 @@ fn read_only_is_visible_everywhere() {
     harness.press("?");
     let help = harness.screen();
     assert!(help.contains("Read-only: actions marked ! are disabled"), "{help}");
+}
+
+#[test]
+fn ticket_queue_sorted_by_time_to_breach() {
+    both_sizes("tickets", "2");
+}
+
+#[test]
+fn ticket_detail_with_clocks_and_history() {
+    both_sizes("ticket_detail", "2jj<Enter>");
+}
+
+#[test]
+fn sla_tab_with_every_running_clock() {
+    both_sizes("sla", "3");
+}
+
+#[test]
+fn a_pending_ticket_pauses_its_clocks_at_once() {
+    let mut harness = Harness::new(80, 24);
+    harness.press("2p");
+    let screen = harness.screen();
+    assert!(screen.contains("SUP-2020⧗"), "{screen}");
+    assert!(screen.contains("⏸"), "{screen}");
+    insta::assert_snapshot!("ticket_pending_80x24", screen);
+}
+
+#[test]
+fn assign_asks_for_a_name() {
+    let mut harness = Harness::new(80, 24);
+    harness.press("2Alee");
+    insta::assert_snapshot!("ticket_assign_80x24", harness.screen());
 }

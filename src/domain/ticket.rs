@@ -214,7 +214,7 @@ impl Ticket {
             pauses: Vec::new(),
             history: Vec::new(),
         };
-        let text = format!("{} {} via {source}", new.priority.label(), new.tier.label());
+        let text = format!("opened as {} at {}", new.priority.label(), new.tier.label());
         ticket.push(now, TicketEventKind::Created, source, text);
         if let Some(incident) = ticket.linked_incident.clone() {
             ticket.push(now, TicketEventKind::Linked, source, format!("linked to {incident}"));

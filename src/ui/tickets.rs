@@ -32,10 +32,15 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
     let policy = &state.settings.sla;
     let tab = &state.tickets;
     let wide = area.width >= 110;
+    let viewport = usize::from(area.height.saturating_sub(1));
+    let cursor = tab.cursor();
+    // Keys are never cut; one more cell for the queued mark.
+    let key_width =
+        tab.visible_rows(cursor.offset, viewport).map(|r| r.confirmed.key.chars().count() + 1).max().unwrap_or(9);
     let mut widths = vec![
         Constraint::Length(2),
         Constraint::Length(2),
-        Constraint::Length(8),
+        Constraint::Length(key_width.clamp(5, 16) as u16),
         Constraint::Length(9),
         Constraint::Length(9),
     ];
@@ -59,8 +64,6 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
         frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), theme.muted())), body);
         return;
     }
-    let viewport = usize::from(area.height.saturating_sub(1));
-    let cursor = tab.cursor();
     let rows = tab.visible_rows(cursor.offset, viewport).enumerate().map(|(i, row)| {
         let t = row.ticket();
         let clock_cell = |which| {
