@@ -610,4 +610,6 @@ impl AppState {
 }
 
 #[cfg(test)]
+mod ticket_tests;
+#[cfg(test)]
 mod tests;

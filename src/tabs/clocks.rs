@@ -136,7 +136,7 @@ impl ClockRow {
     }
 }
 
-/// The instant a running, unpaused clock will have only the critical threshold left.
+/// The instant a running, unpaused clock enters the critical band.
 fn critical_at(input: &ClockInput, state: &ClockState, policy: &SlaPolicy, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     if state.stopped || state.paused || state.breached {
         return None;
@@ -151,5 +151,6 @@ fn critical_at(input: &ClockInput, state: &ClockState, policy: &SlaPolicy, now: 
         Which::Response => &targets.response,
         Which::Resolution => &targets.resolution,
     };
-    policy.calendar_for(t).add_open_time(now, until)
+    // The band turns critical once strictly less than the threshold is left.
+    policy.calendar_for(t).add_open_time(now, until + chrono::Duration::milliseconds(1))
 }
