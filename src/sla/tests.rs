@@ -337,6 +337,25 @@ proptest! {
     }
 
     #[test]
+    fn policy_parsing_never_panics(
+        text in "\\PC{0,120}",
+        at in 0usize..4_000,
+        cut in 0usize..30,
+        insert in "[\\[\\]{}\"=,.:0-9a-zP \n-]{0,10}",
+    ) {
+        let _ = SlaPolicy::parse(&text);
+        // Edits of the default policy: mostly near-misses of a valid file.
+        let mut chars: Vec<char> = super::policy::DEFAULT_POLICY_TOML.chars().collect();
+        let at = at.min(chars.len());
+        let end = (at + cut).min(chars.len());
+        chars.splice(at..end, insert.chars());
+        let edited: String = chars.into_iter().collect();
+        if let Err(err) = SlaPolicy::parse(&edited) {
+            prop_assert!(!err.message.is_empty());
+        }
+    }
+
+    #[test]
     fn always_open_adds_plainly(start in instant(), target in target()) {
         prop_assert_eq!(Calendar::always_open().add_open_time(start, target), Some(start + target));
     }
