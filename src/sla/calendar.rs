@@ -20,7 +20,7 @@ use std::fmt;
 use std::ops::ControlFlow;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// Minutes in a day; `24:00` as an end.
@@ -155,8 +155,7 @@ impl Calendar {
     ) -> Result<Calendar, CalendarError> {
         let mut days: [Vec<DayRange>; 7] = Default::default();
         for (i, ranges) in week.into_iter().enumerate() {
-            days[i] = normalize_day(ranges)
-                .map_err(|e| CalendarError(format!("{}: {}", WEEKDAY_KEYS[i], e.0)))?;
+            days[i] = normalize_day(ranges).map_err(|e| CalendarError(format!("{}: {}", WEEKDAY_KEYS[i], e.0)))?;
         }
         Ok(Calendar { kind: Kind::Business(Business { tz, week: days, holidays: holidays.into_iter().collect() }) })
     }
@@ -206,7 +205,8 @@ impl Calendar {
         }
     }
 
-    /// Open time between `a` and `b` (zero if `b <= a`).
+    /// Open time between `a` and `b` (zero if `b <= a`). Business calendars count at most
+    /// [`MAX_WALK_DAYS`] local days from `a`.
     pub fn open_between(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> Duration {
         if b <= a {
             return Duration::zero();
@@ -278,8 +278,8 @@ impl Business {
         }
         // A day's ranges can end in UTC after the next local day begins (an ambiguous midnight), so
         // start one day early; the clipping below drops what lies before `from`.
-        let first = from.with_timezone(&self.tz).date_naive();
-        let mut day = first.pred_opt().unwrap_or(first);
+        let Some(first) = local_of(self.tz, from) else { return };
+        let mut day = first.date().pred_opt().unwrap_or(first.date());
         let mut last_end = from;
         let mut closed_days = 0;
         for _ in 0..MAX_WALK_DAYS {
@@ -335,6 +335,11 @@ impl Business {
     }
 }
 
+/// The local wall time of `t`; `None` at the very ends of time, where it is not representable.
+fn local_of(tz: Tz, t: DateTime<Utc>) -> Option<NaiveDateTime> {
+    t.naive_utc().checked_add_offset(tz.offset_from_utc_datetime(&t.naive_utc()).fix())
+}
+
 /// Local `day` at `minute` after midnight; 24:00 is midnight of the next day.
 fn local_datetime(day: NaiveDate, minute: u16) -> Option<NaiveDateTime> {
     if minute >= DAY_MINUTES {
@@ -347,7 +352,7 @@ fn local_datetime(day: NaiveDate, minute: u16) -> Option<NaiveDateTime> {
 /// The first real instant whose local time is at or after `local` (which lies in a gap): the
 /// moment the clocks jumped. Found by bisection over the two days around it.
 fn first_instant_at_or_after(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
-    let local_at = |secs: i64| DateTime::from_timestamp(secs, 0).map(|t| t.with_timezone(&tz).naive_local());
+    let local_at = |secs: i64| DateTime::from_timestamp(secs, 0).and_then(|t| local_of(tz, t));
     let guess = local.and_utc().timestamp();
     // Offsets stay within ±26 h, so `lo` is before `local` in local time and `hi` after it.
     let (mut lo, mut hi) = (guess - 2 * 86_400, guess + 2 * 86_400);

@@ -30,7 +30,7 @@ pub struct DueArgs {
     #[arg(long, value_name = "RFC3339")]
     pub start: String,
     /// Open time until due: 30s, 15m, 4h, 1h30m, 2d.
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub target: String,
     /// Print JSON with the local due time and the open intervals counted.
     #[arg(long)]

@@ -145,7 +145,8 @@ pub fn evaluate(spec: &ClockSpec<'_>, now: DateTime<Utc>, bands: &Bands) -> Cloc
     };
     let running = running_segments(spec.started_at, end, spec.pauses);
     let elapsed = running.iter().fold(Duration::zero(), |sum, &(a, b)| sum + calendar.open_between(a, b));
-    let remaining = spec.target - elapsed;
+    // elapsed ≥ 0, so only a target near the minimum can underflow.
+    let remaining = spec.target.checked_sub(&elapsed).unwrap_or(Duration::MIN);
     let breached = remaining <= Duration::zero();
     let paused = !stopped && spec.pauses.iter().any(|&(s, e)| s <= now && e.is_none_or(|e| now < e && s < e));
 
@@ -207,4 +208,185 @@ fn breach_instant(spec: &ClockSpec<'_>, running: &[(DateTime<Utc>, DateTime<Utc>
         counted += open;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sla::tests::utc;
+
+    fn m(minutes: i64) -> Duration {
+        Duration::minutes(minutes)
+    }
+
+    fn s(seconds: i64) -> Duration {
+        Duration::seconds(seconds)
+    }
+
+    #[test]
+    fn band_thresholds_for_short_and_long_targets() {
+        let bands = Bands::default();
+        // 15 min: warning under min(1h, 3m45s), critical under min(30m, 1m30s).
+        let short = m(15);
+        assert_eq!((bands.warning_threshold(short), bands.critical_threshold(short)), (s(225), s(90)));
+        let cases = [
+            (m(15), Band::Ok),
+            (s(226), Band::Ok),
+            (s(225), Band::Ok),
+            (s(224), Band::Warning),
+            (s(90), Band::Warning),
+            (s(89), Band::Critical),
+            (s(1), Band::Critical),
+            (s(0), Band::Breached),
+            (-m(12), Band::Breached),
+        ];
+        for (remaining, band) in cases {
+            assert_eq!(bands.band(short, remaining), band, "15m target, {remaining} left");
+        }
+        // 4 h: warning under min(1h, 1h), critical under min(30m, 24m).
+        let long = Duration::hours(4);
+        assert_eq!((bands.warning_threshold(long), bands.critical_threshold(long)), (m(60), m(24)));
+        let cases = [
+            (m(61), Band::Ok),
+            (m(60), Band::Ok),
+            (m(59), Band::Warning),
+            (m(24), Band::Warning),
+            (m(23), Band::Critical),
+            (s(0), Band::Breached),
+        ];
+        for (remaining, band) in cases {
+            assert_eq!(bands.band(long, remaining), band, "4h target, {remaining} left");
+        }
+        // 24 h: the absolute thresholds win.
+        let day = Duration::hours(24);
+        assert_eq!((bands.warning_threshold(day), bands.critical_threshold(day)), (m(60), m(30)));
+        assert_eq!(Band::Breached.label(), "breached");
+        assert!(Band::Ok < Band::Warning && Band::Warning < Band::Critical && Band::Critical < Band::Breached);
+    }
+
+    fn clock<'a>(
+        calendar: &'a Calendar,
+        target: Duration,
+        pauses: &'a [(DateTime<Utc>, Option<DateTime<Utc>>)],
+    ) -> ClockSpec<'a> {
+        ClockSpec { started_at: utc("2026-11-05T10:00:00Z"), stopped_at: None, target, calendar, pauses }
+    }
+
+    fn at(spec: &ClockSpec<'_>, now: &str) -> ClockState {
+        evaluate(spec, utc(now), &Bands::default())
+    }
+
+    #[test]
+    fn a_running_clock_goes_through_the_bands_and_counts_up_after_breach() {
+        let cal = Calendar::always_open();
+        let spec = clock(&cal, m(15), &[]);
+        let state = at(&spec, "2026-11-05T10:05:00Z");
+        assert_eq!((state.elapsed, state.remaining, state.band), (m(5), m(10), Band::Ok));
+        assert_eq!(state.due, Some(utc("2026-11-05T10:15:00Z")));
+        assert!(!state.paused && !state.stopped && !state.breached && state.overdue.is_none());
+        assert_eq!(at(&spec, "2026-11-05T10:12:00Z").band, Band::Warning);
+        assert_eq!(at(&spec, "2026-11-05T10:14:00Z").band, Band::Critical);
+        let due = at(&spec, "2026-11-05T10:15:00Z");
+        assert!(due.breached && due.band == Band::Breached && due.overdue == Some(Duration::zero()));
+        let late = at(&spec, "2026-11-05T10:27:00Z");
+        assert_eq!((late.remaining, late.overdue), (-m(12), Some(m(12))));
+        assert_eq!(late.due, Some(utc("2026-11-05T10:15:00Z")), "due stays when it breached");
+        let before = at(&spec, "2026-11-05T09:00:00Z");
+        assert_eq!((before.elapsed, before.due), (Duration::zero(), Some(utc("2026-11-05T10:15:00Z"))));
+    }
+
+    #[test]
+    fn pauses_stop_the_clock_and_resuming_continues() {
+        let cal = Calendar::always_open();
+        let pauses = [(utc("2026-11-05T10:05:00Z"), Some(utc("2026-11-05T10:20:00Z")))];
+        let spec = clock(&cal, m(30), &pauses);
+        let paused = at(&spec, "2026-11-05T10:10:00Z");
+        assert!(paused.paused && paused.due.is_none());
+        assert_eq!(paused.elapsed, m(5));
+        let resumed = at(&spec, "2026-11-05T10:30:00Z");
+        assert!(!resumed.paused);
+        assert_eq!((resumed.elapsed, resumed.remaining), (m(15), m(15)));
+        assert_eq!(resumed.due, Some(utc("2026-11-05T10:45:00Z")));
+
+        // Open-ended, overlapping and unsorted pauses; one that starts after `now` is not known yet.
+        let pauses = [
+            (utc("2026-11-05T10:40:00Z"), None),
+            (utc("2026-11-05T10:10:00Z"), Some(utc("2026-11-05T10:20:00Z"))),
+            (utc("2026-11-05T10:05:00Z"), Some(utc("2026-11-05T10:15:00Z"))),
+            (utc("2026-11-05T10:30:00Z"), Some(utc("2026-11-05T10:00:00Z"))), // ends before it starts: ignored
+        ];
+        let spec = clock(&cal, m(30), &pauses);
+        let state = at(&spec, "2026-11-05T10:25:00Z");
+        assert_eq!(state.elapsed, m(10));
+        assert_eq!(state.due, Some(utc("2026-11-05T10:45:00Z")));
+        let state = at(&spec, "2026-11-05T11:00:00Z");
+        assert!(state.paused && state.due.is_none());
+        assert_eq!(state.elapsed, m(25), "running 10:00-10:05, 10:20-10:40");
+    }
+
+    #[test]
+    fn a_breach_behind_pauses_is_dated_in_running_time() {
+        let cal = Calendar::always_open();
+        let pauses = [(utc("2026-11-05T10:05:00Z"), Some(utc("2026-11-05T10:30:00Z")))];
+        let spec = clock(&cal, m(15), &pauses);
+        let state = at(&spec, "2026-11-05T11:00:00Z");
+        assert_eq!(state.due, Some(utc("2026-11-05T10:40:00Z")));
+        assert_eq!(state.overdue, Some(m(20)));
+        // Paused after breaching: due unknown, but how long ago it breached is not.
+        let pauses = [(utc("2026-11-05T10:20:00Z"), None)];
+        let spec = clock(&cal, m(15), &pauses);
+        let state = at(&spec, "2026-11-05T11:00:00Z");
+        assert!(state.paused && state.breached && state.due.is_none());
+        assert_eq!((state.elapsed, state.overdue, state.band), (m(20), Some(m(45)), Band::Breached));
+    }
+
+    #[test]
+    fn stopped_clocks_keep_their_outcome() {
+        let cal = Calendar::always_open();
+        let mut spec = clock(&cal, m(15), &[]);
+        spec.stopped_at = Some(utc("2026-11-05T10:10:00Z"));
+        let met = at(&spec, "2026-11-05T12:00:00Z");
+        assert!(met.stopped && !met.breached && !met.paused);
+        assert_eq!((met.elapsed, met.remaining, met.band, met.overdue), (m(10), m(5), Band::Ok, None));
+        assert_eq!(met.due, Some(utc("2026-11-05T10:15:00Z")));
+        // Before the stop happened, it was running.
+        let earlier = at(&spec, "2026-11-05T10:08:00Z");
+        assert!(!earlier.stopped && earlier.elapsed == m(8) && earlier.due == Some(utc("2026-11-05T10:15:00Z")));
+
+        spec.stopped_at = Some(utc("2026-11-05T10:40:00Z"));
+        let missed = at(&spec, "2026-11-05T12:00:00Z");
+        assert!(missed.stopped && missed.breached);
+        assert_eq!((missed.elapsed, missed.band, missed.overdue), (m(40), Band::Breached, None));
+        assert_eq!(missed.due, Some(utc("2026-11-05T10:15:00Z")));
+    }
+
+    #[test]
+    fn clocks_on_business_hours_wait_for_opening() {
+        let cal = crate::sla::SlaPolicy::default_policy().calendar("business").cloned().unwrap();
+        // Friday 16:30 EST with one hour to go; Monday 09:20.
+        let spec = ClockSpec {
+            started_at: utc("2026-11-06T21:30:00Z"),
+            stopped_at: None,
+            target: m(60),
+            calendar: &cal,
+            pauses: &[],
+        };
+        let state = at(&spec, "2026-11-09T14:20:00Z");
+        assert_eq!((state.elapsed, state.remaining), (m(50), m(10)));
+        assert_eq!(state.due, Some(utc("2026-11-09T14:30:00Z")));
+        assert_eq!(state.band, Band::Warning, "10m of a 1h target: under 25 %, not under 10 %");
+        // Over the weekend the clock is not paused, only closed; it keeps its due time.
+        let weekend = at(&spec, "2026-11-07T15:00:00Z");
+        assert!(!weekend.paused && weekend.elapsed == m(30));
+        assert_eq!(weekend.due, Some(utc("2026-11-09T14:30:00Z")));
+    }
+
+    #[test]
+    fn a_zero_target_is_breached_at_start() {
+        let cal = Calendar::always_open();
+        let spec = clock(&cal, Duration::zero(), &[]);
+        let state = at(&spec, "2026-11-05T10:01:00Z");
+        assert!(state.breached);
+        assert_eq!((state.due, state.overdue), (Some(utc("2026-11-05T10:00:00Z")), Some(m(1))));
+    }
 }

@@ -337,6 +337,25 @@ proptest! {
     }
 
     #[test]
+    fn policy_parsing_never_panics(
+        text in "\\PC{0,120}",
+        at in 0usize..4_000,
+        cut in 0usize..30,
+        insert in "[\\[\\]{}\"=,.:0-9a-zP \n-]{0,10}",
+    ) {
+        let _ = SlaPolicy::parse(&text);
+        // Edits of the default policy: mostly near-misses of a valid file.
+        let mut chars: Vec<char> = super::policy::DEFAULT_POLICY_TOML.chars().collect();
+        let at = at.min(chars.len());
+        let end = (at + cut).min(chars.len());
+        chars.splice(at..end, insert.chars());
+        let edited: String = chars.into_iter().collect();
+        if let Err(err) = SlaPolicy::parse(&edited) {
+            prop_assert!(!err.message.is_empty());
+        }
+    }
+
+    #[test]
     fn always_open_adds_plainly(start in instant(), target in target()) {
         prop_assert_eq!(Calendar::always_open().add_open_time(start, target), Some(start + target));
     }
@@ -375,6 +394,45 @@ proptest! {
                 prop_assert!(due <= now);
             }
             last = state.elapsed;
+        }
+    }
+}
+
+#[test]
+fn extreme_inputs_do_not_panic() {
+    // UTC+14 and UTC−12: local dates beyond the ends of UTC's range.
+    let zones = [chrono_tz::Pacific::Kiritimati, chrono_tz::Etc::GMTPlus12];
+    let mut calendars: Vec<Calendar> = zones.iter().map(|tz| every_day(*tz, &["00:00-24:00"])).collect();
+    calendars.push(Calendar::always_open());
+    let instants = [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC, utc("2026-11-05T12:00:00Z")];
+    let durations = [Duration::MIN, Duration::MAX, Duration::zero(), h(1), -h(1)];
+    for cal in &calendars {
+        for &a in &instants {
+            let _ = cal.is_open_at(a);
+            for &b in &instants {
+                let _ = cal.open_between(a, b);
+                let _ = cal.open_intervals(a, b);
+            }
+            for &target in &durations {
+                let _ = cal.add_open_time(a, target);
+                let pauses = [(a, None), (DateTime::<Utc>::MIN_UTC, Some(DateTime::<Utc>::MAX_UTC))];
+                for now in instants {
+                    for stopped_at in [None, Some(a)] {
+                        let spec = ClockSpec { started_at: a, stopped_at, target, calendar: cal, pauses: &pauses[..1] };
+                        let _ = evaluate(&spec, now, &Bands::default());
+                        let spec = ClockSpec { pauses: &pauses[1..], ..spec };
+                        let _ = evaluate(&spec, now, &Bands::default());
+                        let spec = ClockSpec { pauses: &[], ..spec };
+                        let _ = evaluate(&spec, now, &Bands::default());
+                    }
+                }
+            }
+        }
+    }
+    let odd = Bands { warning_fraction: f64::NAN, critical_fraction: f64::INFINITY, ..Bands::default() };
+    for target in durations {
+        for remaining in durations {
+            let _ = odd.band(target, remaining);
         }
     }
 }
