@@ -2,7 +2,7 @@
 //! store; they never touch SQL.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -11,11 +11,15 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
-use super::store::{IdempotencyScope, IncidentTx, StoredResponse, TxInput, TxOutcome, TxResult};
+use super::store::{EntityTx, IdempotencyScope, StoredResponse, TxInput, TxOutcome, TxResult};
 use super::{ApiError, Caller, ServerState};
-use crate::api::{ChangesPage, ConflictBody, ErrorBody, Health, IDEMPOTENCY_HEADER, Me, NoteBody, VersionBody};
+use crate::api::{
+    ChangesPage, ConflictBody, ErrorBody, Health, IDEMPOTENCY_HEADER, Me, NoteBody, TicketConflictBody, VersionBody,
+};
 use crate::domain::incident::validate_new_incident;
-use crate::domain::{ActionContext, EscalationPolicy, Incident, IncidentAction, NewIncident, Rejection, Service};
+use crate::domain::{
+    Command, Entity, EntityKind, EscalationPolicy, Incident, IncidentAction, NewIncident, Rejection, Service,
+};
 
 /// Longest idempotency key accepted.
 const MAX_KEY_LEN: usize = 200;
@@ -49,7 +53,7 @@ pub struct ChangesQuery {
 pub async fn changes(
     State(state): State<ServerState>,
     _caller: Caller,
-    query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Json<ChangesPage>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
     let since = match query.since.as_deref() {
@@ -71,29 +75,39 @@ pub async fn changes(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct IncidentsQuery {
+pub struct ListQuery {
     /// `open` (default) or `all`.
     pub status: Option<String>,
     /// At most this many, newest change first (default 200, at most 1000).
     pub limit: Option<u32>,
 }
 
-#[utoipa::path(get, path = "/v1/incidents", tag = "incidents", security(("bearer" = [])), params(IncidentsQuery),
+impl ListQuery {
+    /// `(open_only, limit)` of a list request, or a 400 for a malformed query.
+    pub fn parse(query: Result<Query<ListQuery>, QueryRejection>) -> Result<(bool, u32), ApiError> {
+        let Query(query) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+        let open_only = match query.status.as_deref() {
+            None | Some("open") => true,
+            Some("all") => false,
+            Some(other) => {
+                let shown: String = other.chars().take(40).collect();
+                return Err(ApiError::invalid(format!("status must be `open` or `all`, not `{shown}`")));
+            }
+        };
+        Ok((open_only, query.limit.unwrap_or(200).clamp(1, 1000)))
+    }
+}
+
+#[utoipa::path(get, path = "/v1/incidents", tag = "incidents", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, description = "Incidents, most recently changed first", body = Vec<Incident>),
+              (status = 400, description = "Malformed query", body = ErrorBody),
               (status = 401, description = "No or unknown token", body = ErrorBody)))]
 pub async fn list_incidents(
     State(state): State<ServerState>,
     _caller: Caller,
-    Query(query): Query<IncidentsQuery>,
+    query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Vec<Incident>>, ApiError> {
-    let open_only = match query.status.as_deref() {
-        None | Some("open") => true,
-        Some("all") => false,
-        Some(other) => {
-            return Err(ApiError::invalid(format!("status must be `open` or `all`, not `{other}`")));
-        }
-    };
-    let limit = query.limit.unwrap_or(200).clamp(1, 1000);
+    let (open_only, limit) = ListQuery::parse(query)?;
     Ok(Json(state.store.incidents(open_only, limit).await?))
 }
 
@@ -106,7 +120,7 @@ pub async fn get_incident(
     _caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Incident>, ApiError> {
-    state.store.incident(&id).await?.map(Json).ok_or_else(|| ApiError::not_found(&id))
+    state.store.incident(&id).await?.map(Json).ok_or_else(|| ApiError::not_found(EntityKind::Incident, &id))
 }
 
 #[utoipa::path(post, path = "/v1/incidents", tag = "incidents", security(("bearer" = [])),
@@ -121,7 +135,7 @@ pub async fn create_incident(
     headers: HeaderMap,
     body: Result<Json<NewIncident>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    require_actor(&me)?;
+    require_actor(&me, EntityKind::Incident)?;
     let Json(new) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
     validate_new_incident(&new).map_err(ApiError::unprocessable)?;
     let service = state
@@ -135,49 +149,71 @@ pub async fn create_incident(
     let decide = Box::new(move |input: TxInput| {
         let id = input.new_id.unwrap_or_default();
         let incident = Incident::trigger(id, new, &actor, Utc::now(), policy.as_ref());
-        TxOutcome { response: StoredResponse::json(201, &incident), write: Some(incident) }
+        TxOutcome { response: StoredResponse::json(201, &incident), write: Some(Entity::Incident(incident)) }
     });
-    let result = state.store.transact_incident(IncidentTx { incident_id: None, idempotency: scope, decide }).await?;
-    Ok(respond(result))
+    let tx = EntityTx { kind: EntityKind::Incident, id: None, idempotency: scope, decide };
+    Ok(respond(state.store.transact(tx).await?))
 }
 
+/// An action endpoint whose body is a [`VersionBody`]: `name, tag, path, "param" = "its doc",
+/// entity schema, conflict schema, command, description`. `ErrorBody` and `VersionBody` must be in scope.
 macro_rules! action_handler {
-    ($name:ident, $path:literal, $action:expr, $summary:literal) => {
-        #[utoipa::path(post, path = $path, tag = "incidents", security(("bearer" = [])), description = $summary,
-            params(("id" = String, Path, description = "Incident id"),
+    ($name:ident, $tag:literal, $path:literal, $param:literal = $param_doc:literal, $entity:ident, $conflict:ident, $command:expr, $summary:literal) => {
+        #[utoipa::path(post, path = $path, tag = $tag,
+            security(("bearer" = [])), description = $summary,
+            params(($param = String, Path, description = $param_doc),
                    ("Idempotency-Key" = Option<String>, Header, description = "The same key twice applies once and returns the first answer")),
             request_body = VersionBody,
-            responses((status = 200, description = "Applied; the incident as it is now", body = Incident),
+            responses((status = 200, description = "Applied; the entity as it is now", body = $entity),
+                      (status = 400, description = "Malformed body or idempotency key", body = ErrorBody),
                       (status = 403, description = "Viewers cannot act", body = ErrorBody),
-                      (status = 404, description = "No such incident", body = ErrorBody),
-                      (status = 409, description = "Stale version or impossible transition", body = ConflictBody),
+                      (status = 404, description = "Not found", body = ErrorBody),
+                      (status = 409, description = "Stale version or impossible transition", body = $conflict),
                       (status = 422, description = "Idempotency key reused for another request", body = ErrorBody)))]
         pub async fn $name(
-            State(state): State<ServerState>,
-            Caller(me): Caller,
-            Path(id): Path<String>,
-            headers: HeaderMap,
-            body: Result<Json<VersionBody>, JsonRejection>,
-        ) -> Result<Response, ApiError> {
-            let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
-            act(state, me, id, headers, $action, body.version).await
+            axum::extract::State(state): axum::extract::State<$crate::server::ServerState>,
+            $crate::server::Caller(me): $crate::server::Caller,
+            axum::extract::Path(id): axum::extract::Path<String>,
+            headers: axum::http::HeaderMap,
+            body: Result<axum::Json<$crate::api::VersionBody>, axum::extract::rejection::JsonRejection>,
+        ) -> Result<axum::response::Response, $crate::server::ApiError> {
+            let axum::Json(body) = body.map_err(|e| $crate::server::ApiError::invalid(e.body_text()))?;
+            $crate::server::handlers::act(state, me, id, headers, $command, body.version).await
         }
     };
 }
+pub(crate) use action_handler;
 
 action_handler!(
     acknowledge,
+    "incidents",
     "/v1/incidents/{id}/acknowledge",
-    IncidentAction::Acknowledge,
+    "id" = "Incident id",
+    Incident,
+    ConflictBody,
+    Command::Incident(IncidentAction::Acknowledge),
     "Acknowledge: the responder owns the incident and stops the paging."
 );
 action_handler!(
     escalate,
+    "incidents",
     "/v1/incidents/{id}/escalate",
-    IncidentAction::Escalate,
+    "id" = "Incident id",
+    Incident,
+    ConflictBody,
+    Command::Incident(IncidentAction::Escalate),
     "Escalate to the next tier (T1 → T2 → T3 → T4), which is paged and must acknowledge."
 );
-action_handler!(resolve, "/v1/incidents/{id}/resolve", IncidentAction::Resolve, "Resolve the incident.");
+action_handler!(
+    resolve,
+    "incidents",
+    "/v1/incidents/{id}/resolve",
+    "id" = "Incident id",
+    Incident,
+    ConflictBody,
+    Command::Incident(IncidentAction::Resolve),
+    "Resolve the incident."
+);
 
 #[utoipa::path(post, path = "/v1/incidents/{id}/notes", tag = "incidents", security(("bearer" = [])),
     description = "Append a note to the timeline. A note only appends, so a newer incident version does not reject it.",
@@ -197,61 +233,88 @@ pub async fn add_note(
     body: Result<Json<NoteBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
-    act(state, me, id, headers, IncidentAction::Note { text: body.text }, body.version).await
+    act(state, me, id, headers, Command::Incident(IncidentAction::Note { text: body.text }), body.version).await
 }
 
-async fn act(
+/// Applies `command` to the entity `id` as the caller: role, idempotency, version and the
+/// domain's rules, in one store transaction.
+pub async fn act(
     state: ServerState,
     me: Me,
     id: String,
     headers: HeaderMap,
-    action: IncidentAction,
+    command: Command,
     seen_version: i64,
 ) -> Result<Response, ApiError> {
-    require_actor(&me)?;
-    let fingerprint_input = (&action, seen_version);
-    let scope =
-        idempotency_scope(&headers, &me, &format!("POST /v1/incidents/{id}/{}", action.path()), &fingerprint_input)?;
-    let policy = policy_of(&state, &id).await?;
-    let incident_id = Some(id.clone());
+    let kind = command.kind();
+    require_actor(&me, kind)?;
+    let request_line = format!("POST /v1/{}/{id}/{}", kind.collection(), command.path());
+    let scope = match &command {
+        Command::Incident(action) => idempotency_scope(&headers, &me, &request_line, &(action, seen_version))?,
+        Command::Ticket(action) => idempotency_scope(&headers, &me, &request_line, &(action, seen_version))?,
+    };
+    let policy = match kind {
+        EntityKind::Incident => policy_of(&state, &id).await?,
+        EntityKind::Ticket => None,
+    };
+    let tx_id = Some(id.clone());
     let decide = Box::new(move |input: TxInput| {
-        decide_action(input.current, &id, &action, seen_version, &me.name, policy.as_ref())
+        decide_action(input.current, kind, &id, &command, seen_version, &me.name, policy.as_ref())
     });
-    let result = state.store.transact_incident(IncidentTx { incident_id, idempotency: scope, decide }).await?;
-    Ok(respond(result))
+    Ok(respond(state.store.transact(EntityTx { kind, id: tx_id, idempotency: scope, decide }).await?))
 }
 
-/// The pure decision of an action: 404, 409 with the reason, or the applied incident.
+/// The pure decision of an action: 404, 409 with the reason and the entity as it is, or 200 with
+/// the applied entity. The domain's rules come first, then the version: a transition that is
+/// impossible anyway says why rather than only that the client's copy is old.
 pub fn decide_action(
-    current: Option<Incident>,
+    current: Option<Entity>,
+    kind: EntityKind,
     id: &str,
-    action: &IncidentAction,
+    command: &Command,
     seen_version: i64,
     actor: &str,
     policy: Option<&EscalationPolicy>,
 ) -> TxOutcome {
-    let Some(mut incident) = current else {
-        let body = ErrorBody { error: "not_found".into(), message: format!("no incident `{id}`") };
+    let Some(current) = current.filter(|e| e.kind() == kind) else {
+        let body = ErrorBody { error: "not_found".into(), message: not_found_message(kind, id) };
         return TxOutcome { write: None, response: StoredResponse::json(404, &body) };
     };
-    let conflict = |reason: Rejection, incident: Incident| {
-        let now = Utc::now();
-        let body =
-            ConflictBody { error: "conflict".into(), message: reason.describe(&incident.id, now), reason, incident };
-        TxOutcome { write: None, response: StoredResponse::json(409, &body) }
+    let now = Utc::now();
+    let mut next = current.clone();
+    let verdict = match next.apply(command, actor, now, policy) {
+        Err(reason) => Err(reason),
+        Ok(()) if command.checks_version() && seen_version != current.version() => {
+            Err(Rejection::StaleVersion { seen: seen_version, current: current.version() })
+        }
+        Ok(()) => Ok(()),
     };
-    if let Err(reason) = incident.check(action) {
-        return conflict(reason, incident);
+    match verdict {
+        Ok(()) => TxOutcome { response: entity_response(200, &next), write: Some(next) },
+        Err(reason) => TxOutcome { write: None, response: conflict(reason, current, now) },
     }
-    if action.checks_version() && seen_version != incident.version {
-        let reason = Rejection::StaleVersion { seen: seen_version, current: incident.version };
-        return conflict(reason, incident);
+}
+
+/// An entity as an answer body: the incident or ticket itself, untagged.
+pub fn entity_response(status: u16, entity: &Entity) -> StoredResponse {
+    match entity {
+        Entity::Incident(incident) => StoredResponse::json(status, incident),
+        Entity::Ticket(ticket) => StoredResponse::json(status, ticket),
     }
-    let ctx = ActionContext { actor, now: Utc::now(), policy };
-    match incident.apply(action, ctx) {
-        Ok(()) => TxOutcome { response: StoredResponse::json(200, &incident), write: Some(incident) },
-        Err(reason) => conflict(reason, incident),
+}
+
+fn conflict(reason: Rejection, current: Entity, now: chrono::DateTime<Utc>) -> StoredResponse {
+    let message = reason.describe(current.id(), now);
+    let error = "conflict".to_string();
+    match current {
+        Entity::Incident(incident) => StoredResponse::json(409, &ConflictBody { error, message, reason, incident }),
+        Entity::Ticket(ticket) => StoredResponse::json(409, &TicketConflictBody { error, message, reason, ticket }),
     }
+}
+
+pub(crate) fn not_found_message(kind: EntityKind, id: &str) -> String {
+    let shown: String = id.chars().take(80).collect();
+    format!("no {} `{shown}`", kind.label())
 }
 
 async fn policy_of(state: &ServerState, incident_id: &str) -> Result<Option<EscalationPolicy>, ApiError> {
@@ -264,15 +327,20 @@ async fn policy_of(state: &ServerState, incident_id: &str) -> Result<Option<Esca
     Ok(state.store.policy(&service.escalation_policy_id).await?)
 }
 
-fn require_actor(me: &Me) -> Result<(), ApiError> {
+pub(crate) fn require_actor(me: &Me, kind: EntityKind) -> Result<(), ApiError> {
     if me.role.can_act() {
         Ok(())
     } else {
-        Err(ApiError::forbidden(format!("{} has the {} role, which cannot change incidents", me.name, me.role.label())))
+        Err(ApiError::forbidden(format!(
+            "{} has the {} role, which cannot change {}",
+            me.name,
+            me.role.label(),
+            kind.collection()
+        )))
     }
 }
 
-fn idempotency_scope(
+pub(crate) fn idempotency_scope(
     headers: &HeaderMap,
     me: &Me,
     request_line: &str,
@@ -295,7 +363,7 @@ fn idempotency_scope(
     Ok(Some(IdempotencyScope { user: me.name.clone(), key: key.to_string(), fingerprint }))
 }
 
-fn respond(result: TxResult) -> Response {
+pub(crate) fn respond(result: TxResult) -> Response {
     match result {
         TxResult::Fresh(stored) => stored_response(stored, false),
         TxResult::Replayed(stored) => stored_response(stored, true),

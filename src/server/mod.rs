@@ -6,8 +6,11 @@
 pub mod auth;
 pub mod catalog;
 pub mod handlers;
+pub mod sim_runner;
+pub mod sim_tickets;
 pub mod simulator;
 pub mod store;
+pub mod tickets;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -51,8 +54,8 @@ impl ApiError {
     pub fn unprocessable(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
     }
-    pub fn not_found(id: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("no incident `{id}`"))
+    pub fn not_found(kind: crate::domain::EntityKind, id: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", handlers::not_found_message(kind, id))
     }
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
@@ -98,7 +101,7 @@ impl FromRequestParts<ServerState> for Caller {
     info(
         title = "Ops API",
         version = "1",
-        description = "The contract every opsdeck backend speaks: incidents with their timelines, services, escalation policies, and an incremental change feed."
+        description = "The contract every opsdeck backend speaks: incidents with their timelines, customer tickets with their history, services, escalation policies, and an incremental change feed."
     ),
     paths(
         handlers::health,
@@ -111,9 +114,29 @@ impl FromRequestParts<ServerState> for Caller {
         handlers::escalate,
         handlers::resolve,
         handlers::add_note,
+        tickets::list_tickets,
+        tickets::create_ticket,
+        tickets::get_ticket,
+        tickets::take,
+        tickets::assign,
+        tickets::escalate_ticket,
+        tickets::respond_ticket,
+        tickets::pending,
+        tickets::resume,
+        tickets::resolve_ticket,
         handlers::list_services,
         handlers::list_policies,
     ),
+    components(schemas(
+        crate::domain::Ticket,
+        crate::domain::NewTicket,
+        crate::domain::TicketStatus,
+        crate::domain::TicketEventKind,
+        crate::domain::TicketEvent,
+        crate::domain::Pause,
+        crate::api::AssignBody,
+        crate::api::TicketConflictBody,
+    )),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -147,6 +170,15 @@ pub fn router(state: ServerState) -> axum::Router {
         .route("/v1/incidents/{id}/escalate", post(h::escalate))
         .route("/v1/incidents/{id}/resolve", post(h::resolve))
         .route("/v1/incidents/{id}/notes", post(h::add_note))
+        .route("/v1/tickets", get(tickets::list_tickets).post(tickets::create_ticket))
+        .route("/v1/tickets/{key}", get(tickets::get_ticket))
+        .route("/v1/tickets/{key}/take", post(tickets::take))
+        .route("/v1/tickets/{key}/assign", post(tickets::assign))
+        .route("/v1/tickets/{key}/escalate", post(tickets::escalate_ticket))
+        .route("/v1/tickets/{key}/respond", post(tickets::respond_ticket))
+        .route("/v1/tickets/{key}/pending", post(tickets::pending))
+        .route("/v1/tickets/{key}/resume", post(tickets::resume))
+        .route("/v1/tickets/{key}/resolve", post(tickets::resolve_ticket))
         .route("/v1/services", get(h::list_services))
         .route("/v1/escalation-policies", get(h::list_policies))
         .route("/v1/openapi.json", get(|| async { ([(header::CONTENT_TYPE, "application/json")], openapi_json()) }))
@@ -197,7 +229,7 @@ pub async fn start(listener: TcpListener, options: ServeOptions) -> Result<Runni
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&options.db).await?);
     catalog::ensure(store.as_ref()).await?;
     let simulator = match options.simulate {
-        Some(seed) => Some(simulator::start(store.clone(), seed, options.pace).await?),
+        Some(seed) => Some(sim_runner::start(store.clone(), seed, options.pace).await?),
         None => None,
     };
     let addr = listener.local_addr().map_err(|e| StoreError::Sql(sqlx::Error::Io(e)))?;

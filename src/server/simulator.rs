@@ -1,26 +1,25 @@
-//! The demo simulator: realistic GenAI incidents, triggered and worked by simulated responders.
+//! The demo simulator: realistic GenAI incidents, triggered and worked by simulated responders,
+//! and customer tickets worked by a simulated support desk ([`super::sim_tickets`]).
 //!
-//! The core is pure and deterministic: [`Simulator::step`] looks at the open incidents and the
-//! time and returns operations; the same seed and the same sequence of inputs give the same
-//! operations. Each incident gets a plan when first seen (who acknowledges at which tier, after
-//! how long, which notes follow, when it resolves), drawn from the seeded generator, so the demo
-//! has variety without wall-clock randomness. The async runner applies the operations through the
-//! same store transaction as the HTTP handlers.
+//! The core is pure and deterministic: [`Simulator::step`] looks at the open incidents and
+//! tickets and the time and returns operations; the same seed and the same sequence of inputs
+//! give the same operations. Each incident gets a plan when first seen (who acknowledges at which
+//! tier, after how long, which notes follow, when it resolves), drawn from the seeded generator,
+//! so the demo has variety without wall-clock randomness. The async runner
+//! ([`super::sim_runner`]) applies the operations through the same store transaction as the HTTP
+//! handlers.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tokio::task::JoinHandle;
 
 use super::catalog;
-use super::store::{IncidentTx, Store, StoreError, StoredResponse, TxOutcome};
+use super::sim_tickets::TicketSim;
 use crate::domain::{
-    ActionContext, EscalationPolicy, EventKind, Incident, IncidentAction, IncidentStatus, NewIncident, Priority,
-    Service, Tier,
+    ActionContext, EscalationPolicy, EventKind, Incident, IncidentAction, IncidentStatus, NewIncident, NewTicket,
+    Priority, Service, Ticket, TicketAction, Tier,
 };
 
 /// How fast the simulated world moves. Times are in seconds.
@@ -40,8 +39,23 @@ pub struct Pace {
     pub note_gap: (i64, i64),
     /// Seconds from acknowledgement to resolution.
     pub resolve_after: (i64, i64),
-    /// At most this many operations per step, so the screen is never flooded.
+    /// At most this many operations per step, incidents and tickets together, so the screen is
+    /// never flooded.
     pub max_ops_per_step: usize,
+    /// New tickets arrive this far apart (uniform range).
+    pub ticket_gap: (i64, i64),
+    /// No new tickets while this many are open.
+    pub max_open_tickets: usize,
+    /// Seconds before a support engineer takes a new or escalated ticket (unless it slips).
+    pub take_delay: (i64, i64),
+    /// Seconds of work between a ticket's steps (first response, pending, escalation).
+    pub ticket_work: (i64, i64),
+    /// Seconds a ticket waits on the customer before they answer.
+    pub pending_for: (i64, i64),
+    /// Seconds from a ticket's last step to its resolution.
+    pub ticket_resolve_after: (i64, i64),
+    /// Seconds from resolution until the desk closes a ticket.
+    pub close_after: (i64, i64),
 }
 
 impl Pace {
@@ -56,6 +70,13 @@ impl Pace {
             note_gap: (20, 60),
             resolve_after: (90, 300),
             max_ops_per_step: 2,
+            ticket_gap: (25, 60),
+            max_open_tickets: 40,
+            take_delay: (20, 150),
+            ticket_work: (20, 90),
+            pending_for: (45, 240),
+            ticket_resolve_after: (60, 360),
+            close_after: (180, 480),
         }
     }
 }
@@ -64,7 +85,25 @@ impl Pace {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SimOp {
     Trigger(NewIncident),
-    Act { incident_id: String, action: IncidentAction, actor: String },
+    Act {
+        incident_id: String,
+        action: IncidentAction,
+        actor: String,
+    },
+    /// A customer opens a ticket through `source` (portal, email, chat).
+    OpenTicket {
+        new: NewTicket,
+        source: String,
+    },
+    TicketAct {
+        key: String,
+        action: TicketAction,
+        actor: String,
+    },
+    /// The desk closes a resolved ticket after a quiet period.
+    CloseTicket {
+        key: String,
+    },
 }
 
 /// The actor name of escalations by timeout.
@@ -221,6 +260,7 @@ pub struct Simulator {
     queued: Vec<(String, Plan)>,
     policies: Vec<EscalationPolicy>,
     services: Vec<Service>,
+    tickets: TicketSim,
 }
 
 impl Simulator {
@@ -236,6 +276,7 @@ impl Simulator {
             queued: Vec::new(),
             policies: catalog::policies(),
             services: catalog::services(),
+            tickets: TicketSim::new(seed, pace, now),
         }
     }
 
@@ -298,10 +339,11 @@ impl Simulator {
             .unwrap_or_else(|| "dana".to_string())
     }
 
-    /// Decides what happens now. `open` are the incidents that are not resolved.
-    pub fn step(&mut self, now: DateTime<Utc>, open: &[Incident]) -> Vec<SimOp> {
+    /// Decides what happens now. `incidents` must include the open ones; `tickets` the
+    /// open tickets and the recently resolved ones (see [`TicketSim::step`]).
+    pub fn step(&mut self, now: DateTime<Utc>, incidents: &[Incident], tickets: &[Ticket]) -> Vec<SimOp> {
         let mut ops = Vec::new();
-        let mut open: Vec<&Incident> = open.iter().filter(|i| i.is_open()).collect();
+        let mut open: Vec<&Incident> = incidents.iter().filter(|i| i.is_open()).collect();
         open.sort_by(|a, b| a.id.cmp(&b.id));
         for incident in &open {
             if !self.plans.contains_key(&incident.id) {
@@ -335,7 +377,15 @@ impl Simulator {
             };
             self.next_trigger = now + chrono::Duration::seconds(self.range(gap));
         }
+        let budget = self.pace.max_ops_per_step.saturating_sub(ops.len());
+        ops.extend(self.tickets.step(now, incidents, tickets, budget));
         ops
+    }
+
+    /// The support desk to start from, with outage reports linking to `incidents` (as stored,
+    /// with ids). See [`TicketSim::seed_history`].
+    pub fn seed_ticket_history(&mut self, now: DateTime<Utc>, incidents: &[Incident]) -> Vec<Ticket> {
+        self.tickets.seed_history(now, incidents)
     }
 
     fn next_action(&self, incident: &Incident, now: DateTime<Utc>) -> Option<SimOp> {
@@ -444,74 +494,12 @@ impl Simulator {
     }
 }
 
-/// Seeds the history into an empty store and runs the simulator until the task is aborted.
-pub async fn start(store: Arc<dyn Store>, seed: u64, pace: Pace) -> Result<JoinHandle<()>, StoreError> {
-    let mut sim = Simulator::new(seed, pace, Utc::now());
-    if store.incidents(false, 1).await?.is_empty() {
-        for incident in sim.seed_history(Utc::now()) {
-            insert(store.as_ref(), incident).await?;
-        }
-    }
-    Ok(tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(Duration::from_secs(pace.step_secs.max(1)));
-        loop {
-            ticker.tick().await;
-            if let Err(err) = run_step(store.as_ref(), &mut sim).await {
-                tracing::warn!(error = %err, "simulator step failed");
-            }
-        }
-    }))
-}
-
-async fn run_step(store: &dyn Store, sim: &mut Simulator) -> Result<(), StoreError> {
-    let open = store.incidents(true, 1000).await?;
-    let now = Utc::now();
-    for op in sim.step(now, &open) {
-        apply(store, op).await?;
-    }
-    Ok(())
-}
-
-async fn insert(store: &dyn Store, incident: Incident) -> Result<(), StoreError> {
-    let decide = Box::new(move |input: super::store::TxInput| {
-        let mut incident = incident;
-        incident.id = input.new_id.unwrap_or_default();
-        TxOutcome { response: StoredResponse::json(201, &incident), write: Some(incident) }
-    });
-    store.transact_incident(IncidentTx { incident_id: None, idempotency: None, decide }).await?;
-    Ok(())
-}
-
-/// Applies one operation through the same transaction the HTTP handlers use.
-pub async fn apply(store: &dyn Store, op: SimOp) -> Result<(), StoreError> {
-    match op {
-        SimOp::Trigger(new) => {
-            let policy = match store.service(&new.service_id).await? {
-                Some(service) => store.policy(&service.escalation_policy_id).await?,
-                None => None,
-            };
-            insert(store, Incident::trigger(String::new(), new, "alertmanager", Utc::now(), policy.as_ref())).await
-        }
-        SimOp::Act { incident_id, action, actor } => {
-            let Some(current) = store.incident(&incident_id).await? else {
-                return Ok(());
-            };
-            let policy = match store.service(&current.service_id).await? {
-                Some(service) => store.policy(&service.escalation_policy_id).await?,
-                None => None,
-            };
-            let id = incident_id.clone();
-            let decide = Box::new(move |input: super::store::TxInput| {
-                super::handlers::decide_action(input.current, &id, &action, current.version, &actor, policy.as_ref())
-            });
-            store.transact_incident(IncidentTx { incident_id: Some(incident_id), idempotency: None, decide }).await?;
-            Ok(())
-        }
-    }
-}
+#[cfg(test)]
+pub(super) mod world;
 
 #[cfg(test)]
 mod tests {
+    use super::world::World;
     use super::*;
     use chrono::TimeZone;
 
@@ -519,69 +507,48 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap()
     }
 
-    /// Runs the simulator against an in-memory world for `secs` seconds, applying its ops the
-    /// way the server does, and returns every op.
-    fn run(seed: u64, secs: i64) -> (Vec<SimOp>, Vec<Incident>) {
+    /// Runs the simulator against an in-memory world for `secs` seconds.
+    fn run(seed: u64, secs: i64) -> World {
         let mut sim = Simulator::new(seed, Pace::demo(), t0());
-        let mut world: Vec<Incident> = sim.seed_history(t0());
-        for (i, incident) in world.iter_mut().enumerate() {
-            incident.id = format!("INC-{}", 1001 + i);
-        }
-        let mut all = Vec::new();
-        for s in 0..secs {
-            let now = t0() + chrono::Duration::seconds(s);
-            for op in sim.step(now, &world) {
-                match &op {
-                    SimOp::Trigger(new) => {
-                        let id = format!("INC-{}", 1001 + world.len());
-                        let policy = sim.policy_for(&new.service_id).cloned();
-                        world.push(Incident::trigger(id, new.clone(), "alertmanager", now, policy.as_ref()));
-                    }
-                    SimOp::Act { incident_id, action, actor } => {
-                        let policy = {
-                            let inc = world.iter().find(|i| &i.id == incident_id).unwrap();
-                            sim.policy_for(&inc.service_id).cloned()
-                        };
-                        let inc = world.iter_mut().find(|i| &i.id == incident_id).unwrap();
-                        inc.apply(action, ActionContext { actor, now, policy: policy.as_ref() })
-                            .unwrap_or_else(|e| panic!("simulator chose an impossible action {action:?}: {e}"));
-                    }
-                }
-                all.push(op);
-            }
-        }
-        (all, world)
+        let mut world = World::seeded(&mut sim, t0());
+        world.run(&mut sim, t0(), secs);
+        world
     }
 
     #[test]
     fn the_same_seed_gives_the_same_world() {
-        let (ops_a, world_a) = run(7, 900);
-        let (ops_b, world_b) = run(7, 900);
-        assert_eq!(ops_a, ops_b);
-        assert_eq!(world_a, world_b);
-        let (ops_c, _) = run(8, 900);
-        assert_ne!(ops_a, ops_c, "another seed tells another story");
+        let a = run(7, 900);
+        let b = run(7, 900);
+        assert_eq!(a.ops, b.ops);
+        assert_eq!((&a.incidents, &a.tickets), (&b.incidents, &b.tickets));
+        let c = run(8, 900);
+        assert_ne!(a.ops, c.ops, "another seed tells another story");
     }
 
     #[test]
     fn incidents_go_through_their_whole_life_at_a_watchable_pace() {
-        let (ops, world) = run(42, 1800);
-        let kinds = |k: EventKind| world.iter().flat_map(|i| &i.timeline).filter(|e| e.kind == k).count();
+        let world = run(42, 1800);
+        let (ops, incidents) = (&world.ops, &world.incidents);
+        let kinds = |k: EventKind| incidents.iter().flat_map(|i| &i.timeline).filter(|e| e.kind == k).count();
         let triggered_live = ops.iter().filter(|op| matches!(op, SimOp::Trigger(_))).count();
         assert!(triggered_live >= 15, "only {triggered_live} new incidents in 30 minutes");
         assert!(kinds(EventKind::Acknowledged) > 20);
         assert!(kinds(EventKind::Note) > 20);
         assert!(kinds(EventKind::Resolved) > 20);
-        let timeouts = world
+        let timeouts = incidents
             .iter()
             .flat_map(|i| &i.timeline)
             .filter(|e| e.kind == EventKind::Escalated && e.actor == TIMEOUT_ACTOR)
             .count();
         assert!(timeouts > 0, "some pages time out and escalate");
-        // Not a flood: at most two operations a second, and a bounded number of open incidents.
+        // Not a flood: at most two operations a second, tickets included, and a bounded number
+        // of open incidents and tickets.
+        assert!(world.max_ops_per_step <= 2, "{} operations in one step", world.max_ops_per_step);
         assert!(ops.len() <= 2 * 1800);
-        let open = world.iter().filter(|i| i.is_open()).count();
+        assert!(ops.iter().any(|op| matches!(op, SimOp::OpenTicket { .. })), "tickets arrive too");
+        let open = incidents.iter().filter(|i| i.is_open()).count();
         assert!(open <= Pace::demo().max_open + 1, "{open} incidents open");
+        assert!(world.max_open_tickets <= Pace::demo().max_open_tickets, "{} tickets open", world.max_open_tickets);
     }
 
     #[test]

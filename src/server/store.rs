@@ -1,8 +1,8 @@
 //! The server's storage interface and its SQLite implementation.
 //!
-//! Handlers see only [`Store`]: reads, and one transactional primitive, [`Store::transact_incident`],
-//! which loads an incident, lets the caller decide what to write and what to answer, and records
-//! that answer under the idempotency key, all atomically. A PostgreSQL store implements the same
+//! Handlers see only [`Store`]: reads, and one transactional primitive, [`Store::transact`], which
+//! loads an entity (an incident or a ticket), lets the caller decide what to write and what to
+//! answer, and records that answer under the idempotency key, all atomically. A PostgreSQL store implements the same
 //! trait (with `SELECT … FOR UPDATE` where SQLite uses the writer lock below).
 
 use async_trait::async_trait;
@@ -13,7 +13,7 @@ use tokio::sync::Mutex;
 
 use crate::api::Change;
 use crate::db::{self, DbError, DbLocation};
-use crate::domain::{EscalationPolicy, Incident, Service};
+use crate::domain::{Entity, EntityKind, EscalationPolicy, Incident, Service, Ticket};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/server");
 
@@ -28,6 +28,9 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("stored document is corrupt: {0}")]
     Corrupt(#[from] serde_json::Error),
+    /// A transaction tried to write another entity than the one it loaded or created.
+    #[error("a {kind} transaction wrote {wrote}")]
+    WrongEntity { kind: &'static str, wrote: String },
 }
 
 /// An HTTP answer as it is stored for replay.
@@ -54,22 +57,25 @@ pub struct IdempotencyScope {
 }
 
 pub struct TxInput {
-    /// The incident as stored now (`None` when it does not exist or one is being created).
-    pub current: Option<Incident>,
-    /// For creation: the id the new incident gets.
+    /// The entity as stored now (`None` when it does not exist or one is being created).
+    pub current: Option<Entity>,
+    /// For creation: the id (incidents) or key (tickets) the new entity gets.
     pub new_id: Option<String>,
 }
 
 pub struct TxOutcome {
-    pub write: Option<Incident>,
+    /// What to store: the entity the transaction is about (same kind, same id), or nothing.
+    pub write: Option<Entity>,
     pub response: StoredResponse,
 }
 
 pub type Decide = Box<dyn FnOnce(TxInput) -> TxOutcome + Send>;
 
-pub struct IncidentTx {
-    /// `None` creates a new incident with a fresh id.
-    pub incident_id: Option<String>,
+/// One atomic read-decide-write of an entity.
+pub struct EntityTx {
+    pub kind: EntityKind,
+    /// The entity to load; `None` creates one with a fresh id (`INC-1001…`, `SUP-2001…`).
+    pub id: Option<String>,
     pub idempotency: Option<IdempotencyScope>,
     pub decide: Decide,
 }
@@ -98,19 +104,49 @@ pub trait Store: Send + Sync + 'static {
     fn epoch(&self) -> &str;
     async fn changes(&self, since: i64, limit: u32) -> Result<ChangeRows, StoreError>;
     async fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError>;
+    /// Incidents, most recently changed first; `open_only` leaves out resolved ones.
     async fn incidents(&self, open_only: bool, limit: u32) -> Result<Vec<Incident>, StoreError>;
+    async fn ticket(&self, key: &str) -> Result<Option<Ticket>, StoreError>;
+    /// Tickets, most recently changed first; `open_only` leaves out resolved and closed ones.
+    async fn tickets(&self, open_only: bool, limit: u32) -> Result<Vec<Ticket>, StoreError>;
     async fn services(&self) -> Result<Vec<Service>, StoreError>;
     async fn service(&self, id: &str) -> Result<Option<Service>, StoreError>;
     async fn policies(&self) -> Result<Vec<EscalationPolicy>, StoreError>;
     async fn policy(&self, id: &str) -> Result<Option<EscalationPolicy>, StoreError>;
     async fn put_service(&self, service: &Service) -> Result<(), StoreError>;
     async fn put_policy(&self, policy: &EscalationPolicy) -> Result<(), StoreError>;
-    async fn transact_incident(&self, tx: IncidentTx) -> Result<TxResult, StoreError>;
+    /// Loads (or allocates the id of) one entity, decides, writes and records the answer under
+    /// the idempotency key, atomically. A key seen before replays the first answer instead.
+    async fn transact(&self, tx: EntityTx) -> Result<TxResult, StoreError>;
 }
 
 const KIND_INCIDENT: &str = "incident";
+const KIND_TICKET: &str = "ticket";
 const KIND_SERVICE: &str = "service";
 const KIND_POLICY: &str = "escalation_policy";
+
+/// How new ids of a kind are made: the counter, its first value, the prefix.
+fn id_scheme(kind: EntityKind) -> (&'static str, i64, &'static str) {
+    match kind {
+        EntityKind::Incident => ("incident", 1001, "INC"),
+        EntityKind::Ticket => ("ticket", 2001, "SUP"),
+    }
+}
+
+fn decode_entity(kind: EntityKind, doc: &str) -> Result<Entity, StoreError> {
+    Ok(match kind {
+        EntityKind::Incident => Entity::Incident(serde_json::from_str(doc)?),
+        EntityKind::Ticket => Entity::Ticket(serde_json::from_str(doc)?),
+    })
+}
+
+/// The stored document of an entity and whether it counts as open.
+fn encode_entity(entity: &Entity) -> Result<(String, bool), StoreError> {
+    Ok(match entity {
+        Entity::Incident(i) => (serde_json::to_string(i)?, i.is_open()),
+        Entity::Ticket(t) => (serde_json::to_string(t)?, t.is_open()),
+    })
+}
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -151,6 +187,24 @@ impl SqliteStore {
             .bind(kind)
             .fetch_all(&self.pool)
             .await?;
+        docs.iter().map(|d| serde_json::from_str(d).map_err(StoreError::from)).collect()
+    }
+
+    /// Documents of `kind`, most recently changed first.
+    async fn recent_docs<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: &str,
+        open_only: bool,
+        limit: u32,
+    ) -> Result<Vec<T>, StoreError> {
+        let docs: Vec<String> = sqlx::query_scalar(
+            "SELECT doc FROM entities WHERE kind = ? AND (open = 1 OR ? = 0) ORDER BY seq DESC LIMIT ?",
+        )
+        .bind(kind)
+        .bind(open_only)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
         docs.iter().map(|d| serde_json::from_str(d).map_err(StoreError::from)).collect()
     }
 
@@ -208,6 +262,7 @@ impl Store for SqliteStore {
                 KIND_INCIDENT => Change::Incident(serde_json::from_str(&doc)?),
                 KIND_SERVICE => Change::Service(serde_json::from_str(&doc)?),
                 KIND_POLICY => Change::EscalationPolicy(serde_json::from_str(&doc)?),
+                KIND_TICKET => Change::Ticket(serde_json::from_str(&doc)?),
                 _ => continue,
             };
             changes.push(change);
@@ -220,15 +275,15 @@ impl Store for SqliteStore {
     }
 
     async fn incidents(&self, open_only: bool, limit: u32) -> Result<Vec<Incident>, StoreError> {
-        let docs: Vec<String> = sqlx::query_scalar(
-            "SELECT doc FROM entities WHERE kind = 'incident' AND (open = 1 OR ? = 0)
-             ORDER BY seq DESC LIMIT ?",
-        )
-        .bind(open_only)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        docs.iter().map(|d| serde_json::from_str(d).map_err(StoreError::from)).collect()
+        self.recent_docs(KIND_INCIDENT, open_only, limit).await
+    }
+
+    async fn ticket(&self, key: &str) -> Result<Option<Ticket>, StoreError> {
+        self.get_doc(KIND_TICKET, key).await
+    }
+
+    async fn tickets(&self, open_only: bool, limit: u32) -> Result<Vec<Ticket>, StoreError> {
+        self.recent_docs(KIND_TICKET, open_only, limit).await
     }
 
     async fn services(&self) -> Result<Vec<Service>, StoreError> {
@@ -255,7 +310,7 @@ impl Store for SqliteStore {
         self.put_doc(KIND_POLICY, &policy.id, None, serde_json::to_string(policy)?).await
     }
 
-    async fn transact_incident(&self, request: IncidentTx) -> Result<TxResult, StoreError> {
+    async fn transact(&self, request: EntityTx) -> Result<TxResult, StoreError> {
         let _w = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
         if let Some(scope) = &request.idempotency {
@@ -273,29 +328,38 @@ impl Store for SqliteStore {
                 return Ok(TxResult::Replayed(StoredResponse { status, body: serde_json::from_str(&body)? }));
             }
         }
-        let input = match &request.incident_id {
+        let kind = request.kind.label();
+        let input = match &request.id {
             Some(id) => {
-                let doc: Option<String> =
-                    sqlx::query_scalar("SELECT doc FROM entities WHERE kind = 'incident' AND id = ?")
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                TxInput { current: doc.map(|d| serde_json::from_str(&d)).transpose()?, new_id: None }
+                let doc: Option<String> = sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? AND id = ?")
+                    .bind(kind)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                TxInput { current: doc.map(|d| decode_entity(request.kind, &d)).transpose()?, new_id: None }
             }
             None => {
+                let (counter, first, prefix) = id_scheme(request.kind);
                 let number: i64 = sqlx::query_scalar(
-                    "INSERT INTO counters (name, value) VALUES ('incident', 1001)
+                    "INSERT INTO counters (name, value) VALUES (?, ?)
                      ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
                 )
+                .bind(counter)
+                .bind(first)
                 .fetch_one(&mut *tx)
                 .await?;
-                TxInput { current: None, new_id: Some(format!("INC-{number}")) }
+                TxInput { current: None, new_id: Some(format!("{prefix}-{number}")) }
             }
         };
+        let expected_id = request.id.clone().or_else(|| input.new_id.clone());
         let outcome = (request.decide)(input);
-        if let Some(incident) = &outcome.write {
-            let doc = serde_json::to_string(incident)?;
-            write_doc(&mut tx, KIND_INCIDENT, &incident.id, Some(incident.is_open()), &doc).await?;
+        if let Some(entity) = &outcome.write {
+            if entity.kind() != request.kind || expected_id.as_deref() != Some(entity.id()) {
+                let wrote = format!("{} `{}`", entity.kind().label(), entity.id());
+                return Err(StoreError::WrongEntity { kind, wrote });
+            }
+            let (doc, open) = encode_entity(entity)?;
+            write_doc(&mut tx, kind, entity.id(), Some(open), &doc).await?;
         }
         if let Some(scope) = &request.idempotency {
             let now = Utc::now().timestamp();
