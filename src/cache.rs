@@ -237,7 +237,12 @@ impl Cache {
 
     /// The server applied `key`: drop it, keep the item it returned, and move the base
     /// version of the user's later entries on that item.
-    pub async fn outbox_complete(&self, key: &str, entity: &Entity, rebased: &[(String, i64)]) -> Result<(), CacheError> {
+    pub async fn outbox_complete(
+        &self,
+        key: &str,
+        entity: &Entity,
+        rebased: &[(String, i64)],
+    ) -> Result<(), CacheError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM outbox WHERE key = ?").bind(key).execute(&mut *tx).await?;
         upsert_entity(&mut tx, entity).await?;
@@ -365,7 +370,7 @@ fn decode_all<T: serde::de::DeserializeOwned>(docs: &[String]) -> Vec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Command, IncidentAction, NewIncident, NewTicket, Priority, Tier, TicketAction};
+    use crate::domain::{Command, IncidentAction, NewIncident, NewTicket, Priority, TicketAction, Tier};
     use chrono::TimeZone;
 
     fn at(min: i64) -> DateTime<Utc> {
@@ -500,7 +505,10 @@ mod tests {
         closed.apply(&TicketAction::Resolve, "dana", at(2)).unwrap();
         let mut stale = closed.clone();
         stale.version = 1;
-        cache.apply_page(&page(vec![Change::Ticket(closed.clone()), Change::Ticket(open.clone())], "2"), false, at(3)).await.unwrap();
+        cache
+            .apply_page(&page(vec![Change::Ticket(closed.clone()), Change::Ticket(open.clone())], "2"), false, at(3))
+            .await
+            .unwrap();
         cache.outbox_complete("none", &Entity::Ticket(stale), &[]).await.unwrap();
         drop(cache);
         let cache = file_cache(&dir).await;
@@ -530,12 +538,14 @@ mod tests {
             .unwrap();
             let old_entry = r#"{"key":"k0","incident_id":"INC-6","action":{"action":"acknowledge"},"base_version":1,
                 "epoch":"e1","created_at":"2026-11-05T14:00:00Z","attempts":0,"last_error":null}"#;
-            sqlx::query("INSERT INTO outbox_rejected (key, entry, reason, rejected_at) VALUES ('k0', ?, 'forbidden', ?)")
-                .bind(old_entry)
-                .bind(at(0).to_rfc3339())
-                .execute(&pool)
-                .await
-                .unwrap();
+            sqlx::query(
+                "INSERT INTO outbox_rejected (key, entry, reason, rejected_at) VALUES ('k0', ?, 'forbidden', ?)",
+            )
+            .bind(old_entry)
+            .bind(at(0).to_rfc3339())
+            .execute(&pool)
+            .await
+            .unwrap();
             pool.close().await;
         }
         let cache = Cache::open(&DbLocation::File(path)).await.unwrap();

@@ -267,8 +267,11 @@ impl Config {
         }
         if let Some(policy) = file.sla_policy {
             let policy_path = expand_home(policy.get_ref());
-            let policy_path =
-                if policy_path.is_relative() { path.parent().unwrap_or(Path::new(".")).join(policy_path) } else { policy_path };
+            let policy_path = if policy_path.is_relative() {
+                path.parent().unwrap_or(Path::new(".")).join(policy_path)
+            } else {
+                policy_path
+            };
             let text = std::fs::read_to_string(&policy_path).map_err(|e| {
                 fail(Some(policy.span()), "sla_policy", format!("cannot read {}: {e}", policy_path.display()))
             })?;

@@ -53,9 +53,12 @@ pub fn seeded_snapshot(seed: u64, now: DateTime<Utc>) -> CacheSnapshot {
 /// clocks started the day before, resolved and closed tickets.
 pub fn seeded_tickets(now: DateTime<Utc>) -> Vec<Ticket> {
     use TicketAction::{Escalate, Pending, Resolve, Respond, Take};
+    /// Minutes after opening, who, what.
     type Step = (i64, &'static str, TicketAction);
+    /// Key number, priority, subject, customer, service, linked incident, age in minutes, steps.
+    type Desk = (u32, Priority, &'static str, &'static str, &'static str, Option<&'static str>, i64, &'static [Step]);
     #[rustfmt::skip]
-    let desk: [(u32, Priority, &str, &str, &str, Option<&str>, i64, &[Step]); 10] = [
+    let desk: [Desk; 10] = [
         (2041, Priority::P1, "Assistant answers in the wrong language for all German users", "Contoso Retail", "support-assistant", None, 14, &[(2, "dana", Take)]),
         (2042, Priority::P1, "Chat widget says 'model overloaded' on every message", "Northwind Travel", "llm-gateway", Some("INC-1001"), 3, &[]),
         (2038, Priority::P2, "Summaries of scanned invoices leave out the totals", "Fabrikam Finance", "doc-processor", None, 70, &[(5, "lee", Take), (20, "lee", Respond)]),

@@ -59,7 +59,8 @@ impl Mode {
 
     /// Layers that are never active at once may bind the same key to different actions.
     fn can_stack_with(self, other: Mode) -> bool {
-        const STACKABLE: [Mode; 6] = [Mode::Global, Mode::List, Mode::Detail, Mode::Incidents, Mode::Tickets, Mode::Sla];
+        const STACKABLE: [Mode; 6] =
+            [Mode::Global, Mode::List, Mode::Detail, Mode::Incidents, Mode::Tickets, Mode::Sla];
         let tab = |m: Mode| matches!(m, Mode::Incidents | Mode::Tickets | Mode::Sla);
         let view = |m: Mode| matches!(m, Mode::List | Mode::Detail);
         if self == other {
@@ -429,9 +430,18 @@ mod tests {
     #[test]
     fn shifted_letters_match_with_or_without_the_shift_flag() {
         let keymap = Keymap::default();
-        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(Action::Last));
-        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('G'), KeyModifiers::NONE)), Some(Action::Last));
-        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('g'), KeyModifiers::NONE)), Some(Action::First));
+        assert_eq!(
+            keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::Last)
+        );
+        assert_eq!(
+            keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('G'), KeyModifiers::NONE)),
+            Some(Action::Last)
+        );
+        assert_eq!(
+            keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('g'), KeyModifiers::NONE)),
+            Some(Action::First)
+        );
     }
 
     #[test]
@@ -458,15 +468,27 @@ mod tests {
             keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('A'), KeyModifiers::SHIFT)),
             Some(Action::Acknowledge)
         );
-        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('a'), KeyModifiers::NONE)), Some(Action::Escalate));
-        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('e'), KeyModifiers::NONE)), None);
+        assert_eq!(
+            keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('a'), KeyModifiers::NONE)),
+            Some(Action::Escalate)
+        );
+        assert_eq!(
+            keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('e'), KeyModifiers::NONE)),
+            None
+        );
 
         let mut stealing = BTreeMap::new();
         stealing.insert(Action::Resolve, vec!["j".parse().unwrap()]);
         let (keymap, warnings) = Keymap::with_overrides(&stealing);
-        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::Resolve));
+        assert_eq!(
+            keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Action::Resolve)
+        );
         assert!(warnings.iter().any(|w| w.contains("move_down")), "{warnings:?}");
-        assert_eq!(keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Down, KeyModifiers::NONE)), Some(Action::MoveDown));
+        assert_eq!(
+            keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Down, KeyModifiers::NONE)),
+            Some(Action::MoveDown)
+        );
     }
 
     #[test]

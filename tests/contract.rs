@@ -222,7 +222,8 @@ async fn a_stale_version_or_an_impossible_transition_is_a_409_with_the_current_i
     let erin = client(&server, ERIN);
     let dana = client(&server, DANA);
 
-    let stale = erin.act_incident(&request(&incident.id, IncidentAction::Escalate, incident.version - 1, "k-stale")).await;
+    let stale =
+        erin.act_incident(&request(&incident.id, IncidentAction::Escalate, incident.version - 1, "k-stale")).await;
     match stale.unwrap_err() {
         BackendError::Conflict(body) => {
             assert_eq!(body.reason, Rejection::StaleVersion { seen: incident.version - 1, current: incident.version });
@@ -232,7 +233,11 @@ async fn a_stale_version_or_an_impossible_transition_is_a_409_with_the_current_i
     }
 
     dana.act_incident(&request(&incident.id, IncidentAction::Acknowledge, incident.version, "k-dana")).await.unwrap();
-    match erin.act_incident(&request(&incident.id, IncidentAction::Acknowledge, incident.version, "k-erin")).await.unwrap_err() {
+    match erin
+        .act_incident(&request(&incident.id, IncidentAction::Acknowledge, incident.version, "k-erin"))
+        .await
+        .unwrap_err()
+    {
         BackendError::Conflict(body) => {
             assert!(
                 matches!(&body.reason, Rejection::AlreadyAcknowledged { by, .. } if by == "dana"),

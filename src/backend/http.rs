@@ -8,7 +8,8 @@ use serde::de::DeserializeOwned;
 
 use super::{ActionRequest, Backend, BackendError, Conflict};
 use crate::api::{
-    AssignBody, ConflictBody, ErrorBody, IDEMPOTENCY_HEADER, Me, NoteBody, ReceivedPage, TicketConflictBody, VersionBody,
+    AssignBody, ConflictBody, ErrorBody, IDEMPOTENCY_HEADER, Me, NoteBody, ReceivedPage, TicketConflictBody,
+    VersionBody,
 };
 use crate::config::Secret;
 use crate::domain::{Command, Entity, EntityKind, IncidentAction, TicketAction};

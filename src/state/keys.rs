@@ -160,7 +160,11 @@ impl AppState {
                     TabId::Incidents => "id, priority, status, service, title, assignee…",
                     TabId::Tickets => "key, priority, tier, status, subject, customer, assignee…",
                     TabId::Sla => {
-                        self.flash(Level::Info, "the SLA tab lists every running clock; filter in Tickets or Incidents", now);
+                        self.flash(
+                            Level::Info,
+                            "the SLA tab lists every running clock; filter in Tickets or Incidents",
+                            now,
+                        );
                         return Update::changed();
                     }
                 };
@@ -382,7 +386,8 @@ impl AppState {
             InputKind::Assign { key } => {
                 let to = sanitize(input.text().trim()).into_owned();
                 let assign = TicketAction::Assign { to };
-                if let Some(Err(rejection)) = self.tickets.row(&key).map(|r| r.ticket().check(&assign, self.me_name())) {
+                if let Some(Err(rejection)) = self.tickets.row(&key).map(|r| r.ticket().check(&assign, self.me_name()))
+                {
                     self.flash(Level::Warning, rejection.describe(&key, now), now);
                     return Update::changed();
                 }

@@ -89,9 +89,13 @@ pub enum Overlay {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputKind {
     Filter,
-    Note { incident_id: String },
+    Note {
+        incident_id: String,
+    },
     /// Whom to assign a ticket to.
-    Assign { key: String },
+    Assign {
+        key: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -466,12 +470,8 @@ impl AppState {
                     self.flash(Level::Error, format!("✗ {}{kept}", rejected.reason), now);
                 }
                 OutboxEffect::RecordAttempt { key, error } => {
-                    let id = self
-                        .outbox
-                        .pending()
-                        .find(|e| &e.key == key)
-                        .map(|e| e.target_id.clone())
-                        .unwrap_or_default();
+                    let id =
+                        self.outbox.pending().find(|e| &e.key == key).map(|e| e.target_id.clone()).unwrap_or_default();
                     self.flash(Level::Warning, format!("⧗ {id}: not sent yet, will retry ({error})"), now);
                 }
                 _ => {}
@@ -610,6 +610,6 @@ impl AppState {
 }
 
 #[cfg(test)]
-mod ticket_tests;
-#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod ticket_tests;

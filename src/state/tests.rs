@@ -118,7 +118,10 @@ fn acknowledge_is_persisted_then_sent_then_confirmed() {
 
     let mut confirmed = state.incidents.row("INC-1").unwrap().confirmed.clone();
     confirmed.apply(&IncidentAction::Acknowledge, ActionContext { actor: "erin", now: now(), policy: None }).unwrap();
-    let update = state.update(Event::OutboxAnswered { key: entry.key.clone(), result: Ok(Entity::Incident(confirmed.clone())) }, now());
+    let update = state.update(
+        Event::OutboxAnswered { key: entry.key.clone(), result: Ok(Entity::Incident(confirmed.clone())) },
+        now(),
+    );
     assert!(
         matches!(&update.effects[..], [Effect::Outbox(OutboxEffect::Complete { entity, .. })] if entity == &Entity::Incident(confirmed.clone()))
     );

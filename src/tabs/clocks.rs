@@ -124,7 +124,14 @@ pub struct ClockRow {
 }
 
 impl ClockRow {
-    pub fn new(kind: EntityKind, id: &str, title: &str, input: ClockInput, policy: &SlaPolicy, now: DateTime<Utc>) -> ClockRow {
+    pub fn new(
+        kind: EntityKind,
+        id: &str,
+        title: &str,
+        input: ClockInput,
+        policy: &SlaPolicy,
+        now: DateTime<Utc>,
+    ) -> ClockRow {
         let state = input.evaluate(policy, now);
         let order = BreachOrder::of(std::iter::once(state.clone()), now);
         let critical_at = critical_at(&input, &state, policy, now);
@@ -137,7 +144,12 @@ impl ClockRow {
 }
 
 /// The instant a running, unpaused clock enters the critical band.
-fn critical_at(input: &ClockInput, state: &ClockState, policy: &SlaPolicy, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+fn critical_at(
+    input: &ClockInput,
+    state: &ClockState,
+    policy: &SlaPolicy,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     if state.stopped || state.paused || state.breached {
         return None;
     }

@@ -9,8 +9,8 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
 
-use crate::domain::text::sanitize;
 use super::list::{Cursor, Detail, matches};
+use crate::domain::text::sanitize;
 use crate::domain::{ActionContext, Command, EscalationPolicy, Incident};
 use crate::outbox::OutboxEntry;
 

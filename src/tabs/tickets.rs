@@ -148,7 +148,8 @@ impl TicketsTab {
 
     fn refilter(&mut self, keep_selected: Option<&str>) {
         let filter = &self.filter;
-        self.visible = self.rows.iter().enumerate().filter(|(_, r)| matches(&r.haystack, filter)).map(|(i, _)| i).collect();
+        self.visible =
+            self.rows.iter().enumerate().filter(|(_, r)| matches(&r.haystack, filter)).map(|(i, _)| i).collect();
         if let Some(key) = keep_selected
             && let Some(&index) = self.by_key.get(key)
             && let Some(pos) = self.visible.iter().position(|&i| i == index)
@@ -313,7 +314,7 @@ impl TicketsTab {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{NewTicket, Priority, Tier, TicketAction};
+    use crate::domain::{NewTicket, Priority, TicketAction, Tier};
     use chrono::{DateTime, TimeZone, Utc};
 
     fn at(min: i64) -> DateTime<Utc> {
@@ -352,7 +353,8 @@ mod tests {
     #[test]
     fn pending_goes_below_running_clocks_and_queued_actions_show_at_once() {
         let policy = SlaPolicy::default_policy();
-        let mut tab = TicketsTab::new(vec![ticket("SUP-1", Priority::P2, 0), ticket("SUP-2", Priority::P2, 1)], &policy);
+        let mut tab =
+            TicketsTab::new(vec![ticket("SUP-1", Priority::P2, 0), ticket("SUP-2", Priority::P2, 1)], &policy);
         assert_eq!(keys(&tab), ["SUP-1", "SUP-2"]);
         let entry = OutboxEntry {
             key: "k1".into(),

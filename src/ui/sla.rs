@@ -79,10 +79,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<U
             Cell::from(Span::styled(s.paused.to_string(), theme.muted())),
         ])
     });
-    let summary_header = TableRow::new(
-        [" SLA", "running", "warning", "critical", "breached", "paused"].into_iter().map(Cell::from),
-    )
-    .style(theme.header());
+    let summary_header =
+        TableRow::new([" SLA", "running", "warning", "critical", "breached", "paused"].into_iter().map(Cell::from))
+            .style(theme.header());
     let widths = [6, 8, 8, 9, 9, 7].map(Constraint::Length);
     frame.render_widget(Table::new(summary_rows, widths).header(summary_header), head);
 

@@ -1,9 +1,9 @@
 //! The header line (what you look at, how fresh it is), the status line (messages, input, key
 //! hints, queued actions, who you are) and the confirmation dialog.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use chrono::{DateTime, Utc};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
@@ -162,7 +162,8 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
         (Action::NextTab, "next tab"),
         (Action::Quit, "quit"),
     ];
-    const SLA_REST: &[(Action, &str)] = &[(Action::Help, "help"), (Action::NextTab, "next tab"), (Action::Quit, "quit")];
+    const SLA_REST: &[(Action, &str)] =
+        &[(Action::Help, "help"), (Action::NextTab, "next tab"), (Action::Quit, "quit")];
     let layers = state.layers();
     let detail = layers.contains(&Mode::Detail);
     let (first, rest) = match state.tab {

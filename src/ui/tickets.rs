@@ -55,7 +55,11 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
 
     if tab.visible_len() == 0 {
         let text = if tab.is_empty() {
-            if state.sync.live { "No tickets. The queue is empty." } else { "No tickets cached yet; waiting for the backend…" }
+            if state.sync.live {
+                "No tickets. The queue is empty."
+            } else {
+                "No tickets cached yet; waiting for the backend…"
+            }
         } else {
             "No ticket matches the filter (Esc clears it)."
         };
