@@ -1,45 +1,19 @@
 //! Contract tests of the Ops API: the real reference server on 127.0.0.1:0, the console's real
 //! HTTP client and sync task, and real SQLite files in a temporary directory.
 
-use std::time::Duration;
+#[path = "support/ops.rs"]
+mod ops;
 
 use serde_json::json;
-use tokio::sync::mpsc;
 
+use ops::{DANA, ERIN, VIC, client, poller, start, sync_round};
 use opsdeck::api::{IDEMPOTENCY_HEADER, Role};
 use opsdeck::backend::http::HttpBackend;
 use opsdeck::backend::{ActionRequest, Backend, BackendError};
 use opsdeck::cache::Cache;
-use opsdeck::config::Secret;
 use opsdeck::db::DbLocation;
 use opsdeck::domain::{Command, Entity, EventKind, Incident, IncidentAction, IncidentStatus, Rejection};
-use opsdeck::event::{Event, EventReceiver, SyncReport};
-use opsdeck::server::auth::Users;
-use opsdeck::server::simulator::Pace;
-use opsdeck::server::{self, RunningServer, ServeOptions};
-
-const ERIN: &str = "erin-token-0123456789";
-const DANA: &str = "dana-token-0123456789";
-const VIC: &str = "vic-token-0123456789";
-/// Failure deadline for anything awaited; never a wait in itself.
-const DEADLINE: Duration = Duration::from_secs(20);
-
-fn users() -> Users {
-    let mut users = Users::default();
-    users.add("erin", Role::Responder, ERIN);
-    users.add("dana", Role::Commander, DANA);
-    users.add("vic", Role::Viewer, VIC);
-    users
-}
-
-async fn start(db: DbLocation) -> RunningServer {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    server::start(listener, ServeOptions { db, users: users(), simulate: None, pace: Pace::demo() }).await.unwrap()
-}
-
-fn client(server: &RunningServer, token: &str) -> HttpBackend {
-    HttpBackend::new(&server.url(), Some(Secret::new(token))).unwrap()
-}
+use opsdeck::server::RunningServer;
 
 async fn create(server: &RunningServer, title: &str, priority: &str) -> Incident {
     let response = reqwest::Client::new()
@@ -84,32 +58,6 @@ impl ActOnIncident for HttpBackend {
 
 fn count(incident: &Incident, kind: EventKind) -> usize {
     incident.timeline.iter().filter(|e| e.kind == kind).count()
-}
-
-/// Receives events until a sync round ends (a page with nothing more after it).
-async fn sync_round(rx: &mut EventReceiver) -> Vec<SyncReport> {
-    let mut pages = Vec::new();
-    loop {
-        let event = tokio::time::timeout(DEADLINE, rx.recv()).await.expect("sync reports in time").expect("open");
-        match event {
-            Event::Synced(report) => {
-                let more = report.more;
-                pages.push(*report);
-                if !more {
-                    return pages;
-                }
-            }
-            Event::SyncFailed { error, .. } => panic!("sync failed: {error}"),
-            _ => {}
-        }
-    }
-}
-
-fn poller(server: &RunningServer, cache: &Cache) -> (opsdeck::sync::SyncHandle, EventReceiver) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let backend = std::sync::Arc::new(client(server, ERIN));
-    // A long interval: rounds happen at start and when poked, never on a timer during a test.
-    (opsdeck::sync::spawn(backend, cache.clone(), tx, Duration::from_secs(3600)), rx)
 }
 
 #[tokio::test]

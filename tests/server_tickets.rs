@@ -1,30 +1,15 @@
 //! Tickets in the Ops API: the real reference server on 127.0.0.1:0 and plain HTTP calls.
 
+#[path = "support/ops.rs"]
+mod ops;
+
 use serde_json::{Value, json};
 
-use opsdeck::api::{ErrorBody, IDEMPOTENCY_HEADER, ReceivedPage, Role, TicketConflictBody};
+use ops::{DANA, ERIN, VIC, start};
+use opsdeck::api::{ErrorBody, IDEMPOTENCY_HEADER, ReceivedPage, TicketConflictBody};
 use opsdeck::db::DbLocation;
 use opsdeck::domain::{Rejection, Ticket, TicketEventKind, TicketStatus, Tier};
-use opsdeck::server::auth::Users;
-use opsdeck::server::simulator::Pace;
-use opsdeck::server::{self, RunningServer, ServeOptions};
-
-const ERIN: &str = "erin-token-0123456789";
-const DANA: &str = "dana-token-0123456789";
-const VIC: &str = "vic-token-0123456789";
-
-fn users() -> Users {
-    let mut users = Users::default();
-    users.add("erin", Role::Responder, ERIN);
-    users.add("dana", Role::Commander, DANA);
-    users.add("vic", Role::Viewer, VIC);
-    users
-}
-
-async fn start(db: DbLocation) -> RunningServer {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    server::start(listener, ServeOptions { db, users: users(), simulate: None, pace: Pace::demo() }).await.unwrap()
-}
+use opsdeck::server::RunningServer;
 
 struct Answer {
     status: u16,

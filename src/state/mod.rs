@@ -6,183 +6,26 @@
 //! `keys.rs`; data arriving from sync, the outbox and the config watcher here.
 
 mod keys;
+mod types;
+
+pub use types::{Confirm, Effect, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update};
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ratatui_textarea::TextArea;
 
 use crate::api::{Change, Me, Role};
 use crate::cache::CacheSnapshot;
 use crate::config::Config;
 use crate::domain::text::sanitize;
-use crate::domain::{Command, Entity, EntityKind, EscalationPolicy, IncidentStatus, Priority, Service};
+use crate::domain::{Entity, EntityKind, EscalationPolicy, IncidentStatus, Priority, Service};
 use crate::event::{Event, SyncReport};
-use crate::keymap::{Keymap, Mode};
+use crate::keymap::Mode;
 use crate::outbox::{Outbox, OutboxEffect};
-use crate::sla::SlaPolicy;
 use crate::tabs::TabId;
 use crate::tabs::incidents::IncidentsTab;
 use crate::tabs::sla::SlaTab;
 use crate::tabs::tickets::TicketsTab;
-use crate::ui::theme::Theme;
-
-/// What the runner is asked to do.
-///
-/// The outbox variant carries whole incidents and is much larger than the others; effects are
-/// made a handful per key press, so moving them costs nothing worth a box.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum Effect {
-    Outbox(OutboxEffect),
-    SyncNow,
-    SetPollInterval(Duration),
-    Bell,
-    Quit,
-}
-
-/// The result of one `update`: whether the screen needs drawing, and what to do.
-#[derive(Debug, Default, PartialEq)]
-pub struct Update {
-    pub changed: bool,
-    pub effects: Vec<Effect>,
-}
-
-impl Update {
-    fn changed() -> Update {
-        Update { changed: true, effects: Vec::new() }
-    }
-
-    fn unchanged() -> Update {
-        Update::default()
-    }
-
-    fn with(mut self, effects: impl IntoIterator<Item = Effect>) -> Update {
-        self.effects.extend(effects);
-        self
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Info,
-    Success,
-    Warning,
-    Error,
-}
-
-/// A message in the status bar until `until`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flash {
-    pub text: String,
-    pub level: Level,
-    pub until: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Overlay {
-    Help { scroll: usize },
-    Outbox { scroll: usize },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InputKind {
-    Filter,
-    Note {
-        incident_id: String,
-    },
-    /// Whom to assign a ticket to.
-    Assign {
-        key: String,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub struct Input {
-    pub kind: InputKind,
-    pub textarea: TextArea<'static>,
-}
-
-impl Input {
-    pub fn text(&self) -> String {
-        self.textarea.lines().join(" ")
-    }
-}
-
-/// A dangerous command waiting for yes or no.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Confirm {
-    /// The incident id or ticket key.
-    pub id: String,
-    pub title: String,
-    pub command: Command,
-}
-
-/// Who we are and what we may do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
-    /// `DEMO` or the backend's host, for the header.
-    pub backend_label: String,
-    pub demo: bool,
-    /// `--read-only` on the command line.
-    pub read_only_flag: bool,
-    pub me: Option<Me>,
-    /// Makes idempotency keys unique to this run of the console.
-    pub run_id: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SyncStatus {
-    /// The last successful contact with the backend (from the cache at start-up).
-    pub last_ok: Option<DateTime<Utc>>,
-    /// Set while syncing fails: since when, and the latest error.
-    pub failing: Option<(DateTime<Utc>, String)>,
-    /// At least one sync succeeded since start-up.
-    pub live: bool,
-    pub epoch: Option<String>,
-}
-
-impl SyncStatus {
-    /// The data on screen is not known to be current.
-    pub fn is_stale(&self) -> bool {
-        self.failing.is_some() || !self.live
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub keymap: Keymap,
-    pub theme: Theme,
-    pub timezone: Option<chrono_tz::Tz>,
-    pub bell_on_new_p1: bool,
-    pub sla: std::sync::Arc<SlaPolicy>,
-    pub poll_interval: Duration,
-    /// `read_only = true` in the config.
-    pub read_only_config: bool,
-    pub no_color: bool,
-    /// Backend and token as started; changing them needs a restart.
-    started_with: (Option<String>, bool),
-}
-
-impl Settings {
-    pub fn from_config(config: &Config, no_color: bool) -> (Settings, Vec<String>) {
-        let (keymap, mut warnings) = Keymap::with_overrides(&config.keys);
-        warnings.extend(config.warnings.iter().cloned());
-        let settings = Settings {
-            keymap,
-            theme: Theme::new(&config.colors, no_color),
-            timezone: config.timezone,
-            bell_on_new_p1: config.bell_on_new_p1,
-            sla: config.sla.clone(),
-            poll_interval: config.poll_interval,
-            read_only_config: config.read_only,
-            no_color,
-            started_with: (config.backend.clone(), config.token.is_some() || config.token_file.is_some()),
-        };
-        (settings, warnings)
-    }
-}
 
 /// How long messages stay.
 const FLASH_INFO: i64 = 5;

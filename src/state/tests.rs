@@ -1,11 +1,13 @@
 //! Pure update tests: state + event → state + effects. No async, no I/O, no sleeping.
 
+use std::time::Duration;
+
 use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::backend::{BackendError, Conflict};
-use crate::domain::{ActionContext, Incident, IncidentAction, NewIncident, Rejection};
+use crate::domain::{ActionContext, Command, Incident, IncidentAction, NewIncident, Rejection};
 use crate::outbox::OutboxEntry;
 
 fn now() -> DateTime<Utc> {

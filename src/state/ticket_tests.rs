@@ -5,7 +5,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
-use crate::domain::{Ticket, TicketAction, TicketStatus};
+use crate::domain::{Command, Ticket, TicketAction, TicketStatus};
 use crate::outbox::OutboxEntry;
 use crate::tabs::clocks::{ClockInput, Which};
 
