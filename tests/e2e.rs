@@ -41,36 +41,43 @@ impl Api {
     }
 
     fn create(&self, token: &str, title: &str, priority: &str) -> Value {
-        let body = json!({ "title": title, "service_id": "llm-gateway", "priority": priority });
+        self.post(token, "/v1/incidents", json!({ "title": title, "service_id": "llm-gateway", "priority": priority }))
+    }
+
+    fn post(&self, token: &str, path: &str, body: Value) -> Value {
         self.rt.block_on(async {
             let response = self
                 .client
-                .post(format!("{}/v1/incidents", self.base))
+                .post(format!("{}{path}", self.base))
                 .bearer_auth(token)
                 .json(&body)
                 .send()
                 .await
-                .expect("POST /v1/incidents");
+                .unwrap_or_else(|e| panic!("POST {path}: {e}"));
             let status = response.status();
             let text = response.text().await.expect("body");
-            assert_eq!(status.as_u16(), 201, "POST /v1/incidents answered {status}: {text}");
-            serde_json::from_str(&text).expect("incident JSON")
+            assert_eq!(status.as_u16(), 201, "POST {path} answered {status}: {text}");
+            serde_json::from_str(&text).expect("JSON")
         })
     }
 
     fn get(&self, token: &str, id: &str) -> Value {
+        self.get_path(token, &format!("/v1/incidents/{id}"))
+    }
+
+    fn get_path(&self, token: &str, path: &str) -> Value {
         self.rt.block_on(async {
             let response = self
                 .client
-                .get(format!("{}/v1/incidents/{id}", self.base))
+                .get(format!("{}{path}", self.base))
                 .bearer_auth(token)
                 .send()
                 .await
-                .expect("GET /v1/incidents/{id}");
+                .unwrap_or_else(|e| panic!("GET {path}: {e}"));
             let status = response.status();
             let text = response.text().await.expect("body");
-            assert!(status.is_success(), "GET /v1/incidents/{id} answered {status}: {text}");
-            serde_json::from_str(&text).expect("incident JSON")
+            assert!(status.is_success(), "GET {path} answered {status}: {text}");
+            serde_json::from_str(&text).expect("JSON")
         })
     }
 }
@@ -193,6 +200,39 @@ fn acknowledge_reaches_the_server() {
     assert!(footer(&screen).contains(&done), "the confirmation is in the status line:\n{screen}");
 
     assert_acknowledged_once_by_erin(&world.api.get(ERIN_TOKEN, &id));
+}
+
+#[test]
+fn ticket_actions_reach_the_server_and_the_sla_tab_follows() {
+    let world = World::new();
+    let body = json!({
+        "subject": "Assistant quotes a refund policy that does not exist",
+        "customer": "Northwind Travel",
+        "service_id": "support-assistant",
+        "priority": "P2",
+    });
+    let ticket = world.api.post(ERIN_TOKEN, "/v1/tickets", body);
+    let key = ticket["key"].as_str().expect("ticket key").to_string();
+    let dirs = world.console_dirs("console");
+    let mut console = world.console(&dirs, ERIN_TOKEN, &[]);
+    console.wait_all(&["● live", "erin · responder"]);
+
+    console.keys(b"2");
+    console.wait_all(&[&key, "Response", "refund policy"]);
+    console.keys(b"t");
+    console.wait_text(&format!("✓ {key} taken"));
+    console.keys(b"R");
+    console.wait_text(&format!("✓ {key} first response recorded"));
+    let stored = world.api.get_path(ERIN_TOKEN, &format!("/v1/tickets/{key}"));
+    assert_eq!(stored["assignee"], "erin", "{stored:#}");
+    assert!(stored["first_response_at"].is_string(), "{stored:#}");
+
+    // The response clock has stopped: only the resolution clock is left running.
+    console.keys(b"3");
+    let screen = console.wait_all(&["running", &key]);
+    let clocks: Vec<&str> = screen.lines().filter(|l| l.contains(&key) && l.contains('░')).collect();
+    assert_eq!(clocks.len(), 1, "{screen}");
+    assert!(clocks[0].contains("resol"), "{screen}");
 }
 
 #[test]
