@@ -90,6 +90,40 @@ pub fn seeded_tickets(now: DateTime<Utc>) -> Vec<Ticket> {
         .collect()
 }
 
+/// `n` open tickets opened over the last two weeks, every priority, some pending and some
+/// responded: load for the SLA benchmarks.
+pub fn many_tickets(n: usize, now: DateTime<Utc>) -> Vec<Ticket> {
+    let services = catalog::services();
+    (0..n)
+        .map(|i| {
+            let priority = Priority::ALL[(i * 5 + i / 7) % 4];
+            // Every step below is in the past, as in real data.
+            let opened = now - chrono::Duration::minutes(120 + ((i * 37) % (14 * 24 * 60)) as i64);
+            let new = NewTicket {
+                subject: format!("Customer report #{i}: answers cite a policy that does not exist"),
+                customer: format!("Customer {}", i % 97),
+                service_id: services[i % services.len()].id.clone(),
+                priority,
+                tier: Tier::ALL[i % 3],
+                linked_incident: None,
+            };
+            let mut ticket = Ticket::open(format!("SUP-{}", 10_000 + i), new, "portal", opened);
+            let at = |min: i64| opened + chrono::Duration::minutes(min);
+            if i % 2 == 0 {
+                let _ = ticket.apply(&TicketAction::Take, "dana", at(5));
+                let _ = ticket.apply(&TicketAction::Respond, "dana", at(20));
+            }
+            if i % 5 == 0 {
+                let _ = ticket.apply(&TicketAction::Pending, "dana", at(30));
+                if i % 10 == 0 {
+                    let _ = ticket.apply(&TicketAction::Resume, "dana", at(90));
+                }
+            }
+            ticket
+        })
+        .collect()
+}
+
 /// `n` incidents with a realistic mix: mostly resolved history, some open at every priority
 /// and state, each with a timeline of four to six events.
 pub fn many_incidents(n: usize, now: DateTime<Utc>) -> Vec<Incident> {

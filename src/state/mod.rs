@@ -157,7 +157,7 @@ impl AppState {
                     self.flash = None;
                 }
                 let mut update = Update::changed();
-                let critical = self.sla.newly_critical(&self.settings.sla, now);
+                let critical = self.sla.newly_critical(now);
                 if !critical.is_empty() && self.settings.sla.bell_on_critical() {
                     self.flash(Level::Error, format!("SLA critical: {}", critical.join("; ")), now);
                     update.effects.push(Effect::Bell);

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{EntityKind, EventKind, Incident, Priority, Ticket};
-use crate::sla::{ClockSpec, ClockState, SlaPolicy, evaluate};
+use crate::sla::{Band, ClockSpec, ClockState, SlaPolicy, evaluate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Which {
@@ -112,6 +112,10 @@ pub fn ticket_order(t: &Ticket, policy: &SlaPolicy) -> BreachOrder {
 }
 
 /// One running clock on the SLA tab.
+///
+/// Which band a running clock is in changes only at three instants (entering warning,
+/// critical, breached), all known when the row is built: the per-second summary and bell check
+/// compare instants instead of redoing calendar arithmetic for every clock every second.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClockRow {
     pub kind: EntityKind,
@@ -119,8 +123,11 @@ pub struct ClockRow {
     pub title: String,
     pub input: ClockInput,
     pub order: BreachOrder,
-    /// When the clock enters the critical band, if it is running towards it (for the bell).
-    pub critical_at: Option<DateTime<Utc>>,
+    /// The band of a clock that does not move (paused), or `None` for a running one.
+    fixed: Option<Band>,
+    /// When a running clock enters warning, critical and breached (earlier than the build time
+    /// when already in that band; `None` when the calendar never gets there).
+    band_changes: [Option<DateTime<Utc>>; 3],
 }
 
 impl ClockRow {
@@ -134,35 +141,58 @@ impl ClockRow {
     ) -> ClockRow {
         let state = input.evaluate(policy, now);
         let order = BreachOrder::of(std::iter::once(state.clone()), now);
-        let critical_at = critical_at(&input, &state, policy, now);
-        ClockRow { kind, id: id.to_string(), title: title.to_string(), input, order, critical_at }
+        let (fixed, band_changes) = if state.paused || state.stopped {
+            (Some(state.band), [None; 3])
+        } else {
+            (None, band_changes(&input, &state, policy, now))
+        };
+        ClockRow { kind, id: id.to_string(), title: title.to_string(), input, order, fixed, band_changes }
     }
 
+    /// The clock in full at `now`: for the rows on screen.
     pub fn state(&self, policy: &SlaPolicy, now: DateTime<Utc>) -> ClockState {
         self.input.evaluate(policy, now)
     }
+
+    /// The band at `now`, from the instants worked out when the row was built.
+    pub fn band_at(&self, now: DateTime<Utc>) -> Band {
+        if let Some(band) = self.fixed {
+            return band;
+        }
+        let passed = self.band_changes.iter().take_while(|at| at.is_some_and(|at| at <= now)).count();
+        [Band::Ok, Band::Warning, Band::Critical, Band::Breached][passed]
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.fixed.is_some()
+    }
+
+    /// When the clock enters the critical band, if it is running towards it.
+    pub fn critical_at(&self) -> Option<DateTime<Utc>> {
+        self.band_changes[1]
+    }
 }
 
-/// The instant a running, unpaused clock enters the critical band.
-fn critical_at(
+/// The instants a running clock enters warning, critical and breached. A band is entered once
+/// strictly less than its threshold is left; breached once nothing is.
+fn band_changes(
     input: &ClockInput,
     state: &ClockState,
     policy: &SlaPolicy,
     now: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
-    if state.stopped || state.paused || state.breached {
-        return None;
-    }
-    let threshold = policy.bands().critical_threshold(input.target(policy));
-    let until = state.remaining - threshold;
-    if until <= chrono::Duration::zero() {
-        return None;
-    }
+) -> [Option<DateTime<Utc>>; 3] {
+    let target = input.target(policy);
+    let bands = policy.bands();
     let targets = policy.targets(input.priority);
-    let t = match input.which {
+    let calendar = policy.calendar_for(match input.which {
         Which::Response => &targets.response,
         Which::Resolution => &targets.resolution,
-    };
-    // The band turns critical once strictly less than the threshold is left.
-    policy.calendar_for(t).add_open_time(now, until + chrono::Duration::milliseconds(1))
+    });
+    let tick = chrono::Duration::milliseconds(1);
+    let thresholds =
+        [bands.warning_threshold(target) - tick, bands.critical_threshold(target) - tick, chrono::Duration::zero()];
+    thresholds.map(|threshold| {
+        let until = state.remaining - threshold;
+        if until <= chrono::Duration::zero() { Some(now) } else { calendar.add_open_time(now, until) }
+    })
 }

@@ -2,8 +2,9 @@
 //! breach, and which of them already rang the bell on entering the critical band.
 //!
 //! The list is rebuilt when data changes, not on every tick: a running clock's breach instant
-//! does not move as time passes, so the order holds. Views evaluate only the rows on screen;
-//! the summary and the bell check evaluate all of them, a few hundred cheap computations.
+//! does not move as time passes, so the order holds, and neither do the instants at which each
+//! clock changes band: the summary and the bell check compare instants, and only the rows on
+//! screen are evaluated in full each second.
 
 use std::collections::HashSet;
 
@@ -64,7 +65,7 @@ impl SlaTab {
         rows.sort_by(|a, b| (a.order, &a.id, a.input.which).cmp(&(b.order, &b.id, b.input.which)));
         for row in &rows {
             let key = (row.id.clone(), row.input.which);
-            if !known.contains(&key) && row.state(policy, now).band >= Band::Critical {
+            if !known.contains(&key) && row.band_at(now) >= Band::Critical {
                 self.rung.insert(key);
             }
         }
@@ -80,11 +81,14 @@ impl SlaTab {
     }
 
     /// Clocks that entered the critical band (or breached) since last asked; each only once.
-    pub fn newly_critical(&mut self, policy: &SlaPolicy, now: DateTime<Utc>) -> Vec<String> {
+    pub fn newly_critical(&mut self, now: DateTime<Utc>) -> Vec<String> {
         let mut out = Vec::new();
         for row in &self.rows {
+            if row.band_at(now) < Band::Critical {
+                continue;
+            }
             let key = (row.id.clone(), row.input.which);
-            if !self.rung.contains(&key) && row.state(policy, now).band >= Band::Critical {
+            if !self.rung.contains(&key) {
                 out.push(format!("{} {}", row.id, row.input.which.label()));
                 self.rung.insert(key);
             }
@@ -94,20 +98,19 @@ impl SlaTab {
 
     /// The next instant a clock enters the critical band.
     pub fn next_critical(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.rows.iter().filter_map(|r| r.critical_at).filter(|at| *at > now).min()
+        self.rows.iter().filter_map(|r| r.critical_at()).filter(|at| *at > now).min()
     }
 
     /// Per priority: running, warning, critical, breached and paused clocks.
-    pub fn summary(&self, policy: &SlaPolicy, now: DateTime<Utc>) -> [(Priority, PrioritySummary); 4] {
+    pub fn summary(&self, now: DateTime<Utc>) -> [(Priority, PrioritySummary); 4] {
         let mut out = Priority::ALL.map(|p| (p, PrioritySummary::default()));
         for row in &self.rows {
-            let state = row.state(policy, now);
             let s = &mut out[usize::from(row.input.priority.rank() - 1)].1;
             s.running += 1;
-            if state.paused {
+            if row.is_paused() {
                 s.paused += 1;
             }
-            match state.band {
+            match row.band_at(now) {
                 Band::Ok => {}
                 Band::Warning => s.warning += 1,
                 Band::Critical => s.critical += 1,
@@ -131,5 +134,51 @@ impl SlaTab {
 
     pub fn selected(&self) -> Option<&ClockRow> {
         self.rows.get(self.cursor.selected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// The bands worked out from instants at build time are the bands a full evaluation gives,
+    /// on 24×7 and business-hours clocks alike, across nights, weekends and breaches.
+    #[test]
+    fn bands_from_instants_agree_with_full_evaluation() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap();
+        let policy = SlaPolicy::default_policy();
+        let tickets = crate::fixtures::many_tickets(120, now);
+        let incidents = crate::fixtures::seeded_incidents(7, now);
+        let mut tab = SlaTab::default();
+        tab.rebuild(incidents.iter(), tickets.iter(), &policy, now);
+        assert!(tab.rows().len() > 150);
+        let mut seen = HashSet::new();
+        for step in 0..200 {
+            let t = now + chrono::Duration::minutes(step * 21);
+            for row in tab.rows() {
+                let band = row.band_at(t);
+                assert_eq!(band, row.state(&policy, t).band, "{} {:?} at {t}", row.id, row.input.which);
+                seen.insert(band);
+            }
+        }
+        assert_eq!(seen.len(), 4, "every band was exercised: {seen:?}");
+    }
+
+    #[test]
+    fn summary_counts_each_clock_once_by_priority_and_band() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap();
+        let policy = SlaPolicy::default_policy();
+        let tickets = crate::fixtures::seeded_tickets(now);
+        let mut tab = SlaTab::default();
+        tab.rebuild(std::iter::empty(), tickets.iter(), &policy, now);
+        let summary = tab.summary(now);
+        let total: usize = summary.iter().map(|(_, s)| s.running).sum();
+        assert_eq!(total, tab.rows().len());
+        let p1 = summary[0].1;
+        // SUP-2041: 1 min of its 15 min response left (critical); SUP-2042: 12 min left (ok).
+        assert_eq!((p1.running, p1.critical, p1.breached), (4, 1, 0));
+        let p2 = summary[1].1;
+        assert_eq!(p2.breached, 1, "SUP-2035 is 5 min past its 1 h response target");
     }
 }

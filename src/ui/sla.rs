@@ -62,7 +62,7 @@ pub fn gauge(state: &ClockState, target: Duration, width: usize, theme: &Theme) 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
     let theme = &state.settings.theme;
     let policy = &state.settings.sla;
-    let summary = state.sla.summary(policy, now);
+    let summary = state.sla.summary(now);
     let [head, body] = Layout::vertical([Constraint::Length(6), Constraint::Min(0)]).areas(area);
 
     let count = |n: usize, band: Band| {
@@ -157,7 +157,7 @@ fn short_which(which: crate::tabs::clocks::Which) -> &'static str {
 
 /// A line for the SLA header badge: how many clocks are breached and critical.
 pub fn badge(state: &AppState, now: DateTime<Utc>) -> Option<(String, Band)> {
-    let summary = state.sla.summary(&state.settings.sla, now);
+    let summary = state.sla.summary(now);
     let breached: usize = summary.iter().map(|(_, s)| s.breached).sum();
     let critical: usize = summary.iter().map(|(_, s)| s.critical).sum();
     match (breached, critical) {
