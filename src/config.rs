@@ -435,6 +435,28 @@ mod tests {
     }
 
     #[test]
+    fn the_sla_policy_file_is_read_relative_to_the_config_and_its_errors_name_its_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("config.toml");
+        let policy = include_str!("../assets/sla-policy.toml").replace("\"15m\"", "\"5m\"");
+        std::fs::write(dir.path().join("sla.toml"), &policy).unwrap();
+        let config = Config::parse("sla_policy = \"sla.toml\"\n", &config_path).unwrap();
+        let p1 = config.sla.targets(crate::domain::Priority::P1);
+        assert_eq!(p1.response.duration, chrono::Duration::minutes(5));
+        assert_eq!(config.sla_policy_file, Some(dir.path().join("sla.toml")));
+
+        std::fs::write(dir.path().join("sla.toml"), policy.replace("calendar = \"24x7\"", "calendar = \"24x5\""))
+            .unwrap();
+        let err = Config::parse("sla_policy = \"sla.toml\"\n", &config_path).unwrap_err();
+        assert_eq!(err.path, dir.path().join("sla.toml"), "the error names the policy file");
+        assert!(err.line.is_some() && err.key.as_deref().is_some_and(|k| k.ends_with(".calendar")), "{err}");
+        assert!(err.message.contains("24x5"), "{err}");
+
+        let err = Config::parse("sla_policy = \"missing.toml\"\n", &config_path).unwrap_err();
+        assert_eq!((err.line, err.key.as_deref()), (Some(1), Some("sla_policy")));
+    }
+
+    #[test]
     fn secrets_do_not_print() {
         let config = parse("token = \"s3cr3t-value\"").unwrap();
         let shown = format!("{config:?}");
