@@ -2,8 +2,9 @@
 //!
 //! Where each concern lives:
 //!
-//! - [`domain`]: pure types and rules shared by console and server (incidents and their
-//!   transitions, tiers and escalation policies, durations, sanitising outside text).
+//! - [`domain`]: pure types and rules shared by console and server (incidents and tickets and
+//!   their transitions, the commands that change them, tiers and escalation policies, durations,
+//!   sanitising outside text).
 //! - [`sla`]: the SLA engine: business-hours calendars, the SLA policy file, response and
 //!   resolution clocks with their bands (pure), and `opsdeck sla due`.
 //! - [`api`]: the Ops API v1 wire contract.
@@ -16,7 +17,9 @@
 //! - [`outbox`]: the pure rules for queued actions (persist, send in order, retry, reject).
 //! - [`sync`]: the poller task that keeps the cache current.
 //! - [`event`]: the one channel everything reports into.
-//! - [`state`], [`tabs`]: the console's state and its pure `update`.
+//! - [`state`], [`tabs`]: the console's state and its pure `update`; one module per tab
+//!   (incidents, tickets, SLA) and `tabs::clocks`, the one clock model over tickets and
+//!   incidents.
 //! - [`ui`]: views that borrow the state and draw it.
 //! - [`effect`]: the runner that carries out effects and reports back as events.
 //! - [`app`]: the run loop; [`terminal`]: entering, leaving, panic hook, drawing.
