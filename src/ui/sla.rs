@@ -93,7 +93,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<U
         Constraint::Length(10),
         Constraint::Length(5),
         Constraint::Length(gauge_width as u16),
-        Constraint::Length(if wide { 19 } else { 10 }),
+        Constraint::Length(if wide { 24 } else { 10 }),
     ];
     let mut header = vec!["P", "Item", "Clock", "Used", "Left"];
     if wide {
