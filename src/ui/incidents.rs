@@ -12,6 +12,7 @@ use crate::domain::{EventKind, IncidentStatus};
 use crate::state::AppState;
 use crate::tabs::incidents::Row;
 use crate::ui::clock;
+use crate::ui::history::{HistoryEntry, draw_history};
 
 struct Columns {
     widths: Vec<Constraint>,
@@ -140,101 +141,21 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ro
         Layout::vertical([Constraint::Length(head.len() as u16), Constraint::Length(1), Constraint::Min(0)])
             .areas(area);
     frame.render_widget(Paragraph::new(head), head_area);
-    frame.render_widget(
-        Line::from(Span::styled(
-            format!(" timeline {}", "─".repeat(usize::from(rule.width).saturating_sub(10))),
-            theme.muted(),
-        )),
-        rule,
-    );
-
-    let clocks: Vec<String> = inc.timeline.iter().map(|e| clock(e.at, now, tz)).collect();
-    let clock_width = clocks.iter().map(|c| c.chars().count()).max().unwrap_or(8);
-    let actor_width = inc.timeline.iter().map(|e| e.actor.chars().count()).max().unwrap_or(0).clamp(6, 16);
-    // Prefix: space, clock, two spaces, kind (12) and a space, actor and a space.
-    let indent = 1 + clock_width + 2 + 13 + actor_width + 1;
-    let text_width = usize::from(body.width).saturating_sub(indent).max(10);
-    let mut lines: Vec<Line<'_>> = Vec::new();
-    for (event, at) in inc.timeline.iter().zip(&clocks) {
-        let kind_style = match event.kind {
-            EventKind::Triggered | EventKind::Escalated => theme.status(IncidentStatus::Triggered),
-            EventKind::Acknowledged => theme.status(IncidentStatus::Acknowledged),
-            EventKind::Resolved => theme.ok(),
-            _ => Style::new(),
-        };
-        let mut chunks = wrap_words(&event.text, text_width).into_iter();
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {at:>clock_width$}  "), theme.muted()),
-            Span::styled(format!("{:<12} ", event.kind.label()), kind_style),
-            Span::styled(format!("{:<actor_width$} ", event.actor), theme.accent()),
-            Span::raw(chunks.next().unwrap_or_default()),
-        ]));
-        lines.extend(chunks.map(|chunk| Line::from(format!("{:indent$}{chunk}", ""))));
-    }
-    // The optimistic timeline already includes queued actions; say which are not confirmed.
-    let queued: Vec<_> = state.outbox.pending_for(&inc.id).collect();
-    for entry in &queued {
-        let detail = match &entry.last_error {
-            Some(error) => format!(" — {} attempt(s), last: {error}", entry.attempts),
-            None => String::new(),
-        };
-        lines.push(Line::from(Span::styled(
-            format!(
-                " ⧗ {} queued at {}, not yet confirmed{detail}",
-                entry.action.verb(),
-                clock(entry.created_at, now, tz)
-            ),
-            theme.pending(),
-        )));
-    }
-    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), body);
-}
-
-/// Splits `text` into lines of at most `width` characters at spaces; longer words are cut.
-pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let mut word = word;
-        loop {
-            let used = line.chars().count();
-            let len = word.chars().count();
-            let gap = usize::from(used > 0);
-            if used + gap + len <= width {
-                if gap == 1 {
-                    line.push(' ');
-                }
-                line.push_str(word);
-                break;
-            }
-            if used > 0 {
-                lines.push(std::mem::take(&mut line));
-                continue;
-            }
-            let cut: String = word.chars().take(width).collect();
-            word = &word[cut.len()..];
-            lines.push(cut);
-            if word.is_empty() {
-                break;
-            }
-        }
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap_words;
-
-    #[test]
-    fn wraps_at_spaces_and_cuts_long_words() {
-        assert_eq!(wrap_words("index refresh job stuck on quota", 12), ["index", "refresh job", "stuck on", "quota"]);
-        assert_eq!(wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
-        assert_eq!(wrap_words("", 5), [""]);
-        assert_eq!(wrap_words("fits", 10), ["fits"]);
-    }
+    let entries: Vec<HistoryEntry<'_>> = inc
+        .timeline
+        .iter()
+        .map(|event| HistoryEntry {
+            at: event.at,
+            kind: event.kind.label(),
+            style: match event.kind {
+                EventKind::Triggered | EventKind::Escalated => theme.status(IncidentStatus::Triggered),
+                EventKind::Acknowledged => theme.status(IncidentStatus::Acknowledged),
+                EventKind::Resolved => theme.ok(),
+                _ => Style::new(),
+            },
+            actor: &event.actor,
+            text: &event.text,
+        })
+        .collect();
+    draw_history(frame, rule, body, state, "timeline", &entries, &inc.id, scroll, now);
 }

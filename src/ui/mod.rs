@@ -5,6 +5,7 @@
 //! (messages, input, hints, queued actions, who you are). At 80×24 the list shows 21 rows.
 
 pub mod help;
+pub mod history;
 pub mod incidents;
 pub mod sla;
 pub mod status;

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::tabs::clocks::{ClockInput, Which};
 use crate::tabs::tickets::TicketRow;
 use crate::ui::clock;
-use crate::ui::incidents::wrap_words;
+use crate::ui::history::{HistoryEntry, draw_history};
 use crate::ui::sla::{countdown, gauge};
 
 fn status_style(state: &AppState, status: TicketStatus) -> Style {
@@ -153,40 +153,21 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ti
         Layout::vertical([Constraint::Length(head.len() as u16), Constraint::Length(1), Constraint::Min(0)])
             .areas(area);
     frame.render_widget(Paragraph::new(head), head_area);
-    frame.render_widget(
-        Line::from(Span::styled(
-            format!(" history {}", "─".repeat(usize::from(rule.width).saturating_sub(9))),
-            theme.muted(),
-        )),
-        rule,
-    );
-    let clocks: Vec<String> = t.history.iter().map(|e| clock(e.at, now, tz)).collect();
-    let clock_width = clocks.iter().map(|c| c.chars().count()).max().unwrap_or(8);
-    let actor_width = t.history.iter().map(|e| e.actor.chars().count()).max().unwrap_or(0).clamp(6, 16);
-    let indent = 1 + clock_width + 2 + 11 + actor_width + 1;
-    let text_width = usize::from(body.width).saturating_sub(indent).max(10);
-    let mut lines: Vec<Line<'_>> = Vec::new();
-    for (event, at) in t.history.iter().zip(&clocks) {
-        let kind_style = match event.kind {
-            TicketEventKind::Created | TicketEventKind::Escalated => theme.accent(),
-            TicketEventKind::Resolved | TicketEventKind::Responded => theme.ok(),
-            TicketEventKind::Pending | TicketEventKind::Closed => theme.muted(),
-            _ => Style::new(),
-        };
-        let mut chunks = wrap_words(&event.text, text_width).into_iter();
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {at:>clock_width$}  "), theme.muted()),
-            Span::styled(format!("{:<10} ", event.kind.label()), kind_style),
-            Span::styled(format!("{:<actor_width$} ", event.actor), theme.accent()),
-            Span::raw(chunks.next().unwrap_or_default()),
-        ]));
-        lines.extend(chunks.map(|chunk| Line::from(format!("{:indent$}{chunk}", ""))));
-    }
-    for entry in state.outbox.pending_for(&t.key) {
-        lines.push(Line::from(Span::styled(
-            format!(" ⧗ {} queued at {}, not yet confirmed", entry.action.verb(), clock(entry.created_at, now, tz)),
-            theme.pending(),
-        )));
-    }
-    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), body);
+    let entries: Vec<HistoryEntry<'_>> = t
+        .history
+        .iter()
+        .map(|event| HistoryEntry {
+            at: event.at,
+            kind: event.kind.label(),
+            style: match event.kind {
+                TicketEventKind::Created | TicketEventKind::Escalated => theme.accent(),
+                TicketEventKind::Resolved | TicketEventKind::Responded => theme.ok(),
+                TicketEventKind::Pending | TicketEventKind::Closed => theme.muted(),
+                _ => Style::new(),
+            },
+            actor: &event.actor,
+            text: &event.text,
+        })
+        .collect();
+    draw_history(frame, rule, body, state, "history", &entries, &t.key, scroll, now);
 }
