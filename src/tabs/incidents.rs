@@ -192,13 +192,7 @@ impl IncidentsTab {
             let rows = &self.rows;
             self.order.iter().copied().filter(|&i| matches(&rows[i].haystack, &self.filter)).collect()
         };
-        if let Some(id) = keep_selected
-            && let Some(&index) = self.by_id.get(id)
-            && let Some(pos) = self.visible.iter().position(|&i| i == index)
-        {
-            self.cursor.selected = pos;
-        }
-        self.cursor.selected = self.cursor.selected.min(self.visible.len().saturating_sub(1));
+        self.cursor.reselect(&self.visible, keep_selected.and_then(|id| self.by_id.get(id).copied()));
         if let Some(detail) = &self.detail
             && !self.by_id.contains_key(&detail.id)
         {
@@ -346,10 +340,8 @@ impl IncidentsTab {
         if !self.visible.contains(&index) {
             self.set_filter("");
         }
-        if let Some(pos) = self.visible.iter().position(|&i| i == index) {
-            self.cursor.selected = pos;
-            self.scroll_into_view(viewport);
-        }
+        self.cursor.reselect(&self.visible, Some(index));
+        self.scroll_into_view(viewport);
         self.detail = Some(Detail::new(id));
         true
     }

@@ -28,6 +28,15 @@ impl Cursor {
         self.scroll_into_view(len, viewport);
     }
 
+    /// After the visible rows changed: selects the row stored at `index` if it is still visible,
+    /// and keeps the selection inside the list either way. `visible` holds storage indices.
+    pub fn reselect(&mut self, visible: &[usize], index: Option<usize>) {
+        if let Some(pos) = index.and_then(|index| visible.iter().position(|&i| i == index)) {
+            self.selected = pos;
+        }
+        self.selected = self.selected.min(visible.len().saturating_sub(1));
+    }
+
     /// Keeps the selection inside the list and the viewport.
     pub fn scroll_into_view(&mut self, len: usize, viewport: usize) {
         let viewport = viewport.max(1);

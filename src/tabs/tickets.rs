@@ -150,13 +150,7 @@ impl TicketsTab {
         let filter = &self.filter;
         self.visible =
             self.rows.iter().enumerate().filter(|(_, r)| matches(&r.haystack, filter)).map(|(i, _)| i).collect();
-        if let Some(key) = keep_selected
-            && let Some(&index) = self.by_key.get(key)
-            && let Some(pos) = self.visible.iter().position(|&i| i == index)
-        {
-            self.cursor.selected = pos;
-        }
-        self.cursor.selected = self.cursor.selected.min(self.visible.len().saturating_sub(1));
+        self.cursor.reselect(&self.visible, keep_selected.and_then(|key| self.by_key.get(key).copied()));
         if self.detail.as_ref().is_some_and(|d| !self.by_key.contains_key(&d.id)) {
             self.detail = None;
         }
@@ -274,10 +268,8 @@ impl TicketsTab {
         if !self.visible.contains(&index) {
             self.set_filter("");
         }
-        if let Some(pos) = self.visible.iter().position(|&i| i == index) {
-            self.cursor.selected = pos;
-            self.cursor.scroll_into_view(self.visible.len(), viewport);
-        }
+        self.cursor.reselect(&self.visible, Some(index));
+        self.cursor.scroll_into_view(self.visible.len(), viewport);
         self.detail = Some(Detail::new(key));
         true
     }
