@@ -1,0 +1,56 @@
+//! Drift statistics between a reference and a current sample, computed the way SciPy users expect.
+//!
+//! Numeric features: two-sample Kolmogorov–Smirnov ([`ks_2samp`]), population stability index ([`psi`]),
+//! Jensen–Shannon distance over the same bins ([`js_distance`]) and Wasserstein-1 ([`wasserstein_distance`]).
+//! Categorical features: χ² on the 2×K contingency table ([`chi2_categorical`]) and PSI / JS over category
+//! shares ([`psi_categorical`], [`js_categorical`]). Everything is pure and never panics; bad input is a
+//! [`DriftError`].
+
+mod binning;
+mod chi2;
+mod ks;
+pub mod special;
+mod wasserstein;
+
+pub use binning::{Binning, Psi, js_categorical, js_distance, psi, psi_categorical};
+pub use chi2::{Chi2, chi2_categorical};
+pub use ks::{Ks, ks_2samp};
+pub use wasserstein::wasserstein_distance;
+
+/// Why a drift statistic could not be computed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DriftError {
+    #[error("the {0} sample is empty")]
+    EmptySample(&'static str),
+    #[error("the {sample} sample holds a non-finite value at index {index}")]
+    NonFinite { sample: &'static str, index: usize },
+    #[error("at least one bin is needed")]
+    NoBins,
+    #[error("the test needs at least two categories, found {0}")]
+    TooFewCategories(usize),
+    #[error("a logarithm base must be finite, positive and not 1 (got {0})")]
+    InvalidBase(f64),
+}
+
+/// Rejects an empty sample or one holding NaN or ±inf.
+fn check_sample(sample: &'static str, values: &[f64]) -> Result<(), DriftError> {
+    if values.is_empty() {
+        return Err(DriftError::EmptySample(sample));
+    }
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(DriftError::NonFinite { sample, index }),
+        None => Ok(()),
+    }
+}
+
+/// A sorted copy (`f64::total_cmp`).
+fn sorted(values: &[f64]) -> Vec<f64> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// How many of the sorted `values` are ≤ `x` (NumPy's `searchsorted(values, x, side='right')`).
+fn count_le(values: &[f64], x: f64) -> usize {
+    values.partition_point(|v| *v <= x)
+}
