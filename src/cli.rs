@@ -65,6 +65,11 @@ enum Command {
     },
     /// Print the Ops API's OpenAPI document (the one in assets/openapi.json).
     Openapi,
+    /// Drift statistics: `opsdeck drift compare` on two files of one value per line.
+    Drift {
+        #[command(subcommand)]
+        command: crate::drift_cli::DriftCommand,
+    },
     /// SLA calendars and targets: `opsdeck sla due` computes when a target runs out.
     Sla {
         #[command(subcommand)]
@@ -81,6 +86,7 @@ pub fn main() -> ExitCode {
         }
         Some(Command::Serve { bind, db, simulate, seed, tokens }) => serve(bind, db, simulate, seed, tokens),
         Some(Command::Sla { command }) => return crate::sla::cli::run(command),
+        Some(Command::Drift { command }) => return crate::drift_cli::run(command),
         None => console(cli),
     };
     match result {

@@ -23,6 +23,7 @@
 //! - [`ui`]: views that borrow the state and draw it.
 //! - [`effect`]: the runner that carries out effects and reports back as events.
 //! - [`app`]: the run loop; [`terminal`]: entering, leaving, panic hook, drawing.
+//! - [`drift_cli`]: `opsdeck drift compare`, the drift statistics on two files.
 //! - [`cli`], [`paths`]: the command line, logging, and where files live (XDG).
 //! - [`fixtures`]: deterministic data for tests, snapshots and benchmarks.
 
@@ -35,6 +36,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod drift_cli;
 pub mod effect;
 pub mod event;
 pub mod fixtures;
