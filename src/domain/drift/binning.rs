@@ -88,8 +88,8 @@ struct Binned {
 fn binned_shares(reference: &[f64], current: &[f64], bins: usize, binning: Binning) -> Result<Binned, DriftError> {
     check_sample("reference", reference)?;
     check_sample("current", current)?;
-    if bins == 0 {
-        return Err(DriftError::NoBins);
+    if bins == 0 || bins > super::MAX_BINS {
+        return Err(DriftError::InvalidBins { bins });
     }
     let sorted_ref = sorted(reference);
     let edges = match binning {
@@ -200,7 +200,11 @@ mod tests {
 
     #[test]
     fn invalid_input_is_an_error() {
-        assert_eq!(psi(&[1.0], &[1.0], 0, Binning::Quantile), Err(DriftError::NoBins));
+        assert_eq!(psi(&[1.0], &[1.0], 0, Binning::Quantile), Err(DriftError::InvalidBins { bins: 0 }));
+        assert_eq!(
+            psi(&[1.0], &[1.0], usize::MAX, Binning::Quantile),
+            Err(DriftError::InvalidBins { bins: usize::MAX })
+        );
         assert_eq!(js_distance(&[1.0], &[1.0], 3, Binning::Quantile, Some(1.0)), Err(DriftError::InvalidBase(1.0)));
         assert_eq!(psi(&[1.0], &[], 3, Binning::Quantile), Err(DriftError::EmptySample("current")));
     }
