@@ -6,7 +6,8 @@ Run from the repository root:
     python3 tests/drift/generate_vectors.py
 
 Generated with Python 3.11, NumPy 2.4.6 and SciPy 1.17.1 (versions are recorded in the JSON). Seeds are fixed,
-inputs are rounded to 6 decimals before anything is computed, so the JSON round-trips the samples exactly.
+inputs are rounded to 6 decimals before anything is computed, so the JSON round-trips the samples exactly: every
+sample is written with at most 15 significant digits (checked below), which any JSON reader parses to the same f64.
 
 Conventions (SciPy has no PSI, so PSI/JS expectations follow these rules with NumPy):
   * bins: 10 by default; equal-width inner edges ``min + k*(max-min)/B`` over the reference, or quantile
@@ -63,6 +64,9 @@ def binned(ref, cur, bins, binning):
 def numeric_case(name, a, b, bins=(10,)):
     a = np.round(np.asarray(a, dtype=float), 6)
     b = np.round(np.asarray(b, dtype=float), 6)
+    for x in np.concatenate([a, b]):
+        digits = repr(float(x)).lstrip("-").split("e")[0].replace(".", "").strip("0")
+        assert len(digits) <= 15 and float(repr(float(x))) == x, x
     ks = stats.ks_2samp(a, b, method="auto")
     return {
         "name": name,
@@ -108,6 +112,16 @@ def main():
         numeric_case("identical", *(2 * [rng.exponential(2.0, 200)])),
         numeric_case("small_5_vs_7", rng.normal(0, 1, 5), rng.normal(1, 1, 7)),
         numeric_case("equal_sizes_exact", rng.normal(0, 1, 120), rng.normal(0.25, 1, 120)),
+        numeric_case("exact_at_the_10000_limit", rng.normal(0, 1, 10000), rng.normal(0.04, 1, 3000)),
+        numeric_case("equal_sizes_2000", rng.normal(0, 1, 2000), rng.normal(0.1, 1, 2000)),
+        *[
+            numeric_case(
+                f"small_ties_{i}",
+                np.round(rng.normal(0, 1, rng.integers(3, 40)), 1),
+                np.round(rng.normal(0.3, 1, rng.integers(3, 40)), 1),
+            )
+            for i in range(6)
+        ],
         numeric_case("large_asymptotic", rng.normal(0, 1, 20000), rng.normal(0.05, 1, 15000)),
         numeric_case("large_asymptotic_same_law", rng.normal(0, 1, 20000), rng.normal(0, 1, 15000)),
     ]

@@ -32,7 +32,8 @@ pub struct Psi {
 
 /// PSI of `current` against `reference` over `bins` bins derived from the reference.
 pub fn psi(reference: &[f64], current: &[f64], bins: usize, binning: Binning) -> Result<Psi, DriftError> {
-    let (edges, reference_shares, current_shares) = binned_shares(reference, current, bins, binning)?;
+    let Binned { edges, reference: reference_shares, current: current_shares } =
+        binned_shares(reference, current, bins, binning)?;
     let (value, contributions) = psi_terms(&reference_shares, &current_shares);
     Ok(Psi { value, edges, reference_shares, current_shares, contributions })
 }
@@ -47,8 +48,8 @@ pub fn js_distance(
     base: Option<f64>,
 ) -> Result<f64, DriftError> {
     check_base(base)?;
-    let (_, p, q) = binned_shares(reference, current, bins, binning)?;
-    Ok(jensen_shannon(&p, &q, base))
+    let binned = binned_shares(reference, current, bins, binning)?;
+    Ok(jensen_shannon(&binned.reference, &binned.current, base))
 }
 
 /// PSI over category shares (categories in the sorted union; the 1e-4 rule for unseen categories).
@@ -77,17 +78,18 @@ fn shares(counts: &[f64]) -> Vec<f64> {
     counts.iter().map(|c| c / n).collect()
 }
 
-/// Inner edges, reference shares and current shares.
-fn binned_shares(
-    reference: &[f64],
-    current: &[f64],
-    bins: usize,
-    binning: Binning,
-) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>), DriftError> {
+/// Inner edges with the reference and current shares per bin.
+struct Binned {
+    edges: Vec<f64>,
+    reference: Vec<f64>,
+    current: Vec<f64>,
+}
+
+fn binned_shares(reference: &[f64], current: &[f64], bins: usize, binning: Binning) -> Result<Binned, DriftError> {
     check_sample("reference", reference)?;
     check_sample("current", current)?;
-    if bins == 0 {
-        return Err(DriftError::NoBins);
+    if bins == 0 || bins > super::MAX_BINS {
+        return Err(DriftError::InvalidBins { bins });
     }
     let sorted_ref = sorted(reference);
     let edges = match binning {
@@ -101,8 +103,8 @@ fn binned_shares(
         }
         shares(&counts)
     };
-    let (p, q) = (count(reference), count(current));
-    Ok((edges, p, q))
+    let (reference, current) = (count(reference), count(current));
+    Ok(Binned { edges, reference, current })
 }
 
 fn equal_width_edges(sorted_ref: &[f64], bins: usize) -> Vec<f64> {
@@ -198,7 +200,11 @@ mod tests {
 
     #[test]
     fn invalid_input_is_an_error() {
-        assert_eq!(psi(&[1.0], &[1.0], 0, Binning::Quantile), Err(DriftError::NoBins));
+        assert_eq!(psi(&[1.0], &[1.0], 0, Binning::Quantile), Err(DriftError::InvalidBins { bins: 0 }));
+        assert_eq!(
+            psi(&[1.0], &[1.0], usize::MAX, Binning::Quantile),
+            Err(DriftError::InvalidBins { bins: usize::MAX })
+        );
         assert_eq!(js_distance(&[1.0], &[1.0], 3, Binning::Quantile, Some(1.0)), Err(DriftError::InvalidBase(1.0)));
         assert_eq!(psi(&[1.0], &[], 3, Binning::Quantile), Err(DriftError::EmptySample("current")));
     }

@@ -17,6 +17,9 @@ pub use chi2::{Chi2, chi2_categorical};
 pub use ks::{Ks, ks_2samp};
 pub use wasserstein::wasserstein_distance;
 
+/// The most bins [`psi`] and [`js_distance`] accept.
+pub const MAX_BINS: usize = 100_000;
+
 /// Why a drift statistic could not be computed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DriftError {
@@ -24,8 +27,8 @@ pub enum DriftError {
     EmptySample(&'static str),
     #[error("the {sample} sample holds a non-finite value at index {index}")]
     NonFinite { sample: &'static str, index: usize },
-    #[error("at least one bin is needed")]
-    NoBins,
+    #[error("the number of bins must be between 1 and {max} (got {bins})", max = MAX_BINS)]
+    InvalidBins { bins: usize },
     #[error("the test needs at least two categories, found {0}")]
     TooFewCategories(usize),
     #[error("a logarithm base must be finite, positive and not 1 (got {0})")]
