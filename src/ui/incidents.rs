@@ -10,9 +10,11 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 use crate::domain::duration::{ago, compact};
 use crate::domain::{EventKind, IncidentStatus};
 use crate::state::AppState;
+use crate::tabs::clocks::{ClockInput, Which};
 use crate::tabs::incidents::Row;
 use crate::ui::clock;
 use crate::ui::history::{HistoryEntry, draw_history};
+use crate::ui::sla::clock_line;
 
 struct Columns {
     widths: Vec<Constraint>,
@@ -133,6 +135,8 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ro
             theme.muted(),
         )),
     ];
+    // The same SLA clocks as tickets: response stops at the first acknowledgement.
+    head.extend(Which::BOTH.map(|which| clock_line(state, &ClockInput::for_incident(inc, which), now)));
     if state.sync.is_stale() {
         let (badge, _) = crate::ui::status::freshness(state);
         head.push(Line::from(vec![Span::raw(" "), Span::styled(badge, theme.stale_badge())]));

@@ -12,6 +12,7 @@ use ratatui::widgets::{Cell, Row as TableRow, Table};
 use crate::domain::EntityKind;
 use crate::sla::{Band, ClockState};
 use crate::state::AppState;
+use crate::tabs::clocks::ClockInput;
 use crate::ui::clock;
 use crate::ui::theme::Theme;
 
@@ -57,6 +58,26 @@ pub fn gauge(state: &ClockState, target: Duration, width: usize, theme: &Theme) 
     let bar = format!("{}{}", "█".repeat(filled), "░".repeat(width - filled));
     let style = if state.paused { theme.muted() } else { theme.band(state.band) };
     Span::styled(bar, style)
+}
+
+/// One clock in a detail view: which, a gauge, time left, the target and when it is due.
+pub fn clock_line(state: &AppState, input: &ClockInput, now: DateTime<Utc>) -> Line<'static> {
+    let theme = &state.settings.theme;
+    let policy = &state.settings.sla;
+    let clock_state = input.evaluate(policy, now);
+    let target = input.target(policy);
+    let due = match (clock_state.stopped, clock_state.paused, clock_state.due) {
+        (true, _, _) => "stopped".to_string(),
+        (false, true, _) => "paused: waiting on the customer".to_string(),
+        (false, false, Some(due)) => format!("due {}", clock(due, now, state.settings.timezone)),
+        (false, false, None) => String::new(),
+    };
+    Line::from(vec![
+        Span::styled(format!(" {:<10} ", input.which.label()), theme.muted()),
+        gauge(&clock_state, target, 16, theme),
+        Span::styled(format!(" {:<10} ", countdown(&clock_state, true)), theme.band(clock_state.band)),
+        Span::styled(format!("of {} · {due}", span(target, false)), theme.muted()),
+    ])
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {

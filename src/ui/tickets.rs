@@ -15,7 +15,7 @@ use crate::tabs::clocks::{ClockInput, Which};
 use crate::tabs::tickets::TicketRow;
 use crate::ui::clock;
 use crate::ui::history::{HistoryEntry, draw_history};
-use crate::ui::sla::{countdown, gauge};
+use crate::ui::sla::{clock_line, countdown};
 
 fn status_style(state: &AppState, status: TicketStatus) -> Style {
     let theme = &state.settings.theme;
@@ -99,7 +99,6 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
 
 pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &TicketRow, now: DateTime<Utc>) {
     let theme = &state.settings.theme;
-    let policy = &state.settings.sla;
     let tz = state.settings.timezone;
     let t = row.ticket();
     let scroll = state.tickets.detail().map_or(0, |d| d.scroll);
@@ -128,23 +127,7 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ti
             theme.muted(),
         )),
     ];
-    for which in Which::BOTH {
-        let input = ClockInput::for_ticket(t, which);
-        let clock_state = input.evaluate(policy, now);
-        let target = input.target(policy);
-        let due = match (clock_state.stopped, clock_state.paused, clock_state.due) {
-            (true, _, _) => "stopped".to_string(),
-            (false, true, _) => "paused: waiting on the customer".to_string(),
-            (false, false, Some(due)) => format!("due {}", clock(due, now, tz)),
-            (false, false, None) => String::new(),
-        };
-        head.push(Line::from(vec![
-            Span::styled(format!(" {:<10} ", which.label()), theme.muted()),
-            gauge(&clock_state, target, 16, theme),
-            Span::styled(format!(" {:<10} ", countdown(&clock_state, true)), theme.band(clock_state.band)),
-            Span::styled(format!("of {} · {due}", crate::ui::sla::span(target, false)), theme.muted()),
-        ]));
-    }
+    head.extend(Which::BOTH.map(|which| clock_line(state, &ClockInput::for_ticket(t, which), now)));
     if state.sync.is_stale() {
         let (badge, _) = crate::ui::status::freshness(state);
         head.push(Line::from(vec![Span::raw(" "), Span::styled(badge, theme.stale_badge())]));
