@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -24,13 +24,14 @@ pub struct HistoryEntry<'a> {
 /// Width of the event-kind column (`acknowledged` is the longest label).
 const KIND_WIDTH: usize = 12;
 
-/// Draws the rule titled `title` in `rule` and the history of item `id` in `body`, scrolled.
+/// Draws a detail view in `area`: the `head` lines (plus the stale badge while data is not
+/// current), a rule titled `title`, and the history of item `id`, scrolled.
 #[allow(clippy::too_many_arguments)]
-pub fn draw_history(
+pub fn draw_detail_view(
     frame: &mut Frame<'_>,
-    rule: Rect,
-    body: Rect,
+    area: Rect,
     state: &AppState,
+    mut head: Vec<Line<'_>>,
     title: &str,
     entries: &[HistoryEntry<'_>],
     id: &str,
@@ -39,6 +40,14 @@ pub fn draw_history(
 ) {
     let theme = &state.settings.theme;
     let tz = state.settings.timezone;
+    if state.sync.is_stale() {
+        let (badge, _) = crate::ui::status::freshness(state);
+        head.push(Line::from(vec![Span::raw(" "), Span::styled(badge, theme.stale_badge())]));
+    }
+    let [head_area, rule, body] =
+        Layout::vertical([Constraint::Length(head.len() as u16), Constraint::Length(1), Constraint::Min(0)])
+            .areas(area);
+    frame.render_widget(Paragraph::new(head), head_area);
     let dashes = "─".repeat(usize::from(rule.width).saturating_sub(title.chars().count() + 2));
     frame.render_widget(Line::from(Span::styled(format!(" {title} {dashes}"), theme.muted())), rule);
 

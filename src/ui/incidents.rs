@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::tabs::clocks::{ClockInput, Which};
 use crate::tabs::incidents::Row;
 use crate::ui::clock;
-use crate::ui::history::{HistoryEntry, draw_history};
+use crate::ui::history::{HistoryEntry, draw_detail_view};
 use crate::ui::sla::clock_line;
 
 struct Columns {
@@ -137,14 +137,6 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ro
     ];
     // The same SLA clocks as tickets: response stops at the first acknowledgement.
     head.extend(Which::BOTH.map(|which| clock_line(state, &ClockInput::for_incident(inc, which), now)));
-    if state.sync.is_stale() {
-        let (badge, _) = crate::ui::status::freshness(state);
-        head.push(Line::from(vec![Span::raw(" "), Span::styled(badge, theme.stale_badge())]));
-    }
-    let [head_area, rule, body] =
-        Layout::vertical([Constraint::Length(head.len() as u16), Constraint::Length(1), Constraint::Min(0)])
-            .areas(area);
-    frame.render_widget(Paragraph::new(head), head_area);
     let entries: Vec<HistoryEntry<'_>> = inc
         .timeline
         .iter()
@@ -161,5 +153,5 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ro
             text: &event.text,
         })
         .collect();
-    draw_history(frame, rule, body, state, "timeline", &entries, &inc.id, scroll, now);
+    draw_detail_view(frame, area, state, head, "timeline", &entries, &inc.id, scroll, now);
 }

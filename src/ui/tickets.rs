@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::tabs::clocks::{ClockInput, Which};
 use crate::tabs::tickets::TicketRow;
 use crate::ui::clock;
-use crate::ui::history::{HistoryEntry, draw_history};
+use crate::ui::history::{HistoryEntry, draw_detail_view};
 use crate::ui::sla::{clock_line, countdown};
 
 fn status_style(state: &AppState, status: TicketStatus) -> Style {
@@ -128,14 +128,6 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ti
         )),
     ];
     head.extend(Which::BOTH.map(|which| clock_line(state, &ClockInput::for_ticket(t, which), now)));
-    if state.sync.is_stale() {
-        let (badge, _) = crate::ui::status::freshness(state);
-        head.push(Line::from(vec![Span::raw(" "), Span::styled(badge, theme.stale_badge())]));
-    }
-    let [head_area, rule, body] =
-        Layout::vertical([Constraint::Length(head.len() as u16), Constraint::Length(1), Constraint::Min(0)])
-            .areas(area);
-    frame.render_widget(Paragraph::new(head), head_area);
     let entries: Vec<HistoryEntry<'_>> = t
         .history
         .iter()
@@ -152,5 +144,5 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ti
             text: &event.text,
         })
         .collect();
-    draw_history(frame, rule, body, state, "history", &entries, &t.key, scroll, now);
+    draw_detail_view(frame, area, state, head, "history", &entries, &t.key, scroll, now);
 }
