@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{EscalationPolicy, Incident, Rejection, Service, Ticket};
+use crate::domain::{DriftWindow, EscalationPolicy, Incident, Model, QualityPoint, Rejection, Service, Ticket};
 
 /// The header that makes an action safe to retry.
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
@@ -54,6 +54,12 @@ pub enum Change {
     Service(Service),
     EscalationPolicy(EscalationPolicy),
     Ticket(Ticket),
+    /// A model, its versions and the reference samples of its features.
+    Model(Model),
+    /// One window of a feature; an open window is sent again as it fills.
+    DriftWindow(DriftWindow),
+    /// A model's quality over one window.
+    Quality(QualityPoint),
 }
 
 /// `GET /v1/changes`: a page of changes after a cursor.
@@ -94,7 +100,7 @@ impl<'de> Deserialize<'de> for ReceivedPage {
         for value in raw.changes {
             let known = matches!(
                 value.get("kind").and_then(|k| k.as_str()),
-                Some("incident" | "service" | "escalation_policy" | "ticket")
+                Some("incident" | "service" | "escalation_policy" | "ticket" | "model" | "drift_window" | "quality")
             );
             if known {
                 changes.push(serde_json::from_value(value).map_err(serde::de::Error::custom)?);

@@ -143,6 +143,7 @@ impl Cache {
                     put_entity(&mut tx, "escalation_policy", &policy.id, policy).await?
                 }
                 Change::Ticket(ticket) => upsert_ticket(&mut tx, ticket).await?,
+                Change::Model(_) | Change::DriftWindow(_) | Change::Quality(_) => {}
             }
         }
         for (key, value) in

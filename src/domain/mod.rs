@@ -5,6 +5,7 @@ pub mod duration;
 pub mod entity;
 pub mod escalation;
 pub mod incident;
+pub mod monitoring;
 pub mod text;
 pub mod ticket;
 
@@ -12,5 +13,8 @@ pub use entity::{Command, Entity, EntityKind};
 pub use escalation::{EscalationLevel, EscalationPolicy, Service, Tier};
 pub use incident::{
     ActionContext, EventKind, Incident, IncidentAction, IncidentStatus, NewIncident, Priority, Rejection, TimelineEvent,
+};
+pub use monitoring::{
+    DriftWindow, Feature, FeatureKind, Model, ModelVersion, QualityMetric, QualityPoint, Sample, Statistic,
 };
 pub use ticket::{NewTicket, Pause, Ticket, TicketAction, TicketEvent, TicketEventKind, TicketStatus};

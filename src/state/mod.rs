@@ -243,6 +243,7 @@ impl AppState {
                     self.policies.insert(policy.id.clone(), policy);
                 }
                 Change::Ticket(ticket) => tickets.push(ticket),
+                Change::Model(_) | Change::DriftWindow(_) | Change::Quality(_) => {}
             }
         }
         if !tickets.is_empty() {

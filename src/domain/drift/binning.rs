@@ -54,9 +54,28 @@ pub fn js_distance(
 
 /// PSI over category shares (categories in the sorted union; the 1e-4 rule for unseen categories).
 pub fn psi_categorical(reference: &[&str], current: &[&str]) -> Result<f64, DriftError> {
+    Ok(psi_categories(reference, current)?.value)
+}
+
+/// A categorical PSI with its per-category breakdown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoricalPsi {
+    pub value: f64,
+    /// The sorted union of categories seen in either sample.
+    pub categories: Vec<String>,
+    pub reference_shares: Vec<f64>,
+    pub current_shares: Vec<f64>,
+    /// Each category's term of the sum, after the zero-share replacement.
+    pub contributions: Vec<f64>,
+}
+
+/// [`psi_categorical`] with the shares and contribution of every category.
+pub fn psi_categories(reference: &[&str], current: &[&str]) -> Result<CategoricalPsi, DriftError> {
     let counts = category_counts(reference, current)?;
-    let (p, q) = (shares(&counts.reference), shares(&counts.current));
-    Ok(psi_terms(&p, &q).0)
+    let (reference_shares, current_shares) = (shares(&counts.reference), shares(&counts.current));
+    let (value, contributions) = psi_terms(&reference_shares, &current_shares);
+    let categories = counts.categories.iter().map(|c| c.to_string()).collect();
+    Ok(CategoricalPsi { value, categories, reference_shares, current_shares, contributions })
 }
 
 /// Jensen–Shannon distance over category shares.

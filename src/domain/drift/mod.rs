@@ -12,7 +12,7 @@ mod ks;
 pub mod special;
 mod wasserstein;
 
-pub use binning::{Binning, Psi, js_categorical, js_distance, psi, psi_categorical};
+pub use binning::{Binning, CategoricalPsi, Psi, js_categorical, js_distance, psi, psi_categorical, psi_categories};
 pub use chi2::{Chi2, chi2_categorical};
 pub use ks::{Ks, ks_2samp};
 pub use wasserstein::wasserstein_distance;

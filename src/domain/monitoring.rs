@@ -1,0 +1,526 @@
+//! Models in production and what is watched about them: the features whose distribution may drift
+//! away from the reference the model was built on, and the quality series that say whether it still
+//! answers well.
+//!
+//! These are wire types (the Ops API serves them, the console caches them) and the pure rules that go
+//! with them: which statistics a feature kind has, and the service-level objectives of quality series.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::drift::{self, Binning, DriftError};
+
+/// A model in production, e.g. the support assistant behind `llm-gateway`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Model {
+    /// Stable id, e.g. `support-assistant`.
+    pub id: String,
+    pub name: String,
+    /// The service it runs behind; incidents on this service are drawn on its charts.
+    pub service_id: String,
+    /// Every version that went live, oldest first.
+    pub versions: Vec<ModelVersion>,
+    /// The monitored features, each with its reference sample.
+    pub features: Vec<Feature>,
+    /// Length of the drift and quality windows, in seconds (3600 for hourly).
+    pub window_secs: i64,
+}
+
+impl Model {
+    pub fn feature(&self, name: &str) -> Option<&Feature> {
+        self.features.iter().find(|f| f.name == name)
+    }
+
+    /// The version live at `at`, if one was deployed by then.
+    pub fn version_at(&self, at: DateTime<Utc>) -> Option<&ModelVersion> {
+        self.versions.iter().rev().find(|v| v.deployed_at <= at)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ModelVersion {
+    /// e.g. `2.3.0`.
+    pub version: String,
+    pub deployed_at: DateTime<Utc>,
+    /// What changed, one line.
+    pub note: String,
+}
+
+/// A monitored input or output feature and the sample it is compared against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Feature {
+    /// e.g. `query_length`, `detected_intent`.
+    pub name: String,
+    pub description: String,
+    /// The reference sample (what the model was built and validated on). Its kind is the feature's kind.
+    pub reference: Sample,
+}
+
+impl Feature {
+    pub fn kind(&self) -> FeatureKind {
+        self.reference.kind()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureKind {
+    Numeric,
+    Categorical,
+}
+
+/// Observed values of one feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", content = "values", rename_all = "snake_case")]
+pub enum Sample {
+    Numeric(Vec<f64>),
+    Categorical(Vec<String>),
+}
+
+impl Sample {
+    pub fn kind(&self) -> FeatureKind {
+        match self {
+            Sample::Numeric(_) => FeatureKind::Numeric,
+            Sample::Categorical(_) => FeatureKind::Categorical,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Sample::Numeric(v) => v.len(),
+            Sample::Categorical(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Why this sample cannot be stored: empty, a non-finite number, or an empty category.
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            _ if self.is_empty() => Some("the sample is empty".into()),
+            Sample::Numeric(v) => v.iter().position(|x| !x.is_finite()).map(|i| format!("value {i} is not finite")),
+            Sample::Categorical(v) => {
+                v.iter().position(|c| c.trim().is_empty()).map(|i| format!("category {i} is empty"))
+            }
+        }
+    }
+}
+
+/// The values of one feature seen in one window (e.g. one hour).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DriftWindow {
+    pub model_id: String,
+    pub feature: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// The current sample; while the window is still open it grows and is sent again.
+    pub current: Sample,
+}
+
+impl DriftWindow {
+    /// `model/feature/start-seconds`: one window per feature and start.
+    pub fn id(&self) -> String {
+        format!("{}/{}/{}", self.model_id, self.feature, self.start.timestamp())
+    }
+}
+
+/// A model's quality over one window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QualityPoint {
+    pub model_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub requests: u64,
+    /// Share of audited answers that stated something unsupported (0–1).
+    pub hallucination_rate: f64,
+    /// Mean customer satisfaction, 1–5.
+    pub csat: f64,
+    /// Share of conversations handed to a human (0–1).
+    pub escalation_rate: f64,
+    /// Share of requests routed to the wrong intent (0–1).
+    pub intent_misclassification_rate: f64,
+    pub latency_p50_ms: f64,
+    pub latency_p95_ms: f64,
+    /// Share of requests that failed (0–1).
+    pub error_rate: f64,
+    pub timeouts: u64,
+    pub tokens_per_request: f64,
+    /// US dollars per 1,000 tokens.
+    pub cost_per_1k_tokens: f64,
+}
+
+impl QualityPoint {
+    /// `model/start-seconds`.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.model_id, self.start.timestamp())
+    }
+
+    pub fn get(&self, metric: QualityMetric) -> f64 {
+        match metric {
+            QualityMetric::HallucinationRate => self.hallucination_rate,
+            QualityMetric::Csat => self.csat,
+            QualityMetric::EscalationRate => self.escalation_rate,
+            QualityMetric::IntentMisclassification => self.intent_misclassification_rate,
+            QualityMetric::LatencyP50 => self.latency_p50_ms,
+            QualityMetric::LatencyP95 => self.latency_p95_ms,
+            QualityMetric::ErrorRate => self.error_rate,
+            QualityMetric::Timeouts => self.timeouts as f64,
+            QualityMetric::TokensPerRequest => self.tokens_per_request,
+            QualityMetric::CostPer1k => self.cost_per_1k_tokens,
+        }
+    }
+
+    /// Why this point cannot be stored, if a figure is out of its range.
+    pub fn problem(&self) -> Option<String> {
+        if self.end <= self.start {
+            return Some("the window ends before it starts".into());
+        }
+        QualityMetric::ALL.iter().find_map(|m| {
+            let v = self.get(*m);
+            let (lo, hi) = m.range();
+            (!(v.is_finite() && (lo..=hi).contains(&v))).then(|| format!("{} = {v} is outside {lo}–{hi}", m.label()))
+        })
+    }
+}
+
+/// A quality series of a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QualityMetric {
+    HallucinationRate,
+    Csat,
+    EscalationRate,
+    IntentMisclassification,
+    LatencyP50,
+    LatencyP95,
+    ErrorRate,
+    Timeouts,
+    TokensPerRequest,
+    CostPer1k,
+}
+
+/// A service-level objective on a quality series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Slo {
+    /// Met while the value stays below the bound.
+    Below(f64),
+    /// Met while the value is at least the bound.
+    AtLeast(f64),
+}
+
+impl Slo {
+    pub fn bound(self) -> f64 {
+        match self {
+            Slo::Below(b) | Slo::AtLeast(b) => b,
+        }
+    }
+
+    pub fn breached_by(self, value: f64) -> bool {
+        match self {
+            Slo::Below(b) => value >= b,
+            Slo::AtLeast(b) => value < b,
+        }
+    }
+}
+
+impl QualityMetric {
+    pub const ALL: [QualityMetric; 10] = [
+        QualityMetric::LatencyP95,
+        QualityMetric::ErrorRate,
+        QualityMetric::Csat,
+        QualityMetric::HallucinationRate,
+        QualityMetric::EscalationRate,
+        QualityMetric::IntentMisclassification,
+        QualityMetric::LatencyP50,
+        QualityMetric::Timeouts,
+        QualityMetric::TokensPerRequest,
+        QualityMetric::CostPer1k,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            QualityMetric::HallucinationRate => "hallucination",
+            QualityMetric::Csat => "CSAT",
+            QualityMetric::EscalationRate => "escalation to human",
+            QualityMetric::IntentMisclassification => "intent misclassified",
+            QualityMetric::LatencyP50 => "latency p50",
+            QualityMetric::LatencyP95 => "latency p95",
+            QualityMetric::ErrorRate => "error rate",
+            QualityMetric::Timeouts => "timeouts",
+            QualityMetric::TokensPerRequest => "tokens/request",
+            QualityMetric::CostPer1k => "cost/1k tokens",
+        }
+    }
+
+    /// The objective the console colours breaches of: p95 latency < 1 s, error rate < 1 %,
+    /// CSAT ≥ 4.0, hallucination rate < 2 %.
+    pub fn slo(self) -> Option<Slo> {
+        match self {
+            QualityMetric::LatencyP95 => Some(Slo::Below(1000.0)),
+            QualityMetric::ErrorRate => Some(Slo::Below(0.01)),
+            QualityMetric::Csat => Some(Slo::AtLeast(4.0)),
+            QualityMetric::HallucinationRate => Some(Slo::Below(0.02)),
+            _ => None,
+        }
+    }
+
+    /// The values a backend may report.
+    fn range(self) -> (f64, f64) {
+        match self {
+            QualityMetric::Csat => (1.0, 5.0),
+            QualityMetric::HallucinationRate
+            | QualityMetric::EscalationRate
+            | QualityMetric::IntentMisclassification
+            | QualityMetric::ErrorRate => (0.0, 1.0),
+            _ => (0.0, f64::MAX),
+        }
+    }
+
+    /// The value as people read it: shares in %, latency in ms or s, CSAT out of 5.
+    pub fn format(self, value: f64) -> String {
+        match self {
+            QualityMetric::HallucinationRate
+            | QualityMetric::EscalationRate
+            | QualityMetric::IntentMisclassification
+            | QualityMetric::ErrorRate => format!("{:.1}%", value * 100.0),
+            QualityMetric::Csat => format!("{value:.2}/5"),
+            QualityMetric::LatencyP50 | QualityMetric::LatencyP95 if value >= 1000.0 => {
+                format!("{:.2}s", value / 1000.0)
+            }
+            QualityMetric::LatencyP50 | QualityMetric::LatencyP95 => format!("{value:.0}ms"),
+            QualityMetric::Timeouts | QualityMetric::TokensPerRequest => format!("{value:.0}"),
+            QualityMetric::CostPer1k => format!("${value:.4}"),
+        }
+    }
+}
+
+/// Statistics the Drift tab can chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Statistic {
+    Psi,
+    /// KS p-value (numeric) or χ² p-value (categorical): low means drift.
+    PValue,
+    JsDistance,
+    /// Numeric only.
+    Wasserstein,
+}
+
+impl Statistic {
+    /// The statistics a feature kind has, in the order `s` cycles through them.
+    pub fn for_kind(kind: FeatureKind) -> &'static [Statistic] {
+        match kind {
+            FeatureKind::Numeric => &[Statistic::Psi, Statistic::PValue, Statistic::JsDistance, Statistic::Wasserstein],
+            FeatureKind::Categorical => &[Statistic::Psi, Statistic::PValue, Statistic::JsDistance],
+        }
+    }
+
+    pub fn label(self, kind: FeatureKind) -> &'static str {
+        match (self, kind) {
+            (Statistic::Psi, _) => "PSI",
+            (Statistic::PValue, FeatureKind::Numeric) => "KS p-value",
+            (Statistic::PValue, FeatureKind::Categorical) => "χ² p-value",
+            (Statistic::JsDistance, _) => "JS distance",
+            (Statistic::Wasserstein, _) => "Wasserstein-1",
+        }
+    }
+}
+
+/// Bins used for numeric PSI and JS in the console.
+pub const CONSOLE_BINS: usize = 10;
+
+/// Every statistic of one window against its reference.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowStats {
+    pub psi: f64,
+    /// KS (numeric) or χ² (categorical) p-value.
+    pub pvalue: f64,
+    /// KS D or χ² statistic.
+    pub test_statistic: f64,
+    pub js_distance: f64,
+    pub wasserstein: Option<f64>,
+}
+
+impl WindowStats {
+    pub fn get(&self, statistic: Statistic) -> Option<f64> {
+        match statistic {
+            Statistic::Psi => Some(self.psi),
+            Statistic::PValue => Some(self.pvalue),
+            Statistic::JsDistance => Some(self.js_distance),
+            Statistic::Wasserstein => self.wasserstein,
+        }
+    }
+}
+
+/// Why two samples cannot be compared.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CompareError {
+    #[error("the window is {current:?} but the reference is {reference:?}")]
+    KindMismatch { reference: FeatureKind, current: FeatureKind },
+    #[error(transparent)]
+    Drift(#[from] DriftError),
+}
+
+/// Compares a window with its reference: equal-width bins (numeric), categories (categorical).
+pub fn window_stats(reference: &Sample, current: &Sample) -> Result<WindowStats, CompareError> {
+    match (reference, current) {
+        (Sample::Numeric(r), Sample::Numeric(c)) => {
+            let ks = drift::ks_2samp(r, c)?;
+            let psi = drift::psi(r, c, CONSOLE_BINS, Binning::EqualWidth)?;
+            Ok(WindowStats {
+                psi: psi.value,
+                pvalue: ks.pvalue,
+                test_statistic: ks.statistic,
+                js_distance: drift::js_distance(r, c, CONSOLE_BINS, Binning::EqualWidth, None)?,
+                wasserstein: Some(drift::wasserstein_distance(r, c)?),
+            })
+        }
+        (Sample::Categorical(r), Sample::Categorical(c)) => {
+            let (r, c): (Vec<&str>, Vec<&str>) =
+                (r.iter().map(String::as_str).collect(), c.iter().map(String::as_str).collect());
+            let chi2 = drift::chi2_categorical(&r, &c)?;
+            Ok(WindowStats {
+                psi: drift::psi_categorical(&r, &c)?,
+                pvalue: chi2.pvalue,
+                test_statistic: chi2.statistic,
+                js_distance: drift::js_categorical(&r, &c, None)?,
+                wasserstein: None,
+            })
+        }
+        (r, c) => Err(CompareError::KindMismatch { reference: r.kind(), current: c.kind() }),
+    }
+}
+
+/// One row of the distribution view: a bin (numeric) or a category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DistributionRow {
+    pub label: String,
+    pub reference_share: f64,
+    pub current_share: f64,
+    /// This row's term of the PSI sum.
+    pub psi_contribution: f64,
+}
+
+/// Reference and current shares side by side, with each row's PSI contribution.
+pub fn distribution(reference: &Sample, current: &Sample) -> Result<Vec<DistributionRow>, CompareError> {
+    match (reference, current) {
+        (Sample::Numeric(r), Sample::Numeric(c)) => {
+            let psi = drift::psi(r, c, CONSOLE_BINS, Binning::EqualWidth)?;
+            let bins = psi.reference_shares.len();
+            Ok((0..bins)
+                .map(|i| {
+                    let label = match (i.checked_sub(1).map(|j| psi.edges[j]), psi.edges.get(i)) {
+                        (None, Some(hi)) => format!("< {}", short(*hi)),
+                        (Some(lo), None) => format!("≥ {}", short(lo)),
+                        (Some(lo), Some(hi)) => format!("{}–{}", short(lo), short(*hi)),
+                        (None, None) => "all".to_string(),
+                    };
+                    DistributionRow {
+                        label,
+                        reference_share: psi.reference_shares[i],
+                        current_share: psi.current_shares[i],
+                        psi_contribution: psi.contributions[i],
+                    }
+                })
+                .collect())
+        }
+        (Sample::Categorical(r), Sample::Categorical(c)) => {
+            let (r, c): (Vec<&str>, Vec<&str>) =
+                (r.iter().map(String::as_str).collect(), c.iter().map(String::as_str).collect());
+            let detail = drift::psi_categories(&r, &c)?;
+            Ok(detail
+                .categories
+                .into_iter()
+                .enumerate()
+                .map(|(i, label)| DistributionRow {
+                    label,
+                    reference_share: detail.reference_shares[i],
+                    current_share: detail.current_shares[i],
+                    psi_contribution: detail.contributions[i],
+                })
+                .collect())
+        }
+        (r, c) => Err(CompareError::KindMismatch { reference: r.kind(), current: c.kind() }),
+    }
+}
+
+/// A bin edge in at most four significant figures.
+fn short(x: f64) -> String {
+    let a = x.abs();
+    if a >= 1000.0 || (a > 0.0 && a < 0.01) {
+        format!("{x:.3e}")
+    } else if a >= 100.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numeric(v: &[f64]) -> Sample {
+        Sample::Numeric(v.to_vec())
+    }
+
+    fn cats(v: &[&str]) -> Sample {
+        Sample::Categorical(v.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn identical_samples_show_no_drift() {
+        let s = numeric(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        let stats = window_stats(&s, &s).unwrap();
+        assert_eq!(stats.psi, 0.0);
+        assert_eq!(stats.pvalue, 1.0);
+        assert_eq!(stats.wasserstein, Some(0.0));
+        let rows = distribution(&s, &s).unwrap();
+        assert_eq!(rows.len(), CONSOLE_BINS);
+        assert!(rows.iter().all(|r| r.psi_contribution == 0.0 && r.reference_share == r.current_share));
+        assert_eq!(rows[0].label, "< 1.50");
+        assert_eq!(rows[9].label, "≥ 5.50");
+    }
+
+    #[test]
+    fn a_new_category_shows_up_as_its_own_row_and_drives_psi() {
+        let r = cats(&["billing", "billing", "outage", "how_to"]);
+        let c = cats(&["billing", "outage", "agent_handoff", "agent_handoff"]);
+        let stats = window_stats(&r, &c).unwrap();
+        assert!(stats.psi > 0.25, "{}", stats.psi);
+        assert_eq!(stats.wasserstein, None);
+        let rows = distribution(&r, &c).unwrap();
+        let new = rows.iter().find(|row| row.label == "agent_handoff").unwrap();
+        assert_eq!(new.reference_share, 0.0);
+        assert_eq!(new.current_share, 0.5);
+        let total: f64 = rows.iter().map(|r| r.psi_contribution).sum();
+        assert!((total - stats.psi).abs() < 1e-12);
+    }
+
+    #[test]
+    fn mixing_kinds_is_an_error_not_a_panic() {
+        let err = window_stats(&numeric(&[1.0]), &cats(&["a"])).unwrap_err();
+        assert!(matches!(err, CompareError::KindMismatch { .. }));
+    }
+
+    #[test]
+    fn slos_and_formats_read_as_people_expect() {
+        let slo = QualityMetric::LatencyP95.slo().unwrap();
+        assert!(slo.breached_by(1000.0) && !slo.breached_by(999.0));
+        assert!(QualityMetric::Csat.slo().unwrap().breached_by(3.99));
+        assert_eq!(QualityMetric::LatencyP95.format(1240.0), "1.24s");
+        assert_eq!(QualityMetric::ErrorRate.format(0.0123), "1.2%");
+        assert_eq!(QualityMetric::Csat.format(4.2), "4.20/5");
+    }
+
+    #[test]
+    fn samples_and_points_name_their_problems() {
+        assert_eq!(numeric(&[]).problem().as_deref(), Some("the sample is empty"));
+        assert_eq!(numeric(&[1.0, f64::NAN]).problem().as_deref(), Some("value 1 is not finite"));
+        assert_eq!(cats(&["a", " "]).problem().as_deref(), Some("category 1 is empty"));
+        assert_eq!(cats(&["a"]).problem(), None);
+    }
+}
