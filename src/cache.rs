@@ -9,7 +9,7 @@ use sqlx::SqlitePool;
 
 use crate::api::{Change, ReceivedPage};
 use crate::db::{self, DbError, DbLocation};
-use crate::domain::{Entity, EscalationPolicy, Incident, Service, Ticket};
+use crate::domain::{DriftWindow, Entity, EscalationPolicy, Incident, Model, QualityPoint, Service, Ticket};
 use crate::outbox::{OutboxEntry, RejectedEntry};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/cache");
@@ -46,7 +46,19 @@ pub struct CacheSnapshot {
     pub outbox: Vec<OutboxEntry>,
     pub rejected: Vec<RejectedEntry>,
     pub sync: SyncMeta,
+    pub monitoring: MonitoringRows,
 }
+
+/// Models, feature windows and quality points as cached (windows and points oldest first).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MonitoringRows {
+    pub models: Vec<Model>,
+    pub windows: Vec<DriftWindow>,
+    pub quality: Vec<QualityPoint>,
+}
+
+/// Drift windows and quality points older than this are dropped from the cache.
+pub const MONITORING_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(14);
 
 #[derive(Clone)]
 pub struct Cache {
@@ -81,7 +93,25 @@ impl Cache {
             outbox: self.outbox().await?,
             rejected: self.rejected(crate::outbox::REJECTED_SHOWN).await?,
             sync: self.sync_meta().await?,
+            monitoring: self.monitoring().await?,
         })
+    }
+
+    /// Every cached model, and the windows and quality points within the retention period.
+    pub async fn monitoring(&self) -> Result<MonitoringRows, CacheError> {
+        Ok(MonitoringRows {
+            models: self.monitoring_docs("model").await?,
+            windows: self.monitoring_docs("drift_window").await?,
+            quality: self.monitoring_docs("quality").await?,
+        })
+    }
+
+    async fn monitoring_docs<T: serde::de::DeserializeOwned>(&self, kind: &str) -> Result<Vec<T>, CacheError> {
+        let docs: Vec<String> = sqlx::query_scalar("SELECT doc FROM monitoring WHERE kind = ? ORDER BY at, id")
+            .bind(kind)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(decode_all(&docs))
     }
 
     /// Every cached incident in list order.
@@ -131,7 +161,7 @@ impl Cache {
     pub async fn apply_page(&self, page: &ReceivedPage, reset: bool, at: DateTime<Utc>) -> Result<(), CacheError> {
         let mut tx = self.pool.begin().await?;
         if reset {
-            for table in ["incidents", "tickets", "entities"] {
+            for table in ["incidents", "tickets", "entities", "monitoring"] {
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             }
         }
@@ -143,8 +173,19 @@ impl Cache {
                     put_entity(&mut tx, "escalation_policy", &policy.id, policy).await?
                 }
                 Change::Ticket(ticket) => upsert_ticket(&mut tx, ticket).await?,
-                Change::Model(_) | Change::DriftWindow(_) | Change::Quality(_) => {}
+                Change::Model(model) => put_monitoring(&mut tx, "model", &model.id, 0, model).await?,
+                Change::DriftWindow(w) => {
+                    put_monitoring(&mut tx, "drift_window", &w.id(), w.start.timestamp(), w).await?
+                }
+                Change::Quality(q) => put_monitoring(&mut tx, "quality", &q.id(), q.start.timestamp(), q).await?,
             }
+        }
+        let monitored = page.changes.iter().any(|c| matches!(c, Change::DriftWindow(_) | Change::Quality(_)));
+        if monitored {
+            sqlx::query("DELETE FROM monitoring WHERE kind != 'model' AND at < ?")
+                .bind((at - MONITORING_RETENTION).timestamp())
+                .execute(&mut *tx)
+                .await?;
         }
         for (key, value) in
             [("cursor", page.cursor.as_str()), ("epoch", page.epoch.as_str()), ("last_ok", &at.to_rfc3339())]
@@ -339,6 +380,26 @@ async fn put_entity(
     )
     .bind(kind)
     .bind(id)
+    .bind(serde_json::to_string(doc)?)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn put_monitoring(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    kind: &str,
+    id: &str,
+    at: i64,
+    doc: &impl serde::Serialize,
+) -> Result<(), CacheError> {
+    sqlx::query(
+        "INSERT INTO monitoring (kind, id, at, doc) VALUES (?, ?, ?, ?)
+         ON CONFLICT (kind, id) DO UPDATE SET at = excluded.at, doc = excluded.doc",
+    )
+    .bind(kind)
+    .bind(id)
+    .bind(at)
     .bind(serde_json::to_string(doc)?)
     .execute(&mut **tx)
     .await?;

@@ -14,6 +14,7 @@ use toml::Spanned;
 
 use crate::action::Action;
 use crate::domain::duration::parse_duration;
+use crate::domain::monitoring::DriftBands;
 use crate::keymap::KeyChord;
 use crate::sla::SlaPolicy;
 
@@ -64,6 +65,8 @@ pub struct Config {
     pub sla_policy_file: Option<PathBuf>,
     /// The SLA policy in force (read from `sla_policy_file` when set).
     pub sla: Arc<SlaPolicy>,
+    /// `[drift]`: thresholds of the drift bands.
+    pub drift_bands: DriftBands,
     /// Things that are allowed but worth saying (a token file others can read).
     pub warnings: Vec<String>,
 }
@@ -82,6 +85,7 @@ impl Default for Config {
             colors: BTreeMap::new(),
             sla_policy_file: None,
             sla: DEFAULT_SLA.clone(),
+            drift_bands: DriftBands::default(),
             warnings: Vec::new(),
         }
     }
@@ -124,6 +128,17 @@ struct ConfigFile {
     keys: BTreeMap<Spanned<String>, Spanned<KeySpec>>,
     #[serde(default)]
     colors: BTreeMap<Spanned<String>, Spanned<String>>,
+    drift: Option<Spanned<DriftFile>>,
+}
+
+/// `[drift]`: any threshold left out keeps its default.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DriftFile {
+    psi_moderate: Option<f64>,
+    psi_significant: Option<f64>,
+    pvalue_possible: Option<f64>,
+    pvalue_drift: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -264,6 +279,20 @@ impl Config {
                 )
             })?;
             config.colors.insert(slot.get_ref().clone(), color);
+        }
+        if let Some(drift) = file.drift {
+            let d = DriftBands::default();
+            let f = drift.get_ref();
+            let bands = DriftBands {
+                psi_moderate: f.psi_moderate.unwrap_or(d.psi_moderate),
+                psi_significant: f.psi_significant.unwrap_or(d.psi_significant),
+                pvalue_possible: f.pvalue_possible.unwrap_or(d.pvalue_possible),
+                pvalue_drift: f.pvalue_drift.unwrap_or(d.pvalue_drift),
+            };
+            if let Some(problem) = bands.problem() {
+                return Err(fail(Some(drift.span()), "drift", problem));
+            }
+            config.drift_bands = bands;
         }
         if let Some(policy) = file.sla_policy {
             let policy_path = expand_home(policy.get_ref());
@@ -432,6 +461,21 @@ mod tests {
             assert_eq!(err.key.as_deref(), key, "{text}: {err}");
             assert!(err.to_string().contains(needle), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn drift_bands_are_configurable_and_nonsense_is_refused_with_its_line() {
+        let path = Path::new("/x/config.toml");
+        let config = Config::parse("[drift]\npsi_moderate = 0.05\npvalue_drift = 0.01\n", path).unwrap();
+        assert_eq!(config.drift_bands.psi_moderate, 0.05);
+        assert_eq!(config.drift_bands.psi_significant, 0.25, "left out: the default");
+        assert_eq!(config.drift_bands.pvalue_drift, 0.01);
+        let err = Config::parse("poll_interval = \"5s\"\n[drift]\npsi_moderate = 0.5\n", path).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("drift"));
+        assert!(err.line.is_some_and(|l| l >= 2), "{err}");
+        assert!(err.message.contains("psi_moderate must be below psi_significant"), "{err}");
+        let err = Config::parse("[drift]\npsi = 0.5\n", path).unwrap_err();
+        assert!(err.message.contains("psi"), "{err}");
     }
 
     #[test]

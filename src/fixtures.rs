@@ -37,6 +37,7 @@ pub fn seeded_incidents(seed: u64, now: DateTime<Utc>) -> Vec<Incident> {
 pub fn seeded_snapshot(seed: u64, now: DateTime<Utc>) -> CacheSnapshot {
     let incidents = seeded_incidents(seed, now);
     CacheSnapshot {
+        monitoring: Default::default(),
         total: incidents.len(),
         incidents,
         tickets: seeded_tickets(now),

@@ -23,6 +23,8 @@ pub enum Mode {
     Tickets,
     /// The SLA tab.
     Sla,
+    /// The Drift tab.
+    Drift,
     /// A one-line input (filter, note): unbound keys edit the text.
     Input,
     Confirm,
@@ -39,17 +41,19 @@ impl Mode {
             Mode::Incidents => "Incidents",
             Mode::Tickets => "Tickets",
             Mode::Sla => "SLA",
+            Mode::Drift => "Drift",
             Mode::Input => "Filter and note input",
             Mode::Confirm => "Confirmation",
             Mode::Overlay => "Help and outbox panels",
         }
     }
 
-    const ALL: [Mode; 9] = [
+    const ALL: [Mode; 10] = [
         Mode::Global,
         Mode::Incidents,
         Mode::Tickets,
         Mode::Sla,
+        Mode::Drift,
         Mode::List,
         Mode::Detail,
         Mode::Input,
@@ -59,9 +63,9 @@ impl Mode {
 
     /// Layers that are never active at once may bind the same key to different actions.
     fn can_stack_with(self, other: Mode) -> bool {
-        const STACKABLE: [Mode; 6] =
-            [Mode::Global, Mode::List, Mode::Detail, Mode::Incidents, Mode::Tickets, Mode::Sla];
-        let tab = |m: Mode| matches!(m, Mode::Incidents | Mode::Tickets | Mode::Sla);
+        const STACKABLE: [Mode; 7] =
+            [Mode::Global, Mode::List, Mode::Detail, Mode::Incidents, Mode::Tickets, Mode::Sla, Mode::Drift];
+        let tab = |m: Mode| matches!(m, Mode::Incidents | Mode::Tickets | Mode::Sla | Mode::Drift);
         let view = |m: Mode| matches!(m, Mode::List | Mode::Detail);
         if self == other {
             return true;
@@ -214,6 +218,7 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Global, &["1"], Action::TabIncidents),
     (Mode::Global, &["2"], Action::TabTickets),
     (Mode::Global, &["3"], Action::TabSla),
+    (Mode::Global, &["4"], Action::TabDrift),
     (Mode::Incidents, &["a"], Action::Acknowledge),
     (Mode::Incidents, &["e"], Action::Escalate),
     (Mode::Incidents, &["r"], Action::Resolve),
@@ -224,6 +229,17 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Tickets, &["R"], Action::FirstResponse),
     (Mode::Tickets, &["p"], Action::TogglePending),
     (Mode::Tickets, &["r"], Action::Resolve),
+    (Mode::Drift, &["m"], Action::NextModel),
+    (Mode::Drift, &["M"], Action::PrevModel),
+    (Mode::Drift, &["f"], Action::NextFeature),
+    (Mode::Drift, &["F"], Action::PrevFeature),
+    (Mode::Drift, &["s"], Action::NextStatistic),
+    (Mode::Drift, &["v"], Action::NextView),
+    (Mode::Drift, &["left", "h"], Action::EarlierWindow),
+    (Mode::Drift, &["right", "l"], Action::LaterWindow),
+    (Mode::Drift, &["end", "G"], Action::NewestWindow),
+    (Mode::Drift, &["+", "="], Action::ZoomIn),
+    (Mode::Drift, &["-"], Action::ZoomOut),
     (Mode::List, &["k", "up"], Action::MoveUp),
     (Mode::List, &["j", "down"], Action::MoveDown),
     (Mode::List, &["pageup", "ctrl-u"], Action::PageUp),

@@ -327,6 +327,85 @@ impl Statistic {
     }
 }
 
+/// How a statistic's value reads: no drift, possible drift, or drift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DriftBand {
+    Stable,
+    Moderate,
+    Significant,
+}
+
+impl DriftBand {
+    pub fn label(self) -> &'static str {
+        match self {
+            DriftBand::Stable => "stable",
+            DriftBand::Moderate => "moderate",
+            DriftBand::Significant => "significant",
+        }
+    }
+}
+
+/// The thresholds of the drift bands (the `[drift]` table of the config).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DriftBands {
+    /// PSI at or above this is moderate (default 0.1).
+    pub psi_moderate: f64,
+    /// PSI at or above this is significant (default 0.25).
+    pub psi_significant: f64,
+    /// A p-value at or below this is possible drift (default 0.15).
+    pub pvalue_possible: f64,
+    /// A p-value below this is drift (default 0.05).
+    pub pvalue_drift: f64,
+}
+
+impl Default for DriftBands {
+    fn default() -> Self {
+        DriftBands { psi_moderate: 0.1, psi_significant: 0.25, pvalue_possible: 0.15, pvalue_drift: 0.05 }
+    }
+}
+
+impl DriftBands {
+    /// The band of `value`; statistics without bands (JS, Wasserstein) have none.
+    pub fn band(&self, statistic: Statistic, value: f64) -> Option<DriftBand> {
+        match statistic {
+            Statistic::Psi if value >= self.psi_significant => Some(DriftBand::Significant),
+            Statistic::Psi if value >= self.psi_moderate => Some(DriftBand::Moderate),
+            Statistic::Psi => Some(DriftBand::Stable),
+            Statistic::PValue if value < self.pvalue_drift => Some(DriftBand::Significant),
+            Statistic::PValue if value <= self.pvalue_possible => Some(DriftBand::Moderate),
+            Statistic::PValue => Some(DriftBand::Stable),
+            Statistic::JsDistance | Statistic::Wasserstein => None,
+        }
+    }
+
+    /// The band edges of a statistic, to draw as lines.
+    pub fn thresholds(&self, statistic: Statistic) -> Vec<(f64, DriftBand)> {
+        match statistic {
+            Statistic::Psi => {
+                vec![(self.psi_moderate, DriftBand::Moderate), (self.psi_significant, DriftBand::Significant)]
+            }
+            Statistic::PValue => {
+                vec![(self.pvalue_possible, DriftBand::Moderate), (self.pvalue_drift, DriftBand::Significant)]
+            }
+            Statistic::JsDistance | Statistic::Wasserstein => Vec::new(),
+        }
+    }
+
+    /// Why these thresholds make no sense, if they do not.
+    pub fn problem(&self) -> Option<String> {
+        let all = [self.psi_moderate, self.psi_significant, self.pvalue_possible, self.pvalue_drift];
+        if all.iter().any(|v| !v.is_finite() || *v < 0.0) {
+            Some("thresholds must be finite and not negative".into())
+        } else if self.psi_moderate >= self.psi_significant {
+            Some("psi_moderate must be below psi_significant".into())
+        } else if !(self.pvalue_drift < self.pvalue_possible && self.pvalue_possible <= 1.0) {
+            Some("pvalue_drift must be below pvalue_possible, and both at most 1".into())
+        } else {
+            None
+        }
+    }
+}
+
 /// Bins used for numeric PSI and JS in the console.
 pub const CONSOLE_BINS: usize = 10;
 
@@ -514,6 +593,21 @@ mod tests {
         assert_eq!(QualityMetric::LatencyP95.format(1240.0), "1.24s");
         assert_eq!(QualityMetric::ErrorRate.format(0.0123), "1.2%");
         assert_eq!(QualityMetric::Csat.format(4.2), "4.20/5");
+    }
+
+    #[test]
+    fn bands_follow_the_conventional_thresholds() {
+        let bands = DriftBands::default();
+        assert_eq!(bands.band(Statistic::Psi, 0.099), Some(DriftBand::Stable));
+        assert_eq!(bands.band(Statistic::Psi, 0.1), Some(DriftBand::Moderate));
+        assert_eq!(bands.band(Statistic::Psi, 0.25), Some(DriftBand::Significant));
+        assert_eq!(bands.band(Statistic::PValue, 0.2), Some(DriftBand::Stable));
+        assert_eq!(bands.band(Statistic::PValue, 0.15), Some(DriftBand::Moderate));
+        assert_eq!(bands.band(Statistic::PValue, 0.049), Some(DriftBand::Significant));
+        assert_eq!(bands.band(Statistic::JsDistance, 0.9), None);
+        assert_eq!(bands.problem(), None);
+        let upside_down = DriftBands { psi_moderate: 0.3, ..bands };
+        assert!(upside_down.problem().unwrap().contains("psi_moderate"));
     }
 
     #[test]

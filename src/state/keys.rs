@@ -43,7 +43,7 @@ impl AppState {
                 let (cursor, len) = self.tickets.cursor_mut();
                 cursor.scroll_into_view(len, rows);
             }
-            TabId::Sla => {}
+            TabId::Sla | TabId::Drift => {}
         }
     }
 
@@ -51,7 +51,7 @@ impl AppState {
         match self.tab {
             TabId::Incidents => self.incidents.filter(),
             TabId::Tickets => self.tickets.filter(),
-            TabId::Sla => "",
+            TabId::Sla | TabId::Drift => "",
         }
     }
 
@@ -114,6 +114,18 @@ impl AppState {
             Action::TabIncidents => self.show_tab(TabId::Incidents),
             Action::TabTickets => self.show_tab(TabId::Tickets),
             Action::TabSla => self.show_tab(TabId::Sla),
+            Action::TabDrift => self.show_tab(TabId::Drift),
+            Action::NextModel
+            | Action::PrevModel
+            | Action::NextFeature
+            | Action::PrevFeature
+            | Action::NextStatistic
+            | Action::NextView
+            | Action::EarlierWindow
+            | Action::LaterWindow
+            | Action::NewestWindow
+            | Action::ZoomIn
+            | Action::ZoomOut => self.on_drift_action(action),
             Action::Open => {
                 match self.tab {
                     TabId::Incidents => {
@@ -122,6 +134,7 @@ impl AppState {
                     TabId::Tickets => {
                         self.tickets.open_detail();
                     }
+                    TabId::Drift => return Update::unchanged(),
                     TabId::Sla => {
                         let Some(row) = self.sla.selected() else {
                             return Update::unchanged();
@@ -165,6 +178,10 @@ impl AppState {
                             "the SLA tab lists every running clock; filter in Tickets or Incidents",
                             now,
                         );
+                        return Update::changed();
+                    }
+                    TabId::Drift => {
+                        self.flash(Level::Info, "pick a model with m and a feature with f", now);
                         return Update::changed();
                     }
                 };
@@ -288,6 +305,7 @@ impl AppState {
                 let (cursor, len) = self.sla.cursor_mut();
                 move_cursor(cursor, len);
             }
+            (_, TabId::Drift) => {}
             (_, TabId::Incidents) => match action {
                 Action::First => self.incidents.select_first(rows),
                 Action::Last => self.incidents.select_last(rows),
@@ -315,7 +333,7 @@ impl AppState {
                 };
                 Some((ticket.key.clone(), ticket.subject.clone(), check))
             }
-            TabId::Sla => None,
+            TabId::Sla | TabId::Drift => None,
         }
     }
 
@@ -340,6 +358,7 @@ impl AppState {
             let what = match self.tab {
                 TabId::Tickets => "no ticket selected",
                 TabId::Sla => "open the item first (Enter), then act on it in its tab",
+                TabId::Drift => "the Drift tab has nothing to act on",
                 TabId::Incidents => "no incident selected",
             };
             self.flash(Level::Info, what, now);

@@ -5,6 +5,7 @@
 //! what the effects ask and reports back through events. Keys and actions are handled in
 //! `keys.rs`; data arriving from sync, the outbox and the config watcher here.
 
+mod drift;
 mod keys;
 mod types;
 
@@ -23,6 +24,7 @@ use crate::event::{Event, SyncReport};
 use crate::keymap::Mode;
 use crate::outbox::{Outbox, OutboxEffect};
 use crate::tabs::TabId;
+use crate::tabs::drift::{DriftTab, Monitoring};
 use crate::tabs::incidents::IncidentsTab;
 use crate::tabs::sla::SlaTab;
 use crate::tabs::tickets::TicketsTab;
@@ -36,6 +38,7 @@ pub struct AppState {
     pub incidents: IncidentsTab,
     pub tickets: TicketsTab,
     pub sla: SlaTab,
+    pub drift: DriftTab,
     pub outbox: Outbox,
     pub sync: SyncStatus,
     pub session: Session,
@@ -71,6 +74,7 @@ impl AppState {
             incidents: IncidentsTab::new(snapshot.incidents, snapshot.total),
             tickets,
             sla: SlaTab::default(),
+            drift: DriftTab::new(Monitoring::from_rows(snapshot.monitoring)),
             outbox,
             sync: SyncStatus { last_ok: snapshot.sync.last_ok, epoch: snapshot.sync.epoch, ..SyncStatus::default() },
             session,
@@ -87,6 +91,7 @@ impl AppState {
             quit: false,
         };
         state.reapply_all_pending(now);
+        state.drift.rebuild(state.incidents.all_incidents());
         if !warnings.is_empty() {
             state.flash(Level::Warning, warnings.join("; "), now);
         }
@@ -112,6 +117,7 @@ impl AppState {
             TabId::Incidents => (Mode::Incidents, self.incidents.detail().is_some()),
             TabId::Tickets => (Mode::Tickets, self.tickets.detail().is_some()),
             TabId::Sla => (Mode::Sla, false),
+            TabId::Drift => return vec![Mode::Drift, Mode::Global],
         };
         vec![tab, if detail { Mode::Detail } else { Mode::List }, Mode::Global]
     }
@@ -167,6 +173,7 @@ impl AppState {
             Event::CacheLoaded(incidents) => {
                 self.incidents.upsert_many(incidents);
                 self.reapply_all_pending(now);
+                self.drift.refresh_markers(self.incidents.all_incidents());
                 Update::changed()
             }
             Event::Synced(report) => self.on_synced(*report, now),
@@ -224,6 +231,7 @@ impl AppState {
             self.tickets.clear();
             self.services.clear();
             self.policies.clear();
+            self.drift = DriftTab::default();
             // The demo server is new on every start; a reset there is expected, not news.
             if !self.session.demo {
                 self.flash(Level::Warning, "the server's database was replaced; showing its data from scratch", now);
@@ -233,6 +241,7 @@ impl AppState {
         self.sync.epoch = Some(report.epoch.clone());
         let mut incidents = Vec::new();
         let mut tickets = Vec::new();
+        let (mut models, mut windows, mut quality) = (Vec::new(), Vec::new(), Vec::new());
         for change in report.changes {
             match change {
                 Change::Incident(incident) => incidents.push(incident),
@@ -243,7 +252,9 @@ impl AppState {
                     self.policies.insert(policy.id.clone(), policy);
                 }
                 Change::Ticket(ticket) => tickets.push(ticket),
-                Change::Model(_) | Change::DriftWindow(_) | Change::Quality(_) => {}
+                Change::Model(model) => models.push(model),
+                Change::DriftWindow(window) => windows.push(window),
+                Change::Quality(point) => quality.push(point),
             }
         }
         if !tickets.is_empty() {
@@ -270,7 +281,9 @@ impl AppState {
                 }
             }
             self.reapply_all_pending(now);
+            self.drift.refresh_markers(self.incidents.all_incidents());
         }
+        update.changed |= self.drift.absorb(models, windows, quality, self.incidents.all_incidents());
         if !report.more {
             // The server is reachable and we know its database: queued actions may go.
             let epoch = report.epoch;
@@ -416,7 +429,7 @@ impl AppState {
         }
         let rows = crate::ui::list_rows(self.size.1);
         let countdown_on_screen = match self.tab {
-            TabId::Incidents => false,
+            TabId::Incidents | TabId::Drift => false,
             TabId::Tickets => self.tickets.countdown_on_screen(self.tickets.cursor().offset, rows),
             TabId::Sla => !self.sla.rows().is_empty(),
         };
@@ -453,6 +466,8 @@ impl AppState {
     }
 }
 
+#[cfg(test)]
+mod drift_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

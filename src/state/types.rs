@@ -143,6 +143,7 @@ pub struct Settings {
     pub timezone: Option<chrono_tz::Tz>,
     pub bell_on_new_p1: bool,
     pub sla: std::sync::Arc<SlaPolicy>,
+    pub drift_bands: crate::domain::monitoring::DriftBands,
     pub poll_interval: Duration,
     /// `read_only = true` in the config.
     pub read_only_config: bool,
@@ -161,6 +162,7 @@ impl Settings {
             timezone: config.timezone,
             bell_on_new_p1: config.bell_on_new_p1,
             sla: config.sla.clone(),
+            drift_bands: config.drift_bands,
             poll_interval: config.poll_interval,
             read_only_config: config.read_only,
             no_color,

@@ -327,6 +327,11 @@ impl IncidentsTab {
         self.open
     }
 
+    /// Every incident held, in no particular order.
+    pub fn all_incidents(&self) -> impl Iterator<Item = &Incident> {
+        self.rows.iter().map(Row::incident)
+    }
+
     /// Open incidents (as shown), most urgent first.
     pub fn open_incidents(&self) -> impl Iterator<Item = &Incident> {
         self.order.iter().take(self.open).map(|&i| self.rows[i].incident())

@@ -1,6 +1,7 @@
 //! One module per tab: its state and the pure operations `update` uses on it.
 
 pub mod clocks;
+pub mod drift;
 pub mod incidents;
 pub mod list;
 pub mod sla;
@@ -13,16 +14,18 @@ pub enum TabId {
     Incidents,
     Tickets,
     Sla,
+    Drift,
 }
 
 impl TabId {
-    pub const ALL: [TabId; 3] = [TabId::Incidents, TabId::Tickets, TabId::Sla];
+    pub const ALL: [TabId; 4] = [TabId::Incidents, TabId::Tickets, TabId::Sla, TabId::Drift];
 
     pub fn title(self) -> &'static str {
         match self {
             TabId::Incidents => "Incidents",
             TabId::Tickets => "Tickets",
             TabId::Sla => "SLA",
+            TabId::Drift => "Drift",
         }
     }
 

@@ -4,9 +4,11 @@
 //! Layout: one header line (tab bar, counts, backend, freshness), the tab's body, one status line
 //! (messages, input, hints, queued actions, who you are). At 80×24 the list shows 21 rows.
 
+pub mod drift;
 pub mod help;
 pub mod history;
 pub mod incidents;
+pub mod quality;
 pub mod sla;
 pub mod status;
 pub mod theme;
@@ -41,6 +43,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
             None => tickets::draw_list(frame, body, state, now),
         },
         TabId::Sla => sla::draw(frame, body, state, now),
+        TabId::Drift => drift::draw(frame, body, state),
     }
     status::draw_footer(frame, footer, state);
     match state.overlay {

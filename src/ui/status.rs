@@ -56,6 +56,7 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
             (format!("{} open · {}", tab.open_count(), tab.len()), tab.filter(), tab.visible_len())
         }
         TabId::Sla => (format!("{} running", state.sla.rows().len()), "", 0),
+        TabId::Drift => (format!("{} models", state.drift.data.models.len()), "", 0),
     };
     left.push(Span::styled(counts, theme.muted()));
     if !filter.is_empty() {
@@ -154,6 +155,15 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
         (Action::Resolve, "resolve"),
     ];
     const SLA: &[(Action, &str)] = &[(Action::Open, "open item")];
+    const DRIFT: &[(Action, &str)] = &[
+        (Action::NextModel, "model"),
+        (Action::NextFeature, "feature"),
+        (Action::NextStatistic, "statistic"),
+        (Action::EarlierWindow, "earlier"),
+        (Action::LaterWindow, "later"),
+        (Action::ZoomIn, "zoom"),
+        (Action::NextView, "view"),
+    ];
     const DETAIL: &[(Action, &str)] = &[(Action::Back, "back"), (Action::Help, "help")];
     const LIST: &[(Action, &str)] = &[
         (Action::Help, "help"),
@@ -170,6 +180,7 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
         TabId::Incidents => (INCIDENT, if detail { DETAIL } else { LIST }),
         TabId::Tickets => (TICKET, if detail { DETAIL } else { LIST }),
         TabId::Sla => (SLA, SLA_REST),
+        TabId::Drift => (DRIFT, SLA_REST),
     };
     let actions = first.iter().chain(rest);
     let disabled = state.read_only_reason().is_some();

@@ -1,0 +1,143 @@
+//! Pure update tests for the Drift tab: keys, sync, reset.
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::domain::{DriftWindow, Feature, Model, ModelVersion, Sample, Statistic};
+use crate::tabs::drift::DriftView;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap()
+}
+
+fn model() -> Model {
+    Model {
+        id: "support-assistant".into(),
+        name: "Support assistant".into(),
+        service_id: "support-assistant".into(),
+        versions: vec![ModelVersion {
+            version: "2.3.0".into(),
+            deployed_at: now() - TimeDelta::hours(5),
+            note: "".into(),
+        }],
+        features: vec![
+            Feature {
+                name: "query_length".into(),
+                description: String::new(),
+                reference: Sample::Numeric((0..200).map(|v| f64::from(v % 50)).collect()),
+            },
+            Feature {
+                name: "language".into(),
+                description: String::new(),
+                reference: Sample::Categorical(["en", "de", "en", "fr"].iter().map(|s| s.to_string()).collect()),
+            },
+        ],
+        window_secs: 3600,
+    }
+}
+
+fn window(hours_ago: i64) -> DriftWindow {
+    let start = now() - TimeDelta::hours(hours_ago);
+    DriftWindow {
+        model_id: "support-assistant".into(),
+        feature: "query_length".into(),
+        start,
+        end: start + TimeDelta::hours(1),
+        current: Sample::Numeric((0..100).map(|v| f64::from(v % 50) + (10 - hours_ago) as f64).collect()),
+    }
+}
+
+fn report(changes: Vec<Change>, reset: bool) -> Event {
+    Event::Synced(Box::new(SyncReport {
+        at: now(),
+        epoch: "e1".into(),
+        reset,
+        from_empty: reset,
+        more: false,
+        recovered: false,
+        changes,
+    }))
+}
+
+fn state() -> AppState {
+    let mut state =
+        AppState::new(crate::fixtures::session(false), &Config::default(), CacheSnapshot::default(), true, now());
+    state.update(Event::Resize { width: 80, height: 24 }, now());
+    let mut changes = vec![Change::Model(model())];
+    changes.extend((1..=10).map(|h| Change::DriftWindow(window(h))));
+    state.update(report(changes, false), now());
+    state
+}
+
+fn press(state: &mut AppState, code: KeyCode) -> Update {
+    state.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)), now())
+}
+
+#[test]
+fn four_opens_the_drift_tab_with_its_own_key_layer() {
+    let mut state = state();
+    assert!(press(&mut state, KeyCode::Char('4')).changed);
+    assert_eq!(state.tab, TabId::Drift);
+    assert_eq!(state.layers(), vec![Mode::Drift, Mode::Global]);
+    // Incident keys mean nothing here: no outbox entry, no confirmation.
+    for c in ['a', 'r', 'e', 'n', 't'] {
+        press(&mut state, KeyCode::Char(c));
+    }
+    assert!(state.confirm.is_none() && state.input.is_none());
+    assert_eq!(state.outbox.len(), 0);
+}
+
+#[test]
+fn synced_windows_fill_the_series_and_keys_navigate_it() {
+    let mut state = state();
+    press(&mut state, KeyCode::Char('4'));
+    let drift = &state.drift;
+    assert_eq!(drift.model().unwrap().id, "support-assistant");
+    assert_eq!(drift.series().len(), 10);
+    assert!(drift.following());
+
+    assert!(press(&mut state, KeyCode::Left).changed);
+    assert!(!state.drift.following());
+    assert_eq!(state.drift.selected().unwrap().start, now() - TimeDelta::hours(2));
+    press(&mut state, KeyCode::End);
+    assert!(state.drift.following());
+
+    press(&mut state, KeyCode::Char('s'));
+    assert_eq!(state.drift.statistic, Statistic::PValue);
+    press(&mut state, KeyCode::Char('-'));
+    assert_eq!(state.drift.span(), TimeDelta::hours(72));
+    press(&mut state, KeyCode::Char('+'));
+    press(&mut state, KeyCode::Char('+'));
+    assert_eq!(state.drift.span(), TimeDelta::hours(24));
+    press(&mut state, KeyCode::Char('v'));
+    assert_eq!(state.drift.view, DriftView::Distribution);
+
+    press(&mut state, KeyCode::Char('f'));
+    assert_eq!(state.drift.feature().unwrap().name, "language");
+    assert!(state.drift.series().is_empty());
+    press(&mut state, KeyCode::Char('F'));
+    assert_eq!(state.drift.feature().unwrap().name, "query_length");
+}
+
+#[test]
+fn a_refilled_open_window_updates_the_newest_point() {
+    let mut state = state();
+    let before = state.drift.series().last().unwrap().clone();
+    let mut grown = window(1);
+    if let Sample::Numeric(v) = &mut grown.current {
+        v.extend([200.0; 50]);
+    }
+    assert!(state.update(report(vec![Change::DriftWindow(grown)], false), now()).changed);
+    let after = state.drift.series().last().unwrap();
+    assert_eq!(after.n, 150);
+    assert!(after.stats.as_ref().unwrap().psi > before.stats.as_ref().unwrap().psi);
+}
+
+#[test]
+fn a_replaced_server_database_empties_the_tab() {
+    let mut state = state();
+    state.update(report(vec![], true), now());
+    assert!(state.drift.model().is_none());
+    assert!(state.drift.series().is_empty());
+}

@@ -1,0 +1,444 @@
+//! The Drift tab: models, their features' windows against the reference, quality series, and the
+//! statistics computed from them.
+//!
+//! Statistics are computed here, in `update`, and kept: a frame only reads them. When a window
+//! arrives again (an open window fills up) only that window is recomputed.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::cache::MonitoringRows;
+use crate::domain::monitoring::{DistributionRow, WindowStats, distribution, window_stats};
+use crate::domain::{DriftWindow, FeatureKind, Incident, Model, QualityPoint, Statistic};
+
+/// The time spans `+` and `-` step through, in hours.
+pub const SPANS_HOURS: [i64; 6] = [6, 12, 24, 48, 72, 168];
+const DEFAULT_SPAN: usize = 3;
+
+/// What the tab shows when only one chart fits (80×24); larger terminals show all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DriftView {
+    #[default]
+    Trend,
+    Distribution,
+    Quality,
+}
+
+impl DriftView {
+    pub fn next(self) -> DriftView {
+        match self {
+            DriftView::Trend => DriftView::Distribution,
+            DriftView::Distribution => DriftView::Quality,
+            DriftView::Quality => DriftView::Trend,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DriftView::Trend => "trend",
+            DriftView::Distribution => "distribution",
+            DriftView::Quality => "quality",
+        }
+    }
+}
+
+/// One window of the selected feature with its statistics (or why they could not be computed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesPoint {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// The current sample's size.
+    pub n: usize,
+    pub stats: Result<WindowStats, String>,
+}
+
+/// Something that happened on the chart's time axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    pub kind: MarkerKind,
+    pub at: DateTime<Utc>,
+    /// When it stopped (incidents and maintenance); `None` while it goes on or for instants.
+    pub until: Option<DateTime<Utc>>,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MarkerKind {
+    Deploy,
+    Incident,
+    /// Maintenance windows (none exist before the Calendar tab brings them).
+    Maintenance,
+}
+
+/// Models, windows and quality points as synced, indexed for the tab.
+#[derive(Debug, Clone, Default)]
+pub struct Monitoring {
+    pub models: Vec<Model>,
+    /// Per (model, feature), oldest first, one per start.
+    windows: HashMap<(String, String), Vec<DriftWindow>>,
+    /// Per model, oldest first, one per start.
+    quality: HashMap<String, Vec<QualityPoint>>,
+}
+
+impl Monitoring {
+    pub fn from_rows(rows: MonitoringRows) -> Monitoring {
+        let mut data = Monitoring::default();
+        for model in rows.models {
+            data.put_model(model);
+        }
+        for window in rows.windows {
+            data.put_window(window);
+        }
+        for point in rows.quality {
+            data.put_quality(point);
+        }
+        data
+    }
+
+    pub fn put_model(&mut self, model: Model) {
+        match self.models.binary_search_by(|m| m.id.cmp(&model.id)) {
+            Ok(i) => self.models[i] = model,
+            Err(i) => self.models.insert(i, model),
+        }
+    }
+
+    pub fn put_window(&mut self, window: DriftWindow) {
+        let list = self.windows.entry((window.model_id.clone(), window.feature.clone())).or_default();
+        put_by_start(list, window, |w| w.start);
+    }
+
+    pub fn put_quality(&mut self, point: QualityPoint) {
+        put_by_start(self.quality.entry(point.model_id.clone()).or_default(), point, |p| p.start);
+    }
+
+    pub fn windows(&self, model: &str, feature: &str) -> &[DriftWindow] {
+        self.windows.get(&(model.to_string(), feature.to_string())).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn quality(&self, model: &str) -> &[QualityPoint] {
+        self.quality.get(model).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Inserts in start order, replacing the item with the same start.
+fn put_by_start<T>(list: &mut Vec<T>, item: T, start: impl Fn(&T) -> DateTime<Utc>) {
+    let at = start(&item);
+    match list.binary_search_by(|x| start(x).cmp(&at)) {
+        Ok(i) => list[i] = item,
+        Err(i) => list.insert(i, item),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DriftTab {
+    pub data: Monitoring,
+    model: usize,
+    feature: usize,
+    pub statistic: Statistic,
+    pub view: DriftView,
+    span: usize,
+    /// The selected window's start; `None` follows the newest window.
+    cursor: Option<DateTime<Utc>>,
+    /// The right edge of the visible range; `None` follows the newest window.
+    range_end: Option<DateTime<Utc>>,
+    /// Statistics of every window of the selected feature, oldest first.
+    series: Vec<SeriesPoint>,
+    /// Reference vs current of the selected window.
+    distribution: Result<Vec<DistributionRow>, String>,
+    /// Deploys and incidents of the selected model, oldest first.
+    markers: Vec<Marker>,
+}
+
+impl Default for DriftTab {
+    fn default() -> Self {
+        DriftTab::new(Monitoring::default())
+    }
+}
+
+impl DriftTab {
+    pub fn new(data: Monitoring) -> DriftTab {
+        DriftTab {
+            data,
+            model: 0,
+            feature: 0,
+            statistic: Statistic::Psi,
+            view: DriftView::default(),
+            span: DEFAULT_SPAN,
+            cursor: None,
+            range_end: None,
+            series: Vec::new(),
+            distribution: Err(String::new()),
+            markers: Vec::new(),
+        }
+    }
+
+    pub fn model(&self) -> Option<&Model> {
+        self.data.models.get(self.model)
+    }
+
+    pub fn feature(&self) -> Option<&crate::domain::Feature> {
+        self.model().and_then(|m| m.features.get(self.feature))
+    }
+
+    pub fn kind(&self) -> FeatureKind {
+        self.feature().map_or(FeatureKind::Numeric, |f| f.kind())
+    }
+
+    pub fn series(&self) -> &[SeriesPoint] {
+        &self.series
+    }
+
+    pub fn markers(&self) -> &[Marker] {
+        &self.markers
+    }
+
+    pub fn distribution(&self) -> Result<&[DistributionRow], &str> {
+        self.distribution.as_deref().map_err(String::as_str)
+    }
+
+    pub fn quality(&self) -> &[QualityPoint] {
+        self.model().map_or(&[], |m| self.data.quality(&m.id))
+    }
+
+    pub fn span(&self) -> TimeDelta {
+        TimeDelta::hours(SPANS_HOURS[self.span])
+    }
+
+    /// Whether the view follows the newest window.
+    pub fn following(&self) -> bool {
+        self.cursor.is_none()
+    }
+
+    /// The selected window: the one under the cursor, or the newest.
+    pub fn selected(&self) -> Option<&SeriesPoint> {
+        match self.cursor {
+            None => self.series.last(),
+            Some(at) => self.series.iter().find(|p| p.start == at),
+        }
+    }
+
+    fn selected_index(&self) -> Option<usize> {
+        match self.cursor {
+            None => self.series.len().checked_sub(1),
+            Some(at) => self.series.iter().position(|p| p.start == at),
+        }
+    }
+
+    /// The visible time range `[start, end)`.
+    pub fn range(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let newest = self.series.last()?.end;
+        let end = self.range_end.unwrap_or(newest);
+        Some((end - self.span(), end))
+    }
+
+    /// Windows within the visible range.
+    pub fn visible(&self) -> &[SeriesPoint] {
+        let Some((from, to)) = self.range() else { return &[] };
+        let first = self.series.partition_point(|p| p.end <= from);
+        let last = self.series.partition_point(|p| p.start < to);
+        &self.series[first..last.max(first)]
+    }
+
+    /// Recomputes everything for the selection: series, distribution, markers.
+    pub fn rebuild<'a>(&mut self, incidents: impl Iterator<Item = &'a Incident>) {
+        self.model = self.model.min(self.data.models.len().saturating_sub(1));
+        let features = self.model().map_or(0, |m| m.features.len());
+        self.feature = self.feature.min(features.saturating_sub(1));
+        if !Statistic::for_kind(self.kind()).contains(&self.statistic) {
+            self.statistic = Statistic::Psi;
+        }
+        self.series = self.compute_series(&[]);
+        self.rebuild_markers(incidents);
+        self.clamp_cursor();
+        self.rebuild_distribution();
+    }
+
+    /// Takes in synced data; returns whether anything on the tab changed. Only windows of the selected
+    /// feature that arrived are recomputed.
+    pub fn absorb<'a>(
+        &mut self,
+        models: Vec<Model>,
+        windows: Vec<DriftWindow>,
+        quality: Vec<QualityPoint>,
+        incidents: impl Iterator<Item = &'a Incident>,
+    ) -> bool {
+        if models.is_empty() && windows.is_empty() && quality.is_empty() {
+            return false;
+        }
+        let selected = self.model().map(|m| m.id.clone()).zip(self.feature().map(|f| f.name.clone()));
+        let models_changed = !models.is_empty();
+        let mut touched = Vec::new();
+        for window in windows {
+            if selected.as_ref().is_some_and(|(m, f)| *m == window.model_id && *f == window.feature) {
+                touched.push(window.start);
+            }
+            self.data.put_window(window);
+        }
+        for point in quality {
+            self.data.put_quality(point);
+        }
+        for model in models {
+            self.data.put_model(model);
+        }
+        if models_changed || selected.is_none() {
+            // Keep the selection by name when the model list changes.
+            if let Some((model, feature)) = &selected {
+                self.model = self.data.models.iter().position(|m| m.id == *model).unwrap_or(0);
+                self.feature =
+                    self.model().and_then(|m| m.features.iter().position(|f| f.name == *feature)).unwrap_or(0);
+            }
+            self.rebuild(incidents);
+        } else if !touched.is_empty() {
+            self.series = self.compute_series(&touched);
+            self.clamp_cursor();
+            self.rebuild_distribution();
+        }
+        true
+    }
+
+    /// Statistics of the selected feature's windows, reusing those not in `recompute` (when non-empty).
+    fn compute_series(&self, recompute: &[DateTime<Utc>]) -> Vec<SeriesPoint> {
+        let (Some(model), Some(feature)) = (self.model(), self.feature()) else { return Vec::new() };
+        let old: HashMap<DateTime<Utc>, &SeriesPoint> = self.series.iter().map(|p| (p.start, p)).collect();
+        self.data
+            .windows(&model.id, &feature.name)
+            .iter()
+            .map(|w| match old.get(&w.start) {
+                Some(p) if !recompute.is_empty() && !recompute.contains(&w.start) => (*p).clone(),
+                _ => SeriesPoint {
+                    start: w.start,
+                    end: w.end,
+                    n: w.current.len(),
+                    stats: window_stats(&feature.reference, &w.current).map_err(|e| e.to_string()),
+                },
+            })
+            .collect()
+    }
+
+    fn rebuild_distribution(&mut self) {
+        let window = match (self.model(), self.feature(), self.selected()) {
+            (Some(m), Some(f), Some(p)) => {
+                self.data.windows(&m.id, &f.name).iter().find(|w| w.start == p.start).map(|w| (f, w))
+            }
+            _ => None,
+        };
+        self.distribution = match window {
+            Some((feature, w)) => distribution(&feature.reference, &w.current).map_err(|e| e.to_string()),
+            None => Err("no window selected".into()),
+        };
+    }
+
+    /// Redraws the incident markers after incidents changed.
+    pub fn refresh_markers<'a>(&mut self, incidents: impl Iterator<Item = &'a Incident>) {
+        self.rebuild_markers(incidents);
+    }
+
+    fn rebuild_markers<'a>(&mut self, incidents: impl Iterator<Item = &'a Incident>) {
+        let Some(model) = self.model() else {
+            self.markers.clear();
+            return;
+        };
+        let since = self.series.first().map(|p| p.start);
+        let mut markers: Vec<Marker> = model
+            .versions
+            .iter()
+            .map(|v| Marker {
+                kind: MarkerKind::Deploy,
+                at: v.deployed_at,
+                until: None,
+                label: format!("v{}", v.version),
+            })
+            .collect();
+        for incident in incidents {
+            let relevant = incident.service_id == model.service_id || incident.service_id == "llm-gateway";
+            if !relevant || since.is_some_and(|s| incident.resolved_at.is_some_and(|r| r < s)) {
+                continue;
+            }
+            markers.push(Marker {
+                kind: MarkerKind::Incident,
+                at: incident.triggered_at,
+                until: incident.resolved_at,
+                label: incident.id.clone(),
+            });
+        }
+        markers.sort_by(|a, b| a.at.cmp(&b.at).then(a.kind.cmp(&b.kind)));
+        self.markers = markers;
+    }
+
+    /// Drops a cursor whose window is gone and keeps the cursor inside the visible range.
+    fn clamp_cursor(&mut self) {
+        if let Some(at) = self.cursor
+            && !self.series.iter().any(|p| p.start == at)
+        {
+            self.cursor = None;
+        }
+        let Some(selected) = self.selected_index().map(|i| (self.series[i].start, self.series[i].end)) else {
+            return;
+        };
+        if let Some((from, to)) = self.range() {
+            if selected.0 < from {
+                self.range_end = Some(selected.0 + self.span());
+            } else if selected.1 > to {
+                self.range_end = Some(selected.1);
+            }
+        }
+        if self.range_end.is_some_and(|end| self.series.last().is_some_and(|p| end >= p.end)) {
+            self.range_end = None;
+        }
+    }
+
+    pub fn next_model<'a>(&mut self, step: isize, incidents: impl Iterator<Item = &'a Incident>) {
+        let n = self.data.models.len();
+        if n == 0 {
+            return;
+        }
+        self.model = (self.model as isize + step).rem_euclid(n as isize) as usize;
+        self.feature = 0;
+        self.cursor = None;
+        self.range_end = None;
+        self.rebuild(incidents);
+    }
+
+    pub fn next_feature<'a>(&mut self, step: isize, incidents: impl Iterator<Item = &'a Incident>) {
+        let n = self.model().map_or(0, |m| m.features.len());
+        if n == 0 {
+            return;
+        }
+        self.feature = (self.feature as isize + step).rem_euclid(n as isize) as usize;
+        self.rebuild(incidents);
+    }
+
+    pub fn next_statistic(&mut self) {
+        let all = Statistic::for_kind(self.kind());
+        let i = all.iter().position(|s| *s == self.statistic).unwrap_or(0);
+        self.statistic = all[(i + 1) % all.len()];
+    }
+
+    /// Moves the selected window by `step` windows; reaching the newest follows it again.
+    pub fn move_cursor(&mut self, step: isize) {
+        let Some(i) = self.selected_index() else { return };
+        let last = self.series.len() - 1;
+        let j = (i as isize + step).clamp(0, last as isize) as usize;
+        self.cursor = (j != last).then(|| self.series[j].start);
+        self.clamp_cursor();
+        self.rebuild_distribution();
+    }
+
+    /// Back to the newest window.
+    pub fn follow(&mut self) {
+        self.cursor = None;
+        self.range_end = None;
+        self.rebuild_distribution();
+    }
+
+    /// `-1` zooms in (shorter span), `+1` out.
+    pub fn zoom(&mut self, step: isize) {
+        self.span = (self.span as isize + step).clamp(0, SPANS_HOURS.len() as isize - 1) as usize;
+        self.clamp_cursor();
+    }
+}
+
+#[cfg(test)]
+#[path = "drift_tests.rs"]
+mod tests;

@@ -1,0 +1,90 @@
+//! The quality grid of the Drift tab: one small chart per quality series over the same time range
+//! as the drift chart, with its SLO line; values that breach the SLO are drawn in the error colour,
+//! and so is the title while the newest value breaches.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker as Glyph;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+
+use crate::domain::QualityMetric;
+use crate::state::AppState;
+use crate::ui::drift::x_of;
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
+    let tab = &state.drift;
+    let theme = &state.settings.theme;
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border())
+        .title(Span::styled(" Quality (SLO lines; breaches in red) ", theme.header()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some((from, to)) = tab.range() else { return };
+    let points: Vec<_> = tab.quality().iter().filter(|p| p.end > from && p.start < to).collect();
+    if points.is_empty() {
+        frame.render_widget(Paragraph::new(Line::styled(" no quality data in range", theme.muted())), inner);
+        return;
+    }
+    let metrics = QualityMetric::ALL;
+    let columns = if inner.width >= 60 { 2 } else { 1 };
+    let rows = metrics.len().div_ceil(columns);
+    let row_areas = Layout::vertical(vec![Constraint::Ratio(1, rows as u32); rows]).split(inner);
+    let span = x_of(to, from);
+    for (i, metric) in metrics.iter().enumerate() {
+        let cells =
+            Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(row_areas[i / columns]);
+        let cell = cells[i % columns];
+        let series: Vec<(f64, f64)> =
+            points.iter().map(|p| (x_of(p.start, from) + x_of(p.end, p.start) / 2.0, p.get(*metric))).collect();
+        let slo = metric.slo();
+        let latest = series.last().map(|(_, v)| *v);
+        let breached_now = matches!((slo, latest), (Some(s), Some(v)) if s.breached_by(v));
+        let title_style = if breached_now { theme.error() } else { Style::new() };
+        let mut title = vec![
+            Span::raw(" "),
+            Span::styled(metric.label(), title_style),
+            Span::raw(" "),
+            Span::styled(latest.map_or("–".into(), |v| metric.format(v)), title_style),
+        ];
+        if let Some(slo) = slo {
+            let bound = metric.format(slo.bound());
+            let text = match slo {
+                crate::domain::monitoring::Slo::Below(_) => format!(" <{bound}"),
+                crate::domain::monitoring::Slo::AtLeast(_) => format!(" ≥{bound}"),
+            };
+            title.push(Span::styled(text, theme.muted()));
+        }
+        let [title_area, plot_area] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(cell);
+        frame.render_widget(Line::from(title), title_area);
+        if plot_area.height == 0 {
+            continue;
+        }
+        let (lo, hi) = series.iter().fold((f64::MAX, f64::MIN), |(lo, hi), (_, v)| (lo.min(*v), hi.max(*v)));
+        let (lo, hi) = match slo {
+            Some(s) => (lo.min(s.bound()), hi.max(s.bound())),
+            None => (lo, hi),
+        };
+        let pad = ((hi - lo) * 0.1).max(1e-9);
+        let slo_line: Vec<(f64, f64)> = slo.map(|s| vec![(0.0, s.bound()), (span, s.bound())]).unwrap_or_default();
+        let breaches: Vec<(f64, f64)> =
+            series.iter().copied().filter(|(_, v)| slo.is_some_and(|s| s.breached_by(*v))).collect();
+        let datasets = vec![
+            Dataset::default().marker(Glyph::Braille).graph_type(GraphType::Line).style(theme.muted()).data(&slo_line),
+            Dataset::default().marker(Glyph::Braille).graph_type(GraphType::Line).data(&series),
+            Dataset::default()
+                .marker(Glyph::Braille)
+                .graph_type(GraphType::Scatter)
+                .style(theme.error())
+                .data(&breaches),
+        ];
+        let chart = Chart::new(datasets)
+            .block(Block::default().borders(Borders::NONE))
+            .legend_position(None)
+            .x_axis(Axis::default().bounds([0.0, span]))
+            .y_axis(Axis::default().bounds([lo - pad, hi + pad]));
+        frame.render_widget(chart, plot_area);
+    }
+}
