@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod handlers;
+pub mod sim_drift;
 pub mod sim_runner;
 pub mod sim_tickets;
 pub mod simulator;

@@ -6,14 +6,16 @@
 //! trait (with `SELECT … FOR UPDATE` where SQLite uses the writer lock below).
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::SqlitePool;
 use tokio::sync::Mutex;
 
 use crate::api::Change;
 use crate::db::{self, DbError, DbLocation};
-use crate::domain::{Entity, EntityKind, EscalationPolicy, Incident, Service, Ticket};
+use crate::domain::{
+    DriftWindow, Entity, EntityKind, EscalationPolicy, Incident, Model, QualityPoint, Service, Ticket,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/server");
 
@@ -115,6 +117,38 @@ pub trait Store: Send + Sync + 'static {
     async fn policy(&self, id: &str) -> Result<Option<EscalationPolicy>, StoreError>;
     async fn put_service(&self, service: &Service) -> Result<(), StoreError>;
     async fn put_policy(&self, policy: &EscalationPolicy) -> Result<(), StoreError>;
+    async fn put_model(&self, model: &Model) -> Result<(), StoreError>;
+    /// Stores a window, replacing the one of the same model, feature and start.
+    async fn put_window(&self, window: &DriftWindow) -> Result<(), StoreError>;
+    /// Stores a quality point, replacing the one of the same model and start.
+    async fn put_quality(&self, point: &QualityPoint) -> Result<(), StoreError>;
+    /// Stores models, windows and quality points in one transaction (seeding, live batches).
+    async fn put_monitoring(
+        &self,
+        models: &[Model],
+        windows: &[DriftWindow],
+        quality: &[QualityPoint],
+    ) -> Result<(), StoreError>;
+    /// All models, by id.
+    async fn models(&self) -> Result<Vec<Model>, StoreError>;
+    async fn model(&self, id: &str) -> Result<Option<Model>, StoreError>;
+    /// Windows of one feature starting at or after `since`, oldest first; the newest `limit` when
+    /// there are more.
+    async fn windows(
+        &self,
+        model_id: &str,
+        feature: &str,
+        since: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> Result<Vec<DriftWindow>, StoreError>;
+    /// Quality points of a model starting at or after `since`, oldest first; the newest `limit`
+    /// when there are more.
+    async fn quality(
+        &self,
+        model_id: &str,
+        since: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> Result<Vec<QualityPoint>, StoreError>;
     /// Loads (or allocates the id of) one entity, decides, writes and records the answer under
     /// the idempotency key, atomically. A key seen before replays the first answer instead.
     async fn transact(&self, tx: EntityTx) -> Result<TxResult, StoreError>;
@@ -124,6 +158,9 @@ const KIND_INCIDENT: &str = "incident";
 const KIND_TICKET: &str = "ticket";
 const KIND_SERVICE: &str = "service";
 const KIND_POLICY: &str = "escalation_policy";
+const KIND_MODEL: &str = "model";
+const KIND_WINDOW: &str = "drift_window";
+const KIND_QUALITY: &str = "quality";
 
 /// How new ids of a kind are made: the counter, its first value, the prefix.
 fn id_scheme(kind: EntityKind) -> (&'static str, i64, &'static str) {
@@ -208,6 +245,35 @@ impl SqliteStore {
         docs.iter().map(|d| serde_json::from_str(d).map_err(StoreError::from)).collect()
     }
 
+    /// Documents of `kind` whose id is `prefix` followed by start seconds at or after `since`,
+    /// oldest first; the newest `limit` when there are more.
+    async fn series<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: &str,
+        prefix: &str,
+        since: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> Result<Vec<T>, StoreError> {
+        // Ids are `prefix` + seconds; prefixes end in `/` and ids never hold another `/` after
+        // it, so the range [prefix, prefix with `/` → `0`) is exactly this series.
+        let upper = format!("{}0", &prefix[..prefix.len() - 1]);
+        let docs: Vec<String> = sqlx::query_scalar(
+            "SELECT doc FROM (
+                 SELECT doc, CAST(substr(id, ?) AS INTEGER) AS start FROM entities
+                 WHERE kind = ? AND id >= ? AND id < ?
+             ) WHERE start >= ? ORDER BY start DESC LIMIT ?",
+        )
+        .bind(prefix.chars().count() as i64 + 1)
+        .bind(kind)
+        .bind(prefix)
+        .bind(&upper)
+        .bind(since.map_or(i64::MIN, |s| s.timestamp()))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        docs.iter().rev().map(|d| serde_json::from_str(d).map_err(StoreError::from)).collect()
+    }
+
     async fn put_doc(&self, kind: &str, id: &str, open: Option<bool>, doc: String) -> Result<(), StoreError> {
         let _w = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
@@ -263,6 +329,9 @@ impl Store for SqliteStore {
                 KIND_SERVICE => Change::Service(serde_json::from_str(&doc)?),
                 KIND_POLICY => Change::EscalationPolicy(serde_json::from_str(&doc)?),
                 KIND_TICKET => Change::Ticket(serde_json::from_str(&doc)?),
+                KIND_MODEL => Change::Model(serde_json::from_str(&doc)?),
+                KIND_WINDOW => Change::DriftWindow(serde_json::from_str(&doc)?),
+                KIND_QUALITY => Change::Quality(serde_json::from_str(&doc)?),
                 _ => continue,
             };
             changes.push(change);
@@ -308,6 +377,66 @@ impl Store for SqliteStore {
 
     async fn put_policy(&self, policy: &EscalationPolicy) -> Result<(), StoreError> {
         self.put_doc(KIND_POLICY, &policy.id, None, serde_json::to_string(policy)?).await
+    }
+
+    async fn put_model(&self, model: &Model) -> Result<(), StoreError> {
+        self.put_doc(KIND_MODEL, &model.id, None, serde_json::to_string(model)?).await
+    }
+
+    async fn put_window(&self, window: &DriftWindow) -> Result<(), StoreError> {
+        self.put_doc(KIND_WINDOW, &window.id(), None, serde_json::to_string(window)?).await
+    }
+
+    async fn put_quality(&self, point: &QualityPoint) -> Result<(), StoreError> {
+        self.put_doc(KIND_QUALITY, &point.id(), None, serde_json::to_string(point)?).await
+    }
+
+    async fn put_monitoring(
+        &self,
+        models: &[Model],
+        windows: &[DriftWindow],
+        quality: &[QualityPoint],
+    ) -> Result<(), StoreError> {
+        let _w = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        for model in models {
+            write_doc(&mut tx, KIND_MODEL, &model.id, None, &serde_json::to_string(model)?).await?;
+        }
+        for window in windows {
+            write_doc(&mut tx, KIND_WINDOW, &window.id(), None, &serde_json::to_string(window)?).await?;
+        }
+        for point in quality {
+            write_doc(&mut tx, KIND_QUALITY, &point.id(), None, &serde_json::to_string(point)?).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn models(&self) -> Result<Vec<Model>, StoreError> {
+        self.all_docs(KIND_MODEL).await
+    }
+
+    async fn model(&self, id: &str) -> Result<Option<Model>, StoreError> {
+        self.get_doc(KIND_MODEL, id).await
+    }
+
+    async fn windows(
+        &self,
+        model_id: &str,
+        feature: &str,
+        since: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> Result<Vec<DriftWindow>, StoreError> {
+        self.series(KIND_WINDOW, &format!("{model_id}/{feature}/"), since, limit).await
+    }
+
+    async fn quality(
+        &self,
+        model_id: &str,
+        since: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> Result<Vec<QualityPoint>, StoreError> {
+        self.series(KIND_QUALITY, &format!("{model_id}/"), since, limit).await
     }
 
     async fn transact(&self, request: EntityTx) -> Result<TxResult, StoreError> {
