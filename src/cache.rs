@@ -97,7 +97,8 @@ impl Cache {
         })
     }
 
-    /// Every cached model, and the windows and quality points within the retention period.
+    /// Every cached model in the order the backend first sent them, and the windows and quality
+    /// points within the retention period, oldest first.
     pub async fn monitoring(&self) -> Result<MonitoringRows, CacheError> {
         Ok(MonitoringRows {
             models: self.monitoring_docs("model").await?,
@@ -107,7 +108,7 @@ impl Cache {
     }
 
     async fn monitoring_docs<T: serde::de::DeserializeOwned>(&self, kind: &str) -> Result<Vec<T>, CacheError> {
-        let docs: Vec<String> = sqlx::query_scalar("SELECT doc FROM monitoring WHERE kind = ? ORDER BY at, id")
+        let docs: Vec<String> = sqlx::query_scalar("SELECT doc FROM monitoring WHERE kind = ? ORDER BY at, rowid")
             .bind(kind)
             .fetch_all(&self.pool)
             .await?;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::api::{Me, Role};
-use crate::cache::{CacheSnapshot, SyncMeta};
+use crate::cache::{CacheSnapshot, MonitoringRows, SyncMeta};
 use crate::domain::{
     ActionContext, Incident, IncidentAction, NewIncident, NewTicket, Priority, Ticket, TicketAction, Tier,
 };
@@ -37,7 +37,7 @@ pub fn seeded_incidents(seed: u64, now: DateTime<Utc>) -> Vec<Incident> {
 pub fn seeded_snapshot(seed: u64, now: DateTime<Utc>) -> CacheSnapshot {
     let incidents = seeded_incidents(seed, now);
     CacheSnapshot {
-        monitoring: Default::default(),
+        monitoring: seeded_monitoring(seed, now, &incidents),
         total: incidents.len(),
         incidents,
         tickets: seeded_tickets(now),
@@ -47,6 +47,12 @@ pub fn seeded_snapshot(seed: u64, now: DateTime<Utc>) -> CacheSnapshot {
         rejected: Vec::new(),
         sync: SyncMeta { cursor: Some("100".into()), epoch: Some("fixture".into()), last_ok: Some(now) },
     }
+}
+
+/// The simulator's two models with 72 hours of hourly windows and quality points up to `now`.
+pub fn seeded_monitoring(seed: u64, now: DateTime<Utc>, incidents: &[Incident]) -> MonitoringRows {
+    let world = crate::server::sim_drift::demo_monitoring(seed, now, 72, incidents);
+    MonitoringRows { models: world.models, windows: world.windows, quality: world.quality }
 }
 
 /// A support desk's queue at `now`, covering every clock state: responses running into the

@@ -60,6 +60,7 @@ impl Harness {
                     "Enter" => KeyCode::Enter,
                     "Esc" => KeyCode::Esc,
                     "Down" => KeyCode::Down,
+                    "Left" => KeyCode::Left,
                     other => panic!("unknown key {other}"),
                 };
                 (code, end + 1)
@@ -187,4 +188,31 @@ fn assign_asks_for_a_name() {
     let mut harness = Harness::new(80, 24);
     harness.press("2Alee");
     insta::assert_snapshot!("ticket_assign_80x24", harness.screen());
+}
+
+#[test]
+fn drift_tab_trend_with_deploys_and_incidents() {
+    // query_length: the gradual shift, PSI climbing through the bands.
+    both_sizes("drift_trend", "4");
+}
+
+#[test]
+fn drift_tab_new_category_distribution() {
+    // detected_intent: `agent_handoff`, which the reference never had, as its own row.
+    let mut harness = Harness::new(80, 24);
+    harness.press("4fff<Left>v");
+    let screen = harness.screen();
+    assert!(screen.contains("agent_handoff"), "{screen}");
+    insta::assert_snapshot!("drift_distribution_80x24", screen);
+}
+
+#[test]
+fn drift_tab_quality_grid_and_p_values() {
+    let mut harness = Harness::new(80, 24);
+    harness.press("4vv");
+    insta::assert_snapshot!("drift_quality_80x24", harness.screen());
+    // embedding_norm's KS p-value around the 2.3.0 deploy, an earlier window selected.
+    let mut harness = Harness::new(160, 48);
+    harness.press("4ffs-<Left><Left><Left>");
+    insta::assert_snapshot!("drift_pvalue_selected_160x48", harness.screen());
 }

@@ -96,10 +96,11 @@ impl Monitoring {
         data
     }
 
+    /// Replaces the model with the same id, or adds it at the end (models keep the backend's order).
     pub fn put_model(&mut self, model: Model) {
-        match self.models.binary_search_by(|m| m.id.cmp(&model.id)) {
-            Ok(i) => self.models[i] = model,
-            Err(i) => self.models.insert(i, model),
+        match self.models.iter().position(|m| m.id == model.id) {
+            Some(i) => self.models[i] = model,
+            None => self.models.push(model),
         }
     }
 

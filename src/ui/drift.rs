@@ -19,7 +19,7 @@ use crate::ui::theme::Theme;
 /// Smallest body that shows all three charts at once.
 const WIDE: (u16, u16) = (120, 34);
 
-pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
+pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
     let tab = &state.drift;
     let theme = &state.settings.theme;
     let Some(model) = tab.model() else {
@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
         return;
     };
     let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
-    frame.render_widget(Paragraph::new(header_lines(state, tab, model)), head);
+    frame.render_widget(Paragraph::new(header_lines(state, tab, model, now)), head);
     let wide = area.width >= WIDE.0 && area.height >= WIDE.1;
     if wide {
         let [top, bottom] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
@@ -53,7 +53,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
 }
 
 /// Line 1: model, version, feature, statistic, range. Line 2: the selected window's figures.
-fn header_lines<'a>(state: &AppState, tab: &'a DriftTab, model: &'a crate::domain::Model) -> Vec<Line<'a>> {
+fn header_lines<'a>(
+    state: &AppState,
+    tab: &'a DriftTab,
+    model: &'a crate::domain::Model,
+    now: DateTime<Utc>,
+) -> Vec<Line<'a>> {
     let theme = &state.settings.theme;
     let kind = tab.kind();
     let features = model.features.len();
@@ -76,8 +81,10 @@ fn header_lines<'a>(state: &AppState, tab: &'a DriftTab, model: &'a crate::domai
     let second = match tab.selected() {
         None => Line::styled(" no windows for this feature yet", theme.muted()),
         Some(point) => {
+            // A window still filling has few values yet: its figures move and PSI reads high.
+            let filling = if point.end > now { " (filling)" } else { "" };
             let mut spans = vec![Span::styled(
-                format!(" {}–{} n={}  ", when(point.start, state), hm(point.end, state), point.n),
+                format!(" {}–{}{filling} n={}  ", when(point.start, state), hm(point.end, state), point.n),
                 theme.muted(),
             )];
             match &point.stats {
@@ -119,6 +126,7 @@ fn short_label(statistic: Statistic, kind: crate::domain::FeatureKind) -> &'stat
 
 pub fn format_value(statistic: Statistic, value: f64) -> String {
     match statistic {
+        _ if value == 0.0 => "0".to_string(),
         Statistic::PValue if value < 0.0001 => format!("{value:.0e}"),
         Statistic::PValue => format!("{value:.4}"),
         Statistic::Wasserstein if value >= 100.0 => format!("{value:.0}"),
@@ -155,10 +163,11 @@ pub fn x_of(at: DateTime<Utc>, from: DateTime<Utc>) -> f64 {
     (at - from).num_seconds() as f64 / 3600.0
 }
 
-/// Three time labels along an axis from `from` to `to`.
+/// Three time labels along an axis from `from` to `to`, with dates when the range spans a day or more.
 pub fn time_labels(from: DateTime<Utc>, to: DateTime<Utc>, state: &AppState) -> Vec<Span<'static>> {
     let mid = from + (to - from) / 2;
-    vec![Span::raw(when(from, state)), Span::raw(hm(mid, state)), Span::raw(hm(to, state))]
+    let label = |at| if to - from >= chrono::TimeDelta::hours(24) { when(at, state) } else { hm(at, state) };
+    vec![Span::raw(when(from, state)), Span::raw(label(mid)), Span::raw(label(to))]
 }
 
 fn draw_trend(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
@@ -278,7 +287,10 @@ fn legend(state: &AppState, from: DateTime<Utc>, to: DateTime<Utc>) -> Line<'sta
         spans.push(Span::styled(format!("┄ {} ", format_value(tab.statistic, value)), band_style(theme, band)));
     }
     for marker in tab.markers() {
-        let visible = marker.at < to && marker.until.is_none_or(|u| u > from);
+        let visible = match marker.kind {
+            MarkerKind::Deploy => (from..to).contains(&marker.at),
+            _ => marker.at < to && marker.until.is_none_or(|u| u > from),
+        };
         if !visible {
             continue;
         }
@@ -315,7 +327,7 @@ fn draw_distribution(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
     let width = usize::from(inner.width);
     let label_w = rows.iter().map(|r| r.label.chars().count()).max().unwrap_or(4).clamp(4, 16);
     // label │ reference bar + % │ current bar + % │ PSI term
-    let bar_w = width.saturating_sub(label_w + 1 + 2 * 7 + 9) / 2;
+    let bar_w = width.saturating_sub(label_w + 26) / 2;
     let max_share = rows.iter().map(|r| r.reference_share.max(r.current_share)).fold(0.0_f64, f64::max).max(1e-12);
     let mut lines = vec![Line::styled(
         format!(" {:<label_w$} {:<w$} {:<w$} {:>8}", "", "reference", "current", "PSI term", w = bar_w + 7),

@@ -43,7 +43,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
             None => tickets::draw_list(frame, body, state, now),
         },
         TabId::Sla => sla::draw(frame, body, state, now),
-        TabId::Drift => drift::draw(frame, body, state),
+        TabId::Drift => drift::draw(frame, body, state, now),
     }
     status::draw_footer(frame, footer, state);
     match state.overlay {
