@@ -55,7 +55,7 @@ fn tab(hours: i64) -> DriftTab {
 
 #[test]
 fn the_series_follows_the_newest_window_and_drift_grows_with_the_shift() {
-    let mut tab = tab(30);
+    let tab = tab(30);
     assert_eq!(tab.model().unwrap().id, "a-model");
     assert_eq!(tab.series().len(), 30);
     let psi: Vec<f64> = tab.series().iter().map(|p| p.stats.as_ref().unwrap().psi).collect();
