@@ -2,6 +2,10 @@
 //! `cargo bench --bench drift`. SciPy's time for the same work on the same machine:
 //! `python3 benches/scipy_drift.py`.
 //!
+//! Also the Drift tab: a frame at 160×48 and 80×24 over 7 days of the simulator's hourly windows,
+//! recomputing a feature's statistics (what `f` or a new model costs), and taking in one refilled
+//! window (what each sync of an open window costs).
+//!
 //! The samples: a standard normal reference and a current sample scaled by 1.1 and shifted by
 //! 0.1, from a fixed seed (Box–Muller over ChaCha8), as in the Python script.
 
@@ -38,9 +42,50 @@ fn all_four(c: &mut Criterion) {
     c.bench_function("KS alone, 100k vs 100k", |b| b.iter(|| drift::ks_2samp(&reference, &current).expect("ks")));
 }
 
+fn drift_tab(c: &mut Criterion) {
+    use chrono::TimeZone;
+    use opsdeck::event::Event;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    let now = chrono::Utc.with_ymd_and_hms(2026, 11, 5, 14, 30, 0).unwrap();
+    let mut snapshot = opsdeck::fixtures::seeded_snapshot(1, now);
+    let world = opsdeck::server::sim_drift::demo_monitoring(1, now, 168, &snapshot.incidents);
+    snapshot.monitoring = opsdeck::cache::MonitoringRows {
+        models: world.models,
+        windows: world.windows.clone(),
+        quality: world.quality,
+    };
+    let config = opsdeck::config::Config::default();
+    let mut state = opsdeck::state::AppState::new(opsdeck::fixtures::session(true), &config, snapshot, false, now);
+    state.tab = opsdeck::tabs::TabId::Drift;
+    state.drift.zoom(10); // 7 days on screen
+    let windows = state.drift.series().len();
+    for (width, height) in [(160, 48), (80, 24)] {
+        state.update(Event::Resize { width, height }, now);
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+        c.bench_function(&format!("drift tab frame {width}x{height}, {windows} hourly windows"), |b| {
+            b.iter(|| {
+                terminal.draw(|frame| opsdeck::ui::draw(frame, &state, now)).expect("draw");
+            })
+        });
+    }
+    let incidents: Vec<_> = state.incidents.all_incidents().cloned().collect();
+    let mut tab = state.drift.clone();
+    c.bench_function(&format!("drift statistics of one feature, {windows} windows"), |b| {
+        b.iter(|| tab.rebuild(incidents.iter()))
+    });
+    let model = tab.model().expect("a model").id.clone();
+    let feature = tab.feature().expect("a feature").name.clone();
+    let newest = world.windows.iter().rfind(|w| w.model_id == model && w.feature == feature).expect("a window").clone();
+    c.bench_function("drift: take in one refilled open window", |b| {
+        b.iter(|| tab.absorb(Vec::new(), vec![newest.clone()], Vec::new(), incidents.iter()))
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(15);
-    targets = all_four
+    targets = all_four, drift_tab
 }
 criterion_main!(benches);
