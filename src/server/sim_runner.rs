@@ -213,7 +213,7 @@ mod tests {
         let store = SqliteStore::open(&DbLocation::Memory).await.unwrap();
         let mut live = DriftLive::start(&store, 7).await.unwrap();
         let seeded = store.changes(0, 1000).await.unwrap().last_seq;
-        assert!(seeded >= (MONITORING_HISTORY_HOURS * 10) as i64, "models, windows and quality seeded");
+        assert!(seeded >= MONITORING_HISTORY_HOURS * 10, "models, windows and quality seeded");
         let origin = live.sim.origin();
         assert_eq!(DriftLive::start(&store, 7).await.unwrap().sim.origin(), origin, "a restart continues the story");
         assert_eq!(store.changes(0, 1000).await.unwrap().last_seq, seeded, "and seeds nothing again");
