@@ -28,13 +28,28 @@ fn every_route_is_documented() {
         ("/v1/incidents/{id}/notes", &["post"]),
         ("/v1/services", &["get"]),
         ("/v1/escalation-policies", &["get"]),
+        ("/v1/models", &["get"]),
+        ("/v1/models/{id}", &["get", "put"]),
+        ("/v1/models/{id}/features/{feature}/windows", &["get"]),
+        ("/v1/models/{id}/windows", &["put"]),
+        ("/v1/models/{id}/quality", &["get", "put"]),
     ] {
         for method in methods {
             assert!(paths.get(path).and_then(|p| p.get(*method)).is_some(), "{method} {path} is not documented");
         }
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
-    for schema in ["Incident", "ChangesPage", "ConflictBody", "Rejection", "ErrorBody", "Me"] {
+    for schema in [
+        "Incident",
+        "ChangesPage",
+        "ConflictBody",
+        "Rejection",
+        "ErrorBody",
+        "Me",
+        "Model",
+        "DriftWindow",
+        "QualityPoint",
+    ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema} missing");
     }
 }

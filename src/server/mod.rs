@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod handlers;
+pub mod models;
 pub mod sim_drift;
 pub mod sim_runner;
 pub mod sim_tickets;
@@ -17,11 +18,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -102,7 +104,7 @@ impl FromRequestParts<ServerState> for Caller {
     info(
         title = "Ops API",
         version = "1",
-        description = "The contract every opsdeck backend speaks: incidents with their timelines, customer tickets with their history, services, escalation policies, and an incremental change feed."
+        description = "The contract every opsdeck backend speaks: incidents with their timelines, customer tickets with their history, services, escalation policies, monitored models with their feature windows and quality series, and an incremental change feed."
     ),
     paths(
         handlers::health,
@@ -127,6 +129,13 @@ impl FromRequestParts<ServerState> for Caller {
         tickets::resolve_ticket,
         handlers::list_services,
         handlers::list_policies,
+        models::list_models,
+        models::get_model,
+        models::put_model,
+        models::list_windows,
+        models::put_window,
+        models::list_quality,
+        models::put_quality,
     ),
     components(schemas(
         crate::domain::Ticket,
@@ -137,6 +146,13 @@ impl FromRequestParts<ServerState> for Caller {
         crate::domain::Pause,
         crate::api::AssignBody,
         crate::api::TicketConflictBody,
+        crate::domain::Model,
+        crate::domain::ModelVersion,
+        crate::domain::Feature,
+        crate::domain::FeatureKind,
+        crate::domain::Sample,
+        crate::domain::DriftWindow,
+        crate::domain::QualityPoint,
     )),
     modifiers(&BearerAuth)
 )]
@@ -182,6 +198,14 @@ pub fn router(state: ServerState) -> axum::Router {
         .route("/v1/tickets/{key}/resolve", post(tickets::resolve_ticket))
         .route("/v1/services", get(h::list_services))
         .route("/v1/escalation-policies", get(h::list_policies))
+        .route("/v1/models", get(models::list_models))
+        .route(
+            "/v1/models/{id}",
+            get(models::get_model).put(models::put_model).layer(DefaultBodyLimit::max(models::MAX_BODY_BYTES)),
+        )
+        .route("/v1/models/{id}/features/{feature}/windows", get(models::list_windows))
+        .route("/v1/models/{id}/windows", put(models::put_window).layer(DefaultBodyLimit::max(models::MAX_BODY_BYTES)))
+        .route("/v1/models/{id}/quality", get(models::list_quality).put(models::put_quality))
         .route("/v1/openapi.json", get(|| async { ([(header::CONTENT_TYPE, "application/json")], openapi_json()) }))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .with_state(state)

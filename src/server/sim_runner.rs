@@ -1,13 +1,15 @@
 //! Runs the simulator against a store: seeds the demo world, then steps once per `Pace::step_secs`
-//! and applies each operation through the same store transaction as the HTTP handlers.
+//! and applies each operation through the same store transaction as the HTTP handlers. Model
+//! monitoring is seeded with three days of history and its current hour refreshed once a minute.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::task::JoinHandle;
 
 use super::handlers::{decide_action, entity_response};
+use super::sim_drift::{self, DriftSim};
 use super::simulator::{Pace, SimOp, Simulator};
 use super::store::{EntityTx, Store, StoreError, StoredResponse, TxInput, TxOutcome};
 use crate::domain::{Command, Entity, EntityKind, Incident, Ticket, TicketStatus};
@@ -15,6 +17,10 @@ use crate::domain::{Command, Entity, EntityKind, Incident, Ticket, TicketStatus}
 /// Recently changed tickets handed to the simulator besides the open ones, so it sees tickets
 /// just resolved (the desk closes them later).
 const RECENT_TICKETS: u32 = 50;
+/// Hours of monitoring history seeded into a store without models.
+pub const MONITORING_HISTORY_HOURS: i64 = 72;
+/// How often the open hour's windows and quality points are sent again.
+const DRIFT_REFRESH: Duration = Duration::from_secs(60);
 
 /// Seeds the history into an empty store and runs the simulator until the task is aborted.
 pub async fn start(store: Arc<dyn Store>, seed: u64, pace: Pace) -> Result<JoinHandle<()>, StoreError> {
@@ -30,6 +36,7 @@ pub async fn start(store: Arc<dyn Store>, seed: u64, pace: Pace) -> Result<JoinH
             insert(store.as_ref(), Entity::Ticket(ticket)).await?;
         }
     }
+    let mut drift = DriftLive::start(store.as_ref(), seed).await?;
     Ok(tokio::spawn(async move {
         let mut ticker = tokio::time::interval(Duration::from_secs(pace.step_secs.max(1)));
         loop {
@@ -37,8 +44,69 @@ pub async fn start(store: Arc<dyn Store>, seed: u64, pace: Pace) -> Result<JoinH
             if let Err(err) = run_step(store.as_ref(), &mut sim).await {
                 tracing::warn!(error = %err, "simulator step failed");
             }
+            if let Err(err) = drift.step(store.as_ref(), Utc::now()).await {
+                tracing::warn!(error = %err, "monitoring step failed");
+            }
         }
     }))
+}
+
+/// The live side of the monitoring demo: the open hour, sent again as it fills.
+pub struct DriftLive {
+    sim: DriftSim,
+    last_refresh: Option<std::time::Instant>,
+    /// The hour refreshed last; when the clock moves past it, its final windows are sent.
+    hour: Option<DateTime<Utc>>,
+}
+
+impl DriftLive {
+    /// Seeds the demo models and their history into a store that has no models (after the
+    /// incidents, which shape the quality series), and continues the story a store already has.
+    pub async fn start(store: &dyn Store, seed: u64) -> Result<DriftLive, StoreError> {
+        let now = Utc::now();
+        let models = store.models().await?;
+        let origin = if models.is_empty() {
+            let incidents = store.incidents(false, 1000).await?;
+            let seeded = sim_drift::demo_monitoring(seed, now, MONITORING_HISTORY_HOURS, &incidents);
+            store.put_monitoring(&seeded.models, &seeded.windows, &seeded.quality).await?;
+            now
+        } else {
+            DriftSim::origin_of(&models).unwrap_or(now)
+        };
+        Ok(DriftLive { sim: DriftSim::new(seed, origin), last_refresh: None, hour: None })
+    }
+
+    /// At most once a minute: the open hour of every demo model and feature, filled as far as
+    /// `now` is into it, and the final windows of the hour that just ended.
+    pub async fn step(&mut self, store: &dyn Store, now: DateTime<Utc>) -> Result<(), StoreError> {
+        if self.last_refresh.is_some_and(|at| at.elapsed() < DRIFT_REFRESH) {
+            return Ok(());
+        }
+        self.last_refresh = Some(std::time::Instant::now());
+        let current = sim_drift::hour_start(now);
+        let mut hours = vec![(current, sim_drift::fill_at(current, now))];
+        if self.hour.is_some_and(|h| h < current) {
+            hours.push((current - chrono::Duration::hours(1), 1.0));
+        }
+        self.hour = Some(current);
+        let models = store.models().await?;
+        let incidents = store.incidents(false, 1000).await?;
+        let (mut windows, mut quality) = (Vec::new(), Vec::new());
+        for model in models.iter().filter(|m| m.window_secs == 3600) {
+            for (start, fill) in &hours {
+                let before = windows.len();
+                for feature in &model.features {
+                    let window = self.sim.window(model, &feature.name, *start, *fill, &incidents);
+                    windows.extend(window.filter(|w| w.current.kind() == feature.kind()));
+                }
+                // Models this simulator did not make get no made-up quality either.
+                if windows.len() > before {
+                    quality.push(self.sim.quality(model, *start, *fill, &incidents));
+                }
+            }
+        }
+        store.put_monitoring(&[], &windows, &quality).await
+    }
 }
 
 async fn run_step(store: &dyn Store, sim: &mut Simulator) -> Result<(), StoreError> {
@@ -131,5 +199,41 @@ pub async fn apply(store: &dyn Store, op: SimOp) -> Result<(), StoreError> {
             store.transact(EntityTx { kind: EntityKind::Ticket, id: Some(key), idempotency: None, decide }).await?;
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::DbLocation;
+    use crate::server::store::SqliteStore;
+
+    #[tokio::test]
+    async fn monitoring_is_seeded_once_and_the_open_hour_refreshed_at_most_once_a_minute() {
+        let store = SqliteStore::open(&DbLocation::Memory).await.unwrap();
+        let mut live = DriftLive::start(&store, 7).await.unwrap();
+        let seeded = store.changes(0, 1000).await.unwrap().last_seq;
+        assert!(seeded >= MONITORING_HISTORY_HOURS * 10, "models, windows and quality seeded");
+        let origin = live.sim.origin();
+        assert_eq!(DriftLive::start(&store, 7).await.unwrap().sim.origin(), origin, "a restart continues the story");
+        assert_eq!(store.changes(0, 1000).await.unwrap().last_seq, seeded, "and seeds nothing again");
+
+        let now = origin + chrono::Duration::minutes(1);
+        live.step(&store, now).await.unwrap();
+        let refreshed = store.changes(seeded, 1000).await.unwrap();
+        assert_eq!(refreshed.changes.len(), 8 + 2, "every feature's open window and both quality points");
+        live.step(&store, now).await.unwrap();
+        assert_eq!(store.changes(refreshed.last_seq, 1000).await.unwrap().changes.len(), 0, "not again so soon");
+
+        // The hour turns: the one that ended is sent complete, with the new one.
+        live.last_refresh = None;
+        let next = sim_drift::hour_start(now) + chrono::Duration::hours(1);
+        live.step(&store, next + chrono::Duration::minutes(5)).await.unwrap();
+        let turned = store.changes(refreshed.last_seq, 1000).await.unwrap().changes;
+        assert_eq!(turned.len(), 2 * (8 + 2));
+        let ended = store.windows(sim_drift::SUPPORT_ASSISTANT, "language", None, 2).await.unwrap();
+        assert_eq!(ended[1].start, next);
+        assert!(ended[0].current.len() >= sim_drift::WINDOW_SIZE - 20, "the hour that ended is full");
+        assert!(ended[1].current.len() < ended[0].current.len(), "the new hour has just begun");
     }
 }

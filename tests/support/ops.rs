@@ -67,3 +67,10 @@ pub fn poller(server: &RunningServer, cache: &Cache) -> (opsdeck::sync::SyncHand
     let backend = std::sync::Arc::new(client(server, ERIN));
     (opsdeck::sync::spawn(backend, cache.clone(), tx, Duration::from_secs(3600)), rx)
 }
+
+/// The server with the simulator on: the demo world, model monitoring included, seeded at start.
+pub async fn start_simulating(db: DbLocation, seed: u64) -> RunningServer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let options = ServeOptions { db, users: users(), simulate: Some(seed), pace: Pace::demo() };
+    server::start(listener, options).await.unwrap()
+}
