@@ -51,11 +51,8 @@ fn drift_tab(c: &mut Criterion) {
     let now = chrono::Utc.with_ymd_and_hms(2026, 11, 5, 14, 30, 0).unwrap();
     let mut snapshot = opsdeck::fixtures::seeded_snapshot(1, now);
     let world = opsdeck::server::sim_drift::demo_monitoring(1, now, 168, &snapshot.incidents);
-    snapshot.monitoring = opsdeck::cache::MonitoringRows {
-        models: world.models,
-        windows: world.windows.clone(),
-        quality: world.quality,
-    };
+    snapshot.monitoring =
+        opsdeck::cache::MonitoringRows { models: world.models, windows: world.windows.clone(), quality: world.quality };
     let config = opsdeck::config::Config::default();
     let mut state = opsdeck::state::AppState::new(opsdeck::fixtures::session(true), &config, snapshot, false, now);
     state.tab = opsdeck::tabs::TabId::Drift;

@@ -1,5 +1,6 @@
 //! Startup to first frame: the real `opsdeck` binary in a pseudo-terminal, with 100,000
-//! incidents in its cache and a backend that does not answer (nothing listens on port 9).
+//! incidents and 7 days of the simulator's drift windows and quality points (2 models, 8 features)
+//! in its cache, and a backend that does not answer (nothing listens on port 9).
 //!
 //! Each run measures from just before the process is spawned to the moment the screen first
 //! shows the incident the list puts first, then kills the process (SIGKILL) and waits for it.
@@ -14,6 +15,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use opsdeck::api::{Change, ReceivedPage};
 use opsdeck::cache::Cache;
 use opsdeck::db::DbLocation;
 use opsdeck::domain::Incident;
@@ -137,6 +139,15 @@ fn fill_cache(path: &Path) -> Result<Incident, String> {
     rt.block_on(async {
         let cache = Cache::open(&DbLocation::File(path.to_path_buf())).await.map_err(|e| format!("cache: {e}"))?;
         cache.put_incidents(&incidents).await.map_err(|e| format!("filling the cache: {e}"))?;
+        let now = Utc::now();
+        let world = opsdeck::server::sim_drift::demo_monitoring(1, now, 7 * 24, &incidents[..0]);
+        let changes = (world.models.into_iter().map(Change::Model))
+            .chain(world.windows.into_iter().map(Change::DriftWindow))
+            .chain(world.quality.into_iter().map(Change::Quality))
+            .collect();
+        let page =
+            ReceivedPage { epoch: "bench".into(), cursor: "1".into(), has_more: false, changes, skipped_unknown: 0 };
+        cache.apply_page(&page, false, now).await.map_err(|e| format!("filling the cache: {e}"))?;
         drop(cache);
         // Fold the write-ahead log into the database file, so that every run starts from the
         // same files and none of them pays for the bulk load.

@@ -115,6 +115,17 @@ async fn run_loop(
         .inspect_err(|err| tracing::warn!(error = %err, "config file is not watched"))
         .ok()
     };
+    {
+        let (tx, cache) = (tx.clone(), cache.clone());
+        tokio::spawn(async move {
+            match cache.monitoring().await {
+                Ok(rows) => {
+                    let _ = tx.send(Event::MonitoringLoaded(Box::new(rows)));
+                }
+                Err(err) => tracing::error!(error = %err, "loading the cached drift data failed"),
+            }
+        });
+    }
     if needs_full_load {
         let tx = tx.clone();
         tokio::spawn(async move {

@@ -46,6 +46,7 @@ pub struct CacheSnapshot {
     pub outbox: Vec<OutboxEntry>,
     pub rejected: Vec<RejectedEntry>,
     pub sync: SyncMeta,
+    /// Empty from [`Cache::snapshot`]; the console loads it after the first frame.
     pub monitoring: MonitoringRows,
 }
 
@@ -93,7 +94,9 @@ impl Cache {
             outbox: self.outbox().await?,
             rejected: self.rejected(crate::outbox::REJECTED_SHOWN).await?,
             sync: self.sync_meta().await?,
-            monitoring: self.monitoring().await?,
+            // Read after the first frame (`Cache::monitoring`): parsing a week of windows and
+            // computing their statistics would take longer than everything else here.
+            monitoring: MonitoringRows::default(),
         })
     }
 
@@ -451,6 +454,29 @@ mod tests {
 
     async fn file_cache(dir: &tempfile::TempDir) -> Cache {
         Cache::open(&DbLocation::File(dir.path().join("cache.sqlite"))).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn monitoring_rows_are_kept_for_the_retention_period_and_cleared_by_a_reset() {
+        use crate::domain::{DriftWindow, Sample};
+        let dir = tempfile::tempdir().unwrap();
+        let cache = file_cache(&dir).await;
+        let window = |days_ago: i64| {
+            let start = at(0) - chrono::Duration::days(days_ago);
+            DriftWindow {
+                model_id: "m".into(),
+                feature: "f".into(),
+                start,
+                end: start + chrono::Duration::hours(1),
+                current: Sample::Numeric(vec![1.0]),
+            }
+        };
+        let changes = vec![Change::DriftWindow(window(20)), Change::DriftWindow(window(1))];
+        cache.apply_page(&page(changes, "1"), false, at(0)).await.unwrap();
+        let rows = cache.monitoring().await.unwrap();
+        assert_eq!(rows.windows, vec![window(1)], "20 days is past the 14-day retention");
+        cache.apply_page(&page(vec![], "2"), true, at(1)).await.unwrap();
+        assert_eq!(cache.monitoring().await.unwrap(), MonitoringRows::default());
     }
 
     #[tokio::test]

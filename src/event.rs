@@ -20,6 +20,8 @@ pub enum Event {
     Tick,
     /// Every cached incident, loaded after the first frame.
     CacheLoaded(Vec<Incident>),
+    /// Cached models, drift windows and quality points, loaded after the first frame.
+    MonitoringLoaded(Box<crate::cache::MonitoringRows>),
     Synced(Box<SyncReport>),
     SyncFailed {
         error: String,

@@ -393,3 +393,27 @@ fn sighup_exits_cleanly() {
     );
     assert!(!console.pty.alternate_screen(), "the terminal is back on the main screen");
 }
+
+#[test]
+fn the_demo_shows_drifting_models_on_the_drift_tab() {
+    // No backend configured: the console starts the reference server and simulator in-process and
+    // syncs the models over HTTP like any backend.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dirs = ConsoleDirs::new(dir.path().join("demo")).expect("console dirs");
+    let pty = Pty::spawn(dirs.command(Path::new(BIN), &[])).expect("spawn the demo");
+    let mut console = Console { pty, log: dirs.log_file() };
+    console.wait_all(&["DEMO", "● live"]);
+    console.keys(b"4");
+    console.wait_all(&["support-assistant", "query_length", "PSI per window", "▲ v2.3.0"]);
+    console.keys(b"fff");
+    console.wait_text("detected_intent");
+    console.keys(b"v");
+    // The hour before: a full window, where the category the reference never had shows up.
+    console.keys(b"\x1b[D");
+    console.wait_all(&["Reference vs window", "agent_handoff"]);
+    console.keys(b"v");
+    console.wait_all(&["Quality", "latency p95", "CSAT"]);
+    console.keys(b"q");
+    let status = console.ok(console.pty.wait_exit(T));
+    assert!(status.success(), "{status}");
+}

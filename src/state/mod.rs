@@ -176,6 +176,10 @@ impl AppState {
                 self.drift.refresh_markers(self.incidents.all_incidents());
                 Update::changed()
             }
+            Event::MonitoringLoaded(rows) => {
+                let changed = self.drift.merge_cached(*rows, self.incidents.all_incidents());
+                Update { changed, effects: Vec::new() }
+            }
             Event::Synced(report) => self.on_synced(*report, now),
             Event::SyncFailed { error, at } => {
                 let since = self.sync.failing.as_ref().map_or(at, |(since, _)| *since);

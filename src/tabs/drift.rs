@@ -255,6 +255,35 @@ impl DriftTab {
         self.rebuild_distribution();
     }
 
+    /// Takes in what the cache held. Anything already here came from a sync since, and is newer:
+    /// it is kept. Returns whether anything was added.
+    pub fn merge_cached<'a>(&mut self, rows: MonitoringRows, incidents: impl Iterator<Item = &'a Incident>) -> bool {
+        let mut added = false;
+        for model in rows.models {
+            if !self.data.models.iter().any(|m| m.id == model.id) {
+                self.data.put_model(model);
+                added = true;
+            }
+        }
+        for window in rows.windows {
+            let known = self.data.windows(&window.model_id, &window.feature).iter().any(|w| w.start == window.start);
+            if !known {
+                self.data.put_window(window);
+                added = true;
+            }
+        }
+        for point in rows.quality {
+            if !self.data.quality(&point.model_id).iter().any(|p| p.start == point.start) {
+                self.data.put_quality(point);
+                added = true;
+            }
+        }
+        if added {
+            self.rebuild(incidents);
+        }
+        added
+    }
+
     /// Takes in synced data; returns whether anything on the tab changed. Only windows of the selected
     /// feature that arrived are recomputed.
     pub fn absorb<'a>(

@@ -155,3 +155,22 @@ fn incidents_on_the_models_service_or_the_gateway_become_markers() {
     let labels: Vec<&str> = tab.markers().iter().map(|m| m.label.as_str()).collect();
     assert_eq!(labels, ["INC-1", "INC-2", "v2.3.0"]);
 }
+
+#[test]
+fn cached_rows_arriving_after_a_sync_never_replace_what_the_sync_brought() {
+    let mut tab = tab(3);
+    let mut synced = window("a-model", 2);
+    if let Sample::Numeric(v) = &mut synced.current {
+        v.push(1000.0);
+    }
+    tab.absorb(Vec::new(), vec![synced], Vec::new(), std::iter::empty());
+    let cached = MonitoringRows {
+        models: vec![model("a-model")],
+        windows: vec![window("a-model", 2), window("a-model", -1)],
+        quality: Vec::new(),
+    };
+    assert!(tab.merge_cached(cached, std::iter::empty()), "the older window -1 is new here");
+    let n: Vec<usize> = tab.series().iter().map(|p| p.n).collect();
+    assert_eq!(n, [100, 100, 100, 101], "window 2 keeps its synced sample: {n:?}");
+    assert!(!tab.merge_cached(MonitoringRows::default(), std::iter::empty()));
+}
