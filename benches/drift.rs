@@ -69,13 +69,25 @@ fn drift_tab(c: &mut Criterion) {
     }
     let incidents: Vec<_> = state.incidents.all_incidents().cloned().collect();
     let mut tab = state.drift.clone();
-    c.bench_function(&format!("drift statistics of one feature, {windows} windows"), |b| {
-        b.iter(|| tab.rebuild(incidents.iter()))
+    // What the blocking thread does after `f` or `m` on a feature not seen yet.
+    let job = {
+        let mut fresh = opsdeck::tabs::drift::DriftTab::new(tab.data.clone());
+        fresh.rebuild(incidents.iter());
+        fresh.take_job().expect("statistics to compute")
+    };
+    c.bench_function(&format!("drift statistics of one feature, {windows} windows (off the UI task)"), |b| {
+        b.iter(|| job.clone().run())
+    });
+    c.bench_function("drift: switch feature on the UI task (statistics already computed)", |b| {
+        b.iter(|| {
+            tab.next_feature(1, incidents.iter());
+            tab.settle();
+        })
     });
     let model = tab.model().expect("a model").id.clone();
     let feature = tab.feature().expect("a feature").name.clone();
     let newest = world.windows.iter().rfind(|w| w.model_id == model && w.feature == feature).expect("a window").clone();
-    c.bench_function("drift: take in one refilled open window", |b| {
+    c.bench_function("drift: take in one refilled open window, on the UI task", |b| {
         b.iter(|| tab.absorb(Vec::new(), vec![newest.clone()], Vec::new(), incidents.iter()))
     });
 }

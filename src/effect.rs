@@ -36,6 +36,12 @@ impl EffectRunner {
             Effect::SyncNow => self.sync.poke(),
             Effect::SetPollInterval(interval) => self.sync.set_interval(interval),
             Effect::Bell | Effect::Quit => {}
+            Effect::ComputeDrift(job) => {
+                let events = self.events.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = events.send(Event::DriftComputed(Box::new(job.run())));
+                });
+            }
         }
     }
 

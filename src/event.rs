@@ -22,6 +22,8 @@ pub enum Event {
     CacheLoaded(Vec<Incident>),
     /// Cached models, drift windows and quality points, loaded after the first frame.
     MonitoringLoaded(Box<crate::cache::MonitoringRows>),
+    /// Drift statistics computed for an `Effect::ComputeDrift`.
+    DriftComputed(Box<crate::tabs::drift::DriftResults>),
     Synced(Box<SyncReport>),
     SyncFailed {
         error: String,

@@ -45,9 +45,15 @@ impl Harness {
         harness
     }
 
+    /// Runs an event; drift computations it asks for are run here, as the effect runner would.
     fn event(&mut self, event: Event) {
         let update = self.state.update(event, now());
-        self.effects.extend(update.effects);
+        for effect in update.effects {
+            match effect {
+                Effect::ComputeDrift(job) => self.event(Event::DriftComputed(Box::new(job.run()))),
+                other => self.effects.push(other),
+            }
+        }
     }
 
     /// Presses keys: single characters, or names in angle brackets (`<Enter>`, `<Esc>`).

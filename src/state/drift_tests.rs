@@ -66,12 +66,24 @@ fn state() -> AppState {
     state.update(Event::Resize { width: 80, height: 24 }, now());
     let mut changes = vec![Change::Model(model())];
     changes.extend((1..=10).map(|h| Change::DriftWindow(window(h))));
-    state.update(report(changes, false), now());
+    run(&mut state, report(changes, false));
     state
 }
 
+/// Runs an event and the drift computations it asks for, as the effect runner would.
+fn run(state: &mut AppState, event: Event) -> Update {
+    let mut update = state.update(event, now());
+    while let Some(i) = update.effects.iter().position(|e| matches!(e, Effect::ComputeDrift(_))) {
+        let Effect::ComputeDrift(job) = update.effects.remove(i) else { unreachable!() };
+        let next = state.update(Event::DriftComputed(Box::new(job.run())), now());
+        update.changed |= next.changed;
+        update.effects.extend(next.effects);
+    }
+    update
+}
+
 fn press(state: &mut AppState, code: KeyCode) -> Update {
-    state.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)), now())
+    run(state, Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
 #[test]
@@ -128,10 +140,16 @@ fn a_refilled_open_window_updates_the_newest_point() {
     if let Sample::Numeric(v) = &mut grown.current {
         v.extend([200.0; 50]);
     }
-    assert!(state.update(report(vec![Change::DriftWindow(grown)], false), now()).changed);
+    let update = state.update(report(vec![Change::DriftWindow(grown)], false), now());
+    assert!(update.changed);
+    assert_eq!(state.drift.series().last().unwrap().stats, None, "computing");
+    let [Effect::ComputeDrift(job)] = &update.effects[..] else { panic!("{:?}", update.effects) };
+    assert_eq!(job.windows.len(), 1, "just the refilled window");
+    assert!(state.update(Event::DriftComputed(Box::new((**job).clone().run())), now()).changed);
     let after = state.drift.series().last().unwrap();
     assert_eq!(after.n, 150);
-    assert!(after.stats.as_ref().unwrap().psi > before.stats.as_ref().unwrap().psi);
+    let psi = |p: &crate::tabs::drift::SeriesPoint| p.stats.clone().unwrap().unwrap().psi;
+    assert!(psi(after) > psi(&before));
 }
 
 #[test]

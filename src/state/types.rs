@@ -26,6 +26,9 @@ pub enum Effect {
     SetPollInterval(Duration),
     Bell,
     Quit,
+    /// Compute drift statistics away from the UI task; the results come back as
+    /// `Event::DriftComputed`.
+    ComputeDrift(Box<crate::tabs::drift::DriftJob>),
 }
 
 /// The result of one `update`: whether the screen needs drawing, and what to do.

@@ -1,8 +1,10 @@
 //! The Drift tab: models, their features' windows against the reference, quality series, and the
 //! statistics computed from them.
 //!
-//! Statistics are computed here, in `update`, and kept: a frame only reads them. When a window
-//! arrives again (an open window fills up) only that window is recomputed.
+//! Statistics are computed away from the UI task: the tab asks for the windows whose statistics it
+//! lacks ([`DriftTab::take_job`], run by the effect runner on a blocking thread) and keeps what comes
+//! back ([`DriftTab::accept`]) per window and sample size, so a frame only reads them, switching back
+//! to a feature costs nothing, and an open window that fills up is the only one recomputed.
 
 use std::collections::HashMap;
 
@@ -10,7 +12,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cache::MonitoringRows;
 use crate::domain::monitoring::{DistributionRow, WindowStats, distribution, window_stats};
-use crate::domain::{DriftWindow, FeatureKind, Incident, Model, QualityPoint, Statistic};
+use crate::domain::{DriftWindow, FeatureKind, Incident, Model, QualityPoint, Sample, Statistic};
 
 /// The time spans `+` and `-` step through, in hours.
 pub const SPANS_HOURS: [i64; 6] = [6, 12, 24, 48, 72, 168];
@@ -50,8 +52,43 @@ pub struct SeriesPoint {
     pub end: DateTime<Utc>,
     /// The current sample's size.
     pub n: usize,
-    pub stats: Result<WindowStats, String>,
+    /// `None` while being computed.
+    pub stats: Option<Result<WindowStats, String>>,
 }
+
+/// Statistics to compute away from the UI task: a feature's reference and the windows that lack them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriftJob {
+    pub model: String,
+    pub feature: String,
+    pub reference: Sample,
+    pub windows: Vec<(DateTime<Utc>, Sample)>,
+}
+
+/// What a [`DriftJob`] found: per window start, the sample size and the statistics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriftResults {
+    pub model: String,
+    pub feature: String,
+    pub windows: Vec<(DateTime<Utc>, usize, Result<WindowStats, String>)>,
+}
+
+impl DriftJob {
+    /// Compares every window with the reference. Pure, and slow enough to keep off the UI task.
+    pub fn run(self) -> DriftResults {
+        let windows = self
+            .windows
+            .into_iter()
+            .map(|(start, sample)| {
+                (start, sample.len(), window_stats(&self.reference, &sample).map_err(|e| e.to_string()))
+            })
+            .collect();
+        DriftResults { model: self.model, feature: self.feature, windows }
+    }
+}
+
+/// A window: model, feature, start.
+type WindowKey = (String, String, DateTime<Utc>);
 
 /// Something that happened on the chart's time axis.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,6 +186,10 @@ pub struct DriftTab {
     distribution: Result<Vec<DistributionRow>, String>,
     /// Deploys and incidents of the selected model, oldest first.
     markers: Vec<Marker>,
+    /// Statistics computed so far, with the sample size they were computed for.
+    computed: HashMap<WindowKey, (usize, Result<WindowStats, String>)>,
+    /// A job is out; the next waits for its results.
+    in_flight: bool,
 }
 
 impl Default for DriftTab {
@@ -171,6 +212,8 @@ impl DriftTab {
             series: Vec::new(),
             distribution: Err(String::new()),
             markers: Vec::new(),
+            computed: HashMap::new(),
+            in_flight: false,
         }
     }
 
@@ -249,7 +292,7 @@ impl DriftTab {
         if !Statistic::for_kind(self.kind()).contains(&self.statistic) {
             self.statistic = Statistic::Psi;
         }
-        self.series = self.compute_series(&[]);
+        self.refresh_series();
         self.rebuild_markers(incidents);
         self.clamp_cursor();
         self.rebuild_distribution();
@@ -298,17 +341,26 @@ impl DriftTab {
         }
         let selected = self.model().map(|m| m.id.clone()).zip(self.feature().map(|f| f.name.clone()));
         let models_changed = !models.is_empty();
-        let mut touched = Vec::new();
+        let mut touched = false;
         for window in windows {
-            if selected.as_ref().is_some_and(|(m, f)| *m == window.model_id && *f == window.feature) {
-                touched.push(window.start);
-            }
+            touched |= selected.as_ref().is_some_and(|(m, f)| *m == window.model_id && *f == window.feature);
             self.data.put_window(window);
         }
         for point in quality {
             self.data.put_quality(point);
         }
         for model in models {
+            // A model sent again may carry a new reference sample: what was computed against the
+            // old one no longer holds.
+            if let Some(old) = self.data.models.iter().find(|m| m.id == model.id) {
+                let stale: Vec<String> = old
+                    .features
+                    .iter()
+                    .filter(|f| model.feature(&f.name).is_none_or(|new| new.reference != f.reference))
+                    .map(|f| f.name.clone())
+                    .collect();
+                self.computed.retain(|(m, f, _), _| *m != model.id || !stale.contains(f));
+            }
             self.data.put_model(model);
         }
         if models_changed || selected.is_none() {
@@ -319,31 +371,83 @@ impl DriftTab {
                     self.model().and_then(|m| m.features.iter().position(|f| f.name == *feature)).unwrap_or(0);
             }
             self.rebuild(incidents);
-        } else if !touched.is_empty() {
-            self.series = self.compute_series(&touched);
+        } else if touched {
+            self.refresh_series();
             self.clamp_cursor();
             self.rebuild_distribution();
         }
         true
     }
 
-    /// Statistics of the selected feature's windows, reusing those not in `recompute` (when non-empty).
-    fn compute_series(&self, recompute: &[DateTime<Utc>]) -> Vec<SeriesPoint> {
-        let (Some(model), Some(feature)) = (self.model(), self.feature()) else { return Vec::new() };
-        let old: HashMap<DateTime<Utc>, &SeriesPoint> = self.series.iter().map(|p| (p.start, p)).collect();
-        self.data
+    /// The selected feature's windows with the statistics computed for their current sample size.
+    fn refresh_series(&mut self) {
+        let (Some(model), Some(feature)) = (self.model(), self.feature()) else {
+            self.series.clear();
+            return;
+        };
+        let series = self
+            .data
             .windows(&model.id, &feature.name)
             .iter()
-            .map(|w| match old.get(&w.start) {
-                Some(p) if !recompute.is_empty() && !recompute.contains(&w.start) => (*p).clone(),
-                _ => SeriesPoint {
-                    start: w.start,
-                    end: w.end,
-                    n: w.current.len(),
-                    stats: window_stats(&feature.reference, &w.current).map_err(|e| e.to_string()),
-                },
+            .map(|w| {
+                let n = w.current.len();
+                let key = (model.id.clone(), feature.name.clone(), w.start);
+                let stats = self.computed.get(&key).filter(|(m, _)| *m == n).map(|(_, s)| s.clone());
+                SeriesPoint { start: w.start, end: w.end, n, stats }
             })
-            .collect()
+            .collect();
+        self.series = series;
+    }
+
+    /// The statistics the series lacks, to compute away from the UI task; `None` when nothing is
+    /// missing or a job is already out.
+    pub fn take_job(&mut self) -> Option<DriftJob> {
+        if self.in_flight {
+            return None;
+        }
+        let (model, feature) = (self.model()?, self.feature()?);
+        let windows = self.data.windows(&model.id, &feature.name);
+        let missing: Vec<(DateTime<Utc>, Sample)> = self
+            .series
+            .iter()
+            .filter(|p| p.stats.is_none())
+            .filter_map(|p| windows.iter().find(|w| w.start == p.start).map(|w| (w.start, w.current.clone())))
+            .collect();
+        if missing.is_empty() {
+            return None;
+        }
+        let job = DriftJob {
+            model: model.id.clone(),
+            feature: feature.name.clone(),
+            reference: feature.reference.clone(),
+            windows: missing,
+        };
+        self.in_flight = true;
+        Some(job)
+    }
+
+    /// Keeps what a job computed; returns whether the series shown changed.
+    pub fn accept(&mut self, results: DriftResults) -> bool {
+        self.in_flight = false;
+        let reference_known =
+            self.data.models.iter().any(|m| m.id == results.model && m.feature(&results.feature).is_some());
+        if !reference_known {
+            return false;
+        }
+        for (start, n, stats) in results.windows {
+            self.computed.insert((results.model.clone(), results.feature.clone(), start), (n, stats));
+        }
+        let before = self.series.iter().filter(|p| p.stats.is_some()).count();
+        self.refresh_series();
+        self.series.iter().filter(|p| p.stats.is_some()).count() != before
+    }
+
+    /// Computes everything missing right here (tests, benchmarks, and the first state built from data
+    /// a test supplied).
+    pub fn settle(&mut self) {
+        while let Some(job) = self.take_job() {
+            self.accept(job.run());
+        }
     }
 
     fn rebuild_distribution(&mut self) {

@@ -50,6 +50,7 @@ fn tab(hours: i64) -> DriftTab {
     tab.rebuild(std::iter::empty());
     tab.next_model(1, std::iter::empty());
     assert_eq!(tab.model().unwrap().id, "a-model");
+    tab.settle();
     tab
 }
 
@@ -58,7 +59,7 @@ fn the_series_follows_the_newest_window_and_drift_grows_with_the_shift() {
     let tab = tab(30);
     assert_eq!(tab.model().unwrap().id, "a-model");
     assert_eq!(tab.series().len(), 30);
-    let psi: Vec<f64> = tab.series().iter().map(|p| p.stats.as_ref().unwrap().psi).collect();
+    let psi: Vec<f64> = tab.series().iter().map(|p| p.stats.clone().unwrap().unwrap().psi).collect();
     assert_eq!(psi[0], 0.0);
     assert!(psi.windows(2).all(|w| w[1] >= w[0]), "{psi:?}");
     assert!(tab.following());
@@ -107,6 +108,7 @@ fn statistics_cycle_within_what_the_feature_kind_has() {
     }
     assert_eq!(seen, [Statistic::Psi, Statistic::PValue, Statistic::JsDistance, Statistic::Wasserstein]);
     tab.next_feature(1, std::iter::empty());
+    tab.settle();
     assert_eq!(tab.feature().unwrap().name, "intent");
     assert_eq!(tab.statistic, Statistic::Psi, "no Wasserstein for categories");
     assert!(tab.series().is_empty(), "no windows for intent");
@@ -125,6 +127,11 @@ fn a_refilled_window_is_recomputed_and_others_are_kept() {
         v.extend([500.0, 600.0]);
     }
     assert!(tab.absorb(Vec::new(), vec![grown], Vec::new(), std::iter::empty()));
+    assert_eq!(tab.series()[3].stats, None, "being computed");
+    let job = tab.take_job().expect("a job for the refilled window");
+    assert_eq!(job.windows.len(), 1, "only the refilled window is recomputed");
+    assert_eq!(tab.take_job(), None, "one job at a time");
+    assert!(tab.accept(job.run()));
     assert_eq!(tab.series()[..3], before[..3]);
     assert_eq!(tab.series()[3].n, 102);
     assert_ne!(tab.series()[3], before[3]);
@@ -137,8 +144,10 @@ fn a_window_of_the_wrong_kind_shows_why_instead_of_panicking() {
     let mut bad = window("a-model", 2);
     bad.current = Sample::Categorical(vec!["x".into()]);
     tab.absorb(Vec::new(), vec![bad], Vec::new(), std::iter::empty());
+    tab.settle();
     let newest = tab.series().last().unwrap();
-    assert!(newest.stats.as_ref().unwrap_err().contains("Categorical"), "{:?}", newest.stats);
+    let error = newest.stats.clone().expect("computed").expect_err("a kind mismatch");
+    assert!(error.contains("Categorical"), "{error}");
     assert!(tab.distribution().is_err());
 }
 
@@ -164,13 +173,36 @@ fn cached_rows_arriving_after_a_sync_never_replace_what_the_sync_brought() {
         v.push(1000.0);
     }
     tab.absorb(Vec::new(), vec![synced], Vec::new(), std::iter::empty());
+    tab.settle();
     let cached = MonitoringRows {
         models: vec![model("a-model")],
         windows: vec![window("a-model", 2), window("a-model", -1)],
         quality: Vec::new(),
     };
     assert!(tab.merge_cached(cached, std::iter::empty()), "the older window -1 is new here");
+    tab.settle();
     let n: Vec<usize> = tab.series().iter().map(|p| p.n).collect();
     assert_eq!(n, [100, 100, 100, 101], "window 2 keeps its synced sample: {n:?}");
     assert!(!tab.merge_cached(MonitoringRows::default(), std::iter::empty()));
+}
+
+#[test]
+fn switching_back_to_a_feature_reuses_what_was_computed() {
+    let mut tab = tab(5);
+    tab.next_feature(1, std::iter::empty());
+    tab.next_feature(1, std::iter::empty());
+    assert_eq!(tab.feature().unwrap().name, "len");
+    assert_eq!(tab.take_job(), None, "nothing to compute again");
+    assert!(tab.series().iter().all(|p| p.stats.is_some()));
+}
+
+#[test]
+fn a_new_reference_invalidates_what_was_computed_against_the_old_one() {
+    let mut tab = tab(3);
+    let mut retrained = model("a-model");
+    retrained.features[0].reference = Sample::Numeric((50..150).map(f64::from).collect());
+    tab.absorb(vec![model("a-model")], Vec::new(), Vec::new(), std::iter::empty());
+    assert_eq!(tab.take_job(), None, "the same model again changes nothing");
+    tab.absorb(vec![retrained], Vec::new(), Vec::new(), std::iter::empty());
+    assert_eq!(tab.take_job().map(|j| j.windows.len()), Some(3));
 }

@@ -88,8 +88,9 @@ fn header_lines<'a>(
                 theme.muted(),
             )];
             match &point.stats {
-                Ok(stats) => spans.extend(stat_spans(stats, kind, &state.settings.drift_bands, theme)),
-                Err(e) => spans.push(Span::styled(crate::domain::text::sanitize(e).into_owned(), theme.error())),
+                Some(Ok(stats)) => spans.extend(stat_spans(stats, kind, &state.settings.drift_bands, theme)),
+                Some(Err(e)) => spans.push(Span::styled(crate::domain::text::sanitize(e).into_owned(), theme.error())),
+                None => spans.push(Span::styled("computing…", theme.muted())),
             }
             Line::from(spans)
         }
@@ -190,7 +191,7 @@ fn draw_trend(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
         .visible()
         .iter()
         .filter_map(|p| {
-            let v = p.stats.as_ref().ok()?.get(statistic)?;
+            let v = p.stats.as_ref()?.as_ref().ok()?.get(statistic)?;
             Some((x_of(p.start, from) + x_of(p.end, p.start) / 2.0, v, p))
         })
         .collect();
