@@ -52,7 +52,7 @@ enum Command {
         /// SQLite database file (default: $XDG_DATA_HOME/opsdeck/server.sqlite; `:memory:` for none).
         #[arg(long, value_name = "PATH")]
         db: Option<String>,
-        /// Run the simulator: realistic GenAI incidents worked by simulated responders.
+        /// Run the simulator: GenAI incidents worked by simulated responders, customer tickets, drifting models.
         #[arg(long)]
         simulate: bool,
         /// Seed of the simulator.
