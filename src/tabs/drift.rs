@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::cache::MonitoringRows;
+use crate::cache::{MONITORING_RETENTION, MonitoringRows};
 use crate::domain::monitoring::{DistributionRow, WindowStats, distribution, window_stats};
 use crate::domain::{DriftWindow, FeatureKind, Incident, Model, QualityPoint, Sample, Statistic};
 
@@ -159,12 +159,18 @@ impl Monitoring {
     }
 }
 
-/// Inserts in start order, replacing the item with the same start.
+/// Inserts in start order, replacing the item with the same start, and forgets items older than
+/// the cache keeps ([`MONITORING_RETENTION`] before the newest), so a console left running for
+/// weeks does not grow without bound.
 fn put_by_start<T>(list: &mut Vec<T>, item: T, start: impl Fn(&T) -> DateTime<Utc>) {
     let at = start(&item);
     match list.binary_search_by(|x| start(x).cmp(&at)) {
         Ok(i) => list[i] = item,
         Err(i) => list.insert(i, item),
+    }
+    if let Some(newest) = list.last().map(&start) {
+        let expired = list.partition_point(|x| start(x) < newest - MONITORING_RETENTION);
+        list.drain(..expired);
     }
 }
 

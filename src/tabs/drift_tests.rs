@@ -206,3 +206,13 @@ fn a_new_reference_invalidates_what_was_computed_against_the_old_one() {
     tab.absorb(vec![retrained], Vec::new(), Vec::new(), std::iter::empty());
     assert_eq!(tab.take_job().map(|j| j.windows.len()), Some(3));
 }
+
+#[test]
+fn windows_older_than_the_retention_are_forgotten_as_new_ones_arrive() {
+    let mut tab = tab(3);
+    let later = window("a-model", 24 * 15);
+    tab.absorb(Vec::new(), vec![later], Vec::new(), std::iter::empty());
+    tab.settle();
+    let starts: Vec<DateTime<Utc>> = tab.series().iter().map(|p| p.start).collect();
+    assert_eq!(starts, [t(24 * 15)], "15 days on, the first three hours are past the 14 days kept");
+}
