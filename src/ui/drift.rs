@@ -26,10 +26,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<U
         let text = vec![
             Line::from(""),
             Line::styled("  No models yet.", theme.header()),
-            Line::styled(
-                "  Models, drift windows and quality series arrive from the backend's /v1/models.",
-                theme.muted(),
-            ),
+            Line::styled("  Models, their drift windows and quality series show here once the backend", theme.muted()),
+            Line::styled("  has them (a monitoring pipeline PUTs them to /v1/models/…).", theme.muted()),
         ];
         frame.render_widget(Paragraph::new(text), area);
         return;
