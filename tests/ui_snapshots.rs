@@ -222,3 +222,21 @@ fn drift_tab_quality_grid_and_p_values() {
     harness.press("4ffs-<Left><Left><Left>");
     insta::assert_snapshot!("drift_pvalue_selected_160x48", harness.screen());
 }
+
+#[test]
+fn drift_tab_without_models_says_where_they_come_from() {
+    let mut harness = Harness::new(80, 24);
+    harness.event(Event::Synced(Box::new(SyncReport {
+        at: now(),
+        epoch: "another".into(),
+        reset: true,
+        from_empty: true,
+        more: false,
+        recovered: false,
+        changes: vec![],
+    })));
+    harness.press("4");
+    let screen = harness.screen();
+    assert!(screen.contains("No models yet"), "{screen}");
+    insta::assert_snapshot!("drift_empty_80x24", screen);
+}
