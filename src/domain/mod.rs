@@ -5,6 +5,7 @@ pub mod duration;
 pub mod entity;
 pub mod escalation;
 pub mod incident;
+pub mod maintenance;
 pub mod monitoring;
 pub mod text;
 pub mod ticket;
@@ -14,6 +15,7 @@ pub use escalation::{EscalationLevel, EscalationPolicy, Service, Tier};
 pub use incident::{
     ActionContext, EventKind, Incident, IncidentAction, IncidentStatus, NewIncident, Priority, Rejection, TimelineEvent,
 };
+pub use maintenance::{MaintenanceError, MaintenanceKind, MaintenanceWindow, NewMaintenance, Occurrence};
 pub use monitoring::{
     DriftWindow, Feature, FeatureKind, Model, ModelVersion, QualityMetric, QualityPoint, Sample, Statistic,
 };

@@ -1,0 +1,366 @@
+//! Maintenance windows: planned spans during which services are expected to be degraded, alerts
+//! may be suppressed and SLA clocks may pause. A window may recur (an RFC 5545 RRULE), expanded in
+//! the time zone it was planned in.
+//!
+//! Recurrence semantics, chosen here and relied upon by the console:
+//! - `start`/`end` are the first occurrence. Like RFC 5545's DTSTART, the first occurrence always
+//!   counts, even when it does not match the rule.
+//! - Later occurrences start at the same *local* wall-clock time in `timezone` (a 02:00
+//!   Europe/Berlin window stays at 02:00 local across daylight-saving changes), and each lasts
+//!   the first occurrence's duration in absolute time (`end - start`).
+//! - Expansion is done by the `rrule` crate; at most [`MAX_OCCURRENCES`] occurrences are returned
+//!   from one query to bound work.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Most occurrences one `occurrences` call returns.
+pub const MAX_OCCURRENCES: u16 = 1000;
+/// Longest title accepted.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Most services one window may affect.
+pub const MAX_SERVICES: usize = 50;
+/// Longest service id accepted.
+pub const MAX_SERVICE_ID_CHARS: usize = 100;
+/// Longest description accepted.
+pub const MAX_DESCRIPTION_CHARS: usize = 4000;
+/// Longest RRULE accepted.
+pub const MAX_RRULE_CHARS: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MaintenanceKind {
+    Routine,
+    EmergencyPatch,
+    ModelRelease,
+    DrDrill,
+    ChangeFreeze,
+}
+
+impl MaintenanceKind {
+    pub const ALL: [MaintenanceKind; 5] = [
+        MaintenanceKind::Routine,
+        MaintenanceKind::EmergencyPatch,
+        MaintenanceKind::ModelRelease,
+        MaintenanceKind::DrDrill,
+        MaintenanceKind::ChangeFreeze,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MaintenanceKind::Routine => "routine",
+            MaintenanceKind::EmergencyPatch => "emergency patch",
+            MaintenanceKind::ModelRelease => "model retrain/deploy",
+            MaintenanceKind::DrDrill => "DR drill",
+            MaintenanceKind::ChangeFreeze => "change freeze",
+        }
+    }
+
+    /// The wire name (`routine`, `emergency_patch`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaintenanceKind::Routine => "routine",
+            MaintenanceKind::EmergencyPatch => "emergency_patch",
+            MaintenanceKind::ModelRelease => "model_release",
+            MaintenanceKind::DrDrill => "dr_drill",
+            MaintenanceKind::ChangeFreeze => "change_freeze",
+        }
+    }
+
+    /// Parses the wire name, case-insensitively.
+    pub fn parse(s: &str) -> Option<MaintenanceKind> {
+        let s = s.trim();
+        MaintenanceKind::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MaintenanceWindow {
+    /// Stable id, e.g. `MW-3001`.
+    pub id: String,
+    /// Starts at 1 and increases by one with every edit or cancellation.
+    pub version: i64,
+    pub title: String,
+    pub kind: MaintenanceKind,
+    /// Affected service ids, e.g. `llm-gateway`.
+    pub services: Vec<String>,
+    /// Start of the first occurrence.
+    pub start: DateTime<Utc>,
+    /// End of the first occurrence (after `start`).
+    pub end: DateTime<Utc>,
+    /// IANA time zone the window is planned in, e.g. `Europe/Berlin`; recurrences keep its
+    /// local start time.
+    pub timezone: String,
+    /// RFC 5545 RRULE value without `RRULE:`, e.g. `FREQ=MONTHLY;BYDAY=1SA`.
+    pub rrule: Option<String>,
+    pub description: String,
+    pub created_by: String,
+    /// Alerts on the affected services are suppressed while the window is active.
+    pub suppress_alerts: bool,
+    /// SLA clocks of the affected services pause while the window is active.
+    pub pause_sla: bool,
+    pub cancelled: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One occurrence of a window: `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Occurrence {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl Occurrence {
+    /// Whether `at` falls in `[start, end)`.
+    pub fn covers(&self, at: DateTime<Utc>) -> bool {
+        self.start <= at && at < self.end
+    }
+}
+
+/// The fields of a window a commander sets when creating or editing it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NewMaintenance {
+    pub title: String,
+    pub kind: MaintenanceKind,
+    pub services: Vec<String>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// IANA time zone, e.g. `Europe/Berlin`.
+    pub timezone: String,
+    /// RFC 5545 RRULE value without `RRULE:`; omit for a one-off window.
+    #[serde(default)]
+    pub rrule: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub suppress_alerts: bool,
+    #[serde(default)]
+    pub pause_sla: bool,
+}
+
+impl NewMaintenance {
+    /// Trims the title, description and service ids, drops duplicate services and an empty
+    /// RRULE.
+    pub fn normalize(&mut self) {
+        self.title = self.title.trim().to_string();
+        self.description = self.description.trim().to_string();
+        self.timezone = self.timezone.trim().to_string();
+        let mut services: Vec<String> = Vec::with_capacity(self.services.len());
+        for s in &self.services {
+            let s = s.trim().to_string();
+            if !services.contains(&s) {
+                services.push(s);
+            }
+        }
+        self.services = services;
+        self.rrule = self.rrule.take().map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+    }
+}
+
+/// Why a new or edited window is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MaintenanceError {
+    #[error("title: must not be empty")]
+    EmptyTitle,
+    #[error("title: is limited to {MAX_TITLE_CHARS} characters")]
+    TitleTooLong,
+    #[error("end: must be after start")]
+    EndNotAfterStart,
+    #[error("timezone: unknown time zone `{0}` (use an IANA name such as Europe/Berlin)")]
+    UnknownTimeZone(String),
+    #[error("rrule: {0}")]
+    BadRrule(String),
+    #[error("services: at least one affected service is required")]
+    NoServices,
+    #[error("services: at most {MAX_SERVICES} services, not {0}")]
+    TooManyServices(usize),
+    #[error("services: service ids must be 1 to {MAX_SERVICE_ID_CHARS} characters")]
+    BadServiceId,
+    #[error("description: is limited to {MAX_DESCRIPTION_CHARS} characters")]
+    DescriptionTooLong,
+}
+
+impl MaintenanceError {
+    /// The field the error is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            MaintenanceError::EmptyTitle | MaintenanceError::TitleTooLong => "title",
+            MaintenanceError::EndNotAfterStart => "end",
+            MaintenanceError::UnknownTimeZone(_) => "timezone",
+            MaintenanceError::BadRrule(_) => "rrule",
+            MaintenanceError::NoServices | MaintenanceError::TooManyServices(_) | MaintenanceError::BadServiceId => {
+                "services"
+            }
+            MaintenanceError::DescriptionTooLong => "description",
+        }
+    }
+}
+
+/// Parses an IANA zone name.
+pub fn parse_timezone(name: &str) -> Result<chrono_tz::Tz, MaintenanceError> {
+    let shown: String = name.chars().take(60).collect();
+    name.trim().parse::<chrono_tz::Tz>().map_err(|_| MaintenanceError::UnknownTimeZone(shown))
+}
+
+/// Builds the recurrence set of a rule starting at `start` in `tz`, as the `rrule` crate
+/// understands it.
+fn rule_set(rule: &str, start: DateTime<Utc>, tz: chrono_tz::Tz) -> Result<rrule::RRuleSet, MaintenanceError> {
+    if rule.chars().count() > MAX_RRULE_CHARS {
+        return Err(MaintenanceError::BadRrule(format!("is limited to {MAX_RRULE_CHARS} characters")));
+    }
+    let dt_start = start.with_timezone(&rrule::Tz::Tz(tz));
+    let parsed: rrule::RRule<rrule::Unvalidated> =
+        rule.trim().parse().map_err(|e: rrule::RRuleError| MaintenanceError::BadRrule(e.to_string()))?;
+    parsed.build(dt_start).map_err(|e| MaintenanceError::BadRrule(e.to_string()))
+}
+
+/// Why `new` cannot be stored, if it cannot.
+pub fn validate(new: &NewMaintenance) -> Result<(), MaintenanceError> {
+    let title = new.title.trim();
+    if title.is_empty() {
+        return Err(MaintenanceError::EmptyTitle);
+    }
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(MaintenanceError::TitleTooLong);
+    }
+    if new.end <= new.start {
+        return Err(MaintenanceError::EndNotAfterStart);
+    }
+    let tz = parse_timezone(&new.timezone)?;
+    if let Some(rule) = new.rrule.as_deref().filter(|r| !r.trim().is_empty()) {
+        rule_set(rule, new.start, tz)?;
+    }
+    if new.services.is_empty() {
+        return Err(MaintenanceError::NoServices);
+    }
+    if new.services.len() > MAX_SERVICES {
+        return Err(MaintenanceError::TooManyServices(new.services.len()));
+    }
+    if new.services.iter().any(|s| s.trim().is_empty() || s.chars().count() > MAX_SERVICE_ID_CHARS) {
+        return Err(MaintenanceError::BadServiceId);
+    }
+    if new.description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(MaintenanceError::DescriptionTooLong);
+    }
+    Ok(())
+}
+
+impl MaintenanceWindow {
+    /// A new window at version 1 from validated fields (normalised here).
+    pub fn create(id: String, mut new: NewMaintenance, created_by: &str, now: DateTime<Utc>) -> MaintenanceWindow {
+        new.normalize();
+        MaintenanceWindow {
+            id,
+            version: 1,
+            title: new.title,
+            kind: new.kind,
+            services: new.services,
+            start: new.start,
+            end: new.end,
+            timezone: new.timezone,
+            rrule: new.rrule,
+            description: new.description,
+            created_by: created_by.to_string(),
+            suppress_alerts: new.suppress_alerts,
+            pause_sla: new.pause_sla,
+            cancelled: false,
+            updated_at: now,
+        }
+    }
+
+    /// Replaces the editable fields with validated ones and bumps the version.
+    pub fn edit(&mut self, new: NewMaintenance, now: DateTime<Utc>) {
+        let id = std::mem::take(&mut self.id);
+        let mut edited = MaintenanceWindow::create(id, new, &self.created_by, now);
+        edited.version = self.version + 1;
+        edited.cancelled = self.cancelled;
+        *self = edited;
+    }
+
+    /// Cancels the window and bumps the version.
+    pub fn cancel(&mut self, now: DateTime<Utc>) {
+        self.cancelled = true;
+        self.version += 1;
+        self.updated_at = now;
+    }
+
+    /// The editable fields, as a create or edit body.
+    pub fn to_new(&self) -> NewMaintenance {
+        NewMaintenance {
+            title: self.title.clone(),
+            kind: self.kind,
+            services: self.services.clone(),
+            start: self.start,
+            end: self.end,
+            timezone: self.timezone.clone(),
+            rrule: self.rrule.clone(),
+            description: self.description.clone(),
+            suppress_alerts: self.suppress_alerts,
+            pause_sla: self.pause_sla,
+        }
+    }
+
+    /// How long each occurrence lasts (absolute time).
+    pub fn duration(&self) -> Duration {
+        self.end - self.start
+    }
+
+    /// Occurrences overlapping `[from, to)`, oldest first, at most [`MAX_OCCURRENCES`]. A
+    /// cancelled window has none. See the module docs for how recurrences are placed. A stored
+    /// rule that no longer parses (it was validated when stored) yields the first occurrence only.
+    pub fn occurrences(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Occurrence> {
+        if self.cancelled || from >= to || self.end <= self.start {
+            return Vec::new();
+        }
+        let duration = self.duration();
+        let first = Occurrence { start: self.start, end: self.end };
+        let overlaps = |o: &Occurrence| o.start < to && o.end > from;
+        let set = match (self.rrule.as_deref(), parse_timezone(&self.timezone)) {
+            (Some(rule), Ok(tz)) if !rule.trim().is_empty() => rule_set(rule, self.start, tz).ok(),
+            _ => None,
+        };
+        let Some(set) = set else {
+            return if overlaps(&first) { vec![first] } else { Vec::new() };
+        };
+        // An occurrence overlaps when it starts before `to` and after `from - duration`.
+        let tz = set.get_dt_start().timezone();
+        let after = (from - duration).with_timezone(&tz);
+        let before = to.with_timezone(&tz);
+        let dates = set.after(after).before(before).all(MAX_OCCURRENCES).dates;
+        let mut out: Vec<Occurrence> = Vec::with_capacity(dates.len() + 1);
+        if overlaps(&first) {
+            out.push(first);
+        }
+        for date in dates {
+            let start = date.with_timezone(&Utc);
+            let occurrence = Occurrence { start, end: start + duration };
+            if start > self.start && overlaps(&occurrence) {
+                out.push(occurrence);
+            }
+        }
+        out.sort_by_key(|o| o.start);
+        out.dedup();
+        out.truncate(usize::from(MAX_OCCURRENCES));
+        out
+    }
+
+    /// The occurrence covering `at` (start inclusive, end exclusive), if any.
+    pub fn active_at(&self, at: DateTime<Utc>) -> Option<Occurrence> {
+        let next = at + Duration::seconds(1);
+        self.occurrences(at, next).into_iter().find(|o| o.covers(at))
+    }
+
+    /// The first occurrence ending after `at`: the one running now or the next one.
+    pub fn next_after(&self, at: DateTime<Utc>, horizon: Duration) -> Option<Occurrence> {
+        self.occurrences(at, at + horizon).into_iter().next()
+    }
+
+    pub fn affects(&self, service_id: &str) -> bool {
+        self.services.iter().any(|s| s == service_id)
+    }
+}
+
+#[cfg(test)]
+#[path = "maintenance_tests.rs"]
+mod tests;

@@ -1,0 +1,196 @@
+use chrono::{Datelike, NaiveDate, TimeZone, Timelike, Weekday};
+use chrono_tz::Tz;
+
+use super::*;
+
+fn local(tz: Tz, y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    tz.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("unambiguous local time").with_timezone(&Utc)
+}
+
+fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+}
+
+fn new(start: DateTime<Utc>, end: DateTime<Utc>, tz: &str, rrule: Option<&str>) -> NewMaintenance {
+    NewMaintenance {
+        title: "Monthly patching".into(),
+        kind: MaintenanceKind::Routine,
+        services: vec!["llm-gateway".into()],
+        start,
+        end,
+        timezone: tz.into(),
+        rrule: rrule.map(str::to_string),
+        description: String::new(),
+        suppress_alerts: true,
+        pause_sla: false,
+    }
+}
+
+fn window(new: NewMaintenance) -> MaintenanceWindow {
+    validate(&new).expect("valid");
+    MaintenanceWindow::create("MW-3001".into(), new, "dana", utc(2026, 1, 1, 0, 0))
+}
+
+#[test]
+fn monthly_first_saturday_keeps_local_time_across_spring_dst_in_berlin() {
+    let berlin = chrono_tz::Europe::Berlin;
+    // 2026-02-07 is the first Saturday of February (CET, UTC+1).
+    let start = local(berlin, 2026, 2, 7, 2, 0);
+    let w = window(new(start, start + Duration::hours(2), "Europe/Berlin", Some("FREQ=MONTHLY;BYDAY=1SA")));
+    let occ = w.occurrences(utc(2026, 1, 1, 0, 0), utc(2026, 6, 1, 0, 0));
+    let days: Vec<u32> = occ.iter().map(|o| o.start.with_timezone(&berlin).day()).collect();
+    assert_eq!(days, vec![7, 7, 4, 2], "first Saturdays of Feb, Mar, Apr, May 2026");
+    for o in &occ {
+        let l = o.start.with_timezone(&berlin);
+        assert_eq!((l.hour(), l.minute(), l.weekday()), (2, 0, Weekday::Sat), "{l}");
+        assert_eq!(o.end - o.start, Duration::hours(2));
+    }
+    // Before the switch on 29 March it is 01:00 UTC, after it 00:00 UTC.
+    assert_eq!(occ[1].start, utc(2026, 3, 7, 1, 0));
+    assert_eq!(occ[2].start, utc(2026, 4, 4, 0, 0));
+}
+
+#[test]
+fn new_york_window_keeps_local_time_across_november_dst() {
+    let ny = chrono_tz::America::New_York;
+    let start = local(ny, 2026, 10, 20, 23, 0);
+    let w = window(new(start, start + Duration::minutes(90), "America/New_York", Some("FREQ=WEEKLY;BYDAY=TU")));
+    let occ = w.occurrences(utc(2026, 10, 15, 0, 0), utc(2026, 11, 12, 0, 0));
+    assert_eq!(occ.len(), 4, "Tuesdays 20 and 27 October, 3 and 10 November: {occ:?}");
+    assert!(occ.iter().all(|o| o.start.with_timezone(&ny).hour() == 23));
+    assert_eq!(occ[0].start, utc(2026, 10, 21, 3, 0), "EDT is UTC-4");
+    assert_eq!(occ[1].start, utc(2026, 10, 28, 3, 0));
+    assert_eq!(occ[2].start, utc(2026, 11, 4, 4, 0), "EST is UTC-5 after 1 November");
+}
+
+#[test]
+fn monthly_day_31_skips_short_months() {
+    let start = utc(2026, 1, 31, 22, 0);
+    let w = window(new(start, start + Duration::hours(1), "UTC", Some("FREQ=MONTHLY;BYMONTHDAY=31")));
+    let occ = w.occurrences(utc(2026, 1, 1, 0, 0), utc(2026, 9, 1, 0, 0));
+    let months: Vec<u32> = occ.iter().map(|o| o.start.month()).collect();
+    assert_eq!(months, vec![1, 3, 5, 7, 8]);
+}
+
+#[test]
+fn quarterly_dr_drill() {
+    let berlin = chrono_tz::Europe::Berlin;
+    let start = local(berlin, 2026, 1, 10, 9, 0);
+    let w = window(new(start, start + Duration::hours(4), "Europe/Berlin", Some("FREQ=MONTHLY;INTERVAL=3")));
+    let occ = w.occurrences(utc(2026, 1, 1, 0, 0), utc(2027, 1, 1, 0, 0));
+    let dates: Vec<NaiveDate> = occ.iter().map(|o| o.start.with_timezone(&berlin).date_naive()).collect();
+    let expected: Vec<NaiveDate> =
+        [1, 4, 7, 10].iter().map(|m| NaiveDate::from_ymd_opt(2026, *m, 10).unwrap()).collect();
+    assert_eq!(dates, expected);
+    assert!(occ.iter().all(|o| o.start.with_timezone(&berlin).hour() == 9));
+}
+
+#[test]
+fn occurrences_overlapping_the_start_of_the_range_are_included() {
+    let start = utc(2026, 3, 2, 10, 0);
+    let w = window(new(start, start + Duration::hours(2), "UTC", Some("FREQ=DAILY")));
+    let occ = w.occurrences(utc(2026, 3, 4, 11, 0), utc(2026, 3, 5, 0, 0));
+    assert_eq!(occ, vec![Occurrence { start: utc(2026, 3, 4, 10, 0), end: utc(2026, 3, 4, 12, 0) }]);
+    assert!(w.occurrences(utc(2026, 3, 4, 12, 0), utc(2026, 3, 5, 10, 0)).is_empty(), "end exclusive, to exclusive");
+}
+
+#[test]
+fn active_at_is_start_inclusive_end_exclusive() {
+    let start = utc(2026, 3, 2, 10, 0);
+    let w = window(new(start, start + Duration::hours(2), "UTC", Some("FREQ=WEEKLY")));
+    let second = start + Duration::weeks(1);
+    assert_eq!(w.active_at(start), Some(Occurrence { start, end: start + Duration::hours(2) }));
+    assert_eq!(w.active_at(second).map(|o| o.start), Some(second));
+    assert_eq!(w.active_at(second + Duration::hours(2) - Duration::seconds(1)).map(|o| o.start), Some(second));
+    assert_eq!(w.active_at(second + Duration::hours(2)), None);
+    assert_eq!(w.active_at(second - Duration::seconds(1)), None);
+    assert_eq!(w.active_at(start - Duration::days(1)), None, "nothing before the first occurrence");
+}
+
+#[test]
+fn cancelled_window_has_no_occurrences() {
+    let start = utc(2026, 3, 2, 10, 0);
+    let mut w = window(new(start, start + Duration::hours(2), "UTC", Some("FREQ=DAILY")));
+    w.cancel(utc(2026, 3, 1, 0, 0));
+    assert_eq!(w.version, 2);
+    assert!(w.occurrences(utc(2026, 1, 1, 0, 0), utc(2027, 1, 1, 0, 0)).is_empty());
+    assert_eq!(w.active_at(start), None);
+}
+
+#[test]
+fn window_without_rrule_is_one_occurrence() {
+    let start = utc(2026, 3, 2, 10, 0);
+    let w = window(new(start, start + Duration::hours(2), "UTC", None));
+    let occ = w.occurrences(utc(2020, 1, 1, 0, 0), utc(2030, 1, 1, 0, 0));
+    assert_eq!(occ, vec![Occurrence { start, end: start + Duration::hours(2) }]);
+}
+
+#[test]
+fn expansion_is_bounded() {
+    let start = utc(2026, 1, 1, 0, 0);
+    let w = window(new(start, start + Duration::minutes(30), "UTC", Some("FREQ=DAILY")));
+    let occ = w.occurrences(start, utc(2036, 1, 1, 0, 0));
+    assert_eq!(occ.len(), usize::from(MAX_OCCURRENCES));
+}
+
+#[test]
+fn count_limits_occurrences() {
+    let start = utc(2026, 1, 1, 0, 0);
+    let w = window(new(start, start + Duration::minutes(30), "UTC", Some("FREQ=WEEKLY;COUNT=3")));
+    assert_eq!(w.occurrences(start, utc(2027, 1, 1, 0, 0)).len(), 3);
+}
+
+#[test]
+fn bad_rrule_and_bad_zone_are_named() {
+    let start = utc(2026, 1, 1, 0, 0);
+    let err = validate(&new(start, start + Duration::hours(1), "UTC", Some("FREQ=SOMETIMES"))).unwrap_err();
+    assert_eq!(err.field(), "rrule");
+    assert!(err.to_string().starts_with("rrule: "), "{err}");
+    let err = validate(&new(start, start + Duration::hours(1), "Mars/Olympus", None)).unwrap_err();
+    assert_eq!(err.field(), "timezone");
+    assert!(err.to_string().contains("Mars/Olympus"), "{err}");
+}
+
+#[test]
+fn other_validation_errors() {
+    let start = utc(2026, 1, 1, 0, 0);
+    let ok = new(start, start + Duration::hours(1), "UTC", None);
+    assert_eq!(validate(&ok), Ok(()));
+    let mut n = ok.clone();
+    n.title = "  ".into();
+    assert_eq!(validate(&n), Err(MaintenanceError::EmptyTitle));
+    n.title = "x".repeat(201);
+    assert_eq!(validate(&n).unwrap_err().field(), "title");
+    let mut n = ok.clone();
+    n.end = n.start;
+    assert_eq!(validate(&n).unwrap_err().to_string(), "end: must be after start");
+    let mut n = ok.clone();
+    n.services.clear();
+    assert_eq!(validate(&n), Err(MaintenanceError::NoServices));
+    n.services = (0..51).map(|i| format!("svc-{i}")).collect();
+    assert_eq!(validate(&n), Err(MaintenanceError::TooManyServices(51)));
+}
+
+#[test]
+fn edit_bumps_version_and_keeps_identity() {
+    let start = utc(2026, 1, 1, 0, 0);
+    let mut w = window(new(start, start + Duration::hours(1), "UTC", None));
+    let mut changed = w.to_new();
+    changed.title = "  Renamed ".into();
+    changed.services = vec!["a".into(), " a".into(), "b".into()];
+    w.edit(changed, utc(2026, 1, 2, 0, 0));
+    assert_eq!((w.id.as_str(), w.version, w.title.as_str()), ("MW-3001", 2, "Renamed"));
+    assert_eq!(w.services, vec!["a".to_string(), "b".to_string()]);
+    assert_eq!(w.created_by, "dana");
+    assert!(w.affects("b") && !w.affects("c"));
+}
+
+#[test]
+fn kinds_round_trip() {
+    for kind in MaintenanceKind::ALL {
+        let json = serde_json::to_string(&kind).unwrap();
+        assert_eq!(json, format!("\"{}\"", kind.as_str()));
+        assert_eq!(MaintenanceKind::parse(kind.as_str()), Some(kind));
+    }
+    assert_eq!(MaintenanceKind::DrDrill.label(), "DR drill");
+}
