@@ -48,6 +48,8 @@ pub struct CacheSnapshot {
     pub sync: SyncMeta,
     /// Empty from [`Cache::snapshot`]; the console loads it after the first frame.
     pub monitoring: MonitoringRows,
+    /// Maintenance windows, cancelled ones included.
+    pub maintenance: Vec<crate::domain::maintenance::MaintenanceWindow>,
 }
 
 /// Models, feature windows and quality points as cached (windows and points oldest first).
@@ -97,6 +99,7 @@ impl Cache {
             // Read after the first frame (`Cache::monitoring`): parsing a week of windows and
             // computing their statistics would take longer than everything else here.
             monitoring: MonitoringRows::default(),
+            maintenance: self.entities("maintenance").await?,
         })
     }
 

@@ -38,6 +38,7 @@ pub fn seeded_snapshot(seed: u64, now: DateTime<Utc>) -> CacheSnapshot {
     let incidents = seeded_incidents(seed, now);
     CacheSnapshot {
         monitoring: seeded_monitoring(seed, now, &incidents),
+        maintenance: Vec::new(),
         total: incidents.len(),
         incidents,
         tickets: seeded_tickets(now),

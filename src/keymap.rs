@@ -25,6 +25,8 @@ pub enum Mode {
     Sla,
     /// The Drift tab.
     Drift,
+    /// The maintenance Calendar tab.
+    Calendar,
     /// A one-line input (filter, note): unbound keys edit the text.
     Input,
     Confirm,
@@ -42,18 +44,20 @@ impl Mode {
             Mode::Tickets => "Tickets",
             Mode::Sla => "SLA",
             Mode::Drift => "Drift",
+            Mode::Calendar => "Calendar",
             Mode::Input => "Filter and note input",
             Mode::Confirm => "Confirmation",
             Mode::Overlay => "Help and outbox panels",
         }
     }
 
-    const ALL: [Mode; 10] = [
+    const ALL: [Mode; 11] = [
         Mode::Global,
         Mode::Incidents,
         Mode::Tickets,
         Mode::Sla,
         Mode::Drift,
+        Mode::Calendar,
         Mode::List,
         Mode::Detail,
         Mode::Input,
@@ -63,9 +67,17 @@ impl Mode {
 
     /// Layers that are never active at once may bind the same key to different actions.
     fn can_stack_with(self, other: Mode) -> bool {
-        const STACKABLE: [Mode; 7] =
-            [Mode::Global, Mode::List, Mode::Detail, Mode::Incidents, Mode::Tickets, Mode::Sla, Mode::Drift];
-        let tab = |m: Mode| matches!(m, Mode::Incidents | Mode::Tickets | Mode::Sla | Mode::Drift);
+        const STACKABLE: [Mode; 8] = [
+            Mode::Global,
+            Mode::List,
+            Mode::Detail,
+            Mode::Incidents,
+            Mode::Tickets,
+            Mode::Sla,
+            Mode::Drift,
+            Mode::Calendar,
+        ];
+        let tab = |m: Mode| matches!(m, Mode::Incidents | Mode::Tickets | Mode::Sla | Mode::Drift | Mode::Calendar);
         let view = |m: Mode| matches!(m, Mode::List | Mode::Detail);
         if self == other {
             return true;
@@ -219,6 +231,7 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Global, &["2"], Action::TabTickets),
     (Mode::Global, &["3"], Action::TabSla),
     (Mode::Global, &["4"], Action::TabDrift),
+    (Mode::Global, &["5"], Action::TabCalendar),
     (Mode::Incidents, &["a"], Action::Acknowledge),
     (Mode::Incidents, &["e"], Action::Escalate),
     (Mode::Incidents, &["r"], Action::Resolve),
@@ -240,6 +253,13 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Drift, &["end", "G"], Action::NewestWindow),
     (Mode::Drift, &["+", "="], Action::ZoomIn),
     (Mode::Drift, &["-"], Action::ZoomOut),
+    (Mode::Calendar, &["left", "h"], Action::PrevMonth),
+    (Mode::Calendar, &["right", "l"], Action::NextMonth),
+    (Mode::Calendar, &["t"], Action::Today),
+    (Mode::Calendar, &["k", "up"], Action::MoveUp),
+    (Mode::Calendar, &["j", "down"], Action::MoveDown),
+    (Mode::Calendar, &["enter"], Action::Open),
+    (Mode::Calendar, &["esc", "backspace"], Action::Back),
     (Mode::List, &["k", "up"], Action::MoveUp),
     (Mode::List, &["j", "down"], Action::MoveDown),
     (Mode::List, &["pageup", "ctrl-u"], Action::PageUp),

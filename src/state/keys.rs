@@ -32,7 +32,7 @@ impl AppState {
     }
 
     fn set_filter(&mut self, text: &str) {
-        let rows = crate::ui::list_rows(self.size.1);
+        let rows = crate::ui::list_rows(self.body_height());
         match self.tab {
             TabId::Incidents => {
                 self.incidents.set_filter(text);
@@ -43,7 +43,7 @@ impl AppState {
                 let (cursor, len) = self.tickets.cursor_mut();
                 cursor.scroll_into_view(len, rows);
             }
-            TabId::Sla | TabId::Drift => {}
+            TabId::Sla | TabId::Drift | TabId::Calendar => {}
         }
     }
 
@@ -51,7 +51,7 @@ impl AppState {
         match self.tab {
             TabId::Incidents => self.incidents.filter(),
             TabId::Tickets => self.tickets.filter(),
-            TabId::Sla | TabId::Drift => "",
+            TabId::Sla | TabId::Drift | TabId::Calendar => "",
         }
     }
 
@@ -77,7 +77,7 @@ impl AppState {
 
     /// What an action does. Public so tests and the command line can drive actions directly.
     pub fn on_action(&mut self, action: Action, now: DateTime<Utc>) -> Update {
-        let rows = crate::ui::list_rows(self.size.1);
+        let rows = crate::ui::list_rows(self.body_height());
         let mode = self.mode();
         match action {
             Action::Quit => {
@@ -115,6 +115,16 @@ impl AppState {
             Action::TabTickets => self.show_tab(TabId::Tickets),
             Action::TabSla => self.show_tab(TabId::Sla),
             Action::TabDrift => self.show_tab(TabId::Drift),
+            Action::TabCalendar => self.show_tab(TabId::Calendar),
+            Action::PrevMonth | Action::NextMonth | Action::Today => {
+                let tz = self.settings.timezone;
+                match action {
+                    Action::PrevMonth => self.calendar.shift_month(-1, now, tz),
+                    Action::NextMonth => self.calendar.shift_month(1, now, tz),
+                    _ => self.calendar.today(now, tz),
+                }
+                Update::changed()
+            }
             Action::NextModel
             | Action::PrevModel
             | Action::NextFeature
@@ -135,6 +145,11 @@ impl AppState {
                         self.tickets.open_detail();
                     }
                     TabId::Drift => return Update::unchanged(),
+                    TabId::Calendar => {
+                        if !self.calendar.open_detail() {
+                            return Update::unchanged();
+                        }
+                    }
                     TabId::Sla => {
                         let Some(row) = self.sla.selected() else {
                             return Update::unchanged();
@@ -161,6 +176,8 @@ impl AppState {
                     self.incidents.close_detail();
                 } else if self.tab == TabId::Tickets && self.tickets.detail().is_some() {
                     self.tickets.close_detail();
+                } else if self.tab == TabId::Calendar && self.calendar.detail().is_some() {
+                    self.calendar.close_detail();
                 } else if !self.filter_text().is_empty() {
                     self.set_filter("");
                 } else {
@@ -182,6 +199,10 @@ impl AppState {
                     }
                     TabId::Drift => {
                         self.flash(Level::Info, "pick a model with m and a feature with f", now);
+                        return Update::changed();
+                    }
+                    TabId::Calendar => {
+                        self.flash(Level::Info, "move between months with ← and →; t is this month", now);
                         return Update::changed();
                     }
                 };
@@ -306,6 +327,7 @@ impl AppState {
                 move_cursor(cursor, len);
             }
             (_, TabId::Drift) => {}
+            (_, TabId::Calendar) => self.calendar.move_by(delta.clamp(-1000, 1000)),
             (_, TabId::Incidents) => match action {
                 Action::First => self.incidents.select_first(rows),
                 Action::Last => self.incidents.select_last(rows),
@@ -333,7 +355,7 @@ impl AppState {
                 };
                 Some((ticket.key.clone(), ticket.subject.clone(), check))
             }
-            TabId::Sla | TabId::Drift => None,
+            TabId::Sla | TabId::Drift | TabId::Calendar => None,
         }
     }
 
@@ -359,6 +381,7 @@ impl AppState {
                 TabId::Tickets => "no ticket selected",
                 TabId::Sla => "open the item first (Enter), then act on it in its tab",
                 TabId::Drift => "the Drift tab has nothing to act on",
+                TabId::Calendar => "creating and cancelling windows from the console is not built yet",
                 TabId::Incidents => "no incident selected",
             };
             self.flash(Level::Info, what, now);

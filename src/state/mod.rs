@@ -24,6 +24,7 @@ use crate::event::{Event, SyncReport};
 use crate::keymap::Mode;
 use crate::outbox::{Outbox, OutboxEffect};
 use crate::tabs::TabId;
+use crate::tabs::calendar::CalendarTab;
 use crate::tabs::drift::{DriftTab, Monitoring};
 use crate::tabs::incidents::IncidentsTab;
 use crate::tabs::sla::SlaTab;
@@ -39,6 +40,9 @@ pub struct AppState {
     pub tickets: TicketsTab,
     pub sla: SlaTab,
     pub drift: DriftTab,
+    pub calendar: CalendarTab,
+    /// A maintenance window is active: the banner line shows (as of the last update).
+    pub banner: bool,
     pub outbox: Outbox,
     pub sync: SyncStatus,
     pub session: Session,
@@ -75,6 +79,8 @@ impl AppState {
             tickets,
             sla: SlaTab::default(),
             drift: DriftTab::new(Monitoring::from_rows(snapshot.monitoring)),
+            calendar: CalendarTab::new(snapshot.maintenance),
+            banner: false,
             outbox,
             sync: SyncStatus { last_ok: snapshot.sync.last_ok, epoch: snapshot.sync.epoch, ..SyncStatus::default() },
             session,
@@ -91,6 +97,8 @@ impl AppState {
             quit: false,
         };
         state.reapply_all_pending(now);
+        state.calendar.rebuild(now, state.settings.timezone);
+        state.banner = state.calendar.active(now).next().is_some();
         state.drift.rebuild(state.incidents.all_incidents());
         // The console's snapshot holds no drift data (it is loaded after the first frame); one
         // built by a test or benchmark may, and gets its statistics at once.
@@ -121,6 +129,7 @@ impl AppState {
             TabId::Tickets => (Mode::Tickets, self.tickets.detail().is_some()),
             TabId::Sla => (Mode::Sla, false),
             TabId::Drift => return vec![Mode::Drift, Mode::Global],
+            TabId::Calendar => return vec![Mode::Calendar, Mode::Global],
         };
         vec![tab, if detail { Mode::Detail } else { Mode::List }, Mode::Global]
     }
@@ -154,6 +163,12 @@ impl AppState {
 
     pub fn update(&mut self, event: Event, now: DateTime<Utc>) -> Update {
         let mut update = self.on_event(event, now);
+        // The maintenance banner takes a line on every tab while a window is active.
+        let banner = self.calendar.active(now).next().is_some();
+        if banner != self.banner {
+            self.banner = banner;
+            update.changed = true;
+        }
         // Whatever happened, statistics the Drift tab now lacks are computed off the UI task.
         if let Some(job) = self.drift.take_job() {
             update.effects.push(Effect::ComputeDrift(Box::new(job)));
@@ -167,13 +182,14 @@ impl AppState {
             Event::Paste(text) => self.on_paste(&text),
             Event::Resize { width, height } => {
                 self.size = (width, height);
-                self.incidents.scroll_into_view(crate::ui::list_rows(height));
+                self.incidents.scroll_into_view(crate::ui::list_rows(self.body_height()));
                 Update::changed()
             }
             Event::Tick => {
                 if self.flash.as_ref().is_some_and(|f| f.until <= now) {
                     self.flash = None;
                 }
+                self.calendar.refresh(now, self.settings.timezone);
                 let mut update = Update::changed();
                 let critical = self.sla.newly_critical(now);
                 if !critical.is_empty() && self.settings.sla.bell_on_critical() {
@@ -437,6 +453,11 @@ impl AppState {
 
     /// When something on screen changes by itself next: an age label, a countdown, a message
     /// expiring; or when an SLA clock enters the critical band (the bell rings on any tab).
+    /// The terminal's height less the maintenance banner: what lists lay out in.
+    pub fn body_height(&self) -> u16 {
+        self.size.1.saturating_sub(u16::from(self.banner))
+    }
+
     pub fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let mut next = self.flash.as_ref().map(|f| f.until);
         let mut consider = |at: DateTime<Utc>| {
@@ -447,9 +468,13 @@ impl AppState {
         if let Some(at) = self.sla.next_critical(now) {
             consider(at);
         }
-        let rows = crate::ui::list_rows(self.size.1);
+        // The maintenance banner comes and goes with windows.
+        if let Some(at) = self.calendar.next_change(now) {
+            consider(at);
+        }
+        let rows = crate::ui::list_rows(self.body_height());
         let countdown_on_screen = match self.tab {
-            TabId::Incidents | TabId::Drift => false,
+            TabId::Incidents | TabId::Drift | TabId::Calendar => false,
             TabId::Tickets => self.tickets.countdown_on_screen(self.tickets.cursor().offset, rows),
             TabId::Sla => !self.sla.rows().is_empty(),
         };

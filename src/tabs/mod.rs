@@ -1,5 +1,6 @@
 //! One module per tab: its state and the pure operations `update` uses on it.
 
+pub mod calendar;
 pub mod clocks;
 pub mod drift;
 pub mod incidents;
@@ -15,10 +16,11 @@ pub enum TabId {
     Tickets,
     Sla,
     Drift,
+    Calendar,
 }
 
 impl TabId {
-    pub const ALL: [TabId; 4] = [TabId::Incidents, TabId::Tickets, TabId::Sla, TabId::Drift];
+    pub const ALL: [TabId; 5] = [TabId::Incidents, TabId::Tickets, TabId::Sla, TabId::Drift, TabId::Calendar];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -26,6 +28,7 @@ impl TabId {
             TabId::Tickets => "Tickets",
             TabId::Sla => "SLA",
             TabId::Drift => "Drift",
+            TabId::Calendar => "Calendar",
         }
     }
 

@@ -4,6 +4,7 @@
 //! Layout: one header line (tab bar, counts, backend, freshness), the tab's body, one status line
 //! (messages, input, hints, queued actions, who you are). At 80×24 the list shows 21 rows.
 
+pub mod calendar;
 pub mod drift;
 pub mod help;
 pub mod history;
@@ -30,9 +31,17 @@ pub fn list_rows(height: u16) -> usize {
 }
 
 pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
-    let [header, body, footer] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(frame.area());
+    let [header, banner, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(u16::from(state.banner)),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
     status::draw_header(frame, header, state, now);
+    if state.banner {
+        calendar::draw_banner(frame, banner, state, now);
+    }
     match state.tab {
         TabId::Incidents => match state.incidents.detail().and_then(|d| state.incidents.row(&d.id)) {
             Some(row) => incidents::draw_detail(frame, body, state, row, now),
@@ -44,6 +53,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
         },
         TabId::Sla => sla::draw(frame, body, state, now),
         TabId::Drift => drift::draw(frame, body, state, now),
+        TabId::Calendar => calendar::draw(frame, body, state, now),
     }
     status::draw_footer(frame, footer, state);
     match state.overlay {

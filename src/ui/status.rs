@@ -57,6 +57,9 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
         }
         TabId::Sla => (format!("{} running", state.sla.rows().len()), "", 0),
         TabId::Drift => (format!("{} models", state.drift.data.models.len()), "", 0),
+        TabId::Calendar => {
+            (format!("{} windows", state.calendar.windows().iter().filter(|w| !w.cancelled).count()), "", 0)
+        }
     };
     left.push(Span::styled(counts, theme.muted()));
     if !filter.is_empty() {
@@ -155,6 +158,13 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
         (Action::Resolve, "resolve"),
     ];
     const SLA: &[(Action, &str)] = &[(Action::Open, "open item")];
+    const CALENDAR: &[(Action, &str)] = &[
+        (Action::PrevMonth, "month"),
+        (Action::NextMonth, "month"),
+        (Action::Today, "today"),
+        (Action::Open, "details"),
+    ];
+    let detail_open = state.calendar.detail().is_some();
     const DRIFT: &[(Action, &str)] = &[
         (Action::NextModel, "model"),
         (Action::NextFeature, "feature"),
@@ -181,6 +191,7 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
         TabId::Tickets => (TICKET, if detail { DETAIL } else { LIST }),
         TabId::Sla => (SLA, SLA_REST),
         TabId::Drift => (DRIFT, SLA_REST),
+        TabId::Calendar => (CALENDAR, if detail_open { DETAIL } else { SLA_REST }),
     };
     let actions = first.iter().chain(rest);
     let disabled = state.read_only_reason().is_some();

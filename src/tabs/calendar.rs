@@ -1,0 +1,256 @@
+//! The Calendar tab: maintenance windows as a month grid and an agenda of occurrences, what is
+//! active now (the banner on every tab), and for a window what will still page during it.
+//!
+//! Recurrences are expanded in `update` (when windows arrive, the month changes, or a day passes),
+//! never per frame: a frame reads the occurrence lists kept here.
+
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Utc};
+
+use crate::domain::maintenance::{MaintenanceKind, MaintenanceWindow, Occurrence};
+use crate::domain::{Incident, IncidentStatus};
+
+/// How far ahead (and behind) of the last rebuild occurrences are kept for the banner and the
+/// wake-up timer.
+const HORIZON_DAYS: i64 = 45;
+
+/// One occurrence of a window, with the window's index in [`CalendarTab::windows`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    pub window: usize,
+    pub occurrence: Occurrence,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CalendarTab {
+    /// Every window the backend sent (cancelled ones too), by id.
+    windows: Vec<MaintenanceWindow>,
+    /// The month shown: its first day in the display time zone; `None` is the current month.
+    month: Option<NaiveDate>,
+    /// Occurrences overlapping the month shown (from a week before to a week after), by start.
+    month_slots: Vec<Slot>,
+    /// Occurrences around the last rebuild, by start: the banner and the timer read these.
+    near: Vec<Slot>,
+    built_at: Option<DateTime<Utc>>,
+    /// The selected row of the agenda.
+    pub selected: usize,
+    /// The window whose details are open.
+    detail: Option<String>,
+}
+
+impl CalendarTab {
+    pub fn new(windows: Vec<MaintenanceWindow>) -> CalendarTab {
+        let mut tab = CalendarTab::default();
+        for window in windows {
+            tab.put(window);
+        }
+        tab
+    }
+
+    fn put(&mut self, window: MaintenanceWindow) {
+        match self.windows.binary_search_by(|w| w.id.cmp(&window.id)) {
+            Ok(i) if self.windows[i].version <= window.version => self.windows[i] = window,
+            Ok(_) => {}
+            Err(i) => self.windows.insert(i, window),
+        }
+    }
+
+    /// Takes in synced windows (newest version wins) and expands them again.
+    pub fn upsert_many(&mut self, windows: Vec<MaintenanceWindow>, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) {
+        for window in windows {
+            self.put(window);
+        }
+        self.rebuild(now, tz);
+    }
+
+    pub fn clear(&mut self) {
+        *self = CalendarTab::default();
+    }
+
+    pub fn windows(&self) -> &[MaintenanceWindow] {
+        &self.windows
+    }
+
+    pub fn window(&self, id: &str) -> Option<&MaintenanceWindow> {
+        self.windows.iter().find(|w| w.id == id)
+    }
+
+    /// Expands the recurrences for the month shown and around `now`.
+    pub fn rebuild(&mut self, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) {
+        let first = self.month.unwrap_or_else(|| month_of(now, tz));
+        let from = local_midnight(first, tz) - Duration::days(7);
+        let to = local_midnight(first + Months::new(1), tz) + Duration::days(7);
+        self.month_slots = self.slots(from, to);
+        self.near = self.slots(now - Duration::days(HORIZON_DAYS), now + Duration::days(HORIZON_DAYS));
+        self.built_at = Some(now);
+        self.selected = self.selected.min(self.month_slots.len().saturating_sub(1));
+    }
+
+    /// Rebuilds when a day has passed since the last expansion (called on the tick).
+    pub fn refresh(&mut self, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> bool {
+        let stale = self.built_at.is_none_or(|t| now - t >= Duration::days(1));
+        if stale {
+            self.rebuild(now, tz);
+        }
+        stale
+    }
+
+    fn slots(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Slot> {
+        let mut slots: Vec<Slot> = self
+            .windows
+            .iter()
+            .enumerate()
+            .flat_map(|(i, w)| {
+                w.occurrences(from, to).into_iter().map(move |occurrence| Slot { window: i, occurrence })
+            })
+            .collect();
+        slots.sort_by_key(|s| (s.occurrence.start, s.window));
+        slots
+    }
+
+    /// The first day of the month shown.
+    pub fn month(&self, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> NaiveDate {
+        self.month.unwrap_or_else(|| month_of(now, tz))
+    }
+
+    /// Occurrences overlapping the month shown, oldest first (the agenda).
+    pub fn agenda(&self) -> &[Slot] {
+        &self.month_slots
+    }
+
+    pub fn selected_slot(&self) -> Option<&Slot> {
+        self.month_slots.get(self.selected)
+    }
+
+    /// Windows active at `now`, with the occurrence running.
+    pub fn active(&self, now: DateTime<Utc>) -> impl Iterator<Item = (&MaintenanceWindow, Occurrence)> {
+        self.near.iter().filter(move |s| s.occurrence.covers(now)).map(|s| (&self.windows[s.window], s.occurrence))
+    }
+
+    /// The next moment a window starts or ends after `now`: when the banner changes.
+    pub fn next_change(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.near.iter().flat_map(|s| [s.occurrence.start, s.occurrence.end]).filter(|t| *t > now).min()
+    }
+
+    /// Whether a window suppressing alerts covers `service` at `now`.
+    pub fn suppressed(&self, service: &str, now: DateTime<Utc>) -> bool {
+        self.active(now).any(|(w, _)| w.suppress_alerts && w.affects(service))
+    }
+
+    /// Moves the month shown by `months` (negative: back).
+    pub fn shift_month(&mut self, months: i32, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) {
+        let current = self.month(now, tz);
+        let moved = if months >= 0 {
+            current.checked_add_months(Months::new(months.unsigned_abs()))
+        } else {
+            current.checked_sub_months(Months::new(months.unsigned_abs()))
+        };
+        self.month = moved.filter(|m| *m != month_of(now, tz));
+        self.selected = 0;
+        self.rebuild(now, tz);
+        // In the current month, start at the first occurrence not yet over.
+        if self.month.is_none() {
+            self.selected = self.month_slots.iter().position(|s| s.occurrence.end > now).unwrap_or(0);
+        }
+    }
+
+    /// Back to the current month, at the first occurrence not yet over.
+    pub fn today(&mut self, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) {
+        self.month = None;
+        self.shift_month(0, now, tz);
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.month_slots.len().saturating_sub(1) as isize;
+        self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
+    }
+
+    pub fn open_detail(&mut self) -> bool {
+        let id = self.selected_slot().map(|s| self.windows[s.window].id.clone());
+        self.detail = id;
+        self.detail.is_some()
+    }
+
+    pub fn close_detail(&mut self) {
+        self.detail = None;
+    }
+
+    pub fn detail(&self) -> Option<&MaintenanceWindow> {
+        self.detail.as_deref().and_then(|id| self.window(id))
+    }
+
+    /// The kinds with an occurrence on `day` (local), most severe first, and whether a change
+    /// freeze covers it.
+    pub fn day_kinds(&self, day: NaiveDate, tz: Option<chrono_tz::Tz>) -> Vec<MaintenanceKind> {
+        let (from, to) = (local_midnight(day, tz), local_midnight(day + Duration::days(1), tz));
+        let mut kinds: Vec<MaintenanceKind> = self
+            .month_slots
+            .iter()
+            .filter(|s| s.occurrence.start < to && s.occurrence.end > from)
+            .map(|s| self.windows[s.window].kind)
+            .collect();
+        kinds.sort_by_key(|k| kind_rank(*k));
+        kinds.dedup();
+        kinds
+    }
+}
+
+fn kind_rank(kind: MaintenanceKind) -> u8 {
+    match kind {
+        MaintenanceKind::EmergencyPatch => 0,
+        MaintenanceKind::ChangeFreeze => 1,
+        MaintenanceKind::DrDrill => 2,
+        MaintenanceKind::ModelRelease => 3,
+        MaintenanceKind::Routine => 4,
+    }
+}
+
+/// The first day of the month containing `at`, in the display time zone.
+pub fn month_of(at: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> NaiveDate {
+    let day = local_date(at, tz);
+    day.with_day(1).unwrap_or(day)
+}
+
+pub fn local_date(at: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> NaiveDate {
+    match tz {
+        Some(tz) => at.with_timezone(&tz).date_naive(),
+        None => at.with_timezone(&chrono::Local).date_naive(),
+    }
+}
+
+/// The start of `day` in the display time zone (the earliest valid time across a DST gap).
+pub fn local_midnight(day: NaiveDate, tz: Option<chrono_tz::Tz>) -> DateTime<Utc> {
+    let naive = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let resolve = |r: chrono::LocalResult<DateTime<Utc>>| r.earliest();
+    match tz {
+        Some(tz) => resolve(tz.from_local_datetime(&naive).map(|t| t.with_timezone(&Utc))),
+        None => resolve(chrono::Local.from_local_datetime(&naive).map(|t| t.with_timezone(&Utc))),
+    }
+    .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
+}
+
+/// What still pages during a window: open incidents on its services keep notifying (a maintenance
+/// window does not silence what is already open), and unacknowledged ones keep escalating.
+#[derive(Debug, Default)]
+pub struct StillPages<'a> {
+    /// Open incidents on affected services: they keep notifying through the window.
+    pub open: Vec<&'a Incident>,
+    /// Of those, the unacknowledged: their escalation timers keep running.
+    pub escalating: Vec<&'a Incident>,
+}
+
+pub fn still_pages<'a>(window: &MaintenanceWindow, incidents: impl Iterator<Item = &'a Incident>) -> StillPages<'a> {
+    let mut pages = StillPages::default();
+    for incident in incidents.filter(|i| i.is_open() && window.affects(&i.service_id)) {
+        if incident.status == IncidentStatus::Triggered {
+            pages.escalating.push(incident);
+        }
+        pages.open.push(incident);
+    }
+    pages.open.sort_by(|a, b| a.priority.cmp(&b.priority).then(a.id.cmp(&b.id)));
+    pages.escalating.sort_by(|a, b| a.priority.cmp(&b.priority).then(a.id.cmp(&b.id)));
+    pages
+}
+
+#[cfg(test)]
+#[path = "calendar_tests.rs"]
+mod tests;

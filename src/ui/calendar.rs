@@ -1,0 +1,251 @@
+//! The Calendar tab (month grid and agenda, window details with what will still page) and the
+//! maintenance banner shown on every tab while a window is active.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::domain::maintenance::{MaintenanceKind, MaintenanceWindow, Occurrence};
+use crate::domain::text::sanitize;
+use crate::state::AppState;
+use crate::tabs::calendar::{local_date, still_pages};
+use crate::ui::theme::Theme;
+
+/// One letter per kind on the month grid.
+fn glyph(kind: MaintenanceKind) -> &'static str {
+    match kind {
+        MaintenanceKind::Routine => "R",
+        MaintenanceKind::EmergencyPatch => "E",
+        MaintenanceKind::ModelRelease => "M",
+        MaintenanceKind::DrDrill => "D",
+        MaintenanceKind::ChangeFreeze => "F",
+    }
+}
+
+fn kind_style(theme: &Theme, kind: MaintenanceKind) -> Style {
+    match kind {
+        MaintenanceKind::EmergencyPatch => theme.error(),
+        MaintenanceKind::ChangeFreeze => theme.warning(),
+        MaintenanceKind::DrDrill => theme.pending(),
+        MaintenanceKind::ModelRelease | MaintenanceKind::Routine => theme.accent(),
+    }
+}
+
+/// `MAINTENANCE: <title> until 14:00 (affects llm-gateway, rag-retrieval)`; more windows are counted.
+pub fn draw_banner(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
+    let theme = &state.settings.theme;
+    let active: Vec<(&MaintenanceWindow, Occurrence)> = state.calendar.active(now).collect();
+    let Some((window, occurrence)) = active.first() else {
+        return;
+    };
+    let until = if occurrence.end - now < Duration::hours(20) {
+        local(occurrence.end, state, "%H:%M")
+    } else {
+        local(occurrence.end, state, "%b %d %H:%M")
+    };
+    let mut text = format!(
+        " MAINTENANCE: {} until {until} (affects {})",
+        sanitize(&window.title),
+        sanitize(&window.services.join(", "))
+    );
+    if window.suppress_alerts {
+        text.push_str(" · new alerts suppressed");
+    }
+    if active.len() > 1 {
+        text.push_str(&format!(" · +{} more (5)", active.len() - 1));
+    }
+    frame.render_widget(Line::styled(text, theme.stale_badge()), area);
+}
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
+    if let Some(window) = state.calendar.detail() {
+        draw_detail(frame, area, state, window, now);
+        return;
+    }
+    let wide = area.width >= 100;
+    let (grid_area, agenda_area) = if wide {
+        let [g, a] = Layout::horizontal([Constraint::Length(38), Constraint::Min(20)]).areas(area);
+        (g, a)
+    } else {
+        let [g, a] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(area);
+        (g, a)
+    };
+    draw_month(frame, grid_area, state, now);
+    draw_agenda(frame, agenda_area, state, now);
+}
+
+fn draw_month(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
+    let theme = &state.settings.theme;
+    let tz = state.settings.timezone;
+    let first = state.calendar.month(now, tz);
+    let today = local_date(now, tz);
+    let mut lines = vec![
+        Line::styled(format!(" {}", first.format("%B %Y")), theme.header()),
+        Line::styled("  Mo   Tu   We   Th   Fr   Sa   Su", theme.muted()),
+    ];
+    let offset = i64::from(first.weekday().num_days_from_monday());
+    let mut day = first - Duration::days(offset);
+    for _ in 0..6 {
+        let mut spans = vec![Span::raw(" ")];
+        for _ in 0..7 {
+            spans.extend(day_cell(state, theme, day, first, today));
+            day += Duration::days(1);
+        }
+        lines.push(Line::from(spans));
+        if day.month() != first.month() && day > first {
+            break;
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// ` 7R  `: the day, the most severe kind on it; today reversed, freeze days shaded.
+fn day_cell(state: &AppState, theme: &Theme, day: NaiveDate, month: NaiveDate, today: NaiveDate) -> Vec<Span<'static>> {
+    if day.month() != month.month() {
+        return vec![Span::raw("     ")];
+    }
+    let kinds = state.calendar.day_kinds(day, state.settings.timezone);
+    let mut number = if day == today { theme.selected().add_modifier(Modifier::BOLD) } else { Style::new() };
+    if kinds.contains(&MaintenanceKind::ChangeFreeze) {
+        number = number.add_modifier(Modifier::UNDERLINED).patch(theme.warning());
+    }
+    let mark = kinds.first().map_or(Span::raw("  "), |k| {
+        let text = if kinds.len() > 1 { format!("{}+", glyph(*k)) } else { format!("{} ", glyph(*k)) };
+        Span::styled(text, kind_style(theme, *k))
+    });
+    vec![Span::styled(format!("{:>2}", day.day()), number), mark, Span::raw(" ")]
+}
+
+fn draw_agenda(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
+    let theme = &state.settings.theme;
+    let tab = &state.calendar;
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border())
+        .title(Span::styled(" Agenda (local · UTC) ", theme.header()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if tab.agenda().is_empty() {
+        let text = Line::styled(" no maintenance this month", theme.muted());
+        frame.render_widget(Paragraph::new(text), inner);
+        return;
+    }
+    let rows = usize::from(inner.height).max(1);
+    let offset = tab.selected.saturating_sub(rows - 1);
+    let lines: Vec<Line> = tab
+        .agenda()
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(rows)
+        .map(|(i, slot)| {
+            let window = &tab.windows()[slot.window];
+            let o = slot.occurrence;
+            let past = o.end <= now;
+            let mut style = if past { theme.muted() } else { Style::new() };
+            if i == tab.selected {
+                style = style.patch(theme.selected());
+            }
+            let when = format!(
+                "{}–{} · {}–{} UTC",
+                local(o.start, state, "%a %b %d %H:%M"),
+                local(o.end, state, if o.end - o.start >= Duration::days(1) { "%b %d %H:%M" } else { "%H:%M" }),
+                o.start.format("%H:%M"),
+                o.end.format("%H:%M"),
+            );
+            let now_mark = if o.covers(now) { "▶ " } else { "  " };
+            Line::from(vec![
+                Span::styled(now_mark, theme.error()),
+                Span::styled(format!("{:<1} ", glyph(window.kind)), kind_style(theme, window.kind)),
+                Span::styled(format!("{when}  {}", sanitize(&window.title)), style),
+                Span::styled(format!("  {}", sanitize(&window.services.join(", "))), theme.muted()),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &MaintenanceWindow, now: DateTime<Utc>) {
+    let theme = &state.settings.theme;
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!(" {} ", window.id), theme.accent()),
+            Span::styled(sanitize(&window.title).into_owned(), theme.header()),
+            Span::styled(format!("  {}", window.kind.label()), kind_style(theme, window.kind)),
+            Span::styled(if window.cancelled { "  CANCELLED" } else { "" }, theme.error()),
+        ]),
+        Line::from(format!(
+            " {} → {} ({}){}",
+            local(window.start, state, "%a %b %d %H:%M"),
+            local(window.end, state, "%a %b %d %H:%M"),
+            sanitize(&window.timezone),
+            window.rrule.as_deref().map_or(String::new(), |r| format!(" · repeats {}", sanitize(r)))
+        )),
+        Line::from(format!(
+            " services {} · suppress new alerts: {} · pause SLA clocks: {} · by {}",
+            sanitize(&window.services.join(", ")),
+            yes_no(window.suppress_alerts),
+            yes_no(window.pause_sla),
+            sanitize(&window.created_by)
+        )),
+    ];
+    if !window.description.is_empty() {
+        lines.push(Line::styled(format!(" {}", sanitize(&window.description)), theme.muted()));
+    }
+    let next: Vec<String> = window
+        .occurrences(now, now + Duration::days(400))
+        .iter()
+        .take(4)
+        .map(|o| local(o.start, state, "%b %d %H:%M"))
+        .collect();
+    if !next.is_empty() {
+        lines.push(Line::styled(format!(" next: {}", next.join(" · ")), theme.muted()));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(" What will still page during this window", theme.header()));
+    let pages = still_pages(window, state.incidents.open_incidents());
+    if pages.open.is_empty() {
+        lines.push(Line::styled(" no open incidents on these services", theme.ok()));
+    }
+    for incident in &pages.open {
+        let escalating = pages.escalating.iter().any(|i| i.id == incident.id);
+        let why = if escalating {
+            "keeps notifying and escalating (not acknowledged)"
+        } else {
+            "keeps notifying (open incidents are not silenced)"
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {} {} ", incident.priority.label(), incident.id), theme.priority(incident.priority)),
+            Span::raw(format!("{} · ", sanitize(&incident.service_id))),
+            Span::styled(why, theme.warning()),
+        ]));
+    }
+    let clocks: Vec<_> = state
+        .sla
+        .rows()
+        .iter()
+        .filter(|row| {
+            let service = match row.kind {
+                crate::domain::EntityKind::Incident => {
+                    state.incidents.row(&row.id).map(|r| r.incident().service_id.clone())
+                }
+                crate::domain::EntityKind::Ticket => state.tickets.row(&row.id).map(|r| r.ticket().service_id.clone()),
+            };
+            service.is_some_and(|s: String| window.affects(&s))
+        })
+        .collect();
+    let verb = if window.pause_sla { "pause" } else { "keep running (pause SLA is off)" };
+    lines.push(Line::styled(format!(" {} SLA clocks on these services will {verb}", clocks.len()), theme.muted()));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+fn local(at: DateTime<Utc>, state: &AppState, format: &str) -> String {
+    match state.settings.timezone {
+        Some(tz) => at.with_timezone(&tz).format(format).to_string(),
+        None => at.with_timezone(&chrono::Local).format(format).to_string(),
+    }
+}
