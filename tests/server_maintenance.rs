@@ -217,3 +217,16 @@ async fn windows_appear_in_changes_and_cancelled_ones_are_hidden_by_default() {
     assert!(windows.iter().any(|w| w.id == "MW-3001" && w.cancelled));
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_simulator_plans_a_calendar_with_a_patch_running_now() {
+    let server = ops::start_simulating(DbLocation::Memory, 7).await;
+    let listed = call(&server, "GET", VIC, "/v1/maintenance", None, None).await;
+    let windows: Vec<MaintenanceWindow> = serde_json::from_value(listed.body).unwrap();
+    assert_eq!(windows.len(), 5);
+    assert!(windows.iter().all(|w| w.created_by == "simulator"));
+    let now = chrono::Utc::now();
+    let active: Vec<&MaintenanceWindow> = windows.iter().filter(|w| w.active_at(now).is_some()).collect();
+    assert!(active.iter().any(|w| w.kind == MaintenanceKind::EmergencyPatch && w.affects("llm-gateway")));
+    server.shutdown().await.unwrap();
+}

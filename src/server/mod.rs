@@ -9,6 +9,7 @@ pub mod handlers;
 pub mod maintenance;
 pub mod models;
 pub mod sim_drift;
+pub mod sim_maintenance;
 pub mod sim_runner;
 pub mod sim_tickets;
 pub mod simulator;
