@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{DriftWindow, EscalationPolicy, Incident, Model, QualityPoint, Rejection, Service, Ticket};
+use crate::domain::{
+    DriftWindow, EscalationPolicy, Incident, MaintenanceWindow, Model, QualityPoint, Rejection, Service, Ticket,
+};
 
 /// The header that makes an action safe to retry.
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
@@ -60,6 +62,8 @@ pub enum Change {
     DriftWindow(DriftWindow),
     /// A model's quality over one window.
     Quality(QualityPoint),
+    /// A maintenance window, sent again on every edit and when cancelled.
+    Maintenance(MaintenanceWindow),
 }
 
 /// `GET /v1/changes`: a page of changes after a cursor.
@@ -100,7 +104,16 @@ impl<'de> Deserialize<'de> for ReceivedPage {
         for value in raw.changes {
             let known = matches!(
                 value.get("kind").and_then(|k| k.as_str()),
-                Some("incident" | "service" | "escalation_policy" | "ticket" | "model" | "drift_window" | "quality")
+                Some(
+                    "incident"
+                        | "service"
+                        | "escalation_policy"
+                        | "ticket"
+                        | "model"
+                        | "drift_window"
+                        | "quality"
+                        | "maintenance"
+                )
             );
             if known {
                 changes.push(serde_json::from_value(value).map_err(serde::de::Error::custom)?);
@@ -162,6 +175,24 @@ pub struct TicketConflictBody {
     pub message: String,
     pub reason: Rejection,
     pub ticket: Ticket,
+}
+
+/// Body of `PUT /v1/maintenance/{id}`: the version the client last saw and the new fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MaintenanceEdit {
+    /// The window version the client last saw.
+    pub version: i64,
+    #[serde(flatten)]
+    pub fields: crate::domain::NewMaintenance,
+}
+
+/// 409 on a maintenance window change: carries the current window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MaintenanceConflictBody {
+    pub error: String,
+    pub message: String,
+    pub reason: Rejection,
+    pub window: MaintenanceWindow,
 }
 
 /// `GET /v1/health`.

@@ -33,6 +33,9 @@ fn every_route_is_documented() {
         ("/v1/models/{id}/features/{feature}/windows", &["get"]),
         ("/v1/models/{id}/windows", &["put"]),
         ("/v1/models/{id}/quality", &["get", "put"]),
+        ("/v1/maintenance", &["get", "post"]),
+        ("/v1/maintenance/{id}", &["get", "put"]),
+        ("/v1/maintenance/{id}/cancel", &["post"]),
     ] {
         for method in methods {
             assert!(paths.get(path).and_then(|p| p.get(*method)).is_some(), "{method} {path} is not documented");
@@ -49,6 +52,10 @@ fn every_route_is_documented() {
         "Model",
         "DriftWindow",
         "QualityPoint",
+        "MaintenanceWindow",
+        "NewMaintenance",
+        "MaintenanceEdit",
+        "MaintenanceConflictBody",
     ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema} missing");
     }

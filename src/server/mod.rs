@@ -6,8 +6,10 @@
 pub mod auth;
 pub mod catalog;
 pub mod handlers;
+pub mod maintenance;
 pub mod models;
 pub mod sim_drift;
+pub mod sim_maintenance;
 pub mod sim_runner;
 pub mod sim_tickets;
 pub mod simulator;
@@ -60,6 +62,9 @@ impl ApiError {
     pub fn not_found(kind: crate::domain::EntityKind, id: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", handlers::not_found_message(kind, id))
     }
+    pub fn not_found_message(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
@@ -104,7 +109,7 @@ impl FromRequestParts<ServerState> for Caller {
     info(
         title = "Ops API",
         version = "1",
-        description = "The contract every opsdeck backend speaks: incidents with their timelines, customer tickets with their history, services, escalation policies, monitored models with their feature windows and quality series, and an incremental change feed."
+        description = "The contract every opsdeck backend speaks: incidents with their timelines, customer tickets with their history, services, escalation policies, monitored models with their feature windows and quality series, maintenance windows, and an incremental change feed."
     ),
     paths(
         handlers::health,
@@ -136,6 +141,11 @@ impl FromRequestParts<ServerState> for Caller {
         models::put_window,
         models::list_quality,
         models::put_quality,
+        maintenance::list_maintenance,
+        maintenance::create_maintenance,
+        maintenance::get_maintenance,
+        maintenance::edit_maintenance,
+        maintenance::cancel_maintenance,
     ),
     components(schemas(
         crate::domain::Ticket,
@@ -153,6 +163,12 @@ impl FromRequestParts<ServerState> for Caller {
         crate::domain::Sample,
         crate::domain::DriftWindow,
         crate::domain::QualityPoint,
+        crate::domain::MaintenanceWindow,
+        crate::domain::MaintenanceKind,
+        crate::domain::NewMaintenance,
+        crate::domain::Occurrence,
+        crate::api::MaintenanceEdit,
+        crate::api::MaintenanceConflictBody,
     )),
     modifiers(&BearerAuth)
 )]
@@ -206,6 +222,9 @@ pub fn router(state: ServerState) -> axum::Router {
         .route("/v1/models/{id}/features/{feature}/windows", get(models::list_windows))
         .route("/v1/models/{id}/windows", put(models::put_window).layer(DefaultBodyLimit::max(models::MAX_BODY_BYTES)))
         .route("/v1/models/{id}/quality", get(models::list_quality).put(models::put_quality))
+        .route("/v1/maintenance", get(maintenance::list_maintenance).post(maintenance::create_maintenance))
+        .route("/v1/maintenance/{id}", get(maintenance::get_maintenance).put(maintenance::edit_maintenance))
+        .route("/v1/maintenance/{id}/cancel", post(maintenance::cancel_maintenance))
         .route("/v1/openapi.json", get(|| async { ([(header::CONTENT_TYPE, "application/json")], openapi_json()) }))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .with_state(state)

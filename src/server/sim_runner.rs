@@ -10,9 +10,13 @@ use tokio::task::JoinHandle;
 
 use super::handlers::{decide_action, entity_response};
 use super::sim_drift::{self, DriftSim};
+use super::sim_maintenance;
 use super::simulator::{Pace, SimOp, Simulator};
-use super::store::{EntityTx, Store, StoreError, StoredResponse, TxInput, TxOutcome};
-use crate::domain::{Command, Entity, EntityKind, Incident, Ticket, TicketStatus};
+use super::store::{
+    EntityTx, MaintenanceTx, MaintenanceTxInput, MaintenanceTxOutcome, Store, StoreError, StoredResponse, TxInput,
+    TxOutcome,
+};
+use crate::domain::{Command, Entity, EntityKind, Incident, MaintenanceWindow, Ticket, TicketStatus};
 
 /// Recently changed tickets handed to the simulator besides the open ones, so it sees tickets
 /// just resolved (the desk closes them later).
@@ -36,6 +40,7 @@ pub async fn start(store: Arc<dyn Store>, seed: u64, pace: Pace) -> Result<JoinH
             insert(store.as_ref(), Entity::Ticket(ticket)).await?;
         }
     }
+    seed_maintenance(store.as_ref()).await?;
     let mut drift = DriftLive::start(store.as_ref(), seed).await?;
     Ok(tokio::spawn(async move {
         let mut ticker = tokio::time::interval(Duration::from_secs(pace.step_secs.max(1)));
@@ -49,6 +54,23 @@ pub async fn start(store: Arc<dyn Store>, seed: u64, pace: Pace) -> Result<JoinH
             }
         }
     }))
+}
+
+/// Plans the demo maintenance calendar into a store that has no windows (cancelled ones count).
+async fn seed_maintenance(store: &dyn Store) -> Result<(), StoreError> {
+    if !store.maintenance_windows(true).await?.is_empty() {
+        return Ok(());
+    }
+    let services: Vec<String> = store.services().await?.into_iter().map(|s| s.id).collect();
+    let now = Utc::now();
+    for new in sim_maintenance::demo_windows(now, &services) {
+        let decide = Box::new(move |input: MaintenanceTxInput| {
+            let window = MaintenanceWindow::create(input.new_id.unwrap_or_default(), new, "simulator", now);
+            MaintenanceTxOutcome { response: StoredResponse::json(201, &window), write: Some(window) }
+        });
+        store.transact_maintenance(MaintenanceTx { id: None, idempotency: None, decide }).await?;
+    }
+    Ok(())
 }
 
 /// The live side of the monitoring demo: the open hour, sent again as it fills.

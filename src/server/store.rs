@@ -14,8 +14,13 @@ use tokio::sync::Mutex;
 use crate::api::Change;
 use crate::db::{self, DbError, DbLocation};
 use crate::domain::{
-    DriftWindow, Entity, EntityKind, EscalationPolicy, Incident, Model, QualityPoint, Service, Ticket,
+    DriftWindow, Entity, EntityKind, EscalationPolicy, Incident, MaintenanceWindow, Model, QualityPoint, Service,
+    Ticket,
 };
+
+#[path = "store_maintenance.rs"]
+mod maintenance;
+pub use maintenance::{MaintenanceDecide, MaintenanceTx, MaintenanceTxInput, MaintenanceTxOutcome};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/server");
 
@@ -152,6 +157,12 @@ pub trait Store: Send + Sync + 'static {
     /// Loads (or allocates the id of) one entity, decides, writes and records the answer under
     /// the idempotency key, atomically. A key seen before replays the first answer instead.
     async fn transact(&self, tx: EntityTx) -> Result<TxResult, StoreError>;
+    /// Maintenance windows by start; `include_cancelled` keeps cancelled ones.
+    async fn maintenance_windows(&self, include_cancelled: bool) -> Result<Vec<MaintenanceWindow>, StoreError>;
+    async fn maintenance(&self, id: &str) -> Result<Option<MaintenanceWindow>, StoreError>;
+    /// [`Store::transact`] for a maintenance window: loads it (or allocates `MW-3001…`),
+    /// decides, writes and records the answer under the idempotency key, atomically.
+    async fn transact_maintenance(&self, tx: MaintenanceTx) -> Result<TxResult, StoreError>;
 }
 
 const KIND_INCIDENT: &str = "incident";
@@ -161,6 +172,7 @@ const KIND_POLICY: &str = "escalation_policy";
 const KIND_MODEL: &str = "model";
 const KIND_WINDOW: &str = "drift_window";
 const KIND_QUALITY: &str = "quality";
+const KIND_MAINTENANCE: &str = "maintenance";
 
 /// How new ids of a kind are made: the counter, its first value, the prefix.
 fn id_scheme(kind: EntityKind) -> (&'static str, i64, &'static str) {
@@ -332,6 +344,7 @@ impl Store for SqliteStore {
                 KIND_MODEL => Change::Model(serde_json::from_str(&doc)?),
                 KIND_WINDOW => Change::DriftWindow(serde_json::from_str(&doc)?),
                 KIND_QUALITY => Change::Quality(serde_json::from_str(&doc)?),
+                KIND_MAINTENANCE => Change::Maintenance(serde_json::from_str(&doc)?),
                 _ => continue,
             };
             changes.push(change);
@@ -442,42 +455,18 @@ impl Store for SqliteStore {
     async fn transact(&self, request: EntityTx) -> Result<TxResult, StoreError> {
         let _w = self.writer.lock().await;
         let mut tx = self.pool.begin().await?;
-        if let Some(scope) = &request.idempotency {
-            let seen: Option<(String, i64, String)> =
-                sqlx::query_as("SELECT fingerprint, status, body FROM idempotency WHERE user_name = ? AND key = ?")
-                    .bind(&scope.user)
-                    .bind(&scope.key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some((fingerprint, status, body)) = seen {
-                if fingerprint != scope.fingerprint {
-                    return Ok(TxResult::KeyReused);
-                }
-                let status = u16::try_from(status).unwrap_or(500);
-                return Ok(TxResult::Replayed(StoredResponse { status, body: serde_json::from_str(&body)? }));
-            }
+        if let Some(seen) = replay(&mut tx, request.idempotency.as_ref()).await? {
+            return Ok(seen);
         }
         let kind = request.kind.label();
         let input = match &request.id {
             Some(id) => {
-                let doc: Option<String> = sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? AND id = ?")
-                    .bind(kind)
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                let doc = read_doc(&mut tx, kind, id).await?;
                 TxInput { current: doc.map(|d| decode_entity(request.kind, &d)).transpose()?, new_id: None }
             }
             None => {
                 let (counter, first, prefix) = id_scheme(request.kind);
-                let number: i64 = sqlx::query_scalar(
-                    "INSERT INTO counters (name, value) VALUES (?, ?)
-                     ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
-                )
-                .bind(counter)
-                .bind(first)
-                .fetch_one(&mut *tx)
-                .await?;
-                TxInput { current: None, new_id: Some(format!("{prefix}-{number}")) }
+                TxInput { current: None, new_id: Some(next_id(&mut tx, counter, first, prefix).await?) }
             }
         };
         let expected_id = request.id.clone().or_else(|| input.new_id.clone());
@@ -490,26 +479,96 @@ impl Store for SqliteStore {
             let (doc, open) = encode_entity(entity)?;
             write_doc(&mut tx, kind, entity.id(), Some(open), &doc).await?;
         }
-        if let Some(scope) = &request.idempotency {
-            let now = Utc::now().timestamp();
-            sqlx::query("DELETE FROM idempotency WHERE created_at < ?")
-                .bind(now - IDEMPOTENCY_RETENTION_HOURS * 3_600)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO idempotency (user_name, key, fingerprint, status, body, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?)",
-            )
-            .bind(&scope.user)
-            .bind(&scope.key)
-            .bind(&scope.fingerprint)
-            .bind(i64::from(outcome.response.status))
-            .bind(serde_json::to_string(&outcome.response.body)?)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
+        remember(&mut tx, request.idempotency.as_ref(), &outcome.response).await?;
         tx.commit().await?;
         Ok(TxResult::Fresh(outcome.response))
     }
+
+    async fn maintenance_windows(&self, include_cancelled: bool) -> Result<Vec<MaintenanceWindow>, StoreError> {
+        let mut windows: Vec<MaintenanceWindow> = self.all_docs(KIND_MAINTENANCE).await?;
+        windows.retain(|w| include_cancelled || !w.cancelled);
+        windows.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
+        Ok(windows)
+    }
+
+    async fn maintenance(&self, id: &str) -> Result<Option<MaintenanceWindow>, StoreError> {
+        self.get_doc(KIND_MAINTENANCE, id).await
+    }
+
+    async fn transact_maintenance(&self, request: MaintenanceTx) -> Result<TxResult, StoreError> {
+        self.run_maintenance_tx(request).await
+    }
+}
+
+type SqliteTx = sqlx::Transaction<'static, sqlx::Sqlite>;
+
+async fn read_doc(tx: &mut SqliteTx, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? AND id = ?")
+        .bind(kind)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?)
+}
+
+/// Allocates the next id of a counter: `prefix-first`, then one more each time.
+async fn next_id(tx: &mut SqliteTx, counter: &str, first: i64, prefix: &str) -> Result<String, StoreError> {
+    let number: i64 = sqlx::query_scalar(
+        "INSERT INTO counters (name, value) VALUES (?, ?)
+         ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+    )
+    .bind(counter)
+    .bind(first)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(format!("{prefix}-{number}"))
+}
+
+/// The answer already given for the idempotency key, if it was seen before.
+async fn replay(tx: &mut SqliteTx, scope: Option<&IdempotencyScope>) -> Result<Option<TxResult>, StoreError> {
+    let Some(scope) = scope else {
+        return Ok(None);
+    };
+    let seen: Option<(String, i64, String)> =
+        sqlx::query_as("SELECT fingerprint, status, body FROM idempotency WHERE user_name = ? AND key = ?")
+            .bind(&scope.user)
+            .bind(&scope.key)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some((fingerprint, status, body)) = seen else {
+        return Ok(None);
+    };
+    if fingerprint != scope.fingerprint {
+        return Ok(Some(TxResult::KeyReused));
+    }
+    let status = u16::try_from(status).unwrap_or(500);
+    Ok(Some(TxResult::Replayed(StoredResponse { status, body: serde_json::from_str(&body)? })))
+}
+
+/// Records the answer under the idempotency key, forgetting answers past the retention.
+async fn remember(
+    tx: &mut SqliteTx,
+    scope: Option<&IdempotencyScope>,
+    response: &StoredResponse,
+) -> Result<(), StoreError> {
+    let Some(scope) = scope else {
+        return Ok(());
+    };
+    let now = Utc::now().timestamp();
+    sqlx::query("DELETE FROM idempotency WHERE created_at < ?")
+        .bind(now - IDEMPOTENCY_RETENTION_HOURS * 3_600)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO idempotency (user_name, key, fingerprint, status, body, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&scope.user)
+    .bind(&scope.key)
+    .bind(&scope.fingerprint)
+    .bind(i64::from(response.status))
+    .bind(serde_json::to_string(&response.body)?)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -291,6 +291,7 @@ impl AppState {
                 Change::Model(model) => models.push(model),
                 Change::DriftWindow(window) => windows.push(window),
                 Change::Quality(point) => quality.push(point),
+                Change::Maintenance(_) => {}
             }
         }
         if !tickets.is_empty() {

@@ -1,0 +1,191 @@
+//! The Ops API v1 maintenance-window endpoints. Anyone may read; only commanders plan, edit and
+//! cancel. Writes share the idempotency machinery of the other actions and run in one store
+//! transaction ([`Store::transact_maintenance`](super::store::Store::transact_maintenance)).
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::handlers::{idempotency_scope, respond};
+use super::store::{MaintenanceTx, MaintenanceTxInput, MaintenanceTxOutcome, StoredResponse};
+use super::{ApiError, Caller, ServerState};
+use crate::api::{ErrorBody, MaintenanceConflictBody, MaintenanceEdit, Me, Role, VersionBody};
+use crate::domain::maintenance::validate;
+use crate::domain::{MaintenanceWindow, NewMaintenance, Rejection};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MaintenanceQuery {
+    /// Also list cancelled windows (default `false`).
+    pub include_cancelled: Option<bool>,
+}
+
+#[utoipa::path(get, path = "/v1/maintenance", tag = "maintenance", security(("bearer" = [])), params(MaintenanceQuery),
+    responses((status = 200, description = "Maintenance windows by first start; cancelled ones only when asked", body = Vec<MaintenanceWindow>),
+              (status = 400, description = "Malformed query", body = ErrorBody),
+              (status = 401, description = "No or unknown token", body = ErrorBody)))]
+pub async fn list_maintenance(
+    State(state): State<ServerState>,
+    _caller: Caller,
+    query: Result<Query<MaintenanceQuery>, QueryRejection>,
+) -> Result<Json<Vec<MaintenanceWindow>>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+    Ok(Json(state.store.maintenance_windows(query.include_cancelled.unwrap_or(false)).await?))
+}
+
+#[utoipa::path(get, path = "/v1/maintenance/{id}", tag = "maintenance", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Window id, e.g. MW-3001")),
+    responses((status = 200, description = "The window, cancelled or not", body = MaintenanceWindow),
+              (status = 404, description = "No such window", body = ErrorBody)))]
+pub async fn get_maintenance(
+    State(state): State<ServerState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<MaintenanceWindow>, ApiError> {
+    state.store.maintenance(&id).await?.map(Json).ok_or_else(|| ApiError::not_found_message(not_found_message(&id)))
+}
+
+#[utoipa::path(post, path = "/v1/maintenance", tag = "maintenance", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
+    request_body = NewMaintenance,
+    responses((status = 201, description = "Planned", body = MaintenanceWindow),
+              (status = 400, description = "Malformed body or idempotency key", body = ErrorBody),
+              (status = 403, description = "Only commanders plan maintenance", body = ErrorBody),
+              (status = 422, description = "Invalid fields (the message names the field), unknown service, or idempotency key reused", body = ErrorBody)))]
+pub async fn create_maintenance(
+    State(state): State<ServerState>,
+    Caller(me): Caller,
+    headers: HeaderMap,
+    body: Result<Json<NewMaintenance>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    require_commander(&me)?;
+    let Json(new) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let scope = idempotency_scope(&headers, &me, "POST /v1/maintenance", &new)?;
+    let new = checked(&state, new).await?;
+    let actor = me.name;
+    let decide = Box::new(move |input: MaintenanceTxInput| {
+        let window = MaintenanceWindow::create(input.new_id.unwrap_or_default(), new, &actor, Utc::now());
+        MaintenanceTxOutcome { response: StoredResponse::json(201, &window), write: Some(window) }
+    });
+    let tx = MaintenanceTx { id: None, idempotency: scope, decide };
+    Ok(respond(state.store.transact_maintenance(tx).await?))
+}
+
+#[utoipa::path(put, path = "/v1/maintenance/{id}", tag = "maintenance", security(("bearer" = [])),
+    description = "Replace the fields of a window. The body carries the version the client last saw.",
+    params(("id" = String, Path, description = "Window id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "The same key twice applies once and returns the first answer")),
+    request_body = MaintenanceEdit,
+    responses((status = 200, description = "Edited; the window as it is now", body = MaintenanceWindow),
+              (status = 400, description = "Malformed body or idempotency key", body = ErrorBody),
+              (status = 403, description = "Only commanders edit maintenance", body = ErrorBody),
+              (status = 404, description = "No such window", body = ErrorBody),
+              (status = 409, description = "Stale version or cancelled window", body = MaintenanceConflictBody),
+              (status = 422, description = "Invalid fields, unknown service, or idempotency key reused", body = ErrorBody)))]
+pub async fn edit_maintenance(
+    State(state): State<ServerState>,
+    Caller(me): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<MaintenanceEdit>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    require_commander(&me)?;
+    let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let scope = idempotency_scope(&headers, &me, &format!("PUT /v1/maintenance/{id}"), &body)?;
+    let seen = body.version;
+    let new = checked(&state, body.fields).await?;
+    let tx_id = Some(id.clone());
+    let decide =
+        Box::new(move |input: MaintenanceTxInput| decide_change(input.current, &id, seen, |w| w.edit(new, Utc::now())));
+    Ok(respond(state.store.transact_maintenance(MaintenanceTx { id: tx_id, idempotency: scope, decide }).await?))
+}
+
+#[utoipa::path(post, path = "/v1/maintenance/{id}/cancel", tag = "maintenance", security(("bearer" = [])),
+    description = "Cancel a window: it keeps its history but has no occurrences any more.",
+    params(("id" = String, Path, description = "Window id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "The same key twice applies once and returns the first answer")),
+    request_body = VersionBody,
+    responses((status = 200, description = "Cancelled; the window as it is now", body = MaintenanceWindow),
+              (status = 400, description = "Malformed body or idempotency key", body = ErrorBody),
+              (status = 403, description = "Only commanders cancel maintenance", body = ErrorBody),
+              (status = 404, description = "No such window", body = ErrorBody),
+              (status = 409, description = "Stale version or already cancelled", body = MaintenanceConflictBody),
+              (status = 422, description = "Idempotency key reused for another request", body = ErrorBody)))]
+pub async fn cancel_maintenance(
+    State(state): State<ServerState>,
+    Caller(me): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<VersionBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    require_commander(&me)?;
+    let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let scope = idempotency_scope(&headers, &me, &format!("POST /v1/maintenance/{id}/cancel"), &body)?;
+    let tx_id = Some(id.clone());
+    let decide = Box::new(move |input: MaintenanceTxInput| {
+        decide_change(input.current, &id, body.version, |w| w.cancel(Utc::now()))
+    });
+    Ok(respond(state.store.transact_maintenance(MaintenanceTx { id: tx_id, idempotency: scope, decide }).await?))
+}
+
+/// 404, 409 (already cancelled, then stale version) with the current window, or 200 with the
+/// changed window.
+fn decide_change(
+    current: Option<MaintenanceWindow>,
+    id: &str,
+    seen: i64,
+    change: impl FnOnce(&mut MaintenanceWindow),
+) -> MaintenanceTxOutcome {
+    let Some(current) = current else {
+        let body = ErrorBody { error: "not_found".into(), message: not_found_message(id) };
+        return MaintenanceTxOutcome { write: None, response: StoredResponse::json(404, &body) };
+    };
+    let reason = if current.cancelled {
+        Some(Rejection::Invalid { message: "already cancelled".into() })
+    } else if seen != current.version {
+        Some(Rejection::StaleVersion { seen, current: current.version })
+    } else {
+        None
+    };
+    if let Some(reason) = reason {
+        let message = reason.describe(&current.id, Utc::now());
+        let body = MaintenanceConflictBody { error: "conflict".into(), message, reason, window: current };
+        return MaintenanceTxOutcome { write: None, response: StoredResponse::json(409, &body) };
+    }
+    let mut next = current;
+    change(&mut next);
+    MaintenanceTxOutcome { response: StoredResponse::json(200, &next), write: Some(next) }
+}
+
+/// Validates and normalises the fields, and checks the services are in the catalog.
+async fn checked(state: &ServerState, mut new: NewMaintenance) -> Result<NewMaintenance, ApiError> {
+    validate(&new).map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    new.normalize();
+    for service in &new.services {
+        if state.store.service(service).await?.is_none() {
+            return Err(ApiError::unprocessable(format!("services: unknown service `{service}`")));
+        }
+    }
+    Ok(new)
+}
+
+fn require_commander(me: &Me) -> Result<(), ApiError> {
+    if me.role >= Role::Commander {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(format!(
+        "{} has the {} role; only commanders can plan, edit or cancel maintenance windows",
+        me.name,
+        me.role.label()
+    )))
+}
+
+fn not_found_message(id: &str) -> String {
+    let shown: String = id.chars().take(80).collect();
+    format!("no maintenance window `{shown}`")
+}

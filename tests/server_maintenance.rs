@@ -1,0 +1,232 @@
+//! Maintenance windows in the Ops API: the real reference server on 127.0.0.1:0 and plain HTTP
+//! calls as dana (commander), erin (responder) and vic (viewer).
+
+#[path = "support/ops.rs"]
+mod ops;
+
+use serde_json::{Value, json};
+
+use ops::{DANA, ERIN, VIC, start};
+use opsdeck::api::Change;
+use opsdeck::api::{ErrorBody, MaintenanceConflictBody, ReceivedPage};
+use opsdeck::db::DbLocation;
+use opsdeck::domain::{MaintenanceKind, MaintenanceWindow};
+use opsdeck::server::RunningServer;
+
+struct Answer {
+    status: u16,
+    replayed: bool,
+    body: Value,
+}
+
+impl Answer {
+    fn window(&self, status: u16) -> MaintenanceWindow {
+        assert_eq!(self.status, status, "{}", self.body);
+        serde_json::from_value(self.body.clone()).expect("a maintenance window")
+    }
+
+    fn error(&self, status: u16) -> String {
+        assert_eq!(self.status, status, "{}", self.body);
+        let body: ErrorBody = serde_json::from_value(self.body.clone()).expect("an error body");
+        body.message
+    }
+}
+
+async fn call(
+    server: &RunningServer,
+    method: &str,
+    token: &str,
+    path: &str,
+    body: Option<Value>,
+    key: Option<&str>,
+) -> Answer {
+    let client = reqwest::Client::new();
+    let url = format!("{}{path}", server.url());
+    let mut request = match method {
+        "GET" => client.get(url),
+        "PUT" => client.put(url),
+        _ => client.post(url),
+    }
+    .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let replayed = response.headers().contains_key("idempotent-replayed");
+    Answer { status, replayed, body: response.json().await.unwrap_or(Value::Null) }
+}
+
+fn patching() -> Value {
+    json!({
+        "title": "Monthly patching",
+        "kind": "routine",
+        "services": ["llm-gateway", "rag-retrieval"],
+        "start": "2026-12-05T01:00:00Z",
+        "end": "2026-12-05T03:00:00Z",
+        "timezone": "Europe/Berlin",
+        "rrule": "FREQ=MONTHLY;BYDAY=1SA",
+        "description": "OS and driver updates",
+        "suppress_alerts": true,
+        "pause_sla": true
+    })
+}
+
+fn with(mut body: Value, field: &str, value: Value) -> Value {
+    body[field] = value;
+    body
+}
+
+#[tokio::test]
+async fn commander_creates_edits_and_cancels() {
+    let server = start(DbLocation::Memory).await;
+    let created = call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), None).await.window(201);
+    assert_eq!((created.id.as_str(), created.version, created.created_by.as_str()), ("MW-3001", 1, "dana"));
+    assert_eq!(created.kind, MaintenanceKind::Routine);
+    assert_eq!(created.rrule.as_deref(), Some("FREQ=MONTHLY;BYDAY=1SA"));
+    assert!(created.suppress_alerts && created.pause_sla && !created.cancelled);
+
+    let fetched = call(&server, "GET", VIC, "/v1/maintenance/MW-3001", None, None).await.window(200);
+    assert_eq!(fetched, created);
+
+    let edit = with(with(patching(), "title", json!("Patching, moved")), "version", json!(1));
+    let edited = call(&server, "PUT", DANA, "/v1/maintenance/MW-3001", Some(edit), None).await.window(200);
+    assert_eq!((edited.version, edited.title.as_str()), (2, "Patching, moved"));
+
+    let cancelled = call(&server, "POST", DANA, "/v1/maintenance/MW-3001/cancel", Some(json!({"version": 2})), None)
+        .await
+        .window(200);
+    assert!(cancelled.cancelled);
+    assert_eq!(cancelled.version, 3);
+
+    let again = call(&server, "POST", DANA, "/v1/maintenance/MW-3001/cancel", Some(json!({"version": 3})), None).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    let conflict: MaintenanceConflictBody = serde_json::from_value(again.body).unwrap();
+    assert!(conflict.message.contains("already cancelled"), "{}", conflict.message);
+
+    let missing = call(&server, "GET", DANA, "/v1/maintenance/MW-9999", None, None).await;
+    assert_eq!(missing.error(404), "no maintenance window `MW-9999`");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn responders_and_viewers_are_refused() {
+    let server = start(DbLocation::Memory).await;
+    for (token, name, role) in [(ERIN, "erin", "responder"), (VIC, "vic", "viewer")] {
+        let message = call(&server, "POST", token, "/v1/maintenance", Some(patching()), None).await.error(403);
+        assert!(message.contains(name) && message.contains(role) && message.contains("only commanders"), "{message}");
+    }
+    call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), None).await.window(201);
+    let edit = with(patching(), "version", json!(1));
+    call(&server, "PUT", ERIN, "/v1/maintenance/MW-3001", Some(edit), None).await.error(403);
+    call(&server, "POST", VIC, "/v1/maintenance/MW-3001/cancel", Some(json!({"version": 1})), None).await.error(403);
+    let list = call(&server, "GET", VIC, "/v1/maintenance", None, None).await;
+    assert_eq!(list.status, 200);
+    let windows: Vec<MaintenanceWindow> = serde_json::from_value(list.body).unwrap();
+    assert_eq!(windows.len(), 1);
+    assert_eq!(windows[0].version, 1, "refused writes changed nothing");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn stale_version_gets_409_with_the_current_window() {
+    let server = start(DbLocation::Memory).await;
+    call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), None).await.window(201);
+    let first = with(with(patching(), "title", json!("First edit")), "version", json!(1));
+    call(&server, "PUT", DANA, "/v1/maintenance/MW-3001", Some(first), None).await.window(200);
+    let stale = with(with(patching(), "title", json!("Second edit")), "version", json!(1));
+    let answer = call(&server, "PUT", DANA, "/v1/maintenance/MW-3001", Some(stale), None).await;
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    let conflict: MaintenanceConflictBody = serde_json::from_value(answer.body).unwrap();
+    assert_eq!((conflict.window.version, conflict.window.title.as_str()), (2, "First edit"));
+    assert!(conflict.message.contains("changed since you saw it"), "{}", conflict.message);
+    let stale_cancel =
+        call(&server, "POST", DANA, "/v1/maintenance/MW-3001/cancel", Some(json!({"version": 1})), None).await;
+    assert_eq!(stale_cancel.status, 409);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn idempotency_key_replays_and_refuses_reuse() {
+    let server = start(DbLocation::Memory).await;
+    let first = call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), Some("plan-1")).await;
+    let again = call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), Some("plan-1")).await;
+    assert!(!first.replayed && again.replayed);
+    assert_eq!(first.window(201), again.window(201));
+    let other = with(patching(), "title", json!("Something else"));
+    let reused = call(&server, "POST", DANA, "/v1/maintenance", Some(other), Some("plan-1")).await;
+    assert!(reused.error(422).contains("already used"));
+    let cancel = json!({"version": 1});
+    let c1 = call(&server, "POST", DANA, "/v1/maintenance/MW-3001/cancel", Some(cancel.clone()), Some("c")).await;
+    let c2 = call(&server, "POST", DANA, "/v1/maintenance/MW-3001/cancel", Some(cancel), Some("c")).await;
+    assert_eq!((c1.status, c2.status, c2.replayed), (200, 200, true));
+    let all = call(&server, "GET", DANA, "/v1/maintenance?include_cancelled=true", None, None).await;
+    assert_eq!(all.body.as_array().unwrap().len(), 1, "one window despite the retry");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn invalid_fields_get_422_naming_the_field() {
+    let server = start(DbLocation::Memory).await;
+    let cases = [
+        (with(patching(), "rrule", json!("FREQ=SOMETIMES")), "rrule: "),
+        (with(patching(), "timezone", json!("Mars/Olympus")), "timezone: unknown time zone `Mars/Olympus`"),
+        (with(patching(), "end", json!("2026-12-05T00:00:00Z")), "end: must be after start"),
+        (with(patching(), "title", json!(" ")), "title: must not be empty"),
+        (with(patching(), "services", json!([])), "services: at least one"),
+        (with(patching(), "services", json!(["no-such-service"])), "services: unknown service `no-such-service`"),
+    ];
+    for (body, expected) in cases {
+        let message = call(&server, "POST", DANA, "/v1/maintenance", Some(body), None).await.error(422);
+        assert!(message.starts_with(expected), "{message} should start with {expected}");
+    }
+    let bad_kind =
+        call(&server, "POST", DANA, "/v1/maintenance", Some(with(patching(), "kind", json!("party"))), None).await;
+    assert_eq!(bad_kind.status, 400, "{}", bad_kind.body);
+    assert!(call(&server, "GET", DANA, "/v1/maintenance", None, None).await.body.as_array().unwrap().is_empty());
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn windows_appear_in_changes_and_cancelled_ones_are_hidden_by_default() {
+    let server = start(DbLocation::Memory).await;
+    call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), None).await.window(201);
+    let drill = with(with(patching(), "title", json!("DR drill")), "kind", json!("dr_drill"));
+    call(&server, "POST", DANA, "/v1/maintenance", Some(drill), None).await.window(201);
+    call(&server, "POST", DANA, "/v1/maintenance/MW-3001/cancel", Some(json!({"version": 1})), None).await.window(200);
+
+    let listed = call(&server, "GET", ERIN, "/v1/maintenance", None, None).await;
+    let ids: Vec<String> =
+        listed.body.as_array().unwrap().iter().map(|w| w["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids, vec!["MW-3002"]);
+    let all = call(&server, "GET", ERIN, "/v1/maintenance?include_cancelled=true", None, None).await;
+    assert_eq!(all.body.as_array().unwrap().len(), 2);
+    let bad = call(&server, "GET", ERIN, "/v1/maintenance?include_cancelled=maybe", None, None).await;
+    assert_eq!(bad.status, 400);
+
+    let page = call(&server, "GET", ERIN, "/v1/changes", None, None).await;
+    assert!(page.body["changes"].as_array().unwrap().iter().any(|c| c["kind"] == "maintenance"));
+    let page: ReceivedPage = serde_json::from_value(page.body).unwrap();
+    assert_eq!(page.skipped_unknown, 0);
+    let windows: Vec<&MaintenanceWindow> =
+        page.changes.iter().filter_map(|c| if let Change::Maintenance(w) = c { Some(w) } else { None }).collect();
+    assert_eq!(windows.len(), 2, "the latest state of each window");
+    assert!(windows.iter().any(|w| w.id == "MW-3001" && w.cancelled));
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_simulator_plans_a_calendar_with_a_patch_running_now() {
+    let server = ops::start_simulating(DbLocation::Memory, 7).await;
+    let listed = call(&server, "GET", VIC, "/v1/maintenance", None, None).await;
+    let windows: Vec<MaintenanceWindow> = serde_json::from_value(listed.body).unwrap();
+    assert_eq!(windows.len(), 5);
+    assert!(windows.iter().all(|w| w.created_by == "simulator"));
+    let now = chrono::Utc::now();
+    let active: Vec<&MaintenanceWindow> = windows.iter().filter(|w| w.active_at(now).is_some()).collect();
+    assert!(active.iter().any(|w| w.kind == MaintenanceKind::EmergencyPatch && w.affects("llm-gateway")));
+    server.shutdown().await.unwrap();
+}
