@@ -185,7 +185,7 @@ impl Cache {
                     put_monitoring(&mut tx, "drift_window", &w.id(), w.start.timestamp(), w).await?
                 }
                 Change::Quality(q) => put_monitoring(&mut tx, "quality", &q.id(), q.start.timestamp(), q).await?,
-                Change::Maintenance(_) => {}
+                Change::Maintenance(window) => put_entity(&mut tx, "maintenance", &window.id, window).await?,
             }
         }
         let monitored = page.changes.iter().any(|c| matches!(c, Change::DriftWindow(_) | Change::Quality(_)));

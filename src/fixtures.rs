@@ -38,7 +38,7 @@ pub fn seeded_snapshot(seed: u64, now: DateTime<Utc>) -> CacheSnapshot {
     let incidents = seeded_incidents(seed, now);
     CacheSnapshot {
         monitoring: seeded_monitoring(seed, now, &incidents),
-        maintenance: Vec::new(),
+        maintenance: seeded_maintenance(now),
         total: incidents.len(),
         incidents,
         tickets: seeded_tickets(now),
@@ -54,6 +54,20 @@ pub fn seeded_snapshot(seed: u64, now: DateTime<Utc>) -> CacheSnapshot {
 pub fn seeded_monitoring(seed: u64, now: DateTime<Utc>, incidents: &[Incident]) -> MonitoringRows {
     let world = crate::server::sim_drift::demo_monitoring(seed, now, 72, incidents);
     MonitoringRows { models: world.models, windows: world.windows, quality: world.quality }
+}
+
+/// The simulator's maintenance calendar as planned at `now`, ids `MW-3001` onwards: a monthly
+/// routine window, a quarterly DR drill, a weekly retrain, the year-end freeze and an emergency
+/// patch running at `now`.
+pub fn seeded_maintenance(now: DateTime<Utc>) -> Vec<crate::domain::maintenance::MaintenanceWindow> {
+    let services: Vec<String> = catalog::services().into_iter().map(|s| s.id).collect();
+    crate::server::sim_maintenance::demo_windows(now, &services)
+        .into_iter()
+        .enumerate()
+        .map(|(i, new)| {
+            crate::domain::maintenance::MaintenanceWindow::create(format!("MW-{}", 3001 + i), new, "simulator", now)
+        })
+        .collect()
 }
 
 /// A support desk's queue at `now`, covering every clock state: responses running into the

@@ -240,3 +240,24 @@ fn drift_tab_without_models_says_where_they_come_from() {
     assert!(screen.contains("No models yet"), "{screen}");
     insta::assert_snapshot!("drift_empty_80x24", screen);
 }
+
+#[test]
+fn calendar_month_agenda_and_banner() {
+    // The emergency patch running at `now` puts the banner on every tab.
+    let mut harness = Harness::new(80, 24);
+    let screen = harness.screen();
+    assert!(screen.contains("MAINTENANCE: "), "{screen}");
+    both_sizes("calendar", "5");
+}
+
+#[test]
+fn calendar_window_details_say_what_will_still_page() {
+    both_sizes("calendar_detail", "5<Enter>");
+}
+
+#[test]
+fn calendar_next_month_shows_the_freeze() {
+    let mut harness = Harness::new(80, 24);
+    harness.press("5l");
+    insta::assert_snapshot!("calendar_next_month_80x24", harness.screen());
+}

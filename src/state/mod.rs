@@ -97,7 +97,8 @@ impl AppState {
             quit: false,
         };
         state.reapply_all_pending(now);
-        state.calendar.rebuild(now, state.settings.timezone);
+        state.calendar.today(now, state.settings.timezone);
+        state.drift.set_maintenance(state.calendar.windows());
         state.banner = state.calendar.active(now).next().is_some();
         state.drift.rebuild(state.incidents.all_incidents());
         // The console's snapshot holds no drift data (it is loaded after the first frame); one
@@ -268,6 +269,7 @@ impl AppState {
             self.services.clear();
             self.policies.clear();
             self.drift = DriftTab::default();
+            self.calendar.clear();
             // The demo server is new on every start; a reset there is expected, not news.
             if !self.session.demo {
                 self.flash(Level::Warning, "the server's database was replaced; showing its data from scratch", now);
@@ -278,6 +280,7 @@ impl AppState {
         let mut incidents = Vec::new();
         let mut tickets = Vec::new();
         let (mut models, mut windows, mut quality) = (Vec::new(), Vec::new(), Vec::new());
+        let mut maintenance = Vec::new();
         for change in report.changes {
             match change {
                 Change::Incident(incident) => incidents.push(incident),
@@ -291,7 +294,7 @@ impl AppState {
                 Change::Model(model) => models.push(model),
                 Change::DriftWindow(window) => windows.push(window),
                 Change::Quality(point) => quality.push(point),
-                Change::Maintenance(_) => {}
+                Change::Maintenance(window) => maintenance.push(window),
             }
         }
         if !tickets.is_empty() {
@@ -321,6 +324,12 @@ impl AppState {
             self.drift.refresh_markers(self.incidents.all_incidents());
         }
         update.changed |= self.drift.absorb(models, windows, quality, self.incidents.all_incidents());
+        if !maintenance.is_empty() {
+            self.calendar.upsert_many(maintenance, now, self.settings.timezone);
+            self.drift.set_maintenance(self.calendar.windows());
+            self.drift.refresh_markers(self.incidents.all_incidents());
+            update.changed = true;
+        }
         if !report.more {
             // The server is reachable and we know its database: queued actions may go.
             let epoch = report.epoch;

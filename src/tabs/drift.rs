@@ -196,6 +196,8 @@ pub struct DriftTab {
     computed: HashMap<WindowKey, (usize, Result<WindowStats, String>)>,
     /// A job is out; the next waits for its results.
     in_flight: bool,
+    /// Maintenance windows, for markers on the models' services.
+    maintenance: Vec<crate::domain::maintenance::MaintenanceWindow>,
 }
 
 impl Default for DriftTab {
@@ -220,6 +222,7 @@ impl DriftTab {
             markers: Vec::new(),
             computed: HashMap::new(),
             in_flight: false,
+            maintenance: Vec::new(),
         }
     }
 
@@ -469,6 +472,12 @@ impl DriftTab {
         };
     }
 
+    /// Keeps the maintenance windows whose occurrences are drawn as markers (call
+    /// [`DriftTab::refresh_markers`] after).
+    pub fn set_maintenance(&mut self, windows: &[crate::domain::maintenance::MaintenanceWindow]) {
+        self.maintenance = windows.to_vec();
+    }
+
     /// Redraws the incident markers after incidents changed.
     pub fn refresh_markers<'a>(&mut self, incidents: impl Iterator<Item = &'a Incident>) {
         self.rebuild_markers(incidents);
@@ -501,6 +510,14 @@ impl DriftTab {
                 until: incident.resolved_at,
                 label: incident.id.clone(),
             });
+        }
+        if let (Some(first), Some(last)) = (self.series.first(), self.series.last()) {
+            for window in self.maintenance.iter().filter(|w| w.affects(&model.service_id) || w.affects("llm-gateway")) {
+                for o in window.occurrences(first.start, last.end) {
+                    let label = format!("{} {}", window.id, window.kind.label());
+                    markers.push(Marker { kind: MarkerKind::Maintenance, at: o.start, until: Some(o.end), label });
+                }
+            }
         }
         markers.sort_by(|a, b| a.at.cmp(&b.at).then(a.kind.cmp(&b.kind)));
         self.markers = markers;

@@ -149,13 +149,12 @@ fn draw_agenda(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTim
             if i == tab.selected {
                 style = style.patch(theme.selected());
             }
-            let when = format!(
-                "{}–{} · {}–{} UTC",
-                local(o.start, state, "%a %b %d %H:%M"),
-                local(o.end, state, if o.end - o.start >= Duration::days(1) { "%b %d %H:%M" } else { "%H:%M" }),
-                o.start.format("%H:%M"),
-                o.end.format("%H:%M"),
-            );
+            let end_format = if o.end - o.start >= Duration::days(1) { "%b %d %H:%M" } else { "%H:%M" };
+            let mut when = format!("{}–{}", local(o.start, state, "%a %b %d %H:%M"), local(o.end, state, end_format));
+            // UTC too, unless the display time zone is UTC at that moment.
+            if local(o.start, state, "%z") != "+0000" {
+                when.push_str(&format!(" ({}–{} UTC)", o.start.format("%H:%M"), o.end.format(end_format)));
+            }
             let now_mark = if o.covers(now) { "▶ " } else { "  " };
             Line::from(vec![
                 Span::styled(now_mark, theme.error()),
@@ -238,8 +237,16 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &Mai
             service.is_some_and(|s: String| window.affects(&s))
         })
         .collect();
-    let verb = if window.pause_sla { "pause" } else { "keep running (pause SLA is off)" };
-    lines.push(Line::styled(format!(" {} SLA clocks on these services will {verb}", clocks.len()), theme.muted()));
+    let text = if window.pause_sla {
+        // Said plainly: the switch is stored and shown, the clock model does not apply it yet.
+        format!(
+            " {} SLA clocks run on these services; the window asks to pause them, which opsdeck's clocks do not apply yet",
+            clocks.len()
+        )
+    } else {
+        format!(" {} SLA clocks on these services keep running (pause SLA is off)", clocks.len())
+    };
+    lines.push(Line::styled(text, theme.muted()));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 

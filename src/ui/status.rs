@@ -67,7 +67,7 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
     }
 
     let (badge, stale) = freshness(state);
-    let mut right = Vec::new();
+    let mut right = vec![Span::raw(" ")];
     if state.read_only_reason().is_some() {
         right.push(Span::styled(" READ-ONLY ", theme.stale_badge()));
         right.push(Span::raw(" "));
