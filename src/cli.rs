@@ -70,6 +70,11 @@ enum Command {
         #[command(subcommand)]
         command: crate::drift_cli::DriftCommand,
     },
+    /// Maintenance windows as iCalendar files: `opsdeck calendar export|import`.
+    Calendar {
+        #[command(subcommand)]
+        command: crate::calendar_cli::CalendarCommand,
+    },
     /// SLA calendars and targets: `opsdeck sla due` computes when a target runs out.
     Sla {
         #[command(subcommand)]
@@ -87,6 +92,7 @@ pub fn main() -> ExitCode {
         Some(Command::Serve { bind, db, simulate, seed, tokens }) => serve(bind, db, simulate, seed, tokens),
         Some(Command::Sla { command }) => return crate::sla::cli::run(command),
         Some(Command::Drift { command }) => return crate::drift_cli::run(command),
+        Some(Command::Calendar { command }) => return crate::calendar_cli::run(command),
         None => console(cli),
     };
     match result {

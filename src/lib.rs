@@ -23,6 +23,7 @@
 //! - [`ui`]: views that borrow the state and draw it.
 //! - [`effect`]: the runner that carries out effects and reports back as events.
 //! - [`app`]: the run loop; [`terminal`]: entering, leaving, panic hook, drawing.
+//! - [`calendar_cli`]: `opsdeck calendar export|import`, maintenance windows as iCalendar files.
 //! - [`drift_cli`]: `opsdeck drift compare`, the drift statistics on two files.
 //! - [`cli`], [`paths`]: the command line, logging, and where files live (XDG).
 //! - [`fixtures`]: deterministic data for tests, snapshots and benchmarks.
@@ -32,6 +33,7 @@ pub mod api;
 pub mod app;
 pub mod backend;
 pub mod cache;
+pub mod calendar_cli;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -6,6 +6,7 @@ pub mod entity;
 pub mod escalation;
 pub mod incident;
 pub mod maintenance;
+pub mod maintenance_ics;
 pub mod monitoring;
 pub mod text;
 pub mod ticket;

@@ -1,0 +1,228 @@
+//! `opsdeck calendar export|import`: maintenance windows as iCalendar files, against an Ops API
+//! server over HTTP.
+//!
+//! Exit status: 0 on success; 2 on a mistake in the input (arguments, token file, calendar file,
+//! unknown services) with nothing created; 1 when the server cannot be reached or refuses.
+//! Import reads and checks every event first, then creates each with an `Idempotency-Key`
+//! derived from its UID and skips events identical to a window the server already has, so
+//! running it again creates no duplicates.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::api::{ErrorBody, IDEMPOTENCY_HEADER};
+use crate::domain::maintenance_ics::{IcsEvent, ImportDefaults, from_ics_with, to_ics};
+use crate::domain::{MaintenanceWindow, Service};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CalendarCommand {
+    /// Print the server's maintenance windows as an iCalendar file.
+    Export(ExportArgs),
+    /// Create maintenance windows from an iCalendar file (all events are checked first).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServerArgs {
+    /// The Ops API server, e.g. http://127.0.0.1:8088.
+    #[arg(long, value_name = "URL")]
+    pub backend: String,
+    /// A file holding the bearer token (a commander's, to import).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Only windows with an occurrence on or after this day (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: Option<String>,
+    /// Only windows with an occurrence before this day (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub to: Option<String>,
+    /// Also export cancelled windows (as STATUS:CANCELLED), whatever the range.
+    #[arg(long)]
+    pub include_cancelled: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The iCalendar file (.ics).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Services of events without X-OPSDECK-SERVICES, comma-separated (e.g. llm-gateway,rag-retrieval).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub services: Vec<String>,
+}
+
+/// Why a command failed, and with which exit status.
+enum Failure {
+    /// The input is wrong: status 2.
+    Input(String),
+    /// The server could not be reached or refused: status 1.
+    Server(String),
+}
+
+pub fn run(command: CalendarCommand) -> ExitCode {
+    let (name, result) = match command {
+        CalendarCommand::Export(args) => ("export", block_on(export(args))),
+        CalendarCommand::Import(args) => ("import", block_on(import(args))),
+    };
+    match result {
+        Ok(output) => {
+            print!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(Failure::Input(message)) => {
+            eprintln!("opsdeck calendar {name}: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Server(message)) => {
+            eprintln!("opsdeck calendar {name}: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn block_on<F: std::future::Future<Output = Result<String, Failure>>>(future: F) -> Result<String, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Server(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(future)
+}
+
+async fn export(args: ExportArgs) -> Result<String, Failure> {
+    let from = args.from.as_deref().map(|d| day("--from", d)).transpose()?;
+    let to = args.to.as_deref().map(|d| day("--to", d)).transpose()?;
+    let (from, to) = match (from, to) {
+        (Some(f), Some(t)) if t <= f => return Err(Failure::Input("--to must be after --from".into())),
+        (f, t) => (f, t),
+    };
+    let client = Client::new(&args.server)?;
+    let query = if args.include_cancelled { "?include_cancelled=true" } else { "" };
+    let windows: Vec<MaintenanceWindow> = client.get(&format!("/v1/maintenance{query}")).await?;
+    let ranged = from.is_some() || to.is_some();
+    let lower = from.unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let upper = to.unwrap_or_else(|| lower.max(Utc::now()) + chrono::Duration::days(366 * 10));
+    let kept: Vec<MaintenanceWindow> =
+        windows.into_iter().filter(|w| w.cancelled || !ranged || !w.occurrences(lower, upper).is_empty()).collect();
+    Ok(to_ics(&kept))
+}
+
+async fn import(args: ImportArgs) -> Result<String, Failure> {
+    let text = read_text(&args.file)?;
+    let services: Vec<String> = args.services.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let events = from_ics_with(&text, &ImportDefaults { services })
+        .map_err(|e| Failure::Input(format!("{}: {e}; nothing was imported", args.file.display())))?;
+    let client = Client::new(&args.server)?;
+    let known: Vec<Service> = client.get("/v1/services").await?;
+    for event in &events {
+        if let Some(unknown) = event.window.services.iter().find(|s| !known.iter().any(|k| &k.id == *s)) {
+            return Err(Failure::Input(format!(
+                "{}: event “{}” names the unknown service `{unknown}`; nothing was imported",
+                args.file.display(),
+                event.window.title
+            )));
+        }
+    }
+    let existing: Vec<MaintenanceWindow> = client.get("/v1/maintenance").await?;
+    let mut report = String::new();
+    let (mut created, mut present) = (0, 0);
+    for event in &events {
+        if existing.iter().any(|w| w.to_new() == event.window) {
+            present += 1;
+            continue;
+        }
+        let window: MaintenanceWindow = client.create(&idempotency_key(event), &event.window).await?;
+        report.push_str(&format!("created {} {}\n", window.id, window.title));
+        created += 1;
+    }
+    report.push_str(&format!("{created} created, {present} already present\n"));
+    Ok(report)
+}
+
+/// `ics-` and a digest of the event's UID (or of its fields when it has none).
+fn idempotency_key(event: &IcsEvent) -> String {
+    let source = match &event.uid {
+        Some(uid) => format!("uid:{uid}"),
+        None => format!("fields:{}", serde_json::to_string(&event.window).unwrap_or_default()),
+    };
+    let digest = Sha256::digest(source.as_bytes());
+    format!("ics-{}", digest.iter().take(20).map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+fn day(flag: &str, value: &str) -> Result<DateTime<Utc>, Failure> {
+    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+        .map_err(|_| Failure::Input(format!("{flag} must be a date like 2026-12-01, not `{value}`")))
+}
+
+fn read_text(path: &Path) -> Result<String, Failure> {
+    let bytes = std::fs::read(path).map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|e| Failure::Input(format!("{}: not UTF-8 text ({e})", path.display())))
+}
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Client {
+    fn new(args: &ServerArgs) -> Result<Client, Failure> {
+        let shown = args.token_file.display();
+        let token = std::fs::read_to_string(&args.token_file)
+            .map_err(|e| Failure::Input(format!("--token-file {shown}: {e}")))?
+            .trim()
+            .to_string();
+        if token.is_empty() {
+            return Err(Failure::Input(format!("--token-file {shown} is empty")));
+        }
+        let base = args.backend.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(Failure::Input(format!("--backend must be an http:// or https:// URL, not `{base}`")));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Failure::Server(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client { http, base, token })
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
+        self.send(self.http.get(format!("{}{path}", self.base))).await
+    }
+
+    async fn create<T: DeserializeOwned>(&self, key: &str, body: &impl serde::Serialize) -> Result<T, Failure> {
+        let request =
+            self.http.post(format!("{}/v1/maintenance", self.base)).header(IDEMPOTENCY_HEADER, key).json(body);
+        self.send(request).await
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, Failure> {
+        let response = request
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| Failure::Server(format!("cannot reach {}: {e}", self.base)))?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| Failure::Server(format!("reading the answer: {e}")))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| Failure::Server(format!("unexpected answer from {}: {e}", self.base)));
+        }
+        let message = serde_json::from_slice::<ErrorBody>(&bytes)
+            .map(|b| b.message)
+            .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(200).collect());
+        Err(Failure::Server(format!("the server answered {status}: {message}")))
+    }
+}

@@ -1,0 +1,262 @@
+use chrono::{TimeZone, Timelike};
+
+use super::*;
+
+fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+}
+
+fn windows() -> Vec<MaintenanceWindow> {
+    let patching = NewMaintenance {
+        title: "Monthly patching; gateway, retrieval".into(),
+        kind: MaintenanceKind::Routine,
+        services: vec!["llm-gateway".into(), "rag-retrieval".into()],
+        start: utc(2026, 12, 5, 1, 0),
+        end: utc(2026, 12, 5, 3, 0),
+        timezone: "Europe/Berlin".into(),
+        rrule: Some("FREQ=MONTHLY;BYDAY=1SA".into()),
+        description: "Line one\nLine two, with a comma and a \\ backslash. ".repeat(3).trim().to_string(),
+        suppress_alerts: true,
+        pause_sla: true,
+    };
+    let drill = NewMaintenance {
+        title: "DR drill".into(),
+        kind: MaintenanceKind::DrDrill,
+        services: vec!["billing-meter".into()],
+        start: utc(2026, 11, 14, 14, 0),
+        end: utc(2026, 11, 14, 18, 0),
+        timezone: "America/New_York".into(),
+        rrule: Some("FREQ=MONTHLY;INTERVAL=3;BYDAY=2SA".into()),
+        description: String::new(),
+        suppress_alerts: false,
+        pause_sla: true,
+    };
+    let patch = NewMaintenance {
+        title: "Emergency patch".into(),
+        kind: MaintenanceKind::EmergencyPatch,
+        services: vec!["llm-gateway".into()],
+        start: utc(2026, 11, 3, 9, 40),
+        end: utc(2026, 11, 3, 10, 40),
+        timezone: "UTC".into(),
+        rrule: None,
+        description: String::new(),
+        suppress_alerts: true,
+        pause_sla: false,
+    };
+    [patching, drill, patch]
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| MaintenanceWindow::create(format!("MW-{}", 3001 + i), n, "dana", utc(2026, 11, 1, 0, 0)))
+        .collect()
+}
+
+#[test]
+fn round_trip_keeps_every_field() {
+    let originals = windows();
+    let text = to_ics(&originals);
+    assert!(text.contains("DTSTART;TZID=Europe/Berlin:20261205T020000\r\n"), "{text}");
+    assert!(text.contains("DTSTART:20261103T094000Z\r\n"));
+    assert!(text.contains("UID:MW-3001@opsdeck\r\n"));
+    assert!(text.lines().all(|l| l.len() <= 75), "lines are folded");
+    let events = from_ics_with(&text, &ImportDefaults::default()).unwrap();
+    assert_eq!(events.len(), 3);
+    for (event, original) in events.iter().zip(&originals) {
+        assert_eq!(event.uid.as_deref(), Some(format!("{}@opsdeck", original.id).as_str()));
+        assert_eq!(event.window, original.to_new());
+    }
+    assert_eq!(from_ics(&text).unwrap(), originals.iter().map(MaintenanceWindow::to_new).collect::<Vec<_>>());
+}
+
+#[test]
+fn cancelled_windows_are_exported_as_cancelled_and_skipped_on_import() {
+    let mut all = windows();
+    all[1].cancel(utc(2026, 11, 2, 0, 0));
+    let text = to_ics(&all);
+    assert_eq!(text.matches("STATUS:CANCELLED").count(), 1);
+    assert_eq!(from_ics(&text).unwrap().len(), 2);
+}
+
+const GOOGLE: &str = "BEGIN:VCALENDAR\r
+PRODID:-//Google Inc//Google Calendar 70.9054//EN\r
+VERSION:2.0\r
+CALSCALE:GREGORIAN\r
+METHOD:PUBLISH\r
+X-WR-CALNAME:Platform maintenance\r
+X-WR-TIMEZONE:Europe/Berlin\r
+BEGIN:VTIMEZONE\r
+TZID:Europe/Berlin\r
+X-LIC-LOCATION:Europe/Berlin\r
+BEGIN:DAYLIGHT\r
+TZOFFSETFROM:+0100\r
+TZOFFSETTO:+0200\r
+TZNAME:CEST\r
+DTSTART:19700329T020000\r
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r
+END:DAYLIGHT\r
+BEGIN:STANDARD\r
+TZOFFSETFROM:+0200\r
+TZOFFSETTO:+0100\r
+TZNAME:CET\r
+DTSTART:19701025T030000\r
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r
+END:STANDARD\r
+END:VTIMEZONE\r
+BEGIN:VEVENT\r
+DTSTART;TZID=Europe/Berlin:20261205T020000\r
+DTEND;TZID=Europe/Berlin:20261205T040000\r
+RRULE:FREQ=MONTHLY;BYDAY=1SA\r
+DTSTAMP:20261101T120000Z\r
+UID:5u1n2c3k4v@google.com\r
+CREATED:20261101T115500Z\r
+DESCRIPTION:Kernel and driver updates\\, node by node.\r
+LAST-MODIFIED:20261101T115500Z\r
+SEQUENCE:0\r
+STATUS:CONFIRMED\r
+SUMMARY:Platform patching\r
+TRANSP:OPAQUE\r
+BEGIN:VALARM\r
+ACTION:DISPLAY\r
+DESCRIPTION:This is an event reminder\r
+TRIGGER:-P0DT0H30M0S\r
+END:VALARM\r
+END:VEVENT\r
+END:VCALENDAR\r
+";
+
+#[test]
+fn google_export_needs_default_services() {
+    let err = from_ics(GOOGLE).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "event `5u1n2c3k4v@google.com` (Platform patching): no X-OPSDECK-SERVICES and no default services (pass --services a,b)"
+    );
+    let defaults = ImportDefaults { services: vec!["llm-gateway".into(), "rag-retrieval".into()] };
+    let events = from_ics_with(GOOGLE, &defaults).unwrap();
+    assert_eq!(events.len(), 1);
+    let w = &events[0].window;
+    assert_eq!(
+        (w.title.as_str(), w.timezone.as_str(), w.kind),
+        ("Platform patching", "Europe/Berlin", MaintenanceKind::Routine)
+    );
+    assert_eq!((w.start, w.end), (utc(2026, 12, 5, 1, 0), utc(2026, 12, 5, 3, 0)));
+    assert_eq!(w.rrule.as_deref(), Some("FREQ=MONTHLY;BYDAY=1SA"));
+    assert_eq!(w.description, "Kernel and driver updates, node by node.");
+    assert_eq!(w.services, defaults.services);
+    assert!(!w.suppress_alerts && !w.pause_sla);
+}
+
+const OUTLOOK: &str = "BEGIN:VCALENDAR\r
+PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r
+VERSION:2.0\r
+METHOD:PUBLISH\r
+X-MS-OLK-FORCEINSPECTOROPEN:TRUE\r
+BEGIN:VTIMEZONE\r
+TZID:W. Europe Standard Time\r
+BEGIN:STANDARD\r
+DTSTART:16011028T030000\r
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r
+TZOFFSETFROM:+0200\r
+TZOFFSETTO:+0100\r
+END:STANDARD\r
+BEGIN:DAYLIGHT\r
+DTSTART:16010325T020000\r
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r
+TZOFFSETFROM:+0100\r
+TZOFFSETTO:+0200\r
+END:DAYLIGHT\r
+END:VTIMEZONE\r
+BEGIN:VEVENT\r
+CLASS:PUBLIC\r
+CREATED:20261101T100000Z\r
+DESCRIPTION:Retrain and deploy\\n\r
+DTEND;TZID=\"W. Europe Standard Time\":20261110T233000\r
+DTSTAMP:20261101T100000Z\r
+DTSTART;TZID=\"W. Europe Standard Time\":20261110T220000\r
+LAST-MODIFIED:20261101T100000Z\r
+PRIORITY:5\r
+RRULE:FREQ=WEEKLY;BYDAY=TU\r
+SEQUENCE:0\r
+SUMMARY;LANGUAGE=en-us:Weekly retrain\r
+TRANSP:OPAQUE\r
+UID:040000008200E00074C5B7101A82E00800000000\r
+X-MICROSOFT-CDO-BUSYSTATUS:BUSY\r
+X-MICROSOFT-CDO-IMPORTANCE:1\r
+X-MICROSOFT-DISALLOW-COUNTER:FALSE\r
+X-MS-OLK-AUTOFILLLOCATION:FALSE\r
+X-MICROSOFT-CDO-INTENDEDSTATUS:BUSY\r
+X-OPSDECK-SERVICES:support-assistant,embedding-service\r
+X-OPSDECK-SUPPRESS-ALERTS:TRUE\r
+CATEGORIES:model_release\r
+END:VEVENT\r
+END:VCALENDAR\r
+";
+
+#[test]
+fn outlook_export_with_windows_zone_names() {
+    let events = from_ics(OUTLOOK).unwrap();
+    let w = &events[0];
+    assert_eq!((w.title.as_str(), w.timezone.as_str()), ("Weekly retrain", "Europe/Berlin"));
+    assert_eq!(w.start.with_timezone(&chrono_tz::Europe::Berlin).hour(), 22);
+    assert_eq!(w.end - w.start, Duration::minutes(90));
+    assert_eq!(w.kind, MaintenanceKind::ModelRelease);
+    assert!(w.suppress_alerts && !w.pause_sla);
+    assert_eq!(w.services, vec!["support-assistant".to_string(), "embedding-service".to_string()]);
+    let unknown = OUTLOOK.replace("W. Europe Standard Time", "Mars Standard Time");
+    let err = from_ics(&unknown).unwrap_err().to_string();
+    assert!(err.contains("Weekly retrain") && err.contains("unknown time zone `Mars Standard Time`"), "{err}");
+}
+
+fn single(event_lines: &str) -> String {
+    format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:e1\r\n{event_lines}END:VEVENT\r\nEND:VCALENDAR\r\n")
+}
+
+#[test]
+fn durations_floating_times_and_all_day_dates() {
+    let text =
+        single("SUMMARY:Freeze\r\nDTSTART;VALUE=DATE:20261220\r\nDURATION:P2W\r\nX-OPSDECK-SERVICES:llm-gateway\r\n");
+    let w = &from_ics(&text).unwrap()[0];
+    assert_eq!((w.start, w.end, w.timezone.as_str()), (utc(2026, 12, 20, 0, 0), utc(2027, 1, 3, 0, 0), "UTC"));
+    let text =
+        single("SUMMARY:Floating\r\nDTSTART:20261220T080000\r\nDURATION:PT1H30M\r\nX-OPSDECK-SERVICES:llm-gateway\r\n");
+    let w = &from_ics(&text).unwrap()[0];
+    assert_eq!((w.start, w.end), (utc(2026, 12, 20, 8, 0), utc(2026, 12, 20, 9, 30)));
+}
+
+#[test]
+fn bad_events_are_named_with_the_problem() {
+    let services = "X-OPSDECK-SERVICES:llm-gateway\r\n";
+    let cases = [
+        (
+            format!("SUMMARY:No start\r\nDTEND:20261220T080000Z\r\n{services}"),
+            "event `e1` (No start): DTSTART is missing",
+        ),
+        (
+            format!(
+                "SUMMARY:Bad rule\r\nDTSTART:20261220T080000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=SOMETIMES\r\n{services}"
+            ),
+            "event `e1` (Bad rule): rrule: ",
+        ),
+        (format!("DTSTART:20261220T080000Z\r\nDURATION:PT1H\r\n{services}"), "event `e1`: SUMMARY is missing"),
+        (format!("SUMMARY:No end\r\nDTSTART:20261220T080000Z\r\n{services}"), "event `e1` (No end): neither DTEND"),
+        (
+            format!("SUMMARY:Bad date\r\nDTSTART:2026-12-20\r\nDURATION:PT1H\r\n{services}"),
+            "event `e1` (Bad date): DTSTART: `2026-12-20` is not a date-time",
+        ),
+        (
+            format!("SUMMARY:Bad length\r\nDTSTART:20261220T080000Z\r\nDURATION:1 hour\r\n{services}"),
+            "event `e1` (Bad length): DURATION: `1 hour` is not a duration",
+        ),
+    ];
+    for (lines, expected) in cases {
+        let err = from_ics(&single(&lines)).unwrap_err().to_string();
+        assert!(err.starts_with(expected), "{err}\nshould start with\n{expected}");
+    }
+}
+
+#[test]
+fn broken_files_are_syntax_errors() {
+    let broken = single("SUMMARY:Ok\r\nthis line has no colon\r\nDTSTART:20261220T080000Z\r\n");
+    assert!(matches!(from_ics(&broken), Err(IcsError::Syntax(_))), "{:?}", from_ics(&broken));
+    assert!(matches!(from_ics("hello"), Err(IcsError::Syntax(_))));
+    assert_eq!(from_ics("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"), Err(IcsError::NoEvents));
+}

@@ -1,0 +1,188 @@
+//! `opsdeck calendar export|import`: the real binary against the reference server started in
+//! this process on 127.0.0.1:0, with dana's (commander) token in a temporary file.
+
+#[path = "support/ops.rs"]
+mod ops;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use opsdeck::db::DbLocation;
+use opsdeck::domain::MaintenanceWindow;
+use opsdeck::server::RunningServer;
+
+const GOOGLE_STYLE: &str = "BEGIN:VCALENDAR\r
+PRODID:-//Google Inc//Google Calendar 70.9054//EN\r
+VERSION:2.0\r
+BEGIN:VTIMEZONE\r
+TZID:Europe/Berlin\r
+BEGIN:STANDARD\r
+TZOFFSETFROM:+0200\r
+TZOFFSETTO:+0100\r
+DTSTART:19701025T030000\r
+END:STANDARD\r
+END:VTIMEZONE\r
+BEGIN:VEVENT\r
+DTSTART;TZID=Europe/Berlin:20261205T020000\r
+DTEND;TZID=Europe/Berlin:20261205T040000\r
+RRULE:FREQ=MONTHLY;BYDAY=1SA\r
+UID:patching-1@google.com\r
+SUMMARY:Platform patching\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+DTSTART:20261220T000000Z\r
+DURATION:P14D\r
+UID:freeze-1@google.com\r
+SUMMARY:Year-end freeze\r
+CATEGORIES:change_freeze\r
+X-OPSDECK-SERVICES:llm-gateway,billing-meter\r
+END:VEVENT\r
+END:VCALENDAR\r
+";
+
+/// Runs the binary off the runtime's threads, so the in-process server keeps answering.
+async fn opsdeck(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck")).args(&args).output().expect("the binary runs")
+    })
+    .await
+    .unwrap()
+}
+
+struct Setup {
+    server: RunningServer,
+    dir: tempfile::TempDir,
+    token: PathBuf,
+}
+
+async fn setup() -> Setup {
+    let server = ops::start(DbLocation::Memory).await;
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, format!("{}\n", ops::DANA)).unwrap();
+    Setup { server, dir, token }
+}
+
+impl Setup {
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn server_args(&self) -> Vec<String> {
+        vec!["--backend".into(), self.server.url(), "--token-file".into(), self.token.display().to_string()]
+    }
+
+    async fn import(&self, file: &Path, extra: &[&str]) -> Output {
+        let mut args = vec!["calendar".to_string(), "import".into(), file.display().to_string()];
+        args.extend(self.server_args());
+        args.extend(extra.iter().map(|s| s.to_string()));
+        opsdeck(args).await
+    }
+
+    async fn export(&self, extra: &[&str]) -> Output {
+        let mut args = vec!["calendar".to_string(), "export".into()];
+        args.extend(self.server_args());
+        args.extend(extra.iter().map(|s| s.to_string()));
+        opsdeck(args).await
+    }
+
+    async fn windows(&self) -> Vec<MaintenanceWindow> {
+        let url = format!("{}/v1/maintenance", self.server.url());
+        reqwest::Client::new().get(url).bearer_auth(ops::VIC).send().await.unwrap().json().await.unwrap()
+    }
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_creates_windows_once_and_export_round_trips() {
+    let s = setup().await;
+    let file = s.file("google.ics", GOOGLE_STYLE);
+    let out = s.import(&file, &["--services", "llm-gateway,rag-retrieval"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 created, 0 already present"));
+    let windows = s.windows().await;
+    assert_eq!(windows.len(), 2);
+    let patching = windows.iter().find(|w| w.title == "Platform patching").unwrap();
+    assert_eq!(
+        (patching.timezone.as_str(), patching.rrule.as_deref()),
+        ("Europe/Berlin", Some("FREQ=MONTHLY;BYDAY=1SA"))
+    );
+    assert_eq!(patching.services, vec!["llm-gateway".to_string(), "rag-retrieval".to_string()]);
+    let freeze = windows.iter().find(|w| w.title == "Year-end freeze").unwrap();
+    assert_eq!(freeze.services, vec!["llm-gateway".to_string(), "billing-meter".to_string()]);
+    assert_eq!(freeze.end - freeze.start, chrono::Duration::days(14));
+
+    let again = s.import(&file, &["--services", "llm-gateway,rag-retrieval"]).await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 created, 2 already present"));
+    assert_eq!(s.windows().await.len(), 2, "no duplicates");
+
+    let exported = s.export(&[]).await;
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let text = String::from_utf8(exported.stdout).unwrap();
+    assert!(text.contains("DTSTART;TZID=Europe/Berlin:20261205T020000"), "{text}");
+    let round = s.file("export.ics", &text);
+    let third = s.import(&round, &[]).await;
+    assert!(third.status.success(), "{}", stderr(&third));
+    assert_eq!(s.windows().await.len(), 2, "the export describes the same windows");
+
+    let ranged = s.export(&["--from", "2026-12-10", "--to", "2026-12-31"]).await;
+    let text = String::from_utf8(ranged.stdout).unwrap();
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), 1, "only the freeze has an occurrence then: {text}");
+    assert!(text.contains("SUMMARY:Year-end freeze"));
+    s.server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_files_exit_2_and_create_nothing() {
+    let s = setup().await;
+    let without_services = s.file("google.ics", GOOGLE_STYLE);
+    let out = s.import(&without_services, &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let message = stderr(&out);
+    assert!(message.contains("event `patching-1@google.com` (Platform patching): no X-OPSDECK-SERVICES"), "{message}");
+    assert!(message.contains("nothing was imported") && message.lines().count() == 1, "{message}");
+
+    let bad_rule = s.file("rule.ics", &GOOGLE_STYLE.replace("FREQ=MONTHLY;BYDAY=1SA", "FREQ=FORTNIGHTLY"));
+    let out = s.import(&bad_rule, &["--services", "llm-gateway"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("rrule: "), "{}", stderr(&out));
+
+    let no_start = s.file("start.ics", &GOOGLE_STYLE.replace("DTSTART:20261220T000000Z\r\n", ""));
+    let out = s.import(&no_start, &["--services", "llm-gateway"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("(Year-end freeze): DTSTART is missing"), "{}", stderr(&out));
+
+    let broken =
+        s.file("broken.ics", &GOOGLE_STYLE.replace("SUMMARY:Year-end freeze\r\n", "SUMMARY Year-end freeze\r\n"));
+    let out = s.import(&broken, &["--services", "llm-gateway"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+
+    let unknown = s.import(&without_services, &["--services", "llm-gateway,nope"]).await;
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("unknown service `nope`"), "{}", stderr(&unknown));
+
+    let bad_date = s.export(&["--from", "December"]).await;
+    assert_eq!(bad_date.status.code(), Some(2));
+    assert!(stderr(&bad_date).contains("--from must be a date like 2026-12-01, not `December`"));
+
+    assert!(s.windows().await.is_empty(), "nothing was created");
+    s.server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_responder_cannot_import() {
+    let s = setup().await;
+    std::fs::write(&s.token, ops::ERIN).unwrap();
+    let file = s.file("google.ics", GOOGLE_STYLE);
+    let out = s.import(&file, &["--services", "llm-gateway"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("only commanders"), "{}", stderr(&out));
+    assert!(s.windows().await.is_empty());
+    s.server.shutdown().await.unwrap();
+}
