@@ -43,6 +43,8 @@ pub struct AppState {
     pub calendar: CalendarTab,
     /// A maintenance window is active: the banner line shows (as of the last update).
     pub banner: bool,
+    /// The windows active at the last update, to notice when one starts or ends.
+    active_windows: Vec<String>,
     pub outbox: Outbox,
     pub sync: SyncStatus,
     pub session: Session,
@@ -81,6 +83,7 @@ impl AppState {
             drift: DriftTab::new(Monitoring::from_rows(snapshot.monitoring)),
             calendar: CalendarTab::new(snapshot.maintenance),
             banner: false,
+            active_windows: Vec::new(),
             outbox,
             sync: SyncStatus { last_ok: snapshot.sync.last_ok, epoch: snapshot.sync.epoch, ..SyncStatus::default() },
             session,
@@ -96,10 +99,12 @@ impl AppState {
             key_seq: 0,
             quit: false,
         };
-        state.reapply_all_pending(now);
+        // The calendar first: SLA clocks pause during windows that say so.
         state.calendar.today(now, state.settings.timezone);
+        state.reapply_all_pending(now);
         state.drift.set_maintenance(state.calendar.windows());
-        state.banner = state.calendar.active(now).next().is_some();
+        state.active_windows = state.calendar.active_ids(now).into_iter().map(str::to_string).collect();
+        state.banner = !state.active_windows.is_empty();
         state.drift.rebuild(state.incidents.all_incidents());
         // The console's snapshot holds no drift data (it is loaded after the first frame); one
         // built by a test or benchmark may, and gets its statistics at once.
@@ -165,9 +170,12 @@ impl AppState {
     pub fn update(&mut self, event: Event, now: DateTime<Utc>) -> Update {
         let mut update = self.on_event(event, now);
         // The maintenance banner takes a line on every tab while a window is active.
-        let banner = self.calendar.active(now).next().is_some();
-        if banner != self.banner {
-            self.banner = banner;
+        let active: Vec<String> = self.calendar.active_ids(now).into_iter().map(str::to_string).collect();
+        if active != self.active_windows {
+            // A window started or ended: the banner changes, and clocks it pauses stop or go on.
+            self.banner = !active.is_empty();
+            self.active_windows = active;
+            self.rebuild_clocks(now);
             update.changed = true;
         }
         // Whatever happened, statistics the Drift tab now lacks are computed off the UI task.
@@ -326,6 +334,7 @@ impl AppState {
         update.changed |= self.drift.absorb(models, windows, quality, self.incidents.all_incidents());
         if !maintenance.is_empty() {
             self.calendar.upsert_many(maintenance, now, self.settings.timezone);
+            self.rebuild_clocks(now);
             self.drift.set_maintenance(self.calendar.windows());
             self.drift.refresh_markers(self.incidents.all_incidents());
             update.changed = true;
@@ -420,7 +429,7 @@ impl AppState {
     /// The SLA tab's clocks from the open tickets and incidents as shown.
     fn rebuild_clocks(&mut self, now: DateTime<Utc>) {
         let tickets = self.tickets.all().map(|r| r.ticket());
-        self.sla.rebuild(self.incidents.open_incidents(), tickets, &self.settings.sla, now);
+        self.sla.rebuild(self.incidents.open_incidents(), tickets, &self.settings.sla, &self.calendar, now);
     }
 
     pub fn policy_for(&self, incident_id: &str) -> Option<&EscalationPolicy> {
@@ -521,6 +530,8 @@ impl AppState {
     }
 }
 
+#[cfg(test)]
+mod calendar_tests;
 #[cfg(test)]
 mod drift_tests;
 #[cfg(test)]

@@ -35,6 +35,8 @@ pub struct CalendarTab {
     pub selected: usize,
     /// The window whose details are open.
     detail: Option<String>,
+    /// Per service, the occurrences (around the last rebuild) of windows that pause SLA clocks.
+    sla_pauses: std::collections::HashMap<String, Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>>,
 }
 
 impl CalendarTab {
@@ -82,6 +84,16 @@ impl CalendarTab {
         self.month_slots = self.slots(from, to);
         self.near = self.slots(now - Duration::days(HORIZON_DAYS), now + Duration::days(HORIZON_DAYS));
         self.built_at = Some(now);
+        self.sla_pauses.clear();
+        for slot in &self.near {
+            let window = &self.windows[slot.window];
+            if window.pause_sla {
+                for service in &window.services {
+                    let span = (slot.occurrence.start, Some(slot.occurrence.end));
+                    self.sla_pauses.entry(service.clone()).or_default().push(span);
+                }
+            }
+        }
         self.selected = self.selected.min(self.month_slots.len().saturating_sub(1));
     }
 
@@ -129,6 +141,16 @@ impl CalendarTab {
     /// The next moment a window starts or ends after `now`: when the banner changes.
     pub fn next_change(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.near.iter().flat_map(|s| [s.occurrence.start, s.occurrence.end]).filter(|t| *t > now).min()
+    }
+
+    /// Occurrences of windows pausing SLA clocks on `service`, to add to its clocks' pauses.
+    pub fn sla_pauses(&self, service: &str) -> &[(DateTime<Utc>, Option<DateTime<Utc>>)] {
+        self.sla_pauses.get(service).map_or(&[], Vec::as_slice)
+    }
+
+    /// The ids of the windows active at `now`, to notice when the set changes.
+    pub fn active_ids(&self, now: DateTime<Utc>) -> Vec<&str> {
+        self.active(now).map(|(w, _)| w.id.as_str()).collect()
     }
 
     /// Whether a window suppressing alerts covers `service` at `now`.

@@ -38,6 +38,12 @@ pub struct ClockInput {
 }
 
 impl ClockInput {
+    /// Adds the pauses of maintenance windows that pause SLA clocks on the item's service.
+    pub fn with_maintenance(mut self, pauses: &[(DateTime<Utc>, Option<DateTime<Utc>>)]) -> ClockInput {
+        self.pauses.extend_from_slice(pauses);
+        self
+    }
+
     pub fn for_ticket(t: &Ticket, which: Which) -> ClockInput {
         let stopped_at = match which {
             Which::Response => t.first_response_at.or(t.resolved_at),

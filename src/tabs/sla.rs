@@ -41,6 +41,7 @@ impl SlaTab {
         incidents: impl Iterator<Item = &'a Incident>,
         tickets: impl Iterator<Item = &'a Ticket>,
         policy: &SlaPolicy,
+        calendar: &crate::tabs::calendar::CalendarTab,
         now: DateTime<Utc>,
     ) {
         let selected = self.selected().map(|r| (r.id.clone(), r.input.which));
@@ -48,7 +49,7 @@ impl SlaTab {
         let mut rows = Vec::new();
         for t in tickets.filter(|t| t.is_open()) {
             for which in Which::BOTH {
-                let input = ClockInput::for_ticket(t, which);
+                let input = ClockInput::for_ticket(t, which).with_maintenance(calendar.sla_pauses(&t.service_id));
                 if input.is_running() {
                     rows.push(ClockRow::new(EntityKind::Ticket, &t.key, &t.subject, input, policy, now));
                 }
@@ -56,7 +57,7 @@ impl SlaTab {
         }
         for i in incidents.filter(|i| i.is_open()) {
             for which in Which::BOTH {
-                let input = ClockInput::for_incident(i, which);
+                let input = ClockInput::for_incident(i, which).with_maintenance(calendar.sla_pauses(&i.service_id));
                 if input.is_running() {
                     rows.push(ClockRow::new(EntityKind::Incident, &i.id, &i.title, input, policy, now));
                 }
@@ -151,7 +152,7 @@ mod tests {
         let tickets = crate::fixtures::many_tickets(120, now);
         let incidents = crate::fixtures::seeded_incidents(7, now);
         let mut tab = SlaTab::default();
-        tab.rebuild(incidents.iter(), tickets.iter(), &policy, now);
+        tab.rebuild(incidents.iter(), tickets.iter(), &policy, &Default::default(), now);
         assert!(tab.rows().len() > 150);
         let mut seen = HashSet::new();
         for step in 0..200 {
@@ -171,7 +172,7 @@ mod tests {
         let policy = SlaPolicy::default_policy();
         let tickets = crate::fixtures::seeded_tickets(now);
         let mut tab = SlaTab::default();
-        tab.rebuild(std::iter::empty(), tickets.iter(), &policy, now);
+        tab.rebuild(std::iter::empty(), tickets.iter(), &policy, &Default::default(), now);
         let summary = tab.summary(now);
         let total: usize = summary.iter().map(|(_, s)| s.running).sum();
         assert_eq!(total, tab.rows().len());

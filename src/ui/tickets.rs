@@ -71,7 +71,9 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
     let rows = tab.visible_rows(cursor.offset, viewport).enumerate().map(|(i, row)| {
         let t = row.ticket();
         let clock_cell = |which| {
-            let state_now = ClockInput::for_ticket(t, which).evaluate(policy, now);
+            let state_now = ClockInput::for_ticket(t, which)
+                .with_maintenance(state.calendar.sla_pauses(&t.service_id))
+                .evaluate(policy, now);
             let style = if state_now.stopped || state_now.paused { theme.muted() } else { theme.band(state_now.band) };
             Cell::from(Span::styled(countdown(&state_now, false), style))
         };
@@ -127,7 +129,13 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ti
             theme.muted(),
         )),
     ];
-    head.extend(Which::BOTH.map(|which| clock_line(state, &ClockInput::for_ticket(t, which), now)));
+    head.extend(Which::BOTH.map(|which| {
+        clock_line(
+            state,
+            &ClockInput::for_ticket(t, which).with_maintenance(state.calendar.sla_pauses(&t.service_id)),
+            now,
+        )
+    }));
     let entries: Vec<HistoryEntry<'_>> = t
         .history
         .iter()

@@ -1,0 +1,100 @@
+//! Pure update tests for the Calendar tab, the maintenance banner and SLA clocks pausing during
+//! maintenance, on the simulator's calendar (an emergency patch on llm-gateway is running at `now`).
+
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap()
+}
+
+fn state() -> AppState {
+    let config = Config::parse("timezone = \"UTC\"\n", std::path::Path::new("config.toml")).unwrap();
+    let snapshot = crate::fixtures::seeded_snapshot(7, now());
+    let mut state = AppState::new(crate::fixtures::session(false), &config, snapshot, true, now());
+    state.update(Event::Resize { width: 100, height: 30 }, now());
+    state
+}
+
+fn press(state: &mut AppState, code: KeyCode) -> Update {
+    state.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)), now())
+}
+
+/// The SLA clock rows of items on `service`, and whether each is paused now.
+fn paused_on(state: &AppState, service: &str) -> Vec<bool> {
+    let policy = state.settings.sla.clone();
+    state
+        .sla
+        .rows()
+        .iter()
+        .filter(|row| {
+            let on = match row.kind {
+                crate::domain::EntityKind::Ticket => state.tickets.row(&row.id).map(|r| r.ticket().service_id.clone()),
+                crate::domain::EntityKind::Incident => {
+                    state.incidents.row(&row.id).map(|r| r.incident().service_id.clone())
+                }
+            };
+            on.as_deref() == Some(service)
+        })
+        .map(|row| row.input.evaluate(&policy, now()).paused)
+        .collect()
+}
+
+#[test]
+fn the_running_patch_shows_the_banner_and_pauses_clocks_on_its_service_only() {
+    let state = state();
+    assert!(state.banner);
+    assert_eq!(state.body_height(), 29, "the banner takes a line from every tab");
+    let gateway = paused_on(&state, "llm-gateway");
+    assert!(!gateway.is_empty() && gateway.iter().all(|p| *p), "{gateway:?}");
+    let others = paused_on(&state, "support-assistant");
+    assert!(!others.is_empty() && others.iter().all(|p| !*p), "{others:?}");
+}
+
+#[test]
+fn cancelling_the_patch_removes_the_banner_and_lets_the_clocks_run() {
+    let mut state = state();
+    let mut patch = state.calendar.windows().iter().find(|w| w.kind.as_str() == "emergency_patch").unwrap().clone();
+    patch.cancel(now());
+    let report = SyncReport {
+        at: now(),
+        epoch: "fixture".into(),
+        reset: false,
+        from_empty: false,
+        more: false,
+        recovered: false,
+        changes: vec![Change::Maintenance(patch)],
+    };
+    assert!(state.update(Event::Synced(Box::new(report)), now()).changed);
+    assert!(!state.banner);
+    assert_eq!(state.body_height(), 30);
+    assert!(paused_on(&state, "llm-gateway").iter().all(|p| !*p));
+}
+
+#[test]
+fn five_opens_the_calendar_and_its_keys_move_months_and_open_details() {
+    let mut state = state();
+    press(&mut state, KeyCode::Char('5'));
+    assert_eq!(state.tab, TabId::Calendar);
+    assert_eq!(state.layers(), vec![Mode::Calendar, Mode::Global]);
+    let tz = state.settings.timezone;
+    let november = state.calendar.month(now(), tz);
+    press(&mut state, KeyCode::Right);
+    assert_eq!(state.calendar.month(now(), tz), november + chrono::Months::new(1));
+    press(&mut state, KeyCode::Char('t'));
+    assert_eq!(state.calendar.month(now(), tz), november);
+    press(&mut state, KeyCode::Enter);
+    let open = state.calendar.detail().expect("details open").clone();
+    assert!(open.active_at(now()).is_some(), "today starts at the window running now: {}", open.title);
+    press(&mut state, KeyCode::Esc);
+    assert!(state.calendar.detail().is_none());
+}
+
+#[test]
+fn the_wake_up_timer_knows_when_the_banner_goes() {
+    let state = state();
+    let end = state.calendar.active(now()).map(|(_, o)| o.end).min().unwrap();
+    assert!(state.next_wake(now()).is_some_and(|t| t <= end));
+}
