@@ -13,6 +13,9 @@ use crate::domain::{Incident, IncidentStatus};
 /// wake-up timer.
 const HORIZON_DAYS: i64 = 45;
 
+/// A pause of an SLA clock: from, until (as `ClockInput::pauses` holds them).
+type Pause = (DateTime<Utc>, Option<DateTime<Utc>>);
+
 /// One occurrence of a window, with the window's index in [`CalendarTab::windows`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
@@ -36,7 +39,7 @@ pub struct CalendarTab {
     /// The window whose details are open.
     detail: Option<String>,
     /// Per service, the occurrences (around the last rebuild) of windows that pause SLA clocks.
-    sla_pauses: std::collections::HashMap<String, Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>>,
+    sla_pauses: std::collections::HashMap<String, Vec<Pause>>,
 }
 
 impl CalendarTab {
@@ -144,7 +147,7 @@ impl CalendarTab {
     }
 
     /// Occurrences of windows pausing SLA clocks on `service`, to add to its clocks' pauses.
-    pub fn sla_pauses(&self, service: &str) -> &[(DateTime<Utc>, Option<DateTime<Utc>>)] {
+    pub fn sla_pauses(&self, service: &str) -> &[Pause] {
         self.sla_pauses.get(service).map_or(&[], Vec::as_slice)
     }
 
