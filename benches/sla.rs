@@ -61,7 +61,7 @@ fn sla(c: &mut Criterion) {
     c.bench_function(&format!("rebuild clocks: {TICKETS} tickets + {} open incidents", open.len()), |b| {
         b.iter(|| {
             let mut tab = SlaTab::default();
-            tab.rebuild(open.iter(), tickets.iter(), &policy, now);
+            tab.rebuild(open.iter(), tickets.iter(), &policy, &state.calendar, now);
             tab
         })
     });
