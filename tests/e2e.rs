@@ -417,3 +417,20 @@ fn the_demo_shows_drifting_models_on_the_drift_tab() {
     let status = console.ok(console.pty.wait_exit(T));
     assert!(status.success(), "{status}");
 }
+
+#[test]
+fn the_demo_shows_the_running_maintenance_window_everywhere_and_what_still_pages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dirs = ConsoleDirs::new(dir.path().join("demo")).expect("console dirs");
+    let pty = Pty::spawn(dirs.command(Path::new(BIN), &[])).expect("spawn the demo");
+    let mut console = Console { pty, log: dirs.log_file() };
+    // The simulator's emergency patch is running: the banner is on the first tab already.
+    console.wait_all(&["DEMO", "● live", "MAINTENANCE: Emergency patch"]);
+    console.keys(b"5");
+    console.wait_all(&["Agenda", "▶", "Emergency patch"]);
+    console.keys(b"\r");
+    console.wait_all(&["What will still page", "SLA clocks on these services pause while it runs"]);
+    console.keys(b"q");
+    let status = console.ok(console.pty.wait_exit(T));
+    assert!(status.success(), "{status}");
+}

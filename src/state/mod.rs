@@ -168,16 +168,12 @@ impl AppState {
     }
 
     pub fn update(&mut self, event: Event, now: DateTime<Utc>) -> Update {
+        // A window started or ended since the last event: the banner changes, and clocks it
+        // pauses stop or go on. Done first, so a tick's bell check sees the clocks as they are.
+        let window_changed = self.follow_maintenance(now);
         let mut update = self.on_event(event, now);
-        // The maintenance banner takes a line on every tab while a window is active.
-        let active: Vec<String> = self.calendar.active_ids(now).into_iter().map(str::to_string).collect();
-        if active != self.active_windows {
-            // A window started or ended: the banner changes, and clocks it pauses stop or go on.
-            self.banner = !active.is_empty();
-            self.active_windows = active;
-            self.rebuild_clocks(now);
-            update.changed = true;
-        }
+        // The event itself may have brought windows (a sync).
+        update.changed |= window_changed | self.follow_maintenance(now);
         // Whatever happened, statistics the Drift tab now lacks are computed off the UI task.
         if let Some(job) = self.drift.take_job() {
             update.effects.push(Effect::ComputeDrift(Box::new(job)));
@@ -472,6 +468,18 @@ impl AppState {
 
     /// When something on screen changes by itself next: an age label, a countdown, a message
     /// expiring; or when an SLA clock enters the critical band (the bell rings on any tab).
+    /// Notices windows starting or ending at `now`; returns whether the set of active ones changed.
+    fn follow_maintenance(&mut self, now: DateTime<Utc>) -> bool {
+        let active: Vec<String> = self.calendar.active_ids(now).into_iter().map(str::to_string).collect();
+        if active == self.active_windows {
+            return false;
+        }
+        self.banner = !active.is_empty();
+        self.active_windows = active;
+        self.rebuild_clocks(now);
+        true
+    }
+
     /// The terminal's height less the maintenance banner: what lists lay out in.
     pub fn body_height(&self) -> u16 {
         self.size.1.saturating_sub(u16::from(self.banner))

@@ -204,7 +204,7 @@ fn entering_the_critical_band_rings_once_and_the_wake_is_planned_for_it() {
     assert!(update.effects.contains(&Effect::Bell));
     assert!(flash(&s).starts_with("SLA critical: "), "{}", flash(&s));
     let again = s.update(Event::Tick, next + chrono::Duration::seconds(1));
-    assert!(!again.effects.contains(&Effect::Bell), "once per clock");
+    assert!(!again.effects.contains(&Effect::Bell), "once per clock: {} (first at {next})", flash(&s));
 }
 
 #[test]
