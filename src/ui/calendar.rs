@@ -12,6 +12,7 @@ use crate::domain::maintenance::{MaintenanceKind, MaintenanceWindow, Occurrence}
 use crate::domain::text::sanitize;
 use crate::state::AppState;
 use crate::tabs::calendar::{local_date, still_pages};
+use crate::ui::local;
 use crate::ui::theme::Theme;
 
 /// One letter per kind on the month grid.
@@ -244,11 +245,4 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &Mai
     };
     lines.push(Line::styled(text, theme.muted()));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
-}
-
-fn local(at: DateTime<Utc>, state: &AppState, format: &str) -> String {
-    match state.settings.timezone {
-        Some(tz) => at.with_timezone(&tz).format(format).to_string(),
-        None => at.with_timezone(&chrono::Local).format(format).to_string(),
-    }
 }

@@ -14,6 +14,7 @@ use crate::domain::Statistic;
 use crate::domain::monitoring::{DriftBand, DriftBands, WindowStats};
 use crate::state::AppState;
 use crate::tabs::drift::{DriftTab, DriftView, MarkerKind, SeriesPoint};
+use crate::ui::local;
 use crate::ui::theme::Theme;
 
 /// Smallest body that shows all three charts at once.
@@ -148,13 +149,6 @@ fn when(at: DateTime<Utc>, state: &AppState) -> String {
 
 fn hm(at: DateTime<Utc>, state: &AppState) -> String {
     local(at, state, "%H:%M")
-}
-
-fn local(at: DateTime<Utc>, state: &AppState, format: &str) -> String {
-    match state.settings.timezone {
-        Some(tz) => at.with_timezone(&tz).format(format).to_string(),
-        None => at.with_timezone(&chrono::Local).format(format).to_string(),
-    }
 }
 
 /// Hours since `from`, the chart's x coordinate.

@@ -73,6 +73,14 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     cell
 }
 
+/// `at` formatted with `format` in the display time zone (the system's when none is set).
+pub fn local(at: DateTime<Utc>, state: &AppState, format: &str) -> String {
+    match state.settings.timezone {
+        Some(tz) => at.with_timezone(&tz).format(format).to_string(),
+        None => at.with_timezone(&chrono::Local).format(format).to_string(),
+    }
+}
+
 /// `14:03:22` in the display time zone, with the date in front when it is not today.
 pub fn clock(at: DateTime<Utc>, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> String {
     fn fmt<Z: chrono::TimeZone>(at: DateTime<Utc>, now: DateTime<Utc>, zone: &Z) -> String
