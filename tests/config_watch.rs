@@ -34,8 +34,12 @@ fn edits_reload_and_mistakes_are_reported_with_their_line() {
     assert_eq!(err.line, Some(2), "{err}");
 
     std::fs::write(&path, "poll_interval = \"7s\"\n").unwrap();
+    // A write is a truncate then a write: the watcher may first read an empty file, which is a
+    // valid config of defaults. Wait for the edit itself.
     let config = loop {
-        if let Ok(config) = next(&rx) {
+        if let Ok(config) = next(&rx)
+            && config.poll_interval == Duration::from_secs(7)
+        {
             break config;
         }
     };
