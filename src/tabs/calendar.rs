@@ -8,6 +8,7 @@ use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Utc};
 
 use crate::domain::maintenance::{MaintenanceKind, MaintenanceWindow, Occurrence};
 use crate::domain::{Incident, IncidentStatus};
+use crate::tabs::clocks::{ClockInput, Which};
 
 /// How far ahead (and behind) of the last rebuild occurrences are kept for the banner and the
 /// wake-up timer.
@@ -144,6 +145,16 @@ impl CalendarTab {
     /// The next moment a window starts or ends after `now`: when the banner changes.
     pub fn next_change(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.near.iter().flat_map(|s| [s.occurrence.start, s.occurrence.end]).filter(|t| *t > now).min()
+    }
+
+    /// A ticket's SLA clock, paused by maintenance windows that pause SLA on its service.
+    pub fn ticket_clock(&self, ticket: &crate::domain::Ticket, which: Which) -> ClockInput {
+        ClockInput::for_ticket(ticket, which).with_maintenance(self.sla_pauses(&ticket.service_id))
+    }
+
+    /// An incident's SLA clock, paused by maintenance windows that pause SLA on its service.
+    pub fn incident_clock(&self, incident: &Incident, which: Which) -> ClockInput {
+        ClockInput::for_incident(incident, which).with_maintenance(self.sla_pauses(&incident.service_id))
     }
 
     /// Occurrences of windows pausing SLA clocks on `service`, to add to its clocks' pauses.

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::clocks::{ClockInput, ClockRow, Which};
+use super::clocks::{ClockRow, Which};
 use super::list::Cursor;
 use crate::domain::{EntityKind, Incident, Priority, Ticket};
 use crate::sla::{Band, SlaPolicy};
@@ -49,7 +49,7 @@ impl SlaTab {
         let mut rows = Vec::new();
         for t in tickets.filter(|t| t.is_open()) {
             for which in Which::BOTH {
-                let input = ClockInput::for_ticket(t, which).with_maintenance(calendar.sla_pauses(&t.service_id));
+                let input = calendar.ticket_clock(t, which);
                 if input.is_running() {
                     rows.push(ClockRow::new(EntityKind::Ticket, &t.key, &t.subject, input, policy, now));
                 }
@@ -57,7 +57,7 @@ impl SlaTab {
         }
         for i in incidents.filter(|i| i.is_open()) {
             for which in Which::BOTH {
-                let input = ClockInput::for_incident(i, which).with_maintenance(calendar.sla_pauses(&i.service_id));
+                let input = calendar.incident_clock(i, which);
                 if input.is_running() {
                     rows.push(ClockRow::new(EntityKind::Incident, &i.id, &i.title, input, policy, now));
                 }

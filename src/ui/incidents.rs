@@ -10,7 +10,7 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 use crate::domain::duration::{ago, compact};
 use crate::domain::{EventKind, IncidentStatus};
 use crate::state::AppState;
-use crate::tabs::clocks::{ClockInput, Which};
+use crate::tabs::clocks::Which;
 use crate::tabs::incidents::Row;
 use crate::ui::clock;
 use crate::ui::history::{HistoryEntry, draw_detail_view};
@@ -141,13 +141,7 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ro
         )),
     ];
     // The same SLA clocks as tickets: response stops at the first acknowledgement.
-    head.extend(Which::BOTH.map(|which| {
-        clock_line(
-            state,
-            &ClockInput::for_incident(inc, which).with_maintenance(state.calendar.sla_pauses(&inc.service_id)),
-            now,
-        )
-    }));
+    head.extend(Which::BOTH.map(|which| clock_line(state, &state.calendar.incident_clock(inc, which), now)));
     let entries: Vec<HistoryEntry<'_>> = inc
         .timeline
         .iter()

@@ -129,13 +129,7 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ti
             theme.muted(),
         )),
     ];
-    head.extend(Which::BOTH.map(|which| {
-        clock_line(
-            state,
-            &ClockInput::for_ticket(t, which).with_maintenance(state.calendar.sla_pauses(&t.service_id)),
-            now,
-        )
-    }));
+    head.extend(Which::BOTH.map(|which| clock_line(state, &state.calendar.ticket_clock(t, which), now)));
     let entries: Vec<HistoryEntry<'_>> = t
         .history
         .iter()
