@@ -11,7 +11,7 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 use crate::domain::duration::ago;
 use crate::domain::{TicketEventKind, TicketStatus};
 use crate::state::AppState;
-use crate::tabs::clocks::{ClockInput, Which};
+use crate::tabs::clocks::Which;
 use crate::tabs::tickets::TicketRow;
 use crate::ui::clock;
 use crate::ui::history::{HistoryEntry, draw_detail_view};
@@ -71,9 +71,7 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
     let rows = tab.visible_rows(cursor.offset, viewport).enumerate().map(|(i, row)| {
         let t = row.ticket();
         let clock_cell = |which| {
-            let state_now = ClockInput::for_ticket(t, which)
-                .with_maintenance(state.calendar.sla_pauses(&t.service_id))
-                .evaluate(policy, now);
+            let state_now = state.calendar.ticket_clock(t, which).evaluate(policy, now);
             let style = if state_now.stopped || state_now.paused { theme.muted() } else { theme.band(state_now.band) };
             Cell::from(Span::styled(countdown(&state_now, false), style))
         };
