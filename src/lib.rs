@@ -4,7 +4,8 @@
 //!
 //! - [`domain`]: pure types and rules shared by console and server (incidents and tickets and
 //!   their transitions, the commands that change them, tiers and escalation policies, durations,
-//!   sanitising outside text).
+//!   sanitising outside text; drift statistics and monitored models; maintenance windows, their
+//!   recurrences and iCalendar form).
 //! - [`sla`]: the SLA engine: business-hours calendars, the SLA policy file, response and
 //!   resolution clocks with their bands (pure), and `opsdeck sla due`.
 //! - [`api`]: the Ops API v1 wire contract.
@@ -18,8 +19,8 @@
 //! - [`sync`]: the poller task that keeps the cache current.
 //! - [`event`]: the one channel everything reports into.
 //! - [`state`], [`tabs`]: the console's state and its pure `update`; one module per tab
-//!   (incidents, tickets, SLA) and `tabs::clocks`, the one clock model over tickets and
-//!   incidents.
+//!   (incidents, tickets, SLA, drift, calendar) and `tabs::clocks`, the one clock model over
+//!   tickets and incidents (which maintenance windows pause).
 //! - [`ui`]: views that borrow the state and draw it.
 //! - [`effect`]: the runner that carries out effects and reports back as events.
 //! - [`app`]: the run loop; [`terminal`]: entering, leaving, panic hook, drawing.
