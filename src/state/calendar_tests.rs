@@ -45,7 +45,7 @@ fn paused_on(state: &AppState, service: &str) -> Vec<bool> {
 #[test]
 fn the_running_patch_shows_the_banner_and_pauses_clocks_on_its_service_only() {
     let state = state();
-    assert!(state.banner);
+    assert!(state.banner());
     assert_eq!(state.body_height(), 29, "the banner takes a line from every tab");
     let gateway = paused_on(&state, "llm-gateway");
     assert!(!gateway.is_empty() && gateway.iter().all(|p| *p), "{gateway:?}");
@@ -68,7 +68,7 @@ fn cancelling_the_patch_removes_the_banner_and_lets_the_clocks_run() {
         changes: vec![Change::Maintenance(patch)],
     };
     assert!(state.update(Event::Synced(Box::new(report)), now()).changed);
-    assert!(!state.banner);
+    assert!(!state.banner());
     assert_eq!(state.body_height(), 30);
     assert!(paused_on(&state, "llm-gateway").iter().all(|p| !*p));
 }

@@ -41,8 +41,6 @@ pub struct AppState {
     pub sla: SlaTab,
     pub drift: DriftTab,
     pub calendar: CalendarTab,
-    /// A maintenance window is active: the banner line shows (as of the last update).
-    pub banner: bool,
     /// The windows active at the last update, to notice when one starts or ends.
     active_windows: Vec<String>,
     pub outbox: Outbox,
@@ -82,7 +80,6 @@ impl AppState {
             sla: SlaTab::default(),
             drift: DriftTab::new(Monitoring::from_rows(snapshot.monitoring)),
             calendar: CalendarTab::new(snapshot.maintenance),
-            banner: false,
             active_windows: Vec::new(),
             outbox,
             sync: SyncStatus { last_ok: snapshot.sync.last_ok, epoch: snapshot.sync.epoch, ..SyncStatus::default() },
@@ -104,7 +101,6 @@ impl AppState {
         state.reapply_all_pending(now);
         state.drift.set_maintenance(state.calendar.windows());
         state.active_windows = state.calendar.active_ids(now).into_iter().map(str::to_string).collect();
-        state.banner = !state.active_windows.is_empty();
         state.drift.rebuild(state.incidents.all_incidents());
         // The console's snapshot holds no drift data (it is loaded after the first frame); one
         // built by a test or benchmark may, and gets its statistics at once.
@@ -474,15 +470,19 @@ impl AppState {
         if active == self.active_windows {
             return false;
         }
-        self.banner = !active.is_empty();
         self.active_windows = active;
         self.rebuild_clocks(now);
         true
     }
 
+    /// Whether a maintenance window is active (as of the last update): the banner line shows.
+    pub fn banner(&self) -> bool {
+        !self.active_windows.is_empty()
+    }
+
     /// The terminal's height less the maintenance banner: what lists lay out in.
     pub fn body_height(&self) -> u16 {
-        self.size.1.saturating_sub(u16::from(self.banner))
+        self.size.1.saturating_sub(u16::from(self.banner()))
     }
 
     pub fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {

@@ -33,13 +33,13 @@ pub fn list_rows(height: u16) -> usize {
 pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
     let [header, banner, body, footer] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(u16::from(state.banner)),
+        Constraint::Length(u16::from(state.banner())),
         Constraint::Min(1),
         Constraint::Length(1),
     ])
     .areas(frame.area());
     status::draw_header(frame, header, state, now);
-    if state.banner {
+    if state.banner() {
         calendar::draw_banner(frame, banner, state, now);
     }
     match state.tab {
