@@ -70,6 +70,20 @@ pub fn seeded_maintenance(now: DateTime<Utc>) -> Vec<crate::domain::maintenance:
         .collect()
 }
 
+/// One complete sync round from the `epoch` database bringing `changes`; `reset` says the
+/// database was replaced (the console starts over from empty).
+pub fn synced(at: DateTime<Utc>, epoch: &str, reset: bool, changes: Vec<crate::api::Change>) -> crate::event::Event {
+    crate::event::Event::Synced(Box::new(crate::event::SyncReport {
+        at,
+        epoch: epoch.into(),
+        reset,
+        from_empty: reset,
+        more: false,
+        recovered: false,
+        changes,
+    }))
+}
+
 /// A support desk's queue at `now`, covering every clock state: responses running into the
 /// warning and critical bands and past their target, a paused (pending) ticket, business-hours
 /// clocks started the day before, resolved and closed tickets.

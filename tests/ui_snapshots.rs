@@ -11,7 +11,7 @@ use ratatui::backend::TestBackend;
 
 use opsdeck::backend::BackendError;
 use opsdeck::config::Config;
-use opsdeck::event::{Event, SyncReport};
+use opsdeck::event::Event;
 use opsdeck::state::{AppState, Effect};
 
 fn now() -> DateTime<Utc> {
@@ -33,15 +33,7 @@ impl Harness {
         state.update(Event::Resize { width, height }, now());
         let mut harness =
             Harness { state, terminal: Terminal::new(TestBackend::new(width, height)).unwrap(), effects: Vec::new() };
-        harness.event(Event::Synced(Box::new(SyncReport {
-            at: now(),
-            epoch: "fixture".into(),
-            reset: false,
-            from_empty: false,
-            more: false,
-            recovered: false,
-            changes: vec![],
-        })));
+        harness.event(opsdeck::fixtures::synced(now(), "fixture", false, vec![]));
         harness
     }
 
@@ -226,15 +218,7 @@ fn drift_tab_quality_grid_and_p_values() {
 #[test]
 fn drift_tab_without_models_says_where_they_come_from() {
     let mut harness = Harness::new(80, 24);
-    harness.event(Event::Synced(Box::new(SyncReport {
-        at: now(),
-        epoch: "another".into(),
-        reset: true,
-        from_empty: true,
-        more: false,
-        recovered: false,
-        changes: vec![],
-    })));
+    harness.event(opsdeck::fixtures::synced(now(), "another", true, vec![]));
     harness.press("4");
     let screen = harness.screen();
     assert!(screen.contains("No models yet"), "{screen}");

@@ -58,16 +58,8 @@ fn cancelling_the_patch_removes_the_banner_and_lets_the_clocks_run() {
     let mut state = state();
     let mut patch = state.calendar.windows().iter().find(|w| w.kind.as_str() == "emergency_patch").unwrap().clone();
     patch.cancel(now());
-    let report = SyncReport {
-        at: now(),
-        epoch: "fixture".into(),
-        reset: false,
-        from_empty: false,
-        more: false,
-        recovered: false,
-        changes: vec![Change::Maintenance(patch)],
-    };
-    assert!(state.update(Event::Synced(Box::new(report)), now()).changed);
+    let report = crate::fixtures::synced(now(), "fixture", false, vec![Change::Maintenance(patch)]);
+    assert!(state.update(report, now()).changed);
     assert!(!state.banner());
     assert_eq!(state.body_height(), 30);
     assert!(paused_on(&state, "llm-gateway").iter().all(|p| !*p));

@@ -49,15 +49,7 @@ fn window(hours_ago: i64) -> DriftWindow {
 }
 
 fn report(changes: Vec<Change>, reset: bool) -> Event {
-    Event::Synced(Box::new(SyncReport {
-        at: now(),
-        epoch: "e1".into(),
-        reset,
-        from_empty: reset,
-        more: false,
-        recovered: false,
-        changes,
-    }))
+    crate::fixtures::synced(now(), "e1", reset, changes)
 }
 
 fn state() -> AppState {

@@ -23,16 +23,7 @@ fn state(role: Role) -> AppState {
     let snapshot = crate::fixtures::seeded_snapshot(7, now());
     let mut state = AppState::new(session, &Config::default(), snapshot, true, now());
     state.update(Event::Resize { width: 120, height: 40 }, now());
-    let report = SyncReport {
-        at: now(),
-        epoch: "fixture".into(),
-        reset: false,
-        from_empty: false,
-        more: false,
-        recovered: false,
-        changes: vec![],
-    };
-    state.update(Event::Synced(Box::new(report)), now());
+    state.update(crate::fixtures::synced(now(), "fixture", false, vec![]), now());
     state
 }
 
