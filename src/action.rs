@@ -38,6 +38,12 @@ pub enum Action {
     PrevMonth,
     NextMonth,
     Today,
+    NewWindow,
+    EditWindow,
+    CancelWindow,
+    ImportCalendar,
+    NextField,
+    PrevField,
     NextModel,
     PrevModel,
     NextFeature,
@@ -93,6 +99,12 @@ impl Action {
             Action::PrevMonth => "Previous month",
             Action::NextMonth => "Next month",
             Action::Today => "Back to this month",
+            Action::NewWindow => "Plan a new maintenance window (a form; commanders only)",
+            Action::EditWindow => "Edit the selected maintenance window (all its occurrences)",
+            Action::CancelWindow => "Cancel the selected maintenance window (asks to confirm)",
+            Action::ImportCalendar => "Import windows from an .ics file (Google Calendar, Outlook)",
+            Action::NextField => "Next field of the form",
+            Action::PrevField => "Previous field of the form",
             Action::NextModel => "Next model",
             Action::PrevModel => "Previous model",
             Action::NextFeature => "Next feature of the model",
@@ -140,6 +152,10 @@ impl Action {
                 | Action::Assign
                 | Action::FirstResponse
                 | Action::TogglePending
+                | Action::NewWindow
+                | Action::EditWindow
+                | Action::CancelWindow
+                | Action::ImportCalendar
         )
     }
 }

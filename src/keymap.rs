@@ -29,6 +29,8 @@ pub enum Mode {
     Calendar,
     /// A one-line input (filter, note): unbound keys edit the text.
     Input,
+    /// A form of several fields (the maintenance window form): unbound keys edit the field.
+    Form,
     Confirm,
     /// Help or outbox panel on top.
     Overlay,
@@ -46,12 +48,13 @@ impl Mode {
             Mode::Drift => "Drift",
             Mode::Calendar => "Calendar",
             Mode::Input => "Filter and note input",
+            Mode::Form => "Maintenance window form",
             Mode::Confirm => "Confirmation",
             Mode::Overlay => "Help and outbox panels",
         }
     }
 
-    const ALL: [Mode; 11] = [
+    const ALL: [Mode; 12] = [
         Mode::Global,
         Mode::Incidents,
         Mode::Tickets,
@@ -61,6 +64,7 @@ impl Mode {
         Mode::List,
         Mode::Detail,
         Mode::Input,
+        Mode::Form,
         Mode::Confirm,
         Mode::Overlay,
     ];
@@ -258,6 +262,10 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Calendar, &["t"], Action::Today),
     (Mode::Calendar, &["k", "up"], Action::MoveUp),
     (Mode::Calendar, &["j", "down"], Action::MoveDown),
+    (Mode::Calendar, &["n"], Action::NewWindow),
+    (Mode::Calendar, &["e"], Action::EditWindow),
+    (Mode::Calendar, &["x"], Action::CancelWindow),
+    (Mode::Calendar, &["i"], Action::ImportCalendar),
     (Mode::Calendar, &["enter"], Action::Open),
     (Mode::Calendar, &["esc", "backspace"], Action::Back),
     (Mode::List, &["k", "up"], Action::MoveUp),
@@ -279,6 +287,11 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Input, &["enter"], Action::Submit),
     (Mode::Input, &["esc"], Action::CancelInput),
     (Mode::Input, &["ctrl-c"], Action::Quit),
+    (Mode::Form, &["enter", "ctrl-s"], Action::Submit),
+    (Mode::Form, &["tab", "down"], Action::NextField),
+    (Mode::Form, &["backtab", "up"], Action::PrevField),
+    (Mode::Form, &["esc"], Action::CancelInput),
+    (Mode::Form, &["ctrl-c"], Action::Quit),
     (Mode::Confirm, &["y", "enter"], Action::Confirm),
     (Mode::Confirm, &["n", "esc"], Action::Cancel),
     (Mode::Confirm, &["ctrl-c"], Action::Quit),

@@ -253,6 +253,12 @@ impl AppState {
                 Update::changed()
             }
             Action::Submit => self.submit_input(now),
+            Action::NewWindow
+            | Action::EditWindow
+            | Action::CancelWindow
+            | Action::ImportCalendar
+            | Action::NextField
+            | Action::PrevField => self.on_maintenance_action(action, now),
             Action::CancelInput => {
                 match self.input.take() {
                     Some(Input { kind: InputKind::Filter, .. }) => self.set_filter(""),

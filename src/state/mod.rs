@@ -7,6 +7,7 @@
 
 mod drift;
 mod keys;
+mod maintenance;
 mod types;
 
 pub use types::{Confirm, Effect, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update};
