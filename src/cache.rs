@@ -374,6 +374,7 @@ async fn upsert_entity(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, entity: &En
     match entity {
         Entity::Incident(incident) => upsert_incident(tx, incident).await,
         Entity::Ticket(ticket) => upsert_ticket(tx, ticket).await,
+        Entity::Maintenance(window) => put_entity(tx, "maintenance", &window.id, window).await,
     }
 }
 

@@ -8,11 +8,11 @@ use serde::de::DeserializeOwned;
 
 use super::{ActionRequest, Backend, BackendError, Conflict};
 use crate::api::{
-    AssignBody, ConflictBody, ErrorBody, IDEMPOTENCY_HEADER, Me, NoteBody, ReceivedPage, TicketConflictBody,
-    VersionBody,
+    AssignBody, ConflictBody, ErrorBody, IDEMPOTENCY_HEADER, MaintenanceConflictBody, MaintenanceEdit, Me, NoteBody,
+    ReceivedPage, TicketConflictBody, VersionBody,
 };
 use crate::config::Secret;
-use crate::domain::{Command, Entity, EntityKind, IncidentAction, TicketAction};
+use crate::domain::{Command, Entity, EntityKind, IncidentAction, MaintenanceAction, TicketAction};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -97,6 +97,10 @@ fn conflict(kind: EntityKind, body: &[u8]) -> Result<Conflict, serde_json::Error
             let b: TicketConflictBody = serde_json::from_slice(body)?;
             Conflict { message: b.message, reason: b.reason, current: Entity::Ticket(b.ticket) }
         }
+        EntityKind::Maintenance => {
+            let b: MaintenanceConflictBody = serde_json::from_slice(body)?;
+            Conflict { message: b.message, reason: b.reason, current: Entity::Maintenance(b.window) }
+        }
     })
 }
 
@@ -136,17 +140,27 @@ impl Backend for HttpBackend {
     async fn act(&self, request: &ActionRequest) -> Result<Entity, BackendError> {
         let command = &request.command;
         let kind = command.kind();
-        let path = format!("/v1/{}/{}/{}", kind.collection(), encode_segment(&request.target_id), command.path());
-        let builder = self.request(reqwest::Method::POST, &path).header(IDEMPOTENCY_HEADER, &request.idempotency_key);
+        let item = format!("/v1/{}/{}", kind.collection(), encode_segment(&request.target_id));
+        let (method, path) = match command {
+            Command::Maintenance(MaintenanceAction::Create { .. }) => (reqwest::Method::POST, "/v1/maintenance".into()),
+            Command::Maintenance(MaintenanceAction::Edit { .. }) => (reqwest::Method::PUT, item),
+            _ => (reqwest::Method::POST, format!("{item}/{}", command.path())),
+        };
+        let builder = self.request(method, &path).header(IDEMPOTENCY_HEADER, &request.idempotency_key);
         let version = request.version;
         let builder = match command {
             Command::Incident(IncidentAction::Note { text }) => builder.json(&NoteBody { version, text: text.clone() }),
             Command::Ticket(TicketAction::Assign { to }) => builder.json(&AssignBody { version, to: to.clone() }),
+            Command::Maintenance(MaintenanceAction::Create { window }) => builder.json(window),
+            Command::Maintenance(MaintenanceAction::Edit { window }) => {
+                builder.json(&MaintenanceEdit { version, fields: window.clone() })
+            }
             _ => builder.json(&VersionBody { version }),
         };
         match kind {
             EntityKind::Incident => self.send_for(builder, kind).await.map(Entity::Incident),
             EntityKind::Ticket => self.send_for(builder, kind).await.map(Entity::Ticket),
+            EntityKind::Maintenance => self.send_for(builder, kind).await.map(Entity::Maintenance),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! What users act on: incidents and tickets, and the commands that change them.
+//! What users act on: incidents, tickets and maintenance windows, and the commands that change
+//! them.
 //!
 //! The outbox, the backend client and the cache handle [`Command`]s and [`Entity`]s without
 //! caring which kind they are; only applying a command looks inside.
@@ -8,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::escalation::EscalationPolicy;
 use super::incident::{ActionContext, Incident, IncidentAction, Rejection};
+use super::maintenance::{MaintenanceAction, MaintenanceWindow};
 use super::ticket::{Ticket, TicketAction};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -15,6 +17,7 @@ use super::ticket::{Ticket, TicketAction};
 pub enum EntityKind {
     Incident,
     Ticket,
+    Maintenance,
 }
 
 impl EntityKind {
@@ -22,14 +25,16 @@ impl EntityKind {
         match self {
             EntityKind::Incident => "incident",
             EntityKind::Ticket => "ticket",
+            EntityKind::Maintenance => "maintenance window",
         }
     }
 
-    /// The collection in the Ops API: `/v1/incidents/…`, `/v1/tickets/…`.
+    /// The collection in the Ops API: `/v1/incidents/…`, `/v1/tickets/…`, `/v1/maintenance/…`.
     pub fn collection(self) -> &'static str {
         match self {
             EntityKind::Incident => "incidents",
             EntityKind::Ticket => "tickets",
+            EntityKind::Maintenance => "maintenance",
         }
     }
 
@@ -37,6 +42,7 @@ impl EntityKind {
         match s {
             "incident" => Some(EntityKind::Incident),
             "ticket" => Some(EntityKind::Ticket),
+            "maintenance" => Some(EntityKind::Maintenance),
             _ => None,
         }
     }
@@ -48,6 +54,7 @@ impl EntityKind {
 pub enum Command {
     Incident(IncidentAction),
     Ticket(TicketAction),
+    Maintenance(MaintenanceAction),
 }
 
 impl Command {
@@ -55,6 +62,7 @@ impl Command {
         match self {
             Command::Incident(_) => EntityKind::Incident,
             Command::Ticket(_) => EntityKind::Ticket,
+            Command::Maintenance(_) => EntityKind::Maintenance,
         }
     }
 
@@ -62,6 +70,7 @@ impl Command {
         match self {
             Command::Incident(a) => a.path(),
             Command::Ticket(a) => a.path(),
+            Command::Maintenance(a) => a.path(),
         }
     }
 
@@ -69,6 +78,7 @@ impl Command {
         match self {
             Command::Incident(a) => a.verb(),
             Command::Ticket(a) => a.verb(),
+            Command::Maintenance(a) => a.verb(),
         }
     }
 
@@ -76,6 +86,7 @@ impl Command {
         match self {
             Command::Incident(a) => a.done(),
             Command::Ticket(a) => a.done(),
+            Command::Maintenance(a) => a.done(),
         }
     }
 
@@ -84,6 +95,8 @@ impl Command {
         match self {
             Command::Incident(a) => a.checks_version(),
             Command::Ticket(_) => true,
+            // A new window has no version yet; edits and cancellations are of what was seen.
+            Command::Maintenance(a) => !matches!(a, MaintenanceAction::Create { .. }),
         }
     }
 
@@ -92,17 +105,19 @@ impl Command {
         match self {
             Command::Incident(IncidentAction::Note { text }) => Some(text),
             Command::Ticket(TicketAction::Assign { to }) => Some(to),
+            Command::Maintenance(a) => a.title(),
             _ => None,
         }
     }
 }
 
-/// An incident or a ticket, as a backend returns it after an action.
+/// An incident, a ticket or a maintenance window, as a backend returns it after an action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum Entity {
     Incident(Incident),
     Ticket(Ticket),
+    Maintenance(MaintenanceWindow),
 }
 
 impl Entity {
@@ -110,6 +125,7 @@ impl Entity {
         match self {
             Entity::Incident(_) => EntityKind::Incident,
             Entity::Ticket(_) => EntityKind::Ticket,
+            Entity::Maintenance(_) => EntityKind::Maintenance,
         }
     }
 
@@ -117,6 +133,7 @@ impl Entity {
         match self {
             Entity::Incident(i) => &i.id,
             Entity::Ticket(t) => &t.key,
+            Entity::Maintenance(w) => &w.id,
         }
     }
 
@@ -124,6 +141,7 @@ impl Entity {
         match self {
             Entity::Incident(i) => i.version,
             Entity::Ticket(t) => t.version,
+            Entity::Maintenance(w) => w.version,
         }
     }
 
@@ -132,6 +150,7 @@ impl Entity {
         match self {
             Entity::Incident(i) => i.last_event().map(|e| (e.kind.label(), e.actor.as_str(), e.at)),
             Entity::Ticket(t) => t.last_event().map(|e| (e.kind.label(), e.actor.as_str(), e.at)),
+            Entity::Maintenance(w) => Some((w.last_change_label(), w.updated_by.as_str(), w.updated_at)),
         }
     }
 
@@ -146,6 +165,7 @@ impl Entity {
         match (self, command) {
             (Entity::Incident(i), Command::Incident(a)) => i.apply(a, ActionContext { actor, now, policy }),
             (Entity::Ticket(t), Command::Ticket(a)) => t.apply(a, actor, now),
+            (Entity::Maintenance(w), Command::Maintenance(a)) => w.apply(a, actor, now),
             _ => Err(Rejection::Invalid { message: "this action is for another kind of item".into() }),
         }
     }

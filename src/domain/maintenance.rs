@@ -15,6 +15,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::incident::Rejection;
+
 /// Most occurrences one `occurrences` call returns.
 pub const MAX_OCCURRENCES: u16 = 1000;
 /// Longest title accepted.
@@ -101,6 +103,9 @@ pub struct MaintenanceWindow {
     /// SLA clocks of the affected services pause while the window is active.
     pub pause_sla: bool,
     pub cancelled: bool,
+    /// Who made the latest change (the creator until someone edits or cancels it).
+    #[serde(default)]
+    pub updated_by: String,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -119,7 +124,7 @@ impl Occurrence {
 }
 
 /// The fields of a window a commander sets when creating or editing it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub struct NewMaintenance {
     pub title: String,
     pub kind: MaintenanceKind,
@@ -155,6 +160,51 @@ impl NewMaintenance {
         }
         self.services = services;
         self.rrule = self.rrule.take().map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+    }
+}
+
+/// A change a commander asks for, as queued in the console's outbox and sent to the Ops API.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum MaintenanceAction {
+    /// `POST /v1/maintenance`.
+    Create { window: NewMaintenance },
+    /// `PUT /v1/maintenance/{id}` with the version seen.
+    Edit { window: NewMaintenance },
+    /// `POST /v1/maintenance/{id}/cancel` with the version seen.
+    Cancel,
+}
+
+impl MaintenanceAction {
+    pub fn path(&self) -> &'static str {
+        match self {
+            MaintenanceAction::Create { .. } | MaintenanceAction::Edit { .. } => "",
+            MaintenanceAction::Cancel => "cancel",
+        }
+    }
+
+    pub fn verb(&self) -> &'static str {
+        match self {
+            MaintenanceAction::Create { .. } => "plan",
+            MaintenanceAction::Edit { .. } => "edit",
+            MaintenanceAction::Cancel => "cancel",
+        }
+    }
+
+    pub fn done(&self) -> &'static str {
+        match self {
+            MaintenanceAction::Create { .. } => "planned",
+            MaintenanceAction::Edit { .. } => "edited",
+            MaintenanceAction::Cancel => "cancelled",
+        }
+    }
+
+    /// The window's title, for messages and the outbox panel.
+    pub fn title(&self) -> Option<&str> {
+        match self {
+            MaintenanceAction::Create { window } | MaintenanceAction::Edit { window } => Some(&window.title),
+            MaintenanceAction::Cancel => None,
+        }
     }
 }
 
@@ -265,24 +315,60 @@ impl MaintenanceWindow {
             suppress_alerts: new.suppress_alerts,
             pause_sla: new.pause_sla,
             cancelled: false,
+            updated_by: created_by.to_string(),
             updated_at: now,
         }
     }
 
     /// Replaces the editable fields with validated ones and bumps the version.
-    pub fn edit(&mut self, new: NewMaintenance, now: DateTime<Utc>) {
+    pub fn edit(&mut self, new: NewMaintenance, by: &str, now: DateTime<Utc>) {
         let id = std::mem::take(&mut self.id);
         let mut edited = MaintenanceWindow::create(id, new, &self.created_by, now);
         edited.version = self.version + 1;
         edited.cancelled = self.cancelled;
+        edited.updated_by = by.to_string();
         *self = edited;
     }
 
     /// Cancels the window and bumps the version.
-    pub fn cancel(&mut self, now: DateTime<Utc>) {
+    pub fn cancel(&mut self, by: &str, now: DateTime<Utc>) {
         self.cancelled = true;
         self.version += 1;
+        self.updated_by = by.to_string();
         self.updated_at = now;
+    }
+
+    /// Whether `action` would apply to the window as it is.
+    pub fn check(&self, action: &MaintenanceAction) -> Result<(), Rejection> {
+        let invalid = |message: &str| Err(Rejection::Invalid { message: message.to_string() });
+        match action {
+            MaintenanceAction::Create { .. } => invalid("a new window is not a change to an existing one"),
+            _ if self.cancelled => invalid("already cancelled"),
+            MaintenanceAction::Edit { window } => validate(window).or_else(|e| invalid(&e.to_string())),
+            MaintenanceAction::Cancel => Ok(()),
+        }
+    }
+
+    /// Applies an edit or a cancellation, as the server would.
+    pub fn apply(&mut self, action: &MaintenanceAction, by: &str, now: DateTime<Utc>) -> Result<(), Rejection> {
+        self.check(action)?;
+        match action {
+            MaintenanceAction::Edit { window } => self.edit(window.clone(), by, now),
+            MaintenanceAction::Cancel => self.cancel(by, now),
+            MaintenanceAction::Create { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// What the latest change was, for messages: created, edited or cancelled.
+    pub fn last_change_label(&self) -> &'static str {
+        if self.cancelled {
+            "cancelled"
+        } else if self.version > 1 {
+            "edited"
+        } else {
+            "created"
+        }
     }
 
     /// The editable fields, as a create or edit body.

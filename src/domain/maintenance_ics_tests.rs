@@ -70,7 +70,7 @@ fn round_trip_keeps_every_field() {
 #[test]
 fn cancelled_windows_are_exported_as_cancelled_and_skipped_on_import() {
     let mut all = windows();
-    all[1].cancel(utc(2026, 11, 2, 0, 0));
+    all[1].cancel("dana", utc(2026, 11, 2, 0, 0));
     let text = to_ics(&all);
     assert_eq!(text.matches("STATUS:CANCELLED").count(), 1);
     assert_eq!(from_ics(&text).unwrap().len(), 2);

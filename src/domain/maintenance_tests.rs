@@ -111,7 +111,7 @@ fn active_at_is_start_inclusive_end_exclusive() {
 fn cancelled_window_has_no_occurrences() {
     let start = utc(2026, 3, 2, 10, 0);
     let mut w = window(new(start, start + Duration::hours(2), "UTC", Some("FREQ=DAILY")));
-    w.cancel(utc(2026, 3, 1, 0, 0));
+    w.cancel("dana", utc(2026, 3, 1, 0, 0));
     assert_eq!(w.version, 2);
     assert!(w.occurrences(utc(2026, 1, 1, 0, 0), utc(2027, 1, 1, 0, 0)).is_empty());
     assert_eq!(w.active_at(start), None);
@@ -178,11 +178,32 @@ fn edit_bumps_version_and_keeps_identity() {
     let mut changed = w.to_new();
     changed.title = "  Renamed ".into();
     changed.services = vec!["a".into(), " a".into(), "b".into()];
-    w.edit(changed, utc(2026, 1, 2, 0, 0));
+    w.edit(changed, "erin", utc(2026, 1, 2, 0, 0));
     assert_eq!((w.id.as_str(), w.version, w.title.as_str()), ("MW-3001", 2, "Renamed"));
     assert_eq!(w.services, vec!["a".to_string(), "b".to_string()]);
-    assert_eq!(w.created_by, "dana");
+    assert_eq!((w.created_by.as_str(), w.updated_by.as_str()), ("dana", "erin"));
+    assert_eq!(w.last_change_label(), "edited");
     assert!(w.affects("b") && !w.affects("c"));
+}
+
+#[test]
+fn actions_apply_as_the_server_applies_them() {
+    let start = utc(2026, 1, 1, 0, 0);
+    let mut w = window(new(start, start + Duration::hours(1), "UTC", None));
+    let mut bad = w.to_new();
+    bad.end = bad.start;
+    let edit = MaintenanceAction::Edit { window: bad };
+    assert!(matches!(w.apply(&edit, "erin", start), Err(Rejection::Invalid { message }) if message.contains("end")));
+    assert_eq!(w.version, 1, "a refused edit changes nothing");
+    let create = MaintenanceAction::Create { window: w.to_new() };
+    assert!(w.check(&create).is_err());
+    w.apply(&MaintenanceAction::Cancel, "erin", start).unwrap();
+    assert_eq!((w.version, w.cancelled, w.updated_by.as_str(), w.last_change_label()), (2, true, "erin", "cancelled"));
+    assert!(
+        matches!(w.apply(&MaintenanceAction::Cancel, "dana", start), Err(Rejection::Invalid { message }) if message == "already cancelled")
+    );
+    let json = serde_json::to_string(&MaintenanceAction::Cancel).unwrap();
+    assert_eq!(json, r#"{"action":"cancel"}"#);
 }
 
 #[test]

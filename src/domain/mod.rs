@@ -16,7 +16,9 @@ pub use escalation::{EscalationLevel, EscalationPolicy, Service, Tier};
 pub use incident::{
     ActionContext, EventKind, Incident, IncidentAction, IncidentStatus, NewIncident, Priority, Rejection, TimelineEvent,
 };
-pub use maintenance::{MaintenanceError, MaintenanceKind, MaintenanceWindow, NewMaintenance, Occurrence};
+pub use maintenance::{
+    MaintenanceAction, MaintenanceError, MaintenanceKind, MaintenanceWindow, NewMaintenance, Occurrence,
+};
 pub use monitoring::{
     DriftWindow, Feature, FeatureKind, Model, ModelVersion, QualityMetric, QualityPoint, Sample, Statistic,
 };

@@ -14,7 +14,8 @@ use utoipa::IntoParams;
 use super::store::{EntityTx, IdempotencyScope, StoredResponse, TxInput, TxOutcome, TxResult};
 use super::{ApiError, Caller, ServerState};
 use crate::api::{
-    ChangesPage, ConflictBody, ErrorBody, Health, IDEMPOTENCY_HEADER, Me, NoteBody, TicketConflictBody, VersionBody,
+    ChangesPage, ConflictBody, ErrorBody, Health, IDEMPOTENCY_HEADER, MaintenanceConflictBody, Me, NoteBody,
+    TicketConflictBody, VersionBody,
 };
 use crate::domain::incident::validate_new_incident;
 use crate::domain::{
@@ -252,10 +253,11 @@ pub async fn act(
     let scope = match &command {
         Command::Incident(action) => idempotency_scope(&headers, &me, &request_line, &(action, seen_version))?,
         Command::Ticket(action) => idempotency_scope(&headers, &me, &request_line, &(action, seen_version))?,
+        Command::Maintenance(action) => idempotency_scope(&headers, &me, &request_line, &(action, seen_version))?,
     };
     let policy = match kind {
         EntityKind::Incident => policy_of(&state, &id).await?,
-        EntityKind::Ticket => None,
+        EntityKind::Ticket | EntityKind::Maintenance => None,
     };
     let tx_id = Some(id.clone());
     let decide = Box::new(move |input: TxInput| {
@@ -295,11 +297,12 @@ pub fn decide_action(
     }
 }
 
-/// An entity as an answer body: the incident or ticket itself, untagged.
+/// An entity as an answer body: the incident, ticket or window itself, untagged.
 pub fn entity_response(status: u16, entity: &Entity) -> StoredResponse {
     match entity {
         Entity::Incident(incident) => StoredResponse::json(status, incident),
         Entity::Ticket(ticket) => StoredResponse::json(status, ticket),
+        Entity::Maintenance(window) => StoredResponse::json(status, window),
     }
 }
 
@@ -309,6 +312,9 @@ fn conflict(reason: Rejection, current: Entity, now: chrono::DateTime<Utc>) -> S
     match current {
         Entity::Incident(incident) => StoredResponse::json(409, &ConflictBody { error, message, reason, incident }),
         Entity::Ticket(ticket) => StoredResponse::json(409, &TicketConflictBody { error, message, reason, ticket }),
+        Entity::Maintenance(window) => {
+            StoredResponse::json(409, &MaintenanceConflictBody { error, message, reason, window })
+        }
     }
 }
 

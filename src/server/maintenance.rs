@@ -1,6 +1,7 @@
 //! The Ops API v1 maintenance-window endpoints. Anyone may read; only commanders plan, edit and
-//! cancel. Writes share the idempotency machinery of the other actions and run in one store
-//! transaction ([`Store::transact_maintenance`](super::store::Store::transact_maintenance)).
+//! cancel. Windows are entities like incidents and tickets: writes run in one store transaction
+//! ([`Store::transact`](super::store::Store::transact)) with the same idempotency and version
+//! rules, and edits and cancellations are decided by [`decide_action`].
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -11,12 +12,12 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::handlers::{idempotency_scope, respond};
-use super::store::{MaintenanceTx, MaintenanceTxInput, MaintenanceTxOutcome, StoredResponse};
+use super::handlers::{decide_action, entity_response, idempotency_scope, respond};
+use super::store::{EntityTx, TxInput, TxOutcome};
 use super::{ApiError, Caller, ServerState};
 use crate::api::{ErrorBody, MaintenanceConflictBody, MaintenanceEdit, Me, Role, VersionBody};
 use crate::domain::maintenance::validate;
-use crate::domain::{MaintenanceWindow, NewMaintenance, Rejection};
+use crate::domain::{Command, Entity, EntityKind, MaintenanceAction, MaintenanceWindow, NewMaintenance};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -47,7 +48,7 @@ pub async fn get_maintenance(
     _caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<MaintenanceWindow>, ApiError> {
-    state.store.maintenance(&id).await?.map(Json).ok_or_else(|| ApiError::not_found_message(not_found_message(&id)))
+    state.store.maintenance(&id).await?.map(Json).ok_or_else(|| ApiError::not_found(EntityKind::Maintenance, &id))
 }
 
 #[utoipa::path(post, path = "/v1/maintenance", tag = "maintenance", security(("bearer" = [])),
@@ -68,12 +69,13 @@ pub async fn create_maintenance(
     let scope = idempotency_scope(&headers, &me, "POST /v1/maintenance", &new)?;
     let new = checked(&state, new).await?;
     let actor = me.name;
-    let decide = Box::new(move |input: MaintenanceTxInput| {
+    let decide = Box::new(move |input: TxInput| {
         let window = MaintenanceWindow::create(input.new_id.unwrap_or_default(), new, &actor, Utc::now());
-        MaintenanceTxOutcome { response: StoredResponse::json(201, &window), write: Some(window) }
+        let window = Entity::Maintenance(window);
+        TxOutcome { response: entity_response(201, &window), write: Some(window) }
     });
-    let tx = MaintenanceTx { id: None, idempotency: scope, decide };
-    Ok(respond(state.store.transact_maintenance(tx).await?))
+    let tx = EntityTx { kind: EntityKind::Maintenance, id: None, idempotency: scope, decide };
+    Ok(respond(state.store.transact(tx).await?))
 }
 
 #[utoipa::path(put, path = "/v1/maintenance/{id}", tag = "maintenance", security(("bearer" = [])),
@@ -98,11 +100,8 @@ pub async fn edit_maintenance(
     let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
     let scope = idempotency_scope(&headers, &me, &format!("PUT /v1/maintenance/{id}"), &body)?;
     let seen = body.version;
-    let new = checked(&state, body.fields).await?;
-    let tx_id = Some(id.clone());
-    let decide =
-        Box::new(move |input: MaintenanceTxInput| decide_change(input.current, &id, seen, |w| w.edit(new, Utc::now())));
-    Ok(respond(state.store.transact_maintenance(MaintenanceTx { id: tx_id, idempotency: scope, decide }).await?))
+    let window = checked(&state, body.fields).await?;
+    change(state, me, id, scope, MaintenanceAction::Edit { window }, seen).await
 }
 
 #[utoipa::path(post, path = "/v1/maintenance/{id}/cancel", tag = "maintenance", security(("bearer" = [])),
@@ -126,40 +125,25 @@ pub async fn cancel_maintenance(
     require_commander(&me)?;
     let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
     let scope = idempotency_scope(&headers, &me, &format!("POST /v1/maintenance/{id}/cancel"), &body)?;
-    let tx_id = Some(id.clone());
-    let decide = Box::new(move |input: MaintenanceTxInput| {
-        decide_change(input.current, &id, body.version, |w| w.cancel(Utc::now()))
-    });
-    Ok(respond(state.store.transact_maintenance(MaintenanceTx { id: tx_id, idempotency: scope, decide }).await?))
+    change(state, me, id, scope, MaintenanceAction::Cancel, body.version).await
 }
 
-/// 404, 409 (already cancelled, then stale version) with the current window, or 200 with the
-/// changed window.
-fn decide_change(
-    current: Option<MaintenanceWindow>,
-    id: &str,
+/// An edit or a cancellation, decided by the domain's rules like every other action: 404, 409
+/// (already cancelled, then stale version) with the current window, or 200 with the changed one.
+async fn change(
+    state: ServerState,
+    me: Me,
+    id: String,
+    scope: Option<super::store::IdempotencyScope>,
+    action: MaintenanceAction,
     seen: i64,
-    change: impl FnOnce(&mut MaintenanceWindow),
-) -> MaintenanceTxOutcome {
-    let Some(current) = current else {
-        let body = ErrorBody { error: "not_found".into(), message: not_found_message(id) };
-        return MaintenanceTxOutcome { write: None, response: StoredResponse::json(404, &body) };
-    };
-    let reason = if current.cancelled {
-        Some(Rejection::Invalid { message: "already cancelled".into() })
-    } else if seen != current.version {
-        Some(Rejection::StaleVersion { seen, current: current.version })
-    } else {
-        None
-    };
-    if let Some(reason) = reason {
-        let message = reason.describe(&current.id, Utc::now());
-        let body = MaintenanceConflictBody { error: "conflict".into(), message, reason, window: current };
-        return MaintenanceTxOutcome { write: None, response: StoredResponse::json(409, &body) };
-    }
-    let mut next = current;
-    change(&mut next);
-    MaintenanceTxOutcome { response: StoredResponse::json(200, &next), write: Some(next) }
+) -> Result<Response, ApiError> {
+    let kind = EntityKind::Maintenance;
+    let tx_id = Some(id.clone());
+    let command = Command::Maintenance(action);
+    let decide =
+        Box::new(move |input: TxInput| decide_action(input.current, kind, &id, &command, seen, &me.name, None));
+    Ok(respond(state.store.transact(EntityTx { kind, id: tx_id, idempotency: scope, decide }).await?))
 }
 
 /// Validates and normalises the fields, and checks the services are in the catalog.
@@ -183,9 +167,4 @@ fn require_commander(me: &Me) -> Result<(), ApiError> {
         me.name,
         me.role.label()
     )))
-}
-
-fn not_found_message(id: &str) -> String {
-    let shown: String = id.chars().take(80).collect();
-    format!("no maintenance window `{shown}`")
 }

@@ -12,10 +12,7 @@ use super::handlers::{decide_action, entity_response};
 use super::sim_drift::{self, DriftSim};
 use super::sim_maintenance;
 use super::simulator::{Pace, SimOp, Simulator};
-use super::store::{
-    EntityTx, MaintenanceTx, MaintenanceTxInput, MaintenanceTxOutcome, Store, StoreError, StoredResponse, TxInput,
-    TxOutcome,
-};
+use super::store::{EntityTx, Store, StoreError, StoredResponse, TxInput, TxOutcome};
 use crate::domain::{Command, Entity, EntityKind, Incident, MaintenanceWindow, Ticket, TicketStatus};
 
 /// Recently changed tickets handed to the simulator besides the open ones, so it sees tickets
@@ -64,11 +61,7 @@ async fn seed_maintenance(store: &dyn Store) -> Result<(), StoreError> {
     let services: Vec<String> = store.services().await?.into_iter().map(|s| s.id).collect();
     let now = Utc::now();
     for new in sim_maintenance::demo_windows(now, &services) {
-        let decide = Box::new(move |input: MaintenanceTxInput| {
-            let window = MaintenanceWindow::create(input.new_id.unwrap_or_default(), new, "simulator", now);
-            MaintenanceTxOutcome { response: StoredResponse::json(201, &window), write: Some(window) }
-        });
-        store.transact_maintenance(MaintenanceTx { id: None, idempotency: None, decide }).await?;
+        insert(store, Entity::Maintenance(MaintenanceWindow::create(String::new(), new, "simulator", now))).await?;
     }
     Ok(())
 }
@@ -160,6 +153,7 @@ async fn insert(store: &dyn Store, entity: Entity) -> Result<(), StoreError> {
         let entity = match entity {
             Entity::Incident(incident) => Entity::Incident(Incident { id, ..incident }),
             Entity::Ticket(ticket) => Entity::Ticket(Ticket { key: id, ..ticket }),
+            Entity::Maintenance(window) => Entity::Maintenance(MaintenanceWindow { id, ..window }),
         };
         TxOutcome { response: entity_response(201, &entity), write: Some(entity) }
     });
@@ -182,6 +176,10 @@ async fn act(store: &dyn Store, id: String, command: Command, actor: String) -> 
             (current.version, policy)
         }
         EntityKind::Ticket => match store.ticket(&id).await? {
+            Some(current) => (current.version, None),
+            None => return Ok(()),
+        },
+        EntityKind::Maintenance => match store.maintenance(&id).await? {
             Some(current) => (current.version, None),
             None => return Ok(()),
         },

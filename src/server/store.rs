@@ -18,10 +18,6 @@ use crate::domain::{
     Ticket,
 };
 
-#[path = "store_maintenance.rs"]
-mod maintenance;
-pub use maintenance::{MaintenanceDecide, MaintenanceTx, MaintenanceTxInput, MaintenanceTxOutcome};
-
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/server");
 
 /// How long a server remembers the answer given for an idempotency key.
@@ -160,9 +156,6 @@ pub trait Store: Send + Sync + 'static {
     /// Maintenance windows by start; `include_cancelled` keeps cancelled ones.
     async fn maintenance_windows(&self, include_cancelled: bool) -> Result<Vec<MaintenanceWindow>, StoreError>;
     async fn maintenance(&self, id: &str) -> Result<Option<MaintenanceWindow>, StoreError>;
-    /// [`Store::transact`] for a maintenance window: loads it (or allocates `MW-3001…`),
-    /// decides, writes and records the answer under the idempotency key, atomically.
-    async fn transact_maintenance(&self, tx: MaintenanceTx) -> Result<TxResult, StoreError>;
 }
 
 const KIND_INCIDENT: &str = "incident";
@@ -179,6 +172,16 @@ fn id_scheme(kind: EntityKind) -> (&'static str, i64, &'static str) {
     match kind {
         EntityKind::Incident => ("incident", 1001, "INC"),
         EntityKind::Ticket => ("ticket", 2001, "SUP"),
+        EntityKind::Maintenance => ("maintenance", 3001, "MW"),
+    }
+}
+
+/// The `kind` column the entities of a kind are stored under.
+fn stored_kind(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Incident => KIND_INCIDENT,
+        EntityKind::Ticket => KIND_TICKET,
+        EntityKind::Maintenance => KIND_MAINTENANCE,
     }
 }
 
@@ -186,14 +189,16 @@ fn decode_entity(kind: EntityKind, doc: &str) -> Result<Entity, StoreError> {
     Ok(match kind {
         EntityKind::Incident => Entity::Incident(serde_json::from_str(doc)?),
         EntityKind::Ticket => Entity::Ticket(serde_json::from_str(doc)?),
+        EntityKind::Maintenance => Entity::Maintenance(serde_json::from_str(doc)?),
     })
 }
 
-/// The stored document of an entity and whether it counts as open.
+/// The stored document of an entity and whether it counts as open (a window until cancelled).
 fn encode_entity(entity: &Entity) -> Result<(String, bool), StoreError> {
     Ok(match entity {
         Entity::Incident(i) => (serde_json::to_string(i)?, i.is_open()),
         Entity::Ticket(t) => (serde_json::to_string(t)?, t.is_open()),
+        Entity::Maintenance(w) => (serde_json::to_string(w)?, !w.cancelled),
     })
 }
 
@@ -458,7 +463,7 @@ impl Store for SqliteStore {
         if let Some(seen) = replay(&mut tx, request.idempotency.as_ref()).await? {
             return Ok(seen);
         }
-        let kind = request.kind.label();
+        let kind = stored_kind(request.kind);
         let input = match &request.id {
             Some(id) => {
                 let doc = read_doc(&mut tx, kind, id).await?;
@@ -493,10 +498,6 @@ impl Store for SqliteStore {
 
     async fn maintenance(&self, id: &str) -> Result<Option<MaintenanceWindow>, StoreError> {
         self.get_doc(KIND_MAINTENANCE, id).await
-    }
-
-    async fn transact_maintenance(&self, request: MaintenanceTx) -> Result<TxResult, StoreError> {
-        self.run_maintenance_tx(request).await
     }
 }
 

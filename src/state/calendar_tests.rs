@@ -29,15 +29,7 @@ fn paused_on(state: &AppState, service: &str) -> Vec<bool> {
         .sla
         .rows()
         .iter()
-        .filter(|row| {
-            let on = match row.kind {
-                crate::domain::EntityKind::Ticket => state.tickets.row(&row.id).map(|r| r.ticket().service_id.clone()),
-                crate::domain::EntityKind::Incident => {
-                    state.incidents.row(&row.id).map(|r| r.incident().service_id.clone())
-                }
-            };
-            on.as_deref() == Some(service)
-        })
+        .filter(|row| state.service_of(row.kind, &row.id) == Some(service))
         .map(|row| row.input.evaluate(&policy, now()).paused)
         .collect()
 }
@@ -57,7 +49,7 @@ fn the_running_patch_shows_the_banner_and_pauses_clocks_on_its_service_only() {
 fn cancelling_the_patch_removes_the_banner_and_lets_the_clocks_run() {
     let mut state = state();
     let mut patch = state.calendar.windows().iter().find(|w| w.kind.as_str() == "emergency_patch").unwrap().clone();
-    patch.cancel(now());
+    patch.cancel("dana", now());
     let report = crate::fixtures::synced(now(), "fixture", false, vec![Change::Maintenance(patch)]);
     assert!(state.update(report, now()).changed);
     assert!(!state.banner());

@@ -7,7 +7,7 @@ use ratatui_textarea::TextArea;
 use super::{AppState, Confirm, Effect, Input, InputKind, Level, Overlay, Update};
 use crate::action::Action;
 use crate::domain::text::sanitize;
-use crate::domain::{Command, EntityKind, IncidentAction, Rejection, TicketAction, TicketStatus};
+use crate::domain::{Command, EntityKind, IncidentAction, MaintenanceAction, Rejection, TicketAction, TicketStatus};
 use crate::keymap::Mode;
 use crate::outbox::OutboxEntry;
 use crate::tabs::TabId;
@@ -164,6 +164,7 @@ impl AppState {
                                 self.tickets.open_key(&id, rows);
                                 self.tab = TabId::Tickets;
                             }
+                            EntityKind::Maintenance => return Update::unchanged(),
                         }
                     }
                 }
@@ -445,10 +446,11 @@ impl AppState {
     }
 
     /// Queues a command: persisted, shown at once as pending, sent when it can be.
-    fn enqueue(&mut self, id: &str, command: Command, now: DateTime<Utc>) -> Update {
+    pub(super) fn enqueue(&mut self, id: &str, command: Command, now: DateTime<Utc>) -> Update {
         let base_version = match command.kind() {
             EntityKind::Incident => self.incidents.row(id).map(|r| r.confirmed.version),
             EntityKind::Ticket => self.tickets.row(id).map(|r| r.confirmed.version),
+            EntityKind::Maintenance => self.calendar.base_version(id, &command),
         };
         let Some(base_version) = base_version else {
             self.flash(Level::Warning, format!("{id} is no longer known here"), now);
@@ -465,10 +467,14 @@ impl AppState {
             action: command,
         };
         let verb = entry.action.verb();
+        let what = match &entry.action {
+            Command::Maintenance(MaintenanceAction::Create { window }) => format!("“{}”", window.title),
+            _ => format!("{id}:"),
+        };
         let effects = self.outbox.enqueue(entry);
         self.reapply_all_pending(now);
         let when = if self.sync.is_stale() { "queued (offline)" } else { "sending…" };
-        self.flash(Level::Info, format!("⧗ {id}: {verb} {when}"), now);
+        self.flash(Level::Info, format!("⧗ {what} {verb} {when}"), now);
         Update::changed().with(effects.into_iter().map(Effect::Outbox))
     }
 }

@@ -20,7 +20,7 @@ use crate::api::{Change, Me, Role};
 use crate::cache::CacheSnapshot;
 use crate::config::Config;
 use crate::domain::text::sanitize;
-use crate::domain::{Entity, EntityKind, EscalationPolicy, IncidentStatus, Priority, Service};
+use crate::domain::{Command, Entity, EntityKind, EscalationPolicy, IncidentStatus, Priority, Service};
 use crate::event::{Event, SyncReport};
 use crate::keymap::Mode;
 use crate::outbox::{Outbox, OutboxEffect};
@@ -361,12 +361,12 @@ impl AppState {
             match effect {
                 OutboxEffect::Complete { entry, entity, .. } => {
                     let text = format!("✓ {} {}", entity.id(), entry.action.done());
-                    self.store_entity(entity.clone());
+                    self.store_entity(entity.clone(), now);
                     self.flash(Level::Success, text, now);
                 }
                 OutboxEffect::Reject { rejected, current } => {
                     if let Some(entity) = current {
-                        self.store_entity(entity.clone());
+                        self.store_entity(entity.clone(), now);
                     }
                     let kept = match &rejected.entry.action.text() {
                         Some(_) => " (the text you typed is kept: press o)",
@@ -385,14 +385,17 @@ impl AppState {
         self.reapply_all_pending(now);
     }
 
-    /// Keeps an incident or ticket a backend returned.
-    fn store_entity(&mut self, entity: Entity) {
+    /// Keeps an incident, ticket or window a backend returned.
+    fn store_entity(&mut self, entity: Entity, now: DateTime<Utc>) {
         match entity {
             Entity::Incident(incident) => {
                 self.incidents.upsert_many(vec![incident]);
             }
             Entity::Ticket(ticket) => {
                 self.tickets.upsert_many(vec![ticket], &self.settings.sla);
+            }
+            Entity::Maintenance(window) => {
+                self.calendar.upsert_many(vec![window], now, self.settings.timezone);
             }
         }
     }
@@ -416,6 +419,17 @@ impl AppState {
         for key in stale.iter().chain(ticket_keys.iter()) {
             self.tickets.apply_pending(key, self.outbox.pending_for(key), &me, &self.settings.sla);
         }
+        let windows = self
+            .outbox
+            .pending()
+            .filter_map(|e| match &e.action {
+                Command::Maintenance(action) => Some((e.target_id.clone(), action.clone())),
+                _ => None,
+            })
+            .collect();
+        if self.calendar.set_pending(windows, &me, now, self.settings.timezone) {
+            self.drift.set_maintenance(self.calendar.windows());
+        }
         self.rebuild_clocks(now);
     }
 
@@ -423,6 +437,15 @@ impl AppState {
     fn rebuild_clocks(&mut self, now: DateTime<Utc>) {
         let tickets = self.tickets.all().map(|r| r.ticket());
         self.sla.rebuild(self.incidents.open_incidents(), tickets, &self.settings.sla, &self.calendar, now);
+    }
+
+    /// The service an incident or ticket is on, as shown.
+    pub fn service_of(&self, kind: EntityKind, id: &str) -> Option<&str> {
+        match kind {
+            EntityKind::Incident => self.incidents.row(id).map(|r| r.incident().service_id.as_str()),
+            EntityKind::Ticket => self.tickets.row(id).map(|r| r.ticket().service_id.as_str()),
+            EntityKind::Maintenance => None,
+        }
     }
 
     pub fn policy_for(&self, incident_id: &str) -> Option<&EscalationPolicy> {

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Utc};
 
-use crate::domain::maintenance::{MaintenanceKind, MaintenanceWindow, Occurrence};
+use crate::domain::maintenance::{MaintenanceAction, MaintenanceKind, MaintenanceWindow, Occurrence};
 use crate::domain::{Incident, IncidentStatus};
 use crate::tabs::clocks::{ClockInput, Which};
 
@@ -24,10 +24,21 @@ pub struct Slot {
     pub occurrence: Occurrence,
 }
 
+/// Ids of windows planned here and not yet accepted by the backend start with this.
+pub const QUEUED_ID_PREFIX: &str = "new-";
+
 #[derive(Debug, Clone, Default)]
 pub struct CalendarTab {
     /// Every window the backend sent (cancelled ones too), by id.
+    confirmed: Vec<MaintenanceWindow>,
+    /// What is shown: the confirmed windows with queued changes applied, and queued new ones.
     windows: Vec<MaintenanceWindow>,
+    /// Queued changes, in the order taken: the target id and the change.
+    pending: Vec<(String, MaintenanceAction)>,
+    /// Who the queued changes are shown as made by.
+    me: String,
+    /// Ids of the shown windows a queued change touches.
+    queued: std::collections::BTreeSet<String>,
     /// The month shown: its first day in the display time zone; `None` is the current month.
     month: Option<NaiveDate>,
     /// Occurrences overlapping the month shown (from a week before to a week after), by start.
@@ -53,11 +64,73 @@ impl CalendarTab {
     }
 
     fn put(&mut self, window: MaintenanceWindow) {
-        match self.windows.binary_search_by(|w| w.id.cmp(&window.id)) {
-            Ok(i) if self.windows[i].version <= window.version => self.windows[i] = window,
+        match self.confirmed.binary_search_by(|w| w.id.cmp(&window.id)) {
+            Ok(i) if self.confirmed[i].version <= window.version => self.confirmed[i] = window,
             Ok(_) => {}
-            Err(i) => self.windows.insert(i, window),
+            Err(i) => self.confirmed.insert(i, window),
         }
+    }
+
+    /// The changes queued in the outbox, shown at once (marked as queued); a queued new window
+    /// gets a provisional id `new-1`, `new-2`… until the backend names it. Returns whether
+    /// anything changed (and the occurrences were expanded again).
+    pub fn set_pending(
+        &mut self,
+        pending: Vec<(String, MaintenanceAction)>,
+        me: &str,
+        now: DateTime<Utc>,
+        tz: Option<chrono_tz::Tz>,
+    ) -> bool {
+        if pending == self.pending && me == self.me {
+            return false;
+        }
+        self.pending = pending;
+        self.me = me.to_string();
+        self.rebuild(now, tz);
+        true
+    }
+
+    /// The confirmed windows with the queued changes applied (those that no longer apply are
+    /// left out: the backend will refuse them and the outbox says so).
+    fn shown(&mut self, now: DateTime<Utc>) {
+        self.windows = self.confirmed.clone();
+        self.queued.clear();
+        let mut created = 0;
+        for (target, action) in &self.pending {
+            match action {
+                MaintenanceAction::Create { window } => {
+                    created += 1;
+                    let id = format!("{QUEUED_ID_PREFIX}{created}");
+                    self.queued.insert(id.clone());
+                    self.windows.push(MaintenanceWindow::create(id, window.clone(), &self.me, now));
+                }
+                change => {
+                    if let Some(w) = self.windows.iter_mut().find(|w| &w.id == target)
+                        && w.apply(change, &self.me, now).is_ok()
+                    {
+                        self.queued.insert(target.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether a queued change (or creation) of window `id` is waiting for the backend.
+    pub fn is_queued(&self, id: &str) -> bool {
+        self.queued.contains(id)
+    }
+
+    /// The version a change to window `id` is taken against: the confirmed one (0 for a new one).
+    pub fn base_version(&self, id: &str, command: &crate::domain::Command) -> Option<i64> {
+        match command {
+            crate::domain::Command::Maintenance(MaintenanceAction::Create { .. }) => Some(0),
+            _ => self.confirmed.iter().find(|w| w.id == id).map(|w| w.version),
+        }
+    }
+
+    /// The window of the selected agenda row.
+    pub fn selected_window(&self) -> Option<&MaintenanceWindow> {
+        self.selected_slot().map(|s| &self.windows[s.window])
     }
 
     /// Takes in synced windows (newest version wins) and expands them again.
@@ -82,6 +155,7 @@ impl CalendarTab {
 
     /// Expands the recurrences for the month shown and around `now`.
     pub fn rebuild(&mut self, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) {
+        self.shown(now);
         let first = self.month.unwrap_or_else(|| month_of(now, tz));
         let from = local_midnight(first, tz) - Duration::days(7);
         let to = local_midnight(first + Months::new(1), tz) + Duration::days(7);

@@ -81,7 +81,7 @@ fn a_newer_version_replaces_and_an_older_one_is_ignored() {
     let now = t(22, 9);
     let mut tab = tab(now);
     let mut cancelled = window("MW-2", MaintenanceKind::EmergencyPatch, t(22, 11), 1, None);
-    cancelled.cancel(now);
+    cancelled.cancel("dana", now);
     tab.upsert_many(vec![cancelled.clone()], now, TZ);
     assert!(tab.window("MW-2").unwrap().cancelled);
     assert_eq!(tab.agenda().len(), 2, "a cancelled window has no occurrences");

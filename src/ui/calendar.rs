@@ -228,15 +228,7 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &Mai
         .sla
         .rows()
         .iter()
-        .filter(|row| {
-            let service = match row.kind {
-                crate::domain::EntityKind::Incident => {
-                    state.incidents.row(&row.id).map(|r| r.incident().service_id.clone())
-                }
-                crate::domain::EntityKind::Ticket => state.tickets.row(&row.id).map(|r| r.ticket().service_id.clone()),
-            };
-            service.is_some_and(|s: String| window.affects(&s))
-        })
+        .filter(|row| state.service_of(row.kind, &row.id).is_some_and(|s| window.affects(s)))
         .collect();
     let text = if window.pause_sla {
         format!(" {} SLA clocks on these services pause while it runs", clocks.len())

@@ -61,6 +61,10 @@ pub fn draw_outbox(frame: &mut Frame<'_>, area: Rect, state: &AppState, scroll: 
     let describe = |command: &Command| match command {
         Command::Incident(IncidentAction::Note { text }) => format!("note “{text}”"),
         Command::Ticket(TicketAction::Assign { to }) => format!("assign to “{to}”"),
+        Command::Maintenance(action) => match action.title() {
+            Some(title) => format!("{} window “{title}”", action.verb()),
+            None => format!("{} window", action.verb()),
+        },
         other => other.verb().to_string(),
     };
     let mut lines = vec![Line::styled("Queued, sent in this order:", theme.header())];
