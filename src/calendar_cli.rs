@@ -12,11 +12,10 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 
 use crate::api::{ErrorBody, IDEMPOTENCY_HEADER};
-use crate::domain::maintenance_ics::{IcsEvent, ImportDefaults, from_ics_with, to_ics};
-use crate::domain::{MaintenanceWindow, Service};
+use crate::domain::maintenance_ics::{ImportDefaults, from_ics_with, import_key, plan_import, to_ics};
+use crate::domain::{MaintenanceWindow, NewMaintenance, Service};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum CalendarCommand {
@@ -123,40 +122,18 @@ async fn import(args: ImportArgs) -> Result<String, Failure> {
     let events = from_ics_with(&text, &ImportDefaults { services })
         .map_err(|e| Failure::Input(format!("{}: {e}; nothing was imported", args.file.display())))?;
     let client = Client::new(&args.server)?;
-    let known: Vec<Service> = client.get("/v1/services").await?;
-    for event in &events {
-        if let Some(unknown) = event.window.services.iter().find(|s| !known.iter().any(|k| &k.id == *s)) {
-            return Err(Failure::Input(format!(
-                "{}: event “{}” names the unknown service `{unknown}`; nothing was imported",
-                args.file.display(),
-                event.window.title
-            )));
-        }
-    }
-    let existing: Vec<MaintenanceWindow> = client.get("/v1/maintenance").await?;
+    let known: Vec<String> = client.get::<Vec<Service>>("/v1/services").await?.into_iter().map(|s| s.id).collect();
+    let existing: Vec<NewMaintenance> =
+        client.get::<Vec<MaintenanceWindow>>("/v1/maintenance").await?.iter().map(MaintenanceWindow::to_new).collect();
+    let plan = plan_import(events, &known, &existing)
+        .map_err(|e| Failure::Input(format!("{}: {e}; nothing was imported", args.file.display())))?;
     let mut report = String::new();
-    let (mut created, mut present) = (0, 0);
-    for event in &events {
-        if existing.iter().any(|w| w.to_new() == event.window) {
-            present += 1;
-            continue;
-        }
-        let window: MaintenanceWindow = client.create(&idempotency_key(event), &event.window).await?;
+    for event in &plan.create {
+        let window: MaintenanceWindow = client.create(&import_key(event), &event.window).await?;
         report.push_str(&format!("created {} {}\n", window.id, window.title));
-        created += 1;
     }
-    report.push_str(&format!("{created} created, {present} already present\n"));
+    report.push_str(&format!("{} created, {} already present\n", plan.create.len(), plan.present));
     Ok(report)
-}
-
-/// `ics-` and a digest of the event's UID (or of its fields when it has none).
-fn idempotency_key(event: &IcsEvent) -> String {
-    let source = match &event.uid {
-        Some(uid) => format!("uid:{uid}"),
-        None => format!("fields:{}", serde_json::to_string(&event.window).unwrap_or_default()),
-    };
-    let digest = Sha256::digest(source.as_bytes());
-    format!("ics-{}", digest.iter().take(20).map(|b| format!("{b:02x}")).collect::<String>())
 }
 
 fn day(flag: &str, value: &str) -> Result<DateTime<Utc>, Failure> {

@@ -36,6 +36,13 @@ impl EffectRunner {
             Effect::SyncNow => self.sync.poke(),
             Effect::SetPollInterval(interval) => self.sync.set_interval(interval),
             Effect::Bell | Effect::Quit => {}
+            Effect::ReadCalendar { path, services } => {
+                let events = self.events.clone();
+                tokio::spawn(async move {
+                    let result = read_calendar(&path).await;
+                    let _ = events.send(Event::CalendarFile { path, services, result });
+                });
+            }
             Effect::ComputeDrift(job) => {
                 let events = self.events.clone();
                 tokio::task::spawn_blocking(move || {
@@ -108,4 +115,15 @@ impl EffectRunner {
         }
         self.sync.stop();
     }
+}
+
+/// A calendar file's text, or why it cannot be imported (missing, too large, not UTF-8).
+async fn read_calendar(path: &std::path::Path) -> Result<String, String> {
+    use crate::state::MAX_CALENDAR_BYTES;
+    let size = tokio::fs::metadata(path).await.map_err(|e| e.to_string())?.len();
+    if size > MAX_CALENDAR_BYTES {
+        return Err(format!("{size} bytes is more than a calendar file should be ({MAX_CALENDAR_BYTES} at most)"));
+    }
+    let bytes = tokio::fs::read(path).await.map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text ({e})"))
 }

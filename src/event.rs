@@ -40,6 +40,12 @@ pub enum Event {
     },
     OutboxRetry,
     Config(Result<Config, ConfigError>),
+    /// A calendar file read for an import (`Effect::ReadCalendar`), or why it could not be.
+    CalendarFile {
+        path: std::path::PathBuf,
+        services: Vec<String>,
+        result: Result<String, String>,
+    },
     /// SIGTERM, SIGHUP (the SSH session dropped) or SIGINT.
     Shutdown {
         signal: &'static str,

@@ -39,6 +39,47 @@ pub struct ImportDefaults {
     pub services: Vec<String>,
 }
 
+/// What an import will do: the events to create, and how many are already there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportPlan {
+    pub create: Vec<IcsEvent>,
+    /// Events identical to a window that exists (or is already queued): skipped.
+    pub present: usize,
+}
+
+/// Decides an import before anything is created: every service must be known (when `known` is
+/// not empty), and events identical to an `existing` window are skipped. All or nothing: an
+/// unknown service refuses the whole file.
+pub fn plan_import(
+    events: Vec<IcsEvent>,
+    known: &[String],
+    existing: &[NewMaintenance],
+) -> Result<ImportPlan, IcsError> {
+    for event in &events {
+        if let Some(unknown) = event.window.services.iter().find(|s| !known.is_empty() && !known.contains(s)) {
+            return Err(IcsError::Event {
+                event: format!("“{}”", event.window.title),
+                message: format!("names the unknown service `{unknown}`"),
+            });
+        }
+    }
+    let (present, create): (Vec<IcsEvent>, Vec<IcsEvent>) =
+        events.into_iter().partition(|e| existing.iter().any(|w| w == &e.window));
+    Ok(ImportPlan { create, present: present.len() })
+}
+
+/// The idempotency key of an imported event: `ics-` and a digest of its UID (or of its fields
+/// when it has none), so importing the same file again applies once.
+pub fn import_key(event: &IcsEvent) -> String {
+    use sha2::{Digest, Sha256};
+    let source = match &event.uid {
+        Some(uid) => format!("uid:{uid}"),
+        None => format!("fields:{}", serde_json::to_string(&event.window).unwrap_or_default()),
+    };
+    let digest = Sha256::digest(source.as_bytes());
+    format!("ics-{}", digest.iter().take(20).map(|b| format!("{b:02x}")).collect::<String>())
+}
+
 /// The windows as an iCalendar file (CRLF line ends, long lines folded).
 pub fn to_ics(windows: &[MaintenanceWindow]) -> String {
     let mut lines = vec!["BEGIN:VCALENDAR".to_string(), "VERSION:2.0".into(), format!("PRODID:{PRODID}")];

@@ -260,3 +260,27 @@ fn broken_files_are_syntax_errors() {
     assert!(matches!(from_ics("hello"), Err(IcsError::Syntax(_))));
     assert_eq!(from_ics("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"), Err(IcsError::NoEvents));
 }
+
+#[test]
+fn an_import_plan_skips_what_exists_and_refuses_unknown_services_as_a_whole() {
+    let all = windows();
+    let events: Vec<IcsEvent> = all
+        .iter()
+        .enumerate()
+        .map(|(i, w)| IcsEvent { uid: Some(format!("uid-{i}@example.com")), window: w.to_new() })
+        .collect();
+    let existing = vec![all[0].to_new()];
+    let known: Vec<String> = all.iter().flat_map(|w| w.services.clone()).collect();
+    let plan = plan_import(events.clone(), &known, &existing).unwrap();
+    assert_eq!((plan.create.len(), plan.present), (all.len() - 1, 1));
+    assert!(plan.create.iter().all(|e| e.window != all[0].to_new()));
+    // Nothing known yet (a console before its first sync): the server checks the services.
+    assert_eq!(plan_import(events.clone(), &[], &[]).unwrap().create.len(), all.len());
+    let error = plan_import(events.clone(), &["llm-gateway".to_string()], &[]).unwrap_err();
+    assert!(error.to_string().contains("unknown service `rag-retrieval`"), "{error}");
+    // Keys follow the UID, so the same file imports once; without a UID, the fields decide.
+    assert_eq!(import_key(&events[0]), import_key(&events[0].clone()));
+    assert_ne!(import_key(&events[0]), import_key(&events[1]));
+    let anonymous = IcsEvent { uid: None, ..events[0].clone() };
+    assert!(import_key(&anonymous).starts_with("ics-") && import_key(&anonymous) != import_key(&events[0]));
+}

@@ -18,6 +18,10 @@ impl AppState {
         if let Some(action) = self.settings.keymap.resolve(&layers, &key) {
             return self.on_action(action, now);
         }
+        if layers[0] == Mode::Form {
+            let changed = self.form.as_mut().is_some_and(|form| form.input(key));
+            return Update { changed, effects: Vec::new() };
+        }
         if layers[0] == Mode::Input
             && let Some(input) = &mut self.input
             && input.textarea.input(key)
@@ -64,6 +68,9 @@ impl AppState {
     }
 
     pub(super) fn on_paste(&mut self, text: &str) -> Update {
+        if let Some(form) = &mut self.form {
+            return Update { changed: form.paste(text), effects: Vec::new() };
+        }
         let Some(input) = &mut self.input else {
             return Update::unchanged();
         };
@@ -253,7 +260,9 @@ impl AppState {
                 self.confirm = None;
                 Update::changed()
             }
+            Action::Submit if self.form.is_some() => self.submit_form(now),
             Action::Submit => self.submit_input(now),
+            Action::CancelInput if self.form.is_some() => self.close_form(now),
             Action::NewWindow
             | Action::EditWindow
             | Action::CancelWindow
@@ -263,7 +272,7 @@ impl AppState {
             Action::CancelInput => {
                 match self.input.take() {
                     Some(Input { kind: InputKind::Filter, .. }) => self.set_filter(""),
-                    Some(Input { kind: InputKind::Assign { .. }, .. }) => {}
+                    Some(Input { kind: InputKind::Assign { .. } | InputKind::ImportPath, .. }) => {}
                     Some(Input { kind: InputKind::Note { incident_id }, textarea }) => {
                         let text = textarea.lines().join(" ");
                         if !text.trim().is_empty() {
@@ -388,7 +397,7 @@ impl AppState {
                 TabId::Tickets => "no ticket selected",
                 TabId::Sla => "open the item first (Enter), then act on it in its tab",
                 TabId::Drift => "the Drift tab has nothing to act on",
-                TabId::Calendar => "creating and cancelling windows from the console is not built yet",
+                TabId::Calendar => "on the Calendar tab: n plans a window, e edits it, x cancels it, i imports",
                 TabId::Incidents => "no incident selected",
             };
             self.flash(Level::Info, what, now);
@@ -442,20 +451,41 @@ impl AppState {
                 }
                 self.enqueue(&key, Command::Ticket(assign), now)
             }
+            InputKind::ImportPath => self.start_import(&input.text(), now),
         }
     }
 
-    /// Queues a command: persisted, shown at once as pending, sent when it can be.
-    pub(super) fn enqueue(&mut self, id: &str, command: Command, now: DateTime<Utc>) -> Update {
-        let base_version = match command.kind() {
+    /// Queues a command on the item as shown: persisted, shown at once as pending, sent when it
+    /// can be.
+    fn enqueue(&mut self, id: &str, command: Command, now: DateTime<Utc>) -> Update {
+        self.enqueue_at(id, command, None, now)
+    }
+
+    /// [`Self::enqueue`], taken against `seen` (the version the user saw) when given.
+    pub(super) fn enqueue_at(&mut self, id: &str, command: Command, seen: Option<i64>, now: DateTime<Utc>) -> Update {
+        let base_version = seen.or_else(|| match command.kind() {
             EntityKind::Incident => self.incidents.row(id).map(|r| r.confirmed.version),
             EntityKind::Ticket => self.tickets.row(id).map(|r| r.confirmed.version),
             EntityKind::Maintenance => self.calendar.base_version(id, &command),
-        };
+        });
         let Some(base_version) = base_version else {
             self.flash(Level::Warning, format!("{id} is no longer known here"), now);
             return Update::changed();
         };
+        let verb = command.verb();
+        let what = match &command {
+            Command::Maintenance(MaintenanceAction::Create { window }) => format!("“{}”", window.title),
+            _ => format!("{id}:"),
+        };
+        let effects = self.queue_entry(id, command, base_version, now);
+        self.reapply_all_pending(now);
+        let when = if self.sync.is_stale() { "queued (offline)" } else { "sending…" };
+        self.flash(Level::Info, format!("⧗ {what} {verb} {when}"), now);
+        Update::changed().with(effects)
+    }
+
+    /// Puts one command in the outbox; the caller shows it (`reapply_all_pending`).
+    pub(super) fn queue_entry(&mut self, id: &str, command: Command, base_version: i64, now: DateTime<Utc>) -> Vec<Effect> {
         let entry = OutboxEntry {
             key: self.next_key(),
             target_id: id.to_string(),
@@ -466,16 +496,7 @@ impl AppState {
             last_error: None,
             action: command,
         };
-        let verb = entry.action.verb();
-        let what = match &entry.action {
-            Command::Maintenance(MaintenanceAction::Create { window }) => format!("“{}”", window.title),
-            _ => format!("{id}:"),
-        };
-        let effects = self.outbox.enqueue(entry);
-        self.reapply_all_pending(now);
-        let when = if self.sync.is_stale() { "queued (offline)" } else { "sending…" };
-        self.flash(Level::Info, format!("⧗ {what} {verb} {when}"), now);
-        Update::changed().with(effects.into_iter().map(Effect::Outbox))
+        self.outbox.enqueue(entry).into_iter().map(Effect::Outbox).collect()
     }
 }
 

@@ -10,6 +10,7 @@ mod keys;
 mod maintenance;
 mod types;
 
+pub use maintenance::{MAX_CALENDAR_BYTES, NEW_WINDOW_TARGET, import_args};
 pub use types::{Confirm, Effect, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update};
 
 use std::collections::HashMap;
@@ -26,6 +27,7 @@ use crate::keymap::Mode;
 use crate::outbox::{Outbox, OutboxEffect};
 use crate::tabs::TabId;
 use crate::tabs::calendar::CalendarTab;
+use crate::tabs::maintenance_form::MaintenanceForm;
 use crate::tabs::drift::{DriftTab, Monitoring};
 use crate::tabs::incidents::IncidentsTab;
 use crate::tabs::sla::SlaTab;
@@ -50,6 +52,10 @@ pub struct AppState {
     pub settings: Settings,
     pub overlay: Option<Overlay>,
     pub input: Option<Input>,
+    /// The maintenance window form, while open.
+    pub form: Option<MaintenanceForm>,
+    /// A window form closed with Esc: what was typed, for `n` (or `e` on the same window).
+    form_draft: Option<MaintenanceForm>,
     pub confirm: Option<Confirm>,
     pub flash: Option<Flash>,
     pub size: (u16, u16),
@@ -88,6 +94,8 @@ impl AppState {
             settings,
             overlay: None,
             input: None,
+            form: None,
+            form_draft: None,
             confirm: None,
             flash: None,
             size: (80, 24),
@@ -122,6 +130,8 @@ impl AppState {
     pub fn layers(&self) -> Vec<Mode> {
         if self.confirm.is_some() {
             return vec![Mode::Confirm];
+        } else if self.form.is_some() {
+            return vec![Mode::Form];
         } else if self.input.is_some() {
             return vec![Mode::Input];
         } else if self.overlay.is_some() {
@@ -251,6 +261,7 @@ impl AppState {
             Event::OutboxAnswered { key, result } => self.on_answered(&key, result, now),
             Event::OutboxRetry => Update::changed().with(self.outbox.resume().into_iter().map(Effect::Outbox)),
             Event::Config(result) => self.on_config(result, now),
+            Event::CalendarFile { path, services, result } => self.on_calendar_file(path, services, result, now),
             Event::Shutdown { signal } => {
                 tracing::info!(signal, "shutting down");
                 self.quit = true;
@@ -566,6 +577,8 @@ impl AppState {
 mod calendar_tests;
 #[cfg(test)]
 mod drift_tests;
+#[cfg(test)]
+mod maintenance_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -29,6 +29,12 @@ pub enum Effect {
     /// Compute drift statistics away from the UI task; the results come back as
     /// `Event::DriftComputed`.
     ComputeDrift(Box<crate::tabs::drift::DriftJob>),
+    /// Read a calendar file to import (at most `MAX_CALENDAR_BYTES`); the text comes back as
+    /// `Event::CalendarFile` with `services` for events that name none.
+    ReadCalendar {
+        path: std::path::PathBuf,
+        services: Vec<String>,
+    },
 }
 
 /// The result of one `update`: whether the screen needs drawing, and what to do.
@@ -85,6 +91,8 @@ pub enum InputKind {
     Assign {
         key: String,
     },
+    /// The .ics file to import maintenance windows from.
+    ImportPath,
 }
 
 #[derive(Debug, Clone)]

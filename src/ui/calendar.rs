@@ -157,8 +157,10 @@ fn draw_agenda(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTim
                 when.push_str(&format!(" ({}–{} UTC)", o.start.format("%H:%M"), o.end.format(end_format)));
             }
             let now_mark = if o.covers(now) { "▶ " } else { "  " };
+            let queued = if tab.is_queued(&window.id) { "⧗ " } else { "" };
             Line::from(vec![
                 Span::styled(now_mark, theme.error()),
+                Span::styled(queued, theme.pending()),
                 Span::styled(format!("{:<1} ", glyph(window.kind)), kind_style(theme, window.kind)),
                 Span::styled(format!("{when}  {}", sanitize(&window.title)), style),
                 Span::styled(format!("  {}", sanitize(&window.services.join(", "))), theme.muted()),
@@ -177,6 +179,10 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &Mai
             Span::styled(sanitize(&window.title).into_owned(), theme.header()),
             Span::styled(format!("  {}", window.kind.label()), kind_style(theme, window.kind)),
             Span::styled(if window.cancelled { "  CANCELLED" } else { "" }, theme.error()),
+            Span::styled(
+                if state.calendar.is_queued(&window.id) { "  ⧗ queued, not yet on the backend" } else { "" },
+                theme.pending(),
+            ),
         ]),
         Line::from(format!(
             " {} → {} ({}){}",

@@ -163,6 +163,10 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
         (Action::NextMonth, "month"),
         (Action::Today, "today"),
         (Action::Open, "details"),
+        (Action::NewWindow, "new"),
+        (Action::EditWindow, "edit"),
+        (Action::CancelWindow, "cancel"),
+        (Action::ImportCalendar, "import"),
     ];
     let detail_open = state.calendar.detail().is_some();
     const DRIFT: &[(Action, &str)] = &[
@@ -220,7 +224,7 @@ pub fn draw_confirm(frame: &mut Frame<'_>, area: Rect, state: &AppState, confirm
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.accent())
-        .title(Span::styled(format!(" Resolve {}? ", confirm.id), theme.header()));
+        .title(Span::styled(format!(" {} {}? ", capitalized(confirm.command.verb()), confirm.id), theme.header()));
     let text = vec![
         Line::from(confirm.title.clone()),
         Line::from(""),
@@ -232,4 +236,9 @@ pub fn draw_confirm(frame: &mut Frame<'_>, area: Rect, state: &AppState, confirm
         ]),
     ];
     frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: true }), popup);
+}
+
+fn capitalized(verb: &str) -> String {
+    let mut chars = verb.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
