@@ -5,6 +5,7 @@ pub mod clocks;
 pub mod drift;
 pub mod incidents;
 pub mod list;
+pub mod maintenance_form;
 pub mod monitoring;
 pub mod sla;
 pub mod tickets;

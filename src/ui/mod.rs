@@ -9,6 +9,7 @@ pub mod drift;
 pub mod help;
 pub mod history;
 pub mod incidents;
+pub mod maintenance_form;
 pub mod quality;
 pub mod sla;
 pub mod status;
