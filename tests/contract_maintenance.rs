@@ -11,7 +11,9 @@ use opsdeck::backend::http::HttpBackend;
 use opsdeck::backend::{ActionRequest, Backend, BackendError};
 use opsdeck::cache::Cache;
 use opsdeck::db::DbLocation;
-use opsdeck::domain::{Command, Entity, MaintenanceAction, MaintenanceKind, MaintenanceWindow, NewMaintenance, Rejection};
+use opsdeck::domain::{
+    Command, Entity, MaintenanceAction, MaintenanceKind, MaintenanceWindow, NewMaintenance, Rejection,
+};
 use opsdeck::outbox::OutboxEntry;
 
 fn plan(title: &str) -> NewMaintenance {
@@ -52,7 +54,10 @@ async fn plan_edit_and_cancel_go_through_the_client_and_a_resend_applies_once() 
     let dana = client(&server, DANA);
     let create = request("new", MaintenanceAction::Create { window: plan("Retriever reindex") }, 0, "m1");
     let planned = act(&dana, &create).await.unwrap();
-    assert_eq!((planned.version, planned.created_by.as_str(), planned.title.as_str()), (1, "dana", "Retriever reindex"));
+    assert_eq!(
+        (planned.version, planned.created_by.as_str(), planned.title.as_str()),
+        (1, "dana", "Retriever reindex")
+    );
     let again = act(&dana, &create).await.unwrap();
     assert_eq!(again, planned, "the same idempotency key plans once");
 

@@ -59,6 +59,8 @@ impl Harness {
                     "Esc" => KeyCode::Esc,
                     "Down" => KeyCode::Down,
                     "Left" => KeyCode::Left,
+                    "Tab" => KeyCode::Tab,
+                    "Backspace" => KeyCode::Backspace,
                     other => panic!("unknown key {other}"),
                 };
                 (code, end + 1)
@@ -244,4 +246,40 @@ fn calendar_next_month_shows_the_freeze() {
     let mut harness = Harness::new(80, 24);
     harness.press("5l");
     insta::assert_snapshot!("calendar_next_month_80x24", harness.screen());
+}
+
+/// The window form as a commander fills it in: a title, an unknown service, a start that does not
+/// parse, and a time zone that does not exist, after Enter.
+const BAD_WINDOW: &str =
+    "5nVector index rebuild<Tab><Tab>rag-retrieval, nope<Tab>25:99<Tab><Backspace><Backspace>90m<Tab>";
+
+fn commander(width: u16, height: u16) -> Harness {
+    let mut harness = Harness::new(width, height);
+    harness.state.session.me = Some(opsdeck::api::Me { name: "dana".into(), role: opsdeck::api::Role::Commander });
+    harness
+}
+
+#[test]
+fn window_form_shows_every_problem_beside_its_field() {
+    for (width, height) in [(80, 24), (160, 48)] {
+        let mut harness = commander(width, height);
+        harness.press(BAD_WINDOW);
+        // Replace the prefilled zone (UTC) with one that does not exist.
+        harness.press("<Backspace><Backspace><Backspace>Mars/Olympus<Enter>");
+        let screen = harness.screen();
+        assert!(screen.contains("nope") && screen.contains("Mars/Olympus"), "{screen}");
+        insta::assert_snapshot!(format!("calendar_form_errors_{width}x{height}"), screen);
+    }
+}
+
+#[test]
+fn a_planned_window_shows_at_once_as_queued() {
+    let mut harness = commander(80, 24);
+    harness.press(
+        "5nVector index rebuild<Tab><Tab>rag-retrieval<Tab>2026-11-07 18:00<Tab><Backspace><Backspace>90m<Enter>",
+    );
+    assert!(harness.state.form.is_none(), "the form closed: {:?}", harness.state.form.as_ref().map(|f| f.errors()));
+    let screen = harness.screen();
+    assert!(screen.contains("⧗") && screen.contains("Vector index rebuild"), "{screen}");
+    insta::assert_snapshot!("calendar_queued_window_80x24", screen);
 }

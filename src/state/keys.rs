@@ -485,7 +485,13 @@ impl AppState {
     }
 
     /// Puts one command in the outbox; the caller shows it (`reapply_all_pending`).
-    pub(super) fn queue_entry(&mut self, id: &str, command: Command, base_version: i64, now: DateTime<Utc>) -> Vec<Effect> {
+    pub(super) fn queue_entry(
+        &mut self,
+        id: &str,
+        command: Command,
+        base_version: i64,
+        now: DateTime<Utc>,
+    ) -> Vec<Effect> {
         let entry = OutboxEntry {
             key: self.next_key(),
             target_id: id.to_string(),

@@ -30,7 +30,11 @@ impl AppState {
                 let Some(form) = &mut self.form else {
                     return Update::unchanged();
                 };
-                if action == Action::NextField { form.next_field() } else { form.prev_field() }
+                if action == Action::NextField {
+                    form.next_field()
+                } else {
+                    form.prev_field()
+                }
                 Update::changed()
             }
             Action::NewWindow => {
@@ -57,7 +61,11 @@ impl AppState {
                 };
                 let (id, title) = (window.id.clone(), window.title.clone());
                 if id.starts_with(QUEUED_ID_PREFIX) {
-                    self.flash(Level::Info, format!("“{title}” is still queued; change it once the backend has it"), now);
+                    self.flash(
+                        Level::Info,
+                        format!("“{title}” is still queued; change it once the backend has it"),
+                        now,
+                    );
                     return Update::changed();
                 }
                 let command = MaintenanceAction::Cancel;
@@ -108,7 +116,11 @@ impl AppState {
             return None;
         }
         let role = me.role.label();
-        self.flash(Level::Warning, format!("only commanders plan, edit or cancel maintenance windows (you are {role})"), now);
+        self.flash(
+            Level::Warning,
+            format!("only commanders plan, edit or cancel maintenance windows (you are {role})"),
+            now,
+        );
         Some(Update::changed())
     }
 

@@ -216,7 +216,7 @@ fn x_cancels_after_confirmation_and_a_stale_version_is_reported_with_who_changed
     };
     let result = Err(BackendError::Conflict(Box::new(conflict)));
     s.update(Event::OutboxAnswered { key: entry.key, result }, now());
-    assert!(flash(&s).contains("edited by lee 3m ago"), "{}", flash(&s));
+    assert!(flash(&s).contains("edited by lee 3 min ago"), "{}", flash(&s));
     let shown = s.calendar.window(&drill.id).unwrap();
     assert!(!shown.cancelled && shown.title == theirs.title, "their version is shown, not cancelled");
 }
@@ -239,7 +239,10 @@ fn e_edits_against_the_version_seen_when_the_form_opened() {
     let Command::Maintenance(MaintenanceAction::Edit { window }) = &entry.action else {
         panic!("{:?}", entry.action);
     };
-    assert_eq!((window.title.as_str(), window.end - window.start), ("Weekly retrain (longer)", chrono::Duration::hours(3)));
+    assert_eq!(
+        (window.title.as_str(), window.end - window.start),
+        ("Weekly retrain (longer)", chrono::Duration::hours(3))
+    );
 }
 
 const TWO_EVENTS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n\
@@ -258,11 +261,8 @@ fn i_reads_the_file_off_the_ui_task_and_queues_one_window_per_event() {
         panic!("{:?}", update.effects);
     };
     assert!(path.ends_with("plans/q4.ics") && services == &vec!["llm-gateway".to_string()]);
-    let read = |result: Result<String, String>| Event::CalendarFile {
-        path: path.clone(),
-        services: services.clone(),
-        result,
-    };
+    let read =
+        |result: Result<String, String>| Event::CalendarFile { path: path.clone(), services: services.clone(), result };
     let update = s.update(read(Ok(TWO_EVENTS.into())), now());
     assert_eq!(persisted(&update).len(), 2);
     assert_eq!(s.outbox.len(), 2);
@@ -280,7 +280,10 @@ fn a_bad_calendar_file_says_why_and_queues_nothing() {
     for (text, why) in [
         (Err("No such file or directory (os error 2)".to_string()), "No such file"),
         (Ok("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:x".to_string()), "broken.ics"),
-        (Ok(TWO_EVENTS.replace("SUMMARY:Retriever reindex", "SUMMARY:Retriever reindex\r\nX-OPSDECK-SERVICES:nope")), "nope"),
+        (
+            Ok(TWO_EVENTS.replace("SUMMARY:Retriever reindex", "SUMMARY:Retriever reindex\r\nX-OPSDECK-SERVICES:nope")),
+            "nope",
+        ),
     ] {
         let services = vec!["llm-gateway".to_string()];
         let update = s.update(Event::CalendarFile { path: path.clone(), services, result: text }, now());

@@ -27,9 +27,9 @@ use crate::keymap::Mode;
 use crate::outbox::{Outbox, OutboxEffect};
 use crate::tabs::TabId;
 use crate::tabs::calendar::CalendarTab;
-use crate::tabs::maintenance_form::MaintenanceForm;
 use crate::tabs::drift::{DriftTab, Monitoring};
 use crate::tabs::incidents::IncidentsTab;
+use crate::tabs::maintenance_form::MaintenanceForm;
 use crate::tabs::sla::SlaTab;
 use crate::tabs::tickets::TicketsTab;
 

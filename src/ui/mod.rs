@@ -62,6 +62,10 @@ pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
         Some(Overlay::Outbox { scroll }) => help::draw_outbox(frame, frame.area(), state, scroll, now),
         None => {}
     }
+    if let Some(form) = &state.form {
+        let settings = &state.settings;
+        maintenance_form::draw_form(frame, frame.area(), form, &settings.theme, &settings.keymap, now);
+    }
     if let Some(confirm) = &state.confirm {
         status::draw_confirm(frame, frame.area(), state, confirm);
     }

@@ -115,6 +115,7 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
             InputKind::Filter => " / ".to_string(),
             InputKind::Note { incident_id } => format!(" note on {incident_id}: "),
             InputKind::Assign { key } => format!(" assign {key} to: "),
+            InputKind::ImportPath => " import windows from: ".to_string(),
         };
         let [label_area, text_area] =
             Layout::horizontal([Constraint::Length(label.chars().count() as u16), Constraint::Min(1)]).areas(left_area);
@@ -161,12 +162,9 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
     const CALENDAR: &[(Action, &str)] = &[
         (Action::PrevMonth, "month"),
         (Action::NextMonth, "month"),
-        (Action::Today, "today"),
         (Action::Open, "details"),
         (Action::NewWindow, "new"),
-        (Action::EditWindow, "edit"),
         (Action::CancelWindow, "cancel"),
-        (Action::ImportCalendar, "import"),
     ];
     let detail_open = state.calendar.detail().is_some();
     const DRIFT: &[(Action, &str)] = &[
