@@ -10,7 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use pty::{ConsoleDirs, ERIN_TOKEN, Pty, Server, VIC_TOKEN};
+use pty::{ConsoleDirs, DANA_TOKEN, ERIN_TOKEN, Pty, Server, VIC_TOKEN};
 use serde_json::{Value, json};
 
 /// Deadline for anything to show up. Only reached when a test fails.
@@ -430,6 +430,32 @@ fn the_demo_shows_the_running_maintenance_window_everywhere_and_what_still_pages
     console.wait_all(&["Agenda", "▶", "Emergency patch"]);
     console.keys(b"\r");
     console.wait_all(&["What will still page", "SLA clocks on these services pause while it runs"]);
+    console.keys(b"q");
+    let status = console.ok(console.pty.wait_exit(T));
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn a_commander_plans_a_window_in_the_form_and_the_server_has_it() {
+    let world = World::new();
+    let dirs = world.console_dirs("console");
+    let mut console = world.console(&dirs, DANA_TOKEN, &[]);
+    console.wait_all(&["● live", "dana · commander"]);
+    console.keys(b"5n");
+    console.wait_text("New maintenance window");
+    // Title, (kind), services, a start that does not parse: Enter shows the problem, sends nothing.
+    console.keys(b"Retriever reindex\t\trag-retrieval\t25:99\r");
+    console.wait_text("is not a start time");
+    // Fix the start (Backspace ×5) and make it 90 minutes (the until field holds 2h).
+    console.keys(b"\x7f\x7f\x7f\x7f\x7f+2h\t\x7f\x7f90m\r");
+    let screen = console.wait_text("planned");
+    assert!(screen.contains("Retriever reindex"), "the new window is in the agenda:\n{screen}");
+    let windows = world.api.get_path(DANA_TOKEN, "/v1/maintenance");
+    let planned: Vec<&Value> =
+        windows.as_array().expect("a list").iter().filter(|w| w["title"] == "Retriever reindex").collect();
+    assert_eq!(planned.len(), 1, "planned once: {windows:#}");
+    assert_eq!(planned[0]["created_by"], "dana");
+    assert_eq!(planned[0]["services"], json!(["rag-retrieval"]));
     console.keys(b"q");
     let status = console.ok(console.pty.wait_exit(T));
     assert!(status.success(), "{status}");

@@ -497,16 +497,19 @@ impl Drop for Server {
     }
 }
 
-/// Writes a tokens file with the users erin (responder) and vic (viewer).
+/// Writes a tokens file with the users erin (responder), vic (viewer) and dana (commander).
 pub fn write_tokens(path: &Path) -> std::io::Result<()> {
     std::fs::write(
         path,
         format!(
             "[[users]]\nname = \"erin\"\nrole = \"responder\"\ntoken = \"{ERIN_TOKEN}\"\n\n\
-             [[users]]\nname = \"vic\"\nrole = \"viewer\"\ntoken = \"{VIC_TOKEN}\"\n"
+             [[users]]\nname = \"vic\"\nrole = \"viewer\"\ntoken = \"{VIC_TOKEN}\"\n\n\
+             [[users]]\nname = \"dana\"\nrole = \"commander\"\ntoken = \"{DANA_TOKEN}\"\n"
         ),
     )
 }
 
 pub const ERIN_TOKEN: &str = "erin-token-0123456789";
+#[allow(dead_code)]
+pub const DANA_TOKEN: &str = "dana-token-0123456789";
 pub const VIC_TOKEN: &str = "vic-token-0123456789";
