@@ -82,3 +82,38 @@ fn the_wake_up_timer_knows_when_the_banner_goes() {
     let end = state.calendar.active(now()).map(|(_, o)| o.end).min().unwrap();
     assert!(state.next_wake(now()).is_some_and(|t| t <= end));
 }
+
+#[test]
+fn the_ticket_queue_sorts_clocks_paused_by_maintenance_as_paused_until_the_window_ends() {
+    let mut state = state();
+    let position = |s: &AppState, key: &str| s.tickets.all().position(|r| r.ticket().key == key).unwrap();
+    let gateway: Vec<String> = state
+        .tickets
+        .all()
+        .map(|r| r.ticket())
+        .filter(|t| t.is_open() && t.service_id == "llm-gateway")
+        .map(|t| t.key.clone())
+        .collect();
+    assert!(gateway.contains(&"SUP-2042".to_string()), "{gateway:?}");
+    // While the patch pauses llm-gateway's clocks, its P1 sorts after every running clock.
+    let running_elsewhere: Vec<usize> = state
+        .tickets
+        .all()
+        .enumerate()
+        .filter(|(_, r)| {
+            let t = r.ticket();
+            t.is_open() && t.service_id != "llm-gateway" && t.status != crate::domain::TicketStatus::Pending
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let paused_at = position(&state, "SUP-2042");
+    assert!(running_elsewhere.iter().all(|&i| i < paused_at), "{paused_at} vs {running_elsewhere:?}");
+
+    // The window is cancelled: the P1's response clock runs again and it moves up among the
+    // running clocks, by when it breaches.
+    let mut patch = state.calendar.windows().iter().find(|w| w.kind.as_str() == "emergency_patch").unwrap().clone();
+    patch.cancel("dana", now());
+    state.update(crate::fixtures::synced(now(), "fixture", false, vec![Change::Maintenance(patch)]), now());
+    let running_at = position(&state, "SUP-2042");
+    assert!(running_at < paused_at && running_at < running_elsewhere.len(), "{running_at} vs {paused_at}");
+}

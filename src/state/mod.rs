@@ -446,6 +446,7 @@ impl AppState {
 
     /// The SLA tab's clocks from the open tickets and incidents as shown.
     fn rebuild_clocks(&mut self, now: DateTime<Utc>) {
+        self.tickets.follow_maintenance(self.calendar.all_sla_pauses(), false, now, &self.settings.sla);
         let tickets = self.tickets.all().map(|r| r.ticket());
         self.sla.rebuild(self.incidents.open_incidents(), tickets, &self.settings.sla, &self.calendar, now);
     }
@@ -506,6 +507,8 @@ impl AppState {
             return false;
         }
         self.active_windows = active;
+        let pauses = self.calendar.all_sla_pauses();
+        self.tickets.follow_maintenance(pauses, true, now, &self.settings.sla);
         self.rebuild_clocks(now);
         true
     }

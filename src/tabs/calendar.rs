@@ -14,8 +14,7 @@ use crate::tabs::clocks::{ClockInput, Which};
 /// wake-up timer.
 const HORIZON_DAYS: i64 = 45;
 
-/// A pause of an SLA clock: from, until (as `ClockInput::pauses` holds them).
-type Pause = (DateTime<Utc>, Option<DateTime<Utc>>);
+use crate::tabs::clocks::Pause;
 
 /// One occurrence of a window, with the window's index in [`CalendarTab::windows`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,6 +228,11 @@ impl CalendarTab {
     /// An incident's SLA clock, paused by maintenance windows that pause SLA on its service.
     pub fn incident_clock(&self, incident: &Incident, which: Which) -> ClockInput {
         ClockInput::for_incident(incident, which).with_maintenance(self.sla_pauses(&incident.service_id))
+    }
+
+    /// Per service, the occurrences of windows pausing SLA clocks there.
+    pub fn all_sla_pauses(&self) -> &std::collections::HashMap<String, Vec<Pause>> {
+        &self.sla_pauses
     }
 
     /// Occurrences of windows pausing SLA clocks on `service`, to add to its clocks' pauses.

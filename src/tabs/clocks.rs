@@ -34,12 +34,12 @@ pub struct ClockInput {
     pub stopped_at: Option<DateTime<Utc>>,
     pub priority: Priority,
     pub which: Which,
-    pub pauses: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    pub pauses: Vec<Pause>,
 }
 
 impl ClockInput {
     /// Adds the pauses of maintenance windows that pause SLA clocks on the item's service.
-    pub fn with_maintenance(mut self, pauses: &[(DateTime<Utc>, Option<DateTime<Utc>>)]) -> ClockInput {
+    pub fn with_maintenance(mut self, pauses: &[Pause]) -> ClockInput {
         self.pauses.extend_from_slice(pauses);
         self
     }
@@ -109,11 +109,22 @@ impl BreachOrder {
     }
 }
 
-/// Where a ticket sorts in the queue. Uses the ticket's own last change as "now": the due
-/// instant of a running clock does not depend on when it is asked.
-pub fn ticket_order(t: &Ticket, policy: &SlaPolicy) -> BreachOrder {
-    let now = t.updated_at;
-    let states = Which::BOTH.into_iter().map(|w| ClockInput::for_ticket(t, w).evaluate(policy, now));
+/// A pause of an SLA clock: from, until (open-ended while waiting on a customer).
+pub type Pause = (DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// Where a ticket sorts in the queue, with the SLA pauses of maintenance on its service. Uses the
+/// ticket's own last change as "now" (or `as_of`, the last time a window started or ended, when
+/// later): the due instant of a running clock does not depend on when it is asked, so only a
+/// window starting or ending moves a ticket.
+pub fn ticket_order(
+    t: &Ticket,
+    policy: &SlaPolicy,
+    maintenance: &[Pause],
+    as_of: Option<DateTime<Utc>>,
+) -> BreachOrder {
+    let now = as_of.map_or(t.updated_at, |at| at.max(t.updated_at));
+    let clock = |w| ClockInput::for_ticket(t, w).with_maintenance(maintenance);
+    let states = Which::BOTH.into_iter().map(|w| clock(w).evaluate(policy, now));
     BreachOrder::of(states, t.resolved_at.unwrap_or(t.updated_at))
 }
 

@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use super::clocks::{self, BreachOrder};
 use super::list::{Cursor, Detail, matches};
 use crate::domain::text::sanitize;
@@ -30,9 +32,9 @@ impl TicketRow {
         self.shown.as_ref().unwrap_or(&self.confirmed)
     }
 
-    fn refresh(&mut self, policy: &SlaPolicy) {
+    fn refresh(&mut self, policy: &SlaPolicy, maintenance: &MaintenancePauses) {
         let t = self.shown.as_ref().unwrap_or(&self.confirmed);
-        self.order = clocks::ticket_order(t, policy);
+        self.order = clocks::ticket_order(t, policy, maintenance.on(&t.service_id), maintenance.as_of);
         self.haystack = format!(
             "{} {} {} {} {} {} {} {} {}",
             t.key,
@@ -69,9 +71,24 @@ pub fn sanitized(mut ticket: Ticket) -> Ticket {
     ticket
 }
 
+/// SLA pauses of maintenance windows, per service, as of the moment a window last started or
+/// ended: the queue sorts paused clocks as paused.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct MaintenancePauses {
+    by_service: HashMap<String, Vec<clocks::Pause>>,
+    as_of: Option<DateTime<Utc>>,
+}
+
+impl MaintenancePauses {
+    fn on(&self, service: &str) -> &[clocks::Pause] {
+        self.by_service.get(service).map_or(&[], Vec::as_slice)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TicketsTab {
     rows: Vec<TicketRow>,
+    maintenance: MaintenancePauses,
     by_key: HashMap<String, usize>,
     visible: Vec<usize>,
     filter: String,
@@ -102,7 +119,7 @@ impl TicketsTab {
                     row.confirmed = ticket;
                     row.shown = None;
                     row.pending.clear();
-                    row.refresh(policy);
+                    row.refresh(policy, &self.maintenance);
                 }
                 None => {
                     new_keys.push(ticket.key.clone());
@@ -114,7 +131,7 @@ impl TicketsTab {
                         order: BreachOrder::default(),
                         haystack: String::new(),
                     };
-                    row.refresh(policy);
+                    row.refresh(policy, &self.maintenance);
                     self.rows.push(row);
                 }
             }
@@ -129,9 +146,25 @@ impl TicketsTab {
     /// Re-sorts after the policy changed (every ticket's due times move).
     pub fn repolicy(&mut self, policy: &SlaPolicy) {
         for row in &mut self.rows {
-            row.refresh(policy);
+            row.refresh(policy, &self.maintenance);
         }
         self.resort();
+    }
+
+    /// Takes in the maintenance windows' SLA pauses; re-sorts when they changed, or when a window
+    /// started or ended (`active_changed`) so that paused clocks sort as paused from `now`.
+    pub fn follow_maintenance(
+        &mut self,
+        pauses: &HashMap<String, Vec<clocks::Pause>>,
+        active_changed: bool,
+        now: DateTime<Utc>,
+        policy: &SlaPolicy,
+    ) {
+        if !active_changed && pauses == &self.maintenance.by_service {
+            return;
+        }
+        self.maintenance = MaintenancePauses { by_service: pauses.clone(), as_of: Some(now) };
+        self.repolicy(policy);
     }
 
     fn resort(&mut self) {
@@ -185,7 +218,7 @@ impl TicketsTab {
             let _ = shown.apply(action, me, entry.created_at);
         }
         row.shown = (!row.pending.is_empty()).then_some(shown);
-        row.refresh(policy);
+        row.refresh(policy, &self.maintenance);
         if row.order != before || !self.filter.is_empty() {
             self.resort();
         }
