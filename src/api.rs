@@ -64,6 +64,8 @@ pub enum Change {
     Quality(QualityPoint),
     /// A maintenance window, sent again on every edit and when cancelled.
     Maintenance(MaintenanceWindow),
+    /// An incident's postmortem, sent again on every save and status change.
+    Postmortem(crate::domain::Postmortem),
 }
 
 /// `GET /v1/changes`: a page of changes after a cursor.
@@ -193,6 +195,33 @@ pub struct MaintenanceConflictBody {
     pub message: String,
     pub reason: Rejection,
     pub window: MaintenanceWindow,
+}
+
+/// Body of `PUT /v1/postmortems/{id}`: the revision the writer saw (0 when creating it) and the
+/// text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PostmortemSave {
+    pub version: i64,
+    /// The incident the postmortem is about; its id must be `postmortem_id(incident_id)`.
+    pub incident_id: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// Body of `POST /v1/postmortems/{id}/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StatusBody {
+    pub version: i64,
+    pub status: crate::domain::PostmortemStatus,
+}
+
+/// 409 on a postmortem: carries the postmortem as it is now, so both texts can be kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PostmortemConflictBody {
+    pub error: String,
+    pub message: String,
+    pub reason: Rejection,
+    pub postmortem: crate::domain::Postmortem,
 }
 
 /// `GET /v1/health`.

@@ -50,6 +50,7 @@ pub struct CacheSnapshot {
     pub monitoring: MonitoringRows,
     /// Maintenance windows, cancelled ones included.
     pub maintenance: Vec<crate::domain::maintenance::MaintenanceWindow>,
+    pub postmortems: Vec<crate::domain::Postmortem>,
 }
 
 /// Models, feature windows and quality points as cached (windows and points oldest first).
@@ -100,6 +101,7 @@ impl Cache {
             // computing their statistics would take longer than everything else here.
             monitoring: MonitoringRows::default(),
             maintenance: self.entities("maintenance").await?,
+            postmortems: self.entities("postmortem").await?,
         })
     }
 
@@ -186,6 +188,7 @@ impl Cache {
                 }
                 Change::Quality(q) => put_monitoring(&mut tx, "quality", &q.id(), q.start.timestamp(), q).await?,
                 Change::Maintenance(window) => put_entity(&mut tx, "maintenance", &window.id, window).await?,
+                Change::Postmortem(pm) => put_entity(&mut tx, "postmortem", &pm.id, pm).await?,
             }
         }
         let monitored = page.changes.iter().any(|c| matches!(c, Change::DriftWindow(_) | Change::Quality(_)));
@@ -375,6 +378,7 @@ async fn upsert_entity(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, entity: &En
         Entity::Incident(incident) => upsert_incident(tx, incident).await,
         Entity::Ticket(ticket) => upsert_ticket(tx, ticket).await,
         Entity::Maintenance(window) => put_entity(tx, "maintenance", &window.id, window).await,
+        Entity::Postmortem(postmortem) => put_entity(tx, "postmortem", &postmortem.id, postmortem).await,
     }
 }
 

@@ -39,6 +39,7 @@ pub fn seeded_snapshot(seed: u64, now: DateTime<Utc>) -> CacheSnapshot {
     CacheSnapshot {
         monitoring: seeded_monitoring(seed, now, &incidents),
         maintenance: seeded_maintenance(now),
+        postmortems: Vec::new(),
         total: incidents.len(),
         incidents,
         tickets: seeded_tickets(now),

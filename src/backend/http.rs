@@ -9,10 +9,10 @@ use serde::de::DeserializeOwned;
 use super::{ActionRequest, Backend, BackendError, Conflict};
 use crate::api::{
     AssignBody, ConflictBody, ErrorBody, IDEMPOTENCY_HEADER, MaintenanceConflictBody, MaintenanceEdit, Me, NoteBody,
-    ReceivedPage, TicketConflictBody, VersionBody,
+    PostmortemConflictBody, PostmortemSave, ReceivedPage, StatusBody, TicketConflictBody, VersionBody,
 };
 use crate::config::Secret;
-use crate::domain::{Command, Entity, EntityKind, IncidentAction, MaintenanceAction, TicketAction};
+use crate::domain::{Command, Entity, EntityKind, IncidentAction, MaintenanceAction, PostmortemAction, TicketAction};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -101,6 +101,10 @@ fn conflict(kind: EntityKind, body: &[u8]) -> Result<Conflict, serde_json::Error
             let b: MaintenanceConflictBody = serde_json::from_slice(body)?;
             Conflict { message: b.message, reason: b.reason, current: Entity::Maintenance(b.window) }
         }
+        EntityKind::Postmortem => {
+            let b: PostmortemConflictBody = serde_json::from_slice(body)?;
+            Conflict { message: b.message, reason: b.reason, current: Entity::Postmortem(b.postmortem) }
+        }
     })
 }
 
@@ -143,7 +147,8 @@ impl Backend for HttpBackend {
         let item = format!("/v1/{}/{}", kind.collection(), encode_segment(&request.target_id));
         let (method, path) = match command {
             Command::Maintenance(MaintenanceAction::Create { .. }) => (reqwest::Method::POST, "/v1/maintenance".into()),
-            Command::Maintenance(MaintenanceAction::Edit { .. }) => (reqwest::Method::PUT, item),
+            Command::Maintenance(MaintenanceAction::Edit { .. })
+            | Command::Postmortem(PostmortemAction::Save { .. }) => (reqwest::Method::PUT, item),
             _ => (reqwest::Method::POST, format!("{item}/{}", command.path())),
         };
         let builder = self.request(method, &path).header(IDEMPOTENCY_HEADER, &request.idempotency_key);
@@ -155,12 +160,22 @@ impl Backend for HttpBackend {
             Command::Maintenance(MaintenanceAction::Edit { window }) => {
                 builder.json(&MaintenanceEdit { version, fields: window.clone() })
             }
+            Command::Postmortem(PostmortemAction::Save { incident_id, draft }) => builder.json(&PostmortemSave {
+                version,
+                incident_id: incident_id.clone(),
+                title: draft.title.clone(),
+                body: draft.body.clone(),
+            }),
+            Command::Postmortem(PostmortemAction::SetStatus { status }) => {
+                builder.json(&StatusBody { version, status: *status })
+            }
             _ => builder.json(&VersionBody { version }),
         };
         match kind {
             EntityKind::Incident => self.send_for(builder, kind).await.map(Entity::Incident),
             EntityKind::Ticket => self.send_for(builder, kind).await.map(Entity::Ticket),
             EntityKind::Maintenance => self.send_for(builder, kind).await.map(Entity::Maintenance),
+            EntityKind::Postmortem => self.send_for(builder, kind).await.map(Entity::Postmortem),
         }
     }
 }

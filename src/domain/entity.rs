@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::escalation::EscalationPolicy;
 use super::incident::{ActionContext, Incident, IncidentAction, Rejection};
 use super::maintenance::{MaintenanceAction, MaintenanceWindow};
+use super::postmortem::{Postmortem, PostmortemAction};
 use super::ticket::{Ticket, TicketAction};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -18,6 +19,7 @@ pub enum EntityKind {
     Incident,
     Ticket,
     Maintenance,
+    Postmortem,
 }
 
 impl EntityKind {
@@ -26,6 +28,7 @@ impl EntityKind {
             EntityKind::Incident => "incident",
             EntityKind::Ticket => "ticket",
             EntityKind::Maintenance => "maintenance window",
+            EntityKind::Postmortem => "postmortem",
         }
     }
 
@@ -35,6 +38,7 @@ impl EntityKind {
             EntityKind::Incident => "incidents",
             EntityKind::Ticket => "tickets",
             EntityKind::Maintenance => "maintenance",
+            EntityKind::Postmortem => "postmortems",
         }
     }
 
@@ -43,6 +47,7 @@ impl EntityKind {
             "incident" => Some(EntityKind::Incident),
             "ticket" => Some(EntityKind::Ticket),
             "maintenance" => Some(EntityKind::Maintenance),
+            "postmortem" => Some(EntityKind::Postmortem),
             _ => None,
         }
     }
@@ -55,6 +60,7 @@ pub enum Command {
     Incident(IncidentAction),
     Ticket(TicketAction),
     Maintenance(MaintenanceAction),
+    Postmortem(PostmortemAction),
 }
 
 impl Command {
@@ -63,6 +69,7 @@ impl Command {
             Command::Incident(_) => EntityKind::Incident,
             Command::Ticket(_) => EntityKind::Ticket,
             Command::Maintenance(_) => EntityKind::Maintenance,
+            Command::Postmortem(_) => EntityKind::Postmortem,
         }
     }
 
@@ -71,6 +78,7 @@ impl Command {
             Command::Incident(a) => a.path(),
             Command::Ticket(a) => a.path(),
             Command::Maintenance(a) => a.path(),
+            Command::Postmortem(a) => a.path(),
         }
     }
 
@@ -79,6 +87,7 @@ impl Command {
             Command::Incident(a) => a.verb(),
             Command::Ticket(a) => a.verb(),
             Command::Maintenance(a) => a.verb(),
+            Command::Postmortem(a) => a.verb(),
         }
     }
 
@@ -87,6 +96,7 @@ impl Command {
             Command::Incident(a) => a.done(),
             Command::Ticket(a) => a.done(),
             Command::Maintenance(a) => a.done(),
+            Command::Postmortem(a) => a.done(),
         }
     }
 
@@ -97,6 +107,8 @@ impl Command {
             Command::Ticket(_) => true,
             // A new window has no version yet; edits and cancellations are of what was seen.
             Command::Maintenance(a) => !matches!(a, MaintenanceAction::Create { .. }),
+            // A save is of the revision the writer saw: a 409 keeps both texts.
+            Command::Postmortem(_) => true,
         }
     }
 
@@ -106,6 +118,7 @@ impl Command {
             Command::Incident(IncidentAction::Note { text }) => Some(text),
             Command::Ticket(TicketAction::Assign { to }) => Some(to),
             Command::Maintenance(a) => a.title(),
+            Command::Postmortem(PostmortemAction::Save { draft, .. }) => Some(&draft.title),
             _ => None,
         }
     }
@@ -118,6 +131,7 @@ pub enum Entity {
     Incident(Incident),
     Ticket(Ticket),
     Maintenance(MaintenanceWindow),
+    Postmortem(Postmortem),
 }
 
 impl Entity {
@@ -126,6 +140,7 @@ impl Entity {
             Entity::Incident(_) => EntityKind::Incident,
             Entity::Ticket(_) => EntityKind::Ticket,
             Entity::Maintenance(_) => EntityKind::Maintenance,
+            Entity::Postmortem(_) => EntityKind::Postmortem,
         }
     }
 
@@ -134,6 +149,7 @@ impl Entity {
             Entity::Incident(i) => &i.id,
             Entity::Ticket(t) => &t.key,
             Entity::Maintenance(w) => &w.id,
+            Entity::Postmortem(p) => &p.id,
         }
     }
 
@@ -142,6 +158,7 @@ impl Entity {
             Entity::Incident(i) => i.version,
             Entity::Ticket(t) => t.version,
             Entity::Maintenance(w) => w.version,
+            Entity::Postmortem(p) => p.version,
         }
     }
 
@@ -151,6 +168,7 @@ impl Entity {
             Entity::Incident(i) => i.last_event().map(|e| (e.kind.label(), e.actor.as_str(), e.at)),
             Entity::Ticket(t) => t.last_event().map(|e| (e.kind.label(), e.actor.as_str(), e.at)),
             Entity::Maintenance(w) => Some((w.last_change_label(), w.updated_by.as_str(), w.updated_at)),
+            Entity::Postmortem(p) => Some(("saved", p.updated_by.as_str(), p.updated_at)),
         }
     }
 
@@ -166,6 +184,7 @@ impl Entity {
             (Entity::Incident(i), Command::Incident(a)) => i.apply(a, ActionContext { actor, now, policy }),
             (Entity::Ticket(t), Command::Ticket(a)) => t.apply(a, actor, now),
             (Entity::Maintenance(w), Command::Maintenance(a)) => w.apply(a, actor, now),
+            (Entity::Postmortem(p), Command::Postmortem(a)) => p.apply(a, actor, now),
             _ => Err(Rejection::Invalid { message: "this action is for another kind of item".into() }),
         }
     }

@@ -8,6 +8,7 @@ pub mod incident;
 pub mod maintenance;
 pub mod maintenance_ics;
 pub mod monitoring;
+pub mod postmortem;
 pub mod text;
 pub mod ticket;
 
@@ -22,4 +23,5 @@ pub use maintenance::{
 pub use monitoring::{
     DriftWindow, Feature, FeatureKind, Model, ModelVersion, QualityMetric, QualityPoint, Sample, Statistic,
 };
+pub use postmortem::{ActionItem, Postmortem, PostmortemAction, PostmortemDraft, PostmortemStatus};
 pub use ticket::{NewTicket, Pause, Ticket, TicketAction, TicketEvent, TicketEventKind, TicketStatus};

@@ -15,7 +15,7 @@ use super::store::{EntityTx, IdempotencyScope, StoredResponse, TxInput, TxOutcom
 use super::{ApiError, Caller, ServerState};
 use crate::api::{
     ChangesPage, ConflictBody, ErrorBody, Health, IDEMPOTENCY_HEADER, MaintenanceConflictBody, Me, NoteBody,
-    TicketConflictBody, VersionBody,
+    PostmortemConflictBody, TicketConflictBody, VersionBody,
 };
 use crate::domain::incident::validate_new_incident;
 use crate::domain::{
@@ -254,10 +254,11 @@ pub async fn act(
         Command::Incident(action) => idempotency_scope(&headers, &me, &request_line, &(action, seen_version))?,
         Command::Ticket(action) => idempotency_scope(&headers, &me, &request_line, &(action, seen_version))?,
         Command::Maintenance(action) => idempotency_scope(&headers, &me, &request_line, &(action, seen_version))?,
+        Command::Postmortem(action) => idempotency_scope(&headers, &me, &request_line, &(action, seen_version))?,
     };
     let policy = match kind {
         EntityKind::Incident => policy_of(&state, &id).await?,
-        EntityKind::Ticket | EntityKind::Maintenance => None,
+        EntityKind::Ticket | EntityKind::Maintenance | EntityKind::Postmortem => None,
     };
     let tx_id = Some(id.clone());
     let decide = Box::new(move |input: TxInput| {
@@ -303,6 +304,7 @@ pub fn entity_response(status: u16, entity: &Entity) -> StoredResponse {
         Entity::Incident(incident) => StoredResponse::json(status, incident),
         Entity::Ticket(ticket) => StoredResponse::json(status, ticket),
         Entity::Maintenance(window) => StoredResponse::json(status, window),
+        Entity::Postmortem(postmortem) => StoredResponse::json(status, postmortem),
     }
 }
 
@@ -314,6 +316,9 @@ fn conflict(reason: Rejection, current: Entity, now: chrono::DateTime<Utc>) -> S
         Entity::Ticket(ticket) => StoredResponse::json(409, &TicketConflictBody { error, message, reason, ticket }),
         Entity::Maintenance(window) => {
             StoredResponse::json(409, &MaintenanceConflictBody { error, message, reason, window })
+        }
+        Entity::Postmortem(postmortem) => {
+            StoredResponse::json(409, &PostmortemConflictBody { error, message, reason, postmortem })
         }
     }
 }

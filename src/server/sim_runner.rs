@@ -154,6 +154,7 @@ async fn insert(store: &dyn Store, entity: Entity) -> Result<(), StoreError> {
             Entity::Incident(incident) => Entity::Incident(Incident { id, ..incident }),
             Entity::Ticket(ticket) => Entity::Ticket(Ticket { key: id, ..ticket }),
             Entity::Maintenance(window) => Entity::Maintenance(MaintenanceWindow { id, ..window }),
+            Entity::Postmortem(postmortem) => Entity::Postmortem(postmortem),
         };
         TxOutcome { response: entity_response(201, &entity), write: Some(entity) }
     });
@@ -176,6 +177,10 @@ async fn act(store: &dyn Store, id: String, command: Command, actor: String) -> 
             (current.version, policy)
         }
         EntityKind::Ticket => match store.ticket(&id).await? {
+            Some(current) => (current.version, None),
+            None => return Ok(()),
+        },
+        EntityKind::Postmortem => match store.postmortem(&id).await? {
             Some(current) => (current.version, None),
             None => return Ok(()),
         },

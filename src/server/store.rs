@@ -14,8 +14,8 @@ use tokio::sync::Mutex;
 use crate::api::Change;
 use crate::db::{self, DbError, DbLocation};
 use crate::domain::{
-    DriftWindow, Entity, EntityKind, EscalationPolicy, Incident, MaintenanceWindow, Model, QualityPoint, Service,
-    Ticket,
+    DriftWindow, Entity, EntityKind, EscalationPolicy, Incident, MaintenanceWindow, Model, Postmortem, QualityPoint,
+    Service, Ticket,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/server");
@@ -156,6 +156,9 @@ pub trait Store: Send + Sync + 'static {
     /// Maintenance windows by start; `include_cancelled` keeps cancelled ones.
     async fn maintenance_windows(&self, include_cancelled: bool) -> Result<Vec<MaintenanceWindow>, StoreError>;
     async fn maintenance(&self, id: &str) -> Result<Option<MaintenanceWindow>, StoreError>;
+    /// Postmortems, most recently changed first.
+    async fn postmortems(&self) -> Result<Vec<Postmortem>, StoreError>;
+    async fn postmortem(&self, id: &str) -> Result<Option<Postmortem>, StoreError>;
 }
 
 const KIND_INCIDENT: &str = "incident";
@@ -166,6 +169,7 @@ const KIND_MODEL: &str = "model";
 const KIND_WINDOW: &str = "drift_window";
 const KIND_QUALITY: &str = "quality";
 const KIND_MAINTENANCE: &str = "maintenance";
+const KIND_POSTMORTEM: &str = "postmortem";
 
 /// How new ids of a kind are made: the counter, its first value, the prefix.
 fn id_scheme(kind: EntityKind) -> (&'static str, i64, &'static str) {
@@ -173,6 +177,8 @@ fn id_scheme(kind: EntityKind) -> (&'static str, i64, &'static str) {
         EntityKind::Incident => ("incident", 1001, "INC"),
         EntityKind::Ticket => ("ticket", 2001, "SUP"),
         EntityKind::Maintenance => ("maintenance", 3001, "MW"),
+        // Postmortem ids come from their incident's (`PM-1042`); none is allocated.
+        EntityKind::Postmortem => ("postmortem", 4001, "PM"),
     }
 }
 
@@ -182,6 +188,7 @@ fn stored_kind(kind: EntityKind) -> &'static str {
         EntityKind::Incident => KIND_INCIDENT,
         EntityKind::Ticket => KIND_TICKET,
         EntityKind::Maintenance => KIND_MAINTENANCE,
+        EntityKind::Postmortem => KIND_POSTMORTEM,
     }
 }
 
@@ -190,6 +197,7 @@ fn decode_entity(kind: EntityKind, doc: &str) -> Result<Entity, StoreError> {
         EntityKind::Incident => Entity::Incident(serde_json::from_str(doc)?),
         EntityKind::Ticket => Entity::Ticket(serde_json::from_str(doc)?),
         EntityKind::Maintenance => Entity::Maintenance(serde_json::from_str(doc)?),
+        EntityKind::Postmortem => Entity::Postmortem(serde_json::from_str(doc)?),
     })
 }
 
@@ -199,6 +207,7 @@ fn encode_entity(entity: &Entity) -> Result<(String, bool), StoreError> {
         Entity::Incident(i) => (serde_json::to_string(i)?, i.is_open()),
         Entity::Ticket(t) => (serde_json::to_string(t)?, t.is_open()),
         Entity::Maintenance(w) => (serde_json::to_string(w)?, !w.cancelled),
+        Entity::Postmortem(p) => (serde_json::to_string(p)?, p.status != crate::domain::PostmortemStatus::Published),
     })
 }
 
@@ -350,6 +359,7 @@ impl Store for SqliteStore {
                 KIND_WINDOW => Change::DriftWindow(serde_json::from_str(&doc)?),
                 KIND_QUALITY => Change::Quality(serde_json::from_str(&doc)?),
                 KIND_MAINTENANCE => Change::Maintenance(serde_json::from_str(&doc)?),
+                KIND_POSTMORTEM => Change::Postmortem(serde_json::from_str(&doc)?),
                 _ => continue,
             };
             changes.push(change);
@@ -494,6 +504,16 @@ impl Store for SqliteStore {
         windows.retain(|w| include_cancelled || !w.cancelled);
         windows.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
         Ok(windows)
+    }
+
+    async fn postmortems(&self) -> Result<Vec<Postmortem>, StoreError> {
+        let mut all: Vec<Postmortem> = self.all_docs(KIND_POSTMORTEM).await?;
+        all.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.cmp(&b.id)));
+        Ok(all)
+    }
+
+    async fn postmortem(&self, id: &str) -> Result<Option<Postmortem>, StoreError> {
+        self.get_doc(KIND_POSTMORTEM, id).await
     }
 
     async fn maintenance(&self, id: &str) -> Result<Option<MaintenanceWindow>, StoreError> {

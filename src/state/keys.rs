@@ -171,7 +171,7 @@ impl AppState {
                                 self.tickets.open_key(&id, rows);
                                 self.tab = TabId::Tickets;
                             }
-                            EntityKind::Maintenance => return Update::unchanged(),
+                            EntityKind::Maintenance | EntityKind::Postmortem => return Update::unchanged(),
                         }
                     }
                 }
@@ -467,6 +467,7 @@ impl AppState {
             EntityKind::Incident => self.incidents.row(id).map(|r| r.confirmed.version),
             EntityKind::Ticket => self.tickets.row(id).map(|r| r.confirmed.version),
             EntityKind::Maintenance => self.calendar.base_version(id, &command),
+            EntityKind::Postmortem => Some(self.postmortems.base_version(id)),
         });
         let Some(base_version) = base_version else {
             self.flash(Level::Warning, format!("{id} is no longer known here"), now);

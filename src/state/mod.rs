@@ -30,6 +30,7 @@ use crate::tabs::calendar::CalendarTab;
 use crate::tabs::drift::{DriftTab, Monitoring};
 use crate::tabs::incidents::IncidentsTab;
 use crate::tabs::maintenance_form::MaintenanceForm;
+use crate::tabs::postmortems::PostmortemsTab;
 use crate::tabs::sla::SlaTab;
 use crate::tabs::tickets::TicketsTab;
 
@@ -44,6 +45,7 @@ pub struct AppState {
     pub sla: SlaTab,
     pub drift: DriftTab,
     pub calendar: CalendarTab,
+    pub postmortems: PostmortemsTab,
     /// The windows active at the last update, to notice when one starts or ends.
     active_windows: Vec<String>,
     pub outbox: Outbox,
@@ -87,6 +89,7 @@ impl AppState {
             sla: SlaTab::default(),
             drift: DriftTab::new(Monitoring::from_rows(snapshot.monitoring)),
             calendar: CalendarTab::new(snapshot.maintenance),
+            postmortems: PostmortemsTab::new(snapshot.postmortems),
             active_windows: Vec::new(),
             outbox,
             sync: SyncStatus { last_ok: snapshot.sync.last_ok, epoch: snapshot.sync.epoch, ..SyncStatus::default() },
@@ -282,6 +285,7 @@ impl AppState {
             self.policies.clear();
             self.drift = DriftTab::default();
             self.calendar.clear();
+            self.postmortems.clear();
             // The demo server is new on every start; a reset there is expected, not news.
             if !self.session.demo {
                 self.flash(Level::Warning, "the server's database was replaced; showing its data from scratch", now);
@@ -307,6 +311,10 @@ impl AppState {
                 Change::DriftWindow(window) => windows.push(window),
                 Change::Quality(point) => quality.push(point),
                 Change::Maintenance(window) => maintenance.push(window),
+                Change::Postmortem(postmortem) => {
+                    self.postmortems.upsert_many(vec![postmortem]);
+                    update.changed = true;
+                }
             }
         }
         if !tickets.is_empty() {
@@ -408,6 +416,7 @@ impl AppState {
             Entity::Maintenance(window) => {
                 self.calendar.upsert_many(vec![window], now, self.settings.timezone);
             }
+            Entity::Postmortem(postmortem) => self.postmortems.upsert_many(vec![postmortem]),
         }
     }
 
@@ -456,7 +465,7 @@ impl AppState {
         match kind {
             EntityKind::Incident => self.incidents.row(id).map(|r| r.incident().service_id.as_str()),
             EntityKind::Ticket => self.tickets.row(id).map(|r| r.ticket().service_id.as_str()),
-            EntityKind::Maintenance => None,
+            EntityKind::Maintenance | EntityKind::Postmortem => None,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod incidents;
 pub mod list;
 pub mod maintenance_form;
 pub mod monitoring;
+pub mod postmortems;
 pub mod sla;
 pub mod tickets;
 

@@ -144,7 +144,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<U
             countdown(&clock_state, true)
         };
         let kind = match row.kind {
-            EntityKind::Ticket | EntityKind::Maintenance => "",
+            EntityKind::Ticket | EntityKind::Maintenance | EntityKind::Postmortem => "",
             EntityKind::Incident => "⚑",
         };
         let mut cells = vec![
