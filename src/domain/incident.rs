@@ -108,6 +108,9 @@ pub struct TimelineEvent {
     /// The user (or system component) that caused the event.
     pub actor: String,
     pub text: String,
+    /// Marked as a key moment (`*` in the console); a postmortem's timeline takes these first.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub starred: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -359,7 +362,7 @@ impl Incident {
     }
 
     fn push(&mut self, at: DateTime<Utc>, kind: EventKind, actor: &str, text: String) {
-        self.timeline.push(TimelineEvent { at, kind, actor: actor.to_string(), text });
+        self.timeline.push(TimelineEvent { at, kind, actor: actor.to_string(), text, starred: false });
     }
 
     /// Where the incident sorts in the list: open ones by priority then newest first, resolved
