@@ -35,6 +35,20 @@ pub enum Action {
     TabSla,
     TabDrift,
     TabCalendar,
+    TabPostmortems,
+    Postmortem,
+    StarEvent,
+    CycleStatusFilter,
+    AdvanceStatus,
+    ExportMarkdown,
+    SavePostmortem,
+    ExternalEditor,
+    Find,
+    CloseEditor,
+    TakeTheirs,
+    KeepMine,
+    SaveMineOnTop,
+    LoadFromDisk,
     PrevMonth,
     NextMonth,
     Today,
@@ -96,6 +110,20 @@ impl Action {
             Action::TabSla => "Go to the SLA tab",
             Action::TabDrift => "Go to the Drift tab",
             Action::TabCalendar => "Go to the maintenance Calendar tab",
+            Action::TabPostmortems => "Go to the Postmortems tab",
+            Action::Postmortem => "Draft the incident's postmortem from the template, or open it",
+            Action::StarEvent => "Star the timeline event at the top of the view (key moments lead the postmortem)",
+            Action::CycleStatusFilter => "Show all, drafts, in review or published postmortems",
+            Action::AdvanceStatus => "Move the postmortem on: draft → in review → published (commanders publish)",
+            Action::ExportMarkdown => "Export the postmortem as Markdown to the drafts folder (edits there are offered back)",
+            Action::SavePostmortem => "Save the postmortem (queued, sent once; offline saves go when the backend is back)",
+            Action::ExternalEditor => "Edit the draft in $EDITOR (the console comes back when it exits)",
+            Action::Find => "Find in the body (Enter: next match, Esc: done)",
+            Action::CloseEditor => "Close the editor (the draft stays journaled until saved)",
+            Action::TakeTheirs => "Take their version (yours stays in the journal and the outbox panel)",
+            Action::KeepMine => "Keep editing yours, now on top of theirs",
+            Action::SaveMineOnTop => "Save yours as a new revision on top of theirs",
+            Action::LoadFromDisk => "Load the draft that changed on disk",
             Action::PrevMonth => "Previous month",
             Action::NextMonth => "Next month",
             Action::Today => "Back to this month",
@@ -156,6 +184,11 @@ impl Action {
                 | Action::EditWindow
                 | Action::CancelWindow
                 | Action::ImportCalendar
+                | Action::Postmortem
+                | Action::StarEvent
+                | Action::AdvanceStatus
+                | Action::SavePostmortem
+                | Action::SaveMineOnTop
         )
     }
 }

@@ -50,6 +50,8 @@ pub struct ConsoleOptions {
     pub cache: DbLocation,
     pub read_only: bool,
     pub no_color: bool,
+    /// Where postmortem drafts are exported and handed to `$EDITOR`.
+    pub drafts_dir: PathBuf,
 }
 
 /// The demo user: the login name, cleaned, or `you`.
@@ -104,9 +106,17 @@ async fn run_loop(
 ) -> anyhow::Result<()> {
     let (backend, demo_server) = connect(&options.backend, state.me_name()).await?;
     let sync = crate::sync::spawn(backend.clone(), cache.clone(), tx.clone(), options.config.poll_interval);
-    let mut runner = EffectRunner::new(backend, cache.clone(), tx.clone(), sync);
-    spawn_terminal_events(tx.clone());
+    let mut runner = EffectRunner::new(backend, cache.clone(), tx.clone(), sync, options.drafts_dir.clone());
+    let mut input = spawn_terminal_events(tx.clone());
     spawn_signals(tx.clone());
+    let _drafts_watcher = {
+        let tx = tx.clone();
+        crate::watch::watch_drafts(options.drafts_dir.clone(), move |id, text| {
+            let _ = tx.send(Event::DraftFileChanged { id, text });
+        })
+        .inspect_err(|err| tracing::warn!(error = %err, "the drafts folder is not watched"))
+        .ok()
+    };
     let _watcher = {
         let tx = tx.clone();
         crate::config::watch(options.config_path.clone(), move |result| {
@@ -169,6 +179,12 @@ async fn run_loop(
                         let _ = terminal::bell(tui);
                     }
                     Effect::Quit => {}
+                    Effect::ExternalEditor { id, text } => {
+                        let path = options.drafts_dir.join(format!("{id}.md"));
+                        let result = external_editor(tui, &mut input, &path, &text).await;
+                        let _ = tx.send(Event::EditorReturned { id, result });
+                        dirty = true;
+                    }
                     other => runner.run(other),
                 }
             }
@@ -217,27 +233,109 @@ async fn connect(choice: &BackendChoice, user: &str) -> anyhow::Result<(Arc<dyn 
     }
 }
 
-fn spawn_terminal_events(tx: EventSender) {
+/// Lets the run loop stop reading the terminal while another program (`$EDITOR`) has it.
+struct Input {
+    paused: tokio::sync::watch::Sender<bool>,
+    stopped: mpsc::UnboundedReceiver<()>,
+}
+
+impl Input {
+    /// Returns once nothing reads the terminal any more.
+    async fn pause(&mut self) {
+        let _ = self.paused.send(true);
+        let _ = self.stopped.recv().await;
+    }
+
+    fn resume(&mut self) {
+        let _ = self.paused.send(false);
+    }
+}
+
+fn spawn_terminal_events(tx: EventSender) -> Input {
     use crossterm::event::{Event as TermEvent, EventStream};
+    let (paused, mut paused_rx) = tokio::sync::watch::channel(false);
+    let (stopped_tx, stopped) = mpsc::unbounded_channel();
     tokio::spawn(async move {
-        let mut stream = EventStream::new();
-        while let Some(event) = stream.next().await {
-            let event = match event {
-                Ok(TermEvent::Key(key)) => Event::Key(key),
-                Ok(TermEvent::Paste(text)) => Event::Paste(text),
-                Ok(TermEvent::Resize(width, height)) => Event::Resize { width, height },
-                Ok(_) => continue,
-                Err(err) => {
-                    tracing::warn!(error = %err, "terminal input failed");
-                    break;
+        loop {
+            while *paused_rx.borrow_and_update() {
+                if paused_rx.changed().await.is_err() {
+                    return;
                 }
-            };
-            if tx.send(event).is_err() {
-                return;
             }
+            // Dropping the stream stops crossterm's reader, so a paused console reads no keys.
+            let mut stream = EventStream::new();
+            loop {
+                let event = tokio::select! {
+                    event = stream.next() => event,
+                    changed = paused_rx.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        if *paused_rx.borrow_and_update() {
+                            break;
+                        }
+                        continue;
+                    }
+                };
+                let event = match event {
+                    Some(Ok(TermEvent::Key(key))) => Event::Key(key),
+                    Some(Ok(TermEvent::Paste(text))) => Event::Paste(text),
+                    Some(Ok(TermEvent::Resize(width, height))) => Event::Resize { width, height },
+                    Some(Ok(_)) => continue,
+                    Some(Err(err)) => {
+                        tracing::warn!(error = %err, "terminal input failed");
+                        let _ = tx.send(Event::Shutdown { signal: "terminal closed" });
+                        return;
+                    }
+                    None => {
+                        let _ = tx.send(Event::Shutdown { signal: "terminal closed" });
+                        return;
+                    }
+                };
+                if tx.send(event).is_err() {
+                    return;
+                }
+            }
+            drop(stream);
+            let _ = stopped_tx.send(());
         }
-        let _ = tx.send(Event::Shutdown { signal: "terminal closed" });
     });
+    Input { paused, stopped }
+}
+
+/// Hands the draft to `$VISUAL` / `$EDITOR` (`vi` when neither is set) in the terminal, and takes
+/// the terminal back when it exits: the file's text, or why there is none.
+async fn external_editor(
+    tui: &mut terminal::Tui,
+    input: &mut Input,
+    path: &std::path::Path,
+    text: &str,
+) -> Result<String, String> {
+    crate::effect::write_draft(path, text).await?;
+    let editor = ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_string());
+    input.pause().await;
+    let left = terminal::leave();
+    let file = path.to_path_buf();
+    // `sh -c` so that EDITOR="code --wait" works; the path is passed as an argument, not spliced.
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("sh").arg("-c").arg(format!("{editor} \"$1\"")).arg("opsdeck").arg(&file).status()
+    })
+    .await;
+    let resumed = terminal::resume(tui);
+    input.resume();
+    left.and(resumed).map_err(|e| format!("the terminal: {e}"))?;
+    match status {
+        Ok(Ok(status)) if status.success() => {
+            tokio::fs::read_to_string(path).await.map_err(|e| format!("{}: {e}", path.display()))
+        }
+        Ok(Ok(status)) => Err(format!("the editor exited with {status}")),
+        Ok(Err(err)) => Err(format!("cannot run the editor: {err}")),
+        Err(err) => Err(format!("the editor task failed: {err}")),
+    }
 }
 
 fn spawn_signals(tx: EventSender) {

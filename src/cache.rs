@@ -51,6 +51,8 @@ pub struct CacheSnapshot {
     /// Maintenance windows, cancelled ones included.
     pub maintenance: Vec<crate::domain::maintenance::MaintenanceWindow>,
     pub postmortems: Vec<crate::domain::Postmortem>,
+    /// Postmortem drafts journaled and not yet on the backend as typed.
+    pub drafts: Vec<JournaledDraft>,
 }
 
 /// Models, feature windows and quality points as cached (windows and points oldest first).
@@ -102,6 +104,7 @@ impl Cache {
             monitoring: MonitoringRows::default(),
             maintenance: self.entities("maintenance").await?,
             postmortems: self.entities("postmortem").await?,
+            drafts: self.drafts().await?,
         })
     }
 
@@ -441,6 +444,10 @@ fn decode_all<T: serde::de::DeserializeOwned>(docs: &[String]) -> Vec<T> {
         })
         .collect()
 }
+
+#[path = "cache_drafts.rs"]
+mod drafts;
+pub use drafts::JournaledDraft;
 
 #[cfg(test)]
 #[path = "cache_tests.rs"]

@@ -158,6 +158,7 @@ fn console(cli: Cli) -> anyhow::Result<()> {
         backend,
         cache: DbLocation::File(cache_path),
         no_color,
+        drafts_dir: paths.data_dir.join("drafts"),
     };
     runtime()?.block_on(crate::app::run(options))
 }

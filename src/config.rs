@@ -371,17 +371,11 @@ pub fn watch(
     path: PathBuf,
     mut on_change: impl FnMut(Result<Config, ConfigError>) + Send + 'static,
 ) -> notify::Result<notify::RecommendedWatcher> {
-    use notify::{RecursiveMode, Watcher};
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&dir).map_err(notify::Error::io)?;
     let name = path.file_name().map(|n| n.to_os_string());
     let mut last: Option<Result<Config, ConfigError>> = None;
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        let Ok(event) = event else { return };
-        if event.kind.is_access() {
-            return;
-        }
-        if !event.paths.iter().any(|p| p.file_name().map(|n| n.to_os_string()) == name) {
+    crate::watch::watch_dir(&dir, move |changed| {
+        if changed.file_name().map(|n| n.to_os_string()) != name {
             return;
         }
         let loaded = Config::load(&path);
@@ -390,9 +384,7 @@ pub fn watch(
             last = Some(loaded.clone());
             on_change(loaded);
         }
-    })?;
-    watcher.watch(&dir, RecursiveMode::NonRecursive)?;
-    Ok(watcher)
+    })
 }
 
 #[cfg(test)]

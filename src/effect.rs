@@ -21,11 +21,19 @@ pub struct EffectRunner {
     events: EventSender,
     sync: SyncHandle,
     writes: JoinSet<()>,
+    /// Where postmortem drafts are exported (`<data dir>/drafts`).
+    drafts_dir: std::path::PathBuf,
 }
 
 impl EffectRunner {
-    pub fn new(backend: Arc<dyn Backend>, cache: Cache, events: EventSender, sync: SyncHandle) -> Self {
-        EffectRunner { backend, cache, events, sync, writes: JoinSet::new() }
+    pub fn new(
+        backend: Arc<dyn Backend>,
+        cache: Cache,
+        events: EventSender,
+        sync: SyncHandle,
+        drafts_dir: std::path::PathBuf,
+    ) -> Self {
+        EffectRunner { backend, cache, events, sync, writes: JoinSet::new(), drafts_dir }
     }
 
     /// Starts an effect. Terminal effects (bell, quit) belong to the run loop and are ignored.
@@ -36,6 +44,33 @@ impl EffectRunner {
             Effect::SyncNow => self.sync.poke(),
             Effect::SetPollInterval(interval) => self.sync.set_interval(interval),
             Effect::Bell | Effect::Quit => {}
+            Effect::JournalDraft(draft) => {
+                let (cache, events) = (self.cache.clone(), self.events.clone());
+                self.writes.spawn(async move {
+                    let error = cache.journal_draft(&draft).await.err().map(|e| e.to_string());
+                    if let Some(error) = &error {
+                        tracing::error!(%error, id = %draft.id, "could not journal a postmortem draft");
+                    }
+                    let _ = events.send(Event::Journaled { id: draft.id, at: draft.journaled_at, error });
+                });
+            }
+            Effect::ForgetDraft { id, draft } => {
+                let cache = self.cache.clone();
+                self.writes.spawn(async move {
+                    if let Err(err) = cache.forget_draft(&id, &draft).await {
+                        tracing::warn!(error = %err, %id, "could not forget a saved postmortem draft");
+                    }
+                });
+            }
+            Effect::ExportDraft { id, text } => {
+                let (events, path) = (self.events.clone(), self.drafts_dir.join(format!("{id}.md")));
+                self.writes.spawn(async move {
+                    let result = write_draft(&path, &text).await.map(|()| path.display().to_string());
+                    let _ = events.send(Event::DraftExported { id, result });
+                });
+            }
+            // Needs the terminal: the run loop does it.
+            Effect::ExternalEditor { .. } => {}
             Effect::ReadCalendar { path, services } => {
                 let events = self.events.clone();
                 tokio::spawn(async move {
@@ -126,4 +161,15 @@ async fn read_calendar(path: &std::path::Path) -> Result<String, String> {
     }
     let bytes = tokio::fs::read(path).await.map_err(|e| e.to_string())?;
     String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text ({e})"))
+}
+
+/// Writes a draft file whole: to a temporary file next to it, then renamed over it, so a watcher
+/// or an editor never reads half of it.
+pub async fn write_draft(path: &std::path::Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await.map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let temp = path.with_extension("md.tmp");
+    tokio::fs::write(&temp, text).await.map_err(|e| format!("{}: {e}", temp.display()))?;
+    tokio::fs::rename(&temp, path).await.map_err(|e| format!("{}: {e}", path.display()))
 }

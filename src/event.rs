@@ -46,6 +46,27 @@ pub enum Event {
         services: Vec<String>,
         result: Result<String, String>,
     },
+    /// `$EDITOR` exited: the draft file's text, or why it could not be run or read.
+    EditorReturned {
+        id: String,
+        result: Result<String, String>,
+    },
+    /// A postmortem draft journaled at `at` is on disk (or could not be written).
+    Journaled {
+        id: String,
+        at: DateTime<Utc>,
+        error: Option<String>,
+    },
+    /// A draft file in the drafts folder was changed by another program.
+    DraftFileChanged {
+        id: String,
+        text: String,
+    },
+    /// `Effect::ExportDraft` finished: the file's path, or why not.
+    DraftExported {
+        id: String,
+        result: Result<String, String>,
+    },
     /// SIGTERM, SIGHUP (the SSH session dropped) or SIGINT.
     Shutdown {
         signal: &'static str,

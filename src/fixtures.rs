@@ -40,6 +40,7 @@ pub fn seeded_snapshot(seed: u64, now: DateTime<Utc>) -> CacheSnapshot {
         monitoring: seeded_monitoring(seed, now, &incidents),
         maintenance: seeded_maintenance(now),
         postmortems: Vec::new(),
+        drafts: Vec::new(),
         total: incidents.len(),
         incidents,
         tickets: seeded_tickets(now),

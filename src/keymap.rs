@@ -31,6 +31,12 @@ pub enum Mode {
     Input,
     /// A form of several fields (the maintenance window form): unbound keys edit the field.
     Form,
+    /// The Postmortems tab.
+    Postmortems,
+    /// The postmortem editor: unbound keys edit the text.
+    Editor,
+    /// Someone else saved the postmortem first: pick theirs, mine, or mine on top.
+    Conflict,
     Confirm,
     /// Help or outbox panel on top.
     Overlay,
@@ -49,29 +55,35 @@ impl Mode {
             Mode::Calendar => "Calendar",
             Mode::Input => "Filter and note input",
             Mode::Form => "Maintenance window form",
+            Mode::Postmortems => "Postmortems",
+            Mode::Editor => "Postmortem editor (and the usual Emacs keys: ctrl-u undo, ctrl-r redo, alt-f/b words)",
+            Mode::Conflict => "Postmortem saved by someone else first",
             Mode::Confirm => "Confirmation",
             Mode::Overlay => "Help and outbox panels",
         }
     }
 
-    const ALL: [Mode; 12] = [
+    const ALL: [Mode; 15] = [
         Mode::Global,
         Mode::Incidents,
         Mode::Tickets,
         Mode::Sla,
         Mode::Drift,
         Mode::Calendar,
+        Mode::Postmortems,
         Mode::List,
         Mode::Detail,
         Mode::Input,
         Mode::Form,
+        Mode::Editor,
+        Mode::Conflict,
         Mode::Confirm,
         Mode::Overlay,
     ];
 
     /// Layers that are never active at once may bind the same key to different actions.
     fn can_stack_with(self, other: Mode) -> bool {
-        const STACKABLE: [Mode; 8] = [
+        const STACKABLE: [Mode; 9] = [
             Mode::Global,
             Mode::List,
             Mode::Detail,
@@ -80,8 +92,11 @@ impl Mode {
             Mode::Sla,
             Mode::Drift,
             Mode::Calendar,
+            Mode::Postmortems,
         ];
-        let tab = |m: Mode| matches!(m, Mode::Incidents | Mode::Tickets | Mode::Sla | Mode::Drift | Mode::Calendar);
+        let tab = |m: Mode| {
+            matches!(m, Mode::Incidents | Mode::Tickets | Mode::Sla | Mode::Drift | Mode::Calendar | Mode::Postmortems)
+        };
         let view = |m: Mode| matches!(m, Mode::List | Mode::Detail);
         if self == other {
             return true;
@@ -236,6 +251,9 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Global, &["3"], Action::TabSla),
     (Mode::Global, &["4"], Action::TabDrift),
     (Mode::Global, &["5"], Action::TabCalendar),
+    (Mode::Global, &["6"], Action::TabPostmortems),
+    (Mode::Incidents, &["p"], Action::Postmortem),
+    (Mode::Incidents, &["*"], Action::StarEvent),
     (Mode::Incidents, &["a"], Action::Acknowledge),
     (Mode::Incidents, &["e"], Action::Escalate),
     (Mode::Incidents, &["r"], Action::Resolve),
@@ -287,6 +305,24 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Input, &["enter"], Action::Submit),
     (Mode::Input, &["esc"], Action::CancelInput),
     (Mode::Input, &["ctrl-c"], Action::Quit),
+    (Mode::Postmortems, &["k", "up"], Action::MoveUp),
+    (Mode::Postmortems, &["j", "down"], Action::MoveDown),
+    (Mode::Postmortems, &["enter"], Action::Open),
+    (Mode::Postmortems, &["f"], Action::CycleStatusFilter),
+    (Mode::Postmortems, &["s"], Action::AdvanceStatus),
+    (Mode::Postmortems, &["E"], Action::ExportMarkdown),
+    (Mode::Editor, &["ctrl-s"], Action::SavePostmortem),
+    (Mode::Editor, &["ctrl-e"], Action::ExternalEditor),
+    (Mode::Editor, &["ctrl-f"], Action::Find),
+    (Mode::Editor, &["tab"], Action::NextField),
+    (Mode::Editor, &["backtab"], Action::PrevField),
+    (Mode::Editor, &["esc"], Action::CloseEditor),
+    (Mode::Editor, &["ctrl-l"], Action::LoadFromDisk),
+    (Mode::Editor, &["ctrl-c"], Action::Quit),
+    (Mode::Conflict, &["t"], Action::TakeTheirs),
+    (Mode::Conflict, &["m", "esc"], Action::KeepMine),
+    (Mode::Conflict, &["r"], Action::SaveMineOnTop),
+    (Mode::Conflict, &["ctrl-c"], Action::Quit),
     (Mode::Form, &["enter", "ctrl-s"], Action::Submit),
     (Mode::Form, &["tab", "down"], Action::NextField),
     (Mode::Form, &["backtab", "up"], Action::PrevField),

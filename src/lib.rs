@@ -53,3 +53,4 @@ pub mod sync;
 pub mod tabs;
 pub mod terminal;
 pub mod ui;
+pub mod watch;

@@ -26,6 +26,14 @@ pub fn enter() -> io::Result<Tui> {
     Terminal::new(CrosstermBackend::new(io::stdout()))
 }
 
+/// Takes the terminal back after another program (`$EDITOR`) had it: raw mode, the alternate
+/// screen, and a full redraw on the next frame.
+pub fn resume(terminal: &mut Tui) -> io::Result<()> {
+    enable_raw_mode()?;
+    execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste, cursor::Hide)?;
+    terminal.clear()
+}
+
 /// Puts the terminal back as it was. Safe to call more than once.
 pub fn leave() -> io::Result<()> {
     let raw = disable_raw_mode();

@@ -5,82 +5,14 @@
 
 #[path = "support/pty.rs"]
 mod pty;
+#[path = "support/console.rs"]
+mod console;
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
-use pty::{ConsoleDirs, DANA_TOKEN, ERIN_TOKEN, Pty, Server, VIC_TOKEN};
+use console::{BIN, CTRL_R, Console, T, World, footer, line_of};
+use pty::{ConsoleDirs, DANA_TOKEN, ERIN_TOKEN, Pty, VIC_TOKEN};
 use serde_json::{Value, json};
-
-/// Deadline for anything to show up. Only reached when a test fails.
-const T: Duration = Duration::from_secs(30);
-const BIN: &str = env!("CARGO_BIN_EXE_opsdeck");
-/// Ctrl-R: sync now.
-const CTRL_R: &[u8] = b"\x12";
-
-/// The Ops API over HTTP, for setting up incidents and checking what the server recorded.
-struct Api {
-    rt: tokio::runtime::Runtime,
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Api {
-    fn new(base: &str) -> Api {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        let client = rt.block_on(async {
-            reqwest::Client::builder()
-                // The server is killed and restarted: never reuse a connection to the old one.
-                .pool_max_idle_per_host(0)
-                .timeout(Duration::from_secs(15))
-                .build()
-                .expect("http client")
-        });
-        Api { rt, client, base: base.to_string() }
-    }
-
-    fn create(&self, token: &str, title: &str, priority: &str) -> Value {
-        self.post(token, "/v1/incidents", json!({ "title": title, "service_id": "llm-gateway", "priority": priority }))
-    }
-
-    fn post(&self, token: &str, path: &str, body: Value) -> Value {
-        self.rt.block_on(async {
-            let response = self
-                .client
-                .post(format!("{}{path}", self.base))
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("POST {path}: {e}"));
-            let status = response.status();
-            let text = response.text().await.expect("body");
-            assert_eq!(status.as_u16(), 201, "POST {path} answered {status}: {text}");
-            serde_json::from_str(&text).expect("JSON")
-        })
-    }
-
-    fn get(&self, token: &str, id: &str) -> Value {
-        self.get_path(token, &format!("/v1/incidents/{id}"))
-    }
-
-    fn get_path(&self, token: &str, path: &str) -> Value {
-        self.rt.block_on(async {
-            let response = self
-                .client
-                .get(format!("{}{path}", self.base))
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("GET {path}: {e}"));
-            let status = response.status();
-            let text = response.text().await.expect("body");
-            assert!(status.is_success(), "GET {path} answered {status}: {text}");
-            serde_json::from_str(&text).expect("JSON")
-        })
-    }
-}
 
 fn id_of(incident: &Value) -> String {
     incident["id"].as_str().expect("incident id").to_string()
@@ -97,92 +29,6 @@ fn assert_acknowledged_once_by_erin(incident: &Value) {
     assert_eq!(acks.len(), 1, "exactly one acknowledged event expected: {incident:#}");
     assert_eq!(acks[0]["actor"], "erin", "{incident:#}");
     assert_eq!(incident["status"], "acknowledged", "{incident:#}");
-}
-
-/// A temp dir with a tokens file and a running server.
-struct World {
-    // Fields drop in order: the server is gone before its directory is removed.
-    server: Server,
-    api: Api,
-    dir: tempfile::TempDir,
-}
-
-impl World {
-    fn new() -> World {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let tokens = dir.path().join("tokens.toml");
-        pty::write_tokens(&tokens).expect("tokens file");
-        let server = Server::start(Path::new(BIN), &dir.path().join("server.sqlite"), &tokens, T).expect("server");
-        let api = Api::new(&server.url);
-        World { server, api, dir }
-    }
-
-    /// Fresh XDG directories for one console.
-    fn console_dirs(&self, name: &str) -> ConsoleDirs {
-        ConsoleDirs::new(self.dir.path().join(name)).expect("console dirs")
-    }
-
-    /// Starts the console against this server with `token`.
-    fn console(&self, dirs: &ConsoleDirs, token: &str, extra: &[&str]) -> Console {
-        Console::start(dirs, &self.server.url, token, extra)
-    }
-}
-
-/// The console in a PTY; failures carry the screen and the console's log.
-struct Console {
-    pty: Pty,
-    log: PathBuf,
-}
-
-impl Console {
-    fn start(dirs: &ConsoleDirs, backend: &str, token: &str, extra: &[&str]) -> Console {
-        let token_file = dirs.root.join("token");
-        std::fs::write(&token_file, format!("{token}\n")).expect("token file");
-        // As a careful user keeps it (the console warns about a token file others can read).
-        std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
-        let token_file = token_file.to_string_lossy().into_owned();
-        let mut args = vec!["--backend", backend, "--token-file", token_file.as_str()];
-        args.extend_from_slice(extra);
-        let pty = Pty::spawn(dirs.command(Path::new(BIN), &args)).expect("spawn the console");
-        Console { pty, log: dirs.log_file() }
-    }
-
-    fn fail(&self, err: String) -> ! {
-        let log = std::fs::read_to_string(&self.log).unwrap_or_else(|e| format!("(no log: {e})"));
-        let tail: Vec<&str> = log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
-        panic!("{err}\n--- console log (last 40 lines) ---\n{}", tail.join("\n"));
-    }
-
-    fn ok<V>(&self, result: Result<V, String>) -> V {
-        result.unwrap_or_else(|err| self.fail(err))
-    }
-
-    fn wait_text(&self, text: &str) -> String {
-        self.ok(self.pty.wait_for_text(text, T))
-    }
-
-    fn wait_all(&self, texts: &[&str]) -> String {
-        self.ok(self.pty.wait_for_all(texts, T))
-    }
-
-    fn wait(&self, what: &str, predicate: impl FnMut(&str) -> bool) -> String {
-        self.ok(self.pty.wait_for_described(what, predicate, T))
-    }
-
-    fn keys(&mut self, bytes: &[u8]) {
-        let result = self.pty.send(bytes);
-        self.ok(result)
-    }
-}
-
-/// The screen line showing incident `id`.
-fn line_of<'a>(screen: &'a str, id: &str) -> Option<&'a str> {
-    screen.lines().find(|l| l.contains(id))
-}
-
-/// The last line of the screen: messages, queued actions, who we are.
-fn footer(screen: &str) -> &str {
-    screen.lines().last().unwrap_or("")
 }
 
 #[test]

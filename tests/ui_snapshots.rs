@@ -283,3 +283,67 @@ fn a_planned_window_shows_at_once_as_queued() {
     assert!(screen.contains("⧗") && screen.contains("Vector index rebuild"), "{screen}");
     insta::assert_snapshot!("calendar_queued_window_80x24", screen);
 }
+
+/// Three postmortems at `now`: published, in review, and a draft with an overdue action item.
+fn postmortems() -> Vec<opsdeck::domain::Postmortem> {
+    use opsdeck::domain::{Postmortem, PostmortemDraft, PostmortemStatus};
+    let body = "## Summary\n\nThe gateway returned 5xx for 40 minutes after a deploy.\n\n## Action items\n\n\
+                - [ ] Canary every gateway deploy @lee due:2026-11-01\n- [x] Roll back the deploy @erin\n\
+                - [ ] Alert on PSI above 0.25 @sam due:2026-12-01\n";
+    let make = |incident: &str, title: &str, status, by: &str, minutes_ago: i64| {
+        let draft = PostmortemDraft { title: title.into(), body: body.into() };
+        let at = now() - chrono::Duration::minutes(minutes_ago);
+        let mut pm = Postmortem::create(opsdeck::domain::postmortem::postmortem_id(incident), incident, draft, by, at);
+        pm.status = status;
+        pm
+    };
+    vec![
+        make("INC-1001", "Gateway 5xx after the 2.3.0 deploy", PostmortemStatus::Published, "dana", 2 * 24 * 60),
+        make("INC-1003", "Retriever served a stale index", PostmortemStatus::InReview, "lee", 5 * 60),
+        make("INC-1007", "Assistant answered in the wrong language", PostmortemStatus::Draft, "erin", 20),
+    ]
+}
+
+fn with_postmortems(width: u16, height: u16) -> Harness {
+    let mut harness = Harness::new(width, height);
+    let changes = postmortems().into_iter().map(opsdeck::api::Change::Postmortem).collect();
+    harness.event(opsdeck::fixtures::synced(now(), "fixture", false, changes));
+    harness
+}
+
+#[test]
+fn postmortems_list_with_status_and_action_items() {
+    for (width, height) in [(80, 24), (160, 48)] {
+        let mut harness = with_postmortems(width, height);
+        harness.press("6");
+        insta::assert_snapshot!(format!("postmortems_{width}x{height}"), harness.screen());
+    }
+}
+
+#[test]
+fn postmortem_editor_drafted_from_the_template() {
+    for (width, height) in [(80, 24), (160, 48)] {
+        let mut harness = with_postmortems(width, height);
+        harness.press("p");
+        let screen = harness.screen();
+        assert!(screen.contains("Title") && screen.contains("+ item"), "{screen}");
+        insta::assert_snapshot!(format!("postmortem_editor_{width}x{height}"), screen);
+    }
+}
+
+#[test]
+fn postmortem_conflict_shows_both_texts() {
+    let mut harness = with_postmortems(80, 24);
+    harness.press("6<Down><Down><Enter>Our root cause: the detector was skipped.<Enter>");
+    let theirs = {
+        let mut pm = harness.state.postmortems.selected().unwrap().clone();
+        pm.body = pm.body.replace("40 minutes", "42 minutes");
+        pm.version += 1;
+        pm.updated_by = "dana".into();
+        pm
+    };
+    harness.state.editor.as_mut().unwrap().theirs = Some(Box::new(theirs));
+    let screen = harness.screen();
+    assert!(screen.contains("42 minutes") && screen.contains("Our root cause"), "{screen}");
+    insta::assert_snapshot!("postmortem_conflict_80x24", screen);
+}

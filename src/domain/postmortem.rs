@@ -302,6 +302,47 @@ impl Postmortem {
     }
 }
 
+/// The first line of a draft file that says what it is; read back, it is dropped.
+const FILE_NOTE: &str = "<!-- opsdeck: postmortem";
+
+/// A draft as a Markdown file (for `$EDITOR` and export): the title as the `# ` heading, a
+/// comment saying what the file is, then the body.
+pub fn draft_to_file(id: &str, incident_id: &str, draft: &PostmortemDraft) -> String {
+    format!(
+        "# {}\n\n{FILE_NOTE} {id} of {incident_id}; the first line is the title, edits here are offered back to opsdeck -->\n\n{}",
+        draft.title.trim(),
+        draft.body
+    )
+}
+
+/// A draft read back from a file written by [`draft_to_file`] and edited by a person or a
+/// program: a leading `# ` line is the title, the rest (without the note) is the body.
+pub fn draft_from_file(text: &str) -> PostmortemDraft {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text).replace("\r\n", "\n");
+    let mut lines = text.lines().peekable();
+    while lines.peek().is_some_and(|l| l.trim().is_empty()) {
+        lines.next();
+    }
+    let title = match lines.peek() {
+        Some(first) if first.starts_with("# ") => {
+            let title = first[2..].trim().to_string();
+            lines.next();
+            title
+        }
+        _ => String::new(),
+    };
+    let rest: Vec<&str> = lines.collect();
+    let mut start = 0;
+    while start < rest.len() && (rest[start].trim().is_empty() || rest[start].starts_with(FILE_NOTE)) {
+        start += 1;
+    }
+    let mut body = rest[start..].join("\n");
+    if !body.is_empty() {
+        body.push('\n');
+    }
+    PostmortemDraft { title, body }
+}
+
 #[cfg(test)]
 #[path = "postmortem_tests.rs"]
 mod tests;

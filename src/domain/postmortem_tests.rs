@@ -79,3 +79,14 @@ fn saves_and_status_changes_bump_the_version_and_say_who() {
         "{md}"
     );
 }
+
+#[test]
+fn a_draft_file_reads_back_as_the_same_draft() {
+    let draft = PostmortemDraft { title: "Gateway 5xx".into(), body: "## Summary\n\nIt broke.\n".into() };
+    let file = draft_to_file("PM-1042", "INC-1042", &draft);
+    assert!(file.starts_with("# Gateway 5xx\n\n<!-- opsdeck: postmortem PM-1042 of INC-1042"), "{file}");
+    assert_eq!(draft_from_file(&file), draft);
+    let edited = format!("{}More.\n", file).replace("\n", "\r\n");
+    assert_eq!(draft_from_file(&edited).body, "## Summary\n\nIt broke.\nMore.\n");
+    assert_eq!(draft_from_file("no title\n").title, "");
+}

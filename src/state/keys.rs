@@ -18,6 +18,10 @@ impl AppState {
         if let Some(action) = self.settings.keymap.resolve(&layers, &key) {
             return self.on_action(action, now);
         }
+        if matches!(layers[0], Mode::Editor | Mode::Conflict) {
+            let changed = layers[0] == Mode::Editor && self.editor.as_mut().is_some_and(|e| e.input(key));
+            return Update { changed, effects: Vec::new() };
+        }
         if layers[0] == Mode::Form {
             let changed = self.form.as_mut().is_some_and(|form| form.input(key));
             return Update { changed, effects: Vec::new() };
@@ -47,7 +51,7 @@ impl AppState {
                 let (cursor, len) = self.tickets.cursor_mut();
                 cursor.scroll_into_view(len, rows);
             }
-            TabId::Sla | TabId::Drift | TabId::Calendar => {}
+            TabId::Sla | TabId::Drift | TabId::Calendar | TabId::Postmortems => {}
         }
     }
 
@@ -55,7 +59,7 @@ impl AppState {
         match self.tab {
             TabId::Incidents => self.incidents.filter(),
             TabId::Tickets => self.tickets.filter(),
-            TabId::Sla | TabId::Drift | TabId::Calendar => "",
+            TabId::Sla | TabId::Drift | TabId::Calendar | TabId::Postmortems => "",
         }
     }
 
@@ -70,6 +74,9 @@ impl AppState {
     pub(super) fn on_paste(&mut self, text: &str) -> Update {
         if let Some(form) = &mut self.form {
             return Update { changed: form.paste(text), effects: Vec::new() };
+        }
+        if let Some(editor) = &mut self.editor {
+            return Update { changed: editor.paste(text), effects: Vec::new() };
         }
         let Some(input) = &mut self.input else {
             return Update::unchanged();
@@ -151,6 +158,12 @@ impl AppState {
                     TabId::Tickets => {
                         self.tickets.open_detail();
                     }
+                    TabId::Postmortems => {
+                        let Some(id) = self.postmortems.selected().map(|p| p.id.clone()) else {
+                            return Update::unchanged();
+                        };
+                        self.open_editor(&id, now);
+                    }
                     TabId::Drift => return Update::unchanged(),
                     TabId::Calendar => {
                         if !self.calendar.open_detail() {
@@ -203,6 +216,10 @@ impl AppState {
                             "the SLA tab lists every running clock; filter in Tickets or Incidents",
                             now,
                         );
+                        return Update::changed();
+                    }
+                    TabId::Postmortems => {
+                        self.flash(Level::Info, "f shows drafts, in review or published ones", now);
                         return Update::changed();
                     }
                     TabId::Drift => {
@@ -263,6 +280,26 @@ impl AppState {
             Action::Submit if self.form.is_some() => self.submit_form(now),
             Action::Submit => self.submit_input(now),
             Action::CancelInput if self.form.is_some() => self.close_form(now),
+            Action::TabPostmortems
+            | Action::Postmortem
+            | Action::CycleStatusFilter
+            | Action::AdvanceStatus
+            | Action::ExportMarkdown
+            | Action::SavePostmortem
+            | Action::ExternalEditor
+            | Action::Find
+            | Action::CloseEditor
+            | Action::TakeTheirs
+            | Action::KeepMine
+            | Action::SaveMineOnTop
+            | Action::LoadFromDisk
+            | Action::StarEvent => self.on_postmortem_action(action, now),
+            Action::NextField | Action::PrevField if self.editor.is_some() => {
+                if let Some(editor) = &mut self.editor {
+                    if action == Action::NextField { editor.next_part() } else { editor.prev_part() }
+                }
+                Update::changed()
+            }
             Action::NewWindow
             | Action::EditWindow
             | Action::CancelWindow
@@ -344,6 +381,7 @@ impl AppState {
             }
             (_, TabId::Drift) => {}
             (_, TabId::Calendar) => self.calendar.move_by(delta.clamp(-1000, 1000)),
+            (_, TabId::Postmortems) => self.postmortems.move_by(delta.clamp(-1000, 1000)),
             (_, TabId::Incidents) => match action {
                 Action::First => self.incidents.select_first(rows),
                 Action::Last => self.incidents.select_last(rows),
@@ -371,7 +409,7 @@ impl AppState {
                 };
                 Some((ticket.key.clone(), ticket.subject.clone(), check))
             }
-            TabId::Sla | TabId::Drift | TabId::Calendar => None,
+            TabId::Sla | TabId::Drift | TabId::Calendar | TabId::Postmortems => None,
         }
     }
 
@@ -398,6 +436,7 @@ impl AppState {
                 TabId::Sla => "open the item first (Enter), then act on it in its tab",
                 TabId::Drift => "the Drift tab has nothing to act on",
                 TabId::Calendar => "on the Calendar tab: n plans a window, e edits it, x cancels it, i imports",
+                TabId::Postmortems => "on the Postmortems tab: Enter edits, s moves the status, E exports",
                 TabId::Incidents => "no incident selected",
             };
             self.flash(Level::Info, what, now);
@@ -457,7 +496,7 @@ impl AppState {
 
     /// Queues a command on the item as shown: persisted, shown at once as pending, sent when it
     /// can be.
-    fn enqueue(&mut self, id: &str, command: Command, now: DateTime<Utc>) -> Update {
+    pub(super) fn enqueue(&mut self, id: &str, command: Command, now: DateTime<Utc>) -> Update {
         self.enqueue_at(id, command, None, now)
     }
 

@@ -8,6 +8,7 @@
 mod drift;
 mod keys;
 mod maintenance;
+mod postmortem;
 mod types;
 
 pub use maintenance::{MAX_CALENDAR_BYTES, NEW_WINDOW_TARGET, import_args};
@@ -30,7 +31,10 @@ use crate::tabs::calendar::CalendarTab;
 use crate::tabs::drift::{DriftTab, Monitoring};
 use crate::tabs::incidents::IncidentsTab;
 use crate::tabs::maintenance_form::MaintenanceForm;
+use crate::tabs::postmortem_editor::PostmortemEditor;
 use crate::tabs::postmortems::PostmortemsTab;
+use crate::cache::JournaledDraft;
+use crate::domain::PostmortemAction;
 use crate::tabs::sla::SlaTab;
 use crate::tabs::tickets::TicketsTab;
 
@@ -58,6 +62,14 @@ pub struct AppState {
     pub form: Option<MaintenanceForm>,
     /// A window form closed with Esc: what was typed, for `n` (or `e` on the same window).
     form_draft: Option<MaintenanceForm>,
+    /// The postmortem editor, while open.
+    pub editor: Option<PostmortemEditor>,
+    /// Postmortem drafts journaled and not yet on the backend as typed, by id.
+    pub drafts: HashMap<String, JournaledDraft>,
+    /// When the editor's unwritten typing must be journaled.
+    journal_due: Option<DateTime<Utc>>,
+    /// Per postmortem, when its journaled draft was last confirmed on disk.
+    pub journal_written: HashMap<String, DateTime<Utc>>,
     pub confirm: Option<Confirm>,
     pub flash: Option<Flash>,
     pub size: (u16, u16),
@@ -99,6 +111,10 @@ impl AppState {
             input: None,
             form: None,
             form_draft: None,
+            editor: None,
+            drafts: HashMap::new(),
+            journal_due: None,
+            journal_written: HashMap::new(),
             confirm: None,
             flash: None,
             size: (80, 24),
@@ -117,6 +133,7 @@ impl AppState {
         // The console's snapshot holds no drift data (it is loaded after the first frame); one
         // built by a test or benchmark may, and gets its statistics at once.
         state.drift.settle();
+        state.restore_drafts(snapshot.drafts, now);
         if !warnings.is_empty() {
             state.flash(Level::Warning, warnings.join("; "), now);
         }
@@ -133,6 +150,8 @@ impl AppState {
     pub fn layers(&self) -> Vec<Mode> {
         if self.confirm.is_some() {
             return vec![Mode::Confirm];
+        } else if let Some(editor) = &self.editor {
+            return vec![if editor.theirs.is_some() { Mode::Conflict } else { Mode::Editor }];
         } else if self.form.is_some() {
             return vec![Mode::Form];
         } else if self.input.is_some() {
@@ -146,6 +165,7 @@ impl AppState {
             TabId::Sla => (Mode::Sla, false),
             TabId::Drift => return vec![Mode::Drift, Mode::Global],
             TabId::Calendar => return vec![Mode::Calendar, Mode::Global],
+            TabId::Postmortems => return vec![Mode::Postmortems, Mode::Global],
         };
         vec![tab, if detail { Mode::Detail } else { Mode::List }, Mode::Global]
     }
@@ -188,6 +208,8 @@ impl AppState {
         if let Some(job) = self.drift.take_job() {
             update.effects.push(Effect::ComputeDrift(Box::new(job)));
         }
+        // Typing in the postmortem editor reaches the journal within 250 ms.
+        update.effects.extend(self.follow_journal(now));
         update
     }
 
@@ -265,6 +287,28 @@ impl AppState {
             Event::OutboxRetry => Update::changed().with(self.outbox.resume().into_iter().map(Effect::Outbox)),
             Event::Config(result) => self.on_config(result, now),
             Event::CalendarFile { path, services, result } => self.on_calendar_file(path, services, result, now),
+            Event::EditorReturned { id, result } => self.on_editor_returned(&id, result, now),
+            Event::DraftFileChanged { id, text } => self.on_draft_file(&id, text, now),
+            Event::Journaled { id, at, error } => {
+                match error {
+                    None => {
+                        self.journal_written.insert(id, at);
+                    }
+                    Some(error) => self.flash(
+                        Level::Error,
+                        format!("could not journal the draft of {id} ({error}); keep the console open and save"),
+                        now,
+                    ),
+                }
+                Update::changed()
+            }
+            Event::DraftExported { id, result } => {
+                match result {
+                    Ok(path) => self.flash(Level::Success, format!("{id} exported to {path}; edits there are offered back"), now),
+                    Err(error) => self.flash(Level::Error, format!("{id} not exported: {error}"), now),
+                }
+                Update::changed()
+            }
             Event::Shutdown { signal } => {
                 tracing::info!(signal, "shutting down");
                 self.quit = true;
@@ -312,6 +356,7 @@ impl AppState {
                 Change::Quality(point) => quality.push(point),
                 Change::Maintenance(window) => maintenance.push(window),
                 Change::Postmortem(postmortem) => {
+                    self.note_postmortem(&postmortem, &mut update.effects);
                     self.postmortems.upsert_many(vec![postmortem]);
                     update.changed = true;
                 }
@@ -356,9 +401,10 @@ impl AppState {
             let epoch = report.epoch;
             let mut effects = self.outbox.epoch_known(&epoch, now);
             effects.extend(self.outbox.resume());
-            self.note_outbox_effects(&effects, now);
+            let more = self.note_outbox_effects(&effects, now);
             update.changed |= !effects.is_empty();
             update.effects.extend(effects.into_iter().map(Effect::Outbox));
+            update.effects.extend(more);
         }
         update
     }
@@ -370,22 +416,32 @@ impl AppState {
         now: DateTime<Utc>,
     ) -> Update {
         let effects = self.outbox.answered(key, result, now);
-        self.note_outbox_effects(&effects, now);
-        Update::changed().with(effects.into_iter().map(Effect::Outbox))
+        let more = self.note_outbox_effects(&effects, now);
+        Update::changed().with(effects.into_iter().map(Effect::Outbox)).with(more)
     }
 
     /// Applies what outbox effects mean for the screen: confirmed incidents, messages.
-    fn note_outbox_effects(&mut self, effects: &[OutboxEffect], now: DateTime<Utc>) {
+    fn note_outbox_effects(&mut self, effects: &[OutboxEffect], now: DateTime<Utc>) -> Vec<Effect> {
+        let mut more = Vec::new();
         for effect in effects {
             match effect {
                 OutboxEffect::Complete { entry, entity, .. } => {
                     let text = format!("✓ {} {}", entity.id(), entry.action.done());
+                    if let Entity::Postmortem(pm) = entity {
+                        self.note_postmortem(pm, &mut more);
+                    }
                     self.store_entity(entity.clone(), now);
                     self.flash(Level::Success, text, now);
                 }
                 OutboxEffect::Reject { rejected, current } => {
                     if let Some(entity) = current {
                         self.store_entity(entity.clone(), now);
+                    }
+                    if let (Command::Postmortem(PostmortemAction::Save { draft, .. }), Some(current)) =
+                        (&rejected.entry.action, current)
+                    {
+                        self.postmortem_conflict(draft, &rejected.entry.target_id, current, now);
+                        continue;
                     }
                     let kept = match &rejected.entry.action.text() {
                         Some(_) => " (the text you typed is kept: press o)",
@@ -402,6 +458,7 @@ impl AppState {
             }
         }
         self.reapply_all_pending(now);
+        more
     }
 
     /// Keeps an incident, ticket or window a backend returned.
@@ -542,13 +599,16 @@ impl AppState {
         if let Some(at) = self.sla.next_critical(now) {
             consider(at);
         }
+        if let Some(at) = self.journal_due {
+            consider(at);
+        }
         // The maintenance banner comes and goes with windows.
         if let Some(at) = self.calendar.next_change(now) {
             consider(at);
         }
         let rows = crate::ui::list_rows(self.body_height());
         let countdown_on_screen = match self.tab {
-            TabId::Incidents | TabId::Drift | TabId::Calendar => false,
+            TabId::Incidents | TabId::Drift | TabId::Calendar | TabId::Postmortems => false,
             TabId::Tickets => self.tickets.countdown_on_screen(self.tickets.cursor().offset, rows),
             TabId::Sla => !self.sla.rows().is_empty(),
         };
@@ -591,6 +651,8 @@ mod calendar_tests;
 mod drift_tests;
 #[cfg(test)]
 mod maintenance_tests;
+#[cfg(test)]
+mod postmortem_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -35,6 +35,23 @@ pub enum Effect {
         path: std::path::PathBuf,
         services: Vec<String>,
     },
+    /// Write a postmortem draft to the journal in the cache.
+    JournalDraft(crate::cache::JournaledDraft),
+    /// Forget the journaled draft of `id` if it still holds `draft` (the backend has that text).
+    ForgetDraft {
+        id: String,
+        draft: crate::domain::PostmortemDraft,
+    },
+    /// Hand the draft to `$EDITOR` (the run loop suspends the terminal); `Event::EditorReturned`.
+    ExternalEditor {
+        id: String,
+        text: String,
+    },
+    /// Write the draft to `<drafts folder>/<id>.md`; `Event::DraftExported`.
+    ExportDraft {
+        id: String,
+        text: String,
+    },
 }
 
 /// The result of one `update`: whether the screen needs drawing, and what to do.

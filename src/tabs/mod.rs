@@ -7,6 +7,7 @@ pub mod incidents;
 pub mod list;
 pub mod maintenance_form;
 pub mod monitoring;
+pub mod postmortem_editor;
 pub mod postmortems;
 pub mod sla;
 pub mod tickets;
@@ -20,10 +21,12 @@ pub enum TabId {
     Sla,
     Drift,
     Calendar,
+    Postmortems,
 }
 
 impl TabId {
-    pub const ALL: [TabId; 5] = [TabId::Incidents, TabId::Tickets, TabId::Sla, TabId::Drift, TabId::Calendar];
+    pub const ALL: [TabId; 6] =
+        [TabId::Incidents, TabId::Tickets, TabId::Sla, TabId::Drift, TabId::Calendar, TabId::Postmortems];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -32,6 +35,19 @@ impl TabId {
             TabId::Sla => "SLA",
             TabId::Drift => "Drift",
             TabId::Calendar => "Calendar",
+            TabId::Postmortems => "Postmortems",
+        }
+    }
+
+    /// The name in the tab bar on narrow terminals.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            TabId::Incidents => "Inc",
+            TabId::Tickets => "Tix",
+            TabId::Sla => "SLA",
+            TabId::Drift => "Drift",
+            TabId::Calendar => "Cal",
+            TabId::Postmortems => "PM",
         }
     }
 

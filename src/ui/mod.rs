@@ -10,6 +10,7 @@ pub mod help;
 pub mod history;
 pub mod incidents;
 pub mod maintenance_form;
+pub mod postmortems;
 pub mod quality;
 pub mod sla;
 pub mod status;
@@ -55,6 +56,7 @@ pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
         TabId::Sla => sla::draw(frame, body, state, now),
         TabId::Drift => drift::draw(frame, body, state, now),
         TabId::Calendar => calendar::draw(frame, body, state, now),
+        TabId::Postmortems => postmortems::draw(frame, body, state, now),
     }
     status::draw_footer(frame, footer, state);
     match state.overlay {

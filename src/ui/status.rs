@@ -33,7 +33,9 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
     for tab in TabId::ALL {
         let style = if tab == state.tab { theme.selected().add_modifier(Modifier::BOLD) } else { theme.muted() };
         left.push(Span::raw(" "));
-        left.push(Span::styled(format!("{} {}", tab.number(), tab.title()), style));
+        // Short names below 100 columns, so the counts and freshness still fit.
+        let name = if area.width < 100 { tab.short_title() } else { tab.title() };
+        left.push(Span::styled(format!("{} {name}", tab.number()), style));
         if tab == TabId::Sla
             && let Some((text, band)) = crate::ui::sla::badge(state, now)
         {
@@ -60,6 +62,7 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
         TabId::Calendar => {
             (format!("{} windows", state.calendar.windows().iter().filter(|w| !w.cancelled).count()), "", 0)
         }
+        TabId::Postmortems => (format!("{} postmortems", state.postmortems.listed().len()), "", 0),
     };
     left.push(Span::styled(counts, theme.muted()));
     if !filter.is_empty() {
@@ -159,6 +162,21 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
         (Action::Resolve, "resolve"),
     ];
     const SLA: &[(Action, &str)] = &[(Action::Open, "open item")];
+    const POSTMORTEMS: &[(Action, &str)] = &[
+        (Action::Open, "edit"),
+        (Action::CycleStatusFilter, "status filter"),
+        (Action::AdvanceStatus, "next status"),
+        (Action::ExportMarkdown, "export"),
+    ];
+    const EDITOR: &[(Action, &str)] = &[
+        (Action::SavePostmortem, "save"),
+        (Action::ExternalEditor, "$EDITOR"),
+        (Action::Find, "find"),
+        (Action::NextField, "title/body/item"),
+        (Action::CloseEditor, "close"),
+    ];
+    const CONFLICT: &[(Action, &str)] =
+        &[(Action::TakeTheirs, "theirs"), (Action::KeepMine, "mine"), (Action::SaveMineOnTop, "mine on top")];
     const CALENDAR: &[(Action, &str)] = &[
         (Action::PrevMonth, "month"),
         (Action::NextMonth, "month"),
@@ -194,6 +212,9 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
         TabId::Sla => (SLA, SLA_REST),
         TabId::Drift => (DRIFT, SLA_REST),
         TabId::Calendar => (CALENDAR, if detail_open { DETAIL } else { SLA_REST }),
+        TabId::Postmortems if layers.contains(&Mode::Conflict) => (CONFLICT, SLA_REST),
+        TabId::Postmortems if state.editor.is_some() => (EDITOR, SLA_REST),
+        TabId::Postmortems => (POSTMORTEMS, SLA_REST),
     };
     let actions = first.iter().chain(rest);
     let disabled = state.read_only_reason().is_some();

@@ -1,0 +1,236 @@
+//! Pure update tests for postmortems: drafting from an incident, the journal's timing, saving
+//! through the outbox, both texts kept on a 409, restoring after a crash, `$EDITOR` and files
+//! changed on disk.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::backend::{BackendError, Conflict};
+use crate::cache::JournaledDraft;
+use crate::domain::postmortem::draft_to_file;
+use crate::domain::{Postmortem, PostmortemAction, PostmortemDraft, PostmortemStatus, Rejection};
+use crate::outbox::{OutboxEffect, OutboxEntry};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap()
+}
+
+fn state_with(drafts: Vec<JournaledDraft>, postmortems: Vec<Postmortem>, role: Role) -> AppState {
+    let config = Config::parse("timezone = \"Europe/Berlin\"\n", std::path::Path::new("config.toml")).unwrap();
+    let mut snapshot = crate::fixtures::seeded_snapshot(7, now());
+    snapshot.drafts = drafts;
+    snapshot.postmortems = postmortems;
+    let mut session = crate::fixtures::session(false);
+    session.me = Some(Me { name: "erin".into(), role });
+    let mut state = AppState::new(session, &config, snapshot, true, now());
+    state.update(Event::Resize { width: 100, height: 30 }, now());
+    state.update(crate::fixtures::synced(now(), "fixture", false, Vec::new()), now());
+    state
+}
+
+fn state() -> AppState {
+    state_with(Vec::new(), Vec::new(), Role::Responder)
+}
+
+fn key_at(state: &mut AppState, key: KeyEvent, at: DateTime<Utc>) -> Update {
+    state.update(Event::Key(key), at)
+}
+
+fn press(state: &mut AppState, code: KeyCode) -> Update {
+    key_at(state, KeyEvent::new(code, KeyModifiers::NONE), now())
+}
+
+fn ctrl(state: &mut AppState, c: char) -> Update {
+    key_at(state, KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL), now())
+}
+
+fn type_text(state: &mut AppState, text: &str, at: DateTime<Utc>) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for c in text.chars() {
+        effects.extend(key_at(state, KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE), at).effects);
+    }
+    effects
+}
+
+fn journaled(effects: &[Effect]) -> Vec<&JournaledDraft> {
+    effects.iter().filter_map(|e| if let Effect::JournalDraft(d) = e { Some(d) } else { None }).collect()
+}
+
+fn persisted(update: &Update) -> Vec<OutboxEntry> {
+    update
+        .effects
+        .iter()
+        .filter_map(|e| if let Effect::Outbox(OutboxEffect::Persist(entry)) = e { Some(entry.clone()) } else { None })
+        .collect()
+}
+
+fn flash(state: &AppState) -> &str {
+    state.flash.as_ref().map_or("", |f| f.text.as_str())
+}
+
+/// `p` on the first incident: the editor with the template, journaled at once.
+fn drafted(state: &mut AppState) -> (String, Update) {
+    let incident = state.incidents.target().unwrap().incident().id.clone();
+    let update = press(state, KeyCode::Char('p'));
+    (incident, update)
+}
+
+#[test]
+fn p_drafts_the_postmortem_from_the_template_and_journals_it_at_once() {
+    let mut s = state();
+    let (incident, update) = drafted(&mut s);
+    let editor = s.editor.as_ref().expect("the editor is open");
+    assert_eq!(s.tab, TabId::Postmortems);
+    assert_eq!(s.layers(), vec![Mode::Editor]);
+    assert_eq!((editor.incident_id.as_str(), editor.base_version), (incident.as_str(), 0));
+    let draft = editor.draft();
+    assert!(draft.title.contains(&incident) && draft.body.contains(&incident), "{draft:?}");
+    let [journal] = journaled(&update.effects)[..] else { panic!("{:?}", update.effects) };
+    assert_eq!(journal.draft, draft);
+}
+
+#[test]
+fn typing_reaches_the_journal_within_250_ms() {
+    let mut s = state();
+    drafted(&mut s);
+    let effects = type_text(&mut s, "Root cause: a stale index.", now());
+    assert!(journaled(&effects).is_empty(), "not on every key");
+    let due = s.next_wake(now()).expect("a wake-up for the journal");
+    assert!(due <= now() + Duration::milliseconds(250), "{due}");
+    let update = s.update(Event::Tick, due);
+    let [journal] = journaled(&update.effects)[..] else { panic!("{:?}", update.effects) };
+    assert!(journal.draft.body.contains("Root cause: a stale index."));
+    assert!(journaled(&s.update(Event::Tick, due + Duration::seconds(1)).effects).is_empty(), "nothing new");
+}
+
+#[test]
+fn ctrl_s_saves_through_the_outbox_and_the_journal_is_forgotten_once_the_backend_has_it() {
+    let mut s = state();
+    let (incident, _) = drafted(&mut s);
+    type_text(&mut s, "x", now());
+    let update = ctrl(&mut s, 's');
+    let [entry] = persisted(&update).try_into().expect("one save queued");
+    let Command::Postmortem(PostmortemAction::Save { draft, .. }) = &entry.action else { panic!("{:?}", entry.action) };
+    assert_eq!(entry.base_version, 0);
+    s.update(Event::OutboxPersisted { key: entry.key.clone(), error: None }, now());
+    let saved = Postmortem::create(entry.target_id.clone(), &incident, draft.clone(), "erin", now());
+    let update = s.update(Event::OutboxAnswered { key: entry.key, result: Ok(Entity::Postmortem(saved.clone())) }, now());
+    assert!(
+        update.effects.iter().any(|e| matches!(e, Effect::ForgetDraft { id, draft } if id == &saved.id && draft == &saved.draft())),
+        "{:?}",
+        update.effects
+    );
+    assert_eq!(s.editor.as_ref().unwrap().base_version, 1, "the next save goes on top of version 1");
+    assert!(s.drafts.is_empty());
+}
+
+#[test]
+fn a_409_keeps_both_texts_and_the_writer_picks() {
+    let mut s = state();
+    let (incident, _) = drafted(&mut s);
+    type_text(&mut s, "MINE", now());
+    let entry = persisted(&ctrl(&mut s, 's')).pop().unwrap();
+    s.update(Event::OutboxPersisted { key: entry.key.clone(), error: None }, now());
+    let theirs_draft = PostmortemDraft { title: "Their title".into(), body: "## Summary\n\nTHEIRS\n".into() };
+    let theirs = Postmortem::create(entry.target_id.clone(), &incident, theirs_draft.clone(), "dana", now());
+    let conflict = Conflict {
+        message: "stale".into(),
+        reason: Rejection::StaleVersion { seen: 0, current: 1 },
+        current: Entity::Postmortem(theirs.clone()),
+    };
+    s.update(Event::OutboxAnswered { key: entry.key, result: Err(BackendError::Conflict(Box::new(conflict))) }, now());
+    assert_eq!(s.layers(), vec![Mode::Conflict]);
+    assert!(flash(&s).contains("dana"), "{}", flash(&s));
+    let mine = s.editor.as_ref().unwrap().draft();
+    assert!(mine.body.contains("MINE"));
+    assert!(s.outbox.rejected().iter().any(|r| matches!(&r.entry.action, Command::Postmortem(PostmortemAction::Save { draft, .. }) if draft == &mine)));
+
+    // r: mine, as a new revision on top of theirs.
+    let update = press(&mut s, KeyCode::Char('r'));
+    let [entry] = persisted(&update).try_into().expect("saved on top");
+    assert_eq!(entry.base_version, theirs.version);
+    assert!(matches!(&entry.action, Command::Postmortem(PostmortemAction::Save { draft, .. }) if draft == &mine));
+
+    // t instead: theirs in the editor, mine still in the rejected list.
+    let mut s2 = state();
+    drafted(&mut s2);
+    s2.editor.as_mut().unwrap().theirs = Some(Box::new(theirs.clone()));
+    press(&mut s2, KeyCode::Char('t'));
+    assert_eq!(s2.editor.as_ref().unwrap().draft(), theirs_draft);
+    assert_eq!(s2.editor.as_ref().unwrap().base_version, theirs.version);
+}
+
+#[test]
+fn a_draft_journaled_before_a_crash_is_restored_and_said_so() {
+    let draft = PostmortemDraft { title: "Postmortem: gateway".into(), body: "## Summary\n\nHalf a senten\n".into() };
+    let journal = JournaledDraft {
+        id: "PM-1001".into(),
+        incident_id: "INC-1001".into(),
+        base_version: 0,
+        draft: draft.clone(),
+        journaled_at: now() - Duration::minutes(3),
+    };
+    let s = state_with(vec![journal], Vec::new(), Role::Responder);
+    assert_eq!(s.tab, TabId::Postmortems);
+    assert_eq!(s.editor.as_ref().unwrap().draft(), draft);
+    assert!(flash(&s).contains("restored") && flash(&s).contains("250 ms"), "{}", flash(&s));
+}
+
+#[test]
+fn status_moves_on_and_only_commanders_publish() {
+    let draft = PostmortemDraft { title: "T".into(), body: String::new() };
+    let mut in_review = Postmortem::create("PM-1001".into(), "INC-1001", draft, "erin", now());
+    in_review.status = PostmortemStatus::InReview;
+    let mut s = state_with(Vec::new(), vec![in_review.clone()], Role::Responder);
+    press(&mut s, KeyCode::Char('6'));
+    let update = press(&mut s, KeyCode::Char('s'));
+    assert!(persisted(&update).is_empty());
+    assert!(flash(&s).contains("only commanders publish"), "{}", flash(&s));
+    let mut s = state_with(Vec::new(), vec![in_review], Role::Commander);
+    press(&mut s, KeyCode::Char('6'));
+    let [entry] = persisted(&press(&mut s, KeyCode::Char('s'))).try_into().expect("queued");
+    assert_eq!(entry.action, Command::Postmortem(PostmortemAction::SetStatus { status: PostmortemStatus::Published }));
+}
+
+#[test]
+fn esc_closes_and_enter_reopens_the_journaled_text() {
+    let draft = PostmortemDraft { title: "T".into(), body: "saved text\n".into() };
+    let pm = Postmortem::create("PM-1001".into(), "INC-1001", draft, "erin", now());
+    let mut s = state_with(Vec::new(), vec![pm], Role::Responder);
+    press(&mut s, KeyCode::Char('6'));
+    press(&mut s, KeyCode::Enter);
+    type_text(&mut s, "unsaved ", now());
+    let update = press(&mut s, KeyCode::Esc);
+    assert!(s.editor.is_none());
+    assert_eq!(journaled(&update.effects).len(), 1, "closing journals what was typed");
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.editor.as_ref().unwrap().draft().body, "unsaved saved text\n");
+}
+
+#[test]
+fn external_editor_and_files_changed_on_disk_come_back_into_the_editor() {
+    let mut s = state();
+    drafted(&mut s);
+    let update = ctrl(&mut s, 'e');
+    let Some(Effect::ExternalEditor { id, text }) = update.effects.iter().find(|e| matches!(e, Effect::ExternalEditor { .. }))
+    else {
+        panic!("{:?}", update.effects)
+    };
+    let (id, edited) = (id.clone(), format!("{text}Added in vi.\n"));
+    let update = s.update(Event::EditorReturned { id: id.clone(), result: Ok(edited) }, now());
+    assert!(s.editor.as_ref().unwrap().draft().body.ends_with("Added in vi.\n"));
+    assert_eq!(journaled(&update.effects).len(), 1);
+
+    let current = s.editor.as_ref().unwrap().draft();
+    let same = draft_to_file(&id, "INC-x", &current);
+    assert!(!s.update(Event::DraftFileChanged { id: id.clone(), text: same }, now()).changed, "our own text is not offered");
+    let mut other = current.clone();
+    other.body.push_str("From another program.\n");
+    s.update(Event::DraftFileChanged { id: id.clone(), text: draft_to_file(&id, "INC-x", &other) }, now());
+    assert!(flash(&s).contains("ctrl-l"), "{}", flash(&s));
+    ctrl(&mut s, 'l');
+    assert_eq!(s.editor.as_ref().unwrap().draft(), other);
+    let failed = s.update(Event::EditorReturned { id, result: Err("the editor exited with exit status: 1".into()) }, now());
+    assert!(failed.changed && flash(&s).contains("unchanged"), "{}", flash(&s));
+}
