@@ -9,6 +9,7 @@ pub mod maintenance;
 pub mod maintenance_ics;
 pub mod monitoring;
 pub mod postmortem;
+pub mod postmortem_template;
 pub mod text;
 pub mod ticket;
 
