@@ -115,8 +115,12 @@ impl Action {
             Action::StarEvent => "Star the timeline event at the top of the view (key moments lead the postmortem)",
             Action::CycleStatusFilter => "Show all, drafts, in review or published postmortems",
             Action::AdvanceStatus => "Move the postmortem on: draft → in review → published (commanders publish)",
-            Action::ExportMarkdown => "Export the postmortem as Markdown to the drafts folder (edits there are offered back)",
-            Action::SavePostmortem => "Save the postmortem (queued, sent once; offline saves go when the backend is back)",
+            Action::ExportMarkdown => {
+                "Export the postmortem as Markdown to the drafts folder (edits there are offered back)"
+            }
+            Action::SavePostmortem => {
+                "Save the postmortem (queued, sent once; offline saves go when the backend is back)"
+            }
             Action::ExternalEditor => "Edit the draft in $EDITOR (the console comes back when it exits)",
             Action::Find => "Find in the body (Enter: next match, Esc: done)",
             Action::CloseEditor => "Close the editor (the draft stays journaled until saved)",

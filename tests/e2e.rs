@@ -3,10 +3,10 @@
 //! Every wait is on an event (output arriving on the PTY, the server's listening line, a
 //! process exiting) with a deadline that only matters when something is broken.
 
-#[path = "support/pty.rs"]
-mod pty;
 #[path = "support/console.rs"]
 mod console;
+#[path = "support/pty.rs"]
+mod pty;
 
 use std::path::Path;
 

@@ -1,10 +1,10 @@
 //! End to end: postmortems in the real binary, in a pseudo-terminal, against `opsdeck serve` —
 //! the journal surviving `kill -9` mid-typing, and the hand-off to `$EDITOR`.
 
-#[path = "support/pty.rs"]
-mod pty;
 #[path = "support/console.rs"]
 mod console;
+#[path = "support/pty.rs"]
+mod pty;
 
 use std::os::unix::fs::PermissionsExt;
 

@@ -20,7 +20,9 @@ use chrono::{DateTime, Utc};
 
 use crate::api::{Change, Me, Role};
 use crate::cache::CacheSnapshot;
+use crate::cache::JournaledDraft;
 use crate::config::Config;
+use crate::domain::PostmortemAction;
 use crate::domain::text::sanitize;
 use crate::domain::{Command, Entity, EntityKind, EscalationPolicy, IncidentStatus, Priority, Service};
 use crate::event::{Event, SyncReport};
@@ -33,8 +35,6 @@ use crate::tabs::incidents::IncidentsTab;
 use crate::tabs::maintenance_form::MaintenanceForm;
 use crate::tabs::postmortem_editor::PostmortemEditor;
 use crate::tabs::postmortems::PostmortemsTab;
-use crate::cache::JournaledDraft;
-use crate::domain::PostmortemAction;
 use crate::tabs::sla::SlaTab;
 use crate::tabs::tickets::TicketsTab;
 
@@ -304,7 +304,11 @@ impl AppState {
             }
             Event::DraftExported { id, result } => {
                 match result {
-                    Ok(path) => self.flash(Level::Success, format!("{id} exported to {path}; edits there are offered back"), now),
+                    Ok(path) => self.flash(
+                        Level::Success,
+                        format!("{id} exported to {path}; edits there are offered back"),
+                        now,
+                    ),
                     Err(error) => self.flash(Level::Error, format!("{id} not exported: {error}"), now),
                 }
                 Update::changed()

@@ -159,7 +159,11 @@ impl AppState {
     fn save(&mut self, now: DateTime<Utc>) -> Update {
         let Some(editor) = &self.editor else { return Update::unchanged() };
         if let Some(reason) = self.read_only_reason() {
-            self.flash(Level::Warning, format!("read-only: saving is disabled ({reason}); the draft stays journaled"), now);
+            self.flash(
+                Level::Warning,
+                format!("read-only: saving is disabled ({reason}); the draft stays journaled"),
+                now,
+            );
             return Update::changed();
         }
         let draft = editor.draft();
@@ -256,7 +260,13 @@ impl AppState {
 
     /// A save was refused with the postmortem as it is now: keep both texts and let the writer
     /// pick.
-    pub(super) fn postmortem_conflict(&mut self, mine: &PostmortemDraft, target: &str, current: &Entity, now: DateTime<Utc>) {
+    pub(super) fn postmortem_conflict(
+        &mut self,
+        mine: &PostmortemDraft,
+        target: &str,
+        current: &Entity,
+        now: DateTime<Utc>,
+    ) {
         let Entity::Postmortem(theirs) = current else { return };
         let same_editor = self.editor.as_ref().is_some_and(|e| e.id == target);
         if !same_editor {
@@ -288,7 +298,11 @@ impl AppState {
             }
             Action::KeepMine => {
                 editor.unjournaled = true;
-                self.flash(Level::Info, format!("yours, on top of their version {}; ctrl-s saves", theirs.version), now);
+                self.flash(
+                    Level::Info,
+                    format!("yours, on top of their version {}; ctrl-s saves", theirs.version),
+                    now,
+                );
                 Update::changed().with(self.journal_now(now))
             }
             _ => self.save(now),
@@ -296,7 +310,12 @@ impl AppState {
     }
 
     /// `$EDITOR` exited: its file's text replaces the editor's (or why it could not be read).
-    pub(super) fn on_editor_returned(&mut self, id: &str, result: Result<String, String>, now: DateTime<Utc>) -> Update {
+    pub(super) fn on_editor_returned(
+        &mut self,
+        id: &str,
+        result: Result<String, String>,
+        now: DateTime<Utc>,
+    ) -> Update {
         match (result, &mut self.editor) {
             (Ok(text), Some(editor)) if editor.id == id => {
                 let draft = draft_from_file(&text);

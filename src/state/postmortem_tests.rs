@@ -115,9 +115,13 @@ fn ctrl_s_saves_through_the_outbox_and_the_journal_is_forgotten_once_the_backend
     assert_eq!(entry.base_version, 0);
     s.update(Event::OutboxPersisted { key: entry.key.clone(), error: None }, now());
     let saved = Postmortem::create(entry.target_id.clone(), &incident, draft.clone(), "erin", now());
-    let update = s.update(Event::OutboxAnswered { key: entry.key, result: Ok(Entity::Postmortem(saved.clone())) }, now());
+    let update =
+        s.update(Event::OutboxAnswered { key: entry.key, result: Ok(Entity::Postmortem(saved.clone())) }, now());
     assert!(
-        update.effects.iter().any(|e| matches!(e, Effect::ForgetDraft { id, draft } if id == &saved.id && draft == &saved.draft())),
+        update
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::ForgetDraft { id, draft } if id == &saved.id && draft == &saved.draft())),
         "{:?}",
         update.effects
     );
@@ -144,7 +148,9 @@ fn a_409_keeps_both_texts_and_the_writer_picks() {
     assert!(flash(&s).contains("dana"), "{}", flash(&s));
     let mine = s.editor.as_ref().unwrap().draft();
     assert!(mine.body.contains("MINE"));
-    assert!(s.outbox.rejected().iter().any(|r| matches!(&r.entry.action, Command::Postmortem(PostmortemAction::Save { draft, .. }) if draft == &mine)));
+    assert!(s.outbox.rejected().iter().any(
+        |r| matches!(&r.entry.action, Command::Postmortem(PostmortemAction::Save { draft, .. }) if draft == &mine)
+    ));
 
     // r: mine, as a new revision on top of theirs.
     let update = press(&mut s, KeyCode::Char('r'));
@@ -213,7 +219,8 @@ fn external_editor_and_files_changed_on_disk_come_back_into_the_editor() {
     let mut s = state();
     drafted(&mut s);
     let update = ctrl(&mut s, 'e');
-    let Some(Effect::ExternalEditor { id, text }) = update.effects.iter().find(|e| matches!(e, Effect::ExternalEditor { .. }))
+    let Some(Effect::ExternalEditor { id, text }) =
+        update.effects.iter().find(|e| matches!(e, Effect::ExternalEditor { .. }))
     else {
         panic!("{:?}", update.effects)
     };
@@ -224,13 +231,17 @@ fn external_editor_and_files_changed_on_disk_come_back_into_the_editor() {
 
     let current = s.editor.as_ref().unwrap().draft();
     let same = draft_to_file(&id, "INC-x", &current);
-    assert!(!s.update(Event::DraftFileChanged { id: id.clone(), text: same }, now()).changed, "our own text is not offered");
+    assert!(
+        !s.update(Event::DraftFileChanged { id: id.clone(), text: same }, now()).changed,
+        "our own text is not offered"
+    );
     let mut other = current.clone();
     other.body.push_str("From another program.\n");
     s.update(Event::DraftFileChanged { id: id.clone(), text: draft_to_file(&id, "INC-x", &other) }, now());
     assert!(flash(&s).contains("ctrl-l"), "{}", flash(&s));
     ctrl(&mut s, 'l');
     assert_eq!(s.editor.as_ref().unwrap().draft(), other);
-    let failed = s.update(Event::EditorReturned { id, result: Err("the editor exited with exit status: 1".into()) }, now());
+    let failed =
+        s.update(Event::EditorReturned { id, result: Err("the editor exited with exit status: 1".into()) }, now());
     assert!(failed.changed && flash(&s).contains("unchanged"), "{}", flash(&s));
 }

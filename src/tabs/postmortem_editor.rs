@@ -48,6 +48,13 @@ fn one_line(text: &str, placeholder: &str) -> TextArea<'static> {
     area
 }
 
+/// The title line, showing its start (End goes to the end).
+fn title_line(text: &str) -> TextArea<'static> {
+    let mut area = one_line(text, "title");
+    area.move_cursor(CursorMove::Head);
+    area
+}
+
 fn body_area(text: &str) -> TextArea<'static> {
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
     let mut area = TextArea::new(if lines.is_empty() { vec![String::new()] } else { lines });
@@ -62,7 +69,7 @@ impl PostmortemEditor {
             id: id.to_string(),
             incident_id: incident_id.to_string(),
             base_version,
-            title: one_line(&draft.title, "title"),
+            title: title_line(&draft.title),
             body: body_area(&draft.body),
             item: one_line("", "Rotate the retriever's index nightly @lee due:2026-12-01"),
             part: Part::Body,
@@ -102,7 +109,7 @@ impl PostmortemEditor {
     /// Replaces the whole text (from `$EDITOR`, a file changed on disk, or their version).
     pub fn replace(&mut self, draft: &PostmortemDraft) {
         let cursor = self.body.cursor();
-        self.title = one_line(&sanitize(&draft.title), "title");
+        self.title = title_line(&sanitize(&draft.title));
         self.body = body_area(&clean_body(&draft.body));
         self.body.move_cursor(CursorMove::Jump(cursor.0 as u16, cursor.1 as u16));
         self.unjournaled = true;
@@ -234,7 +241,8 @@ pub fn insert_action_item(body: &str, item: &ActionItem) -> String {
         let level = t.chars().take_while(|c| *c == '#').count();
         (level > 0 && t[level..].starts_with(' ')).then(|| (level, t[level..].trim().to_string()))
     };
-    let Some(start) = lines.iter().position(|l| heading(l).is_some_and(|(_, h)| h.eq_ignore_ascii_case("action items")))
+    let Some(start) =
+        lines.iter().position(|l| heading(l).is_some_and(|(_, h)| h.eq_ignore_ascii_case("action items")))
     else {
         let mut out = body.trim_end().to_string();
         out.push_str(&format!("\n\n## Action items\n\n{}\n", item.to_line()));

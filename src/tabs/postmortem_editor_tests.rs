@@ -114,6 +114,7 @@ fn tab_order_and_enter_on_the_title() {
     assert_eq!(e.part, Part::ActionItem);
     e.next_part();
     assert_eq!(e.part, Part::Title);
+    e.input(key(KeyCode::End));
     type_text(&mut e, " v2");
     e.input(key(KeyCode::Enter));
     assert_eq!(e.part, Part::Body, "Enter on the title goes to the body, adding no line");

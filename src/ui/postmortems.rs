@@ -46,7 +46,10 @@ fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<
     let listed = tab.listed();
     let today = now.date_naive();
     let mut lines = vec![Line::styled(
-        format!(" {:<9} {:<10} {:<9} {:<6} {:<7} {:<16} {}", "ID", "STATUS", "INCIDENT", "OPEN", "OVERDUE", "CHANGED", "TITLE"),
+        format!(
+            " {:<9} {:<10} {:<9} {:<6} {:<7} {:<16} {}",
+            "ID", "STATUS", "INCIDENT", "OPEN", "OVERDUE", "CHANGED", "TITLE"
+        ),
         theme.muted(),
     )];
     if listed.is_empty() {
@@ -60,15 +63,23 @@ fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<
     for (i, pm) in listed.iter().enumerate().skip(offset).take(rows) {
         lines.push(list_row(state, pm, i == tab.selected, today, now));
     }
-    let unsaved: Vec<&str> =
-        state.drafts.keys().filter(|id| tab.get(id).is_none()).map(String::as_str).collect();
+    let unsaved: Vec<&str> = state.drafts.keys().filter(|id| tab.get(id).is_none()).map(String::as_str).collect();
     if !unsaved.is_empty() {
-        lines.push(Line::styled(format!(" not yet saved: {} (p on the incident goes on)", unsaved.join(", ")), theme.pending()));
+        lines.push(Line::styled(
+            format!(" not yet saved: {} (p on the incident goes on)", unsaved.join(", ")),
+            theme.pending(),
+        ));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn list_row<'a>(state: &AppState, pm: &'a Postmortem, selected: bool, today: chrono::NaiveDate, now: DateTime<Utc>) -> Line<'a> {
+fn list_row<'a>(
+    state: &AppState,
+    pm: &'a Postmortem,
+    selected: bool,
+    today: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Line<'a> {
     let theme = &state.settings.theme;
     let overdue = pm.overdue_items(today);
     let changed = format!("{} {}", truncate(&sanitize(&pm.updated_by), 8), ago(now, pm.updated_at));
@@ -97,7 +108,8 @@ fn draw_editor(frame: &mut Frame<'_>, area: Rect, state: &AppState, editor: &Pos
         Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)])
             .areas(area);
     let known = state.postmortems.get(&editor.id);
-    let status = known.map_or("new, not saved yet".to_string(), |p| format!("{} · version {}", p.status.label(), p.version));
+    let status =
+        known.map_or("new, not saved yet".to_string(), |p| format!("{} · version {}", p.status.label(), p.version));
     let written = state.journal_written.get(&editor.id);
     let journal = match state.drafts.get(&editor.id) {
         _ if editor.unjournaled => "typing…".to_string(),
@@ -109,20 +121,35 @@ fn draw_editor(frame: &mut Frame<'_>, area: Rect, state: &AppState, editor: &Pos
     };
     let mut spans = vec![
         Span::styled(format!(" {} ", editor.id), theme.accent()),
-        Span::styled(format!("of {} · {status} · on top of version {} · {journal}", sanitize(&editor.incident_id), editor.base_version), theme.muted()),
+        Span::styled(
+            format!(
+                "of {} · {status} · on top of version {} · {journal}",
+                sanitize(&editor.incident_id),
+                editor.base_version
+            ),
+            theme.muted(),
+        ),
     ];
     if let Some(theirs) = known.filter(|p| p.version > editor.base_version) {
-        spans.push(Span::styled(format!(" · {} saved version {} since", sanitize(&theirs.updated_by), theirs.version), theme.warning()));
+        spans.push(Span::styled(
+            format!(" · {} saved version {} since", sanitize(&theirs.updated_by), theirs.version),
+            theme.warning(),
+        ));
     }
     if editor.offer.is_some() {
         spans.push(Span::styled(" · changed on disk: ctrl-l loads it", theme.warning()));
     }
     frame.render_widget(Line::from(spans), info);
     let [label, field] = Layout::horizontal([Constraint::Length(8), Constraint::Min(1)]).areas(title);
-    let focus = |part: Part| if editor.part == part { theme.accent().add_modifier(Modifier::REVERSED) } else { theme.muted() };
+    let focus =
+        |part: Part| if editor.part == part { theme.accent().add_modifier(Modifier::REVERSED) } else { theme.muted() };
     frame.render_widget(Span::styled(" Title ", focus(Part::Title)), label);
     frame.render_widget(editor.title(), field);
-    let block = Block::default().borders(Borders::TOP).border_style(if editor.part == Part::Body { theme.accent() } else { theme.border() });
+    let block = Block::default().borders(Borders::TOP).border_style(if editor.part == Part::Body {
+        theme.accent()
+    } else {
+        theme.border()
+    });
     let inner = block.inner(body);
     frame.render_widget(block, body);
     frame.render_widget(editor.body(), inner);
@@ -133,7 +160,9 @@ fn draw_editor(frame: &mut Frame<'_>, area: Rect, state: &AppState, editor: &Pos
     let [label, field] = Layout::horizontal([Constraint::Length(8), Constraint::Min(1)]).areas(bottom);
     frame.render_widget(Span::styled(label_text, focus(Part::ActionItem)), label);
     match &editor.item_error {
-        Some(error) if editor.search().is_none() => frame.render_widget(Span::styled(format!("✗ {error}"), theme.error()), field),
+        Some(error) if editor.search().is_none() => {
+            frame.render_widget(Span::styled(format!("✗ {error}"), theme.error()), field)
+        }
         _ => frame.render_widget(line, field),
     }
     let _ = now;

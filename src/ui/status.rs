@@ -212,8 +212,9 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
         TabId::Sla => (SLA, SLA_REST),
         TabId::Drift => (DRIFT, SLA_REST),
         TabId::Calendar => (CALENDAR, if detail_open { DETAIL } else { SLA_REST }),
-        TabId::Postmortems if layers.contains(&Mode::Conflict) => (CONFLICT, SLA_REST),
-        TabId::Postmortems if state.editor.is_some() => (EDITOR, SLA_REST),
+        // Keys other than these type into the text (or are not bound) in the editor.
+        TabId::Postmortems if layers.contains(&Mode::Conflict) => (CONFLICT, &[][..]),
+        TabId::Postmortems if state.editor.is_some() => (EDITOR, &[][..]),
         TabId::Postmortems => (POSTMORTEMS, SLA_REST),
     };
     let actions = first.iter().chain(rest);

@@ -175,4 +175,3 @@ pub fn line_of<'a>(screen: &'a str, id: &str) -> Option<&'a str> {
 pub fn footer(screen: &str) -> &str {
     screen.lines().last().unwrap_or("")
 }
-
