@@ -19,13 +19,16 @@ pub struct HistoryEntry<'a> {
     pub style: Style,
     pub actor: &'a str,
     pub text: &'a str,
+    /// A key moment (`*` on an incident's timeline).
+    pub starred: bool,
 }
 
 /// Width of the event-kind column (`acknowledged` is the longest label).
 const KIND_WIDTH: usize = 12;
 
 /// Draws a detail view in `area`: the `head` lines (plus the stale badge while data is not
-/// current), a rule titled `title`, and the history of item `id`, scrolled.
+/// current), a rule titled `title`, and the history of item `id` from event number `scroll`
+/// (whole events, however many lines each wraps to), that event marked `▸`.
 #[allow(clippy::too_many_arguments)]
 pub fn draw_detail_view(
     frame: &mut Frame<'_>,
@@ -54,14 +57,25 @@ pub fn draw_detail_view(
     let clocks: Vec<String> = entries.iter().map(|e| clock(e.at, now, tz)).collect();
     let clock_width = clocks.iter().map(|c| c.chars().count()).max().unwrap_or(8);
     let actor_width = entries.iter().map(|e| e.actor.chars().count()).max().unwrap_or(0).clamp(6, 16);
-    // Prefix: space, clock, two spaces, kind and a space, actor and a space.
-    let indent = 1 + clock_width + 2 + KIND_WIDTH + 1 + actor_width + 1;
+    // Prefix: space, clock, two spaces, the marks, kind and a space, actor and a space.
+    let indent = 1 + clock_width + 2 + 2 + KIND_WIDTH + 1 + actor_width + 1;
     let text_width = usize::from(body.width).saturating_sub(indent).max(10);
     let mut lines: Vec<Line<'_>> = Vec::new();
-    for (entry, at) in entries.iter().zip(&clocks) {
+    let mut first_line = None;
+    for (i, (entry, at)) in entries.iter().zip(&clocks).enumerate() {
+        if i == scroll {
+            first_line = Some(lines.len());
+        }
         let mut chunks = wrap_words(entry.text, text_width).into_iter();
+        let mark = match (i == scroll, entry.starred) {
+            (true, true) => "▸★",
+            (true, false) => "▸ ",
+            (false, true) => " ★",
+            (false, false) => "  ",
+        };
         lines.push(Line::from(vec![
             Span::styled(format!(" {at:>clock_width$}  "), theme.muted()),
+            Span::styled(mark, theme.accent()),
             Span::styled(format!("{:<KIND_WIDTH$} ", entry.kind), entry.style),
             Span::styled(format!("{:<actor_width$} ", entry.actor), theme.accent()),
             Span::raw(chunks.next().unwrap_or_default()),
@@ -83,7 +97,8 @@ pub fn draw_detail_view(
             theme.pending(),
         )));
     }
-    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), body);
+    let offset = first_line.unwrap_or_else(|| lines.len().saturating_sub(1).min(scroll));
+    frame.render_widget(Paragraph::new(lines).scroll((offset.min(usize::from(u16::MAX)) as u16, 0)), body);
 }
 
 /// Splits `text` into lines of at most `width` characters at spaces; longer words are cut.

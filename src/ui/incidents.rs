@@ -156,6 +156,7 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ro
             },
             actor: &event.actor,
             text: &event.text,
+            starred: event.starred,
         })
         .collect();
     draw_detail_view(frame, area, state, head, "timeline", &entries, &inc.id, scroll, now);

@@ -142,6 +142,7 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ti
             },
             actor: &event.actor,
             text: &event.text,
+            starred: false,
         })
         .collect();
     draw_detail_view(frame, area, state, head, "history", &entries, &t.key, scroll, now);
