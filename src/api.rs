@@ -143,6 +143,19 @@ pub struct NoteBody {
     pub text: String,
 }
 
+/// Body of `POST /v1/incidents/{id}/star`: marks a timeline event as a key moment (or unmarks it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StarBody {
+    /// The incident version the client saw. A star marks one event, so a newer incident does not
+    /// reject it.
+    pub version: i64,
+    /// The index of the event in the incident's timeline (0 is the first; the timeline only
+    /// appends, so an index always names the same event).
+    pub event: usize,
+    /// `true` to star, `false` to remove the star.
+    pub starred: bool,
+}
+
 /// Body of `POST /v1/tickets/{key}/assign`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AssignBody {

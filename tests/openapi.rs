@@ -26,6 +26,7 @@ fn every_route_is_documented() {
         ("/v1/incidents/{id}/escalate", &["post"]),
         ("/v1/incidents/{id}/resolve", &["post"]),
         ("/v1/incidents/{id}/notes", &["post"]),
+        ("/v1/incidents/{id}/star", &["post"]),
         ("/v1/services", &["get"]),
         ("/v1/escalation-policies", &["get"]),
         ("/v1/models", &["get"]),
@@ -56,6 +57,7 @@ fn every_route_is_documented() {
         "NewMaintenance",
         "MaintenanceEdit",
         "MaintenanceConflictBody",
+        "StarBody",
     ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema} missing");
     }

@@ -122,6 +122,7 @@ impl FromRequestParts<ServerState> for Caller {
         handlers::escalate,
         handlers::resolve,
         handlers::add_note,
+        handlers::star,
         tickets::list_tickets,
         tickets::create_ticket,
         tickets::get_ticket,
@@ -169,6 +170,7 @@ impl FromRequestParts<ServerState> for Caller {
         crate::domain::Occurrence,
         crate::api::MaintenanceEdit,
         crate::api::MaintenanceConflictBody,
+        crate::api::StarBody,
     )),
     modifiers(&BearerAuth)
 )]
@@ -203,6 +205,7 @@ pub fn router(state: ServerState) -> axum::Router {
         .route("/v1/incidents/{id}/escalate", post(h::escalate))
         .route("/v1/incidents/{id}/resolve", post(h::resolve))
         .route("/v1/incidents/{id}/notes", post(h::add_note))
+        .route("/v1/incidents/{id}/star", post(h::star))
         .route("/v1/tickets", get(tickets::list_tickets).post(tickets::create_ticket))
         .route("/v1/tickets/{key}", get(tickets::get_ticket))
         .route("/v1/tickets/{key}/take", post(tickets::take))
