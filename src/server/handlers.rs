@@ -331,7 +331,8 @@ pub fn entity_response(status: u16, entity: &Entity) -> StoredResponse {
     }
 }
 
-fn conflict(reason: Rejection, current: Entity, now: chrono::DateTime<Utc>) -> StoredResponse {
+/// A 409 with the reason and the entity as it is now, in the body of its kind.
+pub(crate) fn conflict(reason: Rejection, current: Entity, now: chrono::DateTime<Utc>) -> StoredResponse {
     let message = reason.describe(current.id(), now);
     let error = "conflict".to_string();
     match current {

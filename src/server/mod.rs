@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod handlers;
 pub mod maintenance;
 pub mod models;
+pub mod postmortems;
 pub mod sim_drift;
 pub mod sim_maintenance;
 pub mod sim_runner;
@@ -109,7 +110,7 @@ impl FromRequestParts<ServerState> for Caller {
     info(
         title = "Ops API",
         version = "1",
-        description = "The contract every opsdeck backend speaks: incidents with their timelines, customer tickets with their history, services, escalation policies, monitored models with their feature windows and quality series, maintenance windows, and an incremental change feed."
+        description = "The contract every opsdeck backend speaks: incidents with their timelines, customer tickets with their history, services, escalation policies, monitored models with their feature windows and quality series, maintenance windows, incident postmortems, and an incremental change feed."
     ),
     paths(
         handlers::health,
@@ -147,6 +148,10 @@ impl FromRequestParts<ServerState> for Caller {
         maintenance::get_maintenance,
         maintenance::edit_maintenance,
         maintenance::cancel_maintenance,
+        postmortems::list_postmortems,
+        postmortems::get_postmortem,
+        postmortems::save_postmortem,
+        postmortems::set_postmortem_status,
     ),
     components(schemas(
         crate::domain::Ticket,
@@ -170,6 +175,12 @@ impl FromRequestParts<ServerState> for Caller {
         crate::domain::Occurrence,
         crate::api::MaintenanceEdit,
         crate::api::MaintenanceConflictBody,
+        crate::domain::Postmortem,
+        crate::domain::PostmortemStatus,
+        crate::domain::postmortem::ActionItem,
+        crate::api::PostmortemSave,
+        crate::api::StatusBody,
+        crate::api::PostmortemConflictBody,
         crate::api::StarBody,
     )),
     modifiers(&BearerAuth)
@@ -228,6 +239,9 @@ pub fn router(state: ServerState) -> axum::Router {
         .route("/v1/maintenance", get(maintenance::list_maintenance).post(maintenance::create_maintenance))
         .route("/v1/maintenance/{id}", get(maintenance::get_maintenance).put(maintenance::edit_maintenance))
         .route("/v1/maintenance/{id}/cancel", post(maintenance::cancel_maintenance))
+        .route("/v1/postmortems", get(postmortems::list_postmortems))
+        .route("/v1/postmortems/{id}", get(postmortems::get_postmortem).put(postmortems::save_postmortem))
+        .route("/v1/postmortems/{id}/status", post(postmortems::set_postmortem_status))
         .route("/v1/openapi.json", get(|| async { ([(header::CONTENT_TYPE, "application/json")], openapi_json()) }))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .with_state(state)
