@@ -115,6 +115,7 @@ impl<'de> Deserialize<'de> for ReceivedPage {
                         | "drift_window"
                         | "quality"
                         | "maintenance"
+                        | "postmortem"
                 )
             );
             if known {
@@ -251,7 +252,7 @@ mod tests {
     #[test]
     fn unknown_change_kinds_are_skipped_not_fatal() {
         let json = r#"{"epoch":"e","cursor":"9","has_more":false,"changes":[
-            {"kind":"postmortem","data":{"id":"PM-1"}},
+            {"kind":"runbook","data":{"id":"RB-1"}},
             {"kind":"service","data":{"id":"llm-gateway","name":"LLM Gateway","description":"","escalation_policy_id":"p"}}
         ]}"#;
         let page: ReceivedPage = serde_json::from_str(json).unwrap();

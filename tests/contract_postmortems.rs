@@ -7,7 +7,8 @@ mod ops;
 use chrono::Utc;
 use serde_json::json;
 
-use ops::{DANA, ERIN, VIC, client, start};
+use ops::{DANA, ERIN, VIC, client, poller, start, sync_round};
+use opsdeck::api::Change;
 use opsdeck::backend::http::HttpBackend;
 use opsdeck::backend::{ActionRequest, Backend, BackendError};
 use opsdeck::cache::Cache;
@@ -124,7 +125,7 @@ async fn two_consoles_creating_the_same_postmortem_both_keep_their_text() {
 }
 
 #[tokio::test]
-async fn an_answered_save_lands_in_a_cache_file_and_survives_reopening_it() {
+async fn an_answered_save_lands_in_a_cache_file_survives_reopening_it_and_sync_brings_the_latest() {
     let server = start(DbLocation::Memory).await;
     let inc = incident(&server).await;
     let dir = tempfile::tempdir().unwrap();
@@ -149,5 +150,15 @@ async fn an_answered_save_lands_in_a_cache_file_and_survives_reopening_it() {
     let cache = Cache::open(&DbLocation::File(path)).await.unwrap();
     assert!(cache.outbox().await.unwrap().is_empty());
     let Entity::Postmortem(saved) = answer else { panic!("{answer:?}") };
-    assert_eq!(cache.snapshot(100).await.unwrap().postmortems, vec![saved]);
+    assert_eq!(cache.snapshot(100).await.unwrap().postmortems, vec![saved.clone()]);
+
+    // Someone else moves it on; the console's poller brings that version, and keeps one copy.
+    let review = set_status(&saved.id, PostmortemStatus::InReview, saved.version, "other-1");
+    let moved = act(&client(&server, DANA), &review).await.unwrap();
+    let (sync, mut rx) = poller(&server, &cache);
+    let pages = sync_round(&mut rx).await;
+    sync.stop();
+    let synced = pages.iter().flat_map(|p| &p.changes).filter(|c| matches!(c, Change::Postmortem(_))).count();
+    assert_eq!(synced, 1, "the console reads postmortem changes");
+    assert_eq!(cache.snapshot(100).await.unwrap().postmortems, vec![moved]);
 }

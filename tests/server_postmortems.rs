@@ -7,7 +7,7 @@ mod ops;
 use serde_json::{Value, json};
 
 use ops::{DANA, ERIN, VIC, start};
-use opsdeck::api::{Change, ErrorBody, PostmortemConflictBody};
+use opsdeck::api::{Change, ErrorBody, PostmortemConflictBody, ReceivedPage};
 use opsdeck::db::DbLocation;
 use opsdeck::domain::{Postmortem, PostmortemStatus, Rejection};
 use opsdeck::server::RunningServer;
@@ -286,6 +286,8 @@ async fn the_list_filters_by_status_newest_change_first_and_the_changes_feed_car
     assert!(bad.error(400).contains("`draft`, `in_review` or `published`, not `final`"));
 
     let page = call(&server, "GET", VIC, "/v1/changes", None, None).await;
+    let received: ReceivedPage = serde_json::from_value(page.body.clone()).unwrap();
+    assert_eq!(received.skipped_unknown, 0, "the console reads postmortem changes");
     let changes: Vec<Change> = page.body["changes"]
         .as_array()
         .unwrap()
