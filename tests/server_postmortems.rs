@@ -334,3 +334,27 @@ async fn a_file_backed_server_keeps_postmortems_across_a_restart() {
     assert_eq!(saved.postmortem(200).version, 3);
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_simulator_writes_a_published_and_a_draft_postmortem_about_its_incidents() {
+    let server = ops::start_simulating(DbLocation::Memory, 7).await;
+    let all: Vec<Postmortem> =
+        serde_json::from_value(call(&server, "GET", VIC, "/v1/postmortems", None, None).await.body).unwrap();
+    let statuses: Vec<PostmortemStatus> = all.iter().map(|p| p.status).collect();
+    assert!(statuses.contains(&PostmortemStatus::Published) && statuses.contains(&PostmortemStatus::Draft));
+    for pm in &all {
+        let incident = call(&server, "GET", VIC, &format!("/v1/incidents/{}", pm.incident_id), None, None).await;
+        assert_eq!(incident.body["status"], "resolved", "{}", pm.id);
+        assert!(pm.action_items.iter().any(|i| i.done) && pm.action_items.iter().any(|i| !i.done));
+        assert!(pm.body.contains("**Classification:**") && pm.body.contains("## Lessons learned"));
+    }
+    // The oldest resolved incident is from a day before: its day-after fix is overdue by now.
+    let published = all.iter().find(|p| p.status == PostmortemStatus::Published).unwrap();
+    assert_eq!((published.version, published.updated_by.as_str()), (3, "dana"));
+    assert!(published.overdue_items(chrono::Utc::now().date_naive()) >= 1, "{:?}", published.action_items);
+    let again: Vec<Postmortem> =
+        serde_json::from_value(call(&server, "GET", VIC, "/v1/postmortems?status=draft", None, None).await.body)
+            .unwrap();
+    assert_eq!(again.len(), 1);
+    server.shutdown().await.unwrap();
+}

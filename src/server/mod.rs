@@ -11,6 +11,7 @@ pub mod models;
 pub mod postmortems;
 pub mod sim_drift;
 pub mod sim_maintenance;
+pub mod sim_postmortems;
 pub mod sim_runner;
 pub mod sim_tickets;
 pub mod simulator;
