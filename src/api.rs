@@ -115,6 +115,7 @@ impl<'de> Deserialize<'de> for ReceivedPage {
                         | "drift_window"
                         | "quality"
                         | "maintenance"
+                        | "postmortem"
                 )
             );
             if known {
@@ -141,6 +142,19 @@ pub struct NoteBody {
     /// incident does not reject the note.
     pub version: i64,
     pub text: String,
+}
+
+/// Body of `POST /v1/incidents/{id}/star`: marks a timeline event as a key moment (or unmarks it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StarBody {
+    /// The incident version the client saw. A star marks one event, so a newer incident does not
+    /// reject it.
+    pub version: i64,
+    /// The index of the event in the incident's timeline (0 is the first; the timeline only
+    /// appends, so an index always names the same event).
+    pub event: usize,
+    /// `true` to star, `false` to remove the star.
+    pub starred: bool,
 }
 
 /// Body of `POST /v1/tickets/{key}/assign`.
@@ -238,7 +252,7 @@ mod tests {
     #[test]
     fn unknown_change_kinds_are_skipped_not_fatal() {
         let json = r#"{"epoch":"e","cursor":"9","has_more":false,"changes":[
-            {"kind":"postmortem","data":{"id":"PM-1"}},
+            {"kind":"runbook","data":{"id":"RB-1"}},
             {"kind":"service","data":{"id":"llm-gateway","name":"LLM Gateway","description":"","escalation_policy_id":"p"}}
         ]}"#;
         let page: ReceivedPage = serde_json::from_str(json).unwrap();

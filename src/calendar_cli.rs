@@ -11,9 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::de::DeserializeOwned;
 
-use crate::api::{ErrorBody, IDEMPOTENCY_HEADER};
+use crate::cli_client::{Client, Failure, ServerArgs, block_on, finish};
 use crate::domain::maintenance_ics::{ImportDefaults, from_ics_with, import_key, plan_import, to_ics};
 use crate::domain::{MaintenanceWindow, NewMaintenance, Service};
 
@@ -21,18 +20,9 @@ use crate::domain::{MaintenanceWindow, NewMaintenance, Service};
 pub enum CalendarCommand {
     /// Print the server's maintenance windows as an iCalendar file.
     Export(ExportArgs),
-    /// Create maintenance windows from an iCalendar file (all events are checked first).
+    /// Create maintenance windows from an iCalendar file (all events are checked first; needs a
+    /// commander's token).
     Import(ImportArgs),
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ServerArgs {
-    /// The Ops API server, e.g. http://127.0.0.1:8088.
-    #[arg(long, value_name = "URL")]
-    pub backend: String,
-    /// A file holding the bearer token (a commander's, to import).
-    #[arg(long, value_name = "FILE")]
-    pub token_file: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -61,41 +51,11 @@ pub struct ImportArgs {
     pub services: Vec<String>,
 }
 
-/// Why a command failed, and with which exit status.
-enum Failure {
-    /// The input is wrong: status 2.
-    Input(String),
-    /// The server could not be reached or refused: status 1.
-    Server(String),
-}
-
 pub fn run(command: CalendarCommand) -> ExitCode {
-    let (name, result) = match command {
-        CalendarCommand::Export(args) => ("export", block_on(export(args))),
-        CalendarCommand::Import(args) => ("import", block_on(import(args))),
-    };
-    match result {
-        Ok(output) => {
-            print!("{output}");
-            ExitCode::SUCCESS
-        }
-        Err(Failure::Input(message)) => {
-            eprintln!("opsdeck calendar {name}: {message}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Server(message)) => {
-            eprintln!("opsdeck calendar {name}: {message}");
-            ExitCode::FAILURE
-        }
+    match command {
+        CalendarCommand::Export(args) => finish("calendar export", block_on(export(args))),
+        CalendarCommand::Import(args) => finish("calendar import", block_on(import(args))),
     }
-}
-
-fn block_on<F: std::future::Future<Output = Result<String, Failure>>>(future: F) -> Result<String, Failure> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Server(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(future)
 }
 
 async fn export(args: ExportArgs) -> Result<String, Failure> {
@@ -129,7 +89,7 @@ async fn import(args: ImportArgs) -> Result<String, Failure> {
         .map_err(|e| Failure::Input(format!("{}: {e}; nothing was imported", args.file.display())))?;
     let mut report = String::new();
     for event in &plan.create {
-        let window: MaintenanceWindow = client.create(&import_key(event), &event.window).await?;
+        let window: MaintenanceWindow = client.post("/v1/maintenance", &import_key(event), &event.window).await?;
         report.push_str(&format!("created {} {}\n", window.id, window.title));
     }
     report.push_str(&format!("{} created, {} already present\n", plan.create.len(), plan.present));
@@ -145,61 +105,4 @@ fn day(flag: &str, value: &str) -> Result<DateTime<Utc>, Failure> {
 fn read_text(path: &Path) -> Result<String, Failure> {
     let bytes = std::fs::read(path).map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
     String::from_utf8(bytes).map_err(|e| Failure::Input(format!("{}: not UTF-8 text ({e})", path.display())))
-}
-
-struct Client {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl Client {
-    fn new(args: &ServerArgs) -> Result<Client, Failure> {
-        let shown = args.token_file.display();
-        let token = std::fs::read_to_string(&args.token_file)
-            .map_err(|e| Failure::Input(format!("--token-file {shown}: {e}")))?
-            .trim()
-            .to_string();
-        if token.is_empty() {
-            return Err(Failure::Input(format!("--token-file {shown} is empty")));
-        }
-        let base = args.backend.trim_end_matches('/').to_string();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(Failure::Input(format!("--backend must be an http:// or https:// URL, not `{base}`")));
-        }
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Failure::Server(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Client { http, base, token })
-    }
-
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
-        self.send(self.http.get(format!("{}{path}", self.base))).await
-    }
-
-    async fn create<T: DeserializeOwned>(&self, key: &str, body: &impl serde::Serialize) -> Result<T, Failure> {
-        let request =
-            self.http.post(format!("{}/v1/maintenance", self.base)).header(IDEMPOTENCY_HEADER, key).json(body);
-        self.send(request).await
-    }
-
-    async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, Failure> {
-        let response = request
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(|e| Failure::Server(format!("cannot reach {}: {e}", self.base)))?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| Failure::Server(format!("reading the answer: {e}")))?;
-        if status.is_success() {
-            return serde_json::from_slice(&bytes)
-                .map_err(|e| Failure::Server(format!("unexpected answer from {}: {e}", self.base)));
-        }
-        let message = serde_json::from_slice::<ErrorBody>(&bytes)
-            .map(|b| b.message)
-            .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(200).collect());
-        Err(Failure::Server(format!("the server answered {status}: {message}")))
-    }
 }

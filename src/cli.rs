@@ -75,6 +75,11 @@ enum Command {
         #[command(subcommand)]
         command: crate::calendar_cli::CalendarCommand,
     },
+    /// Incident postmortems: `opsdeck postmortem export ID` prints one as Markdown.
+    Postmortem {
+        #[command(subcommand)]
+        command: crate::postmortem_cli::PostmortemCommand,
+    },
     /// SLA calendars and targets: `opsdeck sla due` computes when a target runs out.
     Sla {
         #[command(subcommand)]
@@ -93,6 +98,7 @@ pub fn main() -> ExitCode {
         Some(Command::Sla { command }) => return crate::sla::cli::run(command),
         Some(Command::Drift { command }) => return crate::drift_cli::run(command),
         Some(Command::Calendar { command }) => return crate::calendar_cli::run(command),
+        Some(Command::Postmortem { command }) => return crate::postmortem_cli::run(command),
         None => console(cli),
     };
     match result {

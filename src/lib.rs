@@ -26,6 +26,9 @@
 //! - [`app`]: the run loop; [`terminal`]: entering, leaving, panic hook, drawing.
 //! - [`calendar_cli`]: `opsdeck calendar export|import`, maintenance windows as iCalendar files.
 //! - [`drift_cli`]: `opsdeck drift compare`, the drift statistics on two files.
+//! - [`postmortem_cli`]: `opsdeck postmortem export`, a postmortem as Markdown.
+//! - [`cli_client`]: what the command-line tools that call an Ops API server share (arguments,
+//!   HTTP client, exit statuses).
 //! - [`cli`], [`paths`]: the command line, logging, and where files live (XDG).
 //! - [`fixtures`]: deterministic data for tests, snapshots and benchmarks.
 
@@ -36,6 +39,7 @@ pub mod backend;
 pub mod cache;
 pub mod calendar_cli;
 pub mod cli;
+pub mod cli_client;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -46,6 +50,7 @@ pub mod fixtures;
 pub mod keymap;
 pub mod outbox;
 pub mod paths;
+pub mod postmortem_cli;
 pub mod server;
 pub mod sla;
 pub mod state;

@@ -26,6 +26,7 @@ fn every_route_is_documented() {
         ("/v1/incidents/{id}/escalate", &["post"]),
         ("/v1/incidents/{id}/resolve", &["post"]),
         ("/v1/incidents/{id}/notes", &["post"]),
+        ("/v1/incidents/{id}/star", &["post"]),
         ("/v1/services", &["get"]),
         ("/v1/escalation-policies", &["get"]),
         ("/v1/models", &["get"]),
@@ -36,6 +37,9 @@ fn every_route_is_documented() {
         ("/v1/maintenance", &["get", "post"]),
         ("/v1/maintenance/{id}", &["get", "put"]),
         ("/v1/maintenance/{id}/cancel", &["post"]),
+        ("/v1/postmortems", &["get"]),
+        ("/v1/postmortems/{id}", &["get", "put"]),
+        ("/v1/postmortems/{id}/status", &["post"]),
     ] {
         for method in methods {
             assert!(paths.get(path).and_then(|p| p.get(*method)).is_some(), "{method} {path} is not documented");
@@ -56,6 +60,11 @@ fn every_route_is_documented() {
         "NewMaintenance",
         "MaintenanceEdit",
         "MaintenanceConflictBody",
+        "Postmortem",
+        "PostmortemSave",
+        "StatusBody",
+        "PostmortemConflictBody",
+        "StarBody",
     ] {
         assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema} missing");
     }

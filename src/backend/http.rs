@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use super::{ActionRequest, Backend, BackendError, Conflict};
 use crate::api::{
     AssignBody, ConflictBody, ErrorBody, IDEMPOTENCY_HEADER, MaintenanceConflictBody, MaintenanceEdit, Me, NoteBody,
-    PostmortemConflictBody, PostmortemSave, ReceivedPage, StatusBody, TicketConflictBody, VersionBody,
+    PostmortemConflictBody, PostmortemSave, ReceivedPage, StarBody, StatusBody, TicketConflictBody, VersionBody,
 };
 use crate::config::Secret;
 use crate::domain::{Command, Entity, EntityKind, IncidentAction, MaintenanceAction, PostmortemAction, TicketAction};
@@ -155,6 +155,9 @@ impl Backend for HttpBackend {
         let version = request.version;
         let builder = match command {
             Command::Incident(IncidentAction::Note { text }) => builder.json(&NoteBody { version, text: text.clone() }),
+            Command::Incident(IncidentAction::Star { event, starred }) => {
+                builder.json(&StarBody { version, event: *event, starred: *starred })
+            }
             Command::Ticket(TicketAction::Assign { to }) => builder.json(&AssignBody { version, to: to.clone() }),
             Command::Maintenance(MaintenanceAction::Create { window }) => builder.json(window),
             Command::Maintenance(MaintenanceAction::Edit { window }) => {

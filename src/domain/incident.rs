@@ -148,7 +148,15 @@ pub enum IncidentAction {
     Acknowledge,
     Escalate,
     Resolve,
-    Note { text: String },
+    Note {
+        text: String,
+    },
+    /// Marks (or unmarks) the timeline event at index `event` as a key moment. The timeline only
+    /// ever appends, so an index names the same event for good.
+    Star {
+        event: usize,
+        starred: bool,
+    },
 }
 
 impl IncidentAction {
@@ -159,6 +167,7 @@ impl IncidentAction {
             IncidentAction::Escalate => "escalate",
             IncidentAction::Resolve => "resolve",
             IncidentAction::Note { .. } => "notes",
+            IncidentAction::Star { .. } => "star",
         }
     }
 
@@ -168,6 +177,7 @@ impl IncidentAction {
             IncidentAction::Escalate => "escalate",
             IncidentAction::Resolve => "resolve",
             IncidentAction::Note { .. } => "note",
+            IncidentAction::Star { .. } => "star",
         }
     }
 
@@ -178,13 +188,16 @@ impl IncidentAction {
             IncidentAction::Escalate => "escalated",
             IncidentAction::Resolve => "resolved",
             IncidentAction::Note { .. } => "note added",
+            IncidentAction::Star { starred: true, .. } => "starred",
+            IncidentAction::Star { starred: false, .. } => "unstarred",
         }
     }
 
     /// Whether the action can conflict with a concurrent change. A note only appends, so the
-    /// version it was written against is recorded but never makes it stale.
+    /// version it was written against is recorded but never makes it stale; a star marks one
+    /// event, which later changes do not move.
     pub fn checks_version(&self) -> bool {
-        !matches!(self, IncidentAction::Note { .. })
+        !matches!(self, IncidentAction::Note { .. } | IncidentAction::Star { .. })
     }
 }
 
@@ -308,6 +321,13 @@ impl Incident {
                 _ => Ok(()),
             },
             IncidentAction::Note { text } => validate_note(text).map(|_| ()),
+            IncidentAction::Star { event, .. } if *event >= self.timeline.len() => Err(Rejection::Invalid {
+                message: format!(
+                    "event: there is no timeline event #{event} (the timeline has {})",
+                    self.timeline.len()
+                ),
+            }),
+            IncidentAction::Star { .. } => Ok(()),
         }
     }
 
@@ -345,6 +365,8 @@ impl Incident {
                 let text = validate_note(text)?;
                 self.push(now, EventKind::Note, ctx.actor, text.to_string());
             }
+            // Marking a moment is not itself a moment: no timeline event.
+            IncidentAction::Star { event, starred } => self.timeline[*event].starred = *starred,
         }
         self.version += 1;
         self.updated_at = now;
@@ -509,6 +531,24 @@ mod tests {
         let long = "x".repeat(MAX_NOTE_CHARS + 1);
         assert!(inc.apply(&IncidentAction::Note { text: long }, ctx("sam", 1, &p)).is_err());
         assert_eq!(inc.version, 1);
+    }
+
+    #[test]
+    fn stars_mark_an_event_without_adding_one_and_refuse_a_missing_index() {
+        let p = policy();
+        let mut inc = incident();
+        inc.apply(&IncidentAction::Resolve, ctx("priya", 4, &p)).unwrap();
+        let events = inc.timeline.len();
+        inc.apply(&IncidentAction::Star { event: 0, starred: true }, ctx("sam", 9, &p)).unwrap();
+        assert!(inc.timeline[0].starred && !inc.timeline[1].starred);
+        assert_eq!((inc.timeline.len(), inc.version, inc.updated_at), (events, 3, t(9)));
+        inc.apply(&IncidentAction::Star { event: 0, starred: false }, ctx("sam", 10, &p)).unwrap();
+        assert!(!inc.timeline[0].starred);
+        let missing = inc.apply(&IncidentAction::Star { event: events, starred: true }, ctx("sam", 11, &p));
+        let message = format!("event: there is no timeline event #{events} (the timeline has {events})");
+        assert_eq!(missing, Err(Rejection::Invalid { message }));
+        assert_eq!(inc.version, 4, "a refused star changes nothing");
+        assert!(!IncidentAction::Star { event: 0, starred: true }.checks_version());
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::store::{EntityTx, IdempotencyScope, StoredResponse, TxInput, TxOutcom
 use super::{ApiError, Caller, ServerState};
 use crate::api::{
     ChangesPage, ConflictBody, ErrorBody, Health, IDEMPOTENCY_HEADER, MaintenanceConflictBody, Me, NoteBody,
-    PostmortemConflictBody, TicketConflictBody, VersionBody,
+    PostmortemConflictBody, StarBody, TicketConflictBody, VersionBody,
 };
 use crate::domain::incident::validate_new_incident;
 use crate::domain::{
@@ -237,6 +237,29 @@ pub async fn add_note(
     act(state, me, id, headers, Command::Incident(IncidentAction::Note { text: body.text }), body.version).await
 }
 
+#[utoipa::path(post, path = "/v1/incidents/{id}/star", tag = "incidents", security(("bearer" = [])),
+    description = "Star a timeline event as a key moment, or remove the star. A star marks one event and adds none, so a newer incident version does not reject it.",
+    params(("id" = String, Path, description = "Incident id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "The same key twice applies once and returns the first answer")),
+    request_body = StarBody,
+    responses((status = 200, description = "Applied; the incident as it is now", body = Incident),
+              (status = 400, description = "Malformed body or idempotency key", body = ErrorBody),
+              (status = 403, description = "Viewers cannot act", body = ErrorBody),
+              (status = 404, description = "No such incident", body = ErrorBody),
+              (status = 409, description = "No timeline event at that index (reason `invalid`, with the incident)", body = ConflictBody),
+              (status = 422, description = "Idempotency key reused for another request", body = ErrorBody)))]
+pub async fn star(
+    State(state): State<ServerState>,
+    Caller(me): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<StarBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let action = IncidentAction::Star { event: body.event, starred: body.starred };
+    act(state, me, id, headers, Command::Incident(action), body.version).await
+}
+
 /// Applies `command` to the entity `id` as the caller: role, idempotency, version and the
 /// domain's rules, in one store transaction.
 pub async fn act(
@@ -308,7 +331,8 @@ pub fn entity_response(status: u16, entity: &Entity) -> StoredResponse {
     }
 }
 
-fn conflict(reason: Rejection, current: Entity, now: chrono::DateTime<Utc>) -> StoredResponse {
+/// A 409 with the reason and the entity as it is now, in the body of its kind.
+pub(crate) fn conflict(reason: Rejection, current: Entity, now: chrono::DateTime<Utc>) -> StoredResponse {
     let message = reason.describe(current.id(), now);
     let error = "conflict".to_string();
     match current {

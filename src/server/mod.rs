@@ -8,8 +8,10 @@ pub mod catalog;
 pub mod handlers;
 pub mod maintenance;
 pub mod models;
+pub mod postmortems;
 pub mod sim_drift;
 pub mod sim_maintenance;
+pub mod sim_postmortems;
 pub mod sim_runner;
 pub mod sim_tickets;
 pub mod simulator;
@@ -109,7 +111,7 @@ impl FromRequestParts<ServerState> for Caller {
     info(
         title = "Ops API",
         version = "1",
-        description = "The contract every opsdeck backend speaks: incidents with their timelines, customer tickets with their history, services, escalation policies, monitored models with their feature windows and quality series, maintenance windows, and an incremental change feed."
+        description = "The contract every opsdeck backend speaks: incidents with their timelines, customer tickets with their history, services, escalation policies, monitored models with their feature windows and quality series, maintenance windows, incident postmortems, and an incremental change feed."
     ),
     paths(
         handlers::health,
@@ -122,6 +124,7 @@ impl FromRequestParts<ServerState> for Caller {
         handlers::escalate,
         handlers::resolve,
         handlers::add_note,
+        handlers::star,
         tickets::list_tickets,
         tickets::create_ticket,
         tickets::get_ticket,
@@ -146,6 +149,10 @@ impl FromRequestParts<ServerState> for Caller {
         maintenance::get_maintenance,
         maintenance::edit_maintenance,
         maintenance::cancel_maintenance,
+        postmortems::list_postmortems,
+        postmortems::get_postmortem,
+        postmortems::save_postmortem,
+        postmortems::set_postmortem_status,
     ),
     components(schemas(
         crate::domain::Ticket,
@@ -169,6 +176,13 @@ impl FromRequestParts<ServerState> for Caller {
         crate::domain::Occurrence,
         crate::api::MaintenanceEdit,
         crate::api::MaintenanceConflictBody,
+        crate::domain::Postmortem,
+        crate::domain::PostmortemStatus,
+        crate::domain::postmortem::ActionItem,
+        crate::api::PostmortemSave,
+        crate::api::StatusBody,
+        crate::api::PostmortemConflictBody,
+        crate::api::StarBody,
     )),
     modifiers(&BearerAuth)
 )]
@@ -203,6 +217,7 @@ pub fn router(state: ServerState) -> axum::Router {
         .route("/v1/incidents/{id}/escalate", post(h::escalate))
         .route("/v1/incidents/{id}/resolve", post(h::resolve))
         .route("/v1/incidents/{id}/notes", post(h::add_note))
+        .route("/v1/incidents/{id}/star", post(h::star))
         .route("/v1/tickets", get(tickets::list_tickets).post(tickets::create_ticket))
         .route("/v1/tickets/{key}", get(tickets::get_ticket))
         .route("/v1/tickets/{key}/take", post(tickets::take))
@@ -225,6 +240,9 @@ pub fn router(state: ServerState) -> axum::Router {
         .route("/v1/maintenance", get(maintenance::list_maintenance).post(maintenance::create_maintenance))
         .route("/v1/maintenance/{id}", get(maintenance::get_maintenance).put(maintenance::edit_maintenance))
         .route("/v1/maintenance/{id}/cancel", post(maintenance::cancel_maintenance))
+        .route("/v1/postmortems", get(postmortems::list_postmortems))
+        .route("/v1/postmortems/{id}", get(postmortems::get_postmortem).put(postmortems::save_postmortem))
+        .route("/v1/postmortems/{id}/status", post(postmortems::set_postmortem_status))
         .route("/v1/openapi.json", get(|| async { ([(header::CONTENT_TYPE, "application/json")], openapi_json()) }))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .with_state(state)

@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use super::handlers::{decide_action, entity_response};
 use super::sim_drift::{self, DriftSim};
 use super::sim_maintenance;
+use super::sim_postmortems;
 use super::simulator::{Pace, SimOp, Simulator};
 use super::store::{EntityTx, Store, StoreError, StoredResponse, TxInput, TxOutcome};
 use crate::domain::{Command, Entity, EntityKind, Incident, MaintenanceWindow, Ticket, TicketStatus};
@@ -38,6 +39,7 @@ pub async fn start(store: Arc<dyn Store>, seed: u64, pace: Pace) -> Result<JoinH
         }
     }
     seed_maintenance(store.as_ref()).await?;
+    seed_postmortems(store.as_ref()).await?;
     let mut drift = DriftLive::start(store.as_ref(), seed).await?;
     Ok(tokio::spawn(async move {
         let mut ticker = tokio::time::interval(Duration::from_secs(pace.step_secs.max(1)));
@@ -62,6 +64,28 @@ async fn seed_maintenance(store: &dyn Store) -> Result<(), StoreError> {
     let now = Utc::now();
     for new in sim_maintenance::demo_windows(now, &services) {
         insert(store, Entity::Maintenance(MaintenanceWindow::create(String::new(), new, "simulator", now))).await?;
+    }
+    Ok(())
+}
+
+/// Writes the demo postmortems about the seeded incidents into a store that has none. Their ids
+/// come from their incidents, so each is stored under its own id, and one that exists by then is
+/// left as it is.
+async fn seed_postmortems(store: &dyn Store) -> Result<(), StoreError> {
+    if !store.postmortems().await?.is_empty() {
+        return Ok(());
+    }
+    let incidents = store.incidents(false, 1000).await?;
+    for postmortem in sim_postmortems::demo_postmortems(&incidents, Utc::now()) {
+        let id = Some(postmortem.id.clone());
+        let decide = Box::new(move |input: TxInput| match input.current {
+            None => {
+                let entity = Entity::Postmortem(postmortem);
+                TxOutcome { response: entity_response(201, &entity), write: Some(entity) }
+            }
+            Some(current) => TxOutcome { response: entity_response(200, &current), write: None },
+        });
+        store.transact(EntityTx { kind: EntityKind::Postmortem, id, idempotency: None, decide }).await?;
     }
     Ok(())
 }

@@ -60,6 +60,9 @@ pub fn draw_outbox(frame: &mut Frame<'_>, area: Rect, state: &AppState, scroll: 
     let inner = panel(frame, area, " Outbox: queued and rejected actions (Esc closes) ".into(), state);
     let describe = |command: &Command| match command {
         Command::Incident(IncidentAction::Note { text }) => format!("note “{text}”"),
+        Command::Incident(IncidentAction::Star { event, starred }) => {
+            format!("{} timeline event #{event}", if *starred { "star" } else { "unstar" })
+        }
         Command::Ticket(TicketAction::Assign { to }) => format!("assign to “{to}”"),
         Command::Maintenance(action) => match action.title() {
             Some(title) => format!("{} window “{title}”", action.verb()),

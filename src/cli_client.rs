@@ -1,0 +1,124 @@
+//! What the command-line tools that talk to an Ops API server share (`opsdeck calendar`,
+//! `opsdeck postmortem`): the `--backend` and `--token-file` arguments, a small HTTP client that
+//! sends the token, and how failures become exit statuses.
+//!
+//! Exit status: 0 on success; 2 for a mistake in the input (arguments, token file, URL) caught
+//! before anything was sent or changed; 1 when the server cannot be reached or refuses.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde::de::DeserializeOwned;
+
+use crate::api::{ErrorBody, IDEMPOTENCY_HEADER};
+
+#[derive(Debug, clap::Args)]
+pub struct ServerArgs {
+    /// The Ops API server, e.g. http://127.0.0.1:8088.
+    #[arg(long, value_name = "URL")]
+    pub backend: String,
+    /// A file holding the bearer token.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: PathBuf,
+}
+
+/// Why a command failed, and with which exit status.
+#[derive(Debug)]
+pub enum Failure {
+    /// The input is wrong: status 2.
+    Input(String),
+    /// The server could not be reached or refused: status 1.
+    Server(String),
+}
+
+/// Prints the output of `opsdeck {command}` and returns its exit status; a failure goes to
+/// stderr as one line prefixed with the command.
+pub fn finish(command: &str, result: Result<String, Failure>) -> ExitCode {
+    match result {
+        Ok(output) => {
+            print!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(Failure::Input(message)) => {
+            eprintln!("opsdeck {command}: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Server(message)) => {
+            eprintln!("opsdeck {command}: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a command's future on a runtime of its own.
+pub fn block_on<F: std::future::Future<Output = Result<String, Failure>>>(future: F) -> Result<String, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Server(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(future)
+}
+
+/// An Ops API server as the command-line tools use it.
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Client {
+    /// Reads the token file and checks the URL; a problem with either is [`Failure::Input`].
+    pub fn new(args: &ServerArgs) -> Result<Client, Failure> {
+        let shown = args.token_file.display();
+        let token = std::fs::read_to_string(&args.token_file)
+            .map_err(|e| Failure::Input(format!("--token-file {shown}: {e}")))?
+            .trim()
+            .to_string();
+        if token.is_empty() {
+            return Err(Failure::Input(format!("--token-file {shown} is empty")));
+        }
+        let base = args.backend.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(Failure::Input(format!("--backend must be an http:// or https:// URL, not `{base}`")));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Failure::Server(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client { http, base, token })
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
+        self.send(self.http.get(format!("{}{path}", self.base))).await
+    }
+
+    /// POSTs `body` as JSON with an `Idempotency-Key`, so running the command again is safe.
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T, Failure> {
+        let request = self.http.post(format!("{}{path}", self.base)).header(IDEMPOTENCY_HEADER, key).json(body);
+        self.send(request).await
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, Failure> {
+        let response = request
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| Failure::Server(format!("cannot reach {}: {e}", self.base)))?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| Failure::Server(format!("reading the answer: {e}")))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| Failure::Server(format!("unexpected answer from {}: {e}", self.base)));
+        }
+        let message = serde_json::from_slice::<ErrorBody>(&bytes)
+            .map(|b| b.message)
+            .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(200).collect());
+        Err(Failure::Server(format!("the server answered {status}: {message}")))
+    }
+}
