@@ -5,7 +5,7 @@
 //! - [`domain`]: pure types and rules shared by console and server (incidents and tickets and
 //!   their transitions, the commands that change them, tiers and escalation policies, durations,
 //!   sanitising outside text; drift statistics and monitored models; maintenance windows, their
-//!   recurrences and iCalendar form).
+//!   recurrences and iCalendar form; postmortems, their action items and the template).
 //! - [`sla`]: the SLA engine: business-hours calendars, the SLA policy file, response and
 //!   resolution clocks with their bands (pure), and `opsdeck sla due`.
 //! - [`api`]: the Ops API v1 wire contract.
@@ -14,16 +14,18 @@
 //! - [`action`], [`keymap`]: what a user can ask for, and which keys ask for it.
 //! - [`config`]: `config.toml`, tokens, and the watcher that reloads it.
 //! - [`backend`]: the [`backend::Backend`] trait and its HTTP client.
-//! - [`cache`]: the console's SQLite cache of one backend, including the outbox tables.
+//! - [`cache`]: the console's SQLite cache of one backend, including the outbox tables and the
+//!   postmortem journal.
 //! - [`outbox`]: the pure rules for queued actions (persist, send in order, retry, reject).
 //! - [`sync`]: the poller task that keeps the cache current.
 //! - [`event`]: the one channel everything reports into.
 //! - [`state`], [`tabs`]: the console's state and its pure `update`; one module per tab
-//!   (incidents, tickets, SLA, drift, calendar) and `tabs::clocks`, the one clock model over
-//!   tickets and incidents (which maintenance windows pause).
+//!   (incidents, tickets, SLA, drift, calendar, postmortems and their editor) and `tabs::clocks`,
+//!   the one clock model over tickets and incidents (which maintenance windows pause).
 //! - [`ui`]: views that borrow the state and draw it.
 //! - [`effect`]: the runner that carries out effects and reports back as events.
-//! - [`app`]: the run loop; [`terminal`]: entering, leaving, panic hook, drawing.
+//! - [`app`]: the run loop (and the hand-off to `$EDITOR`); [`terminal`]: entering, leaving,
+//!   panic hook, drawing; [`watch`]: folders other programs write to (config, drafts).
 //! - [`calendar_cli`]: `opsdeck calendar export|import`, maintenance windows as iCalendar files.
 //! - [`drift_cli`]: `opsdeck drift compare`, the drift statistics on two files.
 //! - [`postmortem_cli`]: `opsdeck postmortem export`, a postmortem as Markdown.

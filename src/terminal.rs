@@ -8,8 +8,8 @@ use std::io::{self, Stdout, Write};
 use chrono::{DateTime, Utc};
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
-    enable_raw_mode,
+    BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode,
 };
 use crossterm::{cursor, execute, queue};
 use ratatui::Terminal;
@@ -30,8 +30,11 @@ pub fn enter() -> io::Result<Tui> {
 /// screen, and a full redraw on the next frame.
 pub fn resume(terminal: &mut Tui) -> io::Result<()> {
     enable_raw_mode()?;
-    execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste, cursor::Hide)?;
-    terminal.clear()
+    execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste, cursor::Hide, Clear(ClearType::All))?;
+    // `Terminal::clear` would ask the terminal where the cursor is and wait for the answer; a
+    // blank "previous frame" makes the next draw write every cell just the same.
+    terminal.swap_buffers();
+    Ok(())
 }
 
 /// Puts the terminal back as it was. Safe to call more than once.

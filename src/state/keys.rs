@@ -452,7 +452,7 @@ impl AppState {
     }
 
     /// Queues `command` on the target at once (after the same checks as `prepare`).
-    fn act(&mut self, action: Action, command: Command, now: DateTime<Utc>) -> Update {
+    pub(super) fn act(&mut self, action: Action, command: Command, now: DateTime<Utc>) -> Update {
         let mut target = None;
         let update = self.prepare(action, Some(&command), now, |_, id, _| target = Some(id));
         match target {

@@ -9,7 +9,9 @@ use crate::api::Role;
 use crate::cache::JournaledDraft;
 use crate::domain::postmortem::{draft_from_file, draft_to_file, postmortem_id, validate};
 use crate::domain::postmortem_template::{self, SlaBreach, TemplateInput};
-use crate::domain::{Command, Entity, Incident, Postmortem, PostmortemAction, PostmortemDraft, PostmortemStatus};
+use crate::domain::{
+    Command, Entity, Incident, IncidentAction, Postmortem, PostmortemAction, PostmortemDraft, PostmortemStatus,
+};
 use crate::tabs::TabId;
 use crate::tabs::clocks::Which;
 use crate::tabs::postmortem_editor::PostmortemEditor;
@@ -26,6 +28,7 @@ impl AppState {
                 Update::changed()
             }
             Action::Postmortem => self.draft_for_incident(now),
+            Action::StarEvent => self.star_event(now),
             Action::CycleStatusFilter => {
                 self.postmortems.cycle_filter();
                 Update::changed()
@@ -106,6 +109,25 @@ impl AppState {
         self.tab = TabId::Postmortems;
         self.flash(Level::Info, format!("{id} drafted from {}; ctrl-s saves it", incident.id), now);
         Update::changed().with(self.journal_now(now))
+    }
+
+    /// `*` in an incident's timeline: stars (or unstars) the event marked `▸`, the one at the top.
+    fn star_event(&mut self, now: DateTime<Utc>) -> Update {
+        let top = self.incidents.detail().and_then(|d| {
+            let timeline = &self.incidents.row(&d.id)?.incident().timeline;
+            let index = d.scroll.min(timeline.len().checked_sub(1)?);
+            Some((index, timeline[index].starred))
+        });
+        let Some((event, starred)) = top else {
+            self.flash(
+                Level::Info,
+                "open the incident (Enter) and move to the event (j/k): * stars the one marked ▸",
+                now,
+            );
+            return Update::changed();
+        };
+        let command = Command::Incident(IncidentAction::Star { event, starred: !starred });
+        self.act(Action::StarEvent, command, now)
     }
 
     /// Opens `id` in the editor: the journaled draft when there is one, else the backend's text.

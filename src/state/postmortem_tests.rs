@@ -245,3 +245,24 @@ fn external_editor_and_files_changed_on_disk_come_back_into_the_editor() {
         s.update(Event::EditorReturned { id, result: Err("the editor exited with exit status: 1".into()) }, now());
     assert!(failed.changed && flash(&s).contains("unchanged"), "{}", flash(&s));
 }
+
+#[test]
+fn star_marks_the_event_at_the_top_of_the_timeline_and_the_template_takes_it_first() {
+    let mut s = state();
+    let update = press(&mut s, KeyCode::Char('*'));
+    assert!(persisted(&update).is_empty() && flash(&s).contains("Enter"), "{}", flash(&s));
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Down);
+    let update = press(&mut s, KeyCode::Char('*'));
+    let [entry] = persisted(&update).try_into().expect("one star queued");
+    assert_eq!(entry.action, Command::Incident(crate::domain::IncidentAction::Star { event: 1, starred: true }));
+    let incident = s.incidents.target().unwrap().incident();
+    assert!(incident.timeline[1].starred, "shown starred at once");
+    let (starred_at, actor) = (incident.timeline[1].at, incident.timeline[1].actor.clone());
+    press(&mut s, KeyCode::Char('p'));
+    let body = s.editor.as_ref().unwrap().draft().body;
+    let key_moments = body.find("Key moments").expect("a Key moments table");
+    let all_events = body.find("All events").expect("then all events");
+    let row = body[key_moments..all_events].lines().find(|l| l.contains(&actor)).unwrap_or_default().to_string();
+    assert!(row.contains(&starred_at.format("%H:%M").to_string()), "{row}\n{body}");
+}
