@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::domain::{Command, IncidentAction, TicketAction};
+use crate::domain::{Command, IncidentAction, PostmortemAction, TicketAction};
 use crate::state::AppState;
 use crate::ui::clock;
 
@@ -68,6 +68,10 @@ pub fn draw_outbox(frame: &mut Frame<'_>, area: Rect, state: &AppState, scroll: 
             Some(title) => format!("{} window “{title}”", action.verb()),
             None => format!("{} window", action.verb()),
         },
+        Command::Postmortem(PostmortemAction::Save { draft, .. }) => {
+            format!("save “{}” ({} lines, kept here until the backend has it)", draft.title, draft.body.lines().count())
+        }
+        Command::Postmortem(PostmortemAction::SetStatus { status }) => format!("move to {}", status.label()),
         other => other.verb().to_string(),
     };
     let mut lines = vec![Line::styled("Queued, sent in this order:", theme.header())];
