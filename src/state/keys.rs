@@ -96,7 +96,9 @@ impl AppState {
         match action {
             Action::Quit => {
                 self.quit = true;
-                Update::changed().with([Effect::Quit])
+                // Typing not yet journaled goes to disk before the console exits.
+                let journal = self.journal_now(now);
+                Update::changed().with(journal).with([Effect::Quit])
             }
             Action::Help => {
                 self.overlay = match self.overlay {

@@ -316,7 +316,9 @@ impl AppState {
             Event::Shutdown { signal } => {
                 tracing::info!(signal, "shutting down");
                 self.quit = true;
-                Update::changed().with([Effect::Quit])
+                // A dropped SSH session (SIGHUP) loses no typing: it is journaled on the way out.
+                let journal = self.journal_now(now);
+                Update::changed().with(journal).with([Effect::Quit])
             }
         }
     }

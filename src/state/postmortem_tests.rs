@@ -266,3 +266,20 @@ fn star_marks_the_event_at_the_top_of_the_timeline_and_the_template_takes_it_fir
     let row = body[key_moments..all_events].lines().find(|l| l.contains(&actor)).unwrap_or_default().to_string();
     assert!(row.contains(&starred_at.format("%H:%M").to_string()), "{row}\n{body}");
 }
+
+#[test]
+fn quitting_or_a_dropped_session_journals_the_last_keystrokes_first() {
+    for quit in
+        [Event::Shutdown { signal: "SIGHUP" }, Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))]
+    {
+        let mut s = state();
+        drafted(&mut s);
+        type_text(&mut s, "last words", now());
+        let update = s.update(quit, now());
+        let journal = journaled(&update.effects);
+        assert!(journal.len() == 1 && journal[0].draft.body.contains("last words"), "{:?}", update.effects);
+        let journal_at = update.effects.iter().position(|e| matches!(e, Effect::JournalDraft(_))).unwrap();
+        let quit_at = update.effects.iter().position(|e| matches!(e, Effect::Quit)).unwrap();
+        assert!(journal_at < quit_at, "journaled before quitting");
+    }
+}

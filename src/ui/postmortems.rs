@@ -47,8 +47,8 @@ fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<
     let today = now.date_naive();
     let mut lines = vec![Line::styled(
         format!(
-            " {:<9} {:<10} {:<9} {:<6} {:<7} {:<16} {}",
-            "ID", "STATUS", "INCIDENT", "OPEN", "OVERDUE", "CHANGED", "TITLE"
+            " {:<8} {:<9} {:<9} {:<8} {:<4} {:<7} {:<11} {}",
+            "ID", "STATUS", "INCIDENT", "AUTHOR", "OPEN", "OVERDUE", "CHANGED", "TITLE"
         ),
         theme.muted(),
     )];
@@ -82,7 +82,8 @@ fn list_row<'a>(
 ) -> Line<'a> {
     let theme = &state.settings.theme;
     let overdue = pm.overdue_items(today);
-    let changed = format!("{} {}", truncate(&sanitize(&pm.updated_by), 8), ago(now, pm.updated_at));
+    let changed = ago(now, pm.updated_at);
+    let author = truncate(&sanitize(&pm.created_by), 8).into_owned();
     let mut marks = String::new();
     if state.drafts.contains_key(&pm.id) {
         marks.push_str(" ✎");
@@ -92,12 +93,13 @@ fn list_row<'a>(
     }
     let base = if selected { theme.selected() } else { Style::new() };
     Line::from(vec![
-        Span::styled(format!(" {:<9} ", pm.id), base.patch(theme.accent())),
-        Span::styled(format!("{:<10} ", pm.status.label()), base.patch(status_style(theme, pm.status))),
-        Span::styled(format!("{:<9} ", sanitize(&pm.incident_id)), base),
-        Span::styled(format!("{:<6} ", pm.open_items()), base),
+        Span::styled(format!(" {:<8} ", pm.id), base.patch(theme.accent())),
+        Span::styled(format!("{:<9} ", pm.status.label()), base.patch(status_style(theme, pm.status))),
+        Span::styled(format!("{:<9} ", truncate(&sanitize(&pm.incident_id), 9)), base),
+        Span::styled(format!("{author:<8} "), base),
+        Span::styled(format!("{:<4} ", pm.open_items()), base),
         Span::styled(format!("{:<7} ", overdue), if overdue > 0 { base.patch(theme.error()) } else { base }),
-        Span::styled(format!("{changed:<16} "), base.patch(theme.muted())),
+        Span::styled(format!("{changed:<11} "), base.patch(theme.muted())),
         Span::styled(format!("{}{marks}", sanitize(&pm.title)), base),
     ])
 }
