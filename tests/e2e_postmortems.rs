@@ -8,8 +8,8 @@ mod pty;
 
 use std::os::unix::fs::PermissionsExt;
 
-use console::{Console, T, World};
-use pty::ERIN_TOKEN;
+use console::{BIN, Console, T, World};
+use pty::{ConsoleDirs, ERIN_TOKEN, Pty};
 
 /// The postmortem id of an incident, as the console derives it.
 fn pm_of(incident_id: &str) -> String {
@@ -76,4 +76,22 @@ fn ctrl_e_hands_the_draft_to_editor_and_takes_its_changes_back() {
     console.wait_text(&format!("✓ {} saved", pm_of(&id)));
     let saved = world.api.get_path(ERIN_TOKEN, &format!("/v1/postmortems/{}", pm_of(&id)));
     assert!(saved["body"].as_str().is_some_and(|b| b.trim_end().ends_with("Added by the stub editor.")), "{saved:#}");
+}
+
+#[test]
+fn the_demo_has_a_published_and_a_draft_postmortem_to_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dirs = ConsoleDirs::new(dir.path().join("demo")).expect("console dirs");
+    let pty = Pty::spawn(dirs.command(std::path::Path::new(BIN), &[])).expect("spawn the demo");
+    let mut console = Console { pty, log: dirs.log_file() };
+    console.wait_all(&["DEMO", "● live"]);
+    console.keys(b"6");
+    console.wait_all(&["published", "draft", "OVERDUE"]);
+    console.keys(b"\r");
+    console.wait_all(&["Title", "## Summary", "+ item"]);
+    console.keys(b"\x1b");
+    console.wait_text("OVERDUE");
+    console.keys(b"q");
+    let status = console.ok(console.pty.wait_exit(T));
+    assert!(status.success(), "{status}");
 }
