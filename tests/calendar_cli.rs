@@ -40,15 +40,6 @@ END:VEVENT\r
 END:VCALENDAR\r
 ";
 
-/// Runs the binary off the runtime's threads, so the in-process server keeps answering.
-async fn opsdeck(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck")).args(&args).output().expect("the binary runs")
-    })
-    .await
-    .unwrap()
-}
-
 struct Setup {
     server: RunningServer,
     dir: tempfile::TempDir,
@@ -78,14 +69,14 @@ impl Setup {
         let mut args = vec!["calendar".to_string(), "import".into(), file.display().to_string()];
         args.extend(self.server_args());
         args.extend(extra.iter().map(|s| s.to_string()));
-        opsdeck(args).await
+        ops::run_opsdeck(args).await
     }
 
     async fn export(&self, extra: &[&str]) -> Output {
         let mut args = vec!["calendar".to_string(), "export".into()];
         args.extend(self.server_args());
         args.extend(extra.iter().map(|s| s.to_string()));
-        opsdeck(args).await
+        ops::run_opsdeck(args).await
     }
 
     async fn windows(&self) -> Vec<MaintenanceWindow> {

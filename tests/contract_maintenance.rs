@@ -33,12 +33,7 @@ fn plan(title: &str) -> NewMaintenance {
 }
 
 fn request(target: &str, action: MaintenanceAction, version: i64, key: &str) -> ActionRequest {
-    ActionRequest {
-        target_id: target.into(),
-        command: Command::Maintenance(action),
-        version,
-        idempotency_key: key.into(),
-    }
+    ops::action(target, Command::Maintenance(action), version, key)
 }
 
 async fn act(backend: &HttpBackend, request: &ActionRequest) -> Result<MaintenanceWindow, BackendError> {
@@ -118,12 +113,7 @@ async fn a_queued_window_is_kept_in_the_cache_until_the_backend_has_it_and_then_
     // A restart reads it back exactly as queued; then it is sent and completed.
     let cache = Cache::open(&DbLocation::File(path)).await.unwrap();
     assert_eq!(cache.outbox().await.unwrap(), vec![entry.clone()]);
-    let request = ActionRequest {
-        target_id: entry.target_id.clone(),
-        command: entry.action.clone(),
-        version: entry.base_version,
-        idempotency_key: entry.key.clone(),
-    };
+    let request = ops::action(&entry.target_id, entry.action.clone(), entry.base_version, &entry.key);
     let window = client(&server, DANA).act(&request).await.unwrap();
     cache.outbox_complete(&entry.key, &window, &[]).await.unwrap();
     assert!(cache.outbox().await.unwrap().is_empty());

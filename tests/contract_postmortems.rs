@@ -32,21 +32,12 @@ async fn incident(server: &RunningServer) -> String {
 
 fn save(incident_id: &str, body: &str, version: i64, key: &str) -> ActionRequest {
     let draft = PostmortemDraft { title: "Refund terms invented after template v42".into(), body: body.into() };
-    ActionRequest {
-        target_id: postmortem_id(incident_id),
-        command: Command::Postmortem(PostmortemAction::Save { incident_id: incident_id.into(), draft }),
-        version,
-        idempotency_key: key.into(),
-    }
+    let command = Command::Postmortem(PostmortemAction::Save { incident_id: incident_id.into(), draft });
+    ops::action(&postmortem_id(incident_id), command, version, key)
 }
 
 fn set_status(id: &str, status: PostmortemStatus, version: i64, key: &str) -> ActionRequest {
-    ActionRequest {
-        target_id: id.into(),
-        command: Command::Postmortem(PostmortemAction::SetStatus { status }),
-        version,
-        idempotency_key: key.into(),
-    }
+    ops::action(id, Command::Postmortem(PostmortemAction::SetStatus { status }), version, key)
 }
 
 async fn act(backend: &HttpBackend, request: &ActionRequest) -> Result<Postmortem, BackendError> {

@@ -35,12 +35,7 @@ async fn open_ticket(server: &RunningServer, subject: &str, priority: &str) -> T
 }
 
 fn request(key: &str, action: TicketAction, version: i64, idempotency_key: &str) -> ActionRequest {
-    ActionRequest {
-        target_id: key.into(),
-        command: Command::Ticket(action),
-        version,
-        idempotency_key: idempotency_key.into(),
-    }
+    ops::action(key, Command::Ticket(action), version, idempotency_key)
 }
 
 async fn act(backend: &HttpBackend, request: &ActionRequest) -> Result<Ticket, BackendError> {

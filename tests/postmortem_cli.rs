@@ -13,15 +13,6 @@ use opsdeck::db::DbLocation;
 use opsdeck::domain::Postmortem;
 use opsdeck::server::RunningServer;
 
-/// Runs the binary off the runtime's threads, so the in-process server keeps answering.
-async fn opsdeck(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck")).args(&args).output().expect("the binary runs")
-    })
-    .await
-    .unwrap()
-}
-
 struct Setup {
     server: RunningServer,
     dir: tempfile::TempDir,
@@ -58,7 +49,7 @@ async fn setup() -> Setup {
 impl Setup {
     async fn export(&self, id: &str, backend: &str, token: &std::path::Path) -> Output {
         let args = ["postmortem", "export", id, "--backend", backend, "--token-file", &token.display().to_string()];
-        opsdeck(args.iter().map(|s| s.to_string()).collect()).await
+        ops::run_opsdeck(args.iter().map(|s| s.to_string()).collect()).await
     }
 }
 

@@ -6,59 +6,11 @@ mod ops;
 
 use serde_json::{Value, json};
 
-use ops::{DANA, ERIN, VIC, start};
+use ops::{DANA, ERIN, VIC, call, start};
 use opsdeck::api::Change;
-use opsdeck::api::{ErrorBody, MaintenanceConflictBody, ReceivedPage};
+use opsdeck::api::{MaintenanceConflictBody, ReceivedPage};
 use opsdeck::db::DbLocation;
 use opsdeck::domain::{MaintenanceKind, MaintenanceWindow};
-use opsdeck::server::RunningServer;
-
-struct Answer {
-    status: u16,
-    replayed: bool,
-    body: Value,
-}
-
-impl Answer {
-    fn window(&self, status: u16) -> MaintenanceWindow {
-        assert_eq!(self.status, status, "{}", self.body);
-        serde_json::from_value(self.body.clone()).expect("a maintenance window")
-    }
-
-    fn error(&self, status: u16) -> String {
-        assert_eq!(self.status, status, "{}", self.body);
-        let body: ErrorBody = serde_json::from_value(self.body.clone()).expect("an error body");
-        body.message
-    }
-}
-
-async fn call(
-    server: &RunningServer,
-    method: &str,
-    token: &str,
-    path: &str,
-    body: Option<Value>,
-    key: Option<&str>,
-) -> Answer {
-    let client = reqwest::Client::new();
-    let url = format!("{}{path}", server.url());
-    let mut request = match method {
-        "GET" => client.get(url),
-        "PUT" => client.put(url),
-        _ => client.post(url),
-    }
-    .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    if let Some(key) = key {
-        request = request.header("Idempotency-Key", key);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let replayed = response.headers().contains_key("idempotent-replayed");
-    Answer { status, replayed, body: response.json().await.unwrap_or(Value::Null) }
-}
 
 fn patching() -> Value {
     json!({
@@ -83,22 +35,24 @@ fn with(mut body: Value, field: &str, value: Value) -> Value {
 #[tokio::test]
 async fn commander_creates_edits_and_cancels() {
     let server = start(DbLocation::Memory).await;
-    let created = call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), None).await.window(201);
+    let created =
+        call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), None).await.json::<MaintenanceWindow>(201);
     assert_eq!((created.id.as_str(), created.version, created.created_by.as_str()), ("MW-3001", 1, "dana"));
     assert_eq!(created.kind, MaintenanceKind::Routine);
     assert_eq!(created.rrule.as_deref(), Some("FREQ=MONTHLY;BYDAY=1SA"));
     assert!(created.suppress_alerts && created.pause_sla && !created.cancelled);
 
-    let fetched = call(&server, "GET", VIC, "/v1/maintenance/MW-3001", None, None).await.window(200);
+    let fetched = call(&server, "GET", VIC, "/v1/maintenance/MW-3001", None, None).await.json::<MaintenanceWindow>(200);
     assert_eq!(fetched, created);
 
     let edit = with(with(patching(), "title", json!("Patching, moved")), "version", json!(1));
-    let edited = call(&server, "PUT", DANA, "/v1/maintenance/MW-3001", Some(edit), None).await.window(200);
+    let edited =
+        call(&server, "PUT", DANA, "/v1/maintenance/MW-3001", Some(edit), None).await.json::<MaintenanceWindow>(200);
     assert_eq!((edited.version, edited.title.as_str()), (2, "Patching, moved"));
 
     let cancelled = call(&server, "POST", DANA, "/v1/maintenance/MW-3001/cancel", Some(json!({"version": 2})), None)
         .await
-        .window(200);
+        .json::<MaintenanceWindow>(200);
     assert!(cancelled.cancelled);
     assert_eq!(cancelled.version, 3);
 
@@ -119,7 +73,7 @@ async fn responders_and_viewers_are_refused() {
         let message = call(&server, "POST", token, "/v1/maintenance", Some(patching()), None).await.error(403);
         assert!(message.contains(name) && message.contains(role) && message.contains("only commanders"), "{message}");
     }
-    call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), None).await.window(201);
+    call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), None).await.json::<MaintenanceWindow>(201);
     let edit = with(patching(), "version", json!(1));
     call(&server, "PUT", ERIN, "/v1/maintenance/MW-3001", Some(edit), None).await.error(403);
     call(&server, "POST", VIC, "/v1/maintenance/MW-3001/cancel", Some(json!({"version": 1})), None).await.error(403);
@@ -134,9 +88,9 @@ async fn responders_and_viewers_are_refused() {
 #[tokio::test]
 async fn stale_version_gets_409_with_the_current_window() {
     let server = start(DbLocation::Memory).await;
-    call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), None).await.window(201);
+    call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), None).await.json::<MaintenanceWindow>(201);
     let first = with(with(patching(), "title", json!("First edit")), "version", json!(1));
-    call(&server, "PUT", DANA, "/v1/maintenance/MW-3001", Some(first), None).await.window(200);
+    call(&server, "PUT", DANA, "/v1/maintenance/MW-3001", Some(first), None).await.json::<MaintenanceWindow>(200);
     let stale = with(with(patching(), "title", json!("Second edit")), "version", json!(1));
     let answer = call(&server, "PUT", DANA, "/v1/maintenance/MW-3001", Some(stale), None).await;
     assert_eq!(answer.status, 409, "{}", answer.body);
@@ -155,7 +109,7 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     let first = call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), Some("plan-1")).await;
     let again = call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), Some("plan-1")).await;
     assert!(!first.replayed && again.replayed);
-    assert_eq!(first.window(201), again.window(201));
+    assert_eq!(first.json::<MaintenanceWindow>(201), again.json::<MaintenanceWindow>(201));
     let other = with(patching(), "title", json!("Something else"));
     let reused = call(&server, "POST", DANA, "/v1/maintenance", Some(other), Some("plan-1")).await;
     assert!(reused.error(422).contains("already used"));
@@ -193,10 +147,12 @@ async fn invalid_fields_get_422_naming_the_field() {
 #[tokio::test]
 async fn windows_appear_in_changes_and_cancelled_ones_are_hidden_by_default() {
     let server = start(DbLocation::Memory).await;
-    call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), None).await.window(201);
+    call(&server, "POST", DANA, "/v1/maintenance", Some(patching()), None).await.json::<MaintenanceWindow>(201);
     let drill = with(with(patching(), "title", json!("DR drill")), "kind", json!("dr_drill"));
-    call(&server, "POST", DANA, "/v1/maintenance", Some(drill), None).await.window(201);
-    call(&server, "POST", DANA, "/v1/maintenance/MW-3001/cancel", Some(json!({"version": 1})), None).await.window(200);
+    call(&server, "POST", DANA, "/v1/maintenance", Some(drill), None).await.json::<MaintenanceWindow>(201);
+    call(&server, "POST", DANA, "/v1/maintenance/MW-3001/cancel", Some(json!({"version": 1})), None)
+        .await
+        .json::<MaintenanceWindow>(200);
 
     let listed = call(&server, "GET", ERIN, "/v1/maintenance", None, None).await;
     let ids: Vec<String> =

@@ -6,63 +6,11 @@ mod ops;
 
 use serde_json::{Value, json};
 
-use ops::{DANA, ERIN, VIC, start};
-use opsdeck::api::{Change, ErrorBody, PostmortemConflictBody, ReceivedPage};
+use ops::{DANA, ERIN, VIC, call, start};
+use opsdeck::api::{Change, PostmortemConflictBody, ReceivedPage};
 use opsdeck::db::DbLocation;
 use opsdeck::domain::{Postmortem, PostmortemStatus, Rejection};
 use opsdeck::server::RunningServer;
-
-struct Answer {
-    status: u16,
-    replayed: bool,
-    body: Value,
-}
-
-impl Answer {
-    fn postmortem(&self, status: u16) -> Postmortem {
-        assert_eq!(self.status, status, "{}", self.body);
-        serde_json::from_value(self.body.clone()).expect("a postmortem")
-    }
-
-    fn error(&self, status: u16) -> String {
-        assert_eq!(self.status, status, "{}", self.body);
-        let body: ErrorBody = serde_json::from_value(self.body.clone()).expect("an error body");
-        body.message
-    }
-
-    fn conflict(&self) -> PostmortemConflictBody {
-        assert_eq!(self.status, 409, "{}", self.body);
-        serde_json::from_value(self.body.clone()).expect("a postmortem conflict body")
-    }
-}
-
-async fn call(
-    server: &RunningServer,
-    method: &str,
-    token: &str,
-    path: &str,
-    body: Option<Value>,
-    key: Option<&str>,
-) -> Answer {
-    let client = reqwest::Client::new();
-    let url = format!("{}{path}", server.url());
-    let mut request = match method {
-        "GET" => client.get(url),
-        "PUT" => client.put(url),
-        _ => client.post(url),
-    }
-    .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    if let Some(key) = key {
-        request = request.header("Idempotency-Key", key);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let replayed = response.headers().contains_key("idempotent-replayed");
-    Answer { status, replayed, body: response.json().await.unwrap_or(Value::Null) }
-}
 
 /// Opens an incident and returns its id.
 async fn incident(server: &RunningServer, title: &str) -> String {
@@ -89,7 +37,7 @@ async fn created_at_version_0_then_saved_with_the_version_seen() {
     let inc = incident(&server, "Hallucination rate 9% on support-assistant").await;
     let path = format!("/v1/postmortems/PM-{}", inc.trim_start_matches("INC-"));
     let created = call(&server, "PUT", ERIN, &path, Some(save(0, &inc, "Refund terms", BODY)), None).await;
-    let created = created.postmortem(201);
+    let created = created.json::<Postmortem>(201);
     assert_eq!(created.id, format!("PM-{}", inc.trim_start_matches("INC-")));
     assert_eq!((created.version, created.status, created.incident_id.as_str()), (1, PostmortemStatus::Draft, &*inc));
     assert_eq!((created.created_by.as_str(), created.updated_by.as_str()), ("erin", "erin"));
@@ -98,10 +46,10 @@ async fn created_at_version_0_then_saved_with_the_version_seen() {
 
     let body = format!("{BODY}- [ ] Long-conversation evals @priya due:2027-01-10\n");
     let saved = call(&server, "PUT", DANA, &path, Some(save(1, &inc, " Refund terms, revised ", &body)), None).await;
-    let saved = saved.postmortem(200);
+    let saved = saved.json::<Postmortem>(200);
     assert_eq!((saved.version, saved.title.as_str(), saved.action_items.len()), (2, "Refund terms, revised", 3));
     assert_eq!((saved.created_by.as_str(), saved.updated_by.as_str()), ("erin", "dana"));
-    assert_eq!(call(&server, "GET", VIC, &path, None, None).await.postmortem(200), saved);
+    assert_eq!(call(&server, "GET", VIC, &path, None, None).await.json::<Postmortem>(200), saved);
     let missing = call(&server, "GET", VIC, "/v1/postmortems/PM-9999", None, None).await;
     assert_eq!(missing.error(404), "no postmortem `PM-9999`");
     server.shutdown().await.unwrap();
@@ -112,14 +60,16 @@ async fn a_stale_save_gets_409_with_the_current_text_and_changes_nothing() {
     let server = start(DbLocation::Memory).await;
     let inc = incident(&server, "Intent misclassification spike").await;
     let path = format!("/v1/postmortems/PM-{}", inc.trim_start_matches("INC-"));
-    call(&server, "PUT", ERIN, &path, Some(save(0, &inc, "Misroutes", "first")), None).await.postmortem(201);
-    call(&server, "PUT", DANA, &path, Some(save(1, &inc, "Misroutes", "dana's text")), None).await.postmortem(200);
+    call(&server, "PUT", ERIN, &path, Some(save(0, &inc, "Misroutes", "first")), None).await.json::<Postmortem>(201);
+    call(&server, "PUT", DANA, &path, Some(save(1, &inc, "Misroutes", "dana's text")), None)
+        .await
+        .json::<Postmortem>(200);
     let stale = call(&server, "PUT", ERIN, &path, Some(save(1, &inc, "Misroutes", "erin's text")), None).await;
-    let conflict = stale.conflict();
+    let conflict = stale.json::<PostmortemConflictBody>(409);
     assert_eq!(conflict.reason, Rejection::StaleVersion { seen: 1, current: 2 });
     assert_eq!((conflict.postmortem.body.as_str(), conflict.postmortem.version), ("dana's text", 2));
     assert!(conflict.message.contains("changed since you saw it"), "{}", conflict.message);
-    let current = call(&server, "GET", VIC, &path, None, None).await.postmortem(200);
+    let current = call(&server, "GET", VIC, &path, None, None).await.json::<Postmortem>(200);
     assert_eq!(current, conflict.postmortem, "the refused save stored nothing");
 
     // None yet, but the writer claims to have seen one: nothing to save onto.
@@ -145,8 +95,8 @@ async fn two_writers_creating_at_once_meet_at_one_document_and_the_second_gets_t
     statuses.sort();
     assert_eq!(statuses, [201, 409], "{} / {}", a.body, b.body);
     let (won, lost) = if a.status == 201 { (a, b) } else { (b, a) };
-    let winner = won.postmortem(201);
-    let conflict = lost.conflict();
+    let winner = won.json::<Postmortem>(201);
+    let conflict = lost.json::<PostmortemConflictBody>(409);
     assert_eq!(conflict.reason, Rejection::StaleVersion { seen: 0, current: 1 });
     assert_eq!(conflict.postmortem, winner, "the loser gets the winner's text to keep both");
     let (winner_name, winner_text) =
@@ -155,7 +105,7 @@ async fn two_writers_creating_at_once_meet_at_one_document_and_the_second_gets_t
 
     // Later, the same with nobody racing: a version 0 save of an existing one is a 409 too.
     let late = call(&server, "PUT", ERIN, &path, Some(save(0, &inc, "Stale index", "late")), None).await;
-    let late = late.conflict();
+    let late = late.json::<PostmortemConflictBody>(409);
     assert_eq!((late.postmortem.version, late.postmortem.body.as_str()), (1, winner_text));
     assert_eq!(call(&server, "GET", VIC, "/v1/postmortems", None, None).await.body.as_array().unwrap().len(), 1);
     server.shutdown().await.unwrap();
@@ -171,20 +121,20 @@ async fn viewers_cannot_write_and_only_commanders_publish() {
     let denied = call(&server, "PUT", VIC, &path, Some(save(0, &inc, "Bypass", "text")), None).await;
     assert!(denied.error(403).contains("viewer"));
     assert_eq!(call(&server, "GET", VIC, &path, None, None).await.status, 404, "nothing was created");
-    call(&server, "PUT", ERIN, &path, Some(save(0, &inc, "Bypass", "text")), None).await.postmortem(201);
+    call(&server, "PUT", ERIN, &path, Some(save(0, &inc, "Bypass", "text")), None).await.json::<Postmortem>(201);
     call(&server, "POST", VIC, &status_path, Some(status(1, "in_review")), None).await.error(403);
 
     let review = call(&server, "POST", ERIN, &status_path, Some(status(1, "in_review")), None).await;
-    assert_eq!(review.postmortem(200).status, PostmortemStatus::InReview);
+    assert_eq!(review.json::<Postmortem>(200).status, PostmortemStatus::InReview);
     let back = call(&server, "POST", ERIN, &status_path, Some(status(2, "draft")), None).await;
-    assert_eq!(back.postmortem(200).status, PostmortemStatus::Draft);
-    call(&server, "POST", ERIN, &status_path, Some(status(3, "in_review")), None).await.postmortem(200);
+    assert_eq!(back.json::<Postmortem>(200).status, PostmortemStatus::Draft);
+    call(&server, "POST", ERIN, &status_path, Some(status(3, "in_review")), None).await.json::<Postmortem>(200);
 
     let publish = call(&server, "POST", ERIN, &status_path, Some(status(4, "published")), None).await;
     let message = publish.error(403);
     assert!(message.contains("erin has the responder role; only commanders can publish"), "{message}");
     let published = call(&server, "POST", DANA, &status_path, Some(status(4, "published")), None).await;
-    let published = published.postmortem(200);
+    let published = published.json::<Postmortem>(200);
     assert_eq!(
         (published.status, published.version, published.updated_by.as_str()),
         (PostmortemStatus::Published, 5, "dana")
@@ -193,10 +143,10 @@ async fn viewers_cannot_write_and_only_commanders_publish() {
     let reopen = call(&server, "POST", ERIN, &status_path, Some(status(5, "draft")), None).await;
     assert!(reopen.error(403).contains("take a published one back"), "{}", reopen.body);
     let again = call(&server, "POST", DANA, &status_path, Some(status(5, "published")), None).await;
-    let conflict = again.conflict();
+    let conflict = again.json::<PostmortemConflictBody>(409);
     assert!(conflict.message.contains("already published"), "{}", conflict.message);
     let stale = call(&server, "POST", DANA, &status_path, Some(status(4, "in_review")), None).await;
-    assert_eq!(stale.conflict().reason, Rejection::StaleVersion { seen: 4, current: 5 });
+    assert_eq!(stale.json::<PostmortemConflictBody>(409).reason, Rejection::StaleVersion { seen: 4, current: 5 });
     let missing = call(&server, "POST", DANA, "/v1/postmortems/PM-1/status", Some(status(1, "draft")), None).await;
     assert_eq!(missing.error(404), "no postmortem `PM-1`");
     server.shutdown().await.unwrap();
@@ -241,7 +191,7 @@ async fn a_resend_with_the_same_key_applies_once_and_a_reused_key_is_refused() {
     let first = call(&server, "PUT", ERIN, &path, Some(save(0, &inc, "OCR", "v1")), Some("pm-1")).await;
     let again = call(&server, "PUT", ERIN, &path, Some(save(0, &inc, "OCR", "v1")), Some("pm-1")).await;
     assert!(!first.replayed && again.replayed);
-    assert_eq!(first.postmortem(201), again.postmortem(201), "the first answer, not a 409");
+    assert_eq!(first.json::<Postmortem>(201), again.json::<Postmortem>(201), "the first answer, not a 409");
     let other = call(&server, "PUT", ERIN, &path, Some(save(1, &inc, "OCR", "v2")), Some("pm-1")).await;
     assert!(other.error(422).contains("already used"));
 
@@ -249,7 +199,7 @@ async fn a_resend_with_the_same_key_applies_once_and_a_reused_key_is_refused() {
     let s1 = call(&server, "POST", ERIN, &format!("{path}/status"), body.clone(), Some("st")).await;
     let s2 = call(&server, "POST", ERIN, &format!("{path}/status"), body, Some("st")).await;
     assert_eq!((s1.status, s2.status, s2.replayed), (200, 200, true));
-    assert_eq!(call(&server, "GET", VIC, &path, None, None).await.postmortem(200).version, 2, "applied once");
+    assert_eq!(call(&server, "GET", VIC, &path, None, None).await.json::<Postmortem>(200).version, 2, "applied once");
     server.shutdown().await.unwrap();
 }
 
@@ -261,13 +211,13 @@ async fn the_list_filters_by_status_newest_change_first_and_the_changes_feed_car
         let inc = incident(&server, title).await;
         let id = format!("PM-{}", inc.trim_start_matches("INC-"));
         let path = format!("/v1/postmortems/{id}");
-        call(&server, "PUT", ERIN, &path, Some(save(0, &inc, title, BODY)), None).await.postmortem(201);
+        call(&server, "PUT", ERIN, &path, Some(save(0, &inc, title, BODY)), None).await.json::<Postmortem>(201);
         ids.push(id);
     }
     let review = |id: &str| format!("/v1/postmortems/{id}/status");
-    call(&server, "POST", ERIN, &review(&ids[0]), Some(status(1, "in_review")), None).await.postmortem(200);
-    call(&server, "POST", DANA, &review(&ids[0]), Some(status(2, "published")), None).await.postmortem(200);
-    call(&server, "POST", ERIN, &review(&ids[1]), Some(status(1, "in_review")), None).await.postmortem(200);
+    call(&server, "POST", ERIN, &review(&ids[0]), Some(status(1, "in_review")), None).await.json::<Postmortem>(200);
+    call(&server, "POST", DANA, &review(&ids[0]), Some(status(2, "published")), None).await.json::<Postmortem>(200);
+    call(&server, "POST", ERIN, &review(&ids[1]), Some(status(1, "in_review")), None).await.json::<Postmortem>(200);
 
     let listed = |query: &'static str| {
         let server = &server;
@@ -321,17 +271,17 @@ async fn a_file_backed_server_keeps_postmortems_across_a_restart() {
     let server = start(db()).await;
     let inc = incident(&server, "Latency breach").await;
     let path = format!("/v1/postmortems/PM-{}", inc.trim_start_matches("INC-"));
-    call(&server, "PUT", ERIN, &path, Some(save(0, &inc, "Latency", BODY)), Some("k")).await.postmortem(201);
+    call(&server, "PUT", ERIN, &path, Some(save(0, &inc, "Latency", BODY)), Some("k")).await.json::<Postmortem>(201);
     let before = call(&server, "POST", ERIN, &format!("{path}/status"), Some(status(1, "in_review")), None).await;
-    let before = before.postmortem(200);
+    let before = before.json::<Postmortem>(200);
     server.shutdown().await.unwrap();
 
     let server = start(db()).await;
-    assert_eq!(call(&server, "GET", VIC, &path, None, None).await.postmortem(200), before);
+    assert_eq!(call(&server, "GET", VIC, &path, None, None).await.json::<Postmortem>(200), before);
     let replay = call(&server, "PUT", ERIN, &path, Some(save(0, &inc, "Latency", BODY)), Some("k")).await;
     assert!(replay.replayed, "the idempotency key is remembered too");
     let saved = call(&server, "PUT", DANA, &path, Some(save(2, &inc, "Latency", "rewritten")), None).await;
-    assert_eq!(saved.postmortem(200).version, 3);
+    assert_eq!(saved.json::<Postmortem>(200).version, 3);
     server.shutdown().await.unwrap();
 }
 

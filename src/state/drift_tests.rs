@@ -4,6 +4,7 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::api::Change;
 use crate::domain::{DriftWindow, Feature, Model, ModelVersion, Sample, Statistic};
 use crate::tabs::drift::DriftView;
 

@@ -5,7 +5,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::api::Change;
 use crate::backend::{BackendError, Conflict};
+use crate::domain::{Command, Entity};
 use crate::domain::{MaintenanceAction, MaintenanceWindow, Rejection};
 use crate::outbox::{OutboxEffect, OutboxEntry};
 use crate::tabs::maintenance_form::FormField;

@@ -9,6 +9,7 @@ use super::*;
 use crate::backend::{BackendError, Conflict};
 use crate::cache::JournaledDraft;
 use crate::domain::postmortem::draft_to_file;
+use crate::domain::{Command, Entity};
 use crate::domain::{Postmortem, PostmortemAction, PostmortemDraft, PostmortemStatus, Rejection};
 use crate::outbox::{OutboxEffect, OutboxEntry};
 

@@ -6,8 +6,12 @@ use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::api::Change;
 use crate::backend::{BackendError, Conflict};
 use crate::domain::{ActionContext, Command, Incident, IncidentAction, NewIncident, Rejection};
+use crate::domain::{Entity, IncidentStatus, Priority};
+use crate::event::SyncReport;
+use crate::outbox::OutboxEffect;
 use crate::outbox::OutboxEntry;
 
 fn now() -> DateTime<Utc> {

@@ -5,7 +5,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
+use crate::domain::Entity;
 use crate::domain::{Command, Ticket, TicketAction, TicketStatus};
+use crate::outbox::OutboxEffect;
 use crate::outbox::OutboxEntry;
 use crate::tabs::clocks::{ClockInput, Which};
 

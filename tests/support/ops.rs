@@ -74,3 +74,72 @@ pub async fn start_simulating(db: DbLocation, seed: u64) -> RunningServer {
     let options = ServeOptions { db, users: users(), simulate: Some(seed), pace: Pace::demo() };
     server::start(listener, options).await.unwrap()
 }
+
+/// One HTTP answer: its status, whether it was an idempotent replay, and its JSON body.
+pub struct Answer {
+    pub status: u16,
+    pub replayed: bool,
+    pub body: serde_json::Value,
+}
+
+impl Answer {
+    /// The body as a `T`, once the status is checked.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, status: u16) -> T {
+        assert_eq!(self.status, status, "{}", self.body);
+        serde_json::from_value(self.body.clone()).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
+    /// The error message of a `status` answer.
+    pub fn error(&self, status: u16) -> String {
+        self.json::<opsdeck::api::ErrorBody>(status).message
+    }
+}
+
+/// `method path` on the server as `token`, with an optional JSON body and idempotency key.
+pub async fn call(
+    server: &RunningServer,
+    method: &str,
+    token: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+    key: Option<&str>,
+) -> Answer {
+    let client = reqwest::Client::new();
+    let url = format!("{}{path}", server.url());
+    let mut request = match method {
+        "GET" => client.get(url),
+        "PUT" => client.put(url),
+        _ => client.post(url),
+    }
+    .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    if let Some(key) = key {
+        request = request.header(opsdeck::api::IDEMPOTENCY_HEADER, key);
+    }
+    let response = request.send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    let replayed = response.headers().contains_key("idempotent-replayed");
+    Answer { status, replayed, body: response.json().await.unwrap_or(serde_json::Value::Null) }
+}
+
+/// An action as the outbox sends it.
+pub fn action(
+    target: &str,
+    command: opsdeck::domain::Command,
+    version: i64,
+    key: &str,
+) -> opsdeck::backend::ActionRequest {
+    opsdeck::backend::ActionRequest { target_id: target.into(), command, version, idempotency_key: key.into() }
+}
+
+/// Runs the `opsdeck` binary off the runtime's threads, so a server in this process keeps
+/// answering while it runs.
+pub async fn run_opsdeck(args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck")).args(&args).output().expect("the binary runs")
+    })
+    .await
+    .expect("the binary's task")
+}
