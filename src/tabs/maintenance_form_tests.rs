@@ -468,3 +468,18 @@ fn garbage_in_any_field_gives_sentences_not_panics() {
     assert_eq!(form.submit(now(), &known()), None);
     assert!(form.error_for(FormField::TimeZone).unwrap().contains("unknown time zone"));
 }
+
+#[test]
+fn entering_a_filled_field_selects_it_so_typing_replaces_and_end_keeps_it() {
+    let mut form = MaintenanceForm::new("Europe/Berlin");
+    focus(&mut form, FormField::Until);
+    for c in "90m".chars() {
+        form.input(key(KeyCode::Char(c)));
+    }
+    assert_eq!(value(&form, FormField::Until), "90m", "the prefilled 2h was replaced");
+    form.next_field();
+    form.prev_field();
+    form.input(key(KeyCode::End));
+    form.input(key(KeyCode::Char('!')));
+    assert_eq!(value(&form, FormField::Until), "90m!", "End keeps the text and edits after it");
+}
