@@ -67,6 +67,9 @@ pub struct Config {
     pub sla: Arc<SlaPolicy>,
     /// `[drift]`: thresholds of the drift bands.
     pub drift_bands: DriftBands,
+    /// `postmortem_template = "path"`: a team's own postmortem template (its text), instead of
+    /// the built-in `assets/postmortem-template.md`.
+    pub postmortem_template: Option<Arc<str>>,
     /// Things that are allowed but worth saying (a token file others can read).
     pub warnings: Vec<String>,
 }
@@ -86,6 +89,7 @@ impl Default for Config {
             sla_policy_file: None,
             sla: DEFAULT_SLA.clone(),
             drift_bands: DriftBands::default(),
+            postmortem_template: None,
             warnings: Vec::new(),
         }
     }
@@ -124,6 +128,7 @@ struct ConfigFile {
     timezone: Option<Spanned<String>>,
     read_only: Option<bool>,
     sla_policy: Option<Spanned<String>>,
+    postmortem_template: Option<Spanned<String>>,
     #[serde(default)]
     keys: BTreeMap<Spanned<String>, Spanned<KeySpec>>,
     #[serde(default)]
@@ -294,13 +299,21 @@ impl Config {
             }
             config.drift_bands = bands;
         }
+        if let Some(template) = file.postmortem_template {
+            let template_path = beside(path, template.get_ref());
+            let fail = |message: String| fail(Some(template.span()), "postmortem_template", message);
+            let text = std::fs::read_to_string(&template_path)
+                .map_err(|e| fail(format!("cannot read {}: {e}", template_path.display())))?;
+            if text.trim().is_empty() {
+                return Err(fail(format!("{} is empty", template_path.display())));
+            }
+            if text.len() > MAX_TEMPLATE_BYTES {
+                return Err(fail(format!("{} is larger than {MAX_TEMPLATE_BYTES} bytes", template_path.display())));
+            }
+            config.postmortem_template = Some(Arc::from(text));
+        }
         if let Some(policy) = file.sla_policy {
-            let policy_path = expand_home(policy.get_ref());
-            let policy_path = if policy_path.is_relative() {
-                path.parent().unwrap_or(Path::new(".")).join(policy_path)
-            } else {
-                policy_path
-            };
+            let policy_path = beside(path, policy.get_ref());
             let text = std::fs::read_to_string(&policy_path).map_err(|e| {
                 fail(Some(policy.span()), "sla_policy", format!("cannot read {}: {e}", policy_path.display()))
             })?;
@@ -317,6 +330,15 @@ impl Config {
         Ok(config)
     }
 }
+
+/// A file named in the config: `~/x` is under `$HOME`, a relative path is beside the config file.
+fn beside(config: &Path, value: &str) -> PathBuf {
+    let named = expand_home(value);
+    if named.is_relative() { config.parent().unwrap_or(Path::new(".")).join(named) } else { named }
+}
+
+/// A postmortem template larger than this is refused (the built-in one is about 3 KB).
+const MAX_TEMPLATE_BYTES: usize = 256 * 1024;
 
 /// `~/x` → `$HOME/x`.
 pub fn expand_home(path: &str) -> PathBuf {
@@ -527,5 +549,20 @@ mod tests {
 
         let missing = dir.path().join("missing");
         assert!(resolve_token(Some(&missing), None, &config).unwrap_err().contains("cannot read"));
+    }
+
+    #[test]
+    fn a_team_template_is_read_beside_the_config_and_a_missing_one_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(dir.path().join("ours.md"), "# {{incident_id}}\n\n## Action items\n").unwrap();
+        let config = Config::parse("postmortem_template = \"ours.md\"\n", &path).unwrap();
+        assert_eq!(config.postmortem_template.as_deref(), Some("# {{incident_id}}\n\n## Action items\n"));
+        let err = Config::parse("\npostmortem_template = \"missing.md\"\n", &path).unwrap_err();
+        assert_eq!((err.line, err.key.as_deref()), (Some(2), Some("postmortem_template")));
+        assert!(err.message.contains("missing.md"), "{err}");
+        std::fs::write(dir.path().join("empty.md"), " \n").unwrap();
+        let err = Config::parse("postmortem_template = \"empty.md\"\n", &path).unwrap_err();
+        assert!(err.message.contains("empty"), "{err}");
     }
 }

@@ -234,10 +234,7 @@ pub fn import_args(text: &str) -> Option<(PathBuf, Vec<String>)> {
     if path.is_empty() {
         return None;
     }
-    let path = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => PathBuf::from(path),
-    };
+    let path = crate::config::expand_home(path);
     let services = rest.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
     Some((path, services))
 }

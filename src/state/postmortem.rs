@@ -171,9 +171,10 @@ impl AppState {
             iana_time_zone::get_timezone().ok().and_then(|z| z.parse().ok()).unwrap_or(chrono_tz::UTC)
         });
         let input = TemplateInput { incident, tickets, breaches, tz, now };
+        let template = self.settings.postmortem_template.as_deref().unwrap_or(postmortem_template::TEMPLATE);
         PostmortemDraft {
             title: postmortem_template::title(incident),
-            body: postmortem_template::render(postmortem_template::TEMPLATE, &input),
+            body: postmortem_template::render(template, &input),
         }
     }
 

@@ -284,3 +284,13 @@ fn quitting_or_a_dropped_session_journals_the_last_keystrokes_first() {
         assert!(journal_at < quit_at, "journaled before quitting");
     }
 }
+
+#[test]
+fn a_team_template_from_the_config_is_what_p_drafts_from() {
+    let mut s = state();
+    s.settings.postmortem_template = Some("# Our review of {{incident_id}}\n\n{{timeline}}\n{{team_channel}}\n".into());
+    let (incident, _) = drafted(&mut s);
+    let body = s.editor.as_ref().unwrap().draft().body;
+    assert!(body.starts_with(&format!("# Our review of {incident}")), "{body}");
+    assert!(body.contains("{{team_channel}}") && body.contains("| UTC |"), "{body}");
+}

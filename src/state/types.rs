@@ -172,6 +172,8 @@ pub struct Settings {
     pub bell_on_new_p1: bool,
     pub sla: std::sync::Arc<SlaPolicy>,
     pub drift_bands: crate::domain::monitoring::DriftBands,
+    /// A team's postmortem template, when the config names one.
+    pub postmortem_template: Option<std::sync::Arc<str>>,
     pub poll_interval: Duration,
     /// `read_only = true` in the config.
     pub read_only_config: bool,
@@ -191,6 +193,7 @@ impl Settings {
             bell_on_new_p1: config.bell_on_new_p1,
             sla: config.sla.clone(),
             drift_bands: config.drift_bands,
+            postmortem_template: config.postmortem_template.clone(),
             poll_interval: config.poll_interval,
             read_only_config: config.read_only,
             no_color,
