@@ -58,12 +58,17 @@ impl PostmortemsTab {
         listed
     }
 
+    /// How many are listed (without sorting them, for the header on every frame).
+    pub fn listed_len(&self) -> usize {
+        self.all.iter().filter(|p| self.status_filter.is_none_or(|s| p.status == s)).count()
+    }
+
     pub fn selected(&self) -> Option<&Postmortem> {
         self.listed().get(self.selected).copied()
     }
 
     pub fn move_by(&mut self, delta: isize) {
-        let last = self.listed().len().saturating_sub(1) as isize;
+        let last = self.listed_len().saturating_sub(1) as isize;
         self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
     }
 

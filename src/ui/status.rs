@@ -62,7 +62,7 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
         TabId::Calendar => {
             (format!("{} windows", state.calendar.windows().iter().filter(|w| !w.cancelled).count()), "", 0)
         }
-        TabId::Postmortems => (format!("{} postmortems", state.postmortems.listed().len()), "", 0),
+        TabId::Postmortems => (format!("{} postmortems", state.postmortems.listed_len()), "", 0),
     };
     left.push(Span::styled(counts, theme.muted()));
     if !filter.is_empty() {
