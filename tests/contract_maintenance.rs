@@ -14,7 +14,6 @@ use opsdeck::db::DbLocation;
 use opsdeck::domain::{
     Command, Entity, MaintenanceAction, MaintenanceKind, MaintenanceWindow, NewMaintenance, Rejection,
 };
-use opsdeck::outbox::OutboxEntry;
 
 fn plan(title: &str) -> NewMaintenance {
     let start = Utc.with_ymd_and_hms(2027, 2, 6, 1, 0, 0).unwrap();
@@ -97,23 +96,15 @@ async fn a_queued_window_is_kept_in_the_cache_until_the_backend_has_it_and_then_
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cache.sqlite");
     let cache = Cache::open(&DbLocation::File(path.clone())).await.unwrap();
-    let entry = OutboxEntry {
-        key: "run1-1".into(),
-        target_id: "new".into(),
-        action: Command::Maintenance(MaintenanceAction::Create { window: plan("Planned offline") }),
-        base_version: 0,
-        epoch: None,
-        created_at: Utc::now(),
-        attempts: 0,
-        last_error: None,
-    };
+    let create = MaintenanceAction::Create { window: plan("Planned offline") };
+    let request = request("new", create, 0, "run1-1");
+    let entry = ops::queued(&request);
     cache.outbox_insert(&entry).await.unwrap();
     drop(cache);
 
     // A restart reads it back exactly as queued; then it is sent and completed.
     let cache = Cache::open(&DbLocation::File(path)).await.unwrap();
     assert_eq!(cache.outbox().await.unwrap(), vec![entry.clone()]);
-    let request = ops::action(&entry.target_id, entry.action.clone(), entry.base_version, &entry.key);
     let window = client(&server, DANA).act(&request).await.unwrap();
     cache.outbox_complete(&entry.key, &window, &[]).await.unwrap();
     assert!(cache.outbox().await.unwrap().is_empty());

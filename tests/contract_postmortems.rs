@@ -123,16 +123,7 @@ async fn an_answered_save_lands_in_a_cache_file_survives_reopening_it_and_sync_b
     let path = dir.path().join("cache.sqlite");
     let cache = Cache::open(&DbLocation::File(path.clone())).await.unwrap();
     let request = save(&inc, ERIN_TEXT, 0, "run1-1");
-    let entry = opsdeck::outbox::OutboxEntry {
-        key: request.idempotency_key.clone(),
-        target_id: request.target_id.clone(),
-        action: request.command.clone(),
-        base_version: 0,
-        epoch: None,
-        created_at: Utc::now(),
-        attempts: 0,
-        last_error: None,
-    };
+    let entry = ops::queued(&request);
     cache.outbox_insert(&entry).await.unwrap();
     let answer = client(&server, ERIN).act(&request).await.unwrap();
     cache.outbox_complete(&entry.key, &answer, &[]).await.unwrap();

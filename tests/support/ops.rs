@@ -143,3 +143,17 @@ pub async fn run_opsdeck(args: Vec<String>) -> std::process::Output {
     .await
     .expect("the binary's task")
 }
+
+/// The outbox entry a console keeps for `request` until the backend answers it.
+pub fn queued(request: &opsdeck::backend::ActionRequest) -> opsdeck::outbox::OutboxEntry {
+    opsdeck::outbox::OutboxEntry {
+        key: request.idempotency_key.clone(),
+        target_id: request.target_id.clone(),
+        action: request.command.clone(),
+        base_version: request.version,
+        epoch: None,
+        created_at: chrono::Utc::now(),
+        attempts: 0,
+        last_error: None,
+    }
+}
