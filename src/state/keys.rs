@@ -93,6 +93,8 @@ impl AppState {
     pub fn on_action(&mut self, action: Action, now: DateTime<Utc>) -> Update {
         let rows = crate::ui::list_rows(self.body_height());
         let mode = self.mode();
+        // Whatever the key does, the tab's list is in use from now on (see `reconcile_view`).
+        self.mark_seen(self.tab);
         match action {
             Action::Quit => {
                 self.quit = true;
@@ -181,10 +183,12 @@ impl AppState {
                             EntityKind::Incident => {
                                 self.incidents.open_id(&id, rows);
                                 self.tab = TabId::Incidents;
+                                self.mark_seen(TabId::Incidents);
                             }
                             EntityKind::Ticket => {
                                 self.tickets.open_key(&id, rows);
                                 self.tab = TabId::Tickets;
+                                self.mark_seen(TabId::Tickets);
                             }
                             EntityKind::Maintenance | EntityKind::Postmortem => return Update::unchanged(),
                         }

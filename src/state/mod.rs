@@ -77,6 +77,8 @@ pub struct AppState {
     /// Note text typed and not sent (Esc), by incident: never thrown away.
     note_drafts: HashMap<String, String>,
     key_seq: u64,
+    /// Tabs whose list the user has looked at and used: until then a list starts at its top.
+    seen: std::collections::HashSet<TabId>,
     pub quit: bool,
 }
 
@@ -121,6 +123,7 @@ impl AppState {
             policies: snapshot.policies.into_iter().map(|p| (p.id.clone(), p)).collect(),
             note_drafts: HashMap::new(),
             key_seq: 0,
+            seen: std::collections::HashSet::new(),
             quit: false,
         };
         // The calendar first: SLA clocks pause during windows that say so.
@@ -209,7 +212,40 @@ impl AppState {
         }
         // Typing in the postmortem editor reaches the journal within 250 ms.
         update.effects.extend(self.follow_journal(now));
+        self.reconcile_view();
         update
+    }
+
+    /// After every update: the list on screen keeps its selection in view (after a re-sort, new
+    /// rows or a resize), and a list the user has not used yet shows its top, selected. Rows
+    /// re-sorting under a list in use keep the selected item selected, by id (each tab's
+    /// `reselect`), so a key never acts on an item the user is not looking at.
+    fn reconcile_view(&mut self) {
+        let rows = crate::ui::list_rows(self.body_height());
+        let fresh = !self.seen.contains(&self.tab);
+        let (cursor, len) = match self.tab {
+            TabId::Incidents => {
+                if fresh {
+                    self.incidents.select_first(rows);
+                } else {
+                    self.incidents.scroll_into_view(rows);
+                }
+                return;
+            }
+            TabId::Tickets => self.tickets.cursor_mut(),
+            TabId::Sla => self.sla.cursor_mut(),
+            TabId::Drift | TabId::Calendar | TabId::Postmortems => return,
+        };
+        if fresh {
+            cursor.first(len, rows);
+        } else {
+            cursor.scroll_into_view(len, rows);
+        }
+    }
+
+    /// The user has looked at and used `tab`'s list: from now on its selection is theirs.
+    pub(super) fn mark_seen(&mut self, tab: TabId) {
+        self.seen.insert(tab);
     }
 
     fn on_event(&mut self, event: Event, now: DateTime<Utc>) -> Update {

@@ -210,3 +210,58 @@ fn countdowns_tick_every_second_only_while_on_screen() {
     key(&mut s, '1');
     assert!(s.next_wake(just_after).is_none_or(|w| w > at(1)), "no 1 Hz tick on the incident list");
 }
+
+fn visible_keys(state: &AppState) -> Vec<String> {
+    state.tickets.visible_rows(0, usize::MAX).map(|r| r.confirmed.key.clone()).collect()
+}
+
+/// A fresh console: the cache held one quiet ticket and sync brought the rest, which sort above
+/// it. Neither Tickets nor SLA may open on that stale row: a tab first shown starts at its top.
+#[test]
+fn a_tab_first_shown_starts_at_its_top_with_the_most_urgent_row_selected() {
+    let mut snapshot = crate::fixtures::seeded_snapshot(7, now());
+    let tickets = std::mem::take(&mut snapshot.tickets);
+    let policy = crate::sla::SlaPolicy::default_policy();
+    let sorted = crate::tabs::tickets::TicketsTab::new(tickets.clone(), &policy);
+    let open: Vec<String> =
+        sorted.visible_rows(0, usize::MAX).filter(|r| r.ticket().is_open()).map(|r| r.confirmed.key.clone()).collect();
+    let quiet = open.last().unwrap().clone();
+    let (first, rest): (Vec<Ticket>, Vec<Ticket>) = tickets.into_iter().partition(|t| t.key == quiet);
+    snapshot.tickets = first;
+    let mut s = AppState::new(crate::fixtures::session(false), &Config::default(), snapshot, true, now());
+    s.update(Event::Resize { width: 120, height: 24 }, now());
+    let changes = rest.into_iter().map(crate::api::Change::Ticket).collect();
+    s.update(crate::fixtures::synced(now(), "fixture", false, changes), now());
+
+    key(&mut s, '2');
+    assert_eq!(s.tickets.selected_key(), Some(open[0].as_str()), "the most urgent ticket, not {quiet}");
+    assert_eq!(s.tickets.cursor(), crate::tabs::list::Cursor::default());
+    key(&mut s, '3');
+    assert_eq!(s.sla.cursor(), crate::tabs::list::Cursor::default(), "the SLA tab opens at the clock nearest breach");
+    assert_eq!(s.sla.selected().map(|r| r.id.clone()), s.sla.rows().first().map(|r| r.id.clone()));
+}
+
+/// Once the user moves in a list, the selection is theirs: rows re-sorting above it (a new urgent
+/// ticket) keep the same ticket selected, and it stays on screen in a terminal too short for it.
+#[test]
+fn the_selection_follows_its_item_when_rows_resort_and_stays_in_view() {
+    let mut s = state(Role::Responder);
+    key(&mut s, '2');
+    key(&mut s, 'j');
+    key(&mut s, 'j');
+    let chosen = s.tickets.selected_key().unwrap().to_string();
+    // A ticket as urgent as the top one arrives: it sorts above the selection.
+    let mut urgent = s.tickets.visible_rows(0, 1).next().unwrap().confirmed.clone();
+    urgent.key = "SUP-9999".into();
+    s.update(crate::fixtures::synced(now(), "fixture", false, vec![crate::api::Change::Ticket(urgent)]), now());
+    let keys = visible_keys(&s);
+    let (urgent_at, chosen_at) = (keys.iter().position(|k| k == "SUP-9999"), keys.iter().position(|k| *k == chosen));
+    assert!(urgent_at < chosen_at, "the new P1 sorts above {chosen}: {keys:?}");
+    assert_eq!(s.tickets.selected_key(), Some(chosen.as_str()), "the selection follows {chosen}, not its row");
+    assert_eq!(s.tickets.cursor().selected, 3);
+
+    s.update(Event::Resize { width: 120, height: 5 }, now());
+    let rows = crate::ui::list_rows(s.body_height());
+    let cursor = s.tickets.cursor();
+    assert!(cursor.offset <= cursor.selected && cursor.selected < cursor.offset + rows, "{cursor:?} in {rows} rows");
+}
