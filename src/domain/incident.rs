@@ -387,11 +387,14 @@ impl Incident {
         self.timeline.push(TimelineEvent { at, kind, actor: actor.to_string(), text, starred: false });
     }
 
-    /// Where the incident sorts in the list: open ones by priority then newest first, resolved
-    /// ones after them, most recently resolved first. Compare `(rank, Reverse(at), id)`.
+    /// Where the incident sorts in the list: open ones by priority, triggered (still paging)
+    /// before acknowledged, then newest first; resolved ones after them, most recently resolved
+    /// first. Compare `(rank, Reverse(at), id)`.
     pub fn list_order(&self) -> (u8, i64) {
         if self.is_open() {
-            (self.priority.rank(), self.triggered_at.timestamp_millis())
+            // Still paging and nobody on it: above the same priority's acknowledged incidents.
+            let acknowledged = u8::from(self.status == IncidentStatus::Acknowledged);
+            (2 * self.priority.rank() - 1 + acknowledged, self.triggered_at.timestamp_millis())
         } else {
             (9, self.resolved_at.unwrap_or(self.updated_at).timestamp_millis())
         }

@@ -468,6 +468,22 @@ impl AppState {
                 self.incidents.visible_rows(self.incidents.offset(), rows).map(|r| r.incident().triggered_at).collect()
             }
         };
+        // The list's SLA column changes on the minute of each clock on screen.
+        if self.incidents.detail().is_none() && self.size.0 >= 90 {
+            for row in self.incidents.visible_rows(self.incidents.offset(), rows) {
+                let clock = crate::ui::incidents::nearest_clock(self, row.incident(), now);
+                let Some(clock) = clock.filter(|c| !c.paused) else { continue };
+                let ms = match (clock.overdue, clock.due) {
+                    (Some(overdue), _) => 60_000 - overdue.num_milliseconds().rem_euclid(60_000),
+                    (None, Some(due)) => match (due - now).num_milliseconds().rem_euclid(60_000) {
+                        0 => 60_000,
+                        ms => ms,
+                    },
+                    (None, None) => continue,
+                };
+                consider(now + chrono::Duration::milliseconds(ms));
+            }
+        }
         for triggered in on_screen {
             let age = (now - triggered).num_seconds().max(0);
             let step = match age {

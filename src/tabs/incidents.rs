@@ -439,6 +439,18 @@ mod tests {
         assert_eq!(ids(&sample()), ["INC-3", "INC-2", "INC-4", "INC-1"]);
     }
 
+    /// An acknowledged P1 has someone on it; a triggered one is still paging: it comes first,
+    /// even when it is older.
+    #[test]
+    fn triggered_incidents_come_before_acknowledged_ones_of_their_priority() {
+        let mut tab = sample();
+        let mut acked = tab.row("INC-3").unwrap().confirmed.clone();
+        acked.status = IncidentStatus::Acknowledged;
+        acked.version += 1;
+        tab.upsert_many(vec![acked]);
+        assert_eq!(ids(&tab), ["INC-2", "INC-3", "INC-4", "INC-1"]);
+    }
+
     #[test]
     fn resolved_incidents_sink_below_open_ones() {
         let mut tab = sample();

@@ -9,6 +9,7 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 
 use crate::domain::duration::{ago, compact};
 use crate::domain::{EventKind, IncidentStatus};
+use crate::sla::ClockState;
 use crate::state::AppState;
 use crate::tabs::clocks::Which;
 use crate::tabs::incidents::Row;
@@ -20,11 +21,14 @@ struct Columns {
     widths: Vec<Constraint>,
     /// Narrow terminals drop tier and assignee.
     wide: bool,
+    /// Time left on the nearest SLA clock, from 90 columns.
+    left: bool,
 }
 
 /// `id_width` fits the longest id on screen, so ids are never cut (INC-10001 vs INC-10002).
 fn columns(width: u16, id_width: u16) -> Columns {
     let wide = width >= 70;
+    let left = width >= 90;
     let service = if width >= 110 { 17 } else { 12 };
     let who = if width >= 140 { 12 } else { 8 };
     let mut widths = vec![
@@ -35,11 +39,14 @@ fn columns(width: u16, id_width: u16) -> Columns {
         Constraint::Min(10),
         Constraint::Length(6),
     ];
+    if left {
+        widths.push(Constraint::Length(7));
+    }
     if wide {
         widths.push(Constraint::Length(2));
         widths.push(Constraint::Length(who));
     }
-    Columns { widths, wide }
+    Columns { widths, wide, left }
 }
 
 pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
@@ -54,6 +61,9 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
         .clamp(4, 16) as u16;
     let cols = columns(area.width, id_width);
     let mut header = vec!["P", "State", "Id", "Service", "Title", "Age"];
+    if cols.left {
+        header.push("Left");
+    }
     if cols.wide {
         header.extend(["T", "Assignee"]);
     }
@@ -78,13 +88,13 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
     let selected = tab.selected_index();
     let offset = tab.offset();
     let rows = tab.visible_rows(offset, rows_shown).enumerate().map(|(i, row)| {
-        let table_row = list_row(row, state, now, cols.wide);
+        let table_row = list_row(row, state, now, &cols);
         if offset + i == selected { table_row.style(theme.selected()) } else { table_row }
     });
-    frame.render_widget(Table::new(rows, cols.widths).header(header).column_spacing(1), area);
+    frame.render_widget(Table::new(rows, cols.widths.clone()).header(header).column_spacing(1), area);
 }
 
-fn list_row<'a>(row: &'a Row, state: &AppState, now: DateTime<Utc>, wide: bool) -> TableRow<'a> {
+fn list_row<'a>(row: &'a Row, state: &AppState, now: DateTime<Utc>, cols: &Columns) -> TableRow<'a> {
     let theme = &state.settings.theme;
     let inc = row.incident();
     let pending = !row.pending.is_empty();
@@ -105,11 +115,43 @@ fn list_row<'a>(row: &'a Row, state: &AppState, now: DateTime<Utc>, wide: bool) 
         }),
         Cell::from(Span::styled(compact((now - inc.triggered_at).num_seconds()), theme.muted())),
     ];
-    if wide {
+    if cols.left {
+        cells.push(Cell::from(match nearest_clock(state, inc, now) {
+            Some(clock) => Span::styled(left_label(&clock), theme.band(clock.band)),
+            None => Span::styled("—", theme.muted()),
+        }));
+    }
+    if cols.wide {
         cells.push(Cell::from(Span::styled(inc.tier.label(), text_style)));
         cells.push(Cell::from(Span::styled(inc.assignee.as_deref().unwrap_or("—"), text_style)));
     }
     TableRow::new(cells)
+}
+
+/// The running SLA clock of `inc` nearest to breach (or furthest past it), as of `now`.
+pub fn nearest_clock(state: &AppState, inc: &crate::domain::Incident, now: DateTime<Utc>) -> Option<ClockState> {
+    if !inc.is_open() {
+        return None;
+    }
+    Which::BOTH
+        .into_iter()
+        .map(|which| state.calendar.incident_clock(inc, which))
+        .filter(|input| input.is_running())
+        .map(|input| input.evaluate(&state.settings.sla, now))
+        .min_by_key(|clock| clock.remaining)
+}
+
+/// Time left to the minute (`14m`, `2h05m`, `3d04h`), `+12m` once breached, `⏸` while paused: the
+/// list changes once a minute, the SLA tab counts seconds.
+fn left_label(clock: &ClockState) -> String {
+    let minutes = clock.overdue.unwrap_or(clock.remaining).num_minutes().abs();
+    let span = match minutes {
+        m if m < 60 => format!("{m}m"),
+        m if m < 1440 => format!("{}h{:02}m", m / 60, m % 60),
+        m => format!("{}d{:02}h", m / 1440, (m % 1440) / 60),
+    };
+    let span = if clock.breached { format!("+{span}") } else { span };
+    if clock.paused { format!("⏸{span}") } else { span }
 }
 
 pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Row, now: DateTime<Utc>) {
