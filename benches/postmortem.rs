@@ -42,6 +42,7 @@ fn journal(c: &mut Criterion) {
         base_version: 3,
         draft: PostmortemDraft { title: "Postmortem: stale retriever index (INC-1042)".into(), body: long_body() },
         journaled_at: Utc::now(),
+        author: "demo:bench".into(),
     };
     c.bench_function("journal a 600-line draft to the cache file", |b| {
         b.iter(|| rt.block_on(cache.journal_draft(&draft)).unwrap())

@@ -90,6 +90,12 @@ pub enum Action {
     Cancel,
     Submit,
     CancelInput,
+    ClearInput,
+    MessageLog,
+    OpenRestored,
+    DismissRestored,
+    DropEntry,
+    RetryEntry,
 }
 
 impl Action {
@@ -169,6 +175,12 @@ impl Action {
             Action::Cancel => "No, leave it",
             Action::Submit => "Submit the input",
             Action::CancelInput => "Cancel the input (a note's text is kept as a draft)",
+            Action::ClearInput => "Clear the line (Ctrl-u again in a note undoes nothing: Esc keeps the draft)",
+            Action::MessageLog => "Show the last 50 messages, with their times",
+            Action::OpenRestored => "Open the draft restored after a crash",
+            Action::DismissRestored => "Not now: the restored draft stays journaled (tab 6 marks it ✎)",
+            Action::DropEntry => "Drop the selected queued or rejected action (asks to confirm)",
+            Action::RetryEntry => "Send the selected rejected action again, against what the server has now",
         }
     }
 

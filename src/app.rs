@@ -80,6 +80,10 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
         read_only_flag: options.read_only,
         me: demo.then(|| Me { name: demo_user(), role: Role::Commander }),
         run_id: uuid::Uuid::new_v4().simple().to_string(),
+        author: match &options.backend {
+            BackendChoice::Demo { .. } => format!("demo:{}", demo_user()),
+            BackendChoice::Remote { url, token } => Session::author_for(url, token.as_ref().map(|t| t.expose())),
+        },
     };
     let mut state = AppState::new(session, &options.config, snapshot, options.no_color, Utc::now());
 

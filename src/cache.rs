@@ -53,6 +53,8 @@ pub struct CacheSnapshot {
     pub postmortems: Vec<crate::domain::Postmortem>,
     /// Postmortem drafts journaled and not yet on the backend as typed.
     pub drafts: Vec<JournaledDraft>,
+    /// Notes typed and not sent.
+    pub note_drafts: Vec<NoteDraft>,
 }
 
 /// Models, feature windows and quality points as cached (windows and points oldest first).
@@ -105,6 +107,7 @@ impl Cache {
             maintenance: self.entities("maintenance").await?,
             postmortems: self.entities("postmortem").await?,
             drafts: self.drafts().await?,
+            note_drafts: self.note_drafts().await?,
         })
     }
 
@@ -331,6 +334,15 @@ impl Cache {
         Ok(())
     }
 
+    /// Deletes an entry the user dropped, queued or rejected.
+    pub async fn outbox_drop(&self, key: &str) -> Result<(), CacheError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM outbox WHERE key = ?").bind(key).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM outbox_rejected WHERE key = ?").bind(key).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn outbox_attempt(&self, key: &str, error: &str) -> Result<(), CacheError> {
         sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE key = ?")
             .bind(error)
@@ -447,7 +459,7 @@ fn decode_all<T: serde::de::DeserializeOwned>(docs: &[String]) -> Vec<T> {
 
 #[path = "cache_drafts.rs"]
 mod drafts;
-pub use drafts::JournaledDraft;
+pub use drafts::{JournaledDraft, NoteDraft};
 
 #[cfg(test)]
 #[path = "cache_tests.rs"]

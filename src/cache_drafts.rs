@@ -16,36 +16,103 @@ pub struct JournaledDraft {
     pub base_version: i64,
     pub draft: PostmortemDraft,
     pub journaled_at: DateTime<Utc>,
+    /// Whose draft this is (`Session::author`); empty for drafts journaled before drafts had
+    /// owners.
+    #[serde(default)]
+    pub author: String,
+}
+
+/// A note typed and not sent, kept for the next `n` on its incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteDraft {
+    pub incident_id: String,
+    pub author: String,
+    pub text: String,
 }
 
 impl Cache {
     /// Writes (or replaces) the journaled draft of one postmortem.
     pub async fn journal_draft(&self, draft: &JournaledDraft) -> Result<(), CacheError> {
-        sqlx::query("INSERT INTO drafts (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc")
-            .bind(&draft.id)
-            .bind(serde_json::to_string(draft)?)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO drafts (id, author, doc) VALUES (?, ?, ?)
+             ON CONFLICT (id, author) DO UPDATE SET doc = excluded.doc",
+        )
+        .bind(&draft.id)
+        .bind(&draft.author)
+        .bind(serde_json::to_string(draft)?)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
-    /// Forgets the draft of `id`, but only if it still holds `draft` (a newer one typed since
-    /// stays).
-    pub async fn forget_draft(&self, id: &str, draft: &PostmortemDraft) -> Result<(), CacheError> {
+    /// Forgets `author`'s draft of `id` (and an ownerless one from before drafts had owners),
+    /// but only if it still holds `draft` (a newer one typed since stays).
+    pub async fn forget_draft(&self, id: &str, author: &str, draft: &PostmortemDraft) -> Result<(), CacheError> {
         let mut tx = self.pool.begin().await?;
-        let doc: Option<String> =
-            sqlx::query_scalar("SELECT doc FROM drafts WHERE id = ?").bind(id).fetch_optional(&mut *tx).await?;
-        let same = doc.and_then(|d| serde_json::from_str::<JournaledDraft>(&d).ok()).is_some_and(|j| &j.draft == draft);
-        if same {
-            sqlx::query("DELETE FROM drafts WHERE id = ?").bind(id).execute(&mut *tx).await?;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT author, doc FROM drafts WHERE id = ? AND (author = ? OR author = '')")
+                .bind(id)
+                .bind(author)
+                .fetch_all(&mut *tx)
+                .await?;
+        for (owner, doc) in rows {
+            if serde_json::from_str::<JournaledDraft>(&doc).is_ok_and(|j| &j.draft == draft) {
+                sqlx::query("DELETE FROM drafts WHERE id = ? AND author = ?")
+                    .bind(id)
+                    .bind(&owner)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         tx.commit().await?;
         Ok(())
     }
 
-    /// Every journaled draft, by id.
+    /// Keeps a note typed and not sent; empty text forgets it.
+    pub async fn save_note_draft(&self, note: &NoteDraft, at: DateTime<Utc>) -> Result<(), CacheError> {
+        if note.text.trim().is_empty() {
+            sqlx::query("DELETE FROM note_drafts WHERE incident_id = ? AND author = ?")
+                .bind(&note.incident_id)
+                .bind(&note.author)
+                .execute(&self.pool)
+                .await?;
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO note_drafts (incident_id, author, text, saved_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (incident_id, author) DO UPDATE SET text = excluded.text, saved_at = excluded.saved_at",
+        )
+        .bind(&note.incident_id)
+        .bind(&note.author)
+        .bind(&note.text)
+        .bind(at.to_rfc3339())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every kept note draft.
+    pub async fn note_drafts(&self) -> Result<Vec<NoteDraft>, CacheError> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT incident_id, author, text FROM note_drafts ORDER BY incident_id, author")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|(incident_id, author, text)| NoteDraft { incident_id, author, text }).collect())
+    }
+
+    /// Every journaled draft, by id, whoever wrote it (the console keeps its user's own).
     pub async fn drafts(&self) -> Result<Vec<JournaledDraft>, CacheError> {
-        let docs: Vec<String> = sqlx::query_scalar("SELECT doc FROM drafts ORDER BY id").fetch_all(&self.pool).await?;
-        Ok(decode_all(&docs))
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT author, doc FROM drafts ORDER BY id, author").fetch_all(&self.pool).await?;
+        // The row's owner is the truth (the document of an ownerless draft names none).
+        let drafts = rows
+            .into_iter()
+            .filter_map(|(author, doc)| {
+                let [mut draft]: [JournaledDraft; 1] = decode_all(&[doc]).try_into().ok()?;
+                draft.author = author;
+                Some(draft)
+            })
+            .collect();
+        Ok(drafts)
     }
 }

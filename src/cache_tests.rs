@@ -204,3 +204,61 @@ async fn queued_actions_from_the_previous_schema_survive_the_upgrade() {
     assert_eq!(rejected[0].entry.target_id, "INC-6");
     assert_eq!(rejected[0].entry.action, Command::Incident(IncidentAction::Acknowledge));
 }
+
+/// Two people share a data folder: each one's journaled draft of the same postmortem is kept
+/// apart, and forgetting mine leaves theirs.
+#[tokio::test]
+async fn journaled_drafts_and_note_drafts_are_kept_per_author() {
+    use crate::domain::PostmortemDraft;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = file_cache(&dir).await;
+    let draft = |author: &str, body: &str| JournaledDraft {
+        id: "PM-1".into(),
+        incident_id: "INC-1".into(),
+        base_version: 0,
+        draft: PostmortemDraft { title: "T".into(), body: body.into() },
+        journaled_at: at(0),
+        author: author.into(),
+    };
+    cache.journal_draft(&draft("token:a", "mine")).await.unwrap();
+    cache.journal_draft(&draft("token:b", "theirs")).await.unwrap();
+    let all = cache.drafts().await.unwrap();
+    assert_eq!(all, vec![draft("token:a", "mine"), draft("token:b", "theirs")]);
+    cache.forget_draft("PM-1", "token:a", &draft("token:a", "mine").draft).await.unwrap();
+    assert_eq!(cache.drafts().await.unwrap(), vec![draft("token:b", "theirs")]);
+
+    let note =
+        |author: &str, text: &str| NoteDraft { incident_id: "INC-1".into(), author: author.into(), text: text.into() };
+    cache.save_note_draft(&note("token:a", "half a thought"), at(1)).await.unwrap();
+    cache.save_note_draft(&note("token:b", "other"), at(1)).await.unwrap();
+    cache.save_note_draft(&note("token:a", "a whole thought"), at(2)).await.unwrap();
+    drop(cache);
+    let cache = file_cache(&dir).await;
+    assert_eq!(cache.note_drafts().await.unwrap(), vec![note("token:a", "a whole thought"), note("token:b", "other")]);
+    cache.save_note_draft(&note("token:a", ""), at(3)).await.unwrap();
+    assert_eq!(cache.note_drafts().await.unwrap(), vec![note("token:b", "other")], "empty text forgets it");
+}
+
+#[tokio::test]
+async fn a_dropped_action_is_gone_from_disk_queued_or_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = file_cache(&dir).await;
+    let entry = |key: &str| OutboxEntry {
+        key: key.into(),
+        target_id: "INC-1".into(),
+        action: Command::Incident(IncidentAction::Acknowledge),
+        base_version: 1,
+        epoch: None,
+        created_at: at(0),
+        attempts: 0,
+        last_error: None,
+    };
+    cache.outbox_insert(&entry("k1")).await.unwrap();
+    cache.outbox_insert(&entry("k2")).await.unwrap();
+    let rejected = crate::outbox::RejectedEntry { entry: entry("k2"), rejected_at: at(1), reason: "no".into() };
+    cache.outbox_reject(&rejected, None).await.unwrap();
+    cache.outbox_drop("k1").await.unwrap();
+    cache.outbox_drop("k2").await.unwrap();
+    assert!(cache.outbox().await.unwrap().is_empty());
+    assert!(cache.rejected(50).await.unwrap().is_empty(), "a rejected entry can be cleared");
+}

@@ -54,10 +54,20 @@ impl EffectRunner {
                     let _ = events.send(Event::Journaled { id: draft.id, at: draft.journaled_at, error });
                 });
             }
-            Effect::ForgetDraft { id, draft } => {
+            Effect::SaveNoteDraft(note) => {
+                let (cache, events) = (self.cache.clone(), self.events.clone());
+                self.writes.spawn(async move {
+                    if let Err(err) = cache.save_note_draft(&note, chrono::Utc::now()).await {
+                        tracing::error!(error = %err, id = %note.incident_id, "could not keep a note draft");
+                        let _ = events
+                            .send(Event::NoteDraftFailed { incident_id: note.incident_id, error: err.to_string() });
+                    }
+                });
+            }
+            Effect::ForgetDraft { id, author, draft } => {
                 let cache = self.cache.clone();
                 self.writes.spawn(async move {
-                    if let Err(err) = cache.forget_draft(&id, &draft).await {
+                    if let Err(err) = cache.forget_draft(&id, &author, &draft).await {
                         tracing::warn!(error = %err, %id, "could not forget a saved postmortem draft");
                     }
                 });
@@ -130,6 +140,13 @@ impl EffectRunner {
                 self.writes.spawn(async move {
                     if let Err(err) = cache.outbox_attempt(&key, &error).await {
                         tracing::warn!(error = %err, %key, "could not record a send attempt");
+                    }
+                });
+            }
+            OutboxEffect::Drop { key } => {
+                self.writes.spawn(async move {
+                    if let Err(err) = cache.outbox_drop(&key).await {
+                        tracing::error!(error = %err, %key, "could not delete a dropped action");
                     }
                 });
             }

@@ -67,6 +67,11 @@ pub enum Event {
         id: String,
         result: Result<String, String>,
     },
+    /// `Effect::SaveNoteDraft` could not write to the cache.
+    NoteDraftFailed {
+        incident_id: String,
+        error: String,
+    },
     /// SIGTERM, SIGHUP (the SSH session dropped) or SIGINT.
     Shutdown {
         signal: &'static str,

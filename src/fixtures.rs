@@ -20,6 +20,7 @@ pub fn session(demo: bool) -> Session {
         read_only_flag: false,
         me: Some(Me { name: "erin".into(), role: Role::Responder }),
         run_id: "fixture".into(),
+        author: "demo:erin".into(),
     }
 }
 
@@ -41,6 +42,7 @@ pub fn seeded_snapshot(seed: u64, now: DateTime<Utc>) -> CacheSnapshot {
         maintenance: seeded_maintenance(now),
         postmortems: Vec::new(),
         drafts: Vec::new(),
+        note_drafts: Vec::new(),
         total: incidents.len(),
         incidents,
         tickets: seeded_tickets(now),

@@ -40,6 +40,9 @@ pub enum Mode {
     Confirm,
     /// Help or outbox panel on top.
     Overlay,
+    /// A postmortem draft restored at start is offered: `Enter` opens it, any other key goes on
+    /// as usual (and the offer stays on tab 6).
+    Offer,
 }
 
 impl Mode {
@@ -59,11 +62,12 @@ impl Mode {
             Mode::Editor => "Postmortem editor (and the usual Emacs keys: ctrl-u undo, ctrl-r redo, alt-f/b words)",
             Mode::Conflict => "Postmortem saved by someone else first",
             Mode::Confirm => "Confirmation",
-            Mode::Overlay => "Help and outbox panels",
+            Mode::Overlay => "Help, outbox and message panels",
+            Mode::Offer => "A draft restored after a crash is offered",
         }
     }
 
-    const ALL: [Mode; 15] = [
+    const ALL: [Mode; 16] = [
         Mode::Global,
         Mode::Incidents,
         Mode::Tickets,
@@ -79,11 +83,13 @@ impl Mode {
         Mode::Conflict,
         Mode::Confirm,
         Mode::Overlay,
+        Mode::Offer,
     ];
 
     /// Layers that are never active at once may bind the same key to different actions.
     fn can_stack_with(self, other: Mode) -> bool {
-        const STACKABLE: [Mode; 9] = [
+        const STACKABLE: [Mode; 10] = [
+            Mode::Offer,
             Mode::Global,
             Mode::List,
             Mode::Detail,
@@ -244,6 +250,7 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Global, &["?"], Action::Help),
     (Mode::Global, &["ctrl-r"], Action::Refresh),
     (Mode::Global, &["o"], Action::ShowOutbox),
+    (Mode::Global, &["L"], Action::MessageLog),
     (Mode::Global, &["tab"], Action::NextTab),
     (Mode::Global, &["backtab"], Action::PrevTab),
     (Mode::Global, &["1"], Action::TabIncidents),
@@ -303,8 +310,8 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Detail, &["G", "end"], Action::Last),
     (Mode::Detail, &["esc", "backspace", "h", "left"], Action::Back),
     (Mode::Input, &["enter"], Action::Submit),
-    (Mode::Input, &["esc"], Action::CancelInput),
-    (Mode::Input, &["ctrl-c"], Action::Quit),
+    (Mode::Input, &["esc", "ctrl-c"], Action::CancelInput),
+    (Mode::Input, &["ctrl-u"], Action::ClearInput),
     (Mode::Postmortems, &["k", "up"], Action::MoveUp),
     (Mode::Postmortems, &["j", "down"], Action::MoveDown),
     (Mode::Postmortems, &["enter"], Action::Open),
@@ -316,27 +323,27 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Editor, &["ctrl-f"], Action::Find),
     (Mode::Editor, &["tab"], Action::NextField),
     (Mode::Editor, &["backtab"], Action::PrevField),
-    (Mode::Editor, &["esc"], Action::CloseEditor),
+    (Mode::Editor, &["esc", "ctrl-c"], Action::CloseEditor),
     (Mode::Editor, &["ctrl-l"], Action::LoadFromDisk),
-    (Mode::Editor, &["ctrl-c"], Action::Quit),
     (Mode::Conflict, &["t"], Action::TakeTheirs),
-    (Mode::Conflict, &["m", "esc"], Action::KeepMine),
+    (Mode::Conflict, &["m", "esc", "ctrl-c"], Action::KeepMine),
     (Mode::Conflict, &["r"], Action::SaveMineOnTop),
-    (Mode::Conflict, &["ctrl-c"], Action::Quit),
     (Mode::Form, &["enter", "ctrl-s"], Action::Submit),
     (Mode::Form, &["tab", "down"], Action::NextField),
     (Mode::Form, &["backtab", "up"], Action::PrevField),
-    (Mode::Form, &["esc"], Action::CancelInput),
-    (Mode::Form, &["ctrl-c"], Action::Quit),
+    (Mode::Form, &["esc", "ctrl-c"], Action::CancelInput),
     (Mode::Confirm, &["y", "enter"], Action::Confirm),
-    (Mode::Confirm, &["n", "esc"], Action::Cancel),
-    (Mode::Confirm, &["ctrl-c"], Action::Quit),
-    (Mode::Overlay, &["esc", "q"], Action::Back),
+    (Mode::Confirm, &["n", "esc", "ctrl-c"], Action::Cancel),
+    (Mode::Overlay, &["esc", "q", "ctrl-c"], Action::Back),
     (Mode::Overlay, &["?"], Action::Help),
     (Mode::Overlay, &["o"], Action::ShowOutbox),
     (Mode::Overlay, &["k", "up"], Action::MoveUp),
     (Mode::Overlay, &["j", "down"], Action::MoveDown),
-    (Mode::Overlay, &["ctrl-c"], Action::Quit),
+    (Mode::Overlay, &["L"], Action::MessageLog),
+    (Mode::Overlay, &["d"], Action::DropEntry),
+    (Mode::Overlay, &["r"], Action::RetryEntry),
+    (Mode::Offer, &["enter"], Action::OpenRestored),
+    (Mode::Offer, &["esc"], Action::DismissRestored),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

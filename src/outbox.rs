@@ -67,6 +67,18 @@ pub enum OutboxEffect {
         error: String,
     },
     RetryAfter(Duration),
+    /// The user dropped a queued entry (never sent) or a rejected one: delete it from disk.
+    Drop {
+        key: String,
+    },
+}
+
+/// Why an entry cannot be dropped now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DropRefused {
+    /// It is on its way to the backend: wait for the answer.
+    InFlight,
+    NotFound,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -244,6 +256,22 @@ impl Outbox {
         self.queue = kept;
         effects.extend(self.send_next());
         effects
+    }
+
+    /// The user drops a queued entry that is not being sent, or forgets a rejected one. A queued
+    /// entry never reaches the backend once dropped (the one in flight cannot be called back).
+    pub fn drop_entry(&mut self, key: &str) -> Result<OutboxEntry, DropRefused> {
+        if self.in_flight.as_deref() == Some(key) {
+            return Err(DropRefused::InFlight);
+        }
+        let entry = if let Some(index) = self.queue.iter().position(|q| q.entry.key == key) {
+            self.queue.remove(index).map(|q| q.entry)
+        } else if let Some(index) = self.rejected.iter().position(|r| r.entry.key == key) {
+            Some(self.rejected.remove(index).entry)
+        } else {
+            None
+        };
+        entry.ok_or(DropRefused::NotFound)
     }
 
     fn remember(&mut self, rejected: RejectedEntry) {

@@ -347,3 +347,39 @@ fn postmortem_conflict_shows_both_texts() {
     assert!(screen.contains("42 minutes") && screen.contains("Our root cause"), "{screen}");
     insta::assert_snapshot!("postmortem_conflict_80x24", screen);
 }
+
+/// The message log: an error that an info would have replaced is still readable, with its time;
+/// the status line keeps showing the error.
+#[test]
+fn message_log_keeps_what_was_said() {
+    let mut harness = Harness::new(80, 24);
+    harness.state.flash(opsdeck::state::Level::Error, "✗ INC-1018 already acknowledged by dana 40 s ago", now());
+    harness.state.flash(opsdeck::state::Level::Info, "new P3: INC-1020 Retrieval index stale", now());
+    let screen = harness.screen();
+    assert!(screen.contains("already acknowledged by dana"), "the error is not replaced by an info: {screen}");
+    harness.press("L");
+    insta::assert_snapshot!("message_log_80x24", harness.screen());
+}
+
+/// A viewer's footer offers only what a viewer can do.
+#[test]
+fn a_viewer_is_offered_what_a_viewer_can_do() {
+    let mut harness = Harness::new(80, 24);
+    harness.state.session.me = Some(opsdeck::api::Me { name: "vic".into(), role: opsdeck::api::Role::Viewer });
+    let screen = harness.screen();
+    let footer = screen.lines().last().unwrap().to_string();
+    assert!(footer.contains("read-only") && !footer.contains("ack") && !footer.contains("resolve"), "{footer}");
+    insta::assert_snapshot!("viewer_80x24", screen);
+}
+
+/// At 80 columns the header keeps its counts and the filter whole (`/support (2)`), shortening
+/// the tab bar instead, also while stale.
+#[test]
+fn the_header_keeps_counts_and_filter_whole_at_80_columns() {
+    let mut harness = Harness::new(80, 24);
+    harness.press("/support<Enter>");
+    harness.event(Event::SyncFailed { error: "cannot reach the backend".into(), at: now() });
+    let header = harness.screen().lines().next().unwrap().to_string();
+    assert!(header.contains("3 open · 19") && header.contains("/support (2)"), "{header}");
+    assert!(header.contains("STALE since") && header.contains("UTC"), "{header}");
+}

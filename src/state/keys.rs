@@ -15,8 +15,22 @@ use crate::tabs::TabId;
 impl AppState {
     pub(super) fn on_key(&mut self, key: KeyEvent, now: DateTime<Utc>) -> Update {
         let layers = self.layers();
-        if let Some(action) = self.settings.keymap.resolve(&layers, &key) {
+        let action = self.settings.keymap.resolve(&layers, &key);
+        if action != Some(Action::DropEntry) {
+            self.drop_armed = None;
+        }
+        if let Some(update) = self.answer_offer(action, now) {
+            return update;
+        }
+        if let Some(action) = action {
             return self.on_action(action, now);
+        }
+        // Viewers and read-only consoles see the postmortem; they do not type into it.
+        if layers[0] == Mode::Editor
+            && let Some(reason) = self.read_only_reason()
+        {
+            self.flash(Level::Warning, format!("read-only: the postmortem cannot be edited ({reason})"), now);
+            return Update::changed();
         }
         if matches!(layers[0], Mode::Editor | Mode::Conflict) {
             let changed = layers[0] == Mode::Editor && self.editor.as_mut().is_some_and(|e| e.input(key));
@@ -100,7 +114,8 @@ impl AppState {
                 self.quit = true;
                 // Typing not yet journaled goes to disk before the console exits.
                 let journal = self.journal_now(now);
-                Update::changed().with(journal).with([Effect::Quit])
+                let note = self.keep_open_note();
+                Update::changed().with(journal).with(note).with([Effect::Quit])
             }
             Action::Help => {
                 self.overlay = match self.overlay {
@@ -112,8 +127,27 @@ impl AppState {
             Action::ShowOutbox => {
                 self.overlay = match self.overlay {
                     Some(Overlay::Outbox { .. }) => None,
-                    _ => Some(Overlay::Outbox { scroll: 0 }),
+                    _ => Some(Overlay::Outbox { selected: 0 }),
                 };
+                Update::changed()
+            }
+            Action::MessageLog => {
+                self.overlay = match self.overlay {
+                    Some(Overlay::Messages { .. }) => None,
+                    _ => Some(Overlay::Messages { scroll: 0 }),
+                };
+                Update::changed()
+            }
+            Action::DropEntry => self.drop_selected(now),
+            Action::RetryEntry => self.retry_selected(now),
+            // Answered before any action (see `answer_offer`); nothing to do without an offer.
+            Action::OpenRestored | Action::DismissRestored => Update::unchanged(),
+            Action::ClearInput => {
+                let Some(input) = &mut self.input else { return Update::unchanged() };
+                input.textarea = one_line("");
+                if input.kind == InputKind::Filter {
+                    self.set_filter("");
+                }
                 Update::changed()
             }
             Action::Refresh => {
@@ -319,13 +353,14 @@ impl AppState {
                     Some(Input { kind: InputKind::Note { incident_id }, textarea }) => {
                         let text = textarea.lines().join(" ");
                         if !text.trim().is_empty() {
-                            self.note_drafts.insert(incident_id.clone(), text);
                             self.flash(
                                 Level::Info,
                                 format!("note draft for {incident_id} kept; press n to go on"),
                                 now,
                             );
                         }
+                        let keep = self.set_note_draft(&incident_id, text);
+                        return Update::changed().with(keep);
                     }
                     None => {}
                 }
@@ -351,8 +386,16 @@ impl AppState {
         };
         match (mode, self.tab) {
             (Mode::Overlay, _) => {
-                if let Some(Overlay::Help { scroll } | Overlay::Outbox { scroll }) = &mut self.overlay {
-                    *scroll = scroll.saturating_add_signed(delta.clamp(-1000, 1000)).min(1000);
+                let entries = self.outbox_keys().len();
+                match &mut self.overlay {
+                    Some(Overlay::Help { scroll } | Overlay::Messages { scroll }) => {
+                        *scroll = scroll.saturating_add_signed(delta.clamp(-1000, 1000)).min(1000);
+                    }
+                    Some(Overlay::Outbox { selected }) => {
+                        *selected =
+                            selected.saturating_add_signed(delta.clamp(-1000, 1000)).min(entries.saturating_sub(1));
+                    }
+                    None => {}
                 }
             }
             (Mode::Detail, TabId::Tickets) => {
@@ -483,8 +526,8 @@ impl AppState {
                     self.flash(Level::Info, "empty note not sent", now);
                     return Update::changed();
                 }
-                self.note_drafts.remove(&incident_id);
-                self.enqueue(&incident_id, Command::Incident(IncidentAction::Note { text }), now)
+                let forget = self.note_drafts.remove(&incident_id).map(|_| self.note_draft_effect(&incident_id, ""));
+                self.enqueue(&incident_id, Command::Incident(IncidentAction::Note { text }), now).with(forget)
             }
             InputKind::Assign { key } => {
                 let to = sanitize(input.text().trim()).into_owned();
@@ -549,6 +592,39 @@ impl AppState {
             action: command,
         };
         self.outbox.enqueue(entry).into_iter().map(Effect::Outbox).collect()
+    }
+}
+
+impl AppState {
+    /// Keeps (or with empty text forgets) the note draft of `incident_id`, here and on disk.
+    fn set_note_draft(&mut self, incident_id: &str, text: String) -> Option<Effect> {
+        let before = if text.trim().is_empty() {
+            self.note_drafts.remove(incident_id)
+        } else {
+            self.note_drafts.insert(incident_id.to_string(), text.clone())
+        };
+        (before.as_deref() != Some(text.as_str()) && !(before.is_none() && text.trim().is_empty()))
+            .then(|| self.note_draft_effect(incident_id, &text))
+    }
+
+    fn note_draft_effect(&self, incident_id: &str, text: &str) -> Effect {
+        Effect::SaveNoteDraft(crate::cache::NoteDraft {
+            incident_id: incident_id.to_string(),
+            author: self.session.author.clone(),
+            text: text.to_string(),
+        })
+    }
+
+    /// The console is stopping with the note prompt open: what was typed becomes its draft.
+    pub(super) fn keep_open_note(&mut self) -> Option<Effect> {
+        let Some(Input { kind: InputKind::Note { incident_id }, textarea }) = &self.input else {
+            return None;
+        };
+        let (incident_id, text) = (incident_id.clone(), textarea.lines().join(" "));
+        if text.trim().is_empty() {
+            return None;
+        }
+        self.set_note_draft(&incident_id, text)
     }
 }
 

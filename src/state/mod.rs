@@ -6,12 +6,14 @@
 //! `keys.rs`; data arriving from sync, the outbox and the config watcher here.
 
 mod changes;
+mod console;
 mod drift;
 mod keys;
 mod maintenance;
 mod postmortem;
 mod types;
 
+pub use console::{MESSAGES_KEPT, Message, MessageLog};
 pub use maintenance::{MAX_CALENDAR_BYTES, NEW_WINDOW_TARGET, import_args};
 pub use types::{Confirm, Effect, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update};
 
@@ -74,8 +76,18 @@ pub struct AppState {
     pub size: (u16, u16),
     pub services: HashMap<String, Service>,
     pub policies: HashMap<String, EscalationPolicy>,
-    /// Note text typed and not sent (Esc), by incident: never thrown away.
+    /// Note text typed and not sent (Esc, Ctrl-c), by incident: never thrown away, kept in the
+    /// cache for the next start too.
     note_drafts: HashMap<String, String>,
+    /// A journaled postmortem draft restored at start and offered (`Enter` opens it); the
+    /// keyboard stays the user's.
+    pub restore_offer: Option<String>,
+    /// Every message shown, for `L`.
+    pub messages: MessageLog,
+    /// Why the config file on disk is invalid, while it is (the previous one stays in force).
+    pub config_error: Option<String>,
+    /// The outbox entry a first `d` named; a second `d` drops it.
+    drop_armed: Option<String>,
     key_seq: u64,
     /// Tabs whose list the user has looked at and used: until then a list starts at its top.
     seen: std::collections::HashSet<TabId>,
@@ -95,6 +107,7 @@ impl AppState {
         // Hold queued actions until the first sync says which server database this is.
         outbox.hold();
         let tickets = TicketsTab::new(snapshot.tickets, &settings.sla);
+        let session_author = session.author.clone();
         let mut state = AppState {
             tab: TabId::default(),
             incidents: IncidentsTab::new(snapshot.incidents, snapshot.total),
@@ -121,7 +134,16 @@ impl AppState {
             size: (80, 24),
             services: snapshot.services.into_iter().map(|s| (s.id.clone(), s)).collect(),
             policies: snapshot.policies.into_iter().map(|p| (p.id.clone(), p)).collect(),
-            note_drafts: HashMap::new(),
+            note_drafts: snapshot
+                .note_drafts
+                .into_iter()
+                .filter(|n| n.author == session_author)
+                .map(|n| (n.incident_id, n.text))
+                .collect(),
+            restore_offer: None,
+            messages: MessageLog::default(),
+            config_error: None,
+            drop_armed: None,
             key_seq: 0,
             seen: std::collections::HashSet::new(),
             quit: false,
@@ -144,7 +166,7 @@ impl AppState {
 
     /// Where the keyboard focus is: a dialog, an overlay, or a tab's list or detail view.
     pub fn mode(&self) -> Mode {
-        let layers = self.layers();
+        let layers: Vec<Mode> = self.layers().into_iter().filter(|m| *m != Mode::Offer).collect();
         if layers.len() == 3 { layers[1] } else { layers[0] }
     }
 
@@ -161,15 +183,29 @@ impl AppState {
         } else if self.overlay.is_some() {
             return vec![Mode::Overlay];
         }
+        self.view_layers()
+    }
+
+    /// The layers of the tab's own view, under any dialog or panel.
+    pub fn view_layers(&self) -> Vec<Mode> {
         let (tab, detail) = match self.tab {
-            TabId::Incidents => (Mode::Incidents, self.incidents.detail().is_some()),
-            TabId::Tickets => (Mode::Tickets, self.tickets.detail().is_some()),
-            TabId::Sla => (Mode::Sla, false),
-            TabId::Drift => return vec![Mode::Drift, Mode::Global],
-            TabId::Calendar => return vec![Mode::Calendar, Mode::Global],
-            TabId::Postmortems => return vec![Mode::Postmortems, Mode::Global],
+            TabId::Incidents => (Mode::Incidents, Some(self.incidents.detail().is_some())),
+            TabId::Tickets => (Mode::Tickets, Some(self.tickets.detail().is_some())),
+            TabId::Sla => (Mode::Sla, Some(false)),
+            TabId::Drift => (Mode::Drift, None),
+            TabId::Calendar => (Mode::Calendar, None),
+            TabId::Postmortems => (Mode::Postmortems, None),
         };
-        vec![tab, if detail { Mode::Detail } else { Mode::List }, Mode::Global]
+        let mut layers = Vec::with_capacity(4);
+        if self.restore_offer.is_some() {
+            layers.push(Mode::Offer);
+        }
+        layers.push(tab);
+        if let Some(detail) = detail {
+            layers.push(if detail { Mode::Detail } else { Mode::List });
+        }
+        layers.push(Mode::Global);
+        layers
     }
 
     /// The name actions are taken under, before the server has said who we are.
@@ -188,15 +224,6 @@ impl AppState {
         } else {
             None
         }
-    }
-
-    pub fn flash(&mut self, level: Level, text: impl AsRef<str>, now: DateTime<Utc>) {
-        let secs = if matches!(level, Level::Error | Level::Warning) { FLASH_ERROR } else { FLASH_INFO };
-        self.flash = Some(Flash {
-            text: sanitize(text.as_ref()).into_owned(),
-            level,
-            until: now + chrono::Duration::seconds(secs),
-        });
     }
 
     pub fn update(&mut self, event: Event, now: DateTime<Utc>) -> Update {
@@ -348,12 +375,22 @@ impl AppState {
                 }
                 Update::changed()
             }
+            Event::NoteDraftFailed { incident_id, error } => {
+                self.flash(
+                    Level::Error,
+                    format!("could not keep the note draft for {incident_id} on disk ({error}); it stays while the console runs"),
+                    now,
+                );
+                Update::changed()
+            }
             Event::Shutdown { signal } => {
                 tracing::info!(signal, "shutting down");
                 self.quit = true;
-                // A dropped SSH session (SIGHUP) loses no typing: it is journaled on the way out.
+                // A dropped SSH session (SIGHUP) loses no typing: it is journaled on the way out,
+                // and a note being typed is kept as its draft.
                 let journal = self.journal_now(now);
-                Update::changed().with(journal).with([Effect::Quit])
+                let note = self.keep_open_note();
+                Update::changed().with(journal).with(note).with([Effect::Quit])
             }
         }
     }
@@ -376,6 +413,7 @@ impl AppState {
     fn on_config(&mut self, result: Result<Config, crate::config::ConfigError>, now: DateTime<Utc>) -> Update {
         match result {
             Ok(config) => {
+                self.config_error = None;
                 let (settings, mut warnings) = Settings::from_config(&config, self.settings.no_color);
                 let mut effects = Vec::new();
                 if settings.poll_interval != self.settings.poll_interval {
@@ -399,6 +437,7 @@ impl AppState {
                 Update::changed().with(effects)
             }
             Err(err) => {
+                self.config_error = Some(sanitize(&err.to_string()).into_owned());
                 self.flash(Level::Error, format!("{err} — keeping the previous configuration"), now);
                 Update::changed()
             }
@@ -504,6 +543,8 @@ impl AppState {
 
 #[cfg(test)]
 mod calendar_tests;
+#[cfg(test)]
+mod console_tests;
 #[cfg(test)]
 mod drift_tests;
 #[cfg(test)]

@@ -240,6 +240,7 @@ impl AppState {
             base_version: editor.base_version,
             draft: editor.draft(),
             journaled_at: now,
+            author: self.session.author.clone(),
         };
         self.drafts.insert(journaled.id.clone(), journaled.clone());
         vec![Effect::JournalDraft(journaled)]
@@ -276,7 +277,11 @@ impl AppState {
         if let Some(journaled) = self.drafts.get(&pm.id)
             && journaled.draft == pm.draft()
         {
-            effects.push(Effect::ForgetDraft { id: pm.id.clone(), draft: journaled.draft.clone() });
+            effects.push(Effect::ForgetDraft {
+                id: pm.id.clone(),
+                author: self.session.author.clone(),
+                draft: journaled.draft.clone(),
+            });
             self.drafts.remove(&pm.id);
         }
     }
@@ -369,16 +374,24 @@ impl AppState {
         Update::changed()
     }
 
-    /// Drafts journaled before the console stopped: the newest opens in the editor.
+    /// Drafts journaled before the console stopped, this user's own: the newest is offered
+    /// (`Enter` opens it), never opened over the user's first keys. Another user's draft in the
+    /// same data folder stays theirs: not shown, not typed into, not overwritten.
     pub(super) fn restore_drafts(&mut self, drafts: Vec<JournaledDraft>, now: DateTime<Utc>) {
         for journaled in drafts {
+            // Drafts from before drafts had owners go to whoever starts next.
+            if !journaled.author.is_empty() && journaled.author != self.session.author {
+                continue;
+            }
             let saved = self.postmortems.get(&journaled.id).is_some_and(|pm| pm.draft() == journaled.draft);
-            if !saved {
+            // The user's own draft wins over an ownerless one of the same postmortem.
+            let owned = self.drafts.get(&journaled.id).is_some_and(|d| !d.author.is_empty());
+            if !saved && !owned {
                 self.drafts.insert(journaled.id.clone(), journaled);
             }
         }
         let Some(newest) = self.drafts.values().max_by_key(|d| d.journaled_at).cloned() else { return };
-        self.open_editor(&newest.id, now);
+        self.restore_offer = Some(newest.id.clone());
         let at = crate::ui::clock(newest.journaled_at, now, self.settings.timezone);
         let text = format!(
             "restored your unsaved draft of {} as journaled at {at} (typing in the last 250 ms before the console stopped may be missing)",

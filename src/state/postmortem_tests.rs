@@ -122,7 +122,7 @@ fn ctrl_s_saves_through_the_outbox_and_the_journal_is_forgotten_once_the_backend
         update
             .effects
             .iter()
-            .any(|e| matches!(e, Effect::ForgetDraft { id, draft } if id == &saved.id && draft == &saved.draft())),
+            .any(|e| matches!(e, Effect::ForgetDraft { id, draft, .. } if id == &saved.id && draft == &saved.draft())),
         "{:?}",
         update.effects
     );
@@ -168,20 +168,61 @@ fn a_409_keeps_both_texts_and_the_writer_picks() {
     assert_eq!(s2.editor.as_ref().unwrap().base_version, theirs.version);
 }
 
-#[test]
-fn a_draft_journaled_before_a_crash_is_restored_and_said_so() {
-    let draft = PostmortemDraft { title: "Postmortem: gateway".into(), body: "## Summary\n\nHalf a senten\n".into() };
-    let journal = JournaledDraft {
+fn journal_of(author: &str, text: &str) -> JournaledDraft {
+    JournaledDraft {
         id: "PM-1001".into(),
         incident_id: "INC-1001".into(),
         base_version: 0,
-        draft: draft.clone(),
+        draft: PostmortemDraft { title: "Postmortem: gateway".into(), body: format!("## Summary\n\n{text}\n") },
         journaled_at: now() - Duration::minutes(3),
-    };
-    let s = state_with(vec![journal], Vec::new(), Role::Responder);
-    assert_eq!(s.tab, TabId::Postmortems);
-    assert_eq!(s.editor.as_ref().unwrap().draft(), draft);
+        author: author.into(),
+    }
+}
+
+/// After a crash the draft is offered, not opened: the user's first keys (`1 a q`) do what they
+/// always do, and `q` quits. `Enter` opens it.
+#[test]
+fn a_draft_journaled_before_a_crash_is_offered_and_the_keyboard_stays_the_users() {
+    let journal = journal_of("demo:erin", "Half a senten");
+    let s = state_with(vec![journal.clone()], Vec::new(), Role::Responder);
+    assert_eq!(s.tab, TabId::Incidents, "the console opens where it always does");
+    assert!(s.editor.is_none(), "the draft does not take the keyboard");
+    assert_eq!(s.restore_offer.as_deref(), Some("PM-1001"));
     assert!(flash(&s).contains("restored") && flash(&s).contains("250 ms"), "{}", flash(&s));
+    assert_eq!(s.layers()[0], Mode::Offer);
+
+    let mut typed = state_with(vec![journal.clone()], Vec::new(), Role::Responder);
+    for c in ['1', 'a'] {
+        press(&mut typed, KeyCode::Char(c));
+    }
+    assert!(typed.editor.is_none() && typed.restore_offer.is_none(), "any other key leaves the offer on tab 6");
+    assert!(typed.drafts.contains_key("PM-1001"), "the draft stays, marked on tab 6");
+    let quit = press(&mut typed, KeyCode::Char('q'));
+    assert!(typed.quit && quit.effects.contains(&Effect::Quit), "q quits");
+
+    let mut s = s;
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.editor.as_ref().unwrap().draft(), journal.draft);
+}
+
+/// Two people share a data folder: one's journaled draft is never restored into the other's
+/// session (their keys would type into it); a draft from before drafts had owners is offered.
+#[test]
+fn journaled_drafts_belong_to_their_author() {
+    let s = state_with(vec![journal_of("token:someone-else", "their words")], Vec::new(), Role::Responder);
+    assert!(s.restore_offer.is_none() && s.drafts.is_empty(), "another user's draft is not offered here");
+    let s = state_with(
+        vec![journal_of("", "from before owners"), journal_of("demo:erin", "mine")],
+        Vec::new(),
+        Role::Responder,
+    );
+    assert!(s.drafts["PM-1001"].draft.body.contains("mine"), "my own draft wins over an ownerless one");
+    let mut s = s;
+    press(&mut s, KeyCode::Enter);
+    type_text(&mut s, "!", now());
+    let effects = s.update(Event::Shutdown { signal: "SIGHUP" }, now()).effects;
+    let [draft] = journaled(&effects)[..] else { panic!("journaled once: {effects:?}") };
+    assert_eq!(draft.author, "demo:erin", "journaled as mine");
 }
 
 #[test]
@@ -270,19 +311,28 @@ fn star_marks_the_event_at_the_top_of_the_timeline_and_the_template_takes_it_fir
 
 #[test]
 fn quitting_or_a_dropped_session_journals_the_last_keystrokes_first() {
-    for quit in
-        [Event::Shutdown { signal: "SIGHUP" }, Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))]
-    {
-        let mut s = state();
-        drafted(&mut s);
-        type_text(&mut s, "last words", now());
-        let update = s.update(quit, now());
-        let journal = journaled(&update.effects);
-        assert!(journal.len() == 1 && journal[0].draft.body.contains("last words"), "{:?}", update.effects);
-        let journal_at = update.effects.iter().position(|e| matches!(e, Effect::JournalDraft(_))).unwrap();
-        let quit_at = update.effects.iter().position(|e| matches!(e, Effect::Quit)).unwrap();
+    let journaled_before_quit = |effects: &[Effect]| {
+        let journal = journaled(effects);
+        assert!(journal.len() == 1 && journal[0].draft.body.contains("last words"), "{effects:?}");
+        let journal_at = effects.iter().position(|e| matches!(e, Effect::JournalDraft(_))).unwrap();
+        let quit_at = effects.iter().position(|e| matches!(e, Effect::Quit)).unwrap();
         assert!(journal_at < quit_at, "journaled before quitting");
-    }
+    };
+    // The terminal goes (SIGHUP) with the editor open.
+    let mut s = state();
+    drafted(&mut s);
+    type_text(&mut s, "last words", now());
+    journaled_before_quit(&s.update(Event::Shutdown { signal: "SIGHUP" }, now()).effects);
+
+    // Ctrl-c in the editor closes it, as Esc does (the draft stays journaled); `q` then quits.
+    let mut s = state();
+    drafted(&mut s);
+    type_text(&mut s, "last words", now());
+    let closed = ctrl(&mut s, 'c');
+    assert!(!s.quit && s.editor.is_none() && !closed.effects.contains(&Effect::Quit), "Ctrl-c does not quit");
+    let quit = press(&mut s, KeyCode::Char('q'));
+    assert!(s.quit);
+    journaled_before_quit(&closed.effects.into_iter().chain(quit.effects).collect::<Vec<_>>());
 }
 
 #[test]

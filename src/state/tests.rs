@@ -14,27 +14,28 @@ use crate::event::SyncReport;
 use crate::outbox::OutboxEffect;
 use crate::outbox::OutboxEntry;
 
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap()
 }
 
-fn incident(id: &str, priority: Priority, minutes_ago: i64) -> Incident {
+pub(super) fn incident(id: &str, priority: Priority, minutes_ago: i64) -> Incident {
     let new = NewIncident { title: format!("{id} title"), service_id: "llm-gateway".into(), priority };
     let policy = crate::server::catalog::policies().into_iter().next();
     Incident::trigger(id.into(), new, "alertmanager", now() - chrono::Duration::minutes(minutes_ago), policy.as_ref())
 }
 
-fn session(role: Role) -> Session {
+pub(super) fn session(role: Role) -> Session {
     Session {
         backend_label: "ops.example.com".into(),
         demo: false,
         read_only_flag: false,
         me: Some(Me { name: "erin".into(), role }),
         run_id: "run".into(),
+        author: "token:erin".into(),
     }
 }
 
-fn state_with(incidents: Vec<Incident>, outbox: Vec<OutboxEntry>, role: Role) -> AppState {
+pub(super) fn state_with(incidents: Vec<Incident>, outbox: Vec<OutboxEntry>, role: Role) -> AppState {
     let snapshot = CacheSnapshot {
         total: incidents.len(),
         incidents,
@@ -50,14 +51,14 @@ fn state_with(incidents: Vec<Incident>, outbox: Vec<OutboxEntry>, role: Role) ->
 }
 
 /// A state that has synced once, so the outbox is released.
-fn live(incidents: Vec<Incident>) -> AppState {
+pub(super) fn live(incidents: Vec<Incident>) -> AppState {
     let mut state = state_with(incidents, vec![], Role::Responder);
     let update = state.update(synced(vec![], false), now());
     assert!(update.effects.is_empty());
     state
 }
 
-fn synced(changes: Vec<Change>, from_empty: bool) -> Event {
+pub(super) fn synced(changes: Vec<Change>, from_empty: bool) -> Event {
     Event::Synced(Box::new(SyncReport {
         at: now(),
         epoch: "e1".into(),
@@ -69,22 +70,22 @@ fn synced(changes: Vec<Change>, from_empty: bool) -> Event {
     }))
 }
 
-fn key(c: char) -> Event {
+pub(super) fn key(c: char) -> Event {
     Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
 }
 
-fn special(code: KeyCode) -> Event {
+pub(super) fn special(code: KeyCode) -> Event {
     Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn type_text(state: &mut AppState, text: &str) {
+pub(super) fn type_text(state: &mut AppState, text: &str) {
     for c in text.chars() {
         state.update(key(c), now());
     }
 }
 
 /// An entry as a previous run left it in the cache.
-fn queued(key: &str, action: IncidentAction, epoch: &str) -> OutboxEntry {
+pub(super) fn queued(key: &str, action: IncidentAction, epoch: &str) -> OutboxEntry {
     OutboxEntry {
         key: key.into(),
         target_id: "INC-1".into(),
@@ -97,14 +98,14 @@ fn queued(key: &str, action: IncidentAction, epoch: &str) -> OutboxEntry {
     }
 }
 
-fn persisted_entry(update: &Update) -> OutboxEntry {
+pub(super) fn persisted_entry(update: &Update) -> OutboxEntry {
     match &update.effects[..] {
         [Effect::Outbox(OutboxEffect::Persist(entry))] => entry.clone(),
         other => panic!("expected one Persist effect, got {other:?}"),
     }
 }
 
-fn flash(state: &AppState) -> &str {
+pub(super) fn flash(state: &AppState) -> &str {
     state.flash.as_ref().map_or("", |f| f.text.as_str())
 }
 
@@ -189,13 +190,22 @@ fn a_note_is_typed_sent_and_an_abandoned_one_is_kept_as_a_draft() {
     assert_eq!(state.mode(), Mode::Input);
     type_text(&mut state, "restarted the retriever; a and e are just text here");
     assert!(state.outbox.is_empty(), "typing `a` in a note does not acknowledge");
-    state.update(special(KeyCode::Esc), now());
+    let kept = state.update(special(KeyCode::Esc), now());
     assert!(state.input.is_none());
     assert!(flash(&state).contains("draft"));
+    let [Effect::SaveNoteDraft(draft)] = &kept.effects[..] else { panic!("kept on disk: {:?}", kept.effects) };
+    assert_eq!((draft.incident_id.as_str(), draft.author.as_str()), ("INC-1", "token:erin"));
+    assert_eq!(draft.text, "restarted the retriever; a and e are just text here");
 
     state.update(key('n'), now());
     assert_eq!(state.input.as_ref().unwrap().text(), "restarted the retriever; a and e are just text here");
-    let entry = persisted_entry(&state.update(special(KeyCode::Enter), now()));
+    let mut sent = state.update(special(KeyCode::Enter), now());
+    let forget = sent.effects.pop();
+    assert!(
+        matches!(&forget, Some(Effect::SaveNoteDraft(d)) if d.text.is_empty()),
+        "the sent draft is forgotten on disk"
+    );
+    let entry = persisted_entry(&sent);
     assert_eq!(
         entry.action,
         Command::Incident(IncidentAction::Note { text: "restarted the retriever; a and e are just text here".into() })

@@ -40,8 +40,11 @@ pub enum Effect {
     /// Forget the journaled draft of `id` if it still holds `draft` (the backend has that text).
     ForgetDraft {
         id: String,
+        author: String,
         draft: crate::domain::PostmortemDraft,
     },
+    /// Keep (or, with empty text, forget) a note typed and not sent.
+    SaveNoteDraft(crate::cache::NoteDraft),
     /// Hand the draft to `$EDITOR` (the run loop suspends the terminal); `Event::EditorReturned`.
     ExternalEditor {
         id: String,
@@ -94,8 +97,17 @@ pub struct Flash {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overlay {
-    Help { scroll: usize },
-    Outbox { scroll: usize },
+    Help {
+        scroll: usize,
+    },
+    /// The outbox panel, its `selected` row (queued entries, then rejected ones).
+    Outbox {
+        selected: usize,
+    },
+    /// The message log, newest first.
+    Messages {
+        scroll: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +156,26 @@ pub struct Session {
     pub me: Option<Me>,
     /// Makes idempotency keys unique to this run of the console.
     pub run_id: String,
+    /// Whose typing this console journals: drafts and notes belong to their author and are only
+    /// offered back to the same one (several people may share a data folder). A fingerprint of
+    /// the backend and token (never the token), or `demo:<login>` in the demo.
+    pub author: String,
+}
+
+impl Session {
+    /// The owner key for a user of `backend` with `token`: a short SHA-256 fingerprint, so the
+    /// journal tells users apart without knowing who they are before the server says, and
+    /// without keeping the token.
+    pub fn author_for(backend: &str, token: Option<&str>) -> String {
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        hash.update(backend.as_bytes());
+        hash.update([0]);
+        hash.update(token.unwrap_or("").as_bytes());
+        let digest = hash.finalize();
+        let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        format!("token:{hex}")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

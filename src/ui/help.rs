@@ -11,7 +11,7 @@ use crate::domain::{Command, IncidentAction, PostmortemAction, TicketAction};
 use crate::state::AppState;
 use crate::ui::clock;
 
-fn panel(frame: &mut Frame<'_>, area: Rect, title: String, state: &AppState) -> Rect {
+pub(crate) fn panel(frame: &mut Frame<'_>, area: Rect, title: String, state: &AppState) -> Rect {
     let width = area.width.saturating_sub(4).clamp(20, 100);
     let height = area.height.saturating_sub(2).max(5);
     let popup = crate::ui::centered(area, width, height);
@@ -54,10 +54,13 @@ pub fn draw_help(frame: &mut Frame<'_>, area: Rect, state: &AppState, scroll: us
     frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
 }
 
-pub fn draw_outbox(frame: &mut Frame<'_>, area: Rect, state: &AppState, scroll: usize, now: DateTime<Utc>) {
+pub fn draw_outbox(frame: &mut Frame<'_>, area: Rect, state: &AppState, selected: usize, now: DateTime<Utc>) {
     let theme = &state.settings.theme;
     let tz = state.settings.timezone;
-    let inner = panel(frame, area, " Outbox: queued and rejected actions (Esc closes) ".into(), state);
+    let inner = panel(frame, area, " Outbox: j/k select · d drop · r retry a rejected one · Esc closes ".into(), state);
+    let pick = |row: usize, style: Style| if row == selected { theme.selected() } else { style };
+    let mut row = 0;
+    let mut selected_line = 0;
     let describe = |command: &Command| match command {
         Command::Incident(IncidentAction::Note { text }) => format!("note “{text}”"),
         Command::Incident(IncidentAction::Star { event, starred }) => {
@@ -79,15 +82,23 @@ pub fn draw_outbox(frame: &mut Frame<'_>, area: Rect, state: &AppState, scroll: 
         lines.push(Line::styled("  nothing queued", theme.muted()));
     }
     for entry in state.outbox.pending() {
+        if row == selected {
+            selected_line = lines.len();
+        }
+        let sending = state.outbox.in_flight() == Some(entry.key.as_str());
         let mut spans = vec![
-            Span::styled(format!("  ⧗ {} ", clock(entry.created_at, now, tz)), theme.pending()),
+            Span::styled(format!("  ⧗ {} ", clock(entry.created_at, now, tz)), pick(row, theme.pending())),
             Span::styled(format!("{} ", entry.target_id), theme.accent()),
             Span::raw(describe(&entry.action)),
         ];
         if let Some(error) = &entry.last_error {
             spans.push(Span::styled(format!("  ({} attempts; {error})", entry.attempts), theme.warning()));
         }
+        if sending {
+            spans.push(Span::styled("  (sending now)", theme.muted()));
+        }
         lines.push(Line::from(spans));
+        row += 1;
     }
     lines.push(Line::from(""));
     lines.push(Line::styled("Rejected by the backend (kept here, newest first):", theme.header()));
@@ -95,12 +106,18 @@ pub fn draw_outbox(frame: &mut Frame<'_>, area: Rect, state: &AppState, scroll: 
         lines.push(Line::styled("  nothing rejected", theme.muted()));
     }
     for rejected in state.outbox.rejected() {
+        if row == selected {
+            selected_line = lines.len();
+        }
         lines.push(Line::from(vec![
-            Span::styled(format!("  ✗ {} ", clock(rejected.rejected_at, now, tz)), theme.error()),
+            Span::styled(format!("  ✗ {} ", clock(rejected.rejected_at, now, tz)), pick(row, theme.error())),
             Span::styled(format!("{} ", rejected.entry.target_id), theme.accent()),
             Span::raw(describe(&rejected.entry.action)),
         ]));
         lines.push(Line::styled(format!("      {}", rejected.reason), theme.muted()));
+        row += 1;
     }
+    // The selected entry stays in view (long texts wrap, so this keeps a margin of lines).
+    let scroll = selected_line.saturating_sub(usize::from(inner.height) / 2);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll as u16, 0)), inner);
 }

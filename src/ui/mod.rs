@@ -10,6 +10,7 @@ pub mod help;
 pub mod history;
 pub mod incidents;
 pub mod maintenance_form;
+pub mod messages;
 pub mod postmortems;
 pub mod quality;
 pub mod sla;
@@ -61,7 +62,8 @@ pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
     status::draw_footer(frame, footer, state);
     match state.overlay {
         Some(Overlay::Help { scroll }) => help::draw_help(frame, frame.area(), state, scroll),
-        Some(Overlay::Outbox { scroll }) => help::draw_outbox(frame, frame.area(), state, scroll, now),
+        Some(Overlay::Outbox { selected }) => help::draw_outbox(frame, frame.area(), state, selected, now),
+        Some(Overlay::Messages { scroll }) => messages::draw(frame, frame.area(), state, scroll, now),
         None => {}
     }
     if let Some(form) = &state.form {

@@ -26,23 +26,50 @@ pub fn freshness(state: &AppState) -> (String, bool) {
     }
 }
 
-pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
+/// How much of the tab bar fits: names, short names, or numbers with only the current tab named.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TabBar {
+    Full,
+    Short,
+    Numbers,
+}
+
+fn tab_spans(state: &AppState, form: TabBar, now: DateTime<Utc>) -> Vec<Span<'static>> {
     let theme = &state.settings.theme;
-    let mut left = vec![Span::styled(" opsdeck ", theme.accent()), Span::styled("│", theme.muted())];
+    let mut spans = Vec::new();
     // The tab bar: the number key, the name, and for SLA how many clocks are in trouble.
     for tab in TabId::ALL {
-        let style = if tab == state.tab { theme.selected().add_modifier(Modifier::BOLD) } else { theme.muted() };
-        left.push(Span::raw(" "));
-        // Short names below 100 columns, so the counts and freshness still fit.
-        let name = if area.width < 100 { tab.short_title() } else { tab.title() };
-        left.push(Span::styled(format!("{} {name}", tab.number()), style));
+        let current = tab == state.tab;
+        let style = if current { theme.selected().add_modifier(Modifier::BOLD) } else { theme.muted() };
+        spans.push(Span::raw(" "));
+        let label = match form {
+            TabBar::Full => format!("{} {}", tab.number(), tab.title()),
+            TabBar::Short => format!("{} {}", tab.number(), tab.short_title()),
+            TabBar::Numbers if current => format!("{} {}", tab.number(), tab.short_title()),
+            TabBar::Numbers => tab.number().to_string(),
+        };
+        spans.push(Span::styled(label, style));
         if tab == TabId::Sla
             && let Some((text, band)) = crate::ui::sla::badge(state, now)
         {
-            left.push(Span::styled(format!(" {text}"), theme.band(band)));
+            spans.push(Span::styled(format!(" {text}"), theme.band(band)));
         }
     }
-    left.push(Span::styled(" │ ", theme.muted()));
+    spans
+}
+
+/// The display time zone as the header shows it: `UTC`, `CET`, or the system's offset.
+pub fn zone_label(state: &AppState, now: DateTime<Utc>) -> String {
+    match state.settings.timezone {
+        Some(tz) => now.with_timezone(&tz).format("%Z").to_string(),
+        None => format!("UTC{}", now.with_timezone(&chrono::Local).format("%:z")),
+    }
+}
+
+/// The header. Counts, freshness and the backend always show whole: the tab bar shortens first
+/// (names, short names, numbers), then the filter text.
+pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
+    let theme = &state.settings.theme;
     let (counts, filter, shown) = match state.tab {
         TabId::Incidents => {
             let tab = &state.incidents;
@@ -64,10 +91,6 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
         }
         TabId::Postmortems => (format!("{} postmortems", state.postmortems.listed_len()), "", 0),
     };
-    left.push(Span::styled(counts, theme.muted()));
-    if !filter.is_empty() {
-        left.push(Span::styled(format!("  /{} ({shown})", truncate(filter, 20)), theme.accent()));
-    }
 
     let (badge, stale) = freshness(state);
     let mut right = vec![Span::raw(" ")];
@@ -80,11 +103,41 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
     } else {
         right.push(Span::styled(state.session.backend_label.clone(), theme.muted()));
     }
+    right.push(Span::styled(format!(" {}", zone_label(state, now)), theme.muted()));
     right.push(Span::raw(" "));
     right.push(Span::styled(badge, if stale { theme.stale_badge() } else { theme.ok() }));
     right.push(Span::raw(" "));
+    let width = |spans: &[Span<'_>]| spans.iter().map(|s| s.width()).sum::<usize>();
+    let right_width = width(&right);
 
-    let right_width: usize = right.iter().map(|s| s.width()).sum();
+    let brand = [Span::styled(" opsdeck ", theme.accent()), Span::styled("│", theme.muted())];
+    let counts_span = Span::styled(counts, theme.muted());
+    let fixed = right_width + 3 + counts_span.width();
+    let available = usize::from(area.width).saturating_sub(fixed);
+    // The filter chip wants `  /text (n)`: its count always, the text as far as it fits.
+    let chip_count = format!(" ({shown})");
+    let chip_min = if filter.is_empty() { 0 } else { 4 + chip_count.len() + filter.chars().count().min(8) };
+    // Tab names matter more than the product's name, which goes first.
+    let candidates = [(true, TabBar::Full), (true, TabBar::Short), (false, TabBar::Short), (true, TabBar::Numbers)];
+    let (with_brand, tabs) = candidates
+        .into_iter()
+        .map(|(brand_shown, form)| (brand_shown, tab_spans(state, form, now)))
+        .find(|(brand_shown, tabs)| {
+            let brand_width = if *brand_shown { width(&brand) } else { 0 };
+            brand_width + width(tabs) + chip_min <= available
+        })
+        .unwrap_or_else(|| (false, tab_spans(state, TabBar::Numbers, now)));
+    let mut left: Vec<Span> = Vec::new();
+    if with_brand {
+        left.extend(brand);
+    }
+    left.extend(tabs);
+    left.push(Span::styled(" │ ", theme.muted()));
+    left.push(counts_span);
+    if !filter.is_empty() {
+        let room = usize::from(area.width).saturating_sub(width(&left) + right_width + 3 + chip_count.len());
+        left.push(Span::styled(format!("  /{}{chip_count}", truncate(filter, room.max(1))), theme.accent()));
+    }
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width as u16)]).areas(area);
     frame.render_widget(Line::from(left), left_area);
@@ -103,6 +156,11 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
     let rejected = state.outbox.rejected().len();
     if rejected > 0 {
         right.push(Span::styled(format!("✗ {rejected} rejected "), theme.error()));
+    }
+    // Until the file is fixed: the error is in the message log in full.
+    if state.config_error.is_some() {
+        let key = state.settings.keymap.key_label(&[Mode::Global], Action::MessageLog);
+        right.push(Span::styled(format!("✗ config invalid ({key}) "), theme.error()));
     }
     match &state.session.me {
         Some(me) => right.push(Span::styled(format!("{} · {} ", me.name, me.role.label()), theme.muted())),
@@ -124,6 +182,29 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
             Layout::horizontal([Constraint::Length(label.chars().count() as u16), Constraint::Min(1)]).areas(left_area);
         frame.render_widget(Span::styled(label, theme.accent()), label_area);
         frame.render_widget(&input.textarea, text_area);
+        return;
+    }
+    let serious = state.flash.as_ref().is_some_and(|f| matches!(f.level, Level::Error));
+    if let Some(id) = state.restore_offer.as_deref()
+        && !serious
+    {
+        let keymap = &state.settings.keymap;
+        let at =
+            state.drafts.get(id).map(|d| crate::ui::clock(d.journaled_at, d.journaled_at, state.settings.timezone));
+        let line = Line::from(vec![
+            Span::styled(
+                format!(
+                    " ✎ restored your draft of {id}{} — ",
+                    at.map(|a| format!(" (journaled {a})")).unwrap_or_default()
+                ),
+                theme.warning(),
+            ),
+            Span::styled(keymap.key_label(&[Mode::Offer], Action::OpenRestored), theme.accent()),
+            Span::raw(" opens it · "),
+            Span::styled(keymap.key_label(&[Mode::Offer], Action::DismissRestored), theme.accent()),
+            Span::raw(" not now"),
+        ]);
+        frame.render_widget(line, left_area);
         return;
     }
     if let Some(flash) = &state.flash {
@@ -204,7 +285,8 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
     ];
     const SLA_REST: &[(Action, &str)] =
         &[(Action::Help, "help"), (Action::NextTab, "next tab"), (Action::Quit, "quit")];
-    let layers = state.layers();
+    // Hints describe the view under a panel (its keys work again once the panel closes).
+    let layers = if state.overlay.is_some() { state.view_layers() } else { state.layers() };
     let detail = layers.contains(&Mode::Detail);
     let (first, rest) = match state.tab {
         TabId::Incidents => (INCIDENT, if detail { DETAIL } else { LIST }),
@@ -218,19 +300,23 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
         TabId::Postmortems => (POSTMORTEMS, SLA_REST),
     };
     let actions = first.iter().chain(rest);
+    // What the role cannot do is not offered; help (`?`) lists it, marked.
     let disabled = state.read_only_reason().is_some();
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    for (action, label) in actions {
+    if disabled {
+        spans.push(Span::styled("read-only ", theme.warning()));
+        used += 10;
+    }
+    for (action, label) in actions.filter(|(action, _)| !(disabled && action.is_dangerous())) {
         let key = keymap.key_label(&layers, *action);
         let text = format!(" {label}  ");
         used += key.chars().count() + text.chars().count();
         if used > width {
             break;
         }
-        let style = if disabled && action.is_dangerous() { theme.muted() } else { Style::new() };
         spans.push(Span::styled(key, theme.accent()));
-        spans.push(Span::styled(text, style));
+        spans.push(Span::raw(text));
     }
     Line::from(spans)
 }
