@@ -48,6 +48,37 @@ fn acknowledge_reaches_the_server() {
     assert_acknowledged_once_by_erin(&world.api.get(ERIN_TOKEN, &id));
 }
 
+/// Ctrl-c in the note prompt cancels the prompt and keeps the note, and the kept note survives
+/// a restart: nothing typed is thrown away by the key that quits elsewhere.
+#[test]
+fn ctrl_c_in_the_note_prompt_keeps_the_note_across_a_restart() {
+    let world = World::new();
+    let id = id_of(&world.api.create(ERIN_TOKEN, "Retriever returns empty context", "P2"));
+    let dirs = world.console_dirs("console");
+    let mut console = world.console(&dirs, ERIN_TOKEN, &[]);
+    console.wait_all(&[&id, "● live"]);
+    console.keys(b"n");
+    console.wait_text(&format!("note on {id}"));
+    console.keys(b"rebuilt the index at 14:02");
+    console.keys(b"\x03"); // ctrl-c
+    console.wait_text(&format!("note draft for {id} kept"));
+    assert!(!console.pty.has_exited(), "Ctrl-c in a prompt does not quit");
+    console.keys(b"q");
+    console.ok(console.pty.wait_exit(T));
+    drop(console);
+
+    let mut console = world.console(&dirs, ERIN_TOKEN, &[]);
+    console.wait_all(&[&id, "● live"]);
+    console.keys(b"n");
+    console.wait_text("rebuilt the index at 14:02");
+    console.keys(b"\r");
+    console.wait_text(&format!("✓ {id}"));
+    let incident = world.api.get_path(ERIN_TOKEN, &format!("/v1/incidents/{id}"));
+    let notes: Vec<&Value> =
+        events(&incident, "note").into_iter().filter(|e| e["text"] == "rebuilt the index at 14:02").collect();
+    assert_eq!(notes.len(), 1, "{incident:#}");
+}
+
 #[test]
 fn ticket_actions_reach_the_server_and_the_sla_tab_follows() {
     let world = World::new();

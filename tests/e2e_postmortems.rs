@@ -9,7 +9,7 @@ mod pty;
 use std::os::unix::fs::PermissionsExt;
 
 use console::{BIN, Console, T, World};
-use pty::{ConsoleDirs, ERIN_TOKEN, Pty};
+use pty::{ConsoleDirs, DANA_TOKEN, ERIN_TOKEN, Pty};
 
 /// The postmortem id of an incident, as the console derives it.
 fn pm_of(incident_id: &str) -> String {
@@ -39,9 +39,21 @@ fn a_draft_survives_kill_9_mid_typing_and_is_saved_after_the_restart() {
     assert!(!status.success(), "SIGKILL leaves no clean exit: {status}");
     drop(console);
 
+    // Someone else on the same data folder (a shared jump host): erin's draft is not theirs.
+    let mut other = world.console(&dirs, DANA_TOKEN, &[]);
+    let screen = other.wait_all(&[&id, "● live"]);
+    assert!(!screen.contains("restored") && !screen.contains(sentence), "{screen}");
+    other.keys(b"q");
+    other.ok(other.pty.wait_exit(T));
+    drop(other);
+
+    // Erin again: the draft is offered, the keyboard is hers; Enter opens it.
     let mut console = world.console(&dirs, ERIN_TOKEN, &[]);
-    let screen = console.wait_all(&["restored your unsaved draft", sentence]);
-    assert!(screen.contains(&pm_of(&id)), "{screen}");
+    let offer = format!("restored your draft of {}", pm_of(&id));
+    let screen = console.wait_all(&[&offer, "opens it"]);
+    assert!(!screen.contains(sentence), "the editor is not opened over the user's first keys: {screen}");
+    console.keys(b"\r");
+    console.wait_text(sentence);
     console.keys(b"\x13"); // ctrl-s
     console.wait_text(&format!("✓ {} saved", pm_of(&id)));
     let saved = world.api.get_path(ERIN_TOKEN, &format!("/v1/postmortems/{}", pm_of(&id)));

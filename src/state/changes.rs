@@ -75,7 +75,7 @@ impl AppState {
                     .map(|i| format!("{} {}", i.id, i.title))
                     .collect();
                 if !new_p1.is_empty() {
-                    self.flash(Level::Error, format!("new P1: {}", new_p1.join("; ")), now);
+                    self.flash(Level::Warning, format!("new P1: {}", new_p1.join("; ")), now);
                     update.effects.push(Effect::Bell);
                 }
             }

@@ -49,12 +49,11 @@ impl MessageLog {
     }
 }
 
-/// Errors outrank warnings, which outrank everything else.
+/// Errors outrank everything else; warnings and infos replace each other.
 fn rank(level: Level) -> u8 {
     match level {
-        Level::Error => 2,
-        Level::Warning => 1,
-        Level::Info | Level::Success => 0,
+        Level::Error => 1,
+        Level::Warning | Level::Info | Level::Success => 0,
     }
 }
 

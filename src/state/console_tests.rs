@@ -90,6 +90,11 @@ fn errors_outlive_infos_and_every_message_is_logged() {
     let error = flash(&state).to_string();
     assert!(error.contains("already acknowledged by dana"), "{error}");
 
+    // A new P1 arrives right after: it rings and is logged, and the error stays up.
+    let p1 = crate::api::Change::Incident(incident("INC-2", Priority::P1, 0));
+    let update = state.update(super::tests::synced(vec![p1], false), now());
+    assert!(update.effects.contains(&Effect::Bell));
+    assert_eq!(flash(&state), error, "the 409 is not replaced by the new P1");
     state.flash(Level::Info, "syncing…", now() + chrono::Duration::seconds(1));
     assert_eq!(flash(&state), error, "the error stays up");
     let later = now() + chrono::Duration::seconds(30);
@@ -97,7 +102,8 @@ fn errors_outlive_infos_and_every_message_is_logged() {
     assert_eq!(flash(&state), "configuration reloaded", "once the error's time is up, infos show again");
 
     let logged: Vec<&str> = state.messages.newest_first().map(|m| m.text.as_str()).collect();
-    assert_eq!(&logged[..3], ["configuration reloaded", "syncing…", error.as_str()]);
+    assert_eq!(&logged[..3], ["configuration reloaded", "syncing…", "new P1: INC-2 INC-2 title"]);
+    assert_eq!(logged[3], error);
     state.update(key('L'), now());
     assert_eq!(state.overlay, Some(Overlay::Messages { scroll: 0 }));
 }
