@@ -14,6 +14,13 @@ use crate::tabs::TabId;
 
 impl AppState {
     pub(super) fn on_key(&mut self, key: KeyEvent, now: DateTime<Utc>) -> Update {
+        if crate::ui::too_small(self.size.0, self.size.1) {
+            // The "terminal too small" notice is all there is to see: only the quit keys act.
+            return match self.settings.keymap.resolve(&[Mode::Global], &key) {
+                Some(Action::Quit) => self.on_action(Action::Quit, now),
+                _ => Update::unchanged(),
+            };
+        }
         let layers = self.layers();
         if let Some(action) = self.settings.keymap.resolve(&layers, &key) {
             return self.on_action(action, now);
