@@ -13,6 +13,7 @@ use opsdeck::backend::BackendError;
 use opsdeck::config::Config;
 use opsdeck::event::Event;
 use opsdeck::state::{AppState, Effect};
+use opsdeck::ui::theme::TermCaps;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap()
@@ -26,10 +27,21 @@ struct Harness {
 
 impl Harness {
     fn new(width: u16, height: u16) -> Harness {
-        let config = Config::parse("timezone = \"UTC\"\n", std::path::Path::new("config.toml")).unwrap();
+        Harness::build(width, height, TermCaps::full(true), "")
+    }
+
+    /// On the terminal `term` says (as `TERM`), in colour, with a `#rrggbb` colour in the config.
+    fn with_term(width: u16, height: u16, term: &str) -> Harness {
+        let caps = TermCaps::detect(Some(term), None, false).unwrap();
+        Harness::build(width, height, caps, "[colors]\np1 = \"#ff5f5f\"\nmuted = \"#444444\"\n")
+    }
+
+    fn build(width: u16, height: u16, caps: TermCaps, config: &str) -> Harness {
+        let text = format!("timezone = \"UTC\"\n{config}");
+        let config = Config::parse(&text, std::path::Path::new("config.toml")).unwrap();
         let session = opsdeck::fixtures::session(true);
         let snapshot = opsdeck::fixtures::seeded_snapshot(7, now());
-        let mut state = AppState::new(session, &config, snapshot, true, now());
+        let mut state = AppState::new(session, &config, snapshot, caps, now());
         state.update(Event::Resize { width, height }, now());
         let mut harness =
             Harness { state, terminal: Terminal::new(TestBackend::new(width, height)).unwrap(), effects: Vec::new() };
@@ -70,6 +82,15 @@ impl Harness {
             self.event(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
             rest = &rest[len..];
         }
+    }
+
+    /// Every colour drawn in the last frame.
+    fn colours(&self) -> Vec<ratatui::style::Color> {
+        let buffer = self.terminal.backend().buffer();
+        let mut colours: Vec<_> = buffer.content.iter().flat_map(|c| [c.fg, c.bg]).collect();
+        colours.sort_by_key(|c| format!("{c:?}"));
+        colours.dedup();
+        colours
     }
 
     fn screen(&mut self) -> String {
@@ -346,4 +367,43 @@ fn postmortem_conflict_shows_both_texts() {
     let screen = harness.screen();
     assert!(screen.contains("42 minutes") && screen.contains("Our root cause"), "{screen}");
     insta::assert_snapshot!("postmortem_conflict_80x24", screen);
+}
+
+/// The Linux console (and VTs): ASCII glyphs, no braille, and only the 16 ANSI colours, the
+/// config's `#rrggbb` ones included.
+#[test]
+fn the_linux_console_gets_ascii_and_sixteen_colours() {
+    use ratatui::style::Color;
+    for (name, keys) in [("list", ""), ("sla", "3"), ("drift", "4"), ("help", "?"), ("outbox", "o")] {
+        let mut harness = Harness::with_term(80, 24, "linux");
+        harness.press(keys);
+        let screen = harness.screen();
+        let symbols: String = screen.chars().filter(|c| !c.is_alphanumeric()).collect();
+        assert!(symbols.is_ascii(), "{name}: {screen}");
+        for colour in harness.colours() {
+            let sixteen = !matches!(colour, Color::Rgb(..) | Color::Indexed(_));
+            assert!(sixteen, "{name}: {colour:?} is not one of the 16 ANSI colours");
+        }
+        if matches!(name, "list" | "sla" | "drift") {
+            insta::assert_snapshot!(format!("ascii_{name}_80x24"), screen);
+        }
+    }
+    // vt220 is the same; a modern terminal keeps its glyphs and the config's exact colour.
+    let mut vt = Harness::with_term(80, 24, "vt220");
+    assert!(vt.screen().contains("* live"));
+    let mut modern = Harness::with_term(80, 24, "xterm-256color");
+    assert!(modern.screen().contains("● live"));
+    assert!(modern.colours().contains(&Color::Rgb(0xff, 0x5f, 0x5f)));
+}
+
+#[test]
+fn a_terminal_below_the_minimum_says_so() {
+    for (width, height) in [(60, 20), (80, 12)] {
+        let mut harness = Harness::new(width, height);
+        let screen = harness.screen();
+        assert!(screen.contains("Terminal too small") && screen.contains("q or Ctrl-c quits"), "{screen}");
+        insta::assert_snapshot!(format!("too_small_{width}x{height}"), screen);
+    }
+    let mut tiny = Harness::new(20, 3);
+    assert!(tiny.screen().contains("Terminal too small"));
 }

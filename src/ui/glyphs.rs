@@ -25,6 +25,8 @@ pub struct Glyphs {
     pub done: &'static str,
     /// The marked row or item; a separator in a breadcrumb.
     pub pointer: &'static str,
+    /// Happening now (a running maintenance window).
+    pub now: &'static str,
     /// Pointing back (the drift tab's paused marker).
     pub back: &'static str,
     /// Edited here and not saved.
@@ -47,7 +49,8 @@ pub struct Glyphs {
     pub deploy: &'static str,
     pub incident: &'static str,
     pub maintenance: &'static str,
-    /// How chart lines are drawn: braille dots, or one `*` per cell in ASCII mode.
+    /// How a chart's data is drawn: braille dots, or one `*` per cell in ASCII mode. Reference
+    /// lines (thresholds, deploys) stay braille, which [`asciify`] turns into `-`, `_` and `|`.
     pub marker: Marker,
 }
 
@@ -59,6 +62,7 @@ impl Glyphs {
         rejected: "✗",
         done: "✓",
         pointer: "▸",
+        now: "▶",
         back: "◂",
         edited: "✎",
         star: "★",
@@ -82,6 +86,7 @@ impl Glyphs {
         rejected: "x",
         done: "+",
         pointer: ">",
+        now: ">",
         back: "<",
         edited: "*",
         star: "*",
@@ -183,13 +188,30 @@ pub fn ascii_for(c: char) -> char {
         '─' | '━' | '┄' | '┅' | '┈' | '┉' | '╌' | '╍' | '═' | '╴' | '╶' | '╸' | '╺' => '-',
         '│' | '┃' | '┆' | '┇' | '┊' | '┋' | '╎' | '╏' | '║' | '╵' | '╷' | '╹' | '╻' => '|',
         '\u{2500}'..='\u{257F}' => '+',
-        // Braille dots (chart lines): a blank pattern is blank.
-        '\u{2800}' => ' ',
-        '\u{2801}'..='\u{28FF}' => '.',
+        '\u{2800}'..='\u{28FF}' => braille(c as u32 - 0x2800),
         '\u{2190}'..='\u{21FF}' => '>',
         '\u{25A0}'..='\u{25FF}' | '\u{2600}'..='\u{27BF}' => '*',
         c if c.is_whitespace() => ' ',
         _ => '?',
+    }
+}
+
+/// A braille cell of a chart as ASCII by its shape: a horizontal line `-` (`_` at the bottom), a
+/// vertical one `|`, the two crossing `+`, a blank one blank, anything else a dot.
+fn braille(dots: u32) -> char {
+    // Bits by row: dots 1 2 3 7 down the left column, 4 5 6 8 down the right.
+    const LEFT: [u32; 4] = [0x01, 0x02, 0x04, 0x40];
+    const RIGHT: [u32; 4] = [0x08, 0x10, 0x20, 0x80];
+    let rows: Vec<usize> = (0..4).filter(|&r| dots & (LEFT[r] | RIGHT[r]) != 0).collect();
+    let column = |bits: &[u32; 4]| bits.iter().filter(|&&b| dots & b != 0).count();
+    let (left, right) = (column(&LEFT), column(&RIGHT));
+    match (left, right, rows.as_slice()) {
+        (0, 0, _) => ' ',
+        (1, 1, [3]) => '_',
+        (1, 1, [_]) => '-',
+        (l, r, _) if (l >= 3 && r == 0) || (r >= 3 && l == 0) => '|',
+        (4, 1, _) | (1, 4, _) => '+',
+        _ => '.',
     }
 }
 
@@ -207,6 +229,7 @@ mod tests {
             (u.rejected, a.rejected),
             (u.done, a.done),
             (u.pointer, a.pointer),
+            (u.now, a.now),
             (u.back, a.back),
             (u.edited, a.edited),
             (u.star, a.star),
@@ -225,6 +248,14 @@ mod tests {
         }
         for (unicode, ascii) in [(u.arrow, a.arrow), (u.ellipsis, a.ellipsis), (u.paused, a.paused)] {
             assert!(ascii.is_ascii() && !ascii.is_empty(), "{unicode}: {ascii}");
+        }
+    }
+
+    #[test]
+    fn braille_chart_lines_keep_their_shape() {
+        let cases = [('⠒', '-'), ('⠉', '-'), ('⣀', '_'), ('⡇', '|'), ('⢸', '|'), ('⡗', '+'), ('⠁', '.'), ('⠀', ' ')];
+        for (cell, ascii) in cases {
+            assert_eq!(ascii_for(cell), ascii, "{cell}");
         }
     }
 

@@ -80,7 +80,7 @@ pub fn draw_outbox(frame: &mut Frame<'_>, area: Rect, state: &AppState, scroll: 
     }
     for entry in state.outbox.pending() {
         let mut spans = vec![
-            Span::styled(format!("  ⧗ {} ", clock(entry.created_at, now, tz)), theme.pending()),
+            Span::styled(format!("  {} {} ", theme.glyphs.queued, clock(entry.created_at, now, tz)), theme.pending()),
             Span::styled(format!("{} ", entry.target_id), theme.accent()),
             Span::raw(describe(&entry.action)),
         ];
@@ -96,7 +96,10 @@ pub fn draw_outbox(frame: &mut Frame<'_>, area: Rect, state: &AppState, scroll: 
     }
     for rejected in state.outbox.rejected() {
         lines.push(Line::from(vec![
-            Span::styled(format!("  ✗ {} ", clock(rejected.rejected_at, now, tz)), theme.error()),
+            Span::styled(
+                format!("  {} {} ", theme.glyphs.rejected, clock(rejected.rejected_at, now, tz)),
+                theme.error(),
+            ),
             Span::styled(format!("{} ", rejected.entry.target_id), theme.accent()),
             Span::raw(describe(&rejected.entry.action)),
         ]));
