@@ -302,6 +302,14 @@ impl Config {
                 .map(|s| s.parse::<KeyChord>())
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| fail(Some(spec.span()), &key, e.to_string()))?;
+            let ctrl_c = KeyChord::new(crossterm::event::KeyCode::Char('c'), crossterm::event::KeyModifiers::CONTROL);
+            if !action.may_take_ctrl_c() && chords.contains(&ctrl_c) {
+                return Err(fail(
+                    Some(spec.span()),
+                    &key,
+                    "Ctrl-c is kept for quitting (and for cancelling prompts); pick another key".into(),
+                ));
+            }
             config.keys.insert(action, chords);
         }
         for (slot, value) in file.colors {
@@ -498,6 +506,8 @@ mod tests {
             ("\n\ntimezone = \"Mars/Olympus\"", 3, Some("timezone"), "IANA"),
             ("[keys]\nfrobnicate = \"f\"", 2, Some("keys.frobnicate"), "not an action"),
             ("[keys]\nacknowledge = \"hyper-a\"", 2, Some("keys.acknowledge"), "not a key"),
+            ("[keys]\nquit = \"ctrl-shift-9\"", 2, Some("keys.quit"), "`ctrl-shift-9`: terminals cannot send"),
+            ("[keys]\nresolve = [\"R\", \"ctrl-c\"]", 2, Some("keys.resolve"), "Ctrl-c is kept for quitting"),
             ("[colors]\np1 = \"blurple\"", 2, Some("colors.p1"), "not a colour"),
             ("[colors]\nbackground = \"red\"", 2, Some("colors.background"), "unknown colour"),
             ("backend = \"ftp://x\"", 1, Some("backend"), "not an http"),
