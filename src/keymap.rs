@@ -404,6 +404,10 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Overlay, &["o"], Action::ShowOutbox),
     (Mode::Overlay, &["k", "up"], Action::MoveUp),
     (Mode::Overlay, &["j", "down"], Action::MoveDown),
+    (Mode::Overlay, &["pageup", "ctrl-u"], Action::PageUp),
+    (Mode::Overlay, &["pagedown", "ctrl-d"], Action::PageDown),
+    (Mode::Overlay, &["g", "home"], Action::First),
+    (Mode::Overlay, &["G", "end"], Action::Last),
     (Mode::Overlay, &["ctrl-c"], Action::Quit),
 ];
 

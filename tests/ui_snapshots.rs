@@ -124,6 +124,18 @@ fn help_screen() {
 }
 
 #[test]
+fn help_screen_scrolled_a_page_and_to_the_end() {
+    let mut harness = Harness::new(80, 24);
+    harness.press("?");
+    harness.event(Event::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)));
+    insta::assert_snapshot!("help_page_down_80x24", harness.screen());
+    harness.press("G");
+    let screen = harness.screen();
+    assert!(screen.contains("Scroll with j k PgDn PgUp g G.") && screen.contains(" end "), "{screen}");
+    insta::assert_snapshot!("help_end_80x24", screen);
+}
+
+#[test]
 fn filter_by_service() {
     let mut harness = Harness::new(80, 24);
     harness.press("/support");

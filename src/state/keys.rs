@@ -354,8 +354,18 @@ impl AppState {
         };
         match (mode, self.tab) {
             (Mode::Overlay, _) => {
+                // Help scrolls by its own page and no further than its last line.
+                let (page, max) = match self.overlay {
+                    Some(Overlay::Help { .. }) => crate::ui::help::help_scroll_limits(self, self.size),
+                    _ => (page as usize, 1000),
+                };
+                let delta = match action {
+                    Action::PageUp => -(page as isize),
+                    Action::PageDown => page as isize,
+                    _ => delta,
+                };
                 if let Some(Overlay::Help { scroll } | Overlay::Outbox { scroll }) = &mut self.overlay {
-                    *scroll = scroll.saturating_add_signed(delta.clamp(-1000, 1000)).min(1000);
+                    *scroll = scroll.saturating_add_signed(delta.clamp(-1000, 1000)).min(max);
                 }
             }
             (Mode::Detail, TabId::Tickets) => {

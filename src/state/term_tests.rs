@@ -104,3 +104,53 @@ fn a_terminal_too_small_acts_on_nothing_but_quit() {
     state.update(key(KeyCode::Char('2')), now());
     assert_eq!(state.tab, crate::tabs::TabId::Tickets, "at the minimum, keys work");
 }
+
+#[test]
+fn help_scrolls_by_page_to_the_ends_and_no_further() {
+    let mut state = state();
+    state.update(Event::Resize { width: 80, height: 24 }, now());
+    state.update(key(KeyCode::Char('?')), now());
+    let scroll = |state: &AppState| match state.overlay {
+        Some(Overlay::Help { scroll }) => scroll,
+        other => panic!("help is not open: {other:?}"),
+    };
+    let (page, max) = crate::ui::help::help_scroll_limits(&state, (80, 24));
+    assert_eq!(page, 19, "the panel shows 20 lines at 80x24; a page keeps one in view");
+    assert!(max > 3 * page, "the help is several pages long at 80x24: {max}");
+    state.update(key(KeyCode::PageDown), now());
+    assert_eq!(scroll(&state), page);
+    state.update(key(KeyCode::Char('G')), now());
+    assert_eq!(scroll(&state), max, "G: the last line at the bottom, not past it");
+    state.update(key(KeyCode::Char('j')), now());
+    assert_eq!(scroll(&state), max);
+    state.update(key(KeyCode::Char('k')), now());
+    assert_eq!(scroll(&state), max - 1, "one line up from the end moves at once");
+    state.update(key(KeyCode::PageUp), now());
+    assert_eq!(scroll(&state), max - 1 - page);
+    state.update(key(KeyCode::Char('g')), now());
+    assert_eq!(scroll(&state), 0);
+    state.update(key(KeyCode::End), now());
+    state.update(key(KeyCode::Home), now());
+    assert_eq!(scroll(&state), 0);
+}
+
+#[test]
+fn help_wraps_to_the_panel_and_names_every_action_for_the_config() {
+    let state = state();
+    for width in [62u16, 74, 98] {
+        let lines = crate::ui::help::help_lines(&state, width);
+        for line in &lines {
+            assert!(line.width() <= usize::from(width), "{width}: {line:?} is cut");
+        }
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        // The name column sits beside a description's first line: leave it out to read it.
+        let flat = text.split_whitespace().filter(|w| *w != "star_event").collect::<Vec<_>>().join(" ");
+        for action in <crate::action::Action as strum::IntoEnumIterator>::iter() {
+            assert!(text.contains(action.name()), "{width}: {} is not named", action.name());
+        }
+        assert!(
+            flat.contains("Star the timeline event at the top of the view (key moments lead the postmortem)"),
+            "{width}: a long description is wrapped whole"
+        );
+    }
+}
