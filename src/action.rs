@@ -184,6 +184,15 @@ impl Action {
         }
     }
 
+    /// Whether `[keys]` may bind Ctrl-c to this action: Ctrl-c quits outside prompts and cancels
+    /// them, and nothing else may take it.
+    pub fn may_take_ctrl_c(self) -> bool {
+        matches!(
+            self,
+            Action::Quit | Action::Back | Action::CancelInput | Action::Cancel | Action::CloseEditor | Action::KeepMine
+        )
+    }
+
     /// Changes shared state on the backend: disabled in read-only mode and for viewers.
     pub fn is_dangerous(self) -> bool {
         matches!(

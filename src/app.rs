@@ -49,7 +49,8 @@ pub struct ConsoleOptions {
     pub backend: BackendChoice,
     pub cache: DbLocation,
     pub read_only: bool,
-    pub no_color: bool,
+    /// What the terminal can show (from TERM, COLORTERM and NO_COLOR).
+    pub terminal: crate::ui::theme::TermCaps,
     /// Where postmortem drafts are exported and handed to `$EDITOR`.
     pub drafts_dir: PathBuf,
 }
@@ -85,9 +86,9 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
             BackendChoice::Remote { url, token } => Session::author_for(url, token.as_ref().map(|t| t.expose())),
         },
     };
-    let mut state = AppState::new(session, &options.config, snapshot, options.no_color, Utc::now());
+    let mut state = AppState::new(session, &options.config, snapshot, options.terminal, Utc::now());
 
-    let mut tui = terminal::enter().context("setting up the terminal")?;
+    let mut tui = terminal::enter(options.terminal).context("setting up the terminal")?;
     let size = tui.size()?;
     state.update(Event::Resize { width: size.width, height: size.height }, Utc::now());
     terminal::draw(&mut tui, &state, Utc::now())?;
@@ -108,7 +109,7 @@ async fn run_loop(
     tx: EventSender,
     mut rx: crate::event::EventReceiver,
 ) -> anyhow::Result<()> {
-    let (backend, demo_server) = connect(&options.backend, state.me_name()).await?;
+    let (backend, demo_server) = connect(&options.backend, &options.config_path, state.me_name()).await?;
     let sync = crate::sync::spawn(backend.clone(), cache.clone(), tx.clone(), options.config.poll_interval);
     let mut runner = EffectRunner::new(backend, cache.clone(), tx.clone(), sync, options.drafts_dir.clone());
     let mut input = spawn_terminal_events(tx.clone());
@@ -215,9 +216,15 @@ async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
 
 /// The backend to talk to. For the demo, the reference server is started on 127.0.0.1 with a
 /// random port and a token made up for this run, and reached over HTTP like any other.
-async fn connect(choice: &BackendChoice, user: &str) -> anyhow::Result<(Arc<dyn Backend>, Option<RunningServer>)> {
+async fn connect(
+    choice: &BackendChoice,
+    config_path: &std::path::Path,
+    user: &str,
+) -> anyhow::Result<(Arc<dyn Backend>, Option<RunningServer>)> {
     match choice {
-        BackendChoice::Remote { url, token } => Ok((Arc::new(HttpBackend::new(url, token.clone())?), None)),
+        BackendChoice::Remote { url, token } => {
+            Ok((Arc::new(HttpBackend::new(url, token.clone())?.with_config_path(config_path)), None))
+        }
         BackendChoice::Demo { seed } => {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("starting the demo server")?;
             let url = format!("http://{}", listener.local_addr()?);

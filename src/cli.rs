@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::api::Role;
@@ -105,9 +105,28 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("opsdeck: {err:#}");
-            ExitCode::FAILURE
+            if err.downcast_ref::<UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
+}
+
+/// A mistake in how the console was started (its terminal, arguments, config file or token
+/// file), found before anything was drawn or sent: exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Why the console does not start on this terminal, and what works without one.
+fn refusal(err: &crate::ui::theme::UnsupportedTerminal) -> String {
+    format!(
+        "{err}, so the console cannot run here. Use a terminal that sets TERM (xterm-256color, \
+         screen, tmux, linux, vt220…), or the commands that need none:
+  opsdeck sla due …                 when an SLA target runs out
+  opsdeck calendar export|import …  maintenance windows as iCalendar files
+  opsdeck postmortem export ID      a postmortem as Markdown
+  opsdeck drift compare A B         drift statistics of two files
+  opsdeck serve                     the Ops API server"
+    )
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -125,24 +144,33 @@ fn log_to_file(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard
 }
 
 fn console(cli: Cli) -> anyhow::Result<()> {
+    // Before anything touches the terminal: a terminal that cannot move the cursor gets a
+    // sentence, not escape sequences.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let term = std::env::var("TERM").ok();
+    let colorterm = std::env::var("COLORTERM").ok();
+    let terminal = crate::ui::theme::TermCaps::detect(term.as_deref(), colorterm.as_deref(), no_color)
+        .map_err(|e| UsageError(refusal(&e)))?;
     let paths = Paths::discover().map_err(anyhow::Error::msg)?;
     let _log = log_to_file(paths.log_dir());
     let config_path = cli.config.clone().unwrap_or_else(|| paths.config_file());
-    let mut config = Config::load(&config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // A file named with --config must exist; the default one may not (the defaults apply).
+    let loaded = if cli.config.is_some() { Config::load_required(&config_path) } else { Config::load(&config_path) };
+    let mut config = loaded.map_err(|e| UsageError(e.to_string()))?;
     let backend_url = cli.backend.clone().or_else(|| config.backend.clone());
     let backend = match backend_url {
         None => BackendChoice::Demo { seed: cli.demo_seed },
         Some(url) => {
             let url = url.trim().trim_end_matches('/').to_string();
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                bail!("--backend must be an http:// or https:// URL, not `{url}`");
+                return Err(UsageError(format!("--backend must be an http:// or https:// URL, not `{url}`")).into());
             }
             let (token, warnings) =
                 config::resolve_token(cli.token_file.as_deref(), std::env::var("OPSDECK_TOKEN").ok(), &config)
-                    .map_err(anyhow::Error::msg)?;
+                    .map_err(UsageError)?;
             let mut config_warnings = warnings;
             if token.is_none() {
-                config_warnings.push("no token: set OPSDECK_TOKEN, --token-file, or token_file in the config".into());
+                config_warnings.push(crate::backend::no_token_hint(&config_path));
             }
             for warning in &config_warnings {
                 tracing::warn!("{warning}");
@@ -156,14 +184,13 @@ fn console(cli: Cli) -> anyhow::Result<()> {
         BackendChoice::Demo { .. } => None,
         BackendChoice::Remote { url, .. } => Some(url.as_str()),
     });
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let options = ConsoleOptions {
         read_only: cli.read_only,
         config,
         config_path,
         backend,
         cache: DbLocation::File(cache_path),
-        no_color,
+        terminal,
         drafts_dir: paths.data_dir.join("drafts"),
     };
     runtime()?.block_on(crate::app::run(options))

@@ -17,6 +17,7 @@ use crate::domain::duration::parse_duration;
 use crate::domain::monitoring::DriftBands;
 use crate::keymap::KeyChord;
 use crate::sla::SlaPolicy;
+use crate::ui::theme::GlyphChoice;
 
 /// The SLA policy in `assets/sla-policy.toml`, parsed once.
 static DEFAULT_SLA: LazyLock<Arc<SlaPolicy>> = LazyLock::new(|| Arc::new(SlaPolicy::default_policy()));
@@ -25,6 +26,15 @@ static DEFAULT_SLA: LazyLock<Arc<SlaPolicy>> = LazyLock::new(|| Arc::new(SlaPoli
 pub const DEFAULT_POLL: Duration = Duration::from_secs(2);
 /// Polling faster than this only loads the server.
 pub const MIN_POLL: Duration = Duration::from_millis(250);
+/// How late an answer may be, on top of the poll interval, before the badge stops saying live:
+/// a round trip under load, and the jitter of a busy server, with room to spare.
+pub const LIVE_SLACK: Duration = Duration::from_secs(3);
+
+/// How long after its last answer the backend still counts as live, and how long one sync
+/// request may take: the poll interval plus [`LIVE_SLACK`] (5 s with the default 2 s poll).
+pub fn live_window(poll_interval: Duration) -> Duration {
+    poll_interval + LIVE_SLACK
+}
 
 /// A token: never printed, never logged.
 #[derive(Clone, PartialEq, Eq)]
@@ -61,6 +71,8 @@ pub struct Config {
     pub read_only: bool,
     pub keys: BTreeMap<Action, Vec<KeyChord>>,
     pub colors: BTreeMap<String, Color>,
+    /// `glyphs = "auto" | "ascii" | "unicode"`: symbols, or ASCII stand-ins for them.
+    pub glyphs: GlyphChoice,
     /// `sla_policy = "path"`: the SLA policy file, when not the built-in one.
     pub sla_policy_file: Option<PathBuf>,
     /// The SLA policy in force (read from `sla_policy_file` when set).
@@ -86,6 +98,7 @@ impl Default for Config {
             read_only: false,
             keys: BTreeMap::new(),
             colors: BTreeMap::new(),
+            glyphs: GlyphChoice::Auto,
             sla_policy_file: None,
             sla: DEFAULT_SLA.clone(),
             drift_bands: DriftBands::default(),
@@ -127,6 +140,7 @@ struct ConfigFile {
     bell_on_new_p1: Option<bool>,
     timezone: Option<Spanned<String>>,
     read_only: Option<bool>,
+    glyphs: Option<Spanned<String>>,
     sla_policy: Option<Spanned<String>>,
     postmortem_template: Option<Spanned<String>>,
     #[serde(default)]
@@ -178,6 +192,26 @@ impl Config {
             Ok(text) => Config::parse(&text, path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(ConfigError { path: path.to_path_buf(), line: None, key: None, message: e.to_string() }),
+        }
+    }
+
+    /// Reads `path`, which must exist: a file named on the command line that is not there is a
+    /// mistake, not a reason to start with the defaults.
+    pub fn load_required(path: &Path) -> Result<Config, ConfigError> {
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ConfigError {
+                path: path.to_path_buf(),
+                line: None,
+                key: None,
+                message: "no such config file (leave out --config to use the default one, or none)".into(),
+            }),
+            Ok(meta) if meta.is_dir() => Err(ConfigError {
+                path: path.to_path_buf(),
+                line: None,
+                key: None,
+                message: "is a directory, not a config file".into(),
+            }),
+            _ => Config::load(path),
         }
     }
 
@@ -247,6 +281,9 @@ impl Config {
         if let Some(read_only) = file.read_only {
             config.read_only = read_only;
         }
+        if let Some(glyphs) = file.glyphs {
+            config.glyphs = glyphs.get_ref().parse().map_err(|e| fail(Some(glyphs.span()), "glyphs", e))?;
+        }
         for (name, spec) in file.keys {
             let key = format!("keys.{}", name.get_ref());
             let action = Action::from_str(name.get_ref()).map_err(|_| {
@@ -265,6 +302,14 @@ impl Config {
                 .map(|s| s.parse::<KeyChord>())
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| fail(Some(spec.span()), &key, e.to_string()))?;
+            let ctrl_c = KeyChord::new(crossterm::event::KeyCode::Char('c'), crossterm::event::KeyModifiers::CONTROL);
+            if !action.may_take_ctrl_c() && chords.contains(&ctrl_c) {
+                return Err(fail(
+                    Some(spec.span()),
+                    &key,
+                    "Ctrl-c is kept for quitting (and for cancelling prompts); pick another key".into(),
+                ));
+            }
             config.keys.insert(action, chords);
         }
         for (slot, value) in file.colors {
@@ -461,11 +506,14 @@ mod tests {
             ("\n\ntimezone = \"Mars/Olympus\"", 3, Some("timezone"), "IANA"),
             ("[keys]\nfrobnicate = \"f\"", 2, Some("keys.frobnicate"), "not an action"),
             ("[keys]\nacknowledge = \"hyper-a\"", 2, Some("keys.acknowledge"), "not a key"),
+            ("[keys]\nquit = \"ctrl-shift-9\"", 2, Some("keys.quit"), "`ctrl-shift-9`: terminals cannot send"),
+            ("[keys]\nresolve = [\"R\", \"ctrl-c\"]", 2, Some("keys.resolve"), "Ctrl-c is kept for quitting"),
             ("[colors]\np1 = \"blurple\"", 2, Some("colors.p1"), "not a colour"),
             ("[colors]\nbackground = \"red\"", 2, Some("colors.background"), "unknown colour"),
             ("backend = \"ftp://x\"", 1, Some("backend"), "not an http"),
             ("poll_interval = \"10ms\"", 1, Some("poll_interval"), "not a duration"),
             ("poll_interval = \"0s\"", 1, Some("poll_interval"), "at least"),
+            ("\nglyphs = \"emoji\"", 2, Some("glyphs"), "not one of auto, ascii, unicode"),
             ("colour = 1", 1, None, "unknown field"),
             ("backend = ", 1, None, ""),
         ];
@@ -512,6 +560,18 @@ mod tests {
 
         let err = Config::parse("sla_policy = \"missing.toml\"\n", &config_path).unwrap_err();
         assert_eq!((err.line, err.key.as_deref()), (Some(1), Some("sla_policy")));
+    }
+
+    #[test]
+    fn a_config_file_named_on_the_command_line_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nonexistent.toml");
+        assert_eq!(Config::load(&missing).unwrap(), Config::default(), "the default path may be missing");
+        let err = Config::load_required(&missing).unwrap_err();
+        assert!(err.to_string().contains("nonexistent.toml") && err.message.contains("no such config file"), "{err}");
+        assert!(Config::load_required(dir.path()).unwrap_err().message.contains("directory"));
+        std::fs::write(&missing, "glyphs = \"ascii\"\n").unwrap();
+        assert_eq!(Config::load_required(&missing).unwrap().glyphs, GlyphChoice::Ascii);
     }
 
     #[test]

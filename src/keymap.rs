@@ -67,6 +67,25 @@ impl Mode {
         }
     }
 
+    /// Where a binding of this layer applies, for messages: "everywhere", "on the Incidents tab".
+    pub fn place(self) -> String {
+        match self {
+            Mode::Global => "everywhere".into(),
+            Mode::List => "in lists".into(),
+            Mode::Detail => "in detail views".into(),
+            Mode::Incidents | Mode::Tickets | Mode::Sla | Mode::Drift | Mode::Calendar | Mode::Postmortems => {
+                format!("on the {} tab", self.title())
+            }
+            Mode::Input => "in the filter and note input".into(),
+            Mode::Form => "in the maintenance window form".into(),
+            Mode::Editor => "in the postmortem editor".into(),
+            Mode::Conflict => "when a postmortem was saved by someone else first".into(),
+            Mode::Confirm => "in confirmations".into(),
+            Mode::Overlay => "in the help, outbox and message panels".into(),
+            Mode::Offer => "while a restored draft is offered".into(),
+        }
+    }
+
     const ALL: [Mode; 16] = [
         Mode::Global,
         Mode::Incidents,
@@ -139,15 +158,21 @@ impl KeyChord {
     }
 }
 
+/// A key in the config that is not one, or that no terminal can send.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a key (examples: a, A, ?, ctrl-r, alt-x, enter, esc, up, pagedown, f5)")]
-pub struct KeyParseError(pub String);
+pub enum KeyParseError {
+    #[error("`{0}` is not a key (examples: a, A, ?, ctrl-r, alt-x, enter, esc, up, pagedown, f5)")]
+    Unknown(String),
+    /// A chord a terminal cannot send as written, with what to write instead.
+    #[error("`{key}`: {reason}")]
+    Unsendable { key: String, reason: String },
+}
 
 impl FromStr for KeyChord {
     type Err = KeyParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || KeyParseError(s.to_string());
+        let err = || KeyParseError::Unknown(s.to_string());
         let mut modifiers = KeyModifiers::NONE;
         let mut rest = s;
         loop {
@@ -197,15 +222,59 @@ impl FromStr for KeyChord {
                 _ => return Err(err()),
             },
         };
-        if let KeyCode::Char(c) = code {
-            if modifiers.contains(KeyModifiers::SHIFT) && c.is_ascii_alphabetic() {
-                return Ok(KeyChord::new(KeyCode::Char(c.to_ascii_uppercase()), modifiers));
-            }
-            if modifiers.contains(KeyModifiers::CONTROL) {
-                return Ok(KeyChord::new(KeyCode::Char(c.to_ascii_lowercase()), modifiers));
-            }
+        if let Some(reason) = unsendable(code, modifiers) {
+            return Err(KeyParseError::Unsendable { key: s.to_string(), reason });
+        }
+        if code == KeyCode::Tab && modifiers.contains(KeyModifiers::SHIFT) {
+            return Ok(KeyChord::new(KeyCode::BackTab, modifiers - KeyModifiers::SHIFT));
+        }
+        if let KeyCode::Char(c) = code
+            && modifiers.contains(KeyModifiers::CONTROL)
+        {
+            // `ctrl-R` is what the terminal sends for ctrl-r.
+            return Ok(KeyChord::new(KeyCode::Char(c.to_ascii_lowercase()), modifiers));
         }
         Ok(KeyChord::new(code, modifiers))
+    }
+}
+
+/// Why a terminal cannot send `code` with `modifiers` as written (without the kitty keyboard
+/// protocol, which opsdeck does not ask for), and what to write instead; `None` when it can.
+fn unsendable(code: KeyCode, modifiers: KeyModifiers) -> Option<String> {
+    let ctrl = modifiers.contains(KeyModifiers::CONTROL);
+    let shift = modifiers.contains(KeyModifiers::SHIFT);
+    let alt = if modifiers.contains(KeyModifiers::ALT) { "alt-" } else { "" };
+    match code {
+        KeyCode::Char(c) if shift && c.is_ascii_alphabetic() && ctrl => {
+            Some(format!("terminals send ctrl-shift-{l} as ctrl-{l}; write {alt}ctrl-{l}", l = c.to_ascii_lowercase()))
+        }
+        KeyCode::Char(c) if shift && c.is_ascii_alphabetic() => {
+            Some(format!("shift with a letter is the capital letter; write {alt}{}", c.to_ascii_uppercase()))
+        }
+        KeyCode::Char(' ') if shift => Some("terminals send shift-space as space; write space".into()),
+        KeyCode::Char(c) if shift => Some(format!(
+            "terminals cannot send shift with `{c}`; write the character shift gives (`(` for shift-9 on a US keyboard)"
+        )),
+        KeyCode::Char('i') if ctrl => Some("ctrl-i is Tab to a terminal; write tab".into()),
+        KeyCode::Char('m') if ctrl => Some("ctrl-m is Enter to a terminal; write enter".into()),
+        KeyCode::Char(c) if ctrl && !(c.is_ascii_alphabetic() || c == ' ') => {
+            Some(format!("terminals cannot send ctrl with `{c}`; use a letter (ctrl-a … ctrl-z), an F key, or alt-{c}"))
+        }
+        KeyCode::Enter | KeyCode::Esc | KeyCode::Backspace | KeyCode::Tab if ctrl || shift => {
+            let name = match code {
+                KeyCode::Enter => "enter",
+                KeyCode::Esc => "esc",
+                KeyCode::Backspace => "backspace",
+                _ => "tab",
+            };
+            if code == KeyCode::Tab && shift && !ctrl {
+                return None; // shift-tab is backtab
+            }
+            let held = if ctrl { "ctrl" } else { "shift" };
+            Some(format!("terminals send {held}-{name} as {name}; write {alt}{name}"))
+        }
+        KeyCode::BackTab if ctrl => Some("terminals send ctrl-backtab as backtab; write backtab".into()),
+        _ => None,
     }
 }
 
@@ -339,6 +408,10 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Overlay, &["o"], Action::ShowOutbox),
     (Mode::Overlay, &["k", "up"], Action::MoveUp),
     (Mode::Overlay, &["j", "down"], Action::MoveDown),
+    (Mode::Overlay, &["pageup", "ctrl-u"], Action::PageUp),
+    (Mode::Overlay, &["pagedown", "ctrl-d"], Action::PageDown),
+    (Mode::Overlay, &["g", "home"], Action::First),
+    (Mode::Overlay, &["G", "end"], Action::Last),
     (Mode::Overlay, &["L"], Action::MessageLog),
     (Mode::Overlay, &["d"], Action::DropEntry),
     (Mode::Overlay, &["r"], Action::RetryEntry),
@@ -378,12 +451,23 @@ impl Keymap {
     }
 
     /// Rebinds actions: each named action gets exactly the given keys wherever it is bound by
-    /// default. A key taken from another action in the same mode is removed from it, with a
-    /// warning. Returns the keymap and the warnings.
+    /// default. A key taken from another action that could be active at the same time is removed
+    /// from it, with a warning that names the key, what it was, and what that action is left
+    /// with. `Ctrl-c` always quits outside prompts, whatever else is bound. Returns the keymap and
+    /// the warnings.
     pub fn with_overrides(overrides: &BTreeMap<Action, Vec<KeyChord>>) -> (Keymap, Vec<String>) {
         let mut warnings = Vec::new();
         let mut bindings = Keymap::default().bindings;
+        // (key, the action it was taken from, the layer, the action it went to)
+        let mut taken: Vec<(KeyChord, Action, Mode, Action)> = Vec::new();
+        let ctrl_c = KeyChord::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for (action, chords) in overrides {
+            let mut chords = chords.clone();
+            if !action.may_take_ctrl_c() && chords.contains(&ctrl_c) {
+                chords.retain(|c| *c != ctrl_c);
+                warnings.push(format!("Ctrl-c stays with quitting; `{}` does not get it", action.name()));
+            }
+            let chords = &chords;
             if !bindings.iter().any(|(_, a, _)| a == action) {
                 warnings.push(format!("`{}` cannot be bound to a key", action.name()));
                 continue;
@@ -397,21 +481,41 @@ impl Keymap {
                 if !modes.iter().any(|m| m.can_stack_with(*mode)) {
                     continue;
                 }
-                let before = bound_chords.len();
-                bound_chords.retain(|c| !chords.contains(c));
-                if bound_chords.len() != before {
-                    warnings.push(format!(
-                        "a key of `{}` now belongs to `{}` in {}",
-                        bound_action.name(),
-                        action.name(),
-                        mode.title().to_lowercase()
-                    ));
-                }
+                bound_chords.retain(|c| {
+                    let keep = !chords.contains(c);
+                    if !keep {
+                        taken.push((*c, *bound_action, *mode, *action));
+                    }
+                    keep
+                });
             }
         }
+        // Quitting is never out of reach: ctrl-c quits wherever no prompt takes it.
+        if let Some((_, _, chords)) = bindings.iter_mut().find(|(m, a, _)| *m == Mode::Global && *a == Action::Quit)
+            && !chords.contains(&ctrl_c)
+        {
+            chords.push(ctrl_c);
+        }
+        let mut unbound: Vec<Action> = Vec::new();
+        for (chord, from, mode, to) in &taken {
+            let left: Vec<String> = bindings
+                .iter()
+                .filter(|(m, a, _)| a == from && m == mode)
+                .flat_map(|(_, _, c)| c.iter().map(ToString::to_string))
+                .collect();
+            let now = format!("it is now `{}`", to.name());
+            let then = if left.is_empty() {
+                unbound.push(*from);
+                format!("`{}` is now unbound — bind it elsewhere under [keys]", from.name())
+            } else {
+                format!("`{}` is still on {}", from.name(), dedup(left).join(" "))
+            };
+            warnings.push(format!("`{chord}` was `{}` {}; {now}; {then}", from.name(), mode.place()));
+        }
         for (_, action, chords) in &bindings {
-            if chords.is_empty() {
-                warnings.push(format!("`{}` has no key left", action.name()));
+            if chords.is_empty() && !unbound.contains(action) {
+                unbound.push(*action);
+                warnings.push(format!("`{}` has no key left — bind it under [keys]", action.name()));
             }
         }
         warnings.dedup();
@@ -465,6 +569,17 @@ impl Keymap {
     }
 }
 
+/// `items` without repeats, in order.
+fn dedup(items: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HelpSection {
     pub title: &'static str,
@@ -501,8 +616,14 @@ mod tests {
         let cases = [
             ("a", "a"),
             ("A", "A"),
-            ("shift-a", "A"),
+            ("alt-A", "Alt-A"),
             ("ctrl-R", "Ctrl-r"),
+            ("ctrl-space", "Ctrl-Space"),
+            ("shift-tab", "Shift-Tab"),
+            ("shift-up", "Shift-↑"),
+            ("ctrl-pagedown", "Ctrl-PgDn"),
+            ("alt-9", "Alt-9"),
+            ("alt-enter", "Alt-Enter"),
             ("Enter", "Enter"),
             ("pagedown", "PgDn"),
             ("alt-x", "Alt-x"),
@@ -517,6 +638,64 @@ mod tests {
         for bad in ["", "ctrl-", "f13", "hyper-a", "notakey"] {
             assert!(bad.parse::<KeyChord>().is_err(), "{bad:?} should not parse");
         }
+        assert_eq!("shift-tab".parse::<KeyChord>().unwrap(), "backtab".parse::<KeyChord>().unwrap());
+    }
+
+    #[test]
+    fn chords_a_terminal_cannot_send_are_refused_with_what_to_write() {
+        for (bad, says) in [
+            ("ctrl-shift-9", "cannot send shift with `9`"),
+            ("ctrl-9", "cannot send ctrl with `9`"),
+            ("ctrl-.", "cannot send ctrl with `.`"),
+            ("shift-1", "write the character shift gives"),
+            ("shift-a", "write A"),
+            ("alt-shift-x", "write alt-X"),
+            ("ctrl-shift-a", "ctrl-shift-a as ctrl-a; write ctrl-a"),
+            ("ctrl-i", "write tab"),
+            ("ctrl-m", "write enter"),
+            ("shift-enter", "as enter; write enter"),
+            ("ctrl-backspace", "write backspace"),
+            ("shift-space", "write space"),
+        ] {
+            let err = bad.parse::<KeyChord>().expect_err(bad);
+            assert!(matches!(err, KeyParseError::Unsendable { .. }), "{bad}: {err}");
+            assert!(err.to_string().contains(says), "{bad}: {err}");
+            assert!(err.to_string().starts_with(&format!("`{bad}`")), "{err}");
+        }
+    }
+
+    #[test]
+    fn taking_quits_key_says_what_it_was_and_ctrl_c_still_quits() {
+        let (keymap, warnings) =
+            Keymap::with_overrides(&BTreeMap::from([(Action::Acknowledge, vec!["q".parse().unwrap()])]));
+        let incidents = [Mode::Incidents, Mode::List, Mode::Global];
+        assert_eq!(keymap.resolve(&incidents, &key(KeyCode::Char('q'), KeyModifiers::NONE)), Some(Action::Acknowledge));
+        assert_eq!(
+            warnings,
+            ["`q` was `quit` everywhere; it is now `acknowledge`; `quit` is still on Ctrl-c"],
+            "{warnings:?}"
+        );
+        let ctrl_c = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(keymap.resolve(&incidents, &ctrl_c), Some(Action::Quit));
+
+        // Quit bound elsewhere keeps ctrl-c too; ctrl-c cannot be given away.
+        let overrides = BTreeMap::from([
+            (Action::Quit, vec!["x".parse().unwrap()]),
+            (Action::Resolve, vec!["R".parse().unwrap(), "ctrl-c".parse().unwrap()]),
+        ]);
+        let (keymap, warnings) = Keymap::with_overrides(&overrides);
+        assert_eq!(keymap.resolve(&incidents, &ctrl_c), Some(Action::Quit));
+        assert_eq!(keymap.resolve(&incidents, &key(KeyCode::Char('x'), KeyModifiers::NONE)), Some(Action::Quit));
+        assert!(warnings.iter().any(|w| w.contains("Ctrl-c stays with quitting")), "{warnings:?}");
+
+        // An action left with no key says so.
+        let (_, warnings) = Keymap::with_overrides(&BTreeMap::from([(Action::AddNote, vec!["p".parse().unwrap()])]));
+        assert_eq!(
+            warnings,
+            ["`p` was `postmortem` on the Incidents tab; it is now `add_note`; `postmortem` is now unbound — bind \
+                 it elsewhere under [keys]"],
+            "{warnings:?}"
+        );
     }
 
     #[test]

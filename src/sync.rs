@@ -1,7 +1,12 @@
 //! The poller: asks the backend what changed since the cached cursor, stores it, reports it.
 //!
 //! It runs on its own task and only sends events, so a slow or dead backend never blocks the
-//! UI. Failures back off exponentially with jitter (1 s … 30 s); `poke` asks for a round now.
+//! UI. Each request may take the poll interval plus [`crate::config::LIVE_SLACK`] (the window
+//! in which the badge says live), so a hung server shows as such about as soon as the badge
+//! turns stale. A server that cannot be reached or did not answer is tried again at the next
+//! poll, so a restarted one is back within a poll interval; a server that answers with errors
+//! (5xx, 429, a refused token) gets exponential backoff with jitter, from the poll interval up
+//! to 30 s. `poke` asks for a round now.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,8 +76,9 @@ async fn run(
 ) {
     let mut poller = Poller { backend, cache, events, identity_known: false, failures: 0, last_touch: None };
     loop {
-        let wait = match poller.round().await {
-            Ok(()) => *interval.borrow(),
+        let every = *interval.borrow();
+        let wait = match poller.round(crate::config::live_window(every)).await {
+            Ok(()) => every,
             Err(err) => {
                 poller.failures += 1;
                 poller.identity_known = false;
@@ -81,7 +87,7 @@ async fn run(
                 if sent.is_err() {
                     return;
                 }
-                jittered(crate::outbox::backoff(poller.failures))
+                jittered(retry_after(&err, poller.failures, every))
             }
         };
         tokio::select! {
@@ -90,6 +96,24 @@ async fn run(
             changed = interval.changed() => if changed.is_err() { return },
         }
     }
+}
+
+/// How long to wait after a failed round: the next poll when the server was not there or did
+/// not answer (nothing to spare it from, and it may be back already); backoff when it answered
+/// with an error.
+fn retry_after(err: &SyncError, failures: u32, interval: Duration) -> Duration {
+    match err {
+        SyncError::Backend(BackendError::Unreachable(_) | BackendError::Timeout) => interval,
+        _ => crate::outbox::backoff(failures).max(interval),
+    }
+}
+
+/// A request that takes longer than `limit` is a timeout.
+async fn within<T>(
+    limit: Duration,
+    request: impl std::future::Future<Output = Result<T, BackendError>>,
+) -> Result<T, BackendError> {
+    tokio::time::timeout(limit, request).await.unwrap_or(Err(BackendError::Timeout))
 }
 
 struct Poller {
@@ -102,9 +126,10 @@ struct Poller {
 }
 
 impl Poller {
-    async fn round(&mut self) -> Result<(), SyncError> {
+    /// One round of requests, each allowed `limit`.
+    async fn round(&mut self, limit: Duration) -> Result<(), SyncError> {
         if !self.identity_known {
-            let me = self.backend.me().await?;
+            let me = within(limit, self.backend.me()).await?;
             let _ = self.events.send(Event::Identity(me));
             self.identity_known = true;
         }
@@ -115,7 +140,7 @@ impl Poller {
         let mut reset = false;
         let mut recovered = self.failures > 0;
         loop {
-            let page = self.backend.changes(cursor.as_deref(), PAGE_SIZE).await?;
+            let page = within(limit, self.backend.changes(cursor.as_deref(), PAGE_SIZE)).await?;
             if !reset && epoch.as_deref().is_some_and(|e| e != page.epoch) {
                 // The cursor belongs to another database: start over from empty.
                 tracing::warn!("the server's database changed; syncing from empty");
@@ -159,5 +184,25 @@ impl Poller {
         }
         self.failures = 0;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_absent_server_is_tried_at_the_next_poll_and_an_erring_one_backs_off() {
+        let every = Duration::from_secs(2);
+        let gone = SyncError::Backend(BackendError::Unreachable("Connection refused".into()));
+        let hung = SyncError::Backend(BackendError::Timeout);
+        let failing = SyncError::Backend(BackendError::Server { status: 503, message: "overloaded".into() });
+        for failures in [1, 5, 20] {
+            assert_eq!(retry_after(&gone, failures, every), every);
+            assert_eq!(retry_after(&hung, failures, every), every);
+        }
+        assert_eq!(retry_after(&failing, 1, every), every);
+        assert_eq!(retry_after(&failing, 4, every), Duration::from_secs(8));
+        assert_eq!(retry_after(&failing, 20, every), Duration::from_secs(30));
     }
 }

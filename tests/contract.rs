@@ -221,7 +221,12 @@ async fn viewers_are_refused_and_tokens_are_required() {
     assert_eq!(fetch(&server, &incident.id).await, incident, "nothing changed");
 
     let anonymous = HttpBackend::new(&server.url(), None).unwrap();
-    assert!(matches!(anonymous.me().await, Err(BackendError::Unauthorized(_))));
+    let anonymous = anonymous.with_config_path(std::path::Path::new("/home/erin/.config/opsdeck/config.toml"));
+    let refused = anonymous.me().await.unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "no token configured: set OPSDECK_TOKEN, token_file or token in /home/erin/.config/opsdeck/config.toml"
+    );
     let wrong = client(&server, "not-a-valid-token-at-all");
     assert!(matches!(wrong.changes(None, 10).await, Err(BackendError::Unauthorized(_))));
 }

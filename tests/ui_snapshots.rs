@@ -13,6 +13,7 @@ use opsdeck::backend::BackendError;
 use opsdeck::config::Config;
 use opsdeck::event::Event;
 use opsdeck::state::{AppState, Effect};
+use opsdeck::ui::theme::TermCaps;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap()
@@ -26,10 +27,21 @@ struct Harness {
 
 impl Harness {
     fn new(width: u16, height: u16) -> Harness {
-        let config = Config::parse("timezone = \"UTC\"\n", std::path::Path::new("config.toml")).unwrap();
+        Harness::build(width, height, TermCaps::full(true), "")
+    }
+
+    /// On the terminal `term` says (as `TERM`), in colour, with a `#rrggbb` colour in the config.
+    fn with_term(width: u16, height: u16, term: &str) -> Harness {
+        let caps = TermCaps::detect(Some(term), None, false).unwrap();
+        Harness::build(width, height, caps, "[colors]\np1 = \"#ff5f5f\"\nmuted = \"#444444\"\n")
+    }
+
+    fn build(width: u16, height: u16, caps: TermCaps, config: &str) -> Harness {
+        let text = format!("timezone = \"UTC\"\n{config}");
+        let config = Config::parse(&text, std::path::Path::new("config.toml")).unwrap();
         let session = opsdeck::fixtures::session(true);
         let snapshot = opsdeck::fixtures::seeded_snapshot(7, now());
-        let mut state = AppState::new(session, &config, snapshot, true, now());
+        let mut state = AppState::new(session, &config, snapshot, caps, now());
         state.update(Event::Resize { width, height }, now());
         let mut harness =
             Harness { state, terminal: Terminal::new(TestBackend::new(width, height)).unwrap(), effects: Vec::new() };
@@ -72,6 +84,15 @@ impl Harness {
         }
     }
 
+    /// Every colour drawn in the last frame.
+    fn colours(&self) -> Vec<ratatui::style::Color> {
+        let buffer = self.terminal.backend().buffer();
+        let mut colours: Vec<_> = buffer.content.iter().flat_map(|c| [c.fg, c.bg]).collect();
+        colours.sort_by_key(|c| format!("{c:?}"));
+        colours.dedup();
+        colours
+    }
+
     fn screen(&mut self) -> String {
         let state = &self.state;
         self.terminal.draw(|frame| opsdeck::ui::draw(frame, state, now())).unwrap();
@@ -100,6 +121,18 @@ fn incident_detail_with_timeline() {
 #[test]
 fn help_screen() {
     both_sizes("help", "?");
+}
+
+#[test]
+fn help_screen_scrolled_a_page_and_to_the_end() {
+    let mut harness = Harness::new(80, 24);
+    harness.press("?");
+    harness.event(Event::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)));
+    insta::assert_snapshot!("help_page_down_80x24", harness.screen());
+    harness.press("G");
+    let screen = harness.screen();
+    assert!(screen.contains("Scroll with j k PgDn PgUp g G.") && screen.contains(" end "), "{screen}");
+    insta::assert_snapshot!("help_end_80x24", screen);
 }
 
 #[test]
@@ -382,4 +415,43 @@ fn the_header_keeps_counts_and_filter_whole_at_80_columns() {
     let header = harness.screen().lines().next().unwrap().to_string();
     assert!(header.contains("3 open · 19") && header.contains("/support (2)"), "{header}");
     assert!(header.contains("STALE since") && header.contains("UTC"), "{header}");
+}
+
+/// The Linux console (and VTs): ASCII glyphs, no braille, and only the 16 ANSI colours, the
+/// config's `#rrggbb` ones included.
+#[test]
+fn the_linux_console_gets_ascii_and_sixteen_colours() {
+    use ratatui::style::Color;
+    for (name, keys) in [("list", ""), ("sla", "3"), ("drift", "4"), ("help", "?"), ("outbox", "o")] {
+        let mut harness = Harness::with_term(80, 24, "linux");
+        harness.press(keys);
+        let screen = harness.screen();
+        let symbols: String = screen.chars().filter(|c| !c.is_alphanumeric()).collect();
+        assert!(symbols.is_ascii(), "{name}: {screen}");
+        for colour in harness.colours() {
+            let sixteen = !matches!(colour, Color::Rgb(..) | Color::Indexed(_));
+            assert!(sixteen, "{name}: {colour:?} is not one of the 16 ANSI colours");
+        }
+        if matches!(name, "list" | "sla" | "drift") {
+            insta::assert_snapshot!(format!("ascii_{name}_80x24"), screen);
+        }
+    }
+    // vt220 is the same; a modern terminal keeps its glyphs and the config's exact colour.
+    let mut vt = Harness::with_term(80, 24, "vt220");
+    assert!(vt.screen().contains("* live"));
+    let mut modern = Harness::with_term(80, 24, "xterm-256color");
+    assert!(modern.screen().contains("● live"));
+    assert!(modern.colours().contains(&Color::Rgb(0xff, 0x5f, 0x5f)));
+}
+
+#[test]
+fn a_terminal_below_the_minimum_says_so() {
+    for (width, height) in [(60, 20), (80, 12)] {
+        let mut harness = Harness::new(width, height);
+        let screen = harness.screen();
+        assert!(screen.contains("Terminal too small") && screen.contains("q or Ctrl-c quits"), "{screen}");
+        insta::assert_snapshot!(format!("too_small_{width}x{height}"), screen);
+    }
+    let mut tiny = Harness::new(20, 3);
+    assert!(tiny.screen().contains("Terminal too small"));
 }

@@ -21,6 +21,8 @@ pub struct HttpBackend {
     client: reqwest::Client,
     base: String,
     token: Option<Secret>,
+    /// Said instead of "refused the token" when a request without one is refused.
+    no_token: String,
 }
 
 impl std::fmt::Debug for HttpBackend {
@@ -37,7 +39,14 @@ impl HttpBackend {
             .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| BackendError::Protocol(format!("cannot build the HTTP client: {e}")))?;
-        Ok(HttpBackend { client, base: base.trim_end_matches('/').to_string(), token })
+        let no_token = "no token configured: set OPSDECK_TOKEN, token_file or token in the config file".to_string();
+        Ok(HttpBackend { client, base: base.trim_end_matches('/').to_string(), token, no_token })
+    }
+
+    /// Names the config file in the message shown when the backend wants a token and none is set.
+    pub fn with_config_path(mut self, path: &std::path::Path) -> Self {
+        self.no_token = super::no_token_hint(path);
+        self
     }
 
     pub fn base(&self) -> &str {
@@ -67,6 +76,9 @@ impl HttpBackend {
         let bytes = response.bytes().await.map_err(transport_error)?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| BackendError::Protocol(e.to_string()));
+        }
+        if status == StatusCode::UNAUTHORIZED && self.token.is_none() {
+            return Err(BackendError::NoToken(self.no_token.clone()));
         }
         Err(status_error(status, &bytes, kind))
     }

@@ -41,6 +41,9 @@ pub enum BackendError {
     Server { status: u16, message: String },
     #[error("the backend refused the token: {0}")]
     Unauthorized(String),
+    /// A 401 to a request sent without a token: what to set, and where.
+    #[error("{0}")]
+    NoToken(String),
     #[error("not allowed: {0}")]
     Forbidden(String),
     #[error("{}", .0.message)]
@@ -63,6 +66,7 @@ impl BackendError {
             | BackendError::Timeout
             | BackendError::Server { .. }
             | BackendError::Unauthorized(_)
+            | BackendError::NoToken(_)
             | BackendError::Protocol(_) => true,
             BackendError::Refused { status, .. } => *status == 429,
             BackendError::Forbidden(_) | BackendError::Conflict(_) | BackendError::NotFound(_) => false,
@@ -88,6 +92,11 @@ impl BackendError {
         };
         sanitize(&text).into_owned()
     }
+}
+
+/// What to do when no token is configured, naming the config file to put one in.
+pub fn no_token_hint(config_path: &std::path::Path) -> String {
+    format!("no token configured: set OPSDECK_TOKEN, token_file or token in {}", config_path.display())
 }
 
 #[async_trait]

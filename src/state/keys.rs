@@ -14,6 +14,13 @@ use crate::tabs::TabId;
 
 impl AppState {
     pub(super) fn on_key(&mut self, key: KeyEvent, now: DateTime<Utc>) -> Update {
+        if crate::ui::too_small(self.size.0, self.size.1) {
+            // The "terminal too small" notice is all there is to see: only the quit keys act.
+            return match self.settings.keymap.resolve(&[Mode::Global], &key) {
+                Some(Action::Quit) => self.on_action(Action::Quit, now),
+                _ => Update::unchanged(),
+            };
+        }
         let layers = self.layers();
         let action = self.settings.keymap.resolve(&layers, &key);
         if action != Some(Action::DropEntry) {
@@ -386,10 +393,20 @@ impl AppState {
         };
         match (mode, self.tab) {
             (Mode::Overlay, _) => {
+                // Help scrolls by its own page and no further than its last line.
+                let (page, max) = match self.overlay {
+                    Some(Overlay::Help { .. }) => crate::ui::help::help_scroll_limits(self, self.size),
+                    _ => (page as usize, 1000),
+                };
+                let delta = match action {
+                    Action::PageUp => -(page as isize),
+                    Action::PageDown => page as isize,
+                    _ => delta,
+                };
                 let entries = self.outbox_keys().len();
                 match &mut self.overlay {
                     Some(Overlay::Help { scroll } | Overlay::Messages { scroll }) => {
-                        *scroll = scroll.saturating_add_signed(delta.clamp(-1000, 1000)).min(1000);
+                        *scroll = scroll.saturating_add_signed(delta.clamp(-1000, 1000)).min(max);
                     }
                     Some(Overlay::Outbox { selected }) => {
                         *selected =

@@ -99,10 +99,10 @@ impl AppState {
         session: Session,
         config: &Config,
         snapshot: CacheSnapshot,
-        no_color: bool,
+        terminal: impl Into<crate::ui::theme::TermCaps>,
         now: DateTime<Utc>,
     ) -> AppState {
-        let (settings, warnings) = Settings::from_config(config, no_color);
+        let (settings, warnings) = Settings::from_config(config, terminal);
         let mut outbox = Outbox::restore(snapshot.outbox, snapshot.rejected);
         // Hold queued actions until the first sync says which server database this is.
         outbox.hold();
@@ -230,7 +230,10 @@ impl AppState {
         // A window started or ended since the last event: the banner changes, and clocks it
         // pauses stop or go on. Done first, so a tick's bell check sees the clocks as they are.
         let window_changed = self.follow_maintenance(now);
+        // No answer for longer than the poll interval and its slack: the badge says stale.
+        let expired = self.sync.expire(now, self.settings.poll_interval);
         let mut update = self.on_event(event, now);
+        update.changed |= expired;
         // The event itself may have brought windows (a sync).
         update.changed |= window_changed | self.follow_maintenance(now);
         // Whatever happened, statistics the Drift tab now lacks are computed off the UI task.
@@ -414,7 +417,7 @@ impl AppState {
         match result {
             Ok(config) => {
                 self.config_error = None;
-                let (settings, mut warnings) = Settings::from_config(&config, self.settings.no_color);
+                let (settings, mut warnings) = Settings::from_config(&config, self.settings.terminal);
                 let mut effects = Vec::new();
                 if settings.poll_interval != self.settings.poll_interval {
                     effects.push(Effect::SetPollInterval(settings.poll_interval));
@@ -480,6 +483,10 @@ impl AppState {
             consider(at);
         }
         if let Some(at) = self.journal_due {
+            consider(at);
+        }
+        // "live" runs out by itself when no answer comes.
+        if let Some(at) = self.sync.live_until(self.settings.poll_interval) {
             consider(at);
         }
         // The maintenance banner comes and goes with windows.
@@ -551,6 +558,8 @@ mod drift_tests;
 mod maintenance_tests;
 #[cfg(test)]
 mod postmortem_tests;
+#[cfg(test)]
+mod term_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

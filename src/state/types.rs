@@ -12,7 +12,7 @@ use crate::domain::Command;
 use crate::keymap::Keymap;
 use crate::outbox::OutboxEffect;
 use crate::sla::SlaPolicy;
-use crate::ui::theme::Theme;
+use crate::ui::theme::{TermCaps, Theme};
 
 /// What the runner is asked to do.
 ///
@@ -194,6 +194,29 @@ impl SyncStatus {
     pub fn is_stale(&self) -> bool {
         self.failing.is_some() || !self.live
     }
+
+    /// When "live" runs out unless another answer comes: the last answer plus the poll interval
+    /// and [`crate::config::LIVE_SLACK`]. `None` while not live.
+    pub fn live_until(&self, poll_interval: Duration) -> Option<DateTime<Utc>> {
+        let window = chrono::Duration::from_std(crate::config::live_window(poll_interval)).ok()?;
+        self.last_ok.filter(|_| self.live && self.failing.is_none()).map(|at| at + window)
+    }
+
+    /// No answer within the live window by `now` (a request hangs, say): stale from the last
+    /// answer on, without waiting for the request to fail. Returns whether that changed.
+    pub fn expire(&mut self, now: DateTime<Utc>, poll_interval: Duration) -> bool {
+        let Some(until) = self.live_until(poll_interval) else {
+            return false;
+        };
+        if now < until {
+            return false;
+        }
+        let since = self.last_ok.unwrap_or(now);
+        let window = crate::config::live_window(poll_interval).as_secs_f64();
+        self.live = false;
+        self.failing = Some((since, format!("the backend has not answered for {window:.0}s; still trying")));
+        true
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -209,18 +232,22 @@ pub struct Settings {
     pub poll_interval: Duration,
     /// `read_only = true` in the config.
     pub read_only_config: bool,
-    pub no_color: bool,
+    /// What the terminal can show (colours, glyphs), kept across config reloads.
+    pub terminal: TermCaps,
     /// Backend and token as started; changing them needs a restart.
     pub(super) started_with: (Option<String>, bool),
 }
 
 impl Settings {
-    pub fn from_config(config: &Config, no_color: bool) -> (Settings, Vec<String>) {
+    /// The settings for `config` on a terminal that can show `terminal` (or, for tests and
+    /// benchmarks, a `bool`: `NO_COLOR` on a modern terminal).
+    pub fn from_config(config: &Config, terminal: impl Into<TermCaps>) -> (Settings, Vec<String>) {
+        let terminal = terminal.into();
         let (keymap, mut warnings) = Keymap::with_overrides(&config.keys);
         warnings.extend(config.warnings.iter().cloned());
         let settings = Settings {
             keymap,
-            theme: Theme::new(&config.colors, no_color),
+            theme: Theme::for_terminal(&config.colors, terminal, config.glyphs),
             timezone: config.timezone,
             bell_on_new_p1: config.bell_on_new_p1,
             sla: config.sla.clone(),
@@ -228,7 +255,7 @@ impl Settings {
             postmortem_template: config.postmortem_template.clone(),
             poll_interval: config.poll_interval,
             read_only_config: config.read_only,
-            no_color,
+            terminal,
             started_with: (config.backend.clone(), config.token.is_some() || config.token_file.is_some()),
         };
         (settings, warnings)

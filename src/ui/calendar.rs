@@ -156,8 +156,8 @@ fn draw_agenda(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTim
             if local(o.start, state, "%z") != "+0000" {
                 when.push_str(&format!(" ({}–{} UTC)", o.start.format("%H:%M"), o.end.format(end_format)));
             }
-            let now_mark = if o.covers(now) { "▶ " } else { "  " };
-            let queued = if tab.is_queued(&window.id) { "⧗ " } else { "" };
+            let now_mark = if o.covers(now) { format!("{} ", theme.glyphs.now) } else { "  ".to_string() };
+            let queued = if tab.is_queued(&window.id) { format!("{} ", theme.glyphs.queued) } else { String::new() };
             Line::from(vec![
                 Span::styled(now_mark, theme.error()),
                 Span::styled(queued, theme.pending()),
@@ -180,13 +180,18 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &Mai
             Span::styled(format!("  {}", window.kind.label()), kind_style(theme, window.kind)),
             Span::styled(if window.cancelled { "  CANCELLED" } else { "" }, theme.error()),
             Span::styled(
-                if state.calendar.is_queued(&window.id) { "  ⧗ queued, not yet on the backend" } else { "" },
+                if state.calendar.is_queued(&window.id) {
+                    format!("  {} queued, not yet on the backend", theme.glyphs.queued)
+                } else {
+                    String::new()
+                },
                 theme.pending(),
             ),
         ]),
         Line::from(format!(
-            " {} → {} ({}){}",
+            " {} {} {} ({}){}",
             local(window.start, state, "%a %b %d %H:%M"),
+            theme.glyphs.arrow,
             local(window.end, state, "%a %b %d %H:%M"),
             sanitize(&window.timezone),
             window.rrule.as_deref().map_or(String::new(), |r| format!(" · repeats {}", sanitize(r)))

@@ -67,15 +67,15 @@ fn header_lines<'a>(
     let mut first = vec![
         Span::styled(format!(" {}", model.id), theme.header()),
         Span::styled(version, theme.muted()),
-        Span::raw(" ▸ "),
+        Span::raw(format!(" {} ", theme.glyphs.pointer)),
         Span::styled(tab.feature().map_or("no features", |f| f.name.as_str()), theme.accent()),
         Span::styled(format!(" {}/{features} ", index + 1), theme.muted()),
-        Span::raw("▸ "),
+        Span::raw(format!("{} ", theme.glyphs.pointer)),
         Span::styled(tab.statistic.label(kind), theme.accent()),
         Span::styled(format!("  last {}h", tab.span().num_hours()), theme.muted()),
     ];
     if !tab.following() {
-        first.push(Span::styled("  ◂ paused (End: newest)", theme.warning()));
+        first.push(Span::styled(format!("  {} paused (End: newest)", theme.glyphs.back), theme.warning()));
     }
     let second = match tab.selected() {
         None => Line::styled(" no windows for this feature yet", theme.muted()),
@@ -89,7 +89,7 @@ fn header_lines<'a>(
             match &point.stats {
                 Some(Ok(stats)) => spans.extend(stat_spans(stats, kind, &state.settings.drift_bands, theme)),
                 Some(Err(e)) => spans.push(Span::styled(crate::domain::text::sanitize(e).into_owned(), theme.error())),
-                None => spans.push(Span::styled("computing…", theme.muted())),
+                None => spans.push(Span::styled(format!("computing{}", theme.glyphs.ellipsis), theme.muted())),
             }
             Line::from(spans)
         }
@@ -228,13 +228,13 @@ fn draw_trend(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
 
     let mut datasets: Vec<Dataset<'_>> = Vec::new();
     for (data, band) in &threshold_lines {
-        datasets.push(line_set(data, band_style(theme, *band)));
+        datasets.push(line_set(data, band_style(theme, *band), Glyph::Braille));
     }
     for (data, style) in &marks {
-        datasets.push(line_set(data, *style));
+        datasets.push(line_set(data, *style, Glyph::Braille));
     }
-    datasets.push(line_set(&cursor, theme.muted()));
-    datasets.push(line_set(&line, Style::new()));
+    datasets.push(line_set(&cursor, theme.muted(), Glyph::Braille));
+    datasets.push(line_set(&line, Style::new(), theme.glyphs.marker));
     let (stable, moderate, significant, unbanded) = (
         by_band(Some(DriftBand::Stable)),
         by_band(Some(DriftBand::Moderate)),
@@ -259,8 +259,8 @@ fn draw_trend(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
     frame.render_widget(legend(state, from, to), legend_area);
 }
 
-fn line_set<'a>(data: &'a [(f64, f64)], style: Style) -> Dataset<'a> {
-    Dataset::default().marker(Glyph::Braille).graph_type(GraphType::Line).style(style).data(data)
+fn line_set<'a>(data: &'a [(f64, f64)], style: Style, marker: Glyph) -> Dataset<'a> {
+    Dataset::default().marker(marker).graph_type(GraphType::Line).style(style).data(data)
 }
 
 fn marker_style(theme: &Theme, kind: MarkerKind) -> Style {
@@ -277,7 +277,10 @@ fn legend(state: &AppState, from: DateTime<Utc>, to: DateTime<Utc>) -> Line<'sta
     let theme = &state.settings.theme;
     let mut spans = vec![Span::raw(" ")];
     for (value, band) in state.settings.drift_bands.thresholds(tab.statistic) {
-        spans.push(Span::styled(format!("┄ {} ", format_value(tab.statistic, value)), band_style(theme, band)));
+        spans.push(Span::styled(
+            format!("{} {} ", theme.glyphs.dashed, format_value(tab.statistic, value)),
+            band_style(theme, band),
+        ));
     }
     for marker in tab.markers() {
         let visible = match marker.kind {
@@ -288,9 +291,9 @@ fn legend(state: &AppState, from: DateTime<Utc>, to: DateTime<Utc>) -> Line<'sta
             continue;
         }
         let glyph = match marker.kind {
-            MarkerKind::Deploy => "▲",
-            MarkerKind::Incident => "■",
-            MarkerKind::Maintenance => "▒",
+            MarkerKind::Deploy => theme.glyphs.deploy,
+            MarkerKind::Incident => theme.glyphs.incident,
+            MarkerKind::Maintenance => theme.glyphs.maintenance,
         };
         let text = format!("{glyph} {} {} ", crate::domain::text::sanitize(&marker.label), hm(marker.at, state));
         spans.push(Span::styled(text, marker_style(theme, marker.kind)));
@@ -331,7 +334,7 @@ fn draw_distribution(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
     for row in rows.iter().take(shown) {
         let bar = |share: f64| {
             let cells = (share / max_share * bar_w as f64).round() as usize;
-            format!("{:<bar_w$}{:>6.1}%", "█".repeat(cells.min(bar_w)), share * 100.0)
+            format!("{:<bar_w$}{:>6.1}%", theme.glyphs.bar_full.repeat(cells.min(bar_w)), share * 100.0)
         };
         let label: String = crate::domain::text::sanitize(&row.label).chars().take(label_w).collect();
         let term_style = if row.psi_contribution >= 0.05 { theme.error() } else { Style::new() };
@@ -344,7 +347,7 @@ fn draw_distribution(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
         ]));
     }
     if shown < rows.len() {
-        lines.push(Line::styled(format!(" … {} more", rows.len() - shown), theme.muted()));
+        lines.push(Line::styled(format!(" {} {} more", theme.glyphs.ellipsis, rows.len() - shown), theme.muted()));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

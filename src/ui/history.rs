@@ -51,7 +51,7 @@ pub fn draw_detail_view(
         Layout::vertical([Constraint::Length(head.len() as u16), Constraint::Length(1), Constraint::Min(0)])
             .areas(area);
     frame.render_widget(Paragraph::new(head), head_area);
-    let dashes = "─".repeat(usize::from(rule.width).saturating_sub(title.chars().count() + 2));
+    let dashes = theme.glyphs.rule.repeat(usize::from(rule.width).saturating_sub(title.chars().count() + 2));
     frame.render_widget(Line::from(Span::styled(format!(" {title} {dashes}"), theme.muted())), rule);
 
     let clocks: Vec<String> = entries.iter().map(|e| clock(e.at, now, tz)).collect();
@@ -67,11 +67,12 @@ pub fn draw_detail_view(
             first_line = Some(lines.len());
         }
         let mut chunks = wrap_words(entry.text, text_width).into_iter();
+        let glyphs = &theme.glyphs;
         let mark = match (i == scroll, entry.starred) {
-            (true, true) => "▸★",
-            (true, false) => "▸ ",
-            (false, true) => " ★",
-            (false, false) => "  ",
+            (true, true) => format!("{}{}", glyphs.pointer, glyphs.star),
+            (true, false) => format!("{} ", glyphs.pointer),
+            (false, true) => format!(" {}", glyphs.star),
+            (false, false) => "  ".to_string(),
         };
         lines.push(Line::from(vec![
             Span::styled(format!(" {at:>clock_width$}  "), theme.muted()),
@@ -90,7 +91,8 @@ pub fn draw_detail_view(
         };
         lines.push(Line::from(Span::styled(
             format!(
-                " ⧗ {} queued at {}, not yet confirmed{detail}",
+                " {} {} queued at {}, not yet confirmed{detail}",
+                theme.glyphs.queued,
                 entry.action.verb(),
                 clock(entry.created_at, now, tz)
             ),

@@ -98,7 +98,8 @@ fn list_row<'a>(row: &'a Row, state: &AppState, now: DateTime<Utc>, cols: &Colum
     let theme = &state.settings.theme;
     let inc = row.incident();
     let pending = !row.pending.is_empty();
-    let status = if pending { format!("{}⧗", inc.status.short()) } else { inc.status.short().to_string() };
+    let status =
+        if pending { format!("{}{}", inc.status.short(), theme.glyphs.queued) } else { inc.status.short().to_string() };
     let status_style = if pending { theme.pending() } else { theme.status(inc.status) };
     let muted = !inc.is_open();
     let text_style = if muted { theme.muted() } else { Style::new() };
@@ -167,7 +168,10 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ro
             Span::styled(format!("{} ", inc.priority.label()), theme.priority(inc.priority)),
             Span::styled(format!("{} ", inc.status.label().to_uppercase()), theme.status(inc.status)),
             Span::raw(format!("{} {} ", inc.tier.label(), inc.tier.name())),
-            Span::styled(format!("→ {}", inc.assignee.as_deref().unwrap_or("nobody")), theme.muted()),
+            Span::styled(
+                format!("{} {}", theme.glyphs.arrow, inc.assignee.as_deref().unwrap_or("nobody")),
+                theme.muted(),
+            ),
         ]),
         Line::from(Span::styled(format!(" {}", inc.title), theme.header())),
         Line::from(Span::styled(

@@ -143,7 +143,7 @@ fn draw_field(
         } else {
             spans.push(Span::raw("  "));
         }
-        spans.push(Span::styled(format!("✗ {error}"), theme.error()));
+        spans.push(Span::styled(format!("{} {error}", theme.glyphs.rejected), theme.error()));
     }
     frame.render_widget(Line::from(spans), value_area);
 }
@@ -186,7 +186,7 @@ fn value_spans(
 
 /// An error under its field: in the value column when it fits there, else from further left.
 fn draw_error(frame: &mut Frame<'_>, area: Rect, error: &str, theme: &Theme) {
-    let text = format!("✗ {error}");
+    let text = format!("{} {error}", theme.glyphs.rejected);
     let value_width = usize::from(area.width.saturating_sub(LABEL_WIDTH));
     let indent = if text.chars().count() <= value_width { LABEL_WIDTH } else { 3 };
     let indent = indent.min(area.width);

@@ -6,6 +6,7 @@
 
 pub mod calendar;
 pub mod drift;
+pub mod glyphs;
 pub mod help;
 pub mod history;
 pub mod incidents;
@@ -25,6 +26,16 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use crate::state::{AppState, Overlay};
 use crate::tabs::TabId;
 
+/// Below this many columns or rows the tabs do not fit: a notice says so instead of a clipped
+/// screen, and only the quit keys act (a key pressed on a screen nobody can read acts on nothing).
+pub const MIN_WIDTH: u16 = 70;
+pub const MIN_HEIGHT: u16 = 20;
+
+/// Whether a terminal of `width`×`height` is below the minimum.
+pub fn too_small(width: u16, height: u16) -> bool {
+    width < MIN_WIDTH || height < MIN_HEIGHT
+}
+
 /// Lines of chrome around the incident list: header, table header, status line.
 const CHROME_ROWS: u16 = 3;
 
@@ -34,6 +45,18 @@ pub fn list_rows(height: u16) -> usize {
 }
 
 pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
+    let area = frame.area();
+    if too_small(area.width, area.height) {
+        draw_too_small(frame, state);
+    } else {
+        draw_views(frame, state, now);
+    }
+    if state.settings.theme.glyphs.ascii {
+        glyphs::asciify(frame.buffer_mut());
+    }
+}
+
+fn draw_views(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
     let [header, banner, body, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(u16::from(state.banner())),
@@ -73,6 +96,37 @@ pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
     if let Some(confirm) = &state.confirm {
         status::draw_confirm(frame, frame.area(), state, confirm);
     }
+}
+
+/// The notice shown instead of the tabs on a terminal below the minimum size.
+fn draw_too_small(frame: &mut Frame<'_>, state: &AppState) {
+    use ratatui::text::{Line, Span};
+    use ratatui::widgets::{Paragraph, Wrap};
+    let theme = &state.settings.theme;
+    let area = frame.area();
+    let quit = state.settings.keymap.keys_for(&[crate::keymap::Mode::Global], crate::action::Action::Quit);
+    let quit = quit.map_or_else(
+        || "Ctrl-c".to_string(),
+        |keys| keys.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" or "),
+    );
+    let lines = vec![
+        Line::styled("Terminal too small", theme.error()),
+        Line::from(vec![
+            Span::raw("now "),
+            Span::styled(format!("{}x{}", area.width, area.height), theme.warning()),
+            Span::raw(", needs "),
+            Span::styled(format!("{MIN_WIDTH}x{MIN_HEIGHT}"), theme.ok()),
+        ]),
+        Line::from("Enlarge the window or make the font smaller; nothing is lost meanwhile."),
+        Line::from(vec![Span::styled(quit, theme.accent()), Span::raw(" quits")]),
+    ];
+    let width = usize::from(area.width.max(1));
+    let height: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let height = u16::try_from(height).unwrap_or(u16::MAX).min(area.height);
+    // Centred by its unwrapped height, with room below in case words wrap onto more lines.
+    let top = (area.height - height) / 2;
+    let rect = Rect { y: area.y + top, height: area.height - top, ..area };
+    frame.render_widget(Paragraph::new(lines).centered().wrap(Wrap { trim: true }), rect);
 }
 
 /// A rectangle of at most `width`×`height` centred in `area`.

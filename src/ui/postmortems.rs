@@ -86,10 +86,10 @@ fn list_row<'a>(
     let author = truncate(&sanitize(&pm.created_by), 8).into_owned();
     let mut marks = String::new();
     if state.drafts.contains_key(&pm.id) {
-        marks.push_str(" ✎");
+        marks.push_str(&format!(" {}", theme.glyphs.edited));
     }
     if state.outbox.pending_for(&pm.id).next().is_some() {
-        marks.push_str(" ⧗");
+        marks.push_str(&format!(" {}", theme.glyphs.queued));
     }
     let base = if selected { theme.selected() } else { Style::new() };
     Line::from(vec![
@@ -114,11 +114,11 @@ fn draw_editor(frame: &mut Frame<'_>, area: Rect, state: &AppState, editor: &Pos
         known.map_or("new, not saved yet".to_string(), |p| format!("{} · version {}", p.status.label(), p.version));
     let written = state.journal_written.get(&editor.id);
     let journal = match state.drafts.get(&editor.id) {
-        _ if editor.unjournaled => "typing…".to_string(),
+        _ if editor.unjournaled => format!("typing{}", theme.glyphs.ellipsis),
         Some(d) if written.is_some_and(|w| *w >= d.journaled_at) => {
             format!("journaled {}", local(d.journaled_at, state, "%H:%M:%S"))
         }
-        Some(_) => "journaling…".to_string(),
+        Some(_) => format!("journaling{}", theme.glyphs.ellipsis),
         None => "saved".to_string(),
     };
     let mut spans = vec![
@@ -163,7 +163,7 @@ fn draw_editor(frame: &mut Frame<'_>, area: Rect, state: &AppState, editor: &Pos
     frame.render_widget(Span::styled(label_text, focus(Part::ActionItem)), label);
     match &editor.item_error {
         Some(error) if editor.search().is_none() => {
-            frame.render_widget(Span::styled(format!("✗ {error}"), theme.error()), field)
+            frame.render_widget(Span::styled(format!("{} {error}", theme.glyphs.rejected), theme.error()), field)
         }
         _ => frame.render_widget(line, field),
     }

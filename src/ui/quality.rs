@@ -5,7 +5,6 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::symbols::Marker as Glyph;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
 
@@ -72,10 +71,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
         let breaches: Vec<(f64, f64)> =
             series.iter().copied().filter(|(_, v)| slo.is_some_and(|s| s.breached_by(*v))).collect();
         let datasets = vec![
-            Dataset::default().marker(Glyph::Braille).graph_type(GraphType::Line).style(theme.muted()).data(&slo_line),
-            Dataset::default().marker(Glyph::Braille).graph_type(GraphType::Line).data(&series),
             Dataset::default()
-                .marker(Glyph::Braille)
+                .marker(ratatui::symbols::Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.muted())
+                .data(&slo_line),
+            Dataset::default().marker(theme.glyphs.marker).graph_type(GraphType::Line).data(&series),
+            Dataset::default()
+                .marker(theme.glyphs.marker)
                 .graph_type(GraphType::Scatter)
                 .style(theme.error())
                 .data(&breaches),

@@ -55,7 +55,7 @@ pub fn gauge(state: &ClockState, target: Duration, width: usize, theme: &Theme) 
         (state.elapsed.num_milliseconds() as f64 / target.num_milliseconds() as f64).clamp(0.0, 1.0)
     };
     let filled = ((used * width as f64).round() as usize).min(width);
-    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(width - filled));
+    let bar = format!("{}{}", theme.glyphs.bar_full.repeat(filled), theme.glyphs.bar_empty.repeat(width - filled));
     let style = if state.paused { theme.muted() } else { theme.band(state.band) };
     Span::styled(bar, style)
 }

@@ -18,7 +18,7 @@ use crate::tabs::TabId;
 pub fn freshness(state: &AppState) -> (String, bool) {
     let at = |t| crate::ui::clock(t, t, state.settings.timezone);
     match (&state.sync.failing, state.sync.live, state.sync.last_ok) {
-        (None, true, _) => ("● live".to_string(), false),
+        (None, true, _) => (format!("{} live", state.settings.theme.glyphs.live), false),
         (Some(_), _, Some(last)) => (format!(" STALE since {} ", at(last)), true),
         (Some(_), _, None) => (" STALE: never synced ".to_string(), true),
         (None, false, Some(last)) => (format!(" CACHED {} · connecting ", at(last)), true),
@@ -150,12 +150,13 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
     let queued = state.outbox.len();
     if queued > 0 {
         let waiting = state.sync.is_stale() || state.outbox.is_paused();
-        let text = if waiting { format!("⧗ {queued} queued ") } else { format!("⧗ {queued} sending ") };
+        let q = theme.glyphs.queued;
+        let text = if waiting { format!("{q} {queued} queued ") } else { format!("{q} {queued} sending ") };
         right.push(Span::styled(text, theme.pending()));
     }
     let rejected = state.outbox.rejected().len();
     if rejected > 0 {
-        right.push(Span::styled(format!("✗ {rejected} rejected "), theme.error()));
+        right.push(Span::styled(format!("{} {rejected} rejected ", theme.glyphs.rejected), theme.error()));
     }
     // Until the file is fixed: the error is in the message log in full.
     if state.config_error.is_some() {

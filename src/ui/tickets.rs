@@ -76,7 +76,7 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
             Cell::from(Span::styled(countdown(&state_now, false), style))
         };
         let pending = !row.pending.is_empty();
-        let key = if pending { format!("{}⧗", t.key) } else { t.key.clone() };
+        let key = if pending { format!("{}{}", t.key, theme.glyphs.queued) } else { t.key.clone() };
         let text_style = if t.is_open() { Style::new() } else { theme.muted() };
         let mut cells = vec![
             Cell::from(Span::styled(t.priority.label(), theme.priority(t.priority))),
@@ -110,7 +110,10 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ti
             Span::styled(format!("{} ", t.priority.label()), theme.priority(t.priority)),
             Span::styled(format!("{} ", t.status.label().to_uppercase()), status_style(state, t.status)),
             Span::raw(format!("{} {} ", t.tier.label(), t.tier.name())),
-            Span::styled(format!("→ {}", t.assignee.as_deref().unwrap_or("unassigned")), theme.muted()),
+            Span::styled(
+                format!("{} {}", theme.glyphs.arrow, t.assignee.as_deref().unwrap_or("unassigned")),
+                theme.muted(),
+            ),
         ]),
         Line::from(Span::styled(format!(" {}", t.subject), theme.header())),
         Line::from(Span::styled(

@@ -1,0 +1,103 @@
+//! The poller against a backend that hangs and one that is stopped and started again: the real
+//! reference server (or a socket that accepts and never answers) on 127.0.0.1, the console's
+//! real HTTP client, sync task and SQLite cache. Time is measured between events; nothing sleeps.
+
+#[path = "support/ops.rs"]
+mod ops;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+use opsdeck::backend::http::HttpBackend;
+use opsdeck::cache::Cache;
+use opsdeck::config::{Secret, live_window};
+use opsdeck::db::DbLocation;
+use opsdeck::event::{Event, EventReceiver};
+use opsdeck::server::simulator::Pace;
+use opsdeck::server::{self, RunningServer, ServeOptions};
+
+const POLL: Duration = Duration::from_millis(500);
+
+async fn serve_on(listener: TcpListener) -> RunningServer {
+    let options = ServeOptions { db: DbLocation::Memory, users: ops::users(), simulate: None, pace: Pace::demo() };
+    server::start(listener, options).await.unwrap()
+}
+
+async fn poller(url: &str, dir: &tempfile::TempDir) -> (opsdeck::sync::SyncHandle, EventReceiver) {
+    let cache = Cache::open(&DbLocation::File(dir.path().join("cache.sqlite"))).await.unwrap();
+    let backend = Arc::new(HttpBackend::new(url, Some(Secret::new(ops::ERIN))).unwrap());
+    let (tx, rx) = mpsc::unbounded_channel();
+    (opsdeck::sync::spawn(backend, cache, tx, POLL), rx)
+}
+
+/// The next sync outcome: `Ok` for a page, `Err` with the error for a failed round.
+async fn next_outcome(rx: &mut EventReceiver) -> Result<(), String> {
+    loop {
+        match tokio::time::timeout(ops::DEADLINE, rx.recv()).await.expect("a sync outcome in time").expect("open") {
+            Event::Synced(_) => return Ok(()),
+            Event::SyncFailed { error, .. } => return Err(error),
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_hung_backend_times_out_after_the_poll_interval_and_the_slack_not_15_seconds() {
+    // Accepts connections and never answers a byte.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let (sync, mut rx) = poller(&url, &dir).await;
+    let error = next_outcome(&mut rx).await.expect_err("nothing answers");
+    let took = started.elapsed();
+    assert_eq!(error, "the backend did not answer in time");
+    let window = live_window(POLL);
+    assert!(took >= window - Duration::from_millis(100), "timed out after {took:?}, before the live window");
+    assert!(took < window + Duration::from_secs(2), "timed out after {took:?}; the window is {window:?}");
+    // And again a poll later, not after a growing backoff.
+    let again = Instant::now();
+    assert!(next_outcome(&mut rx).await.is_err());
+    assert!(again.elapsed() < window + POLL * 2 + Duration::from_secs(1), "{:?}", again.elapsed());
+    sync.stop();
+    held.abort();
+}
+
+#[tokio::test]
+async fn a_restarted_backend_is_picked_up_at_the_next_poll() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let first = serve_on(listener).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (sync, mut rx) = poller(&first.url(), &dir).await;
+    assert_eq!(next_outcome(&mut rx).await, Ok(()));
+
+    first.shutdown().await.unwrap();
+    // Down for several failed rounds: an exponential backoff would be at 4 s or more by now.
+    let mut failures = 0;
+    while failures < 4 {
+        if next_outcome(&mut rx).await.is_err() {
+            failures += 1;
+        }
+    }
+    let restarted = Instant::now();
+    let second = serve_on(TcpListener::bind(addr).await.unwrap()).await;
+    loop {
+        if next_outcome(&mut rx).await.is_ok() {
+            break;
+        }
+    }
+    let took = restarted.elapsed();
+    assert!(took < POLL * 2 + Duration::from_secs(1), "the restarted server was noticed after {took:?}");
+    sync.stop();
+    second.shutdown().await.unwrap();
+}
