@@ -326,6 +326,7 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Form, &["enter", "ctrl-s"], Action::Submit),
     (Mode::Form, &["tab", "down"], Action::NextField),
     (Mode::Form, &["backtab", "up"], Action::PrevField),
+    (Mode::Form, &["ctrl-u"], Action::ClearField),
     (Mode::Form, &["esc"], Action::CancelInput),
     (Mode::Form, &["ctrl-c"], Action::Quit),
     (Mode::Confirm, &["y", "enter"], Action::Confirm),

@@ -284,6 +284,15 @@ fn a_planned_window_shows_at_once_as_queued() {
     insta::assert_snapshot!("calendar_queued_window_80x24", screen);
 }
 
+#[test]
+fn cancelling_a_window_asks_in_words_that_cannot_be_confused() {
+    let mut harness = commander(80, 24);
+    harness.press("5x");
+    let screen = harness.screen();
+    assert!(screen.contains("y cancel the window") && screen.contains("n keep it"), "{screen}");
+    insta::assert_snapshot!("calendar_cancel_confirm_80x24", screen);
+}
+
 /// Three postmortems at `now`: published, in review, and a draft with an overdue action item.
 fn postmortems() -> Vec<opsdeck::domain::Postmortem> {
     use opsdeck::domain::{Postmortem, PostmortemDraft, PostmortemStatus};

@@ -245,14 +245,21 @@ pub fn draw_confirm(frame: &mut Frame<'_>, area: Rect, state: &AppState, confirm
         .borders(Borders::ALL)
         .border_style(theme.accent())
         .title(Span::styled(format!(" {} {}? ", capitalized(confirm.command.verb()), confirm.id), theme.header()));
+    // "Cancel" is what the yes does to a window, so the no must not say it too.
+    let (yes, no) = match &confirm.command {
+        crate::domain::Command::Maintenance(crate::domain::MaintenanceAction::Cancel) => {
+            ("cancel the window".to_string(), "keep it")
+        }
+        command => (command.verb().to_string(), "cancel"),
+    };
     let text = vec![
         Line::from(confirm.title.clone()),
         Line::from(""),
         Line::from(vec![
             Span::styled(keymap.key_label(&[Mode::Confirm], Action::Confirm), theme.accent()),
-            Span::raw(format!(" {}   ", confirm.command.verb())),
+            Span::raw(format!(" {yes}   ")),
             Span::styled(keymap.key_label(&[Mode::Confirm], Action::Cancel), theme.accent()),
-            Span::raw(" cancel"),
+            Span::raw(format!(" {no}")),
         ]),
     ];
     frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: true }), popup);
