@@ -178,9 +178,20 @@ fn a_pending_ticket_pauses_its_clocks_at_once() {
     let mut harness = Harness::new(80, 24);
     harness.press("2p");
     let screen = harness.screen();
-    assert!(screen.contains("SUP-2020⧗"), "{screen}");
+    assert!(screen.contains("SUP-2041⧗"), "{screen}");
     assert!(screen.contains("⏸"), "{screen}");
     insta::assert_snapshot!("ticket_pending_80x24", screen);
+}
+
+#[test]
+fn a_clock_paused_by_maintenance_names_the_window_not_the_customer() {
+    let mut harness = Harness::new(80, 24);
+    harness.press("2/SUP-2042<Enter><Enter>");
+    let screen = harness.screen();
+    assert!(screen.contains("SUP-2042 P1 NEW"), "{screen}");
+    assert!(screen.contains("paused: maintenance MW-3005"), "{screen}");
+    assert!(!screen.contains("waiting on the customer"), "{screen}");
+    insta::assert_snapshot!("ticket_paused_by_maintenance_80x24", screen);
 }
 
 #[test]

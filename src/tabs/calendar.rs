@@ -14,7 +14,7 @@ use crate::tabs::clocks::{ClockInput, Which};
 /// wake-up timer.
 const HORIZON_DAYS: i64 = 45;
 
-use crate::tabs::clocks::Pause;
+use crate::tabs::clocks::{Pause, PauseReason};
 
 /// One occurrence of a window, with the window's index in [`CalendarTab::windows`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,8 +166,12 @@ impl CalendarTab {
             let window = &self.windows[slot.window];
             if window.pause_sla {
                 for service in &window.services {
-                    let span = (slot.occurrence.start, Some(slot.occurrence.end));
-                    self.sla_pauses.entry(service.clone()).or_default().push(span);
+                    let pause = Pause {
+                        from: slot.occurrence.start,
+                        until: Some(slot.occurrence.end),
+                        reason: PauseReason::Maintenance { window_id: window.id.clone() },
+                    };
+                    self.sla_pauses.entry(service.clone()).or_default().push(pause);
                 }
             }
         }
