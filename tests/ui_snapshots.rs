@@ -26,7 +26,13 @@ struct Harness {
 
 impl Harness {
     fn new(width: u16, height: u16) -> Harness {
-        let config = Config::parse("timezone = \"UTC\"\n", std::path::Path::new("config.toml")).unwrap();
+        Harness::in_zone(width, height, "UTC")
+    }
+
+    /// The same world shown in the display zone `zone`.
+    fn in_zone(width: u16, height: u16, zone: &str) -> Harness {
+        let text = format!("timezone = \"{zone}\"\n");
+        let config = Config::parse(&text, std::path::Path::new("config.toml")).unwrap();
         let session = opsdeck::fixtures::session(true);
         let snapshot = opsdeck::fixtures::seeded_snapshot(7, now());
         let mut state = AppState::new(session, &config, snapshot, true, now());
@@ -257,6 +263,28 @@ fn calendar_next_month_shows_the_freeze() {
     let mut harness = Harness::new(80, 24);
     harness.press("5l");
     insta::assert_snapshot!("calendar_next_month_80x24", harness.screen());
+}
+
+#[test]
+fn window_times_name_their_zone_and_a_running_window_says_until_when() {
+    // Shown in Berlin, a window planned in Berlin: its own wall-clock times, named once.
+    let mut harness = Harness::in_zone(80, 24, "Europe/Berlin");
+    harness.press("5");
+    let agenda = harness.screen();
+    assert!(agenda.contains("until 15:40 CET"), "{agenda}");
+    assert!(agenda.contains("Agenda · times in Europe/Berlin (UTC)"), "{agenda}");
+    harness.press("j<Enter>");
+    let routine = harness.screen();
+    assert!(routine.contains("first Sat Nov 07 02:00 → 04:00 CET · repeats"), "{routine}");
+    assert!(!routine.contains("where it is planned"), "{routine}");
+    insta::assert_snapshot!("calendar_detail_berlin_80x24", routine);
+    // Shown in New York, the running patch planned in Berlin: both zones, each named; running now.
+    let mut harness = Harness::in_zone(80, 24, "America/New_York");
+    harness.press("5<Enter>");
+    let patch = harness.screen();
+    assert!(patch.contains("Thu Nov 05 08:40 → 09:40 EST · 14:40 → 15:40 CET in Europe/Berlin"), "{patch}");
+    assert!(patch.contains("running now, until Thu Nov 05 09:40 EST"), "{patch}");
+    assert!(!patch.contains("next:"), "{patch}");
 }
 
 /// The window form as a commander fills it in: a title, an unknown service, a start that does not
