@@ -150,3 +150,43 @@ fn each_paused_clock_says_why() {
     );
     assert_eq!(state.calendar.incident_clock(&incident, Which::Response).pause_label(now()), "maintenance MW-3005");
 }
+
+#[test]
+fn a_p1_held_by_the_patch_arrives_without_the_bell_and_rings_when_it_is_paged() {
+    use crate::domain::incident::Suppression;
+    use crate::domain::{Incident, NewIncident};
+    let mut state = state();
+    let policy = crate::server::catalog::policies().into_iter().next();
+    let new =
+        |service: &str| NewIncident { title: "5xx spike".into(), service_id: service.into(), priority: Priority::P1 };
+    let hold = Suppression { window_id: "MW-3005".into(), until: now() + chrono::Duration::minutes(40) };
+    let sync = |incidents: Vec<Incident>| {
+        crate::fixtures::synced(now(), "fixture", false, incidents.into_iter().map(Change::Incident).collect())
+    };
+    let bell = |update: &Update| update.effects.iter().any(|e| matches!(e, Effect::Bell));
+    let flash = |s: &AppState| s.flash.as_ref().map_or(String::new(), |f| f.text.clone());
+
+    let held =
+        Incident::trigger_during("INC-2001".into(), new("llm-gateway"), "am", now(), policy.as_ref(), Some(&hold));
+    let update = state.update(sync(vec![held.clone()]), now());
+    assert!(!bell(&update), "nobody was paged, so nothing rings");
+    assert!(flash(&state).contains("INC-2001") && flash(&state).contains("suppressed by MW-3005"), "{}", flash(&state));
+    assert!(!flash(&state).starts_with("new P1:"), "{}", flash(&state));
+
+    // The same rule when the timeline does not say so (a backend that pages anyway): the
+    // console's calendar has the suppressing window, so it does not claim a page either.
+    let paged_anyway = Incident::trigger("INC-2002".into(), new("llm-gateway"), "am", now(), policy.as_ref());
+    assert!(!bell(&state.update(sync(vec![paged_anyway]), now())));
+    // A P1 elsewhere rings as always.
+    let elsewhere = Incident::trigger("INC-2003".into(), new("support-assistant"), "am", now(), policy.as_ref());
+    assert!(bell(&state.update(sync(vec![elsewhere]), now())));
+    assert!(flash(&state).starts_with("new P1: INC-2003"), "{}", flash(&state));
+
+    // The window ends with INC-2001 still unacknowledged: its page goes out, and that rings.
+    let later = now() + chrono::Duration::minutes(41);
+    let mut released = held;
+    assert!(released.release_page(later, policy.as_ref()));
+    let update = state.update(sync(vec![released]), later);
+    assert!(bell(&update));
+    assert!(flash(&state).contains("P1 paged after maintenance: INC-2001"), "{}", flash(&state));
+}

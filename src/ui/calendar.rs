@@ -272,7 +272,15 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &Mai
     }
     for incident in &pages.open {
         let escalating = pages.escalating.iter().any(|i| i.id == incident.id);
-        let why = if escalating {
+        let held = pages.held.iter().any(|i| i.id == incident.id);
+        let why = if held {
+            match incident.held_by() {
+                Some(id) if id == window.id => {
+                    "not paged yet (suppressed): pages when this window is over, unless acknowledged"
+                }
+                _ => "not paged yet (suppressed): pages once no window suppresses its alerts, unless acknowledged",
+            }
+        } else if escalating {
             "keeps notifying and escalating (not acknowledged)"
         } else {
             "keeps notifying (open incidents are not silenced)"
