@@ -235,6 +235,18 @@ fn drift_tab_quality_grid_and_p_values() {
 }
 
 #[test]
+fn drift_tab_at_seven_days_dates_every_time_and_labels_the_quality_axes() {
+    let mut harness = Harness::new(160, 48);
+    harness.press("4--");
+    let screen = harness.screen();
+    assert!(screen.contains("last 7 days"), "{screen}");
+    assert!(screen.contains("▲ v2.3.0 Nov 04 08:00"), "deploys in the legend carry their date: {screen}");
+    assert!(screen.contains("Oct 29 15:00 ─") && screen.contains("─ Nov 05 15:00"), "a time axis: {screen}");
+    assert!(screen.contains("+ zoom in  - out"), "both zoom keys: {screen}");
+    insta::assert_snapshot!("drift_week_160x48", screen);
+}
+
+#[test]
 fn drift_tab_without_models_says_where_they_come_from() {
     let mut harness = Harness::new(80, 24);
     harness.event(opsdeck::fixtures::synced(now(), "another", true, vec![]));

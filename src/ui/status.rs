@@ -178,20 +178,23 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
     const CONFLICT: &[(Action, &str)] =
         &[(Action::TakeTheirs, "theirs"), (Action::KeepMine, "mine"), (Action::SaveMineOnTop, "mine on top")];
     const CALENDAR: &[(Action, &str)] = &[
-        (Action::PrevMonth, "month"),
-        (Action::NextMonth, "month"),
         (Action::Open, "details"),
         (Action::NewWindow, "new"),
+        (Action::EditWindow, "edit"),
         (Action::CancelWindow, "cancel"),
+        (Action::PrevMonth, "month"),
+        (Action::NextMonth, "month"),
+        (Action::ImportCalendar, "import .ics"),
     ];
     let detail_open = state.calendar.detail().is_some();
     const DRIFT: &[(Action, &str)] = &[
         (Action::NextModel, "model"),
         (Action::NextFeature, "feature"),
         (Action::NextStatistic, "statistic"),
+        (Action::ZoomIn, "zoom in"),
+        (Action::ZoomOut, "out"),
         (Action::EarlierWindow, "earlier"),
         (Action::LaterWindow, "later"),
-        (Action::ZoomIn, "zoom"),
         (Action::NextView, "view"),
     ];
     const DETAIL: &[(Action, &str)] = &[(Action::Back, "back"), (Action::Help, "help")];
