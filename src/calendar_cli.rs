@@ -4,8 +4,9 @@
 //! Exit status: 0 on success; 2 on a mistake in the input (arguments, token file, calendar file,
 //! unknown services) with nothing created; 1 when the server cannot be reached or refuses.
 //! Import reads and checks every event first, then creates each with an `Idempotency-Key`
-//! derived from its UID and skips events identical to a window the server already has, so
-//! running it again creates no duplicates.
+//! derived from its UID and skips events describing a window the server already has (times
+//! compared at whole seconds, as a file carries them), so running it again, or importing an
+//! export of the same server, creates no duplicates.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -400,6 +400,7 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Form, &["enter", "ctrl-s"], Action::Submit),
     (Mode::Form, &["tab", "down"], Action::NextField),
     (Mode::Form, &["backtab", "up"], Action::PrevField),
+    (Mode::Form, &["ctrl-u"], Action::ClearField),
     (Mode::Form, &["esc", "ctrl-c"], Action::CancelInput),
     (Mode::Confirm, &["y", "enter"], Action::Confirm),
     (Mode::Confirm, &["n", "esc", "ctrl-c"], Action::Cancel),

@@ -177,3 +177,39 @@ async fn a_responder_cannot_import() {
     assert!(s.windows().await.is_empty());
     s.server.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exporting_and_importing_the_same_server_creates_no_duplicate() {
+    let s = setup().await;
+    // Planned "now": a start with a fraction of a second, which a file cannot carry.
+    let start = chrono::Utc::now() + chrono::Duration::hours(1);
+    assert_ne!(start.timestamp_subsec_nanos(), 0);
+    let body = serde_json::json!({
+        "title": "Gateway TLS rotation", "kind": "emergency_patch", "services": ["llm-gateway"],
+        "start": start, "end": start + chrono::Duration::minutes(45), "timezone": "Europe/Berlin",
+        "suppress_alerts": true, "pause_sla": true
+    });
+    let created = reqwest::Client::new()
+        .post(format!("{}/v1/maintenance", s.server.url()))
+        .bearer_auth(ops::DANA)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+
+    let exported = s.export(&[]).await;
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let text = String::from_utf8(exported.stdout).unwrap();
+    // RFC 5545: every TZID used has its VTIMEZONE, before the events.
+    assert!(text.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\n"), "{text}");
+    assert!(text.find("END:VTIMEZONE").unwrap() < text.find("BEGIN:VEVENT").unwrap(), "{text}");
+    assert!(text.contains("TZOFFSETTO:+0100") && text.contains("TZOFFSETTO:+0200"), "{text}");
+
+    let file = s.file("export.ics", &text);
+    let out = s.import(&file, &[]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 created, 1 already present"), "{:?}", out);
+    assert_eq!(s.windows().await.len(), 1, "no duplicate");
+    s.server.shutdown().await.unwrap();
+}

@@ -10,7 +10,7 @@ use ops::{DANA, ERIN, VIC, call, start};
 use opsdeck::api::Change;
 use opsdeck::api::{MaintenanceConflictBody, ReceivedPage};
 use opsdeck::db::DbLocation;
-use opsdeck::domain::{MaintenanceKind, MaintenanceWindow};
+use opsdeck::domain::{EventKind, Incident, MaintenanceKind, MaintenanceWindow};
 
 fn patching() -> Value {
     json!({
@@ -184,5 +184,78 @@ async fn the_simulator_plans_a_calendar_with_a_patch_running_now() {
     let now = chrono::Utc::now();
     let active: Vec<&MaintenanceWindow> = windows.iter().filter(|w| w.active_at(now).is_some()).collect();
     assert!(active.iter().any(|w| w.kind == MaintenanceKind::EmergencyPatch && w.affects("llm-gateway")));
+    server.shutdown().await.unwrap();
+}
+
+/// A window running now on llm-gateway, suppressing alerts (or not).
+fn running_now(suppress: bool) -> Value {
+    let now = chrono::Utc::now();
+    json!({
+        "title": "Emergency patch", "kind": "emergency_patch", "services": ["llm-gateway"],
+        "start": now - chrono::Duration::minutes(20), "end": now + chrono::Duration::minutes(40),
+        "timezone": "Europe/Berlin", "suppress_alerts": suppress, "pause_sla": true
+    })
+}
+
+fn alert(service: &str) -> Value {
+    json!({ "title": "p95 latency over the SLO", "service_id": service, "priority": "P1" })
+}
+
+fn kinds(incident: &opsdeck::domain::Incident) -> Vec<EventKind> {
+    incident.timeline.iter().map(|e| e.kind).collect()
+}
+
+#[tokio::test]
+async fn a_suppressing_window_holds_new_pages_until_it_is_over() {
+    let server = start(DbLocation::Memory).await;
+    let window = call(&server, "POST", DANA, "/v1/maintenance", Some(running_now(true)), None)
+        .await
+        .json::<MaintenanceWindow>(201);
+
+    // Triggered on the patched service: nobody paged, and the timeline says which window.
+    let held =
+        call(&server, "POST", ERIN, "/v1/incidents", Some(alert("llm-gateway")), None).await.json::<Incident>(201);
+    assert_eq!(kinds(&held), [EventKind::Triggered, EventKind::Suppressed]);
+    let text = &held.timeline[1].text;
+    assert!(text.starts_with(&format!("suppressed by {} until ", window.id)), "{text}");
+    assert!(text.contains("nobody paged"), "{text}");
+    assert_eq!(held.assignee, None);
+    // Elsewhere the page goes out as always.
+    let other =
+        call(&server, "POST", ERIN, "/v1/incidents", Some(alert("rag-retrieval")), None).await.json::<Incident>(201);
+    assert_eq!(kinds(&other), [EventKind::Triggered, EventKind::Notified]);
+    assert!(other.timeline[1].text.starts_with("paged "), "{}", other.timeline[1].text);
+    // One acknowledged while the window runs (someone saw it on the console) never pages.
+    let seen =
+        call(&server, "POST", ERIN, "/v1/incidents", Some(alert("llm-gateway")), None).await.json::<Incident>(201);
+    let path = format!("/v1/incidents/{}/acknowledge", seen.id);
+    call(&server, "POST", ERIN, &path, Some(json!({"version": seen.version})), None).await.json::<Incident>(200);
+
+    // The commander ends the window early: the held page goes out at once, saying why only now.
+    let cancel = format!("/v1/maintenance/{}/cancel", window.id);
+    call(&server, "POST", DANA, &cancel, Some(json!({"version": 1})), None).await.json::<MaintenanceWindow>(200);
+    let paged =
+        call(&server, "GET", VIC, &format!("/v1/incidents/{}", held.id), None, None).await.json::<Incident>(200);
+    assert_eq!(kinds(&paged), [EventKind::Triggered, EventKind::Suppressed, EventKind::Notified]);
+    let page = &paged.timeline[2].text;
+    assert!(page.starts_with("paged ") && page.ends_with(&format!("now that {} is over", window.id)), "{page}");
+    assert!(paged.assignee.is_some());
+    let seen = call(&server, "GET", VIC, &format!("/v1/incidents/{}", seen.id), None, None).await.json::<Incident>(200);
+    assert!(!kinds(&seen).contains(&EventKind::Notified), "acknowledged: no page after the window");
+
+    // After the window, new incidents page at once.
+    let after =
+        call(&server, "POST", ERIN, "/v1/incidents", Some(alert("llm-gateway")), None).await.json::<Incident>(201);
+    assert_eq!(kinds(&after), [EventKind::Triggered, EventKind::Notified]);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_window_that_keeps_alerts_on_pages_as_usual() {
+    let server = start(DbLocation::Memory).await;
+    call(&server, "POST", DANA, "/v1/maintenance", Some(running_now(false)), None).await.json::<MaintenanceWindow>(201);
+    let incident =
+        call(&server, "POST", ERIN, "/v1/incidents", Some(alert("llm-gateway")), None).await.json::<Incident>(201);
+    assert_eq!(kinds(&incident), [EventKind::Triggered, EventKind::Notified]);
     server.shutdown().await.unwrap();
 }

@@ -27,17 +27,22 @@ struct Harness {
 
 impl Harness {
     fn new(width: u16, height: u16) -> Harness {
-        Harness::build(width, height, TermCaps::full(true), "")
+        Harness::build(width, height, TermCaps::full(true), "UTC", "")
     }
 
     /// On the terminal `term` says (as `TERM`), in colour, with a `#rrggbb` colour in the config.
     fn with_term(width: u16, height: u16, term: &str) -> Harness {
         let caps = TermCaps::detect(Some(term), None, false).unwrap();
-        Harness::build(width, height, caps, "[colors]\np1 = \"#ff5f5f\"\nmuted = \"#444444\"\n")
+        Harness::build(width, height, caps, "UTC", "[colors]\np1 = \"#ff5f5f\"\nmuted = \"#444444\"\n")
     }
 
-    fn build(width: u16, height: u16, caps: TermCaps, config: &str) -> Harness {
-        let text = format!("timezone = \"UTC\"\n{config}");
+    /// The same world shown in the display zone `zone`.
+    fn in_zone(width: u16, height: u16, zone: &str) -> Harness {
+        Harness::build(width, height, TermCaps::full(true), zone, "")
+    }
+
+    fn build(width: u16, height: u16, caps: TermCaps, zone: &str, config: &str) -> Harness {
+        let text = format!("timezone = \"{zone}\"\n{config}");
         let config = Config::parse(&text, std::path::Path::new("config.toml")).unwrap();
         let session = opsdeck::fixtures::session(true);
         let snapshot = opsdeck::fixtures::seeded_snapshot(7, now());
@@ -211,9 +216,20 @@ fn a_pending_ticket_pauses_its_clocks_at_once() {
     let mut harness = Harness::new(80, 24);
     harness.press("2p");
     let screen = harness.screen();
-    assert!(screen.contains("SUP-2020⧗"), "{screen}");
+    assert!(screen.contains("SUP-2041⧗"), "{screen}");
     assert!(screen.contains("⏸"), "{screen}");
     insta::assert_snapshot!("ticket_pending_80x24", screen);
+}
+
+#[test]
+fn a_clock_paused_by_maintenance_names_the_window_not_the_customer() {
+    let mut harness = Harness::new(80, 24);
+    harness.press("2/SUP-2042<Enter><Enter>");
+    let screen = harness.screen();
+    assert!(screen.contains("SUP-2042 P1 NEW"), "{screen}");
+    assert!(screen.contains("paused: maintenance MW-3005"), "{screen}");
+    assert!(!screen.contains("waiting on the customer"), "{screen}");
+    insta::assert_snapshot!("ticket_paused_by_maintenance_80x24", screen);
 }
 
 #[test]
@@ -251,6 +267,18 @@ fn drift_tab_quality_grid_and_p_values() {
 }
 
 #[test]
+fn drift_tab_at_seven_days_dates_every_time_and_labels_the_quality_axes() {
+    let mut harness = Harness::new(160, 48);
+    harness.press("4--");
+    let screen = harness.screen();
+    assert!(screen.contains("last 7 days"), "{screen}");
+    assert!(screen.contains("▲ v2.3.0 Nov 04 08:00"), "deploys in the legend carry their date: {screen}");
+    assert!(screen.contains("Oct 29 15:00 ─") && screen.contains("─ Nov 05 15:00"), "a time axis: {screen}");
+    assert!(screen.contains("+ zoom in  - out"), "both zoom keys: {screen}");
+    insta::assert_snapshot!("drift_week_160x48", screen);
+}
+
+#[test]
 fn drift_tab_without_models_says_where_they_come_from() {
     let mut harness = Harness::new(80, 24);
     harness.event(opsdeck::fixtures::synced(now(), "another", true, vec![]));
@@ -279,6 +307,28 @@ fn calendar_next_month_shows_the_freeze() {
     let mut harness = Harness::new(80, 24);
     harness.press("5l");
     insta::assert_snapshot!("calendar_next_month_80x24", harness.screen());
+}
+
+#[test]
+fn window_times_name_their_zone_and_a_running_window_says_until_when() {
+    // Shown in Berlin, a window planned in Berlin: its own wall-clock times, named once.
+    let mut harness = Harness::in_zone(80, 24, "Europe/Berlin");
+    harness.press("5");
+    let agenda = harness.screen();
+    assert!(agenda.contains("until 15:40 CET"), "{agenda}");
+    assert!(agenda.contains("Agenda · times in Europe/Berlin (UTC)"), "{agenda}");
+    harness.press("j<Enter>");
+    let routine = harness.screen();
+    assert!(routine.contains("first Sat Nov 07 02:00 → 04:00 CET · repeats"), "{routine}");
+    assert!(!routine.contains("where it is planned"), "{routine}");
+    insta::assert_snapshot!("calendar_detail_berlin_80x24", routine);
+    // Shown in New York, the running patch planned in Berlin: both zones, each named; running now.
+    let mut harness = Harness::in_zone(80, 24, "America/New_York");
+    harness.press("5<Enter>");
+    let patch = harness.screen();
+    assert!(patch.contains("Thu Nov 05 08:40 → 09:40 EST · 14:40 → 15:40 CET in Europe/Berlin"), "{patch}");
+    assert!(patch.contains("running now, until Thu Nov 05 09:40 EST"), "{patch}");
+    assert!(!patch.contains("next:"), "{patch}");
 }
 
 /// The window form as a commander fills it in: a title, an unknown service, a start that does not
@@ -315,6 +365,15 @@ fn a_planned_window_shows_at_once_as_queued() {
     let screen = harness.screen();
     assert!(screen.contains("⧗") && screen.contains("Vector index rebuild"), "{screen}");
     insta::assert_snapshot!("calendar_queued_window_80x24", screen);
+}
+
+#[test]
+fn cancelling_a_window_asks_in_words_that_cannot_be_confused() {
+    let mut harness = commander(80, 24);
+    harness.press("5x");
+    let screen = harness.screen();
+    assert!(screen.contains("y cancel the window") && screen.contains("n keep it"), "{screen}");
+    insta::assert_snapshot!("calendar_cancel_confirm_80x24", screen);
 }
 
 /// Three postmortems at `now`: published, in review, and a draft with an overdue action item.

@@ -81,6 +81,8 @@ impl IncidentStatus {
 pub enum EventKind {
     Triggered,
     Notified,
+    /// A maintenance window suppressing alerts on the service held the page back.
+    Suppressed,
     Acknowledged,
     Escalated,
     Note,
@@ -92,6 +94,7 @@ impl EventKind {
         match self {
             EventKind::Triggered => "triggered",
             EventKind::Notified => "notified",
+            EventKind::Suppressed => "suppressed",
             EventKind::Acknowledged => "acknowledged",
             EventKind::Escalated => "escalated",
             EventKind::Note => "note",
@@ -255,6 +258,15 @@ pub struct ActionContext<'a> {
     pub policy: Option<&'a EscalationPolicy>,
 }
 
+/// A maintenance window that suppresses alerts on an incident's service while it is triggered:
+/// nobody is paged until it ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub window_id: String,
+    /// When the window's occurrence ends (the page goes out then, if still unacknowledged).
+    pub until: DateTime<Utc>,
+}
+
 impl Incident {
     /// Opens an incident at T1 and notifies the first level of the policy.
     pub fn trigger(
@@ -263,6 +275,20 @@ impl Incident {
         source: &str,
         now: DateTime<Utc>,
         policy: Option<&EscalationPolicy>,
+    ) -> Incident {
+        Incident::trigger_during(id, new, source, now, policy, None)
+    }
+
+    /// Opens an incident at T1: under `suppression` nobody is paged and the timeline says which
+    /// window held the page back ([`Incident::release_page`] sends it later); otherwise the first
+    /// level of the policy is notified.
+    pub fn trigger_during(
+        id: String,
+        new: NewIncident,
+        source: &str,
+        now: DateTime<Utc>,
+        policy: Option<&EscalationPolicy>,
+        suppression: Option<&Suppression>,
     ) -> Incident {
         let mut incident = Incident {
             id,
@@ -280,8 +306,51 @@ impl Incident {
             timeline: Vec::new(),
         };
         incident.push(now, EventKind::Triggered, source, format!("{} opened", new.priority.label()));
-        incident.notify(now, policy);
+        match suppression {
+            Some(hold) => {
+                let text = format!(
+                    "suppressed by {} until {} UTC: nobody paged; {} is paged then if still unacknowledged",
+                    hold.window_id,
+                    hold.until.format("%H:%M"),
+                    incident.tier.label()
+                );
+                incident.push(now, EventKind::Suppressed, "opsdeck", text);
+            }
+            None => incident.notify(now, policy, ""),
+        }
         incident
+    }
+
+    /// The event that held the page back, while it still does: the incident is triggered, a
+    /// window suppressed its page, and nobody has been paged (nor has it been acknowledged)
+    /// since.
+    pub fn page_held(&self) -> Option<&TimelineEvent> {
+        if self.status != IncidentStatus::Triggered {
+            return None;
+        }
+        let last =
+            self.timeline.iter().rev().find(|e| matches!(e.kind, EventKind::Suppressed | EventKind::Notified))?;
+        (last.kind == EventKind::Suppressed).then_some(last)
+    }
+
+    /// The id of the window holding the page back (`MW-3005`), read from the held event.
+    pub fn held_by(&self) -> Option<&str> {
+        let text = &self.page_held()?.text;
+        text.strip_prefix("suppressed by ")?.split_whitespace().next()
+    }
+
+    /// Sends the page a window held back, now that no suppressing window covers the service:
+    /// notifies the current tier's target, saying why only now. Returns whether it did (false
+    /// when no page is held).
+    pub fn release_page(&mut self, now: DateTime<Utc>, policy: Option<&EscalationPolicy>) -> bool {
+        if self.page_held().is_none() {
+            return false;
+        }
+        let window = self.held_by().unwrap_or("the maintenance window").to_string();
+        self.notify(now, policy, &format!(" now that {window} is over"));
+        self.version += 1;
+        self.updated_at = now;
+        true
     }
 
     pub fn is_open(&self) -> bool {
@@ -354,7 +423,7 @@ impl Incident {
                     ctx.actor,
                     format!("escalated to {} {}", next.label(), next.name()),
                 );
-                self.notify(now, ctx.policy);
+                self.notify(now, ctx.policy, "");
             }
             IncidentAction::Resolve => {
                 self.status = IncidentStatus::Resolved;
@@ -373,12 +442,13 @@ impl Incident {
         Ok(())
     }
 
-    fn notify(&mut self, now: DateTime<Utc>, policy: Option<&EscalationPolicy>) {
+    /// Pages the current tier's target; `why` follows the text (`" now that MW-3005 is over"`).
+    fn notify(&mut self, now: DateTime<Utc>, policy: Option<&EscalationPolicy>, why: &str) {
         let target = policy.and_then(|p| p.target_for(self.tier));
         self.assignee = target.map(str::to_string);
         let text = match target {
-            Some(who) => format!("paged {who} ({} {})", self.tier.label(), self.tier.name()),
-            None => format!("no on-call target for {}", self.tier.label()),
+            Some(who) => format!("paged {who} ({} {}){why}", self.tier.label(), self.tier.name()),
+            None => format!("no on-call target for {}{why}", self.tier.label()),
         };
         self.push(now, EventKind::Notified, "opsdeck", text);
     }
@@ -478,6 +548,37 @@ mod tests {
         assert_eq!(inc.assignee.as_deref(), Some("oncall-T1"));
         let kinds: Vec<_> = inc.timeline.iter().map(|e| e.kind).collect();
         assert_eq!(kinds, [EventKind::Triggered, EventKind::Notified]);
+    }
+
+    #[test]
+    fn a_suppressing_window_holds_the_page_until_released_and_an_escalation_pages_at_once() {
+        let p = policy();
+        let new = NewIncident { title: "5xx".into(), service_id: "llm-gateway".into(), priority: Priority::P1 };
+        let hold = Suppression { window_id: "MW-3005".into(), until: t(40) };
+        let mut inc = Incident::trigger_during("INC-2".into(), new.clone(), "am", t(0), Some(&p), Some(&hold));
+        let kinds: Vec<_> = inc.timeline.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, [EventKind::Triggered, EventKind::Suppressed], "nobody was paged");
+        assert_eq!(
+            inc.timeline[1].text,
+            "suppressed by MW-3005 until 14:40 UTC: nobody paged; T1 is paged then if still unacknowledged"
+        );
+        assert_eq!((inc.assignee.as_deref(), inc.held_by()), (None, Some("MW-3005")));
+        // The window ends: the page goes out, saying why only now; once.
+        assert!(inc.release_page(t(40), Some(&p)));
+        assert_eq!(inc.last_event().unwrap().kind, EventKind::Notified);
+        assert_eq!(inc.last_event().unwrap().text, "paged oncall-T1 (T1 first response) now that MW-3005 is over");
+        assert_eq!((inc.assignee.as_deref(), inc.version, inc.updated_at), (Some("oncall-T1"), 2, t(40)));
+        assert!(inc.page_held().is_none() && !inc.release_page(t(41), Some(&p)));
+
+        // Acknowledged during the window (someone saw it on the console): nothing to release.
+        let mut seen = Incident::trigger_during("INC-3".into(), new.clone(), "am", t(0), Some(&p), Some(&hold));
+        seen.apply(&IncidentAction::Acknowledge, ctx("dana", 5, &p)).unwrap();
+        assert!(seen.page_held().is_none() && !seen.release_page(t(40), Some(&p)));
+        // A person escalating it pages the next tier at once: that is a deliberate page.
+        let mut pulled = Incident::trigger_during("INC-4".into(), new, "am", t(0), Some(&p), Some(&hold));
+        pulled.apply(&IncidentAction::Escalate, ctx("dana", 5, &p)).unwrap();
+        assert_eq!(pulled.last_event().unwrap().text, "paged oncall-T2 (T2 technical)");
+        assert!(pulled.page_held().is_none());
     }
 
     #[test]

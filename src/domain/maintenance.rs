@@ -10,6 +10,11 @@
 //!   the first occurrence's duration in absolute time (`end - start`).
 //! - Expansion is done by the `rrule` crate; at most [`MAX_OCCURRENCES`] occurrences are returned
 //!   from one query to bound work.
+//!
+//! Suppressing alerts means: an incident triggered on an affected service while the window runs
+//! pages nobody ([`suppression_for`], `Incident::trigger_during`); its page goes out when no
+//! suppressing window covers the service any more, if it is still unacknowledged. Incidents
+//! already open keep paging, and a person's escalation pages at once.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -445,6 +450,21 @@ impl MaintenanceWindow {
     pub fn affects(&self, service_id: &str) -> bool {
         self.services.iter().any(|s| s == service_id)
     }
+}
+
+/// The window suppressing alerts on `service` at `at`, if any: of several, the one running
+/// longest, whose end is when a held page may go out. Cancelled windows have no occurrences.
+pub fn suppression_for(
+    windows: &[MaintenanceWindow],
+    service: &str,
+    at: DateTime<Utc>,
+) -> Option<super::incident::Suppression> {
+    windows
+        .iter()
+        .filter(|w| w.suppress_alerts && w.affects(service))
+        .filter_map(|w| w.active_at(at).map(|o| (o.end, &w.id)))
+        .max()
+        .map(|(until, id)| super::incident::Suppression { window_id: id.clone(), until })
 }
 
 #[cfg(test)]

@@ -1,14 +1,21 @@
 //! iCalendar (RFC 5545) interchange of maintenance windows: pure text in, text out.
 //!
 //! Export writes one VEVENT per window: DTSTART/DTEND in the window's zone (`TZID=` with the
-//! IANA name, or UTC `Z` for UTC windows; no VTIMEZONE blocks, which calendar programs resolve
-//! from the IANA name), RRULE, SUMMARY, DESCRIPTION, CATEGORIES (the kind), `UID:<id>@opsdeck`,
-//! `STATUS:CANCELLED` for cancelled windows, and the switches as `X-OPSDECK-*` properties.
+//! IANA name, or UTC `Z` for UTC windows), RRULE, SUMMARY, DESCRIPTION, CATEGORIES (the kind),
+//! `UID:<id>@opsdeck`, `STATUS:CANCELLED` for cancelled windows, and the switches as
+//! `X-OPSDECK-*` properties; and before the events one VTIMEZONE per TZID used, as RFC 5545
+//! requires (see [`tz`]).
 //!
 //! Import parses with the `icalendar` crate and is all-or-nothing: any bad event fails the whole
 //! file with an error naming the event. Cancelled events are skipped.
+//!
+//! An event is "already present" when it describes the same window as one that exists, compared
+//! as a file can carry it ([`same_window`]): times at whole seconds (iCalendar has no fractions,
+//! so a window planned at `now` comes back a fraction of a second earlier), the zone by its
+//! canonical name, services as a set. Identity by UID alone would not do: `MW-3001@opsdeck` from
+//! another server (staging, a colleague's demo) names a different window.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use icalendar::parser::{Component, Property, read_calendar, unfold};
 
 use super::maintenance::{MaintenanceKind, MaintenanceWindow, NewMaintenance, parse_timezone, validate};
@@ -64,8 +71,29 @@ pub fn plan_import(
         }
     }
     let (present, create): (Vec<IcsEvent>, Vec<IcsEvent>) =
-        events.into_iter().partition(|e| existing.iter().any(|w| w == &e.window));
+        events.into_iter().partition(|e| existing.iter().any(|w| same_window(w, &e.window)));
     Ok(ImportPlan { create, present: present.len() })
+}
+
+/// Whether `a` and `b` describe the same window as far as an iCalendar file can tell: see the
+/// module documentation.
+pub fn same_window(a: &NewMaintenance, b: &NewMaintenance) -> bool {
+    fn canonical(w: &NewMaintenance) -> NewMaintenance {
+        let mut w = w.clone();
+        w.normalize();
+        let whole = |t: DateTime<Utc>| t.with_nanosecond(0).unwrap_or(t);
+        (w.start, w.end) = (whole(w.start), whole(w.end));
+        if let Ok(tz) = parse_timezone(&w.timezone) {
+            w.timezone = tz.name().to_string();
+        }
+        w.rrule = w.rrule.map(|r| r.to_ascii_uppercase());
+        // What the file format drops: carriage returns in text.
+        w.title = w.title.replace('\r', "");
+        w.description = w.description.replace('\r', "");
+        w.services.sort();
+        w
+    }
+    canonical(a) == canonical(b)
 }
 
 /// The idempotency key of an imported event: `ics-` and a digest of its UID (or of its fields
@@ -83,6 +111,18 @@ pub fn import_key(event: &IcsEvent) -> String {
 /// The windows as an iCalendar file (CRLF line ends, long lines folded).
 pub fn to_ics(windows: &[MaintenanceWindow]) -> String {
     let mut lines = vec!["BEGIN:VCALENDAR".to_string(), "VERSION:2.0".into(), format!("PRODID:{PRODID}")];
+    // One VTIMEZONE per zone named in a TZID, covering the times given in it.
+    let mut zones: Vec<(chrono_tz::Tz, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    for w in windows {
+        let Some(zone) = parse_timezone(&w.timezone).ok().filter(|tz| *tz != chrono_tz::UTC) else { continue };
+        match zones.iter_mut().find(|(tz, _, _)| *tz == zone) {
+            Some((_, first, last)) => (*first, *last) = ((*first).min(w.start), (*last).max(w.end)),
+            None => zones.push((zone, w.start, w.end)),
+        }
+    }
+    for (zone, first, last) in zones {
+        lines.extend(tz::vtimezone(zone, first, last));
+    }
     for w in windows {
         lines.push("BEGIN:VEVENT".into());
         lines.push(format!("UID:{}@opsdeck", w.id));
@@ -361,6 +401,9 @@ fn one_line(report: &str) -> String {
     let text = text.strip_prefix("error: ").unwrap_or(&text);
     text.chars().take(300).collect()
 }
+
+#[path = "maintenance_ics_tz.rs"]
+pub mod tz;
 
 #[cfg(test)]
 #[path = "maintenance_ics_tests.rs"]

@@ -1,4 +1,4 @@
-use chrono::{TimeZone, Timelike};
+use chrono::{Datelike, Offset, TimeZone, Timelike};
 
 use super::*;
 
@@ -283,4 +283,171 @@ fn an_import_plan_skips_what_exists_and_refuses_unknown_services_as_a_whole() {
     assert_ne!(import_key(&events[0]), import_key(&events[1]));
     let anonymous = IcsEvent { uid: None, ..events[0].clone() };
     assert!(import_key(&anonymous).starts_with("ics-") && import_key(&anonymous) != import_key(&events[0]));
+}
+
+#[test]
+fn an_export_imports_as_already_present_even_with_sub_second_times() {
+    // A window planned at `now` starts at a fraction of a second; the file carries whole seconds.
+    let mut all = windows();
+    let fraction = chrono::Duration::nanoseconds(734_512_901);
+    for w in &mut all {
+        (w.start, w.end) = (w.start + fraction, w.end + fraction);
+    }
+    let events = from_ics_with(&to_ics(&all), &ImportDefaults::default()).unwrap();
+    assert_ne!(events[0].window, all[0].to_new(), "the fraction is gone");
+    let existing: Vec<NewMaintenance> = all.iter().map(MaintenanceWindow::to_new).collect();
+    let plan = plan_import(events, &[], &existing).unwrap();
+    assert_eq!((plan.create.len(), plan.present), (0, all.len()), "{:?}", plan.create);
+
+    // Still a different window when anything a file carries differs, a second included.
+    let mut moved = existing[0].clone();
+    moved.start += chrono::Duration::seconds(1);
+    assert!(!same_window(&moved, &existing[0]));
+    let mut shuffled = existing[0].clone();
+    shuffled.services.reverse();
+    shuffled.timezone = " Europe/Berlin ".into();
+    assert!(same_window(&shuffled, &existing[0]), "service order and spacing do not make a new window");
+    let mut retitled = existing[0].clone();
+    retitled.title.push('!');
+    assert!(!same_window(&retitled, &existing[0]));
+}
+
+/// Parsed VTIMEZONE observances: UTC onsets (expanded to 2045) and the offset each sets.
+fn onsets(text: &str, tzid: &str) -> Vec<(DateTime<Utc>, i64)> {
+    let unfolded = text.replace("\r\n ", "");
+    let block = unfolded
+        .split("BEGIN:VTIMEZONE\r\n")
+        .find(|b| b.starts_with(&format!("TZID:{tzid}\r\n")))
+        .unwrap_or_else(|| panic!("no VTIMEZONE for {tzid}:\n{text}"));
+    let block = &block[..block.find("END:VTIMEZONE").unwrap()];
+    let offset = |v: &str| {
+        let sign = if v.starts_with('-') { -1 } else { 1 };
+        let d: Vec<i64> =
+            v.as_bytes()[1..].chunks(2).map(|c| std::str::from_utf8(c).unwrap().parse().unwrap()).collect();
+        sign * (d[0] * 3600 + d[1] * 60 + d.get(2).copied().unwrap_or(0))
+    };
+    let mut out = Vec::new();
+    for part in block.split("BEGIN:").skip(1) {
+        let get = |name: &str| part.lines().find_map(|l| l.strip_prefix(&format!("{name}:"))).map(str::to_string);
+        let start = NaiveDateTime::parse_from_str(&get("DTSTART").unwrap(), "%Y%m%dT%H%M%S").unwrap();
+        let (from, to) = (offset(&get("TZOFFSETFROM").unwrap()), offset(&get("TZOFFSETTO").unwrap()));
+        let utc = |local: NaiveDateTime| (local - chrono::Duration::seconds(from)).and_utc();
+        let Some(rule) = get("RRULE") else {
+            out.push((utc(start), to));
+            continue;
+        };
+        let field = |key: &str| rule.split(';').find_map(|p| p.strip_prefix(&format!("{key}="))).map(str::to_string);
+        assert_eq!(field("FREQ").as_deref(), Some("YEARLY"), "{rule}");
+        let month: u32 = field("BYMONTH").unwrap().parse().unwrap();
+        let byday = field("BYDAY").unwrap();
+        let (nth, day) = byday.split_at(byday.len() - 2);
+        let weekday: chrono::Weekday = match day {
+            "SU" => chrono::Weekday::Sun,
+            "SA" => chrono::Weekday::Sat,
+            "FR" => chrono::Weekday::Fri,
+            "TH" => chrono::Weekday::Thu,
+            other => panic!("weekday {other}"),
+        };
+        let until = field("UNTIL").map(|u| NaiveDateTime::parse_from_str(&u, "%Y%m%dT%H%M%SZ").unwrap().and_utc());
+        for year in start.year()..=2045 {
+            let date = match nth.parse::<i8>().unwrap() {
+                -1 => {
+                    let last = NaiveDate::from_ymd_opt(year + i32::from(month == 12), month % 12 + 1, 1)
+                        .unwrap()
+                        .pred_opt()
+                        .unwrap();
+                    last - chrono::Duration::days(i64::from(
+                        (7 + last.weekday().num_days_from_monday() - weekday.num_days_from_monday()) % 7,
+                    ))
+                }
+                n => NaiveDate::from_weekday_of_month_opt(year, month, weekday, n as u8).unwrap(),
+            };
+            let at = utc(date.and_time(start.time()));
+            if at < utc(start) || until.is_some_and(|u| at > u) {
+                continue;
+            }
+            out.push((at, to));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_tzid_has_a_vtimezone_whose_offsets_match_the_zone_database() {
+    let mut all = windows();
+    let base = all[2].to_new();
+    let extra = |id: &str, zone: &str, start: DateTime<Utc>| {
+        let new =
+            NewMaintenance { timezone: zone.into(), start, end: start + chrono::Duration::hours(2), ..base.clone() };
+        MaintenanceWindow::create(id.into(), new, "dana", start)
+    };
+    all.push(extra("MW-3010", "Australia/Sydney", utc(2026, 12, 1, 0, 0)));
+    all.push(extra("MW-3011", "Asia/Kolkata", utc(2026, 12, 1, 0, 0)));
+    all.push(extra("MW-3012", "Europe/Berlin", utc(2027, 7, 1, 0, 0)));
+    let text = to_ics(&all);
+    assert_eq!(text.matches("BEGIN:VTIMEZONE").count(), 4, "one per zone, none for UTC:\n{text}");
+    assert!(text.find("BEGIN:VTIMEZONE").unwrap() < text.find("BEGIN:VEVENT").unwrap());
+    assert!(!text.contains("TZID:UTC"));
+    // The rules as calendar programs write them.
+    assert!(
+        text.contains(
+            "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400"), "{text}");
+    assert!(
+        text.contains("RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500"),
+        "{text}"
+    );
+    assert!(
+        text.contains("TZID:Asia/Kolkata\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0530"),
+        "{text}"
+    );
+    // Read back as a calendar program would: the offset in force at any instant from the first
+    // window on, for years past the scanned ones too, is the zone database's.
+    for zone in [
+        chrono_tz::Europe::Berlin,
+        chrono_tz::America::New_York,
+        chrono_tz::Australia::Sydney,
+        chrono_tz::Asia::Kolkata,
+    ] {
+        let onsets = onsets(&text, zone.name());
+        let mut at = utc(2026, 11, 1, 0, 0);
+        while at < utc(2040, 1, 1, 0, 0) {
+            let expected = zone.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc();
+            let shown = onsets.iter().rev().find(|(onset, _)| *onset <= at).map(|(_, to)| *to);
+            assert_eq!(shown, Some(i64::from(expected)), "{} at {at}", zone.name());
+            at += chrono::Duration::hours(7);
+        }
+    }
+    // And the file still imports, VTIMEZONEs and all.
+    assert_eq!(from_ics(&text).unwrap().len(), all.len());
+}
+
+#[test]
+fn a_zone_that_stopped_changing_gets_an_until() {
+    // Moscow kept summer time all year from March 2011: its last autumn change was in 2010.
+    let lines = tz::vtimezone(chrono_tz::Europe::Moscow, utc(2009, 6, 1, 0, 0), utc(2012, 6, 1, 0, 0));
+    let text = lines.join("\r\n") + "\r\n";
+    assert!(text.contains(";UNTIL=2010"), "{text}");
+    let onsets =
+        onsets(&format!("BEGIN:VTIMEZONE\r\n{}", text.trim_start_matches("BEGIN:VTIMEZONE\r\n")), "Europe/Moscow");
+    let mut at = utc(2009, 6, 1, 0, 0);
+    while at < utc(2016, 1, 1, 0, 0) {
+        let expected = chrono_tz::Europe::Moscow.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc();
+        let shown = onsets.iter().rev().find(|(onset, _)| *onset <= at).map(|(_, to)| *to);
+        // Past the scanned years only the 2014 change is unknown to this VTIMEZONE.
+        if at < utc(2013, 6, 1, 0, 0) {
+            assert_eq!(shown, Some(i64::from(expected)), "at {at}");
+        }
+        at += chrono::Duration::hours(7);
+    }
 }

@@ -127,6 +127,7 @@ pub async fn get_incident(
 #[utoipa::path(post, path = "/v1/incidents", tag = "incidents", security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
     request_body = NewIncident,
+    description = "Open an incident. Its service's escalation policy pages the first tier, unless a maintenance window suppressing alerts on the service is running: then nobody is paged (the timeline says which window) until no such window covers the service any more, if it is still unacknowledged.",
     responses((status = 201, description = "Opened", body = Incident),
               (status = 403, description = "Viewers cannot open incidents", body = ErrorBody),
               (status = 422, description = "Invalid fields or unknown service", body = ErrorBody)))]
@@ -147,9 +148,11 @@ pub async fn create_incident(
     let policy = state.store.policy(&service.escalation_policy_id).await?;
     let scope = idempotency_scope(&headers, &me, "POST /v1/incidents", &new)?;
     let actor = me.name.clone();
+    // A window suppressing alerts on the service holds the page back until it is over.
+    let held = super::pager::suppression(state.store.as_ref(), &new.service_id, Utc::now()).await?;
     let decide = Box::new(move |input: TxInput| {
         let id = input.new_id.unwrap_or_default();
-        let incident = Incident::trigger(id, new, &actor, Utc::now(), policy.as_ref());
+        let incident = Incident::trigger_during(id, new, &actor, Utc::now(), policy.as_ref(), held.as_ref());
         TxOutcome { response: StoredResponse::json(201, &incident), write: Some(Entity::Incident(incident)) }
     });
     let tx = EntityTx { kind: EntityKind::Incident, id: None, idempotency: scope, decide };

@@ -143,7 +143,13 @@ async fn change(
     let command = Command::Maintenance(action);
     let decide =
         Box::new(move |input: TxInput| decide_action(input.current, kind, &id, &command, seen, &me.name, None));
-    Ok(respond(state.store.transact(EntityTx { kind, id: tx_id, idempotency: scope, decide }).await?))
+    let result = state.store.transact(EntityTx { kind, id: tx_id, idempotency: scope, decide }).await?;
+    // A window cut short or cancelled no longer holds pages back: send them now, not at the
+    // next sweep. A failure here leaves them to the sweep; the change itself stands.
+    if let Err(err) = super::pager::release_held(state.store.as_ref(), Utc::now()).await {
+        tracing::warn!(error = %err, "sending held pages after a window change failed");
+    }
+    Ok(respond(result))
 }
 
 /// Validates and normalises the fields, and checks the services are in the catalog.

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod handlers;
 pub mod maintenance;
 pub mod models;
+pub mod pager;
 pub mod postmortems;
 pub mod sim_drift;
 pub mod sim_maintenance;
@@ -263,6 +264,8 @@ pub struct RunningServer {
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     simulator: Option<JoinHandle<()>>,
+    /// Sends pages a maintenance window held back once it is over.
+    pager: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -275,6 +278,7 @@ impl RunningServer {
         if let Some(sim) = self.simulator {
             sim.abort();
         }
+        self.pager.abort();
         let _ = self.stop.send(());
         self.task.await.unwrap_or(Ok(()))
     }
@@ -294,6 +298,7 @@ pub async fn start(listener: TcpListener, options: ServeOptions) -> Result<Runni
         Some(seed) => Some(sim_runner::start(store.clone(), seed, options.pace).await?),
         None => None,
     };
+    let pager = pager::start(store.clone());
     let addr = listener.local_addr().map_err(|e| StoreError::Sql(sqlx::Error::Io(e)))?;
     let epoch = store.epoch().to_string();
     let state = ServerState { store, users: Arc::new(options.users) };
@@ -307,5 +312,5 @@ pub async fn start(listener: TcpListener, options: ServeOptions) -> Result<Runni
             .await
     });
     tracing::info!(%addr, "Ops API listening");
-    Ok(RunningServer { addr, epoch, stop, task, simulator })
+    Ok(RunningServer { addr, epoch, stop, task, simulator, pager })
 }

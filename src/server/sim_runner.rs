@@ -229,7 +229,10 @@ pub async fn apply(store: &dyn Store, op: SimOp) -> Result<(), StoreError> {
                 Some(service) => store.policy(&service.escalation_policy_id).await?,
                 None => None,
             };
-            let incident = Incident::trigger(String::new(), new, "alertmanager", Utc::now(), policy.as_ref());
+            let now = Utc::now();
+            let held = super::pager::suppression(store, &new.service_id, now).await?;
+            let incident =
+                Incident::trigger_during(String::new(), new, "alertmanager", now, policy.as_ref(), held.as_ref());
             insert(store, Entity::Incident(incident)).await
         }
         SimOp::Act { incident_id, action, actor } => act(store, incident_id, Command::Incident(action), actor).await,

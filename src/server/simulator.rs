@@ -393,7 +393,12 @@ impl Simulator {
         // Time in the current phase; incidents older than the simulator count from its start.
         let since = |at: DateTime<Utc>| (now - at.max(self.started)).num_seconds();
         let last = |kind: EventKind| incident.timeline.iter().rev().find(|e| e.kind == kind).map(|e| e.at);
-        let phase_start = last(EventKind::Escalated).unwrap_or(incident.triggered_at);
+        // Nobody was paged yet (a maintenance window holds the page): nobody answers, and the
+        // escalation timer starts with the page, not the trigger.
+        if incident.page_held().is_some() {
+            return None;
+        }
+        let phase_start = last(EventKind::Notified).or(last(EventKind::Escalated)).unwrap_or(incident.triggered_at);
         let act =
             |action: IncidentAction, actor: String| SimOp::Act { incident_id: incident.id.clone(), action, actor };
         match incident.status {

@@ -65,19 +65,15 @@ impl AppState {
         }
         if !incidents.is_empty() {
             update.changed = true;
+            // Incidents whose page a window held back, to notice the page going out.
+            let held_before: Vec<String> = incidents
+                .iter()
+                .filter(|i| self.incidents.row(&i.id).is_some_and(|row| row.confirmed.page_held().is_some()))
+                .map(|i| i.id.clone())
+                .collect();
             let new_ids = self.incidents.upsert_many(incidents);
             if !report.from_empty && self.settings.bell_on_new_p1 {
-                let new_p1: Vec<String> = new_ids
-                    .iter()
-                    .filter_map(|id| self.incidents.row(id))
-                    .map(|row| &row.confirmed)
-                    .filter(|i| i.priority == Priority::P1 && i.status == IncidentStatus::Triggered)
-                    .map(|i| format!("{} {}", i.id, i.title))
-                    .collect();
-                if !new_p1.is_empty() {
-                    self.flash(Level::Warning, format!("new P1: {}", new_p1.join("; ")), now);
-                    update.effects.push(Effect::Bell);
-                }
+                self.announce_p1s(&new_ids, &held_before, now, &mut update);
             }
             self.reapply_all_pending(now);
             self.drift.refresh_markers(self.incidents.all_incidents());
@@ -101,6 +97,44 @@ impl AppState {
             update.effects.extend(more);
         }
         update
+    }
+
+    /// "new P1" and the bell, by the server's rule: a P1 whose page a maintenance window holds
+    /// back (or that arrives on a service such a window covers now) is said to have arrived
+    /// suppressed, without the bell; when its page goes out after the window, that rings.
+    fn announce_p1s(&mut self, new_ids: &[String], held_before: &[String], now: DateTime<Utc>, update: &mut Update) {
+        let p1 = |s: &Self, id: &String| {
+            s.incidents
+                .row(id)
+                .map(|row| row.confirmed.clone())
+                .filter(|i| i.priority == Priority::P1 && i.status == IncidentStatus::Triggered)
+        };
+        let (mut ringing, mut quiet) = (Vec::new(), Vec::new());
+        for incident in new_ids.iter().filter_map(|id| p1(self, id)) {
+            let held = incident.held_by().map(str::to_string).or_else(|| {
+                crate::domain::maintenance::suppression_for(self.calendar.windows(), &incident.service_id, now)
+                    .map(|s| s.window_id)
+            });
+            match held {
+                Some(window) => {
+                    quiet.push(format!("{} {} (suppressed by {window}, nobody paged)", incident.id, incident.title))
+                }
+                None => ringing.push(format!("new P1: {} {}", incident.id, incident.title)),
+            }
+        }
+        for incident in held_before.iter().filter_map(|id| p1(self, id)).filter(|i| i.page_held().is_none()) {
+            let paged = incident.last_event().is_some_and(|e| e.kind == crate::domain::EventKind::Notified);
+            if paged {
+                ringing.push(format!("P1 paged after maintenance: {} {}", incident.id, incident.title));
+            }
+        }
+        if !ringing.is_empty() {
+            // A warning, not an error: it rings, and does not hide a refusal being read.
+            self.flash(Level::Warning, ringing.join("; "), now);
+            update.effects.push(Effect::Bell);
+        } else if !quiet.is_empty() {
+            self.flash(Level::Warning, format!("new P1 under maintenance: {}", quiet.join("; ")), now);
+        }
     }
 
     pub(super) fn on_answered(

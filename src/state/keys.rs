@@ -352,7 +352,8 @@ impl AppState {
             | Action::CancelWindow
             | Action::ImportCalendar
             | Action::NextField
-            | Action::PrevField => self.on_maintenance_action(action, now),
+            | Action::PrevField
+            | Action::ClearField => self.on_maintenance_action(action, now),
             Action::CancelInput => {
                 match self.input.take() {
                     Some(Input { kind: InputKind::Filter, .. }) => self.set_filter(""),

@@ -37,6 +37,10 @@ impl AppState {
                 }
                 Update::changed()
             }
+            Action::ClearField => {
+                let changed = self.form.as_mut().is_some_and(MaintenanceForm::clear_field);
+                Update { changed, effects: Vec::new() }
+            }
             Action::NewWindow => {
                 if let Some(refused) = self.refuse_planning(action, now) {
                     return refused;

@@ -185,6 +185,30 @@ fn esc_keeps_the_typed_form_as_a_draft_for_n() {
 }
 
 #[test]
+fn tabbing_through_the_form_keeps_values_and_ctrl_u_clears_one_on_purpose() {
+    let mut s = state(Role::Commander);
+    press(&mut s, KeyCode::Char('n'));
+    fill(&mut s, FormField::Title, "Reindex");
+    // Tab into the prefilled until and type: the value grows, it is not replaced.
+    focus(&mut s, FormField::Until);
+    type_text(&mut s, "30m");
+    let value = |s: &AppState, f| s.form.as_ref().unwrap().text(f).unwrap().lines().join("");
+    assert_eq!(value(&s, FormField::Until), "2h30m");
+    // Esc: the draft holds what was typed, not a wiped field.
+    press(&mut s, KeyCode::Esc);
+    press(&mut s, KeyCode::Char('n'));
+    assert_eq!(value(&s, FormField::Until), "2h30m");
+    // Ctrl-u is the form's own key (help lists it) and empties the focused field only.
+    focus(&mut s, FormField::Until);
+    let ctrl_u = KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    assert_eq!(s.settings.keymap.resolve(&s.layers(), &ctrl_u), Some(crate::action::Action::ClearField));
+    assert!(s.update(Event::Key(ctrl_u), now()).changed);
+    assert_eq!(value(&s, FormField::Until), "");
+    type_text(&mut s, "90m");
+    assert_eq!((value(&s, FormField::Until), value(&s, FormField::Title)), ("90m".into(), "Reindex".into()));
+}
+
+#[test]
 fn pasted_escape_sequences_do_not_reach_the_form() {
     let mut s = state(Role::Commander);
     press(&mut s, KeyCode::Char('n'));

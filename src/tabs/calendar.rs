@@ -14,7 +14,7 @@ use crate::tabs::clocks::{ClockInput, Which};
 /// wake-up timer.
 const HORIZON_DAYS: i64 = 45;
 
-use crate::tabs::clocks::Pause;
+use crate::tabs::clocks::{Pause, PauseReason};
 
 /// One occurrence of a window, with the window's index in [`CalendarTab::windows`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,8 +166,12 @@ impl CalendarTab {
             let window = &self.windows[slot.window];
             if window.pause_sla {
                 for service in &window.services {
-                    let span = (slot.occurrence.start, Some(slot.occurrence.end));
-                    self.sla_pauses.entry(service.clone()).or_default().push(span);
+                    let pause = Pause {
+                        from: slot.occurrence.start,
+                        until: Some(slot.occurrence.end),
+                        reason: PauseReason::Maintenance { window_id: window.id.clone() },
+                    };
+                    self.sla_pauses.entry(service.clone()).or_default().push(pause);
                 }
             }
         }
@@ -343,19 +347,25 @@ pub fn local_midnight(day: NaiveDate, tz: Option<chrono_tz::Tz>) -> DateTime<Utc
 }
 
 /// What still pages during a window: open incidents on its services keep notifying (a maintenance
-/// window does not silence what is already open), and unacknowledged ones keep escalating.
+/// window does not silence what is already open), and unacknowledged ones keep escalating. Those
+/// triggered while a window suppressed alerts have not paged anyone yet: they page when no such
+/// window covers their service any more, unless acknowledged first.
 #[derive(Debug, Default)]
 pub struct StillPages<'a> {
     /// Open incidents on affected services: they keep notifying through the window.
     pub open: Vec<&'a Incident>,
-    /// Of those, the unacknowledged: their escalation timers keep running.
+    /// Of those, the unacknowledged that were paged: their escalation timers keep running.
     pub escalating: Vec<&'a Incident>,
+    /// Of those, the ones whose page a window holds back.
+    pub held: Vec<&'a Incident>,
 }
 
 pub fn still_pages<'a>(window: &MaintenanceWindow, incidents: impl Iterator<Item = &'a Incident>) -> StillPages<'a> {
     let mut pages = StillPages::default();
     for incident in incidents.filter(|i| i.is_open() && window.affects(&i.service_id)) {
-        if incident.status == IncidentStatus::Triggered {
+        if incident.page_held().is_some() {
+            pages.held.push(incident);
+        } else if incident.status == IncidentStatus::Triggered {
             pages.escalating.push(incident);
         }
         pages.open.push(incident);

@@ -106,3 +106,14 @@ fn open_incidents_on_affected_services_still_page_and_unacknowledged_ones_escala
     assert_eq!(open, ["INC-2", "INC-1"], "P1 first; billing-meter is not affected");
     assert_eq!(escalating, ["INC-1"]);
 }
+
+#[test]
+fn an_incident_the_window_holds_back_is_listed_as_not_paged_yet_not_escalating() {
+    let w = window("MW-2", MaintenanceKind::EmergencyPatch, t(22, 11), 1, None);
+    let new = NewIncident { title: "x".into(), service_id: "llm-gateway".into(), priority: Priority::P1 };
+    let hold = crate::domain::incident::Suppression { window_id: "MW-2".into(), until: t(23, 0) };
+    let held = Incident::trigger_during("INC-5".into(), new, "am", t(22, 20), None, Some(&hold));
+    let pages = still_pages(&w, std::iter::once(&held));
+    assert_eq!(pages.held.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["INC-5"]);
+    assert!(pages.escalating.is_empty(), "nobody was paged, so no escalation timer runs");
+}

@@ -1,9 +1,18 @@
-//! One clock model over tickets and incidents: which SLA clocks an item has, their inputs, and
-//! the order "time to breach" the Tickets and SLA tabs sort by.
+//! One clock model over tickets and incidents: which SLA clocks an item has, their inputs, why
+//! they are paused, and the order the Tickets and SLA tabs sort by.
 //!
 //! A ticket's response clock stops at its first response, an incident's at its first
 //! acknowledgement (a later escalation pages again but does not restart the SLA); resolution
-//! clocks stop at resolve. Ticket clocks pause while the ticket waits on the customer.
+//! clocks stop at resolve. Ticket clocks pause while the ticket waits on the customer; any clock
+//! pauses while a maintenance window that pauses SLA covers its service. Each pause keeps its
+//! reason, so a clock says which ("maintenance MW-3005", "waiting on the customer").
+//!
+//! The order is priority first, then time to breach ([`BreachOrder`]): a paused clock cannot
+//! breach, but the item is no less urgent for that — a P1 whose clock a window paused ("LLM
+//! Gateway down for our users") stays with the P1s instead of sinking below every running P4.
+//! Within a priority, running clocks come by the instant they breach, then paused ones by what
+//! they have left. A separate "paused" group was the other choice; it would still put the P1
+//! under the P4s, only with a heading.
 
 use chrono::{DateTime, Utc};
 
@@ -37,6 +46,47 @@ pub struct ClockInput {
     pub pauses: Vec<Pause>,
 }
 
+/// Why an SLA clock does not run.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PauseReason {
+    /// The ticket is pending: waiting on the customer.
+    Customer,
+    /// A maintenance window that pauses SLA clocks covers the item's service.
+    Maintenance { window_id: String },
+}
+
+impl PauseReason {
+    /// `waiting on the customer`, `maintenance MW-3005`.
+    pub fn label(&self) -> String {
+        match self {
+            PauseReason::Customer => "waiting on the customer".into(),
+            PauseReason::Maintenance { window_id } => format!("maintenance {window_id}"),
+        }
+    }
+
+    /// For narrow columns: `customer`, `MW-3005`.
+    pub fn short(&self) -> String {
+        match self {
+            PauseReason::Customer => "customer".into(),
+            PauseReason::Maintenance { window_id } => window_id.clone(),
+        }
+    }
+}
+
+/// A pause of an SLA clock: from, until (open-ended while waiting on a customer), and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pause {
+    pub from: DateTime<Utc>,
+    pub until: Option<DateTime<Utc>>,
+    pub reason: PauseReason,
+}
+
+impl Pause {
+    fn covers(&self, at: DateTime<Utc>) -> bool {
+        self.from <= at && self.until.is_none_or(|until| at < until && self.from < until)
+    }
+}
+
 impl ClockInput {
     /// Adds the pauses of maintenance windows that pause SLA clocks on the item's service.
     pub fn with_maintenance(mut self, pauses: &[Pause]) -> ClockInput {
@@ -44,12 +94,34 @@ impl ClockInput {
         self
     }
 
+    /// Why the clock is paused at `now`, each reason once, the customer first (none when it runs
+    /// or has stopped).
+    pub fn pause_reasons(&self, now: DateTime<Utc>) -> Vec<&PauseReason> {
+        if self.stopped_at.is_some_and(|stop| stop <= now) {
+            return Vec::new();
+        }
+        let mut reasons: Vec<&PauseReason> = self.pauses.iter().filter(|p| p.covers(now)).map(|p| &p.reason).collect();
+        reasons.sort();
+        reasons.dedup();
+        reasons
+    }
+
+    /// `maintenance MW-3005`, `waiting on the customer · maintenance MW-3005`; empty when running.
+    pub fn pause_label(&self, now: DateTime<Utc>) -> String {
+        self.pause_reasons(now).iter().map(|r| r.label()).collect::<Vec<_>>().join(" · ")
+    }
+
     pub fn for_ticket(t: &Ticket, which: Which) -> ClockInput {
         let stopped_at = match which {
             Which::Response => t.first_response_at.or(t.resolved_at),
             Which::Resolution => t.resolved_at,
         };
-        ClockInput { started_at: t.created_at, stopped_at, priority: t.priority, which, pauses: t.pause_spans() }
+        let pauses = t
+            .pause_spans()
+            .into_iter()
+            .map(|(from, until)| Pause { from, until, reason: PauseReason::Customer })
+            .collect();
+        ClockInput { started_at: t.created_at, stopped_at, priority: t.priority, which, pauses }
     }
 
     pub fn for_incident(i: &Incident, which: Which) -> ClockInput {
@@ -75,12 +147,14 @@ impl ClockInput {
             Which::Response => &targets.response,
             Which::Resolution => &targets.resolution,
         };
+        let spans: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> =
+            self.pauses.iter().map(|p| (p.from, p.until)).collect();
         let spec = ClockSpec {
             started_at: self.started_at,
             stopped_at: self.stopped_at,
             target: target.duration,
             calendar: policy.calendar_for(target),
-            pauses: &self.pauses,
+            pauses: &spans,
         };
         evaluate(&spec, now, policy.bands())
     }
@@ -90,27 +164,32 @@ impl ClockInput {
     }
 }
 
-/// Sort key for "time to breach": running clocks by the instant they breach, then paused ones
-/// by what they have left, then items with no running clock, most recently closed first.
+/// Sort key of the Tickets and SLA tabs (see the module docs): items with a clock still going
+/// first, by priority, then running clocks by the instant they breach before paused ones by what
+/// they have left; then items with no clock going, most recently closed first.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct BreachOrder(u8, i64);
-
-impl BreachOrder {
-    fn of(states: impl Iterator<Item = ClockState>, closed_at: DateTime<Utc>) -> BreachOrder {
-        let mut best = BreachOrder(2, -closed_at.timestamp_millis());
-        for state in states.filter(|s| !s.stopped) {
-            let key = match (state.paused, state.due) {
-                (false, Some(due)) => BreachOrder(0, due.timestamp_millis()),
-                _ => BreachOrder(1, state.remaining.num_milliseconds()),
-            };
-            best = best.min(key);
-        }
-        best
-    }
+pub struct BreachOrder {
+    closed: bool,
+    /// 1 for P1 … 4 for P4 (0 for closed items, which sort by when they closed alone).
+    rank: u8,
+    paused: bool,
+    /// The breach instant (running), the milliseconds left (paused), or minus the close time.
+    at: i64,
 }
 
-/// A pause of an SLA clock: from, until (open-ended while waiting on a customer).
-pub type Pause = (DateTime<Utc>, Option<DateTime<Utc>>);
+impl BreachOrder {
+    fn of(states: impl Iterator<Item = ClockState>, priority: Priority, closed_at: DateTime<Utc>) -> BreachOrder {
+        let closed = BreachOrder { closed: true, rank: 0, paused: false, at: -closed_at.timestamp_millis() };
+        let going = states.filter(|s| !s.stopped).map(|state| {
+            let (paused, at) = match (state.paused, state.due) {
+                (false, Some(due)) => (false, due.timestamp_millis()),
+                _ => (true, state.remaining.num_milliseconds()),
+            };
+            BreachOrder { closed: false, rank: priority.rank(), paused, at }
+        });
+        going.min().unwrap_or(closed)
+    }
+}
 
 /// Where a ticket sorts in the queue, with the SLA pauses of maintenance on its service. Uses the
 /// ticket's own last change as "now" (or `as_of`, the last time a window started or ended, when
@@ -125,7 +204,7 @@ pub fn ticket_order(
     let now = as_of.map_or(t.updated_at, |at| at.max(t.updated_at));
     let clock = |w| ClockInput::for_ticket(t, w).with_maintenance(maintenance);
     let states = Which::BOTH.into_iter().map(|w| clock(w).evaluate(policy, now));
-    BreachOrder::of(states, t.resolved_at.unwrap_or(t.updated_at))
+    BreachOrder::of(states, t.priority, t.resolved_at.unwrap_or(t.updated_at))
 }
 
 /// One running clock on the SLA tab.
@@ -157,7 +236,7 @@ impl ClockRow {
         now: DateTime<Utc>,
     ) -> ClockRow {
         let state = input.evaluate(policy, now);
-        let order = BreachOrder::of(std::iter::once(state.clone()), now);
+        let order = BreachOrder::of(std::iter::once(state.clone()), input.priority, now);
         let (fixed, band_changes) = if state.paused || state.stopped {
             (Some(state.band), [None; 3])
         } else {

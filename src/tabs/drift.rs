@@ -19,6 +19,14 @@ pub use crate::tabs::monitoring::Monitoring;
 pub const SPANS_HOURS: [i64; 6] = [6, 12, 24, 48, 72, 168];
 const DEFAULT_SPAN: usize = 3;
 
+/// `6 h`, `48 h`, `72 h`; whole weeks and anything over three days in days: `7 days`.
+pub fn span_label(hours: i64) -> String {
+    match hours {
+        h if h > 72 && h % 24 == 0 => format!("{} days", h / 24),
+        h => format!("{h} h"),
+    }
+}
+
 /// What the tab shows when only one chart fits (80×24); larger terminals show all three.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DriftView {
@@ -191,6 +199,11 @@ impl DriftTab {
 
     pub fn span(&self) -> TimeDelta {
         TimeDelta::hours(SPANS_HOURS[self.span])
+    }
+
+    /// The span as the README names it: `6 h` … `72 h`, `7 days`.
+    pub fn span_label(&self) -> String {
+        span_label(SPANS_HOURS[self.span])
     }
 
     /// Whether the view follows the newest window.

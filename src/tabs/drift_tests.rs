@@ -96,6 +96,13 @@ fn zoom_is_bounded_at_both_ends() {
     assert_eq!(tab.span(), TimeDelta::hours(SPANS_HOURS[0]));
     tab.zoom(10);
     assert_eq!(tab.span(), TimeDelta::hours(*SPANS_HOURS.last().unwrap()));
+    assert_eq!(tab.span_label(), "7 days");
+}
+
+#[test]
+fn spans_read_as_the_readme_names_them() {
+    let labels: Vec<String> = SPANS_HOURS.iter().map(|h| span_label(*h)).collect();
+    assert_eq!(labels, ["6 h", "12 h", "24 h", "48 h", "72 h", "7 days"]);
 }
 
 #[test]

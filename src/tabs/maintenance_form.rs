@@ -157,25 +157,43 @@ impl MaintenanceForm {
 
     pub fn next_field(&mut self) {
         self.focus = FormField::ALL[(self.focus as usize + 1) % FormField::ALL.len()];
-        self.select_focused();
+        self.enter_focused();
     }
 
     pub fn prev_field(&mut self) {
         let n = FormField::ALL.len();
         self.focus = FormField::ALL[(self.focus as usize + n - 1) % n];
-        self.select_focused();
+        self.enter_focused();
     }
 
-    /// Entering a text field selects what it holds, so typing replaces it (a prefilled `2h`, a
-    /// start to correct); `End` or an arrow keeps it and edits from there.
-    fn select_focused(&mut self) {
+    /// Entering a text field puts the cursor after what it holds, so typing adds to it and never
+    /// silently replaces it (a selection would be invisible under NO_COLOR); replacing the value
+    /// is the explicit [`MaintenanceForm::clear_field`].
+    fn enter_focused(&mut self) {
         if !self.focus.is_text() {
             return;
         }
         let text = &mut self.texts[self.focus as usize];
-        if text.lines().iter().any(|l| !l.is_empty()) {
-            text.select_all();
+        text.cancel_selection();
+        text.move_cursor(CursorMove::End);
+    }
+
+    /// Empties the focused text field, to type a new value; the text goes to the yank buffer, so
+    /// `ctrl-y` puts it back. Returns whether anything was cleared.
+    pub fn clear_field(&mut self) -> bool {
+        if !self.focus.is_text() {
+            return false;
         }
+        let text = &mut self.texts[self.focus as usize];
+        if text.is_empty() {
+            return false;
+        }
+        text.select_all();
+        let cleared = text.cut();
+        if cleared {
+            self.clear_error(self.focus);
+        }
+        cleared
     }
 
     /// A key the keymap did not bind. Text fields edit their text (no newlines); Kind cycles
@@ -290,7 +308,7 @@ impl MaintenanceForm {
         }
         errors.sort_by_key(|(field, _)| *field);
         self.focus = errors[0].0;
-        self.select_focused();
+        self.enter_focused();
         self.errors = errors;
         None
     }

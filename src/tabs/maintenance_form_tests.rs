@@ -470,16 +470,42 @@ fn garbage_in_any_field_gives_sentences_not_panics() {
 }
 
 #[test]
-fn entering_a_filled_field_selects_it_so_typing_replaces_and_end_keeps_it() {
+fn entering_a_filled_field_puts_the_cursor_at_its_end_and_clearing_is_explicit() {
     let mut form = MaintenanceForm::new("Europe/Berlin");
     focus(&mut form, FormField::Until);
+    form.input(key(KeyCode::Char('3')));
+    form.input(key(KeyCode::Char('0')));
+    form.input(key(KeyCode::Char('m')));
+    assert_eq!(value(&form, FormField::Until), "2h30m", "typing adds to the prefilled 2h");
+    // Leave with the cursor in the middle; coming back puts it at the end again.
+    form.input(key(KeyCode::Home));
+    form.next_field();
+    form.prev_field();
+    form.input(key(KeyCode::Char('!')));
+    assert_eq!(value(&form, FormField::Until), "2h30m!");
+    assert!(form.text(FormField::Until).is_some_and(|t| t.selection_range().is_none()), "nothing is selected");
+
+    // Replacing is its own key: the field empties, and ctrl-y brings the text back.
+    assert!(form.clear_field());
+    assert_eq!(value(&form, FormField::Until), "");
+    assert!(!form.clear_field(), "nothing left to clear");
+    form.input(ctrl('y'));
+    assert_eq!(value(&form, FormField::Until), "2h30m!");
+    form.clear_field();
     for c in "90m".chars() {
         form.input(key(KeyCode::Char(c)));
     }
-    assert_eq!(value(&form, FormField::Until), "90m", "the prefilled 2h was replaced");
-    form.next_field();
-    form.prev_field();
-    form.input(key(KeyCode::End));
-    form.input(key(KeyCode::Char('!')));
-    assert_eq!(value(&form, FormField::Until), "90m!", "End keeps the text and edits after it");
+    assert_eq!(value(&form, FormField::Until), "90m");
+
+    // A failed submit focuses the first wrong field with its text intact, cursor at the end.
+    assert_eq!(form.submit(now(), &known()), None);
+    assert_eq!(form.focus(), FormField::Title);
+    set(&mut form, FormField::Title, "Patch");
+    focus(&mut form, FormField::Until);
+    form.input(key(KeyCode::Char('x')));
+    assert_eq!(value(&form, FormField::Until), "90mx", "the value survives leaving and coming back");
+
+    // Choices and switches have nothing to clear.
+    focus(&mut form, FormField::Kind);
+    assert!(!form.clear_field());
 }

@@ -1,5 +1,6 @@
-//! The SLA tab's state: every running clock of tickets and incidents, sorted by time to
-//! breach, and which of them already rang the bell on entering the critical band.
+//! The SLA tab's state: every running clock of tickets and incidents, sorted by priority then
+//! time to breach (`clocks::BreachOrder`), and which of them already rang the bell on entering
+//! the critical band.
 //!
 //! The list is rebuilt when data changes, not on every tick: a running clock's breach instant
 //! does not move as time passes, so the order holds, and neither do the instants at which each

@@ -1,5 +1,9 @@
 //! The Calendar tab (month grid and agenda, window details with what will still page) and the
 //! maintenance banner shown on every tab while a window is active.
+//!
+//! Every time is shown in the display zone and says so where it could be misread: the banner's
+//! `until 14:40 CET`, the agenda's title, the details' `… UTC` with the window's own zone beside
+//! it when it was planned in another one.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use ratatui::Frame;
@@ -35,7 +39,33 @@ fn kind_style(theme: &Theme, kind: MaintenanceKind) -> Style {
     }
 }
 
-/// `MAINTENANCE: <title> until 14:00 (affects llm-gateway, rag-retrieval)`; more windows are counted.
+/// The display zone's name at `at`, to follow a time: `UTC`, `CET`, `CEST`; the system's zone (no
+/// `timezone` configured) by its offset, `UTC+01:00`.
+pub fn zone_at(at: DateTime<Utc>, state: &AppState) -> String {
+    match state.settings.timezone {
+        Some(tz) => at.with_timezone(&tz).format("%Z").to_string(),
+        None => format!("UTC{}", at.with_timezone(&chrono::Local).format("%:z")),
+    }
+}
+
+/// `at` in the display zone with the zone's name: `14:40 CET`.
+fn zoned(at: DateTime<Utc>, state: &AppState, format: &str) -> String {
+    format!("{} {}", local(at, state, format), zone_at(at, state))
+}
+
+/// `Thu Nov 05 13:40 → 14:40 CET`: the end without its date when on the start's day, the zone
+/// named once (twice across a change of offset).
+fn span_text(start: DateTime<Utc>, end: DateTime<Utc>, state: &AppState) -> String {
+    const FULL: &str = "%a %b %d %H:%M";
+    let same_day = local(start, state, "%F") == local(end, state, "%F");
+    let end_text = local(end, state, if same_day { "%H:%M" } else { FULL });
+    match (zone_at(start, state), zone_at(end, state)) {
+        (a, b) if a == b => format!("{} → {end_text} {b}", local(start, state, FULL)),
+        (a, b) => format!("{} {a} → {end_text} {b}", local(start, state, FULL)),
+    }
+}
+
+/// `MAINTENANCE: <title> until 14:00 CET (affects llm-gateway, rag-retrieval)`; more windows are counted.
 pub fn draw_banner(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
     let theme = &state.settings.theme;
     let active: Vec<(&MaintenanceWindow, Occurrence)> = state.calendar.active(now).collect();
@@ -43,9 +73,9 @@ pub fn draw_banner(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
         return;
     };
     let until = if occurrence.end - now < Duration::hours(20) {
-        local(occurrence.end, state, "%H:%M")
+        zoned(occurrence.end, state, "%H:%M")
     } else {
-        local(occurrence.end, state, "%b %d %H:%M")
+        zoned(occurrence.end, state, "%b %d %H:%M")
     };
     let mut text = format!(
         " MAINTENANCE: {} until {until} (affects {})",
@@ -123,10 +153,14 @@ fn day_cell(state: &AppState, theme: &Theme, day: NaiveDate, month: NaiveDate, t
 fn draw_agenda(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
     let theme = &state.settings.theme;
     let tab = &state.calendar;
-    let block = Block::default()
-        .borders(Borders::TOP)
-        .border_style(theme.border())
-        .title(Span::styled(" Agenda (local · UTC) ", theme.header()));
+    // Which zone the times are in: the display zone's name, with UTC in brackets unless it is UTC.
+    let zone = match state.settings.timezone {
+        Some(tz) if tz == chrono_tz::UTC => " Agenda · times in UTC ".to_string(),
+        Some(tz) => format!(" Agenda · times in {} (UTC) ", tz.name()),
+        None => format!(" Agenda · times in local time, {} (UTC) ", zone_at(now, state)),
+    };
+    let block =
+        Block::default().borders(Borders::TOP).border_style(theme.border()).title(Span::styled(zone, theme.header()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if tab.agenda().is_empty() {
@@ -170,6 +204,21 @@ fn draw_agenda(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTim
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// ` · 14:40 → 15:40 CET in Europe/Berlin, where it is planned` when the window's zone is not
+/// the display zone (recurrences keep that zone's wall-clock time).
+fn planned_in(window: &MaintenanceWindow, state: &AppState) -> String {
+    let Ok(tz) = crate::domain::maintenance::parse_timezone(&window.timezone) else {
+        return format!(" · planned in `{}`, an unknown zone", sanitize(&window.timezone));
+    };
+    if state.settings.timezone == Some(tz) {
+        return String::new();
+    }
+    let (start, end) = (window.start.with_timezone(&tz), window.end.with_timezone(&tz));
+    let same_day = start.date_naive() == end.date_naive();
+    let end_text = end.format(if same_day { "%H:%M %Z" } else { "%a %b %d %H:%M %Z" });
+    format!(" · {} → {end_text} in {}, where it is planned", start.format("%H:%M"), tz.name())
+}
+
 fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &MaintenanceWindow, now: DateTime<Utc>) {
     let theme = &state.settings.theme;
     let yes_no = |b: bool| if b { "yes" } else { "no" };
@@ -189,11 +238,10 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &Mai
             ),
         ]),
         Line::from(format!(
-            " {} {} {} ({}){}",
-            local(window.start, state, "%a %b %d %H:%M"),
-            theme.glyphs.arrow,
-            local(window.end, state, "%a %b %d %H:%M"),
-            sanitize(&window.timezone),
+            " {}{}{}{}",
+            if window.rrule.is_some() { "first " } else { "" },
+            span_text(window.start, window.end, state),
+            planned_in(window, state),
             window.rrule.as_deref().map_or(String::new(), |r| format!(" · repeats {}", sanitize(r)))
         )),
         Line::from(format!(
@@ -207,14 +255,18 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &Mai
     if !window.description.is_empty() {
         lines.push(Line::styled(format!(" {}", sanitize(&window.description)), theme.muted()));
     }
-    let next: Vec<String> = window
-        .occurrences(now, now + Duration::days(400))
-        .iter()
-        .take(4)
-        .map(|o| local(o.start, state, "%b %d %H:%M"))
-        .collect();
+    let coming = window.occurrences(now, now + Duration::days(400));
+    let running = coming.first().filter(|o| o.covers(now)).copied();
+    if let Some(o) = running {
+        let left = crate::ui::sla::span(o.end - now, false);
+        let text = format!(" ▶ running now, until {} ({left} left)", zoned(o.end, state, "%a %b %d %H:%M"));
+        lines.push(Line::styled(text, theme.warning()));
+    }
+    let next: Vec<String> =
+        coming.iter().filter(|o| !o.covers(now)).take(4).map(|o| zoned(o.start, state, "%a %b %d %H:%M")).collect();
     if !next.is_empty() {
-        lines.push(Line::styled(format!(" next: {}", next.join(" · ")), theme.muted()));
+        let label = if running.is_some() { "then" } else { "next" };
+        lines.push(Line::styled(format!(" {label}: {}", next.join(" · ")), theme.muted()));
     }
     lines.push(Line::from(""));
     lines.push(Line::styled(" What will still page during this window", theme.header()));
@@ -224,7 +276,15 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &Mai
     }
     for incident in &pages.open {
         let escalating = pages.escalating.iter().any(|i| i.id == incident.id);
-        let why = if escalating {
+        let held = pages.held.iter().any(|i| i.id == incident.id);
+        let why = if held {
+            match incident.held_by() {
+                Some(id) if id == window.id => {
+                    "not paged yet (suppressed): pages when this window is over, unless acknowledged"
+                }
+                _ => "not paged yet (suppressed): pages once no window suppresses its alerts, unless acknowledged",
+            }
+        } else if escalating {
             "keeps notifying and escalating (not acknowledged)"
         } else {
             "keeps notifying (open incidents are not silenced)"

@@ -72,7 +72,7 @@ fn header_lines<'a>(
         Span::styled(format!(" {}/{features} ", index + 1), theme.muted()),
         Span::raw(format!("{} ", theme.glyphs.pointer)),
         Span::styled(tab.statistic.label(kind), theme.accent()),
-        Span::styled(format!("  last {}h", tab.span().num_hours()), theme.muted()),
+        Span::styled(format!("  last {}", tab.span_label()), theme.muted()),
     ];
     if !tab.following() {
         first.push(Span::styled(format!("  {} paused (End: newest)", theme.glyphs.back), theme.warning()));
@@ -295,7 +295,9 @@ fn legend(state: &AppState, from: DateTime<Utc>, to: DateTime<Utc>) -> Line<'sta
             MarkerKind::Incident => theme.glyphs.incident,
             MarkerKind::Maintenance => theme.glyphs.maintenance,
         };
-        let text = format!("{glyph} {} {} ", crate::domain::text::sanitize(&marker.label), hm(marker.at, state));
+        // Over a day or more a time alone is ambiguous: give the date too.
+        let at = if to - from >= chrono::TimeDelta::hours(24) { when(marker.at, state) } else { hm(marker.at, state) };
+        let text = format!("{glyph} {} {at} ", crate::domain::text::sanitize(&marker.label));
         spans.push(Span::styled(text, marker_style(theme, marker.kind)));
     }
     Line::from(spans)

@@ -28,7 +28,8 @@ const LABEL_WIDTH: u16 = 17;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Row {
     Field(FormField),
-    Error(FormField),
+    /// Line `n` of the field's error, wrapped to the popup.
+    Error(FormField, usize),
     Blank,
 }
 
@@ -46,13 +47,15 @@ pub fn draw_form(
     let footer = 1 + hint_rows;
     let room = area.height.saturating_sub(2);
     let fields = FormField::ALL.len() as u16;
-    let errors = form.errors().len() as u16;
+    let inner_width = width.saturating_sub(2);
+    let error_lines = |field: FormField| form.error_for(field).map_or(Vec::new(), |e| error_lines(e, inner_width));
+    let errors: u16 = FormField::ALL.iter().map(|f| error_lines(*f).len() as u16).sum();
     let errors_below = fields + errors + footer <= room;
     let mut rows: Vec<Row> = Vec::with_capacity(24);
     for field in FormField::ALL {
         rows.push(Row::Field(field));
-        if form.error_for(field).is_some() && (errors_below || field == form.focus()) {
-            rows.push(Row::Error(field));
+        if errors_below || field == form.focus() {
+            rows.extend((0..error_lines(field).len()).map(|n| Row::Error(field, n)));
         }
     }
     if rows.len() as u16 + footer < room {
@@ -77,13 +80,21 @@ pub fn draw_form(
     let footer = if inner.height >= footer + 2 { footer } else { 0 };
     let body_height = inner.height - footer;
     let focus_row = rows.iter().position(|r| *r == Row::Field(form.focus())).unwrap_or(0);
-    let last_needed = focus_row + usize::from(rows.get(focus_row + 1) == Some(&Row::Error(form.focus())));
-    let offset = (last_needed + 1).saturating_sub(usize::from(body_height));
+    let last_needed =
+        rows.iter().rposition(|r| matches!(r, Row::Error(f, _) if *f == form.focus())).unwrap_or(focus_row);
+    // The focused field and its whole error in view; the field first when not all of it fits.
+    let offset = (last_needed + 1).saturating_sub(usize::from(body_height)).min(focus_row);
     for (i, row) in rows.iter().skip(offset).take(usize::from(body_height)).enumerate() {
         let line = Rect { y: inner.y + i as u16, height: 1, ..inner };
         match *row {
             Row::Field(field) => draw_field(frame, line, form, field, theme, !errors_below),
-            Row::Error(field) => draw_error(frame, line, form.error_for(field).unwrap_or_default(), theme),
+            Row::Error(field, n) => {
+                if let Some((indent, text)) = error_lines(field).get(n) {
+                    let indent = (*indent).min(line.width);
+                    let area = Rect { x: line.x + indent, width: line.width - indent, ..line };
+                    frame.render_widget(Span::styled(text.clone(), theme.error()), area);
+                }
+            }
             Row::Blank => {}
         }
     }
@@ -184,17 +195,27 @@ fn value_spans(
     }
 }
 
-/// An error under its field: in the value column when it fits there, else from further left.
-fn draw_error(frame: &mut Frame<'_>, area: Rect, error: &str, theme: &Theme) {
-    let text = format!("{} {error}", theme.glyphs.rejected);
-    let value_width = usize::from(area.width.saturating_sub(LABEL_WIDTH));
-    let indent = if text.chars().count() <= value_width { LABEL_WIDTH } else { 3 };
-    let indent = indent.min(area.width);
-    let area = Rect { x: area.x + indent, width: area.width - indent, ..area };
-    frame.render_widget(Span::styled(text, theme.error()), area);
+/// Where an error's lines start.
+const ERROR_INDENT: u16 = 3;
+
+/// An error under its field, whole: in the value column when it fits there on one line, else
+/// from further left, wrapped at spaces over as many lines as it takes (continuations under the
+/// text, after the `✗ `). Each line with the indent it is drawn at.
+fn error_lines(error: &str, inner_width: u16) -> Vec<(u16, String)> {
+    let text = format!("✗ {}", sanitize(error));
+    if text.chars().count() <= usize::from(inner_width.saturating_sub(LABEL_WIDTH)) {
+        return vec![(LABEL_WIDTH, text)];
+    }
+    let width = usize::from(inner_width.saturating_sub(ERROR_INDENT + 2)).max(8);
+    crate::ui::history::wrap_words(&sanitize(error), width)
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| if i == 0 { (ERROR_INDENT, format!("✗ {line}")) } else { (ERROR_INDENT + 2, line) })
+        .collect()
 }
 
-/// `Space/←→ change  Enter save  Tab next  Shift-Tab prev  Esc close (draft kept)`, packed
+/// `Space/←→ change  Enter save  Tab next  Shift-Tab prev  Ctrl-u clear field  Esc close (draft
+/// kept)`, packed
 /// into as many lines of `width` as it takes.
 fn hint_lines(form: &MaintenanceForm, theme: &Theme, keymap: &Keymap, width: u16) -> Vec<Line<'static>> {
     let mut hints: Vec<(String, &str)> = Vec::with_capacity(5);
@@ -205,8 +226,11 @@ fn hint_lines(form: &MaintenanceForm, theme: &Theme, keymap: &Keymap, width: u16
         (Action::Submit, "save"),
         (Action::NextField, "next"),
         (Action::PrevField, "prev"),
+        (Action::ClearField, "clear field"),
         (Action::CancelInput, "close (draft kept)"),
     ];
+    // Only a text field has anything to clear.
+    let keys = keys.into_iter().filter(|(action, _)| *action != Action::ClearField || form.focus().is_text());
     hints.extend(keys.map(|(action, text)| (keymap.key_label(&[Mode::Form], action), text)));
     let mut lines: Vec<Line<'static>> = Vec::new();
     let mut spans: Vec<Span<'static>> = vec![Span::raw(" ")];
@@ -343,6 +367,34 @@ mod tests {
         let screen = render(&form, 80, 15);
         assert!(screen.contains("✗ title must not be empty"), "{screen}");
         assert!(screen.contains("Services        ✗ at least one"), "the other error takes the value's place: {screen}");
+    }
+
+    #[test]
+    fn a_long_error_is_shown_whole_under_its_field() {
+        let mut form = MaintenanceForm::new("Europe/Berlin");
+        type_text(&mut form, "Reindex");
+        form.next_field();
+        form.next_field();
+        type_text(&mut form, "nope");
+        form.next_field();
+        type_text(&mut form, "+1h");
+        let known: Vec<String> =
+            ["doc-processor", "embedding-service", "llm-gateway", "rag-retrieval", "safety-filter"]
+                .into_iter()
+                .chain(["support-assistant", "billing-meter", "speech-to-text"])
+                .map(String::from)
+                .collect();
+        assert_eq!(form.submit(now(), &known), None);
+        let error = form.error_for(FormField::Services).unwrap().to_string();
+        assert!(error.chars().count() > 60, "{error}");
+        for (width, height) in [(80, 24), (60, 24), (80, 14)] {
+            let screen = render(&form, width, height);
+            let words: String = screen.split(['"', '│', '\n']).collect::<Vec<_>>().join(" ");
+            let shown: Vec<&str> = words.split_whitespace().collect();
+            for word in error.split_whitespace() {
+                assert!(shown.contains(&word), "{width}x{height} lacks `{word}` of `{error}`:\n{screen}");
+            }
+        }
     }
 
     #[test]

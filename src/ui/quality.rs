@@ -1,6 +1,7 @@
 //! The quality grid of the Drift tab: one small chart per quality series over the same time range
 //! as the drift chart, with its SLO line; values that breach the SLO are drawn in the error colour,
-//! and so is the title while the newest value breaches.
+//! and so is the title while the newest value breaches. Each chart has labelled axes: the range's
+//! first and last time (with dates over a day or more) and the values at the bottom and top.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -30,6 +31,16 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
     let metrics = QualityMetric::ALL;
     let columns = if inner.width >= 60 { 2 } else { 1 };
     let rows = metrics.len().div_ceil(columns);
+    // The time axis, shared by every chart, under the grid: one row, when the charts keep two.
+    let (inner, axis_area) = if usize::from(inner.height) > rows * 3 {
+        let [grid, axis] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+        (grid, Some(axis))
+    } else {
+        (inner, None)
+    };
+    if let Some(axis) = axis_area {
+        frame.render_widget(time_axis(from, to, state, usize::from(axis.width), columns), axis);
+    }
     let row_areas = Layout::vertical(vec![Constraint::Ratio(1, rows as u32); rows]).split(inner);
     let span = x_of(to, from);
     for (i, metric) in metrics.iter().enumerate() {
@@ -83,11 +94,37 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
                 .style(theme.error())
                 .data(&breaches),
         ];
+        // Every quality series is a count, rate, latency or cost: never below zero.
+        let (bottom, top) = (if lo >= 0.0 { (lo - pad).max(0.0) } else { lo - pad }, hi + pad);
+        // The value axis: its bottom and top beside the plot, when there are two rows for them.
+        let x_axis = Axis::default().bounds([0.0, span]).style(theme.muted());
+        let mut y_axis = Axis::default().bounds([bottom, top]).style(theme.muted());
+        if plot_area.height >= 2 && plot_area.width >= 24 {
+            y_axis = y_axis.labels(vec![Span::raw(metric.format(bottom)), Span::raw(metric.format(top))]);
+        }
         let chart = Chart::new(datasets)
             .block(Block::default().borders(Borders::NONE))
             .legend_position(None)
-            .x_axis(Axis::default().bounds([0.0, span]))
-            .y_axis(Axis::default().bounds([lo - pad, hi + pad]));
+            .x_axis(x_axis)
+            .y_axis(y_axis);
         frame.render_widget(chart, plot_area);
     }
+}
+
+/// `Nov 03 15:00 ──── Nov 05 15:00` under each column of charts: the range's first and last time.
+fn time_axis(
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+    state: &AppState,
+    width: usize,
+    columns: usize,
+) -> Line<'static> {
+    let times = super::drift::time_labels(from, to, state);
+    let text = |i: Option<&Span<'_>>| i.map_or(String::new(), |s| s.content.to_string());
+    let (first, last) = (text(times.first()), text(times.last()));
+    let cell = width / columns.max(1);
+    let rule = cell.saturating_sub(first.chars().count() + last.chars().count() + 4);
+    let one = format!(" {first} {} {last} ", "─".repeat(rule));
+    let line = if rule == 0 { format!(" {first} – {last}") } else { one.repeat(columns) };
+    Line::styled(line, state.settings.theme.muted())
 }

@@ -1,5 +1,6 @@
-//! The SLA tab: a summary per priority, then every running clock sorted by time to breach,
-//! with a gauge coloured by band and the time left counting down (up, once breached).
+//! The SLA tab: a summary per priority, then every running clock by priority and time to breach,
+//! with a gauge coloured by band and the time left counting down (up, once breached); a paused
+//! clock says why (the maintenance window, or the customer).
 //! Also the countdown texts and gauges the Tickets tab shares.
 
 use chrono::{DateTime, Duration, Utc};
@@ -68,7 +69,10 @@ pub fn clock_line(state: &AppState, input: &ClockInput, now: DateTime<Utc>) -> L
     let target = input.target(policy);
     let due = match (clock_state.stopped, clock_state.paused, clock_state.due) {
         (true, _, _) => "stopped".to_string(),
-        (false, true, _) => "paused: waiting on the customer".to_string(),
+        (false, true, _) => match input.pause_label(now) {
+            reason if reason.is_empty() => "paused".to_string(),
+            reason => format!("paused: {reason}"),
+        },
         (false, false, Some(due)) => format!("due {}", clock(due, now, state.settings.timezone)),
         (false, false, None) => String::new(),
     };
@@ -156,7 +160,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<U
         ];
         if wide {
             let due = match (clock_state.paused, clock_state.due) {
-                (true, _) => "paused".to_string(),
+                // Why, in short: the window's id or `customer`.
+                (true, _) => {
+                    let reasons: Vec<String> = row.input.pause_reasons(now).iter().map(|r| r.short()).collect();
+                    if reasons.is_empty() { "paused".to_string() } else { format!("⏸ {}", reasons.join(",")) }
+                }
                 (false, Some(due)) => clock(due, now, tz),
                 (false, None) => "—".to_string(),
             };

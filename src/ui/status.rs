@@ -260,20 +260,23 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
     const CONFLICT: &[(Action, &str)] =
         &[(Action::TakeTheirs, "theirs"), (Action::KeepMine, "mine"), (Action::SaveMineOnTop, "mine on top")];
     const CALENDAR: &[(Action, &str)] = &[
-        (Action::PrevMonth, "month"),
-        (Action::NextMonth, "month"),
         (Action::Open, "details"),
         (Action::NewWindow, "new"),
+        (Action::EditWindow, "edit"),
         (Action::CancelWindow, "cancel"),
+        (Action::PrevMonth, "month"),
+        (Action::NextMonth, "month"),
+        (Action::ImportCalendar, "import .ics"),
     ];
     let detail_open = state.calendar.detail().is_some();
     const DRIFT: &[(Action, &str)] = &[
         (Action::NextModel, "model"),
         (Action::NextFeature, "feature"),
         (Action::NextStatistic, "statistic"),
+        (Action::ZoomIn, "zoom in"),
+        (Action::ZoomOut, "out"),
         (Action::EarlierWindow, "earlier"),
         (Action::LaterWindow, "later"),
-        (Action::ZoomIn, "zoom"),
         (Action::NextView, "view"),
     ];
     const DETAIL: &[(Action, &str)] = &[(Action::Back, "back"), (Action::Help, "help")];
@@ -332,14 +335,21 @@ pub fn draw_confirm(frame: &mut Frame<'_>, area: Rect, state: &AppState, confirm
         .borders(Borders::ALL)
         .border_style(theme.accent())
         .title(Span::styled(format!(" {} {}? ", capitalized(confirm.command.verb()), confirm.id), theme.header()));
+    // "Cancel" is what the yes does to a window, so the no must not say it too.
+    let (yes, no) = match &confirm.command {
+        crate::domain::Command::Maintenance(crate::domain::MaintenanceAction::Cancel) => {
+            ("cancel the window".to_string(), "keep it")
+        }
+        command => (command.verb().to_string(), "cancel"),
+    };
     let text = vec![
         Line::from(confirm.title.clone()),
         Line::from(""),
         Line::from(vec![
             Span::styled(keymap.key_label(&[Mode::Confirm], Action::Confirm), theme.accent()),
-            Span::raw(format!(" {}   ", confirm.command.verb())),
+            Span::raw(format!(" {yes}   ")),
             Span::styled(keymap.key_label(&[Mode::Confirm], Action::Cancel), theme.accent()),
-            Span::raw(" cancel"),
+            Span::raw(format!(" {no}")),
         ]),
     ];
     frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: true }), popup);
