@@ -332,6 +332,24 @@ fn postmortem_editor_drafted_from_the_template() {
 }
 
 #[test]
+fn postmortem_editor_wraps_long_lines_and_a_search_leaves_no_sideways_scroll() {
+    let mut harness = with_postmortems(80, 24);
+    harness.press("6<Down><Down><Enter>");
+    let long = "Root cause: the language detector was skipped for every request routed through the \
+                fallback provider, so German prompts were answered in English until the rollback at 14:05.";
+    harness.press(long);
+    harness.press("<Enter>");
+    let ctrl = |c| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    harness.event(ctrl('f'));
+    harness.press("rollback");
+    harness.press("<Enter><Esc>");
+    let screen = harness.screen();
+    assert!(screen.contains("Root cause: the language detector"), "the line's start stays in view:\n{screen}");
+    assert!(screen.contains("rollback at 14:05."), "its end is wrapped onto the next rows:\n{screen}");
+    insta::assert_snapshot!("postmortem_editor_wrapped_80x24", screen);
+}
+
+#[test]
 fn postmortem_conflict_shows_both_texts() {
     let mut harness = with_postmortems(80, 24);
     harness.press("6<Down><Down><Enter>Our root cause: the detector was skipped.<Enter>");

@@ -248,6 +248,36 @@ fn external_editor_and_files_changed_on_disk_come_back_into_the_editor() {
 }
 
 #[test]
+fn what_editor_writes_to_the_file_it_was_handed_is_its_result_not_a_change_on_disk() {
+    let mut s = state();
+    drafted(&mut s);
+    let update = ctrl(&mut s, 'e');
+    let Some(Effect::ExternalEditor { id, text }) =
+        update.effects.iter().find(|e| matches!(e, Effect::ExternalEditor { .. }))
+    else {
+        panic!("{:?}", update.effects)
+    };
+    let id = id.clone();
+    let (first_save, edited) = (format!("{text}Half a thought\n"), format!("{text}Added in vi.\n"));
+    // The watcher reports the editor's saves while it runs, and its last one again after it exited.
+    s.update(Event::DraftFileChanged { id: id.clone(), text: first_save }, now());
+    s.update(Event::DraftFileChanged { id: id.clone(), text: edited.clone() }, now());
+    s.update(Event::EditorReturned { id: id.clone(), result: Ok(edited.clone()) }, now());
+    let late = s.update(Event::DraftFileChanged { id: id.clone(), text: edited }, now());
+    assert!(!late.changed);
+    let editor = s.editor.as_ref().unwrap();
+    assert!(editor.draft().body.ends_with("Added in vi.\n"));
+    assert_eq!(editor.offer, None, "nothing to load from disk");
+    assert!(flash(&s).starts_with("the editor's changes are in"), "{}", flash(&s));
+
+    // Another program changing the file afterwards is still offered.
+    let mut other = s.editor.as_ref().unwrap().draft();
+    other.body.push_str("From another program.\n");
+    s.update(Event::DraftFileChanged { id: id.clone(), text: draft_to_file(&id, "INC-x", &other) }, now());
+    assert!(flash(&s).contains("changed on disk: ctrl-l loads it"), "{}", flash(&s));
+}
+
+#[test]
 fn star_marks_the_event_at_the_top_of_the_timeline_and_the_template_takes_it_first() {
     let mut s = state();
     let update = press(&mut s, KeyCode::Char('*'));
