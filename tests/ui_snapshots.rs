@@ -284,7 +284,8 @@ fn a_planned_window_shows_at_once_as_queued() {
     insta::assert_snapshot!("calendar_queued_window_80x24", screen);
 }
 
-/// Three postmortems at `now`: published, in review, and a draft with an overdue action item.
+/// Three postmortems at `now`: published, in review (saved last by someone else than its author),
+/// and a draft with an overdue action item.
 fn postmortems() -> Vec<opsdeck::domain::Postmortem> {
     use opsdeck::domain::{Postmortem, PostmortemDraft, PostmortemStatus};
     let body = "## Summary\n\nThe gateway returned 5xx for 40 minutes after a deploy.\n\n## Action items\n\n\
@@ -297,9 +298,12 @@ fn postmortems() -> Vec<opsdeck::domain::Postmortem> {
         pm.status = status;
         pm
     };
+    // lee wrote the review of INC-1003; dana saved the latest revision.
+    let mut reviewed = make("INC-1003", "Retriever served a stale index", PostmortemStatus::InReview, "lee", 5 * 60);
+    (reviewed.updated_by, reviewed.version) = ("dana".into(), 2);
     vec![
         make("INC-1001", "Gateway 5xx after the 2.3.0 deploy", PostmortemStatus::Published, "dana", 2 * 24 * 60),
-        make("INC-1003", "Retriever served a stale index", PostmortemStatus::InReview, "lee", 5 * 60),
+        reviewed,
         make("INC-1007", "Assistant answered in the wrong language", PostmortemStatus::Draft, "erin", 20),
     ]
 }
