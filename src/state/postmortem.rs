@@ -204,7 +204,8 @@ impl AppState {
         update
     }
 
-    /// `s`: draft → in review → published; only commanders publish.
+    /// `s`: draft → in review → published; only commanders publish, and only a postmortem whose
+    /// edits are all saved moves on.
     fn advance_status(&mut self, now: DateTime<Utc>) -> Update {
         let Some(pm) = self.postmortems.selected() else {
             self.flash(Level::Info, "no postmortem selected", now);
@@ -216,6 +217,21 @@ impl AppState {
         };
         if let Some(reason) = self.read_only_reason() {
             self.flash(Level::Warning, format!("read-only: moving postmortems is disabled ({reason})"), now);
+            return Update::changed();
+        }
+        // The status moves the saved text on: edits not yet saved would stay behind in a draft.
+        let unsaved = self.drafts.get(&pm.id).is_some_and(|d| d.draft != pm.draft());
+        let saving = self
+            .outbox
+            .pending_for(&pm.id)
+            .any(|e| matches!(e.action, Command::Postmortem(PostmortemAction::Save { .. })));
+        if unsaved || saving {
+            let text = if saving {
+                format!("{} is still being saved: s again once it is", pm.id)
+            } else {
+                format!("{} has unsaved edits: save with ctrl-s first (Enter opens it)", pm.id)
+            };
+            self.flash(Level::Warning, text, now);
             return Update::changed();
         }
         let role = self.session.me.as_ref().map(|m| m.role);

@@ -201,6 +201,28 @@ fn status_moves_on_and_only_commanders_publish() {
 }
 
 #[test]
+fn status_does_not_move_on_past_unsaved_edits_or_a_save_on_its_way() {
+    let draft = PostmortemDraft { title: "T".into(), body: "saved text\n".into() };
+    let pm = Postmortem::create("PM-1013".into(), "INC-1013", draft, "erin", now());
+    let mut s = state_with(Vec::new(), vec![pm], Role::Responder);
+    press(&mut s, KeyCode::Char('6'));
+    press(&mut s, KeyCode::Enter);
+    type_text(&mut s, "more ", now());
+    press(&mut s, KeyCode::Esc);
+    let update = press(&mut s, KeyCode::Char('s'));
+    assert!(persisted(&update).is_empty(), "{:?}", update.effects);
+    assert_eq!(flash(&s), "PM-1013 has unsaved edits: save with ctrl-s first (Enter opens it)");
+    assert_eq!(s.postmortems.get("PM-1013").unwrap().status, PostmortemStatus::Draft);
+
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(persisted(&ctrl(&mut s, 's')).len(), 1, "the save is queued");
+    press(&mut s, KeyCode::Esc);
+    let update = press(&mut s, KeyCode::Char('s'));
+    assert!(persisted(&update).is_empty(), "{:?}", update.effects);
+    assert!(flash(&s).contains("PM-1013 is still being saved"), "{}", flash(&s));
+}
+
+#[test]
 fn esc_closes_and_enter_reopens_the_journaled_text() {
     let draft = PostmortemDraft { title: "T".into(), body: "saved text\n".into() };
     let pm = Postmortem::create("PM-1001".into(), "INC-1001", draft, "erin", now());
