@@ -163,6 +163,25 @@ fn ticket_queue_sorted_by_time_to_breach() {
     both_sizes("tickets", "2");
 }
 
+/// At every size the queue says who owns each ticket and in what state it is; narrower
+/// terminals shorten columns (`pend`, `Wide World…`) before the customer gives way.
+#[test]
+fn ticket_queue_keeps_status_and_owner_at_every_size() {
+    for (width, height) in [(80, 24), (120, 32), (160, 48), (60, 20)] {
+        let mut harness = Harness::new(width, height);
+        harness.press("2");
+        let screen = harness.screen();
+        let row = screen.lines().find(|l| l.contains("SUP-2027")).unwrap_or_default();
+        assert!(row.contains("pend") && row.contains("omar"), "{width}×{height}: {row}\n{screen}");
+        if width >= 80 {
+            assert!(row.contains("Wide World"), "{width}×{height}: {row}");
+        }
+        if width != 80 && width != 160 {
+            insta::assert_snapshot!(format!("tickets_{width}x{height}"), screen);
+        }
+    }
+}
+
 #[test]
 fn ticket_detail_with_clocks_and_history() {
     both_sizes("ticket_detail", "2jj<Enter>");
