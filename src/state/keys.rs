@@ -352,7 +352,10 @@ impl AppState {
                 }
             }
             (Mode::Detail, TabId::Tickets) => {
-                let lines = self.tickets.target().map_or(0, |r| r.ticket().history.len() + r.pending.len());
+                let lines = self.tickets.target().map_or(0, |r| {
+                    let t = r.ticket();
+                    t.history.len() + usize::from(t.description.is_some()) + r.pending.len()
+                });
                 if let Some(detail) = self.tickets.detail_mut() {
                     match action {
                         Action::First => detail.scroll = 0,

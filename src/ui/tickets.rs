@@ -184,7 +184,8 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ti
         )),
     ];
     head.extend(Which::BOTH.map(|which| clock_line(state, &state.calendar.ticket_clock(t, which), now)));
-    let entries: Vec<HistoryEntry<'_>> = t
+    let customer = truncate(&t.customer, 16);
+    let mut entries: Vec<HistoryEntry<'_>> = t
         .history
         .iter()
         .map(|event| HistoryEntry {
@@ -201,6 +202,19 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ti
             starred: false,
         })
         .collect();
+    // What the customer wrote comes right after the ticket was opened, wrapped like every event.
+    if let Some(message) = t.description.as_deref() {
+        let at = usize::from(!entries.is_empty());
+        let entry = HistoryEntry {
+            at: t.created_at,
+            kind: "message",
+            style: theme.accent(),
+            actor: &customer,
+            text: message,
+            starred: false,
+        };
+        entries.insert(at, entry);
+    }
     draw_detail_view(frame, area, state, head, "history", &entries, &t.key, scroll, now);
 }
 
