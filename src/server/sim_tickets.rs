@@ -34,6 +34,17 @@ pub const ENGINEERS: [&[&str]; 4] =
     [&["nina", "tomas", "ava"], &["sam", "omar", "ines"], &["priya", "mei"], &["alex", "jordan"]];
 /// Hands urgent T1 tickets to an engineer instead of waiting for someone to take them.
 pub const DESK_LEAD: &str = "rosa";
+/// Everyone the simulation has work: the support desk, its lead, and the on-call people of the
+/// default escalation policies.
+pub fn staff() -> Vec<String> {
+    let desk = ENGINEERS.iter().flat_map(|tier| tier.iter()).chain([&DESK_LEAD]).map(|n| n.to_string());
+    let on_call = catalog::policies().into_iter().flat_map(|p| p.levels).flat_map(|l| l.targets);
+    let mut staff: Vec<String> = desk.chain(on_call).collect();
+    staff.sort();
+    staff.dedup();
+    staff
+}
+
 /// At most this many open tickets report the same incident.
 const MAX_REPORTS_PER_INCIDENT: usize = 3;
 /// Plans drawn for tickets not yet seen are dropped beyond this many (an arrival that failed).
