@@ -210,6 +210,38 @@ fn assign_asks_for_a_name() {
 }
 
 #[test]
+fn assign_offers_the_known_users_as_you_type() {
+    use opsdeck::api::{Role, User};
+    let mut harness = Harness::new(80, 24);
+    let user = |name: &str, role| User { name: name.into(), role };
+    let users = vec![user("dana", Role::Commander), user("dario", Role::Responder), user("erin", Role::Responder)];
+    harness.event(Event::Users(Ok(users)));
+    harness.press("2Ad");
+    let screen = harness.screen();
+    assert!(screen.contains("matches: dana  dario · Tab completes"), "{screen}");
+    insta::assert_snapshot!("ticket_assign_known_users_80x24", screen);
+}
+
+/// A customer's outage report names its incident (and the key that opens it); the incident lists
+/// the tickets that report it.
+#[test]
+fn ticket_and_incident_details_show_their_links() {
+    for (width, height) in [(80, 24), (160, 48)] {
+        let mut harness = Harness::new(width, height);
+        assert!(harness.state.tickets.open_key("SUP-2042", 20));
+        harness.press("2");
+        let screen = harness.screen();
+        assert!(screen.contains("linked to INC-1001 (i opens it)"), "{screen}");
+        assert!(screen.contains("message") && screen.contains("model overloaded"), "{screen}");
+        insta::assert_snapshot!(format!("ticket_detail_linked_{width}x{height}"), screen);
+        harness.press("i");
+        let screen = harness.screen();
+        assert!(screen.contains("ticket: SUP-2042 (Northwind Travel, new) · T opens it"), "{screen}");
+        insta::assert_snapshot!(format!("incident_detail_linked_{width}x{height}"), screen);
+    }
+}
+
+#[test]
 fn drift_tab_trend_with_deploys_and_incidents() {
     // query_length: the gradual shift, PSI climbing through the bands.
     both_sizes("drift_trend", "4");

@@ -5,13 +5,17 @@
 //! what the effects ask and reports back through events. Keys and actions are handled in
 //! `keys.rs`; data arriving from sync, the outbox and the config watcher here.
 
+mod assign;
 mod changes;
 mod drift;
 mod keys;
+mod links;
 mod maintenance;
 mod postmortem;
 mod types;
 
+pub use assign::{Directory, complete};
+pub use links::Origin;
 pub use maintenance::{MAX_CALENDAR_BYTES, NEW_WINDOW_TARGET, import_args};
 pub use types::{Confirm, Effect, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update};
 
@@ -76,6 +80,12 @@ pub struct AppState {
     pub policies: HashMap<String, EscalationPolicy>,
     /// Note text typed and not sent (Esc), by incident: never thrown away.
     note_drafts: HashMap<String, String>,
+    /// The backend's users, whom tickets are assigned to.
+    pub users: Directory,
+    /// Why a prompt's text was refused (the text, the reason): shown above it while it holds that text.
+    prompt_refusal: Option<(String, String)>,
+    /// Details opened by following a link, newest last: `Esc` returns where each came from.
+    pub came_from: Vec<Origin>,
     key_seq: u64,
     pub quit: bool,
 }
@@ -120,6 +130,9 @@ impl AppState {
             services: snapshot.services.into_iter().map(|s| (s.id.clone(), s)).collect(),
             policies: snapshot.policies.into_iter().map(|p| (p.id.clone(), p)).collect(),
             note_drafts: HashMap::new(),
+            users: Directory::Unknown,
+            prompt_refusal: None,
+            came_from: Vec::new(),
             key_seq: 0,
             quit: false,
         };
@@ -264,6 +277,7 @@ impl AppState {
                 self.reapply_all_pending(now);
                 Update::changed()
             }
+            Event::Users(result) => self.on_users(result),
             Event::OutboxPersisted { key, error } => {
                 let saved =
                     self.outbox.pending().find(|e| e.key == key).map(|e| (e.target_id.clone(), e.action.verb()));
@@ -454,6 +468,8 @@ impl AppState {
 mod calendar_tests;
 #[cfg(test)]
 mod drift_tests;
+#[cfg(test)]
+mod links_tests;
 #[cfg(test)]
 mod maintenance_tests;
 #[cfg(test)]

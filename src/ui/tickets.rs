@@ -6,11 +6,13 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row as TableRow, Table};
 
+use crate::action::Action;
 use crate::domain::duration::ago;
 use crate::domain::text::truncate;
 use crate::domain::{TicketEventKind, TicketStatus};
+use crate::keymap::Mode;
 use crate::state::AppState;
 use crate::tabs::clocks::Which;
 use crate::tabs::tickets::TicketRow;
@@ -26,6 +28,37 @@ fn status_style(state: &AppState, status: TicketStatus) -> Style {
         TicketStatus::Pending => theme.muted(),
         TicketStatus::Resolved | TicketStatus::Closed => theme.muted(),
     }
+}
+
+/// ` linked to INC-1001 (i opens it) · P1 triggered: Gateway 5xx …`: the incident a ticket
+/// reports, as known here, and the key that follows the link.
+fn link_line(state: &AppState, id: &str) -> Line<'static> {
+    let theme = &state.settings.theme;
+    let key = state.settings.keymap.key_label(&[Mode::Tickets], Action::OpenLinkedIncident);
+    let mut spans = vec![Span::raw(" linked to "), Span::styled(id.to_string(), theme.accent())];
+    match state.incidents.row(id).map(|r| r.incident()) {
+        Some(inc) => {
+            spans.push(Span::styled(format!(" ({key} opens it) · "), theme.muted()));
+            spans.push(Span::styled(format!("{} ", inc.priority.label()), theme.priority(inc.priority)));
+            spans.push(Span::styled(inc.status.label().to_string(), theme.status(inc.status)));
+            spans.push(Span::raw(format!(": {}", inc.title)));
+        }
+        None => spans.push(Span::styled(" (not known here yet)", theme.muted())),
+    }
+    Line::from(spans)
+}
+
+/// The hint under a prompt that completes names or keys (`A` assign, `T` with several linked
+/// tickets), on the last row of `area`, just above the prompt.
+pub fn draw_prompt_hint(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
+    let Some(hint) = state.prompt_hint() else { return };
+    if area.height < 2 {
+        return;
+    }
+    let row = Rect { y: area.bottom() - 1, height: 1, ..area };
+    let text = truncate(&format!(" {hint}"), usize::from(row.width)).into_owned();
+    frame.render_widget(Clear, row);
+    frame.render_widget(Line::styled(text, state.settings.theme.muted()), row);
 }
 
 /// The queue's columns at one width: what does not fit is shortened (status abbreviated, names
@@ -171,18 +204,20 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ti
         Line::from(Span::styled(format!(" {}", t.subject), theme.header())),
         Line::from(Span::styled(
             format!(
-                " {} · {}{} · opened {} ({}){} · v{}",
+                " {} · {}{} · opened {} ({}) · v{}",
                 t.customer,
                 t.service_id,
                 service.map(|s| format!(" ({s})")).unwrap_or_default(),
                 clock(t.created_at, now, tz),
                 ago(now, t.created_at),
-                t.linked_incident.as_ref().map(|i| format!(" · linked to {i}")).unwrap_or_default(),
                 row.confirmed.version
             ),
             theme.muted(),
         )),
     ];
+    if let Some(id) = &t.linked_incident {
+        head.push(link_line(state, id));
+    }
     head.extend(Which::BOTH.map(|which| clock_line(state, &state.calendar.ticket_clock(t, which), now)));
     let customer = truncate(&t.customer, 16);
     let mut entries: Vec<HistoryEntry<'_>> = t
