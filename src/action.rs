@@ -157,7 +157,7 @@ impl Action {
             Action::PageDown => "Page down",
             Action::First => "Go to the first row",
             Action::Last => "Go to the last row",
-            Action::Open => "Open the selected item with its history (on SLA: in its own tab)",
+            Action::Open => "Open the selected item with its history (on SLA: in its own tab; Esc comes back)",
             Action::Back => "Go back, close, or clear the filter",
             Action::Filter => "Filter the list by any text shown",
             Action::Acknowledge => "Acknowledge the incident",

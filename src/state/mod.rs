@@ -3,7 +3,9 @@
 //! `update` never awaits, never touches a file or socket, and reads time only from its `now`
 //! argument, so tests drive it with plain values. The effect runner (`crate::effect`) does
 //! what the effects ask and reports back through events. Keys and actions are handled in
-//! `keys.rs`; data arriving from sync, the outbox and the config watcher here.
+//! `keys.rs`; following links between items and returning with `Esc` in `links.rs`; the users
+//! tickets are assigned to and prompt completion in `assign.rs`; data arriving from sync, the
+//! outbox and the config watcher here.
 
 mod assign;
 mod changes;
