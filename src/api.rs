@@ -47,6 +47,19 @@ pub struct Me {
     pub role: Role,
 }
 
+/// One person the server knows, as `GET /v1/users` lists them (never with a token).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub name: String,
+    pub role: Role,
+}
+
+/// `GET /v1/users`: everyone tickets can be assigned to and incidents escalated to, by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserList {
+    pub users: Vec<User>,
+}
+
 /// One entity that was created or changed. `kind` names the entity type; consoles skip kinds
 /// they do not know, so servers can add kinds without breaking older consoles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

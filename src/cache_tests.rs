@@ -148,8 +148,10 @@ async fn tickets_keep_their_newest_version_and_open_ones_come_first() {
         priority: Priority::P3,
         tier: Tier::T1,
         linked_incident: None,
+        description: None,
     };
-    let open = Ticket::open("SUP-1".into(), new("open"), "portal", at(0));
+    let mut open = Ticket::open("SUP-1".into(), new("open"), "portal", at(0));
+    open.description = Some("The customer's message comes back from the cache too.".into());
     let mut closed = Ticket::open("SUP-2".into(), new("closed"), "portal", at(1));
     closed.apply(&TicketAction::Resolve, "dana", at(2)).unwrap();
     let mut stale = closed.clone();

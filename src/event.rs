@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
-use crate::api::{Change, Me};
+use crate::api::{Change, Me, User};
 use crate::backend::BackendError;
 use crate::config::{Config, ConfigError};
 use crate::domain::{Entity, Incident};
@@ -30,6 +30,8 @@ pub enum Event {
         at: DateTime<Utc>,
     },
     Identity(Me),
+    /// The backend's users (after each sign-in), or why it did not list them.
+    Users(Result<Vec<User>, String>),
     OutboxPersisted {
         key: String,
         error: Option<String>,

@@ -120,6 +120,7 @@ pub fn seeded_tickets(now: DateTime<Utc>) -> Vec<Ticket> {
                 priority,
                 tier: Tier::T1,
                 linked_incident: linked.map(str::to_string),
+                description: Some(customer_message(n).to_string()),
             };
             let mut ticket = Ticket::open(format!("SUP-{n}"), new, "portal", opened);
             for (after, actor, action) in steps {
@@ -128,6 +129,34 @@ pub fn seeded_tickets(now: DateTime<Utc>) -> Vec<Ticket> {
             ticket
         })
         .collect()
+}
+
+/// What the customer of fixture ticket `SUP-n` wrote.
+fn customer_message(n: u32) -> &'static str {
+    match n {
+        2041 => {
+            "Since this morning every answer to our German users comes back in English, even when they write in German. Our Austrian and Swiss shops are affected too."
+        }
+        2042 => {
+            "Our chat widget answers every message with 'model overloaded, try again later'. It started a few minutes ago and our customers cannot reach support at all."
+        }
+        2038 => {
+            "The summaries of scanned invoices list every line item but leave out the totals. Typed invoices are fine. Three examples attached."
+        }
+        2035 => {
+            "A user got the assistant to explain step by step how to get past our account verification. Transcript attached; please block this."
+        }
+        2030 => {
+            "The assistant tells customers they can get a refund within 60 days with no receipt. We have no such policy."
+        }
+        2027 => "Answers still quote last year's price list although we uploaded the new one last week.",
+        2024 => "How do we raise our monthly token limit? We hit it twice this month.",
+        2020 => {
+            "When a request is retried after a timeout, the invoice counts its tokens twice. Usage export attached."
+        }
+        2019 => "Searching for names with accents (Zoë, Müller) returns nothing; without the accent it works.",
+        _ => "OCR times out on contracts of 40 pages or more; shorter ones go through.",
+    }
 }
 
 /// `n` open tickets opened over the last two weeks, every priority, some pending and some
@@ -146,6 +175,7 @@ pub fn many_tickets(n: usize, now: DateTime<Utc>) -> Vec<Ticket> {
                 priority,
                 tier: Tier::ALL[i % 3],
                 linked_incident: None,
+                description: Some(format!("Report #{i} from the portal: the assistant cited a policy we do not have.")),
             };
             let mut ticket = Ticket::open(format!("SUP-{}", 10_000 + i), new, "portal", opened);
             let at = |min: i64| opened + chrono::Duration::minutes(min);

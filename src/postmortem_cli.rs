@@ -2,8 +2,8 @@
 //! server over HTTP (any role may read, so a viewer's token is enough).
 //!
 //! `ID` is the postmortem's id (`PM-1042`) or its incident's (`INC-1042`, whose postmortem is
-//! `PM-1042`). Exit status: 0 with the Markdown on stdout; 2 for a mistake in the input (the ID,
-//! the token file, the URL) with nothing sent; 1 when the server cannot be reached, refuses, or
+//! `PM-1042`). Exit status: 0 with the Markdown on stdout; 2 for a mistake in the input (an ID
+//! of neither form, the token file, the URL) with nothing sent; 1 when the server cannot be reached, refuses, or
 //! has no such postmortem.
 
 use std::process::ExitCode;
@@ -48,16 +48,32 @@ async fn export(args: ExportArgs) -> Result<String, Failure> {
     Ok(postmortem.to_markdown())
 }
 
-/// The postmortem id `ID` names: itself when it is one (`PM-…`), otherwise the postmortem of the
-/// incident it names. Ids are letters, digits, `-` and `_`; anything else is a mistake.
+/// The postmortem id `ID` names: itself when it is one (`PM-1042`), the postmortem of the
+/// incident when it names one (`INC-1042` → `PM-1042`), or `PM-1042` for a bare number. The
+/// prefix may be in either case; after it come letters, digits, `-` and `_`. Anything else (`foo`,
+/// a path, a URL) is a mistake found before any request is sent.
 pub fn target(id: &str) -> Result<String, String> {
     let id = id.trim();
-    let plain = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-    if id.is_empty() || id.len() > 100 || !id.chars().all(plain) {
-        let shown: String = id.chars().take(40).collect();
-        return Err(format!("ID must be a postmortem id like PM-1042 or an incident id like INC-1042, not `{shown}`"));
+    let plain = |s: &str| {
+        !s.is_empty() && s.len() <= 100 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    let prefixed = |prefix: &str| {
+        id.get(..prefix.len())
+            .filter(|p| p.eq_ignore_ascii_case(prefix))
+            .map(|_| &id[prefix.len()..])
+            .filter(|rest| plain(rest))
+    };
+    if let Some(rest) = prefixed("PM-") {
+        return Ok(format!("PM-{rest}"));
     }
-    Ok(if id.starts_with("PM-") { id.to_string() } else { postmortem_id(id) })
+    if let Some(rest) = prefixed("INC-") {
+        return Ok(postmortem_id(&format!("INC-{rest}")));
+    }
+    if !id.is_empty() && id.len() <= 20 && id.chars().all(|c| c.is_ascii_digit()) {
+        return Ok(format!("PM-{id}"));
+    }
+    let shown: String = id.chars().take(40).collect();
+    Err(format!("ID must be a postmortem id like PM-1042 or an incident id like INC-1042, not `{shown}`"))
 }
 
 #[cfg(test)]
@@ -68,8 +84,11 @@ mod tests {
     fn an_incident_id_names_its_postmortem_and_odd_ids_are_refused() {
         assert_eq!(target("PM-1042").unwrap(), "PM-1042");
         assert_eq!(target(" INC-1042 ").unwrap(), "PM-1042");
-        assert_eq!(target("ops_77").unwrap(), "PM-ops_77");
-        for bad in ["", "  ", "PM-1/../x", "PM 1042", "INC-1042?x=1", "..", "PM-é"] {
+        assert_eq!(target("pm-1042").unwrap(), "PM-1042");
+        assert_eq!(target("inc-7").unwrap(), "PM-7");
+        assert_eq!(target("1042").unwrap(), "PM-1042");
+        assert_eq!(target("PM-ops_77").unwrap(), "PM-ops_77");
+        for bad in ["", "  ", "foo", "ops_77", "PM-", "INC-", "PM-1/../x", "PM 1042", "INC-1042?x=1", "..", "PM-é"] {
             let message = target(bad).unwrap_err();
             assert!(message.starts_with("ID must be a postmortem id like PM-1042"), "{bad}: {message}");
         }

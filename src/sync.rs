@@ -132,6 +132,10 @@ impl Poller {
             let me = within(limit, self.backend.me()).await?;
             let _ = self.events.send(Event::Identity(me));
             self.identity_known = true;
+            // Who tickets can go to, once per sign-in; without it syncing goes on (older servers
+            // do not list users, viewers may not), and assigning says the name is unchecked.
+            let users = self.backend.users().await.map_err(|e| e.to_string());
+            let _ = self.events.send(Event::Users(users));
         }
         let meta = self.cache.sync_meta().await?;
         let mut cursor = meta.cursor;

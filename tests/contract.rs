@@ -313,3 +313,45 @@ async fn a_file_database_keeps_incidents_and_epoch_across_restarts() {
     assert_eq!(fetch(&server, &incident.id).await, incident);
     assert_eq!(create(&server, "next", "P4").await.id, "INC-1002", "ids continue");
 }
+
+#[tokio::test]
+async fn users_are_listed_by_name_and_role_for_responders_and_never_with_tokens() {
+    let server = start(DbLocation::Memory).await;
+    let names: Vec<(String, Role)> =
+        client(&server, ERIN).users().await.unwrap().into_iter().map(|u| (u.name, u.role)).collect();
+    let expected = [("dana", Role::Commander), ("erin", Role::Responder), ("vic", Role::Viewer)];
+    assert_eq!(names, expected.map(|(n, r)| (n.to_string(), r)));
+    let raw = reqwest::Client::new().get(format!("{}/v1/users", server.url())).bearer_auth(DANA).send().await.unwrap();
+    let text = raw.text().await.unwrap();
+    for token in [ERIN, DANA, VIC] {
+        assert!(!text.contains(token), "{text}");
+    }
+    assert!(matches!(client(&server, VIC).users().await, Err(BackendError::Forbidden(_))), "viewers may not");
+    server.shutdown().await.unwrap();
+
+    // With the simulator the desk's and on-call staff are there too, to assign tickets to.
+    let server = ops::start_simulating(DbLocation::Memory, 7).await;
+    let users = client(&server, ERIN).users().await.unwrap();
+    for name in ["erin", "nina", "rosa", "lee"] {
+        assert!(users.iter().any(|u| u.name == name), "{name} missing from {users:?}");
+    }
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_poller_reports_the_users_after_the_identity() {
+    let server = start(DbLocation::Memory).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(&DbLocation::File(dir.path().join("cache.sqlite"))).await.unwrap();
+    let (sync, mut rx) = poller(&server, &cache);
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        match tokio::time::timeout(ops::DEADLINE, rx.recv()).await.expect("in time").expect("open") {
+            opsdeck::event::Event::Identity(me) => seen.push(format!("identity {}", me.name)),
+            opsdeck::event::Event::Users(users) => seen.push(format!("{} users", users.unwrap().len())),
+            _ => {}
+        }
+    }
+    assert_eq!(seen, ["identity erin", "3 users"]);
+    sync.stop();
+}

@@ -91,6 +91,25 @@ fn ctrl_e_hands_the_draft_to_editor_and_takes_its_changes_back() {
 }
 
 #[test]
+fn an_editor_that_is_not_installed_is_named_and_the_draft_stays() {
+    let world = World::new();
+    let incident = world.api.create(ERIN_TOKEN, "Summaries drop invoice totals", "P3");
+    let id = incident["id"].as_str().expect("id").to_string();
+    let dirs = world.console_dirs("console");
+    let env = [("EDITOR", "nvim-absent --clean"), ("VISUAL", "")];
+    let mut console = Console::start_with(&dirs, &world.server.url, ERIN_TOKEN, &[], &env);
+    console.wait_all(&[&id, "● live"]);
+
+    console.keys(b"p");
+    console.wait_text("drafted from");
+    console.keys(b"\x05"); // ctrl-e
+    let screen = console.wait_text("the editor `nvim-absent` was not found (set $VISUAL or $EDITOR)");
+    assert!(!screen.contains("exit status"), "{screen}");
+    assert!(screen.contains("Title") && screen.contains("+ item"), "still in the editor:\n{screen}");
+    assert!(console.pty.alternate_screen(), "the terminal was never handed over");
+}
+
+#[test]
 fn the_demo_has_a_published_and_a_draft_postmortem_to_open() {
     let dir = tempfile::tempdir().expect("tempdir");
     let dirs = ConsoleDirs::new(dir.path().join("demo")).expect("console dirs");

@@ -19,6 +19,7 @@ fn every_route_is_documented() {
     for (path, methods) in [
         ("/v1/health", &["get"][..]),
         ("/v1/me", &["get"]),
+        ("/v1/users", &["get"]),
         ("/v1/changes", &["get"]),
         ("/v1/incidents", &["get", "post"]),
         ("/v1/incidents/{id}", &["get"]),
@@ -53,6 +54,8 @@ fn every_route_is_documented() {
         "Rejection",
         "ErrorBody",
         "Me",
+        "User",
+        "UserList",
         "Model",
         "DriftWindow",
         "QualityPoint",

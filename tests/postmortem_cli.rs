@@ -136,5 +136,14 @@ async fn bad_input_exits_2_before_anything_is_sent() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("ID must be a postmortem id like PM-1042"), "{}", stderr(&out));
     assert!(out.stdout.is_empty());
+
+    // An id of neither form is refused before any request: the server would answer 404 (exit 1).
+    let out = s.export("foo", &url, &s.token).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "opsdeck postmortem export: ID must be a postmortem id like PM-1042 or an incident id like INC-1042, not `foo`\n"
+    );
+    assert!(out.stdout.is_empty());
     s.server.shutdown().await.unwrap();
 }

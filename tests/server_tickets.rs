@@ -125,6 +125,35 @@ async fn a_ticket_goes_from_new_to_resolved_one_version_at_a_time() {
 }
 
 #[tokio::test]
+async fn the_customers_message_is_stored_and_served_and_stays_optional() {
+    let server = start(DbLocation::Memory).await;
+    let message = "Since this morning every answer to our German users comes back in English.";
+    let body = json!({
+        "subject": "Answers in the wrong language",
+        "customer": "Contoso Retail",
+        "service_id": "support-assistant",
+        "priority": "P2",
+        "description": message,
+    });
+    let created = post(&server, ERIN, "/v1/tickets", body, None).await.ticket();
+    assert_eq!(created.description.as_deref(), Some(message));
+    assert_eq!(fetch(&server, &created.key).await.description.as_deref(), Some(message));
+    let raw = get(&server, VIC, &format!("/v1/tickets/{}", created.key)).await.body;
+    assert_eq!(raw["description"], message);
+
+    // A client that sends no message gets a ticket without one, and no `description` key at all.
+    let plain = open_ticket(&server, "How are cached prompt tokens billed?").await;
+    assert_eq!(plain.description, None);
+    let raw = get(&server, VIC, &format!("/v1/tickets/{}", plain.key)).await.body;
+    assert!(raw.get("description").is_none(), "{raw:#}");
+
+    let long = json!({"subject": "s", "customer": "c", "service_id": "llm-gateway", "priority": "P4", "description": "x".repeat(4001)});
+    let refused = post(&server, ERIN, "/v1/tickets", long, None).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.error(422).message.contains("description"), "{}", refused.body);
+}
+
+#[tokio::test]
 async fn the_same_idempotency_key_applies_once_and_replays_the_first_answer() {
     let server = start(DbLocation::Memory).await;
     let ticket = open_ticket(&server, "Invoice shows 30% more tokens than our dashboard").await;

@@ -201,6 +201,25 @@ fn ticket_queue_sorted_by_time_to_breach() {
     both_sizes("tickets", "2");
 }
 
+/// At every size the queue says who owns each ticket and in what state it is; narrower
+/// terminals shorten columns (`pend`, `Wide World…`) before the customer gives way.
+#[test]
+fn ticket_queue_keeps_status_and_owner_at_every_size() {
+    for (width, height) in [(80, 24), (120, 32), (160, 48), (70, 20)] {
+        let mut harness = Harness::new(width, height);
+        harness.press("2");
+        let screen = harness.screen();
+        let row = screen.lines().find(|l| l.contains("SUP-2027")).unwrap_or_default();
+        assert!(row.contains("pend") && row.contains("omar"), "{width}×{height}: {row}\n{screen}");
+        if width >= 80 {
+            assert!(row.contains("Wide World"), "{width}×{height}: {row}");
+        }
+        if width != 80 && width != 160 {
+            insta::assert_snapshot!(format!("tickets_{width}x{height}"), screen);
+        }
+    }
+}
+
 #[test]
 fn ticket_detail_with_clocks_and_history() {
     both_sizes("ticket_detail", "2jj<Enter>");
@@ -237,6 +256,38 @@ fn assign_asks_for_a_name() {
     let mut harness = Harness::new(80, 24);
     harness.press("2Alee");
     insta::assert_snapshot!("ticket_assign_80x24", harness.screen());
+}
+
+#[test]
+fn assign_offers_the_known_users_as_you_type() {
+    use opsdeck::api::{Role, User};
+    let mut harness = Harness::new(80, 24);
+    let user = |name: &str, role| User { name: name.into(), role };
+    let users = vec![user("dana", Role::Commander), user("dario", Role::Responder), user("erin", Role::Responder)];
+    harness.event(Event::Users(Ok(users)));
+    harness.press("2Ad");
+    let screen = harness.screen();
+    assert!(screen.contains("matches: dana  dario · Tab completes"), "{screen}");
+    insta::assert_snapshot!("ticket_assign_known_users_80x24", screen);
+}
+
+/// A customer's outage report names its incident (and the key that opens it); the incident lists
+/// the tickets that report it.
+#[test]
+fn ticket_and_incident_details_show_their_links() {
+    for (width, height) in [(80, 24), (160, 48)] {
+        let mut harness = Harness::new(width, height);
+        assert!(harness.state.tickets.open_key("SUP-2042", 20));
+        harness.press("2");
+        let screen = harness.screen();
+        assert!(screen.contains("linked to INC-1001 (i opens it)"), "{screen}");
+        assert!(screen.contains("message") && screen.contains("model overloaded"), "{screen}");
+        insta::assert_snapshot!(format!("ticket_detail_linked_{width}x{height}"), screen);
+        harness.press("i");
+        let screen = harness.screen();
+        assert!(screen.contains("ticket: SUP-2042 (Northwind Travel, new) · T opens it"), "{screen}");
+        insta::assert_snapshot!(format!("incident_detail_linked_{width}x{height}"), screen);
+    }
 }
 
 #[test]
@@ -376,7 +427,8 @@ fn cancelling_a_window_asks_in_words_that_cannot_be_confused() {
     insta::assert_snapshot!("calendar_cancel_confirm_80x24", screen);
 }
 
-/// Three postmortems at `now`: published, in review, and a draft with an overdue action item.
+/// Three postmortems at `now`: published, in review (saved last by someone else than its author),
+/// and a draft with an overdue action item.
 fn postmortems() -> Vec<opsdeck::domain::Postmortem> {
     use opsdeck::domain::{Postmortem, PostmortemDraft, PostmortemStatus};
     let body = "## Summary\n\nThe gateway returned 5xx for 40 minutes after a deploy.\n\n## Action items\n\n\
@@ -389,9 +441,12 @@ fn postmortems() -> Vec<opsdeck::domain::Postmortem> {
         pm.status = status;
         pm
     };
+    // lee wrote the review of INC-1003; dana saved the latest revision.
+    let mut reviewed = make("INC-1003", "Retriever served a stale index", PostmortemStatus::InReview, "lee", 5 * 60);
+    (reviewed.updated_by, reviewed.version) = ("dana".into(), 2);
     vec![
         make("INC-1001", "Gateway 5xx after the 2.3.0 deploy", PostmortemStatus::Published, "dana", 2 * 24 * 60),
-        make("INC-1003", "Retriever served a stale index", PostmortemStatus::InReview, "lee", 5 * 60),
+        reviewed,
         make("INC-1007", "Assistant answered in the wrong language", PostmortemStatus::Draft, "erin", 20),
     ]
 }
@@ -421,6 +476,24 @@ fn postmortem_editor_drafted_from_the_template() {
         assert!(screen.contains("Title") && screen.contains("+ item"), "{screen}");
         insta::assert_snapshot!(format!("postmortem_editor_{width}x{height}"), screen);
     }
+}
+
+#[test]
+fn postmortem_editor_wraps_long_lines_and_a_search_leaves_no_sideways_scroll() {
+    let mut harness = with_postmortems(80, 24);
+    harness.press("6<Down><Down><Enter>");
+    let long = "Root cause: the language detector was skipped for every request routed through the \
+                fallback provider, so German prompts were answered in English until the rollback at 14:05.";
+    harness.press(long);
+    harness.press("<Enter>");
+    let ctrl = |c| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    harness.event(ctrl('f'));
+    harness.press("rollback");
+    harness.press("<Enter><Esc>");
+    let screen = harness.screen();
+    assert!(screen.contains("Root cause: the language detector"), "the line's start stays in view:\n{screen}");
+    assert!(screen.contains("rollback at 14:05."), "its end is wrapped onto the next rows:\n{screen}");
+    insta::assert_snapshot!("postmortem_editor_wrapped_80x24", screen);
 }
 
 #[test]

@@ -9,7 +9,8 @@ use serde::de::DeserializeOwned;
 use super::{ActionRequest, Backend, BackendError, Conflict};
 use crate::api::{
     AssignBody, ConflictBody, ErrorBody, IDEMPOTENCY_HEADER, MaintenanceConflictBody, MaintenanceEdit, Me, NoteBody,
-    PostmortemConflictBody, PostmortemSave, ReceivedPage, StarBody, StatusBody, TicketConflictBody, VersionBody,
+    PostmortemConflictBody, PostmortemSave, ReceivedPage, StarBody, StatusBody, TicketConflictBody, User, UserList,
+    VersionBody,
 };
 use crate::config::Secret;
 use crate::domain::{Command, Entity, EntityKind, IncidentAction, MaintenanceAction, PostmortemAction, TicketAction};
@@ -143,6 +144,11 @@ fn status_error(status: StatusCode, body: &[u8], kind: EntityKind) -> BackendErr
 impl Backend for HttpBackend {
     async fn me(&self) -> Result<Me, BackendError> {
         self.send(self.request(reqwest::Method::GET, "/v1/me")).await
+    }
+
+    async fn users(&self) -> Result<Vec<User>, BackendError> {
+        let list: UserList = self.send(self.request(reqwest::Method::GET, "/v1/users")).await?;
+        Ok(list.users)
     }
 
     async fn changes(&self, since: Option<&str>, limit: u32) -> Result<ReceivedPage, BackendError> {

@@ -8,7 +8,7 @@ pub mod http;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::api::{Me, ReceivedPage};
+use crate::api::{Me, ReceivedPage, User};
 use crate::domain::duration::ago;
 use crate::domain::text::sanitize;
 use crate::domain::{Command, Entity, Rejection};
@@ -103,6 +103,8 @@ pub fn no_token_hint(config_path: &std::path::Path) -> String {
 pub trait Backend: Send + Sync + 'static {
     /// Who we are signed in as.
     async fn me(&self) -> Result<Me, BackendError>;
+    /// Everyone tickets can be assigned to (`NotFound` from a server that does not list users).
+    async fn users(&self) -> Result<Vec<User>, BackendError>;
     /// Changes after `since` (all of them when `None`).
     async fn changes(&self, since: Option<&str>, limit: u32) -> Result<ReceivedPage, BackendError>;
     /// Sends one action; the incident or ticket as the server has it afterwards.

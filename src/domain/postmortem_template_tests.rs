@@ -51,6 +51,7 @@ fn ticket(key: &str, priority: Priority, service: &str, subject: &str) -> Ticket
         priority,
         tier: Tier::T1,
         linked_incident: Some("INC-1042".into()),
+        description: None,
     };
     Ticket::open(key.into(), new, "portal", t(12))
 }

@@ -103,6 +103,10 @@ pub struct Ticket {
     pub tier: Tier,
     pub status: TicketStatus,
     pub assignee: Option<String>,
+    /// What the customer wrote, as sent through their channel (portal form, e-mail body, first
+    /// chat message). Absent from backends that do not carry it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub first_response_at: Option<DateTime<Utc>>,
@@ -125,6 +129,9 @@ pub struct NewTicket {
     pub tier: Tier,
     #[serde(default)]
     pub linked_incident: Option<String>,
+    /// What the customer wrote (at most 4000 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 fn first_tier() -> Tier {
@@ -206,6 +213,7 @@ impl Ticket {
             tier: new.tier,
             status: TicketStatus::New,
             assignee: None,
+            description: new.description.filter(|d| !d.trim().is_empty()),
             created_at: now,
             updated_at: now,
             first_response_at: None,
@@ -378,6 +386,9 @@ pub fn validate_new_ticket(new: &NewTicket) -> Result<(), String> {
     if new.service_id.trim().is_empty() {
         return Err("service_id must not be empty".into());
     }
+    if new.description.as_ref().is_some_and(|d| d.chars().count() > MAX_NOTE_CHARS) {
+        return Err(format!("description is limited to {MAX_NOTE_CHARS} characters"));
+    }
     Ok(())
 }
 
@@ -398,6 +409,7 @@ mod tests {
             priority: Priority::P3,
             tier: Tier::T1,
             linked_incident: None,
+            description: Some("Your assistant told a customer we refund within 90 days.".into()),
         };
         Ticket::open("SUP-1".into(), new, "portal", t(0))
     }
@@ -472,8 +484,25 @@ mod tests {
             priority: Priority::P1,
             tier: Tier::T1,
             linked_incident: Some("INC-7".into()),
+            description: None,
         };
         let tk = Ticket::open("SUP-2".into(), new, "email", t(0));
         assert_eq!(tk.history.last().unwrap().text, "linked to INC-7");
+    }
+
+    #[test]
+    fn the_customers_message_is_kept_and_older_documents_without_one_still_read() {
+        let tk = ticket();
+        assert_eq!(tk.description.as_deref(), Some("Your assistant told a customer we refund within 90 days."));
+        let mut json = serde_json::to_value(&tk).unwrap();
+        json.as_object_mut().unwrap().remove("description");
+        let old: Ticket = serde_json::from_value(json).unwrap();
+        assert_eq!(old.description, None);
+        assert!(!serde_json::to_string(&old).unwrap().contains("description"), "absent, not null");
+        let new: NewTicket =
+            serde_json::from_str(r#"{"subject":"s","customer":"c","service_id":"x","priority":"P3"}"#).unwrap();
+        assert_eq!(new.description, None);
+        let long = NewTicket { description: Some("x".repeat(MAX_NOTE_CHARS + 1)), ..new };
+        assert!(validate_new_ticket(&long).unwrap_err().contains("description"));
     }
 }

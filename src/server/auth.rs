@@ -1,4 +1,6 @@
-//! Bearer tokens → users with roles. Tokens are kept only as SHA-256 digests in memory.
+//! Bearer tokens → users with roles, and the directory of people the server knows (those users,
+//! and people without a token such as the simulator's staff). Tokens are kept only as SHA-256
+//! digests in memory and are never listed.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -6,11 +8,13 @@ use std::path::Path;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::api::{Me, Role};
+use crate::api::{Me, Role, User};
 
 #[derive(Debug, Default, Clone)]
 pub struct Users {
     by_digest: HashMap<[u8; 32], Me>,
+    /// People known by name who do not sign in (the simulator's support desk and on-call staff).
+    people: HashMap<String, Role>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +50,25 @@ pub const MIN_TOKEN_LEN: usize = 16;
 impl Users {
     pub fn add(&mut self, name: &str, role: Role, token: &str) {
         self.by_digest.insert(digest(token), Me { name: name.to_string(), role });
+    }
+
+    /// Someone the server knows by name without a token (they never sign in).
+    pub fn add_person(&mut self, name: &str, role: Role) {
+        self.people.insert(name.to_string(), role);
+    }
+
+    /// Everyone the server knows, by name (with the highest role a name has), sorted.
+    pub fn directory(&self) -> Vec<User> {
+        let mut by_name: HashMap<&str, Role> = HashMap::new();
+        let all = self.by_digest.values().map(|me| (me.name.as_str(), me.role));
+        for (name, role) in all.chain(self.people.iter().map(|(n, r)| (n.as_str(), *r))) {
+            let best = by_name.entry(name).or_insert(role);
+            *best = (*best).max(role);
+        }
+        let mut users: Vec<User> =
+            by_name.into_iter().map(|(name, role)| User { name: name.to_string(), role }).collect();
+        users.sort();
+        users
     }
 
     pub fn authenticate(&self, token: &str) -> Option<&Me> {
@@ -111,6 +134,19 @@ mod tests {
         assert_eq!(users.len(), 2);
         assert_eq!(users.authenticate("dana-token-0123456789").unwrap().role, Role::Responder);
         assert!(users.authenticate("nope").is_none());
+    }
+
+    #[test]
+    fn the_directory_lists_names_and_roles_once_and_never_a_token() {
+        let mut users = Users::default();
+        users.add("erin", Role::Responder, "erin-token-0123456789");
+        users.add("erin", Role::Commander, "erin-second-token-0123456789");
+        users.add("vic", Role::Viewer, "vic-token-0123456789");
+        users.add_person("nina", Role::Responder);
+        let directory = users.directory();
+        let names: Vec<(&str, Role)> = directory.iter().map(|u| (u.name.as_str(), u.role)).collect();
+        assert_eq!(names, [("erin", Role::Commander), ("nina", Role::Responder), ("vic", Role::Viewer)]);
+        assert!(!serde_json::to_string(&directory).unwrap().contains("token"));
     }
 
     #[test]

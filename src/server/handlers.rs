@@ -15,7 +15,7 @@ use super::store::{EntityTx, IdempotencyScope, StoredResponse, TxInput, TxOutcom
 use super::{ApiError, Caller, ServerState};
 use crate::api::{
     ChangesPage, ConflictBody, ErrorBody, Health, IDEMPOTENCY_HEADER, MaintenanceConflictBody, Me, NoteBody,
-    PostmortemConflictBody, StarBody, TicketConflictBody, VersionBody,
+    PostmortemConflictBody, StarBody, TicketConflictBody, UserList, VersionBody,
 };
 use crate::domain::incident::validate_new_incident;
 use crate::domain::{
@@ -36,6 +36,21 @@ pub async fn health(State(state): State<ServerState>) -> Json<Health> {
               (status = 401, description = "No or unknown token", body = ErrorBody)))]
 pub async fn me(Caller(me): Caller) -> Json<Me> {
     Json(me)
+}
+
+#[utoipa::path(get, path = "/v1/users", tag = "meta", security(("bearer" = [])),
+    responses((status = 200, description = "Everyone the server knows, by name, with their role (no tokens)", body = UserList),
+              (status = 401, description = "No or unknown token", body = ErrorBody),
+              (status = 403, description = "Viewers cannot list users", body = ErrorBody)))]
+pub async fn users(State(state): State<ServerState>, Caller(me): Caller) -> Result<Json<UserList>, ApiError> {
+    if !me.role.can_act() {
+        return Err(ApiError::forbidden(format!(
+            "{} is a {}: listing users needs the responder role or above",
+            me.name,
+            me.role.label()
+        )));
+    }
+    Ok(Json(UserList { users: state.users.directory() }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

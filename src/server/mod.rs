@@ -117,6 +117,7 @@ impl FromRequestParts<ServerState> for Caller {
     paths(
         handlers::health,
         handlers::me,
+        handlers::users,
         handlers::changes,
         handlers::list_incidents,
         handlers::create_incident,
@@ -184,6 +185,8 @@ impl FromRequestParts<ServerState> for Caller {
         crate::api::StatusBody,
         crate::api::PostmortemConflictBody,
         crate::api::StarBody,
+        crate::api::User,
+        crate::api::UserList,
     )),
     modifiers(&BearerAuth)
 )]
@@ -211,6 +214,7 @@ pub fn router(state: ServerState) -> axum::Router {
     axum::Router::new()
         .route("/v1/health", get(h::health))
         .route("/v1/me", get(h::me))
+        .route("/v1/users", get(h::users))
         .route("/v1/changes", get(h::changes))
         .route("/v1/incidents", get(h::list_incidents).post(h::create_incident))
         .route("/v1/incidents/{id}", get(h::get_incident))
@@ -301,7 +305,14 @@ pub async fn start(listener: TcpListener, options: ServeOptions) -> Result<Runni
     let pager = pager::start(store.clone());
     let addr = listener.local_addr().map_err(|e| StoreError::Sql(sqlx::Error::Io(e)))?;
     let epoch = store.epoch().to_string();
-    let state = ServerState { store, users: Arc::new(options.users) };
+    let mut users = options.users;
+    if options.simulate.is_some() {
+        // The simulated desk and on-call staff can be assigned like anyone else.
+        for name in sim_tickets::staff() {
+            users.add_person(&name, crate::api::Role::Responder);
+        }
+    }
+    let state = ServerState { store, users: Arc::new(users) };
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router(state);
     let task = tokio::spawn(async move {

@@ -34,6 +34,17 @@ pub const ENGINEERS: [&[&str]; 4] =
     [&["nina", "tomas", "ava"], &["sam", "omar", "ines"], &["priya", "mei"], &["alex", "jordan"]];
 /// Hands urgent T1 tickets to an engineer instead of waiting for someone to take them.
 pub const DESK_LEAD: &str = "rosa";
+/// Everyone the simulation has work: the support desk, its lead, and the on-call people of the
+/// default escalation policies.
+pub fn staff() -> Vec<String> {
+    let desk = ENGINEERS.iter().flat_map(|tier| tier.iter()).chain([&DESK_LEAD]).map(|n| n.to_string());
+    let on_call = catalog::policies().into_iter().flat_map(|p| p.levels).flat_map(|l| l.targets);
+    let mut staff: Vec<String> = desk.chain(on_call).collect();
+    staff.sort();
+    staff.dedup();
+    staff
+}
+
 /// At most this many open tickets report the same incident.
 const MAX_REPORTS_PER_INCIDENT: usize = 3;
 /// Plans drawn for tickets not yet seen are dropped beyond this many (an arrival that failed).
@@ -67,6 +78,8 @@ struct Scenario {
     priorities: &'static [Priority],
     tier: Tier,
     subjects: &'static [&'static str],
+    /// What the customer writes, one per subject (the same placeholders, filled alike).
+    messages: &'static [&'static str],
     /// Chance the ticket needs the next tier (and, at half of it, the one after).
     escalate: f64,
     /// Chance it waits on the customer for details.
@@ -103,6 +116,13 @@ const SCENARIOS: &[Scenario] = &[
             "Assistant still gives last quarter's prices after the update",
             "Grounded answers ignore the documents we uploaded {n} days ago",
         ],
+        messages: &[
+            "A customer asked about returns and the assistant promised a full refund within 90 days. Our policy is 30 days, store credit only. Please check what it is grounding on; screenshots attached.",
+            "Transcript attached: the chatbot said our warranty lasts {n} years. It is two. The customer is now quoting it back to our store staff.",
+            "Several answers link to a help-center article called 'Changing your delivery slot'. We have no such article and the link goes nowhere.",
+            "We published the new price list on Monday and re-synced the knowledge base, but the assistant still quotes last quarter's prices.",
+            "We uploaded the new product manuals {n} days ago and the ingestion job says done, yet no answer ever cites them.",
+        ],
         escalate: 0.35,
         pending: 0.4,
     },
@@ -115,6 +135,11 @@ const SCENARIOS: &[Scenario] = &[
             "Chat answers take {secs}s since this morning",
             "Streaming stalls about {secs}s before the first token",
             "Embedding batch calls time out after {n} items",
+        ],
+        messages: &[
+            "Since about 8:00 our users wait {secs}s for every chat answer; yesterday it was under two. Nothing changed on our side.",
+            "Streaming responses sit silent for about {secs}s before the first token arrives, then stream normally. Our users think the app froze.",
+            "Batch embedding requests time out once a batch has more than {n} items. Smaller batches work, but our nightly indexing now misses its window.",
         ],
         escalate: 0.3,
         pending: 0.25,
@@ -130,6 +155,12 @@ const SCENARIOS: &[Scenario] = &[
             "How are cached prompt tokens billed?",
             "Per-team cost attribution missing since the {n}th",
         ],
+        messages: &[
+            "This month's invoice shows {pct}% more tokens than the usage dashboard for the same period. Which one is right, and can you correct the invoice?",
+            "We were billed for {n}M tokens last week, but our service was switched off for maintenance the whole week and our keys were not shared.",
+            "We turned on prompt caching. Are cached prompt tokens billed at the full rate, and where do they show on the invoice?",
+            "Since the {n}th every request lands under 'unattributed' in the cost report, although we still send the team header.",
+        ],
         escalate: 0.1,
         pending: 0.5,
     },
@@ -144,6 +175,12 @@ const SCENARIOS: &[Scenario] = &[
             "Offensive reply in a customer chat; needs human review",
             "Moderation let self-harm content through in conversation #{n}",
         ],
+        messages: &[
+            "A user asked about combining two painkillers and the assistant gave a dosage well above the label. Transcript attached. We need this blocked today.",
+            "A user pasted a role-play prompt and the assistant read out another customer's order number and address. We have switched the widget off for now.",
+            "One of our customers received an insulting reply in chat. Conversation ID and screenshot attached; please have a person review it.",
+            "In conversation #{n} the moderation layer let through self-harm content that should have triggered the safety response. Please look at it urgently.",
+        ],
         escalate: 0.5,
         pending: 0.1,
     },
@@ -156,6 +193,11 @@ const SCENARIOS: &[Scenario] = &[
             "{service} down for our users: every request fails",
             "Getting 5xx errors from {service} for the last {n} minutes",
             "Our production chat is broken; is {service} having an outage?",
+        ],
+        messages: &[
+            "For a few minutes now every request to {service} fails for our users with an error page. Our status page is red; is this on your side?",
+            "We have been getting 502 and 503 from {service} for {n} minutes, from all our regions. Retries do not help.",
+            "Our production chat stopped answering. Our logs show timeouts calling {service}. Is there an outage, and when will it be back?",
         ],
         escalate: 0.15,
         pending: 0.05,
@@ -171,6 +213,12 @@ const SCENARIOS: &[Scenario] = &[
             "OCR job stuck in processing for {n} hours",
             "Handwritten forms fail with `unsupported document`",
         ],
+        messages: &[
+            "Scanned PDF invoices come back with no text at all since yesterday. Born-digital PDFs still work. Sample files attached.",
+            "On long contracts the extraction returns every table up to page {n} and none after it. The text after that page is fine.",
+            "A batch OCR job has shown 'processing' for {n} hours. It usually takes ten minutes. The job ID is in the attachment.",
+            "Every scanned handwritten claim form fails with `unsupported document`. Typed forms from the same scanner go through.",
+        ],
         escalate: 0.35,
         pending: 0.45,
     },
@@ -185,10 +233,23 @@ const SCENARIOS: &[Scenario] = &[
             "Does {service} support batch requests?",
             "Feature request: export conversation transcripts as CSV",
         ],
+        messages: &[
+            "Our support and sales teams want different tones. Can we set a system prompt per team under one account?",
+            "Our legal team needs prompts and answers to stay in the EU. Is there an EU-only option for {service}, and what does it cost?",
+            "We process a few hundred thousand documents overnight. Does {service} support batch requests, and with what rate limits?",
+            "Our QA team reviews transcripts in spreadsheets. Could we export conversation transcripts as CSV?",
+        ],
         escalate: 0.05,
         pending: 0.3,
     },
 ];
+
+impl Scenario {
+    /// Subject and message template number `i`.
+    fn template(&self, i: usize) -> (&'static str, &'static str) {
+        (self.subjects[i], self.messages[i])
+    }
+}
 
 /// What the desk will do with one ticket. Times are in seconds.
 #[derive(Debug, Clone, PartialEq)]
@@ -305,13 +366,17 @@ impl TicketSim {
         }
     }
 
-    fn fill(&mut self, template: &str, service_id: &str) -> String {
+    /// A subject and the customer's message from their templates, with the same numbers and
+    /// service filled into both (drawn once, in the order a subject alone always drew them).
+    fn fill(&mut self, (subject, message): (&str, &str), service_id: &str) -> (String, String) {
         let service = self.service_names.get(service_id).map_or(service_id, String::as_str).to_string();
-        template
-            .replace("{n}", &self.rng.random_range(2..=48).to_string())
-            .replace("{pct}", &self.rng.random_range(6..=42).to_string())
-            .replace("{secs}", &format!("{:.1}", self.rng.random_range(80..=400) as f64 / 10.0))
-            .replace("{service}", &service)
+        let n = self.rng.random_range(2..=48).to_string();
+        let pct = self.rng.random_range(6..=42).to_string();
+        let secs = format!("{:.1}", self.rng.random_range(80..=400) as f64 / 10.0);
+        let fill = |template: &str| {
+            template.replace("{n}", &n).replace("{pct}", &pct).replace("{secs}", &secs).replace("{service}", &service)
+        };
+        (fill(subject), fill(message))
     }
 
     /// A new ticket of a random scenario; outage reports need an open P1/P2 incident to report.
@@ -345,26 +410,30 @@ impl TicketSim {
         }
         let s = &SCENARIOS[scenario];
         let customer = CUSTOMERS[self.rng.random_range(0..CUSTOMERS.len())].to_string();
-        let template = s.subjects[self.rng.random_range(0..s.subjects.len())];
+        let template = s.template(self.rng.random_range(0..s.subjects.len()));
         let new = if scenario == OUTAGE {
             let incident = reportable[self.rng.random_range(0..reportable.len())];
+            let (subject, message) = self.fill(template, &incident.service_id);
             NewTicket {
-                subject: self.fill(template, &incident.service_id),
+                subject,
                 customer,
                 service_id: incident.service_id.clone(),
                 priority: incident.priority,
                 tier: s.tier,
                 linked_incident: Some(incident.id.clone()),
+                description: Some(message),
             }
         } else {
             let service = s.services[self.rng.random_range(0..s.services.len())];
+            let (subject, message) = self.fill(template, service);
             NewTicket {
-                subject: self.fill(template, service),
+                subject,
                 customer,
                 service_id: service.to_string(),
                 priority: s.priorities[self.rng.random_range(0..s.priorities.len())],
                 tier: s.tier,
                 linked_incident: None,
+                description: Some(message),
             }
         };
         (scenario, new)

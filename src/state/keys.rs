@@ -222,14 +222,10 @@ impl AppState {
                         let (kind, id) = (row.kind, row.id.clone());
                         match kind {
                             EntityKind::Incident => {
-                                self.incidents.open_id(&id, rows);
-                                self.tab = TabId::Incidents;
-                                self.mark_seen(TabId::Incidents);
+                                self.follow(TabId::Incidents, &id, rows);
                             }
                             EntityKind::Ticket => {
-                                self.tickets.open_key(&id, rows);
-                                self.tab = TabId::Tickets;
-                                self.mark_seen(TabId::Tickets);
+                                self.follow(TabId::Tickets, &id, rows);
                             }
                             EntityKind::Maintenance | EntityKind::Postmortem => return Update::unchanged(),
                         }
@@ -240,10 +236,16 @@ impl AppState {
             Action::Back => {
                 if self.overlay.is_some() {
                     self.overlay = None;
-                } else if self.tab == TabId::Incidents && self.incidents.detail().is_some() {
+                } else if let Some(id) =
+                    self.incidents.detail().filter(|_| self.tab == TabId::Incidents).map(|d| d.id.clone())
+                {
                     self.incidents.close_detail();
-                } else if self.tab == TabId::Tickets && self.tickets.detail().is_some() {
+                    self.closed_detail(TabId::Incidents, &id);
+                } else if let Some(id) =
+                    self.tickets.detail().filter(|_| self.tab == TabId::Tickets).map(|d| d.id.clone())
+                {
                     self.tickets.close_detail();
+                    self.closed_detail(TabId::Tickets, &id);
                 } else if self.tab == TabId::Calendar && self.calendar.detail().is_some() {
                     self.calendar.close_detail();
                 } else if !self.filter_text().is_empty() {
@@ -311,11 +313,10 @@ impl AppState {
                 textarea.set_placeholder_text("what you found, what you did; Enter sends, Esc keeps a draft");
                 state.input = Some(Input { kind: InputKind::Note { incident_id: id }, textarea });
             }),
-            Action::Assign => self.prepare(action, None, now, |state, key, _| {
-                let mut textarea = one_line("");
-                textarea.set_placeholder_text("assign to (a name); Enter assigns, Esc cancels");
-                state.input = Some(Input { kind: InputKind::Assign { key }, textarea });
-            }),
+            Action::Assign => self.prepare(action, None, now, |state, key, _| state.open_assign_prompt(key)),
+            Action::OpenLinkedIncident => self.open_linked_incident(rows, now),
+            Action::OpenLinkedTicket => self.open_linked_ticket(rows, now),
+            Action::Complete => self.complete_input(),
             Action::Confirm => match self.confirm.take() {
                 Some(confirm) => self.enqueue(&confirm.id, confirm.command, now),
                 None => Update::unchanged(),
@@ -357,7 +358,10 @@ impl AppState {
             Action::CancelInput => {
                 match self.input.take() {
                     Some(Input { kind: InputKind::Filter, .. }) => self.set_filter(""),
-                    Some(Input { kind: InputKind::Assign { .. } | InputKind::ImportPath, .. }) => {}
+                    Some(Input {
+                        kind: InputKind::Assign { .. } | InputKind::ImportPath | InputKind::OpenTicket { .. },
+                        ..
+                    }) => {}
                     Some(Input { kind: InputKind::Note { incident_id }, textarea }) => {
                         let text = textarea.lines().join(" ");
                         if !text.trim().is_empty() {
@@ -417,7 +421,10 @@ impl AppState {
                 }
             }
             (Mode::Detail, TabId::Tickets) => {
-                let lines = self.tickets.target().map_or(0, |r| r.ticket().history.len() + r.pending.len());
+                let lines = self.tickets.target().map_or(0, |r| {
+                    let t = r.ticket();
+                    t.history.len() + usize::from(t.description.is_some()) + r.pending.len()
+                });
                 if let Some(detail) = self.tickets.detail_mut() {
                     match action {
                         Action::First => detail.scroll = 0,
@@ -547,16 +554,8 @@ impl AppState {
                 let forget = self.note_drafts.remove(&incident_id).map(|_| self.note_draft_effect(&incident_id, ""));
                 self.enqueue(&incident_id, Command::Incident(IncidentAction::Note { text }), now).with(forget)
             }
-            InputKind::Assign { key } => {
-                let to = sanitize(input.text().trim()).into_owned();
-                let assign = TicketAction::Assign { to };
-                if let Some(Err(rejection)) = self.tickets.row(&key).map(|r| r.ticket().check(&assign, self.me_name()))
-                {
-                    self.flash(Level::Warning, rejection.describe(&key, now), now);
-                    return Update::changed();
-                }
-                self.enqueue(&key, Command::Ticket(assign), now)
-            }
+            InputKind::Assign { key } => self.submit_assign(key, &input.text(), now),
+            InputKind::OpenTicket { incident_id } => self.submit_open_ticket(incident_id, &input.text(), now),
             InputKind::ImportPath => self.start_import(&input.text(), now),
         }
     }

@@ -3,17 +3,23 @@
 //! `update` never awaits, never touches a file or socket, and reads time only from its `now`
 //! argument, so tests drive it with plain values. The effect runner (`crate::effect`) does
 //! what the effects ask and reports back through events. Keys and actions are handled in
-//! `keys.rs`; data arriving from sync, the outbox and the config watcher here.
+//! `keys.rs`; following links between items and returning with `Esc` in `links.rs`; the users
+//! tickets are assigned to and prompt completion in `assign.rs`; data arriving from sync, the
+//! outbox and the config watcher here.
 
+mod assign;
 mod changes;
 mod console;
 mod drift;
 mod keys;
+mod links;
 mod maintenance;
 mod postmortem;
 mod types;
 
+pub use assign::{Directory, complete};
 pub use console::{MESSAGES_KEPT, Message, MessageLog};
+pub use links::Origin;
 pub use maintenance::{MAX_CALENDAR_BYTES, NEW_WINDOW_TARGET, import_args};
 pub use types::{Confirm, Effect, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update};
 
@@ -88,6 +94,12 @@ pub struct AppState {
     pub config_error: Option<String>,
     /// The outbox entry a first `d` named; a second `d` drops it.
     drop_armed: Option<String>,
+    /// The backend's users, whom tickets are assigned to.
+    pub users: Directory,
+    /// Why a prompt's text was refused (the text, the reason): shown above it while it holds that text.
+    prompt_refusal: Option<(String, String)>,
+    /// Details opened by following a link, newest last: `Esc` returns where each came from.
+    pub came_from: Vec<Origin>,
     key_seq: u64,
     /// Tabs whose list the user has looked at and used: until then a list starts at its top.
     seen: std::collections::HashSet<TabId>,
@@ -144,6 +156,9 @@ impl AppState {
             messages: MessageLog::default(),
             config_error: None,
             drop_armed: None,
+            users: Directory::Unknown,
+            prompt_refusal: None,
+            came_from: Vec::new(),
             key_seq: 0,
             seen: std::collections::HashSet::new(),
             quit: false,
@@ -330,6 +345,7 @@ impl AppState {
                 self.reapply_all_pending(now);
                 Update::changed()
             }
+            Event::Users(result) => self.on_users(result),
             Event::OutboxPersisted { key, error } => {
                 let saved =
                     self.outbox.pending().find(|e| e.key == key).map(|e| (e.target_id.clone(), e.action.verb()));
@@ -554,6 +570,8 @@ mod calendar_tests;
 mod console_tests;
 #[cfg(test)]
 mod drift_tests;
+#[cfg(test)]
+mod links_tests;
 #[cfg(test)]
 mod maintenance_tests;
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::domain::{
 };
 use crate::tabs::TabId;
 use crate::tabs::clocks::Which;
-use crate::tabs::postmortem_editor::PostmortemEditor;
+use crate::tabs::postmortem_editor::{HandOff, PostmortemEditor};
 
 /// Typing is journaled at most this long after it happens (the issue allows 250 ms; the write
 /// itself takes a few milliseconds).
@@ -45,9 +45,10 @@ impl AppState {
             }
             Action::SavePostmortem => self.save(now),
             Action::ExternalEditor => {
-                let Some(editor) = &self.editor else { return Update::unchanged() };
+                let Some(editor) = &mut self.editor else { return Update::unchanged() };
                 let text = draft_to_file(&editor.id, &editor.incident_id, &editor.draft());
                 let id = editor.id.clone();
+                editor.hand_off = HandOff::Out;
                 let mut update = Update::changed();
                 update.effects.extend(self.journal_now(now));
                 update.with([Effect::ExternalEditor { id, text }])
@@ -203,7 +204,8 @@ impl AppState {
         update
     }
 
-    /// `s`: draft → in review → published; only commanders publish.
+    /// `s`: draft → in review → published; only commanders publish, and only a postmortem whose
+    /// edits are all saved moves on.
     fn advance_status(&mut self, now: DateTime<Utc>) -> Update {
         let Some(pm) = self.postmortems.selected() else {
             self.flash(Level::Info, "no postmortem selected", now);
@@ -215,6 +217,21 @@ impl AppState {
         };
         if let Some(reason) = self.read_only_reason() {
             self.flash(Level::Warning, format!("read-only: moving postmortems is disabled ({reason})"), now);
+            return Update::changed();
+        }
+        // The status moves the saved text on: edits not yet saved would stay behind in a draft.
+        let unsaved = self.drafts.get(&pm.id).is_some_and(|d| d.draft != pm.draft());
+        let saving = self
+            .outbox
+            .pending_for(&pm.id)
+            .any(|e| matches!(e.action, Command::Postmortem(PostmortemAction::Save { .. })));
+        if unsaved || saving {
+            let text = if saving {
+                format!("{} is still being saved: s again once it is", pm.id)
+            } else {
+                format!("{} has unsaved edits: save with ctrl-s first (Enter opens it)", pm.id)
+            };
+            self.flash(Level::Warning, text, now);
             return Update::changed();
         }
         let role = self.session.me.as_ref().map(|m| m.role);
@@ -344,6 +361,12 @@ impl AppState {
         result: Result<String, String>,
         now: DateTime<Utc>,
     ) -> Update {
+        if let Some(editor) = self.editor.as_mut().filter(|e| e.id == id) {
+            editor.hand_off = match &result {
+                Ok(text) => HandOff::Back(text.clone()),
+                Err(_) => HandOff::None,
+            };
+        }
         match (result, &mut self.editor) {
             (Ok(text), Some(editor)) if editor.id == id => {
                 let draft = draft_from_file(&text);
@@ -357,16 +380,23 @@ impl AppState {
             }
             (Ok(_), _) => Update::unchanged(),
             (Err(error), _) => {
-                self.flash(Level::Error, format!("$EDITOR: {error}; the draft is unchanged"), now);
+                self.flash(Level::Error, format!("{error}; the draft is unchanged"), now);
                 Update::changed()
             }
         }
     }
 
-    /// A draft file changed on disk (another program): offer it, unless it is what we wrote.
+    /// A draft file changed on disk (another program): offer it, unless it is what we wrote, or
+    /// what `$EDITOR` writes while it has the draft or left when it exited (that comes back with
+    /// `EditorReturned`).
     pub(super) fn on_draft_file(&mut self, id: &str, text: String, now: DateTime<Utc>) -> Update {
         let Some(editor) = &mut self.editor else { return Update::unchanged() };
-        if editor.id != id || draft_from_file(&text) == editor.draft() {
+        let ours = match &editor.hand_off {
+            HandOff::None => false,
+            HandOff::Out => true,
+            HandOff::Back(returned) => draft_from_file(returned) == draft_from_file(&text),
+        };
+        if editor.id != id || ours || draft_from_file(&text) == editor.draft() {
             return Update::unchanged();
         }
         editor.offer = Some(text);

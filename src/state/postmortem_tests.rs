@@ -242,6 +242,28 @@ fn status_moves_on_and_only_commanders_publish() {
 }
 
 #[test]
+fn status_does_not_move_on_past_unsaved_edits_or_a_save_on_its_way() {
+    let draft = PostmortemDraft { title: "T".into(), body: "saved text\n".into() };
+    let pm = Postmortem::create("PM-1013".into(), "INC-1013", draft, "erin", now());
+    let mut s = state_with(Vec::new(), vec![pm], Role::Responder);
+    press(&mut s, KeyCode::Char('6'));
+    press(&mut s, KeyCode::Enter);
+    type_text(&mut s, "more ", now());
+    press(&mut s, KeyCode::Esc);
+    let update = press(&mut s, KeyCode::Char('s'));
+    assert!(persisted(&update).is_empty(), "{:?}", update.effects);
+    assert_eq!(flash(&s), "PM-1013 has unsaved edits: save with ctrl-s first (Enter opens it)");
+    assert_eq!(s.postmortems.get("PM-1013").unwrap().status, PostmortemStatus::Draft);
+
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(persisted(&ctrl(&mut s, 's')).len(), 1, "the save is queued");
+    press(&mut s, KeyCode::Esc);
+    let update = press(&mut s, KeyCode::Char('s'));
+    assert!(persisted(&update).is_empty(), "{:?}", update.effects);
+    assert!(flash(&s).contains("PM-1013 is still being saved"), "{}", flash(&s));
+}
+
+#[test]
 fn esc_closes_and_enter_reopens_the_journaled_text() {
     let draft = PostmortemDraft { title: "T".into(), body: "saved text\n".into() };
     let pm = Postmortem::create("PM-1001".into(), "INC-1001", draft, "erin", now());
@@ -286,6 +308,36 @@ fn external_editor_and_files_changed_on_disk_come_back_into_the_editor() {
     let failed =
         s.update(Event::EditorReturned { id, result: Err("the editor exited with exit status: 1".into()) }, now());
     assert!(failed.changed && flash(&s).contains("unchanged"), "{}", flash(&s));
+}
+
+#[test]
+fn what_editor_writes_to_the_file_it_was_handed_is_its_result_not_a_change_on_disk() {
+    let mut s = state();
+    drafted(&mut s);
+    let update = ctrl(&mut s, 'e');
+    let Some(Effect::ExternalEditor { id, text }) =
+        update.effects.iter().find(|e| matches!(e, Effect::ExternalEditor { .. }))
+    else {
+        panic!("{:?}", update.effects)
+    };
+    let id = id.clone();
+    let (first_save, edited) = (format!("{text}Half a thought\n"), format!("{text}Added in vi.\n"));
+    // The watcher reports the editor's saves while it runs, and its last one again after it exited.
+    s.update(Event::DraftFileChanged { id: id.clone(), text: first_save }, now());
+    s.update(Event::DraftFileChanged { id: id.clone(), text: edited.clone() }, now());
+    s.update(Event::EditorReturned { id: id.clone(), result: Ok(edited.clone()) }, now());
+    let late = s.update(Event::DraftFileChanged { id: id.clone(), text: edited }, now());
+    assert!(!late.changed);
+    let editor = s.editor.as_ref().unwrap();
+    assert!(editor.draft().body.ends_with("Added in vi.\n"));
+    assert_eq!(editor.offer, None, "nothing to load from disk");
+    assert!(flash(&s).starts_with("the editor's changes are in"), "{}", flash(&s));
+
+    // Another program changing the file afterwards is still offered.
+    let mut other = s.editor.as_ref().unwrap().draft();
+    other.body.push_str("From another program.\n");
+    s.update(Event::DraftFileChanged { id: id.clone(), text: draft_to_file(&id, "INC-x", &other) }, now());
+    assert!(flash(&s).contains("changed on disk: ctrl-l loads it"), "{}", flash(&s));
 }
 
 #[test]

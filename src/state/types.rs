@@ -122,6 +122,10 @@ pub enum InputKind {
     },
     /// The .ics file to import maintenance windows from.
     ImportPath,
+    /// Which of the tickets linked to an incident to open.
+    OpenTicket {
+        incident_id: String,
+    },
 }
 
 #[derive(Debug, Clone)]

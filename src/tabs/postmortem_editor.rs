@@ -3,7 +3,7 @@
 //! journal, saving and `$EDITOR` are effects the app state asks for.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
-use ratatui_textarea::{CursorMove, TextArea};
+use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 use crate::domain::postmortem::{ActionItem, Postmortem, PostmortemDraft};
 use crate::domain::text::sanitize;
@@ -38,6 +38,20 @@ pub struct PostmortemEditor {
     pub theirs: Option<Box<Postmortem>>,
     /// Text changed on disk by another program, offered to load.
     pub offer: Option<String>,
+    /// Where the hand-off to `$EDITOR` stands: the drafts folder's watcher sees that program
+    /// write the very file it was handed, which is its result, not a change to offer.
+    pub hand_off: HandOff,
+}
+
+/// The draft's hand-off to `$EDITOR`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum HandOff {
+    #[default]
+    None,
+    /// `$EDITOR` has the file: whatever it writes comes back when it exits.
+    Out,
+    /// `$EDITOR` exited leaving this text in the file.
+    Back(String),
 }
 
 fn one_line(text: &str, placeholder: &str) -> TextArea<'static> {
@@ -55,10 +69,13 @@ fn title_line(text: &str) -> TextArea<'static> {
     area
 }
 
+/// The body: long lines wrap at words (a word wider than the view at characters), so the view
+/// never scrolls sideways, after a search either.
 fn body_area(text: &str) -> TextArea<'static> {
     let lines: Vec<String> = text.lines().map(str::to_string).collect();
     let mut area = TextArea::new(if lines.is_empty() { vec![String::new()] } else { lines });
     area.set_cursor_line_style(ratatui::style::Style::default());
+    area.set_wrap_mode(WrapMode::WordOrGlyph);
     area.set_max_histories(1000);
     area
 }
@@ -78,6 +95,7 @@ impl PostmortemEditor {
             item_error: None,
             theirs: None,
             offer: None,
+            hand_off: HandOff::None,
         }
     }
 

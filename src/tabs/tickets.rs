@@ -61,7 +61,9 @@ pub fn sanitized(mut ticket: Ticket) -> Ticket {
     for s in [&mut ticket.key, &mut ticket.subject, &mut ticket.customer, &mut ticket.service_id] {
         clean(s);
     }
-    for s in [ticket.assignee.as_mut(), ticket.linked_incident.as_mut()].into_iter().flatten() {
+    for s in
+        [ticket.assignee.as_mut(), ticket.linked_incident.as_mut(), ticket.description.as_mut()].into_iter().flatten()
+    {
         clean(s);
     }
     for event in &mut ticket.history {
@@ -354,6 +356,7 @@ mod tests {
             priority,
             tier: Tier::T1,
             linked_incident: None,
+            description: None,
         };
         Ticket::open(key.into(), new, "portal", at(min))
     }
@@ -404,7 +407,9 @@ mod tests {
         let policy = SlaPolicy::default_policy();
         let mut t = ticket("SUP-1", Priority::P3, 0);
         t.subject = "\u{1b}]52;c;ZXZpbA==\u{7}refund".into();
+        t.description = Some("line one\r\n\u{1b}[2Jline two".into());
         let tab = TicketsTab::new(vec![t], &policy);
         assert_eq!(tab.row("SUP-1").unwrap().confirmed.subject, "refund");
+        assert_eq!(tab.row("SUP-1").unwrap().confirmed.description.as_deref(), Some("line one line two"));
     }
 }

@@ -186,6 +186,10 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ro
             theme.muted(),
         )),
     ];
+    let linked = state.linked_tickets(&inc.id);
+    if !linked.is_empty() {
+        head.push(tickets_line(state, &linked));
+    }
     // The same SLA clocks as tickets: response stops at the first acknowledgement.
     head.extend(Which::BOTH.map(|which| clock_line(state, &state.calendar.incident_clock(inc, which), now)));
     let entries: Vec<HistoryEntry<'_>> = inc
@@ -206,4 +210,25 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ro
         })
         .collect();
     draw_detail_view(frame, area, state, head, "timeline", &entries, &inc.id, scroll, now);
+}
+
+/// ` tickets: SUP-2042 (Northwind Travel, new) · T opens it`: the customer reports linked to an
+/// incident, and the key that opens one.
+fn tickets_line(state: &AppState, keys: &[String]) -> Line<'static> {
+    let theme = &state.settings.theme;
+    let (mode, action) = (crate::keymap::Mode::Incidents, crate::action::Action::OpenLinkedTicket);
+    let key = state.settings.keymap.key_label(&[mode], action);
+    let mut spans = vec![Span::raw(if keys.len() == 1 { " ticket: " } else { " tickets: " })];
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(", "));
+        }
+        spans.push(Span::styled(k.clone(), theme.accent()));
+        if let Some(t) = state.tickets.row(k).map(|r| r.ticket()) {
+            spans.push(Span::styled(format!(" ({}, {})", t.customer, t.status.label()), theme.muted()));
+        }
+    }
+    let what = if keys.len() == 1 { "opens it" } else { "opens one" };
+    spans.push(Span::styled(format!(" · {key} {what}"), theme.muted()));
+    Line::from(spans)
 }

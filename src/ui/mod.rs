@@ -82,6 +82,7 @@ fn draw_views(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
         TabId::Calendar => calendar::draw(frame, body, state, now),
         TabId::Postmortems => postmortems::draw(frame, body, state, now),
     }
+    tickets::draw_prompt_hint(frame, body, state);
     status::draw_footer(frame, footer, state);
     match state.overlay {
         Some(Overlay::Help { scroll }) => help::draw_help(frame, frame.area(), state, scroll),

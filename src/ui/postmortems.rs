@@ -1,5 +1,6 @@
-//! The Postmortems tab: the list (status, incident, author, last change, open and overdue action
-//! items), the editor, and the two texts side by side in a diff when someone saved first.
+//! The Postmortems tab: the list (status, incident, who saved it last and, where there is room,
+//! who wrote it; last change, open and overdue action items), the editor, and the two texts side
+//! by side in a diff when someone saved first.
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -33,6 +34,9 @@ fn status_style(theme: &Theme, status: PostmortemStatus) -> Style {
     }
 }
 
+/// From this width on, the list shows who wrote a postmortem besides who saved it last.
+const WITH_AUTHOR: u16 = 100;
+
 fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
     let theme = &state.settings.theme;
     let tab = &state.postmortems;
@@ -45,10 +49,13 @@ fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<
     frame.render_widget(block, area);
     let listed = tab.listed();
     let today = now.date_naive();
+    // Who saved last is who to ask about the text; the author too where there is room.
+    let with_author = inner.width >= WITH_AUTHOR;
+    let author = if with_author { format!("{:<8} ", "AUTHOR") } else { String::new() };
     let mut lines = vec![Line::styled(
         format!(
-            " {:<8} {:<9} {:<9} {:<8} {:<4} {:<7} {:<11} {}",
-            "ID", "STATUS", "INCIDENT", "AUTHOR", "OPEN", "OVERDUE", "CHANGED", "TITLE"
+            " {:<8} {:<9} {:<9} {author}{:<8} {:<4} {:<7} {:<11} {}",
+            "ID", "STATUS", "INCIDENT", "SAVED BY", "OPEN", "OVERDUE", "CHANGED", "TITLE"
         ),
         theme.muted(),
     )];
@@ -61,7 +68,7 @@ fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<
     let rows = usize::from(inner.height.saturating_sub(1)).max(1);
     let offset = tab.selected.saturating_sub(rows - 1);
     for (i, pm) in listed.iter().enumerate().skip(offset).take(rows) {
-        lines.push(list_row(state, pm, i == tab.selected, today, now));
+        lines.push(list_row(state, pm, i == tab.selected, with_author, today, now));
     }
     let unsaved: Vec<&str> = state.drafts.keys().filter(|id| tab.get(id).is_none()).map(String::as_str).collect();
     if !unsaved.is_empty() {
@@ -77,13 +84,15 @@ fn list_row<'a>(
     state: &AppState,
     pm: &'a Postmortem,
     selected: bool,
+    with_author: bool,
     today: chrono::NaiveDate,
     now: DateTime<Utc>,
 ) -> Line<'a> {
     let theme = &state.settings.theme;
     let overdue = pm.overdue_items(today);
     let changed = ago(now, pm.updated_at);
-    let author = truncate(&sanitize(&pm.created_by), 8).into_owned();
+    let name = |n: &str| truncate(&sanitize(n), 8).into_owned();
+    let (author, saved_by) = (name(&pm.created_by), name(&pm.updated_by));
     let mut marks = String::new();
     if state.drafts.contains_key(&pm.id) {
         marks.push_str(&format!(" {}", theme.glyphs.edited));
@@ -92,16 +101,22 @@ fn list_row<'a>(
         marks.push_str(&format!(" {}", theme.glyphs.queued));
     }
     let base = if selected { theme.selected() } else { Style::new() };
-    Line::from(vec![
+    let mut spans = vec![
         Span::styled(format!(" {:<8} ", pm.id), base.patch(theme.accent())),
         Span::styled(format!("{:<9} ", pm.status.label()), base.patch(status_style(theme, pm.status))),
         Span::styled(format!("{:<9} ", truncate(&sanitize(&pm.incident_id), 9)), base),
-        Span::styled(format!("{author:<8} "), base),
+    ];
+    if with_author {
+        spans.push(Span::styled(format!("{author:<8} "), base));
+    }
+    spans.extend([
+        Span::styled(format!("{saved_by:<8} "), base),
         Span::styled(format!("{:<4} ", pm.open_items()), base),
         Span::styled(format!("{:<7} ", overdue), if overdue > 0 { base.patch(theme.error()) } else { base }),
         Span::styled(format!("{changed:<11} "), base.patch(theme.muted())),
         Span::styled(format!("{}{marks}", sanitize(&pm.title)), base),
-    ])
+    ]);
+    Line::from(spans)
 }
 
 fn draw_editor(frame: &mut Frame<'_>, area: Rect, state: &AppState, editor: &PostmortemEditor, now: DateTime<Utc>) {

@@ -178,6 +178,7 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
             InputKind::Note { incident_id } => format!(" note on {incident_id}: "),
             InputKind::Assign { key } => format!(" assign {key} to: "),
             InputKind::ImportPath => " import windows from: ".to_string(),
+            InputKind::OpenTicket { incident_id } => format!(" open a ticket of {incident_id}: "),
         };
         let [label_area, text_area] =
             Layout::horizontal([Constraint::Length(label.chars().count() as u16), Constraint::Min(1)]).areas(left_area);

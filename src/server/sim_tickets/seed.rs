@@ -113,14 +113,16 @@ impl TicketSim {
 
     fn outage_report(&mut self, incident: &Incident, priority: Priority, at: DateTime<Utc>) -> Ticket {
         let s = &SCENARIOS[OUTAGE];
-        let template = s.subjects[self.rng.random_range(0..s.subjects.len())];
+        let template = s.template(self.rng.random_range(0..s.subjects.len()));
+        let (subject, message) = self.fill(template, &incident.service_id);
         let new = NewTicket {
-            subject: self.fill(template, &incident.service_id),
+            subject,
             customer: CUSTOMERS[self.rng.random_range(0..CUSTOMERS.len())].to_string(),
             service_id: incident.service_id.clone(),
             priority,
             tier: s.tier,
             linked_incident: Some(incident.id.clone()),
+            description: Some(message),
         };
         Ticket::open(String::new(), new, "email", at)
     }
@@ -128,14 +130,16 @@ impl TicketSim {
     fn scenario_ticket(&mut self, scenario: usize, priority: Priority, at: DateTime<Utc>) -> Ticket {
         let s = &SCENARIOS[scenario];
         let service = s.services[self.rng.random_range(0..s.services.len())];
-        let template = s.subjects[self.rng.random_range(0..s.subjects.len())];
+        let template = s.template(self.rng.random_range(0..s.subjects.len()));
+        let (subject, message) = self.fill(template, service);
         let new = NewTicket {
-            subject: self.fill(template, service),
+            subject,
             customer: CUSTOMERS[self.rng.random_range(0..CUSTOMERS.len())].to_string(),
             service_id: service.to_string(),
             priority,
             tier: s.tier,
             linked_incident: None,
+            description: Some(message),
         };
         Ticket::open(String::new(), new, "portal", at)
     }

@@ -76,6 +76,16 @@ fn customers_write_in_about_the_genai_services_with_a_realistic_mix() {
     assert!(tickets.iter().any(|t| t.service_id == "billing-meter"));
     assert!(tickets.iter().any(|t| t.service_id == "doc-processor" && t.subject.contains("OCR")));
     assert!(tickets.iter().any(|t| t.subject.ends_with('?') && t.priority == Priority::P4));
+    // Every customer says what happened, with the subject's numbers and service filled in alike.
+    for t in &tickets {
+        let message = t.description.as_deref().unwrap_or_else(|| panic!("{} has no message", t.key));
+        assert!(message.len() > t.subject.len() / 2 && !message.contains('{'), "{}: {message}", t.key);
+    }
+    let outage = outages.iter().find(|t| t.subject.contains("minutes")).map(|t| (&t.subject, &t.description));
+    if let Some((subject, Some(message))) = outage {
+        let n = subject.split(" minutes").next().and_then(|s| s.rsplit(' ').next()).unwrap_or_default();
+        assert!(message.contains(&format!("{n} minutes")), "{subject} / {message}");
+    }
 }
 
 #[test]
