@@ -42,10 +42,7 @@ fn kind_style(theme: &Theme, kind: MaintenanceKind) -> Style {
 /// The display zone's name at `at`, to follow a time: `UTC`, `CET`, `CEST`; the system's zone (no
 /// `timezone` configured) by its offset, `UTC+01:00`.
 pub fn zone_at(at: DateTime<Utc>, state: &AppState) -> String {
-    match state.settings.timezone {
-        Some(tz) => at.with_timezone(&tz).format("%Z").to_string(),
-        None => format!("UTC{}", at.with_timezone(&chrono::Local).format("%:z")),
-    }
+    crate::ui::zone_name(at, state.settings.timezone)
 }
 
 /// `at` in the display zone with the zone's name: `14:40 CET`.

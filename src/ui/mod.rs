@@ -29,7 +29,7 @@ use crate::tabs::TabId;
 /// Below this many columns or rows the tabs do not fit: a notice says so instead of a clipped
 /// screen, and only the quit keys act (a key pressed on a screen nobody can read acts on nothing).
 pub const MIN_WIDTH: u16 = 70;
-pub const MIN_HEIGHT: u16 = 20;
+pub const MIN_HEIGHT: u16 = 16;
 
 /// Whether a terminal of `width`×`height` is below the minimum.
 pub fn too_small(width: u16, height: u16) -> bool {
@@ -135,6 +135,18 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
     let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(row);
     cell
+}
+
+/// The display zone's name at `at`: `UTC`, `CET`, `CEST`; the system's zone (no `timezone`
+/// configured) by its offset, `UTC+01:00`, or `UTC` when it has none.
+pub fn zone_name(at: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> String {
+    match tz {
+        Some(tz) => at.with_timezone(&tz).format("%Z").to_string(),
+        None => match at.with_timezone(&chrono::Local).offset().local_minus_utc() {
+            0 => "UTC".to_string(),
+            _ => format!("UTC{}", at.with_timezone(&chrono::Local).format("%:z")),
+        },
+    }
 }
 
 /// `at` formatted with `format` in the display time zone (the system's when none is set).

@@ -60,10 +60,7 @@ fn tab_spans(state: &AppState, form: TabBar, now: DateTime<Utc>) -> Vec<Span<'st
 
 /// The display time zone as the header shows it: `UTC`, `CET`, or the system's offset.
 pub fn zone_label(state: &AppState, now: DateTime<Utc>) -> String {
-    match state.settings.timezone {
-        Some(tz) => now.with_timezone(&tz).format("%Z").to_string(),
-        None => format!("UTC{}", now.with_timezone(&chrono::Local).format("%:z")),
-    }
+    crate::ui::zone_name(now, state.settings.timezone)
 }
 
 /// The header. Counts, freshness and the backend always show whole: the tab bar shortens first
