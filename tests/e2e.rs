@@ -88,11 +88,7 @@ fn ticket_actions_reach_the_server_and_the_sla_tab_follows() {
         "service_id": "support-assistant",
         "priority": "P2",
     });
-    let ticket = world.api.post(ERIN_TOKEN, "/v1/tickets", body);
-    let key = ticket["key"].as_str().expect("ticket key").to_string();
-    let dirs = world.console_dirs("console");
-    let mut console = world.console(&dirs, ERIN_TOKEN, &[]);
-    console.wait_all(&["● live", "erin · responder"]);
+    let (key, mut console, _dirs) = world.ticket_and_console(body);
 
     console.keys(b"2");
     console.wait_all(&[&key, "Response", "refund policy"]);

@@ -21,11 +21,7 @@ fn assign_completes_known_users_and_refuses_a_name_nobody_has() {
         "priority": "P1",
         "description": "Transcript attached: the chatbot said our warranty lasts 5 years. It is two.",
     });
-    let ticket = world.api.post(ERIN_TOKEN, "/v1/tickets", body);
-    let key = ticket["key"].as_str().expect("ticket key").to_string();
-    let dirs = world.console_dirs("console");
-    let mut console = world.console(&dirs, ERIN_TOKEN, &[]);
-    console.wait_all(&["● live", "erin · responder"]);
+    let (key, mut console, _dirs) = world.ticket_and_console(body);
 
     console.keys(b"2");
     console.wait_all(&[&key, "warranty"]);
@@ -59,10 +55,7 @@ fn a_ticket_opens_its_incident_and_esc_comes_back() {
         "priority": "P1",
         "linked_incident": id,
     });
-    let key = world.api.post(ERIN_TOKEN, "/v1/tickets", body)["key"].as_str().expect("key").to_string();
-    let dirs = world.console_dirs("console");
-    let mut console = world.console(&dirs, ERIN_TOKEN, &[]);
-    console.wait_all(&["● live", &id]);
+    let (key, mut console, _dirs) = world.ticket_and_console(body);
 
     console.keys(b"2");
     console.wait_text(&key);

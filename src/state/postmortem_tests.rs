@@ -278,16 +278,20 @@ fn esc_closes_and_enter_reopens_the_journaled_text() {
     assert_eq!(s.editor.as_ref().unwrap().draft().body, "unsaved saved text\n");
 }
 
+/// `Ctrl-e`: the draft's id and text as handed to `$EDITOR`.
+fn hand_to_editor(s: &mut AppState) -> (String, String) {
+    let update = ctrl(s, 'e');
+    match update.effects.iter().find(|e| matches!(e, Effect::ExternalEditor { .. })) {
+        Some(Effect::ExternalEditor { id, text }) => (id.clone(), text.clone()),
+        _ => panic!("{:?}", update.effects),
+    }
+}
+
 #[test]
 fn external_editor_and_files_changed_on_disk_come_back_into_the_editor() {
     let mut s = state();
     drafted(&mut s);
-    let update = ctrl(&mut s, 'e');
-    let Some(Effect::ExternalEditor { id, text }) =
-        update.effects.iter().find(|e| matches!(e, Effect::ExternalEditor { .. }))
-    else {
-        panic!("{:?}", update.effects)
-    };
+    let (id, text) = hand_to_editor(&mut s);
     let (id, edited) = (id.clone(), format!("{text}Added in vi.\n"));
     let update = s.update(Event::EditorReturned { id: id.clone(), result: Ok(edited) }, now());
     assert!(s.editor.as_ref().unwrap().draft().body.ends_with("Added in vi.\n"));
@@ -314,12 +318,7 @@ fn external_editor_and_files_changed_on_disk_come_back_into_the_editor() {
 fn what_editor_writes_to_the_file_it_was_handed_is_its_result_not_a_change_on_disk() {
     let mut s = state();
     drafted(&mut s);
-    let update = ctrl(&mut s, 'e');
-    let Some(Effect::ExternalEditor { id, text }) =
-        update.effects.iter().find(|e| matches!(e, Effect::ExternalEditor { .. }))
-    else {
-        panic!("{:?}", update.effects)
-    };
+    let (id, text) = hand_to_editor(&mut s);
     let id = id.clone();
     let (first_save, edited) = (format!("{text}Half a thought\n"), format!("{text}Added in vi.\n"));
     // The watcher reports the editor's saves while it runs, and its last one again after it exited.

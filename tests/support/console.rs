@@ -108,6 +108,17 @@ impl World {
     pub fn console(&self, dirs: &ConsoleDirs, token: &str, extra: &[&str]) -> Console {
         Console::start(dirs, &self.server.url, token, extra)
     }
+
+    /// Opens a ticket (`body` as `POST /v1/tickets` takes it) as erin, then starts erin's console
+    /// and waits until it is live: the ticket's key, the console and its folders.
+    pub fn ticket_and_console(&self, body: Value) -> (String, Console, ConsoleDirs) {
+        let ticket = self.api.post(super::pty::ERIN_TOKEN, "/v1/tickets", body);
+        let key = ticket["key"].as_str().expect("ticket key").to_string();
+        let dirs = self.console_dirs("console");
+        let console = self.console(&dirs, super::pty::ERIN_TOKEN, &[]);
+        console.wait_all(&["● live", "erin · responder"]);
+        (key, console, dirs)
+    }
 }
 
 /// The console in a PTY; failures carry the screen and the console's log.
