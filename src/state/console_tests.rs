@@ -192,3 +192,18 @@ fn viewers_do_not_type_into_the_postmortem_editor() {
     assert_eq!(state.editor.as_ref().map(|e| e.draft()), before, "nothing typed");
     assert!(flash(&state).contains("read-only"), "{}", flash(&state));
 }
+
+/// A failed `.ics` import says why, and what arrives next (a sync's news) does not hide it.
+#[test]
+fn a_failed_import_stays_readable() {
+    let mut state = live(vec![incident("INC-1", Priority::P1, 3)]);
+    let path = std::path::PathBuf::from("/tmp/windows.ics");
+    let result = Err("No such file or directory (os error 2)".to_string());
+    state.update(Event::CalendarFile { path, services: vec![], result }, now());
+    let error = flash(&state).to_string();
+    assert!(error.contains("windows.ics") && error.contains("nothing was imported"), "{error}");
+    let p1 = crate::api::Change::Incident(incident("INC-2", Priority::P1, 0));
+    state.update(super::tests::synced(vec![p1], false), now() + chrono::Duration::seconds(2));
+    assert_eq!(flash(&state), error);
+    assert!(state.messages.newest_first().any(|m| m.text.starts_with("new P1")), "the news is in the log");
+}
