@@ -108,7 +108,7 @@ impl Cache {
         let drafts = rows
             .into_iter()
             .filter_map(|(author, doc)| {
-                let [mut draft]: [JournaledDraft; 1] = decode_all(&[doc]).try_into().ok()?;
+                let mut draft: JournaledDraft = decode_all(std::slice::from_ref(&doc)).pop()?;
                 draft.author = author;
                 Some(draft)
             })

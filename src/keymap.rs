@@ -1,12 +1,13 @@
 //! Keys → actions, per mode, from one table that also generates the help screen.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
-use std::str::FromStr;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::action::Action;
+
+mod chord;
+pub use chord::{KeyChord, KeyParseError};
 
 /// A layer of bindings. What is on screen decides which layers apply, most specific first:
 /// the ticket list is `[Tickets, List, Global]`, an incident's timeline `[Incidents, Detail,
@@ -130,186 +131,6 @@ impl Mode {
             && STACKABLE.contains(&other)
             && !(tab(self) && tab(other))
             && !(view(self) && view(other))
-    }
-}
-
-/// A key with its modifiers, normalised so that `A` is `A` whether or not SHIFT was reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct KeyChord {
-    pub code: KeyCode,
-    pub modifiers: KeyModifiers,
-}
-
-impl KeyChord {
-    pub fn new(code: KeyCode, modifiers: KeyModifiers) -> Self {
-        let modifiers = match code {
-            // The character already says whether shift was held.
-            KeyCode::Char(_) | KeyCode::BackTab => modifiers - KeyModifiers::SHIFT,
-            _ => modifiers,
-        };
-        KeyChord { code, modifiers: modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT) }
-    }
-
-    pub fn from_event(event: &KeyEvent) -> Option<Self> {
-        match event.kind {
-            KeyEventKind::Press | KeyEventKind::Repeat => Some(KeyChord::new(event.code, event.modifiers)),
-            KeyEventKind::Release => None,
-        }
-    }
-}
-
-/// A key in the config that is not one, or that no terminal can send.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeyParseError {
-    #[error("`{0}` is not a key (examples: a, A, ?, ctrl-r, alt-x, enter, esc, up, pagedown, f5)")]
-    Unknown(String),
-    /// A chord a terminal cannot send as written, with what to write instead.
-    #[error("`{key}`: {reason}")]
-    Unsendable { key: String, reason: String },
-}
-
-impl FromStr for KeyChord {
-    type Err = KeyParseError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || KeyParseError::Unknown(s.to_string());
-        let mut modifiers = KeyModifiers::NONE;
-        let mut rest = s;
-        loop {
-            let lower = rest.to_ascii_lowercase();
-            let (prefix, flag) = if lower.starts_with("ctrl-") {
-                ("ctrl-", KeyModifiers::CONTROL)
-            } else if lower.starts_with("alt-") {
-                ("alt-", KeyModifiers::ALT)
-            } else if lower.starts_with("shift-") {
-                ("shift-", KeyModifiers::SHIFT)
-            } else {
-                break;
-            };
-            if rest.len() == prefix.len() {
-                break; // "ctrl-" alone: the key is "-"? No: treat as malformed below.
-            }
-            modifiers |= flag;
-            rest = &rest[prefix.len()..];
-        }
-        let mut chars = rest.chars();
-        let code = match (chars.next(), chars.next()) {
-            (Some(c), None) => KeyCode::Char(c),
-            _ => match rest.to_ascii_lowercase().as_str() {
-                "enter" | "return" => KeyCode::Enter,
-                "esc" | "escape" => KeyCode::Esc,
-                "tab" => KeyCode::Tab,
-                "backtab" => KeyCode::BackTab,
-                "space" => KeyCode::Char(' '),
-                "backspace" => KeyCode::Backspace,
-                "delete" | "del" => KeyCode::Delete,
-                "insert" => KeyCode::Insert,
-                "up" => KeyCode::Up,
-                "down" => KeyCode::Down,
-                "left" => KeyCode::Left,
-                "right" => KeyCode::Right,
-                "pageup" | "pgup" => KeyCode::PageUp,
-                "pagedown" | "pgdn" => KeyCode::PageDown,
-                "home" => KeyCode::Home,
-                "end" => KeyCode::End,
-                f if f.starts_with('f') => {
-                    let n: u8 = f[1..].parse().map_err(|_| err())?;
-                    if !(1..=12).contains(&n) {
-                        return Err(err());
-                    }
-                    KeyCode::F(n)
-                }
-                _ => return Err(err()),
-            },
-        };
-        if let Some(reason) = unsendable(code, modifiers) {
-            return Err(KeyParseError::Unsendable { key: s.to_string(), reason });
-        }
-        if code == KeyCode::Tab && modifiers.contains(KeyModifiers::SHIFT) {
-            return Ok(KeyChord::new(KeyCode::BackTab, modifiers - KeyModifiers::SHIFT));
-        }
-        if let KeyCode::Char(c) = code
-            && modifiers.contains(KeyModifiers::CONTROL)
-        {
-            // `ctrl-R` is what the terminal sends for ctrl-r.
-            return Ok(KeyChord::new(KeyCode::Char(c.to_ascii_lowercase()), modifiers));
-        }
-        Ok(KeyChord::new(code, modifiers))
-    }
-}
-
-/// Why a terminal cannot send `code` with `modifiers` as written (without the kitty keyboard
-/// protocol, which opsdeck does not ask for), and what to write instead; `None` when it can.
-fn unsendable(code: KeyCode, modifiers: KeyModifiers) -> Option<String> {
-    let ctrl = modifiers.contains(KeyModifiers::CONTROL);
-    let shift = modifiers.contains(KeyModifiers::SHIFT);
-    let alt = if modifiers.contains(KeyModifiers::ALT) { "alt-" } else { "" };
-    match code {
-        KeyCode::Char(c) if shift && c.is_ascii_alphabetic() && ctrl => {
-            Some(format!("terminals send ctrl-shift-{l} as ctrl-{l}; write {alt}ctrl-{l}", l = c.to_ascii_lowercase()))
-        }
-        KeyCode::Char(c) if shift && c.is_ascii_alphabetic() => {
-            Some(format!("shift with a letter is the capital letter; write {alt}{}", c.to_ascii_uppercase()))
-        }
-        KeyCode::Char(' ') if shift => Some("terminals send shift-space as space; write space".into()),
-        KeyCode::Char(c) if shift => Some(format!(
-            "terminals cannot send shift with `{c}`; write the character shift gives (`(` for shift-9 on a US keyboard)"
-        )),
-        KeyCode::Char('i') if ctrl => Some("ctrl-i is Tab to a terminal; write tab".into()),
-        KeyCode::Char('m') if ctrl => Some("ctrl-m is Enter to a terminal; write enter".into()),
-        KeyCode::Char(c) if ctrl && !(c.is_ascii_alphabetic() || c == ' ') => {
-            Some(format!("terminals cannot send ctrl with `{c}`; use a letter (ctrl-a … ctrl-z), an F key, or alt-{c}"))
-        }
-        KeyCode::Enter | KeyCode::Esc | KeyCode::Backspace | KeyCode::Tab if ctrl || shift => {
-            let name = match code {
-                KeyCode::Enter => "enter",
-                KeyCode::Esc => "esc",
-                KeyCode::Backspace => "backspace",
-                _ => "tab",
-            };
-            if code == KeyCode::Tab && shift && !ctrl {
-                return None; // shift-tab is backtab
-            }
-            let held = if ctrl { "ctrl" } else { "shift" };
-            Some(format!("terminals send {held}-{name} as {name}; write {alt}{name}"))
-        }
-        KeyCode::BackTab if ctrl => Some("terminals send ctrl-backtab as backtab; write backtab".into()),
-        _ => None,
-    }
-}
-
-impl fmt::Display for KeyChord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.modifiers.contains(KeyModifiers::CONTROL) {
-            f.write_str("Ctrl-")?;
-        }
-        if self.modifiers.contains(KeyModifiers::ALT) {
-            f.write_str("Alt-")?;
-        }
-        if self.modifiers.contains(KeyModifiers::SHIFT) {
-            f.write_str("Shift-")?;
-        }
-        match self.code {
-            KeyCode::Char(' ') => f.write_str("Space"),
-            KeyCode::Char(c) => write!(f, "{c}"),
-            KeyCode::Enter => f.write_str("Enter"),
-            KeyCode::Esc => f.write_str("Esc"),
-            KeyCode::Tab => f.write_str("Tab"),
-            KeyCode::BackTab => f.write_str("Shift-Tab"),
-            KeyCode::Backspace => f.write_str("Backspace"),
-            KeyCode::Delete => f.write_str("Del"),
-            KeyCode::Insert => f.write_str("Ins"),
-            KeyCode::Up => f.write_str("↑"),
-            KeyCode::Down => f.write_str("↓"),
-            KeyCode::Left => f.write_str("←"),
-            KeyCode::Right => f.write_str("→"),
-            KeyCode::PageUp => f.write_str("PgUp"),
-            KeyCode::PageDown => f.write_str("PgDn"),
-            KeyCode::Home => f.write_str("Home"),
-            KeyCode::End => f.write_str("End"),
-            KeyCode::F(n) => write!(f, "F{n}"),
-            other => write!(f, "{other:?}"),
-        }
     }
 }
 
@@ -599,6 +420,7 @@ pub struct HelpEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::KeyEventKind;
     use strum::IntoEnumIterator;
 
     fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {

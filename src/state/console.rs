@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
 
-use super::{AppState, Effect, Level, Overlay, Update};
+use super::{AppState, Effect, Input, InputKind, Level, Overlay, Update};
 use crate::action::Action;
 use crate::domain::text::sanitize;
 use crate::outbox::{DropRefused, OutboxEffect};
@@ -152,6 +152,43 @@ impl AppState {
             .find(|e| e.key == key)
             .or_else(|| self.outbox.rejected().iter().map(|r| &r.entry).find(|e| e.key == key));
         entry.map_or_else(|| "the action".to_string(), |e| format!("{} on {}", e.action.verb(), e.target_id))
+    }
+}
+
+impl AppState {
+    /// Keeps (or with empty text forgets) the note draft of `incident_id`, here and on disk;
+    /// writes nothing when that is what is kept already.
+    pub(super) fn set_note_draft(&mut self, incident_id: &str, text: String) -> Option<Effect> {
+        let text = if text.trim().is_empty() { String::new() } else { text };
+        if self.note_drafts.get(incident_id).map_or("", String::as_str) == text {
+            return None;
+        }
+        if text.is_empty() {
+            self.note_drafts.remove(incident_id);
+        } else {
+            self.note_drafts.insert(incident_id.to_string(), text.clone());
+        }
+        Some(self.note_draft_effect(incident_id, &text))
+    }
+
+    fn note_draft_effect(&self, incident_id: &str, text: &str) -> Effect {
+        Effect::SaveNoteDraft(crate::cache::NoteDraft {
+            incident_id: incident_id.to_string(),
+            author: self.session.author.clone(),
+            text: text.to_string(),
+        })
+    }
+
+    /// The console is stopping with the note prompt open: what was typed becomes its draft.
+    pub(super) fn keep_open_note(&mut self) -> Option<Effect> {
+        let Some(Input { kind: InputKind::Note { incident_id }, textarea }) = &self.input else {
+            return None;
+        };
+        let (incident_id, text) = (incident_id.clone(), textarea.lines().join(" "));
+        if text.trim().is_empty() {
+            return None;
+        }
+        self.set_note_draft(&incident_id, text)
     }
 }
 

@@ -7,9 +7,8 @@ use ratatui_textarea::TextArea;
 use super::{AppState, Confirm, Effect, Input, InputKind, Level, Overlay, Update};
 use crate::action::Action;
 use crate::domain::text::sanitize;
-use crate::domain::{Command, EntityKind, IncidentAction, MaintenanceAction, Rejection, TicketAction, TicketStatus};
+use crate::domain::{Command, EntityKind, IncidentAction, TicketAction, TicketStatus};
 use crate::keymap::Mode;
-use crate::outbox::OutboxEntry;
 use crate::tabs::TabId;
 
 impl AppState {
@@ -408,7 +407,7 @@ impl AppState {
                     Action::PageDown => page as isize,
                     _ => delta,
                 };
-                let entries = self.outbox_keys().len();
+                let entries = self.outbox.len() + self.outbox.rejected().len();
                 match &mut self.overlay {
                     Some(Overlay::Help { scroll } | Overlay::Messages { scroll }) => {
                         *scroll = scroll.saturating_add_signed(delta.clamp(-1000, 1000)).min(max);
@@ -464,77 +463,6 @@ impl AppState {
         }
     }
 
-    /// The item actions apply to on this tab: id, title, and whether `probe` would apply.
-    fn target(&self, probe: Option<&Command>) -> Option<(String, String, Result<(), Rejection>)> {
-        match self.tab {
-            TabId::Incidents => {
-                let incident = self.incidents.target()?.incident();
-                let check = match probe {
-                    Some(Command::Incident(a)) => incident.check(a),
-                    _ => Ok(()),
-                };
-                Some((incident.id.clone(), incident.title.clone(), check))
-            }
-            TabId::Tickets => {
-                let ticket = self.tickets.target()?.ticket();
-                let check = match probe {
-                    Some(Command::Ticket(a)) => ticket.check(a, self.me_name()),
-                    _ => Ok(()),
-                };
-                Some((ticket.key.clone(), ticket.subject.clone(), check))
-            }
-            TabId::Sla | TabId::Drift | TabId::Calendar | TabId::Postmortems => None,
-        }
-    }
-
-    /// Checks that a dangerous action may be taken on the target (and that `probe` would
-    /// apply to it as shown); runs `then` with its id and title if so.
-    fn prepare(
-        &mut self,
-        action: Action,
-        probe: Option<&Command>,
-        now: DateTime<Utc>,
-        then: impl FnOnce(&mut AppState, String, String),
-    ) -> Update {
-        if let Some(reason) = self.read_only_reason() {
-            self.flash(
-                Level::Warning,
-                format!("read-only: {} is disabled ({reason})", action.name().replace('_', " ")),
-                now,
-            );
-            return Update::changed();
-        }
-        let Some((id, title, check)) = self.target(probe) else {
-            let what = match self.tab {
-                TabId::Tickets => "no ticket selected",
-                TabId::Sla => "open the item first (Enter), then act on it in its tab",
-                TabId::Drift => "the Drift tab has nothing to act on",
-                TabId::Calendar => "on the Calendar tab: n plans a window, e edits it, x cancels it, i imports",
-                TabId::Postmortems => "on the Postmortems tab: Enter edits, s moves the status, E exports",
-                TabId::Incidents => "no incident selected",
-            };
-            self.flash(Level::Info, what, now);
-            return Update::changed();
-        };
-        if let Err(rejection) = check {
-            let text = rejection.describe(&id, now);
-            self.flash(Level::Warning, text, now);
-            return Update::changed();
-        }
-        then(self, id, title);
-        Update::changed()
-    }
-
-    /// Queues `command` on the target at once (after the same checks as `prepare`).
-    pub(super) fn act(&mut self, action: Action, command: Command, now: DateTime<Utc>) -> Update {
-        let mut target = None;
-        let update = self.prepare(action, Some(&command), now, |_, id, _| target = Some(id));
-        match target {
-            Some(id) => self.enqueue(&id, command, now),
-            None => update,
-        }
-    }
-
     fn submit_input(&mut self, now: DateTime<Utc>) -> Update {
         let Some(input) = self.input.take() else {
             return Update::unchanged();
@@ -551,97 +479,13 @@ impl AppState {
                     self.flash(Level::Info, "empty note not sent", now);
                     return Update::changed();
                 }
-                let forget = self.note_drafts.remove(&incident_id).map(|_| self.note_draft_effect(&incident_id, ""));
+                let forget = self.set_note_draft(&incident_id, String::new());
                 self.enqueue(&incident_id, Command::Incident(IncidentAction::Note { text }), now).with(forget)
             }
             InputKind::Assign { key } => self.submit_assign(key, &input.text(), now),
             InputKind::OpenTicket { incident_id } => self.submit_open_ticket(incident_id, &input.text(), now),
             InputKind::ImportPath => self.start_import(&input.text(), now),
         }
-    }
-
-    /// Queues a command on the item as shown: persisted, shown at once as pending, sent when it
-    /// can be.
-    pub(super) fn enqueue(&mut self, id: &str, command: Command, now: DateTime<Utc>) -> Update {
-        self.enqueue_at(id, command, None, now)
-    }
-
-    /// [`Self::enqueue`], taken against `seen` (the version the user saw) when given.
-    pub(super) fn enqueue_at(&mut self, id: &str, command: Command, seen: Option<i64>, now: DateTime<Utc>) -> Update {
-        let base_version = seen.or_else(|| match command.kind() {
-            EntityKind::Incident => self.incidents.row(id).map(|r| r.confirmed.version),
-            EntityKind::Ticket => self.tickets.row(id).map(|r| r.confirmed.version),
-            EntityKind::Maintenance => self.calendar.base_version(id, &command),
-            EntityKind::Postmortem => Some(self.postmortems.base_version(id)),
-        });
-        let Some(base_version) = base_version else {
-            self.flash(Level::Warning, format!("{id} is no longer known here"), now);
-            return Update::changed();
-        };
-        let verb = command.verb();
-        let what = match &command {
-            Command::Maintenance(MaintenanceAction::Create { window }) => format!("“{}”", window.title),
-            _ => format!("{id}:"),
-        };
-        let effects = self.queue_entry(id, command, base_version, now);
-        self.reapply_all_pending(now);
-        let when = if self.sync.is_stale() { "queued (offline)" } else { "sending…" };
-        self.flash(Level::Info, format!("⧗ {what} {verb} {when}"), now);
-        Update::changed().with(effects)
-    }
-
-    /// Puts one command in the outbox; the caller shows it (`reapply_all_pending`).
-    pub(super) fn queue_entry(
-        &mut self,
-        id: &str,
-        command: Command,
-        base_version: i64,
-        now: DateTime<Utc>,
-    ) -> Vec<Effect> {
-        let entry = OutboxEntry {
-            key: self.next_key(),
-            target_id: id.to_string(),
-            base_version,
-            epoch: self.sync.epoch.clone(),
-            created_at: now,
-            attempts: 0,
-            last_error: None,
-            action: command,
-        };
-        self.outbox.enqueue(entry).into_iter().map(Effect::Outbox).collect()
-    }
-}
-
-impl AppState {
-    /// Keeps (or with empty text forgets) the note draft of `incident_id`, here and on disk.
-    fn set_note_draft(&mut self, incident_id: &str, text: String) -> Option<Effect> {
-        let before = if text.trim().is_empty() {
-            self.note_drafts.remove(incident_id)
-        } else {
-            self.note_drafts.insert(incident_id.to_string(), text.clone())
-        };
-        (before.as_deref() != Some(text.as_str()) && !(before.is_none() && text.trim().is_empty()))
-            .then(|| self.note_draft_effect(incident_id, &text))
-    }
-
-    fn note_draft_effect(&self, incident_id: &str, text: &str) -> Effect {
-        Effect::SaveNoteDraft(crate::cache::NoteDraft {
-            incident_id: incident_id.to_string(),
-            author: self.session.author.clone(),
-            text: text.to_string(),
-        })
-    }
-
-    /// The console is stopping with the note prompt open: what was typed becomes its draft.
-    pub(super) fn keep_open_note(&mut self) -> Option<Effect> {
-        let Some(Input { kind: InputKind::Note { incident_id }, textarea }) = &self.input else {
-            return None;
-        };
-        let (incident_id, text) = (incident_id.clone(), textarea.lines().join(" "));
-        if text.trim().is_empty() {
-            return None;
-        }
-        self.set_note_draft(&incident_id, text)
     }
 }
 

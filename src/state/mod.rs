@@ -7,6 +7,7 @@
 //! tickets are assigned to and prompt completion in `assign.rs`; data arriving from sync, the
 //! outbox and the config watcher here.
 
+mod act;
 mod assign;
 mod changes;
 mod console;

@@ -58,11 +58,6 @@ fn tab_spans(state: &AppState, form: TabBar, now: DateTime<Utc>) -> Vec<Span<'st
     spans
 }
 
-/// The display time zone as the header shows it: `UTC`, `CET`, or the system's offset.
-pub fn zone_label(state: &AppState, now: DateTime<Utc>) -> String {
-    crate::ui::zone_name(now, state.settings.timezone)
-}
-
 /// The header. Counts, freshness and the backend always show whole: the tab bar shortens first
 /// (names, short names, numbers), then the filter text.
 pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
@@ -100,7 +95,7 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
     } else {
         right.push(Span::styled(state.session.backend_label.clone(), theme.muted()));
     }
-    right.push(Span::styled(format!(" {}", zone_label(state, now)), theme.muted()));
+    right.push(Span::styled(format!(" {}", crate::ui::zone_name(now, state.settings.timezone)), theme.muted()));
     right.push(Span::raw(" "));
     right.push(Span::styled(badge, if stale { theme.stale_badge() } else { theme.ok() }));
     right.push(Span::raw(" "));
