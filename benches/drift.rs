@@ -44,7 +44,7 @@ fn all_four(c: &mut Criterion) {
 
 fn drift_tab(c: &mut Criterion) {
     use chrono::TimeZone;
-    use opsdeck::event::Event;
+    use opsdeck::console::event::Event;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
@@ -54,8 +54,9 @@ fn drift_tab(c: &mut Criterion) {
     snapshot.monitoring =
         opsdeck::cache::MonitoringRows { models: world.models, windows: world.windows.clone(), quality: world.quality };
     let config = opsdeck::config::Config::default();
-    let mut state = opsdeck::state::AppState::new(opsdeck::fixtures::session(true), &config, snapshot, false, now);
-    state.tab = opsdeck::tabs::TabId::Drift;
+    let mut state =
+        opsdeck::console::state::AppState::new(opsdeck::fixtures::session(true), &config, snapshot, false, now);
+    state.tab = opsdeck::console::tabs::TabId::Drift;
     state.drift.zoom(10); // 7 days on screen
     let windows = state.drift.series().len();
     for (width, height) in [(160, 48), (80, 24)] {
@@ -63,7 +64,7 @@ fn drift_tab(c: &mut Criterion) {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
         c.bench_function(&format!("drift tab frame {width}x{height}, {windows} hourly windows"), |b| {
             b.iter(|| {
-                terminal.draw(|frame| opsdeck::ui::draw(frame, &state, now)).expect("draw");
+                terminal.draw(|frame| opsdeck::console::view::draw(frame, &state, now)).expect("draw");
             })
         });
     }
@@ -71,7 +72,7 @@ fn drift_tab(c: &mut Criterion) {
     let mut tab = state.drift.clone();
     // What the blocking thread does after `f` or `m` on a feature not seen yet.
     let job = {
-        let mut fresh = opsdeck::tabs::drift::DriftTab::new(tab.data.clone());
+        let mut fresh = opsdeck::console::tabs::drift::DriftTab::new(tab.data.clone());
         fresh.rebuild(incidents.iter());
         fresh.take_job().expect("statistics to compute")
     };

@@ -14,11 +14,11 @@ use ratatui::backend::TestBackend;
 
 use opsdeck::cache::{Cache, JournaledDraft};
 use opsdeck::config::Config;
+use opsdeck::console::event::Event;
+use opsdeck::console::state::AppState;
 use opsdeck::db::DbLocation;
 use opsdeck::domain::postmortem_template::{self, TemplateInput};
 use opsdeck::domain::{Postmortem, PostmortemDraft};
-use opsdeck::event::Event;
-use opsdeck::state::AppState;
 
 /// A long postmortem: the template's sections with 600 lines of prose.
 fn long_body() -> String {
@@ -80,7 +80,7 @@ fn editor(c: &mut Criterion) {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         c.bench_function(&format!("editor frame, 600-line postmortem, {width}x{height}"), |b| {
             b.iter(|| {
-                terminal.draw(|frame| opsdeck::ui::draw(frame, &state, now())).expect("draw");
+                terminal.draw(|frame| opsdeck::console::view::draw(frame, &state, now())).expect("draw");
             })
         });
     }

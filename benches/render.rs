@@ -11,8 +11,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use opsdeck::config::Config;
-use opsdeck::event::Event;
-use opsdeck::state::AppState;
+use opsdeck::console::event::Event;
+use opsdeck::console::state::AppState;
 
 fn state(n: usize) -> AppState {
     let now = Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap();
@@ -32,7 +32,7 @@ fn render(c: &mut Criterion) {
 
     c.bench_function("list frame 200x60, 100k incidents", |b| {
         b.iter(|| {
-            terminal.draw(|frame| opsdeck::ui::draw(frame, &list, now)).expect("draw");
+            terminal.draw(|frame| opsdeck::console::view::draw(frame, &list, now)).expect("draw");
         })
     });
 
@@ -44,7 +44,7 @@ fn render(c: &mut Criterion) {
         b.iter(|| {
             flip = !flip;
             let shown = if flip { &other } else { &list };
-            terminal.draw(|frame| opsdeck::ui::draw(frame, shown, now)).expect("draw");
+            terminal.draw(|frame| opsdeck::console::view::draw(frame, shown, now)).expect("draw");
         })
     });
 
@@ -52,7 +52,7 @@ fn render(c: &mut Criterion) {
     detail.update(Event::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter)), now);
     c.bench_function("detail frame 200x60", |b| {
         b.iter(|| {
-            terminal.draw(|frame| opsdeck::ui::draw(frame, &detail, now)).expect("draw");
+            terminal.draw(|frame| opsdeck::console::view::draw(frame, &detail, now)).expect("draw");
         })
     });
 }

@@ -14,10 +14,10 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use opsdeck::config::Config;
-use opsdeck::event::Event;
+use opsdeck::console::event::Event;
+use opsdeck::console::state::AppState;
+use opsdeck::console::tabs::sla::SlaTab;
 use opsdeck::sla::SlaPolicy;
-use opsdeck::state::AppState;
-use opsdeck::tabs::sla::SlaTab;
 
 const TICKETS: usize = 1_000;
 /// 2 % of the 100,000 incidents of the render benchmark are open.
@@ -36,16 +36,16 @@ fn sla(c: &mut Criterion) {
     let clocks = state.sla.rows().len();
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
 
-    state.tab = opsdeck::tabs::TabId::Sla;
+    state.tab = opsdeck::console::tabs::TabId::Sla;
     c.bench_function(&format!("SLA frame 200x60, {clocks} running clocks"), |b| {
         b.iter(|| {
-            terminal.draw(|frame| opsdeck::ui::draw(frame, &state, now)).expect("draw");
+            terminal.draw(|frame| opsdeck::console::view::draw(frame, &state, now)).expect("draw");
         })
     });
-    state.tab = opsdeck::tabs::TabId::Tickets;
+    state.tab = opsdeck::console::tabs::TabId::Tickets;
     c.bench_function(&format!("tickets frame 200x60, {TICKETS} open tickets"), |b| {
         b.iter(|| {
-            terminal.draw(|frame| opsdeck::ui::draw(frame, &state, now)).expect("draw");
+            terminal.draw(|frame| opsdeck::console::view::draw(frame, &state, now)).expect("draw");
         })
     });
     let mut second = 0;

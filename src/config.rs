@@ -12,12 +12,12 @@ use ratatui::style::Color;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::action::Action;
+use crate::console::action::Action;
+use crate::console::keymap::KeyChord;
+use crate::console::theme::GlyphChoice;
 use crate::domain::duration::parse_duration;
 use crate::domain::monitoring::DriftBands;
-use crate::keymap::KeyChord;
 use crate::sla::SlaPolicy;
-use crate::ui::theme::GlyphChoice;
 
 /// The SLA policy in `assets/sla-policy.toml`, parsed once.
 static DEFAULT_SLA: LazyLock<Arc<SlaPolicy>> = LazyLock::new(|| Arc::new(SlaPolicy::default_policy()));
@@ -441,7 +441,7 @@ pub fn watch(
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     let name = path.file_name().map(|n| n.to_os_string());
     let mut last: Option<Result<Config, ConfigError>> = None;
-    crate::watch::watch_dir(&dir, move |changed| {
+    crate::console::watch::watch_dir(&dir, move |changed| {
         if changed.file_name().map(|n| n.to_os_string()) != name {
             return;
         }

@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 
 use crate::api::{Me, Role};
 use crate::cache::{CacheSnapshot, MonitoringRows, SyncMeta};
+use crate::console::state::Session;
 use crate::domain::{
     ActionContext, Incident, IncidentAction, NewIncident, NewTicket, Priority, Ticket, TicketAction, Tier,
 };
 use crate::server::catalog;
 use crate::server::simulator::{Pace, Simulator};
-use crate::state::Session;
 
 /// The session of `erin`, a responder: in the demo, or against `ops.example.com`.
 pub fn session(demo: bool) -> Session {
@@ -76,8 +76,13 @@ pub fn seeded_maintenance(now: DateTime<Utc>) -> Vec<crate::domain::maintenance:
 
 /// One complete sync round from the `epoch` database bringing `changes`; `reset` says the
 /// database was replaced (the console starts over from empty).
-pub fn synced(at: DateTime<Utc>, epoch: &str, reset: bool, changes: Vec<crate::api::Change>) -> crate::event::Event {
-    crate::event::Event::Synced(Box::new(crate::event::SyncReport {
+pub fn synced(
+    at: DateTime<Utc>,
+    epoch: &str,
+    reset: bool,
+    changes: Vec<crate::api::Change>,
+) -> crate::console::event::Event {
+    crate::console::event::Event::Synced(Box::new(crate::console::event::SyncReport {
         at,
         epoch: epoch.into(),
         reset,

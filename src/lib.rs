@@ -34,30 +34,15 @@
 //! - [`cli`], [`paths`]: the command line, logging, and where files live (XDG).
 //! - [`fixtures`]: deterministic data for tests, snapshots and benchmarks.
 
-pub mod action;
 pub mod api;
-pub mod app;
 pub mod backend;
 pub mod cache;
-pub mod calendar_cli;
 pub mod cli;
-pub mod cli_client;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod domain;
-pub mod drift_cli;
-pub mod effect;
-pub mod event;
 pub mod fixtures;
-pub mod keymap;
-pub mod outbox;
 pub mod paths;
-pub mod postmortem_cli;
 pub mod server;
 pub mod sla;
-pub mod state;
-pub mod sync;
-pub mod tabs;
-pub mod terminal;
-pub mod ui;
-pub mod watch;

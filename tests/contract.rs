@@ -347,8 +347,8 @@ async fn the_poller_reports_the_users_after_the_identity() {
     let mut seen = Vec::new();
     while seen.len() < 2 {
         match tokio::time::timeout(ops::DEADLINE, rx.recv()).await.expect("in time").expect("open") {
-            opsdeck::event::Event::Identity(me) => seen.push(format!("identity {}", me.name)),
-            opsdeck::event::Event::Users(users) => seen.push(format!("{} users", users.unwrap().len())),
+            opsdeck::console::event::Event::Identity(me) => seen.push(format!("identity {}", me.name)),
+            opsdeck::console::event::Event::Users(users) => seen.push(format!("{} users", users.unwrap().len())),
             _ => {}
         }
     }

@@ -11,10 +11,10 @@ use ops::{ERIN, poller, start, start_simulating, sync_round};
 use opsdeck::api::Change;
 use opsdeck::cache::Cache;
 use opsdeck::config::Config;
+use opsdeck::console::event::Event;
+use opsdeck::console::state::{AppState, Effect};
 use opsdeck::db::DbLocation;
 use opsdeck::domain::{FeatureKind, Sample};
-use opsdeck::event::Event;
-use opsdeck::state::{AppState, Effect};
 
 /// Runs the drift computations `effects` ask for, as the console's effect runner does.
 fn run_drift_jobs(state: &mut AppState, effects: Vec<Effect>) {

@@ -14,8 +14,8 @@ use tokio::sync::mpsc;
 use opsdeck::backend::http::HttpBackend;
 use opsdeck::cache::Cache;
 use opsdeck::config::{Secret, live_window};
+use opsdeck::console::event::{Event, EventReceiver};
 use opsdeck::db::DbLocation;
-use opsdeck::event::{Event, EventReceiver};
 use opsdeck::server::simulator::Pace;
 use opsdeck::server::{self, RunningServer, ServeOptions};
 
@@ -26,11 +26,11 @@ async fn serve_on(listener: TcpListener) -> RunningServer {
     server::start(listener, options).await.unwrap()
 }
 
-async fn poller(url: &str, dir: &tempfile::TempDir) -> (opsdeck::sync::SyncHandle, EventReceiver) {
+async fn poller(url: &str, dir: &tempfile::TempDir) -> (opsdeck::console::sync::SyncHandle, EventReceiver) {
     let cache = Cache::open(&DbLocation::File(dir.path().join("cache.sqlite"))).await.unwrap();
     let backend = Arc::new(HttpBackend::new(url, Some(Secret::new(ops::ERIN))).unwrap());
     let (tx, rx) = mpsc::unbounded_channel();
-    (opsdeck::sync::spawn(backend, cache, tx, POLL), rx)
+    (opsdeck::console::sync::spawn(backend, cache, tx, POLL), rx)
 }
 
 /// The next sync outcome: `Ok` for a page, `Err` with the error for a failed round.

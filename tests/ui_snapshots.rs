@@ -11,9 +11,9 @@ use ratatui::backend::TestBackend;
 
 use opsdeck::backend::BackendError;
 use opsdeck::config::Config;
-use opsdeck::event::Event;
-use opsdeck::state::{AppState, Effect};
-use opsdeck::ui::theme::TermCaps;
+use opsdeck::console::event::Event;
+use opsdeck::console::state::{AppState, Effect};
+use opsdeck::console::theme::TermCaps;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap()
@@ -100,7 +100,7 @@ impl Harness {
 
     fn screen(&mut self) -> String {
         let state = &self.state;
-        self.terminal.draw(|frame| opsdeck::ui::draw(frame, state, now())).unwrap();
+        self.terminal.draw(|frame| opsdeck::console::view::draw(frame, state, now())).unwrap();
         self.terminal.backend().to_string()
     }
 }
@@ -173,7 +173,7 @@ fn outbox_panel_keeps_a_rejected_note() {
     let mut harness = Harness::new(80, 24);
     harness.press("nrestarted the retriever pods<Enter>");
     let key = match harness.effects.last() {
-        Some(Effect::Outbox(opsdeck::outbox::OutboxEffect::Persist(entry))) => entry.key.clone(),
+        Some(Effect::Outbox(opsdeck::console::outbox::OutboxEffect::Persist(entry))) => entry.key.clone(),
         other => panic!("expected the note to be persisted, got {other:?}"),
     };
     harness.event(Event::OutboxPersisted { key: key.clone(), error: None });
@@ -518,8 +518,12 @@ fn postmortem_conflict_shows_both_texts() {
 #[test]
 fn message_log_keeps_what_was_said() {
     let mut harness = Harness::new(80, 24);
-    harness.state.flash(opsdeck::state::Level::Error, "✗ INC-1018 already acknowledged by dana 40 s ago", now());
-    harness.state.flash(opsdeck::state::Level::Info, "new P3: INC-1020 Retrieval index stale", now());
+    harness.state.flash(
+        opsdeck::console::state::Level::Error,
+        "✗ INC-1018 already acknowledged by dana 40 s ago",
+        now(),
+    );
+    harness.state.flash(opsdeck::console::state::Level::Info, "new P3: INC-1020 Retrieval index stale", now());
     let screen = harness.screen();
     assert!(screen.contains("already acknowledged by dana"), "the error is not replaced by an info: {screen}");
     harness.press("L");

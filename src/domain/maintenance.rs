@@ -468,5 +468,4 @@ pub fn suppression_for(
 }
 
 #[cfg(test)]
-#[path = "maintenance_tests.rs"]
 mod tests;

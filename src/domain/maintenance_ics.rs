@@ -402,9 +402,7 @@ fn one_line(report: &str) -> String {
     text.chars().take(300).collect()
 }
 
-#[path = "maintenance_ics_tz.rs"]
 pub mod tz;
 
 #[cfg(test)]
-#[path = "maintenance_ics_tests.rs"]
 mod tests;

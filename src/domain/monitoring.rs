@@ -539,5 +539,4 @@ fn short(x: f64) -> String {
 }
 
 #[cfg(test)]
-#[path = "monitoring_tests.rs"]
 mod tests;

@@ -344,5 +344,4 @@ pub fn draft_from_file(text: &str) -> PostmortemDraft {
 }
 
 #[cfg(test)]
-#[path = "postmortem_tests.rs"]
 mod tests;

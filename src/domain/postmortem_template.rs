@@ -332,5 +332,4 @@ fn table(events: &[&TimelineEvent], tz: Tz) -> String {
 }
 
 #[cfg(test)]
-#[path = "postmortem_template_tests.rs"]
 mod tests;

@@ -10,7 +10,6 @@
 //! - [`clock`]: [`evaluate`] a clock at `now` into a [`ClockState`] with its [`Band`].
 
 pub mod calendar;
-pub mod cli;
 pub mod clock;
 pub mod policy;
 

@@ -11,8 +11,8 @@ use opsdeck::api::Role;
 use opsdeck::backend::http::HttpBackend;
 use opsdeck::cache::Cache;
 use opsdeck::config::Secret;
+use opsdeck::console::event::{Event, EventReceiver, SyncReport};
 use opsdeck::db::DbLocation;
-use opsdeck::event::{Event, EventReceiver, SyncReport};
 use opsdeck::server::auth::Users;
 use opsdeck::server::simulator::Pace;
 use opsdeck::server::{self, RunningServer, ServeOptions};
@@ -62,10 +62,10 @@ pub async fn sync_round(rx: &mut EventReceiver) -> Vec<SyncReport> {
 
 /// The console's poller as erin, with an interval so long that rounds happen only at start
 /// and when poked.
-pub fn poller(server: &RunningServer, cache: &Cache) -> (opsdeck::sync::SyncHandle, EventReceiver) {
+pub fn poller(server: &RunningServer, cache: &Cache) -> (opsdeck::console::sync::SyncHandle, EventReceiver) {
     let (tx, rx) = mpsc::unbounded_channel();
     let backend = std::sync::Arc::new(client(server, ERIN));
-    (opsdeck::sync::spawn(backend, cache.clone(), tx, Duration::from_secs(3600)), rx)
+    (opsdeck::console::sync::spawn(backend, cache.clone(), tx, Duration::from_secs(3600)), rx)
 }
 
 /// The server with the simulator on: the demo world, model monitoring included, seeded at start.
@@ -145,8 +145,8 @@ pub async fn run_opsdeck(args: Vec<String>) -> std::process::Output {
 }
 
 /// The outbox entry a console keeps for `request` until the backend answers it.
-pub fn queued(request: &opsdeck::backend::ActionRequest) -> opsdeck::outbox::OutboxEntry {
-    opsdeck::outbox::OutboxEntry {
+pub fn queued(request: &opsdeck::backend::ActionRequest) -> opsdeck::console::outbox::OutboxEntry {
+    opsdeck::console::outbox::OutboxEntry {
         key: request.idempotency_key.clone(),
         target_id: request.target_id.clone(),
         action: request.command.clone(),

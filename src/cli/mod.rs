@@ -1,0 +1,283 @@
+//! Command line: the console (default), `serve`, `openapi` and `sla`. Logging and exit codes live here.
+
+pub mod calendar;
+pub mod client;
+pub mod drift;
+pub mod postmortem;
+pub mod sla;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::api::Role;
+use crate::config::{self, Config};
+use crate::console::app::{BackendChoice, ConsoleOptions};
+use crate::db::DbLocation;
+use crate::paths::Paths;
+use crate::server::{self, ServeOptions, auth::Users};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "opsdeck",
+    version,
+    about = "A keyboard-first terminal console for incidents of generative-AI services"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Ops API server to use. Without it (and without `backend` in the config) opsdeck runs its
+    /// reference server in-process with simulated incidents: the DEMO.
+    #[arg(long, value_name = "URL")]
+    backend: Option<String>,
+    /// Read the token from this file (otherwise OPSDECK_TOKEN, then the config file).
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+    /// Disable every action that changes shared state.
+    #[arg(long)]
+    read_only: bool,
+    /// Configuration file (default: $XDG_CONFIG_HOME/opsdeck/config.toml).
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Seed of the demo simulator.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    demo_seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the Ops API server for a team.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8088")]
+        bind: SocketAddr,
+        /// SQLite database file (default: $XDG_DATA_HOME/opsdeck/server.sqlite; `:memory:` for none).
+        #[arg(long, value_name = "PATH")]
+        db: Option<String>,
+        /// Run the simulator: GenAI incidents worked by simulated responders, customer tickets, drifting models.
+        #[arg(long)]
+        simulate: bool,
+        /// Seed of the simulator.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        seed: u64,
+        /// TOML file of [[users]] with name, role (viewer, responder, commander) and token.
+        /// Without it, one commander token is generated and written to the state directory.
+        #[arg(long, value_name = "PATH")]
+        tokens: Option<PathBuf>,
+    },
+    /// Print the Ops API's OpenAPI document (the one in assets/openapi.json).
+    Openapi,
+    /// Drift statistics: `opsdeck drift compare` on two files of one value per line.
+    Drift {
+        #[command(subcommand)]
+        command: crate::cli::drift::DriftCommand,
+    },
+    /// Maintenance windows as iCalendar files: `opsdeck calendar export|import`.
+    Calendar {
+        #[command(subcommand)]
+        command: crate::cli::calendar::CalendarCommand,
+    },
+    /// Incident postmortems: `opsdeck postmortem export ID` prints one as Markdown.
+    Postmortem {
+        #[command(subcommand)]
+        command: crate::cli::postmortem::PostmortemCommand,
+    },
+    /// SLA calendars and targets: `opsdeck sla due` computes when a target runs out.
+    Sla {
+        #[command(subcommand)]
+        command: crate::cli::sla::SlaCommand,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Openapi) => {
+            print!("{}", server::openapi_json());
+            Ok(())
+        }
+        Some(Command::Serve { bind, db, simulate, seed, tokens }) => serve(bind, db, simulate, seed, tokens),
+        Some(Command::Sla { command }) => return crate::cli::sla::run(command),
+        Some(Command::Drift { command }) => return crate::cli::drift::run(command),
+        Some(Command::Calendar { command }) => return crate::cli::calendar::run(command),
+        Some(Command::Postmortem { command }) => return crate::cli::postmortem::run(command),
+        None => console(cli),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("opsdeck: {err:#}");
+            if err.downcast_ref::<UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
+        }
+    }
+}
+
+/// A mistake in how the console was started (its terminal, arguments, config file or token
+/// file), found before anything was drawn or sent: exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Why the console does not start on this terminal, and what works without one.
+fn refusal(err: &crate::console::theme::UnsupportedTerminal) -> String {
+    format!(
+        "{err}, so the console cannot run here. Use a terminal that sets TERM (xterm-256color, \
+         screen, tmux, linux, vt220…), or the commands that need none:
+  opsdeck sla due …                 when an SLA target runs out
+  opsdeck calendar export|import …  maintenance windows as iCalendar files
+  opsdeck postmortem export ID      a postmortem as Markdown
+  opsdeck drift compare A B         drift statistics of two files
+  opsdeck serve                     the Ops API server"
+    )
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+}
+
+/// Logs go to a file; the terminal belongs to the UI. `OPSDECK_LOG` sets the filter.
+fn log_to_file(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    std::fs::create_dir_all(dir).ok()?;
+    let appender = tracing_appender::rolling::never(dir, "opsdeck.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OPSDECK_LOG").unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init().ok()?;
+    Some(guard)
+}
+
+fn console(cli: Cli) -> anyhow::Result<()> {
+    // Before anything touches the terminal: a terminal that cannot move the cursor gets a
+    // sentence, not escape sequences.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let term = std::env::var("TERM").ok();
+    let colorterm = std::env::var("COLORTERM").ok();
+    let terminal = crate::console::theme::TermCaps::detect(term.as_deref(), colorterm.as_deref(), no_color)
+        .map_err(|e| UsageError(refusal(&e)))?;
+    let paths = Paths::discover().map_err(anyhow::Error::msg)?;
+    let _log = log_to_file(paths.log_dir());
+    let config_path = cli.config.clone().unwrap_or_else(|| paths.config_file());
+    // A file named with --config must exist; the default one may not (the defaults apply).
+    let loaded = if cli.config.is_some() { Config::load_required(&config_path) } else { Config::load(&config_path) };
+    let mut config = loaded.map_err(|e| UsageError(e.to_string()))?;
+    let backend_url = cli.backend.clone().or_else(|| config.backend.clone());
+    let backend = match backend_url {
+        None => BackendChoice::Demo { seed: cli.demo_seed },
+        Some(url) => {
+            let url = url.trim().trim_end_matches('/').to_string();
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(UsageError(format!("--backend must be an http:// or https:// URL, not `{url}`")).into());
+            }
+            let (token, warnings) =
+                config::resolve_token(cli.token_file.as_deref(), std::env::var("OPSDECK_TOKEN").ok(), &config)
+                    .map_err(UsageError)?;
+            let mut config_warnings = warnings;
+            if token.is_none() {
+                config_warnings.push(crate::backend::no_token_hint(&config_path));
+            }
+            for warning in &config_warnings {
+                tracing::warn!("{warning}");
+            }
+            // Shown in the status bar at start-up.
+            config.warnings.extend(config_warnings);
+            BackendChoice::Remote { url, token }
+        }
+    };
+    let cache_path = paths.cache_file(match &backend {
+        BackendChoice::Demo { .. } => None,
+        BackendChoice::Remote { url, .. } => Some(url.as_str()),
+    });
+    let options = ConsoleOptions {
+        read_only: cli.read_only,
+        config,
+        config_path,
+        backend,
+        cache: DbLocation::File(cache_path),
+        terminal,
+        drafts_dir: paths.data_dir.join("drafts"),
+    };
+    runtime()?.block_on(crate::console::app::run(options))
+}
+
+fn serve(
+    bind: SocketAddr,
+    db: Option<String>,
+    simulate: bool,
+    seed: u64,
+    tokens: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OPSDECK_LOG").unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(filter)
+        .try_init();
+    let paths = Paths::discover().map_err(anyhow::Error::msg);
+    let db = match db.as_deref() {
+        Some(":memory:") => DbLocation::Memory,
+        Some(path) => DbLocation::File(PathBuf::from(path)),
+        None => DbLocation::File(paths.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?.data_dir.join("server.sqlite")),
+    };
+    let users = match tokens {
+        Some(path) => Users::load(&path)?,
+        None => generated_users(paths.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?)?,
+    };
+    runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+        let options =
+            ServeOptions { db, users, simulate: simulate.then_some(seed), pace: server::simulator::Pace::demo() };
+        let mut running = server::start(listener, options).await?;
+        println!("opsdeck serve: listening on {}", running.url());
+        std::io::stdout().flush().ok();
+        tokio::select! {
+            result = running.wait() => result.context("the server stopped")?,
+            signal = shutdown_signal() => {
+                tracing::info!(signal, "shutting down");
+                running.shutdown().await?;
+            }
+        }
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    }
+}
+
+/// Without a tokens file: one commander token for the current user, kept in a mode-600 file in
+/// the state directory (and reused next time). The path is printed, never the token.
+fn generated_users(paths: &Paths) -> anyhow::Result<Users> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = paths.state_dir.join("serve-token");
+    let token = match std::fs::read_to_string(&path) {
+        Ok(token) if token.trim().len() >= server::auth::MIN_TOKEN_LEN => token.trim().to_string(),
+        _ => {
+            std::fs::create_dir_all(&paths.state_dir)?;
+            let token = server::auth::random_token();
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            writeln!(file, "{token}")?;
+            token
+        }
+    };
+    let user = std::env::var("USER").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| "admin".into());
+    println!("opsdeck serve: no --tokens file; {user} (commander) uses the token in {}", path.display());
+    let mut users = Users::default();
+    users.add(&user, Role::Commander, &token);
+    Ok(users)
+}

@@ -1,0 +1,438 @@
+//! The console's run loop: first frame from the cache, then events → update → effects, and a
+//! draw only when something changed (at most one every 10 ms, inside a synchronized update).
+//!
+//! Nothing here waits for the network before the first frame. The backend (or the in-process
+//! demo server) is connected after it, and sync reports back through the event channel.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::api::{Me, Role};
+use crate::backend::Backend;
+use crate::backend::http::HttpBackend;
+use crate::cache::Cache;
+use crate::config::{Config, Secret};
+use crate::console::effect::EffectRunner;
+use crate::console::event::{Event, EventSender};
+use crate::console::state::{AppState, Effect, Session};
+use crate::console::terminal;
+use crate::db::DbLocation;
+use crate::server::{self, RunningServer, ServeOptions, auth::Users};
+
+/// Rows read from the cache for the first frame; the rest loads right after it.
+pub const FIRST_FRAME_ROWS: u32 = 300;
+/// Draw at most this often.
+const FRAME: Duration = Duration::from_millis(10);
+/// How long quitting waits for cache writes in progress.
+const EXIT_FLUSH: Duration = Duration::from_secs(3);
+
+pub enum BackendChoice {
+    /// Run the reference server in-process with the simulator.
+    Demo {
+        seed: u64,
+    },
+    Remote {
+        url: String,
+        token: Option<Secret>,
+    },
+}
+
+pub struct ConsoleOptions {
+    pub config: Config,
+    pub config_path: PathBuf,
+    pub backend: BackendChoice,
+    pub cache: DbLocation,
+    pub read_only: bool,
+    /// What the terminal can show (from TERM, COLORTERM and NO_COLOR).
+    pub terminal: crate::console::theme::TermCaps,
+    /// Where postmortem drafts are exported and handed to `$EDITOR`.
+    pub drafts_dir: PathBuf,
+}
+
+/// The demo user: the login name, cleaned, or `you`.
+fn demo_user() -> String {
+    let name: String = std::env::var("USER")
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(32)
+        .collect();
+    if name.is_empty() { "you".to_string() } else { name }
+}
+
+pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let cache = Cache::open(&options.cache).await.context("opening the local cache")?;
+    let snapshot = cache.snapshot(FIRST_FRAME_ROWS).await.context("reading the local cache")?;
+    let needs_full_load = snapshot.total > snapshot.incidents.len();
+    let (label, demo) = match &options.backend {
+        BackendChoice::Demo { .. } => ("DEMO".to_string(), true),
+        BackendChoice::Remote { url, .. } => (url.split("://").nth(1).unwrap_or(url).to_string(), false),
+    };
+    let session = Session {
+        backend_label: label,
+        demo,
+        read_only_flag: options.read_only,
+        me: demo.then(|| Me { name: demo_user(), role: Role::Commander }),
+        run_id: uuid::Uuid::new_v4().simple().to_string(),
+        author: match &options.backend {
+            BackendChoice::Demo { .. } => format!("demo:{}", demo_user()),
+            BackendChoice::Remote { url, token } => Session::author_for(url, token.as_ref().map(|t| t.expose())),
+        },
+    };
+    let mut state = AppState::new(session, &options.config, snapshot, options.terminal, Utc::now());
+
+    let mut tui = terminal::enter(options.terminal).context("setting up the terminal")?;
+    let size = tui.size()?;
+    state.update(Event::Resize { width: size.width, height: size.height }, Utc::now());
+    terminal::draw(&mut tui, &state, Utc::now())?;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "first frame drawn from the cache");
+
+    let (tx, rx) = mpsc::unbounded_channel();
+    let result = run_loop(&mut tui, &mut state, &options, cache, needs_full_load, tx, rx).await;
+    terminal::leave()?;
+    result
+}
+
+async fn run_loop(
+    tui: &mut terminal::Tui,
+    state: &mut AppState,
+    options: &ConsoleOptions,
+    cache: Cache,
+    needs_full_load: bool,
+    tx: EventSender,
+    mut rx: crate::console::event::EventReceiver,
+) -> anyhow::Result<()> {
+    let (backend, demo_server) = connect(&options.backend, &options.config_path, state.me_name()).await?;
+    let sync = crate::console::sync::spawn(backend.clone(), cache.clone(), tx.clone(), options.config.poll_interval);
+    let mut runner = EffectRunner::new(backend, cache.clone(), tx.clone(), sync, options.drafts_dir.clone());
+    let mut input = spawn_terminal_events(tx.clone());
+    spawn_signals(tx.clone());
+    let _drafts_watcher = {
+        let tx = tx.clone();
+        crate::console::watch::watch_drafts(options.drafts_dir.clone(), move |id, text| {
+            let _ = tx.send(Event::DraftFileChanged { id, text });
+        })
+        .inspect_err(|err| tracing::warn!(error = %err, "the drafts folder is not watched"))
+        .ok()
+    };
+    let _watcher = {
+        let tx = tx.clone();
+        crate::config::watch(options.config_path.clone(), move |result| {
+            let _ = tx.send(Event::Config(result));
+        })
+        .inspect_err(|err| tracing::warn!(error = %err, "config file is not watched"))
+        .ok()
+    };
+    {
+        let (tx, cache) = (tx.clone(), cache.clone());
+        tokio::spawn(async move {
+            match cache.monitoring().await {
+                Ok(rows) => {
+                    let _ = tx.send(Event::MonitoringLoaded(Box::new(rows)));
+                }
+                Err(err) => tracing::error!(error = %err, "loading the cached drift data failed"),
+            }
+        });
+    }
+    if needs_full_load {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            match cache.incidents().await {
+                Ok(all) => {
+                    let _ = tx.send(Event::CacheLoaded(all));
+                }
+                Err(err) => tracing::error!(error = %err, "loading the cached incidents failed"),
+            }
+        });
+    }
+
+    let mut dirty = false;
+    let mut last_draw = Instant::now();
+    while !state.quit {
+        let now = Utc::now();
+        let wake = state.next_wake(now).map(|at| {
+            let wait = (at - now).to_std().unwrap_or_default();
+            tokio::time::Instant::now() + wait
+        });
+        let draw_at = tokio::time::Instant::from_std(last_draw + FRAME);
+        let event = tokio::select! {
+            event = rx.recv() => match event {
+                Some(event) => Some(event),
+                None => break,
+            },
+            _ = sleep_until_opt(wake) => Some(Event::Tick),
+            _ = tokio::time::sleep_until(draw_at), if dirty => None,
+        };
+        let mut pending = event.into_iter().collect::<Vec<_>>();
+        // Drain everything queued before drawing once.
+        while let Ok(more) = rx.try_recv() {
+            pending.push(more);
+        }
+        for event in pending {
+            let update = state.update(event, Utc::now());
+            dirty |= update.changed;
+            for effect in update.effects {
+                match effect {
+                    Effect::Bell => {
+                        let _ = terminal::bell(tui);
+                    }
+                    Effect::Quit => {}
+                    Effect::ExternalEditor { id, text } => {
+                        let path = options.drafts_dir.join(format!("{id}.md"));
+                        let result = external_editor(tui, &mut input, &path, &text).await;
+                        let _ = tx.send(Event::EditorReturned { id, result });
+                        dirty = true;
+                    }
+                    other => runner.run(other),
+                }
+            }
+        }
+        if dirty && last_draw.elapsed() >= FRAME {
+            terminal::draw(tui, state, Utc::now())?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+    }
+    runner.finish(EXIT_FLUSH).await;
+    if let Some(server) = demo_server {
+        let _ = server.shutdown().await;
+    }
+    Ok(())
+}
+
+async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The backend to talk to. For the demo, the reference server is started on 127.0.0.1 with a
+/// random port and a token made up for this run, and reached over HTTP like any other.
+async fn connect(
+    choice: &BackendChoice,
+    config_path: &std::path::Path,
+    user: &str,
+) -> anyhow::Result<(Arc<dyn Backend>, Option<RunningServer>)> {
+    match choice {
+        BackendChoice::Remote { url, token } => {
+            Ok((Arc::new(HttpBackend::new(url, token.clone())?.with_config_path(config_path)), None))
+        }
+        BackendChoice::Demo { seed } => {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("starting the demo server")?;
+            let url = format!("http://{}", listener.local_addr()?);
+            let token = server::auth::random_token();
+            let mut users = Users::default();
+            users.add(user, Role::Commander, &token);
+            let options = ServeOptions {
+                db: DbLocation::Memory,
+                users,
+                simulate: Some(*seed),
+                pace: server::simulator::Pace::demo(),
+            };
+            let server = server::start(listener, options).await.context("starting the demo server")?;
+            tracing::info!(%url, "demo server started");
+            Ok((Arc::new(HttpBackend::new(&url, Some(Secret::new(token)))?), Some(server)))
+        }
+    }
+}
+
+/// Lets the run loop stop reading the terminal while another program (`$EDITOR`) has it.
+struct Input {
+    paused: tokio::sync::watch::Sender<bool>,
+    stopped: mpsc::UnboundedReceiver<()>,
+}
+
+impl Input {
+    /// Returns once nothing reads the terminal any more.
+    async fn pause(&mut self) {
+        let _ = self.paused.send(true);
+        let _ = self.stopped.recv().await;
+    }
+
+    fn resume(&mut self) {
+        let _ = self.paused.send(false);
+    }
+}
+
+fn spawn_terminal_events(tx: EventSender) -> Input {
+    use crossterm::event::{Event as TermEvent, EventStream};
+    let (paused, mut paused_rx) = tokio::sync::watch::channel(false);
+    let (stopped_tx, stopped) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            while *paused_rx.borrow_and_update() {
+                if paused_rx.changed().await.is_err() {
+                    return;
+                }
+            }
+            // Dropping the stream stops crossterm's reader, so a paused console reads no keys.
+            let mut stream = EventStream::new();
+            loop {
+                let event = tokio::select! {
+                    event = stream.next() => event,
+                    changed = paused_rx.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        if *paused_rx.borrow_and_update() {
+                            break;
+                        }
+                        continue;
+                    }
+                };
+                let event = match event {
+                    Some(Ok(TermEvent::Key(key))) => Event::Key(key),
+                    Some(Ok(TermEvent::Paste(text))) => Event::Paste(text),
+                    Some(Ok(TermEvent::Resize(width, height))) => Event::Resize { width, height },
+                    Some(Ok(_)) => continue,
+                    Some(Err(err)) => {
+                        tracing::warn!(error = %err, "terminal input failed");
+                        let _ = tx.send(Event::Shutdown { signal: "terminal closed" });
+                        return;
+                    }
+                    None => {
+                        let _ = tx.send(Event::Shutdown { signal: "terminal closed" });
+                        return;
+                    }
+                };
+                if tx.send(event).is_err() {
+                    return;
+                }
+            }
+            drop(stream);
+            let _ = stopped_tx.send(());
+        }
+    });
+    Input { paused, stopped }
+}
+
+/// Hands the draft to `$VISUAL` / `$EDITOR` (`vi` when neither is set) in the terminal, and takes
+/// the terminal back when it exits: the file's text, or why there is none. An editor that is not
+/// installed is said so by name, before the terminal is handed over.
+async fn external_editor(
+    tui: &mut terminal::Tui,
+    input: &mut Input,
+    path: &std::path::Path,
+    text: &str,
+) -> Result<String, String> {
+    let editor = editor_command(|name| std::env::var(name).ok());
+    let program = program_of(&editor);
+    let not_found = || format!("the editor `{program}` was not found (set $VISUAL or $EDITOR)");
+    if !program_exists(&program, std::env::var_os("PATH").as_deref()) {
+        return Err(not_found());
+    }
+    crate::console::effect::write_draft(path, text)
+        .await
+        .map_err(|e| format!("cannot write the draft for the editor: {e}"))?;
+    input.pause().await;
+    let left = terminal::leave();
+    let file = path.to_path_buf();
+    // `sh -c` so that EDITOR="code --wait" works; the path is passed as an argument, not spliced.
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("sh").arg("-c").arg(format!("{editor} \"$1\"")).arg("opsdeck").arg(&file).status()
+    })
+    .await;
+    let resumed = terminal::resume(tui);
+    input.resume();
+    left.and(resumed).map_err(|e| format!("the terminal could not be taken back from the editor: {e}"))?;
+    match status {
+        Ok(Ok(status)) if status.success() => {
+            tokio::fs::read_to_string(path).await.map_err(|e| format!("{}: {e}", path.display()))
+        }
+        // The shell's answer for a command it cannot find (the check above found something else).
+        Ok(Ok(status)) if status.code() == Some(127) => Err(not_found()),
+        Ok(Ok(status)) => Err(format!("the editor `{program}` exited with {status}")),
+        Ok(Err(err)) => Err(format!("cannot run the editor `{program}`: {err}")),
+        Err(err) => Err(format!("the editor task failed: {err}")),
+    }
+}
+
+/// The editor command line: `$VISUAL`, else `$EDITOR`, else `vi` (blank values count as unset).
+fn editor_command(var: impl Fn(&str) -> Option<String>) -> String {
+    ["VISUAL", "EDITOR"].iter().filter_map(|v| var(v)).find(|v| !v.trim().is_empty()).unwrap_or_else(|| "vi".into())
+}
+
+/// The program an editor command line runs: its first word, unquoted (`code` of `code --wait`).
+fn program_of(command: &str) -> String {
+    let command = command.trim_start();
+    match command.chars().next() {
+        Some(quote @ ('"' | '\'')) => command[1..].split(quote).next().unwrap_or_default().to_string(),
+        _ => command.split_whitespace().next().unwrap_or_default().to_string(),
+    }
+}
+
+/// Whether `program` can be run: a path to an executable file, or one found in `path` (`$PATH`).
+fn program_exists(program: &str, path: Option<&std::ffi::OsStr>) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let executable =
+        |p: &std::path::Path| p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    if program.is_empty() {
+        return false;
+    }
+    if program.contains('/') {
+        return executable(std::path::Path::new(program));
+    }
+    path.is_some_and(|path| std::env::split_paths(path).any(|dir| executable(&dir.join(program))))
+}
+
+fn spawn_signals(tx: EventSender) {
+    use tokio::signal::unix::{SignalKind, signal};
+    for (kind, name) in
+        [(SignalKind::terminate(), "SIGTERM"), (SignalKind::hangup(), "SIGHUP"), (SignalKind::interrupt(), "SIGINT")]
+    {
+        let tx = tx.clone();
+        match signal(kind) {
+            Ok(mut stream) => {
+                tokio::spawn(async move {
+                    if stream.recv().await.is_some() {
+                        let _ = tx.send(Event::Shutdown { signal: name });
+                    }
+                });
+            }
+            Err(err) => tracing::warn!(error = %err, signal = name, "cannot listen for the signal"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_editor_comes_from_visual_then_editor_then_vi() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+        };
+        assert_eq!(editor_command(env(&[("VISUAL", "code --wait"), ("EDITOR", "nano")])), "code --wait");
+        assert_eq!(editor_command(env(&[("VISUAL", " "), ("EDITOR", "nano")])), "nano");
+        assert_eq!(editor_command(env(&[])), "vi");
+        assert_eq!(program_of("code --wait"), "code");
+        assert_eq!(program_of("\"/opt/my editor/ed\" -x"), "/opt/my editor/ed");
+    }
+
+    #[test]
+    fn an_editor_that_is_not_installed_is_found_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let editor = dir.path().join("ed-stub");
+        std::fs::write(&editor, "#!/bin/sh\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = std::env::join_paths([dir.path()]).unwrap();
+        assert!(program_exists("ed-stub", Some(&path)));
+        assert!(program_exists(&editor.display().to_string(), None));
+        assert!(!program_exists("nvim-not-installed", Some(&path)));
+        assert!(!program_exists("/nonexistent/nvim", Some(&path)));
+        assert!(!program_exists("", Some(&path)));
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, "not a program").unwrap();
+        assert!(!program_exists(&text.display().to_string(), None), "a file that is not executable");
+    }
+}

@@ -1,0 +1,100 @@
+//! The one channel everything reports into: terminal, sync, outbox, config, signals, timers.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+use crate::api::{Change, Me, User};
+use crate::backend::BackendError;
+use crate::config::{Config, ConfigError};
+use crate::domain::{Entity, Incident};
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Key(KeyEvent),
+    Paste(String),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// A time-dependent part of the screen (an age, a message's expiry) is due.
+    Tick,
+    /// Every cached incident, loaded after the first frame.
+    CacheLoaded(Vec<Incident>),
+    /// Cached models, drift windows and quality points, loaded after the first frame.
+    MonitoringLoaded(Box<crate::cache::MonitoringRows>),
+    /// Drift statistics computed for an `Effect::ComputeDrift`.
+    DriftComputed(Box<crate::console::tabs::drift::DriftResults>),
+    Synced(Box<SyncReport>),
+    SyncFailed {
+        error: String,
+        at: DateTime<Utc>,
+    },
+    Identity(Me),
+    /// The backend's users (after each sign-in), or why it did not list them.
+    Users(Result<Vec<User>, String>),
+    OutboxPersisted {
+        key: String,
+        error: Option<String>,
+    },
+    OutboxAnswered {
+        key: String,
+        result: Result<Entity, BackendError>,
+    },
+    OutboxRetry,
+    Config(Result<Config, ConfigError>),
+    /// A calendar file read for an import (`Effect::ReadCalendar`), or why it could not be.
+    CalendarFile {
+        path: std::path::PathBuf,
+        services: Vec<String>,
+        result: Result<String, String>,
+    },
+    /// `$EDITOR` exited: the draft file's text, or why it could not be run or read.
+    EditorReturned {
+        id: String,
+        result: Result<String, String>,
+    },
+    /// A postmortem draft journaled at `at` is on disk (or could not be written).
+    Journaled {
+        id: String,
+        at: DateTime<Utc>,
+        error: Option<String>,
+    },
+    /// A draft file in the drafts folder was changed by another program.
+    DraftFileChanged {
+        id: String,
+        text: String,
+    },
+    /// `Effect::ExportDraft` finished: the file's path, or why not.
+    DraftExported {
+        id: String,
+        result: Result<String, String>,
+    },
+    /// `Effect::SaveNoteDraft` could not write to the cache.
+    NoteDraftFailed {
+        incident_id: String,
+        error: String,
+    },
+    /// SIGTERM, SIGHUP (the SSH session dropped) or SIGINT.
+    Shutdown {
+        signal: &'static str,
+    },
+}
+
+/// One page of changes, already stored in the cache.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncReport {
+    pub at: DateTime<Utc>,
+    pub epoch: String,
+    /// The cache was emptied first: the server's database is not the one we synced before.
+    pub reset: bool,
+    /// This round started without a cursor (first sync of this cache).
+    pub from_empty: bool,
+    /// More pages follow in this round.
+    pub more: bool,
+    /// The first success after failures.
+    pub recovered: bool,
+    pub changes: Vec<Change>,
+}
+
+pub type EventSender = tokio::sync::mpsc::UnboundedSender<Event>;
+pub type EventReceiver = tokio::sync::mpsc::UnboundedReceiver<Event>;

@@ -1,0 +1,20 @@
+//! The terminal console: the run loop, the one event channel, the keymap and actions, the state
+//! and its pure `update`, effects and their runner, one folder per tab, and the shared widgets.
+
+pub mod action;
+pub mod app;
+pub mod clocks;
+pub mod effect;
+pub mod event;
+pub mod keymap;
+pub mod layout;
+pub mod list;
+pub mod outbox;
+pub mod state;
+pub mod sync;
+pub mod tabs;
+pub mod terminal;
+pub mod theme;
+pub mod view;
+pub mod watch;
+pub mod widgets;

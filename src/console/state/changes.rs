@@ -1,0 +1,247 @@
+//! What comes back from the backend: sync reports (changes to take in) and the outbox's
+//! answers (confirmed items, refusals), and the optimistic view of items with queued actions.
+
+use chrono::{DateTime, Utc};
+
+use super::{AppState, Effect, Level, Update};
+use crate::api::Change;
+use crate::console::event::SyncReport;
+use crate::console::outbox::OutboxEffect;
+use crate::console::tabs::drift::DriftTab;
+use crate::domain::{Command, Entity, EntityKind, IncidentStatus, PostmortemAction, Priority};
+
+impl AppState {
+    pub(crate) fn on_synced(&mut self, report: SyncReport, now: DateTime<Utc>) -> Update {
+        let mut update = Update { changed: !self.sync.live || self.sync.failing.is_some(), effects: Vec::new() };
+        self.sync.last_ok = Some(report.at);
+        self.sync.failing = None;
+        self.sync.live = true;
+        if report.reset {
+            self.incidents.clear();
+            self.tickets.clear();
+            self.services.clear();
+            self.policies.clear();
+            self.drift = DriftTab::default();
+            self.calendar.clear();
+            self.postmortems.clear();
+            // The demo server is new on every start; a reset there is expected, not news.
+            if !self.session.demo {
+                self.flash(Level::Warning, "the server's database was replaced; showing its data from scratch", now);
+            }
+            update.changed = true;
+        }
+        self.sync.epoch = Some(report.epoch.clone());
+        let mut incidents = Vec::new();
+        let mut tickets = Vec::new();
+        let (mut models, mut windows, mut quality) = (Vec::new(), Vec::new(), Vec::new());
+        let mut maintenance = Vec::new();
+        for change in report.changes {
+            match change {
+                Change::Incident(incident) => incidents.push(incident),
+                Change::Service(service) => {
+                    self.services.insert(service.id.clone(), service);
+                }
+                Change::EscalationPolicy(policy) => {
+                    self.policies.insert(policy.id.clone(), policy);
+                }
+                Change::Ticket(ticket) => tickets.push(ticket),
+                Change::Model(model) => models.push(model),
+                Change::DriftWindow(window) => windows.push(window),
+                Change::Quality(point) => quality.push(point),
+                Change::Maintenance(window) => maintenance.push(window),
+                Change::Postmortem(postmortem) => {
+                    self.note_postmortem(&postmortem, &mut update.effects);
+                    self.postmortems.upsert_many(vec![postmortem]);
+                    update.changed = true;
+                }
+            }
+        }
+        if !tickets.is_empty() {
+            update.changed = true;
+            self.tickets.upsert_many(tickets, &self.settings.sla);
+        }
+        if update.changed {
+            self.reapply_all_pending(now);
+        }
+        if !incidents.is_empty() {
+            update.changed = true;
+            // Incidents whose page a window held back, to notice the page going out.
+            let held_before: Vec<String> = incidents
+                .iter()
+                .filter(|i| self.incidents.row(&i.id).is_some_and(|row| row.confirmed.page_held().is_some()))
+                .map(|i| i.id.clone())
+                .collect();
+            let new_ids = self.incidents.upsert_many(incidents);
+            if !report.from_empty && self.settings.bell_on_new_p1 {
+                self.announce_p1s(&new_ids, &held_before, now, &mut update);
+            }
+            self.reapply_all_pending(now);
+            self.drift.refresh_markers(self.incidents.all_incidents());
+        }
+        update.changed |= self.drift.absorb(models, windows, quality, self.incidents.all_incidents());
+        if !maintenance.is_empty() {
+            self.calendar.upsert_many(maintenance, now, self.settings.timezone);
+            self.rebuild_clocks(now);
+            self.drift.set_maintenance(self.calendar.windows());
+            self.drift.refresh_markers(self.incidents.all_incidents());
+            update.changed = true;
+        }
+        if !report.more {
+            // The server is reachable and we know its database: queued actions may go.
+            let epoch = report.epoch;
+            let mut effects = self.outbox.epoch_known(&epoch, now);
+            effects.extend(self.outbox.resume());
+            let more = self.note_outbox_effects(&effects, now);
+            update.changed |= !effects.is_empty();
+            update.effects.extend(effects.into_iter().map(Effect::Outbox));
+            update.effects.extend(more);
+        }
+        update
+    }
+
+    /// "new P1" and the bell, by the server's rule: a P1 whose page a maintenance window holds
+    /// back (or that arrives on a service such a window covers now) is said to have arrived
+    /// suppressed, without the bell; when its page goes out after the window, that rings.
+    fn announce_p1s(&mut self, new_ids: &[String], held_before: &[String], now: DateTime<Utc>, update: &mut Update) {
+        let p1 = |s: &Self, id: &String| {
+            s.incidents
+                .row(id)
+                .map(|row| row.confirmed.clone())
+                .filter(|i| i.priority == Priority::P1 && i.status == IncidentStatus::Triggered)
+        };
+        let (mut ringing, mut quiet) = (Vec::new(), Vec::new());
+        for incident in new_ids.iter().filter_map(|id| p1(self, id)) {
+            let held = incident.held_by().map(str::to_string).or_else(|| {
+                crate::domain::maintenance::suppression_for(self.calendar.windows(), &incident.service_id, now)
+                    .map(|s| s.window_id)
+            });
+            match held {
+                Some(window) => {
+                    quiet.push(format!("{} {} (suppressed by {window}, nobody paged)", incident.id, incident.title))
+                }
+                None => ringing.push(format!("new P1: {} {}", incident.id, incident.title)),
+            }
+        }
+        for incident in held_before.iter().filter_map(|id| p1(self, id)).filter(|i| i.page_held().is_none()) {
+            let paged = incident.last_event().is_some_and(|e| e.kind == crate::domain::EventKind::Notified);
+            if paged {
+                ringing.push(format!("P1 paged after maintenance: {} {}", incident.id, incident.title));
+            }
+        }
+        if !ringing.is_empty() {
+            // A warning, not an error: it rings, and does not hide a refusal being read.
+            self.flash(Level::Warning, ringing.join("; "), now);
+            update.effects.push(Effect::Bell);
+        } else if !quiet.is_empty() {
+            self.flash(Level::Warning, format!("new P1 under maintenance: {}", quiet.join("; ")), now);
+        }
+    }
+
+    pub(crate) fn on_answered(
+        &mut self,
+        key: &str,
+        result: Result<Entity, crate::backend::BackendError>,
+        now: DateTime<Utc>,
+    ) -> Update {
+        let effects = self.outbox.answered(key, result, now);
+        let more = self.note_outbox_effects(&effects, now);
+        Update::changed().with(effects.into_iter().map(Effect::Outbox)).with(more)
+    }
+
+    /// Applies what outbox effects mean for the screen: confirmed incidents, messages.
+    pub(crate) fn note_outbox_effects(&mut self, effects: &[OutboxEffect], now: DateTime<Utc>) -> Vec<Effect> {
+        let mut more = Vec::new();
+        for effect in effects {
+            match effect {
+                OutboxEffect::Complete { entry, entity, .. } => {
+                    let text = format!("✓ {} {}", entity.id(), entry.action.done());
+                    if let Entity::Postmortem(pm) = entity {
+                        self.note_postmortem(pm, &mut more);
+                    }
+                    self.store_entity(entity.clone(), now);
+                    self.flash(Level::Success, text, now);
+                }
+                OutboxEffect::Reject { rejected, current } => {
+                    if let Some(entity) = current {
+                        self.store_entity(entity.clone(), now);
+                    }
+                    if let (Command::Postmortem(PostmortemAction::Save { draft, .. }), Some(current)) =
+                        (&rejected.entry.action, current)
+                    {
+                        self.postmortem_conflict(draft, &rejected.entry.target_id, current, now);
+                        continue;
+                    }
+                    let kept = match &rejected.entry.action.text() {
+                        Some(_) => " (the text you typed is kept: press o)",
+                        None => "",
+                    };
+                    self.flash(Level::Error, format!("✗ {}{kept}", rejected.reason), now);
+                }
+                OutboxEffect::RecordAttempt { key, error } => {
+                    let id =
+                        self.outbox.pending().find(|e| &e.key == key).map(|e| e.target_id.clone()).unwrap_or_default();
+                    self.flash(Level::Warning, format!("⧗ {id}: not sent yet, will retry ({error})"), now);
+                }
+                _ => {}
+            }
+        }
+        self.reapply_all_pending(now);
+        more
+    }
+
+    /// Keeps an incident, ticket or window a backend returned.
+    pub(crate) fn store_entity(&mut self, entity: Entity, now: DateTime<Utc>) {
+        match entity {
+            Entity::Incident(incident) => {
+                self.incidents.upsert_many(vec![incident]);
+            }
+            Entity::Ticket(ticket) => {
+                self.tickets.upsert_many(vec![ticket], &self.settings.sla);
+            }
+            Entity::Maintenance(window) => {
+                self.calendar.upsert_many(vec![window], now, self.settings.timezone);
+            }
+            Entity::Postmortem(postmortem) => self.postmortems.upsert_many(vec![postmortem]),
+        }
+    }
+
+    /// Recomputes the optimistic view of every item with queued actions, clears it from items
+    /// that have none left, and rebuilds the SLA clocks from what is now shown.
+    pub(crate) fn reapply_all_pending(&mut self, now: DateTime<Utc>) {
+        let me = self.me_name().to_string();
+        let queued = |kind: EntityKind| -> std::collections::BTreeSet<String> {
+            self.outbox.pending().filter(|e| e.action.kind() == kind).map(|e| e.target_id.clone()).collect()
+        };
+        let (incident_ids, ticket_keys) = (queued(EntityKind::Incident), queued(EntityKind::Ticket));
+        let stale: Vec<String> =
+            self.incidents.ids_with_pending().filter(|id| !incident_ids.contains(*id)).cloned().collect();
+        for id in stale.iter().chain(incident_ids.iter()) {
+            let policy = self.policy_for(id).cloned();
+            self.incidents.apply_pending(id, self.outbox.pending_for(id), &me, policy.as_ref());
+        }
+        let stale: Vec<String> =
+            self.tickets.keys_with_pending().filter(|k| !ticket_keys.contains(*k)).map(str::to_string).collect();
+        for key in stale.iter().chain(ticket_keys.iter()) {
+            self.tickets.apply_pending(key, self.outbox.pending_for(key), &me, &self.settings.sla);
+        }
+        let windows = self
+            .outbox
+            .pending()
+            .filter_map(|e| match &e.action {
+                Command::Maintenance(action) => Some((e.target_id.clone(), action.clone())),
+                _ => None,
+            })
+            .collect();
+        if self.calendar.set_pending(windows, &me, now, self.settings.timezone) {
+            self.drift.set_maintenance(self.calendar.windows());
+        }
+        self.rebuild_clocks(now);
+    }
+
+    /// The SLA tab's clocks from the open tickets and incidents as shown.
+    pub(crate) fn rebuild_clocks(&mut self, now: DateTime<Utc>) {
+        self.tickets.follow_maintenance(self.calendar.all_sla_pauses(), false, now, &self.settings.sla);
+        let tickets = self.tickets.all().map(|r| r.ticket());
+        self.sla.rebuild(self.incidents.open_incidents(), tickets, &self.settings.sla, &self.calendar, now);
+    }
+}

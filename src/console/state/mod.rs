@@ -1,0 +1,566 @@
+//! The console's whole state and its pure `update`: events in, state changes and effects out.
+//!
+//! `update` never awaits, never touches a file or socket, and reads time only from its `now`
+//! argument, so tests drive it with plain values. The effect runner (`crate::console::effect`) does
+//! what the effects ask and reports back through events. Keys and actions are handled in
+//! `keys.rs`; following links between items and returning with `Esc` in `links.rs`; the users
+//! tickets are assigned to and prompt completion in `assign.rs`; data arriving from sync, the
+//! outbox and the config watcher here.
+
+mod act;
+mod assign;
+mod changes;
+mod console;
+mod keys;
+mod links;
+mod types;
+
+pub use crate::console::tabs::calendar::update::{MAX_CALENDAR_BYTES, NEW_WINDOW_TARGET, import_args};
+pub use assign::{Directory, complete};
+pub use console::{MESSAGES_KEPT, Message, MessageLog};
+pub use links::Origin;
+pub use types::{Confirm, Effect, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update};
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::api::{Me, Role};
+use crate::cache::{CacheSnapshot, JournaledDraft};
+use crate::config::Config;
+use crate::console::event::Event;
+use crate::console::keymap::Mode;
+use crate::console::outbox::Outbox;
+use crate::console::tabs::TabId;
+use crate::console::tabs::calendar::CalendarTab;
+use crate::console::tabs::calendar::form::MaintenanceForm;
+use crate::console::tabs::drift::{DriftTab, Monitoring};
+use crate::console::tabs::incidents::IncidentsTab;
+use crate::console::tabs::postmortems::PostmortemsTab;
+use crate::console::tabs::postmortems::editor::PostmortemEditor;
+use crate::console::tabs::sla::SlaTab;
+use crate::console::tabs::tickets::TicketsTab;
+use crate::domain::text::sanitize;
+use crate::domain::{EntityKind, EscalationPolicy, Service};
+
+/// How long messages stay.
+const FLASH_INFO: i64 = 5;
+const FLASH_ERROR: i64 = 12;
+
+pub struct AppState {
+    pub tab: TabId,
+    pub incidents: IncidentsTab,
+    pub tickets: TicketsTab,
+    pub sla: SlaTab,
+    pub drift: DriftTab,
+    pub calendar: CalendarTab,
+    pub postmortems: PostmortemsTab,
+    /// The windows active at the last update, to notice when one starts or ends.
+    active_windows: Vec<String>,
+    pub outbox: Outbox,
+    pub sync: SyncStatus,
+    pub session: Session,
+    pub settings: Settings,
+    pub overlay: Option<Overlay>,
+    pub input: Option<Input>,
+    /// The maintenance window form, while open.
+    pub form: Option<MaintenanceForm>,
+    /// A window form closed with Esc: what was typed, for `n` (or `e` on the same window).
+    pub(crate) form_draft: Option<MaintenanceForm>,
+    /// The postmortem editor, while open.
+    pub editor: Option<PostmortemEditor>,
+    /// Postmortem drafts journaled and not yet on the backend as typed, by id.
+    pub drafts: HashMap<String, JournaledDraft>,
+    /// When the editor's unwritten typing must be journaled.
+    pub(crate) journal_due: Option<DateTime<Utc>>,
+    /// Per postmortem, when its journaled draft was last confirmed on disk.
+    pub journal_written: HashMap<String, DateTime<Utc>>,
+    pub confirm: Option<Confirm>,
+    pub flash: Option<Flash>,
+    pub size: (u16, u16),
+    pub services: HashMap<String, Service>,
+    pub policies: HashMap<String, EscalationPolicy>,
+    /// Note text typed and not sent (Esc, Ctrl-c), by incident: never thrown away, kept in the
+    /// cache for the next start too.
+    note_drafts: HashMap<String, String>,
+    /// A journaled postmortem draft restored at start and offered (`Enter` opens it); the
+    /// keyboard stays the user's.
+    pub restore_offer: Option<String>,
+    /// Every message shown, for `L`.
+    pub messages: MessageLog,
+    /// Why the config file on disk is invalid, while it is (the previous one stays in force).
+    pub config_error: Option<String>,
+    /// The outbox entry a first `d` named; a second `d` drops it.
+    drop_armed: Option<String>,
+    /// The backend's users, whom tickets are assigned to.
+    pub users: Directory,
+    /// Why a prompt's text was refused (the text, the reason): shown above it while it holds that text.
+    prompt_refusal: Option<(String, String)>,
+    /// Details opened by following a link, newest last: `Esc` returns where each came from.
+    pub came_from: Vec<Origin>,
+    key_seq: u64,
+    /// Tabs whose list the user has looked at and used: until then a list starts at its top.
+    seen: std::collections::HashSet<TabId>,
+    pub quit: bool,
+}
+
+impl AppState {
+    pub fn new(
+        session: Session,
+        config: &Config,
+        snapshot: CacheSnapshot,
+        terminal: impl Into<crate::console::theme::TermCaps>,
+        now: DateTime<Utc>,
+    ) -> AppState {
+        let (settings, warnings) = Settings::from_config(config, terminal);
+        let mut outbox = Outbox::restore(snapshot.outbox, snapshot.rejected);
+        // Hold queued actions until the first sync says which server database this is.
+        outbox.hold();
+        let tickets = TicketsTab::new(snapshot.tickets, &settings.sla);
+        let session_author = session.author.clone();
+        let mut state = AppState {
+            tab: TabId::default(),
+            incidents: IncidentsTab::new(snapshot.incidents, snapshot.total),
+            tickets,
+            sla: SlaTab::default(),
+            drift: DriftTab::new(Monitoring::from_rows(snapshot.monitoring)),
+            calendar: CalendarTab::new(snapshot.maintenance),
+            postmortems: PostmortemsTab::new(snapshot.postmortems),
+            active_windows: Vec::new(),
+            outbox,
+            sync: SyncStatus { last_ok: snapshot.sync.last_ok, epoch: snapshot.sync.epoch, ..SyncStatus::default() },
+            session,
+            settings,
+            overlay: None,
+            input: None,
+            form: None,
+            form_draft: None,
+            editor: None,
+            drafts: HashMap::new(),
+            journal_due: None,
+            journal_written: HashMap::new(),
+            confirm: None,
+            flash: None,
+            size: (80, 24),
+            services: snapshot.services.into_iter().map(|s| (s.id.clone(), s)).collect(),
+            policies: snapshot.policies.into_iter().map(|p| (p.id.clone(), p)).collect(),
+            note_drafts: snapshot
+                .note_drafts
+                .into_iter()
+                .filter(|n| n.author == session_author)
+                .map(|n| (n.incident_id, n.text))
+                .collect(),
+            restore_offer: None,
+            messages: MessageLog::default(),
+            config_error: None,
+            drop_armed: None,
+            users: Directory::Unknown,
+            prompt_refusal: None,
+            came_from: Vec::new(),
+            key_seq: 0,
+            seen: std::collections::HashSet::new(),
+            quit: false,
+        };
+        // The calendar first: SLA clocks pause during windows that say so.
+        state.calendar.today(now, state.settings.timezone);
+        state.reapply_all_pending(now);
+        state.drift.set_maintenance(state.calendar.windows());
+        state.active_windows = state.calendar.active_ids(now).into_iter().map(str::to_string).collect();
+        state.drift.rebuild(state.incidents.all_incidents());
+        // The console's snapshot holds no drift data (it is loaded after the first frame); one
+        // built by a test or benchmark may, and gets its statistics at once.
+        state.drift.settle();
+        state.restore_drafts(snapshot.drafts, now);
+        if !warnings.is_empty() {
+            state.flash(Level::Warning, warnings.join("; "), now);
+        }
+        state
+    }
+
+    /// Where the keyboard focus is: a dialog, an overlay, or a tab's list or detail view.
+    pub fn mode(&self) -> Mode {
+        let layers: Vec<Mode> = self.layers().into_iter().filter(|m| *m != Mode::Offer).collect();
+        if layers.len() == 3 { layers[1] } else { layers[0] }
+    }
+
+    /// The keymap layers that apply now, most specific first.
+    pub fn layers(&self) -> Vec<Mode> {
+        if self.confirm.is_some() {
+            return vec![Mode::Confirm];
+        } else if let Some(editor) = &self.editor {
+            return vec![if editor.theirs.is_some() { Mode::Conflict } else { Mode::Editor }];
+        } else if self.form.is_some() {
+            return vec![Mode::Form];
+        } else if self.input.is_some() {
+            return vec![Mode::Input];
+        } else if self.overlay.is_some() {
+            return vec![Mode::Overlay];
+        }
+        self.view_layers()
+    }
+
+    /// The layers of the tab's own view, under any dialog or panel.
+    pub fn view_layers(&self) -> Vec<Mode> {
+        let (tab, detail) = match self.tab {
+            TabId::Incidents => (Mode::Incidents, Some(self.incidents.detail().is_some())),
+            TabId::Tickets => (Mode::Tickets, Some(self.tickets.detail().is_some())),
+            TabId::Sla => (Mode::Sla, Some(false)),
+            TabId::Drift => (Mode::Drift, None),
+            TabId::Calendar => (Mode::Calendar, None),
+            TabId::Postmortems => (Mode::Postmortems, None),
+        };
+        let mut layers = Vec::with_capacity(4);
+        if self.restore_offer.is_some() {
+            layers.push(Mode::Offer);
+        }
+        layers.push(tab);
+        if let Some(detail) = detail {
+            layers.push(if detail { Mode::Detail } else { Mode::List });
+        }
+        layers.push(Mode::Global);
+        layers
+    }
+
+    /// The name actions are taken under, before the server has said who we are.
+    pub fn me_name(&self) -> &str {
+        self.session.me.as_ref().map_or("you", |m| m.name.as_str())
+    }
+
+    /// Why dangerous actions are disabled, if they are.
+    pub fn read_only_reason(&self) -> Option<&'static str> {
+        if self.session.read_only_flag {
+            Some("started with --read-only")
+        } else if self.settings.read_only_config {
+            Some("read_only = true in the config")
+        } else if self.session.me.as_ref().is_some_and(|m| m.role == Role::Viewer) {
+            Some("your role is viewer")
+        } else {
+            None
+        }
+    }
+
+    pub fn update(&mut self, event: Event, now: DateTime<Utc>) -> Update {
+        // A window started or ended since the last event: the banner changes, and clocks it
+        // pauses stop or go on. Done first, so a tick's bell check sees the clocks as they are.
+        let window_changed = self.follow_maintenance(now);
+        // No answer for longer than the poll interval and its slack: the badge says stale.
+        let expired = self.sync.expire(now, self.settings.poll_interval);
+        let mut update = self.on_event(event, now);
+        update.changed |= expired;
+        // The event itself may have brought windows (a sync).
+        update.changed |= window_changed | self.follow_maintenance(now);
+        // Whatever happened, statistics the Drift tab now lacks are computed off the UI task.
+        if let Some(job) = self.drift.take_job() {
+            update.effects.push(Effect::ComputeDrift(Box::new(job)));
+        }
+        // Typing in the postmortem editor reaches the journal within 250 ms.
+        update.effects.extend(self.follow_journal(now));
+        self.reconcile_view();
+        update
+    }
+
+    /// After every update: the list on screen keeps its selection in view (after a re-sort, new
+    /// rows or a resize), and a list the user has not used yet shows its top, selected. Rows
+    /// re-sorting under a list in use keep the selected item selected, by id (each tab's
+    /// `reselect`), so a key never acts on an item the user is not looking at.
+    fn reconcile_view(&mut self) {
+        let rows = crate::console::layout::list_rows(self.body_height());
+        let fresh = !self.seen.contains(&self.tab);
+        let (cursor, len) = match self.tab {
+            TabId::Incidents => {
+                if fresh {
+                    self.incidents.select_first(rows);
+                } else {
+                    self.incidents.scroll_into_view(rows);
+                }
+                return;
+            }
+            TabId::Tickets => self.tickets.cursor_mut(),
+            TabId::Sla => self.sla.cursor_mut(),
+            TabId::Drift | TabId::Calendar | TabId::Postmortems => return,
+        };
+        if fresh {
+            cursor.first(len, rows);
+        } else {
+            cursor.scroll_into_view(len, rows);
+        }
+    }
+
+    /// The user has looked at and used `tab`'s list: from now on its selection is theirs.
+    pub(crate) fn mark_seen(&mut self, tab: TabId) {
+        self.seen.insert(tab);
+    }
+
+    fn on_event(&mut self, event: Event, now: DateTime<Utc>) -> Update {
+        match event {
+            Event::Key(key) => self.on_key(key, now),
+            Event::Paste(text) => self.on_paste(&text),
+            Event::Resize { width, height } => {
+                self.size = (width, height);
+                self.incidents.scroll_into_view(crate::console::layout::list_rows(self.body_height()));
+                Update::changed()
+            }
+            Event::Tick => {
+                if self.flash.as_ref().is_some_and(|f| f.until <= now) {
+                    self.flash = None;
+                }
+                self.calendar.refresh(now, self.settings.timezone);
+                let mut update = Update::changed();
+                let critical = self.sla.newly_critical(now);
+                if !critical.is_empty() && self.settings.sla.bell_on_critical() {
+                    self.flash(Level::Error, format!("SLA critical: {}", critical.join("; ")), now);
+                    update.effects.push(Effect::Bell);
+                }
+                update
+            }
+            Event::CacheLoaded(incidents) => {
+                self.incidents.upsert_many(incidents);
+                self.reapply_all_pending(now);
+                self.drift.refresh_markers(self.incidents.all_incidents());
+                Update::changed()
+            }
+            Event::DriftComputed(results) => {
+                let changed = self.drift.accept(*results);
+                Update { changed, effects: Vec::new() }
+            }
+            Event::MonitoringLoaded(rows) => {
+                let changed = self.drift.merge_cached(*rows, self.incidents.all_incidents());
+                Update { changed, effects: Vec::new() }
+            }
+            Event::Synced(report) => self.on_synced(*report, now),
+            Event::SyncFailed { error, at } => {
+                let since = self.sync.failing.as_ref().map_or(at, |(since, _)| *since);
+                let error = sanitize(&error).into_owned();
+                let changed = self.sync.failing.as_ref().map(|(_, e)| e) != Some(&error);
+                self.sync.failing = Some((since, error));
+                // Nothing is sent to a backend that does not answer; the next good sync resumes.
+                self.outbox.hold();
+                Update { changed, effects: Vec::new() }
+            }
+            Event::Identity(me) => {
+                self.session.me = Some(Me { name: sanitize(&me.name).into_owned(), role: me.role });
+                // Queued actions are shown as taken by us: now we know our name.
+                self.reapply_all_pending(now);
+                Update::changed()
+            }
+            Event::Users(result) => self.on_users(result),
+            Event::OutboxPersisted { key, error } => {
+                let saved =
+                    self.outbox.pending().find(|e| e.key == key).map(|e| (e.target_id.clone(), e.action.verb()));
+                match (error, saved) {
+                    (Some(error), _) => self.flash(
+                        Level::Error,
+                        format!("could not save the action to disk ({error}); sending it anyway"),
+                        now,
+                    ),
+                    // Offline, the user's assurance is that the action is on disk.
+                    (None, Some((id, verb))) if self.sync.is_stale() => {
+                        self.flash(Level::Info, format!("⧗ {id}: {verb} saved (offline)"), now)
+                    }
+                    _ => {}
+                }
+                let effects = self.outbox.persisted(&key);
+                Update::changed().with(effects.into_iter().map(Effect::Outbox))
+            }
+            Event::OutboxAnswered { key, result } => self.on_answered(&key, result, now),
+            Event::OutboxRetry => Update::changed().with(self.outbox.resume().into_iter().map(Effect::Outbox)),
+            Event::Config(result) => self.on_config(result, now),
+            Event::CalendarFile { path, services, result } => self.on_calendar_file(path, services, result, now),
+            Event::EditorReturned { id, result } => self.on_editor_returned(&id, result, now),
+            Event::DraftFileChanged { id, text } => self.on_draft_file(&id, text, now),
+            Event::Journaled { id, at, error } => {
+                match error {
+                    None => {
+                        self.journal_written.insert(id, at);
+                    }
+                    Some(error) => self.flash(
+                        Level::Error,
+                        format!("could not journal the draft of {id} ({error}); keep the console open and save"),
+                        now,
+                    ),
+                }
+                Update::changed()
+            }
+            Event::DraftExported { id, result } => {
+                match result {
+                    Ok(path) => self.flash(
+                        Level::Success,
+                        format!("{id} exported to {path}; edits there are offered back"),
+                        now,
+                    ),
+                    Err(error) => self.flash(Level::Error, format!("{id} not exported: {error}"), now),
+                }
+                Update::changed()
+            }
+            Event::NoteDraftFailed { incident_id, error } => {
+                self.flash(
+                    Level::Error,
+                    format!("could not keep the note draft for {incident_id} on disk ({error}); it stays while the console runs"),
+                    now,
+                );
+                Update::changed()
+            }
+            Event::Shutdown { signal } => {
+                tracing::info!(signal, "shutting down");
+                self.quit = true;
+                // A dropped SSH session (SIGHUP) loses no typing: it is journaled on the way out,
+                // and a note being typed is kept as its draft.
+                let journal = self.journal_now(now);
+                let note = self.keep_open_note();
+                Update::changed().with(journal).with(note).with([Effect::Quit])
+            }
+        }
+    }
+
+    /// The service an incident or ticket is on, as shown.
+    pub fn service_of(&self, kind: EntityKind, id: &str) -> Option<&str> {
+        match kind {
+            EntityKind::Incident => self.incidents.row(id).map(|r| r.incident().service_id.as_str()),
+            EntityKind::Ticket => self.tickets.row(id).map(|r| r.ticket().service_id.as_str()),
+            EntityKind::Maintenance | EntityKind::Postmortem => None,
+        }
+    }
+
+    pub fn policy_for(&self, incident_id: &str) -> Option<&EscalationPolicy> {
+        let row = self.incidents.row(incident_id)?;
+        let service = self.services.get(&row.confirmed.service_id)?;
+        self.policies.get(&service.escalation_policy_id)
+    }
+
+    fn on_config(&mut self, result: Result<Config, crate::config::ConfigError>, now: DateTime<Utc>) -> Update {
+        match result {
+            Ok(config) => {
+                self.config_error = None;
+                let (settings, mut warnings) = Settings::from_config(&config, self.settings.terminal);
+                let mut effects = Vec::new();
+                if settings.poll_interval != self.settings.poll_interval {
+                    effects.push(Effect::SetPollInterval(settings.poll_interval));
+                }
+                if settings.started_with != self.settings.started_with {
+                    warnings.push("backend and token changes take effect after a restart".into());
+                }
+                let started_with = self.settings.started_with.clone();
+                let policy_changed = settings.sla != self.settings.sla;
+                self.settings = Settings { started_with, ..settings };
+                if policy_changed {
+                    self.tickets.repolicy(&self.settings.sla);
+                    self.rebuild_clocks(now);
+                }
+                if warnings.is_empty() {
+                    self.flash(Level::Success, "configuration reloaded", now);
+                } else {
+                    self.flash(Level::Warning, format!("configuration reloaded: {}", warnings.join("; ")), now);
+                }
+                Update::changed().with(effects)
+            }
+            Err(err) => {
+                self.config_error = Some(sanitize(&err.to_string()).into_owned());
+                self.flash(Level::Error, format!("{err} — keeping the previous configuration"), now);
+                Update::changed()
+            }
+        }
+    }
+
+    /// When something on screen changes by itself next: an age label, a countdown, a message
+    /// expiring; or when an SLA clock enters the critical band (the bell rings on any tab).
+    /// Notices windows starting or ending at `now`; returns whether the set of active ones changed.
+    fn follow_maintenance(&mut self, now: DateTime<Utc>) -> bool {
+        let active: Vec<String> = self.calendar.active_ids(now).into_iter().map(str::to_string).collect();
+        if active == self.active_windows {
+            return false;
+        }
+        self.active_windows = active;
+        let pauses = self.calendar.all_sla_pauses();
+        self.tickets.follow_maintenance(pauses, true, now, &self.settings.sla);
+        self.rebuild_clocks(now);
+        true
+    }
+
+    /// Whether a maintenance window is active (as of the last update): the banner line shows.
+    pub fn banner(&self) -> bool {
+        !self.active_windows.is_empty()
+    }
+
+    /// The terminal's height less the maintenance banner: what lists lay out in.
+    pub fn body_height(&self) -> u16 {
+        self.size.1.saturating_sub(u16::from(self.banner()))
+    }
+
+    pub fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let mut next = self.flash.as_ref().map(|f| f.until);
+        let mut consider = |at: DateTime<Utc>| {
+            if next.is_none_or(|n| at < n) {
+                next = Some(at);
+            }
+        };
+        if let Some(at) = self.sla.next_critical(now) {
+            consider(at);
+        }
+        if let Some(at) = self.journal_due {
+            consider(at);
+        }
+        // "live" runs out by itself when no answer comes.
+        if let Some(at) = self.sync.live_until(self.settings.poll_interval) {
+            consider(at);
+        }
+        // The maintenance banner comes and goes with windows.
+        if let Some(at) = self.calendar.next_change(now) {
+            consider(at);
+        }
+        let rows = crate::console::layout::list_rows(self.body_height());
+        let countdown_on_screen = match self.tab {
+            TabId::Incidents | TabId::Drift | TabId::Calendar | TabId::Postmortems => false,
+            TabId::Tickets => self.tickets.countdown_on_screen(self.tickets.cursor().offset, rows),
+            TabId::Sla => !self.sla.rows().is_empty(),
+        };
+        if countdown_on_screen {
+            // Countdowns show seconds: wake at the next whole second.
+            let next_second = now + chrono::Duration::milliseconds(1000 - i64::from(now.timestamp_subsec_millis()));
+            consider(next_second);
+            return next;
+        }
+        if self.tab != TabId::Incidents {
+            return next;
+        }
+        let on_screen: Vec<DateTime<Utc>> = match self.incidents.detail().and_then(|d| self.incidents.row(&d.id)) {
+            Some(row) => vec![row.incident().triggered_at],
+            None => {
+                self.incidents.visible_rows(self.incidents.offset(), rows).map(|r| r.incident().triggered_at).collect()
+            }
+        };
+        // The list's SLA column changes on the minute of each clock on screen.
+        if self.incidents.detail().is_none() && self.size.0 >= 90 {
+            for row in self.incidents.visible_rows(self.incidents.offset(), rows) {
+                let clock = crate::console::tabs::incidents::view::nearest_clock(self, row.incident(), now);
+                let Some(clock) = clock.filter(|c| !c.paused) else { continue };
+                let ms = match (clock.overdue, clock.due) {
+                    (Some(overdue), _) => 60_000 - overdue.num_milliseconds().rem_euclid(60_000),
+                    (None, Some(due)) => match (due - now).num_milliseconds().rem_euclid(60_000) {
+                        0 => 60_000,
+                        ms => ms,
+                    },
+                    (None, None) => continue,
+                };
+                consider(now + chrono::Duration::milliseconds(ms));
+            }
+        }
+        for triggered in on_screen {
+            let age = (now - triggered).num_seconds().max(0);
+            let step = match age {
+                a if a < 60 => 1,
+                a if a < 86_400 => 60,
+                _ => 3_600,
+            };
+            consider(triggered + chrono::Duration::seconds((age / step + 1) * step));
+        }
+        next
+    }
+
+    fn next_key(&mut self) -> String {
+        self.key_seq += 1;
+        format!("{}-{}", self.session.run_id, self.key_seq)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,267 @@
+//! The state's vocabulary: effects and updates, messages, dialogs, the session, sync status and
+//! settings. Plain data; the logic that changes it lives in `mod.rs` and `keys.rs`.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use ratatui_textarea::TextArea;
+
+use crate::api::Me;
+use crate::config::Config;
+use crate::console::keymap::Keymap;
+use crate::console::outbox::OutboxEffect;
+use crate::console::theme::{TermCaps, Theme};
+use crate::domain::Command;
+use crate::sla::SlaPolicy;
+
+/// What the runner is asked to do.
+///
+/// The outbox variant carries whole incidents and is much larger than the others; effects are
+/// made a handful per key press, so moving them costs nothing worth a box.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+pub enum Effect {
+    Outbox(OutboxEffect),
+    SyncNow,
+    SetPollInterval(Duration),
+    Bell,
+    Quit,
+    /// Compute drift statistics away from the UI task; the results come back as
+    /// `Event::DriftComputed`.
+    ComputeDrift(Box<crate::console::tabs::drift::DriftJob>),
+    /// Read a calendar file to import (at most `MAX_CALENDAR_BYTES`); the text comes back as
+    /// `Event::CalendarFile` with `services` for events that name none.
+    ReadCalendar {
+        path: std::path::PathBuf,
+        services: Vec<String>,
+    },
+    /// Write a postmortem draft to the journal in the cache.
+    JournalDraft(crate::cache::JournaledDraft),
+    /// Forget the journaled draft of `id` if it still holds `draft` (the backend has that text).
+    ForgetDraft {
+        id: String,
+        author: String,
+        draft: crate::domain::PostmortemDraft,
+    },
+    /// Keep (or, with empty text, forget) a note typed and not sent.
+    SaveNoteDraft(crate::cache::NoteDraft),
+    /// Hand the draft to `$EDITOR` (the run loop suspends the terminal); `Event::EditorReturned`.
+    ExternalEditor {
+        id: String,
+        text: String,
+    },
+    /// Write the draft to `<drafts folder>/<id>.md`; `Event::DraftExported`.
+    ExportDraft {
+        id: String,
+        text: String,
+    },
+}
+
+/// The result of one `update`: whether the screen needs drawing, and what to do.
+#[derive(Debug, Default, PartialEq)]
+pub struct Update {
+    pub changed: bool,
+    pub effects: Vec<Effect>,
+}
+
+impl Update {
+    pub(crate) fn changed() -> Update {
+        Update { changed: true, effects: Vec::new() }
+    }
+
+    pub(crate) fn unchanged() -> Update {
+        Update::default()
+    }
+
+    pub(crate) fn with(mut self, effects: impl IntoIterator<Item = Effect>) -> Update {
+        self.effects.extend(effects);
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Success,
+    Warning,
+    Error,
+}
+
+/// A message in the status bar until `until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub level: Level,
+    pub until: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Help {
+        scroll: usize,
+    },
+    /// The outbox panel, its `selected` row (queued entries, then rejected ones).
+    Outbox {
+        selected: usize,
+    },
+    /// The message log, newest first.
+    Messages {
+        scroll: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputKind {
+    Filter,
+    Note {
+        incident_id: String,
+    },
+    /// Whom to assign a ticket to.
+    Assign {
+        key: String,
+    },
+    /// The .ics file to import maintenance windows from.
+    ImportPath,
+    /// Which of the tickets linked to an incident to open.
+    OpenTicket {
+        incident_id: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub kind: InputKind,
+    pub textarea: TextArea<'static>,
+}
+
+impl Input {
+    pub fn text(&self) -> String {
+        self.textarea.lines().join(" ")
+    }
+}
+
+/// A dangerous command waiting for yes or no.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    /// The incident id or ticket key.
+    pub id: String,
+    pub title: String,
+    pub command: Command,
+}
+
+/// Who we are and what we may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// `DEMO` or the backend's host, for the header.
+    pub backend_label: String,
+    pub demo: bool,
+    /// `--read-only` on the command line.
+    pub read_only_flag: bool,
+    pub me: Option<Me>,
+    /// Makes idempotency keys unique to this run of the console.
+    pub run_id: String,
+    /// Whose typing this console journals: drafts and notes belong to their author and are only
+    /// offered back to the same one (several people may share a data folder). A fingerprint of
+    /// the backend and token (never the token), or `demo:<login>` in the demo.
+    pub author: String,
+}
+
+impl Session {
+    /// The owner key for a user of `backend` with `token`: a short SHA-256 fingerprint, so the
+    /// journal tells users apart without knowing who they are before the server says, and
+    /// without keeping the token.
+    pub fn author_for(backend: &str, token: Option<&str>) -> String {
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        hash.update(backend.as_bytes());
+        hash.update([0]);
+        hash.update(token.unwrap_or("").as_bytes());
+        let digest = hash.finalize();
+        let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        format!("token:{hex}")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncStatus {
+    /// The last successful contact with the backend (from the cache at start-up).
+    pub last_ok: Option<DateTime<Utc>>,
+    /// Set while syncing fails: since when, and the latest error.
+    pub failing: Option<(DateTime<Utc>, String)>,
+    /// At least one sync succeeded since start-up.
+    pub live: bool,
+    pub epoch: Option<String>,
+}
+
+impl SyncStatus {
+    /// The data on screen is not known to be current.
+    pub fn is_stale(&self) -> bool {
+        self.failing.is_some() || !self.live
+    }
+
+    /// When "live" runs out unless another answer comes: the last answer plus the poll interval
+    /// and [`crate::config::LIVE_SLACK`]. `None` while not live.
+    pub fn live_until(&self, poll_interval: Duration) -> Option<DateTime<Utc>> {
+        let window = chrono::Duration::from_std(crate::config::live_window(poll_interval)).ok()?;
+        self.last_ok.filter(|_| self.live && self.failing.is_none()).map(|at| at + window)
+    }
+
+    /// No answer within the live window by `now` (a request hangs, say): stale from the last
+    /// answer on, without waiting for the request to fail. Returns whether that changed.
+    pub fn expire(&mut self, now: DateTime<Utc>, poll_interval: Duration) -> bool {
+        let Some(until) = self.live_until(poll_interval) else {
+            return false;
+        };
+        if now < until {
+            return false;
+        }
+        let since = self.last_ok.unwrap_or(now);
+        let window = crate::config::live_window(poll_interval).as_secs_f64();
+        self.live = false;
+        self.failing = Some((since, format!("the backend has not answered for {window:.0}s; still trying")));
+        true
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub timezone: Option<chrono_tz::Tz>,
+    pub bell_on_new_p1: bool,
+    pub sla: std::sync::Arc<SlaPolicy>,
+    pub drift_bands: crate::domain::monitoring::DriftBands,
+    /// A team's postmortem template, when the config names one.
+    pub postmortem_template: Option<std::sync::Arc<str>>,
+    pub poll_interval: Duration,
+    /// `read_only = true` in the config.
+    pub read_only_config: bool,
+    /// What the terminal can show (colours, glyphs), kept across config reloads.
+    pub terminal: TermCaps,
+    /// Backend and token as started; changing them needs a restart.
+    pub(super) started_with: (Option<String>, bool),
+}
+
+impl Settings {
+    /// The settings for `config` on a terminal that can show `terminal` (or, for tests and
+    /// benchmarks, a `bool`: `NO_COLOR` on a modern terminal).
+    pub fn from_config(config: &Config, terminal: impl Into<TermCaps>) -> (Settings, Vec<String>) {
+        let terminal = terminal.into();
+        let (keymap, mut warnings) = Keymap::with_overrides(&config.keys);
+        warnings.extend(config.warnings.iter().cloned());
+        let settings = Settings {
+            keymap,
+            theme: Theme::for_terminal(&config.colors, terminal, config.glyphs),
+            timezone: config.timezone,
+            bell_on_new_p1: config.bell_on_new_p1,
+            sla: config.sla.clone(),
+            drift_bands: config.drift_bands,
+            postmortem_template: config.postmortem_template.clone(),
+            poll_interval: config.poll_interval,
+            read_only_config: config.read_only,
+            terminal,
+            started_with: (config.backend.clone(), config.token.is_some() || config.token_file.is_some()),
+        };
+        (settings, warnings)
+    }
+}

@@ -1,0 +1,383 @@
+//! The Calendar tab: maintenance windows as a month grid and an agenda of occurrences, what is
+//! active now (the banner on every tab), and for a window what will still page during it.
+//!
+//! Recurrences are expanded in `update` (when windows arrive, the month changes, or a day passes),
+//! never per frame: a frame reads the occurrence lists kept here.
+
+pub mod form;
+pub(crate) mod update;
+pub mod view;
+
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Utc};
+
+use crate::console::clocks::{ClockInput, Which};
+use crate::domain::maintenance::{MaintenanceAction, MaintenanceKind, MaintenanceWindow, Occurrence};
+use crate::domain::{Incident, IncidentStatus};
+
+/// How far ahead (and behind) of the last rebuild occurrences are kept for the banner and the
+/// wake-up timer.
+const HORIZON_DAYS: i64 = 45;
+
+use crate::console::clocks::{Pause, PauseReason};
+
+/// One occurrence of a window, with the window's index in [`CalendarTab::windows`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    pub window: usize,
+    pub occurrence: Occurrence,
+}
+
+/// Ids of windows planned here and not yet accepted by the backend start with this.
+pub const QUEUED_ID_PREFIX: &str = "new-";
+
+#[derive(Debug, Clone, Default)]
+pub struct CalendarTab {
+    /// Every window the backend sent (cancelled ones too), by id.
+    confirmed: Vec<MaintenanceWindow>,
+    /// What is shown: the confirmed windows with queued changes applied, and queued new ones.
+    windows: Vec<MaintenanceWindow>,
+    /// Queued changes, in the order taken: the target id and the change.
+    pending: Vec<(String, MaintenanceAction)>,
+    /// Who the queued changes are shown as made by.
+    me: String,
+    /// Ids of the shown windows a queued change touches.
+    queued: std::collections::BTreeSet<String>,
+    /// The month shown: its first day in the display time zone; `None` is the current month.
+    month: Option<NaiveDate>,
+    /// Occurrences overlapping the month shown (from a week before to a week after), by start.
+    month_slots: Vec<Slot>,
+    /// Occurrences around the last rebuild, by start: the banner and the timer read these.
+    near: Vec<Slot>,
+    built_at: Option<DateTime<Utc>>,
+    /// The selected row of the agenda.
+    pub selected: usize,
+    /// The window whose details are open.
+    detail: Option<String>,
+    /// Per service, the occurrences (around the last rebuild) of windows that pause SLA clocks.
+    sla_pauses: std::collections::HashMap<String, Vec<Pause>>,
+}
+
+impl CalendarTab {
+    pub fn new(windows: Vec<MaintenanceWindow>) -> CalendarTab {
+        let mut tab = CalendarTab::default();
+        for window in windows {
+            tab.put(window);
+        }
+        tab
+    }
+
+    fn put(&mut self, window: MaintenanceWindow) {
+        match self.confirmed.binary_search_by(|w| w.id.cmp(&window.id)) {
+            Ok(i) if self.confirmed[i].version <= window.version => self.confirmed[i] = window,
+            Ok(_) => {}
+            Err(i) => self.confirmed.insert(i, window),
+        }
+    }
+
+    /// The changes queued in the outbox, shown at once (marked as queued); a queued new window
+    /// gets a provisional id `new-1`, `new-2`… until the backend names it. Returns whether
+    /// anything changed (and the occurrences were expanded again).
+    pub fn set_pending(
+        &mut self,
+        pending: Vec<(String, MaintenanceAction)>,
+        me: &str,
+        now: DateTime<Utc>,
+        tz: Option<chrono_tz::Tz>,
+    ) -> bool {
+        if pending == self.pending && me == self.me {
+            return false;
+        }
+        self.pending = pending;
+        self.me = me.to_string();
+        self.rebuild(now, tz);
+        true
+    }
+
+    /// The confirmed windows with the queued changes applied (those that no longer apply are
+    /// left out: the backend will refuse them and the outbox says so).
+    fn shown(&mut self, now: DateTime<Utc>) {
+        self.windows = self.confirmed.clone();
+        self.queued.clear();
+        let mut created = 0;
+        for (target, action) in &self.pending {
+            match action {
+                MaintenanceAction::Create { window } => {
+                    created += 1;
+                    let id = format!("{QUEUED_ID_PREFIX}{created}");
+                    self.queued.insert(id.clone());
+                    self.windows.push(MaintenanceWindow::create(id, window.clone(), &self.me, now));
+                }
+                change => {
+                    if let Some(w) = self.windows.iter_mut().find(|w| &w.id == target)
+                        && w.apply(change, &self.me, now).is_ok()
+                    {
+                        self.queued.insert(target.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether a queued change (or creation) of window `id` is waiting for the backend.
+    pub fn is_queued(&self, id: &str) -> bool {
+        self.queued.contains(id)
+    }
+
+    /// The version a change to window `id` is taken against: the confirmed one (0 for a new one).
+    pub fn base_version(&self, id: &str, command: &crate::domain::Command) -> Option<i64> {
+        match command {
+            crate::domain::Command::Maintenance(MaintenanceAction::Create { .. }) => Some(0),
+            _ => self.confirmed.iter().find(|w| w.id == id).map(|w| w.version),
+        }
+    }
+
+    /// The window of the selected agenda row.
+    pub fn selected_window(&self) -> Option<&MaintenanceWindow> {
+        self.selected_slot().map(|s| &self.windows[s.window])
+    }
+
+    /// Takes in synced windows (newest version wins) and expands them again.
+    pub fn upsert_many(&mut self, windows: Vec<MaintenanceWindow>, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) {
+        for window in windows {
+            self.put(window);
+        }
+        self.rebuild(now, tz);
+    }
+
+    pub fn clear(&mut self) {
+        *self = CalendarTab::default();
+    }
+
+    pub fn windows(&self) -> &[MaintenanceWindow] {
+        &self.windows
+    }
+
+    pub fn window(&self, id: &str) -> Option<&MaintenanceWindow> {
+        self.windows.iter().find(|w| w.id == id)
+    }
+
+    /// Expands the recurrences for the month shown and around `now`.
+    pub fn rebuild(&mut self, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) {
+        self.shown(now);
+        let first = self.month.unwrap_or_else(|| month_of(now, tz));
+        let from = local_midnight(first, tz) - Duration::days(7);
+        let to = local_midnight(first + Months::new(1), tz) + Duration::days(7);
+        self.month_slots = self.slots(from, to);
+        self.near = self.slots(now - Duration::days(HORIZON_DAYS), now + Duration::days(HORIZON_DAYS));
+        self.built_at = Some(now);
+        self.sla_pauses.clear();
+        for slot in &self.near {
+            let window = &self.windows[slot.window];
+            if window.pause_sla {
+                for service in &window.services {
+                    let pause = Pause {
+                        from: slot.occurrence.start,
+                        until: Some(slot.occurrence.end),
+                        reason: PauseReason::Maintenance { window_id: window.id.clone() },
+                    };
+                    self.sla_pauses.entry(service.clone()).or_default().push(pause);
+                }
+            }
+        }
+        self.selected = self.selected.min(self.month_slots.len().saturating_sub(1));
+    }
+
+    /// Rebuilds when a day has passed since the last expansion (called on the tick).
+    pub fn refresh(&mut self, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> bool {
+        let stale = self.built_at.is_none_or(|t| now - t >= Duration::days(1));
+        if stale {
+            self.rebuild(now, tz);
+        }
+        stale
+    }
+
+    fn slots(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Slot> {
+        let mut slots: Vec<Slot> = self
+            .windows
+            .iter()
+            .enumerate()
+            .flat_map(|(i, w)| {
+                w.occurrences(from, to).into_iter().map(move |occurrence| Slot { window: i, occurrence })
+            })
+            .collect();
+        slots.sort_by_key(|s| (s.occurrence.start, s.window));
+        slots
+    }
+
+    /// The first day of the month shown.
+    pub fn month(&self, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> NaiveDate {
+        self.month.unwrap_or_else(|| month_of(now, tz))
+    }
+
+    /// Occurrences overlapping the month shown, oldest first (the agenda).
+    pub fn agenda(&self) -> &[Slot] {
+        &self.month_slots
+    }
+
+    pub fn selected_slot(&self) -> Option<&Slot> {
+        self.month_slots.get(self.selected)
+    }
+
+    /// Windows active at `now`, with the occurrence running.
+    pub fn active(&self, now: DateTime<Utc>) -> impl Iterator<Item = (&MaintenanceWindow, Occurrence)> {
+        self.near.iter().filter(move |s| s.occurrence.covers(now)).map(|s| (&self.windows[s.window], s.occurrence))
+    }
+
+    /// The next moment a window starts or ends after `now`: when the banner changes.
+    pub fn next_change(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.near.iter().flat_map(|s| [s.occurrence.start, s.occurrence.end]).filter(|t| *t > now).min()
+    }
+
+    /// A ticket's SLA clock, paused by maintenance windows that pause SLA on its service.
+    pub fn ticket_clock(&self, ticket: &crate::domain::Ticket, which: Which) -> ClockInput {
+        ClockInput::for_ticket(ticket, which).with_maintenance(self.sla_pauses(&ticket.service_id))
+    }
+
+    /// An incident's SLA clock, paused by maintenance windows that pause SLA on its service.
+    pub fn incident_clock(&self, incident: &Incident, which: Which) -> ClockInput {
+        ClockInput::for_incident(incident, which).with_maintenance(self.sla_pauses(&incident.service_id))
+    }
+
+    /// Per service, the occurrences of windows pausing SLA clocks there.
+    pub fn all_sla_pauses(&self) -> &std::collections::HashMap<String, Vec<Pause>> {
+        &self.sla_pauses
+    }
+
+    /// Occurrences of windows pausing SLA clocks on `service`, to add to its clocks' pauses.
+    pub fn sla_pauses(&self, service: &str) -> &[Pause] {
+        self.sla_pauses.get(service).map_or(&[], Vec::as_slice)
+    }
+
+    /// The ids of the windows active at `now`, to notice when the set changes.
+    pub fn active_ids(&self, now: DateTime<Utc>) -> Vec<&str> {
+        self.active(now).map(|(w, _)| w.id.as_str()).collect()
+    }
+
+    /// Whether a window suppressing alerts covers `service` at `now`.
+    pub fn suppressed(&self, service: &str, now: DateTime<Utc>) -> bool {
+        self.active(now).any(|(w, _)| w.suppress_alerts && w.affects(service))
+    }
+
+    /// Moves the month shown by `months` (negative: back).
+    pub fn shift_month(&mut self, months: i32, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) {
+        let current = self.month(now, tz);
+        let moved = if months >= 0 {
+            current.checked_add_months(Months::new(months.unsigned_abs()))
+        } else {
+            current.checked_sub_months(Months::new(months.unsigned_abs()))
+        };
+        self.month = moved.filter(|m| *m != month_of(now, tz));
+        self.selected = 0;
+        self.rebuild(now, tz);
+        // In the current month, start at the first occurrence not yet over.
+        if self.month.is_none() {
+            self.selected = self.month_slots.iter().position(|s| s.occurrence.end > now).unwrap_or(0);
+        }
+    }
+
+    /// Back to the current month, at the first occurrence not yet over.
+    pub fn today(&mut self, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) {
+        self.month = None;
+        self.shift_month(0, now, tz);
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.month_slots.len().saturating_sub(1) as isize;
+        self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
+    }
+
+    pub fn open_detail(&mut self) -> bool {
+        let id = self.selected_slot().map(|s| self.windows[s.window].id.clone());
+        self.detail = id;
+        self.detail.is_some()
+    }
+
+    pub fn close_detail(&mut self) {
+        self.detail = None;
+    }
+
+    pub fn detail(&self) -> Option<&MaintenanceWindow> {
+        self.detail.as_deref().and_then(|id| self.window(id))
+    }
+
+    /// The kinds with an occurrence on `day` (local), most severe first, and whether a change
+    /// freeze covers it.
+    pub fn day_kinds(&self, day: NaiveDate, tz: Option<chrono_tz::Tz>) -> Vec<MaintenanceKind> {
+        let (from, to) = (local_midnight(day, tz), local_midnight(day + Duration::days(1), tz));
+        let mut kinds: Vec<MaintenanceKind> = self
+            .month_slots
+            .iter()
+            .filter(|s| s.occurrence.start < to && s.occurrence.end > from)
+            .map(|s| self.windows[s.window].kind)
+            .collect();
+        kinds.sort_by_key(|k| kind_rank(*k));
+        kinds.dedup();
+        kinds
+    }
+}
+
+fn kind_rank(kind: MaintenanceKind) -> u8 {
+    match kind {
+        MaintenanceKind::EmergencyPatch => 0,
+        MaintenanceKind::ChangeFreeze => 1,
+        MaintenanceKind::DrDrill => 2,
+        MaintenanceKind::ModelRelease => 3,
+        MaintenanceKind::Routine => 4,
+    }
+}
+
+/// The first day of the month containing `at`, in the display time zone.
+pub fn month_of(at: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> NaiveDate {
+    let day = local_date(at, tz);
+    day.with_day(1).unwrap_or(day)
+}
+
+pub fn local_date(at: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> NaiveDate {
+    match tz {
+        Some(tz) => at.with_timezone(&tz).date_naive(),
+        None => at.with_timezone(&chrono::Local).date_naive(),
+    }
+}
+
+/// The start of `day` in the display time zone (the earliest valid time across a DST gap).
+pub fn local_midnight(day: NaiveDate, tz: Option<chrono_tz::Tz>) -> DateTime<Utc> {
+    let naive = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let resolve = |r: chrono::LocalResult<DateTime<Utc>>| r.earliest();
+    match tz {
+        Some(tz) => resolve(tz.from_local_datetime(&naive).map(|t| t.with_timezone(&Utc))),
+        None => resolve(chrono::Local.from_local_datetime(&naive).map(|t| t.with_timezone(&Utc))),
+    }
+    .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
+}
+
+/// What still pages during a window: open incidents on its services keep notifying (a maintenance
+/// window does not silence what is already open), and unacknowledged ones keep escalating. Those
+/// triggered while a window suppressed alerts have not paged anyone yet: they page when no such
+/// window covers their service any more, unless acknowledged first.
+#[derive(Debug, Default)]
+pub struct StillPages<'a> {
+    /// Open incidents on affected services: they keep notifying through the window.
+    pub open: Vec<&'a Incident>,
+    /// Of those, the unacknowledged that were paged: their escalation timers keep running.
+    pub escalating: Vec<&'a Incident>,
+    /// Of those, the ones whose page a window holds back.
+    pub held: Vec<&'a Incident>,
+}
+
+pub fn still_pages<'a>(window: &MaintenanceWindow, incidents: impl Iterator<Item = &'a Incident>) -> StillPages<'a> {
+    let mut pages = StillPages::default();
+    for incident in incidents.filter(|i| i.is_open() && window.affects(&i.service_id)) {
+        if incident.page_held().is_some() {
+            pages.held.push(incident);
+        } else if incident.status == IncidentStatus::Triggered {
+            pages.escalating.push(incident);
+        }
+        pages.open.push(incident);
+    }
+    pages.open.sort_by(|a, b| a.priority.cmp(&b.priority).then(a.id.cmp(&b.id)));
+    pages.escalating.sort_by(|a, b| a.priority.cmp(&b.priority).then(a.id.cmp(&b.id)));
+    pages
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,244 @@
+//! What the Calendar tab's actions do: plan, edit, cancel and import maintenance windows.
+//!
+//! Every change is a queued command (`Command::Maintenance`): shown at once and marked as queued,
+//! kept on disk across restarts and sent once, like acknowledging an incident. Only commanders
+//! change windows; the console says so before queueing anything the backend would refuse.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::api::Role;
+use crate::console::action::Action;
+use crate::console::state::{AppState, Confirm, Effect, Input, InputKind, Level, Update};
+use crate::console::tabs::calendar::QUEUED_ID_PREFIX;
+use crate::console::tabs::calendar::form::MaintenanceForm;
+use crate::domain::maintenance_ics::{ImportDefaults, from_ics_with, plan_import};
+use crate::domain::text::sanitize;
+use crate::domain::{Command, MaintenanceAction, NewMaintenance};
+
+/// The outbox target of a window that does not exist yet.
+pub const NEW_WINDOW_TARGET: &str = "new";
+
+/// Calendar files larger than this are refused unread.
+pub const MAX_CALENDAR_BYTES: u64 = 5 * 1024 * 1024;
+
+impl AppState {
+    pub(crate) fn on_maintenance_action(&mut self, action: Action, now: DateTime<Utc>) -> Update {
+        match action {
+            Action::NextField | Action::PrevField => {
+                let Some(form) = &mut self.form else {
+                    return Update::unchanged();
+                };
+                if action == Action::NextField {
+                    form.next_field()
+                } else {
+                    form.prev_field()
+                }
+                Update::changed()
+            }
+            Action::ClearField => {
+                let changed = self.form.as_mut().is_some_and(MaintenanceForm::clear_field);
+                Update { changed, effects: Vec::new() }
+            }
+            Action::NewWindow => {
+                if let Some(refused) = self.refuse_planning(action, now) {
+                    return refused;
+                }
+                let form = match self.form_draft.take() {
+                    Some(draft) if draft.editing().is_none() => draft,
+                    other => {
+                        self.form_draft = other;
+                        MaintenanceForm::new(&self.default_zone())
+                    }
+                };
+                self.form = Some(form);
+                Update::changed()
+            }
+            Action::EditWindow | Action::CancelWindow => {
+                if let Some(refused) = self.refuse_planning(action, now) {
+                    return refused;
+                }
+                let Some(window) = self.calendar.selected_window() else {
+                    self.flash(Level::Info, "no window selected: move to one in the agenda (j/k)", now);
+                    return Update::changed();
+                };
+                let (id, title) = (window.id.clone(), window.title.clone());
+                if id.starts_with(QUEUED_ID_PREFIX) {
+                    self.flash(
+                        Level::Info,
+                        format!("“{title}” is still queued; change it once the backend has it"),
+                        now,
+                    );
+                    return Update::changed();
+                }
+                let command = MaintenanceAction::Cancel;
+                if let Err(rejection) = window.check(&command) {
+                    self.flash(Level::Warning, rejection.describe(&id, now), now);
+                    return Update::changed();
+                }
+                if action == Action::CancelWindow {
+                    let title = match window.rrule {
+                        Some(_) => format!("{title} (every occurrence)"),
+                        None => title,
+                    };
+                    self.confirm = Some(Confirm { id, title, command: Command::Maintenance(command) });
+                    return Update::changed();
+                }
+                let form = match self.form_draft.take() {
+                    Some(draft) if draft.editing().is_some_and(|(draft_id, _)| draft_id == id) => draft,
+                    other => {
+                        self.form_draft = other;
+                        MaintenanceForm::edit(window)
+                    }
+                };
+                self.form = Some(form);
+                Update::changed()
+            }
+            Action::ImportCalendar => {
+                if let Some(refused) = self.refuse_planning(action, now) {
+                    return refused;
+                }
+                let mut textarea = ratatui_textarea::TextArea::new(vec![String::new()]);
+                textarea.set_placeholder_text("FILE.ics [services for events that name none]; Enter imports");
+                self.input = Some(Input { kind: InputKind::ImportPath, textarea });
+                Update::changed()
+            }
+            _ => Update::unchanged(),
+        }
+    }
+
+    /// Why the user may not change windows, said before anything is queued.
+    fn refuse_planning(&mut self, action: Action, now: DateTime<Utc>) -> Option<Update> {
+        let what = action.name().replace('_', " ");
+        if let Some(reason) = self.read_only_reason() {
+            self.flash(Level::Warning, format!("read-only: {what} is disabled ({reason})"), now);
+            return Some(Update::changed());
+        }
+        let me = self.session.me.as_ref()?;
+        if me.role >= Role::Commander {
+            return None;
+        }
+        let role = me.role.label();
+        self.flash(
+            Level::Warning,
+            format!("only commanders plan, edit or cancel maintenance windows (you are {role})"),
+            now,
+        );
+        Some(Update::changed())
+    }
+
+    /// The time zone a new window is planned in: the display zone, else the system's.
+    fn default_zone(&self) -> String {
+        match self.settings.timezone {
+            Some(tz) => tz.name().to_string(),
+            None => iana_time_zone::get_timezone().unwrap_or_else(|_| "UTC".to_string()),
+        }
+    }
+
+    /// Enter on the form: queues the window when every field is right, else shows what is wrong
+    /// beside each field and keeps the form open.
+    pub(crate) fn submit_form(&mut self, now: DateTime<Utc>) -> Update {
+        let mut known: Vec<String> = self.services.keys().cloned().collect();
+        known.sort();
+        let Some(form) = &mut self.form else {
+            return Update::unchanged();
+        };
+        let Some(window) = form.submit(now, &known) else {
+            let count = form.errors().len();
+            let noun = if count == 1 { "field needs" } else { "fields need" };
+            self.flash(Level::Warning, format!("{count} {noun} fixing; nothing was queued"), now);
+            return Update::changed();
+        };
+        let editing = form.editing().map(|(id, version)| (id.to_string(), version));
+        self.form = None;
+        match editing {
+            Some((id, version)) => {
+                self.enqueue_at(&id, Command::Maintenance(MaintenanceAction::Edit { window }), Some(version), now)
+            }
+            None => self.enqueue_at(NEW_WINDOW_TARGET, create(window), Some(0), now),
+        }
+    }
+
+    /// Esc on the form: closes it; what was typed is kept as a draft for `n` (or `e`).
+    pub(crate) fn close_form(&mut self, now: DateTime<Utc>) -> Update {
+        let Some(form) = self.form.take() else {
+            return Update::unchanged();
+        };
+        if form.has_text() {
+            let key = if form.editing().is_some() { "e" } else { "n" };
+            self.flash(Level::Info, format!("window draft kept; press {key} to go on"), now);
+            self.form_draft = Some(form);
+        }
+        Update::changed()
+    }
+
+    /// Enter on the import prompt: reads the file off the UI task.
+    pub(crate) fn start_import(&mut self, text: &str, now: DateTime<Utc>) -> Update {
+        let Some((path, services)) = import_args(text) else {
+            self.flash(Level::Info, "no file given; nothing was imported", now);
+            return Update::changed();
+        };
+        self.flash(Level::Info, format!("reading {}…", path.display()), now);
+        Update::changed().with([Effect::ReadCalendar { path, services }])
+    }
+
+    /// The calendar file was read: queues one new window per event, or none if any is wrong.
+    pub(crate) fn on_calendar_file(
+        &mut self,
+        path: PathBuf,
+        services: Vec<String>,
+        result: Result<String, String>,
+        now: DateTime<Utc>,
+    ) -> Update {
+        let shown = sanitize(&path.display().to_string()).into_owned();
+        let refused = |state: &mut AppState, why: String| {
+            state.flash(Level::Error, format!("{shown}: {why}; nothing was imported"), now);
+            Update::changed()
+        };
+        let text = match result {
+            Ok(text) => text,
+            Err(error) => return refused(self, error),
+        };
+        let events = match from_ics_with(&text, &ImportDefaults { services }) {
+            Ok(events) => events,
+            Err(error) => return refused(self, error.to_string()),
+        };
+        let known: Vec<String> = self.services.keys().cloned().collect();
+        let existing: Vec<NewMaintenance> = self.calendar.windows().iter().map(|w| w.to_new()).collect();
+        let plan = match plan_import(events, &known, &existing) {
+            Ok(plan) => plan,
+            Err(error) => return refused(self, error.to_string()),
+        };
+        let queued = plan.create.len();
+        let mut update = Update::changed();
+        for event in plan.create {
+            update.effects.extend(self.queue_entry(NEW_WINDOW_TARGET, create(event.window), 0, now));
+        }
+        self.reapply_all_pending(now);
+        let when = if self.sync.is_stale() { "queued (offline)" } else { "sending…" };
+        let text = format!("{shown}: {queued} new window(s) {when}; {} already present", plan.present);
+        self.flash(Level::Info, text, now);
+        update
+    }
+}
+
+fn create(window: NewMaintenance) -> Command {
+    Command::Maintenance(MaintenanceAction::Create { window })
+}
+
+/// `FILE [services…]`: the path (quoted if it has spaces, `~/` for home) and the services for
+/// events that name none (separated by commas or spaces).
+pub fn import_args(text: &str) -> Option<(PathBuf, Vec<String>)> {
+    let text = text.trim();
+    let (path, rest) = match text.strip_prefix('"') {
+        Some(quoted) => quoted.split_once('"')?,
+        None => text.split_once(char::is_whitespace).unwrap_or((text, "")),
+    };
+    if path.is_empty() {
+        return None;
+    }
+    let path = crate::config::expand_home(path);
+    let services = rest.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+    Some((path, services))
+}

@@ -1,0 +1,553 @@
+//! The Incidents tab's state: every known incident, the list order, the filter, the selection,
+//! and the open detail. Pure: no I/O, no clock.
+//!
+//! Each row holds the incident as the server confirmed it and, when the user has actions
+//! queued for it, the incident as it will be once they apply (`shown`). Sorting and filtering
+//! use what is shown. With 100,000 incidents a redraw must not sort or filter: `order` and
+//! `visible` are kept up to date when data changes, and views only slice them.
+
+pub mod view;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashMap};
+
+use crate::console::list::{Cursor, Detail, matches};
+use crate::console::outbox::OutboxEntry;
+use crate::domain::text::sanitize;
+use crate::domain::{ActionContext, Command, EscalationPolicy, Incident};
+
+/// A batch larger than this re-sorts everything instead of moving rows one by one.
+const RESORT_THRESHOLD: usize = 64;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub confirmed: Incident,
+    /// The incident with the user's queued actions applied, when there are any.
+    pub shown: Option<Incident>,
+    /// Verbs of the queued actions, oldest first (`acknowledge`, `note`, …).
+    pub pending: Vec<&'static str>,
+    key: (u8, Reverse<i64>),
+    haystack: String,
+}
+
+impl Row {
+    fn new(confirmed: Incident) -> Row {
+        let mut row =
+            Row { confirmed, shown: None, pending: Vec::new(), key: (0, Reverse(0)), haystack: String::new() };
+        row.refresh();
+        row
+    }
+
+    pub fn incident(&self) -> &Incident {
+        self.shown.as_ref().unwrap_or(&self.confirmed)
+    }
+
+    fn refresh(&mut self) {
+        let inc = self.shown.as_ref().unwrap_or(&self.confirmed);
+        let (rank, at) = inc.list_order();
+        let haystack = format!(
+            "{} {} {} {} {} {} {}",
+            inc.id,
+            inc.priority.label(),
+            inc.status.label(),
+            inc.service_id,
+            inc.title,
+            inc.assignee.as_deref().unwrap_or(""),
+            inc.tier.label()
+        )
+        .to_lowercase();
+        self.key = (rank, Reverse(at));
+        self.haystack = haystack;
+    }
+
+    fn sort_key(&self) -> (u8, Reverse<i64>, &str) {
+        (self.key.0, self.key.1, self.confirmed.id.as_str())
+    }
+}
+
+/// Removes escape sequences and control characters from every string of an incident.
+pub fn sanitized(mut incident: Incident) -> Incident {
+    let clean = |s: &mut String| {
+        if let std::borrow::Cow::Owned(c) = sanitize(s) {
+            *s = c;
+        }
+    };
+    clean(&mut incident.id);
+    clean(&mut incident.title);
+    clean(&mut incident.service_id);
+    if let Some(a) = incident.assignee.as_mut() {
+        clean(a);
+    }
+    for event in &mut incident.timeline {
+        clean(&mut event.actor);
+        clean(&mut event.text);
+    }
+    incident
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IncidentsTab {
+    rows: Vec<Row>,
+    by_id: HashMap<String, usize>,
+    order: Vec<usize>,
+    visible: Vec<usize>,
+    filter: String,
+    cursor: Cursor,
+    detail: Option<Detail>,
+    /// How many incidents the cache holds, before all of them are loaded.
+    cached_total: usize,
+    /// Rows showing queued actions.
+    with_pending: BTreeSet<String>,
+    /// Open incidents, counted when the order changes rather than on every frame.
+    open: usize,
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    New,
+    Updated,
+    /// We already had this version or a newer one.
+    Ignored,
+}
+
+impl IncidentsTab {
+    pub fn new(incidents: Vec<Incident>, cached_total: usize) -> IncidentsTab {
+        let mut tab = IncidentsTab { cached_total, ..IncidentsTab::default() };
+        tab.upsert_many(incidents);
+        tab
+    }
+
+    /// Stores incidents (sanitised), keeping only the newest version of each, and re-sorts.
+    /// Returns the ids that were new.
+    pub fn upsert_many(&mut self, incidents: Vec<Incident>) -> Vec<String> {
+        let selected_id = self.selected_id().map(str::to_string);
+        let mut new_ids = Vec::new();
+        let mut touched = Vec::new();
+        for incident in incidents {
+            let id = incident.id.clone();
+            match self.upsert_row(incident) {
+                Upsert::New => {
+                    new_ids.push(id);
+                    touched.push(self.rows.len() - 1);
+                }
+                Upsert::Updated => touched.push(self.by_id[&id]),
+                Upsert::Ignored => {}
+            }
+        }
+        if touched.is_empty() {
+            return new_ids;
+        }
+        self.reorder(&touched);
+        self.refilter(selected_id.as_deref());
+        new_ids
+    }
+
+    fn upsert_row(&mut self, incident: Incident) -> Upsert {
+        let incident = sanitized(incident);
+        match self.by_id.get(&incident.id) {
+            Some(&index) => {
+                let row = &mut self.rows[index];
+                if incident.version < row.confirmed.version || row.confirmed == incident {
+                    return Upsert::Ignored;
+                }
+                self.with_pending.remove(&incident.id);
+                row.confirmed = incident;
+                row.shown = None;
+                row.pending.clear();
+                row.refresh();
+                Upsert::Updated
+            }
+            None => {
+                self.by_id.insert(incident.id.clone(), self.rows.len());
+                self.rows.push(Row::new(incident));
+                Upsert::New
+            }
+        }
+    }
+
+    /// Puts touched rows back in order: a few by binary search, many by a full sort.
+    fn reorder(&mut self, touched: &[usize]) {
+        let rows = &self.rows;
+        if touched.len() > RESORT_THRESHOLD {
+            let mut order: Vec<usize> = (0..rows.len()).collect();
+            order.sort_unstable_by(|a, b| rows[*a].sort_key().cmp(&rows[*b].sort_key()));
+            self.order = order;
+            return;
+        }
+        for &index in touched {
+            if let Some(pos) = self.order.iter().position(|&i| i == index) {
+                self.order.remove(pos);
+            }
+            let key = rows[index].sort_key();
+            let at = self.order.partition_point(|&i| rows[i].sort_key() < key);
+            self.order.insert(at, index);
+        }
+    }
+
+    fn refilter(&mut self, keep_selected: Option<&str>) {
+        // Open incidents sort first, so counting stops at the first resolved one.
+        self.open = self.order.iter().take_while(|&&i| self.rows[i].incident().is_open()).count();
+        self.visible = if self.filter.is_empty() {
+            self.order.clone()
+        } else {
+            let rows = &self.rows;
+            self.order.iter().copied().filter(|&i| matches(&rows[i].haystack, &self.filter)).collect()
+        };
+        self.cursor.reselect(&self.visible, keep_selected.and_then(|id| self.by_id.get(id).copied()));
+        if let Some(detail) = &self.detail
+            && !self.by_id.contains_key(&detail.id)
+        {
+            self.detail = None;
+        }
+    }
+
+    /// Forgets everything (the server's database was replaced).
+    pub fn clear(&mut self) {
+        *self = IncidentsTab { filter: std::mem::take(&mut self.filter), ..IncidentsTab::default() };
+    }
+
+    /// Recomputes what is shown for `id` from the queued actions for it. `me` is the actor
+    /// recorded in the optimistic timeline.
+    pub fn apply_pending<'a>(
+        &mut self,
+        id: &str,
+        pending: impl Iterator<Item = &'a OutboxEntry>,
+        me: &str,
+        policy: Option<&EscalationPolicy>,
+    ) {
+        let Some(&index) = self.by_id.get(id) else {
+            return;
+        };
+        let selected_id = self.selected_id().map(str::to_string);
+        let row = &mut self.rows[index];
+        let before = row.key;
+        let mut shown = row.confirmed.clone();
+        row.pending.clear();
+        for entry in pending {
+            let Command::Incident(action) = &entry.action else {
+                continue;
+            };
+            row.pending.push(action.verb());
+            // An action that would not apply to what we know is still queued: the server
+            // decides. It just does not change what is shown.
+            let _ = shown.apply(action, ActionContext { actor: me, now: entry.created_at, policy });
+        }
+        row.shown = (!row.pending.is_empty()).then_some(shown);
+        if row.pending.is_empty() {
+            self.with_pending.remove(id);
+        } else {
+            self.with_pending.insert(id.to_string());
+        }
+        row.refresh();
+        // With no filter and the same sort key, the visible list is unchanged: skip the O(n)
+        // refilter, which matters with 100k rows and a refresh after every sync page.
+        let moved = row.key != before;
+        if moved {
+            self.reorder(&[index]);
+        }
+        if moved || !self.filter.is_empty() {
+            self.refilter(selected_id.as_deref());
+        }
+    }
+
+    /// Ids of rows that show queued actions.
+    pub fn ids_with_pending(&self) -> impl Iterator<Item = &String> {
+        self.with_pending.iter()
+    }
+
+    pub fn set_filter(&mut self, filter: &str) {
+        let selected_id = self.selected_id().map(str::to_string);
+        self.filter = filter.trim().to_lowercase();
+        self.refilter(selected_id.as_deref());
+    }
+
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    /// Moves the selection by `delta` rows and keeps it inside a viewport of `rows` lines.
+    pub fn move_by(&mut self, delta: isize, viewport: usize) {
+        self.cursor.move_by(delta, self.visible.len(), viewport);
+    }
+
+    pub fn select_first(&mut self, viewport: usize) {
+        self.cursor.first(self.visible.len(), viewport);
+    }
+
+    pub fn select_last(&mut self, viewport: usize) {
+        self.cursor.last(self.visible.len(), viewport);
+    }
+
+    pub fn scroll_into_view(&mut self, viewport: usize) {
+        self.cursor.scroll_into_view(self.visible.len(), viewport);
+    }
+
+    pub fn selected_index(&self) -> usize {
+        self.cursor.selected
+    }
+
+    pub fn offset(&self) -> usize {
+        self.cursor.offset
+    }
+
+    pub fn selected(&self) -> Option<&Row> {
+        self.visible.get(self.cursor.selected).map(|&i| &self.rows[i])
+    }
+
+    pub fn selected_id(&self) -> Option<&str> {
+        self.selected().map(|r| r.confirmed.id.as_str())
+    }
+
+    pub fn row(&self, id: &str) -> Option<&Row> {
+        self.by_id.get(id).map(|&i| &self.rows[i])
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
+    }
+
+    /// Rows `start..start + len` of the filtered list.
+    pub fn visible_rows(&self, start: usize, len: usize) -> impl Iterator<Item = &Row> {
+        self.visible.iter().skip(start).take(len).map(|&i| &self.rows[i])
+    }
+
+    pub fn visible_len(&self) -> usize {
+        self.visible.len()
+    }
+
+    /// Incidents known, counting those still only in the cache.
+    pub fn total(&self) -> usize {
+        self.rows.len().max(self.cached_total)
+    }
+
+    pub fn loaded(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn open_count(&self) -> usize {
+        self.open
+    }
+
+    /// Every incident held, in no particular order.
+    pub fn all_incidents(&self) -> impl Iterator<Item = &Incident> {
+        self.rows.iter().map(Row::incident)
+    }
+
+    /// Open incidents (as shown), most urgent first.
+    pub fn open_incidents(&self) -> impl Iterator<Item = &Incident> {
+        self.order.iter().take(self.open).map(|&i| self.rows[i].incident())
+    }
+
+    /// Opens `id` (from the SLA tab): selects it, clearing a filter that hides it.
+    pub fn open_id(&mut self, id: &str, viewport: usize) -> bool {
+        let Some(&index) = self.by_id.get(id) else {
+            return false;
+        };
+        if !self.visible.contains(&index) {
+            self.set_filter("");
+        }
+        self.cursor.reselect(&self.visible, Some(index));
+        self.scroll_into_view(viewport);
+        self.detail = Some(Detail::new(id));
+        true
+    }
+
+    pub fn open_detail(&mut self) -> bool {
+        match self.selected_id() {
+            Some(id) => {
+                self.detail = Some(Detail::new(id));
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn close_detail(&mut self) {
+        self.detail = None;
+    }
+
+    pub fn detail(&self) -> Option<&Detail> {
+        self.detail.as_ref()
+    }
+
+    pub fn scroll_detail(&mut self, delta: isize, lines: usize) {
+        if let Some(detail) = &mut self.detail {
+            detail.scroll_by(delta, lines);
+        }
+    }
+
+    pub fn set_detail_scroll(&mut self, scroll: usize) {
+        if let Some(detail) = &mut self.detail {
+            detail.scroll = scroll;
+        }
+    }
+
+    /// The incident actions apply to: the open detail, else the selected row.
+    pub fn target(&self) -> Option<&Row> {
+        match &self.detail {
+            Some(detail) => self.row(&detail.id),
+            None => self.selected(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{IncidentAction, IncidentStatus, NewIncident, Priority};
+    use chrono::{DateTime, TimeZone, Utc};
+
+    fn at(min: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap() + chrono::Duration::minutes(min)
+    }
+
+    fn inc(id: &str, priority: Priority, min: i64, title: &str) -> Incident {
+        let new = NewIncident { title: title.into(), service_id: "llm-gateway".into(), priority };
+        Incident::trigger(id.into(), new, "am", at(min), None)
+    }
+
+    fn ids(tab: &IncidentsTab) -> Vec<String> {
+        tab.visible_rows(0, usize::MAX).map(|r| r.confirmed.id.clone()).collect()
+    }
+
+    fn entry(id: &str, action: IncidentAction, base: i64) -> OutboxEntry {
+        OutboxEntry {
+            key: format!("k-{id}"),
+            target_id: id.into(),
+            action: Command::Incident(action),
+            base_version: base,
+            epoch: None,
+            created_at: at(30),
+            attempts: 0,
+            last_error: None,
+        }
+    }
+
+    fn sample() -> IncidentsTab {
+        IncidentsTab::new(
+            vec![
+                inc("INC-1", Priority::P3, 0, "token cost anomaly"),
+                inc("INC-2", Priority::P1, 1, "provider outage 429"),
+                inc("INC-3", Priority::P1, 5, "safety filter bypass"),
+                inc("INC-4", Priority::P2, 2, "hallucination rate"),
+            ],
+            4,
+        )
+    }
+
+    #[test]
+    fn sorted_by_priority_then_newest_first() {
+        assert_eq!(ids(&sample()), ["INC-3", "INC-2", "INC-4", "INC-1"]);
+    }
+
+    /// An acknowledged P1 has someone on it; a triggered one is still paging: it comes first,
+    /// even when it is older.
+    #[test]
+    fn triggered_incidents_come_before_acknowledged_ones_of_their_priority() {
+        let mut tab = sample();
+        let mut acked = tab.row("INC-3").unwrap().confirmed.clone();
+        acked.status = IncidentStatus::Acknowledged;
+        acked.version += 1;
+        tab.upsert_many(vec![acked]);
+        assert_eq!(ids(&tab), ["INC-2", "INC-3", "INC-4", "INC-1"]);
+    }
+
+    #[test]
+    fn resolved_incidents_sink_below_open_ones() {
+        let mut tab = sample();
+        let mut resolved = tab.row("INC-3").unwrap().confirmed.clone();
+        resolved.status = IncidentStatus::Resolved;
+        resolved.resolved_at = Some(at(9));
+        resolved.version += 1;
+        tab.upsert_many(vec![resolved]);
+        assert_eq!(ids(&tab), ["INC-2", "INC-4", "INC-1", "INC-3"]);
+        assert_eq!(tab.open_count(), 3);
+    }
+
+    #[test]
+    fn older_versions_are_ignored_and_new_ids_reported() {
+        let mut tab = sample();
+        let stale = inc("INC-2", Priority::P4, 1, "old");
+        let mut newer = tab.row("INC-2").unwrap().confirmed.clone();
+        newer.version = 3;
+        newer.title = "provider outage, failover started".into();
+        assert!(tab.upsert_many(vec![newer]).is_empty());
+        let new = tab.upsert_many(vec![stale, inc("INC-9", Priority::P4, 9, "embedding drift")]);
+        assert_eq!(new, ["INC-9"]);
+        assert_eq!(tab.row("INC-2").unwrap().confirmed.title, "provider outage, failover started");
+    }
+
+    #[test]
+    fn filter_matches_all_terms_and_keeps_the_selection() {
+        let mut tab = sample();
+        tab.move_by(1, 10);
+        assert_eq!(tab.selected_id(), Some("INC-2"));
+        tab.set_filter("P1  OUTAGE");
+        assert_eq!(ids(&tab), ["INC-2"]);
+        assert_eq!(tab.selected_id(), Some("INC-2"));
+        tab.set_filter("p1");
+        assert_eq!(ids(&tab), ["INC-3", "INC-2"]);
+        assert_eq!(tab.selected_id(), Some("INC-2"), "the selection follows the incident");
+        tab.set_filter("nothing matches this");
+        assert_eq!(tab.visible_len(), 0);
+        assert_eq!(tab.selected_id(), None);
+        tab.set_filter("");
+        assert_eq!(tab.visible_len(), 4);
+    }
+
+    #[test]
+    fn selection_scrolls_the_viewport() {
+        let many: Vec<Incident> = (0..50).map(|i| inc(&format!("INC-{i:02}"), Priority::P2, i, "x")).collect();
+        let mut tab = IncidentsTab::new(many, 50);
+        tab.move_by(12, 10);
+        assert_eq!((tab.selected_index(), tab.offset()), (12, 3));
+        tab.move_by(-100, 10);
+        assert_eq!((tab.selected_index(), tab.offset()), (0, 0));
+        tab.select_last(10);
+        assert_eq!((tab.selected_index(), tab.offset()), (49, 40));
+    }
+
+    #[test]
+    fn queued_actions_show_optimistically_and_clear_on_confirmation() {
+        let mut tab = sample();
+        let pending = [entry("INC-2", IncidentAction::Acknowledge, 1)];
+        tab.apply_pending("INC-2", pending.iter(), "you", None);
+        let row = tab.row("INC-2").unwrap();
+        assert_eq!(row.incident().status, IncidentStatus::Acknowledged);
+        assert_eq!(row.confirmed.status, IncidentStatus::Triggered);
+        assert_eq!(row.pending, ["acknowledge"]);
+        let mut confirmed = row.confirmed.clone();
+        tab.set_filter("acknowledged");
+        assert_eq!(ids(&tab), ["INC-2"], "filtering uses what is shown");
+
+        confirmed
+            .apply(&IncidentAction::Acknowledge, ActionContext { actor: "you", now: at(31), policy: None })
+            .unwrap();
+        tab.upsert_many(vec![confirmed]);
+        let row = tab.row("INC-2").unwrap();
+        assert!(row.pending.is_empty() && row.shown.is_none());
+    }
+
+    #[test]
+    fn hostile_strings_are_sanitised_on_the_way_in() {
+        let tab = IncidentsTab::new(
+            vec![inc("INC-7", Priority::P1, 0, "Hostile \u{1b}]52;c;aGk=\u{7}title \u{1b}[31mred")],
+            1,
+        );
+        assert_eq!(tab.row("INC-7").unwrap().confirmed.title, "Hostile title red");
+    }
+
+    #[test]
+    fn a_big_batch_is_sorted_the_same_as_one_by_one() {
+        let incidents: Vec<Incident> = (0..300)
+            .map(|i| inc(&format!("INC-{i}"), Priority::ALL[(i * 7 % 4) as usize], (i * 13) % 97, "t"))
+            .collect();
+        let batch = IncidentsTab::new(incidents.clone(), 0);
+        let mut one_by_one = IncidentsTab::default();
+        for incident in incidents {
+            one_by_one.upsert_many(vec![incident]);
+        }
+        assert_eq!(ids(&batch), ids(&one_by_one));
+    }
+}

@@ -1,0 +1,228 @@
+//! Entering and leaving the terminal, the panic hook, and synchronized drawing.
+//!
+//! The panic hook restores the terminal first (raw mode off, main screen back, cursor shown)
+//! and then runs the previous hook, so the panic message lands on a usable screen.
+//!
+//! What is sent depends on the terminal ([`TermCaps`]): the Linux console and VTs get no
+//! alternate screen, synchronized updates or bracketed paste (the screen is cleared on the way
+//! out instead), and terminals of 16 colours get the classic colour codes through [`Ansi16`].
+
+use std::io::{self, Stdout, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::terminal::{
+    BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode,
+};
+use crossterm::{cursor, execute, queue};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+use crate::console::state::AppState;
+use crate::console::theme::{TermCaps, ansi16_index, nearest_ansi16};
+
+pub type Tui = Terminal<CrosstermBackend<TermWriter>>;
+
+/// Whether the terminal in use has an alternate screen and the other modern modes; set by
+/// [`enter`], read when leaving (also from the panic hook).
+static MODERN: AtomicBool = AtomicBool::new(true);
+
+fn modern() -> bool {
+    MODERN.load(Ordering::Relaxed)
+}
+
+pub fn enter(caps: TermCaps) -> io::Result<Tui> {
+    MODERN.store(caps.modern, Ordering::Relaxed);
+    install_panic_hook();
+    enable_raw_mode()?;
+    take_screen()?;
+    let writer = TermWriter { out: io::stdout(), ansi16: caps.ansi16.then(Ansi16::default) };
+    Terminal::new(CrosstermBackend::new(writer))
+}
+
+fn take_screen() -> io::Result<()> {
+    if modern() {
+        execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste, cursor::Hide, Clear(ClearType::All))
+    } else {
+        execute!(io::stdout(), cursor::Hide, Clear(ClearType::All))
+    }
+}
+
+/// Takes the terminal back after another program (`$EDITOR`) had it: raw mode, the alternate
+/// screen, and a full redraw on the next frame.
+pub fn resume(terminal: &mut Tui) -> io::Result<()> {
+    enable_raw_mode()?;
+    take_screen()?;
+    // `Terminal::clear` would ask the terminal where the cursor is and wait for the answer; a
+    // blank "previous frame" makes the next draw write every cell just the same.
+    terminal.swap_buffers();
+    Ok(())
+}
+
+/// Puts the terminal back as it was. Safe to call more than once.
+pub fn leave() -> io::Result<()> {
+    let raw = disable_raw_mode();
+    if modern() {
+        execute!(io::stdout(), DisableBracketedPaste, LeaveAlternateScreen, cursor::Show)?;
+    } else {
+        // No alternate screen to leave: wipe the console's last frame instead.
+        execute!(
+            io::stdout(),
+            crossterm::style::ResetColor,
+            Clear(ClearType::All),
+            cursor::MoveTo(0, 0),
+            cursor::Show
+        )?;
+    }
+    raw
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = leave();
+        previous(info);
+    }));
+}
+
+/// Draws one frame inside a synchronized update, so terminals that support it show it whole.
+pub fn draw(terminal: &mut Tui, state: &AppState, now: DateTime<Utc>) -> io::Result<()> {
+    if !modern() {
+        terminal.draw(|frame| crate::console::view::draw(frame, state, now))?;
+        return Ok(());
+    }
+    queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    terminal.draw(|frame| crate::console::view::draw(frame, state, now))?;
+    execute!(terminal.backend_mut(), EndSynchronizedUpdate)
+}
+
+pub fn bell(terminal: &mut Tui) -> io::Result<()> {
+    let backend = terminal.backend_mut();
+    backend.write_all(b"\x07")?;
+    backend.flush()
+}
+
+/// Standard output, through [`Ansi16`] on terminals of 16 colours.
+pub struct TermWriter {
+    out: Stdout,
+    ansi16: Option<Ansi16>,
+}
+
+impl Write for TermWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.ansi16 {
+            Some(filter) => {
+                let out = filter.filter(buf);
+                self.out.write_all(&out)?;
+                Ok(buf.len())
+            }
+            None => self.out.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Rewrites colours in escape sequences to the 16 ANSI colours' classic codes: crossterm sends
+/// every colour as `38;5;n` (or `38;2;r;g;b`), which the Linux console and VTs do not read.
+/// Works on a byte stream cut anywhere: a sequence split between writes is held until its end.
+#[derive(Debug, Default)]
+pub struct Ansi16 {
+    /// An escape sequence begun and not finished.
+    pending: Vec<u8>,
+}
+
+impl Ansi16 {
+    pub fn filter(&mut self, input: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(input.len() + 8);
+        for &byte in input {
+            if self.pending.is_empty() {
+                if byte == 0x1b {
+                    self.pending.push(byte);
+                } else {
+                    out.push(byte);
+                }
+                continue;
+            }
+            self.pending.push(byte);
+            match self.pending.len() {
+                // Not a CSI sequence (ESC 7, an OSC…): passed on as it is.
+                2 if byte != b'[' => out.append(&mut self.pending),
+                2 => {}
+                // Parameter and intermediate bytes go on; anything else ends the sequence.
+                _ if (0x20..=0x3f).contains(&byte) => {}
+                _ => {
+                    let sequence = std::mem::take(&mut self.pending);
+                    if byte == b'm' {
+                        out.extend_from_slice(&rewrite_sgr(&sequence[2..sequence.len() - 1]));
+                    } else {
+                        out.extend_from_slice(&sequence);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `ESC [ params m` with every extended colour replaced by the nearest of the 16.
+fn rewrite_sgr(params: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(params);
+    let parts: Vec<&str> = text.split(';').collect();
+    let number = |i: usize| parts.get(i).and_then(|p| p.parse::<u8>().ok());
+    let mut codes: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < parts.len() {
+        let layer = match parts[i] {
+            "38" => Some(30),
+            "48" => Some(40),
+            _ => None,
+        };
+        let index = match (layer, parts.get(i + 1).copied()) {
+            (Some(_), Some("5")) => number(i + 2).map(|n| (ansi16_index(n), 3)),
+            (Some(_), Some("2")) => match (number(i + 2), number(i + 3), number(i + 4)) {
+                (Some(r), Some(g), Some(b)) => Some((nearest_ansi16(r, g, b), 5)),
+                _ => None,
+            },
+            _ => None,
+        };
+        match (layer, index) {
+            (Some(base), Some((index, used))) => {
+                let code = if index < 8 { base + u16::from(index) } else { base + 60 + u16::from(index - 8) };
+                codes.push(code.to_string());
+                i += used;
+            }
+            _ => {
+                codes.push(parts[i].to_string());
+                i += 1;
+            }
+        }
+    }
+    format!("\x1b[{}m", codes.join(";")).into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extended_colours_become_the_classic_sixteen_however_the_writes_are_cut() {
+        let input =
+            b"\x1b[H\x1b[38;5;9;48;5;0mP1\x1b[38;5;8mdim\x1b[38;2;0;205;0mok\x1b[39;49m\x1b[1m\x1b[?2026h\x1b7x";
+        let expected = b"\x1b[H\x1b[91;40mP1\x1b[90mdim\x1b[32mok\x1b[39;49m\x1b[1m\x1b[?2026h\x1b7x";
+        let mut whole = Ansi16::default();
+        assert_eq!(String::from_utf8_lossy(&whole.filter(input)), String::from_utf8_lossy(expected));
+        for cut in 1..input.len() {
+            let mut split = Ansi16::default();
+            let mut out = split.filter(&input[..cut]);
+            out.extend(split.filter(&input[cut..]));
+            assert_eq!(out, expected, "cut at {cut}");
+        }
+        let mut cube = Ansi16::default();
+        assert_eq!(cube.filter(b"\x1b[38;5;196m"), b"\x1b[91m");
+    }
+}

@@ -1,0 +1,104 @@
+//! The frame: header, maintenance banner, the focused tab's body, the status line, then the
+//! panels and dialogs over them. Views borrow the state and never change it, do no I/O and read
+//! time only from the `now` they are given.
+//!
+//! Layout: one header line (tab bar, counts, backend, freshness), the tab's body, one status line
+//! (messages, input, hints, queued actions, who you are). At 80×24 the list shows 21 rows.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+
+use crate::console::layout::{MIN_HEIGHT, MIN_WIDTH, too_small};
+use crate::console::state::{AppState, Overlay};
+use crate::console::tabs::TabId;
+use crate::console::tabs::{calendar, drift, incidents, postmortems, sla, tickets};
+use crate::console::theme::glyphs;
+use crate::console::widgets::{help, messages, status};
+
+pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
+    let area = frame.area();
+    if too_small(area.width, area.height) {
+        draw_too_small(frame, state);
+    } else {
+        draw_views(frame, state, now);
+    }
+    if state.settings.theme.glyphs.ascii {
+        glyphs::asciify(frame.buffer_mut());
+    }
+}
+
+fn draw_views(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
+    let [header, banner, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(u16::from(state.banner())),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    status::draw_header(frame, header, state, now);
+    if state.banner() {
+        calendar::view::draw_banner(frame, banner, state, now);
+    }
+    match state.tab {
+        TabId::Incidents => match state.incidents.detail().and_then(|d| state.incidents.row(&d.id)) {
+            Some(row) => incidents::view::draw_detail(frame, body, state, row, now),
+            None => incidents::view::draw_list(frame, body, state, now),
+        },
+        TabId::Tickets => match state.tickets.detail().and_then(|d| state.tickets.row(&d.id)) {
+            Some(row) => tickets::view::draw_detail(frame, body, state, row, now),
+            None => tickets::view::draw_list(frame, body, state, now),
+        },
+        TabId::Sla => sla::view::draw(frame, body, state, now),
+        TabId::Drift => drift::view::draw(frame, body, state, now),
+        TabId::Calendar => calendar::view::draw(frame, body, state, now),
+        TabId::Postmortems => postmortems::view::draw(frame, body, state, now),
+    }
+    tickets::view::draw_prompt_hint(frame, body, state);
+    status::draw_footer(frame, footer, state);
+    match state.overlay {
+        Some(Overlay::Help { scroll }) => help::draw_help(frame, frame.area(), state, scroll),
+        Some(Overlay::Outbox { selected }) => help::draw_outbox(frame, frame.area(), state, selected, now),
+        Some(Overlay::Messages { scroll }) => messages::draw(frame, frame.area(), state, scroll, now),
+        None => {}
+    }
+    if let Some(form) = &state.form {
+        let settings = &state.settings;
+        calendar::form::view::draw_form(frame, frame.area(), form, &settings.theme, &settings.keymap, now);
+    }
+    if let Some(confirm) = &state.confirm {
+        status::draw_confirm(frame, frame.area(), state, confirm);
+    }
+}
+
+/// The notice shown instead of the tabs on a terminal below the minimum size.
+fn draw_too_small(frame: &mut Frame<'_>, state: &AppState) {
+    use ratatui::text::{Line, Span};
+    use ratatui::widgets::{Paragraph, Wrap};
+    let theme = &state.settings.theme;
+    let area = frame.area();
+    let quit =
+        state.settings.keymap.keys_for(&[crate::console::keymap::Mode::Global], crate::console::action::Action::Quit);
+    let quit = quit.map_or_else(
+        || "Ctrl-c".to_string(),
+        |keys| keys.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" or "),
+    );
+    let lines = vec![
+        Line::styled("Terminal too small", theme.error()),
+        Line::from(vec![
+            Span::raw("now "),
+            Span::styled(format!("{}x{}", area.width, area.height), theme.warning()),
+            Span::raw(", needs "),
+            Span::styled(format!("{MIN_WIDTH}x{MIN_HEIGHT}"), theme.ok()),
+        ]),
+        Line::from("Enlarge the window or make the font smaller; nothing is lost meanwhile."),
+        Line::from(vec![Span::styled(quit, theme.accent()), Span::raw(" quits")]),
+    ];
+    let width = usize::from(area.width.max(1));
+    let height: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let height = u16::try_from(height).unwrap_or(u16::MAX).min(area.height);
+    // Centred by its unwrapped height, with room below in case words wrap onto more lines.
+    let top = (area.height - height) / 2;
+    let rect = Rect { y: area.y + top, height: area.height - top, ..area };
+    frame.render_widget(Paragraph::new(lines).centered().wrap(Wrap { trim: true }), rect);
+}

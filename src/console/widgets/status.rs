@@ -1,0 +1,359 @@
+//! The header line (what you look at, how fresh it is), the status line (messages, input, key
+//! hints, queued actions, who you are) and the confirmation dialog.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::console::action::Action;
+use crate::console::keymap::Mode;
+use crate::console::state::{AppState, Confirm, InputKind, Level};
+use crate::console::tabs::TabId;
+use crate::domain::text::truncate;
+
+/// The freshness badge: `● live`, `STALE since 14:03:22`, or `CACHED … · connecting`.
+pub fn freshness(state: &AppState) -> (String, bool) {
+    let at = |t| crate::console::widgets::clock(t, t, state.settings.timezone);
+    match (&state.sync.failing, state.sync.live, state.sync.last_ok) {
+        (None, true, _) => (format!("{} live", state.settings.theme.glyphs.live), false),
+        (Some(_), _, Some(last)) => (format!(" STALE since {} ", at(last)), true),
+        (Some(_), _, None) => (" STALE: never synced ".to_string(), true),
+        (None, false, Some(last)) => (format!(" CACHED {} · connecting ", at(last)), true),
+        (None, false, None) => (" connecting… ".to_string(), true),
+    }
+}
+
+/// How much of the tab bar fits: names, short names, or numbers with only the current tab named.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TabBar {
+    Full,
+    Short,
+    Numbers,
+}
+
+fn tab_spans(state: &AppState, form: TabBar, now: DateTime<Utc>) -> Vec<Span<'static>> {
+    let theme = &state.settings.theme;
+    let mut spans = Vec::new();
+    // The tab bar: the number key, the name, and for SLA how many clocks are in trouble.
+    for tab in TabId::ALL {
+        let current = tab == state.tab;
+        let style = if current { theme.selected().add_modifier(Modifier::BOLD) } else { theme.muted() };
+        spans.push(Span::raw(" "));
+        let label = match form {
+            TabBar::Full => format!("{} {}", tab.number(), tab.title()),
+            TabBar::Short => format!("{} {}", tab.number(), tab.short_title()),
+            TabBar::Numbers if current => format!("{} {}", tab.number(), tab.short_title()),
+            TabBar::Numbers => tab.number().to_string(),
+        };
+        spans.push(Span::styled(label, style));
+        if tab == TabId::Sla
+            && let Some((text, band)) = crate::console::tabs::sla::view::badge(state, now)
+        {
+            spans.push(Span::styled(format!(" {text}"), theme.band(band)));
+        }
+    }
+    spans
+}
+
+/// The header. Counts, freshness and the backend always show whole: the tab bar shortens first
+/// (names, short names, numbers), then the filter text.
+pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
+    let theme = &state.settings.theme;
+    let (counts, filter, shown) = match state.tab {
+        TabId::Incidents => {
+            let tab = &state.incidents;
+            let counts = if tab.loaded() < tab.total() {
+                format!("{} open · {} (loading {})", tab.open_count(), tab.total(), tab.loaded())
+            } else {
+                format!("{} open · {}", tab.open_count(), tab.total())
+            };
+            (counts, tab.filter(), tab.visible_len())
+        }
+        TabId::Tickets => {
+            let tab = &state.tickets;
+            (format!("{} open · {}", tab.open_count(), tab.len()), tab.filter(), tab.visible_len())
+        }
+        TabId::Sla => (format!("{} running", state.sla.rows().len()), "", 0),
+        TabId::Drift => (format!("{} models", state.drift.data.models.len()), "", 0),
+        TabId::Calendar => {
+            (format!("{} windows", state.calendar.windows().iter().filter(|w| !w.cancelled).count()), "", 0)
+        }
+        TabId::Postmortems => (format!("{} postmortems", state.postmortems.listed_len()), "", 0),
+    };
+
+    let (badge, stale) = freshness(state);
+    let mut right = vec![Span::raw(" ")];
+    if state.read_only_reason().is_some() {
+        right.push(Span::styled(" READ-ONLY ", theme.stale_badge()));
+        right.push(Span::raw(" "));
+    }
+    if state.session.demo {
+        right.push(Span::styled("DEMO", theme.accent()));
+    } else {
+        right.push(Span::styled(state.session.backend_label.clone(), theme.muted()));
+    }
+    right.push(Span::styled(
+        format!(" {}", crate::console::widgets::zone_name(now, state.settings.timezone)),
+        theme.muted(),
+    ));
+    right.push(Span::raw(" "));
+    right.push(Span::styled(badge, if stale { theme.stale_badge() } else { theme.ok() }));
+    right.push(Span::raw(" "));
+    let width = |spans: &[Span<'_>]| spans.iter().map(|s| s.width()).sum::<usize>();
+    let right_width = width(&right);
+
+    let brand = [Span::styled(" opsdeck ", theme.accent()), Span::styled("│", theme.muted())];
+    let counts_span = Span::styled(counts, theme.muted());
+    let fixed = right_width + 3 + counts_span.width();
+    let available = usize::from(area.width).saturating_sub(fixed);
+    // The filter chip wants `  /text (n)`: its count always, the text as far as it fits.
+    let chip_count = format!(" ({shown})");
+    let chip_min = if filter.is_empty() { 0 } else { 4 + chip_count.len() + filter.chars().count().min(8) };
+    // Tab names matter more than the product's name, which goes first.
+    let candidates = [(true, TabBar::Full), (true, TabBar::Short), (false, TabBar::Short), (true, TabBar::Numbers)];
+    let (with_brand, tabs) = candidates
+        .into_iter()
+        .map(|(brand_shown, form)| (brand_shown, tab_spans(state, form, now)))
+        .find(|(brand_shown, tabs)| {
+            let brand_width = if *brand_shown { width(&brand) } else { 0 };
+            brand_width + width(tabs) + chip_min <= available
+        })
+        .unwrap_or_else(|| (false, tab_spans(state, TabBar::Numbers, now)));
+    let mut left: Vec<Span> = Vec::new();
+    if with_brand {
+        left.extend(brand);
+    }
+    left.extend(tabs);
+    left.push(Span::styled(" │ ", theme.muted()));
+    left.push(counts_span);
+    if !filter.is_empty() {
+        let room = usize::from(area.width).saturating_sub(width(&left) + right_width + 3 + chip_count.len());
+        left.push(Span::styled(format!("  /{}{chip_count}", truncate(filter, room.max(1))), theme.accent()));
+    }
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width as u16)]).areas(area);
+    frame.render_widget(Line::from(left), left_area);
+    frame.render_widget(Line::from(right), right_area);
+}
+
+pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
+    let theme = &state.settings.theme;
+    let mut right = vec![Span::raw(" ")];
+    let queued = state.outbox.len();
+    if queued > 0 {
+        let waiting = state.sync.is_stale() || state.outbox.is_paused();
+        let q = theme.glyphs.queued;
+        let text = if waiting { format!("{q} {queued} queued ") } else { format!("{q} {queued} sending ") };
+        right.push(Span::styled(text, theme.pending()));
+    }
+    let rejected = state.outbox.rejected().len();
+    if rejected > 0 {
+        right.push(Span::styled(format!("{} {rejected} rejected ", theme.glyphs.rejected), theme.error()));
+    }
+    // Until the file is fixed: the error is in the message log in full.
+    if state.config_error.is_some() {
+        let key = state.settings.keymap.key_label(&[Mode::Global], Action::MessageLog);
+        right.push(Span::styled(format!("✗ config invalid ({key}) "), theme.error()));
+    }
+    match &state.session.me {
+        Some(me) => right.push(Span::styled(format!("{} · {} ", me.name, me.role.label()), theme.muted())),
+        None => right.push(Span::styled("signing in… ", theme.muted())),
+    }
+    let right_width: usize = right.iter().map(|s| s.width()).sum();
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width as u16)]).areas(area);
+    frame.render_widget(Line::from(right), right_area);
+
+    if let Some(input) = &state.input {
+        let label = match &input.kind {
+            InputKind::Filter => " / ".to_string(),
+            InputKind::Note { incident_id } => format!(" note on {incident_id}: "),
+            InputKind::Assign { key } => format!(" assign {key} to: "),
+            InputKind::ImportPath => " import windows from: ".to_string(),
+            InputKind::OpenTicket { incident_id } => format!(" open a ticket of {incident_id}: "),
+        };
+        let [label_area, text_area] =
+            Layout::horizontal([Constraint::Length(label.chars().count() as u16), Constraint::Min(1)]).areas(left_area);
+        frame.render_widget(Span::styled(label, theme.accent()), label_area);
+        frame.render_widget(&input.textarea, text_area);
+        return;
+    }
+    let serious = state.flash.as_ref().is_some_and(|f| matches!(f.level, Level::Error));
+    if let Some(id) = state.restore_offer.as_deref()
+        && !serious
+    {
+        let keymap = &state.settings.keymap;
+        let at = state
+            .drafts
+            .get(id)
+            .map(|d| crate::console::widgets::clock(d.journaled_at, d.journaled_at, state.settings.timezone));
+        let line = Line::from(vec![
+            Span::styled(
+                format!(
+                    " ✎ restored your draft of {id}{} — ",
+                    at.map(|a| format!(" (journaled {a})")).unwrap_or_default()
+                ),
+                theme.warning(),
+            ),
+            Span::styled(keymap.key_label(&[Mode::Offer], Action::OpenRestored), theme.accent()),
+            Span::raw(" opens it · "),
+            Span::styled(keymap.key_label(&[Mode::Offer], Action::DismissRestored), theme.accent()),
+            Span::raw(" not now"),
+        ]);
+        frame.render_widget(line, left_area);
+        return;
+    }
+    if let Some(flash) = &state.flash {
+        let style = match flash.level {
+            Level::Info => Style::new(),
+            Level::Success => theme.ok(),
+            Level::Warning => theme.warning(),
+            Level::Error => theme.error(),
+        };
+        frame.render_widget(Line::from(Span::styled(format!(" {}", flash.text), style)), left_area);
+        return;
+    }
+    if let Some((_, error)) = &state.sync.failing {
+        frame.render_widget(Line::from(Span::styled(format!(" {error}"), theme.warning())), left_area);
+        return;
+    }
+    frame.render_widget(hints(state, usize::from(left_area.width)), left_area);
+}
+
+/// Key hints for the view under any dialog, from the keymap, as many as fit in `width`.
+fn hints(state: &AppState, width: usize) -> Line<'static> {
+    let keymap = &state.settings.keymap;
+    let theme = &state.settings.theme;
+    const INCIDENT: &[(Action, &str)] = &[
+        (Action::Acknowledge, "ack"),
+        (Action::Escalate, "escalate"),
+        (Action::Resolve, "resolve"),
+        (Action::AddNote, "note"),
+    ];
+    const TICKET: &[(Action, &str)] = &[
+        (Action::Take, "take"),
+        (Action::FirstResponse, "responded"),
+        (Action::TogglePending, "pending"),
+        (Action::Escalate, "escalate"),
+        (Action::Assign, "assign"),
+        (Action::Resolve, "resolve"),
+    ];
+    const SLA: &[(Action, &str)] = &[(Action::Open, "open item")];
+    const POSTMORTEMS: &[(Action, &str)] = &[
+        (Action::Open, "edit"),
+        (Action::CycleStatusFilter, "status filter"),
+        (Action::AdvanceStatus, "next status"),
+        (Action::ExportMarkdown, "export"),
+    ];
+    const EDITOR: &[(Action, &str)] = &[
+        (Action::SavePostmortem, "save"),
+        (Action::ExternalEditor, "$EDITOR"),
+        (Action::Find, "find"),
+        (Action::NextField, "title/body/item"),
+        (Action::CloseEditor, "close"),
+    ];
+    const CONFLICT: &[(Action, &str)] =
+        &[(Action::TakeTheirs, "theirs"), (Action::KeepMine, "mine"), (Action::SaveMineOnTop, "mine on top")];
+    const CALENDAR: &[(Action, &str)] = &[
+        (Action::Open, "details"),
+        (Action::NewWindow, "new"),
+        (Action::EditWindow, "edit"),
+        (Action::CancelWindow, "cancel"),
+        (Action::PrevMonth, "month"),
+        (Action::NextMonth, "month"),
+        (Action::ImportCalendar, "import .ics"),
+    ];
+    let detail_open = state.calendar.detail().is_some();
+    const DRIFT: &[(Action, &str)] = &[
+        (Action::NextModel, "model"),
+        (Action::NextFeature, "feature"),
+        (Action::NextStatistic, "statistic"),
+        (Action::ZoomIn, "zoom in"),
+        (Action::ZoomOut, "out"),
+        (Action::EarlierWindow, "earlier"),
+        (Action::LaterWindow, "later"),
+        (Action::NextView, "view"),
+    ];
+    const DETAIL: &[(Action, &str)] = &[(Action::Back, "back"), (Action::Help, "help")];
+    const LIST: &[(Action, &str)] = &[
+        (Action::Help, "help"),
+        (Action::Open, "open"),
+        (Action::Filter, "filter"),
+        (Action::NextTab, "next tab"),
+        (Action::Quit, "quit"),
+    ];
+    const SLA_REST: &[(Action, &str)] =
+        &[(Action::Help, "help"), (Action::NextTab, "next tab"), (Action::Quit, "quit")];
+    // Hints describe the view under a panel (its keys work again once the panel closes).
+    let layers = if state.overlay.is_some() { state.view_layers() } else { state.layers() };
+    let detail = layers.contains(&Mode::Detail);
+    let (first, rest) = match state.tab {
+        TabId::Incidents => (INCIDENT, if detail { DETAIL } else { LIST }),
+        TabId::Tickets => (TICKET, if detail { DETAIL } else { LIST }),
+        TabId::Sla => (SLA, SLA_REST),
+        TabId::Drift => (DRIFT, SLA_REST),
+        TabId::Calendar => (CALENDAR, if detail_open { DETAIL } else { SLA_REST }),
+        // Keys other than these type into the text (or are not bound) in the editor.
+        TabId::Postmortems if layers.contains(&Mode::Conflict) => (CONFLICT, &[][..]),
+        TabId::Postmortems if state.editor.is_some() => (EDITOR, &[][..]),
+        TabId::Postmortems => (POSTMORTEMS, SLA_REST),
+    };
+    let actions = first.iter().chain(rest);
+    // What the role cannot do is not offered; help (`?`) lists it, marked.
+    let disabled = state.read_only_reason().is_some();
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    if disabled {
+        spans.push(Span::styled("read-only ", theme.warning()));
+        used += 10;
+    }
+    for (action, label) in actions.filter(|(action, _)| !(disabled && action.is_dangerous())) {
+        let key = keymap.key_label(&layers, *action);
+        let text = format!(" {label}  ");
+        used += key.chars().count() + text.chars().count();
+        if used > width {
+            break;
+        }
+        spans.push(Span::styled(key, theme.accent()));
+        spans.push(Span::raw(text));
+    }
+    Line::from(spans)
+}
+
+pub fn draw_confirm(frame: &mut Frame<'_>, area: Rect, state: &AppState, confirm: &Confirm) {
+    let theme = &state.settings.theme;
+    let keymap = &state.settings.keymap;
+    let width = area.width.saturating_sub(4).min(64);
+    let popup = crate::console::widgets::centered(area, width, 6);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.accent())
+        .title(Span::styled(format!(" {} {}? ", capitalized(confirm.command.verb()), confirm.id), theme.header()));
+    // "Cancel" is what the yes does to a window, so the no must not say it too.
+    let (yes, no) = match &confirm.command {
+        crate::domain::Command::Maintenance(crate::domain::MaintenanceAction::Cancel) => {
+            ("cancel the window".to_string(), "keep it")
+        }
+        command => (command.verb().to_string(), "cancel"),
+    };
+    let text = vec![
+        Line::from(confirm.title.clone()),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled(keymap.key_label(&[Mode::Confirm], Action::Confirm), theme.accent()),
+            Span::raw(format!(" {yes}   ")),
+            Span::styled(keymap.key_label(&[Mode::Confirm], Action::Cancel), theme.accent()),
+            Span::raw(format!(" {no}")),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: true }), popup);
+}
+
+fn capitalized(verb: &str) -> String {
+    let mut chars = verb.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
