@@ -1,37 +1,25 @@
 //! opsdeck: a keyboard-first terminal operations console for generative-AI services.
 //!
-//! Where each concern lives:
+//! Where each concern lives (`ARCHITECTURE.md` has the whole map, the rules of each folder and
+//! the path of a key press and of a sync result):
 //!
 //! - [`domain`]: pure types and rules shared by console and server (incidents and tickets and
 //!   their transitions, the commands that change them, tiers and escalation policies, durations,
 //!   sanitising outside text; drift statistics and monitored models; maintenance windows, their
 //!   recurrences and iCalendar form; postmortems, their action items and the template).
-//! - [`sla`]: the SLA engine: business-hours calendars, the SLA policy file, response and
-//!   resolution clocks with their bands (pure), and `opsdeck sla due`.
-//! - [`api`]: the Ops API v1 wire contract.
-//! - [`server`]: the reference Ops API server (axum), its store (sqlx/SQLite) and the simulator.
-//! - [`db`]: opening SQLite databases for the cache and the server alike.
-//! - [`action`], [`keymap`]: what a user can ask for, and which keys ask for it.
-//! - [`config`]: `config.toml`, tokens, and the watcher that reloads it.
-//! - [`backend`]: the [`backend::Backend`] trait and its HTTP client.
-//! - [`cache`]: the console's SQLite cache of one backend, including the outbox tables and the
-//!   postmortem journal.
-//! - [`outbox`]: the pure rules for queued actions (persist, send in order, retry, reject).
-//! - [`sync`]: the poller task that keeps the cache current.
-//! - [`event`]: the one channel everything reports into.
-//! - [`state`], [`tabs`]: the console's state and its pure `update`; one module per tab
-//!   (incidents, tickets, SLA, drift, calendar, postmortems and their editor) and `tabs::clocks`,
-//!   the one clock model over tickets and incidents (which maintenance windows pause).
-//! - [`ui`]: views that borrow the state and draw it.
-//! - [`effect`]: the runner that carries out effects and reports back as events.
-//! - [`app`]: the run loop (and the hand-off to `$EDITOR`); [`terminal`]: entering, leaving,
-//!   panic hook, drawing; [`watch`]: folders other programs write to (config, drafts).
-//! - [`calendar_cli`]: `opsdeck calendar export|import`, maintenance windows as iCalendar files.
-//! - [`drift_cli`]: `opsdeck drift compare`, the drift statistics on two files.
-//! - [`postmortem_cli`]: `opsdeck postmortem export`, a postmortem as Markdown.
-//! - [`cli_client`]: what the command-line tools that call an Ops API server share (arguments,
-//!   HTTP client, exit statuses).
-//! - [`cli`], [`paths`]: the command line, logging, and where files live (XDG).
+//! - [`sla`]: the SLA engine (pure): business-hours calendars, the SLA policy, response and
+//!   resolution clocks with their bands.
+//! - [`api`]: the Ops API v1 wire contract, shared by server and clients.
+//! - [`server`]: the reference Ops API server (axum): router, auth, OpenAPI, handlers, the store.
+//! - [`backend`]: the console's client of an Ops API server (the `Backend` trait and HTTP).
+//! - [`cache`]: the console's SQLite file of one backend: the server's data (disposable) and the
+//!   user's own work (outbox, journaled drafts, note drafts).
+//! - [`console`]: the terminal app: run loop, events, keymap and actions, the state and its pure
+//!   `update`, effects and their runner, one folder per tab, shared widgets.
+//! - [`cli`]: every subcommand (`serve`, `openapi`, `sla`, `calendar`, `drift`, `postmortem`) and
+//!   what they share; logging and exit codes.
+//! - [`config`], [`paths`], [`db`]: `config.toml` and tokens, where files live (XDG), opening
+//!   SQLite databases.
 //! - [`fixtures`]: deterministic data for tests, snapshots and benchmarks.
 
 pub mod api;

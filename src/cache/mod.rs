@@ -76,7 +76,13 @@ pub struct Cache {
 /// key, target_id, action, base_version, epoch, created_at, attempts, last_error
 type OutboxRow = (String, String, String, i64, Option<String>, String, i64, Option<String>);
 
-const ORDER: &str = "ORDER BY rank, sort_at DESC, id";
+/// Incidents in the order the list shows them (the `rank` column; see migration 0005). Spelled out
+/// in each query rather than spliced in with `format!`: SQL here is always a literal.
+const FIRST_INCIDENTS: &str = "SELECT doc FROM incidents ORDER BY rank, sort_at DESC, id LIMIT ?";
+const ALL_INCIDENTS: &str = "SELECT doc FROM incidents ORDER BY rank, sort_at DESC, id";
+/// What a replaced server database empties: the server's data, never the user's own work.
+const RESET: [&str; 4] =
+    ["DELETE FROM incidents", "DELETE FROM tickets", "DELETE FROM entities", "DELETE FROM monitoring"];
 /// Resolved and closed tickets kept on screen besides the open ones.
 pub const CLOSED_TICKETS_SHOWN: u32 = 500;
 
@@ -87,7 +93,7 @@ impl Cache {
 
     /// The first `first` incidents in list order, the count, and everything small.
     pub async fn snapshot(&self, first: u32) -> Result<CacheSnapshot, CacheError> {
-        let docs: Vec<String> = sqlx::query_scalar(&format!("SELECT doc FROM incidents {ORDER} LIMIT ?"))
+        let docs: Vec<String> = sqlx::query_scalar(FIRST_INCIDENTS)
             .bind(i64::from(first))
             .fetch_all(&self.pool)
             .await?;
@@ -132,7 +138,7 @@ impl Cache {
     /// Every cached incident in list order.
     pub async fn incidents(&self) -> Result<Vec<Incident>, CacheError> {
         let docs: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT doc FROM incidents {ORDER}")).fetch_all(&self.pool).await?;
+            sqlx::query_scalar(ALL_INCIDENTS).fetch_all(&self.pool).await?;
         Ok(decode_all(&docs))
     }
 
@@ -176,8 +182,8 @@ impl Cache {
     pub async fn apply_page(&self, page: &ReceivedPage, reset: bool, at: DateTime<Utc>) -> Result<(), CacheError> {
         let mut tx = self.pool.begin().await?;
         if reset {
-            for table in ["incidents", "tickets", "entities", "monitoring"] {
-                sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+            for statement in RESET {
+                sqlx::query(statement).execute(&mut *tx).await?;
             }
         }
         for change in &page.changes {
