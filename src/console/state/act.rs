@@ -105,13 +105,13 @@ impl AppState {
             _ => format!("{id}:"),
         };
         let effects = self.queue_entry(id, command, base_version, now);
-        self.reapply_all_pending(now);
+        self.derived.pending = true;
         let when = if self.sync.is_stale() { "queued (offline)" } else { "sending…" };
         self.flash(Level::Info, format!("⧗ {what} {verb} {when}"), now);
         Update::changed().with(effects)
     }
 
-    /// Puts one command in the outbox; the caller shows it (`reapply_all_pending`).
+    /// Puts one command in the outbox; the caller shows it (`derived.pending`).
     pub(crate) fn queue_entry(
         &mut self,
         id: &str,

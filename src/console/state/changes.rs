@@ -61,7 +61,7 @@ impl AppState {
             self.tickets.upsert_many(tickets, &self.settings.sla);
         }
         if update.changed {
-            self.reapply_all_pending(now);
+            self.derived.pending = true;
         }
         if !incidents.is_empty() {
             update.changed = true;
@@ -75,15 +75,15 @@ impl AppState {
             if !report.from_empty && self.settings.bell_on_new_p1 {
                 self.announce_p1s(&new_ids, &held_before, now, &mut update);
             }
-            self.reapply_all_pending(now);
-            self.drift.refresh_markers(self.incidents.all_incidents());
+            self.derived.pending = true;
+            self.derived.markers = true;
         }
         update.changed |= self.drift.absorb(models, windows, quality, self.incidents.all_incidents());
         if !maintenance.is_empty() {
             self.calendar.upsert_many(maintenance, now, self.settings.timezone);
-            self.rebuild_clocks(now);
-            self.drift.set_maintenance(self.calendar.windows());
-            self.drift.refresh_markers(self.incidents.all_incidents());
+            self.derived.clocks = true;
+            self.derived.maintenance = true;
+            self.derived.markers = true;
             update.changed = true;
         }
         if !report.more {
@@ -185,7 +185,7 @@ impl AppState {
                 _ => {}
             }
         }
-        self.reapply_all_pending(now);
+        self.derived.pending = true;
         more
     }
 

@@ -109,7 +109,7 @@ impl AppState {
         let what = self.describe_entry(&key);
         match self.outbox.drop_entry(&key) {
             Ok(_) => {
-                self.reapply_all_pending(now);
+                self.derived.pending = true;
                 self.flash(Level::Success, format!("dropped {what}"), now);
                 Update::changed().with([Effect::Outbox(OutboxEffect::Drop { key })])
             }

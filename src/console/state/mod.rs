@@ -19,7 +19,7 @@ pub use crate::console::tabs::calendar::update::{MAX_CALENDAR_BYTES, NEW_WINDOW_
 pub use assign::{Directory, complete};
 pub use console::{MESSAGES_KEPT, Message, MessageLog};
 pub use links::Origin;
-pub use types::{Confirm, Effect, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update};
+pub use types::{Confirm, Derived, Effect, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update};
 
 use std::collections::HashMap;
 
@@ -99,6 +99,8 @@ pub struct AppState {
     /// Details opened by following a link, newest last: `Esc` returns where each came from.
     pub came_from: Vec<Origin>,
     key_seq: u64,
+    /// What derives from the data and must be rebuilt before this update ends.
+    pub(crate) derived: Derived,
     /// Tabs whose list the user has looked at and used: until then a list starts at its top.
     seen: std::collections::HashSet<TabId>,
     pub quit: bool,
@@ -158,6 +160,7 @@ impl AppState {
             prompt_refusal: None,
             came_from: Vec::new(),
             key_seq: 0,
+            derived: Derived::default(),
             seen: std::collections::HashSet::new(),
             quit: false,
         };
@@ -255,8 +258,28 @@ impl AppState {
         }
         // Typing in the postmortem editor reaches the journal within 250 ms.
         update.effects.extend(self.follow_journal(now));
+        self.refresh_derived(now);
         self.reconcile_view();
         update
+    }
+
+    /// After every update, derived state is rebuilt once from what the handlers said changed,
+    /// instead of each handler calling the rebuilds itself (one sync page used to reapply the
+    /// pending actions twice). Order matters: what is shown (pending actions applied) first, then
+    /// the SLA clocks built from it, then the Drift tab's view of windows and incidents.
+    fn refresh_derived(&mut self, now: DateTime<Utc>) {
+        let derived = std::mem::take(&mut self.derived);
+        if derived.pending {
+            self.reapply_all_pending(now);
+        } else if derived.clocks {
+            self.rebuild_clocks(now);
+        }
+        if derived.maintenance {
+            self.drift.set_maintenance(self.calendar.windows());
+        }
+        if derived.markers {
+            self.drift.refresh_markers(self.incidents.all_incidents());
+        }
     }
 
     /// After every update: the list on screen keeps its selection in view (after a re-sort, new
@@ -315,8 +338,8 @@ impl AppState {
             }
             Event::CacheLoaded(incidents) => {
                 self.incidents.upsert_many(incidents);
-                self.reapply_all_pending(now);
-                self.drift.refresh_markers(self.incidents.all_incidents());
+                self.derived.pending = true;
+                self.derived.markers = true;
                 Update::changed()
             }
             Event::DriftComputed(results) => {
@@ -340,7 +363,7 @@ impl AppState {
             Event::Identity(me) => {
                 self.session.me = Some(Me { name: sanitize(&me.name).into_owned(), role: me.role });
                 // Queued actions are shown as taken by us: now we know our name.
-                self.reapply_all_pending(now);
+                self.derived.pending = true;
                 Update::changed()
             }
             Event::Users(result) => self.on_users(result),
@@ -444,7 +467,7 @@ impl AppState {
                 self.settings = Settings { started_with, ..settings };
                 if policy_changed {
                     self.tickets.repolicy(&self.settings.sla);
-                    self.rebuild_clocks(now);
+                    self.derived.clocks = true;
                 }
                 if warnings.is_empty() {
                     self.flash(Level::Success, "configuration reloaded", now);

@@ -265,3 +265,17 @@ impl Settings {
         (settings, warnings)
     }
 }
+
+/// Derived state a handler made stale, rebuilt once at the end of `update`
+/// (`AppState::refresh_derived`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Derived {
+    /// The optimistic view of items with queued actions (and, from it, the SLA clocks).
+    pub pending: bool,
+    /// The SLA clocks (maintenance pauses or the policy changed).
+    pub clocks: bool,
+    /// The Drift tab's copy of the maintenance windows.
+    pub maintenance: bool,
+    /// The Drift tab's incident markers.
+    pub markers: bool,
+}

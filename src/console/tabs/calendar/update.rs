@@ -215,7 +215,7 @@ impl AppState {
         for event in plan.create {
             update.effects.extend(self.queue_entry(NEW_WINDOW_TARGET, create(event.window), 0, now));
         }
-        self.reapply_all_pending(now);
+        self.derived.pending = true;
         let when = if self.sync.is_stale() { "queued (offline)" } else { "sending…" };
         let text = format!("{shown}: {queued} new window(s) {when}; {} already present", plan.present);
         self.flash(Level::Info, text, now);
