@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 
 use crate::api::{Me, Role};
 use crate::cache::{CacheSnapshot, MonitoringRows, SyncMeta};
+use crate::domain::catalog;
 use crate::domain::{
     ActionContext, Incident, IncidentAction, NewIncident, NewTicket, Priority, Ticket, TicketAction, Tier,
 };
-use crate::server::catalog;
 use crate::server::simulator::{Pace, Simulator};
 use crate::state::Session;
 

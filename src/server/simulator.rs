@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::catalog;
 use super::sim_tickets::TicketSim;
+use crate::domain::catalog;
 use crate::domain::{
     ActionContext, EscalationPolicy, EventKind, Incident, IncidentAction, IncidentStatus, NewIncident, NewTicket,
     Priority, Service, Ticket, TicketAction, Tier,
