@@ -19,7 +19,7 @@ use crate::api::{
 };
 use crate::domain::incident::validate_new_incident;
 use crate::domain::{
-    Command, Entity, EntityKind, EscalationPolicy, Incident, IncidentAction, NewIncident, Rejection, Service,
+    Command, Decision, Entity, EntityKind, EscalationPolicy, Incident, IncidentAction, NewIncident, Rejection, Service,
 };
 
 /// Longest idempotency key accepted.
@@ -164,7 +164,7 @@ pub async fn create_incident(
     let scope = idempotency_scope(&headers, &me, "POST /v1/incidents", &new)?;
     let actor = me.name.clone();
     // A window suppressing alerts on the service holds the page back until it is over.
-    let held = super::pager::suppression(state.store.as_ref(), &new.service_id, Utc::now()).await?;
+    let held = state.store.suppression(&new.service_id, Utc::now()).await?;
     let decide = Box::new(move |input: TxInput| {
         let id = input.new_id.unwrap_or_default();
         let incident = Incident::trigger_during(id, new, &actor, Utc::now(), policy.as_ref(), held.as_ref());
@@ -303,49 +303,29 @@ pub async fn act(
     };
     let tx_id = Some(id.clone());
     let decide = Box::new(move |input: TxInput| {
-        decide_action(input.current, kind, &id, &command, seen_version, &me.name, policy.as_ref())
+        decide_action(input.current, &id, &command, seen_version, &me.name, policy.as_ref())
     });
     Ok(respond(state.store.transact(EntityTx { kind, id: tx_id, idempotency: scope, decide }).await?))
 }
 
-/// The pure decision of an action: 404, 409 with the reason and the entity as it is, or 200 with
-/// the applied entity. The domain's rules come first, then the version: a transition that is
-/// impossible anyway says why rather than only that the client's copy is old.
+/// An action decided by the domain ([`crate::domain::decide`]) as an answer: 404, 409 with the
+/// reason and the entity as it is, or 200 with the applied entity.
 pub fn decide_action(
     current: Option<Entity>,
-    kind: EntityKind,
     id: &str,
     command: &Command,
     seen_version: i64,
     actor: &str,
     policy: Option<&EscalationPolicy>,
 ) -> TxOutcome {
-    let Some(current) = current.filter(|e| e.kind() == kind) else {
-        let body = ErrorBody { error: "not_found".into(), message: not_found_message(kind, id) };
-        return TxOutcome { write: None, response: StoredResponse::json(404, &body) };
-    };
     let now = Utc::now();
-    let mut next = current.clone();
-    let verdict = match next.apply(command, actor, now, policy) {
-        Err(reason) => Err(reason),
-        Ok(()) if command.checks_version() && seen_version != current.version() => {
-            Err(Rejection::StaleVersion { seen: seen_version, current: current.version() })
+    match crate::domain::decide(current, command, seen_version, actor, now, policy) {
+        Decision::NotFound => {
+            let body = ErrorBody { error: "not_found".into(), message: not_found_message(command.kind(), id) };
+            TxOutcome { write: None, response: StoredResponse::json(404, &body) }
         }
-        Ok(()) => Ok(()),
-    };
-    match verdict {
-        Ok(()) => TxOutcome { response: entity_response(200, &next), write: Some(next) },
-        Err(reason) => TxOutcome { write: None, response: conflict(reason, current, now) },
-    }
-}
-
-/// An entity as an answer body: the incident, ticket or window itself, untagged.
-pub fn entity_response(status: u16, entity: &Entity) -> StoredResponse {
-    match entity {
-        Entity::Incident(incident) => StoredResponse::json(status, incident),
-        Entity::Ticket(ticket) => StoredResponse::json(status, ticket),
-        Entity::Maintenance(window) => StoredResponse::json(status, window),
-        Entity::Postmortem(postmortem) => StoredResponse::json(status, postmortem),
+        Decision::Rejected { reason, current } => TxOutcome { write: None, response: conflict(reason, current, now) },
+        Decision::Applied(next) => TxOutcome { response: StoredResponse::entity(200, &next), write: Some(next) },
     }
 }
 
@@ -374,10 +354,7 @@ async fn policy_of(state: &ServerState, incident_id: &str) -> Result<Option<Esca
     let Some(incident) = state.store.incident(incident_id).await? else {
         return Ok(None);
     };
-    let Some(service): Option<Service> = state.store.service(&incident.service_id).await? else {
-        return Ok(None);
-    };
-    Ok(state.store.policy(&service.escalation_policy_id).await?)
+    Ok(state.store.service_policy(&incident.service_id).await?)
 }
 
 pub(crate) fn require_actor(me: &Me, kind: EntityKind) -> Result<(), ApiError> {

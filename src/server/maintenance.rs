@@ -12,8 +12,8 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::handlers::{decide_action, entity_response, idempotency_scope, respond};
-use super::store::{EntityTx, TxInput, TxOutcome};
+use super::handlers::{decide_action, idempotency_scope, respond};
+use super::store::{EntityTx, StoredResponse, TxInput, TxOutcome};
 use super::{ApiError, Caller, ServerState};
 use crate::api::{ErrorBody, MaintenanceConflictBody, MaintenanceEdit, Me, Role, VersionBody};
 use crate::domain::maintenance::validate;
@@ -72,7 +72,7 @@ pub async fn create_maintenance(
     let decide = Box::new(move |input: TxInput| {
         let window = MaintenanceWindow::create(input.new_id.unwrap_or_default(), new, &actor, Utc::now());
         let window = Entity::Maintenance(window);
-        TxOutcome { response: entity_response(201, &window), write: Some(window) }
+        TxOutcome { response: StoredResponse::entity(201, &window), write: Some(window) }
     });
     let tx = EntityTx { kind: EntityKind::Maintenance, id: None, idempotency: scope, decide };
     Ok(respond(state.store.transact(tx).await?))
@@ -141,8 +141,7 @@ async fn change(
     let kind = EntityKind::Maintenance;
     let tx_id = Some(id.clone());
     let command = Command::Maintenance(action);
-    let decide =
-        Box::new(move |input: TxInput| decide_action(input.current, kind, &id, &command, seen, &me.name, None));
+    let decide = Box::new(move |input: TxInput| decide_action(input.current, &id, &command, seen, &me.name, None));
     let result = state.store.transact(EntityTx { kind, id: tx_id, idempotency: scope, decide }).await?;
     // A window cut short or cancelled no longer holds pages back: send them now, not at the
     // next sweep. A failure here leaves them to the sweep; the change itself stands.

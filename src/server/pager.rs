@@ -13,30 +13,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::task::JoinHandle;
 
-use super::handlers::entity_response;
 use super::store::{EntityTx, Store, StoreError, StoredResponse, TxInput, TxOutcome, TxResult};
-use crate::domain::incident::Suppression;
 use crate::domain::maintenance::suppression_for;
-use crate::domain::{Entity, EntityKind, EscalationPolicy};
+use crate::domain::{Entity, EntityKind};
 
 /// How often held pages are looked at.
 pub const SWEEP: Duration = Duration::from_secs(5);
-
-/// The window holding back pages on `service` at `now`, if one suppresses alerts there.
-pub async fn suppression(
-    store: &dyn Store,
-    service: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<Suppression>, StoreError> {
-    Ok(suppression_for(&store.maintenance_windows(false).await?, service, now))
-}
-
-async fn policy_for(store: &dyn Store, service: &str) -> Result<Option<EscalationPolicy>, StoreError> {
-    match store.service(service).await? {
-        Some(service) => store.policy(&service.escalation_policy_id).await,
-        None => Ok(None),
-    }
-}
 
 /// Sends every held page no window holds back at `now` any more; returns the incidents paged.
 pub async fn release_held(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
@@ -50,13 +32,13 @@ pub async fn release_held(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<S
         if suppression_for(&windows, &incident.service_id, now).is_some() {
             continue;
         }
-        let policy = policy_for(store, &incident.service_id).await?;
+        let policy = store.service_policy(&incident.service_id).await?;
         // Decided on the incident as it is in the transaction: acknowledged meanwhile, no page.
         let decide = Box::new(move |input: TxInput| match input.current {
             Some(Entity::Incident(mut current)) => {
                 if current.release_page(now, policy.as_ref()) {
                     let entity = Entity::Incident(current);
-                    TxOutcome { response: entity_response(200, &entity), write: Some(entity) }
+                    TxOutcome { response: StoredResponse::entity(200, &entity), write: Some(entity) }
                 } else {
                     TxOutcome { response: StoredResponse::json(409, &()), write: None }
                 }
@@ -98,7 +80,7 @@ mod tests {
         let decide = Box::new(move |input: TxInput| {
             let window = MaintenanceWindow::create(input.new_id.unwrap_or_default(), new, "dana", Utc::now());
             let entity = Entity::Maintenance(window);
-            TxOutcome { response: entity_response(201, &entity), write: Some(entity) }
+            TxOutcome { response: StoredResponse::entity(201, &entity), write: Some(entity) }
         });
         store.transact(EntityTx { kind: EntityKind::Maintenance, id: None, idempotency: None, decide }).await.unwrap();
     }

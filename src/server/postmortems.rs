@@ -15,7 +15,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::handlers::{conflict, decide_action, entity_response, idempotency_scope, require_actor, respond};
+use super::handlers::{conflict, decide_action, idempotency_scope, require_actor, respond};
 use super::store::{EntityTx, StoredResponse, TxInput, TxOutcome};
 use super::{ApiError, Caller, ServerState};
 use crate::api::{ErrorBody, Me, PostmortemConflictBody, PostmortemSave, Role, StatusBody};
@@ -100,7 +100,7 @@ pub async fn save_postmortem(
     let decide = Box::new(move |input: TxInput| match input.current {
         None if seen == 0 => {
             let created = Entity::Postmortem(Postmortem::create(id, &incident_id, draft, &me.name, Utc::now()));
-            TxOutcome { response: entity_response(201, &created), write: Some(created) }
+            TxOutcome { response: StoredResponse::entity(201, &created), write: Some(created) }
         }
         None => {
             let shown: String = id.chars().take(80).collect();
@@ -116,7 +116,7 @@ pub async fn save_postmortem(
         }
         current => {
             let command = Command::Postmortem(PostmortemAction::Save { incident_id, draft });
-            decide_action(current, KIND, &id, &command, seen, &me.name, None)
+            decide_action(current, &id, &command, seen, &me.name, None)
         }
     });
     Ok(respond(state.store.transact(EntityTx { kind: KIND, id: tx_id, idempotency: scope, decide }).await?))
@@ -156,7 +156,7 @@ pub async fn set_postmortem_status(
         if published && let Err(refused) = require_commander(&me) {
             return TxOutcome { write: None, response: StoredResponse::json(403, &refused.body) };
         }
-        decide_action(input.current, KIND, &id, &command, seen, &me.name, None)
+        decide_action(input.current, &id, &command, seen, &me.name, None)
     });
     Ok(respond(state.store.transact(EntityTx { kind: KIND, id: tx_id, idempotency: scope, decide }).await?))
 }

@@ -8,13 +8,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::task::JoinHandle;
 
-use super::handlers::{decide_action, entity_response};
 use super::sim_drift::{self, DriftSim};
 use super::sim_maintenance;
 use super::sim_postmortems;
 use super::simulator::{Pace, SimOp, Simulator};
 use super::store::{EntityTx, Store, StoreError, StoredResponse, TxInput, TxOutcome};
-use crate::domain::{Command, Entity, EntityKind, Incident, MaintenanceWindow, Ticket, TicketStatus};
+use crate::domain::{self, Command, Decision, Entity, EntityKind, Incident, MaintenanceWindow, Ticket, TicketStatus};
 
 /// Recently changed tickets handed to the simulator besides the open ones, so it sees tickets
 /// just resolved (the desk closes them later).
@@ -81,9 +80,9 @@ async fn seed_postmortems(store: &dyn Store) -> Result<(), StoreError> {
         let decide = Box::new(move |input: TxInput| match input.current {
             None => {
                 let entity = Entity::Postmortem(postmortem);
-                TxOutcome { response: entity_response(201, &entity), write: Some(entity) }
+                TxOutcome { response: StoredResponse::entity(201, &entity), write: Some(entity) }
             }
-            Some(current) => TxOutcome { response: entity_response(200, &current), write: None },
+            Some(current) => TxOutcome { response: StoredResponse::entity(200, &current), write: None },
         });
         store.transact(EntityTx { kind: EntityKind::Postmortem, id, idempotency: None, decide }).await?;
     }
@@ -180,13 +179,14 @@ async fn insert(store: &dyn Store, entity: Entity) -> Result<(), StoreError> {
             Entity::Maintenance(window) => Entity::Maintenance(MaintenanceWindow { id, ..window }),
             Entity::Postmortem(postmortem) => Entity::Postmortem(postmortem),
         };
-        TxOutcome { response: entity_response(201, &entity), write: Some(entity) }
+        TxOutcome { response: StoredResponse::entity(201, &entity), write: Some(entity) }
     });
     store.transact(EntityTx { kind, id: None, idempotency: None, decide }).await?;
     Ok(())
 }
 
-/// Applies `command` to the entity as it is now, on behalf of `actor`.
+/// Applies `command` to the entity as it is now, on behalf of `actor`, decided by the same rule
+/// as the API's action endpoints. Nobody reads the answer (no idempotency key keeps it).
 async fn act(store: &dyn Store, id: String, command: Command, actor: String) -> Result<(), StoreError> {
     let kind = command.kind();
     let (version, policy) = match kind {
@@ -194,11 +194,7 @@ async fn act(store: &dyn Store, id: String, command: Command, actor: String) -> 
             let Some(current) = store.incident(&id).await? else {
                 return Ok(());
             };
-            let policy = match store.service(&current.service_id).await? {
-                Some(service) => store.policy(&service.escalation_policy_id).await?,
-                None => None,
-            };
-            (current.version, policy)
+            (current.version, store.service_policy(&current.service_id).await?)
         }
         EntityKind::Ticket => match store.ticket(&id).await? {
             Some(current) => (current.version, None),
@@ -213,9 +209,12 @@ async fn act(store: &dyn Store, id: String, command: Command, actor: String) -> 
             None => return Ok(()),
         },
     };
-    let key = id.clone();
     let decide = Box::new(move |input: TxInput| {
-        decide_action(input.current, kind, &key, &command, version, &actor, policy.as_ref())
+        match domain::decide(input.current, &command, version, &actor, Utc::now(), policy.as_ref()) {
+            Decision::Applied(next) => TxOutcome { response: StoredResponse::entity(200, &next), write: Some(next) },
+            Decision::Rejected { .. } => TxOutcome { response: StoredResponse::json(409, &()), write: None },
+            Decision::NotFound => TxOutcome { response: StoredResponse::json(404, &()), write: None },
+        }
     });
     store.transact(EntityTx { kind, id: Some(id), idempotency: None, decide }).await?;
     Ok(())
@@ -225,12 +224,9 @@ async fn act(store: &dyn Store, id: String, command: Command, actor: String) -> 
 pub async fn apply(store: &dyn Store, op: SimOp) -> Result<(), StoreError> {
     match op {
         SimOp::Trigger(new) => {
-            let policy = match store.service(&new.service_id).await? {
-                Some(service) => store.policy(&service.escalation_policy_id).await?,
-                None => None,
-            };
+            let policy = store.service_policy(&new.service_id).await?;
             let now = Utc::now();
-            let held = super::pager::suppression(store, &new.service_id, now).await?;
+            let held = store.suppression(&new.service_id, now).await?;
             let incident =
                 Incident::trigger_during(String::new(), new, "alertmanager", now, policy.as_ref(), held.as_ref());
             insert(store, Entity::Incident(incident)).await

@@ -13,6 +13,8 @@ use tokio::sync::Mutex;
 
 use crate::api::Change;
 use crate::db::{self, DbError, DbLocation};
+use crate::domain::incident::Suppression;
+use crate::domain::maintenance::suppression_for;
 use crate::domain::{
     DriftWindow, Entity, EntityKind, EscalationPolicy, Incident, MaintenanceWindow, Model, Postmortem, QualityPoint,
     Service, Ticket,
@@ -47,6 +49,16 @@ impl StoredResponse {
     pub fn json(status: u16, body: &impl Serialize) -> Self {
         let body = serde_json::to_value(body).unwrap_or(serde_json::Value::Null);
         StoredResponse { status, body }
+    }
+
+    /// An entity as an answer body: the incident, ticket, window or postmortem itself, untagged.
+    pub fn entity(status: u16, entity: &Entity) -> Self {
+        match entity {
+            Entity::Incident(incident) => StoredResponse::json(status, incident),
+            Entity::Ticket(ticket) => StoredResponse::json(status, ticket),
+            Entity::Maintenance(window) => StoredResponse::json(status, window),
+            Entity::Postmortem(postmortem) => StoredResponse::json(status, postmortem),
+        }
     }
 }
 
@@ -159,6 +171,19 @@ pub trait Store: Send + Sync + 'static {
     /// Postmortems, most recently changed first.
     async fn postmortems(&self) -> Result<Vec<Postmortem>, StoreError>;
     async fn postmortem(&self, id: &str) -> Result<Option<Postmortem>, StoreError>;
+
+    /// The escalation policy of a service, when both exist.
+    async fn service_policy(&self, service_id: &str) -> Result<Option<EscalationPolicy>, StoreError> {
+        match self.service(service_id).await? {
+            Some(service) => self.policy(&service.escalation_policy_id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The window holding back pages on `service_id` at `now`, if one suppresses alerts there.
+    async fn suppression(&self, service_id: &str, now: DateTime<Utc>) -> Result<Option<Suppression>, StoreError> {
+        Ok(suppression_for(&self.maintenance_windows(false).await?, service_id, now))
+    }
 }
 
 const KIND_INCIDENT: &str = "incident";
