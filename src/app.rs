@@ -234,8 +234,7 @@ async fn connect(
             let options = ServeOptions {
                 db: DbLocation::Memory,
                 users,
-                simulate: Some(*seed),
-                pace: server::simulator::Pace::demo(),
+                sources: vec![server::simulator::feed(*seed, server::simulator::Pace::demo())],
             };
             let server = server::start(listener, options).await.context("starting the demo server")?;
             tracing::info!(%url, "demo server started");

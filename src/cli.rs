@@ -221,8 +221,8 @@ fn serve(
     };
     runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
-        let options =
-            ServeOptions { db, users, simulate: simulate.then_some(seed), pace: server::simulator::Pace::demo() };
+        let sources = simulate.then(|| server::simulator::feed(seed, server::simulator::Pace::demo()));
+        let options = ServeOptions { db, users, sources: sources.into_iter().collect() };
         let mut running = server::start(listener, options).await?;
         println!("opsdeck serve: listening on {}", running.url());
         std::io::stdout().flush().ok();

@@ -37,7 +37,7 @@ use utoipa::OpenApi;
 use crate::api::{ErrorBody, Me};
 use crate::db::DbLocation;
 use auth::Users;
-use store::{SqliteStore, Store, StoreError};
+use store::{Feed, SqliteStore, Store, StoreError};
 
 #[derive(Clone)]
 pub struct ServerState {
@@ -256,9 +256,8 @@ pub fn router(state: ServerState) -> axum::Router {
 pub struct ServeOptions {
     pub db: DbLocation,
     pub users: Users,
-    /// Run the simulator with this seed.
-    pub simulate: Option<u64>,
-    pub pace: simulator::Pace,
+    /// What feeds the store beside the API (the simulator with `--simulate`).
+    pub sources: Vec<Box<dyn Feed>>,
 }
 
 /// A server running on a task; dropping it does not stop it, `shutdown` does.
@@ -267,7 +266,8 @@ pub struct RunningServer {
     pub epoch: String,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
-    simulator: Option<JoinHandle<()>>,
+    /// The feeds' tasks.
+    sources: Vec<JoinHandle<()>>,
     /// Sends pages a maintenance window held back once it is over.
     pager: JoinHandle<()>,
 }
@@ -277,10 +277,10 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting, finishes requests in flight, and stops the simulator.
+    /// Stops accepting, finishes requests in flight, and stops the feeds.
     pub async fn shutdown(self) -> std::io::Result<()> {
-        if let Some(sim) = self.simulator {
-            sim.abort();
+        for source in self.sources {
+            source.abort();
         }
         self.pager.abort();
         let _ = self.stop.send(());
@@ -293,24 +293,21 @@ impl RunningServer {
     }
 }
 
-/// Opens the store, seeds the catalog (and the demo world when simulating), and serves on
-/// `listener` until `shutdown`.
+/// Opens the store, seeds the catalog, starts the feeds (the simulator seeds the demo world), and
+/// serves on `listener` until `shutdown`.
 pub async fn start(listener: TcpListener, options: ServeOptions) -> Result<RunningServer, StoreError> {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&options.db).await?);
     catalog::ensure(store.as_ref()).await?;
-    let simulator = match options.simulate {
-        Some(seed) => Some(sim_runner::start(store.clone(), seed, options.pace).await?),
-        None => None,
-    };
+    let mut sources = Vec::with_capacity(options.sources.len());
+    for source in &options.sources {
+        sources.push(source.start(store.clone()).await?);
+    }
     let pager = pager::start(store.clone());
     let addr = listener.local_addr().map_err(|e| StoreError::Sql(sqlx::Error::Io(e)))?;
     let epoch = store.epoch().to_string();
     let mut users = options.users;
-    if options.simulate.is_some() {
-        // The simulated desk and on-call staff can be assigned like anyone else.
-        for name in sim_tickets::staff() {
-            users.add_person(&name, crate::api::Role::Responder);
-        }
+    for name in options.sources.iter().flat_map(|source| source.people()) {
+        users.add_person(&name, crate::api::Role::Responder);
     }
     let state = ServerState { store, users: Arc::new(users) };
     let (stop, stopped) = oneshot::channel::<()>();
@@ -323,5 +320,5 @@ pub async fn start(listener: TcpListener, options: ServeOptions) -> Result<Runni
             .await
     });
     tracing::info!(%addr, "Ops API listening");
-    Ok(RunningServer { addr, epoch, stop, task, simulator, pager })
+    Ok(RunningServer { addr, epoch, stop, task, sources, pager })
 }

@@ -11,8 +11,9 @@ use tokio::task::JoinHandle;
 use super::sim_drift::{self, DriftSim};
 use super::sim_maintenance;
 use super::sim_postmortems;
+use super::sim_tickets;
 use super::simulator::{Pace, SimOp, Simulator};
-use super::store::{EntityTx, Store, StoreError, StoredResponse, TxInput, TxOutcome};
+use super::store::{EntityTx, Feed, Store, StoreError, StoredResponse, TxInput, TxOutcome};
 use crate::domain::{self, Command, Decision, Entity, EntityKind, Incident, MaintenanceWindow, Ticket, TicketStatus};
 
 /// Recently changed tickets handed to the simulator besides the open ones, so it sees tickets
@@ -22,6 +23,23 @@ const RECENT_TICKETS: u32 = 50;
 pub const MONITORING_HISTORY_HOURS: i64 = 72;
 /// How often the open hour's windows and quality points are sent again.
 const DRIFT_REFRESH: Duration = Duration::from_secs(60);
+
+/// The simulator as a feed of a server's store.
+pub(super) struct Runner {
+    pub seed: u64,
+    pub pace: Pace,
+}
+
+#[async_trait::async_trait]
+impl Feed for Runner {
+    fn people(&self) -> Vec<String> {
+        sim_tickets::staff()
+    }
+
+    async fn start(&self, store: Arc<dyn Store>) -> Result<JoinHandle<()>, StoreError> {
+        start(store, self.seed, self.pace).await
+    }
+}
 
 /// Seeds the history into an empty store and runs the simulator until the task is aborted.
 pub async fn start(store: Arc<dyn Store>, seed: u64, pace: Pace) -> Result<JoinHandle<()>, StoreError> {

@@ -22,6 +22,12 @@ use crate::domain::{
     Priority, Service, Ticket, TicketAction, Tier,
 };
 
+/// The simulator as a feed of a server's store (`opsdeck serve --simulate`, the demo): seeds the
+/// demo world into it, then works it at `pace`.
+pub fn feed(seed: u64, pace: Pace) -> Box<dyn super::store::Feed> {
+    Box::new(super::sim_runner::Runner { seed, pace })
+}
+
 /// How fast the simulated world moves. Times are in seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pace {

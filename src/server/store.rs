@@ -5,11 +5,14 @@
 //! answer, and records that answer under the idempotency key, all atomically. A PostgreSQL store implements the same
 //! trait (with `SELECT … FOR UPDATE` where SQLite uses the writer lock below).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::SqlitePool;
 use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
 
 use crate::api::Change;
 use crate::db::{self, DbError, DbLocation};
@@ -184,6 +187,20 @@ pub trait Store: Send + Sync + 'static {
     async fn suppression(&self, service_id: &str, now: DateTime<Utc>) -> Result<Option<Suppression>, StoreError> {
         Ok(suppression_for(&self.maintenance_windows(false).await?, service_id, now))
     }
+}
+
+/// A writer of the store from outside the API that runs beside the server: one of the adapters
+/// under `src/sources/` (the demo simulator today). The server starts each once its catalog is
+/// seeded, and stops it on shutdown.
+#[async_trait]
+pub trait Feed: Send + Sync {
+    /// People who act through this feed (the simulated desk and on-call staff): the server adds
+    /// them as responders, so they can be assigned like anyone else.
+    fn people(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Seeds what the feed needs into `store`, then feeds it on a task until that is aborted.
+    async fn start(&self, store: Arc<dyn Store>) -> Result<JoinHandle<()>, StoreError>;
 }
 
 const KIND_INCIDENT: &str = "incident";
