@@ -22,6 +22,7 @@ use crate::db::DbLocation;
 use crate::effect::EffectRunner;
 use crate::event::{Event, EventSender};
 use crate::server::{self, RunningServer, ServeOptions, auth::Users};
+use crate::sources::simulator;
 use crate::state::{AppState, Effect, Session};
 use crate::terminal;
 
@@ -234,7 +235,7 @@ async fn connect(
             let options = ServeOptions {
                 db: DbLocation::Memory,
                 users,
-                sources: vec![server::simulator::feed(*seed, server::simulator::Pace::demo())],
+                sources: vec![simulator::feed(*seed, simulator::Pace::demo())],
             };
             let server = server::start(listener, options).await.context("starting the demo server")?;
             tracing::info!(%url, "demo server started");

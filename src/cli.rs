@@ -14,6 +14,7 @@ use crate::config::{self, Config};
 use crate::db::DbLocation;
 use crate::paths::Paths;
 use crate::server::{self, ServeOptions, auth::Users};
+use crate::sources::simulator;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -221,7 +222,7 @@ fn serve(
     };
     runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
-        let sources = simulate.then(|| server::simulator::feed(seed, server::simulator::Pace::demo()));
+        let sources = simulate.then(|| simulator::feed(seed, simulator::Pace::demo()));
         let options = ServeOptions { db, users, sources: sources.into_iter().collect() };
         let mut running = server::start(listener, options).await?;
         println!("opsdeck serve: listening on {}", running.url());

@@ -9,7 +9,9 @@
 //! - [`sla`]: the SLA engine: business-hours calendars, the SLA policy file, response and
 //!   resolution clocks with their bands (pure), and `opsdeck sla due`.
 //! - [`api`]: the Ops API v1 wire contract.
-//! - [`server`]: the reference Ops API server (axum), its store (sqlx/SQLite) and the simulator.
+//! - [`server`]: the reference Ops API server (axum) and its store (sqlx/SQLite).
+//! - [`sources`]: what feeds the server's store from outside, a client of its `Store` trait: the
+//!   demo simulator today, Alertmanager, Prometheus and PagerDuty next.
 //! - [`db`]: opening SQLite databases for the cache and the server alike.
 //! - [`action`], [`keymap`]: what a user can ask for, and which keys ask for it.
 //! - [`config`]: `config.toml`, tokens, and the watcher that reloads it.
@@ -55,6 +57,7 @@ pub mod paths;
 pub mod postmortem_cli;
 pub mod server;
 pub mod sla;
+pub mod sources;
 pub mod state;
 pub mod sync;
 pub mod tabs;

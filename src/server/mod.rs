@@ -10,12 +10,6 @@ pub mod maintenance;
 pub mod models;
 pub mod pager;
 pub mod postmortems;
-pub mod sim_drift;
-pub mod sim_maintenance;
-pub mod sim_postmortems;
-pub mod sim_runner;
-pub mod sim_tickets;
-pub mod simulator;
 pub mod store;
 pub mod tickets;
 

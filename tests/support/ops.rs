@@ -14,8 +14,8 @@ use opsdeck::config::Secret;
 use opsdeck::db::DbLocation;
 use opsdeck::event::{Event, EventReceiver, SyncReport};
 use opsdeck::server::auth::Users;
-use opsdeck::server::simulator::{self, Pace};
 use opsdeck::server::{self, RunningServer, ServeOptions};
+use opsdeck::sources::simulator::{self, Pace};
 
 pub const ERIN: &str = "erin-token-0123456789";
 pub const DANA: &str = "dana-token-0123456789";

@@ -1,5 +1,7 @@
 //! Runs the simulator against a store: seeds the demo world, then steps once per `Pace::step_secs`
-//! and applies each operation through the same store transaction as the HTTP handlers. Model
+//! and applies each operation through the store's transaction, actions decided by the same domain
+//! rule as the API's ([`crate::domain::decide`]), so nothing the simulator writes could not have
+//! come through the API. A client of [`Store`] only: no HTTP, no particular store. Model
 //! monitoring is seeded with three days of history and its current hour refreshed once a minute.
 
 use std::sync::Arc;
@@ -8,13 +10,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::task::JoinHandle;
 
-use super::sim_drift::{self, DriftSim};
-use super::sim_maintenance;
-use super::sim_postmortems;
-use super::sim_tickets;
-use super::simulator::{Pace, SimOp, Simulator};
-use super::store::{EntityTx, Feed, Store, StoreError, StoredResponse, TxInput, TxOutcome};
+use super::drift::{self, DriftSim};
+use super::{Pace, SimOp, Simulator, maintenance, postmortems, tickets};
 use crate::domain::{self, Command, Decision, Entity, EntityKind, Incident, MaintenanceWindow, Ticket, TicketStatus};
+use crate::server::store::{EntityTx, Feed, Store, StoreError, StoredResponse, TxInput, TxOutcome};
 
 /// Recently changed tickets handed to the simulator besides the open ones, so it sees tickets
 /// just resolved (the desk closes them later).
@@ -33,7 +32,7 @@ pub(super) struct Runner {
 #[async_trait::async_trait]
 impl Feed for Runner {
     fn people(&self) -> Vec<String> {
-        sim_tickets::staff()
+        tickets::staff()
     }
 
     async fn start(&self, store: Arc<dyn Store>) -> Result<JoinHandle<()>, StoreError> {
@@ -79,7 +78,7 @@ async fn seed_maintenance(store: &dyn Store) -> Result<(), StoreError> {
     }
     let services: Vec<String> = store.services().await?.into_iter().map(|s| s.id).collect();
     let now = Utc::now();
-    for new in sim_maintenance::demo_windows(now, &services) {
+    for new in maintenance::demo_windows(now, &services) {
         insert(store, Entity::Maintenance(MaintenanceWindow::create(String::new(), new, "simulator", now))).await?;
     }
     Ok(())
@@ -93,7 +92,7 @@ async fn seed_postmortems(store: &dyn Store) -> Result<(), StoreError> {
         return Ok(());
     }
     let incidents = store.incidents(false, 1000).await?;
-    for postmortem in sim_postmortems::demo_postmortems(&incidents, Utc::now()) {
+    for postmortem in postmortems::demo_postmortems(&incidents, Utc::now()) {
         let id = Some(postmortem.id.clone());
         let decide = Box::new(move |input: TxInput| match input.current {
             None => {
@@ -123,7 +122,7 @@ impl DriftLive {
         let models = store.models().await?;
         let origin = if models.is_empty() {
             let incidents = store.incidents(false, 1000).await?;
-            let seeded = sim_drift::demo_monitoring(seed, now, MONITORING_HISTORY_HOURS, &incidents);
+            let seeded = drift::demo_monitoring(seed, now, MONITORING_HISTORY_HOURS, &incidents);
             store.put_monitoring(&seeded.models, &seeded.windows, &seeded.quality).await?;
             now
         } else {
@@ -139,8 +138,8 @@ impl DriftLive {
             return Ok(());
         }
         self.last_refresh = Some(std::time::Instant::now());
-        let current = sim_drift::hour_start(now);
-        let mut hours = vec![(current, sim_drift::fill_at(current, now))];
+        let current = drift::hour_start(now);
+        let mut hours = vec![(current, drift::fill_at(current, now))];
         if self.hour.is_some_and(|h| h < current) {
             hours.push((current - chrono::Duration::hours(1), 1.0));
         }
@@ -293,13 +292,13 @@ mod tests {
 
         // The hour turns: the one that ended is sent complete, with the new one.
         live.last_refresh = None;
-        let next = sim_drift::hour_start(now) + chrono::Duration::hours(1);
+        let next = drift::hour_start(now) + chrono::Duration::hours(1);
         live.step(&store, next + chrono::Duration::minutes(5)).await.unwrap();
         let turned = store.changes(refreshed.last_seq, 1000).await.unwrap().changes;
         assert_eq!(turned.len(), 2 * (8 + 2));
-        let ended = store.windows(sim_drift::SUPPORT_ASSISTANT, "language", None, 2).await.unwrap();
+        let ended = store.windows(drift::SUPPORT_ASSISTANT, "language", None, 2).await.unwrap();
         assert_eq!(ended[1].start, next);
-        assert!(ended[0].current.len() >= sim_drift::WINDOW_SIZE - 20, "the hour that ended is full");
+        assert!(ended[0].current.len() >= drift::WINDOW_SIZE - 20, "the hour that ended is full");
         assert!(ended[1].current.len() < ended[0].current.len(), "the new hour has just begun");
     }
 }

@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::simulator::{Pace, SimOp};
+use super::{Pace, SimOp};
 use crate::domain::catalog;
 use crate::domain::{Incident, NewTicket, Priority, Ticket, TicketAction, TicketEventKind, TicketStatus, Tier};
 
