@@ -9,7 +9,8 @@ use opsdeck::domain::{
     Entity, EntityKind, EventKind, MaintenanceKind, MaintenanceWindow, NewIncident, NewMaintenance, Priority,
 };
 use opsdeck::server::pager::release_held;
-use opsdeck::server::store::{EntityTx, SqliteStore, Store, StoredResponse, TxInput, TxOutcome};
+use opsdeck::server::store::sqlite::SqliteStore;
+use opsdeck::server::store::{EntityTx, Store, StoredResponse, TxInput, TxOutcome};
 use opsdeck::sources::simulator::{SimOp, runner};
 
 async fn plan(store: &dyn Store, new: NewMaintenance) {

@@ -31,7 +31,8 @@ use utoipa::OpenApi;
 use crate::api::{ErrorBody, Me};
 use crate::db::DbLocation;
 use auth::Users;
-use store::{Feed, SqliteStore, Store, StoreError};
+use store::sqlite::SqliteStore;
+use store::{Feed, Store, StoreError};
 
 #[derive(Clone)]
 pub struct ServerState {

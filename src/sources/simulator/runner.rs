@@ -271,7 +271,7 @@ pub async fn apply(store: &dyn Store, op: SimOp) -> Result<(), StoreError> {
 mod tests {
     use super::*;
     use crate::db::DbLocation;
-    use crate::server::store::SqliteStore;
+    use crate::server::store::sqlite::SqliteStore;
 
     #[tokio::test]
     async fn monitoring_is_seeded_once_and_the_open_hour_refreshed_at_most_once_a_minute() {
