@@ -92,7 +92,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Openapi) => {
-            print!("{}", server::openapi_json());
+            print!("{}", server::openapi::openapi_json());
             Ok(())
         }
         Some(Command::Serve { bind, db, simulate, seed, tokens }) => serve(bind, db, simulate, seed, tokens),
