@@ -1,7 +1,7 @@
-//! Paging under maintenance: whether a new incident is paged or held back by a window that
-//! suppresses alerts on its service, and sending the held pages once no such window covers the
-//! service any more (the window ended, was cut short or was cancelled) while the incident is
-//! still unacknowledged.
+//! Paging under maintenance: sending the pages a window suppressing alerts on a service held back,
+//! once no such window covers the service any more (the window ended, was cut short or was
+//! cancelled) while the incident is still unacknowledged. Whether a new incident's page is held is
+//! [`Store::suppression`], which the API and the simulator both ask.
 //!
 //! Held pages are sent by a sweep: every [`SWEEP`] on a task of its own, and at once after a
 //! window is edited or cancelled, so a page is late by at most a few seconds after a window ends

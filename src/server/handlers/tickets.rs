@@ -1,5 +1,5 @@
 //! The Ops API v1 ticket endpoints: the support desk's queue. They share the incident endpoints'
-//! plumbing (roles, idempotency, versions, the store transaction) through `handlers::act`.
+//! plumbing (roles, idempotency, versions, the store transaction) through [`act`].
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
