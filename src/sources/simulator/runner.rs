@@ -1,7 +1,7 @@
 //! Runs the simulator against a store: seeds the demo world, then steps once per `Pace::step_secs`
 //! and applies each operation through the store's transaction, actions decided by the same domain
-//! rule as the API's ([`crate::domain::decide`]), so nothing the simulator writes could not have
-//! come through the API. A client of [`Store`] only: no HTTP, no particular store. Model
+//! rule as the API's action endpoints ([`crate::domain::decide`]) and new incidents paged or held
+//! by the same rule as the API's. A client of [`Store`] only: no HTTP, no particular store. Model
 //! monitoring is seeded with three days of history and its current hour refreshed once a minute.
 
 use std::sync::Arc;
