@@ -50,7 +50,7 @@ fn drift_tab(c: &mut Criterion) {
 
     let now = chrono::Utc.with_ymd_and_hms(2026, 11, 5, 14, 30, 0).unwrap();
     let mut snapshot = opsdeck::fixtures::seeded_snapshot(1, now);
-    let world = opsdeck::server::sim_drift::demo_monitoring(1, now, 168, &snapshot.incidents);
+    let world = opsdeck::sources::simulator::drift::demo_monitoring(1, now, 168, &snapshot.incidents);
     snapshot.monitoring =
         opsdeck::cache::MonitoringRows { models: world.models, windows: world.windows.clone(), quality: world.quality };
     let config = opsdeck::config::Config::default();

@@ -140,7 +140,7 @@ fn fill_cache(path: &Path) -> Result<Incident, String> {
         let cache = Cache::open(&DbLocation::File(path.to_path_buf())).await.map_err(|e| format!("cache: {e}"))?;
         cache.put_incidents(&incidents).await.map_err(|e| format!("filling the cache: {e}"))?;
         let now = Utc::now();
-        let world = opsdeck::server::sim_drift::demo_monitoring(1, now, 7 * 24, &incidents[..0]);
+        let world = opsdeck::sources::simulator::drift::demo_monitoring(1, now, 7 * 24, &incidents[..0]);
         let changes = (world.models.into_iter().map(Change::Model))
             .chain(world.windows.into_iter().map(Change::DriftWindow))
             .chain(world.quality.into_iter().map(Change::Quality))

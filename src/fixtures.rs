@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 use crate::api::{Me, Role};
 use crate::cache::{CacheSnapshot, MonitoringRows, SyncMeta};
 use crate::console::state::Session;
+use crate::domain::catalog;
 use crate::domain::{
     ActionContext, Incident, IncidentAction, NewIncident, NewTicket, Priority, Ticket, TicketAction, Tier,
 };
-use crate::server::catalog;
-use crate::server::simulator::{Pace, Simulator};
+use crate::sources::simulator::{Pace, Simulator};
 
 /// The session of `erin`, a responder: in the demo, or against `ops.example.com`.
 pub fn session(demo: bool) -> Session {
@@ -56,7 +56,7 @@ pub fn seeded_snapshot(seed: u64, now: DateTime<Utc>) -> CacheSnapshot {
 
 /// The simulator's two models with 72 hours of hourly windows and quality points up to `now`.
 pub fn seeded_monitoring(seed: u64, now: DateTime<Utc>, incidents: &[Incident]) -> MonitoringRows {
-    let world = crate::server::sim_drift::demo_monitoring(seed, now, 72, incidents);
+    let world = crate::sources::simulator::drift::demo_monitoring(seed, now, 72, incidents);
     MonitoringRows { models: world.models, windows: world.windows, quality: world.quality }
 }
 
@@ -65,7 +65,7 @@ pub fn seeded_monitoring(seed: u64, now: DateTime<Utc>, incidents: &[Incident]) 
 /// patch running at `now`.
 pub fn seeded_maintenance(now: DateTime<Utc>) -> Vec<crate::domain::maintenance::MaintenanceWindow> {
     let services: Vec<String> = catalog::services().into_iter().map(|s| s.id).collect();
-    crate::server::sim_maintenance::demo_windows(now, &services)
+    crate::sources::simulator::maintenance::demo_windows(now, &services)
         .into_iter()
         .enumerate()
         .map(|(i, new)| {

@@ -11,6 +11,8 @@
 //!   resolution clocks with their bands.
 //! - [`api`]: the Ops API v1 wire contract, shared by server and clients.
 //! - [`server`]: the reference Ops API server (axum): router, auth, OpenAPI, handlers, the store.
+//! - [`sources`]: what feeds the server's store from outside, a client of its `Store` trait: the
+//!   demo simulator today, Alertmanager, Prometheus and PagerDuty next.
 //! - [`backend`]: the console's client of an Ops API server (the `Backend` trait and HTTP).
 //! - [`cache`]: the console's SQLite file of one backend: the server's data (disposable) and the
 //!   user's own work (outbox, journaled drafts, note drafts).
@@ -34,3 +36,4 @@ pub mod fixtures;
 pub mod paths;
 pub mod server;
 pub mod sla;
+pub mod sources;

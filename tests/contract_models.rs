@@ -86,7 +86,7 @@ async fn an_ingested_window_sent_again_as_it_fills_replaces_itself_in_cache_and_
         "window_secs": 3600
     });
     // The last hour: the cache keeps 14 days of windows.
-    let start = opsdeck::server::sim_drift::hour_start(Utc::now());
+    let start = opsdeck::sources::simulator::drift::hour_start(Utc::now());
     let end = start + chrono::TimeDelta::hours(1);
     let window = |values: Vec<f64>| {
         json!({"model_id": "ranker", "feature": "score", "start": start, "end": end,

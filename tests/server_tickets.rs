@@ -375,7 +375,7 @@ async fn a_file_database_keeps_tickets_across_restarts() {
 
 #[test]
 fn every_ticket_route_and_schema_is_documented() {
-    let doc: Value = serde_json::from_str(&opsdeck::server::openapi_json()).unwrap();
+    let doc: Value = serde_json::from_str(&opsdeck::server::openapi::openapi_json()).unwrap();
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths["/v1/tickets"]["get"].is_object() && paths["/v1/tickets"]["post"].is_object());
     assert!(paths["/v1/tickets/{key}"]["get"].is_object());

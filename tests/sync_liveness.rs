@@ -16,13 +16,12 @@ use opsdeck::cache::Cache;
 use opsdeck::config::{Secret, live_window};
 use opsdeck::console::event::{Event, EventReceiver};
 use opsdeck::db::DbLocation;
-use opsdeck::server::simulator::Pace;
 use opsdeck::server::{self, RunningServer, ServeOptions};
 
 const POLL: Duration = Duration::from_millis(500);
 
 async fn serve_on(listener: TcpListener) -> RunningServer {
-    let options = ServeOptions { db: DbLocation::Memory, users: ops::users(), simulate: None, pace: Pace::demo() };
+    let options = ServeOptions { db: DbLocation::Memory, users: ops::users(), sources: Vec::new() };
     server::start(listener, options).await.unwrap()
 }
 

@@ -93,10 +93,8 @@ impl Cache {
 
     /// The first `first` incidents in list order, the count, and everything small.
     pub async fn snapshot(&self, first: u32) -> Result<CacheSnapshot, CacheError> {
-        let docs: Vec<String> = sqlx::query_scalar(FIRST_INCIDENTS)
-            .bind(i64::from(first))
-            .fetch_all(&self.pool)
-            .await?;
+        let docs: Vec<String> =
+            sqlx::query_scalar(FIRST_INCIDENTS).bind(i64::from(first)).fetch_all(&self.pool).await?;
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents").fetch_one(&self.pool).await?;
         Ok(CacheSnapshot {
             incidents: decode_all(&docs),
@@ -137,8 +135,7 @@ impl Cache {
 
     /// Every cached incident in list order.
     pub async fn incidents(&self) -> Result<Vec<Incident>, CacheError> {
-        let docs: Vec<String> =
-            sqlx::query_scalar(ALL_INCIDENTS).fetch_all(&self.pool).await?;
+        let docs: Vec<String> = sqlx::query_scalar(ALL_INCIDENTS).fetch_all(&self.pool).await?;
         Ok(decode_all(&docs))
     }
 

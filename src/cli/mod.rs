@@ -20,6 +20,7 @@ use crate::console::app::{BackendChoice, ConsoleOptions};
 use crate::db::DbLocation;
 use crate::paths::Paths;
 use crate::server::{self, ServeOptions, auth::Users};
+use crate::sources::simulator;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -97,7 +98,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Openapi) => {
-            print!("{}", server::openapi_json());
+            print!("{}", server::openapi::openapi_json());
             Ok(())
         }
         Some(Command::Serve { bind, db, simulate, seed, tokens }) => serve(bind, db, simulate, seed, tokens),
@@ -227,8 +228,8 @@ fn serve(
     };
     runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
-        let options =
-            ServeOptions { db, users, simulate: simulate.then_some(seed), pace: server::simulator::Pace::demo() };
+        let sources = simulate.then(|| simulator::feed(seed, simulator::Pace::demo()));
+        let options = ServeOptions { db, users, sources: sources.into_iter().collect() };
         let mut running = server::start(listener, options).await?;
         println!("opsdeck serve: listening on {}", running.url());
         std::io::stdout().flush().ok();

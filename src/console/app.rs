@@ -24,6 +24,7 @@ use crate::console::state::{AppState, Effect, Session};
 use crate::console::terminal;
 use crate::db::DbLocation;
 use crate::server::{self, RunningServer, ServeOptions, auth::Users};
+use crate::sources::simulator;
 
 /// Rows read from the cache for the first frame; the rest loads right after it.
 pub const FIRST_FRAME_ROWS: u32 = 300;
@@ -234,8 +235,7 @@ async fn connect(
             let options = ServeOptions {
                 db: DbLocation::Memory,
                 users,
-                simulate: Some(*seed),
-                pace: server::simulator::Pace::demo(),
+                sources: vec![simulator::feed(*seed, simulator::Pace::demo())],
             };
             let server = server::start(listener, options).await.context("starting the demo server")?;
             tracing::info!(%url, "demo server started");

@@ -1,5 +1,5 @@
-//! What users act on: incidents, tickets and maintenance windows, and the commands that change
-//! them.
+//! What users act on: incidents, tickets, maintenance windows and postmortems, the commands that
+//! change them, and [`decide`], the one rule that decides a command on an entity as stored.
 //!
 //! The outbox, the backend client and the cache handle [`Command`]s and [`Entity`]s without
 //! caring which kind they are; only applying a command looks inside.
@@ -190,6 +190,46 @@ impl Entity {
     }
 }
 
+/// What deciding a command on an entity as stored came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// There is no entity of the command's kind under that id.
+    NotFound,
+    /// Refused: why, and the entity as it is.
+    Rejected { reason: Rejection, current: Entity },
+    /// Applied: the entity as it is now, to be stored.
+    Applied(Entity),
+}
+
+/// Decides `command` on `current` (the entity as stored, if any) on behalf of `actor` at `now`.
+/// The domain's rules come first, then the version seen: a transition that is impossible anyway
+/// says why rather than only that the client's copy is old. The server's action endpoints and
+/// the simulator both decide every action with this.
+pub fn decide(
+    current: Option<Entity>,
+    command: &Command,
+    seen_version: i64,
+    actor: &str,
+    now: DateTime<Utc>,
+    policy: Option<&EscalationPolicy>,
+) -> Decision {
+    let Some(current) = current.filter(|e| e.kind() == command.kind()) else {
+        return Decision::NotFound;
+    };
+    let mut next = current.clone();
+    let verdict = match next.apply(command, actor, now, policy) {
+        Err(reason) => Err(reason),
+        Ok(()) if command.checks_version() && seen_version != current.version() => {
+            Err(Rejection::StaleVersion { seen: seen_version, current: current.version() })
+        }
+        Ok(()) => Ok(()),
+    };
+    match verdict {
+        Ok(()) => Decision::Applied(next),
+        Err(reason) => Decision::Rejected { reason, current },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +242,34 @@ mod tests {
         assert_eq!(serde_json::from_str::<Command>(&json).unwrap(), c);
         let c = Command::Incident(IncidentAction::Escalate);
         assert_eq!(serde_json::from_str::<Command>(&serde_json::to_string(&c).unwrap()).unwrap(), c);
+    }
+
+    #[test]
+    fn deciding_checks_the_kind_then_the_rules_then_the_version() {
+        use crate::domain::{IncidentStatus, NewIncident, Priority};
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let new = NewIncident { title: "5xx spike".into(), service_id: "llm-gateway".into(), priority: Priority::P1 };
+        let incident = Entity::Incident(Incident::trigger("INC-1".into(), new, "alertmanager", now, None));
+        let resolve = Command::Incident(IncidentAction::Resolve);
+        let take = Command::Ticket(TicketAction::Take);
+
+        assert_eq!(decide(None, &resolve, 1, "dana", now, None), Decision::NotFound);
+        assert_eq!(decide(Some(incident.clone()), &take, 1, "dana", now, None), Decision::NotFound, "another kind");
+        let Decision::Applied(Entity::Incident(resolved)) =
+            decide(Some(incident.clone()), &resolve, 1, "dana", now, None)
+        else {
+            panic!("resolving the version seen applies");
+        };
+        assert_eq!(resolved.status, IncidentStatus::Resolved);
+        let stale = decide(Some(incident.clone()), &resolve, 0, "dana", now, None);
+        assert_eq!(
+            stale,
+            Decision::Rejected { reason: Rejection::StaleVersion { seen: 0, current: 1 }, current: incident }
+        );
+        let again = Entity::Incident(resolved);
+        let Decision::Rejected { reason, .. } = decide(Some(again), &resolve, 0, "dana", now, None) else {
+            panic!("resolving twice is refused");
+        };
+        assert!(!matches!(reason, Rejection::StaleVersion { .. }), "the rule says why before the version: {reason:?}");
     }
 }

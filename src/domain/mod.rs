@@ -1,5 +1,6 @@
 //! Pure domain types and rules shared by the console and the reference server. No I/O here.
 
+pub mod catalog;
 pub mod drift;
 pub mod duration;
 pub mod entity;
@@ -13,7 +14,7 @@ pub mod postmortem_template;
 pub mod text;
 pub mod ticket;
 
-pub use entity::{Command, Entity, EntityKind};
+pub use entity::{Command, Decision, Entity, EntityKind, decide};
 pub use escalation::{EscalationLevel, EscalationPolicy, Service, Tier};
 pub use incident::{
     ActionContext, EventKind, Incident, IncidentAction, IncidentStatus, NewIncident, Priority, Rejection, TimelineEvent,

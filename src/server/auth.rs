@@ -1,13 +1,18 @@
-//! Bearer tokens → users with roles, and the directory of people the server knows (those users,
-//! and people without a token such as the simulator's staff). Tokens are kept only as SHA-256
-//! digests in memory and are never listed.
+//! Bearer tokens → users with roles, the directory of people the server knows (those users,
+//! and people without a token such as the simulator's staff), and [`Caller`], the authenticated
+//! user of a request. Tokens are kept only as SHA-256 digests in memory and are never listed.
 
 use std::collections::HashMap;
 use std::path::Path;
 
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::ServerState;
+use super::error::ApiError;
 use crate::api::{Me, Role, User};
 
 #[derive(Debug, Default, Clone)]
@@ -109,6 +114,24 @@ impl Users {
 /// A random token for generated users (demo mode, `serve` without a tokens file).
 pub fn random_token() -> String {
     format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
+
+/// The authenticated user of a request.
+pub struct Caller(pub Me);
+
+impl FromRequestParts<ServerState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ServerState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(ApiError::unauthorized)?;
+        state.users.authenticate(token).cloned().map(Caller).ok_or_else(ApiError::unauthorized)
+    }
 }
 
 #[cfg(test)]

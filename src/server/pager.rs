@@ -1,7 +1,7 @@
-//! Paging under maintenance: whether a new incident is paged or held back by a window that
-//! suppresses alerts on its service, and sending the held pages once no such window covers the
-//! service any more (the window ended, was cut short or was cancelled) while the incident is
-//! still unacknowledged.
+//! Paging under maintenance: sending the pages a window suppressing alerts on a service held back,
+//! once no such window covers the service any more (the window ended, was cut short or was
+//! cancelled) while the incident is still unacknowledged. Whether a new incident's page is held is
+//! [`Store::suppression`], which the API and the simulator both ask.
 //!
 //! Held pages are sent by a sweep: every [`SWEEP`] on a task of its own, and at once after a
 //! window is edited or cancelled, so a page is late by at most a few seconds after a window ends
@@ -13,30 +13,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::task::JoinHandle;
 
-use super::handlers::entity_response;
 use super::store::{EntityTx, Store, StoreError, StoredResponse, TxInput, TxOutcome, TxResult};
-use crate::domain::incident::Suppression;
 use crate::domain::maintenance::suppression_for;
-use crate::domain::{Entity, EntityKind, EscalationPolicy};
+use crate::domain::{Entity, EntityKind};
 
 /// How often held pages are looked at.
 pub const SWEEP: Duration = Duration::from_secs(5);
-
-/// The window holding back pages on `service` at `now`, if one suppresses alerts there.
-pub async fn suppression(
-    store: &dyn Store,
-    service: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<Suppression>, StoreError> {
-    Ok(suppression_for(&store.maintenance_windows(false).await?, service, now))
-}
-
-async fn policy_for(store: &dyn Store, service: &str) -> Result<Option<EscalationPolicy>, StoreError> {
-    match store.service(service).await? {
-        Some(service) => store.policy(&service.escalation_policy_id).await,
-        None => Ok(None),
-    }
-}
 
 /// Sends every held page no window holds back at `now` any more; returns the incidents paged.
 pub async fn release_held(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
@@ -50,13 +32,13 @@ pub async fn release_held(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<S
         if suppression_for(&windows, &incident.service_id, now).is_some() {
             continue;
         }
-        let policy = policy_for(store, &incident.service_id).await?;
+        let policy = store.service_policy(&incident.service_id).await?;
         // Decided on the incident as it is in the transaction: acknowledged meanwhile, no page.
         let decide = Box::new(move |input: TxInput| match input.current {
             Some(Entity::Incident(mut current)) => {
                 if current.release_page(now, policy.as_ref()) {
                     let entity = Entity::Incident(current);
-                    TxOutcome { response: entity_response(200, &entity), write: Some(entity) }
+                    TxOutcome { response: StoredResponse::entity(200, &entity), write: Some(entity) }
                 } else {
                     TxOutcome { response: StoredResponse::json(409, &()), write: None }
                 }
@@ -84,60 +66,4 @@ pub fn start(store: Arc<dyn Store>) -> JoinHandle<()> {
             }
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::db::DbLocation;
-    use crate::domain::{EventKind, MaintenanceKind, MaintenanceWindow, NewIncident, NewMaintenance, Priority};
-    use crate::server::simulator::SimOp;
-    use crate::server::store::SqliteStore;
-
-    async fn plan(store: &dyn Store, new: NewMaintenance) {
-        let decide = Box::new(move |input: TxInput| {
-            let window = MaintenanceWindow::create(input.new_id.unwrap_or_default(), new, "dana", Utc::now());
-            let entity = Entity::Maintenance(window);
-            TxOutcome { response: entity_response(201, &entity), write: Some(entity) }
-        });
-        store.transact(EntityTx { kind: EntityKind::Maintenance, id: None, idempotency: None, decide }).await.unwrap();
-    }
-
-    #[tokio::test]
-    async fn a_held_page_goes_out_when_the_window_ends_on_its_own() {
-        let store = SqliteStore::open(&DbLocation::Memory).await.unwrap();
-        crate::server::catalog::ensure(&store).await.unwrap();
-        let now = Utc::now();
-        let end = now + chrono::Duration::minutes(30);
-        plan(
-            &store,
-            NewMaintenance {
-                title: "Emergency patch".into(),
-                kind: MaintenanceKind::EmergencyPatch,
-                services: vec!["llm-gateway".into()],
-                start: now - chrono::Duration::minutes(10),
-                end,
-                timezone: "UTC".into(),
-                rrule: None,
-                description: String::new(),
-                suppress_alerts: true,
-                pause_sla: false,
-            },
-        )
-        .await;
-        // The simulator's alerts go through the same rule as the API's.
-        let new = NewIncident { title: "5xx spike".into(), service_id: "llm-gateway".into(), priority: Priority::P1 };
-        crate::server::sim_runner::apply(&store, SimOp::Trigger(new)).await.unwrap();
-        let id = store.incidents(true, 10).await.unwrap()[0].id.clone();
-        let incident = store.incident(&id).await.unwrap().unwrap();
-        assert_eq!(incident.held_by(), Some("MW-3001"), "{:?}", incident.timeline);
-
-        assert!(release_held(&store, now + chrono::Duration::minutes(10)).await.unwrap().is_empty(), "still running");
-        assert_eq!(release_held(&store, end).await.unwrap(), vec![id.clone()], "ended: paged");
-        let incident = store.incident(&id).await.unwrap().unwrap();
-        let page = incident.last_event().unwrap();
-        assert_eq!((page.kind, page.at), (EventKind::Notified, end));
-        assert!(page.text.starts_with("paged ") && page.text.ends_with("now that MW-3001 is over"), "{}", page.text);
-        assert!(release_held(&store, end).await.unwrap().is_empty(), "once");
-    }
 }

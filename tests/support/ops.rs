@@ -14,8 +14,8 @@ use opsdeck::config::Secret;
 use opsdeck::console::event::{Event, EventReceiver, SyncReport};
 use opsdeck::db::DbLocation;
 use opsdeck::server::auth::Users;
-use opsdeck::server::simulator::Pace;
 use opsdeck::server::{self, RunningServer, ServeOptions};
+use opsdeck::sources::simulator::{self, Pace};
 
 pub const ERIN: &str = "erin-token-0123456789";
 pub const DANA: &str = "dana-token-0123456789";
@@ -34,7 +34,7 @@ pub fn users() -> Users {
 
 pub async fn start(db: DbLocation) -> RunningServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    server::start(listener, ServeOptions { db, users: users(), simulate: None, pace: Pace::demo() }).await.unwrap()
+    server::start(listener, ServeOptions { db, users: users(), sources: Vec::new() }).await.unwrap()
 }
 
 pub fn client(server: &RunningServer, token: &str) -> HttpBackend {
@@ -71,7 +71,7 @@ pub fn poller(server: &RunningServer, cache: &Cache) -> (opsdeck::console::sync:
 /// The server with the simulator on: the demo world, model monitoring included, seeded at start.
 pub async fn start_simulating(db: DbLocation, seed: u64) -> RunningServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let options = ServeOptions { db, users: users(), simulate: Some(seed), pace: Pace::demo() };
+    let options = ServeOptions { db, users: users(), sources: vec![simulator::feed(seed, Pace::demo())] };
     server::start(listener, options).await.unwrap()
 }
 

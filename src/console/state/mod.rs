@@ -19,7 +19,9 @@ pub use crate::console::tabs::calendar::update::{MAX_CALENDAR_BYTES, NEW_WINDOW_
 pub use assign::{Directory, complete};
 pub use console::{MESSAGES_KEPT, Message, MessageLog};
 pub use links::Origin;
-pub use types::{Confirm, Derived, Effect, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update};
+pub use types::{
+    Confirm, Derived, Effect, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update,
+};
 
 use std::collections::HashMap;
 

@@ -31,7 +31,7 @@ pub(crate) fn now() -> DateTime<Utc> {
 
 pub(crate) fn incident(id: &str, priority: Priority, minutes_ago: i64) -> Incident {
     let new = NewIncident { title: format!("{id} title"), service_id: "llm-gateway".into(), priority };
-    let policy = crate::server::catalog::policies().into_iter().next();
+    let policy = crate::domain::catalog::policies().into_iter().next();
     Incident::trigger(id.into(), new, "alertmanager", now() - chrono::Duration::minutes(minutes_ago), policy.as_ref())
 }
 
@@ -50,8 +50,8 @@ pub(crate) fn state_with(incidents: Vec<Incident>, outbox: Vec<OutboxEntry>, rol
     let snapshot = CacheSnapshot {
         total: incidents.len(),
         incidents,
-        services: crate::server::catalog::services(),
-        policies: crate::server::catalog::policies(),
+        services: crate::domain::catalog::services(),
+        policies: crate::domain::catalog::policies(),
         outbox,
         sync: crate::cache::SyncMeta { cursor: Some("7".into()), epoch: Some("e1".into()), last_ok: Some(now()) },
         ..CacheSnapshot::default()

@@ -156,7 +156,7 @@ fn a_p1_held_by_the_patch_arrives_without_the_bell_and_rings_when_it_is_paged() 
     use crate::domain::incident::Suppression;
     use crate::domain::{Incident, NewIncident};
     let mut state = state();
-    let policy = crate::server::catalog::policies().into_iter().next();
+    let policy = crate::domain::catalog::policies().into_iter().next();
     let new =
         |service: &str| NewIncident { title: "5xx spike".into(), service_id: service.into(), priority: Priority::P1 };
     let hold = Suppression { window_id: "MW-3005".into(), until: now() + chrono::Duration::minutes(40) };

@@ -1,5 +1,5 @@
 //! The Ops API v1 ticket endpoints: the support desk's queue. They share the incident endpoints'
-//! plumbing (roles, idempotency, versions, the store transaction) through `handlers::act`.
+//! plumbing (roles, idempotency, versions, the store transaction) through [`act`].
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -8,12 +8,14 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::Utc;
 
-use super::handlers::{ListQuery, act, action_handler, idempotency_scope, require_actor, respond};
-use super::store::{EntityTx, StoredResponse, TxInput, TxOutcome};
-use super::{ApiError, Caller, ServerState};
+use super::{ListQuery, act, action_handler, idempotency_scope, require_actor, respond};
 use crate::api::{AssignBody, ErrorBody, TicketConflictBody, VersionBody};
 use crate::domain::ticket::validate_new_ticket;
 use crate::domain::{Command, Entity, EntityKind, NewTicket, Ticket, TicketAction};
+use crate::server::ServerState;
+use crate::server::auth::Caller;
+use crate::server::error::ApiError;
+use crate::server::store::{EntityTx, StoredResponse, TxInput, TxOutcome};
 
 /// Longest service id or linked incident id accepted when opening a ticket.
 const MAX_REF_CHARS: usize = 100;

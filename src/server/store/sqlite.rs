@@ -1,165 +1,27 @@
-//! The server's storage interface and its SQLite implementation.
+//! [`SqliteStore`]: the [`Store`] on SQLite (sqlx), the one store today.
 //!
-//! Handlers see only [`Store`]: reads, and one transactional primitive, [`Store::transact`], which
-//! loads an entity (an incident or a ticket), lets the caller decide what to write and what to
-//! answer, and records that answer under the idempotency key, all atomically. A PostgreSQL store implements the same
-//! trait (with `SELECT … FOR UPDATE` where SQLite uses the writer lock below).
+//! Every entity is a JSON document in one `entities` table, keyed by kind and id, with the
+//! change-feed sequence number and an `open` flag; ids come from `counters`, and answers kept for
+//! idempotency keys from `idempotency` (`migrations/server/`). SQLite has one writer: taking
+//! [`SqliteStore`]'s writer lock first keeps `seq` allocation and each read-decide-write atomic.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use sqlx::SqlitePool;
 use tokio::sync::Mutex;
 
+use super::{
+    ChangeRows, EntityTx, IDEMPOTENCY_RETENTION_HOURS, IdempotencyScope, Store, StoreError, StoredResponse, TxInput,
+    TxResult, counts_as_open, id_scheme,
+};
 use crate::api::Change;
-use crate::db::{self, DbError, DbLocation};
+use crate::db::{self, DbLocation};
 use crate::domain::{
     DriftWindow, Entity, EntityKind, EscalationPolicy, Incident, MaintenanceWindow, Model, Postmortem, QualityPoint,
     Service, Ticket,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/server");
-
-/// How long a server remembers the answer given for an idempotency key.
-pub const IDEMPOTENCY_RETENTION_HOURS: i64 = 72;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error(transparent)]
-    Db(#[from] DbError),
-    #[error("database error: {0}")]
-    Sql(#[from] sqlx::Error),
-    #[error("stored document is corrupt: {0}")]
-    Corrupt(#[from] serde_json::Error),
-    /// A transaction tried to write another entity than the one it loaded or created.
-    #[error("a {kind} transaction wrote {wrote}")]
-    WrongEntity { kind: &'static str, wrote: String },
-}
-
-/// An HTTP answer as it is stored for replay.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredResponse {
-    pub status: u16,
-    pub body: serde_json::Value,
-}
-
-impl StoredResponse {
-    pub fn json(status: u16, body: &impl Serialize) -> Self {
-        let body = serde_json::to_value(body).unwrap_or(serde_json::Value::Null);
-        StoredResponse { status, body }
-    }
-}
-
-/// The scope of an idempotency key: the same key from two users is two keys.
-#[derive(Debug, Clone)]
-pub struct IdempotencyScope {
-    pub user: String,
-    pub key: String,
-    /// Identifies the request (method, path, body); a key reused for another request is refused.
-    pub fingerprint: String,
-}
-
-pub struct TxInput {
-    /// The entity as stored now (`None` when it does not exist or one is being created).
-    pub current: Option<Entity>,
-    /// For creation: the id (incidents) or key (tickets) the new entity gets.
-    pub new_id: Option<String>,
-}
-
-pub struct TxOutcome {
-    /// What to store: the entity the transaction is about (same kind, same id), or nothing.
-    pub write: Option<Entity>,
-    pub response: StoredResponse,
-}
-
-pub type Decide = Box<dyn FnOnce(TxInput) -> TxOutcome + Send>;
-
-/// One atomic read-decide-write of an entity.
-pub struct EntityTx {
-    pub kind: EntityKind,
-    /// The entity to load; `None` creates one with a fresh id (`INC-1001…`, `SUP-2001…`).
-    pub id: Option<String>,
-    pub idempotency: Option<IdempotencyScope>,
-    pub decide: Decide,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum TxResult {
-    /// Decided now.
-    Fresh(StoredResponse),
-    /// The key was seen before: the first answer, unchanged.
-    Replayed(StoredResponse),
-    /// The key was seen before with a different request.
-    KeyReused,
-}
-
-/// A page of the change feed.
-#[derive(Debug, Clone)]
-pub struct ChangeRows {
-    pub changes: Vec<Change>,
-    pub last_seq: i64,
-    pub has_more: bool,
-}
-
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Identifies this database; it changes only when the database is created anew.
-    fn epoch(&self) -> &str;
-    async fn changes(&self, since: i64, limit: u32) -> Result<ChangeRows, StoreError>;
-    async fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError>;
-    /// Incidents, most recently changed first; `open_only` leaves out resolved ones.
-    async fn incidents(&self, open_only: bool, limit: u32) -> Result<Vec<Incident>, StoreError>;
-    async fn ticket(&self, key: &str) -> Result<Option<Ticket>, StoreError>;
-    /// Tickets, most recently changed first; `open_only` leaves out resolved and closed ones.
-    async fn tickets(&self, open_only: bool, limit: u32) -> Result<Vec<Ticket>, StoreError>;
-    async fn services(&self) -> Result<Vec<Service>, StoreError>;
-    async fn service(&self, id: &str) -> Result<Option<Service>, StoreError>;
-    async fn policies(&self) -> Result<Vec<EscalationPolicy>, StoreError>;
-    async fn policy(&self, id: &str) -> Result<Option<EscalationPolicy>, StoreError>;
-    async fn put_service(&self, service: &Service) -> Result<(), StoreError>;
-    async fn put_policy(&self, policy: &EscalationPolicy) -> Result<(), StoreError>;
-    async fn put_model(&self, model: &Model) -> Result<(), StoreError>;
-    /// Stores a window, replacing the one of the same model, feature and start.
-    async fn put_window(&self, window: &DriftWindow) -> Result<(), StoreError>;
-    /// Stores a quality point, replacing the one of the same model and start.
-    async fn put_quality(&self, point: &QualityPoint) -> Result<(), StoreError>;
-    /// Stores models, windows and quality points in one transaction (seeding, live batches).
-    async fn put_monitoring(
-        &self,
-        models: &[Model],
-        windows: &[DriftWindow],
-        quality: &[QualityPoint],
-    ) -> Result<(), StoreError>;
-    /// All models, by id.
-    async fn models(&self) -> Result<Vec<Model>, StoreError>;
-    async fn model(&self, id: &str) -> Result<Option<Model>, StoreError>;
-    /// Windows of one feature starting at or after `since`, oldest first; the newest `limit` when
-    /// there are more.
-    async fn windows(
-        &self,
-        model_id: &str,
-        feature: &str,
-        since: Option<DateTime<Utc>>,
-        limit: u32,
-    ) -> Result<Vec<DriftWindow>, StoreError>;
-    /// Quality points of a model starting at or after `since`, oldest first; the newest `limit`
-    /// when there are more.
-    async fn quality(
-        &self,
-        model_id: &str,
-        since: Option<DateTime<Utc>>,
-        limit: u32,
-    ) -> Result<Vec<QualityPoint>, StoreError>;
-    /// Loads (or allocates the id of) one entity, decides, writes and records the answer under
-    /// the idempotency key, atomically. A key seen before replays the first answer instead.
-    async fn transact(&self, tx: EntityTx) -> Result<TxResult, StoreError>;
-    /// Maintenance windows by start; `include_cancelled` keeps cancelled ones.
-    async fn maintenance_windows(&self, include_cancelled: bool) -> Result<Vec<MaintenanceWindow>, StoreError>;
-    async fn maintenance(&self, id: &str) -> Result<Option<MaintenanceWindow>, StoreError>;
-    /// Postmortems, most recently changed first.
-    async fn postmortems(&self) -> Result<Vec<Postmortem>, StoreError>;
-    async fn postmortem(&self, id: &str) -> Result<Option<Postmortem>, StoreError>;
-}
 
 const KIND_INCIDENT: &str = "incident";
 const KIND_TICKET: &str = "ticket";
@@ -170,17 +32,6 @@ const KIND_WINDOW: &str = "drift_window";
 const KIND_QUALITY: &str = "quality";
 const KIND_MAINTENANCE: &str = "maintenance";
 const KIND_POSTMORTEM: &str = "postmortem";
-
-/// How new ids of a kind are made: the counter, its first value, the prefix.
-fn id_scheme(kind: EntityKind) -> (&'static str, i64, &'static str) {
-    match kind {
-        EntityKind::Incident => ("incident", 1001, "INC"),
-        EntityKind::Ticket => ("ticket", 2001, "SUP"),
-        EntityKind::Maintenance => ("maintenance", 3001, "MW"),
-        // Postmortem ids come from their incident's (`PM-1042`); none is allocated.
-        EntityKind::Postmortem => ("postmortem", 4001, "PM"),
-    }
-}
 
 /// The `kind` column the entities of a kind are stored under.
 fn stored_kind(kind: EntityKind) -> &'static str {
@@ -201,14 +52,15 @@ fn decode_entity(kind: EntityKind, doc: &str) -> Result<Entity, StoreError> {
     })
 }
 
-/// The stored document of an entity and whether it counts as open (a window until cancelled).
+/// The stored document of an entity and whether it counts as open.
 fn encode_entity(entity: &Entity) -> Result<(String, bool), StoreError> {
-    Ok(match entity {
-        Entity::Incident(i) => (serde_json::to_string(i)?, i.is_open()),
-        Entity::Ticket(t) => (serde_json::to_string(t)?, t.is_open()),
-        Entity::Maintenance(w) => (serde_json::to_string(w)?, !w.cancelled),
-        Entity::Postmortem(p) => (serde_json::to_string(p)?, p.status != crate::domain::PostmortemStatus::Published),
-    })
+    let doc = match entity {
+        Entity::Incident(i) => serde_json::to_string(i)?,
+        Entity::Ticket(t) => serde_json::to_string(t)?,
+        Entity::Maintenance(w) => serde_json::to_string(w)?,
+        Entity::Postmortem(p) => serde_json::to_string(p)?,
+    };
+    Ok((doc, counts_as_open(entity)))
 }
 
 pub struct SqliteStore {

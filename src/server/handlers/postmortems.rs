@@ -3,7 +3,7 @@
 //! (`INC-1042` → `PM-1042`), so two people who start one at the same time meet at one document:
 //! the first save (at version 0) creates it, the second gets a 409 carrying the first one's text
 //! so the client can keep both. Every write is one store transaction
-//! ([`Store::transact`](super::store::Store::transact)) with the usual idempotency and version
+//! ([`Store::transact`](crate::server::store::Store::transact)) with the usual idempotency and version
 //! rules; revisions and status changes are decided by [`decide_action`].
 
 use axum::Json;
@@ -15,14 +15,16 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::handlers::{conflict, decide_action, entity_response, idempotency_scope, require_actor, respond};
-use super::store::{EntityTx, StoredResponse, TxInput, TxOutcome};
-use super::{ApiError, Caller, ServerState};
+use super::{conflict, decide_action, idempotency_scope, require_actor, respond};
 use crate::api::{ErrorBody, Me, PostmortemConflictBody, PostmortemSave, Role, StatusBody};
 use crate::domain::postmortem::{postmortem_id, validate};
 use crate::domain::{
     Command, Entity, EntityKind, Postmortem, PostmortemAction, PostmortemDraft, PostmortemStatus, Rejection,
 };
+use crate::server::ServerState;
+use crate::server::auth::Caller;
+use crate::server::error::ApiError;
+use crate::server::store::{EntityTx, StoredResponse, TxInput, TxOutcome};
 
 const KIND: EntityKind = EntityKind::Postmortem;
 
@@ -100,7 +102,7 @@ pub async fn save_postmortem(
     let decide = Box::new(move |input: TxInput| match input.current {
         None if seen == 0 => {
             let created = Entity::Postmortem(Postmortem::create(id, &incident_id, draft, &me.name, Utc::now()));
-            TxOutcome { response: entity_response(201, &created), write: Some(created) }
+            TxOutcome { response: StoredResponse::entity(201, &created), write: Some(created) }
         }
         None => {
             let shown: String = id.chars().take(80).collect();
@@ -116,7 +118,7 @@ pub async fn save_postmortem(
         }
         current => {
             let command = Command::Postmortem(PostmortemAction::Save { incident_id, draft });
-            decide_action(current, KIND, &id, &command, seen, &me.name, None)
+            decide_action(current, &id, &command, seen, &me.name, None)
         }
     });
     Ok(respond(state.store.transact(EntityTx { kind: KIND, id: tx_id, idempotency: scope, decide }).await?))
@@ -156,7 +158,7 @@ pub async fn set_postmortem_status(
         if published && let Err(refused) = require_commander(&me) {
             return TxOutcome { write: None, response: StoredResponse::json(403, &refused.body) };
         }
-        decide_action(input.current, KIND, &id, &command, seen, &me.name, None)
+        decide_action(input.current, &id, &command, seen, &me.name, None)
     });
     Ok(respond(state.store.transact(EntityTx { kind: KIND, id: tx_id, idempotency: scope, decide }).await?))
 }

@@ -1,9 +1,21 @@
-//! The Ops API v1 handlers. They authenticate, validate, and hand decisions to the domain and the
-//! store; they never touch SQL.
+//! The Ops API v1 handlers, one file per resource: [`incidents`], [`tickets`], [`maintenance`],
+//! [`models`], [`postmortems`]. Here what they share: the change feed and the small endpoints of
+//! no resource (health, me, users, the catalog's services and escalation policies), list queries,
+//! roles, idempotency keys, and [`act`], one action as one store transaction decided by the
+//! domain, answered the same way for every kind.
+//!
+//! Handlers authenticate, validate, and hand decisions to the domain and the store; they never
+//! touch SQL, and nothing outside `server/` calls them.
+
+pub mod incidents;
+pub mod maintenance;
+pub mod models;
+pub mod postmortems;
+pub mod tickets;
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -11,16 +23,15 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
+use super::ServerState;
+use super::auth::Caller;
+use super::error::{ApiError, not_found_message};
 use super::store::{EntityTx, IdempotencyScope, StoredResponse, TxInput, TxOutcome, TxResult};
-use super::{ApiError, Caller, ServerState};
 use crate::api::{
-    ChangesPage, ConflictBody, ErrorBody, Health, IDEMPOTENCY_HEADER, MaintenanceConflictBody, Me, NoteBody,
-    PostmortemConflictBody, StarBody, TicketConflictBody, UserList, VersionBody,
+    ChangesPage, ConflictBody, ErrorBody, Health, IDEMPOTENCY_HEADER, MaintenanceConflictBody, Me,
+    PostmortemConflictBody, TicketConflictBody, UserList,
 };
-use crate::domain::incident::validate_new_incident;
-use crate::domain::{
-    Command, Entity, EntityKind, EscalationPolicy, Incident, IncidentAction, NewIncident, Rejection, Service,
-};
+use crate::domain::{Command, Decision, Entity, EntityKind, EscalationPolicy, Rejection, Service};
 
 /// Longest idempotency key accepted.
 const MAX_KEY_LEN: usize = 200;
@@ -114,66 +125,6 @@ impl ListQuery {
     }
 }
 
-#[utoipa::path(get, path = "/v1/incidents", tag = "incidents", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "Incidents, most recently changed first", body = Vec<Incident>),
-              (status = 400, description = "Malformed query", body = ErrorBody),
-              (status = 401, description = "No or unknown token", body = ErrorBody)))]
-pub async fn list_incidents(
-    State(state): State<ServerState>,
-    _caller: Caller,
-    query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Vec<Incident>>, ApiError> {
-    let (open_only, limit) = ListQuery::parse(query)?;
-    Ok(Json(state.store.incidents(open_only, limit).await?))
-}
-
-#[utoipa::path(get, path = "/v1/incidents/{id}", tag = "incidents", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Incident id, e.g. INC-1042")),
-    responses((status = 200, description = "The incident with its timeline", body = Incident),
-              (status = 404, description = "No such incident", body = ErrorBody)))]
-pub async fn get_incident(
-    State(state): State<ServerState>,
-    _caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Json<Incident>, ApiError> {
-    state.store.incident(&id).await?.map(Json).ok_or_else(|| ApiError::not_found(EntityKind::Incident, &id))
-}
-
-#[utoipa::path(post, path = "/v1/incidents", tag = "incidents", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
-    request_body = NewIncident,
-    description = "Open an incident. Its service's escalation policy pages the first tier, unless a maintenance window suppressing alerts on the service is running: then nobody is paged (the timeline says which window) until no such window covers the service any more, if it is still unacknowledged.",
-    responses((status = 201, description = "Opened", body = Incident),
-              (status = 403, description = "Viewers cannot open incidents", body = ErrorBody),
-              (status = 422, description = "Invalid fields or unknown service", body = ErrorBody)))]
-pub async fn create_incident(
-    State(state): State<ServerState>,
-    Caller(me): Caller,
-    headers: HeaderMap,
-    body: Result<Json<NewIncident>, JsonRejection>,
-) -> Result<Response, ApiError> {
-    require_actor(&me, EntityKind::Incident)?;
-    let Json(new) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
-    validate_new_incident(&new).map_err(ApiError::unprocessable)?;
-    let service = state
-        .store
-        .service(&new.service_id)
-        .await?
-        .ok_or_else(|| ApiError::unprocessable(format!("unknown service `{}`", new.service_id)))?;
-    let policy = state.store.policy(&service.escalation_policy_id).await?;
-    let scope = idempotency_scope(&headers, &me, "POST /v1/incidents", &new)?;
-    let actor = me.name.clone();
-    // A window suppressing alerts on the service holds the page back until it is over.
-    let held = super::pager::suppression(state.store.as_ref(), &new.service_id, Utc::now()).await?;
-    let decide = Box::new(move |input: TxInput| {
-        let id = input.new_id.unwrap_or_default();
-        let incident = Incident::trigger_during(id, new, &actor, Utc::now(), policy.as_ref(), held.as_ref());
-        TxOutcome { response: StoredResponse::json(201, &incident), write: Some(Entity::Incident(incident)) }
-    });
-    let tx = EntityTx { kind: EntityKind::Incident, id: None, idempotency: scope, decide };
-    Ok(respond(state.store.transact(tx).await?))
-}
-
 /// An action endpoint whose body is a [`VersionBody`]: `name, tag, path, "param" = "its doc",
 /// entity schema, conflict schema, command, description`. `ErrorBody` and `VersionBody` must be in scope.
 macro_rules! action_handler {
@@ -191,92 +142,17 @@ macro_rules! action_handler {
                       (status = 422, description = "Idempotency key reused for another request", body = ErrorBody)))]
         pub async fn $name(
             axum::extract::State(state): axum::extract::State<$crate::server::ServerState>,
-            $crate::server::Caller(me): $crate::server::Caller,
+            $crate::server::auth::Caller(me): $crate::server::auth::Caller,
             axum::extract::Path(id): axum::extract::Path<String>,
             headers: axum::http::HeaderMap,
             body: Result<axum::Json<$crate::api::VersionBody>, axum::extract::rejection::JsonRejection>,
-        ) -> Result<axum::response::Response, $crate::server::ApiError> {
-            let axum::Json(body) = body.map_err(|e| $crate::server::ApiError::invalid(e.body_text()))?;
+        ) -> Result<axum::response::Response, $crate::server::error::ApiError> {
+            let axum::Json(body) = body.map_err(|e| $crate::server::error::ApiError::invalid(e.body_text()))?;
             $crate::server::handlers::act(state, me, id, headers, $command, body.version).await
         }
     };
 }
 pub(crate) use action_handler;
-
-action_handler!(
-    acknowledge,
-    "incidents",
-    "/v1/incidents/{id}/acknowledge",
-    "id" = "Incident id",
-    Incident,
-    ConflictBody,
-    Command::Incident(IncidentAction::Acknowledge),
-    "Acknowledge: the responder owns the incident and stops the paging."
-);
-action_handler!(
-    escalate,
-    "incidents",
-    "/v1/incidents/{id}/escalate",
-    "id" = "Incident id",
-    Incident,
-    ConflictBody,
-    Command::Incident(IncidentAction::Escalate),
-    "Escalate to the next tier (T1 → T2 → T3 → T4), which is paged and must acknowledge."
-);
-action_handler!(
-    resolve,
-    "incidents",
-    "/v1/incidents/{id}/resolve",
-    "id" = "Incident id",
-    Incident,
-    ConflictBody,
-    Command::Incident(IncidentAction::Resolve),
-    "Resolve the incident."
-);
-
-#[utoipa::path(post, path = "/v1/incidents/{id}/notes", tag = "incidents", security(("bearer" = [])),
-    description = "Append a note to the timeline. A note only appends, so a newer incident version does not reject it.",
-    params(("id" = String, Path, description = "Incident id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "The same key twice applies once and returns the first answer")),
-    request_body = NoteBody,
-    responses((status = 200, description = "Appended; the incident as it is now", body = Incident),
-              (status = 403, description = "Viewers cannot act", body = ErrorBody),
-              (status = 404, description = "No such incident", body = ErrorBody),
-              (status = 409, description = "Empty or oversized note", body = ConflictBody),
-              (status = 422, description = "Idempotency key reused for another request", body = ErrorBody)))]
-pub async fn add_note(
-    State(state): State<ServerState>,
-    Caller(me): Caller,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Result<Json<NoteBody>, JsonRejection>,
-) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
-    act(state, me, id, headers, Command::Incident(IncidentAction::Note { text: body.text }), body.version).await
-}
-
-#[utoipa::path(post, path = "/v1/incidents/{id}/star", tag = "incidents", security(("bearer" = [])),
-    description = "Star a timeline event as a key moment, or remove the star. A star marks one event and adds none, so a newer incident version does not reject it.",
-    params(("id" = String, Path, description = "Incident id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "The same key twice applies once and returns the first answer")),
-    request_body = StarBody,
-    responses((status = 200, description = "Applied; the incident as it is now", body = Incident),
-              (status = 400, description = "Malformed body or idempotency key", body = ErrorBody),
-              (status = 403, description = "Viewers cannot act", body = ErrorBody),
-              (status = 404, description = "No such incident", body = ErrorBody),
-              (status = 409, description = "No timeline event at that index (reason `invalid`, with the incident)", body = ConflictBody),
-              (status = 422, description = "Idempotency key reused for another request", body = ErrorBody)))]
-pub async fn star(
-    State(state): State<ServerState>,
-    Caller(me): Caller,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Result<Json<StarBody>, JsonRejection>,
-) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
-    let action = IncidentAction::Star { event: body.event, starred: body.starred };
-    act(state, me, id, headers, Command::Incident(action), body.version).await
-}
 
 /// Applies `command` to the entity `id` as the caller: role, idempotency, version and the
 /// domain's rules, in one store transaction.
@@ -303,49 +179,29 @@ pub async fn act(
     };
     let tx_id = Some(id.clone());
     let decide = Box::new(move |input: TxInput| {
-        decide_action(input.current, kind, &id, &command, seen_version, &me.name, policy.as_ref())
+        decide_action(input.current, &id, &command, seen_version, &me.name, policy.as_ref())
     });
     Ok(respond(state.store.transact(EntityTx { kind, id: tx_id, idempotency: scope, decide }).await?))
 }
 
-/// The pure decision of an action: 404, 409 with the reason and the entity as it is, or 200 with
-/// the applied entity. The domain's rules come first, then the version: a transition that is
-/// impossible anyway says why rather than only that the client's copy is old.
+/// An action decided by the domain ([`crate::domain::decide`]) as an answer: 404, 409 with the
+/// reason and the entity as it is, or 200 with the applied entity.
 pub fn decide_action(
     current: Option<Entity>,
-    kind: EntityKind,
     id: &str,
     command: &Command,
     seen_version: i64,
     actor: &str,
     policy: Option<&EscalationPolicy>,
 ) -> TxOutcome {
-    let Some(current) = current.filter(|e| e.kind() == kind) else {
-        let body = ErrorBody { error: "not_found".into(), message: not_found_message(kind, id) };
-        return TxOutcome { write: None, response: StoredResponse::json(404, &body) };
-    };
     let now = Utc::now();
-    let mut next = current.clone();
-    let verdict = match next.apply(command, actor, now, policy) {
-        Err(reason) => Err(reason),
-        Ok(()) if command.checks_version() && seen_version != current.version() => {
-            Err(Rejection::StaleVersion { seen: seen_version, current: current.version() })
+    match crate::domain::decide(current, command, seen_version, actor, now, policy) {
+        Decision::NotFound => {
+            let body = ErrorBody { error: "not_found".into(), message: not_found_message(command.kind(), id) };
+            TxOutcome { write: None, response: StoredResponse::json(404, &body) }
         }
-        Ok(()) => Ok(()),
-    };
-    match verdict {
-        Ok(()) => TxOutcome { response: entity_response(200, &next), write: Some(next) },
-        Err(reason) => TxOutcome { write: None, response: conflict(reason, current, now) },
-    }
-}
-
-/// An entity as an answer body: the incident, ticket or window itself, untagged.
-pub fn entity_response(status: u16, entity: &Entity) -> StoredResponse {
-    match entity {
-        Entity::Incident(incident) => StoredResponse::json(status, incident),
-        Entity::Ticket(ticket) => StoredResponse::json(status, ticket),
-        Entity::Maintenance(window) => StoredResponse::json(status, window),
-        Entity::Postmortem(postmortem) => StoredResponse::json(status, postmortem),
+        Decision::Rejected { reason, current } => TxOutcome { write: None, response: conflict(reason, current, now) },
+        Decision::Applied(next) => TxOutcome { response: StoredResponse::entity(200, &next), write: Some(next) },
     }
 }
 
@@ -365,19 +221,11 @@ pub(crate) fn conflict(reason: Rejection, current: Entity, now: chrono::DateTime
     }
 }
 
-pub(crate) fn not_found_message(kind: EntityKind, id: &str) -> String {
-    let shown: String = id.chars().take(80).collect();
-    format!("no {} `{shown}`", kind.label())
-}
-
 async fn policy_of(state: &ServerState, incident_id: &str) -> Result<Option<EscalationPolicy>, ApiError> {
     let Some(incident) = state.store.incident(incident_id).await? else {
         return Ok(None);
     };
-    let Some(service): Option<Service> = state.store.service(&incident.service_id).await? else {
-        return Ok(None);
-    };
-    Ok(state.store.policy(&service.escalation_policy_id).await?)
+    Ok(state.store.service_policy(&incident.service_id).await?)
 }
 
 pub(crate) fn require_actor(me: &Me, kind: EntityKind) -> Result<(), ApiError> {

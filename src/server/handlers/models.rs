@@ -10,9 +10,11 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ApiError, Caller, ServerState};
 use crate::api::{ErrorBody, Me};
 use crate::domain::{DriftWindow, Model, QualityPoint};
+use crate::server::ServerState;
+use crate::server::auth::Caller;
+use crate::server::error::ApiError;
 
 /// Most values a window or a reference sample may hold.
 pub const MAX_SAMPLE_VALUES: usize = 100_000;

@@ -1,6 +1,6 @@
 //! The Ops API v1 maintenance-window endpoints. Anyone may read; only commanders plan, edit and
 //! cancel. Windows are entities like incidents and tickets: writes run in one store transaction
-//! ([`Store::transact`](super::store::Store::transact)) with the same idempotency and version
+//! ([`Store::transact`](crate::server::store::Store::transact)) with the same idempotency and version
 //! rules, and edits and cancellations are decided by [`decide_action`].
 
 use axum::Json;
@@ -12,12 +12,14 @@ use chrono::Utc;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::handlers::{decide_action, entity_response, idempotency_scope, respond};
-use super::store::{EntityTx, TxInput, TxOutcome};
-use super::{ApiError, Caller, ServerState};
+use super::{decide_action, idempotency_scope, respond};
 use crate::api::{ErrorBody, MaintenanceConflictBody, MaintenanceEdit, Me, Role, VersionBody};
 use crate::domain::maintenance::validate;
 use crate::domain::{Command, Entity, EntityKind, MaintenanceAction, MaintenanceWindow, NewMaintenance};
+use crate::server::ServerState;
+use crate::server::auth::Caller;
+use crate::server::error::ApiError;
+use crate::server::store::{EntityTx, StoredResponse, TxInput, TxOutcome};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -72,7 +74,7 @@ pub async fn create_maintenance(
     let decide = Box::new(move |input: TxInput| {
         let window = MaintenanceWindow::create(input.new_id.unwrap_or_default(), new, &actor, Utc::now());
         let window = Entity::Maintenance(window);
-        TxOutcome { response: entity_response(201, &window), write: Some(window) }
+        TxOutcome { response: StoredResponse::entity(201, &window), write: Some(window) }
     });
     let tx = EntityTx { kind: EntityKind::Maintenance, id: None, idempotency: scope, decide };
     Ok(respond(state.store.transact(tx).await?))
@@ -134,19 +136,18 @@ async fn change(
     state: ServerState,
     me: Me,
     id: String,
-    scope: Option<super::store::IdempotencyScope>,
+    scope: Option<crate::server::store::IdempotencyScope>,
     action: MaintenanceAction,
     seen: i64,
 ) -> Result<Response, ApiError> {
     let kind = EntityKind::Maintenance;
     let tx_id = Some(id.clone());
     let command = Command::Maintenance(action);
-    let decide =
-        Box::new(move |input: TxInput| decide_action(input.current, kind, &id, &command, seen, &me.name, None));
+    let decide = Box::new(move |input: TxInput| decide_action(input.current, &id, &command, seen, &me.name, None));
     let result = state.store.transact(EntityTx { kind, id: tx_id, idempotency: scope, decide }).await?;
     // A window cut short or cancelled no longer holds pages back: send them now, not at the
     // next sweep. A failure here leaves them to the sweep; the change itself stands.
-    if let Err(err) = super::pager::release_held(state.store.as_ref(), Utc::now()).await {
+    if let Err(err) = crate::server::pager::release_held(state.store.as_ref(), Utc::now()).await {
         tracing::warn!(error = %err, "sending held pages after a window change failed");
     }
     Ok(respond(result))

@@ -1,5 +1,7 @@
 //! Runs the simulator against a store: seeds the demo world, then steps once per `Pace::step_secs`
-//! and applies each operation through the same store transaction as the HTTP handlers. Model
+//! and applies each operation through the store's transaction, actions decided by the same domain
+//! rule as the API's action endpoints ([`crate::domain::decide`]) and new incidents paged or held
+//! by the same rule as the API's. A client of [`Store`] only: no HTTP, no particular store. Model
 //! monitoring is seeded with three days of history and its current hour refreshed once a minute.
 
 use std::sync::Arc;
@@ -8,13 +10,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::task::JoinHandle;
 
-use super::handlers::{decide_action, entity_response};
-use super::sim_drift::{self, DriftSim};
-use super::sim_maintenance;
-use super::sim_postmortems;
-use super::simulator::{Pace, SimOp, Simulator};
-use super::store::{EntityTx, Store, StoreError, StoredResponse, TxInput, TxOutcome};
-use crate::domain::{Command, Entity, EntityKind, Incident, MaintenanceWindow, Ticket, TicketStatus};
+use super::drift::{self, DriftSim};
+use super::{Pace, SimOp, Simulator, maintenance, postmortems, tickets};
+use crate::domain::{self, Command, Decision, Entity, EntityKind, Incident, MaintenanceWindow, Ticket, TicketStatus};
+use crate::server::store::{EntityTx, Feed, Store, StoreError, StoredResponse, TxInput, TxOutcome};
 
 /// Recently changed tickets handed to the simulator besides the open ones, so it sees tickets
 /// just resolved (the desk closes them later).
@@ -23,6 +22,23 @@ const RECENT_TICKETS: u32 = 50;
 pub const MONITORING_HISTORY_HOURS: i64 = 72;
 /// How often the open hour's windows and quality points are sent again.
 const DRIFT_REFRESH: Duration = Duration::from_secs(60);
+
+/// The simulator as a feed of a server's store.
+pub(super) struct Runner {
+    pub seed: u64,
+    pub pace: Pace,
+}
+
+#[async_trait::async_trait]
+impl Feed for Runner {
+    fn people(&self) -> Vec<String> {
+        tickets::staff()
+    }
+
+    async fn start(&self, store: Arc<dyn Store>) -> Result<JoinHandle<()>, StoreError> {
+        start(store, self.seed, self.pace).await
+    }
+}
 
 /// Seeds the history into an empty store and runs the simulator until the task is aborted.
 pub async fn start(store: Arc<dyn Store>, seed: u64, pace: Pace) -> Result<JoinHandle<()>, StoreError> {
@@ -62,7 +78,7 @@ async fn seed_maintenance(store: &dyn Store) -> Result<(), StoreError> {
     }
     let services: Vec<String> = store.services().await?.into_iter().map(|s| s.id).collect();
     let now = Utc::now();
-    for new in sim_maintenance::demo_windows(now, &services) {
+    for new in maintenance::demo_windows(now, &services) {
         insert(store, Entity::Maintenance(MaintenanceWindow::create(String::new(), new, "simulator", now))).await?;
     }
     Ok(())
@@ -76,14 +92,14 @@ async fn seed_postmortems(store: &dyn Store) -> Result<(), StoreError> {
         return Ok(());
     }
     let incidents = store.incidents(false, 1000).await?;
-    for postmortem in sim_postmortems::demo_postmortems(&incidents, Utc::now()) {
+    for postmortem in postmortems::demo_postmortems(&incidents, Utc::now()) {
         let id = Some(postmortem.id.clone());
         let decide = Box::new(move |input: TxInput| match input.current {
             None => {
                 let entity = Entity::Postmortem(postmortem);
-                TxOutcome { response: entity_response(201, &entity), write: Some(entity) }
+                TxOutcome { response: StoredResponse::entity(201, &entity), write: Some(entity) }
             }
-            Some(current) => TxOutcome { response: entity_response(200, &current), write: None },
+            Some(current) => TxOutcome { response: StoredResponse::entity(200, &current), write: None },
         });
         store.transact(EntityTx { kind: EntityKind::Postmortem, id, idempotency: None, decide }).await?;
     }
@@ -106,7 +122,7 @@ impl DriftLive {
         let models = store.models().await?;
         let origin = if models.is_empty() {
             let incidents = store.incidents(false, 1000).await?;
-            let seeded = sim_drift::demo_monitoring(seed, now, MONITORING_HISTORY_HOURS, &incidents);
+            let seeded = drift::demo_monitoring(seed, now, MONITORING_HISTORY_HOURS, &incidents);
             store.put_monitoring(&seeded.models, &seeded.windows, &seeded.quality).await?;
             now
         } else {
@@ -122,8 +138,8 @@ impl DriftLive {
             return Ok(());
         }
         self.last_refresh = Some(std::time::Instant::now());
-        let current = sim_drift::hour_start(now);
-        let mut hours = vec![(current, sim_drift::fill_at(current, now))];
+        let current = drift::hour_start(now);
+        let mut hours = vec![(current, drift::fill_at(current, now))];
         if self.hour.is_some_and(|h| h < current) {
             hours.push((current - chrono::Duration::hours(1), 1.0));
         }
@@ -180,13 +196,14 @@ async fn insert(store: &dyn Store, entity: Entity) -> Result<(), StoreError> {
             Entity::Maintenance(window) => Entity::Maintenance(MaintenanceWindow { id, ..window }),
             Entity::Postmortem(postmortem) => Entity::Postmortem(postmortem),
         };
-        TxOutcome { response: entity_response(201, &entity), write: Some(entity) }
+        TxOutcome { response: StoredResponse::entity(201, &entity), write: Some(entity) }
     });
     store.transact(EntityTx { kind, id: None, idempotency: None, decide }).await?;
     Ok(())
 }
 
-/// Applies `command` to the entity as it is now, on behalf of `actor`.
+/// Applies `command` to the entity as it is now, on behalf of `actor`, decided by the same rule
+/// as the API's action endpoints. Nobody reads the answer (no idempotency key keeps it).
 async fn act(store: &dyn Store, id: String, command: Command, actor: String) -> Result<(), StoreError> {
     let kind = command.kind();
     let (version, policy) = match kind {
@@ -194,11 +211,7 @@ async fn act(store: &dyn Store, id: String, command: Command, actor: String) -> 
             let Some(current) = store.incident(&id).await? else {
                 return Ok(());
             };
-            let policy = match store.service(&current.service_id).await? {
-                Some(service) => store.policy(&service.escalation_policy_id).await?,
-                None => None,
-            };
-            (current.version, policy)
+            (current.version, store.service_policy(&current.service_id).await?)
         }
         EntityKind::Ticket => match store.ticket(&id).await? {
             Some(current) => (current.version, None),
@@ -213,9 +226,12 @@ async fn act(store: &dyn Store, id: String, command: Command, actor: String) -> 
             None => return Ok(()),
         },
     };
-    let key = id.clone();
     let decide = Box::new(move |input: TxInput| {
-        decide_action(input.current, kind, &key, &command, version, &actor, policy.as_ref())
+        match domain::decide(input.current, &command, version, &actor, Utc::now(), policy.as_ref()) {
+            Decision::Applied(next) => TxOutcome { response: StoredResponse::entity(200, &next), write: Some(next) },
+            Decision::Rejected { .. } => TxOutcome { response: StoredResponse::json(409, &()), write: None },
+            Decision::NotFound => TxOutcome { response: StoredResponse::json(404, &()), write: None },
+        }
     });
     store.transact(EntityTx { kind, id: Some(id), idempotency: None, decide }).await?;
     Ok(())
@@ -225,12 +241,9 @@ async fn act(store: &dyn Store, id: String, command: Command, actor: String) -> 
 pub async fn apply(store: &dyn Store, op: SimOp) -> Result<(), StoreError> {
     match op {
         SimOp::Trigger(new) => {
-            let policy = match store.service(&new.service_id).await? {
-                Some(service) => store.policy(&service.escalation_policy_id).await?,
-                None => None,
-            };
+            let policy = store.service_policy(&new.service_id).await?;
             let now = Utc::now();
-            let held = super::pager::suppression(store, &new.service_id, now).await?;
+            let held = store.suppression(&new.service_id, now).await?;
             let incident =
                 Incident::trigger_during(String::new(), new, "alertmanager", now, policy.as_ref(), held.as_ref());
             insert(store, Entity::Incident(incident)).await
@@ -258,7 +271,7 @@ pub async fn apply(store: &dyn Store, op: SimOp) -> Result<(), StoreError> {
 mod tests {
     use super::*;
     use crate::db::DbLocation;
-    use crate::server::store::SqliteStore;
+    use crate::server::store::sqlite::SqliteStore;
 
     #[tokio::test]
     async fn monitoring_is_seeded_once_and_the_open_hour_refreshed_at_most_once_a_minute() {
@@ -279,13 +292,13 @@ mod tests {
 
         // The hour turns: the one that ended is sent complete, with the new one.
         live.last_refresh = None;
-        let next = sim_drift::hour_start(now) + chrono::Duration::hours(1);
+        let next = drift::hour_start(now) + chrono::Duration::hours(1);
         live.step(&store, next + chrono::Duration::minutes(5)).await.unwrap();
         let turned = store.changes(refreshed.last_seq, 1000).await.unwrap().changes;
         assert_eq!(turned.len(), 2 * (8 + 2));
-        let ended = store.windows(sim_drift::SUPPORT_ASSISTANT, "language", None, 2).await.unwrap();
+        let ended = store.windows(drift::SUPPORT_ASSISTANT, "language", None, 2).await.unwrap();
         assert_eq!(ended[1].start, next);
-        assert!(ended[0].current.len() >= sim_drift::WINDOW_SIZE - 20, "the hour that ended is full");
+        assert!(ended[0].current.len() >= drift::WINDOW_SIZE - 20, "the hour that ended is full");
         assert!(ended[1].current.len() < ended[0].current.len(), "the new hour has just begun");
     }
 }

@@ -14,8 +14,8 @@ use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::catalog;
-use super::simulator::{Pace, SimOp};
+use super::{Pace, SimOp};
+use crate::domain::catalog;
 use crate::domain::{Incident, NewTicket, Priority, Ticket, TicketAction, TicketEventKind, TicketStatus, Tier};
 
 /// Rough SLA targets in minutes of wall time, `(first response, resolution)`, used only to plan

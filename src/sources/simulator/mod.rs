@@ -1,13 +1,27 @@
 //! The demo simulator: realistic GenAI incidents, triggered and worked by simulated responders,
-//! and customer tickets worked by a simulated support desk ([`super::sim_tickets`]).
+//! and customer tickets worked by a simulated support desk ([`tickets`]), on the default catalog.
 //!
 //! The core is pure and deterministic: [`Simulator::step`] looks at the open incidents and
 //! tickets and the time and returns operations; the same seed and the same sequence of inputs
 //! give the same operations. Each incident gets a plan when first seen (who acknowledges at which
 //! tier, after how long, which notes follow, when it resolves), drawn from the seeded generator,
-//! so the demo has variety without wall-clock randomness. The async runner
-//! ([`super::sim_runner`]) applies the operations through the same store transaction as the HTTP
-//! handlers.
+//! so the demo has variety without wall-clock randomness. The async [`runner`] applies the
+//! operations to a store, each action decided by the same domain rule as the API's
+//! ([`crate::domain::decide`]); [`feed`] hands it to a server.
+//!
+//! - this file: [`Simulator`], [`Pace`], [`SimOp`]: the incidents' plans and the step.
+//! - [`tickets`]: the support desk (its seeded history in `tickets/seed.rs`).
+//! - [`drift`]: the monitored models, their drifting feature windows and quality series.
+//! - [`maintenance`]: the demo maintenance calendar.
+//! - [`postmortems`]: the demo postmortems about the seeded incidents.
+//! - [`runner`]: seeding a store and stepping against it, a client of [`Store`](crate::server::store::Store) only.
+//! - `world.rs` (tests): an in-memory world that applies operations as the store would.
+
+pub mod drift;
+pub mod maintenance;
+pub mod postmortems;
+pub mod runner;
+pub mod tickets;
 
 use std::collections::BTreeMap;
 
@@ -15,12 +29,19 @@ use chrono::{DateTime, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::catalog;
-use super::sim_tickets::TicketSim;
+use crate::domain::catalog;
 use crate::domain::{
     ActionContext, EscalationPolicy, EventKind, Incident, IncidentAction, IncidentStatus, NewIncident, NewTicket,
     Priority, Service, Ticket, TicketAction, Tier,
 };
+use crate::server::store::Feed;
+use tickets::TicketSim;
+
+/// The simulator as a feed of a server's store (`opsdeck serve --simulate`, the demo): seeds the
+/// demo world into it, then works it at `pace`.
+pub fn feed(seed: u64, pace: Pace) -> Box<dyn Feed> {
+    Box::new(runner::Runner { seed, pace })
+}
 
 /// How fast the simulated world moves. Times are in seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -500,7 +521,7 @@ impl Simulator {
 }
 
 #[cfg(test)]
-pub(super) mod world;
+mod world;
 
 #[cfg(test)]
 mod tests {

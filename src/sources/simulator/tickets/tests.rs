@@ -2,10 +2,10 @@ use std::collections::BTreeSet;
 
 use chrono::TimeZone;
 
-use super::super::simulator::Simulator;
-use super::super::simulator::world::World;
 use super::*;
 use crate::domain::TicketEvent;
+use crate::sources::simulator::Simulator;
+use crate::sources::simulator::world::World;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap()

@@ -127,7 +127,7 @@ mod tests {
     use crate::domain::maintenance::validate;
 
     fn services() -> Vec<String> {
-        crate::server::catalog::services().into_iter().map(|s| s.id).collect()
+        crate::domain::catalog::services().into_iter().map(|s| s.id).collect()
     }
 
     fn windows(now: DateTime<Utc>) -> Vec<MaintenanceWindow> {

@@ -1,0 +1,13 @@
+//! Adapters that feed the server's store from outside systems, each a client of the
+//! [`Store`](crate::server::store::Store) trait that the server starts beside its API as a
+//! [`Feed`](crate::server::store::Feed).
+//!
+//! Today there is one kind, the demo [`simulator`]. The next ones (Alertmanager, Prometheus,
+//! PagerDuty) go here beside it, one folder each: that is why this is `sources/` and not `sim/`.
+//!
+//! A source may use `domain`, `api`, `sla` and `server::store` (the trait, not a particular
+//! store); never the HTTP handlers, axum, or the console. The rules it applies (deciding an
+//! action, paging under maintenance) live in `domain` or the store's API, shared with the
+//! handlers, so a source's writes obey the same rules as the API's.
+
+pub mod simulator;
