@@ -11,8 +11,9 @@ use ratatui::backend::TestBackend;
 
 use opsdeck::backend::BackendError;
 use opsdeck::config::Config;
+use opsdeck::console::effect::Effect;
 use opsdeck::console::event::Event;
-use opsdeck::console::state::{AppState, Effect};
+use opsdeck::console::state::AppState;
 use opsdeck::console::theme::TermCaps;
 
 fn now() -> DateTime<Utc> {

@@ -5,8 +5,9 @@ use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
 
-use super::{AppState, Effect, Input, InputKind, Level, Overlay, Update};
+use super::{AppState, Input, InputKind, Level, Overlay, Update};
 use crate::console::action::Action;
+use crate::console::effect::Effect;
 use crate::console::outbox::{DropRefused, OutboxEffect};
 use crate::domain::text::sanitize;
 

@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
-use super::{AppState, Confirm, Effect, Input, InputKind, Level, Overlay, Update};
+use super::{AppState, Confirm, Input, InputKind, Level, Overlay, Update};
 use crate::console::action::Action;
+use crate::console::effect::{Effect, TerminalEffect};
 use crate::console::keymap::Mode;
 use crate::console::tabs::TabId;
 use crate::domain::text::sanitize;
@@ -121,7 +122,7 @@ impl AppState {
                 // Typing not yet journaled goes to disk before the console exits.
                 let journal = self.journal_now(now);
                 let note = self.keep_open_note();
-                Update::changed().with(journal).with(note).with([Effect::Quit])
+                Update::changed().with(journal).with(note).with([Effect::Terminal(TerminalEffect::Quit)])
             }
             Action::Help => {
                 self.overlay = match self.overlay {

@@ -19,7 +19,7 @@ pub use crate::console::tabs::calendar::update::{MAX_CALENDAR_BYTES, NEW_WINDOW_
 pub use assign::{Directory, complete};
 pub use console::{MESSAGES_KEPT, Message, MessageLog};
 pub use links::Origin;
-pub use types::{Confirm, Effect, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update};
+pub use types::{Confirm, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update};
 
 use std::collections::HashMap;
 
@@ -28,6 +28,7 @@ use chrono::{DateTime, Utc};
 use crate::api::{Me, Role};
 use crate::cache::{CacheSnapshot, JournaledDraft};
 use crate::config::Config;
+use crate::console::effect::{Effect, TerminalEffect};
 use crate::console::event::Event;
 use crate::console::keymap::Mode;
 use crate::console::outbox::Outbox;
@@ -101,6 +102,8 @@ pub struct AppState {
     key_seq: u64,
     /// Tabs whose list the user has looked at and used: until then a list starts at its top.
     seen: std::collections::HashSet<TabId>,
+    /// Quitting was asked for (a key or a signal). The run loop ends on the
+    /// `TerminalEffect::Quit` that comes with it, not on this.
     pub quit: bool,
 }
 
@@ -309,7 +312,7 @@ impl AppState {
                 let critical = self.sla.newly_critical(now);
                 if !critical.is_empty() && self.settings.sla.bell_on_critical() {
                     self.flash(Level::Error, format!("SLA critical: {}", critical.join("; ")), now);
-                    update.effects.push(Effect::Bell);
+                    update.effects.push(Effect::Terminal(TerminalEffect::Bell));
                 }
                 update
             }
@@ -407,7 +410,7 @@ impl AppState {
                 // and a note being typed is kept as its draft.
                 let journal = self.journal_now(now);
                 let note = self.keep_open_note();
-                Update::changed().with(journal).with(note).with([Effect::Quit])
+                Update::changed().with(journal).with(note).with([Effect::Terminal(TerminalEffect::Quit)])
             }
         }
     }

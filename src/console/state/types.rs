@@ -1,5 +1,6 @@
-//! The state's vocabulary: effects and updates, messages, dialogs, the session, sync status and
-//! settings. Plain data; the logic that changes it lives in `mod.rs` and `keys.rs`.
+//! The state's vocabulary: updates, messages, dialogs, the session, sync status and settings.
+//! Plain data; the logic that changes it lives in `mod.rs` and `keys.rs`; the effects an update
+//! carries are `crate::console::effect`'s.
 
 use std::time::Duration;
 
@@ -8,54 +9,11 @@ use ratatui_textarea::TextArea;
 
 use crate::api::Me;
 use crate::config::Config;
+use crate::console::effect::Effect;
 use crate::console::keymap::Keymap;
-use crate::console::outbox::OutboxEffect;
 use crate::console::theme::{TermCaps, Theme};
 use crate::domain::Command;
 use crate::sla::SlaPolicy;
-
-/// What the runner is asked to do.
-///
-/// The outbox variant carries whole incidents and is much larger than the others; effects are
-/// made a handful per key press, so moving them costs nothing worth a box.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum Effect {
-    Outbox(OutboxEffect),
-    SyncNow,
-    SetPollInterval(Duration),
-    Bell,
-    Quit,
-    /// Compute drift statistics away from the UI task; the results come back as
-    /// `Event::DriftComputed`.
-    ComputeDrift(Box<crate::console::tabs::drift::DriftJob>),
-    /// Read a calendar file to import (at most `MAX_CALENDAR_BYTES`); the text comes back as
-    /// `Event::CalendarFile` with `services` for events that name none.
-    ReadCalendar {
-        path: std::path::PathBuf,
-        services: Vec<String>,
-    },
-    /// Write a postmortem draft to the journal in the cache.
-    JournalDraft(crate::cache::JournaledDraft),
-    /// Forget the journaled draft of `id` if it still holds `draft` (the backend has that text).
-    ForgetDraft {
-        id: String,
-        author: String,
-        draft: crate::domain::PostmortemDraft,
-    },
-    /// Keep (or, with empty text, forget) a note typed and not sent.
-    SaveNoteDraft(crate::cache::NoteDraft),
-    /// Hand the draft to `$EDITOR` (the run loop suspends the terminal); `Event::EditorReturned`.
-    ExternalEditor {
-        id: String,
-        text: String,
-    },
-    /// Write the draft to `<drafts folder>/<id>.md`; `Event::DraftExported`.
-    ExportDraft {
-        id: String,
-        text: String,
-    },
-}
 
 /// The result of one `update`: whether the screen needs drawing, and what to do.
 #[derive(Debug, Default, PartialEq)]

@@ -26,7 +26,10 @@ fn ctrl_c_in_a_prompt_cancels_it_and_keeps_the_note() {
     state.update(key('n'), now());
     type_text(&mut state, "rolled back the gateway");
     let update = state.update(ctrl('c'), now());
-    assert!(!state.quit && !update.effects.contains(&Effect::Quit), "Ctrl-c in a prompt does not quit");
+    assert!(
+        !state.quit && !update.effects.contains(&Effect::Terminal(TerminalEffect::Quit)),
+        "Ctrl-c in a prompt does not quit"
+    );
     assert!(state.input.is_none());
     assert_eq!(kept_note(&update).map(|n| n.text.as_str()), Some("rolled back the gateway"));
 
@@ -45,7 +48,7 @@ fn ctrl_c_in_a_prompt_cancels_it_and_keeps_the_note() {
     let update = state.update(Event::Shutdown { signal: "SIGHUP" }, now());
     assert_eq!(kept_note(&update).map(|n| n.text.as_str()), Some("rolled back the gateway and paged the provider"));
     let mut state = live(vec![incident("INC-1", Priority::P1, 3)]);
-    assert!(state.update(ctrl('c'), now()).effects.contains(&Effect::Quit));
+    assert!(state.update(ctrl('c'), now()).effects.contains(&Effect::Terminal(TerminalEffect::Quit)));
 }
 
 /// Note drafts come back after a restart, for their author only.
@@ -93,7 +96,7 @@ fn errors_outlive_infos_and_every_message_is_logged() {
     // A new P1 arrives right after: it rings and is logged, and the error stays up.
     let p1 = crate::api::Change::Incident(incident("INC-2", Priority::P1, 0));
     let update = state.update(super::tests::synced(vec![p1], false), now());
-    assert!(update.effects.contains(&Effect::Bell));
+    assert!(update.effects.contains(&Effect::Terminal(TerminalEffect::Bell)));
     assert_eq!(flash(&state), error, "the 409 is not replaced by the new P1");
     state.flash(Level::Info, "syncing…", now() + chrono::Duration::seconds(1));
     assert_eq!(flash(&state), error, "the error stays up");

@@ -15,6 +15,7 @@ pub(crate) use crate::api::{Me, Role};
 use crate::backend::{BackendError, Conflict};
 pub(crate) use crate::cache::CacheSnapshot;
 pub(crate) use crate::config::Config;
+pub(crate) use crate::console::effect::{Effect, TerminalEffect};
 pub(crate) use crate::console::event::Event;
 use crate::console::event::SyncReport;
 pub(crate) use crate::console::keymap::Mode;
@@ -339,15 +340,15 @@ fn unreachable_backend_keeps_the_action_queued_and_marks_the_view_stale() {
 fn a_new_p1_rings_the_bell_but_the_first_sync_does_not() {
     let mut state = live(vec![]);
     let first = state.update(synced(vec![Change::Incident(incident("INC-1", Priority::P1, 0))], true), now());
-    assert!(!first.effects.contains(&Effect::Bell));
+    assert!(!first.effects.contains(&Effect::Terminal(TerminalEffect::Bell)));
     let update = state.update(synced(vec![Change::Incident(incident("INC-2", Priority::P1, 0))], false), now());
-    assert!(update.effects.contains(&Effect::Bell));
+    assert!(update.effects.contains(&Effect::Terminal(TerminalEffect::Bell)));
     assert!(flash(&state).starts_with("new P1: INC-2"));
     let update = state.update(synced(vec![Change::Incident(incident("INC-3", Priority::P2, 0))], false), now());
-    assert!(!update.effects.contains(&Effect::Bell));
+    assert!(!update.effects.contains(&Effect::Terminal(TerminalEffect::Bell)));
     state.settings.bell_on_new_p1 = false;
     let update = state.update(synced(vec![Change::Incident(incident("INC-4", Priority::P1, 0))], false), now());
-    assert!(!update.effects.contains(&Effect::Bell));
+    assert!(!update.effects.contains(&Effect::Terminal(TerminalEffect::Bell)));
 }
 
 #[test]
@@ -397,7 +398,7 @@ fn signals_quit_after_the_outbox_is_safe() {
     let mut state = live(vec![]);
     let update = state.update(Event::Shutdown { signal: "SIGHUP" }, now());
     assert!(state.quit);
-    assert_eq!(update.effects, [Effect::Quit]);
+    assert_eq!(update.effects, [Effect::Terminal(TerminalEffect::Quit)]);
 }
 
 #[test]

@@ -97,7 +97,7 @@ fn a_terminal_too_small_acts_on_nothing_but_quit() {
     assert_eq!(state.tab, crate::console::tabs::TabId::Incidents);
     assert!(state.overlay.is_none() && state.input.is_none());
     let quit = state.update(key(KeyCode::Char('q')), now());
-    assert!(quit.effects.contains(&Effect::Quit));
+    assert!(quit.effects.contains(&Effect::Terminal(TerminalEffect::Quit)));
 
     let mut state = self::state();
     state.update(

@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 
 use crate::api::Role;
 use crate::console::action::Action;
-use crate::console::state::{AppState, Confirm, Effect, Input, InputKind, Level, Update};
+use crate::console::effect::Effect;
+use crate::console::state::{AppState, Confirm, Input, InputKind, Level, Update};
 use crate::console::tabs::calendar::QUEUED_ID_PREFIX;
 use crate::console::tabs::calendar::form::MaintenanceForm;
 use crate::domain::maintenance_ics::{ImportDefaults, from_ics_with, plan_import};

@@ -198,7 +198,7 @@ fn a_draft_journaled_before_a_crash_is_offered_and_the_keyboard_stays_the_users(
     assert!(typed.editor.is_none() && typed.restore_offer.is_none(), "any other key leaves the offer on tab 6");
     assert!(typed.drafts.contains_key("PM-1001"), "the draft stays, marked on tab 6");
     let quit = press(&mut typed, KeyCode::Char('q'));
-    assert!(typed.quit && quit.effects.contains(&Effect::Quit), "q quits");
+    assert!(typed.quit && quit.effects.contains(&Effect::Terminal(TerminalEffect::Quit)), "q quits");
 
     let mut s = s;
     press(&mut s, KeyCode::Enter);
@@ -281,8 +281,8 @@ fn esc_closes_and_enter_reopens_the_journaled_text() {
 /// `Ctrl-e`: the draft's id and text as handed to `$EDITOR`.
 fn hand_to_editor(s: &mut AppState) -> (String, String) {
     let update = ctrl(s, 'e');
-    match update.effects.iter().find(|e| matches!(e, Effect::ExternalEditor { .. })) {
-        Some(Effect::ExternalEditor { id, text }) => (id.clone(), text.clone()),
+    match update.effects.iter().find(|e| matches!(e, Effect::Terminal(TerminalEffect::ExternalEditor { .. }))) {
+        Some(Effect::Terminal(TerminalEffect::ExternalEditor { id, text })) => (id.clone(), text.clone()),
         _ => panic!("{:?}", update.effects),
     }
 }
@@ -366,7 +366,7 @@ fn quitting_or_a_dropped_session_journals_the_last_keystrokes_first() {
         let journal = journaled(effects);
         assert!(journal.len() == 1 && journal[0].draft.body.contains("last words"), "{effects:?}");
         let journal_at = effects.iter().position(|e| matches!(e, Effect::JournalDraft(_))).unwrap();
-        let quit_at = effects.iter().position(|e| matches!(e, Effect::Quit)).unwrap();
+        let quit_at = effects.iter().position(|e| matches!(e, Effect::Terminal(TerminalEffect::Quit))).unwrap();
         assert!(journal_at < quit_at, "journaled before quitting");
     };
     // The terminal goes (SIGHUP) with the editor open.
@@ -380,7 +380,10 @@ fn quitting_or_a_dropped_session_journals_the_last_keystrokes_first() {
     drafted(&mut s);
     type_text(&mut s, "last words", now());
     let closed = ctrl(&mut s, 'c');
-    assert!(!s.quit && s.editor.is_none() && !closed.effects.contains(&Effect::Quit), "Ctrl-c does not quit");
+    assert!(
+        !s.quit && s.editor.is_none() && !closed.effects.contains(&Effect::Terminal(TerminalEffect::Quit)),
+        "Ctrl-c does not quit"
+    );
     let quit = press(&mut s, KeyCode::Char('q'));
     assert!(s.quit);
     journaled_before_quit(&closed.effects.into_iter().chain(quit.effects).collect::<Vec<_>>());

@@ -7,7 +7,8 @@ use crate::api::Role;
 use crate::cache::JournaledDraft;
 use crate::console::action::Action;
 use crate::console::clocks::Which;
-use crate::console::state::{AppState, Effect, Level, Update};
+use crate::console::effect::{Effect, TerminalEffect};
+use crate::console::state::{AppState, Level, Update};
 use crate::console::tabs::TabId;
 use crate::console::tabs::postmortems::editor::{HandOff, PostmortemEditor};
 use crate::domain::postmortem::{draft_from_file, draft_to_file, postmortem_id, validate};
@@ -51,7 +52,7 @@ impl AppState {
                 editor.hand_off = HandOff::Out;
                 let mut update = Update::changed();
                 update.effects.extend(self.journal_now(now));
-                update.with([Effect::ExternalEditor { id, text }])
+                update.with([Effect::Terminal(TerminalEffect::ExternalEditor { id, text })])
             }
             Action::Find => {
                 if let Some(editor) = &mut self.editor {

@@ -191,14 +191,18 @@ fn entering_the_critical_band_rings_once_and_the_wake_is_planned_for_it() {
     let mut s = state(Role::Responder);
     // At start, clocks already critical are not news: no bell for them.
     let update = s.update(Event::Tick, now());
-    assert!(!update.effects.contains(&Effect::Bell));
+    assert!(!update.effects.contains(&Effect::Terminal(TerminalEffect::Bell)));
     let next = s.sla.next_critical(now()).expect("some clock will become critical");
     assert!(s.next_wake(now()).is_some_and(|w| w <= next), "the loop wakes for it even off the SLA tab");
     let update = s.update(Event::Tick, next);
-    assert!(update.effects.contains(&Effect::Bell));
+    assert!(update.effects.contains(&Effect::Terminal(TerminalEffect::Bell)));
     assert!(flash(&s).starts_with("SLA critical: "), "{}", flash(&s));
     let again = s.update(Event::Tick, next + chrono::Duration::seconds(1));
-    assert!(!again.effects.contains(&Effect::Bell), "once per clock: {} (first at {next})", flash(&s));
+    assert!(
+        !again.effects.contains(&Effect::Terminal(TerminalEffect::Bell)),
+        "once per clock: {} (first at {next})",
+        flash(&s)
+    );
 }
 
 #[test]
