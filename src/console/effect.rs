@@ -36,7 +36,7 @@ pub enum Effect {
     Terminal(TerminalEffect),
     /// Compute drift statistics away from the UI task; the results come back as
     /// `Event::DriftComputed`.
-    ComputeDrift(Box<crate::console::tabs::drift::DriftJob>),
+    ComputeDrift(Box<crate::console::data::DriftJob>),
     /// Read a calendar file to import (at most `MAX_CALENDAR_BYTES`); the text comes back as
     /// `Event::CalendarFile` with `services` for events that name none.
     ReadCalendar {

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod app;
 pub mod clocks;
+pub mod data;
 pub mod effect;
 pub mod event;
 pub mod keymap;
