@@ -20,8 +20,9 @@ use crate::cache::Cache;
 use crate::config::{Config, Secret};
 use crate::console::effect::{EffectRunner, Flow, Screen};
 use crate::console::event::{Event, EventSender};
-use crate::console::state::{AppState, Session};
+use crate::console::state::{AppState, Environment, Session};
 use crate::console::terminal;
+use crate::console::zone::SystemZone;
 use crate::db::DbLocation;
 use crate::server::{self, RunningServer, ServeOptions, auth::Users};
 
@@ -86,7 +87,9 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
             BackendChoice::Remote { url, token } => Session::author_for(url, token.as_ref().map(|t| t.expose())),
         },
     };
-    let mut state = AppState::new(session, &options.config, snapshot, options.terminal, Utc::now());
+    // The system's zone is read here, once: the state only ever gets it handed.
+    let environment = Environment { terminal: options.terminal, system_zone: SystemZone::detect() };
+    let mut state = AppState::new(session, &options.config, snapshot, environment, Utc::now());
 
     let mut tui = terminal::enter(options.terminal).context("setting up the terminal")?;
     let size = tui.size()?;

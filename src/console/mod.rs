@@ -19,3 +19,4 @@ pub mod theme;
 pub mod view;
 pub mod watch;
 pub mod widgets;
+pub mod zone;

@@ -19,7 +19,7 @@ pub use crate::console::tabs::calendar::update::{MAX_CALENDAR_BYTES, NEW_WINDOW_
 pub use assign::{Directory, complete};
 pub use console::{MESSAGES_KEPT, Message, MessageLog};
 pub use links::Origin;
-pub use types::{Confirm, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update};
+pub use types::{Confirm, Environment, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update};
 
 use std::collections::HashMap;
 
@@ -112,10 +112,10 @@ impl AppState {
         session: Session,
         config: &Config,
         snapshot: CacheSnapshot,
-        terminal: impl Into<crate::console::theme::TermCaps>,
+        environment: impl Into<Environment>,
         now: DateTime<Utc>,
     ) -> AppState {
-        let (settings, warnings) = Settings::from_config(config, terminal);
+        let (settings, warnings) = Settings::from_config(config, environment);
         let mut outbox = Outbox::restore(snapshot.outbox, snapshot.rejected);
         // Hold queued actions until the first sync says which server database this is.
         outbox.hold();
@@ -434,7 +434,7 @@ impl AppState {
         match result {
             Ok(config) => {
                 self.config_error = None;
-                let (settings, mut warnings) = Settings::from_config(&config, self.settings.terminal);
+                let (settings, mut warnings) = Settings::from_config(&config, self.settings.environment);
                 let mut effects = Vec::new();
                 if settings.poll_interval != self.settings.poll_interval {
                     effects.push(Effect::SetPollInterval(settings.poll_interval));

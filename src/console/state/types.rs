@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::console::effect::Effect;
 use crate::console::keymap::Keymap;
 use crate::console::theme::{TermCaps, Theme};
+use crate::console::zone::{DisplayZone, SystemZone};
 use crate::domain::Command;
 use crate::sla::SlaPolicy;
 
@@ -181,11 +182,35 @@ impl SyncStatus {
     }
 }
 
+/// What the console found about where it runs when it started: what the terminal can show and
+/// the system's time zone ([`SystemZone::detect`]). Read once; config reloads keep it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Environment {
+    pub terminal: TermCaps,
+    pub system_zone: SystemZone,
+}
+
+/// A terminal's capabilities with the system's zone taken as UTC: what tests and benchmarks use,
+/// so they show the same times on every machine.
+impl From<TermCaps> for Environment {
+    fn from(terminal: TermCaps) -> Environment {
+        Environment { terminal, system_zone: SystemZone::UTC }
+    }
+}
+
+/// `NO_COLOR` (or not) on a modern terminal, in UTC (see `From<TermCaps>`).
+impl From<bool> for Environment {
+    fn from(no_color: bool) -> Environment {
+        TermCaps::from(no_color).into()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub keymap: Keymap,
     pub theme: Theme,
-    pub timezone: Option<chrono_tz::Tz>,
+    /// The zone times are shown in: `timezone` in the config, else the system's as found at start.
+    pub timezone: DisplayZone,
     pub bell_on_new_p1: bool,
     pub sla: std::sync::Arc<SlaPolicy>,
     pub drift_bands: crate::domain::monitoring::DriftBands,
@@ -194,30 +219,32 @@ pub struct Settings {
     pub poll_interval: Duration,
     /// `read_only = true` in the config.
     pub read_only_config: bool,
-    /// What the terminal can show (colours, glyphs), kept across config reloads.
-    pub terminal: TermCaps,
+    /// What the terminal can show and the system's zone, as found at start; kept across config
+    /// reloads.
+    pub environment: Environment,
     /// Backend and token as started; changing them needs a restart.
     pub(super) started_with: (Option<String>, bool),
 }
 
 impl Settings {
-    /// The settings for `config` on a terminal that can show `terminal` (or, for tests and
-    /// benchmarks, a `bool`: `NO_COLOR` on a modern terminal).
-    pub fn from_config(config: &Config, terminal: impl Into<TermCaps>) -> (Settings, Vec<String>) {
-        let terminal = terminal.into();
+    /// The settings for `config` in `environment` (for tests and benchmarks, a [`TermCaps`] or a
+    /// `bool`, see [`Environment`]).
+    pub fn from_config(config: &Config, environment: impl Into<Environment>) -> (Settings, Vec<String>) {
+        let environment = environment.into();
+        let terminal = environment.terminal;
         let (keymap, mut warnings) = Keymap::with_overrides(&config.keys);
         warnings.extend(config.warnings.iter().cloned());
         let settings = Settings {
             keymap,
             theme: Theme::for_terminal(&config.colors, terminal, config.glyphs),
-            timezone: config.timezone,
+            timezone: DisplayZone::resolve(config.timezone, environment.system_zone),
             bell_on_new_p1: config.bell_on_new_p1,
             sla: config.sla.clone(),
             drift_bands: config.drift_bands,
             postmortem_template: config.postmortem_template.clone(),
             poll_interval: config.poll_interval,
             read_only_config: config.read_only,
-            terminal,
+            environment,
             started_with: (config.backend.clone(), config.token.is_some() || config.token_file.is_some()),
         };
         (settings, warnings)

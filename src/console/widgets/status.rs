@@ -95,10 +95,7 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
     } else {
         right.push(Span::styled(state.session.backend_label.clone(), theme.muted()));
     }
-    right.push(Span::styled(
-        format!(" {}", crate::console::widgets::zone_name(now, state.settings.timezone)),
-        theme.muted(),
-    ));
+    right.push(Span::styled(format!(" {}", state.settings.timezone.name_at(now)), theme.muted()));
     right.push(Span::raw(" "));
     right.push(Span::styled(badge, if stale { theme.stale_badge() } else { theme.ok() }));
     right.push(Span::raw(" "));

@@ -3,6 +3,7 @@
 mod console;
 mod links;
 mod term;
+mod zone;
 
 use std::time::Duration;
 

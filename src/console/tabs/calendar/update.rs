@@ -129,12 +129,10 @@ impl AppState {
         Some(Update::changed())
     }
 
-    /// The time zone a new window is planned in: the display zone, else the system's.
+    /// The time zone a new window is planned in: the display zone (UTC when the system gave only
+    /// an offset).
     fn default_zone(&self) -> String {
-        match self.settings.timezone {
-            Some(tz) => tz.name().to_string(),
-            None => iana_time_zone::get_timezone().unwrap_or_else(|_| "UTC".to_string()),
-        }
+        self.settings.timezone.named().name().to_string()
     }
 
     /// Enter on the form: queues the window when every field is right, else shows what is wrong

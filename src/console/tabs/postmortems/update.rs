@@ -169,9 +169,7 @@ impl AppState {
                 clock(&t.key, self.calendar.ticket_clock(t, which));
             }
         }
-        let tz = self.settings.timezone.unwrap_or_else(|| {
-            iana_time_zone::get_timezone().ok().and_then(|z| z.parse().ok()).unwrap_or(chrono_tz::UTC)
-        });
+        let tz = self.settings.timezone.named();
         let input = TemplateInput { incident, tickets, breaches, tz, now };
         let template = self.settings.postmortem_template.as_deref().unwrap_or(postmortem_template::TEMPLATE);
         PostmortemDraft {
