@@ -4,8 +4,8 @@
 //! argument, so tests drive it with plain values. The effect runner (`crate::console::effect`) does
 //! what the effects ask and reports back through events. Keys and actions are handled in
 //! `keys.rs`; following links between items and returning with `Esc` in `links.rs`; the users
-//! tickets are assigned to and prompt completion in `assign.rs`; data arriving from sync, the
-//! outbox and the config watcher here.
+//! tickets are assigned to and prompt completion in `assign.rs`; the dialogs and panels over the
+//! tabs, one stack, in `modal.rs`; data arriving from sync, the outbox and the config watcher here.
 
 mod act;
 mod assign;
@@ -13,13 +13,15 @@ mod changes;
 mod console;
 mod keys;
 mod links;
+mod modal;
 mod types;
 
 pub use crate::console::tabs::calendar::update::{MAX_CALENDAR_BYTES, NEW_WINDOW_TARGET, import_args};
 pub use assign::{Directory, complete};
 pub use console::{MESSAGES_KEPT, Message, MessageLog};
 pub use links::Origin;
-pub use types::{Confirm, Environment, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update};
+pub use modal::{Confirm, Input, InputKind, Modal, Modals, Overlay};
+pub use types::{Environment, Flash, Level, Session, Settings, SyncStatus, Update};
 
 use std::collections::HashMap;
 
@@ -38,7 +40,6 @@ use crate::console::tabs::calendar::form::MaintenanceForm;
 use crate::console::tabs::drift::{DriftTab, Monitoring};
 use crate::console::tabs::incidents::IncidentsTab;
 use crate::console::tabs::postmortems::PostmortemsTab;
-use crate::console::tabs::postmortems::editor::PostmortemEditor;
 use crate::console::tabs::sla::SlaTab;
 use crate::console::tabs::tickets::TicketsTab;
 use crate::domain::text::sanitize;
@@ -62,21 +63,16 @@ pub struct AppState {
     pub sync: SyncStatus,
     pub session: Session,
     pub settings: Settings,
-    pub overlay: Option<Overlay>,
-    pub input: Option<Input>,
-    /// The maintenance window form, while open.
-    pub form: Option<MaintenanceForm>,
+    /// The open dialogs and panels; the top one has the keyboard.
+    pub modals: Modals,
     /// A window form closed with Esc: what was typed, for `n` (or `e` on the same window).
     pub(crate) form_draft: Option<MaintenanceForm>,
-    /// The postmortem editor, while open.
-    pub editor: Option<PostmortemEditor>,
     /// Postmortem drafts journaled and not yet on the backend as typed, by id.
     pub drafts: HashMap<String, JournaledDraft>,
     /// When the editor's unwritten typing must be journaled.
     pub(crate) journal_due: Option<DateTime<Utc>>,
     /// Per postmortem, when its journaled draft was last confirmed on disk.
     pub journal_written: HashMap<String, DateTime<Utc>>,
-    pub confirm: Option<Confirm>,
     pub flash: Option<Flash>,
     pub size: (u16, u16),
     pub services: HashMap<String, Service>,
@@ -134,15 +130,11 @@ impl AppState {
             sync: SyncStatus { last_ok: snapshot.sync.last_ok, epoch: snapshot.sync.epoch, ..SyncStatus::default() },
             session,
             settings,
-            overlay: None,
-            input: None,
-            form: None,
+            modals: Modals::default(),
             form_draft: None,
-            editor: None,
             drafts: HashMap::new(),
             journal_due: None,
             journal_written: HashMap::new(),
-            confirm: None,
             flash: None,
             size: (80, 24),
             services: snapshot.services.into_iter().map(|s| (s.id.clone(), s)).collect(),
@@ -186,20 +178,17 @@ impl AppState {
         if layers.len() == 3 { layers[1] } else { layers[0] }
     }
 
-    /// The keymap layers that apply now, most specific first.
+    /// The keymap layers that apply now, most specific first: the top modal's alone, else the
+    /// tab's view.
     pub fn layers(&self) -> Vec<Mode> {
-        if self.confirm.is_some() {
-            return vec![Mode::Confirm];
-        } else if let Some(editor) = &self.editor {
-            return vec![if editor.theirs.is_some() { Mode::Conflict } else { Mode::Editor }];
-        } else if self.form.is_some() {
-            return vec![Mode::Form];
-        } else if self.input.is_some() {
-            return vec![Mode::Input];
-        } else if self.overlay.is_some() {
-            return vec![Mode::Overlay];
+        match self.modals.top() {
+            Some(Modal::Confirm(_)) => vec![Mode::Confirm],
+            Some(Modal::Editor(editor)) => vec![if editor.theirs.is_some() { Mode::Conflict } else { Mode::Editor }],
+            Some(Modal::Form(_)) => vec![Mode::Form],
+            Some(Modal::Input(_)) => vec![Mode::Input],
+            Some(Modal::Overlay(_)) => vec![Mode::Overlay],
+            None => self.view_layers(),
         }
-        self.view_layers()
     }
 
     /// The layers of the tab's own view, under any dialog or panel.

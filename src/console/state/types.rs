@@ -1,11 +1,11 @@
-//! The state's vocabulary: updates, messages, dialogs, the session, sync status and settings.
+//! The state's vocabulary: updates, messages, the session, sync status and settings (dialogs are
+//! `modal.rs`'s).
 //! Plain data; the logic that changes it lives in `mod.rs` and `keys.rs`; the effects an update
 //! carries are `crate::console::effect`'s.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ratatui_textarea::TextArea;
 
 use crate::api::Me;
 use crate::config::Config;
@@ -13,7 +13,6 @@ use crate::console::effect::Effect;
 use crate::console::keymap::Keymap;
 use crate::console::theme::{TermCaps, Theme};
 use crate::console::zone::{DisplayZone, SystemZone};
-use crate::domain::Command;
 use crate::sla::SlaPolicy;
 
 /// The result of one `update`: whether the screen needs drawing, and what to do.
@@ -52,60 +51,6 @@ pub struct Flash {
     pub text: String,
     pub level: Level,
     pub until: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Overlay {
-    Help {
-        scroll: usize,
-    },
-    /// The outbox panel, its `selected` row (queued entries, then rejected ones).
-    Outbox {
-        selected: usize,
-    },
-    /// The message log, newest first.
-    Messages {
-        scroll: usize,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InputKind {
-    Filter,
-    Note {
-        incident_id: String,
-    },
-    /// Whom to assign a ticket to.
-    Assign {
-        key: String,
-    },
-    /// The .ics file to import maintenance windows from.
-    ImportPath,
-    /// Which of the tickets linked to an incident to open.
-    OpenTicket {
-        incident_id: String,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub struct Input {
-    pub kind: InputKind,
-    pub textarea: TextArea<'static>,
-}
-
-impl Input {
-    pub fn text(&self) -> String {
-        self.textarea.lines().join(" ")
-    }
-}
-
-/// A dangerous command waiting for yes or no.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Confirm {
-    /// The incident id or ticket key.
-    pub id: String,
-    pub title: String,
-    pub command: Command,
 }
 
 /// Who we are and what we may do.

@@ -30,17 +30,17 @@ fn ctrl_c_in_a_prompt_cancels_it_and_keeps_the_note() {
         !state.quit && !update.effects.contains(&Effect::Terminal(TerminalEffect::Quit)),
         "Ctrl-c in a prompt does not quit"
     );
-    assert!(state.input.is_none());
+    assert!(state.modals.input().is_none());
     assert_eq!(kept_note(&update).map(|n| n.text.as_str()), Some("rolled back the gateway"));
 
     // Filter, form and confirmation: Ctrl-c closes them too.
     state.update(key('/'), now());
     state.update(ctrl('c'), now());
-    assert!(state.input.is_none() && !state.quit);
+    assert!(state.modals.input().is_none() && !state.quit);
     state.update(key('r'), now());
-    assert!(state.confirm.is_some());
+    assert!(state.modals.confirm().is_some());
     state.update(ctrl('c'), now());
-    assert!(state.confirm.is_none() && !state.quit && state.outbox.is_empty(), "nothing resolved");
+    assert!(state.modals.confirm().is_none() && !state.quit && state.outbox.is_empty(), "nothing resolved");
 
     // Outside prompts, Ctrl-c quits; a note prompt open at a SIGHUP keeps what was typed.
     state.update(key('n'), now());
@@ -67,10 +67,10 @@ fn note_drafts_are_restored_for_their_author() {
     let session = super::tests::session(Role::Responder);
     let mut mine = AppState::new(session.clone(), &Config::default(), snapshot(&session.author), true, now());
     mine.update(key('n'), now());
-    assert_eq!(mine.input.as_ref().unwrap().text(), "half a thought");
+    assert_eq!(mine.modals.input().unwrap().text(), "half a thought");
     let mut theirs = AppState::new(session, &Config::default(), snapshot("token:someone-else"), true, now());
     theirs.update(key('n'), now());
-    assert_eq!(theirs.input.as_ref().unwrap().text(), "", "another user's note draft is theirs");
+    assert_eq!(theirs.modals.input().unwrap().text(), "", "another user's note draft is theirs");
 }
 
 /// A 409 that says who was first must not be replaced at once by an info ("new P1"): errors
@@ -108,7 +108,7 @@ fn errors_outlive_infos_and_every_message_is_logged() {
     assert_eq!(&logged[..3], ["configuration reloaded", "syncing…", "new P1: INC-2 INC-2 title"]);
     assert_eq!(logged[3], error);
     state.update(key('L'), now());
-    assert_eq!(state.overlay, Some(Overlay::Messages { scroll: 0 }));
+    assert_eq!(state.modals.overlay(), Some(Overlay::Messages { scroll: 0 }));
 }
 
 /// While the config on disk is invalid a marker stays (and the full error is in the log), until
@@ -132,7 +132,7 @@ fn ctrl_u_clears_the_filter_line() {
     type_text(&mut state, "inc-2 p3");
     assert_eq!(state.incidents.visible_len(), 1);
     state.update(ctrl('u'), now());
-    assert_eq!(state.input.as_ref().unwrap().text(), "");
+    assert_eq!(state.modals.input().unwrap().text(), "");
     assert_eq!(state.incidents.visible_len(), 2);
 }
 
@@ -189,10 +189,10 @@ fn viewers_do_not_type_into_the_postmortem_editor() {
     state.update(super::tests::synced(vec![crate::api::Change::Postmortem(pm)], false), now());
     state.update(key('6'), now());
     state.update(special(KeyCode::Enter), now());
-    assert!(state.editor.is_some(), "a viewer may read it");
-    let before = state.editor.as_ref().map(|e| e.draft());
+    assert!(state.modals.editor().is_some(), "a viewer may read it");
+    let before = state.modals.editor().map(|e| e.draft());
     state.update(key('x'), now());
-    assert_eq!(state.editor.as_ref().map(|e| e.draft()), before, "nothing typed");
+    assert_eq!(state.modals.editor().map(|e| e.draft()), before, "nothing typed");
     assert!(flash(&state).contains("read-only"), "{}", flash(&state));
 }
 

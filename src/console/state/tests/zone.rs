@@ -26,7 +26,7 @@ fn the_systems_zone_found_at_start_is_the_display_zone() {
     // A new maintenance window is planned in it.
     state.update(key('5'), now());
     state.update(key('n'), now());
-    let form = state.form.as_ref().expect("the form is open");
+    let form = state.modals.form().expect("the form is open");
     assert_eq!(form.text(FormField::TimeZone).unwrap().lines().join(""), "Europe/Berlin");
 }
 

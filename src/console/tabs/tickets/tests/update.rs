@@ -136,7 +136,7 @@ fn resolve_asks_to_confirm_and_first_response_is_checked_before_queueing() {
     key(&mut s, '2');
     key(&mut s, 'r');
     assert_eq!(s.mode(), Mode::Confirm);
-    assert_eq!(s.confirm.as_ref().unwrap().command, Command::Ticket(TicketAction::Resolve));
+    assert_eq!(s.modals.confirm().unwrap().command, Command::Ticket(TicketAction::Resolve));
     let entry = persisted(&key(&mut s, 'y'));
     assert_eq!(entry.action, Command::Ticket(TicketAction::Resolve));
 
@@ -161,7 +161,7 @@ fn viewers_cannot_touch_tickets() {
     key(&mut s, '2');
     for c in ['t', 'p', 'R', 'e', 'A', 'r'] {
         assert!(key(&mut s, c).effects.is_empty());
-        assert!(s.input.is_none() && s.confirm.is_none());
+        assert!(s.modals.input().is_none() && s.modals.confirm().is_none());
         assert!(flash(&s).contains("your role is viewer"), "{c}: {}", flash(&s));
     }
 }
