@@ -1,5 +1,6 @@
 //! The terminal console: the run loop, the one event channel, the keymap and actions, the state
-//! and its pure `update`, effects and their runner, one folder per tab, and the shared widgets.
+//! and its pure `update`, effects and their runner, the display zone resolved at start, one folder
+//! per tab, and the shared widgets.
 
 pub mod action;
 pub mod app;
