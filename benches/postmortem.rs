@@ -63,7 +63,7 @@ fn editor_state(width: u16, height: u16) -> AppState {
     for code in [KeyCode::Char('6'), KeyCode::Enter] {
         state.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)), now());
     }
-    assert!(state.editor.is_some());
+    assert!(state.modals.editor().is_some());
     state
 }
 

@@ -11,8 +11,9 @@ use ops::{ERIN, poller, start, start_simulating, sync_round};
 use opsdeck::api::Change;
 use opsdeck::cache::Cache;
 use opsdeck::config::Config;
+use opsdeck::console::effect::Effect;
 use opsdeck::console::event::Event;
-use opsdeck::console::state::{AppState, Effect};
+use opsdeck::console::state::AppState;
 use opsdeck::db::DbLocation;
 use opsdeck::domain::{FeatureKind, Sample};
 

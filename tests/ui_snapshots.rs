@@ -11,8 +11,9 @@ use ratatui::backend::TestBackend;
 
 use opsdeck::backend::BackendError;
 use opsdeck::config::Config;
+use opsdeck::console::effect::Effect;
 use opsdeck::console::event::Event;
-use opsdeck::console::state::{AppState, Effect};
+use opsdeck::console::state::AppState;
 use opsdeck::console::theme::TermCaps;
 
 fn now() -> DateTime<Utc> {
@@ -412,7 +413,11 @@ fn a_planned_window_shows_at_once_as_queued() {
     harness.press(
         "5nVector index rebuild<Tab><Tab>rag-retrieval<Tab>2026-11-07 18:00<Tab><Backspace><Backspace>90m<Enter>",
     );
-    assert!(harness.state.form.is_none(), "the form closed: {:?}", harness.state.form.as_ref().map(|f| f.errors()));
+    assert!(
+        harness.state.modals.form().is_none(),
+        "the form closed: {:?}",
+        harness.state.modals.form().map(|f| f.errors())
+    );
     let screen = harness.screen();
     assert!(screen.contains("⧗") && screen.contains("Vector index rebuild"), "{screen}");
     insta::assert_snapshot!("calendar_queued_window_80x24", screen);
@@ -507,7 +512,7 @@ fn postmortem_conflict_shows_both_texts() {
         pm.updated_by = "dana".into();
         pm
     };
-    harness.state.editor.as_mut().unwrap().theirs = Some(Box::new(theirs));
+    harness.state.modals.editor_mut().unwrap().theirs = Some(Box::new(theirs));
     let screen = harness.screen();
     assert!(screen.contains("42 minutes") && screen.contains("Our root cause"), "{screen}");
     insta::assert_snapshot!("postmortem_conflict_80x24", screen);

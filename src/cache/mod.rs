@@ -10,7 +10,8 @@ use sqlx::SqlitePool;
 use crate::api::{Change, ReceivedPage};
 use crate::console::outbox::{OutboxEntry, RejectedEntry};
 use crate::db::{self, DbError, DbLocation};
-use crate::domain::{DriftWindow, Entity, EscalationPolicy, Incident, Model, QualityPoint, Service, Ticket};
+pub use crate::domain::monitoring::MonitoringRows;
+use crate::domain::{Entity, EscalationPolicy, Incident, Service, Ticket};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/cache");
 
@@ -55,14 +56,6 @@ pub struct CacheSnapshot {
     pub drafts: Vec<JournaledDraft>,
     /// Notes typed and not sent.
     pub note_drafts: Vec<NoteDraft>,
-}
-
-/// Models, feature windows and quality points as cached (windows and points oldest first).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MonitoringRows {
-    pub models: Vec<Model>,
-    pub windows: Vec<DriftWindow>,
-    pub quality: Vec<QualityPoint>,
 }
 
 /// Drift windows and quality points older than this are dropped from the cache.

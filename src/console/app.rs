@@ -18,10 +18,11 @@ use crate::backend::Backend;
 use crate::backend::http::HttpBackend;
 use crate::cache::Cache;
 use crate::config::{Config, Secret};
-use crate::console::effect::EffectRunner;
+use crate::console::effect::{EffectRunner, Flow, Screen};
 use crate::console::event::{Event, EventSender};
-use crate::console::state::{AppState, Effect, Session};
+use crate::console::state::{AppState, Environment, Session};
 use crate::console::terminal;
+use crate::console::zone::SystemZone;
 use crate::db::DbLocation;
 use crate::server::{self, RunningServer, ServeOptions, auth::Users};
 use crate::sources::simulator;
@@ -87,7 +88,9 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
             BackendChoice::Remote { url, token } => Session::author_for(url, token.as_ref().map(|t| t.expose())),
         },
     };
-    let mut state = AppState::new(session, &options.config, snapshot, options.terminal, Utc::now());
+    // The system's zone is read here, once: the state only ever gets it handed.
+    let environment = Environment { terminal: options.terminal, system_zone: SystemZone::detect() };
+    let mut state = AppState::new(session, &options.config, snapshot, environment, Utc::now());
 
     let mut tui = terminal::enter(options.terminal).context("setting up the terminal")?;
     let size = tui.size()?;
@@ -156,7 +159,9 @@ async fn run_loop(
 
     let mut dirty = false;
     let mut last_draw = Instant::now();
-    while !state.quit {
+    // Set by `TerminalEffect::Quit`: the events already taken in are handled and drawn first.
+    let mut quit = false;
+    while !quit {
         let now = Utc::now();
         let wake = state.next_wake(now).map(|at| {
             let wait = (at - now).to_std().unwrap_or_default();
@@ -180,18 +185,10 @@ async fn run_loop(
             let update = state.update(event, Utc::now());
             dirty |= update.changed;
             for effect in update.effects {
-                match effect {
-                    Effect::Bell => {
-                        let _ = terminal::bell(tui);
-                    }
-                    Effect::Quit => {}
-                    Effect::ExternalEditor { id, text } => {
-                        let path = options.drafts_dir.join(format!("{id}.md"));
-                        let result = external_editor(tui, &mut input, &path, &text).await;
-                        let _ = tx.send(Event::EditorReturned { id, result });
-                        dirty = true;
-                    }
-                    other => runner.run(other),
+                match runner.run(effect, &mut LoopScreen { tui, input: &mut input }).await {
+                    Flow::Continue => {}
+                    Flow::Redraw => dirty = true,
+                    Flow::Stop => quit = true,
                 }
             }
         }
@@ -312,6 +309,22 @@ fn spawn_terminal_events(tx: EventSender) -> Input {
         }
     });
     Input { paused, stopped }
+}
+
+/// The run loop's terminal, lent to the effect runner for one effect.
+struct LoopScreen<'a> {
+    tui: &'a mut terminal::Tui,
+    input: &'a mut Input,
+}
+
+impl Screen for LoopScreen<'_> {
+    fn bell(&mut self) {
+        let _ = terminal::bell(self.tui);
+    }
+
+    async fn edit(&mut self, path: &std::path::Path, text: &str) -> Result<String, String> {
+        external_editor(self.tui, self.input, path, text).await
+    }
 }
 
 /// Hands the draft to `$VISUAL` / `$EDITOR` (`vi` when neither is set) in the terminal, and takes

@@ -1,8 +1,16 @@
-//! The effect runner: does what `update` asked for and reports results as events.
+//! Effects: what `update` asks for, as data, and the one place that does it.
+//!
+//! [`Effect`] is what the state returns; [`EffectRunner::run`] interprets every one of them. Most
+//! become tasks (HTTP, SQLite, files) whose results come back as events. [`TerminalEffect`]s need
+//! the terminal itself (the bell, handing it to `$EDITOR`, quitting), so the runner does them
+//! through the run loop's [`Screen`] and tells the loop how to go on ([`Flow`]): the loop ends
+//! because of `Quit`, and for no other reason than its channel closing.
 //!
 //! Cache writes are tracked so that quitting (or SIGTERM, or SIGHUP from a dropped SSH
 //! session) waits for them: an action the user took is on disk before the process exits.
 
+use std::future::Future;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,8 +20,101 @@ use crate::backend::{ActionRequest, Backend};
 use crate::cache::Cache;
 use crate::console::event::{Event, EventSender};
 use crate::console::outbox::OutboxEffect;
-use crate::console::state::Effect;
 use crate::console::sync::{SyncHandle, jittered};
+
+/// What the runner is asked to do.
+///
+/// The outbox variant carries whole incidents and is much larger than the others; effects are
+/// made a handful per key press, so moving them costs nothing worth a box.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
+pub enum Effect {
+    Outbox(OutboxEffect),
+    SyncNow,
+    SetPollInterval(Duration),
+    /// Needs the terminal: done through the run loop's [`Screen`].
+    Terminal(TerminalEffect),
+    /// Compute drift statistics away from the UI task; the results come back as
+    /// `Event::DriftComputed`.
+    ComputeDrift(Box<crate::console::data::DriftJob>),
+    /// Read a calendar file to import (at most `MAX_CALENDAR_BYTES`); the text comes back as
+    /// `Event::CalendarFile` with `services` for events that name none.
+    ReadCalendar {
+        path: std::path::PathBuf,
+        services: Vec<String>,
+    },
+    /// Write a postmortem draft to the journal in the cache.
+    JournalDraft(crate::cache::JournaledDraft),
+    /// Forget the journaled draft of `id` if it still holds `draft` (the backend has that text).
+    ForgetDraft {
+        id: String,
+        author: String,
+        draft: crate::domain::PostmortemDraft,
+    },
+    /// Keep (or, with empty text, forget) a note typed and not sent.
+    SaveNoteDraft(crate::cache::NoteDraft),
+    /// Write the draft to `<drafts folder>/<id>.md`; `Event::DraftExported`.
+    ExportDraft {
+        id: String,
+        text: String,
+    },
+}
+
+/// What needs the terminal itself, so only the run loop has what it takes to do it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TerminalEffect {
+    Bell,
+    /// Hand the draft to `$EDITOR` (the terminal is suspended meanwhile); `Event::EditorReturned`.
+    ExternalEditor {
+        id: String,
+        text: String,
+    },
+    /// End the run loop once the events already queued are handled; cache writes in progress
+    /// are waited for (`EffectRunner::finish`). Effects asked for before it (the journal, a
+    /// note's draft) are started first.
+    Quit,
+}
+
+/// How the run loop goes on after an effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// The terminal was handed away and back: draw the whole screen again.
+    Redraw,
+    /// `Quit`: the loop ends.
+    Stop,
+}
+
+/// The terminal as terminal effects need it: the run loop's real one, or a stand-in in tests.
+pub trait Screen {
+    fn bell(&mut self);
+    /// Suspends the console, runs `$EDITOR` on `path` holding `text` and takes the terminal back
+    /// when it exits: the file's text, or why there is none.
+    fn edit(&mut self, path: &Path, text: &str) -> impl Future<Output = Result<String, String>>;
+}
+
+/// Does one terminal effect on `screen`. A draft handed to `$EDITOR` is the file
+/// `<drafts_dir>/<id>.md`; what the editor left is sent back as `Event::EditorReturned`.
+pub async fn run_terminal(
+    effect: TerminalEffect,
+    screen: &mut impl Screen,
+    drafts_dir: &Path,
+    events: &EventSender,
+) -> Flow {
+    match effect {
+        TerminalEffect::Bell => {
+            screen.bell();
+            Flow::Continue
+        }
+        TerminalEffect::ExternalEditor { id, text } => {
+            let path = drafts_dir.join(format!("{id}.md"));
+            let result = screen.edit(&path, &text).await;
+            let _ = events.send(Event::EditorReturned { id, result });
+            Flow::Redraw
+        }
+        TerminalEffect::Quit => Flow::Stop,
+    }
+}
 
 pub struct EffectRunner {
     backend: Arc<dyn Backend>,
@@ -36,14 +137,15 @@ impl EffectRunner {
         EffectRunner { backend, cache, events, sync, writes: JoinSet::new(), drafts_dir }
     }
 
-    /// Starts an effect. Terminal effects (bell, quit) belong to the run loop and are ignored.
-    pub fn run(&mut self, effect: Effect) {
+    /// Does `effect`: starts the task it asks for, or does it on `screen` when it needs the
+    /// terminal. Says how the run loop goes on.
+    pub async fn run(&mut self, effect: Effect, screen: &mut impl Screen) -> Flow {
         while self.writes.try_join_next().is_some() {}
         match effect {
+            Effect::Terminal(effect) => return run_terminal(effect, screen, &self.drafts_dir, &self.events).await,
             Effect::Outbox(effect) => self.outbox(effect),
             Effect::SyncNow => self.sync.poke(),
             Effect::SetPollInterval(interval) => self.sync.set_interval(interval),
-            Effect::Bell | Effect::Quit => {}
             Effect::JournalDraft(draft) => {
                 let (cache, events) = (self.cache.clone(), self.events.clone());
                 self.writes.spawn(async move {
@@ -79,8 +181,6 @@ impl EffectRunner {
                     let _ = events.send(Event::DraftExported { id, result });
                 });
             }
-            // Needs the terminal: the run loop does it.
-            Effect::ExternalEditor { .. } => {}
             Effect::ReadCalendar { path, services } => {
                 let events = self.events.clone();
                 tokio::spawn(async move {
@@ -95,6 +195,7 @@ impl EffectRunner {
                 });
             }
         }
+        Flow::Continue
     }
 
     fn outbox(&mut self, effect: OutboxEffect) {
@@ -189,4 +290,46 @@ pub async fn write_draft(path: &std::path::Path, text: &str) -> Result<(), Strin
     let temp = path.with_extension("md.tmp");
     tokio::fs::write(&temp, text).await.map_err(|e| format!("{}: {e}", temp.display()))?;
     tokio::fs::rename(&temp, path).await.map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A terminal that records what was done to it.
+    #[derive(Default)]
+    struct FakeScreen {
+        bells: usize,
+        edited: Vec<(std::path::PathBuf, String)>,
+    }
+
+    impl Screen for FakeScreen {
+        fn bell(&mut self) {
+            self.bells += 1;
+        }
+
+        async fn edit(&mut self, path: &Path, text: &str) -> Result<String, String> {
+            self.edited.push((path.to_path_buf(), text.to_string()));
+            Ok(format!("{text}edited\n"))
+        }
+    }
+
+    #[tokio::test]
+    async fn quit_stops_the_loop_and_the_other_terminal_effects_do_not() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (mut screen, dir) = (FakeScreen::default(), Path::new("/drafts"));
+        assert_eq!(run_terminal(TerminalEffect::Quit, &mut screen, dir, &tx).await, Flow::Stop);
+        assert_eq!(run_terminal(TerminalEffect::Bell, &mut screen, dir, &tx).await, Flow::Continue);
+        assert_eq!(screen.bells, 1);
+        let edit = TerminalEffect::ExternalEditor { id: "PM-7".into(), text: "draft\n".into() };
+        assert_eq!(run_terminal(edit, &mut screen, dir, &tx).await, Flow::Redraw, "the screen is drawn anew");
+        assert_eq!(screen.edited, [(dir.join("PM-7.md"), "draft\n".to_string())]);
+        match rx.try_recv() {
+            Ok(Event::EditorReturned { id, result }) => {
+                assert_eq!((id.as_str(), result), ("PM-7", Ok("draft\nedited\n".into())))
+            }
+            other => panic!("expected the editor's text back, got {other:?}"),
+        }
+        assert!(rx.try_recv().is_err(), "quitting and the bell send nothing");
+    }
 }

@@ -1,4 +1,7 @@
 //! The one channel everything reports into: terminal, sync, outbox, config, signals, timers.
+//!
+//! Payloads are domain, API and config types, the backend's error, and the drift results of
+//! `crate::console::data`: no tab's or cache's type, so this module sits below both.
 
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
@@ -6,6 +9,8 @@ use crossterm::event::KeyEvent;
 use crate::api::{Change, Me, User};
 use crate::backend::BackendError;
 use crate::config::{Config, ConfigError};
+use crate::console::data::DriftResults;
+use crate::domain::monitoring::MonitoringRows;
 use crate::domain::{Entity, Incident};
 
 #[derive(Debug, Clone)]
@@ -21,9 +26,9 @@ pub enum Event {
     /// Every cached incident, loaded after the first frame.
     CacheLoaded(Vec<Incident>),
     /// Cached models, drift windows and quality points, loaded after the first frame.
-    MonitoringLoaded(Box<crate::cache::MonitoringRows>),
+    MonitoringLoaded(Box<MonitoringRows>),
     /// Drift statistics computed for an `Effect::ComputeDrift`.
-    DriftComputed(Box<crate::console::tabs::drift::DriftResults>),
+    DriftComputed(Box<DriftResults>),
     Synced(Box<SyncReport>),
     SyncFailed {
         error: String,
@@ -98,3 +103,26 @@ pub struct SyncReport {
 
 pub type EventSender = tokio::sync::mpsc::UnboundedSender<Event>;
 pub type EventReceiver = tokio::sync::mpsc::UnboundedReceiver<Event>;
+
+#[cfg(test)]
+mod tests {
+    /// Events sit below the tabs and the cache: their payloads name neither.
+    #[test]
+    fn events_carry_no_tab_state_or_cache_type() {
+        let source = include_str!("event.rs");
+        let code = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
+        for line in code.lines().filter(|l| l.contains("crate::")) {
+            let allowed = [
+                "crate::api",
+                "crate::backend::BackendError",
+                "crate::config",
+                "crate::domain",
+                "crate::console::data",
+            ];
+            assert!(allowed.iter().any(|a| line.contains(a)), "event.rs names {line:?}");
+            for layer in ["console::tabs", "console::state", "crate::cache"] {
+                assert!(!line.contains(layer), "event.rs names {line:?}");
+            }
+        }
+    }
+}

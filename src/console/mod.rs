@@ -1,9 +1,11 @@
 //! The terminal console: the run loop, the one event channel, the keymap and actions, the state
-//! and its pure `update`, effects and their runner, one folder per tab, and the shared widgets.
+//! and its pure `update`, effects and their runner, the display zone resolved at start, one folder
+//! per tab, and the shared widgets.
 
 pub mod action;
 pub mod app;
 pub mod clocks;
+pub mod data;
 pub mod effect;
 pub mod event;
 pub mod keymap;
@@ -18,3 +20,4 @@ pub mod theme;
 pub mod view;
 pub mod watch;
 pub mod widgets;
+pub mod zone;

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
 use crate::console::layout::{MIN_HEIGHT, MIN_WIDTH, too_small};
-use crate::console::state::{AppState, Overlay};
+use crate::console::state::{AppState, Modal, Overlay};
 use crate::console::tabs::TabId;
 use crate::console::tabs::{calendar, drift, incidents, postmortems, sla, tickets};
 use crate::console::theme::glyphs;
@@ -56,18 +56,25 @@ fn draw_views(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
     }
     tickets::view::draw_prompt_hint(frame, body, state);
     status::draw_footer(frame, footer, state);
-    match state.overlay {
-        Some(Overlay::Help { scroll }) => help::draw_help(frame, frame.area(), state, scroll),
-        Some(Overlay::Outbox { selected }) => help::draw_outbox(frame, frame.area(), state, selected, now),
-        Some(Overlay::Messages { scroll }) => messages::draw(frame, frame.area(), state, scroll, now),
-        None => {}
-    }
-    if let Some(form) = &state.form {
-        let settings = &state.settings;
-        calendar::form::view::draw_form(frame, frame.area(), form, &settings.theme, &settings.keymap, now);
-    }
-    if let Some(confirm) = &state.confirm {
-        status::draw_confirm(frame, frame.area(), state, confirm);
+    draw_modals(frame, state, now);
+}
+
+/// The panels and dialogs over the frame, bottom to top. A prompt and the editor are not drawn
+/// over anything: they have their place, the status line and the Postmortems tab's body.
+fn draw_modals(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
+    let area = frame.area();
+    for modal in state.modals.iter() {
+        match modal {
+            Modal::Overlay(Overlay::Help { scroll }) => help::draw_help(frame, area, state, *scroll),
+            Modal::Overlay(Overlay::Outbox { selected }) => help::draw_outbox(frame, area, state, *selected, now),
+            Modal::Overlay(Overlay::Messages { scroll }) => messages::draw(frame, area, state, *scroll, now),
+            Modal::Form(form) => {
+                let settings = &state.settings;
+                calendar::form::view::draw_form(frame, area, form, &settings.theme, &settings.keymap, now);
+            }
+            Modal::Confirm(confirm) => status::draw_confirm(frame, area, state, confirm),
+            Modal::Input(_) | Modal::Editor(_) => {}
+        }
     }
 }
 

@@ -186,6 +186,15 @@ impl QualityPoint {
     }
 }
 
+/// Everything known about the monitored models at once: the models, their features' windows and
+/// their quality points (windows and points oldest first), as the console's cache keeps them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MonitoringRows {
+    pub models: Vec<Model>,
+    pub windows: Vec<DriftWindow>,
+    pub quality: Vec<QualityPoint>,
+}
+
 /// A quality series of a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum QualityMetric {

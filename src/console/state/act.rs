@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AppState, Effect, Level, Update};
+use super::{AppState, Level, Update};
 use crate::console::action::Action;
+use crate::console::effect::Effect;
 use crate::console::outbox::OutboxEntry;
 use crate::console::tabs::TabId;
 use crate::domain::{Command, EntityKind, MaintenanceAction, Rejection};

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use ratatui_textarea::TextArea;
 
-use super::{AppState, Input, InputKind, Level, Update};
+use super::{AppState, Input, InputKind, Level, Modal, Update};
 use crate::api::User;
 use crate::domain::text::sanitize;
 use crate::domain::{Command, TicketAction};
@@ -71,12 +71,12 @@ impl AppState {
             Err(error) => Directory::Unavailable(sanitize(&error).into_owned()),
         };
         // A hint line may be showing.
-        Update { changed: self.input.is_some(), effects: Vec::new() }
+        Update { changed: self.modals.input().is_some(), effects: Vec::new() }
     }
 
     /// What the open prompt can complete from.
     fn candidates(&self) -> Option<Vec<String>> {
-        match &self.input.as_ref()?.kind {
+        match &self.modals.input()?.kind {
             InputKind::Assign { .. } => Some(self.assignable()?.into_iter().map(str::to_string).collect()),
             InputKind::OpenTicket { incident_id } => Some(self.linked_tickets(incident_id)),
             InputKind::Filter | InputKind::Note { .. } | InputKind::ImportPath => None,
@@ -86,7 +86,7 @@ impl AppState {
     /// Tab in a prompt: completes the name or key typed so far.
     pub(crate) fn complete_input(&mut self) -> Update {
         let Some(candidates) = self.candidates() else { return Update::unchanged() };
-        let Some(input) = &mut self.input else { return Update::unchanged() };
+        let Some(input) = self.modals.input_mut() else { return Update::unchanged() };
         let refs: Vec<&str> = candidates.iter().map(String::as_str).collect();
         match complete(input.text().trim(), &refs).0 {
             Some(completed) => {
@@ -100,7 +100,7 @@ impl AppState {
     /// The line under a prompt that takes a name or a key: what Tab would complete from, or why
     /// the name cannot be checked.
     pub fn prompt_hint(&self) -> Option<String> {
-        let input = self.input.as_ref()?;
+        let input = self.modals.input()?;
         let text = input.text();
         if let Some((refused, why)) = &self.prompt_refusal
             && *refused == text
@@ -143,7 +143,7 @@ impl AppState {
     /// `A` on a ticket: the prompt for a name.
     pub(crate) fn open_assign_prompt(&mut self, key: String) {
         let textarea = prompt_text(ASSIGN_PLACEHOLDER, "");
-        self.input = Some(Input { kind: InputKind::Assign { key }, textarea });
+        self.modals.push(Modal::Input(Input { kind: InputKind::Assign { key }, textarea }));
     }
 
     /// Enter in the assign prompt: a known user is assigned; an unknown name is refused with the
@@ -174,7 +174,7 @@ impl AppState {
                 self.flash(Level::Warning, &refusal, now);
                 self.prompt_refusal = Some((typed.to_string(), refusal));
                 let textarea = prompt_text(ASSIGN_PLACEHOLDER, typed);
-                self.input = Some(Input { kind: InputKind::Assign { key }, textarea });
+                self.modals.push(Modal::Input(Input { kind: InputKind::Assign { key }, textarea }));
                 return Update::changed();
             }
         };

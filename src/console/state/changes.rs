@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AppState, Effect, Level, Update};
+use super::{AppState, Level, Update};
 use crate::api::Change;
+use crate::console::effect::{Effect, TerminalEffect};
 use crate::console::event::SyncReport;
 use crate::console::outbox::OutboxEffect;
 use crate::console::tabs::drift::DriftTab;
@@ -131,7 +132,7 @@ impl AppState {
         if !ringing.is_empty() {
             // A warning, not an error: it rings, and does not hide a refusal being read.
             self.flash(Level::Warning, ringing.join("; "), now);
-            update.effects.push(Effect::Bell);
+            update.effects.push(Effect::Terminal(TerminalEffect::Bell));
         } else if !quiet.is_empty() {
             self.flash(Level::Warning, format!("new P1 under maintenance: {}", quiet.join("; ")), now);
         }

@@ -5,8 +5,9 @@ use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
 
-use super::{AppState, Effect, Input, InputKind, Level, Overlay, Update};
+use super::{AppState, Input, InputKind, Level, Overlay, Update};
 use crate::console::action::Action;
+use crate::console::effect::Effect;
 use crate::console::outbox::{DropRefused, OutboxEffect};
 use crate::domain::text::sanitize;
 
@@ -141,7 +142,7 @@ impl AppState {
     }
 
     fn outbox_selected_key(&self) -> Option<String> {
-        let Some(Overlay::Outbox { selected, .. }) = self.overlay else { return None };
+        let Some(Overlay::Outbox { selected, .. }) = self.modals.overlay() else { return None };
         self.outbox_keys().get(selected).cloned()
     }
 
@@ -181,7 +182,7 @@ impl AppState {
 
     /// The console is stopping with the note prompt open: what was typed becomes its draft.
     pub(crate) fn keep_open_note(&mut self) -> Option<Effect> {
-        let Some(Input { kind: InputKind::Note { incident_id }, textarea }) = &self.input else {
+        let Some(Input { kind: InputKind::Note { incident_id }, textarea }) = self.modals.input() else {
             return None;
         };
         let (incident_id, text) = (incident_id.clone(), textarea.lines().join(" "));

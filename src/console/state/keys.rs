@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use ratatui_textarea::TextArea;
 
-use super::{AppState, Confirm, Effect, Input, InputKind, Level, Overlay, Update};
+use super::{AppState, Confirm, Input, InputKind, Level, Modal, Overlay, Update};
 use crate::console::action::Action;
+use crate::console::effect::{Effect, TerminalEffect};
 use crate::console::keymap::Mode;
 use crate::console::tabs::TabId;
 use crate::domain::text::sanitize;
@@ -39,15 +40,15 @@ impl AppState {
             return Update::changed();
         }
         if matches!(layers[0], Mode::Editor | Mode::Conflict) {
-            let changed = layers[0] == Mode::Editor && self.editor.as_mut().is_some_and(|e| e.input(key));
+            let changed = layers[0] == Mode::Editor && self.modals.editor_mut().is_some_and(|e| e.input(key));
             return Update { changed, effects: Vec::new() };
         }
         if layers[0] == Mode::Form {
-            let changed = self.form.as_mut().is_some_and(|form| form.input(key));
+            let changed = self.modals.form_mut().is_some_and(|form| form.input(key));
             return Update { changed, effects: Vec::new() };
         }
         if layers[0] == Mode::Input
-            && let Some(input) = &mut self.input
+            && let Some(input) = self.modals.input_mut()
             && input.textarea.input(key)
         {
             if input.kind == InputKind::Filter {
@@ -92,13 +93,13 @@ impl AppState {
     }
 
     pub(crate) fn on_paste(&mut self, text: &str) -> Update {
-        if let Some(form) = &mut self.form {
+        if let Some(form) = self.modals.form_mut() {
             return Update { changed: form.paste(text), effects: Vec::new() };
         }
-        if let Some(editor) = &mut self.editor {
+        if let Some(editor) = self.modals.editor_mut() {
             return Update { changed: editor.paste(text), effects: Vec::new() };
         }
-        let Some(input) = &mut self.input else {
+        let Some(input) = self.modals.input_mut() else {
             return Update::unchanged();
         };
         input.textarea.insert_str(sanitize(text));
@@ -121,27 +122,18 @@ impl AppState {
                 // Typing not yet journaled goes to disk before the console exits.
                 let journal = self.journal_now(now);
                 let note = self.keep_open_note();
-                Update::changed().with(journal).with(note).with([Effect::Quit])
+                Update::changed().with(journal).with(note).with([Effect::Terminal(TerminalEffect::Quit)])
             }
             Action::Help => {
-                self.overlay = match self.overlay {
-                    Some(Overlay::Help { .. }) => None,
-                    _ => Some(Overlay::Help { scroll: 0 }),
-                };
+                self.modals.toggle_overlay(Overlay::Help { scroll: 0 });
                 Update::changed()
             }
             Action::ShowOutbox => {
-                self.overlay = match self.overlay {
-                    Some(Overlay::Outbox { .. }) => None,
-                    _ => Some(Overlay::Outbox { selected: 0 }),
-                };
+                self.modals.toggle_overlay(Overlay::Outbox { selected: 0 });
                 Update::changed()
             }
             Action::MessageLog => {
-                self.overlay = match self.overlay {
-                    Some(Overlay::Messages { .. }) => None,
-                    _ => Some(Overlay::Messages { scroll: 0 }),
-                };
+                self.modals.toggle_overlay(Overlay::Messages { scroll: 0 });
                 Update::changed()
             }
             Action::DropEntry => self.drop_selected(now),
@@ -149,7 +141,7 @@ impl AppState {
             // Answered before any action (see `answer_offer`); nothing to do without an offer.
             Action::OpenRestored | Action::DismissRestored => Update::unchanged(),
             Action::ClearInput => {
-                let Some(input) = &mut self.input else { return Update::unchanged() };
+                let Some(input) = self.modals.input_mut() else { return Update::unchanged() };
                 input.textarea = one_line("");
                 if input.kind == InputKind::Filter {
                     self.set_filter("");
@@ -233,8 +225,8 @@ impl AppState {
                 Update::changed()
             }
             Action::Back => {
-                if self.overlay.is_some() {
-                    self.overlay = None;
+                if self.modals.overlay().is_some() {
+                    self.modals.take_overlay();
                 } else if let Some(id) =
                     self.incidents.detail().filter(|_| self.tab == TabId::Incidents).map(|d| d.id.clone())
                 {
@@ -281,7 +273,7 @@ impl AppState {
                 };
                 let mut textarea = one_line(self.filter_text());
                 textarea.set_placeholder_text(placeholder);
-                self.input = Some(Input { kind: InputKind::Filter, textarea });
+                self.modals.push(Modal::Input(Input { kind: InputKind::Filter, textarea }));
                 Update::changed()
             }
             Action::Acknowledge => self.act(action, Command::Incident(IncidentAction::Acknowledge), now),
@@ -303,30 +295,30 @@ impl AppState {
                 };
                 let probe = command.clone();
                 self.prepare(action, Some(&probe), now, |state, id, title| {
-                    state.confirm = Some(Confirm { id, title, command });
+                    state.modals.push(Modal::Confirm(Confirm { id, title, command }));
                 })
             }
             Action::AddNote => self.prepare(action, None, now, |state, id, _| {
                 let draft = state.note_drafts.get(&id).cloned().unwrap_or_default();
                 let mut textarea = one_line(&draft);
                 textarea.set_placeholder_text("what you found, what you did; Enter sends, Esc keeps a draft");
-                state.input = Some(Input { kind: InputKind::Note { incident_id: id }, textarea });
+                state.modals.push(Modal::Input(Input { kind: InputKind::Note { incident_id: id }, textarea }));
             }),
             Action::Assign => self.prepare(action, None, now, |state, key, _| state.open_assign_prompt(key)),
             Action::OpenLinkedIncident => self.open_linked_incident(rows, now),
             Action::OpenLinkedTicket => self.open_linked_ticket(rows, now),
             Action::Complete => self.complete_input(),
-            Action::Confirm => match self.confirm.take() {
+            Action::Confirm => match self.modals.take_confirm() {
                 Some(confirm) => self.enqueue(&confirm.id, confirm.command, now),
                 None => Update::unchanged(),
             },
             Action::Cancel => {
-                self.confirm = None;
+                self.modals.take_confirm();
                 Update::changed()
             }
-            Action::Submit if self.form.is_some() => self.submit_form(now),
+            Action::Submit if self.modals.form().is_some() => self.submit_form(now),
             Action::Submit => self.submit_input(now),
-            Action::CancelInput if self.form.is_some() => self.close_form(now),
+            Action::CancelInput if self.modals.form().is_some() => self.close_form(now),
             Action::TabPostmortems
             | Action::Postmortem
             | Action::CycleStatusFilter
@@ -341,8 +333,8 @@ impl AppState {
             | Action::SaveMineOnTop
             | Action::LoadFromDisk
             | Action::StarEvent => self.on_postmortem_action(action, now),
-            Action::NextField | Action::PrevField if self.editor.is_some() => {
-                if let Some(editor) = &mut self.editor {
+            Action::NextField | Action::PrevField if self.modals.editor().is_some() => {
+                if let Some(editor) = self.modals.editor_mut() {
                     if action == Action::NextField { editor.next_part() } else { editor.prev_part() }
                 }
                 Update::changed()
@@ -355,7 +347,7 @@ impl AppState {
             | Action::PrevField
             | Action::ClearField => self.on_maintenance_action(action, now),
             Action::CancelInput => {
-                match self.input.take() {
+                match self.modals.take_input() {
                     Some(Input { kind: InputKind::Filter, .. }) => self.set_filter(""),
                     Some(Input {
                         kind: InputKind::Assign { .. } | InputKind::ImportPath | InputKind::OpenTicket { .. },
@@ -398,7 +390,7 @@ impl AppState {
         match (mode, self.tab) {
             (Mode::Overlay, _) => {
                 // Help scrolls by its own page and no further than its last line.
-                let (page, max) = match self.overlay {
+                let (page, max) = match self.modals.overlay() {
                     Some(Overlay::Help { .. }) => crate::console::widgets::help::help_scroll_limits(self, self.size),
                     _ => (page as usize, 1000),
                 };
@@ -408,7 +400,7 @@ impl AppState {
                     _ => delta,
                 };
                 let entries = self.outbox.len() + self.outbox.rejected().len();
-                match &mut self.overlay {
+                match self.modals.overlay_mut() {
                     Some(Overlay::Help { scroll } | Overlay::Messages { scroll }) => {
                         *scroll = scroll.saturating_add_signed(delta.clamp(-1000, 1000)).min(max);
                     }
@@ -464,7 +456,7 @@ impl AppState {
     }
 
     fn submit_input(&mut self, now: DateTime<Utc>) -> Update {
-        let Some(input) = self.input.take() else {
+        let Some(input) = self.modals.take_input() else {
             return Update::unchanged();
         };
         match input.kind.clone() {

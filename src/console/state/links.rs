@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AppState, Input, InputKind, Level, Update};
+use super::{AppState, Input, InputKind, Level, Modal, Update};
 use crate::console::tabs::TabId;
 
 /// A detail opened by following a link: `Esc` on it returns to `from`.
@@ -87,7 +87,7 @@ impl AppState {
             [first, ..] => {
                 let mut textarea = ratatui_textarea::TextArea::new(vec![String::new()]);
                 textarea.set_placeholder_text(format!("which ticket (Enter alone: {first})"));
-                self.input = Some(Input { kind: InputKind::OpenTicket { incident_id: id }, textarea });
+                self.modals.push(Modal::Input(Input { kind: InputKind::OpenTicket { incident_id: id }, textarea }));
             }
         }
         Update::changed()
@@ -114,7 +114,7 @@ impl AppState {
                 self.prompt_refusal = Some((typed.to_string(), refusal));
                 let mut textarea = ratatui_textarea::TextArea::new(vec![typed.to_string()]);
                 textarea.move_cursor(ratatui_textarea::CursorMove::End);
-                self.input = Some(Input { kind: InputKind::OpenTicket { incident_id }, textarea });
+                self.modals.push(Modal::Input(Input { kind: InputKind::OpenTicket { incident_id }, textarea }));
             }
         }
         Update::changed()

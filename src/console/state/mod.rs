@@ -4,8 +4,8 @@
 //! argument, so tests drive it with plain values. The effect runner (`crate::console::effect`) does
 //! what the effects ask and reports back through events. Keys and actions are handled in
 //! `keys.rs`; following links between items and returning with `Esc` in `links.rs`; the users
-//! tickets are assigned to and prompt completion in `assign.rs`; data arriving from sync, the
-//! outbox and the config watcher here.
+//! tickets are assigned to and prompt completion in `assign.rs`; the dialogs and panels over the
+//! tabs, one stack, in `modal.rs`; data arriving from sync, the outbox and the config watcher here.
 
 mod act;
 mod assign;
@@ -13,15 +13,15 @@ mod changes;
 mod console;
 mod keys;
 mod links;
+mod modal;
 mod types;
 
 pub use crate::console::tabs::calendar::update::{MAX_CALENDAR_BYTES, NEW_WINDOW_TARGET, import_args};
 pub use assign::{Directory, complete};
 pub use console::{MESSAGES_KEPT, Message, MessageLog};
 pub use links::Origin;
-pub use types::{
-    Confirm, Derived, Effect, Flash, Input, InputKind, Level, Overlay, Session, Settings, SyncStatus, Update,
-};
+pub use modal::{Confirm, Input, InputKind, Modal, Modals, Overlay};
+pub use types::{Derived, Environment, Flash, Level, Session, Settings, SyncStatus, Update};
 
 use std::collections::HashMap;
 
@@ -30,6 +30,7 @@ use chrono::{DateTime, Utc};
 use crate::api::{Me, Role};
 use crate::cache::{CacheSnapshot, JournaledDraft};
 use crate::config::Config;
+use crate::console::effect::{Effect, TerminalEffect};
 use crate::console::event::Event;
 use crate::console::keymap::Mode;
 use crate::console::outbox::Outbox;
@@ -39,7 +40,6 @@ use crate::console::tabs::calendar::form::MaintenanceForm;
 use crate::console::tabs::drift::{DriftTab, Monitoring};
 use crate::console::tabs::incidents::IncidentsTab;
 use crate::console::tabs::postmortems::PostmortemsTab;
-use crate::console::tabs::postmortems::editor::PostmortemEditor;
 use crate::console::tabs::sla::SlaTab;
 use crate::console::tabs::tickets::TicketsTab;
 use crate::domain::text::sanitize;
@@ -63,21 +63,16 @@ pub struct AppState {
     pub sync: SyncStatus,
     pub session: Session,
     pub settings: Settings,
-    pub overlay: Option<Overlay>,
-    pub input: Option<Input>,
-    /// The maintenance window form, while open.
-    pub form: Option<MaintenanceForm>,
+    /// The open dialogs and panels; the top one has the keyboard.
+    pub modals: Modals,
     /// A window form closed with Esc: what was typed, for `n` (or `e` on the same window).
     pub(crate) form_draft: Option<MaintenanceForm>,
-    /// The postmortem editor, while open.
-    pub editor: Option<PostmortemEditor>,
     /// Postmortem drafts journaled and not yet on the backend as typed, by id.
     pub drafts: HashMap<String, JournaledDraft>,
     /// When the editor's unwritten typing must be journaled.
     pub(crate) journal_due: Option<DateTime<Utc>>,
     /// Per postmortem, when its journaled draft was last confirmed on disk.
     pub journal_written: HashMap<String, DateTime<Utc>>,
-    pub confirm: Option<Confirm>,
     pub flash: Option<Flash>,
     pub size: (u16, u16),
     pub services: HashMap<String, Service>,
@@ -105,6 +100,8 @@ pub struct AppState {
     pub(crate) derived: Derived,
     /// Tabs whose list the user has looked at and used: until then a list starts at its top.
     seen: std::collections::HashSet<TabId>,
+    /// Quitting was asked for (a key or a signal). The run loop ends on the
+    /// `TerminalEffect::Quit` that comes with it, not on this.
     pub quit: bool,
 }
 
@@ -113,10 +110,10 @@ impl AppState {
         session: Session,
         config: &Config,
         snapshot: CacheSnapshot,
-        terminal: impl Into<crate::console::theme::TermCaps>,
+        environment: impl Into<Environment>,
         now: DateTime<Utc>,
     ) -> AppState {
-        let (settings, warnings) = Settings::from_config(config, terminal);
+        let (settings, warnings) = Settings::from_config(config, environment);
         let mut outbox = Outbox::restore(snapshot.outbox, snapshot.rejected);
         // Hold queued actions until the first sync says which server database this is.
         outbox.hold();
@@ -135,15 +132,11 @@ impl AppState {
             sync: SyncStatus { last_ok: snapshot.sync.last_ok, epoch: snapshot.sync.epoch, ..SyncStatus::default() },
             session,
             settings,
-            overlay: None,
-            input: None,
-            form: None,
+            modals: Modals::default(),
             form_draft: None,
-            editor: None,
             drafts: HashMap::new(),
             journal_due: None,
             journal_written: HashMap::new(),
-            confirm: None,
             flash: None,
             size: (80, 24),
             services: snapshot.services.into_iter().map(|s| (s.id.clone(), s)).collect(),
@@ -188,20 +181,17 @@ impl AppState {
         if layers.len() == 3 { layers[1] } else { layers[0] }
     }
 
-    /// The keymap layers that apply now, most specific first.
+    /// The keymap layers that apply now, most specific first: the top modal's alone, else the
+    /// tab's view.
     pub fn layers(&self) -> Vec<Mode> {
-        if self.confirm.is_some() {
-            return vec![Mode::Confirm];
-        } else if let Some(editor) = &self.editor {
-            return vec![if editor.theirs.is_some() { Mode::Conflict } else { Mode::Editor }];
-        } else if self.form.is_some() {
-            return vec![Mode::Form];
-        } else if self.input.is_some() {
-            return vec![Mode::Input];
-        } else if self.overlay.is_some() {
-            return vec![Mode::Overlay];
+        match self.modals.top() {
+            Some(Modal::Confirm(_)) => vec![Mode::Confirm],
+            Some(Modal::Editor(editor)) => vec![if editor.theirs.is_some() { Mode::Conflict } else { Mode::Editor }],
+            Some(Modal::Form(_)) => vec![Mode::Form],
+            Some(Modal::Input(_)) => vec![Mode::Input],
+            Some(Modal::Overlay(_)) => vec![Mode::Overlay],
+            None => self.view_layers(),
         }
-        self.view_layers()
     }
 
     /// The layers of the tab's own view, under any dialog or panel.
@@ -334,7 +324,7 @@ impl AppState {
                 let critical = self.sla.newly_critical(now);
                 if !critical.is_empty() && self.settings.sla.bell_on_critical() {
                     self.flash(Level::Error, format!("SLA critical: {}", critical.join("; ")), now);
-                    update.effects.push(Effect::Bell);
+                    update.effects.push(Effect::Terminal(TerminalEffect::Bell));
                 }
                 update
             }
@@ -432,7 +422,7 @@ impl AppState {
                 // and a note being typed is kept as its draft.
                 let journal = self.journal_now(now);
                 let note = self.keep_open_note();
-                Update::changed().with(journal).with(note).with([Effect::Quit])
+                Update::changed().with(journal).with(note).with([Effect::Terminal(TerminalEffect::Quit)])
             }
         }
     }
@@ -456,7 +446,7 @@ impl AppState {
         match result {
             Ok(config) => {
                 self.config_error = None;
-                let (settings, mut warnings) = Settings::from_config(&config, self.settings.terminal);
+                let (settings, mut warnings) = Settings::from_config(&config, self.settings.environment);
                 let mut effects = Vec::new();
                 if settings.poll_interval != self.settings.poll_interval {
                     effects.push(Effect::SetPollInterval(settings.poll_interval));

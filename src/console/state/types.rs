@@ -1,61 +1,19 @@
-//! The state's vocabulary: effects and updates, messages, dialogs, the session, sync status and
-//! settings. Plain data; the logic that changes it lives in `mod.rs` and `keys.rs`.
+//! The state's vocabulary: updates, messages, the session, sync status and settings (dialogs are
+//! `modal.rs`'s).
+//! Plain data; the logic that changes it lives in `mod.rs` and `keys.rs`; the effects an update
+//! carries are `crate::console::effect`'s.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ratatui_textarea::TextArea;
 
 use crate::api::Me;
 use crate::config::Config;
+use crate::console::effect::Effect;
 use crate::console::keymap::Keymap;
-use crate::console::outbox::OutboxEffect;
 use crate::console::theme::{TermCaps, Theme};
-use crate::domain::Command;
+use crate::console::zone::{DisplayZone, SystemZone};
 use crate::sla::SlaPolicy;
-
-/// What the runner is asked to do.
-///
-/// The outbox variant carries whole incidents and is much larger than the others; effects are
-/// made a handful per key press, so moving them costs nothing worth a box.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)]
-pub enum Effect {
-    Outbox(OutboxEffect),
-    SyncNow,
-    SetPollInterval(Duration),
-    Bell,
-    Quit,
-    /// Compute drift statistics away from the UI task; the results come back as
-    /// `Event::DriftComputed`.
-    ComputeDrift(Box<crate::console::tabs::drift::DriftJob>),
-    /// Read a calendar file to import (at most `MAX_CALENDAR_BYTES`); the text comes back as
-    /// `Event::CalendarFile` with `services` for events that name none.
-    ReadCalendar {
-        path: std::path::PathBuf,
-        services: Vec<String>,
-    },
-    /// Write a postmortem draft to the journal in the cache.
-    JournalDraft(crate::cache::JournaledDraft),
-    /// Forget the journaled draft of `id` if it still holds `draft` (the backend has that text).
-    ForgetDraft {
-        id: String,
-        author: String,
-        draft: crate::domain::PostmortemDraft,
-    },
-    /// Keep (or, with empty text, forget) a note typed and not sent.
-    SaveNoteDraft(crate::cache::NoteDraft),
-    /// Hand the draft to `$EDITOR` (the run loop suspends the terminal); `Event::EditorReturned`.
-    ExternalEditor {
-        id: String,
-        text: String,
-    },
-    /// Write the draft to `<drafts folder>/<id>.md`; `Event::DraftExported`.
-    ExportDraft {
-        id: String,
-        text: String,
-    },
-}
 
 /// The result of one `update`: whether the screen needs drawing, and what to do.
 #[derive(Debug, Default, PartialEq)]
@@ -93,60 +51,6 @@ pub struct Flash {
     pub text: String,
     pub level: Level,
     pub until: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Overlay {
-    Help {
-        scroll: usize,
-    },
-    /// The outbox panel, its `selected` row (queued entries, then rejected ones).
-    Outbox {
-        selected: usize,
-    },
-    /// The message log, newest first.
-    Messages {
-        scroll: usize,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InputKind {
-    Filter,
-    Note {
-        incident_id: String,
-    },
-    /// Whom to assign a ticket to.
-    Assign {
-        key: String,
-    },
-    /// The .ics file to import maintenance windows from.
-    ImportPath,
-    /// Which of the tickets linked to an incident to open.
-    OpenTicket {
-        incident_id: String,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub struct Input {
-    pub kind: InputKind,
-    pub textarea: TextArea<'static>,
-}
-
-impl Input {
-    pub fn text(&self) -> String {
-        self.textarea.lines().join(" ")
-    }
-}
-
-/// A dangerous command waiting for yes or no.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Confirm {
-    /// The incident id or ticket key.
-    pub id: String,
-    pub title: String,
-    pub command: Command,
 }
 
 /// Who we are and what we may do.
@@ -223,11 +127,35 @@ impl SyncStatus {
     }
 }
 
+/// What the console found about where it runs when it started: what the terminal can show and
+/// the system's time zone ([`SystemZone::detect`]). Read once; config reloads keep it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Environment {
+    pub terminal: TermCaps,
+    pub system_zone: SystemZone,
+}
+
+/// A terminal's capabilities with the system's zone taken as UTC: what tests and benchmarks use,
+/// so they show the same times on every machine.
+impl From<TermCaps> for Environment {
+    fn from(terminal: TermCaps) -> Environment {
+        Environment { terminal, system_zone: SystemZone::UTC }
+    }
+}
+
+/// `NO_COLOR` (or not) on a modern terminal, in UTC (see `From<TermCaps>`).
+impl From<bool> for Environment {
+    fn from(no_color: bool) -> Environment {
+        TermCaps::from(no_color).into()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub keymap: Keymap,
     pub theme: Theme,
-    pub timezone: Option<chrono_tz::Tz>,
+    /// The zone times are shown in: `timezone` in the config, else the system's as found at start.
+    pub timezone: DisplayZone,
     pub bell_on_new_p1: bool,
     pub sla: std::sync::Arc<SlaPolicy>,
     pub drift_bands: crate::domain::monitoring::DriftBands,
@@ -236,30 +164,32 @@ pub struct Settings {
     pub poll_interval: Duration,
     /// `read_only = true` in the config.
     pub read_only_config: bool,
-    /// What the terminal can show (colours, glyphs), kept across config reloads.
-    pub terminal: TermCaps,
+    /// What the terminal can show and the system's zone, as found at start; kept across config
+    /// reloads.
+    pub environment: Environment,
     /// Backend and token as started; changing them needs a restart.
     pub(super) started_with: (Option<String>, bool),
 }
 
 impl Settings {
-    /// The settings for `config` on a terminal that can show `terminal` (or, for tests and
-    /// benchmarks, a `bool`: `NO_COLOR` on a modern terminal).
-    pub fn from_config(config: &Config, terminal: impl Into<TermCaps>) -> (Settings, Vec<String>) {
-        let terminal = terminal.into();
+    /// The settings for `config` in `environment` (for tests and benchmarks, a [`TermCaps`] or a
+    /// `bool`, see [`Environment`]).
+    pub fn from_config(config: &Config, environment: impl Into<Environment>) -> (Settings, Vec<String>) {
+        let environment = environment.into();
+        let terminal = environment.terminal;
         let (keymap, mut warnings) = Keymap::with_overrides(&config.keys);
         warnings.extend(config.warnings.iter().cloned());
         let settings = Settings {
             keymap,
             theme: Theme::for_terminal(&config.colors, terminal, config.glyphs),
-            timezone: config.timezone,
+            timezone: DisplayZone::resolve(config.timezone, environment.system_zone),
             bell_on_new_p1: config.bell_on_new_p1,
             sla: config.sla.clone(),
             drift_bands: config.drift_bands,
             postmortem_template: config.postmortem_template.clone(),
             poll_interval: config.poll_interval,
             read_only_config: config.read_only,
-            terminal,
+            environment,
             started_with: (config.backend.clone(), config.token.is_some() || config.token_file.is_some()),
         };
         (settings, warnings)

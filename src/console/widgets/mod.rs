@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 
 use crate::console::state::AppState;
+use crate::console::zone::DisplayZone;
 
 /// A rectangle of at most `width`×`height` centred in `area`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -18,41 +19,12 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     cell
 }
 
-/// The display zone's name at `at`: `UTC`, `CET`, `CEST`; the system's zone (no `timezone`
-/// configured) by its offset, `UTC+01:00`, or `UTC` when it has none.
-pub fn zone_name(at: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> String {
-    match tz {
-        Some(tz) => at.with_timezone(&tz).format("%Z").to_string(),
-        None => match at.with_timezone(&chrono::Local).offset().local_minus_utc() {
-            0 => "UTC".to_string(),
-            _ => format!("UTC{}", at.with_timezone(&chrono::Local).format("%:z")),
-        },
-    }
-}
-
-/// `at` formatted with `format` in the display time zone (the system's when none is set).
+/// `at` formatted with `format` in the display time zone.
 pub fn local(at: DateTime<Utc>, state: &AppState, format: &str) -> String {
-    match state.settings.timezone {
-        Some(tz) => at.with_timezone(&tz).format(format).to_string(),
-        None => at.with_timezone(&chrono::Local).format(format).to_string(),
-    }
+    state.settings.timezone.format(at, format)
 }
 
 /// `14:03:22` in the display time zone, with the date in front when it is not today.
-pub fn clock(at: DateTime<Utc>, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> String {
-    fn fmt<Z: chrono::TimeZone>(at: DateTime<Utc>, now: DateTime<Utc>, zone: &Z) -> String
-    where
-        Z::Offset: std::fmt::Display,
-    {
-        let local = at.with_timezone(zone);
-        if local.date_naive() == now.with_timezone(zone).date_naive() {
-            local.format("%H:%M:%S").to_string()
-        } else {
-            local.format("%b %d %H:%M").to_string()
-        }
-    }
-    match tz {
-        Some(tz) => fmt(at, now, &tz),
-        None => fmt(at, now, &chrono::Local),
-    }
+pub fn clock(at: DateTime<Utc>, now: DateTime<Utc>, tz: DisplayZone) -> String {
+    if tz.date(at) == tz.date(now) { tz.format(at, "%H:%M:%S") } else { tz.format(at, "%b %d %H:%M") }
 }

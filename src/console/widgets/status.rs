@@ -95,10 +95,7 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
     } else {
         right.push(Span::styled(state.session.backend_label.clone(), theme.muted()));
     }
-    right.push(Span::styled(
-        format!(" {}", crate::console::widgets::zone_name(now, state.settings.timezone)),
-        theme.muted(),
-    ));
+    right.push(Span::styled(format!(" {}", state.settings.timezone.name_at(now)), theme.muted()));
     right.push(Span::raw(" "));
     right.push(Span::styled(badge, if stale { theme.stale_badge() } else { theme.ok() }));
     right.push(Span::raw(" "));
@@ -167,7 +164,7 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
         Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width as u16)]).areas(area);
     frame.render_widget(Line::from(right), right_area);
 
-    if let Some(input) = &state.input {
+    if let Some(input) = state.modals.input() {
         let label = match &input.kind {
             InputKind::Filter => " / ".to_string(),
             InputKind::Note { incident_id } => format!(" note on {incident_id}: "),
@@ -288,7 +285,7 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
     const SLA_REST: &[(Action, &str)] =
         &[(Action::Help, "help"), (Action::NextTab, "next tab"), (Action::Quit, "quit")];
     // Hints describe the view under a panel (its keys work again once the panel closes).
-    let layers = if state.overlay.is_some() { state.view_layers() } else { state.layers() };
+    let layers = if state.modals.overlay().is_some() { state.view_layers() } else { state.layers() };
     let detail = layers.contains(&Mode::Detail);
     let (first, rest) = match state.tab {
         TabId::Incidents => (INCIDENT, if detail { DETAIL } else { LIST }),
@@ -298,7 +295,7 @@ fn hints(state: &AppState, width: usize) -> Line<'static> {
         TabId::Calendar => (CALENDAR, if detail_open { DETAIL } else { SLA_REST }),
         // Keys other than these type into the text (or are not bound) in the editor.
         TabId::Postmortems if layers.contains(&Mode::Conflict) => (CONFLICT, &[][..]),
-        TabId::Postmortems if state.editor.is_some() => (EDITOR, &[][..]),
+        TabId::Postmortems if state.modals.editor().is_some() => (EDITOR, &[][..]),
         TabId::Postmortems => (POSTMORTEMS, SLA_REST),
     };
     let actions = first.iter().chain(rest);

@@ -26,18 +26,21 @@ fn ctrl_c_in_a_prompt_cancels_it_and_keeps_the_note() {
     state.update(key('n'), now());
     type_text(&mut state, "rolled back the gateway");
     let update = state.update(ctrl('c'), now());
-    assert!(!state.quit && !update.effects.contains(&Effect::Quit), "Ctrl-c in a prompt does not quit");
-    assert!(state.input.is_none());
+    assert!(
+        !state.quit && !update.effects.contains(&Effect::Terminal(TerminalEffect::Quit)),
+        "Ctrl-c in a prompt does not quit"
+    );
+    assert!(state.modals.input().is_none());
     assert_eq!(kept_note(&update).map(|n| n.text.as_str()), Some("rolled back the gateway"));
 
     // Filter, form and confirmation: Ctrl-c closes them too.
     state.update(key('/'), now());
     state.update(ctrl('c'), now());
-    assert!(state.input.is_none() && !state.quit);
+    assert!(state.modals.input().is_none() && !state.quit);
     state.update(key('r'), now());
-    assert!(state.confirm.is_some());
+    assert!(state.modals.confirm().is_some());
     state.update(ctrl('c'), now());
-    assert!(state.confirm.is_none() && !state.quit && state.outbox.is_empty(), "nothing resolved");
+    assert!(state.modals.confirm().is_none() && !state.quit && state.outbox.is_empty(), "nothing resolved");
 
     // Outside prompts, Ctrl-c quits; a note prompt open at a SIGHUP keeps what was typed.
     state.update(key('n'), now());
@@ -45,7 +48,7 @@ fn ctrl_c_in_a_prompt_cancels_it_and_keeps_the_note() {
     let update = state.update(Event::Shutdown { signal: "SIGHUP" }, now());
     assert_eq!(kept_note(&update).map(|n| n.text.as_str()), Some("rolled back the gateway and paged the provider"));
     let mut state = live(vec![incident("INC-1", Priority::P1, 3)]);
-    assert!(state.update(ctrl('c'), now()).effects.contains(&Effect::Quit));
+    assert!(state.update(ctrl('c'), now()).effects.contains(&Effect::Terminal(TerminalEffect::Quit)));
 }
 
 /// Note drafts come back after a restart, for their author only.
@@ -64,10 +67,10 @@ fn note_drafts_are_restored_for_their_author() {
     let session = super::tests::session(Role::Responder);
     let mut mine = AppState::new(session.clone(), &Config::default(), snapshot(&session.author), true, now());
     mine.update(key('n'), now());
-    assert_eq!(mine.input.as_ref().unwrap().text(), "half a thought");
+    assert_eq!(mine.modals.input().unwrap().text(), "half a thought");
     let mut theirs = AppState::new(session, &Config::default(), snapshot("token:someone-else"), true, now());
     theirs.update(key('n'), now());
-    assert_eq!(theirs.input.as_ref().unwrap().text(), "", "another user's note draft is theirs");
+    assert_eq!(theirs.modals.input().unwrap().text(), "", "another user's note draft is theirs");
 }
 
 /// A 409 that says who was first must not be replaced at once by an info ("new P1"): errors
@@ -93,7 +96,7 @@ fn errors_outlive_infos_and_every_message_is_logged() {
     // A new P1 arrives right after: it rings and is logged, and the error stays up.
     let p1 = crate::api::Change::Incident(incident("INC-2", Priority::P1, 0));
     let update = state.update(super::tests::synced(vec![p1], false), now());
-    assert!(update.effects.contains(&Effect::Bell));
+    assert!(update.effects.contains(&Effect::Terminal(TerminalEffect::Bell)));
     assert_eq!(flash(&state), error, "the 409 is not replaced by the new P1");
     state.flash(Level::Info, "syncing…", now() + chrono::Duration::seconds(1));
     assert_eq!(flash(&state), error, "the error stays up");
@@ -105,7 +108,7 @@ fn errors_outlive_infos_and_every_message_is_logged() {
     assert_eq!(&logged[..3], ["configuration reloaded", "syncing…", "new P1: INC-2 INC-2 title"]);
     assert_eq!(logged[3], error);
     state.update(key('L'), now());
-    assert_eq!(state.overlay, Some(Overlay::Messages { scroll: 0 }));
+    assert_eq!(state.modals.overlay(), Some(Overlay::Messages { scroll: 0 }));
 }
 
 /// While the config on disk is invalid a marker stays (and the full error is in the log), until
@@ -129,7 +132,7 @@ fn ctrl_u_clears_the_filter_line() {
     type_text(&mut state, "inc-2 p3");
     assert_eq!(state.incidents.visible_len(), 1);
     state.update(ctrl('u'), now());
-    assert_eq!(state.input.as_ref().unwrap().text(), "");
+    assert_eq!(state.modals.input().unwrap().text(), "");
     assert_eq!(state.incidents.visible_len(), 2);
 }
 
@@ -186,10 +189,10 @@ fn viewers_do_not_type_into_the_postmortem_editor() {
     state.update(super::tests::synced(vec![crate::api::Change::Postmortem(pm)], false), now());
     state.update(key('6'), now());
     state.update(special(KeyCode::Enter), now());
-    assert!(state.editor.is_some(), "a viewer may read it");
-    let before = state.editor.as_ref().map(|e| e.draft());
+    assert!(state.modals.editor().is_some(), "a viewer may read it");
+    let before = state.modals.editor().map(|e| e.draft());
     state.update(key('x'), now());
-    assert_eq!(state.editor.as_ref().map(|e| e.draft()), before, "nothing typed");
+    assert_eq!(state.modals.editor().map(|e| e.draft()), before, "nothing typed");
     assert!(flash(&state).contains("read-only"), "{}", flash(&state));
 }
 

@@ -118,11 +118,11 @@ fn an_incident_opens_its_ticket_or_asks_which_of_several() {
     assert!(s.prompt_hint().unwrap().contains("SUP-2041  SUP-2042"), "{:?}", s.prompt_hint());
     keys(&mut s, "sup-2");
     press(&mut s, KeyCode::Tab);
-    assert_eq!(s.input.as_ref().unwrap().text(), "SUP-204", "the start both share");
+    assert_eq!(s.modals.input().unwrap().text(), "SUP-204", "the start both share");
     keys(&mut s, "9");
     press(&mut s, KeyCode::Enter);
     assert!(flash(&s).contains("`SUP-2049` is not one of the tickets linked to INC-1001"), "{}", flash(&s));
-    assert_eq!(s.input.as_ref().map(|i| i.text()).as_deref(), Some("SUP-2049"), "the prompt stays as typed");
+    assert_eq!(s.modals.input().map(|i| i.text()).as_deref(), Some("SUP-2049"), "the prompt stays as typed");
     press(&mut s, KeyCode::Backspace);
     keys(&mut s, "1");
     press(&mut s, KeyCode::Enter);
@@ -159,7 +159,7 @@ fn assign_offers_known_users_and_refuses_an_unknown_name_keeping_it() {
     let update = press(&mut s, KeyCode::Enter);
     assert!(persisted(&update).is_empty(), "{:?}", update.effects);
     assert!(flash(&s).starts_with("no user `nobody-such` is known to the backend"), "{}", flash(&s));
-    assert_eq!(s.input.as_ref().map(|i| i.text()).as_deref(), Some("nobody-such"), "the typed text stays");
+    assert_eq!(s.modals.input().map(|i| i.text()).as_deref(), Some("nobody-such"), "the typed text stays");
     assert!(s.prompt_hint().unwrap().starts_with("✗ no user `nobody-such`"), "said above the prompt too");
 
     // Clear it and complete a name: `d` is dana or dario, `dan` is dana.
@@ -168,14 +168,14 @@ fn assign_offers_known_users_and_refuses_an_unknown_name_keeping_it() {
     }
     keys(&mut s, "d");
     press(&mut s, KeyCode::Tab);
-    assert_eq!(s.input.as_ref().unwrap().text(), "da");
+    assert_eq!(s.modals.input().unwrap().text(), "da");
     assert_eq!(s.prompt_hint().as_deref(), Some("matches: dana  dario · Tab completes"));
     keys(&mut s, "n");
     press(&mut s, KeyCode::Tab);
     assert_eq!(s.prompt_hint().as_deref(), Some("✓ dana"));
     let [entry] = persisted(&press(&mut s, KeyCode::Enter)).try_into().expect("one assign queued");
     assert_eq!(entry.action, Command::Ticket(TicketAction::Assign { to: "dana".into() }));
-    assert!(s.input.is_none());
+    assert!(s.modals.input().is_none());
 
     // A viewer is known but cannot work tickets; a name in other case is the known spelling.
     keys(&mut s, "Avic");

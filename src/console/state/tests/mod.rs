@@ -3,6 +3,7 @@
 mod console;
 mod links;
 mod term;
+mod zone;
 
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ pub(crate) use crate::api::{Me, Role};
 use crate::backend::{BackendError, Conflict};
 pub(crate) use crate::cache::CacheSnapshot;
 pub(crate) use crate::config::Config;
+pub(crate) use crate::console::effect::{Effect, TerminalEffect};
 pub(crate) use crate::console::event::Event;
 use crate::console::event::SyncReport;
 pub(crate) use crate::console::keymap::Mode;
@@ -157,7 +159,7 @@ fn read_only_and_viewers_cannot_take_dangerous_actions() {
     for c in ['a', 'e', 'r', 'n'] {
         let update = read_only.update(key(c), now());
         assert!(update.effects.is_empty(), "{c}");
-        assert!(read_only.confirm.is_none() && read_only.input.is_none());
+        assert!(read_only.modals.confirm().is_none() && read_only.modals.input().is_none());
         assert!(flash(&read_only).starts_with("read-only:"), "{}", flash(&read_only));
     }
     assert!(flash(&read_only).contains("--read-only"));
@@ -171,9 +173,9 @@ fn read_only_and_viewers_cannot_take_dangerous_actions() {
 fn resolve_asks_first() {
     let mut state = live(vec![incident("INC-1", Priority::P2, 3)]);
     assert!(state.update(key('r'), now()).effects.is_empty());
-    assert_eq!(state.confirm.as_ref().unwrap().id, "INC-1");
+    assert_eq!(state.modals.confirm().unwrap().id, "INC-1");
     assert!(state.update(key('n'), now()).effects.is_empty(), "n says no");
-    assert!(state.confirm.is_none());
+    assert!(state.modals.confirm().is_none());
     state.update(key('r'), now());
     let entry = persisted_entry(&state.update(key('y'), now()));
     assert_eq!(entry.action, Command::Incident(IncidentAction::Resolve));
@@ -202,14 +204,14 @@ fn a_note_is_typed_sent_and_an_abandoned_one_is_kept_as_a_draft() {
     type_text(&mut state, "restarted the retriever; a and e are just text here");
     assert!(state.outbox.is_empty(), "typing `a` in a note does not acknowledge");
     let kept = state.update(special(KeyCode::Esc), now());
-    assert!(state.input.is_none());
+    assert!(state.modals.input().is_none());
     assert!(flash(&state).contains("draft"));
     let [Effect::SaveNoteDraft(draft)] = &kept.effects[..] else { panic!("kept on disk: {:?}", kept.effects) };
     assert_eq!((draft.incident_id.as_str(), draft.author.as_str()), ("INC-1", "token:erin"));
     assert_eq!(draft.text, "restarted the retriever; a and e are just text here");
 
     state.update(key('n'), now());
-    assert_eq!(state.input.as_ref().unwrap().text(), "restarted the retriever; a and e are just text here");
+    assert_eq!(state.modals.input().unwrap().text(), "restarted the retriever; a and e are just text here");
     let mut sent = state.update(special(KeyCode::Enter), now());
     let forget = sent.effects.pop();
     assert!(
@@ -223,7 +225,7 @@ fn a_note_is_typed_sent_and_an_abandoned_one_is_kept_as_a_draft() {
     );
 
     state.update(key('n'), now());
-    assert_eq!(state.input.as_ref().unwrap().text(), "", "the sent draft is gone");
+    assert_eq!(state.modals.input().unwrap().text(), "", "the sent draft is gone");
     let update = state.update(special(KeyCode::Enter), now());
     assert!(update.effects.is_empty(), "an empty note is not sent");
 }
@@ -233,7 +235,7 @@ fn pasted_escape_sequences_do_not_reach_a_note() {
     let mut state = live(vec![incident("INC-1", Priority::P2, 3)]);
     state.update(key('n'), now());
     state.update(Event::Paste("look \u{1b}]52;c;aGk=\u{7}here".into()), now());
-    assert_eq!(state.input.as_ref().unwrap().text(), "look here");
+    assert_eq!(state.modals.input().unwrap().text(), "look here");
 }
 
 #[test]
@@ -339,15 +341,15 @@ fn unreachable_backend_keeps_the_action_queued_and_marks_the_view_stale() {
 fn a_new_p1_rings_the_bell_but_the_first_sync_does_not() {
     let mut state = live(vec![]);
     let first = state.update(synced(vec![Change::Incident(incident("INC-1", Priority::P1, 0))], true), now());
-    assert!(!first.effects.contains(&Effect::Bell));
+    assert!(!first.effects.contains(&Effect::Terminal(TerminalEffect::Bell)));
     let update = state.update(synced(vec![Change::Incident(incident("INC-2", Priority::P1, 0))], false), now());
-    assert!(update.effects.contains(&Effect::Bell));
+    assert!(update.effects.contains(&Effect::Terminal(TerminalEffect::Bell)));
     assert!(flash(&state).starts_with("new P1: INC-2"));
     let update = state.update(synced(vec![Change::Incident(incident("INC-3", Priority::P2, 0))], false), now());
-    assert!(!update.effects.contains(&Effect::Bell));
+    assert!(!update.effects.contains(&Effect::Terminal(TerminalEffect::Bell)));
     state.settings.bell_on_new_p1 = false;
     let update = state.update(synced(vec![Change::Incident(incident("INC-4", Priority::P1, 0))], false), now());
-    assert!(!update.effects.contains(&Effect::Bell));
+    assert!(!update.effects.contains(&Effect::Terminal(TerminalEffect::Bell)));
 }
 
 #[test]
@@ -397,7 +399,7 @@ fn signals_quit_after_the_outbox_is_safe() {
     let mut state = live(vec![]);
     let update = state.update(Event::Shutdown { signal: "SIGHUP" }, now());
     assert!(state.quit);
-    assert_eq!(update.effects, [Effect::Quit]);
+    assert_eq!(update.effects, [Effect::Terminal(TerminalEffect::Quit)]);
 }
 
 #[test]

@@ -95,9 +95,9 @@ fn a_terminal_too_small_acts_on_nothing_but_quit() {
         assert_eq!(update, Update::unchanged(), "{code:?} acts on a screen nobody can see");
     }
     assert_eq!(state.tab, crate::console::tabs::TabId::Incidents);
-    assert!(state.overlay.is_none() && state.input.is_none());
+    assert!(state.modals.overlay().is_none() && state.modals.input().is_none());
     let quit = state.update(key(KeyCode::Char('q')), now());
-    assert!(quit.effects.contains(&Effect::Quit));
+    assert!(quit.effects.contains(&Effect::Terminal(TerminalEffect::Quit)));
 
     let mut state = self::state();
     state.update(
@@ -113,7 +113,7 @@ fn help_scrolls_by_page_to_the_ends_and_no_further() {
     let mut state = state();
     state.update(Event::Resize { width: 80, height: 24 }, now());
     state.update(key(KeyCode::Char('?')), now());
-    let scroll = |state: &AppState| match state.overlay {
+    let scroll = |state: &AppState| match state.modals.overlay() {
         Some(Overlay::Help { scroll }) => scroll,
         other => panic!("help is not open: {other:?}"),
     };

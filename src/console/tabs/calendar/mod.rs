@@ -8,9 +8,10 @@ pub mod form;
 pub(crate) mod update;
 pub mod view;
 
-use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 
 use crate::console::clocks::{ClockInput, Which};
+use crate::console::zone::DisplayZone;
 use crate::domain::maintenance::{MaintenanceAction, MaintenanceKind, MaintenanceWindow, Occurrence};
 use crate::domain::{Incident, IncidentStatus};
 
@@ -82,7 +83,7 @@ impl CalendarTab {
         pending: Vec<(String, MaintenanceAction)>,
         me: &str,
         now: DateTime<Utc>,
-        tz: Option<chrono_tz::Tz>,
+        tz: DisplayZone,
     ) -> bool {
         if pending == self.pending && me == self.me {
             return false;
@@ -137,7 +138,7 @@ impl CalendarTab {
     }
 
     /// Takes in synced windows (newest version wins) and expands them again.
-    pub fn upsert_many(&mut self, windows: Vec<MaintenanceWindow>, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) {
+    pub fn upsert_many(&mut self, windows: Vec<MaintenanceWindow>, now: DateTime<Utc>, tz: DisplayZone) {
         for window in windows {
             self.put(window);
         }
@@ -157,11 +158,11 @@ impl CalendarTab {
     }
 
     /// Expands the recurrences for the month shown and around `now`.
-    pub fn rebuild(&mut self, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) {
+    pub fn rebuild(&mut self, now: DateTime<Utc>, tz: DisplayZone) {
         self.shown(now);
         let first = self.month.unwrap_or_else(|| month_of(now, tz));
-        let from = local_midnight(first, tz) - Duration::days(7);
-        let to = local_midnight(first + Months::new(1), tz) + Duration::days(7);
+        let from = tz.midnight(first) - Duration::days(7);
+        let to = tz.midnight(first + Months::new(1)) + Duration::days(7);
         self.month_slots = self.slots(from, to);
         self.near = self.slots(now - Duration::days(HORIZON_DAYS), now + Duration::days(HORIZON_DAYS));
         self.built_at = Some(now);
@@ -183,7 +184,7 @@ impl CalendarTab {
     }
 
     /// Rebuilds when a day has passed since the last expansion (called on the tick).
-    pub fn refresh(&mut self, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> bool {
+    pub fn refresh(&mut self, now: DateTime<Utc>, tz: DisplayZone) -> bool {
         let stale = self.built_at.is_none_or(|t| now - t >= Duration::days(1));
         if stale {
             self.rebuild(now, tz);
@@ -205,7 +206,7 @@ impl CalendarTab {
     }
 
     /// The first day of the month shown.
-    pub fn month(&self, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> NaiveDate {
+    pub fn month(&self, now: DateTime<Utc>, tz: DisplayZone) -> NaiveDate {
         self.month.unwrap_or_else(|| month_of(now, tz))
     }
 
@@ -259,7 +260,7 @@ impl CalendarTab {
     }
 
     /// Moves the month shown by `months` (negative: back).
-    pub fn shift_month(&mut self, months: i32, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) {
+    pub fn shift_month(&mut self, months: i32, now: DateTime<Utc>, tz: DisplayZone) {
         let current = self.month(now, tz);
         let moved = if months >= 0 {
             current.checked_add_months(Months::new(months.unsigned_abs()))
@@ -276,7 +277,7 @@ impl CalendarTab {
     }
 
     /// Back to the current month, at the first occurrence not yet over.
-    pub fn today(&mut self, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) {
+    pub fn today(&mut self, now: DateTime<Utc>, tz: DisplayZone) {
         self.month = None;
         self.shift_month(0, now, tz);
     }
@@ -302,8 +303,8 @@ impl CalendarTab {
 
     /// The kinds with an occurrence on `day` (local), most severe first, and whether a change
     /// freeze covers it.
-    pub fn day_kinds(&self, day: NaiveDate, tz: Option<chrono_tz::Tz>) -> Vec<MaintenanceKind> {
-        let (from, to) = (local_midnight(day, tz), local_midnight(day + Duration::days(1), tz));
+    pub fn day_kinds(&self, day: NaiveDate, tz: DisplayZone) -> Vec<MaintenanceKind> {
+        let (from, to) = (tz.midnight(day), tz.midnight(day + Duration::days(1)));
         let mut kinds: Vec<MaintenanceKind> = self
             .month_slots
             .iter()
@@ -327,27 +328,9 @@ fn kind_rank(kind: MaintenanceKind) -> u8 {
 }
 
 /// The first day of the month containing `at`, in the display time zone.
-pub fn month_of(at: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> NaiveDate {
-    let day = local_date(at, tz);
+pub fn month_of(at: DateTime<Utc>, tz: DisplayZone) -> NaiveDate {
+    let day = tz.date(at);
     day.with_day(1).unwrap_or(day)
-}
-
-pub fn local_date(at: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> NaiveDate {
-    match tz {
-        Some(tz) => at.with_timezone(&tz).date_naive(),
-        None => at.with_timezone(&chrono::Local).date_naive(),
-    }
-}
-
-/// The start of `day` in the display time zone (the earliest valid time across a DST gap).
-pub fn local_midnight(day: NaiveDate, tz: Option<chrono_tz::Tz>) -> DateTime<Utc> {
-    let naive = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let resolve = |r: chrono::LocalResult<DateTime<Utc>>| r.earliest();
-    match tz {
-        Some(tz) => resolve(tz.from_local_datetime(&naive).map(|t| t.with_timezone(&Utc))),
-        None => resolve(chrono::Local.from_local_datetime(&naive).map(|t| t.with_timezone(&Utc))),
-    }
-    .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
 }
 
 /// What still pages during a window: open incidents on its services keep notifying (a maintenance

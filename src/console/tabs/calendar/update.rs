@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 
 use crate::api::Role;
 use crate::console::action::Action;
-use crate::console::state::{AppState, Confirm, Effect, Input, InputKind, Level, Update};
+use crate::console::effect::Effect;
+use crate::console::state::{AppState, Confirm, Input, InputKind, Level, Modal, Update};
 use crate::console::tabs::calendar::QUEUED_ID_PREFIX;
 use crate::console::tabs::calendar::form::MaintenanceForm;
 use crate::domain::maintenance_ics::{ImportDefaults, from_ics_with, plan_import};
@@ -27,7 +28,7 @@ impl AppState {
     pub(crate) fn on_maintenance_action(&mut self, action: Action, now: DateTime<Utc>) -> Update {
         match action {
             Action::NextField | Action::PrevField => {
-                let Some(form) = &mut self.form else {
+                let Some(form) = self.modals.form_mut() else {
                     return Update::unchanged();
                 };
                 if action == Action::NextField {
@@ -38,7 +39,7 @@ impl AppState {
                 Update::changed()
             }
             Action::ClearField => {
-                let changed = self.form.as_mut().is_some_and(MaintenanceForm::clear_field);
+                let changed = self.modals.form_mut().is_some_and(MaintenanceForm::clear_field);
                 Update { changed, effects: Vec::new() }
             }
             Action::NewWindow => {
@@ -52,7 +53,7 @@ impl AppState {
                         MaintenanceForm::new(&self.default_zone())
                     }
                 };
-                self.form = Some(form);
+                self.modals.push(Modal::Form(form));
                 Update::changed()
             }
             Action::EditWindow | Action::CancelWindow => {
@@ -82,7 +83,7 @@ impl AppState {
                         Some(_) => format!("{title} (every occurrence)"),
                         None => title,
                     };
-                    self.confirm = Some(Confirm { id, title, command: Command::Maintenance(command) });
+                    self.modals.push(Modal::Confirm(Confirm { id, title, command: Command::Maintenance(command) }));
                     return Update::changed();
                 }
                 let form = match self.form_draft.take() {
@@ -92,7 +93,7 @@ impl AppState {
                         MaintenanceForm::edit(window)
                     }
                 };
-                self.form = Some(form);
+                self.modals.push(Modal::Form(form));
                 Update::changed()
             }
             Action::ImportCalendar => {
@@ -101,7 +102,7 @@ impl AppState {
                 }
                 let mut textarea = ratatui_textarea::TextArea::new(vec![String::new()]);
                 textarea.set_placeholder_text("FILE.ics [services for events that name none]; Enter imports");
-                self.input = Some(Input { kind: InputKind::ImportPath, textarea });
+                self.modals.push(Modal::Input(Input { kind: InputKind::ImportPath, textarea }));
                 Update::changed()
             }
             _ => Update::unchanged(),
@@ -128,12 +129,10 @@ impl AppState {
         Some(Update::changed())
     }
 
-    /// The time zone a new window is planned in: the display zone, else the system's.
+    /// The time zone a new window is planned in: the display zone (UTC when the system gave only
+    /// an offset).
     fn default_zone(&self) -> String {
-        match self.settings.timezone {
-            Some(tz) => tz.name().to_string(),
-            None => iana_time_zone::get_timezone().unwrap_or_else(|_| "UTC".to_string()),
-        }
+        self.settings.timezone.named().name().to_string()
     }
 
     /// Enter on the form: queues the window when every field is right, else shows what is wrong
@@ -141,7 +140,7 @@ impl AppState {
     pub(crate) fn submit_form(&mut self, now: DateTime<Utc>) -> Update {
         let mut known: Vec<String> = self.services.keys().cloned().collect();
         known.sort();
-        let Some(form) = &mut self.form else {
+        let Some(form) = self.modals.form_mut() else {
             return Update::unchanged();
         };
         let Some(window) = form.submit(now, &known) else {
@@ -151,7 +150,7 @@ impl AppState {
             return Update::changed();
         };
         let editing = form.editing().map(|(id, version)| (id.to_string(), version));
-        self.form = None;
+        self.modals.take_form();
         match editing {
             Some((id, version)) => {
                 self.enqueue_at(&id, Command::Maintenance(MaintenanceAction::Edit { window }), Some(version), now)
@@ -162,7 +161,7 @@ impl AppState {
 
     /// Esc on the form: closes it; what was typed is kept as a draft for `n` (or `e`).
     pub(crate) fn close_form(&mut self, now: DateTime<Utc>) -> Update {
-        let Some(form) = self.form.take() else {
+        let Some(form) = self.modals.take_form() else {
             return Update::unchanged();
         };
         if form.has_text() {

@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::console::state::AppState;
-use crate::console::tabs::calendar::{local_date, still_pages};
+use crate::console::tabs::calendar::still_pages;
 use crate::console::theme::Theme;
 use crate::console::widgets::local;
 use crate::domain::maintenance::{MaintenanceKind, MaintenanceWindow, Occurrence};
@@ -42,7 +42,7 @@ fn kind_style(theme: &Theme, kind: MaintenanceKind) -> Style {
 /// The display zone's name at `at`, to follow a time: `UTC`, `CET`, `CEST`; the system's zone (no
 /// `timezone` configured) by its offset, `UTC+01:00`.
 pub fn zone_at(at: DateTime<Utc>, state: &AppState) -> String {
-    crate::console::widgets::zone_name(at, state.settings.timezone)
+    state.settings.timezone.name_at(at)
 }
 
 /// `at` in the display zone with the zone's name: `14:40 CET`.
@@ -109,7 +109,7 @@ fn draw_month(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime
     let theme = &state.settings.theme;
     let tz = state.settings.timezone;
     let first = state.calendar.month(now, tz);
-    let today = local_date(now, tz);
+    let today = tz.date(now);
     let mut lines = vec![
         Line::styled(format!(" {}", first.format("%B %Y")), theme.header()),
         Line::styled("  Mo   Tu   We   Th   Fr   Sa   Su", theme.muted()),
@@ -151,7 +151,7 @@ fn draw_agenda(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTim
     let theme = &state.settings.theme;
     let tab = &state.calendar;
     // Which zone the times are in: the display zone's name, with UTC in brackets unless it is UTC.
-    let zone = match state.settings.timezone {
+    let zone = match state.settings.timezone.configured() {
         Some(tz) if tz == chrono_tz::UTC => " Agenda · times in UTC ".to_string(),
         Some(tz) => format!(" Agenda · times in {} (UTC) ", tz.name()),
         None => format!(" Agenda · times in local time, {} (UTC) ", zone_at(now, state)),
@@ -207,7 +207,7 @@ fn planned_in(window: &MaintenanceWindow, state: &AppState) -> String {
     let Ok(tz) = crate::domain::maintenance::parse_timezone(&window.timezone) else {
         return format!(" · planned in `{}`, an unknown zone", sanitize(&window.timezone));
     };
-    if state.settings.timezone == Some(tz) {
+    if state.settings.timezone.configured() == Some(tz) {
         return String::new();
     }
     let (start, end) = (window.start.with_timezone(&tz), window.end.with_timezone(&tz));

@@ -16,8 +16,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cache::MonitoringRows;
+pub use crate::console::data::{DriftJob, DriftResults};
 pub use crate::console::tabs::drift::monitoring::Monitoring;
-use crate::domain::monitoring::{DistributionRow, WindowStats, distribution, window_stats};
+use crate::domain::monitoring::{DistributionRow, WindowStats, distribution};
 use crate::domain::{DriftWindow, FeatureKind, Incident, Model, QualityPoint, Sample, Statistic};
 
 /// The time spans `+` and `-` step through, in hours.
@@ -68,37 +69,6 @@ pub struct SeriesPoint {
     pub n: usize,
     /// `None` while being computed.
     pub stats: Option<Result<WindowStats, String>>,
-}
-
-/// Statistics to compute away from the UI task: a feature's reference and the windows that lack them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DriftJob {
-    pub model: String,
-    pub feature: String,
-    pub reference: Sample,
-    pub windows: Vec<(DateTime<Utc>, Sample)>,
-}
-
-/// What a [`DriftJob`] found: per window start, the sample size and the statistics.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DriftResults {
-    pub model: String,
-    pub feature: String,
-    pub windows: Vec<(DateTime<Utc>, usize, Result<WindowStats, String>)>,
-}
-
-impl DriftJob {
-    /// Compares every window with the reference. Pure, and slow enough to keep off the UI task.
-    pub fn run(self) -> DriftResults {
-        let windows = self
-            .windows
-            .into_iter()
-            .map(|(start, sample)| {
-                (start, sample.len(), window_stats(&self.reference, &sample).map_err(|e| e.to_string()))
-            })
-            .collect();
-        DriftResults { model: self.model, feature: self.feature, windows }
-    }
 }
 
 /// A window: model, feature, start.

@@ -81,7 +81,7 @@ fn drafted(state: &mut AppState) -> (String, Update) {
 fn p_drafts_the_postmortem_from_the_template_and_journals_it_at_once() {
     let mut s = state();
     let (incident, update) = drafted(&mut s);
-    let editor = s.editor.as_ref().expect("the editor is open");
+    let editor = s.modals.editor().expect("the editor is open");
     assert_eq!(s.tab, TabId::Postmortems);
     assert_eq!(s.layers(), vec![Mode::Editor]);
     assert_eq!((editor.incident_id.as_str(), editor.base_version), (incident.as_str(), 0));
@@ -126,7 +126,7 @@ fn ctrl_s_saves_through_the_outbox_and_the_journal_is_forgotten_once_the_backend
         "{:?}",
         update.effects
     );
-    assert_eq!(s.editor.as_ref().unwrap().base_version, 1, "the next save goes on top of version 1");
+    assert_eq!(s.modals.editor().unwrap().base_version, 1, "the next save goes on top of version 1");
     assert!(s.drafts.is_empty());
 }
 
@@ -147,7 +147,7 @@ fn a_409_keeps_both_texts_and_the_writer_picks() {
     s.update(Event::OutboxAnswered { key: entry.key, result: Err(BackendError::Conflict(Box::new(conflict))) }, now());
     assert_eq!(s.layers(), vec![Mode::Conflict]);
     assert!(flash(&s).contains("dana"), "{}", flash(&s));
-    let mine = s.editor.as_ref().unwrap().draft();
+    let mine = s.modals.editor().unwrap().draft();
     assert!(mine.body.contains("MINE"));
     assert!(s.outbox.rejected().iter().any(
         |r| matches!(&r.entry.action, Command::Postmortem(PostmortemAction::Save { draft, .. }) if draft == &mine)
@@ -162,10 +162,10 @@ fn a_409_keeps_both_texts_and_the_writer_picks() {
     // t instead: theirs in the editor, mine still in the rejected list.
     let mut s2 = state();
     drafted(&mut s2);
-    s2.editor.as_mut().unwrap().theirs = Some(Box::new(theirs.clone()));
+    s2.modals.editor_mut().unwrap().theirs = Some(Box::new(theirs.clone()));
     press(&mut s2, KeyCode::Char('t'));
-    assert_eq!(s2.editor.as_ref().unwrap().draft(), theirs_draft);
-    assert_eq!(s2.editor.as_ref().unwrap().base_version, theirs.version);
+    assert_eq!(s2.modals.editor().unwrap().draft(), theirs_draft);
+    assert_eq!(s2.modals.editor().unwrap().base_version, theirs.version);
 }
 
 fn journal_of(author: &str, text: &str) -> JournaledDraft {
@@ -186,7 +186,7 @@ fn a_draft_journaled_before_a_crash_is_offered_and_the_keyboard_stays_the_users(
     let journal = journal_of("demo:erin", "Half a senten");
     let s = state_with(vec![journal.clone()], Vec::new(), Role::Responder);
     assert_eq!(s.tab, TabId::Incidents, "the console opens where it always does");
-    assert!(s.editor.is_none(), "the draft does not take the keyboard");
+    assert!(s.modals.editor().is_none(), "the draft does not take the keyboard");
     assert_eq!(s.restore_offer.as_deref(), Some("PM-1001"));
     assert!(flash(&s).contains("restored") && flash(&s).contains("250 ms"), "{}", flash(&s));
     assert_eq!(s.layers()[0], Mode::Offer);
@@ -195,14 +195,17 @@ fn a_draft_journaled_before_a_crash_is_offered_and_the_keyboard_stays_the_users(
     for c in ['1', 'a'] {
         press(&mut typed, KeyCode::Char(c));
     }
-    assert!(typed.editor.is_none() && typed.restore_offer.is_none(), "any other key leaves the offer on tab 6");
+    assert!(
+        typed.modals.editor().is_none() && typed.restore_offer.is_none(),
+        "any other key leaves the offer on tab 6"
+    );
     assert!(typed.drafts.contains_key("PM-1001"), "the draft stays, marked on tab 6");
     let quit = press(&mut typed, KeyCode::Char('q'));
-    assert!(typed.quit && quit.effects.contains(&Effect::Quit), "q quits");
+    assert!(typed.quit && quit.effects.contains(&Effect::Terminal(TerminalEffect::Quit)), "q quits");
 
     let mut s = s;
     press(&mut s, KeyCode::Enter);
-    assert_eq!(s.editor.as_ref().unwrap().draft(), journal.draft);
+    assert_eq!(s.modals.editor().unwrap().draft(), journal.draft);
 }
 
 /// Two people share a data folder: one's journaled draft is never restored into the other's
@@ -272,17 +275,17 @@ fn esc_closes_and_enter_reopens_the_journaled_text() {
     press(&mut s, KeyCode::Enter);
     type_text(&mut s, "unsaved ", now());
     let update = press(&mut s, KeyCode::Esc);
-    assert!(s.editor.is_none());
+    assert!(s.modals.editor().is_none());
     assert_eq!(journaled(&update.effects).len(), 1, "closing journals what was typed");
     press(&mut s, KeyCode::Enter);
-    assert_eq!(s.editor.as_ref().unwrap().draft().body, "unsaved saved text\n");
+    assert_eq!(s.modals.editor().unwrap().draft().body, "unsaved saved text\n");
 }
 
 /// `Ctrl-e`: the draft's id and text as handed to `$EDITOR`.
 fn hand_to_editor(s: &mut AppState) -> (String, String) {
     let update = ctrl(s, 'e');
-    match update.effects.iter().find(|e| matches!(e, Effect::ExternalEditor { .. })) {
-        Some(Effect::ExternalEditor { id, text }) => (id.clone(), text.clone()),
+    match update.effects.iter().find(|e| matches!(e, Effect::Terminal(TerminalEffect::ExternalEditor { .. }))) {
+        Some(Effect::Terminal(TerminalEffect::ExternalEditor { id, text })) => (id.clone(), text.clone()),
         _ => panic!("{:?}", update.effects),
     }
 }
@@ -294,10 +297,10 @@ fn external_editor_and_files_changed_on_disk_come_back_into_the_editor() {
     let (id, text) = hand_to_editor(&mut s);
     let (id, edited) = (id.clone(), format!("{text}Added in vi.\n"));
     let update = s.update(Event::EditorReturned { id: id.clone(), result: Ok(edited) }, now());
-    assert!(s.editor.as_ref().unwrap().draft().body.ends_with("Added in vi.\n"));
+    assert!(s.modals.editor().unwrap().draft().body.ends_with("Added in vi.\n"));
     assert_eq!(journaled(&update.effects).len(), 1);
 
-    let current = s.editor.as_ref().unwrap().draft();
+    let current = s.modals.editor().unwrap().draft();
     let same = draft_to_file(&id, "INC-x", &current);
     assert!(
         !s.update(Event::DraftFileChanged { id: id.clone(), text: same }, now()).changed,
@@ -308,7 +311,7 @@ fn external_editor_and_files_changed_on_disk_come_back_into_the_editor() {
     s.update(Event::DraftFileChanged { id: id.clone(), text: draft_to_file(&id, "INC-x", &other) }, now());
     assert!(flash(&s).contains("ctrl-l"), "{}", flash(&s));
     ctrl(&mut s, 'l');
-    assert_eq!(s.editor.as_ref().unwrap().draft(), other);
+    assert_eq!(s.modals.editor().unwrap().draft(), other);
     let failed =
         s.update(Event::EditorReturned { id, result: Err("the editor exited with exit status: 1".into()) }, now());
     assert!(failed.changed && flash(&s).contains("unchanged"), "{}", flash(&s));
@@ -327,13 +330,13 @@ fn what_editor_writes_to_the_file_it_was_handed_is_its_result_not_a_change_on_di
     s.update(Event::EditorReturned { id: id.clone(), result: Ok(edited.clone()) }, now());
     let late = s.update(Event::DraftFileChanged { id: id.clone(), text: edited }, now());
     assert!(!late.changed);
-    let editor = s.editor.as_ref().unwrap();
+    let editor = s.modals.editor().unwrap();
     assert!(editor.draft().body.ends_with("Added in vi.\n"));
     assert_eq!(editor.offer, None, "nothing to load from disk");
     assert!(flash(&s).starts_with("the editor's changes are in"), "{}", flash(&s));
 
     // Another program changing the file afterwards is still offered.
-    let mut other = s.editor.as_ref().unwrap().draft();
+    let mut other = s.modals.editor().unwrap().draft();
     other.body.push_str("From another program.\n");
     s.update(Event::DraftFileChanged { id: id.clone(), text: draft_to_file(&id, "INC-x", &other) }, now());
     assert!(flash(&s).contains("changed on disk: ctrl-l loads it"), "{}", flash(&s));
@@ -353,7 +356,7 @@ fn star_marks_the_event_at_the_top_of_the_timeline_and_the_template_takes_it_fir
     assert!(incident.timeline[1].starred, "shown starred at once");
     let (starred_at, actor) = (incident.timeline[1].at, incident.timeline[1].actor.clone());
     press(&mut s, KeyCode::Char('p'));
-    let body = s.editor.as_ref().unwrap().draft().body;
+    let body = s.modals.editor().unwrap().draft().body;
     let key_moments = body.find("Key moments").expect("a Key moments table");
     let all_events = body.find("All events").expect("then all events");
     let row = body[key_moments..all_events].lines().find(|l| l.contains(&actor)).unwrap_or_default().to_string();
@@ -366,7 +369,7 @@ fn quitting_or_a_dropped_session_journals_the_last_keystrokes_first() {
         let journal = journaled(effects);
         assert!(journal.len() == 1 && journal[0].draft.body.contains("last words"), "{effects:?}");
         let journal_at = effects.iter().position(|e| matches!(e, Effect::JournalDraft(_))).unwrap();
-        let quit_at = effects.iter().position(|e| matches!(e, Effect::Quit)).unwrap();
+        let quit_at = effects.iter().position(|e| matches!(e, Effect::Terminal(TerminalEffect::Quit))).unwrap();
         assert!(journal_at < quit_at, "journaled before quitting");
     };
     // The terminal goes (SIGHUP) with the editor open.
@@ -380,7 +383,10 @@ fn quitting_or_a_dropped_session_journals_the_last_keystrokes_first() {
     drafted(&mut s);
     type_text(&mut s, "last words", now());
     let closed = ctrl(&mut s, 'c');
-    assert!(!s.quit && s.editor.is_none() && !closed.effects.contains(&Effect::Quit), "Ctrl-c does not quit");
+    assert!(
+        !s.quit && s.modals.editor().is_none() && !closed.effects.contains(&Effect::Terminal(TerminalEffect::Quit)),
+        "Ctrl-c does not quit"
+    );
     let quit = press(&mut s, KeyCode::Char('q'));
     assert!(s.quit);
     journaled_before_quit(&closed.effects.into_iter().chain(quit.effects).collect::<Vec<_>>());
@@ -391,7 +397,7 @@ fn a_team_template_from_the_config_is_what_p_drafts_from() {
     let mut s = state();
     s.settings.postmortem_template = Some("# Our review of {{incident_id}}\n\n{{timeline}}\n{{team_channel}}\n".into());
     let (incident, _) = drafted(&mut s);
-    let body = s.editor.as_ref().unwrap().draft().body;
+    let body = s.modals.editor().unwrap().draft().body;
     assert!(body.starts_with(&format!("# Our review of {incident}")), "{body}");
     assert!(body.contains("{{team_channel}}") && body.contains("| UTC |"), "{body}");
 }

@@ -7,7 +7,8 @@ use crate::api::Role;
 use crate::cache::JournaledDraft;
 use crate::console::action::Action;
 use crate::console::clocks::Which;
-use crate::console::state::{AppState, Effect, Level, Update};
+use crate::console::effect::{Effect, TerminalEffect};
+use crate::console::state::{AppState, Level, Modal, Update};
 use crate::console::tabs::TabId;
 use crate::console::tabs::postmortems::editor::{HandOff, PostmortemEditor};
 use crate::domain::postmortem::{draft_from_file, draft_to_file, postmortem_id, validate};
@@ -45,27 +46,27 @@ impl AppState {
             }
             Action::SavePostmortem => self.save(now),
             Action::ExternalEditor => {
-                let Some(editor) = &mut self.editor else { return Update::unchanged() };
+                let Some(editor) = self.modals.editor_mut() else { return Update::unchanged() };
                 let text = draft_to_file(&editor.id, &editor.incident_id, &editor.draft());
                 let id = editor.id.clone();
                 editor.hand_off = HandOff::Out;
                 let mut update = Update::changed();
                 update.effects.extend(self.journal_now(now));
-                update.with([Effect::ExternalEditor { id, text }])
+                update.with([Effect::Terminal(TerminalEffect::ExternalEditor { id, text })])
             }
             Action::Find => {
-                if let Some(editor) = &mut self.editor {
+                if let Some(editor) = self.modals.editor_mut() {
                     editor.open_search();
                 }
                 Update::changed()
             }
             Action::CloseEditor => {
-                let Some(editor) = &mut self.editor else { return Update::unchanged() };
+                let Some(editor) = self.modals.editor_mut() else { return Update::unchanged() };
                 if editor.close_search() {
                     return Update::changed();
                 }
                 let effects = self.journal_now(now);
-                if let Some(editor) = self.editor.take()
+                if let Some(editor) = self.modals.take_editor()
                     && self.drafts.contains_key(&editor.id)
                 {
                     self.flash(Level::Info, format!("draft of {} kept; Enter on it goes on", editor.id), now);
@@ -74,7 +75,7 @@ impl AppState {
             }
             Action::TakeTheirs | Action::KeepMine | Action::SaveMineOnTop => self.resolve_conflict(action, now),
             Action::LoadFromDisk => {
-                let Some(editor) = &mut self.editor else { return Update::unchanged() };
+                let Some(editor) = self.modals.editor_mut() else { return Update::unchanged() };
                 let Some(text) = editor.offer.take() else {
                     self.flash(Level::Info, "nothing changed on disk", now);
                     return Update::changed();
@@ -106,7 +107,7 @@ impl AppState {
         let draft = self.render_template(&incident, now);
         let mut editor = PostmortemEditor::new(&id, &incident.id, 0, &draft);
         editor.unjournaled = true;
-        self.editor = Some(editor);
+        self.modals.push(Modal::Editor(editor));
         self.tab = TabId::Postmortems;
         self.flash(Level::Info, format!("{id} drafted from {}; ctrl-s saves it", incident.id), now);
         Update::changed().with(self.journal_now(now))
@@ -140,7 +141,7 @@ impl AppState {
             (None, Some(pm)) => PostmortemEditor::new(id, &pm.incident_id, pm.version, &pm.draft()),
             (None, None) => return self.flash(Level::Warning, format!("{id} is not known here"), now),
         };
-        self.editor = Some(editor);
+        self.modals.push(Modal::Editor(editor));
         self.tab = TabId::Postmortems;
     }
 
@@ -168,9 +169,7 @@ impl AppState {
                 clock(&t.key, self.calendar.ticket_clock(t, which));
             }
         }
-        let tz = self.settings.timezone.unwrap_or_else(|| {
-            iana_time_zone::get_timezone().ok().and_then(|z| z.parse().ok()).unwrap_or(chrono_tz::UTC)
-        });
+        let tz = self.settings.timezone.named();
         let input = TemplateInput { incident, tickets, breaches, tz, now };
         let template = self.settings.postmortem_template.as_deref().unwrap_or(postmortem_template::TEMPLATE);
         PostmortemDraft {
@@ -181,7 +180,7 @@ impl AppState {
 
     /// Ctrl-s: checks the text and queues the save against the revision it is based on.
     fn save(&mut self, now: DateTime<Utc>) -> Update {
-        let Some(editor) = &self.editor else { return Update::unchanged() };
+        let Some(editor) = self.modals.editor() else { return Update::unchanged() };
         if let Some(reason) = self.read_only_reason() {
             self.flash(
                 Level::Warning,
@@ -246,7 +245,7 @@ impl AppState {
     /// Writes the editor's text to the journal now, if it changed since it was last written.
     pub(crate) fn journal_now(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
         self.journal_due = None;
-        let Some(editor) = &mut self.editor else { return Vec::new() };
+        let Some(editor) = self.modals.editor_mut() else { return Vec::new() };
         if !editor.unjournaled {
             return Vec::new();
         }
@@ -266,7 +265,7 @@ impl AppState {
     /// After every event: typing not yet journaled is written once `JOURNAL_DELAY` has passed
     /// since the first unwritten edit (the wake-up timer knows when).
     pub(crate) fn follow_journal(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
-        let unjournaled = self.editor.as_ref().is_some_and(|e| e.unjournaled);
+        let unjournaled = self.modals.editor().is_some_and(|e| e.unjournaled);
         match self.journal_due {
             _ if !unjournaled => {
                 self.journal_due = None;
@@ -284,7 +283,7 @@ impl AppState {
     /// The backend has a postmortem: forget the journaled draft if it holds that very text, and
     /// move an open editor onto the new revision.
     pub(crate) fn note_postmortem(&mut self, pm: &Postmortem, effects: &mut Vec<Effect>) {
-        if let Some(editor) = &mut self.editor
+        if let Some(editor) = self.modals.editor_mut()
             && editor.id == pm.id
             && editor.theirs.is_none()
             && editor.draft() == pm.draft()
@@ -313,15 +312,15 @@ impl AppState {
         now: DateTime<Utc>,
     ) {
         let Entity::Postmortem(theirs) = current else { return };
-        let same_editor = self.editor.as_ref().is_some_and(|e| e.id == target);
+        let same_editor = self.modals.editor().is_some_and(|e| e.id == target);
         if !same_editor {
             let journaled = self.drafts.get(target).map(|d| d.draft.clone()).unwrap_or_else(|| mine.clone());
             let mut editor = PostmortemEditor::new(target, &theirs.incident_id, theirs.version, &journaled);
             editor.unjournaled = true;
-            self.editor = Some(editor);
+            self.modals.push(Modal::Editor(editor));
             self.tab = TabId::Postmortems;
         }
-        if let Some(editor) = &mut self.editor {
+        if let Some(editor) = self.modals.editor_mut() {
             editor.theirs = Some(Box::new(theirs.clone()));
         }
         let text = format!(
@@ -332,7 +331,7 @@ impl AppState {
     }
 
     fn resolve_conflict(&mut self, action: Action, now: DateTime<Utc>) -> Update {
-        let Some(editor) = &mut self.editor else { return Update::unchanged() };
+        let Some(editor) = self.modals.editor_mut() else { return Update::unchanged() };
         let Some(theirs) = editor.theirs.take() else { return Update::unchanged() };
         editor.base_version = theirs.version;
         match action {
@@ -361,13 +360,13 @@ impl AppState {
         result: Result<String, String>,
         now: DateTime<Utc>,
     ) -> Update {
-        if let Some(editor) = self.editor.as_mut().filter(|e| e.id == id) {
+        if let Some(editor) = self.modals.editor_mut().filter(|e| e.id == id) {
             editor.hand_off = match &result {
                 Ok(text) => HandOff::Back(text.clone()),
                 Err(_) => HandOff::None,
             };
         }
-        match (result, &mut self.editor) {
+        match (result, self.modals.editor_mut()) {
             (Ok(text), Some(editor)) if editor.id == id => {
                 let draft = draft_from_file(&text);
                 if draft == editor.draft() {
@@ -390,7 +389,7 @@ impl AppState {
     /// what `$EDITOR` writes while it has the draft or left when it exited (that comes back with
     /// `EditorReturned`).
     pub(crate) fn on_draft_file(&mut self, id: &str, text: String, now: DateTime<Utc>) -> Update {
-        let Some(editor) = &mut self.editor else { return Update::unchanged() };
+        let Some(editor) = self.modals.editor_mut() else { return Update::unchanged() };
         let ours = match &editor.hand_off {
             HandOff::None => false,
             HandOff::Out => true,

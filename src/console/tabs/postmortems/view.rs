@@ -19,7 +19,7 @@ use crate::domain::text::{sanitize, truncate};
 use crate::domain::{Postmortem, PostmortemStatus};
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
-    match &state.editor {
+    match state.modals.editor() {
         Some(editor) if editor.theirs.is_some() => draw_conflict(frame, area, state, editor),
         Some(editor) => draw_editor(frame, area, state, editor, now),
         None => draw_list(frame, area, state, now),

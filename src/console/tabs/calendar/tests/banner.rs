@@ -163,7 +163,7 @@ fn a_p1_held_by_the_patch_arrives_without_the_bell_and_rings_when_it_is_paged() 
     let sync = |incidents: Vec<Incident>| {
         crate::fixtures::synced(now(), "fixture", false, incidents.into_iter().map(Change::Incident).collect())
     };
-    let bell = |update: &Update| update.effects.iter().any(|e| matches!(e, Effect::Bell));
+    let bell = |update: &Update| update.effects.iter().any(|e| matches!(e, Effect::Terminal(TerminalEffect::Bell)));
     let flash = |s: &AppState| s.flash.as_ref().map_or(String::new(), |f| f.text.clone());
 
     let held =

@@ -7,7 +7,7 @@ use super::*;
 use crate::domain::maintenance::NewMaintenance;
 use crate::domain::{NewIncident, Priority};
 
-const TZ: Option<chrono_tz::Tz> = Some(chrono_tz::UTC);
+const TZ: crate::console::zone::DisplayZone = crate::console::zone::DisplayZone::Configured(chrono_tz::UTC);
 
 fn t(day: u32, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap()

@@ -40,7 +40,7 @@ fn type_text(state: &mut AppState, text: &str) {
 /// Moves the form's focus to `field` with Tab.
 fn focus(state: &mut AppState, field: FormField) {
     for _ in 0..FormField::ALL.len() {
-        if state.form.as_ref().unwrap().focus() == field {
+        if state.modals.form().unwrap().focus() == field {
             return;
         }
         press(state, KeyCode::Tab);
@@ -51,7 +51,7 @@ fn focus(state: &mut AppState, field: FormField) {
 /// Replaces the text of `field` with `text`.
 fn fill(state: &mut AppState, field: FormField, text: &str) {
     focus(state, field);
-    let len = state.form.as_ref().unwrap().text(field).map_or(0, |t| t.lines().join("").chars().count());
+    let len = state.modals.form().unwrap().text(field).map_or(0, |t| t.lines().join("").chars().count());
     press(state, KeyCode::End);
     for _ in 0..len {
         press(state, KeyCode::Backspace);
@@ -88,13 +88,13 @@ fn select(state: &mut AppState, title_part: &str) -> MaintenanceWindow {
 fn responders_and_read_only_consoles_are_told_before_any_form_opens() {
     let mut s = state(Role::Responder);
     press(&mut s, KeyCode::Char('n'));
-    assert!(s.form.is_none());
+    assert!(s.modals.form().is_none());
     assert!(flash(&s).contains("only commanders"), "{}", flash(&s));
     let mut s = state(Role::Commander);
     s.session.read_only_flag = true;
     for key in ['n', 'e', 'x', 'i'] {
         press(&mut s, KeyCode::Char(key));
-        assert!(s.form.is_none() && s.confirm.is_none() && s.input.is_none());
+        assert!(s.modals.form().is_none() && s.modals.confirm().is_none() && s.modals.input().is_none());
         assert!(flash(&s).starts_with("read-only"), "{key}: {}", flash(&s));
     }
 }
@@ -106,7 +106,7 @@ fn an_empty_form_shows_every_problem_and_queues_nothing() {
     assert_eq!(s.layers(), vec![Mode::Form]);
     let update = press(&mut s, KeyCode::Enter);
     assert!(persisted(&update).is_empty() && s.outbox.is_empty());
-    let form = s.form.as_ref().expect("the form stays open");
+    let form = s.modals.form().expect("the form stays open");
     assert!(form.error_for(FormField::Title).is_some(), "{:?}", form.errors());
     assert!(form.error_for(FormField::Services).is_some(), "{:?}", form.errors());
     assert!(form.error_for(FormField::Start).is_some(), "{:?}", form.errors());
@@ -126,7 +126,7 @@ fn bad_input_in_each_field_is_named_and_nothing_is_queued() {
     fill(&mut s, FormField::Recurrence, "FREQ=FORTNIGHTLY");
     let update = press(&mut s, KeyCode::Enter);
     assert!(persisted(&update).is_empty() && s.outbox.is_empty());
-    let form = s.form.as_ref().unwrap();
+    let form = s.modals.form().unwrap();
     let error = |f| form.error_for(f).unwrap_or_else(|| panic!("no error for {f:?}: {:?}", form.errors()));
     assert!(error(FormField::Services).contains("no-such-service"));
     assert!(error(FormField::TimeZone).contains("Mars/Olympus_Mons"));
@@ -135,7 +135,7 @@ fn bad_input_in_each_field_is_named_and_nothing_is_queued() {
     assert!(form.error_for(FormField::Title).is_none());
     // Fixing one field clears its message; the others stay until fixed.
     fill(&mut s, FormField::TimeZone, "Europe/Berlin");
-    let form = s.form.as_ref().unwrap();
+    let form = s.modals.form().unwrap();
     assert!(form.error_for(FormField::TimeZone).is_none() && form.error_for(FormField::Services).is_some());
 }
 
@@ -149,7 +149,7 @@ fn a_valid_window_is_queued_shown_at_once_and_replaced_by_the_backend_s() {
     fill(&mut s, FormField::Until, "90m");
     fill(&mut s, FormField::TimeZone, "UTC");
     let update = press(&mut s, KeyCode::Enter);
-    assert!(s.form.is_none());
+    assert!(s.modals.form().is_none());
     let [entry] = persisted(&update).try_into().expect("one queued command");
     assert_eq!((entry.target_id.as_str(), entry.base_version), (NEW_WINDOW_TARGET, 0));
     let Command::Maintenance(MaintenanceAction::Create { window }) = &entry.action else {
@@ -177,10 +177,10 @@ fn esc_keeps_the_typed_form_as_a_draft_for_n() {
     press(&mut s, KeyCode::Char('n'));
     fill(&mut s, FormField::Title, "Half-planned rollout");
     press(&mut s, KeyCode::Esc);
-    assert!(s.form.is_none());
+    assert!(s.modals.form().is_none());
     assert!(flash(&s).contains("draft kept"), "{}", flash(&s));
     press(&mut s, KeyCode::Char('n'));
-    let title = s.form.as_ref().unwrap().text(FormField::Title).unwrap().lines().join("");
+    let title = s.modals.form().unwrap().text(FormField::Title).unwrap().lines().join("");
     assert_eq!(title, "Half-planned rollout");
 }
 
@@ -192,7 +192,7 @@ fn tabbing_through_the_form_keeps_values_and_ctrl_u_clears_one_on_purpose() {
     // Tab into the prefilled until and type: the value grows, it is not replaced.
     focus(&mut s, FormField::Until);
     type_text(&mut s, "30m");
-    let value = |s: &AppState, f| s.form.as_ref().unwrap().text(f).unwrap().lines().join("");
+    let value = |s: &AppState, f| s.modals.form().unwrap().text(f).unwrap().lines().join("");
     assert_eq!(value(&s, FormField::Until), "2h30m");
     // Esc: the draft holds what was typed, not a wiped field.
     press(&mut s, KeyCode::Esc);
@@ -213,7 +213,7 @@ fn pasted_escape_sequences_do_not_reach_the_form() {
     let mut s = state(Role::Commander);
     press(&mut s, KeyCode::Char('n'));
     s.update(Event::Paste("DB \x1b[31mupgrade\x07".into()), now());
-    let title = s.form.as_ref().unwrap().text(FormField::Title).unwrap().lines().join("");
+    let title = s.modals.form().unwrap().text(FormField::Title).unwrap().lines().join("");
     assert!(!title.contains('\x1b') && !title.contains('\x07') && title.contains("upgrade"), "{title:?}");
 }
 
@@ -222,7 +222,7 @@ fn x_cancels_after_confirmation_and_a_stale_version_is_reported_with_who_changed
     let mut s = state(Role::Commander);
     let drill = select(&mut s, "Monthly platform patching");
     press(&mut s, KeyCode::Char('x'));
-    let confirm = s.confirm.clone().expect("asks first");
+    let confirm = s.modals.confirm().cloned().expect("asks first");
     assert_eq!(confirm.id, drill.id);
     assert_eq!(confirm.command, Command::Maintenance(MaintenanceAction::Cancel));
     let update = press(&mut s, KeyCode::Char('y'));
@@ -252,7 +252,7 @@ fn e_edits_against_the_version_seen_when_the_form_opened() {
     let mut s = state(Role::Commander);
     let retrain = select(&mut s, "retrain");
     press(&mut s, KeyCode::Char('e'));
-    assert_eq!(s.form.as_ref().unwrap().editing(), Some((retrain.id.as_str(), retrain.version)));
+    assert_eq!(s.modals.form().unwrap().editing(), Some((retrain.id.as_str(), retrain.version)));
     fill(&mut s, FormField::Title, "Weekly retrain (longer)");
     fill(&mut s, FormField::Until, "3h");
     // Someone else edits it while the form is open: the edit is still taken against what we saw.

@@ -89,7 +89,7 @@ fn four_opens_the_drift_tab_with_its_own_key_layer() {
     for c in ['a', 'r', 'e', 'n', 't'] {
         press(&mut state, KeyCode::Char(c));
     }
-    assert!(state.confirm.is_none() && state.input.is_none());
+    assert!(state.modals.confirm().is_none() && state.modals.input().is_none());
     assert_eq!(state.outbox.len(), 0);
 }
 

@@ -136,7 +136,7 @@ fn resolve_asks_to_confirm_and_first_response_is_checked_before_queueing() {
     key(&mut s, '2');
     key(&mut s, 'r');
     assert_eq!(s.mode(), Mode::Confirm);
-    assert_eq!(s.confirm.as_ref().unwrap().command, Command::Ticket(TicketAction::Resolve));
+    assert_eq!(s.modals.confirm().unwrap().command, Command::Ticket(TicketAction::Resolve));
     let entry = persisted(&key(&mut s, 'y'));
     assert_eq!(entry.action, Command::Ticket(TicketAction::Resolve));
 
@@ -161,7 +161,7 @@ fn viewers_cannot_touch_tickets() {
     key(&mut s, '2');
     for c in ['t', 'p', 'R', 'e', 'A', 'r'] {
         assert!(key(&mut s, c).effects.is_empty());
-        assert!(s.input.is_none() && s.confirm.is_none());
+        assert!(s.modals.input().is_none() && s.modals.confirm().is_none());
         assert!(flash(&s).contains("your role is viewer"), "{c}: {}", flash(&s));
     }
 }
@@ -191,14 +191,18 @@ fn entering_the_critical_band_rings_once_and_the_wake_is_planned_for_it() {
     let mut s = state(Role::Responder);
     // At start, clocks already critical are not news: no bell for them.
     let update = s.update(Event::Tick, now());
-    assert!(!update.effects.contains(&Effect::Bell));
+    assert!(!update.effects.contains(&Effect::Terminal(TerminalEffect::Bell)));
     let next = s.sla.next_critical(now()).expect("some clock will become critical");
     assert!(s.next_wake(now()).is_some_and(|w| w <= next), "the loop wakes for it even off the SLA tab");
     let update = s.update(Event::Tick, next);
-    assert!(update.effects.contains(&Effect::Bell));
+    assert!(update.effects.contains(&Effect::Terminal(TerminalEffect::Bell)));
     assert!(flash(&s).starts_with("SLA critical: "), "{}", flash(&s));
     let again = s.update(Event::Tick, next + chrono::Duration::seconds(1));
-    assert!(!again.effects.contains(&Effect::Bell), "once per clock: {} (first at {next})", flash(&s));
+    assert!(
+        !again.effects.contains(&Effect::Terminal(TerminalEffect::Bell)),
+        "once per clock: {} (first at {next})",
+        flash(&s)
+    );
 }
 
 #[test]
