@@ -399,7 +399,7 @@ impl AppState {
             (Mode::Overlay, _) => {
                 // Help scrolls by its own page and no further than its last line.
                 let (page, max) = match self.overlay {
-                    Some(Overlay::Help { .. }) => crate::console::widgets::help::help_scroll_limits(self, self.size),
+                    Some(Overlay::Help { .. }) => crate::console::layout::help::help_scroll_limits(self, self.size),
                     _ => (page as usize, 1000),
                 };
                 let delta = match action {

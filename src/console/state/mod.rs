@@ -531,7 +531,9 @@ impl AppState {
         // The list's SLA column changes on the minute of each clock on screen.
         if self.incidents.detail().is_none() && self.size.0 >= 90 {
             for row in self.incidents.visible_rows(self.incidents.offset(), rows) {
-                let clock = crate::console::tabs::incidents::view::nearest_clock(self, row.incident(), now);
+                let inc = row.incident();
+                let pauses = self.calendar.sla_pauses(&inc.service_id);
+                let clock = crate::console::clocks::nearest_clock(inc, pauses, &self.settings.sla, now);
                 let Some(clock) = clock.filter(|c| !c.paused) else { continue };
                 let ms = match (clock.overdue, clock.due) {
                     (Some(overdue), _) => 60_000 - overdue.num_milliseconds().rem_euclid(60_000),

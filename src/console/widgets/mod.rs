@@ -6,17 +6,12 @@ pub mod history;
 pub mod messages;
 pub mod status;
 
+pub use crate::console::layout::centered;
+pub use crate::console::time::clock;
+
 use chrono::{DateTime, Utc};
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
 
 use crate::console::state::AppState;
-
-/// A rectangle of at most `width`×`height` centred in `area`.
-pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
-    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(row);
-    cell
-}
 
 /// The display zone's name at `at`: `UTC`, `CET`, `CEST`; the system's zone (no `timezone`
 /// configured) by its offset, `UTC+01:00`, or `UTC` when it has none.
@@ -35,24 +30,5 @@ pub fn local(at: DateTime<Utc>, state: &AppState, format: &str) -> String {
     match state.settings.timezone {
         Some(tz) => at.with_timezone(&tz).format(format).to_string(),
         None => at.with_timezone(&chrono::Local).format(format).to_string(),
-    }
-}
-
-/// `14:03:22` in the display time zone, with the date in front when it is not today.
-pub fn clock(at: DateTime<Utc>, now: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> String {
-    fn fmt<Z: chrono::TimeZone>(at: DateTime<Utc>, now: DateTime<Utc>, zone: &Z) -> String
-    where
-        Z::Offset: std::fmt::Display,
-    {
-        let local = at.with_timezone(zone);
-        if local.date_naive() == now.with_timezone(zone).date_naive() {
-            local.format("%H:%M:%S").to_string()
-        } else {
-            local.format("%b %d %H:%M").to_string()
-        }
-    }
-    match tz {
-        Some(tz) => fmt(at, now, &tz),
-        None => fmt(at, now, &chrono::Local),
     }
 }

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 
-use crate::console::clocks::Which;
+use crate::console::clocks::{Which, nearest_clock};
 use crate::console::state::AppState;
 use crate::console::tabs::incidents::Row;
 use crate::console::tabs::sla::view::clock_line;
@@ -117,29 +117,18 @@ fn list_row<'a>(row: &'a Row, state: &AppState, now: DateTime<Utc>, cols: &Colum
         Cell::from(Span::styled(compact((now - inc.triggered_at).num_seconds()), theme.muted())),
     ];
     if cols.left {
-        cells.push(Cell::from(match nearest_clock(state, inc, now) {
-            Some(clock) => Span::styled(left_label(&clock), theme.band(clock.band)),
-            None => Span::styled("—", theme.muted()),
-        }));
+        cells.push(Cell::from(
+            match nearest_clock(inc, state.calendar.sla_pauses(&inc.service_id), &state.settings.sla, now) {
+                Some(clock) => Span::styled(left_label(&clock), theme.band(clock.band)),
+                None => Span::styled("—", theme.muted()),
+            },
+        ));
     }
     if cols.wide {
         cells.push(Cell::from(Span::styled(inc.tier.label(), text_style)));
         cells.push(Cell::from(Span::styled(inc.assignee.as_deref().unwrap_or("—"), text_style)));
     }
     TableRow::new(cells)
-}
-
-/// The running SLA clock of `inc` nearest to breach (or furthest past it), as of `now`.
-pub fn nearest_clock(state: &AppState, inc: &crate::domain::Incident, now: DateTime<Utc>) -> Option<ClockState> {
-    if !inc.is_open() {
-        return None;
-    }
-    Which::BOTH
-        .into_iter()
-        .map(|which| state.calendar.incident_clock(inc, which))
-        .filter(|input| input.is_running())
-        .map(|input| input.evaluate(&state.settings.sla, now))
-        .min_by_key(|clock| clock.remaining)
 }
 
 /// Time left to the minute (`14m`, `2h05m`, `3d04h`), `+12m` once breached, `⏸` while paused: the

@@ -422,7 +422,7 @@ impl AppState {
         }
         let Some(newest) = self.drafts.values().max_by_key(|d| d.journaled_at).cloned() else { return };
         self.restore_offer = Some(newest.id.clone());
-        let at = crate::console::widgets::clock(newest.journaled_at, now, self.settings.timezone);
+        let at = crate::console::time::clock(newest.journaled_at, now, self.settings.timezone);
         let text = format!(
             "restored your unsaved draft of {} as journaled at {at} (typing in the last 250 ms before the console stopped may be missing)",
             newest.id
