@@ -57,6 +57,16 @@ impl Cursor {
         self.offset = self.offset.min(len.saturating_sub(viewport));
     }
 
+    /// After an update: keeps the selection in view of `viewport` rows, or for a list not used
+    /// yet (`fresh`) selects its first row.
+    pub fn reconcile(&mut self, len: usize, viewport: usize, fresh: bool) {
+        if fresh {
+            self.first(len, viewport);
+        } else {
+            self.scroll_into_view(len, viewport);
+        }
+    }
+
     /// Moves as a navigation key asks: `First`/`Last` to an end, anything else by `delta`.
     pub fn navigate(&mut self, step: Step, len: usize, viewport: usize) {
         match step {
@@ -155,6 +165,15 @@ impl<T: Item, K: Copy> Row<T, K> {
         self.key = key(current);
         self.haystack = current.haystack();
     }
+}
+
+/// What `Back` did on a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Back {
+    /// Closed the detail of this item.
+    ClosedDetail(String),
+    ClearedFilter,
+    Nothing,
 }
 
 /// What an upsert did.
@@ -421,6 +440,39 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
             Some(detail) => self.row(&detail.id),
             None => self.selected(),
         }
+    }
+
+    /// A navigation key: scrolls the open detail (of `lines(row)` lines), else moves the
+    /// selection in a viewport of `viewport` rows.
+    pub fn navigate(&mut self, step: Step, viewport: usize, lines: impl FnOnce(&Row<T, K>) -> usize) {
+        let lines = self.detail_row().map_or(0, lines);
+        match &mut self.detail {
+            Some(detail) => step.scroll(detail, lines),
+            None => self.cursor.navigate(step, self.visible.len(), viewport),
+        }
+    }
+
+    /// `Back`: closes the open detail, else clears the filter (the selection kept in view).
+    pub fn back(&mut self, viewport: usize) -> Back {
+        if let Some(detail) = self.detail.take() {
+            return Back::ClosedDetail(detail.id);
+        }
+        if self.filter.is_empty() {
+            return Back::Nothing;
+        }
+        self.filter_by("", viewport);
+        Back::ClearedFilter
+    }
+
+    /// Filters by `text`, keeping the selection in view of `viewport` rows.
+    pub fn filter_by(&mut self, text: &str, viewport: usize) {
+        self.set_filter(text);
+        self.cursor.scroll_into_view(self.visible.len(), viewport);
+    }
+
+    /// See [`Cursor::reconcile`].
+    pub fn reconcile(&mut self, viewport: usize, fresh: bool) {
+        self.cursor.reconcile(self.visible.len(), viewport, fresh);
     }
 
     /// The open detail's row.

@@ -6,15 +6,22 @@
 //! use what is shown. With 100,000 incidents a redraw must not sort or filter: `order` and
 //! `visible` are kept up to date when data changes, and views only slice them.
 
+pub(crate) mod update;
 pub mod view;
 
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
 
+use crate::console::action::Action;
+use crate::console::keymap::Mode;
 use crate::console::list::{self, Item, Queue, Upsert};
 use crate::console::outbox::OutboxEntry;
+use crate::console::tabs::TabMeta;
 use crate::domain::text::sanitize;
 use crate::domain::{ActionContext, Command, EscalationPolicy, Incident};
+
+pub const META: TabMeta =
+    TabMeta { title: "Incidents", short_title: "Inc", mode: Mode::Incidents, action: Action::TabIncidents };
 
 /// Where an incident sorts: open ones by priority and status first, then the newest first.
 pub type IncidentOrder = (u8, Reverse<i64>);

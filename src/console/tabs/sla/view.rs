@@ -184,18 +184,6 @@ fn short_which(which: crate::console::clocks::Which) -> &'static str {
     }
 }
 
-/// A line for the SLA header badge: how many clocks are breached and critical.
-pub fn badge(state: &AppState, now: DateTime<Utc>) -> Option<(String, Band)> {
-    let summary = state.sla.summary(now);
-    let breached: usize = summary.iter().map(|(_, s)| s.breached).sum();
-    let critical: usize = summary.iter().map(|(_, s)| s.critical).sum();
-    match (breached, critical) {
-        (0, 0) => None,
-        (0, c) => Some((format!("{c}!"), Band::Critical)),
-        (b, _) => Some((format!("{b}✗"), Band::Breached)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

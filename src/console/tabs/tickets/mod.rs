@@ -5,18 +5,25 @@
 //! this one simply re-sorts when data changes. The order is by the instant the next running
 //! clock breaches, which does not move as time passes, so a tick never re-sorts.
 
+pub(crate) mod update;
 pub mod view;
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::console::action::Action;
 use crate::console::clocks::{self, BreachOrder};
+use crate::console::keymap::Mode;
 use crate::console::list::{self, Cursor, Item, Queue, Upsert};
 use crate::console::outbox::OutboxEntry;
+use crate::console::tabs::TabMeta;
 use crate::domain::text::sanitize;
 use crate::domain::{Command, Ticket};
 use crate::sla::SlaPolicy;
+
+pub const META: TabMeta =
+    TabMeta { title: "Tickets", short_title: "Tix", mode: Mode::Tickets, action: Action::TabTickets };
 
 /// A ticket as confirmed and as shown, in the queue.
 pub type TicketRow = list::Row<Ticket, BreachOrder>;
