@@ -184,7 +184,7 @@ pub type Target = (String, String, Result<(), Rejection>);
 
 /// A tab's state and what it does: its keys, the actions it takes by itself, what it does when
 /// data changed, and what the header, footer and run loop need to know of it.
-pub trait Tab {
+pub trait Tab: TabView {
     fn meta(&self) -> &'static TabMeta;
 
     /// The keymap layers of its view, most specific first, without `Global`: the ticket queue is

@@ -1,5 +1,6 @@
 //! Views shared by the tabs: the header and status line, the help, outbox and message panels,
-//! a timeline, and placing and formatting helpers (centring, times in the display zone).
+//! a timeline, and placing and formatting helpers (centring, times in the display zone, drawing
+//! into a buffer).
 
 pub mod help;
 pub mod history;
@@ -10,8 +11,21 @@ pub use crate::console::layout::centered;
 pub use crate::console::time::clock;
 
 use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
 
-use crate::console::state::AppState;
+/// Drawing a widget into a buffer the way `Frame` does: views are widgets that render their
+/// parts into the buffer they are given.
+pub trait Draw {
+    fn render_widget<W: Widget>(&mut self, widget: W, area: Rect);
+}
+
+impl Draw for Buffer {
+    fn render_widget<W: Widget>(&mut self, widget: W, area: Rect) {
+        widget.render(area, self);
+    }
+}
 
 /// The display zone's name at `at`: `UTC`, `CET`, `CEST`; the system's zone (no `timezone`
 /// configured) by its offset, `UTC+01:00`, or `UTC` when it has none.
@@ -25,9 +39,9 @@ pub fn zone_name(at: DateTime<Utc>, tz: Option<chrono_tz::Tz>) -> String {
     }
 }
 
-/// `at` formatted with `format` in the display time zone (the system's when none is set).
-pub fn local(at: DateTime<Utc>, state: &AppState, format: &str) -> String {
-    match state.settings.timezone {
+/// `at` formatted with `format` in the display time zone `tz` (the system's when `None`).
+pub fn local(at: DateTime<Utc>, tz: Option<chrono_tz::Tz>, format: &str) -> String {
+    match tz {
         Some(tz) => at.with_timezone(&tz).format(format).to_string(),
         None => at.with_timezone(&chrono::Local).format(format).to_string(),
     }
