@@ -85,6 +85,11 @@ impl TabId {
         TabId::ALL.into_iter().find(|t| t.meta().action == action)
     }
 
+    /// The tab whose keymap layer is `mode`.
+    pub fn for_mode(mode: Mode) -> Option<TabId> {
+        TabId::ALL.into_iter().find(|t| t.meta().mode == mode)
+    }
+
     fn index(self) -> usize {
         TabId::ALL.iter().position(|t| *t == self).unwrap_or(0)
     }
