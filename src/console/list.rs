@@ -167,6 +167,32 @@ impl<T: Item, K: Copy> Row<T, K> {
     }
 }
 
+/// A queue seen whatever its rows: what the tabs' shared behaviour (filter, reconcile) needs.
+pub trait List {
+    fn filter(&self) -> &str;
+    fn visible_len(&self) -> usize;
+    fn filter_by(&mut self, text: &str, viewport: usize);
+    fn reconcile(&mut self, viewport: usize, fresh: bool);
+}
+
+impl<T: Item, K: Ord + Copy + Default> List for Queue<T, K> {
+    fn filter(&self) -> &str {
+        Queue::filter(self)
+    }
+
+    fn visible_len(&self) -> usize {
+        Queue::visible_len(self)
+    }
+
+    fn filter_by(&mut self, text: &str, viewport: usize) {
+        Queue::filter_by(self, text, viewport);
+    }
+
+    fn reconcile(&mut self, viewport: usize, fresh: bool) {
+        Queue::reconcile(self, viewport, fresh);
+    }
+}
+
 /// What `Back` did on a queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Back {

@@ -26,7 +26,7 @@ use ratatui::layout::Rect;
 use crate::console::action::Action;
 use crate::console::clocks::Pause;
 use crate::console::keymap::{Keymap, Mode};
-use crate::console::list::Step;
+use crate::console::list::{Back, Item, List, Queue, Row, Step};
 use crate::console::state::{AppState, Level};
 use crate::console::theme::Theme;
 use crate::domain::{Command, Incident, Rejection};
@@ -199,9 +199,23 @@ pub trait Tab: TabView {
     /// What `action` does on this tab; `Unchanged` for actions it does not take.
     fn update(&mut self, action: Action, cx: &TabContext<'_>) -> Outcome;
 
+    /// The tab's list when it is a queue (Incidents, Tickets): filtering and reconciling are
+    /// then the queue's.
+    fn list(&self) -> Option<&dyn List> {
+        None
+    }
+
+    fn list_mut(&mut self) -> Option<&mut dyn List> {
+        None
+    }
+
     /// After every update while on screen: the selection stays in view of `rows` rows (after a
     /// re-sort, new rows or a resize), and a list not used yet (`fresh`) shows its top.
-    fn reconcile(&mut self, _rows: usize, _fresh: bool) {}
+    fn reconcile(&mut self, rows: usize, fresh: bool) {
+        if let Some(list) = self.list_mut() {
+            list.reconcile(rows, fresh);
+        }
+    }
 
     /// Footer hints for `layers`: the tab's own, then those of its view.
     fn hints(&self, layers: &[Mode]) -> [Hints; 2];
@@ -211,16 +225,20 @@ pub trait Tab: TabView {
 
     /// The filter, for the header's chip and the filter prompt (empty: none).
     fn filter(&self) -> &str {
-        ""
+        self.list().map_or("", List::filter)
     }
 
     /// How many rows the filter lets through.
     fn shown(&self) -> usize {
-        0
+        self.list().map_or(0, List::visible_len)
     }
 
     /// Filters the tab's list by `text`, keeping the selection in view of `rows` rows.
-    fn filter_by(&mut self, _text: &str, _rows: usize) {}
+    fn filter_by(&mut self, text: &str, rows: usize) {
+        if let Some(list) = self.list_mut() {
+            list.filter_by(text, rows);
+        }
+    }
 
     /// When something the tab shows changes by itself next (an age, a countdown).
     fn next_wake(&self, _cx: &WakeContext<'_>) -> Option<DateTime<Utc>> {
@@ -284,6 +302,40 @@ pub fn step(action: Action, rows: usize) -> Option<Step> {
         Action::Last => Step::Last,
         _ => return None,
     })
+}
+
+/// What a queue tab (Incidents, Tickets) does with its list's keys: moving (through a detail of
+/// `lines(row)` lines when one is open), `Enter` opening the selected row, `Esc` closing it or
+/// clearing the filter, `/` asking for the filter prompt. `None` for any other action.
+pub fn queue_update<T: Item, K: Ord + Copy + Default>(
+    queue: &mut Queue<T, K>,
+    action: Action,
+    rows: usize,
+    placeholder: &'static str,
+    lines: impl FnOnce(&Row<T, K>) -> usize,
+) -> Option<Outcome> {
+    if let Some(step) = step(action, rows) {
+        queue.navigate(step, rows, lines);
+        return Some(Outcome::Changed);
+    }
+    Some(match action {
+        Action::Open => {
+            queue.open_detail();
+            Outcome::Changed
+        }
+        Action::Back => match queue.back(rows) {
+            Back::ClosedDetail(id) => Outcome::Request(Request::ClosedDetail { id }),
+            Back::ClearedFilter => Outcome::Changed,
+            Back::Nothing => Outcome::Unchanged,
+        },
+        Action::Filter => Outcome::Request(Request::Filter { placeholder }),
+        _ => return None,
+    })
+}
+
+/// A queue tab's hints: its own, then a detail view's or a list's.
+pub fn queue_hints(own: Hints, layers: &[Mode]) -> [Hints; 2] {
+    [own, if layers.contains(&Mode::Detail) { DETAIL_HINTS } else { LIST_HINTS }]
 }
 
 impl AppState {

@@ -6,14 +6,14 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{IncidentsTab, META};
+use super::{IncidentsTab, META, Row};
 use crate::console::action::Action;
 use crate::console::clocks::nearest_clock;
 use crate::console::keymap::Mode;
-use crate::console::list::Back;
+use crate::console::list::List;
 use crate::console::state::Level;
 use crate::console::tabs::{
-    DETAIL_HINTS, Hints, LIST_HINTS, Outcome, Request, Tab, TabContext, TabMeta, Target, WakeContext, step,
+    Hints, Outcome, Request, Tab, TabContext, TabMeta, Target, WakeContext, queue_hints, queue_update,
 };
 use crate::domain::{Command, IncidentAction};
 
@@ -23,16 +23,6 @@ const HINTS: Hints = &[
     (Action::Resolve, "resolve"),
     (Action::AddNote, "note"),
 ];
-
-impl From<Back> for Outcome {
-    fn from(back: Back) -> Outcome {
-        match back {
-            Back::ClosedDetail(id) => Outcome::Request(Request::ClosedDetail { id }),
-            Back::ClearedFilter => Outcome::Changed,
-            Back::Nothing => Outcome::Unchanged,
-        }
-    }
-}
 
 impl Tab for IncidentsTab {
     fn meta(&self) -> &'static TabMeta {
@@ -47,31 +37,28 @@ impl Tab for IncidentsTab {
     }
 
     fn update(&mut self, action: Action, cx: &TabContext<'_>) -> Outcome {
-        if let Some(step) = step(action, cx.rows) {
-            self.list.navigate(step, cx.rows, |r| r.incident().timeline.len() + r.pending.len());
-            return Outcome::Changed;
+        let placeholder = "id, priority, status, service, title, assignee…";
+        let lines = |r: &Row| r.incident().timeline.len() + r.pending.len();
+        if let Some(outcome) = queue_update(&mut self.list, action, cx.rows, placeholder, lines) {
+            return outcome;
         }
         match action {
-            Action::Open => {
-                self.open_detail();
-                Outcome::Changed
-            }
-            Action::Back => self.list.back(cx.rows).into(),
-            Action::Filter => {
-                Outcome::Request(Request::Filter { placeholder: "id, priority, status, service, title, assignee…" })
-            }
             Action::StarEvent => self.star_event(),
             Action::Postmortem => self.postmortem(cx.read_only),
             _ => Outcome::Unchanged,
         }
     }
 
-    fn reconcile(&mut self, rows: usize, fresh: bool) {
-        self.list.reconcile(rows, fresh);
+    fn list(&self) -> Option<&dyn List> {
+        Some(&self.list)
+    }
+
+    fn list_mut(&mut self) -> Option<&mut dyn List> {
+        Some(&mut self.list)
     }
 
     fn hints(&self, layers: &[Mode]) -> [Hints; 2] {
-        [HINTS, if layers.contains(&Mode::Detail) { DETAIL_HINTS } else { LIST_HINTS }]
+        queue_hints(HINTS, layers)
     }
 
     fn counts(&self) -> String {
@@ -80,18 +67,6 @@ impl Tab for IncidentsTab {
         } else {
             format!("{} open · {}", self.open_count(), self.total())
         }
-    }
-
-    fn filter(&self) -> &str {
-        self.list.filter()
-    }
-
-    fn shown(&self) -> usize {
-        self.visible_len()
-    }
-
-    fn filter_by(&mut self, text: &str, rows: usize) {
-        self.list.filter_by(text, rows);
     }
 
     /// Ages on screen change on the second, minute or hour; the list's SLA column (shown from

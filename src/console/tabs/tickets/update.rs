@@ -5,11 +5,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{META, TicketsTab};
+use super::{META, TicketRow, TicketsTab};
 use crate::console::action::Action;
 use crate::console::keymap::Mode;
+use crate::console::list::List;
 use crate::console::tabs::{
-    DETAIL_HINTS, Hints, LIST_HINTS, Outcome, Request, Tab, TabContext, TabMeta, Target, WakeContext, next_second, step,
+    Hints, Outcome, Tab, TabContext, TabMeta, Target, WakeContext, next_second, queue_hints, queue_update,
 };
 use crate::domain::{Command, TicketAction, TicketStatus};
 
@@ -35,49 +36,28 @@ impl Tab for TicketsTab {
     }
 
     fn update(&mut self, action: Action, cx: &TabContext<'_>) -> Outcome {
-        if let Some(step) = step(action, cx.rows) {
-            let lines = |r: &super::TicketRow| {
-                let t = r.ticket();
-                t.history.len() + usize::from(t.description.is_some()) + r.pending.len()
-            };
-            self.list.navigate(step, cx.rows, lines);
-            return Outcome::Changed;
-        }
-        match action {
-            Action::Open => {
-                self.open_detail();
-                Outcome::Changed
-            }
-            Action::Back => self.list.back(cx.rows).into(),
-            Action::Filter => Outcome::Request(Request::Filter {
-                placeholder: "key, priority, tier, status, subject, customer, assignee…",
-            }),
-            _ => Outcome::Unchanged,
-        }
+        let placeholder = "key, priority, tier, status, subject, customer, assignee…";
+        let lines = |r: &TicketRow| {
+            let t = r.ticket();
+            t.history.len() + usize::from(t.description.is_some()) + r.pending.len()
+        };
+        queue_update(&mut self.list, action, cx.rows, placeholder, lines).unwrap_or(Outcome::Unchanged)
     }
 
-    fn reconcile(&mut self, rows: usize, fresh: bool) {
-        self.list.reconcile(rows, fresh);
+    fn list(&self) -> Option<&dyn List> {
+        Some(&self.list)
+    }
+
+    fn list_mut(&mut self) -> Option<&mut dyn List> {
+        Some(&mut self.list)
     }
 
     fn hints(&self, layers: &[Mode]) -> [Hints; 2] {
-        [HINTS, if layers.contains(&Mode::Detail) { DETAIL_HINTS } else { LIST_HINTS }]
+        queue_hints(HINTS, layers)
     }
 
     fn counts(&self) -> String {
         format!("{} open · {}", self.open_count(), self.len())
-    }
-
-    fn filter(&self) -> &str {
-        self.list.filter()
-    }
-
-    fn shown(&self) -> usize {
-        self.visible_len()
-    }
-
-    fn filter_by(&mut self, text: &str, rows: usize) {
-        self.list.filter_by(text, rows);
     }
 
     fn next_wake(&self, cx: &WakeContext<'_>) -> Option<DateTime<Utc>> {
