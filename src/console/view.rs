@@ -1,6 +1,7 @@
 //! The frame: header, maintenance banner, the focused tab's body, the status line, then the
 //! panels and dialogs over them. Views borrow the state and never change it, do no I/O and read
-//! time only from the `now` they are given.
+//! time only from the `now` they are given. The tab's body is the focused tab's widget (its
+//! `TabView`), given a [`ViewContext`] made here.
 //!
 //! Layout: one header line (tab bar, counts, backend, freshness), the tab's body, one status line
 //! (messages, input, hints, queued actions, who you are). At 80×24 the list shows 21 rows.

@@ -1,4 +1,6 @@
-//! Keys and actions: what each action does to the state, and which effects it asks for.
+//! Keys and actions: which layer a key resolves in, what the root's actions do (dialogs, panels,
+//! tabs switching, item actions, prompts), the routing of every other action to the focused tab,
+//! and carrying out what a tab requests ([`Request`]).
 
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;

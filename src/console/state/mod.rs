@@ -2,10 +2,16 @@
 //!
 //! `update` never awaits, never touches a file or socket, and reads time only from its `now`
 //! argument, so tests drive it with plain values. The effect runner (`crate::console::effect`) does
-//! what the effects ask and reports back through events. Keys and actions are handled in
-//! `keys.rs`; following links between items and returning with `Esc` in `links.rs`; the users
-//! tickets are assigned to and prompt completion in `assign.rs`; data arriving from sync, the
-//! outbox and the config watcher here.
+//! what the effects ask and reports back through events.
+//!
+//! The root routes by focus: dialogs and panels first, then global actions, and everything else
+//! to the focused tab (`Tab::update`, through the registry in `console::tabs`), carrying out what
+//! the tab requests of it. After every update the focused tab reconciles (`reconcile_view`).
+//! Keys and actions are handled in `keys.rs`; acting on the item on screen in `act.rs`; following
+//! links between items and returning with `Esc` in `links.rs`; the users tickets are assigned to
+//! and prompt completion in `assign.rs`; data arriving from sync and the outbox in `changes.rs`;
+//! the message log, the restored-draft offer and the outbox panel in `console.rs`; the config
+//! watcher here.
 
 mod act;
 mod assign;

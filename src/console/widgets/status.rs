@@ -1,5 +1,6 @@
 //! The header line (what you look at, how fresh it is), the status line (messages, input, key
-//! hints, queued actions, who you are) and the confirmation dialog.
+//! hints, queued actions, who you are) and the confirmation dialog. What is particular to a tab
+//! (counts, filter chip, badge, hints) the tab says (`Tab`); the editor's hints are the editor's.
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;

@@ -3,8 +3,9 @@
 //!
 //! Each row holds the incident as the server confirmed it and, when the user has actions
 //! queued for it, the incident as it will be once they apply (`shown`). Sorting and filtering
-//! use what is shown. With 100,000 incidents a redraw must not sort or filter: `order` and
-//! `visible` are kept up to date when data changes, and views only slice them.
+//! use what is shown. With 100,000 incidents a redraw must not sort or filter: the queue
+//! ([`Queue`], shared with Tickets) keeps its order and visible rows up to date when data
+//! changes, and views only slice them. What the tab does is in `update.rs`; its view `view.rs`.
 
 pub(crate) mod update;
 pub mod view;

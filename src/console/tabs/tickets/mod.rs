@@ -1,9 +1,10 @@
 //! The Tickets tab's state: the queue sorted by time to breach, the filter, the selection and
 //! the open detail. Pure: no I/O; the clock arrives as an argument.
 //!
-//! A desk holds hundreds of open tickets, not a hundred thousand, so unlike the incident list
-//! this one simply re-sorts when data changes. The order is by the instant the next running
-//! clock breaches, which does not move as time passes, so a tick never re-sorts.
+//! The queue is the incidents' ([`Queue`]), sorted by the instant the next running clock
+//! breaches, which does not move as time passes, so a tick never re-sorts; a policy or a
+//! maintenance window starting or ending re-sorts every row. What the tab does is in
+//! `update.rs`; its view `view.rs`.
 
 pub(crate) mod update;
 pub mod view;
