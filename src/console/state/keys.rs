@@ -167,13 +167,6 @@ impl AppState {
                 Some(tab) => self.show_tab(tab),
                 None => Update::unchanged(),
             },
-            // What an item action is depends on the tab: escalating a ticket or an incident.
-            Action::Acknowledge | Action::Escalate | Action::Take | Action::FirstResponse | Action::TogglePending => {
-                match self.focused().command(action) {
-                    Some(command) => self.act(action, command, now),
-                    None => self.prepare(action, None, now, |_, _, _| {}),
-                }
-            }
             Action::Resolve => {
                 let Some(command) = self.focused().command(action) else {
                     return self.prepare(action, None, now, |_, _, _| {});
@@ -250,8 +243,13 @@ impl AppState {
                 }
                 Update::changed()
             }
-            // Everything else is the tab's own: moving, opening, going back, filtering, its keys.
+            // An item action (acknowledge, take, escalate…) is what the tab says it is here, and
+            // is queued at once; everything else is the tab's own: moving, opening, going back,
+            // filtering, its keys.
             _ => {
+                if let Some(command) = self.focused().command(action) {
+                    return self.act(action, command, now);
+                }
                 let (tab, cx) = self.focused_mut(now);
                 match tab.update(action, &cx) {
                     Outcome::Unchanged => Update::unchanged(),
