@@ -292,3 +292,23 @@ fn band_changes(
         if until <= chrono::Duration::zero() { Some(now) } else { calendar.add_open_time(now, until) }
     })
 }
+
+/// The running SLA clock of `incident` nearest to breach (or furthest past it), as of `now`,
+/// with `pauses` of maintenance windows on its service: the Incidents list shows it, and the
+/// run loop wakes when its minute changes.
+pub fn nearest_clock(
+    incident: &Incident,
+    pauses: &[Pause],
+    policy: &SlaPolicy,
+    now: DateTime<Utc>,
+) -> Option<ClockState> {
+    if !incident.is_open() {
+        return None;
+    }
+    Which::BOTH
+        .into_iter()
+        .map(|which| ClockInput::for_incident(incident, which).with_maintenance(pauses))
+        .filter(|input| input.is_running())
+        .map(|input| input.evaluate(policy, now))
+        .min_by_key(|clock| clock.remaining)
+}

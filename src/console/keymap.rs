@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::console::action::Action;
+use crate::console::tabs::TabId;
 
 mod chord;
 pub use chord::{KeyChord, KeyParseError};
@@ -52,14 +53,12 @@ impl Mode {
             Mode::Global => "Everywhere",
             Mode::List => "Lists",
             Mode::Detail => "Detail views",
-            Mode::Incidents => "Incidents",
-            Mode::Tickets => "Tickets",
-            Mode::Sla => "SLA",
-            Mode::Drift => "Drift",
-            Mode::Calendar => "Calendar",
+            // A tab's layer is called what the tab is.
+            Mode::Incidents | Mode::Tickets | Mode::Sla | Mode::Drift | Mode::Calendar | Mode::Postmortems => {
+                TabId::for_mode(self).map_or("", TabId::title)
+            }
             Mode::Input => "Filter and note input",
             Mode::Form => "Maintenance window form",
-            Mode::Postmortems => "Postmortems",
             Mode::Editor => "Postmortem editor (and the usual Emacs keys: ctrl-u undo, ctrl-r redo, alt-f/b words)",
             Mode::Conflict => "Postmortem saved by someone else first",
             Mode::Confirm => "Confirmation",
@@ -134,7 +133,8 @@ impl Mode {
     }
 }
 
-/// The built-in bindings: `(mode, keys, action)`.
+/// The built-in bindings: `(mode, keys, action)`. The tabs' number keys come from the tab
+/// registry ([`TabId::meta`]) and go after `backtab`.
 const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Global, &["q", "ctrl-c"], Action::Quit),
     (Mode::Global, &["?"], Action::Help),
@@ -143,12 +143,6 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Global, &["L"], Action::MessageLog),
     (Mode::Global, &["tab"], Action::NextTab),
     (Mode::Global, &["backtab"], Action::PrevTab),
-    (Mode::Global, &["1"], Action::TabIncidents),
-    (Mode::Global, &["2"], Action::TabTickets),
-    (Mode::Global, &["3"], Action::TabSla),
-    (Mode::Global, &["4"], Action::TabDrift),
-    (Mode::Global, &["5"], Action::TabCalendar),
-    (Mode::Global, &["6"], Action::TabPostmortems),
     (Mode::Incidents, &["p"], Action::Postmortem),
     (Mode::Incidents, &["*"], Action::StarEvent),
     (Mode::Incidents, &["a"], Action::Acknowledge),
@@ -253,13 +247,19 @@ pub struct Keymap {
 
 impl Default for Keymap {
     fn default() -> Self {
-        let bindings = DEFAULTS
+        let mut bindings: Vec<(Mode, Action, Vec<KeyChord>)> = DEFAULTS
             .iter()
             .map(|(mode, keys, action)| {
                 let chords = keys.iter().map(|k| k.parse().expect("default keys parse")).collect();
                 (*mode, *action, chords)
             })
             .collect();
+        let at = bindings.iter().position(|(_, a, _)| *a == Action::PrevTab).map_or(0, |i| i + 1);
+        let numbers = TabId::ALL.into_iter().map(|tab| {
+            let key = tab.number().to_string().parse().expect("a digit parses");
+            (Mode::Global, tab.meta().action, vec![key])
+        });
+        bindings.splice(at..at, numbers);
         Keymap::from_bindings(bindings)
     }
 }

@@ -17,6 +17,7 @@ pub mod sync;
 pub mod tabs;
 pub mod terminal;
 pub mod theme;
+pub mod time;
 pub mod view;
 pub mod watch;
 pub mod widgets;

@@ -1,6 +1,7 @@
 //! The frame: header, maintenance banner, the focused tab's body, the status line, then the
 //! panels and dialogs over them. Views borrow the state and never change it, do no I/O and read
-//! time only from the `now` they are given.
+//! time only from the `now` they are given. The tab's body is the focused tab's widget (its
+//! `TabView`), given a [`ViewContext`] made here.
 //!
 //! Layout: one header line (tab bar, counts, backend, freshness), the tab's body, one status line
 //! (messages, input, hints, queued actions, who you are). At 80×24 the list shows 21 rows.
@@ -11,8 +12,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 
 use crate::console::layout::{MIN_HEIGHT, MIN_WIDTH, too_small};
 use crate::console::state::{AppState, Modal, Overlay};
-use crate::console::tabs::TabId;
-use crate::console::tabs::{calendar, drift, incidents, postmortems, sla, tickets};
+use crate::console::tabs::{ViewContext, calendar, tickets};
 use crate::console::theme::glyphs;
 use crate::console::widgets::{help, messages, status};
 
@@ -38,23 +38,12 @@ fn draw_views(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
     .areas(frame.area());
     status::draw_header(frame, header, state, now);
     if state.banner() {
-        calendar::view::draw_banner(frame, banner, state, now);
+        calendar::view::draw_banner(frame.buffer_mut(), banner, &state.calendar, &view_context(state, now));
     }
-    match state.tab {
-        TabId::Incidents => match state.incidents.detail().and_then(|d| state.incidents.row(&d.id)) {
-            Some(row) => incidents::view::draw_detail(frame, body, state, row, now),
-            None => incidents::view::draw_list(frame, body, state, now),
-        },
-        TabId::Tickets => match state.tickets.detail().and_then(|d| state.tickets.row(&d.id)) {
-            Some(row) => tickets::view::draw_detail(frame, body, state, row, now),
-            None => tickets::view::draw_list(frame, body, state, now),
-        },
-        TabId::Sla => sla::view::draw(frame, body, state, now),
-        TabId::Drift => drift::view::draw(frame, body, state, now),
-        TabId::Calendar => calendar::view::draw(frame, body, state, now),
-        TabId::Postmortems => postmortems::view::draw(frame, body, state, now),
-    }
-    tickets::view::draw_prompt_hint(frame, body, state);
+    // The focused tab's view, as a widget borrowing the tab's state.
+    let cx = view_context(state, now);
+    state.focused().render(body, frame.buffer_mut(), &cx, state);
+    tickets::view::draw_prompt_hint(frame.buffer_mut(), body, state);
     status::draw_footer(frame, footer, state);
     draw_modals(frame, state, now);
 }
@@ -76,6 +65,12 @@ fn draw_modals(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
             Modal::Input(_) | Modal::Editor(_) => {}
         }
     }
+}
+
+/// What every view reads besides its tab's state: theme, keymap, display zone, the time.
+pub fn view_context(state: &AppState, now: DateTime<Utc>) -> ViewContext<'_> {
+    let settings = &state.settings;
+    ViewContext { theme: &settings.theme, keymap: &settings.keymap, zone: settings.timezone, now }
 }
 
 /// The notice shown instead of the tabs on a terminal below the minimum size.

@@ -7,31 +7,12 @@ use super::{AppState, Level, Update};
 use crate::console::action::Action;
 use crate::console::effect::Effect;
 use crate::console::outbox::OutboxEntry;
-use crate::console::tabs::TabId;
 use crate::domain::{Command, EntityKind, MaintenanceAction, Rejection};
 
 impl AppState {
     /// The item actions apply to on this tab: id, title, and whether `probe` would apply.
     pub(crate) fn target(&self, probe: Option<&Command>) -> Option<(String, String, Result<(), Rejection>)> {
-        match self.tab {
-            TabId::Incidents => {
-                let incident = self.incidents.target()?.incident();
-                let check = match probe {
-                    Some(Command::Incident(a)) => incident.check(a),
-                    _ => Ok(()),
-                };
-                Some((incident.id.clone(), incident.title.clone(), check))
-            }
-            TabId::Tickets => {
-                let ticket = self.tickets.target()?.ticket();
-                let check = match probe {
-                    Some(Command::Ticket(a)) => ticket.check(a, self.me_name()),
-                    _ => Ok(()),
-                };
-                Some((ticket.key.clone(), ticket.subject.clone(), check))
-            }
-            TabId::Sla | TabId::Drift | TabId::Calendar | TabId::Postmortems => None,
-        }
+        self.focused().action_target(probe, self.me_name())
     }
 
     /// Checks that a dangerous action may be taken on the target (and that `probe` would
@@ -52,14 +33,7 @@ impl AppState {
             return Update::changed();
         }
         let Some((id, title, check)) = self.target(probe) else {
-            let what = match self.tab {
-                TabId::Tickets => "no ticket selected",
-                TabId::Sla => "open the item first (Enter), then act on it in its tab",
-                TabId::Drift => "the Drift tab has nothing to act on",
-                TabId::Calendar => "on the Calendar tab: n plans a window, e edits it, x cancels it, i imports",
-                TabId::Postmortems => "on the Postmortems tab: Enter edits, s moves the status, E exports",
-                TabId::Incidents => "no incident selected",
-            };
+            let what = self.focused().no_target();
             self.flash(Level::Info, what, now);
             return Update::changed();
         };

@@ -1,4 +1,6 @@
-//! Keys and actions: what each action does to the state, and which effects it asks for.
+//! Keys and actions: which layer a key resolves in, what the root's actions do (dialogs, panels,
+//! tabs switching, item actions, prompts), the routing of every other action to the focused tab,
+//! and carrying out what a tab requests ([`Request`]).
 
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
@@ -8,9 +10,9 @@ use super::{AppState, Confirm, Input, InputKind, Level, Modal, Overlay, Update};
 use crate::console::action::Action;
 use crate::console::effect::{Effect, TerminalEffect};
 use crate::console::keymap::Mode;
-use crate::console::tabs::TabId;
+use crate::console::tabs::{Outcome, Request, TabId};
 use crate::domain::text::sanitize;
-use crate::domain::{Command, EntityKind, IncidentAction, TicketAction, TicketStatus};
+use crate::domain::{Command, IncidentAction};
 
 impl AppState {
     pub(crate) fn on_key(&mut self, key: KeyEvent, now: DateTime<Utc>) -> Update {
@@ -62,26 +64,7 @@ impl AppState {
 
     fn set_filter(&mut self, text: &str) {
         let rows = crate::console::layout::list_rows(self.body_height());
-        match self.tab {
-            TabId::Incidents => {
-                self.incidents.set_filter(text);
-                self.incidents.scroll_into_view(rows);
-            }
-            TabId::Tickets => {
-                self.tickets.set_filter(text);
-                let (cursor, len) = self.tickets.cursor_mut();
-                cursor.scroll_into_view(len, rows);
-            }
-            TabId::Sla | TabId::Drift | TabId::Calendar | TabId::Postmortems => {}
-        }
-    }
-
-    fn filter_text(&self) -> &str {
-        match self.tab {
-            TabId::Incidents => self.incidents.filter(),
-            TabId::Tickets => self.tickets.filter(),
-            TabId::Sla | TabId::Drift | TabId::Calendar | TabId::Postmortems => "",
-        }
+        self.tab_mut(self.tab).filter_by(text, rows);
     }
 
     fn show_tab(&mut self, tab: TabId) -> Update {
@@ -155,143 +138,30 @@ impl AppState {
                 }
                 Update::changed().with([Effect::SyncNow])
             }
-            Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::First | Action::Last => {
-                self.navigate(action, mode, rows);
+            Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::First | Action::Last
+                if mode == Mode::Overlay =>
+            {
+                self.scroll_overlay(action, rows);
+                Update::changed()
+            }
+            Action::Back if self.modals.overlay().is_some() => {
+                self.modals.take_overlay();
                 Update::changed()
             }
             Action::NextTab => self.show_tab(self.tab.next()),
             Action::PrevTab => self.show_tab(self.tab.prev()),
-            Action::TabIncidents => self.show_tab(TabId::Incidents),
-            Action::TabTickets => self.show_tab(TabId::Tickets),
-            Action::TabSla => self.show_tab(TabId::Sla),
-            Action::TabDrift => self.show_tab(TabId::Drift),
-            Action::TabCalendar => self.show_tab(TabId::Calendar),
-            Action::PrevMonth | Action::NextMonth | Action::Today => {
-                let tz = self.settings.timezone;
-                match action {
-                    Action::PrevMonth => self.calendar.shift_month(-1, now, tz),
-                    Action::NextMonth => self.calendar.shift_month(1, now, tz),
-                    _ => self.calendar.today(now, tz),
-                }
-                Update::changed()
-            }
-            Action::NextModel
-            | Action::PrevModel
-            | Action::NextFeature
-            | Action::PrevFeature
-            | Action::NextStatistic
-            | Action::NextView
-            | Action::EarlierWindow
-            | Action::LaterWindow
-            | Action::NewestWindow
-            | Action::ZoomIn
-            | Action::ZoomOut => self.on_drift_action(action),
-            Action::Open => {
-                match self.tab {
-                    TabId::Incidents => {
-                        self.incidents.open_detail();
-                    }
-                    TabId::Tickets => {
-                        self.tickets.open_detail();
-                    }
-                    TabId::Postmortems => {
-                        let Some(id) = self.postmortems.selected().map(|p| p.id.clone()) else {
-                            return Update::unchanged();
-                        };
-                        self.open_editor(&id, now);
-                    }
-                    TabId::Drift => return Update::unchanged(),
-                    TabId::Calendar => {
-                        if !self.calendar.open_detail() {
-                            return Update::unchanged();
-                        }
-                    }
-                    TabId::Sla => {
-                        let Some(row) = self.sla.selected() else {
-                            return Update::unchanged();
-                        };
-                        let (kind, id) = (row.kind, row.id.clone());
-                        match kind {
-                            EntityKind::Incident => {
-                                self.follow(TabId::Incidents, &id, rows);
-                            }
-                            EntityKind::Ticket => {
-                                self.follow(TabId::Tickets, &id, rows);
-                            }
-                            EntityKind::Maintenance | EntityKind::Postmortem => return Update::unchanged(),
-                        }
-                    }
-                }
-                Update::changed()
-            }
-            Action::Back => {
-                if self.modals.overlay().is_some() {
-                    self.modals.take_overlay();
-                } else if let Some(id) =
-                    self.incidents.detail().filter(|_| self.tab == TabId::Incidents).map(|d| d.id.clone())
-                {
-                    self.incidents.close_detail();
-                    self.closed_detail(TabId::Incidents, &id);
-                } else if let Some(id) =
-                    self.tickets.detail().filter(|_| self.tab == TabId::Tickets).map(|d| d.id.clone())
-                {
-                    self.tickets.close_detail();
-                    self.closed_detail(TabId::Tickets, &id);
-                } else if self.tab == TabId::Calendar && self.calendar.detail().is_some() {
-                    self.calendar.close_detail();
-                } else if !self.filter_text().is_empty() {
-                    self.set_filter("");
-                } else {
-                    return Update::unchanged();
-                }
-                Update::changed()
-            }
-            Action::Filter => {
-                let placeholder = match self.tab {
-                    TabId::Incidents => "id, priority, status, service, title, assignee…",
-                    TabId::Tickets => "key, priority, tier, status, subject, customer, assignee…",
-                    TabId::Sla => {
-                        self.flash(
-                            Level::Info,
-                            "the SLA tab lists every running clock; filter in Tickets or Incidents",
-                            now,
-                        );
-                        return Update::changed();
-                    }
-                    TabId::Postmortems => {
-                        self.flash(Level::Info, "f shows drafts, in review or published ones", now);
-                        return Update::changed();
-                    }
-                    TabId::Drift => {
-                        self.flash(Level::Info, "pick a model with m and a feature with f", now);
-                        return Update::changed();
-                    }
-                    TabId::Calendar => {
-                        self.flash(Level::Info, "move between months with ← and →; t is this month", now);
-                        return Update::changed();
-                    }
-                };
-                let mut textarea = one_line(self.filter_text());
-                textarea.set_placeholder_text(placeholder);
-                self.modals.push(Modal::Input(Input { kind: InputKind::Filter, textarea }));
-                Update::changed()
-            }
-            Action::Acknowledge => self.act(action, Command::Incident(IncidentAction::Acknowledge), now),
-            Action::Escalate => match self.tab {
-                TabId::Tickets => self.act(action, Command::Ticket(TicketAction::Escalate), now),
-                _ => self.act(action, Command::Incident(IncidentAction::Escalate), now),
+            Action::TabIncidents
+            | Action::TabTickets
+            | Action::TabSla
+            | Action::TabDrift
+            | Action::TabCalendar
+            | Action::TabPostmortems => match TabId::for_action(action) {
+                Some(tab) => self.show_tab(tab),
+                None => Update::unchanged(),
             },
-            Action::Take => self.act(action, Command::Ticket(TicketAction::Take), now),
-            Action::FirstResponse => self.act(action, Command::Ticket(TicketAction::Respond), now),
-            Action::TogglePending => {
-                let pending = self.tickets.target().is_some_and(|r| r.ticket().status == TicketStatus::Pending);
-                let command = if pending { TicketAction::Resume } else { TicketAction::Pending };
-                self.act(action, Command::Ticket(command), now)
-            }
             Action::Resolve => {
-                let command = match self.tab {
-                    TabId::Tickets => Command::Ticket(TicketAction::Resolve),
-                    _ => Command::Incident(IncidentAction::Resolve),
+                let Some(command) = self.focused().command(action) else {
+                    return self.prepare(action, None, now, |_, _, _| {});
                 };
                 let probe = command.clone();
                 self.prepare(action, Some(&probe), now, |state, id, title| {
@@ -319,10 +189,7 @@ impl AppState {
             Action::Submit if self.modals.form().is_some() => self.submit_form(now),
             Action::Submit => self.submit_input(now),
             Action::CancelInput if self.modals.form().is_some() => self.close_form(now),
-            Action::TabPostmortems
-            | Action::Postmortem
-            | Action::CycleStatusFilter
-            | Action::AdvanceStatus
+            Action::AdvanceStatus
             | Action::ExportMarkdown
             | Action::SavePostmortem
             | Action::ExternalEditor
@@ -331,8 +198,7 @@ impl AppState {
             | Action::TakeTheirs
             | Action::KeepMine
             | Action::SaveMineOnTop
-            | Action::LoadFromDisk
-            | Action::StarEvent => self.on_postmortem_action(action, now),
+            | Action::LoadFromDisk => self.on_postmortem_action(action, now),
             Action::NextField | Action::PrevField if self.modals.editor().is_some() => {
                 if let Some(editor) = self.modals.editor_mut() {
                     if action == Action::NextField { editor.next_part() } else { editor.prev_part() }
@@ -369,89 +235,65 @@ impl AppState {
                 }
                 Update::changed()
             }
+            // An item action (acknowledge, take, escalate…) is what the tab says it is here, and
+            // is queued at once; everything else is the tab's own: moving, opening, going back,
+            // filtering, its keys.
+            _ => {
+                if let Some(command) = self.focused().command(action) {
+                    return self.act(action, command, now);
+                }
+                let (tab, cx) = self.focused_mut(now);
+                match tab.update(action, &cx) {
+                    Outcome::Unchanged => Update::unchanged(),
+                    Outcome::Changed => Update::changed(),
+                    Outcome::Request(request) => self.carry_out(request, rows, now),
+                }
+            }
         }
     }
 
-    fn navigate(&mut self, action: Action, mode: Mode, rows: usize) {
-        let page = rows.max(1) as isize;
+    /// Does what a tab asked of the root.
+    fn carry_out(&mut self, request: Request, rows: usize, now: DateTime<Utc>) -> Update {
+        match request {
+            Request::Flash(level, text) => self.flash(level, text, now),
+            Request::Filter { placeholder } => {
+                let mut textarea = one_line(self.focused().filter());
+                textarea.set_placeholder_text(placeholder);
+                self.modals.push(Modal::Input(Input { kind: InputKind::Filter, textarea }));
+            }
+            Request::Follow { to, id } => {
+                self.follow(to, &id, rows);
+            }
+            Request::ClosedDetail { id } => self.closed_detail(self.tab, &id),
+            Request::OpenEditor { id } => self.open_editor(&id, now),
+            Request::DraftPostmortem(incident) => return self.draft_postmortem(*incident, now),
+            Request::Act { action, command } => return self.act(action, command, now),
+        }
+        Update::changed()
+    }
+
+    /// Help and the message log scroll, the outbox panel moves its selection; help by its own
+    /// page and no further than its last line.
+    fn scroll_overlay(&mut self, action: Action, rows: usize) {
+        let Some(step) = crate::console::tabs::step(action, rows) else { return };
+        let (page, max) = match self.modals.overlay() {
+            Some(Overlay::Help { .. }) => crate::console::layout::help::help_scroll_limits(self, self.size),
+            _ => (rows.max(1), 1000),
+        };
         let delta = match action {
-            Action::MoveUp => -1,
-            Action::MoveDown => 1,
-            Action::PageUp => -page,
-            Action::PageDown => page,
-            Action::First => isize::MIN / 2,
-            _ => isize::MAX / 2,
+            Action::PageUp => -(page as isize),
+            Action::PageDown => page as isize,
+            _ => step.delta(),
         };
-        let move_cursor = |cursor: &mut crate::console::list::Cursor, len: usize| match action {
-            Action::First => cursor.first(len, rows),
-            Action::Last => cursor.last(len, rows),
-            _ => cursor.move_by(delta, len, rows),
-        };
-        match (mode, self.tab) {
-            (Mode::Overlay, _) => {
-                // Help scrolls by its own page and no further than its last line.
-                let (page, max) = match self.modals.overlay() {
-                    Some(Overlay::Help { .. }) => crate::console::widgets::help::help_scroll_limits(self, self.size),
-                    _ => (page as usize, 1000),
-                };
-                let delta = match action {
-                    Action::PageUp => -(page as isize),
-                    Action::PageDown => page as isize,
-                    _ => delta,
-                };
-                let entries = self.outbox.len() + self.outbox.rejected().len();
-                match self.modals.overlay_mut() {
-                    Some(Overlay::Help { scroll } | Overlay::Messages { scroll }) => {
-                        *scroll = scroll.saturating_add_signed(delta.clamp(-1000, 1000)).min(max);
-                    }
-                    Some(Overlay::Outbox { selected }) => {
-                        *selected =
-                            selected.saturating_add_signed(delta.clamp(-1000, 1000)).min(entries.saturating_sub(1));
-                    }
-                    None => {}
-                }
+        let entries = self.outbox.len() + self.outbox.rejected().len();
+        match self.modals.overlay_mut() {
+            Some(Overlay::Help { scroll } | Overlay::Messages { scroll }) => {
+                *scroll = scroll.saturating_add_signed(delta.clamp(-1000, 1000)).min(max);
             }
-            (Mode::Detail, TabId::Tickets) => {
-                let lines = self.tickets.target().map_or(0, |r| {
-                    let t = r.ticket();
-                    t.history.len() + usize::from(t.description.is_some()) + r.pending.len()
-                });
-                if let Some(detail) = self.tickets.detail_mut() {
-                    match action {
-                        Action::First => detail.scroll = 0,
-                        Action::Last => detail.scroll = lines.saturating_sub(1),
-                        _ => detail.scroll_by(delta, lines),
-                    }
-                }
+            Some(Overlay::Outbox { selected }) => {
+                *selected = selected.saturating_add_signed(delta.clamp(-1000, 1000)).min(entries.saturating_sub(1));
             }
-            (Mode::Detail, _) => {
-                let lines = self
-                    .incidents
-                    .detail()
-                    .and_then(|d| self.incidents.row(&d.id))
-                    .map_or(0, |r| r.incident().timeline.len() + r.pending.len());
-                match action {
-                    Action::First => self.incidents.set_detail_scroll(0),
-                    Action::Last => self.incidents.set_detail_scroll(lines.saturating_sub(1)),
-                    _ => self.incidents.scroll_detail(delta, lines),
-                }
-            }
-            (_, TabId::Tickets) => {
-                let (cursor, len) = self.tickets.cursor_mut();
-                move_cursor(cursor, len);
-            }
-            (_, TabId::Sla) => {
-                let (cursor, len) = self.sla.cursor_mut();
-                move_cursor(cursor, len);
-            }
-            (_, TabId::Drift) => {}
-            (_, TabId::Calendar) => self.calendar.move_by(delta.clamp(-1000, 1000)),
-            (_, TabId::Postmortems) => self.postmortems.move_by(delta.clamp(-1000, 1000)),
-            (_, TabId::Incidents) => match action {
-                Action::First => self.incidents.select_first(rows),
-                Action::Last => self.incidents.select_last(rows),
-                _ => self.incidents.move_by(delta, rows),
-            },
+            None => {}
         }
     }
 

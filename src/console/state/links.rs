@@ -21,12 +21,7 @@ const MAX_ORIGINS: usize = 32;
 impl AppState {
     /// Opens `id` in the detail view of tab `to`, remembering where the user came from.
     pub(crate) fn follow(&mut self, to: TabId, id: &str, rows: usize) -> bool {
-        let opened = match to {
-            TabId::Incidents => self.incidents.open_id(id, rows),
-            TabId::Tickets => self.tickets.open_key(id, rows),
-            TabId::Sla | TabId::Drift | TabId::Calendar | TabId::Postmortems => false,
-        };
-        if !opened {
+        if !self.tab_mut(to).open_item(id, rows) {
             return false;
         }
         if self.tab != to {

@@ -2,10 +2,16 @@
 //!
 //! `update` never awaits, never touches a file or socket, and reads time only from its `now`
 //! argument, so tests drive it with plain values. The effect runner (`crate::console::effect`) does
-//! what the effects ask and reports back through events. Keys and actions are handled in
-//! `keys.rs`; following links between items and returning with `Esc` in `links.rs`; the users
-//! tickets are assigned to and prompt completion in `assign.rs`; the dialogs and panels over the
-//! tabs, one stack, in `modal.rs`; data arriving from sync, the outbox and the config watcher here.
+//! what the effects ask and reports back through events.
+//!
+//! The root routes by focus: dialogs and panels first, then global actions, and everything else
+//! to the focused tab (`Tab::update`, through the registry in `console::tabs`), carrying out what
+//! the tab requests of it. After every update the focused tab reconciles (`reconcile_view`).
+//! Keys and actions are handled in `keys.rs`; acting on the item on screen in `act.rs`; following
+//! links between items and returning with `Esc` in `links.rs`; the users tickets are assigned to
+//! and prompt completion in `assign.rs`; data arriving from sync and the outbox in `changes.rs`;
+//! the message log, the restored-draft offer and the outbox panel in `console.rs`; the config
+//! watcher here.
 
 mod act;
 mod assign;
@@ -196,22 +202,11 @@ impl AppState {
 
     /// The layers of the tab's own view, under any dialog or panel.
     pub fn view_layers(&self) -> Vec<Mode> {
-        let (tab, detail) = match self.tab {
-            TabId::Incidents => (Mode::Incidents, Some(self.incidents.detail().is_some())),
-            TabId::Tickets => (Mode::Tickets, Some(self.tickets.detail().is_some())),
-            TabId::Sla => (Mode::Sla, Some(false)),
-            TabId::Drift => (Mode::Drift, None),
-            TabId::Calendar => (Mode::Calendar, None),
-            TabId::Postmortems => (Mode::Postmortems, None),
-        };
         let mut layers = Vec::with_capacity(4);
         if self.restore_offer.is_some() {
             layers.push(Mode::Offer);
         }
-        layers.push(tab);
-        if let Some(detail) = detail {
-            layers.push(if detail { Mode::Detail } else { Mode::List });
-        }
+        layers.extend_from_slice(self.focused().layers());
         layers.push(Mode::Global);
         layers
     }
@@ -281,24 +276,7 @@ impl AppState {
     fn reconcile_view(&mut self) {
         let rows = crate::console::layout::list_rows(self.body_height());
         let fresh = !self.seen.contains(&self.tab);
-        let (cursor, len) = match self.tab {
-            TabId::Incidents => {
-                if fresh {
-                    self.incidents.select_first(rows);
-                } else {
-                    self.incidents.scroll_into_view(rows);
-                }
-                return;
-            }
-            TabId::Tickets => self.tickets.cursor_mut(),
-            TabId::Sla => self.sla.cursor_mut(),
-            TabId::Drift | TabId::Calendar | TabId::Postmortems => return,
-        };
-        if fresh {
-            cursor.first(len, rows);
-        } else {
-            cursor.scroll_into_view(len, rows);
-        }
+        self.tab_mut(self.tab).reconcile(rows, fresh);
     }
 
     /// The user has looked at and used `tab`'s list: from now on its selection is theirs.
@@ -476,8 +454,6 @@ impl AppState {
         }
     }
 
-    /// When something on screen changes by itself next: an age label, a countdown, a message
-    /// expiring; or when an SLA clock enters the critical band (the bell rings on any tab).
     /// Notices windows starting or ending at `now`; returns whether the set of active ones changed.
     fn follow_maintenance(&mut self, now: DateTime<Utc>) -> bool {
         let active: Vec<String> = self.calendar.active_ids(now).into_iter().map(str::to_string).collect();
@@ -501,6 +477,8 @@ impl AppState {
         self.size.1.saturating_sub(u16::from(self.banner()))
     }
 
+    /// When something on screen changes by itself next: an age label, a countdown, a message
+    /// expiring; or when an SLA clock enters the critical band (the bell rings on any tab).
     pub fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let mut next = self.flash.as_ref().map(|f| f.until);
         let mut consider = |at: DateTime<Utc>| {
@@ -522,51 +500,16 @@ impl AppState {
         if let Some(at) = self.calendar.next_change(now) {
             consider(at);
         }
-        let rows = crate::console::layout::list_rows(self.body_height());
-        let countdown_on_screen = match self.tab {
-            TabId::Incidents | TabId::Drift | TabId::Calendar | TabId::Postmortems => false,
-            TabId::Tickets => self.tickets.countdown_on_screen(self.tickets.cursor().offset, rows),
-            TabId::Sla => !self.sla.rows().is_empty(),
+        // What the tab on screen shows changes by itself: ages, countdowns.
+        let cx = crate::console::tabs::WakeContext {
+            now,
+            rows: crate::console::layout::list_rows(self.body_height()),
+            width: self.size.0,
+            policy: &self.settings.sla,
+            pauses: self.calendar.all_sla_pauses(),
         };
-        if countdown_on_screen {
-            // Countdowns show seconds: wake at the next whole second.
-            let next_second = now + chrono::Duration::milliseconds(1000 - i64::from(now.timestamp_subsec_millis()));
-            consider(next_second);
-            return next;
-        }
-        if self.tab != TabId::Incidents {
-            return next;
-        }
-        let on_screen: Vec<DateTime<Utc>> = match self.incidents.detail().and_then(|d| self.incidents.row(&d.id)) {
-            Some(row) => vec![row.incident().triggered_at],
-            None => {
-                self.incidents.visible_rows(self.incidents.offset(), rows).map(|r| r.incident().triggered_at).collect()
-            }
-        };
-        // The list's SLA column changes on the minute of each clock on screen.
-        if self.incidents.detail().is_none() && self.size.0 >= 90 {
-            for row in self.incidents.visible_rows(self.incidents.offset(), rows) {
-                let clock = crate::console::tabs::incidents::view::nearest_clock(self, row.incident(), now);
-                let Some(clock) = clock.filter(|c| !c.paused) else { continue };
-                let ms = match (clock.overdue, clock.due) {
-                    (Some(overdue), _) => 60_000 - overdue.num_milliseconds().rem_euclid(60_000),
-                    (None, Some(due)) => match (due - now).num_milliseconds().rem_euclid(60_000) {
-                        0 => 60_000,
-                        ms => ms,
-                    },
-                    (None, None) => continue,
-                };
-                consider(now + chrono::Duration::milliseconds(ms));
-            }
-        }
-        for triggered in on_screen {
-            let age = (now - triggered).num_seconds().max(0);
-            let step = match age {
-                a if a < 60 => 1,
-                a if a < 86_400 => 60,
-                _ => 3_600,
-            };
-            consider(triggered + chrono::Duration::seconds((age / step + 1) * step));
+        if let Some(at) = self.focused().next_wake(&cx) {
+            consider(at);
         }
         next
     }

@@ -3,13 +3,14 @@
 //! actions on the item, which are shown but not yet confirmed.
 
 use chrono::{DateTime, Utc};
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::console::state::AppState;
+use crate::console::widgets::Draw;
 use crate::console::widgets::clock;
 
 /// One event as the history shows it.
@@ -31,7 +32,7 @@ const KIND_WIDTH: usize = 12;
 /// (whole events, however many lines each wraps to), that event marked `▸`.
 #[allow(clippy::too_many_arguments)]
 pub fn draw_detail_view(
-    frame: &mut Frame<'_>,
+    buf: &mut Buffer,
     area: Rect,
     state: &AppState,
     mut head: Vec<Line<'_>>,
@@ -50,9 +51,9 @@ pub fn draw_detail_view(
     let [head_area, rule, body] =
         Layout::vertical([Constraint::Length(head.len() as u16), Constraint::Length(1), Constraint::Min(0)])
             .areas(area);
-    frame.render_widget(Paragraph::new(head), head_area);
+    buf.render_widget(Paragraph::new(head), head_area);
     let dashes = theme.glyphs.rule.repeat(usize::from(rule.width).saturating_sub(title.chars().count() + 2));
-    frame.render_widget(Line::from(Span::styled(format!(" {title} {dashes}"), theme.muted())), rule);
+    buf.render_widget(Line::from(Span::styled(format!(" {title} {dashes}"), theme.muted())), rule);
 
     let clocks: Vec<String> = entries.iter().map(|e| clock(e.at, now, tz)).collect();
     let clock_width = clocks.iter().map(|c| c.chars().count()).max().unwrap_or(8);
@@ -100,7 +101,7 @@ pub fn draw_detail_view(
         )));
     }
     let offset = first_line.unwrap_or_else(|| lines.len().saturating_sub(1).min(scroll));
-    frame.render_widget(Paragraph::new(lines).scroll((offset.min(usize::from(u16::MAX)) as u16, 0)), body);
+    buf.render_widget(Paragraph::new(lines).scroll((offset.min(usize::from(u16::MAX)) as u16, 0)), body);
 }
 
 /// Splits `text` into lines of at most `width` characters at spaces; longer words are cut.

@@ -1,5 +1,6 @@
 //! The header line (what you look at, how fresh it is), the status line (messages, input, key
-//! hints, queued actions, who you are) and the confirmation dialog.
+//! hints, queued actions, who you are) and the confirmation dialog. What is particular to a tab
+//! (counts, filter chip, badge, hints) the tab says (`Tab`); the editor's hints are the editor's.
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -12,6 +13,7 @@ use crate::console::action::Action;
 use crate::console::keymap::Mode;
 use crate::console::state::{AppState, Confirm, InputKind, Level};
 use crate::console::tabs::TabId;
+use crate::console::tabs::postmortems::editor;
 use crate::domain::text::truncate;
 
 /// The freshness badge: `● live`, `STALE since 14:03:22`, or `CACHED … · connecting`.
@@ -49,9 +51,7 @@ fn tab_spans(state: &AppState, form: TabBar, now: DateTime<Utc>) -> Vec<Span<'st
             TabBar::Numbers => tab.number().to_string(),
         };
         spans.push(Span::styled(label, style));
-        if tab == TabId::Sla
-            && let Some((text, band)) = crate::console::tabs::sla::view::badge(state, now)
-        {
+        if let Some((text, band)) = state.tab(tab).badge(now) {
             spans.push(Span::styled(format!(" {text}"), theme.band(band)));
         }
     }
@@ -62,27 +62,8 @@ fn tab_spans(state: &AppState, form: TabBar, now: DateTime<Utc>) -> Vec<Span<'st
 /// (names, short names, numbers), then the filter text.
 pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
     let theme = &state.settings.theme;
-    let (counts, filter, shown) = match state.tab {
-        TabId::Incidents => {
-            let tab = &state.incidents;
-            let counts = if tab.loaded() < tab.total() {
-                format!("{} open · {} (loading {})", tab.open_count(), tab.total(), tab.loaded())
-            } else {
-                format!("{} open · {}", tab.open_count(), tab.total())
-            };
-            (counts, tab.filter(), tab.visible_len())
-        }
-        TabId::Tickets => {
-            let tab = &state.tickets;
-            (format!("{} open · {}", tab.open_count(), tab.len()), tab.filter(), tab.visible_len())
-        }
-        TabId::Sla => (format!("{} running", state.sla.rows().len()), "", 0),
-        TabId::Drift => (format!("{} models", state.drift.data.models.len()), "", 0),
-        TabId::Calendar => {
-            (format!("{} windows", state.calendar.windows().iter().filter(|w| !w.cancelled).count()), "", 0)
-        }
-        TabId::Postmortems => (format!("{} postmortems", state.postmortems.listed_len()), "", 0),
-    };
+    let focused = state.focused();
+    let (counts, filter, shown) = (focused.counts(), focused.filter(), focused.shown());
 
     let (badge, stale) = freshness(state);
     let mut right = vec![Span::raw(" ")];
@@ -224,79 +205,15 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
 fn hints(state: &AppState, width: usize) -> Line<'static> {
     let keymap = &state.settings.keymap;
     let theme = &state.settings.theme;
-    const INCIDENT: &[(Action, &str)] = &[
-        (Action::Acknowledge, "ack"),
-        (Action::Escalate, "escalate"),
-        (Action::Resolve, "resolve"),
-        (Action::AddNote, "note"),
-    ];
-    const TICKET: &[(Action, &str)] = &[
-        (Action::Take, "take"),
-        (Action::FirstResponse, "responded"),
-        (Action::TogglePending, "pending"),
-        (Action::Escalate, "escalate"),
-        (Action::Assign, "assign"),
-        (Action::Resolve, "resolve"),
-    ];
-    const SLA: &[(Action, &str)] = &[(Action::Open, "open item")];
-    const POSTMORTEMS: &[(Action, &str)] = &[
-        (Action::Open, "edit"),
-        (Action::CycleStatusFilter, "status filter"),
-        (Action::AdvanceStatus, "next status"),
-        (Action::ExportMarkdown, "export"),
-    ];
-    const EDITOR: &[(Action, &str)] = &[
-        (Action::SavePostmortem, "save"),
-        (Action::ExternalEditor, "$EDITOR"),
-        (Action::Find, "find"),
-        (Action::NextField, "title/body/item"),
-        (Action::CloseEditor, "close"),
-    ];
-    const CONFLICT: &[(Action, &str)] =
-        &[(Action::TakeTheirs, "theirs"), (Action::KeepMine, "mine"), (Action::SaveMineOnTop, "mine on top")];
-    const CALENDAR: &[(Action, &str)] = &[
-        (Action::Open, "details"),
-        (Action::NewWindow, "new"),
-        (Action::EditWindow, "edit"),
-        (Action::CancelWindow, "cancel"),
-        (Action::PrevMonth, "month"),
-        (Action::NextMonth, "month"),
-        (Action::ImportCalendar, "import .ics"),
-    ];
-    let detail_open = state.calendar.detail().is_some();
-    const DRIFT: &[(Action, &str)] = &[
-        (Action::NextModel, "model"),
-        (Action::NextFeature, "feature"),
-        (Action::NextStatistic, "statistic"),
-        (Action::ZoomIn, "zoom in"),
-        (Action::ZoomOut, "out"),
-        (Action::EarlierWindow, "earlier"),
-        (Action::LaterWindow, "later"),
-        (Action::NextView, "view"),
-    ];
-    const DETAIL: &[(Action, &str)] = &[(Action::Back, "back"), (Action::Help, "help")];
-    const LIST: &[(Action, &str)] = &[
-        (Action::Help, "help"),
-        (Action::Open, "open"),
-        (Action::Filter, "filter"),
-        (Action::NextTab, "next tab"),
-        (Action::Quit, "quit"),
-    ];
-    const SLA_REST: &[(Action, &str)] =
-        &[(Action::Help, "help"), (Action::NextTab, "next tab"), (Action::Quit, "quit")];
     // Hints describe the view under a panel (its keys work again once the panel closes).
     let layers = if state.modals.overlay().is_some() { state.view_layers() } else { state.layers() };
-    let detail = layers.contains(&Mode::Detail);
-    let (first, rest) = match state.tab {
-        TabId::Incidents => (INCIDENT, if detail { DETAIL } else { LIST }),
-        TabId::Tickets => (TICKET, if detail { DETAIL } else { LIST }),
-        TabId::Sla => (SLA, SLA_REST),
-        TabId::Drift => (DRIFT, SLA_REST),
-        TabId::Calendar => (CALENDAR, if detail_open { DETAIL } else { SLA_REST }),
+    let [first, rest] = if layers.contains(&Mode::Conflict) {
+        [editor::CONFLICT_HINTS, &[][..]]
+    } else if state.modals.editor().is_some() {
         // Keys other than these type into the text (or are not bound) in the editor.
-        TabId::Postmortems if layers.contains(&Mode::Conflict) => (CONFLICT, &[][..]),
-        TabId::Postmortems if state.modals.editor().is_some() => (EDITOR, &[][..]),
-        TabId::Postmortems => (POSTMORTEMS, SLA_REST),
+        [editor::HINTS, &[][..]]
+    } else {
+        state.focused().hints(&layers)
     };
     let actions = first.iter().chain(rest);
     // What the role cannot do is not offered; help (`?`) lists it, marked.

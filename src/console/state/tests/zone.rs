@@ -21,7 +21,7 @@ fn the_systems_zone_found_at_start_is_the_display_zone() {
     let mut state = in_berlin("");
     assert_eq!(state.settings.timezone, DisplayZone::System(SystemZone::Named(Berlin)));
     assert_eq!(crate::console::widgets::clock(now(), now(), state.settings.timezone), "15:00:00");
-    assert_eq!(crate::console::widgets::local(now(), &state, "%H:%M %z"), "15:00 +0100");
+    assert_eq!(crate::console::widgets::local(now(), state.settings.timezone, "%H:%M %z"), "15:00 +0100");
     assert_eq!(state.settings.timezone.name_at(now()), "UTC+01:00", "the system's zone goes by its offset");
     // A new maintenance window is planned in it.
     state.update(key('5'), now());

@@ -10,10 +10,16 @@ pub mod view;
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 
+use crate::console::action::Action;
 use crate::console::clocks::{ClockInput, Which};
+use crate::console::keymap::Mode;
+use crate::console::tabs::TabMeta;
 use crate::console::zone::DisplayZone;
 use crate::domain::maintenance::{MaintenanceAction, MaintenanceKind, MaintenanceWindow, Occurrence};
 use crate::domain::{Incident, IncidentStatus};
+
+pub const META: TabMeta =
+    TabMeta { title: "Calendar", short_title: "Cal", mode: Mode::Calendar, action: Action::TabCalendar };
 
 /// How far ahead (and behind) of the last rebuild occurrences are kept for the banner and the
 /// wake-up timer.

@@ -1,4 +1,7 @@
-//! What the Calendar tab's actions do: plan, edit, cancel and import maintenance windows.
+//! What the Calendar tab does: by itself (its [`Tab`] impl) moving through the agenda and the
+//! months, opening a window's details, its hints and header counts; with the root, planning,
+//! editing, cancelling and importing maintenance windows (the form and the confirmation are
+//! dialogs, the changes queued commands).
 //!
 //! Every change is a queued command (`Command::Maintenance`): shown at once and marked as queued,
 //! kept on disk across restarts and sent once, like acknowledging an incident. Only commanders
@@ -11,9 +14,11 @@ use chrono::{DateTime, Utc};
 use crate::api::Role;
 use crate::console::action::Action;
 use crate::console::effect::Effect;
+use crate::console::keymap::Mode;
 use crate::console::state::{AppState, Confirm, Input, InputKind, Level, Modal, Update};
-use crate::console::tabs::calendar::QUEUED_ID_PREFIX;
 use crate::console::tabs::calendar::form::MaintenanceForm;
+use crate::console::tabs::calendar::{CalendarTab, META, QUEUED_ID_PREFIX};
+use crate::console::tabs::{DETAIL_HINTS, Hints, Outcome, TAB_HINTS, Tab, TabContext, TabMeta, step};
 use crate::domain::maintenance_ics::{ImportDefaults, from_ics_with, plan_import};
 use crate::domain::text::sanitize;
 use crate::domain::{Command, MaintenanceAction, NewMaintenance};
@@ -23,6 +28,57 @@ pub const NEW_WINDOW_TARGET: &str = "new";
 
 /// Calendar files larger than this are refused unread.
 pub const MAX_CALENDAR_BYTES: u64 = 5 * 1024 * 1024;
+
+const HINTS: Hints = &[
+    (Action::Open, "details"),
+    (Action::NewWindow, "new"),
+    (Action::EditWindow, "edit"),
+    (Action::CancelWindow, "cancel"),
+    (Action::PrevMonth, "month"),
+    (Action::NextMonth, "month"),
+    (Action::ImportCalendar, "import .ics"),
+];
+
+impl Tab for CalendarTab {
+    fn meta(&self) -> &'static TabMeta {
+        &META
+    }
+
+    fn layers(&self) -> &'static [Mode] {
+        &[Mode::Calendar]
+    }
+
+    fn update(&mut self, action: Action, cx: &TabContext<'_>) -> Outcome {
+        if let Some(step) = step(action, cx.rows) {
+            self.move_by(step.delta().clamp(-1000, 1000));
+            return Outcome::Changed;
+        }
+        match action {
+            Action::PrevMonth => self.shift_month(-1, cx.now, cx.zone),
+            Action::NextMonth => self.shift_month(1, cx.now, cx.zone),
+            Action::Today => self.today(cx.now, cx.zone),
+            Action::Open if self.open_detail() => {}
+            Action::Back if self.detail().is_some() => self.close_detail(),
+            Action::Filter => {
+                return Outcome::flash(Level::Info, "move between months with ← and →; t is this month");
+            }
+            _ => return Outcome::Unchanged,
+        }
+        Outcome::Changed
+    }
+
+    fn hints(&self, _layers: &[Mode]) -> [Hints; 2] {
+        [HINTS, if self.detail().is_some() { DETAIL_HINTS } else { TAB_HINTS }]
+    }
+
+    fn counts(&self) -> String {
+        format!("{} windows", self.windows().iter().filter(|w| !w.cancelled).count())
+    }
+
+    fn no_target(&self) -> &'static str {
+        "on the Calendar tab: n plans a window, e edits it, x cancels it, i imports"
+    }
+}
 
 impl AppState {
     pub(crate) fn on_maintenance_action(&mut self, action: Action, now: DateTime<Utc>) -> Update {

@@ -4,18 +4,23 @@
 //! Every time is shown in the display zone and says so where it could be misread: the banner's
 //! `until 14:40 CET`, the agenda's title, the details' `… UTC` with the window's own zone beside
 //! it when it was planned in another one.
+//!
+//! [`CalendarView`] reads the tab's windows and agenda and, of the shared data, the open
+//! incidents and the services items are on (what will still page during a window).
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use crate::console::state::AppState;
-use crate::console::tabs::calendar::still_pages;
+use crate::console::tabs::calendar::{CalendarTab, still_pages};
+use crate::console::tabs::{TabView, ViewContext};
 use crate::console::theme::Theme;
-use crate::console::widgets::local;
+use crate::console::widgets::{Draw, local};
+use crate::console::zone::DisplayZone;
 use crate::domain::maintenance::{MaintenanceKind, MaintenanceWindow, Occurrence};
 use crate::domain::text::sanitize;
 
@@ -41,38 +46,39 @@ fn kind_style(theme: &Theme, kind: MaintenanceKind) -> Style {
 
 /// The display zone's name at `at`, to follow a time: `UTC`, `CET`, `CEST`; the system's zone (no
 /// `timezone` configured) by its offset, `UTC+01:00`.
-pub fn zone_at(at: DateTime<Utc>, state: &AppState) -> String {
-    state.settings.timezone.name_at(at)
+fn zone_at(at: DateTime<Utc>, tz: DisplayZone) -> String {
+    tz.name_at(at)
 }
 
 /// `at` in the display zone with the zone's name: `14:40 CET`.
-fn zoned(at: DateTime<Utc>, state: &AppState, format: &str) -> String {
-    format!("{} {}", local(at, state, format), zone_at(at, state))
+fn zoned(at: DateTime<Utc>, tz: DisplayZone, format: &str) -> String {
+    format!("{} {}", local(at, tz, format), zone_at(at, tz))
 }
 
 /// `Thu Nov 05 13:40 → 14:40 CET`: the end without its date when on the start's day, the zone
 /// named once (twice across a change of offset).
-fn span_text(start: DateTime<Utc>, end: DateTime<Utc>, state: &AppState) -> String {
+fn span_text(start: DateTime<Utc>, end: DateTime<Utc>, tz: DisplayZone) -> String {
     const FULL: &str = "%a %b %d %H:%M";
-    let same_day = local(start, state, "%F") == local(end, state, "%F");
-    let end_text = local(end, state, if same_day { "%H:%M" } else { FULL });
-    match (zone_at(start, state), zone_at(end, state)) {
-        (a, b) if a == b => format!("{} → {end_text} {b}", local(start, state, FULL)),
-        (a, b) => format!("{} {a} → {end_text} {b}", local(start, state, FULL)),
+    let same_day = local(start, tz, "%F") == local(end, tz, "%F");
+    let end_text = local(end, tz, if same_day { "%H:%M" } else { FULL });
+    match (zone_at(start, tz), zone_at(end, tz)) {
+        (a, b) if a == b => format!("{} → {end_text} {b}", local(start, tz, FULL)),
+        (a, b) => format!("{} {a} → {end_text} {b}", local(start, tz, FULL)),
     }
 }
 
 /// `MAINTENANCE: <title> until 14:00 CET (affects llm-gateway, rag-retrieval)`; more windows are counted.
-pub fn draw_banner(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
-    let theme = &state.settings.theme;
-    let active: Vec<(&MaintenanceWindow, Occurrence)> = state.calendar.active(now).collect();
+/// The banner line on every tab while a window is active.
+pub fn draw_banner(buf: &mut Buffer, area: Rect, calendar: &CalendarTab, cx: &ViewContext<'_>) {
+    let (theme, now) = (cx.theme, cx.now);
+    let active: Vec<(&MaintenanceWindow, Occurrence)> = calendar.active(now).collect();
     let Some((window, occurrence)) = active.first() else {
         return;
     };
     let until = if occurrence.end - now < Duration::hours(20) {
-        zoned(occurrence.end, state, "%H:%M")
+        zoned(occurrence.end, cx.zone, "%H:%M")
     } else {
-        zoned(occurrence.end, state, "%b %d %H:%M")
+        zoned(occurrence.end, cx.zone, "%b %d %H:%M")
     };
     let mut text = format!(
         " MAINTENANCE: {} until {until} (affects {})",
@@ -85,12 +91,31 @@ pub fn draw_banner(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
     if active.len() > 1 {
         text.push_str(&format!(" · +{} more (5)", active.len() - 1));
     }
-    frame.render_widget(Line::styled(text, theme.stale_badge()), area);
+    buf.render_widget(Line::styled(text, theme.stale_badge()), area);
 }
 
-pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
-    if let Some(window) = state.calendar.detail() {
-        draw_detail(frame, area, state, window, now);
+/// The Calendar tab's body.
+pub struct CalendarView<'a> {
+    pub tab: &'a CalendarTab,
+    pub cx: &'a ViewContext<'a>,
+    pub app: &'a AppState,
+}
+
+impl TabView for CalendarTab {
+    fn render(&self, area: Rect, buf: &mut Buffer, cx: &ViewContext<'_>, app: &AppState) {
+        CalendarView { tab: self, cx, app }.render(area, buf);
+    }
+}
+
+impl Widget for CalendarView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        draw(buf, area, &self, self.cx.now);
+    }
+}
+
+fn draw(buf: &mut Buffer, area: Rect, v: &CalendarView<'_>, now: DateTime<Utc>) {
+    if let Some(window) = v.tab.detail() {
+        draw_detail(buf, area, v, window, now);
         return;
     }
     let wide = area.width >= 100;
@@ -101,14 +126,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<U
         let [g, a] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(area);
         (g, a)
     };
-    draw_month(frame, grid_area, state, now);
-    draw_agenda(frame, agenda_area, state, now);
+    draw_month(buf, grid_area, v, now);
+    draw_agenda(buf, agenda_area, v, now);
 }
 
-fn draw_month(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
-    let theme = &state.settings.theme;
-    let tz = state.settings.timezone;
-    let first = state.calendar.month(now, tz);
+fn draw_month(buf: &mut Buffer, area: Rect, v: &CalendarView<'_>, now: DateTime<Utc>) {
+    let theme = v.cx.theme;
+    let tz = v.cx.zone;
+    let first = v.tab.month(now, tz);
     let today = tz.date(now);
     let mut lines = vec![
         Line::styled(format!(" {}", first.format("%B %Y")), theme.header()),
@@ -119,7 +144,7 @@ fn draw_month(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime
     for _ in 0..6 {
         let mut spans = vec![Span::raw(" ")];
         for _ in 0..7 {
-            spans.extend(day_cell(state, theme, day, first, today));
+            spans.extend(day_cell(v, theme, day, first, today));
             day += Duration::days(1);
         }
         lines.push(Line::from(spans));
@@ -127,15 +152,21 @@ fn draw_month(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime
             break;
         }
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    buf.render_widget(Paragraph::new(lines), area);
 }
 
 /// ` 7R  `: the day, the most severe kind on it; today reversed, freeze days shaded.
-fn day_cell(state: &AppState, theme: &Theme, day: NaiveDate, month: NaiveDate, today: NaiveDate) -> Vec<Span<'static>> {
+fn day_cell(
+    v: &CalendarView<'_>,
+    theme: &Theme,
+    day: NaiveDate,
+    month: NaiveDate,
+    today: NaiveDate,
+) -> Vec<Span<'static>> {
     if day.month() != month.month() {
         return vec![Span::raw("     ")];
     }
-    let kinds = state.calendar.day_kinds(day, state.settings.timezone);
+    let kinds = v.tab.day_kinds(day, v.cx.zone);
     let mut number = if day == today { theme.selected().add_modifier(Modifier::BOLD) } else { Style::new() };
     if kinds.contains(&MaintenanceKind::ChangeFreeze) {
         number = number.add_modifier(Modifier::UNDERLINED).patch(theme.warning());
@@ -147,22 +178,23 @@ fn day_cell(state: &AppState, theme: &Theme, day: NaiveDate, month: NaiveDate, t
     vec![Span::styled(format!("{:>2}", day.day()), number), mark, Span::raw(" ")]
 }
 
-fn draw_agenda(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
-    let theme = &state.settings.theme;
-    let tab = &state.calendar;
+fn draw_agenda(buf: &mut Buffer, area: Rect, v: &CalendarView<'_>, now: DateTime<Utc>) {
+    let theme = v.cx.theme;
+    let tab = v.tab;
+    let tz = v.cx.zone;
     // Which zone the times are in: the display zone's name, with UTC in brackets unless it is UTC.
-    let zone = match state.settings.timezone.configured() {
+    let zone = match v.cx.zone.configured() {
         Some(tz) if tz == chrono_tz::UTC => " Agenda · times in UTC ".to_string(),
         Some(tz) => format!(" Agenda · times in {} (UTC) ", tz.name()),
-        None => format!(" Agenda · times in local time, {} (UTC) ", zone_at(now, state)),
+        None => format!(" Agenda · times in local time, {} (UTC) ", zone_at(now, tz)),
     };
     let block =
         Block::default().borders(Borders::TOP).border_style(theme.border()).title(Span::styled(zone, theme.header()));
     let inner = block.inner(area);
-    frame.render_widget(block, area);
+    buf.render_widget(block, area);
     if tab.agenda().is_empty() {
         let text = Line::styled(" no maintenance this month", theme.muted());
-        frame.render_widget(Paragraph::new(text), inner);
+        buf.render_widget(Paragraph::new(text), inner);
         return;
     }
     let rows = usize::from(inner.height).max(1);
@@ -182,9 +214,9 @@ fn draw_agenda(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTim
                 style = style.patch(theme.selected());
             }
             let end_format = if o.end - o.start >= Duration::days(1) { "%b %d %H:%M" } else { "%H:%M" };
-            let mut when = format!("{}–{}", local(o.start, state, "%a %b %d %H:%M"), local(o.end, state, end_format));
+            let mut when = format!("{}–{}", local(o.start, tz, "%a %b %d %H:%M"), local(o.end, tz, end_format));
             // UTC too, unless the display time zone is UTC at that moment.
-            if local(o.start, state, "%z") != "+0000" {
+            if local(o.start, tz, "%z") != "+0000" {
                 when.push_str(&format!(" ({}–{} UTC)", o.start.format("%H:%M"), o.end.format(end_format)));
             }
             let now_mark = if o.covers(now) { format!("{} ", theme.glyphs.now) } else { "  ".to_string() };
@@ -198,16 +230,16 @@ fn draw_agenda(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTim
             ])
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    buf.render_widget(Paragraph::new(lines), inner);
 }
 
 /// ` · 14:40 → 15:40 CET in Europe/Berlin, where it is planned` when the window's zone is not
 /// the display zone (recurrences keep that zone's wall-clock time).
-fn planned_in(window: &MaintenanceWindow, state: &AppState) -> String {
+fn planned_in(window: &MaintenanceWindow, zone: DisplayZone) -> String {
     let Ok(tz) = crate::domain::maintenance::parse_timezone(&window.timezone) else {
         return format!(" · planned in `{}`, an unknown zone", sanitize(&window.timezone));
     };
-    if state.settings.timezone.configured() == Some(tz) {
+    if zone.configured() == Some(tz) {
         return String::new();
     }
     let (start, end) = (window.start.with_timezone(&tz), window.end.with_timezone(&tz));
@@ -216,8 +248,8 @@ fn planned_in(window: &MaintenanceWindow, state: &AppState) -> String {
     format!(" · {} → {end_text} in {}, where it is planned", start.format("%H:%M"), tz.name())
 }
 
-fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &MaintenanceWindow, now: DateTime<Utc>) {
-    let theme = &state.settings.theme;
+fn draw_detail(buf: &mut Buffer, area: Rect, v: &CalendarView<'_>, window: &MaintenanceWindow, now: DateTime<Utc>) {
+    let theme = v.cx.theme;
     let yes_no = |b: bool| if b { "yes" } else { "no" };
     let mut lines = vec![
         Line::from(vec![
@@ -226,7 +258,7 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &Mai
             Span::styled(format!("  {}", window.kind.label()), kind_style(theme, window.kind)),
             Span::styled(if window.cancelled { "  CANCELLED" } else { "" }, theme.error()),
             Span::styled(
-                if state.calendar.is_queued(&window.id) {
+                if v.tab.is_queued(&window.id) {
                     format!("  {} queued, not yet on the backend", theme.glyphs.queued)
                 } else {
                     String::new()
@@ -237,8 +269,8 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &Mai
         Line::from(format!(
             " {}{}{}{}",
             if window.rrule.is_some() { "first " } else { "" },
-            span_text(window.start, window.end, state),
-            planned_in(window, state),
+            span_text(window.start, window.end, v.cx.zone),
+            planned_in(window, v.cx.zone),
             window.rrule.as_deref().map_or(String::new(), |r| format!(" · repeats {}", sanitize(r)))
         )),
         Line::from(format!(
@@ -256,18 +288,18 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &Mai
     let running = coming.first().filter(|o| o.covers(now)).copied();
     if let Some(o) = running {
         let left = crate::console::tabs::sla::view::span(o.end - now, false);
-        let text = format!(" ▶ running now, until {} ({left} left)", zoned(o.end, state, "%a %b %d %H:%M"));
+        let text = format!(" ▶ running now, until {} ({left} left)", zoned(o.end, v.cx.zone, "%a %b %d %H:%M"));
         lines.push(Line::styled(text, theme.warning()));
     }
     let next: Vec<String> =
-        coming.iter().filter(|o| !o.covers(now)).take(4).map(|o| zoned(o.start, state, "%a %b %d %H:%M")).collect();
+        coming.iter().filter(|o| !o.covers(now)).take(4).map(|o| zoned(o.start, v.cx.zone, "%a %b %d %H:%M")).collect();
     if !next.is_empty() {
         let label = if running.is_some() { "then" } else { "next" };
         lines.push(Line::styled(format!(" {label}: {}", next.join(" · ")), theme.muted()));
     }
     lines.push(Line::from(""));
     lines.push(Line::styled(" What will still page during this window", theme.header()));
-    let pages = still_pages(window, state.incidents.open_incidents());
+    let pages = still_pages(window, v.app.incidents.open_incidents());
     if pages.open.is_empty() {
         lines.push(Line::styled(" no open incidents on these services", theme.ok()));
     }
@@ -292,11 +324,12 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &Mai
             Span::styled(why, theme.warning()),
         ]));
     }
-    let clocks: Vec<_> = state
+    let clocks: Vec<_> = v
+        .app
         .sla
         .rows()
         .iter()
-        .filter(|row| state.service_of(row.kind, &row.id).is_some_and(|s| window.affects(s)))
+        .filter(|row| v.app.service_of(row.kind, &row.id).is_some_and(|s| window.affects(s)))
         .collect();
     let text = if window.pause_sla {
         format!(" {} SLA clocks on these services pause while it runs", clocks.len())
@@ -304,5 +337,5 @@ fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, window: &Mai
         format!(" {} SLA clocks on these services keep running (pause SLA is off)", clocks.len())
     };
     lines.push(Line::styled(text, theme.muted()));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    buf.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

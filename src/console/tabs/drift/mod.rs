@@ -16,10 +16,15 @@ use std::collections::HashMap;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cache::MonitoringRows;
+use crate::console::action::Action;
 pub use crate::console::data::{DriftJob, DriftResults};
+use crate::console::keymap::Mode;
+use crate::console::tabs::TabMeta;
 pub use crate::console::tabs::drift::monitoring::Monitoring;
 use crate::domain::monitoring::{DistributionRow, WindowStats, distribution};
 use crate::domain::{DriftWindow, FeatureKind, Incident, Model, QualityPoint, Sample, Statistic};
+
+pub const META: TabMeta = TabMeta { title: "Drift", short_title: "Drift", mode: Mode::Drift, action: Action::TabDrift };
 
 /// The time spans `+` and `-` step through, in hours.
 pub const SPANS_HOURS: [i64; 6] = [6, 12, 24, 48, 72, 168];

@@ -3,29 +3,29 @@
 //! and so is the title while the newest value breaches. Each chart has labelled axes: the range's
 //! first and last time (with dates over a day or more) and the values at the bottom and top.
 
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
 
-use crate::console::state::AppState;
-use crate::console::tabs::drift::view::x_of;
+use crate::console::tabs::drift::view::{DriftTabView, x_of};
+use crate::console::widgets::Draw;
 use crate::domain::QualityMetric;
 
-pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
-    let tab = &state.drift;
-    let theme = &state.settings.theme;
+pub fn draw(buf: &mut Buffer, area: Rect, v: &DriftTabView<'_>) {
+    let tab = v.tab;
+    let theme = v.cx.theme;
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(theme.border())
         .title(Span::styled(" Quality (SLO lines; breaches in red) ", theme.header()));
     let inner = block.inner(area);
-    frame.render_widget(block, area);
+    buf.render_widget(block, area);
     let Some((from, to)) = tab.range() else { return };
     let points: Vec<_> = tab.quality().iter().filter(|p| p.end > from && p.start < to).collect();
     if points.is_empty() {
-        frame.render_widget(Paragraph::new(Line::styled(" no quality data in range", theme.muted())), inner);
+        buf.render_widget(Paragraph::new(Line::styled(" no quality data in range", theme.muted())), inner);
         return;
     }
     let metrics = QualityMetric::ALL;
@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
         (inner, None)
     };
     if let Some(axis) = axis_area {
-        frame.render_widget(time_axis(from, to, state, usize::from(axis.width), columns), axis);
+        buf.render_widget(time_axis(from, to, v, usize::from(axis.width), columns), axis);
     }
     let row_areas = Layout::vertical(vec![Constraint::Ratio(1, rows as u32); rows]).split(inner);
     let span = x_of(to, from);
@@ -68,7 +68,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
             title.push(Span::styled(text, theme.muted()));
         }
         let [title_area, plot_area] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(cell);
-        frame.render_widget(Line::from(title), title_area);
+        buf.render_widget(Line::from(title), title_area);
         if plot_area.height == 0 {
             continue;
         }
@@ -107,7 +107,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
             .legend_position(None)
             .x_axis(x_axis)
             .y_axis(y_axis);
-        frame.render_widget(chart, plot_area);
+        buf.render_widget(chart, plot_area);
     }
 }
 
@@ -115,16 +115,16 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
 fn time_axis(
     from: chrono::DateTime<chrono::Utc>,
     to: chrono::DateTime<chrono::Utc>,
-    state: &AppState,
+    v: &DriftTabView<'_>,
     width: usize,
     columns: usize,
 ) -> Line<'static> {
-    let times = super::view::time_labels(from, to, state);
+    let times = super::view::time_labels(from, to, v);
     let text = |i: Option<&Span<'_>>| i.map_or(String::new(), |s| s.content.to_string());
     let (first, last) = (text(times.first()), text(times.last()));
     let cell = width / columns.max(1);
     let rule = cell.saturating_sub(first.chars().count() + last.chars().count() + 4);
     let one = format!(" {first} {} {last} ", "─".repeat(rule));
     let line = if rule == 0 { format!(" {first} – {last}") } else { one.repeat(columns) };
-    Line::styled(line, state.settings.theme.muted())
+    Line::styled(line, v.cx.theme.muted())
 }

@@ -1,26 +1,68 @@
-//! What the Drift tab's actions do.
+//! What the Drift tab does (its [`Tab`] impl): picking the model, feature and statistic, moving
+//! the selected window, zooming, switching the view; its hints and header counts.
 
+use super::{DriftTab, META};
 use crate::console::action::Action;
-use crate::console::state::{AppState, Update};
+use crate::console::keymap::Mode;
+use crate::console::state::Level;
+use crate::console::tabs::incidents::IncidentsTab;
+use crate::console::tabs::{Hints, Outcome, TAB_HINTS, Tab, TabContext, TabMeta, step};
+use crate::domain::Incident;
 
-impl AppState {
-    pub(crate) fn on_drift_action(&mut self, action: Action) -> Update {
-        let incidents = self.incidents.all_incidents();
-        let drift = &mut self.drift;
+const HINTS: Hints = &[
+    (Action::NextModel, "model"),
+    (Action::NextFeature, "feature"),
+    (Action::NextStatistic, "statistic"),
+    (Action::ZoomIn, "zoom in"),
+    (Action::ZoomOut, "out"),
+    (Action::EarlierWindow, "earlier"),
+    (Action::LaterWindow, "later"),
+    (Action::NextView, "view"),
+];
+
+/// The incidents the markers show (those of the model's service).
+fn incidents<'a>(cx: &TabContext<'a>) -> impl Iterator<Item = &'a Incident> {
+    cx.incidents.into_iter().flat_map(IncidentsTab::all_incidents)
+}
+
+impl Tab for DriftTab {
+    fn meta(&self) -> &'static TabMeta {
+        &META
+    }
+
+    fn layers(&self) -> &'static [Mode] {
+        &[Mode::Drift]
+    }
+
+    fn update(&mut self, action: Action, cx: &TabContext<'_>) -> Outcome {
         match action {
-            Action::NextModel => drift.next_model(1, incidents),
-            Action::PrevModel => drift.next_model(-1, incidents),
-            Action::NextFeature => drift.next_feature(1, incidents),
-            Action::PrevFeature => drift.next_feature(-1, incidents),
-            Action::NextStatistic => drift.next_statistic(),
-            Action::NextView => drift.view = drift.view.next(),
-            Action::EarlierWindow => drift.move_cursor(-1),
-            Action::LaterWindow => drift.move_cursor(1),
-            Action::NewestWindow => drift.follow(),
-            Action::ZoomIn => drift.zoom(-1),
-            Action::ZoomOut => drift.zoom(1),
-            _ => return Update::unchanged(),
+            _ if step(action, cx.rows).is_some() => {}
+            Action::NextModel => self.next_model(1, incidents(cx)),
+            Action::PrevModel => self.next_model(-1, incidents(cx)),
+            Action::NextFeature => self.next_feature(1, incidents(cx)),
+            Action::PrevFeature => self.next_feature(-1, incidents(cx)),
+            Action::NextStatistic => self.next_statistic(),
+            Action::NextView => self.view = self.view.next(),
+            Action::EarlierWindow => self.move_cursor(-1),
+            Action::LaterWindow => self.move_cursor(1),
+            Action::NewestWindow => self.follow(),
+            Action::ZoomIn => self.zoom(-1),
+            Action::ZoomOut => self.zoom(1),
+            Action::Filter => return Outcome::flash(Level::Info, "pick a model with m and a feature with f"),
+            _ => return Outcome::Unchanged,
         }
-        Update::changed()
+        Outcome::Changed
+    }
+
+    fn hints(&self, _layers: &[Mode]) -> [Hints; 2] {
+        [HINTS, TAB_HINTS]
+    }
+
+    fn counts(&self) -> String {
+        format!("{} models", self.data.models.len())
+    }
+
+    fn no_target(&self) -> &'static str {
+        "the Drift tab has nothing to act on"
     }
 }

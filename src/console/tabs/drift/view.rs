@@ -3,26 +3,46 @@
 //! series with their SLOs. At 80×24 one chart shows at a time (`v`); from 120×36 all three.
 
 use chrono::{DateTime, Utc};
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker as Glyph;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Widget};
 
 use crate::console::state::AppState;
 use crate::console::tabs::drift::{DriftTab, DriftView, MarkerKind, SeriesPoint};
+use crate::console::tabs::{TabView, ViewContext};
 use crate::console::theme::Theme;
-use crate::console::widgets::local;
+use crate::console::widgets::{Draw, local};
 use crate::domain::Statistic;
 use crate::domain::monitoring::{DriftBand, DriftBands, WindowStats};
 
 /// Smallest body that shows all three charts at once.
 const WIDE: (u16, u16) = (120, 34);
 
-pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
-    let tab = &state.drift;
-    let theme = &state.settings.theme;
+/// The Drift tab's body. Reads the tab's series and, of the shared data, only the drift bands.
+pub struct DriftTabView<'a> {
+    pub tab: &'a DriftTab,
+    pub cx: &'a ViewContext<'a>,
+    pub bands: &'a DriftBands,
+}
+
+impl TabView for DriftTab {
+    fn render(&self, area: Rect, buf: &mut Buffer, cx: &ViewContext<'_>, app: &AppState) {
+        DriftTabView { tab: self, cx, bands: &app.settings.drift_bands }.render(area, buf);
+    }
+}
+
+impl Widget for DriftTabView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        draw(buf, area, &self, self.cx.now);
+    }
+}
+
+fn draw(buf: &mut Buffer, area: Rect, v: &DriftTabView<'_>, now: DateTime<Utc>) {
+    let tab = v.tab;
+    let theme = v.cx.theme;
     let Some(model) = tab.model() else {
         let text = vec![
             Line::from(""),
@@ -30,35 +50,35 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<U
             Line::styled("  Models, their drift windows and quality series show here once the backend", theme.muted()),
             Line::styled("  has them (a monitoring pipeline PUTs them to /v1/models/…).", theme.muted()),
         ];
-        frame.render_widget(Paragraph::new(text), area);
+        buf.render_widget(Paragraph::new(text), area);
         return;
     };
     let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
-    frame.render_widget(Paragraph::new(header_lines(state, tab, model, now)), head);
+    buf.render_widget(Paragraph::new(header_lines(v, tab, model, now)), head);
     let wide = area.width >= WIDE.0 && area.height >= WIDE.1;
     if wide {
         let [top, bottom] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
-        draw_trend(frame, top, state);
+        draw_trend(buf, top, v);
         let [left, right] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
-        draw_distribution(frame, left, state);
-        super::quality_view::draw(frame, right, state);
+        draw_distribution(buf, left, v);
+        super::quality_view::draw(buf, right, v);
     } else {
         match tab.view {
-            DriftView::Trend => draw_trend(frame, body, state),
-            DriftView::Distribution => draw_distribution(frame, body, state),
-            DriftView::Quality => super::quality_view::draw(frame, body, state),
+            DriftView::Trend => draw_trend(buf, body, v),
+            DriftView::Distribution => draw_distribution(buf, body, v),
+            DriftView::Quality => super::quality_view::draw(buf, body, v),
         }
     }
 }
 
 /// Line 1: model, version, feature, statistic, range. Line 2: the selected window's figures.
 fn header_lines<'a>(
-    state: &AppState,
+    v: &DriftTabView<'_>,
     tab: &'a DriftTab,
     model: &'a crate::domain::Model,
     now: DateTime<Utc>,
 ) -> Vec<Line<'a>> {
-    let theme = &state.settings.theme;
+    let theme = v.cx.theme;
     let kind = tab.kind();
     let features = model.features.len();
     let index = tab.feature().and_then(|f| model.features.iter().position(|g| g.name == f.name)).unwrap_or(0);
@@ -83,11 +103,11 @@ fn header_lines<'a>(
             // A window still filling has few values yet: its figures move and PSI reads high.
             let filling = if point.end > now { " (filling)" } else { "" };
             let mut spans = vec![Span::styled(
-                format!(" {}–{}{filling} n={}  ", when(point.start, state), hm(point.end, state), point.n),
+                format!(" {}–{}{filling} n={}  ", when(point.start, v), hm(point.end, v), point.n),
                 theme.muted(),
             )];
             match &point.stats {
-                Some(Ok(stats)) => spans.extend(stat_spans(stats, kind, &state.settings.drift_bands, theme)),
+                Some(Ok(stats)) => spans.extend(stat_spans(stats, kind, v.bands, theme)),
                 Some(Err(e)) => spans.push(Span::styled(crate::domain::text::sanitize(e).into_owned(), theme.error())),
                 None => spans.push(Span::styled(format!("computing{}", theme.glyphs.ellipsis), theme.muted())),
             }
@@ -143,12 +163,12 @@ pub fn band_style(theme: &Theme, band: DriftBand) -> Style {
 }
 
 /// `Nov 22 10:00` in the display time zone.
-fn when(at: DateTime<Utc>, state: &AppState) -> String {
-    local(at, state, "%b %d %H:%M")
+fn when(at: DateTime<Utc>, v: &DriftTabView<'_>) -> String {
+    local(at, v.cx.zone, "%b %d %H:%M")
 }
 
-fn hm(at: DateTime<Utc>, state: &AppState) -> String {
-    local(at, state, "%H:%M")
+fn hm(at: DateTime<Utc>, v: &DriftTabView<'_>) -> String {
+    local(at, v.cx.zone, "%H:%M")
 }
 
 /// Hours since `from`, the chart's x coordinate.
@@ -157,16 +177,16 @@ pub fn x_of(at: DateTime<Utc>, from: DateTime<Utc>) -> f64 {
 }
 
 /// Three time labels along an axis from `from` to `to`, with dates when the range spans a day or more.
-pub fn time_labels(from: DateTime<Utc>, to: DateTime<Utc>, state: &AppState) -> Vec<Span<'static>> {
+pub fn time_labels(from: DateTime<Utc>, to: DateTime<Utc>, v: &DriftTabView<'_>) -> Vec<Span<'static>> {
     let mid = from + (to - from) / 2;
-    let label = |at| if to - from >= chrono::TimeDelta::hours(24) { when(at, state) } else { hm(at, state) };
-    vec![Span::raw(when(from, state)), Span::raw(label(mid)), Span::raw(label(to))]
+    let label = |at| if to - from >= chrono::TimeDelta::hours(24) { when(at, v) } else { hm(at, v) };
+    vec![Span::raw(when(from, v)), Span::raw(label(mid)), Span::raw(label(to))]
 }
 
-fn draw_trend(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
-    let tab = &state.drift;
-    let theme = &state.settings.theme;
-    let bands = &state.settings.drift_bands;
+fn draw_trend(buf: &mut Buffer, area: Rect, v: &DriftTabView<'_>) {
+    let tab = v.tab;
+    let theme = v.cx.theme;
+    let bands = v.bands;
     let kind = tab.kind();
     let statistic = tab.statistic;
     let block = Block::default()
@@ -174,7 +194,7 @@ fn draw_trend(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
         .border_style(theme.border())
         .title(Span::styled(format!(" {} per window ", statistic.label(kind)), theme.header()));
     let Some((from, to)) = tab.range() else {
-        frame.render_widget(Paragraph::new(" no windows in range").block(block), area);
+        buf.render_widget(Paragraph::new(" no windows in range").block(block), area);
         return;
     };
     let [chart_area, legend_area] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
@@ -253,10 +273,10 @@ fn draw_trend(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
     let chart = Chart::new(datasets)
         .block(block)
         .legend_position(None)
-        .x_axis(Axis::default().bounds([0.0, span]).labels(time_labels(from, to, state)).style(theme.muted()))
+        .x_axis(Axis::default().bounds([0.0, span]).labels(time_labels(from, to, v)).style(theme.muted()))
         .y_axis(Axis::default().bounds([0.0, y_max]).labels(y_labels).style(theme.muted()));
-    frame.render_widget(chart, chart_area);
-    frame.render_widget(legend(state, from, to), legend_area);
+    buf.render_widget(chart, chart_area);
+    buf.render_widget(legend(v, from, to), legend_area);
 }
 
 fn line_set<'a>(data: &'a [(f64, f64)], style: Style, marker: Glyph) -> Dataset<'a> {
@@ -272,11 +292,11 @@ fn marker_style(theme: &Theme, kind: MarkerKind) -> Style {
 }
 
 /// Threshold values, then the deploys and incidents within the range.
-fn legend(state: &AppState, from: DateTime<Utc>, to: DateTime<Utc>) -> Line<'static> {
-    let tab = &state.drift;
-    let theme = &state.settings.theme;
+fn legend(v: &DriftTabView<'_>, from: DateTime<Utc>, to: DateTime<Utc>) -> Line<'static> {
+    let tab = v.tab;
+    let theme = v.cx.theme;
     let mut spans = vec![Span::raw(" ")];
-    for (value, band) in state.settings.drift_bands.thresholds(tab.statistic) {
+    for (value, band) in v.bands.thresholds(tab.statistic) {
         spans.push(Span::styled(
             format!("{} {} ", theme.glyphs.dashed, format_value(tab.statistic, value)),
             band_style(theme, band),
@@ -296,29 +316,29 @@ fn legend(state: &AppState, from: DateTime<Utc>, to: DateTime<Utc>) -> Line<'sta
             MarkerKind::Maintenance => theme.glyphs.maintenance,
         };
         // Over a day or more a time alone is ambiguous: give the date too.
-        let at = if to - from >= chrono::TimeDelta::hours(24) { when(marker.at, state) } else { hm(marker.at, state) };
+        let at = if to - from >= chrono::TimeDelta::hours(24) { when(marker.at, v) } else { hm(marker.at, v) };
         let text = format!("{glyph} {} {at} ", crate::domain::text::sanitize(&marker.label));
         spans.push(Span::styled(text, marker_style(theme, marker.kind)));
     }
     Line::from(spans)
 }
 
-fn draw_distribution(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
-    let tab = &state.drift;
-    let theme = &state.settings.theme;
+fn draw_distribution(buf: &mut Buffer, area: Rect, v: &DriftTabView<'_>) {
+    let tab = v.tab;
+    let theme = v.cx.theme;
     let title = match tab.selected() {
-        Some(p) => format!(" Reference vs window {} ", when(p.start, state)),
+        Some(p) => format!(" Reference vs window {} ", when(p.start, v)),
         None => " Reference vs current ".to_string(),
     };
     let block =
         Block::default().borders(Borders::TOP).border_style(theme.border()).title(Span::styled(title, theme.header()));
     let inner = block.inner(area);
-    frame.render_widget(block, area);
+    buf.render_widget(block, area);
     let rows = match tab.distribution() {
         Ok(rows) => rows,
         Err(e) => {
             let text = Line::styled(format!(" {}", crate::domain::text::sanitize(e)), theme.muted());
-            frame.render_widget(Paragraph::new(text), inner);
+            buf.render_widget(Paragraph::new(text), inner);
             return;
         }
     };
@@ -351,5 +371,5 @@ fn draw_distribution(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
     if shown < rows.len() {
         lines.push(Line::styled(format!(" {} {} more", theme.glyphs.ellipsis, rows.len() - shown), theme.muted()));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    buf.render_widget(Paragraph::new(lines), inner);
 }

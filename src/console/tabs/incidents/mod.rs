@@ -3,66 +3,66 @@
 //!
 //! Each row holds the incident as the server confirmed it and, when the user has actions
 //! queued for it, the incident as it will be once they apply (`shown`). Sorting and filtering
-//! use what is shown. With 100,000 incidents a redraw must not sort or filter: `order` and
-//! `visible` are kept up to date when data changes, and views only slice them.
+//! use what is shown. With 100,000 incidents a redraw must not sort or filter: the queue
+//! ([`Queue`], shared with Tickets) keeps its order and visible rows up to date when data
+//! changes, and views only slice them. What the tab does is in `update.rs`; its view `view.rs`.
 
+pub(crate) mod update;
 pub mod view;
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
-use crate::console::list::{Cursor, Detail, matches};
+use crate::console::action::Action;
+use crate::console::keymap::Mode;
+use crate::console::list::{self, Item, Queue, Upsert};
 use crate::console::outbox::OutboxEntry;
+use crate::console::tabs::TabMeta;
 use crate::domain::text::sanitize;
 use crate::domain::{ActionContext, Command, EscalationPolicy, Incident};
 
-/// A batch larger than this re-sorts everything instead of moving rows one by one.
-const RESORT_THRESHOLD: usize = 64;
+pub const META: TabMeta =
+    TabMeta { title: "Incidents", short_title: "Inc", mode: Mode::Incidents, action: Action::TabIncidents };
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    pub confirmed: Incident,
-    /// The incident with the user's queued actions applied, when there are any.
-    pub shown: Option<Incident>,
-    /// Verbs of the queued actions, oldest first (`acknowledge`, `note`, …).
-    pub pending: Vec<&'static str>,
-    key: (u8, Reverse<i64>),
-    haystack: String,
-}
+/// Where an incident sorts: open ones by priority and status first, then the newest first.
+pub type IncidentOrder = (u8, Reverse<i64>);
+
+/// An incident as confirmed and as shown, in the list.
+pub type Row = list::Row<Incident, IncidentOrder>;
 
 impl Row {
-    fn new(confirmed: Incident) -> Row {
-        let mut row =
-            Row { confirmed, shown: None, pending: Vec::new(), key: (0, Reverse(0)), haystack: String::new() };
-        row.refresh();
-        row
-    }
-
     pub fn incident(&self) -> &Incident {
-        self.shown.as_ref().unwrap_or(&self.confirmed)
+        self.current()
+    }
+}
+
+impl Item for Incident {
+    fn id(&self) -> &str {
+        &self.id
     }
 
-    fn refresh(&mut self) {
-        let inc = self.shown.as_ref().unwrap_or(&self.confirmed);
-        let (rank, at) = inc.list_order();
-        let haystack = format!(
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn haystack(&self) -> String {
+        format!(
             "{} {} {} {} {} {} {}",
-            inc.id,
-            inc.priority.label(),
-            inc.status.label(),
-            inc.service_id,
-            inc.title,
-            inc.assignee.as_deref().unwrap_or(""),
-            inc.tier.label()
+            self.id,
+            self.priority.label(),
+            self.status.label(),
+            self.service_id,
+            self.title,
+            self.assignee.as_deref().unwrap_or(""),
+            self.tier.label()
         )
-        .to_lowercase();
-        self.key = (rank, Reverse(at));
-        self.haystack = haystack;
+        .to_lowercase()
     }
+}
 
-    fn sort_key(&self) -> (u8, Reverse<i64>, &str) {
-        (self.key.0, self.key.1, self.confirmed.id.as_str())
-    }
+fn order(incident: &Incident) -> IncidentOrder {
+    let (rank, at) = incident.list_order();
+    (rank, Reverse(at))
 }
 
 /// Removes escape sequences and control characters from every string of an incident.
@@ -85,15 +85,12 @@ pub fn sanitized(mut incident: Incident) -> Incident {
     incident
 }
 
+/// The list (see [`Queue`]: rows, order, filter, selection, detail) and what is the Incidents
+/// tab's own. Reading goes straight to the list (`Deref`); changes go through the tab, which
+/// keeps its counts with them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IncidentsTab {
-    rows: Vec<Row>,
-    by_id: HashMap<String, usize>,
-    order: Vec<usize>,
-    visible: Vec<usize>,
-    filter: String,
-    cursor: Cursor,
-    detail: Option<Detail>,
+    list: Queue<Incident, IncidentOrder>,
     /// How many incidents the cache holds, before all of them are loaded.
     cached_total: usize,
     /// Rows showing queued actions.
@@ -102,13 +99,12 @@ pub struct IncidentsTab {
     open: usize,
 }
 
-/// What an upsert did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Upsert {
-    New,
-    Updated,
-    /// We already had this version or a newer one.
-    Ignored,
+impl std::ops::Deref for IncidentsTab {
+    type Target = Queue<Incident, IncidentOrder>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.list
+    }
 }
 
 impl IncidentsTab {
@@ -125,86 +121,38 @@ impl IncidentsTab {
         let mut new_ids = Vec::new();
         let mut touched = Vec::new();
         for incident in incidents {
+            let incident = sanitized(incident);
             let id = incident.id.clone();
-            match self.upsert_row(incident) {
-                Upsert::New => {
+            match self.list.upsert(incident, order) {
+                (Upsert::New, index) => {
                     new_ids.push(id);
-                    touched.push(self.rows.len() - 1);
+                    touched.push(index);
                 }
-                Upsert::Updated => touched.push(self.by_id[&id]),
-                Upsert::Ignored => {}
+                (Upsert::Updated, index) => {
+                    self.with_pending.remove(&id);
+                    touched.push(index);
+                }
+                (Upsert::Ignored, _) => {}
             }
         }
         if touched.is_empty() {
             return new_ids;
         }
-        self.reorder(&touched);
+        self.list.reorder(&touched);
         self.refilter(selected_id.as_deref());
         new_ids
     }
 
-    fn upsert_row(&mut self, incident: Incident) -> Upsert {
-        let incident = sanitized(incident);
-        match self.by_id.get(&incident.id) {
-            Some(&index) => {
-                let row = &mut self.rows[index];
-                if incident.version < row.confirmed.version || row.confirmed == incident {
-                    return Upsert::Ignored;
-                }
-                self.with_pending.remove(&incident.id);
-                row.confirmed = incident;
-                row.shown = None;
-                row.pending.clear();
-                row.refresh();
-                Upsert::Updated
-            }
-            None => {
-                self.by_id.insert(incident.id.clone(), self.rows.len());
-                self.rows.push(Row::new(incident));
-                Upsert::New
-            }
-        }
-    }
-
-    /// Puts touched rows back in order: a few by binary search, many by a full sort.
-    fn reorder(&mut self, touched: &[usize]) {
-        let rows = &self.rows;
-        if touched.len() > RESORT_THRESHOLD {
-            let mut order: Vec<usize> = (0..rows.len()).collect();
-            order.sort_unstable_by(|a, b| rows[*a].sort_key().cmp(&rows[*b].sort_key()));
-            self.order = order;
-            return;
-        }
-        for &index in touched {
-            if let Some(pos) = self.order.iter().position(|&i| i == index) {
-                self.order.remove(pos);
-            }
-            let key = rows[index].sort_key();
-            let at = self.order.partition_point(|&i| rows[i].sort_key() < key);
-            self.order.insert(at, index);
-        }
-    }
-
     fn refilter(&mut self, keep_selected: Option<&str>) {
         // Open incidents sort first, so counting stops at the first resolved one.
-        self.open = self.order.iter().take_while(|&&i| self.rows[i].incident().is_open()).count();
-        self.visible = if self.filter.is_empty() {
-            self.order.clone()
-        } else {
-            let rows = &self.rows;
-            self.order.iter().copied().filter(|&i| matches(&rows[i].haystack, &self.filter)).collect()
-        };
-        self.cursor.reselect(&self.visible, keep_selected.and_then(|id| self.by_id.get(id).copied()));
-        if let Some(detail) = &self.detail
-            && !self.by_id.contains_key(&detail.id)
-        {
-            self.detail = None;
-        }
+        self.open = self.list.all().take_while(|r| r.incident().is_open()).count();
+        self.list.refilter(keep_selected);
     }
 
     /// Forgets everything (the server's database was replaced).
     pub fn clear(&mut self) {
-        *self = IncidentsTab { filter: std::mem::take(&mut self.filter), ..IncidentsTab::default() };
+        self.list.clear();
+        *self = IncidentsTab { list: std::mem::take(&mut self.list), ..IncidentsTab::default() };
     }
 
     /// Recomputes what is shown for `id` from the queued actions for it. `me` is the actor
@@ -216,37 +164,28 @@ impl IncidentsTab {
         me: &str,
         policy: Option<&EscalationPolicy>,
     ) {
-        let Some(&index) = self.by_id.get(id) else {
+        let Some(index) = self.list.index_of(id) else {
             return;
         };
         let selected_id = self.selected_id().map(str::to_string);
-        let row = &mut self.rows[index];
-        let before = row.key;
-        let mut shown = row.confirmed.clone();
-        row.pending.clear();
+        let mut shown = self.list.row_at(index).confirmed.clone();
+        let mut verbs = Vec::new();
         for entry in pending {
             let Command::Incident(action) = &entry.action else {
                 continue;
             };
-            row.pending.push(action.verb());
+            verbs.push(action.verb());
             // An action that would not apply to what we know is still queued: the server
             // decides. It just does not change what is shown.
             let _ = shown.apply(action, ActionContext { actor: me, now: entry.created_at, policy });
         }
-        row.shown = (!row.pending.is_empty()).then_some(shown);
-        if row.pending.is_empty() {
+        if verbs.is_empty() {
             self.with_pending.remove(id);
         } else {
             self.with_pending.insert(id.to_string());
         }
-        row.refresh();
-        // With no filter and the same sort key, the visible list is unchanged: skip the O(n)
-        // refilter, which matters with 100k rows and a refresh after every sync page.
-        let moved = row.key != before;
-        if moved {
-            self.reorder(&[index]);
-        }
-        if moved || !self.filter.is_empty() {
+        let shown = (!verbs.is_empty()).then_some(shown);
+        if self.list.set_shown(index, shown, verbs, order) {
             self.refilter(selected_id.as_deref());
         }
     }
@@ -257,72 +196,45 @@ impl IncidentsTab {
     }
 
     pub fn set_filter(&mut self, filter: &str) {
-        let selected_id = self.selected_id().map(str::to_string);
-        self.filter = filter.trim().to_lowercase();
-        self.refilter(selected_id.as_deref());
-    }
-
-    pub fn filter(&self) -> &str {
-        &self.filter
+        self.list.set_filter(filter);
     }
 
     /// Moves the selection by `delta` rows and keeps it inside a viewport of `rows` lines.
     pub fn move_by(&mut self, delta: isize, viewport: usize) {
-        self.cursor.move_by(delta, self.visible.len(), viewport);
+        let (cursor, len) = self.list.cursor_mut();
+        cursor.move_by(delta, len, viewport);
     }
 
     pub fn select_first(&mut self, viewport: usize) {
-        self.cursor.first(self.visible.len(), viewport);
+        let (cursor, len) = self.list.cursor_mut();
+        cursor.first(len, viewport);
     }
 
     pub fn select_last(&mut self, viewport: usize) {
-        self.cursor.last(self.visible.len(), viewport);
+        let (cursor, len) = self.list.cursor_mut();
+        cursor.last(len, viewport);
     }
 
     pub fn scroll_into_view(&mut self, viewport: usize) {
-        self.cursor.scroll_into_view(self.visible.len(), viewport);
+        let (cursor, len) = self.list.cursor_mut();
+        cursor.scroll_into_view(len, viewport);
     }
 
     pub fn selected_index(&self) -> usize {
-        self.cursor.selected
+        self.cursor().selected
     }
 
     pub fn offset(&self) -> usize {
-        self.cursor.offset
-    }
-
-    pub fn selected(&self) -> Option<&Row> {
-        self.visible.get(self.cursor.selected).map(|&i| &self.rows[i])
-    }
-
-    pub fn selected_id(&self) -> Option<&str> {
-        self.selected().map(|r| r.confirmed.id.as_str())
-    }
-
-    pub fn row(&self, id: &str) -> Option<&Row> {
-        self.by_id.get(id).map(|&i| &self.rows[i])
-    }
-
-    pub fn contains(&self, id: &str) -> bool {
-        self.by_id.contains_key(id)
-    }
-
-    /// Rows `start..start + len` of the filtered list.
-    pub fn visible_rows(&self, start: usize, len: usize) -> impl Iterator<Item = &Row> {
-        self.visible.iter().skip(start).take(len).map(|&i| &self.rows[i])
-    }
-
-    pub fn visible_len(&self) -> usize {
-        self.visible.len()
+        self.cursor().offset
     }
 
     /// Incidents known, counting those still only in the cache.
     pub fn total(&self) -> usize {
-        self.rows.len().max(self.cached_total)
+        self.list.len().max(self.cached_total)
     }
 
     pub fn loaded(&self) -> usize {
-        self.rows.len()
+        self.list.len()
     }
 
     pub fn open_count(&self) -> usize {
@@ -331,63 +243,36 @@ impl IncidentsTab {
 
     /// Every incident held, in no particular order.
     pub fn all_incidents(&self) -> impl Iterator<Item = &Incident> {
-        self.rows.iter().map(Row::incident)
+        self.list.rows().map(Row::incident)
     }
 
     /// Open incidents (as shown), most urgent first.
     pub fn open_incidents(&self) -> impl Iterator<Item = &Incident> {
-        self.order.iter().take(self.open).map(|&i| self.rows[i].incident())
+        self.list.all().take(self.open).map(Row::incident)
     }
 
     /// Opens `id` (from the SLA tab): selects it, clearing a filter that hides it.
     pub fn open_id(&mut self, id: &str, viewport: usize) -> bool {
-        let Some(&index) = self.by_id.get(id) else {
-            return false;
-        };
-        if !self.visible.contains(&index) {
-            self.set_filter("");
-        }
-        self.cursor.reselect(&self.visible, Some(index));
-        self.scroll_into_view(viewport);
-        self.detail = Some(Detail::new(id));
-        true
+        self.list.open_id(id, viewport)
     }
 
     pub fn open_detail(&mut self) -> bool {
-        match self.selected_id() {
-            Some(id) => {
-                self.detail = Some(Detail::new(id));
-                true
-            }
-            None => false,
-        }
+        self.list.open_detail()
     }
 
     pub fn close_detail(&mut self) {
-        self.detail = None;
-    }
-
-    pub fn detail(&self) -> Option<&Detail> {
-        self.detail.as_ref()
+        self.list.close_detail();
     }
 
     pub fn scroll_detail(&mut self, delta: isize, lines: usize) {
-        if let Some(detail) = &mut self.detail {
+        if let Some(detail) = self.list.detail_mut() {
             detail.scroll_by(delta, lines);
         }
     }
 
     pub fn set_detail_scroll(&mut self, scroll: usize) {
-        if let Some(detail) = &mut self.detail {
+        if let Some(detail) = self.list.detail_mut() {
             detail.scroll = scroll;
-        }
-    }
-
-    /// The incident actions apply to: the open detail, else the selected row.
-    pub fn target(&self) -> Option<&Row> {
-        match &self.detail {
-            Some(detail) => self.row(&detail.id),
-            None => self.selected(),
         }
     }
 }

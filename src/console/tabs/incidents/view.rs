@@ -1,21 +1,48 @@
 //! The incident list and the incident detail with its timeline.
+//!
+//! [`IncidentsView`] reads the tab's list and, of the shared data, the services, the tickets
+//! linked to an incident, the calendar's SLA pauses and the policy, and the sync state and the
+//! outbox (a timeline's queued actions).
 
 use chrono::{DateTime, Utc};
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
+use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, Widget};
 
-use crate::console::clocks::Which;
+use crate::console::clocks::{Which, nearest_clock};
 use crate::console::state::AppState;
-use crate::console::tabs::incidents::Row;
+use crate::console::tabs::incidents::{IncidentsTab, Row};
 use crate::console::tabs::sla::view::clock_line;
-use crate::console::widgets::clock;
+use crate::console::tabs::{TabView, ViewContext};
 use crate::console::widgets::history::{HistoryEntry, draw_detail_view};
+use crate::console::widgets::{Draw, clock};
 use crate::domain::duration::{ago, compact};
 use crate::domain::{EventKind, IncidentStatus};
 use crate::sla::ClockState;
+
+/// The Incidents tab's body: the list, or the open incident's timeline.
+pub struct IncidentsView<'a> {
+    pub tab: &'a IncidentsTab,
+    pub cx: &'a ViewContext<'a>,
+    pub app: &'a AppState,
+}
+
+impl TabView for IncidentsTab {
+    fn render(&self, area: Rect, buf: &mut Buffer, cx: &ViewContext<'_>, app: &AppState) {
+        IncidentsView { tab: self, cx, app }.render(area, buf);
+    }
+}
+
+impl Widget for IncidentsView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        match self.tab.detail_row() {
+            Some(row) => draw_detail(buf, area, &self, row, self.cx.now),
+            None => draw_list(buf, area, &self, self.cx.now),
+        }
+    }
+}
 
 struct Columns {
     widths: Vec<Constraint>,
@@ -49,9 +76,9 @@ fn columns(width: u16, id_width: u16) -> Columns {
     Columns { widths, wide, left }
 }
 
-pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
-    let theme = &state.settings.theme;
-    let tab = &state.incidents;
+fn draw_list(buf: &mut Buffer, area: Rect, v: &IncidentsView<'_>, now: DateTime<Utc>) {
+    let theme = v.cx.theme;
+    let tab = v.tab;
     let rows_shown = usize::from(area.height.saturating_sub(1));
     let id_width = tab
         .visible_rows(tab.offset(), rows_shown)
@@ -71,7 +98,7 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
 
     if tab.visible_len() == 0 {
         let text = if tab.total() == 0 {
-            if state.sync.live {
+            if v.app.sync.live {
                 "No incidents. All quiet."
             } else {
                 "No incidents cached yet; waiting for the backend…"
@@ -80,22 +107,22 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
             "No incident matches the filter (Esc clears it)."
         };
         let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
-        frame.render_widget(Table::new(Vec::<TableRow>::new(), cols.widths).header(header), head);
-        frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), theme.muted())), body);
+        buf.render_widget(Table::new(Vec::<TableRow>::new(), cols.widths).header(header), head);
+        buf.render_widget(Paragraph::new(Line::styled(format!(" {text}"), theme.muted())), body);
         return;
     }
 
     let selected = tab.selected_index();
     let offset = tab.offset();
     let rows = tab.visible_rows(offset, rows_shown).enumerate().map(|(i, row)| {
-        let table_row = list_row(row, state, now, &cols);
+        let table_row = list_row(row, v, now, &cols);
         if offset + i == selected { table_row.style(theme.selected()) } else { table_row }
     });
-    frame.render_widget(Table::new(rows, cols.widths.clone()).header(header).column_spacing(1), area);
+    buf.render_widget(Table::new(rows, cols.widths.clone()).header(header).column_spacing(1), area);
 }
 
-fn list_row<'a>(row: &'a Row, state: &AppState, now: DateTime<Utc>, cols: &Columns) -> TableRow<'a> {
-    let theme = &state.settings.theme;
+fn list_row<'a>(row: &'a Row, v: &IncidentsView<'_>, now: DateTime<Utc>, cols: &Columns) -> TableRow<'a> {
+    let theme = v.cx.theme;
     let inc = row.incident();
     let pending = !row.pending.is_empty();
     let status =
@@ -109,7 +136,7 @@ fn list_row<'a>(row: &'a Row, state: &AppState, now: DateTime<Utc>, cols: &Colum
         Cell::from(Span::styled(inc.id.as_str(), text_style)),
         Cell::from(Span::styled(inc.service_id.as_str(), text_style)),
         // Under a window that suppresses new alerts: this one is already open and keeps paging.
-        Cell::from(if !muted && state.calendar.suppressed(&inc.service_id, now) {
+        Cell::from(if !muted && v.app.calendar.suppressed(&inc.service_id, now) {
             Line::from(vec![Span::styled("[maint] ", theme.pending()), Span::styled(inc.title.as_str(), text_style)])
         } else {
             Line::from(Span::styled(inc.title.as_str(), text_style))
@@ -117,29 +144,18 @@ fn list_row<'a>(row: &'a Row, state: &AppState, now: DateTime<Utc>, cols: &Colum
         Cell::from(Span::styled(compact((now - inc.triggered_at).num_seconds()), theme.muted())),
     ];
     if cols.left {
-        cells.push(Cell::from(match nearest_clock(state, inc, now) {
-            Some(clock) => Span::styled(left_label(&clock), theme.band(clock.band)),
-            None => Span::styled("—", theme.muted()),
-        }));
+        cells.push(Cell::from(
+            match nearest_clock(inc, v.app.calendar.sla_pauses(&inc.service_id), &v.app.settings.sla, now) {
+                Some(clock) => Span::styled(left_label(&clock), theme.band(clock.band)),
+                None => Span::styled("—", theme.muted()),
+            },
+        ));
     }
     if cols.wide {
         cells.push(Cell::from(Span::styled(inc.tier.label(), text_style)));
         cells.push(Cell::from(Span::styled(inc.assignee.as_deref().unwrap_or("—"), text_style)));
     }
     TableRow::new(cells)
-}
-
-/// The running SLA clock of `inc` nearest to breach (or furthest past it), as of `now`.
-pub fn nearest_clock(state: &AppState, inc: &crate::domain::Incident, now: DateTime<Utc>) -> Option<ClockState> {
-    if !inc.is_open() {
-        return None;
-    }
-    Which::BOTH
-        .into_iter()
-        .map(|which| state.calendar.incident_clock(inc, which))
-        .filter(|input| input.is_running())
-        .map(|input| input.evaluate(&state.settings.sla, now))
-        .min_by_key(|clock| clock.remaining)
 }
 
 /// Time left to the minute (`14m`, `2h05m`, `3d04h`), `+12m` once breached, `⏸` while paused: the
@@ -155,12 +171,12 @@ fn left_label(clock: &ClockState) -> String {
     if clock.paused { format!("⏸{span}") } else { span }
 }
 
-pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Row, now: DateTime<Utc>) {
-    let theme = &state.settings.theme;
-    let tz = state.settings.timezone;
+fn draw_detail(buf: &mut Buffer, area: Rect, v: &IncidentsView<'_>, row: &Row, now: DateTime<Utc>) {
+    let theme = v.cx.theme;
+    let tz = v.cx.zone;
     let inc = row.incident();
-    let scroll = state.incidents.detail().map_or(0, |d| d.scroll);
-    let service = state.services.get(&inc.service_id).map(|s| s.name.as_str());
+    let scroll = v.tab.detail().map_or(0, |d| d.scroll);
+    let service = v.app.services.get(&inc.service_id).map(|s| s.name.as_str());
 
     let mut head = vec![
         Line::from(vec![
@@ -186,12 +202,14 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ro
             theme.muted(),
         )),
     ];
-    let linked = state.linked_tickets(&inc.id);
+    let linked = v.app.linked_tickets(&inc.id);
     if !linked.is_empty() {
-        head.push(tickets_line(state, &linked));
+        head.push(tickets_line(v, &linked));
     }
     // The same SLA clocks as tickets: response stops at the first acknowledgement.
-    head.extend(Which::BOTH.map(|which| clock_line(state, &state.calendar.incident_clock(inc, which), now)));
+    head.extend(
+        Which::BOTH.map(|which| clock_line(v.cx, &v.app.settings.sla, &v.app.calendar.incident_clock(inc, which))),
+    );
     let entries: Vec<HistoryEntry<'_>> = inc
         .timeline
         .iter()
@@ -209,22 +227,22 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ro
             starred: event.starred,
         })
         .collect();
-    draw_detail_view(frame, area, state, head, "timeline", &entries, &inc.id, scroll, now);
+    draw_detail_view(buf, area, v.app, head, "timeline", &entries, &inc.id, scroll, now);
 }
 
 /// ` tickets: SUP-2042 (Northwind Travel, new) · T opens it`: the customer reports linked to an
 /// incident, and the key that opens one.
-fn tickets_line(state: &AppState, keys: &[String]) -> Line<'static> {
-    let theme = &state.settings.theme;
+fn tickets_line(v: &IncidentsView<'_>, keys: &[String]) -> Line<'static> {
+    let theme = v.cx.theme;
     let (mode, action) = (crate::console::keymap::Mode::Incidents, crate::console::action::Action::OpenLinkedTicket);
-    let key = state.settings.keymap.key_label(&[mode], action);
+    let key = v.cx.keymap.key_label(&[mode], action);
     let mut spans = vec![Span::raw(if keys.len() == 1 { " ticket: " } else { " tickets: " })];
     for (i, k) in keys.iter().enumerate() {
         if i > 0 {
             spans.push(Span::raw(", "));
         }
         spans.push(Span::styled(k.clone(), theme.accent()));
-        if let Some(t) = state.tickets.row(k).map(|r| r.ticket()) {
+        if let Some(t) = v.app.tickets.row(k).map(|r| r.ticket()) {
             spans.push(Span::styled(format!(" ({}, {})", t.customer, t.status.label()), theme.muted()));
         }
     }

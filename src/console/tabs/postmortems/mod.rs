@@ -1,12 +1,18 @@
 //! The Postmortems tab's state: every postmortem the backend sent, by id, and which one is
-//! selected. The editor and its journal live in `state::postmortem`.
+//! selected. The editor's state is `editor`; what the tab and the editor do, `update.rs`.
 
 pub mod editor;
 pub(crate) mod update;
 pub mod view;
 
+use crate::console::action::Action;
+use crate::console::keymap::Mode;
+use crate::console::tabs::TabMeta;
 use crate::domain::postmortem::postmortem_id;
 use crate::domain::{Postmortem, PostmortemStatus};
+
+pub const META: TabMeta =
+    TabMeta { title: "Postmortems", short_title: "PM", mode: Mode::Postmortems, action: Action::TabPostmortems };
 
 #[derive(Debug, Clone, Default)]
 pub struct PostmortemsTab {

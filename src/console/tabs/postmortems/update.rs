@@ -1,5 +1,8 @@
-//! What the Postmortems tab and the editor do: draft from an incident, journal every edit within
-//! 250 ms, save through the outbox, keep both texts on a 409, and hand the draft to `$EDITOR`.
+//! What the Postmortems tab and the editor do: by itself (the tab's [`Tab`] impl) moving through
+//! the list, the status filter, its hints and header counts; with the root, opening a postmortem
+//! in the editor or drafting one from an incident, journaling every edit within 250 ms, saving
+//! through the outbox, moving the status on, keeping both texts on a 409, and handing the draft
+//! to `$EDITOR`.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -8,32 +11,72 @@ use crate::cache::JournaledDraft;
 use crate::console::action::Action;
 use crate::console::clocks::Which;
 use crate::console::effect::{Effect, TerminalEffect};
+use crate::console::keymap::Mode;
 use crate::console::state::{AppState, Level, Modal, Update};
-use crate::console::tabs::TabId;
 use crate::console::tabs::postmortems::editor::{HandOff, PostmortemEditor};
+use crate::console::tabs::postmortems::{META, PostmortemsTab};
+use crate::console::tabs::{Hints, Outcome, Request, TAB_HINTS, Tab, TabContext, TabId, TabMeta, step};
 use crate::domain::postmortem::{draft_from_file, draft_to_file, postmortem_id, validate};
 use crate::domain::postmortem_template::{self, SlaBreach, TemplateInput};
-use crate::domain::{
-    Command, Entity, Incident, IncidentAction, Postmortem, PostmortemAction, PostmortemDraft, PostmortemStatus,
-};
+use crate::domain::{Command, Entity, Incident, Postmortem, PostmortemAction, PostmortemDraft, PostmortemStatus};
 
 /// Typing is journaled at most this long after it happens (the issue allows 250 ms; the write
 /// itself takes a few milliseconds).
 pub const JOURNAL_DELAY: Duration = Duration::milliseconds(200);
 
+const HINTS: Hints = &[
+    (Action::Open, "edit"),
+    (Action::CycleStatusFilter, "status filter"),
+    (Action::AdvanceStatus, "next status"),
+    (Action::ExportMarkdown, "export"),
+];
+
+impl Tab for PostmortemsTab {
+    fn meta(&self) -> &'static TabMeta {
+        &META
+    }
+
+    fn layers(&self) -> &'static [Mode] {
+        &[Mode::Postmortems]
+    }
+
+    fn update(&mut self, action: Action, cx: &TabContext<'_>) -> Outcome {
+        if let Some(step) = step(action, cx.rows) {
+            self.move_by(step.delta().clamp(-1000, 1000));
+            return Outcome::Changed;
+        }
+        match action {
+            Action::Open => match self.selected() {
+                Some(pm) => Outcome::Request(Request::OpenEditor { id: pm.id.clone() }),
+                None => Outcome::Unchanged,
+            },
+            Action::CycleStatusFilter => {
+                self.cycle_filter();
+                Outcome::Changed
+            }
+            Action::Filter => Outcome::flash(Level::Info, "f shows drafts, in review or published ones"),
+            _ => Outcome::Unchanged,
+        }
+    }
+
+    /// The editor's own hints are the dialog's (`editor::HINTS`), drawn over these.
+    fn hints(&self, _layers: &[Mode]) -> [Hints; 2] {
+        [HINTS, TAB_HINTS]
+    }
+
+    fn counts(&self) -> String {
+        format!("{} postmortems", self.listed_len())
+    }
+
+    fn no_target(&self) -> &'static str {
+        "on the Postmortems tab: Enter edits, s moves the status, E exports"
+    }
+}
+
 impl AppState {
+    /// The editor's and the list's actions that need the root: the drafts, the outbox, the role.
     pub(crate) fn on_postmortem_action(&mut self, action: Action, now: DateTime<Utc>) -> Update {
         match action {
-            Action::TabPostmortems => {
-                self.tab = TabId::Postmortems;
-                Update::changed()
-            }
-            Action::Postmortem => self.draft_for_incident(now),
-            Action::StarEvent => self.star_event(now),
-            Action::CycleStatusFilter => {
-                self.postmortems.cycle_filter();
-                Update::changed()
-            }
             Action::AdvanceStatus => self.advance_status(now),
             Action::ExportMarkdown => {
                 let Some(pm) = self.postmortems.selected() else {
@@ -90,15 +133,7 @@ impl AppState {
 
     /// `p` on an incident: its postmortem in the editor — the journaled draft, the backend's
     /// text, or a new draft from the template.
-    fn draft_for_incident(&mut self, now: DateTime<Utc>) -> Update {
-        if let Some(reason) = self.read_only_reason() {
-            self.flash(Level::Warning, format!("read-only: drafting a postmortem is disabled ({reason})"), now);
-            return Update::changed();
-        }
-        let Some(incident) = self.incidents.target().map(|r| r.incident().clone()) else {
-            self.flash(Level::Info, "no incident selected", now);
-            return Update::changed();
-        };
+    pub(crate) fn draft_postmortem(&mut self, incident: Incident, now: DateTime<Utc>) -> Update {
         let id = postmortem_id(&incident.id);
         if self.drafts.contains_key(&id) || self.postmortems.get(&id).is_some() {
             self.open_editor(&id, now);
@@ -111,25 +146,6 @@ impl AppState {
         self.tab = TabId::Postmortems;
         self.flash(Level::Info, format!("{id} drafted from {}; ctrl-s saves it", incident.id), now);
         Update::changed().with(self.journal_now(now))
-    }
-
-    /// `*` in an incident's timeline: stars (or unstars) the event marked `▸`, the one at the top.
-    fn star_event(&mut self, now: DateTime<Utc>) -> Update {
-        let top = self.incidents.detail().and_then(|d| {
-            let timeline = &self.incidents.row(&d.id)?.incident().timeline;
-            let index = d.scroll.min(timeline.len().checked_sub(1)?);
-            Some((index, timeline[index].starred))
-        });
-        let Some((event, starred)) = top else {
-            self.flash(
-                Level::Info,
-                "open the incident (Enter) and move to the event (j/k): * stars the one marked ▸",
-                now,
-            );
-            return Update::changed();
-        };
-        let command = Command::Incident(IncidentAction::Star { event, starred: !starred });
-        self.act(Action::StarEvent, command, now)
     }
 
     /// Opens `id` in the editor: the journaled draft when there is one, else the backend's text.
@@ -421,7 +437,7 @@ impl AppState {
         }
         let Some(newest) = self.drafts.values().max_by_key(|d| d.journaled_at).cloned() else { return };
         self.restore_offer = Some(newest.id.clone());
-        let at = crate::console::widgets::clock(newest.journaled_at, now, self.settings.timezone);
+        let at = crate::console::time::clock(newest.journaled_at, now, self.settings.timezone);
         let text = format!(
             "restored your unsaved draft of {} as journaled at {at} (typing in the last 250 ms before the console stopped may be missing)",
             newest.id

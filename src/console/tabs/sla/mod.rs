@@ -7,16 +7,22 @@
 //! clock changes band: the summary and the bell check compare instants, and only the rows on
 //! screen are evaluated in full each second.
 
+pub(crate) mod update;
 pub mod view;
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
+use crate::console::action::Action;
 use crate::console::clocks::{ClockRow, Which};
+use crate::console::keymap::Mode;
 use crate::console::list::Cursor;
+use crate::console::tabs::TabMeta;
 use crate::domain::{EntityKind, Incident, Priority, Ticket};
 use crate::sla::{Band, SlaPolicy};
+
+pub const META: TabMeta = TabMeta { title: "SLA", short_title: "SLA", mode: Mode::Sla, action: Action::TabSla };
 
 /// Counts for one priority in the summary line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -2,20 +2,24 @@
 //! with a gauge coloured by band and the time left counting down (up, once breached); a paused
 //! clock says why (the maintenance window, or the customer).
 //! Also the countdown texts and gauges the Tickets tab shares.
+//!
+//! [`SlaView`] reads the tab's clocks and, of the shared data, only the SLA policy.
 
-use chrono::{DateTime, Duration, Utc};
-use ratatui::Frame;
+use chrono::Duration;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row as TableRow, Table};
+use ratatui::widgets::{Cell, Row as TableRow, Table, Widget};
 
+use super::SlaTab;
 use crate::console::clocks::ClockInput;
 use crate::console::state::AppState;
+use crate::console::tabs::{TabView, ViewContext};
 use crate::console::theme::Theme;
-use crate::console::widgets::clock;
+use crate::console::widgets::{Draw, clock};
 use crate::domain::EntityKind;
-use crate::sla::{Band, ClockState};
+use crate::sla::{Band, ClockState, SlaPolicy};
 
 /// `42s`, `14m05s`, `3h12m05s`, `2d04h` (`precise` keeps seconds up to a day).
 pub fn span(d: Duration, precise: bool) -> String {
@@ -62,9 +66,8 @@ pub fn gauge(state: &ClockState, target: Duration, width: usize, theme: &Theme) 
 }
 
 /// One clock in a detail view: which, a gauge, time left, the target and when it is due.
-pub fn clock_line(state: &AppState, input: &ClockInput, now: DateTime<Utc>) -> Line<'static> {
-    let theme = &state.settings.theme;
-    let policy = &state.settings.sla;
+pub fn clock_line(cx: &ViewContext<'_>, policy: &SlaPolicy, input: &ClockInput) -> Line<'static> {
+    let (theme, now) = (cx.theme, cx.now);
     let clock_state = input.evaluate(policy, now);
     let target = input.target(policy);
     let due = match (clock_state.stopped, clock_state.paused, clock_state.due) {
@@ -73,7 +76,7 @@ pub fn clock_line(state: &AppState, input: &ClockInput, now: DateTime<Utc>) -> L
             reason if reason.is_empty() => "paused".to_string(),
             reason => format!("paused: {reason}"),
         },
-        (false, false, Some(due)) => format!("due {}", clock(due, now, state.settings.timezone)),
+        (false, false, Some(due)) => format!("due {}", clock(due, now, cx.zone)),
         (false, false, None) => String::new(),
     };
     Line::from(vec![
@@ -84,115 +87,117 @@ pub fn clock_line(state: &AppState, input: &ClockInput, now: DateTime<Utc>) -> L
     ])
 }
 
-pub fn draw(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
-    let theme = &state.settings.theme;
-    let policy = &state.settings.sla;
-    let summary = state.sla.summary(now);
-    let [head, body] = Layout::vertical([Constraint::Length(6), Constraint::Min(0)]).areas(area);
+/// The SLA tab's body.
+pub struct SlaView<'a> {
+    pub tab: &'a SlaTab,
+    pub cx: &'a ViewContext<'a>,
+    pub policy: &'a SlaPolicy,
+}
 
-    let count = |n: usize, band: Band| {
-        let style = if n == 0 { theme.muted() } else { theme.band(band) };
-        Cell::from(Span::styled(n.to_string(), style))
-    };
-    let summary_rows = summary.iter().map(|(p, s)| {
-        TableRow::new(vec![
-            Cell::from(Span::styled(format!(" {}", p.label()), theme.priority(*p))),
-            Cell::from(s.running.to_string()),
-            count(s.warning, Band::Warning),
-            count(s.critical, Band::Critical),
-            count(s.breached, Band::Breached),
-            Cell::from(Span::styled(s.paused.to_string(), theme.muted())),
-        ])
-    });
-    let summary_header =
-        TableRow::new([" SLA", "running", "warning", "critical", "breached", "paused"].into_iter().map(Cell::from))
-            .style(theme.header());
-    let widths = [6, 8, 8, 9, 9, 7].map(Constraint::Length);
-    frame.render_widget(Table::new(summary_rows, widths).header(summary_header), head);
+impl TabView for SlaTab {
+    fn render(&self, area: Rect, buf: &mut Buffer, cx: &ViewContext<'_>, app: &AppState) {
+        SlaView { tab: self, cx, policy: &app.settings.sla }.render(area, buf);
+    }
+}
 
-    let rows = state.sla.rows();
-    let wide = area.width >= 110;
-    let gauge_width = if wide { 20 } else { 10 };
-    let mut widths = vec![
-        Constraint::Length(2),
-        Constraint::Length(10),
-        Constraint::Length(5),
-        Constraint::Length(gauge_width as u16),
-        Constraint::Length(if wide { 24 } else { 10 }),
-    ];
-    let mut header = vec!["P", "Item", "Clock", "Used", "Left"];
-    if wide {
-        widths.push(Constraint::Length(14));
-        header.push("Due");
-    }
-    widths.push(Constraint::Min(10));
-    header.push("Title");
-    let header = TableRow::new(header.into_iter().map(Cell::from)).style(theme.header());
-    if rows.is_empty() {
-        let [h, b] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(body);
-        frame.render_widget(Table::new(Vec::<TableRow>::new(), widths).header(header), h);
-        frame.render_widget(Line::styled(" No clock is running: nothing is waiting on us.", theme.muted()), b);
-        return;
-    }
-    let viewport = usize::from(body.height.saturating_sub(1)).max(1);
-    let cursor = state.sla.cursor();
-    // The cursor's offset is kept for the tallest body; keep the selection on screen here.
-    let offset = cursor.offset.max((cursor.selected + 1).saturating_sub(viewport)).min(cursor.selected);
-    let tz = state.settings.timezone;
-    let table_rows = rows.iter().enumerate().skip(offset).take(viewport).map(|(i, row)| {
-        let clock_state = row.state(policy, now);
-        let target = row.input.target(policy);
-        let left = if clock_state.breached && wide {
-            format!("breached {} ago", span(clock_state.overdue.unwrap_or(-clock_state.remaining), true))
-        } else {
-            countdown(&clock_state, true)
+impl Widget for SlaView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (tab, theme, policy) = (self.tab, self.cx.theme, self.policy);
+        let (tz, now) = (self.cx.zone, self.cx.now);
+        let summary = tab.summary(now);
+        let [head, body] = Layout::vertical([Constraint::Length(6), Constraint::Min(0)]).areas(area);
+
+        let count = |n: usize, band: Band| {
+            let style = if n == 0 { theme.muted() } else { theme.band(band) };
+            Cell::from(Span::styled(n.to_string(), style))
         };
-        let kind = match row.kind {
-            EntityKind::Ticket | EntityKind::Maintenance | EntityKind::Postmortem => "",
-            EntityKind::Incident => "⚑",
-        };
-        let mut cells = vec![
-            Cell::from(Span::styled(row.input.priority.label(), theme.priority(row.input.priority))),
-            Cell::from(format!("{}{kind}", row.id)),
-            Cell::from(Span::styled(short_which(row.input.which), theme.muted())),
-            Cell::from(gauge(&clock_state, target, gauge_width, theme)),
-            Cell::from(Span::styled(left, theme.band(clock_state.band))),
+        let summary_rows = summary.iter().map(|(p, s)| {
+            TableRow::new(vec![
+                Cell::from(Span::styled(format!(" {}", p.label()), theme.priority(*p))),
+                Cell::from(s.running.to_string()),
+                count(s.warning, Band::Warning),
+                count(s.critical, Band::Critical),
+                count(s.breached, Band::Breached),
+                Cell::from(Span::styled(s.paused.to_string(), theme.muted())),
+            ])
+        });
+        let summary_header =
+            TableRow::new([" SLA", "running", "warning", "critical", "breached", "paused"].into_iter().map(Cell::from))
+                .style(theme.header());
+        let widths = [6, 8, 8, 9, 9, 7].map(Constraint::Length);
+        buf.render_widget(Table::new(summary_rows, widths).header(summary_header), head);
+
+        let rows = tab.rows();
+        let wide = area.width >= 110;
+        let gauge_width = if wide { 20 } else { 10 };
+        let mut widths = vec![
+            Constraint::Length(2),
+            Constraint::Length(10),
+            Constraint::Length(5),
+            Constraint::Length(gauge_width as u16),
+            Constraint::Length(if wide { 24 } else { 10 }),
         ];
+        let mut header = vec!["P", "Item", "Clock", "Used", "Left"];
         if wide {
-            let due = match (clock_state.paused, clock_state.due) {
-                // Why, in short: the window's id or `customer`.
-                (true, _) => {
-                    let reasons: Vec<String> = row.input.pause_reasons(now).iter().map(|r| r.short()).collect();
-                    if reasons.is_empty() { "paused".to_string() } else { format!("⏸ {}", reasons.join(",")) }
-                }
-                (false, Some(due)) => clock(due, now, tz),
-                (false, None) => "—".to_string(),
-            };
-            cells.push(Cell::from(Span::styled(due, theme.muted())));
+            widths.push(Constraint::Length(14));
+            header.push("Due");
         }
-        cells.push(Cell::from(row.title.as_str()));
-        let table_row = TableRow::new(cells);
-        if i == cursor.selected { table_row.style(theme.selected()) } else { table_row.style(Style::new()) }
-    });
-    frame.render_widget(Table::new(table_rows, widths).header(header).column_spacing(1), body);
+        widths.push(Constraint::Min(10));
+        header.push("Title");
+        let header = TableRow::new(header.into_iter().map(Cell::from)).style(theme.header());
+        if rows.is_empty() {
+            let [h, b] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(body);
+            buf.render_widget(Table::new(Vec::<TableRow>::new(), widths).header(header), h);
+            buf.render_widget(Line::styled(" No clock is running: nothing is waiting on us.", theme.muted()), b);
+            return;
+        }
+        let viewport = usize::from(body.height.saturating_sub(1)).max(1);
+        let cursor = tab.cursor();
+        // The cursor's offset is kept for the tallest body; keep the selection on screen here.
+        let offset = cursor.offset.max((cursor.selected + 1).saturating_sub(viewport)).min(cursor.selected);
+        let table_rows = rows.iter().enumerate().skip(offset).take(viewport).map(|(i, row)| {
+            let clock_state = row.state(policy, now);
+            let target = row.input.target(policy);
+            let left = if clock_state.breached && wide {
+                format!("breached {} ago", span(clock_state.overdue.unwrap_or(-clock_state.remaining), true))
+            } else {
+                countdown(&clock_state, true)
+            };
+            let kind = match row.kind {
+                EntityKind::Ticket | EntityKind::Maintenance | EntityKind::Postmortem => "",
+                EntityKind::Incident => "⚑",
+            };
+            let mut cells = vec![
+                Cell::from(Span::styled(row.input.priority.label(), theme.priority(row.input.priority))),
+                Cell::from(format!("{}{kind}", row.id)),
+                Cell::from(Span::styled(short_which(row.input.which), theme.muted())),
+                Cell::from(gauge(&clock_state, target, gauge_width, theme)),
+                Cell::from(Span::styled(left, theme.band(clock_state.band))),
+            ];
+            if wide {
+                let due = match (clock_state.paused, clock_state.due) {
+                    // Why, in short: the window's id or `customer`.
+                    (true, _) => {
+                        let reasons: Vec<String> = row.input.pause_reasons(now).iter().map(|r| r.short()).collect();
+                        if reasons.is_empty() { "paused".to_string() } else { format!("⏸ {}", reasons.join(",")) }
+                    }
+                    (false, Some(due)) => clock(due, now, tz),
+                    (false, None) => "—".to_string(),
+                };
+                cells.push(Cell::from(Span::styled(due, theme.muted())));
+            }
+            cells.push(Cell::from(row.title.as_str()));
+            let table_row = TableRow::new(cells);
+            if i == cursor.selected { table_row.style(theme.selected()) } else { table_row.style(Style::new()) }
+        });
+        buf.render_widget(Table::new(table_rows, widths).header(header).column_spacing(1), body);
+    }
 }
 
 fn short_which(which: crate::console::clocks::Which) -> &'static str {
     match which {
         crate::console::clocks::Which::Response => "resp",
         crate::console::clocks::Which::Resolution => "resol",
-    }
-}
-
-/// A line for the SLA header badge: how many clocks are breached and critical.
-pub fn badge(state: &AppState, now: DateTime<Utc>) -> Option<(String, Band)> {
-    let summary = state.sla.summary(now);
-    let breached: usize = summary.iter().map(|(_, s)| s.breached).sum();
-    let critical: usize = summary.iter().map(|(_, s)| s.critical).sum();
-    match (breached, critical) {
-        (0, 0) => None,
-        (0, c) => Some((format!("{c}!"), Band::Critical)),
-        (b, _) => Some((format!("{b}✗"), Band::Breached)),
     }
 }
 

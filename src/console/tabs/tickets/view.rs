@@ -2,26 +2,49 @@
 //! width) and the ticket detail with the customer's message, its clocks and history.
 
 use chrono::{DateTime, Utc};
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Clear, Paragraph, Row as TableRow, Table};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row as TableRow, Table, Widget};
 
 use crate::console::action::Action;
 use crate::console::clocks::Which;
 use crate::console::keymap::Mode;
 use crate::console::state::AppState;
 use crate::console::tabs::sla::view::{clock_line, countdown};
-use crate::console::tabs::tickets::TicketRow;
-use crate::console::widgets::clock;
+use crate::console::tabs::tickets::{TicketRow, TicketsTab};
+use crate::console::tabs::{TabView, ViewContext};
 use crate::console::widgets::history::{HistoryEntry, draw_detail_view};
+use crate::console::widgets::{Draw, clock};
 use crate::domain::duration::ago;
 use crate::domain::text::truncate;
 use crate::domain::{TicketEventKind, TicketStatus};
 
-fn status_style(state: &AppState, status: TicketStatus) -> Style {
-    let theme = &state.settings.theme;
+/// The Tickets tab's body: the queue, or the open ticket's history.
+pub struct TicketsView<'a> {
+    pub tab: &'a TicketsTab,
+    pub cx: &'a ViewContext<'a>,
+    pub app: &'a AppState,
+}
+
+impl TabView for TicketsTab {
+    fn render(&self, area: Rect, buf: &mut Buffer, cx: &ViewContext<'_>, app: &AppState) {
+        TicketsView { tab: self, cx, app }.render(area, buf);
+    }
+}
+
+impl Widget for TicketsView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        match self.tab.detail_row() {
+            Some(row) => draw_detail(buf, area, &self, row, self.cx.now),
+            None => draw_list(buf, area, &self, self.cx.now),
+        }
+    }
+}
+
+fn status_style(v: &TicketsView<'_>, status: TicketStatus) -> Style {
+    let theme = v.cx.theme;
     match status {
         TicketStatus::New => theme.accent(),
         TicketStatus::Open => Style::new(),
@@ -32,11 +55,11 @@ fn status_style(state: &AppState, status: TicketStatus) -> Style {
 
 /// ` linked to INC-1001 (i opens it) · P1 triggered: Gateway 5xx …`: the incident a ticket
 /// reports, as known here, and the key that follows the link.
-fn link_line(state: &AppState, id: &str) -> Line<'static> {
-    let theme = &state.settings.theme;
-    let key = state.settings.keymap.key_label(&[Mode::Tickets], Action::OpenLinkedIncident);
+fn link_line(v: &TicketsView<'_>, id: &str) -> Line<'static> {
+    let theme = v.cx.theme;
+    let key = v.cx.keymap.key_label(&[Mode::Tickets], Action::OpenLinkedIncident);
     let mut spans = vec![Span::raw(" linked to "), Span::styled(id.to_string(), theme.accent())];
-    match state.incidents.row(id).map(|r| r.incident()) {
+    match v.app.incidents.row(id).map(|r| r.incident()) {
         Some(inc) => {
             spans.push(Span::styled(format!(" ({key} opens it) · "), theme.muted()));
             spans.push(Span::styled(format!("{} ", inc.priority.label()), theme.priority(inc.priority)));
@@ -50,15 +73,15 @@ fn link_line(state: &AppState, id: &str) -> Line<'static> {
 
 /// The hint under a prompt that completes names or keys (`A` assign, `T` with several linked
 /// tickets), on the last row of `area`, just above the prompt.
-pub fn draw_prompt_hint(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
+pub fn draw_prompt_hint(buf: &mut Buffer, area: Rect, state: &AppState) {
     let Some(hint) = state.prompt_hint() else { return };
     if area.height < 2 {
         return;
     }
     let row = Rect { y: area.bottom() - 1, height: 1, ..area };
     let text = truncate(&format!(" {hint}"), usize::from(row.width)).into_owned();
-    frame.render_widget(Clear, row);
-    frame.render_widget(Line::styled(text, state.settings.theme.muted()), row);
+    buf.render_widget(Clear, row);
+    buf.render_widget(Line::styled(text, state.settings.theme.muted()), row);
 }
 
 /// The queue's columns at one width: what does not fit is shortened (status abbreviated, names
@@ -112,10 +135,10 @@ fn status_label(status: TicketStatus, width: u16) -> &'static str {
     }
 }
 
-pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
-    let theme = &state.settings.theme;
-    let policy = &state.settings.sla;
-    let tab = &state.tickets;
+fn draw_list(buf: &mut Buffer, area: Rect, v: &TicketsView<'_>, now: DateTime<Utc>) {
+    let theme = v.cx.theme;
+    let policy = &v.app.settings.sla;
+    let tab = v.tab;
     let viewport = usize::from(area.height.saturating_sub(1));
     let cursor = tab.cursor();
     // Keys are never cut; one more cell for the queued mark.
@@ -143,7 +166,7 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
 
     if tab.visible_len() == 0 {
         let text = if tab.is_empty() {
-            if state.sync.live {
+            if v.app.sync.live {
                 "No tickets. The queue is empty."
             } else {
                 "No tickets cached yet; waiting for the backend…"
@@ -152,15 +175,15 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
             "No ticket matches the filter (Esc clears it)."
         };
         let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
-        frame.render_widget(Table::new(Vec::<TableRow>::new(), widths).header(header), head);
-        frame.render_widget(Paragraph::new(Line::styled(format!(" {text}"), theme.muted())), body);
+        buf.render_widget(Table::new(Vec::<TableRow>::new(), widths).header(header), head);
+        buf.render_widget(Paragraph::new(Line::styled(format!(" {text}"), theme.muted())), body);
         return;
     }
     let cut = |text: &str, width: u16| truncate(text, usize::from(width)).into_owned();
     let rows = tab.visible_rows(cursor.offset, viewport).enumerate().map(|(i, row)| {
         let t = row.ticket();
         let clock_cell = |which| {
-            let state_now = state.calendar.ticket_clock(t, which).evaluate(policy, now);
+            let state_now = v.app.calendar.ticket_clock(t, which).evaluate(policy, now);
             let style = if state_now.stopped || state_now.paused { theme.muted() } else { theme.band(state_now.band) };
             Cell::from(Span::styled(countdown(&state_now, false), style))
         };
@@ -173,7 +196,7 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
             Cell::from(Span::styled(key, if pending { theme.pending() } else { text_style })),
             clock_cell(Which::Response),
             clock_cell(Which::Resolution),
-            Cell::from(Span::styled(status_label(t.status, cols.status), status_style(state, t.status))),
+            Cell::from(Span::styled(status_label(t.status, cols.status), status_style(v, t.status))),
             Cell::from(Span::styled(cut(t.assignee.as_deref().unwrap_or("—"), cols.assignee), text_style)),
         ];
         if cols.customer > 0 {
@@ -183,21 +206,21 @@ pub fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateT
         let table_row = TableRow::new(cells);
         if cursor.offset + i == cursor.selected { table_row.style(theme.selected()) } else { table_row }
     });
-    frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
+    buf.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
 }
 
-pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &TicketRow, now: DateTime<Utc>) {
-    let theme = &state.settings.theme;
-    let tz = state.settings.timezone;
+fn draw_detail(buf: &mut Buffer, area: Rect, v: &TicketsView<'_>, row: &TicketRow, now: DateTime<Utc>) {
+    let theme = v.cx.theme;
+    let tz = v.cx.zone;
     let t = row.ticket();
-    let scroll = state.tickets.detail().map_or(0, |d| d.scroll);
-    let service = state.services.get(&t.service_id).map(|s| s.name.as_str());
+    let scroll = v.tab.detail().map_or(0, |d| d.scroll);
+    let service = v.app.services.get(&t.service_id).map(|s| s.name.as_str());
 
     let mut head = vec![
         Line::from(vec![
             Span::styled(format!(" {} ", t.key), theme.header()),
             Span::styled(format!("{} ", t.priority.label()), theme.priority(t.priority)),
-            Span::styled(format!("{} ", t.status.label().to_uppercase()), status_style(state, t.status)),
+            Span::styled(format!("{} ", t.status.label().to_uppercase()), status_style(v, t.status)),
             Span::raw(format!("{} {} ", t.tier.label(), t.tier.name())),
             Span::styled(
                 format!("{} {}", theme.glyphs.arrow, t.assignee.as_deref().unwrap_or("unassigned")),
@@ -219,9 +242,9 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ti
         )),
     ];
     if let Some(id) = &t.linked_incident {
-        head.push(link_line(state, id));
+        head.push(link_line(v, id));
     }
-    head.extend(Which::BOTH.map(|which| clock_line(state, &state.calendar.ticket_clock(t, which), now)));
+    head.extend(Which::BOTH.map(|which| clock_line(v.cx, &v.app.settings.sla, &v.app.calendar.ticket_clock(t, which))));
     let customer = truncate(&t.customer, 16);
     let mut entries: Vec<HistoryEntry<'_>> = t
         .history
@@ -253,7 +276,7 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, state: &AppState, row: &Ti
         };
         entries.insert(at, entry);
     }
-    draw_detail_view(frame, area, state, head, "history", &entries, &t.key, scroll, now);
+    draw_detail_view(buf, area, v.app, head, "history", &entries, &t.key, scroll, now);
 }
 
 #[cfg(test)]

@@ -1,12 +1,27 @@
 //! The postmortem editor: the title, the Markdown body (ratatui-textarea: undo and redo, word
 //! movement, the usual Emacs keys, search) and a line for adding action items. Pure state; the
-//! journal, saving and `$EDITOR` are effects the app state asks for.
+//! journal, saving and `$EDITOR` are effects the app state asks for. Its footer hints.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
+use crate::console::action::Action;
+use crate::console::tabs::Hints;
 use crate::domain::postmortem::{ActionItem, Postmortem, PostmortemDraft};
 use crate::domain::text::sanitize;
+
+/// The footer's hints while the editor is open; keys other than these type into the text.
+pub const HINTS: Hints = &[
+    (Action::SavePostmortem, "save"),
+    (Action::ExternalEditor, "$EDITOR"),
+    (Action::Find, "find"),
+    (Action::NextField, "title/body/item"),
+    (Action::CloseEditor, "close"),
+];
+
+/// The footer's hints while someone else's save is shown beside the text.
+pub const CONFLICT_HINTS: Hints =
+    &[(Action::TakeTheirs, "theirs"), (Action::KeepMine, "mine"), (Action::SaveMineOnTop, "mine on top")];
 
 /// Which part of the editor has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

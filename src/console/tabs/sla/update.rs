@@ -1,0 +1,83 @@
+//! What the SLA tab does by itself (its [`Tab`] impl): moving through the clocks, `Enter`
+//! following a row to its incident or ticket (the root opens it there), its hints, header counts,
+//! the tab bar's badge of clocks in trouble, and its wake-ups (countdowns on screen).
+
+use chrono::{DateTime, Utc};
+
+use super::{META, SlaTab};
+use crate::console::action::Action;
+use crate::console::keymap::Mode;
+use crate::console::state::Level;
+use crate::console::tabs::{
+    Hints, Outcome, Request, TAB_HINTS, Tab, TabContext, TabId, TabMeta, WakeContext, next_second, step,
+};
+use crate::domain::EntityKind;
+use crate::sla::Band;
+
+const HINTS: Hints = &[(Action::Open, "open item")];
+
+impl Tab for SlaTab {
+    fn meta(&self) -> &'static TabMeta {
+        &META
+    }
+
+    fn layers(&self) -> &'static [Mode] {
+        &[Mode::Sla, Mode::List]
+    }
+
+    fn update(&mut self, action: Action, cx: &TabContext<'_>) -> Outcome {
+        if let Some(step) = step(action, cx.rows) {
+            let (cursor, len) = self.cursor_mut();
+            cursor.navigate(step, len, cx.rows);
+            return Outcome::Changed;
+        }
+        match action {
+            Action::Open => {
+                let Some(row) = self.selected() else { return Outcome::Unchanged };
+                let to = match row.kind {
+                    EntityKind::Incident => TabId::Incidents,
+                    EntityKind::Ticket => TabId::Tickets,
+                    EntityKind::Maintenance | EntityKind::Postmortem => return Outcome::Unchanged,
+                };
+                Outcome::Request(Request::Follow { to, id: row.id.clone() })
+            }
+            Action::Filter => {
+                Outcome::flash(Level::Info, "the SLA tab lists every running clock; filter in Tickets or Incidents")
+            }
+            _ => Outcome::Unchanged,
+        }
+    }
+
+    fn reconcile(&mut self, rows: usize, fresh: bool) {
+        let (cursor, len) = self.cursor_mut();
+        cursor.reconcile(len, rows, fresh);
+    }
+
+    fn hints(&self, _layers: &[Mode]) -> [Hints; 2] {
+        [HINTS, TAB_HINTS]
+    }
+
+    fn counts(&self) -> String {
+        format!("{} running", self.rows().len())
+    }
+
+    fn next_wake(&self, cx: &WakeContext<'_>) -> Option<DateTime<Utc>> {
+        (!self.rows().is_empty()).then(|| next_second(cx.now))
+    }
+
+    /// Clocks breached (`2✗`), else clocks critical (`1!`).
+    fn badge(&self, now: DateTime<Utc>) -> Option<(String, Band)> {
+        let summary = self.summary(now);
+        let breached: usize = summary.iter().map(|(_, s)| s.breached).sum();
+        let critical: usize = summary.iter().map(|(_, s)| s.critical).sum();
+        match (breached, critical) {
+            (0, 0) => None,
+            (0, c) => Some((format!("{c}!"), Band::Critical)),
+            (b, _) => Some((format!("{b}✗"), Band::Breached)),
+        }
+    }
+
+    fn no_target(&self) -> &'static str {
+        "open the item first (Enter), then act on it in its tab"
+    }
+}
