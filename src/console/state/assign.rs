@@ -55,7 +55,7 @@ pub(super) const ASSIGN_PLACEHOLDER: &str = "assign to (a name; Tab completes); 
 impl AppState {
     /// Names a ticket can be assigned to (users who can act), when the backend listed them.
     pub fn assignable(&self) -> Option<Vec<&str>> {
-        match &self.users {
+        match &self.catalog.users {
             Directory::Known(users) => {
                 Some(users.iter().filter(|u| u.role.can_act()).map(|u| u.name.as_str()).collect())
             }
@@ -64,7 +64,7 @@ impl AppState {
     }
 
     pub(crate) fn on_users(&mut self, result: Result<Vec<User>, String>) -> Update {
-        self.users = match result {
+        self.catalog.users = match result {
             Ok(users) => Directory::Known(
                 users.into_iter().map(|u| User { name: sanitize(&u.name).into_owned(), role: u.role }).collect(),
             ),
@@ -115,7 +115,7 @@ impl AppState {
             format!("{}{more}", shown.join("  "))
         };
         match &input.kind {
-            InputKind::Assign { .. } => match (&self.users, self.assignable()) {
+            InputKind::Assign { .. } => match (&self.catalog.users, self.assignable()) {
                 (_, Some(names)) => {
                     let (_, matches) = complete(text, &names);
                     Some(match matches.as_slice() {
@@ -150,7 +150,7 @@ impl AppState {
     /// prompt kept as typed; without a user list the name goes out unchecked, and the user is told.
     pub(crate) fn submit_assign(&mut self, key: String, typed: &str, now: DateTime<Utc>) -> Update {
         let to = sanitize(typed.trim()).into_owned();
-        let check = match &self.users {
+        let check = match &self.catalog.users {
             Directory::Known(users) if !to.is_empty() => {
                 let found = users
                     .iter()

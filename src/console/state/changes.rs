@@ -20,8 +20,8 @@ impl AppState {
         if report.reset {
             self.incidents.clear();
             self.tickets.clear();
-            self.services.clear();
-            self.policies.clear();
+            self.catalog.services.clear();
+            self.catalog.policies.clear();
             self.drift = DriftTab::default();
             self.calendar.clear();
             self.postmortems.clear();
@@ -40,10 +40,10 @@ impl AppState {
             match change {
                 Change::Incident(incident) => incidents.push(incident),
                 Change::Service(service) => {
-                    self.services.insert(service.id.clone(), service);
+                    self.catalog.services.insert(service.id.clone(), service);
                 }
                 Change::EscalationPolicy(policy) => {
-                    self.policies.insert(policy.id.clone(), policy);
+                    self.catalog.policies.insert(policy.id.clone(), policy);
                 }
                 Change::Ticket(ticket) => tickets.push(ticket),
                 Change::Model(model) => models.push(model),

@@ -74,7 +74,7 @@ impl AppState {
     /// The offer of a restored draft is answered by `Enter` or `Esc`; any other key leaves it on
     /// tab 6 and does what it always does.
     pub(crate) fn answer_offer(&mut self, action: Option<Action>, now: DateTime<Utc>) -> Option<Update> {
-        let id = self.restore_offer.take()?;
+        let id = self.drafts.offer.take()?;
         match action {
             Some(Action::OpenRestored) => {
                 self.open_editor(&id, now);
@@ -161,13 +161,13 @@ impl AppState {
     /// writes nothing when that is what is kept already.
     pub(crate) fn set_note_draft(&mut self, incident_id: &str, text: String) -> Option<Effect> {
         let text = if text.trim().is_empty() { String::new() } else { text };
-        if self.note_drafts.get(incident_id).map_or("", String::as_str) == text {
+        if self.drafts.notes.get(incident_id).map_or("", String::as_str) == text {
             return None;
         }
         if text.is_empty() {
-            self.note_drafts.remove(incident_id);
+            self.drafts.notes.remove(incident_id);
         } else {
-            self.note_drafts.insert(incident_id.to_string(), text.clone());
+            self.drafts.notes.insert(incident_id.to_string(), text.clone());
         }
         Some(self.note_draft_effect(incident_id, &text))
     }

@@ -169,7 +169,7 @@ impl AppState {
                 })
             }
             Action::AddNote => self.prepare(action, None, now, |state, id, _| {
-                let draft = state.note_drafts.get(&id).cloned().unwrap_or_default();
+                let draft = state.drafts.notes.get(&id).cloned().unwrap_or_default();
                 let mut textarea = one_line(&draft);
                 textarea.set_placeholder_text("what you found, what you did; Enter sends, Esc keeps a draft");
                 state.modals.push(Modal::Input(Input { kind: InputKind::Note { incident_id: id }, textarea }));

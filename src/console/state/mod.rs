@@ -27,14 +27,12 @@ pub use assign::{Directory, complete};
 pub use console::{MESSAGES_KEPT, Message, MessageLog};
 pub use links::Origin;
 pub use modal::{Confirm, Input, InputKind, Modal, Modals, Overlay};
-pub use types::{Derived, Environment, Flash, Level, Session, Settings, SyncStatus, Update};
-
-use std::collections::HashMap;
+pub use types::{Catalog, Derived, Drafts, Environment, Flash, Level, Session, Settings, SyncStatus, Update};
 
 use chrono::{DateTime, Utc};
 
 use crate::api::{Me, Role};
-use crate::cache::{CacheSnapshot, JournaledDraft};
+use crate::cache::CacheSnapshot;
 use crate::config::Config;
 use crate::console::effect::{Effect, TerminalEffect};
 use crate::console::event::Event;
@@ -42,14 +40,13 @@ use crate::console::keymap::Mode;
 use crate::console::outbox::Outbox;
 use crate::console::tabs::TabId;
 use crate::console::tabs::calendar::CalendarTab;
-use crate::console::tabs::calendar::form::MaintenanceForm;
 use crate::console::tabs::drift::{DriftTab, Monitoring};
 use crate::console::tabs::incidents::IncidentsTab;
 use crate::console::tabs::postmortems::PostmortemsTab;
 use crate::console::tabs::sla::SlaTab;
 use crate::console::tabs::tickets::TicketsTab;
 use crate::domain::text::sanitize;
-use crate::domain::{EntityKind, EscalationPolicy, Service};
+use crate::domain::{EntityKind, EscalationPolicy};
 
 /// How long messages stay.
 const FLASH_INFO: i64 = 5;
@@ -71,32 +68,18 @@ pub struct AppState {
     pub settings: Settings,
     /// The open dialogs and panels; the top one has the keyboard.
     pub modals: Modals,
-    /// A window form closed with Esc: what was typed, for `n` (or `e` on the same window).
-    pub(crate) form_draft: Option<MaintenanceForm>,
-    /// Postmortem drafts journaled and not yet on the backend as typed, by id.
-    pub drafts: HashMap<String, JournaledDraft>,
-    /// When the editor's unwritten typing must be journaled.
-    pub(crate) journal_due: Option<DateTime<Utc>>,
-    /// Per postmortem, when its journaled draft was last confirmed on disk.
-    pub journal_written: HashMap<String, DateTime<Utc>>,
+    /// What the user typed and has not got back from the backend yet: never thrown away.
+    pub drafts: Drafts,
+    /// What the backend says about its services, escalation policies and users.
+    pub catalog: Catalog,
     pub flash: Option<Flash>,
     pub size: (u16, u16),
-    pub services: HashMap<String, Service>,
-    pub policies: HashMap<String, EscalationPolicy>,
-    /// Note text typed and not sent (Esc, Ctrl-c), by incident: never thrown away, kept in the
-    /// cache for the next start too.
-    note_drafts: HashMap<String, String>,
-    /// A journaled postmortem draft restored at start and offered (`Enter` opens it); the
-    /// keyboard stays the user's.
-    pub restore_offer: Option<String>,
     /// Every message shown, for `L`.
     pub messages: MessageLog,
     /// Why the config file on disk is invalid, while it is (the previous one stays in force).
     pub config_error: Option<String>,
     /// The outbox entry a first `d` named; a second `d` drops it.
     drop_armed: Option<String>,
-    /// The backend's users, whom tickets are assigned to.
-    pub users: Directory,
     /// Why a prompt's text was refused (the text, the reason): shown above it while it holds that text.
     prompt_refusal: Option<(String, String)>,
     /// Details opened by following a link, newest last: `Esc` returns where each came from.
@@ -139,25 +122,25 @@ impl AppState {
             session,
             settings,
             modals: Modals::default(),
-            form_draft: None,
-            drafts: HashMap::new(),
-            journal_due: None,
-            journal_written: HashMap::new(),
             flash: None,
             size: (80, 24),
-            services: snapshot.services.into_iter().map(|s| (s.id.clone(), s)).collect(),
-            policies: snapshot.policies.into_iter().map(|p| (p.id.clone(), p)).collect(),
-            note_drafts: snapshot
-                .note_drafts
-                .into_iter()
-                .filter(|n| n.author == session_author)
-                .map(|n| (n.incident_id, n.text))
-                .collect(),
-            restore_offer: None,
+            catalog: Catalog {
+                services: snapshot.services.into_iter().map(|s| (s.id.clone(), s)).collect(),
+                policies: snapshot.policies.into_iter().map(|p| (p.id.clone(), p)).collect(),
+                users: Directory::Unknown,
+            },
+            drafts: Drafts {
+                notes: snapshot
+                    .note_drafts
+                    .into_iter()
+                    .filter(|n| n.author == session_author)
+                    .map(|n| (n.incident_id, n.text))
+                    .collect(),
+                ..Drafts::default()
+            },
             messages: MessageLog::default(),
             config_error: None,
             drop_armed: None,
-            users: Directory::Unknown,
             prompt_refusal: None,
             came_from: Vec::new(),
             key_seq: 0,
@@ -203,7 +186,7 @@ impl AppState {
     /// The layers of the tab's own view, under any dialog or panel.
     pub fn view_layers(&self) -> Vec<Mode> {
         let mut layers = Vec::with_capacity(4);
-        if self.restore_offer.is_some() {
+        if self.drafts.offer.is_some() {
             layers.push(Mode::Offer);
         }
         layers.extend_from_slice(self.focused().layers());
@@ -364,7 +347,7 @@ impl AppState {
             Event::Journaled { id, at, error } => {
                 match error {
                     None => {
-                        self.journal_written.insert(id, at);
+                        self.drafts.journal_written.insert(id, at);
                     }
                     Some(error) => self.flash(
                         Level::Error,
@@ -416,8 +399,8 @@ impl AppState {
 
     pub fn policy_for(&self, incident_id: &str) -> Option<&EscalationPolicy> {
         let row = self.incidents.row(incident_id)?;
-        let service = self.services.get(&row.confirmed.service_id)?;
-        self.policies.get(&service.escalation_policy_id)
+        let service = self.catalog.services.get(&row.confirmed.service_id)?;
+        self.catalog.policies.get(&service.escalation_policy_id)
     }
 
     fn on_config(&mut self, result: Result<Config, crate::config::ConfigError>, now: DateTime<Utc>) -> Update {
@@ -489,7 +472,7 @@ impl AppState {
         if let Some(at) = self.sla.next_critical(now) {
             consider(at);
         }
-        if let Some(at) = self.journal_due {
+        if let Some(at) = self.drafts.journal_due {
             consider(at);
         }
         // "live" runs out by itself when no answer comes.

@@ -209,3 +209,32 @@ pub struct Derived {
     /// The Drift tab's incident markers.
     pub markers: bool,
 }
+
+/// The user's own unsent work the console keeps: journaled postmortem drafts, note drafts, the
+/// window form closed with Esc, and the restored draft on offer. Never emptied by a sync.
+#[derive(Debug, Default)]
+pub struct Drafts {
+    /// Postmortem drafts journaled and not yet on the backend as typed, by id.
+    pub postmortems: std::collections::HashMap<String, crate::cache::JournaledDraft>,
+    /// When the editor's unwritten typing must be journaled.
+    pub journal_due: Option<chrono::DateTime<chrono::Utc>>,
+    /// Per postmortem, when its journaled draft was last confirmed on disk.
+    pub journal_written: std::collections::HashMap<String, chrono::DateTime<chrono::Utc>>,
+    /// Note text typed and not sent (Esc, Ctrl-c), by incident: kept in the cache for the next
+    /// start too.
+    pub notes: std::collections::HashMap<String, String>,
+    /// A window form closed with Esc: what was typed, for `n` (or `e` on the same window).
+    pub form: Option<crate::console::tabs::calendar::form::MaintenanceForm>,
+    /// A journaled postmortem draft restored at start and offered (`Enter` opens it); the
+    /// keyboard stays the user's.
+    pub offer: Option<String>,
+}
+
+/// What the backend says about its services, escalation policies and users.
+#[derive(Debug)]
+pub struct Catalog {
+    pub services: std::collections::HashMap<String, crate::domain::Service>,
+    pub policies: std::collections::HashMap<String, crate::domain::EscalationPolicy>,
+    /// The backend's users, whom tickets are assigned to.
+    pub users: super::Directory,
+}

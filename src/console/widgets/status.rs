@@ -160,12 +160,13 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
         return;
     }
     let serious = state.flash.as_ref().is_some_and(|f| matches!(f.level, Level::Error));
-    if let Some(id) = state.restore_offer.as_deref()
+    if let Some(id) = state.drafts.offer.as_deref()
         && !serious
     {
         let keymap = &state.settings.keymap;
         let at = state
             .drafts
+            .postmortems
             .get(id)
             .map(|d| crate::console::widgets::clock(d.journaled_at, d.journaled_at, state.settings.timezone));
         let line = Line::from(vec![

@@ -102,10 +102,10 @@ impl AppState {
                 if let Some(refused) = self.refuse_planning(action, now) {
                     return refused;
                 }
-                let form = match self.form_draft.take() {
+                let form = match self.drafts.form.take() {
                     Some(draft) if draft.editing().is_none() => draft,
                     other => {
-                        self.form_draft = other;
+                        self.drafts.form = other;
                         MaintenanceForm::new(&self.default_zone())
                     }
                 };
@@ -142,10 +142,10 @@ impl AppState {
                     self.modals.push(Modal::Confirm(Confirm { id, title, command: Command::Maintenance(command) }));
                     return Update::changed();
                 }
-                let form = match self.form_draft.take() {
+                let form = match self.drafts.form.take() {
                     Some(draft) if draft.editing().is_some_and(|(draft_id, _)| draft_id == id) => draft,
                     other => {
-                        self.form_draft = other;
+                        self.drafts.form = other;
                         MaintenanceForm::edit(window)
                     }
                 };
@@ -194,7 +194,7 @@ impl AppState {
     /// Enter on the form: queues the window when every field is right, else shows what is wrong
     /// beside each field and keeps the form open.
     pub(crate) fn submit_form(&mut self, now: DateTime<Utc>) -> Update {
-        let mut known: Vec<String> = self.services.keys().cloned().collect();
+        let mut known: Vec<String> = self.catalog.services.keys().cloned().collect();
         known.sort();
         let Some(form) = self.modals.form_mut() else {
             return Update::unchanged();
@@ -223,7 +223,7 @@ impl AppState {
         if form.has_text() {
             let key = if form.editing().is_some() { "e" } else { "n" };
             self.flash(Level::Info, format!("window draft kept; press {key} to go on"), now);
-            self.form_draft = Some(form);
+            self.drafts.form = Some(form);
         }
         Update::changed()
     }
@@ -259,7 +259,7 @@ impl AppState {
             Ok(events) => events,
             Err(error) => return refused(self, error.to_string()),
         };
-        let known: Vec<String> = self.services.keys().cloned().collect();
+        let known: Vec<String> = self.catalog.services.keys().cloned().collect();
         let existing: Vec<NewMaintenance> = self.calendar.windows().iter().map(|w| w.to_new()).collect();
         let plan = match plan_import(events, &known, &existing) {
             Ok(plan) => plan,

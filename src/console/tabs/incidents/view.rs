@@ -176,7 +176,7 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &IncidentsView<'_>, row: &Row, n
     let tz = v.cx.zone;
     let inc = row.incident();
     let scroll = v.tab.detail().map_or(0, |d| d.scroll);
-    let service = v.app.services.get(&inc.service_id).map(|s| s.name.as_str());
+    let service = v.app.catalog.services.get(&inc.service_id).map(|s| s.name.as_str());
 
     let mut head = vec![
         Line::from(vec![

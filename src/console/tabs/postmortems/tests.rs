@@ -127,7 +127,7 @@ fn ctrl_s_saves_through_the_outbox_and_the_journal_is_forgotten_once_the_backend
         update.effects
     );
     assert_eq!(s.modals.editor().unwrap().base_version, 1, "the next save goes on top of version 1");
-    assert!(s.drafts.is_empty());
+    assert!(s.drafts.postmortems.is_empty());
 }
 
 #[test]
@@ -187,7 +187,7 @@ fn a_draft_journaled_before_a_crash_is_offered_and_the_keyboard_stays_the_users(
     let s = state_with(vec![journal.clone()], Vec::new(), Role::Responder);
     assert_eq!(s.tab, TabId::Incidents, "the console opens where it always does");
     assert!(s.modals.editor().is_none(), "the draft does not take the keyboard");
-    assert_eq!(s.restore_offer.as_deref(), Some("PM-1001"));
+    assert_eq!(s.drafts.offer.as_deref(), Some("PM-1001"));
     assert!(flash(&s).contains("restored") && flash(&s).contains("250 ms"), "{}", flash(&s));
     assert_eq!(s.layers()[0], Mode::Offer);
 
@@ -195,11 +195,8 @@ fn a_draft_journaled_before_a_crash_is_offered_and_the_keyboard_stays_the_users(
     for c in ['1', 'a'] {
         press(&mut typed, KeyCode::Char(c));
     }
-    assert!(
-        typed.modals.editor().is_none() && typed.restore_offer.is_none(),
-        "any other key leaves the offer on tab 6"
-    );
-    assert!(typed.drafts.contains_key("PM-1001"), "the draft stays, marked on tab 6");
+    assert!(typed.modals.editor().is_none() && typed.drafts.offer.is_none(), "any other key leaves the offer on tab 6");
+    assert!(typed.drafts.postmortems.contains_key("PM-1001"), "the draft stays, marked on tab 6");
     let quit = press(&mut typed, KeyCode::Char('q'));
     assert!(typed.quit && quit.effects.contains(&Effect::Terminal(TerminalEffect::Quit)), "q quits");
 
@@ -213,13 +210,13 @@ fn a_draft_journaled_before_a_crash_is_offered_and_the_keyboard_stays_the_users(
 #[test]
 fn journaled_drafts_belong_to_their_author() {
     let s = state_with(vec![journal_of("token:someone-else", "their words")], Vec::new(), Role::Responder);
-    assert!(s.restore_offer.is_none() && s.drafts.is_empty(), "another user's draft is not offered here");
+    assert!(s.drafts.offer.is_none() && s.drafts.postmortems.is_empty(), "another user's draft is not offered here");
     let s = state_with(
         vec![journal_of("", "from before owners"), journal_of("demo:erin", "mine")],
         Vec::new(),
         Role::Responder,
     );
-    assert!(s.drafts["PM-1001"].draft.body.contains("mine"), "my own draft wins over an ownerless one");
+    assert!(s.drafts.postmortems["PM-1001"].draft.body.contains("mine"), "my own draft wins over an ownerless one");
     let mut s = s;
     press(&mut s, KeyCode::Enter);
     type_text(&mut s, "!", now());

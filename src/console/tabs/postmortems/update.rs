@@ -83,7 +83,7 @@ impl AppState {
                     self.flash(Level::Info, "no postmortem selected", now);
                     return Update::changed();
                 };
-                let draft = self.drafts.get(&pm.id).map_or_else(|| pm.draft(), |d| d.draft.clone());
+                let draft = self.drafts.postmortems.get(&pm.id).map_or_else(|| pm.draft(), |d| d.draft.clone());
                 let text = draft_to_file(&pm.id, &pm.incident_id, &draft);
                 Update::changed().with([Effect::ExportDraft { id: pm.id.clone(), text }])
             }
@@ -110,7 +110,7 @@ impl AppState {
                 }
                 let effects = self.journal_now(now);
                 if let Some(editor) = self.modals.take_editor()
-                    && self.drafts.contains_key(&editor.id)
+                    && self.drafts.postmortems.contains_key(&editor.id)
                 {
                     self.flash(Level::Info, format!("draft of {} kept; Enter on it goes on", editor.id), now);
                 }
@@ -135,7 +135,7 @@ impl AppState {
     /// text, or a new draft from the template.
     pub(crate) fn draft_postmortem(&mut self, incident: Incident, now: DateTime<Utc>) -> Update {
         let id = postmortem_id(&incident.id);
-        if self.drafts.contains_key(&id) || self.postmortems.get(&id).is_some() {
+        if self.drafts.postmortems.contains_key(&id) || self.postmortems.get(&id).is_some() {
             self.open_editor(&id, now);
             return Update::changed();
         }
@@ -150,7 +150,7 @@ impl AppState {
 
     /// Opens `id` in the editor: the journaled draft when there is one, else the backend's text.
     pub(crate) fn open_editor(&mut self, id: &str, now: DateTime<Utc>) {
-        let editor = match (self.drafts.get(id), self.postmortems.get(id)) {
+        let editor = match (self.drafts.postmortems.get(id), self.postmortems.get(id)) {
             (Some(journaled), _) => {
                 PostmortemEditor::new(id, &journaled.incident_id, journaled.base_version, &journaled.draft)
             }
@@ -235,7 +235,7 @@ impl AppState {
             return Update::changed();
         }
         // The status moves the saved text on: edits not yet saved would stay behind in a draft.
-        let unsaved = self.drafts.get(&pm.id).is_some_and(|d| d.draft != pm.draft());
+        let unsaved = self.drafts.postmortems.get(&pm.id).is_some_and(|d| d.draft != pm.draft());
         let saving = self
             .outbox
             .pending_for(&pm.id)
@@ -260,7 +260,7 @@ impl AppState {
 
     /// Writes the editor's text to the journal now, if it changed since it was last written.
     pub(crate) fn journal_now(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
-        self.journal_due = None;
+        self.drafts.journal_due = None;
         let Some(editor) = self.modals.editor_mut() else { return Vec::new() };
         if !editor.unjournaled {
             return Vec::new();
@@ -274,7 +274,7 @@ impl AppState {
             journaled_at: now,
             author: self.session.author.clone(),
         };
-        self.drafts.insert(journaled.id.clone(), journaled.clone());
+        self.drafts.postmortems.insert(journaled.id.clone(), journaled.clone());
         vec![Effect::JournalDraft(journaled)]
     }
 
@@ -282,15 +282,15 @@ impl AppState {
     /// since the first unwritten edit (the wake-up timer knows when).
     pub(crate) fn follow_journal(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
         let unjournaled = self.modals.editor().is_some_and(|e| e.unjournaled);
-        match self.journal_due {
+        match self.drafts.journal_due {
             _ if !unjournaled => {
-                self.journal_due = None;
+                self.drafts.journal_due = None;
                 Vec::new()
             }
             Some(due) if due <= now => self.journal_now(now),
             Some(_) => Vec::new(),
             None => {
-                self.journal_due = Some(now + JOURNAL_DELAY);
+                self.drafts.journal_due = Some(now + JOURNAL_DELAY);
                 Vec::new()
             }
         }
@@ -306,7 +306,7 @@ impl AppState {
         {
             editor.base_version = pm.version;
         }
-        if let Some(journaled) = self.drafts.get(&pm.id)
+        if let Some(journaled) = self.drafts.postmortems.get(&pm.id)
             && journaled.draft == pm.draft()
         {
             effects.push(Effect::ForgetDraft {
@@ -314,7 +314,7 @@ impl AppState {
                 author: self.session.author.clone(),
                 draft: journaled.draft.clone(),
             });
-            self.drafts.remove(&pm.id);
+            self.drafts.postmortems.remove(&pm.id);
         }
     }
 
@@ -330,7 +330,8 @@ impl AppState {
         let Entity::Postmortem(theirs) = current else { return };
         let same_editor = self.modals.editor().is_some_and(|e| e.id == target);
         if !same_editor {
-            let journaled = self.drafts.get(target).map(|d| d.draft.clone()).unwrap_or_else(|| mine.clone());
+            let journaled =
+                self.drafts.postmortems.get(target).map(|d| d.draft.clone()).unwrap_or_else(|| mine.clone());
             let mut editor = PostmortemEditor::new(target, &theirs.incident_id, theirs.version, &journaled);
             editor.unjournaled = true;
             self.modals.push(Modal::Editor(editor));
@@ -430,13 +431,13 @@ impl AppState {
             }
             let saved = self.postmortems.get(&journaled.id).is_some_and(|pm| pm.draft() == journaled.draft);
             // The user's own draft wins over an ownerless one of the same postmortem.
-            let owned = self.drafts.get(&journaled.id).is_some_and(|d| !d.author.is_empty());
+            let owned = self.drafts.postmortems.get(&journaled.id).is_some_and(|d| !d.author.is_empty());
             if !saved && !owned {
-                self.drafts.insert(journaled.id.clone(), journaled);
+                self.drafts.postmortems.insert(journaled.id.clone(), journaled);
             }
         }
-        let Some(newest) = self.drafts.values().max_by_key(|d| d.journaled_at).cloned() else { return };
-        self.restore_offer = Some(newest.id.clone());
+        let Some(newest) = self.drafts.postmortems.values().max_by_key(|d| d.journaled_at).cloned() else { return };
+        self.drafts.offer = Some(newest.id.clone());
         let at = crate::console::time::clock(newest.journaled_at, now, self.settings.timezone);
         let text = format!(
             "restored your unsaved draft of {} as journaled at {at} (typing in the last 250 ms before the console stopped may be missing)",

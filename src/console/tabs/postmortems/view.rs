@@ -95,7 +95,8 @@ fn draw_list(buf: &mut Buffer, area: Rect, v: &PostmortemsView<'_>, now: DateTim
     for (i, pm) in listed.iter().enumerate().skip(offset).take(rows) {
         lines.push(list_row(v, pm, i == tab.selected, with_author, today, now));
     }
-    let unsaved: Vec<&str> = v.app.drafts.keys().filter(|id| tab.get(id).is_none()).map(String::as_str).collect();
+    let unsaved: Vec<&str> =
+        v.app.drafts.postmortems.keys().filter(|id| tab.get(id).is_none()).map(String::as_str).collect();
     if !unsaved.is_empty() {
         lines.push(Line::styled(
             format!(" not yet saved: {} (p on the incident goes on)", unsaved.join(", ")),
@@ -119,7 +120,7 @@ fn list_row<'a>(
     let name = |n: &str| truncate(&sanitize(n), 8).into_owned();
     let (author, saved_by) = (name(&pm.created_by), name(&pm.updated_by));
     let mut marks = String::new();
-    if v.app.drafts.contains_key(&pm.id) {
+    if v.app.drafts.postmortems.contains_key(&pm.id) {
         marks.push_str(&format!(" {}", theme.glyphs.edited));
     }
     if v.app.outbox.pending_for(&pm.id).next().is_some() {
@@ -152,8 +153,8 @@ fn draw_editor(buf: &mut Buffer, area: Rect, v: &PostmortemsView<'_>, editor: &P
     let known = v.tab.get(&editor.id);
     let status =
         known.map_or("new, not saved yet".to_string(), |p| format!("{} · version {}", p.status.label(), p.version));
-    let written = v.app.journal_written.get(&editor.id);
-    let journal = match v.app.drafts.get(&editor.id) {
+    let written = v.app.drafts.journal_written.get(&editor.id);
+    let journal = match v.app.drafts.postmortems.get(&editor.id) {
         _ if editor.unjournaled => format!("typing{}", theme.glyphs.ellipsis),
         Some(d) if written.is_some_and(|w| *w >= d.journaled_at) => {
             format!("journaled {}", local(d.journaled_at, v.cx.zone, "%H:%M:%S"))

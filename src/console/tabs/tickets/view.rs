@@ -214,7 +214,7 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &TicketsView<'_>, row: &TicketRo
     let tz = v.cx.zone;
     let t = row.ticket();
     let scroll = v.tab.detail().map_or(0, |d| d.scroll);
-    let service = v.app.services.get(&t.service_id).map(|s| s.name.as_str());
+    let service = v.app.catalog.services.get(&t.service_id).map(|s| s.name.as_str());
 
     let mut head = vec![
         Line::from(vec![
