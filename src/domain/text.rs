@@ -4,7 +4,10 @@
 //! writes the user's clipboard, CSI moves the cursor, DCS talks to the terminal itself. Before a
 //! string reaches the screen, whole escape sequences are removed (not just their ESC byte, which
 //! would leave `]52;c;…` garbage behind), other control characters become spaces or vanish, and
-//! bidirectional overrides, which can make text read differently from what it is, are dropped.
+//! bidirectional overrides, which can make text read differently from what it is, are dropped,
+//! and so are invisible characters (zero-width spaces and joiners, the byte-order mark, Unicode tag
+//! characters) that make two strings look alike. The line and paragraph separators U+2028 and
+//! U+2029 break lines like a newline, so they become spaces too.
 
 use std::borrow::Cow;
 
@@ -22,7 +25,7 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
             // C1 forms of CSI, OSC, DCS, SOS, PM, APC.
             '\u{9b}' => skip_csi(&mut chars),
             '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
-            '\n' | '\r' | '\t' => {
+            '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}' => {
                 if !out.ends_with(' ') {
                     out.push(' ');
                 }
@@ -35,7 +38,12 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
 }
 
 fn needs_cleaning(c: char) -> bool {
-    c.is_control() || is_bidi_control(c)
+    c.is_control() || is_bidi_control(c) || is_invisible(c) || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// Zero-width spaces and joiners, the word joiner, the byte-order mark and the tag characters.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{e0000}'..='\u{e007f}')
 }
 
 fn is_bidi_control(c: char) -> bool {
@@ -129,6 +137,17 @@ mod tests {
         assert_eq!(sanitize("tail\u{1b}]52;c;unterminated"), "tail");
         assert_eq!(sanitize("tail\u{1b}"), "tail");
         assert_eq!(sanitize("tail\u{1b}["), "tail");
+    }
+
+    #[test]
+    fn line_and_paragraph_separators_do_not_break_the_line() {
+        assert_eq!(sanitize("one\u{2028}two\u{2029}three"), "one two three");
+    }
+
+    #[test]
+    fn invisible_characters_are_dropped() {
+        assert_eq!(sanitize("llm\u{200b}-gate\u{200d}way\u{2060}\u{feff}"), "llm-gateway");
+        assert_eq!(sanitize("ok\u{e0041}\u{e007f}"), "ok");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What comes back from the backend: sync reports (changes to take in) and the outbox's
 //! answers (confirmed items, refusals), and the optimistic view of items with queued actions.
 
+use crate::domain::text::sanitize;
 use chrono::{DateTime, Utc};
 
 use super::{AppState, Level, Update};
@@ -40,9 +41,11 @@ impl AppState {
             match change {
                 Change::Incident(incident) => incidents.push(incident),
                 Change::Service(service) => {
+                    let service = crate::console::state::sanitized_service(service);
                     self.catalog.services.insert(service.id.clone(), service);
                 }
-                Change::EscalationPolicy(policy) => {
+                Change::EscalationPolicy(mut policy) => {
+                    policy.name = sanitize(&policy.name).into_owned();
                     self.catalog.policies.insert(policy.id.clone(), policy);
                 }
                 Change::Ticket(ticket) => tickets.push(ticket),

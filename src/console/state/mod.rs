@@ -125,7 +125,7 @@ impl AppState {
             flash: None,
             size: (80, 24),
             catalog: Catalog {
-                services: snapshot.services.into_iter().map(|s| (s.id.clone(), s)).collect(),
+                services: snapshot.services.into_iter().map(sanitized_service).map(|s| (s.id.clone(), s)).collect(),
                 policies: snapshot.policies.into_iter().map(|p| (p.id.clone(), p)).collect(),
                 users: Directory::Unknown,
             },
@@ -501,6 +501,17 @@ impl AppState {
         self.key_seq += 1;
         format!("{}-{}", self.session.run_id, self.key_seq)
     }
+}
+
+/// A service as the backend sent it, with its names made safe to show (its name is drawn beside
+/// every incident and ticket on it).
+pub(crate) fn sanitized_service(mut service: crate::domain::Service) -> crate::domain::Service {
+    for text in [&mut service.id, &mut service.name, &mut service.description] {
+        if let std::borrow::Cow::Owned(clean) = sanitize(text.as_str()) {
+            *text = clean;
+        }
+    }
+    service
 }
 
 #[cfg(test)]

@@ -441,3 +441,18 @@ fn learning_who_we_are_updates_queued_actions_on_screen() {
     state.update(Event::Identity(Me { name: "dana".into(), role: Role::Responder }), now());
     assert_eq!(state.incidents.row("INC-1").unwrap().incident().assignee.as_deref(), Some("dana"));
 }
+
+#[test]
+fn a_service_name_from_the_backend_is_sanitised_before_it_is_shown() {
+    let mut s = live(vec![incident("INC-1", Priority::P2, 5)]);
+    let service = crate::domain::Service {
+        id: "llm-gateway".into(),
+        name: "\u{1b}[2J\u{1b}[H\u{1b}[31mLLM gateway\u{200b}\u{2028}east".into(),
+        description: "edge\u{1b}]0;pwned\u{7}".into(),
+        escalation_policy_id: "default".into(),
+    };
+    s.update(synced(vec![Change::Service(service)], false), now());
+    let shown = &s.catalog.services["llm-gateway"];
+    assert_eq!(shown.name, "LLM gateway east");
+    assert_eq!(shown.description, "edge");
+}

@@ -101,8 +101,9 @@ impl PostmortemEditor {
             id: id.to_string(),
             incident_id: incident_id.to_string(),
             base_version,
-            title: title_line(&draft.title),
-            body: body_area(&draft.body),
+            // The server's (or a file's) text: sanitised like every outside string, lines kept.
+            title: title_line(&sanitize(&draft.title)),
+            body: body_area(&clean_body(&draft.body)),
             item: one_line("", "Rotate the retriever's index nightly @lee due:2026-12-01"),
             part: Part::Body,
             search: None,
@@ -262,7 +263,13 @@ impl PostmortemEditor {
 /// A body from outside (a paste, a file, `$EDITOR`): control characters and escape sequences
 /// removed line by line, line ends kept.
 pub fn clean_body(text: &str) -> String {
-    text.replace("\r\n", "\n").split('\n').map(|line| sanitize(line).into_owned()).collect::<Vec<_>>().join("\n")
+    // Terminals send a pasted line break as CR: a lone CR is a line break too.
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .split('\n')
+        .map(|line| sanitize(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `body` with `item` appended to its `## Action items` list (after the list's last line), or

@@ -122,3 +122,22 @@ fn tab_order_and_enter_on_the_title() {
     e.prev_part();
     assert_eq!(e.part, Part::Title);
 }
+
+#[test]
+fn the_servers_title_and_body_reach_the_editor_sanitised_with_their_lines() {
+    let draft = PostmortemDraft {
+        title: "Gateway\u{1b}]52;c;aGVsbG8=\u{7} outage\u{200b}".into(),
+        body: "## Summary\n\u{1b}[2J\u{1b}[Hcleared\u{202e}\n\nend".into(),
+    };
+    let e = PostmortemEditor::new("PM-1", "INC-1", 1, &draft);
+    assert_eq!(e.title().lines(), ["Gateway outage"]);
+    assert_eq!(e.body().lines(), ["## Summary", "cleared", "", "end"]);
+}
+
+#[test]
+fn a_paste_with_lone_carriage_returns_keeps_its_lines() {
+    // Terminals send a pasted line break as CR.
+    let mut e = editor("");
+    assert!(e.paste("first\rsecond\r\nthird"));
+    assert_eq!(e.body().lines(), ["first", "second", "third"]);
+}
