@@ -164,14 +164,11 @@ fn console(cli: Cli) -> anyhow::Result<()> {
     // A file named with --config must exist; the default one may not (the defaults apply).
     let loaded = if cli.config.is_some() { Config::load_required(&config_path) } else { Config::load(&config_path) };
     let mut config = loaded.map_err(|e| UsageError(e.to_string()))?;
-    let backend_url = cli.backend.clone().or_else(|| config.backend.clone());
-    let backend = match backend_url {
+    let configured_backend = cli.backend.clone().or_else(|| config.backend.clone());
+    let backend = match configured_backend {
         None => BackendChoice::Demo { seed: cli.demo_seed },
         Some(url) => {
-            let url = url.trim().trim_end_matches('/').to_string();
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(UsageError(format!("--backend must be an http:// or https:// URL, not `{url}`")).into());
-            }
+            let url = backend_url(&url).map_err(UsageError)?;
             let (token, warnings) =
                 config::resolve_token(cli.token_file.as_deref(), std::env::var("OPSDECK_TOKEN").ok(), &config)
                     .map_err(UsageError)?;
@@ -281,4 +278,35 @@ fn generated_users(paths: &Paths) -> anyhow::Result<Users> {
     let mut users = Users::default();
     users.add(&user, Role::Commander, &token);
     Ok(users)
+}
+/// The backend URL as the console uses it (no trailing `/`), or why it cannot work: it must be an
+/// `http://` or `https://` URL with a host, and a port that exists (`:99999` does not).
+pub fn backend_url(raw: &str) -> Result<String, String> {
+    let url = raw.trim().trim_end_matches('/').to_string();
+    let shown = crate::domain::text::sanitize(&url).into_owned();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!("--backend must be an http:// or https:// URL, not `{shown}`"));
+    }
+    match reqwest::Url::parse(&url) {
+        Ok(parsed) if parsed.host_str().is_some_and(|h| !h.is_empty()) => Ok(url),
+        Ok(_) => Err(format!("the backend URL `{shown}` names no host")),
+        Err(error) => Err(format!("the backend URL `{shown}` cannot work: {error}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backend_url;
+
+    #[test]
+    fn a_backend_url_that_cannot_work_is_refused_at_start() {
+        assert_eq!(backend_url(" https://ops.example.com/ ").as_deref(), Ok("https://ops.example.com"));
+        assert_eq!(backend_url("http://127.0.0.1:8080").as_deref(), Ok("http://127.0.0.1:8080"));
+        let port = backend_url("http://127.0.0.1:99999").unwrap_err();
+        assert!(port.contains("127.0.0.1:99999") && port.contains("invalid port"), "{port}");
+        assert!(backend_url("ftp://ops.example.com").unwrap_err().contains("http:// or https://"));
+        assert!(backend_url("http://").is_err());
+        let hostile = backend_url("http://\u{1b}]0;x\u{7}:99999").unwrap_err();
+        assert!(!hostile.contains('\u{1b}'), "{hostile:?}");
+    }
 }

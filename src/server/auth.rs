@@ -105,6 +105,14 @@ impl Users {
             if entry.name.trim().is_empty() {
                 return Err("a user has an empty name".to_string());
             }
+            // The same token twice would let the last entry win: a viewer's token could become a
+            // commander's. Refused, naming both users and never the token.
+            if let Some(first) = users.authenticate(&entry.token) {
+                return Err(format!(
+                    "users `{}` and `{}` have the same token; give each user a token of their own",
+                    first.name, entry.name
+                ));
+            }
             users.add(&entry.name, entry.role, &entry.token);
         }
         Ok(users)
@@ -137,6 +145,26 @@ impl FromRequestParts<ServerState> for Caller {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_given_to_two_users_is_refused_naming_both() {
+        let err = Users::parse(
+            r#"
+            [[users]]
+            name = "vic"
+            role = "viewer"
+            token = "shared-token-0123456789"
+
+            [[users]]
+            name = "dana"
+            role = "commander"
+            token = "shared-token-0123456789"
+            "#,
+        )
+        .unwrap_err();
+        assert!(err.contains("`vic`") && err.contains("`dana`"), "{err}");
+        assert!(!err.contains("shared-token"), "the token never appears in a message: {err}");
+    }
 
     #[test]
     fn tokens_file_maps_tokens_to_roles() {
