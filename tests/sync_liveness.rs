@@ -100,3 +100,39 @@ async fn a_restarted_backend_is_picked_up_at_the_next_poll() {
     sync.stop();
     second.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_cursor_that_does_not_advance_is_reported_and_not_asked_again_at_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // A backend that always says more changes wait, and always gives the same cursor.
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let app = axum::Router::new()
+        .route(
+            "/v1/me",
+            axum::routing::get(|| async { axum::Json(serde_json::json!({"name": "erin", "role": "responder"})) }),
+        )
+        .route("/v1/users", axum::routing::get(|| async { axum::Json(serde_json::json!([])) }))
+        .route(
+            "/v1/changes",
+            axum::routing::get(move || {
+                let counter = counter.clone();
+                async move {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    axum::Json(serde_json::json!({"epoch": "e1", "cursor": "c1", "has_more": true, "changes": []}))
+                }
+            }),
+        );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let served = tokio::spawn(async move { axum::serve(listener, app).await });
+    let dir = tempfile::tempdir().unwrap();
+    let (sync, mut rx) = poller(&url, &dir).await;
+    // The first page (from empty) is taken; the second, with the same cursor and "more", is not.
+    assert_eq!(next_outcome(&mut rx).await, Ok(()));
+    let error = next_outcome(&mut rx).await.expect_err("a cursor that does not move is an error");
+    assert!(error.contains("cursor does not move") && error.contains("c1"), "{error}");
+    assert_eq!(asked.load(Ordering::SeqCst), 2, "asked twice, not in a loop");
+    sync.stop();
+    served.abort();
+}

@@ -31,6 +31,10 @@ enum SyncError {
     Backend(#[from] BackendError),
     #[error(transparent)]
     Cache(#[from] CacheError),
+    /// The server said more changes wait after a page but gave the cursor it was asked with:
+    /// asking again would get the same page forever.
+    #[error("the backend says more changes wait but its cursor does not move (`{cursor}`); trying again later")]
+    Stuck { cursor: String },
 }
 
 pub struct SyncHandle {
@@ -153,6 +157,12 @@ impl Poller {
                 cursor = None;
                 epoch = Some(page.epoch.clone());
                 continue;
+            }
+            // A page that says "more" must move the cursor, or the next request asks the same thing
+            // (the page is the one taken last time).
+            if page.has_more && !reset && cursor.as_deref() == Some(page.cursor.as_str()) {
+                tracing::warn!("the server's cursor did not advance on a page with more; backing off");
+                return Err(SyncError::Stuck { cursor: crate::domain::text::sanitize(&page.cursor).into_owned() });
             }
             let now = Utc::now();
             let idle = page.changes.is_empty() && !reset && cursor.as_deref() == Some(page.cursor.as_str());
