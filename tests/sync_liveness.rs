@@ -136,3 +136,36 @@ async fn a_cursor_that_does_not_advance_is_reported_and_not_asked_again_at_once(
     sync.stop();
     served.abort();
 }
+
+#[tokio::test]
+async fn a_redirect_to_another_server_is_refused_with_a_clear_message_and_the_token_stays_home() {
+    use opsdeck::backend::Backend;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // Another server, which must never see the token.
+    let reached = Arc::new(AtomicUsize::new(0));
+    let counter = reached.clone();
+    let other = axum::Router::new().fallback(move || {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            axum::Json(serde_json::json!({"name": "mallory", "role": "commander"}))
+        }
+    });
+    let other_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let elsewhere = format!("http://{}/v1/me", other_listener.local_addr().unwrap());
+    let other_served = tokio::spawn(async move { axum::serve(other_listener, other).await });
+    // The backend redirects every request there (as a misconfigured proxy would).
+    let backend_app = axum::Router::new().fallback(move || {
+        let to = elsewhere.clone();
+        async move { (axum::http::StatusCode::FOUND, [(axum::http::header::LOCATION, to)]) }
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let served = tokio::spawn(async move { axum::serve(listener, backend_app).await });
+    let backend = HttpBackend::new(&url, Some(Secret::new(ops::ERIN))).unwrap();
+    let error = backend.me().await.expect_err("a redirect elsewhere is not followed").to_string();
+    assert!(error.contains("redirected to another server") && error.contains("/v1/me"), "{error}");
+    assert_eq!(reached.load(Ordering::SeqCst), 0, "the other server was never asked");
+    served.abort();
+    other_served.abort();
+}

@@ -38,6 +38,7 @@ impl HttpBackend {
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
+            .redirect(same_origin_redirects())
             .build()
             .map_err(|e| BackendError::Protocol(format!("cannot build the HTTP client: {e}")))?;
         let no_token = "no token configured: set OPSDECK_TOKEN, token_file or token in the config file".to_string();
@@ -84,6 +85,34 @@ impl HttpBackend {
         Err(status_error(status, &bytes, kind))
     }
 }
+
+/// Redirects are followed only within the backend's own origin (scheme, host and port), at most
+/// five: a redirect elsewhere would send the token to another server while the header still names
+/// this one.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let from = attempt.previous().first().map(|u| u.origin());
+        if from.as_ref() != Some(&attempt.url().origin()) {
+            let to = crate::domain::text::sanitize(attempt.url().as_str()).into_owned();
+            attempt.error(RedirectRefused(format!("the backend redirected to another server ({to}); not followed")))
+        } else if attempt.previous().len() > 5 {
+            attempt.error(RedirectRefused("the backend redirected more than five times".to_string()))
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+#[derive(Debug)]
+struct RedirectRefused(String);
+
+impl std::fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RedirectRefused {}
 
 fn transport_error(err: reqwest::Error) -> BackendError {
     if err.is_timeout() {
