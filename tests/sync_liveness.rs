@@ -169,3 +169,23 @@ async fn a_redirect_to_another_server_is_refused_with_a_clear_message_and_the_to
     served.abort();
     other_served.abort();
 }
+
+#[tokio::test]
+async fn a_429_carries_the_servers_retry_after_to_the_poller() {
+    use opsdeck::backend::{Backend, BackendError};
+    let app = axum::Router::new().fallback(|| async {
+        (
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            [(axum::http::header::RETRY_AFTER, "120")],
+            axum::Json(serde_json::json!({"error": "rate_limited", "message": "slow down"})),
+        )
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let served = tokio::spawn(async move { axum::serve(listener, app).await });
+    let backend = HttpBackend::new(&url, Some(Secret::new(ops::ERIN))).unwrap();
+    let error = backend.changes(None, 10).await.expect_err("429");
+    assert_eq!(error, BackendError::RateLimited { retry_after: Some(120), message: "slow down".into() });
+    assert!(error.to_string().contains("retry after 120 s"), "{error}");
+    served.abort();
+}

@@ -75,6 +75,7 @@ impl HttpBackend {
     ) -> Result<T, BackendError> {
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status();
+        let retry_after = retry_after(response.headers());
         let bytes = response.bytes().await.map_err(transport_error)?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| BackendError::Protocol(e.to_string()));
@@ -82,7 +83,10 @@ impl HttpBackend {
         if status == StatusCode::UNAUTHORIZED && self.token.is_none() {
             return Err(BackendError::NoToken(self.no_token.clone()));
         }
-        Err(status_error(status, &bytes, kind))
+        Err(match status_error(status, &bytes, kind) {
+            BackendError::Refused { status: 429, message } => BackendError::RateLimited { retry_after, message },
+            other => other,
+        })
     }
 }
 
@@ -148,6 +152,13 @@ fn conflict(kind: EntityKind, body: &[u8]) -> Result<Conflict, serde_json::Error
             Conflict { message: b.message, reason: b.reason, current: Entity::Postmortem(b.postmortem) }
         }
     })
+}
+
+/// `Retry-After` as delta-seconds (the form rate limiters send); an HTTP date is not read, and a
+/// value past an hour is taken as an hour.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(|s| s.min(3_600))
 }
 
 fn status_error(status: StatusCode, body: &[u8], kind: EntityKind) -> BackendError {

@@ -52,6 +52,9 @@ pub enum BackendError {
     NotFound(String),
     #[error("refused (HTTP {status}): {message}")]
     Refused { status: u16, message: String },
+    /// `429 Too Many Requests`, with the server's `Retry-After` in seconds when it gave one.
+    #[error("the backend is rate limiting (HTTP 429){}: {message}", retry_after.map(|s| format!(", retry after {s} s")).unwrap_or_default())]
+    RateLimited { retry_after: Option<u64>, message: String },
     #[error("unexpected answer from the backend: {0}")]
     Protocol(String),
 }
@@ -68,6 +71,7 @@ impl BackendError {
             | BackendError::Unauthorized(_)
             | BackendError::NoToken(_)
             | BackendError::Protocol(_) => true,
+            BackendError::RateLimited { .. } => true,
             BackendError::Refused { status, .. } => *status == 429,
             BackendError::Forbidden(_) | BackendError::Conflict(_) | BackendError::NotFound(_) => false,
         }

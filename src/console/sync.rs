@@ -91,7 +91,14 @@ async fn run(
                 if sent.is_err() {
                     return;
                 }
-                jittered(retry_after(&err, poller.failures, every))
+                let wait = retry_after(&err, poller.failures, every);
+                match err {
+                    // Jitter only later than the server asked, never sooner.
+                    SyncError::Backend(BackendError::RateLimited { retry_after: Some(_), .. }) => {
+                        wait.mul_f64(rand::rng().random_range(1.0..1.2))
+                    }
+                    _ => jittered(wait),
+                }
             }
         };
         tokio::select! {
@@ -108,6 +115,10 @@ async fn run(
 fn retry_after(err: &SyncError, failures: u32, interval: Duration) -> Duration {
     match err {
         SyncError::Backend(BackendError::Unreachable(_) | BackendError::Timeout) => interval,
+        // The server said when: not before then, and not sooner than the backoff either.
+        SyncError::Backend(BackendError::RateLimited { retry_after: Some(seconds), .. }) => {
+            Duration::from_secs(*seconds).max(crate::console::outbox::backoff(failures)).max(interval)
+        }
         _ => crate::console::outbox::backoff(failures).max(interval),
     }
 }
@@ -218,5 +229,14 @@ mod tests {
         assert_eq!(retry_after(&failing, 1, every), every);
         assert_eq!(retry_after(&failing, 4, every), Duration::from_secs(8));
         assert_eq!(retry_after(&failing, 20, every), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn a_429_is_asked_again_no_sooner_than_its_retry_after() {
+        let every = Duration::from_secs(2);
+        let limited = |s| SyncError::Backend(BackendError::RateLimited { retry_after: s, message: "slow down".into() });
+        assert_eq!(retry_after(&limited(Some(120)), 1, every), Duration::from_secs(120));
+        assert_eq!(retry_after(&limited(Some(1)), 4, every), Duration::from_secs(8), "never sooner than the backoff");
+        assert_eq!(retry_after(&limited(None), 1, every), every);
     }
 }
