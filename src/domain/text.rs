@@ -93,6 +93,13 @@ fn skip_string(chars: &mut Chars<'_>) {
     }
 }
 
+/// Sanitises `s` where it is, allocating only when something had to go.
+pub fn sanitize_in_place(s: &mut String) {
+    if let Cow::Owned(clean) = sanitize(s) {
+        *s = clean;
+    }
+}
+
 /// Cuts `s` to at most `max` characters, marking the cut with an ellipsis.
 pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
     if s.chars().count() <= max {

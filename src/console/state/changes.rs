@@ -1,7 +1,6 @@
 //! What comes back from the backend: sync reports (changes to take in) and the outbox's
 //! answers (confirmed items, refusals), and the optimistic view of items with queued actions.
 
-use crate::domain::text::sanitize;
 use chrono::{DateTime, Utc};
 
 use super::{AppState, Level, Update};
@@ -44,8 +43,8 @@ impl AppState {
                     let service = crate::console::state::sanitized_service(service);
                     self.catalog.services.insert(service.id.clone(), service);
                 }
-                Change::EscalationPolicy(mut policy) => {
-                    policy.name = sanitize(&policy.name).into_owned();
+                Change::EscalationPolicy(policy) => {
+                    let policy = crate::console::state::sanitized_policy(policy);
                     self.catalog.policies.insert(policy.id.clone(), policy);
                 }
                 Change::Ticket(ticket) => tickets.push(ticket),

@@ -126,7 +126,7 @@ impl AppState {
             size: (80, 24),
             catalog: Catalog {
                 services: snapshot.services.into_iter().map(sanitized_service).map(|s| (s.id.clone(), s)).collect(),
-                policies: snapshot.policies.into_iter().map(|p| (p.id.clone(), p)).collect(),
+                policies: snapshot.policies.into_iter().map(sanitized_policy).map(|p| (p.id.clone(), p)).collect(),
                 users: Directory::Unknown,
             },
             drafts: Drafts {
@@ -503,15 +503,20 @@ impl AppState {
     }
 }
 
-/// A service as the backend sent it, with its names made safe to show (its name is drawn beside
-/// every incident and ticket on it).
+/// A service as the backend (or the cache) gave it, with its names made safe to show (its name
+/// is drawn beside every incident and ticket on it).
 pub(crate) fn sanitized_service(mut service: crate::domain::Service) -> crate::domain::Service {
     for text in [&mut service.id, &mut service.name, &mut service.description] {
-        if let std::borrow::Cow::Owned(clean) = sanitize(text.as_str()) {
-            *text = clean;
-        }
+        crate::domain::text::sanitize_in_place(text);
     }
     service
+}
+
+/// An escalation policy as the backend (or the cache) gave it, its name made safe to show.
+pub(crate) fn sanitized_policy(mut policy: EscalationPolicy) -> EscalationPolicy {
+    crate::domain::text::sanitize_in_place(&mut policy.id);
+    crate::domain::text::sanitize_in_place(&mut policy.name);
+    policy
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::console::keymap::Mode;
 use crate::console::list::{self, Item, Queue, Upsert};
 use crate::console::outbox::OutboxEntry;
 use crate::console::tabs::TabMeta;
-use crate::domain::text::sanitize;
+use crate::domain::text::sanitize_in_place;
 use crate::domain::{ActionContext, Command, EscalationPolicy, Incident};
 
 pub const META: TabMeta =
@@ -67,11 +67,7 @@ fn order(incident: &Incident) -> IncidentOrder {
 
 /// Removes escape sequences and control characters from every string of an incident.
 pub fn sanitized(mut incident: Incident) -> Incident {
-    let clean = |s: &mut String| {
-        if let std::borrow::Cow::Owned(c) = sanitize(s) {
-            *s = c;
-        }
-    };
+    let clean = sanitize_in_place;
     clean(&mut incident.id);
     clean(&mut incident.title);
     clean(&mut incident.service_id);

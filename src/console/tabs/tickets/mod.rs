@@ -19,7 +19,7 @@ use crate::console::keymap::Mode;
 use crate::console::list::{self, Cursor, Item, Queue, Upsert};
 use crate::console::outbox::OutboxEntry;
 use crate::console::tabs::TabMeta;
-use crate::domain::text::sanitize;
+use crate::domain::text::sanitize_in_place;
 use crate::domain::{Command, Ticket};
 use crate::sla::SlaPolicy;
 
@@ -63,11 +63,7 @@ impl Item for Ticket {
 
 /// Removes escape sequences and control characters from every string of a ticket.
 pub fn sanitized(mut ticket: Ticket) -> Ticket {
-    let clean = |s: &mut String| {
-        if let std::borrow::Cow::Owned(c) = sanitize(s) {
-            *s = c;
-        }
-    };
+    let clean = sanitize_in_place;
     for s in [&mut ticket.key, &mut ticket.subject, &mut ticket.customer, &mut ticket.service_id] {
         clean(s);
     }
