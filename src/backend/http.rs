@@ -1,4 +1,5 @@
-//! The Ops API over HTTP with reqwest (rustls). Tokens go in a header and nowhere else.
+//! The Ops API over HTTP with reqwest (rustls), and [`read_answer`], how the body of an answer is
+//! read (a page, an entity, or the error its status means). Tokens go in a header and nowhere else.
 
 use std::time::Duration;
 
@@ -77,17 +78,27 @@ impl HttpBackend {
         let status = response.status();
         let retry_after = retry_after(response.headers());
         let bytes = response.bytes().await.map_err(transport_error)?;
-        if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| BackendError::Protocol(e.to_string()));
-        }
         if status == StatusCode::UNAUTHORIZED && self.token.is_none() {
             return Err(BackendError::NoToken(self.no_token.clone()));
         }
-        Err(match status_error(status, &bytes, kind) {
+        read_answer(status.as_u16(), &bytes, kind).map_err(|e| match e {
             BackendError::Refused { status: 429, message } => BackendError::RateLimited { retry_after, message },
             other => other,
         })
     }
+}
+
+/// Reads an answer's body as the client does: a success as `T` (a changes page, an entity), any
+/// other status as the error it means, with a 409's body read as the current item of `kind`.
+/// Never panics, whatever the bytes (the fuzz targets and `tests/fuzz_corpus.rs` feed it).
+pub fn read_answer<T: DeserializeOwned>(status: u16, body: &[u8], kind: EntityKind) -> Result<T, BackendError> {
+    let Ok(status) = StatusCode::from_u16(status) else {
+        return Err(BackendError::Protocol(format!("HTTP status {status} is not a status")));
+    };
+    if status.is_success() {
+        return serde_json::from_slice(body).map_err(|e| BackendError::Protocol(e.to_string()));
+    }
+    Err(status_error(status, body, kind))
 }
 
 /// Redirects are followed only within the backend's own origin (scheme, host and port), at most

@@ -1,5 +1,6 @@
 //! `opsdeck drift compare`: the drift statistics from the command line, on two files of one
-//! value per line. The only part of drift that reads files.
+//! value per line. The only part of drift that reads files; [`compare_contents`] is the same
+//! report on contents already read.
 //!
 //! Mistakes (a missing or empty file, a line that is not a number, NaN or infinity) print one
 //! line naming the file and line on stderr and exit with status 2.
@@ -66,6 +67,14 @@ pub fn run(command: DriftCommand) -> ExitCode {
 
 /// The report for `args`, as text or JSON.
 pub fn compare(args: &CompareArgs) -> Result<String, String> {
+    let reference = read_file(&args.reference)?;
+    let current = read_file(&args.current)?;
+    compare_contents(args, &reference, &current)
+}
+
+/// The report for `args` on the two files' contents, already read (messages still name the
+/// files of `args`). Never panics, whatever the bytes.
+pub fn compare_contents(args: &CompareArgs, reference: &[u8], current: &[u8]) -> Result<String, String> {
     if args.bins < 2 || args.bins > 1000 {
         return Err(format!("--bins must be between 2 and 1000, not {}", args.bins));
     }
@@ -74,8 +83,8 @@ pub fn compare(args: &CompareArgs) -> Result<String, String> {
         BinningArg::Quantile => Binning::Quantile,
     };
     if args.categorical {
-        let reference = read_lines(&args.reference)?;
-        let current = read_lines(&args.current)?;
+        let reference = read_lines(&args.reference, reference)?;
+        let current = read_lines(&args.current, current)?;
         let (r, c): (Vec<&str>, Vec<&str>) =
             (reference.iter().map(|(_, v)| v.as_str()).collect(), current.iter().map(|(_, v)| v.as_str()).collect());
         let chi2 = drift::chi2_categorical(&r, &c).map_err(|e| e.to_string())?;
@@ -94,8 +103,8 @@ pub fn compare(args: &CompareArgs) -> Result<String, String> {
             chi2.statistic, chi2.pvalue, chi2.dof, psi, js
         ));
     }
-    let reference = read_numbers(&args.reference)?;
-    let current = read_numbers(&args.current)?;
+    let reference = read_numbers(&args.reference, reference)?;
+    let current = read_numbers(&args.current, current)?;
     let ks = drift::ks_2samp(&reference, &current).map_err(|e| e.to_string())?;
     let psi = drift::psi(&reference, &current, args.bins, binning).map_err(|e| e.to_string())?;
     let js = drift::js_distance(&reference, &current, args.bins, binning, None).map_err(|e| e.to_string())?;
@@ -115,10 +124,14 @@ pub fn compare(args: &CompareArgs) -> Result<String, String> {
     ))
 }
 
-/// The non-blank lines of a file, trimmed, with their 1-based line numbers.
-fn read_lines(path: &Path) -> Result<Vec<(usize, String)>, String> {
-    let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let text = String::from_utf8(text).map_err(|e| format!("{}: not UTF-8 text ({e})", path.display()))?;
+fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The non-blank lines of the file at `path`, whose content is `text`, trimmed, with their
+/// 1-based line numbers.
+fn read_lines(path: &Path, text: &[u8]) -> Result<Vec<(usize, String)>, String> {
+    let text = std::str::from_utf8(text).map_err(|e| format!("{}: not UTF-8 text ({e})", path.display()))?;
     let lines: Vec<(usize, String)> =
         text.lines().enumerate().map(|(i, l)| (i + 1, l.trim().to_string())).filter(|(_, l)| !l.is_empty()).collect();
     if lines.is_empty() {
@@ -128,8 +141,8 @@ fn read_lines(path: &Path) -> Result<Vec<(usize, String)>, String> {
 }
 
 /// The numbers of a file, one per line; anything else is refused with its line.
-fn read_numbers(path: &Path) -> Result<Vec<f64>, String> {
-    read_lines(path)?
+fn read_numbers(path: &Path, text: &[u8]) -> Result<Vec<f64>, String> {
+    read_lines(path, text)?
         .into_iter()
         .map(|(line, text)| {
             let shown = || truncate(&sanitize(&text), 40).into_owned();
@@ -152,6 +165,10 @@ mod tests {
         path
     }
 
+    fn numbers(path: &Path) -> Result<Vec<f64>, String> {
+        read_numbers(path, &read_file(path)?)
+    }
+
     #[test]
     fn bad_files_name_the_file_and_the_line() {
         let dir = tempfile::tempdir().unwrap();
@@ -163,19 +180,19 @@ mod tests {
         ];
         for (name, text, expected) in cases {
             let path = file(&dir, name, text);
-            let err = read_numbers(&path).unwrap_err();
+            let err = numbers(&path).unwrap_err();
             assert!(err.ends_with(expected) || err.contains(expected), "{err}");
         }
-        let missing = read_numbers(&dir.path().join("missing")).unwrap_err();
+        let missing = numbers(&dir.path().join("missing")).unwrap_err();
         assert!(missing.contains("missing"), "{missing}");
-        assert_eq!(read_numbers(&file(&dir, "ok", " 1\n2.5e3\n\n-4\n")).unwrap(), vec![1.0, 2500.0, -4.0]);
+        assert_eq!(numbers(&file(&dir, "ok", " 1\n2.5e3\n\n-4\n")).unwrap(), vec![1.0, 2500.0, -4.0]);
     }
 
     #[test]
     fn hostile_lines_are_shown_inert_and_short() {
         let dir = tempfile::tempdir().unwrap();
         let path = file(&dir, "x", &format!("\u{1b}]52;c;ZXZpbA==\u{7}{}\n", "9".repeat(100) + "x"));
-        let err = read_numbers(&path).unwrap_err();
+        let err = numbers(&path).unwrap_err();
         assert!(!err.contains('\u{1b}'), "{err:?}");
         assert!(err.chars().count() < 120, "{err}");
     }
