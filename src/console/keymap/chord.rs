@@ -95,17 +95,16 @@ impl FromStr for KeyChord {
                 _ => return Err(err()),
             },
         };
+        let code = match code {
+            // `ctrl-R` is what the terminal sends for ctrl-r (and `ctrl-M` is Enter, as ctrl-m is).
+            KeyCode::Char(c) if modifiers.contains(KeyModifiers::CONTROL) => KeyCode::Char(c.to_ascii_lowercase()),
+            code => code,
+        };
         if let Some(reason) = unsendable(code, modifiers) {
             return Err(KeyParseError::Unsendable { key: shown(s), reason });
         }
         if code == KeyCode::Tab && modifiers.contains(KeyModifiers::SHIFT) {
             return Ok(KeyChord::new(KeyCode::BackTab, modifiers - KeyModifiers::SHIFT));
-        }
-        if let KeyCode::Char(c) = code
-            && modifiers.contains(KeyModifiers::CONTROL)
-        {
-            // `ctrl-R` is what the terminal sends for ctrl-r.
-            return Ok(KeyChord::new(KeyCode::Char(c.to_ascii_lowercase()), modifiers));
         }
         Ok(KeyChord::new(code, modifiers))
     }

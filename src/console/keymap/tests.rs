@@ -58,6 +58,8 @@ fn chords_a_terminal_cannot_send_are_refused_with_what_to_write() {
         ("ctrl-shift-a", "ctrl-shift-a as ctrl-a; write ctrl-a"),
         ("ctrl-i", "write tab"),
         ("ctrl-m", "write enter"),
+        ("ctrl-M", "write enter"),
+        ("ctrl-I", "write tab"),
         ("shift-enter", "as enter; write enter"),
         ("ctrl-backspace", "write backspace"),
         ("shift-space", "write space"),
