@@ -123,10 +123,14 @@ fn unsendable(code: KeyCode, modifiers: KeyModifiers) -> Option<String> {
     let shift = modifiers.contains(KeyModifiers::SHIFT);
     let alt = if modifiers.contains(KeyModifiers::ALT) { "alt-" } else { "" };
     match code {
-        // Terminals send control bytes for keys that have names (or for ctrl with a letter).
-        KeyCode::Char(c) if c.is_control() => Some(
-            "a control character is not a key; write its name (enter, tab, esc, backspace) or ctrl-a … ctrl-z".into(),
-        ),
+        // Terminals send control bytes for keys that have names (or for ctrl with a letter), and no
+        // key sends a character the screen would not show (a bidi mark, a zero-width space).
+        KeyCode::Char(c) if c.is_control() || crate::domain::text::sanitize(c.encode_utf8(&mut [0; 4])).is_empty() => {
+            Some(
+                "a control or invisible character is not a key; write its name (enter, tab, esc, backspace) or ctrl-a … ctrl-z"
+                    .into(),
+            )
+        }
         KeyCode::Char(c) if shift && c.is_ascii_alphabetic() && ctrl => {
             Some(format!("terminals send ctrl-shift-{l} as ctrl-{l}; write {alt}ctrl-{l}", l = c.to_ascii_lowercase()))
         }

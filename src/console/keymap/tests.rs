@@ -73,9 +73,9 @@ fn chords_a_terminal_cannot_send_are_refused_with_what_to_write() {
 
 #[test]
 fn control_characters_are_no_key_and_are_shown_escaped() {
-    for bad in ["\u{1}", "\t", "alt-\u{1b}", "\u{9b}"] {
+    for bad in ["\u{1}", "\t", "alt-\u{1b}", "\u{9b}", "\u{61c}", "ctrl-\u{200b}"] {
         let err = bad.parse::<KeyChord>().expect_err(bad);
-        assert!(err.to_string().contains("a control character is not a key"), "{bad:?}: {err}");
+        assert!(err.to_string().contains("a control or invisible character is not a key"), "{bad:?}: {err}");
         assert!(!err.to_string().chars().any(char::is_control), "{err:?}");
     }
     let err = "\u{1b}]52;c;eA==\u{7}".parse::<KeyChord>().unwrap_err();
