@@ -134,6 +134,18 @@ impl Console {
 
     /// [`Console::start`] with extra environment variables (e.g. `EDITOR`).
     pub fn start_with(dirs: &ConsoleDirs, backend: &str, token: &str, extra: &[&str], env: &[(&str, &str)]) -> Console {
+        Console::start_via(&[], dirs, backend, token, extra, env)
+    }
+
+    /// [`Console::start_with`] through `launcher` (e.g. `ip netns exec NAME`).
+    pub fn start_via(
+        launcher: &[&str],
+        dirs: &ConsoleDirs,
+        backend: &str,
+        token: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Console {
         let token_file = dirs.root.join("token");
         std::fs::write(&token_file, format!("{token}\n")).expect("token file");
         // As a careful user keeps it (the console warns about a token file others can read).
@@ -141,7 +153,7 @@ impl Console {
         let token_file = token_file.to_string_lossy().into_owned();
         let mut args = vec!["--backend", backend, "--token-file", token_file.as_str()];
         args.extend_from_slice(extra);
-        let mut command = dirs.command(Path::new(BIN), &args);
+        let mut command = dirs.command_via(launcher, Path::new(BIN), &args);
         for (name, value) in env {
             command.env(name, value);
         }
