@@ -191,9 +191,10 @@ fn a_partition_that_drops_packets_shows_stale_in_time_and_the_queued_ack_is_sent
     );
 }
 
-/// The request gets through, its answer does not: the server has applied the acknowledgement
-/// while the console still waits, and whatever the console does next (the answer arriving late,
-/// or sending again with the same idempotency key) the server records it once.
+/// The request gets through, its answer does not: the server applies the acknowledgement (when
+/// it crosses on the connection still open from the last poll, as it does here every time) while
+/// the console still waits, and whatever the console does next (the answer arriving late, or
+/// sending again with the same idempotency key) the server records it once.
 #[test]
 fn when_only_the_answers_are_dropped_the_ack_is_still_recorded_once() {
     let Some(mut scene) = scene("Retriever returns empty context", POLL) else { return };
