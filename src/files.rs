@@ -67,6 +67,35 @@ impl ReadError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, ReadError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
     }
+
+    /// What is wrong, for a message that names the file already (`<path>: <problem>`).
+    pub fn problem(&self) -> String {
+        match self {
+            ReadError::NotRegular { kind, .. } => format!("not a regular file ({kind})"),
+            ReadError::TooLarge { size: Some(size), limit, .. } => match (Size(*size), Size(*limit)) {
+                (s, l) if s.to_string() == l.to_string() => {
+                    format!("too large ({size} bytes; the limit is {limit} bytes)")
+                }
+                (s, l) => format!("too large ({s}; the limit is {l})"),
+            },
+            ReadError::TooLarge { size: None, limit, .. } => {
+                format!("too large (more than the limit of {})", Size(*limit))
+            }
+            ReadError::NotUtf8 { source, .. } => format!("not UTF-8 text ({source})"),
+            ReadError::Io { source, .. } => source.to_string(),
+        }
+    }
+
+    /// The message with what the file is for in front: `the token file /dev/zero is not a regular
+    /// file (a character device)`, `cannot read the token file /x: No such file or directory`.
+    /// With `what` empty, just the file: `cannot read /x: …`, `/dev/zero is not …`.
+    pub fn describe(&self, what: &str) -> String {
+        let what = if what.is_empty() { String::new() } else { format!("{what} ") };
+        match self {
+            ReadError::Io { .. } => format!("cannot read {what}{self}"),
+            _ => format!("{what}{self}"),
+        }
+    }
 }
 
 fn too_large(path: &Path, size: Option<u64>, limit: u64) -> String {

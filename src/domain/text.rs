@@ -201,7 +201,8 @@ mod tests {
     #[test]
     fn multiline_keeps_lines_and_tabs_and_removes_the_rest() {
         assert!(matches!(sanitize_multiline("# Title\n\n\tbody\n"), Cow::Borrowed(_)));
-        let hostile = "# \u{1b}]52;c;ZXZpbA==\u{7}Title\r\nline\u{1b}[2J\u{1b}]0;pwned\u{1b}\\ two\u{7}\n\u{9b}31m\tend\u{202e}";
+        let hostile =
+            "# \u{1b}]52;c;ZXZpbA==\u{7}Title\r\nline\u{1b}[2J\u{1b}]0;pwned\u{1b}\\ two\u{7}\n\u{9b}31m\tend\u{202e}";
         assert_eq!(sanitize_multiline(hostile), "# Title\nline two\n\tend");
         assert_eq!(sanitize_multiline("a\rb\u{2028}c\u{2029}d\r\n"), "a\nb\nc\nd\n");
         assert_eq!(sanitize_multiline("broken\u{1b}[12\nnext"), "broken\nnext");
