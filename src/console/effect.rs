@@ -270,15 +270,15 @@ impl EffectRunner {
     }
 }
 
-/// A calendar file's text, or why it cannot be imported (missing, too large, not UTF-8).
+/// A calendar file's text, or why it cannot be imported (missing, not a regular file — a FIFO
+/// or `/dev/zero` is refused before it is opened —, too large, not UTF-8), without the path: the
+/// message that shows it names it. Read off the runtime's threads.
 async fn read_calendar(path: &std::path::Path) -> Result<String, String> {
     use crate::console::state::MAX_CALENDAR_BYTES;
-    let size = tokio::fs::metadata(path).await.map_err(|e| e.to_string())?.len();
-    if size > MAX_CALENDAR_BYTES {
-        return Err(format!("{size} bytes is more than a calendar file should be ({MAX_CALENDAR_BYTES} at most)"));
-    }
-    let bytes = tokio::fs::read(path).await.map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text ({e})"))
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || crate::files::read_text(&path, MAX_CALENDAR_BYTES).map_err(|e| e.problem()))
+        .await
+        .map_err(|e| format!("the reading task failed: {e}"))?
 }
 
 /// Writes a draft file whole: to a temporary file next to it, then renamed over it, so a watcher
