@@ -198,7 +198,8 @@ impl Config {
     }
 
     /// Reads `path`, which must exist: a file named on the command line that is not there is a
-    /// mistake, not a reason to start with the defaults.
+    /// mistake, not a reason to start with the defaults. Anything but a regular file (a
+    /// directory, a FIFO) is refused by the read, as for the default path.
     pub fn load_required(path: &Path) -> Result<Config, ConfigError> {
         match std::fs::metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ConfigError {
@@ -206,12 +207,6 @@ impl Config {
                 line: None,
                 key: None,
                 message: "no such config file (leave out --config to use the default one, or none)".into(),
-            }),
-            Ok(meta) if meta.is_dir() => Err(ConfigError {
-                path: path.to_path_buf(),
-                line: None,
-                key: None,
-                message: "is a directory, not a config file".into(),
             }),
             _ => Config::load(path),
         }

@@ -113,8 +113,9 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            // Config and policy errors quote the file; a start error is one inert line.
-            eprintln!("opsdeck: {}", output::line(&format!("{err:#}")));
+            // Config and policy errors quote the file: printed inert (the terminal refusal keeps
+            // its list of commands on their lines).
+            eprintln!("opsdeck: {}", output::text(&format!("{err:#}")));
             if err.downcast_ref::<UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }

@@ -332,4 +332,35 @@ mod tests {
         }
         assert!(rx.try_recv().is_err(), "quitting and the bell send nothing");
     }
+
+    /// `i` in the Calendar tab: what the path typed at the prompt names is read only when it is a
+    /// regular file within the limit; each refusal comes back at once, saying why.
+    #[tokio::test]
+    async fn a_calendar_path_that_is_not_a_file_or_too_large_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo.ics");
+        let c = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(fifo.as_os_str())).unwrap();
+        // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let huge = dir.path().join("huge.ics");
+        std::fs::File::create(&huge).unwrap().set_len(3 * 1024 * 1024 * 1024).unwrap();
+        let cases = [
+            (Path::new("/dev/zero"), "not a regular file (a character device)"),
+            (fifo.as_path(), "not a regular file (a FIFO)"),
+            (dir.path(), "not a regular file (a directory)"),
+            (huge.as_path(), "too large (3 GB; the limit is 5 MB)"),
+        ];
+        for (path, expected) in cases {
+            let read = tokio::time::timeout(Duration::from_secs(10), read_calendar(path)).await;
+            assert_eq!(
+                read.expect("the read returns instead of hanging"),
+                Err(expected.to_string()),
+                "{}",
+                path.display()
+            );
+        }
+        let ok = dir.path().join("ok.ics");
+        std::fs::write(&ok, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n").unwrap();
+        assert_eq!(read_calendar(&ok).await.unwrap(), "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
+    }
 }
