@@ -7,15 +7,21 @@
 //! derived from its UID and skips events describing a window the server already has (times
 //! compared at whole seconds, as a file carries them), so running it again, or importing an
 //! export of the same server, creates no duplicates.
+//!
+//! Output is sanitised: an export carries no control character but the CRLF line ends and HTAB
+//! RFC 5545 allows, whatever the server's windows hold; import's report and its errors (which
+//! quote the file) print no escape sequence. The file is read bounded, from a regular file only.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::cli::client::{Client, Failure, ServerArgs, block_on, finish};
+use crate::cli::client::{Client, Failure, Output, ServerArgs, block_on, finish};
 use crate::domain::maintenance_ics::{ImportDefaults, from_ics_with, import_key, plan_import, to_ics};
+use crate::domain::text::{sanitize, sanitize_in_place, sanitize_multiline};
 use crate::domain::{MaintenanceWindow, NewMaintenance, Service};
+use crate::files;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum CalendarCommand {
@@ -59,7 +65,7 @@ pub fn run(command: CalendarCommand) -> ExitCode {
     }
 }
 
-async fn export(args: ExportArgs) -> Result<String, Failure> {
+async fn export(args: ExportArgs) -> Result<Output, Failure> {
     let from = args.from.as_deref().map(|d| day("--from", d)).transpose()?;
     let to = args.to.as_deref().map(|d| day("--to", d)).transpose()?;
     let (from, to) = match (from, to) {
@@ -74,10 +80,10 @@ async fn export(args: ExportArgs) -> Result<String, Failure> {
     let upper = to.unwrap_or_else(|| lower.max(Utc::now()) + chrono::Duration::days(366 * 10));
     let kept: Vec<MaintenanceWindow> =
         windows.into_iter().filter(|w| w.cancelled || !ranged || !w.occurrences(lower, upper).is_empty()).collect();
-    Ok(to_ics(&kept))
+    Ok(Output::Calendar(to_ics(&kept.into_iter().map(inert).collect::<Vec<_>>())))
 }
 
-async fn import(args: ImportArgs) -> Result<String, Failure> {
+async fn import(args: ImportArgs) -> Result<Output, Failure> {
     let text = read_text(&args.file)?;
     let services: Vec<String> = args.services.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
     let events = from_ics_with(&text, &ImportDefaults { services })
@@ -91,10 +97,26 @@ async fn import(args: ImportArgs) -> Result<String, Failure> {
     let mut report = String::new();
     for event in &plan.create {
         let window: MaintenanceWindow = client.post("/v1/maintenance", &import_key(event), &event.window).await?;
-        report.push_str(&format!("created {} {}\n", window.id, window.title));
+        report.push_str(&format!("created {} {}\n", sanitize(&window.id), sanitize(&window.title)));
     }
     report.push_str(&format!("{} created, {} already present\n", plan.create.len(), plan.present));
-    Ok(report)
+    Ok(Output::Text(report))
+}
+
+/// A window from the server made safe to write as iCalendar: one-line fields on one line, the
+/// description with its lines and tabs (iCalendar escapes its line breaks as `\n`).
+fn inert(mut window: MaintenanceWindow) -> MaintenanceWindow {
+    for field in
+        [&mut window.id, &mut window.title, &mut window.timezone, &mut window.created_by, &mut window.updated_by]
+    {
+        sanitize_in_place(field);
+    }
+    window.services.iter_mut().for_each(sanitize_in_place);
+    if let Some(rule) = window.rrule.as_mut() {
+        sanitize_in_place(rule);
+    }
+    window.description = sanitize_multiline(&window.description).into_owned();
+    window
 }
 
 fn day(flag: &str, value: &str) -> Result<DateTime<Utc>, Failure> {
@@ -103,7 +125,7 @@ fn day(flag: &str, value: &str) -> Result<DateTime<Utc>, Failure> {
         .map_err(|_| Failure::Input(format!("{flag} must be a date like 2026-12-01, not `{value}`")))
 }
 
+/// The calendar file, a regular file of at most [`files::CALENDAR_LIMIT`].
 fn read_text(path: &Path) -> Result<String, Failure> {
-    let bytes = std::fs::read(path).map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
-    String::from_utf8(bytes).map_err(|e| Failure::Input(format!("{}: not UTF-8 text ({e})", path.display())))
+    files::read_text(path, files::CALENDAR_LIMIT).map_err(|e| Failure::Input(e.describe("")))
 }

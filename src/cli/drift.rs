@@ -1,16 +1,19 @@
 //! `opsdeck drift compare`: the drift statistics from the command line, on two files of one
 //! value per line. The only part of drift that reads files.
 //!
-//! Mistakes (a missing or empty file, a line that is not a number, NaN or infinity) print one
-//! line naming the file and line on stderr and exit with status 2.
+//! Mistakes (a missing or empty file, a line that is not a number, NaN or infinity, a FIFO or
+//! device, a file over the limit) print one line naming the file and line on stderr and exit with
+//! status 2. Files are read bounded, from regular files only; what is printed is sanitised.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde_json::json;
 
+use crate::cli::output;
 use crate::domain::drift::{self, Binning};
 use crate::domain::text::{sanitize, truncate};
+use crate::files;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum DriftCommand {
@@ -54,11 +57,11 @@ pub fn run(command: DriftCommand) -> ExitCode {
     let DriftCommand::Compare(args) = command;
     match compare(&args) {
         Ok(output) => {
-            println!("{output}");
+            println!("{}", output::text(&output));
             ExitCode::SUCCESS
         }
         Err(message) => {
-            eprintln!("opsdeck drift compare: {message}");
+            eprintln!("opsdeck drift compare: {}", output::line(&message));
             ExitCode::from(2)
         }
     }
@@ -115,10 +118,10 @@ pub fn compare(args: &CompareArgs) -> Result<String, String> {
     ))
 }
 
-/// The non-blank lines of a file, trimmed, with their 1-based line numbers.
+/// The non-blank lines of a file (a regular file of at most [`files::SAMPLE_LIMIT`]), trimmed,
+/// with their 1-based line numbers.
 fn read_lines(path: &Path) -> Result<Vec<(usize, String)>, String> {
-    let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let text = String::from_utf8(text).map_err(|e| format!("{}: not UTF-8 text ({e})", path.display()))?;
+    let text = files::read_text(path, files::SAMPLE_LIMIT).map_err(|e| e.describe(""))?;
     let lines: Vec<(usize, String)> =
         text.lines().enumerate().map(|(i, l)| (i + 1, l.trim().to_string())).filter(|(_, l)| !l.is_empty()).collect();
     if lines.is_empty() {

@@ -358,7 +358,13 @@ async fn external_editor(
     left.and(resumed).map_err(|e| format!("the terminal could not be taken back from the editor: {e}"))?;
     match status {
         Ok(Ok(status)) if status.success() => {
-            tokio::fs::read_to_string(path).await.map_err(|e| format!("{}: {e}", path.display()))
+            // The editor may have left anything there: read it bounded, and only as a file.
+            let path = path.to_path_buf();
+            tokio::task::spawn_blocking(move || {
+                crate::files::read_text(&path, crate::files::DRAFT_LIMIT).map_err(|e| e.describe(""))
+            })
+            .await
+            .map_err(|e| format!("the reading task failed: {e}"))?
         }
         // The shell's answer for a command it cannot find (the check above found something else).
         Ok(Ok(status)) if status.code() == Some(127) => Err(not_found()),

@@ -270,15 +270,15 @@ impl EffectRunner {
     }
 }
 
-/// A calendar file's text, or why it cannot be imported (missing, too large, not UTF-8).
+/// A calendar file's text, or why it cannot be imported (missing, not a regular file — a FIFO
+/// or `/dev/zero` is refused before it is opened —, too large, not UTF-8), without the path: the
+/// message that shows it names it. Read off the runtime's threads.
 async fn read_calendar(path: &std::path::Path) -> Result<String, String> {
     use crate::console::state::MAX_CALENDAR_BYTES;
-    let size = tokio::fs::metadata(path).await.map_err(|e| e.to_string())?.len();
-    if size > MAX_CALENDAR_BYTES {
-        return Err(format!("{size} bytes is more than a calendar file should be ({MAX_CALENDAR_BYTES} at most)"));
-    }
-    let bytes = tokio::fs::read(path).await.map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text ({e})"))
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || crate::files::read_text(&path, MAX_CALENDAR_BYTES).map_err(|e| e.problem()))
+        .await
+        .map_err(|e| format!("the reading task failed: {e}"))?
 }
 
 /// Writes a draft file whole: to a temporary file next to it, then renamed over it, so a watcher
@@ -331,5 +331,36 @@ mod tests {
             other => panic!("expected the editor's text back, got {other:?}"),
         }
         assert!(rx.try_recv().is_err(), "quitting and the bell send nothing");
+    }
+
+    /// `i` in the Calendar tab: what the path typed at the prompt names is read only when it is a
+    /// regular file within the limit; each refusal comes back at once, saying why.
+    #[tokio::test]
+    async fn a_calendar_path_that_is_not_a_file_or_too_large_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo.ics");
+        let c = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(fifo.as_os_str())).unwrap();
+        // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let huge = dir.path().join("huge.ics");
+        std::fs::File::create(&huge).unwrap().set_len(3 * 1024 * 1024 * 1024).unwrap();
+        let cases = [
+            (Path::new("/dev/zero"), "not a regular file (a character device)"),
+            (fifo.as_path(), "not a regular file (a FIFO)"),
+            (dir.path(), "not a regular file (a directory)"),
+            (huge.as_path(), "too large (3 GB; the limit is 5 MB)"),
+        ];
+        for (path, expected) in cases {
+            let read = tokio::time::timeout(Duration::from_secs(10), read_calendar(path)).await;
+            assert_eq!(
+                read.expect("the read returns instead of hanging"),
+                Err(expected.to_string()),
+                "{}",
+                path.display()
+            );
+        }
+        let ok = dir.path().join("ok.ics");
+        std::fs::write(&ok, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n").unwrap();
+        assert_eq!(read_calendar(&ok).await.unwrap(), "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
     }
 }
