@@ -27,7 +27,12 @@ const DEADLINE: Duration = Duration::from_secs(170);
 /// The Schemathesis command line tool, if one is installed.
 fn schemathesis() -> Option<&'static str> {
     ["st", "schemathesis"].into_iter().find(|tool| {
-        Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+        Command::new(tool)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
     })
 }
 
@@ -77,7 +82,8 @@ fn schemathesis_finds_no_failure_in_any_phase() {
 
     let dir = tempfile::tempdir().unwrap();
     let tokens = dir.path().join("tokens.toml");
-    std::fs::write(&tokens, format!("[[users]]\nname = \"cora\"\nrole = \"commander\"\ntoken = \"{TOKEN}\"\n")).unwrap();
+    std::fs::write(&tokens, format!("[[users]]\nname = \"cora\"\nrole = \"commander\"\ntoken = \"{TOKEN}\"\n"))
+        .unwrap();
     let (_server, url) = serve(&tokens, dir.path());
 
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis/schemathesis.toml");
@@ -91,7 +97,9 @@ fn schemathesis_finds_no_failure_in_any_phase() {
         .args(["--header", &format!("Authorization: Bearer {TOKEN}")])
         .args(["--checks", "all", "--phases", "examples,coverage,fuzzing,stateful"])
         .args(["--max-examples", &examples.to_string(), "--seed", &seed])
-        .args(["--workers", "2", "--request-timeout", "10", "--generation-database", "none"])
+        // One worker: with several, Hypothesis 6.170 on CPython 3.11 sometimes fails inside
+        // `ast.parse` while describing a strategy (a "Runtime Error" that is no finding of ours).
+        .args(["--workers", "1", "--request-timeout", "10", "--generation-database", "none"])
         .env("SCHEMATHESIS_HOOKS", hooks)
         .current_dir(dir.path())
         .stdout(out.try_clone().unwrap())

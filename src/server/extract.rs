@@ -52,13 +52,17 @@ where
                 ApiError::invalid(format!("the body could not be read: {}", rejection.body_text()))
             }
         })?;
-        let mut value: Value =
-            serde_json::from_slice(&bytes).map_err(|e| ApiError::invalid(format!("the body is not valid JSON: {e}")))?;
+        let mut value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::invalid(format!("the body is not valid JSON: {e}")))?;
         integral_numbers_as_integers(&mut value);
         let body: T = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            if path == "." { ApiError::invalid(inner.to_string()) } else { ApiError::invalid(format!("{path}: {inner}")) }
+            if path == "." {
+                ApiError::invalid(inner.to_string())
+            } else {
+                ApiError::invalid(format!("{path}: {inner}"))
+            }
         })?;
         if let Some(problem) = text_problem(&serde_json::to_value(&body).unwrap_or(Value::Null), "") {
             return Err(ApiError::unprocessable(problem));
@@ -104,7 +108,9 @@ pub fn text_problem(value: &Value, path: &str) -> Option<String> {
             let field = if path.is_empty() { "the body" } else { path };
             Some(format!("{field} contains {what} at position {} (U+{:04X})", i + 1, c as u32))
         }),
-        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| text_problem(item, &format!("{path}[{i}]"))),
+        Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, item)| text_problem(item, &format!("{path}[{i}]")))
+        }
         Value::Object(fields) => fields.iter().find_map(|(key, item)| {
             let field = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
             text_problem(item, &field)

@@ -216,10 +216,7 @@ fn complete_operation(path: &str, op: &mut Value) {
         add("400", "Malformed body (the message names the field) or idempotency key");
         add("413", "Body larger than the endpoint takes");
         add("415", "Body not sent as `Content-Type: application/json`");
-        add(
-            "422",
-            "A field breaks a rule of its own (the message names it), e.g. a control character in stored text",
-        );
+        add("422", "A field breaks a rule of its own (the message names it), e.g. a control character in stored text");
     } else if has_query_or_key {
         add("400", "Malformed query or idempotency key (the message names the parameter)");
     }
@@ -231,16 +228,8 @@ fn complete_operation(path: &str, op: &mut Value) {
 /// Links from the answers that create or return an entity to the operations on it.
 fn add_links(doc: &mut Value) {
     let incident_actions = ["get_incident", "acknowledge", "escalate", "resolve", "add_note", "star"];
-    let ticket_actions = [
-        "get_ticket",
-        "take",
-        "assign",
-        "escalate_ticket",
-        "respond_ticket",
-        "pending",
-        "resume",
-        "resolve_ticket",
-    ];
+    let ticket_actions =
+        ["get_ticket", "take", "assign", "escalate_ticket", "respond_ticket", "pending", "resume", "resolve_ticket"];
     let maintenance_actions = ["get_maintenance", "edit_maintenance", "cancel_maintenance"];
     let postmortem_actions = ["get_postmortem", "set_postmortem_status", "save_postmortem"];
     let model_actions = ["get_model", "list_quality", "list_windows"];
