@@ -225,6 +225,10 @@ fn complete_operation(path: &str, op: &mut Value) {
     }
 }
 
+/// Links of one entity kind: the path and method of the operation that answers with the entity,
+/// the operations linked to, the path parameter carrying its id, and the statuses linked from.
+type LinkSet<'a> = (&'a str, &'a str, &'a [&'a str], &'a str, &'a [&'a str]);
+
 /// Links from the answers that create or return an entity to the operations on it.
 fn add_links(doc: &mut Value) {
     let incident_actions = ["get_incident", "acknowledge", "escalate", "resolve", "add_note", "star"];
@@ -233,7 +237,7 @@ fn add_links(doc: &mut Value) {
     let maintenance_actions = ["get_maintenance", "edit_maintenance", "cancel_maintenance"];
     let postmortem_actions = ["get_postmortem", "set_postmortem_status", "save_postmortem"];
     let model_actions = ["get_model", "list_quality", "list_windows"];
-    let sets: [(&str, &str, &[&str], &str, &[&str]); 4] = [
+    let sets: [LinkSet; 4] = [
         ("/v1/incidents", "post", &incident_actions, "id", &["201"]),
         ("/v1/tickets", "post", &ticket_actions, "key", &["201"]),
         ("/v1/maintenance", "post", &maintenance_actions, "id", &["201"]),
