@@ -20,6 +20,8 @@ fn new(start: DateTime<Utc>, end: DateTime<Utc>, tz: &str, rrule: Option<&str>) 
         end,
         timezone: tz.into(),
         rrule: rrule.map(str::to_string),
+        exdates: Vec::new(),
+        uid: None,
         description: String::new(),
         suppress_alerts: true,
         pause_sla: false,

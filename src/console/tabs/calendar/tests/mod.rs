@@ -22,6 +22,8 @@ fn window(id: &str, kind: MaintenanceKind, start: DateTime<Utc>, hours: i64, rru
         end: start + Duration::hours(hours),
         timezone: "UTC".into(),
         rrule: rrule.map(str::to_string),
+        exdates: Vec::new(),
+        uid: None,
         description: String::new(),
         suppress_alerts: true,
         pause_sla: false,
