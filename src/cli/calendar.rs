@@ -18,8 +18,8 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::cli::client::{Client, Failure, ServerArgs, block_on, finish};
 use crate::api::{MaintenanceEdit, VersionBody};
+use crate::cli::client::{Client, Failure, ServerArgs, block_on, finish};
 use crate::domain::maintenance_ics::{ImportDefaults, change_key, create_key, plan_import, read_ics, to_ics};
 use crate::domain::text::sanitize;
 use crate::domain::{MaintenanceWindow, Service};
@@ -122,16 +122,17 @@ async fn import(args: ImportArgs, outcome: &mut Outcome) -> Result<String, Failu
     outcome.refused.extend(plan.refused.iter().map(ToString::to_string));
     let mut done = [0usize; 3];
     // Each event on its own: one the server refuses is reported, and the others still go.
-    let mut record = |verb: &str, name: &str, result: Result<MaintenanceWindow, Failure>, count: &mut usize| match result {
-        Ok(window) => {
-            report.push_str(&format!("{verb} {} {}\n", window.id, window.title));
-            *count += 1;
-        }
-        Err(Failure::Input(message) | Failure::Server(message)) => {
-            outcome.refused.push(format!("event {name}: {message}"));
-            outcome.server_failed = true;
-        }
-    };
+    let mut record =
+        |verb: &str, name: &str, result: Result<MaintenanceWindow, Failure>, count: &mut usize| match result {
+            Ok(window) => {
+                report.push_str(&format!("{verb} {} {}\n", window.id, window.title));
+                *count += 1;
+            }
+            Err(Failure::Input(message) | Failure::Server(message)) => {
+                outcome.refused.push(format!("event {name}: {message}"));
+                outcome.server_failed = true;
+            }
+        };
     for event in &plan.create {
         let result = client.post("/v1/maintenance", &create_key(event), &event.window).await;
         record("created", &event.name, result, &mut done[0]);

@@ -105,7 +105,12 @@ impl Client {
     }
 
     /// PUTs `body` as JSON with an `Idempotency-Key`.
-    pub async fn put<T: DeserializeOwned>(&self, path: &str, key: &str, body: &impl serde::Serialize) -> Result<T, Failure> {
+    pub async fn put<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T, Failure> {
         let request = self.http.put(format!("{}{path}", self.base)).header(IDEMPOTENCY_HEADER, key).json(body);
         self.send(request).await
     }

@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use super::maintenance::{MaintenanceWindow, NewMaintenance, parse_timezone};
 use read::Component;
 
-pub use plan::{Change, ImportPlan, create_key, change_key, plan_import, same_window};
+pub use plan::{Change, ImportPlan, change_key, create_key, plan_import, same_window};
 
 const PRODID: &str = "-//opsdeck//maintenance windows//EN";
 /// Observances of a file's VTIMEZONE are expanded up to this year.
@@ -150,10 +150,8 @@ pub fn read_ics(text: &str, defaults: &ImportDefaults) -> Result<IcsFile, IcsErr
                 })
             })
             .collect();
-        let floating = calendar
-            .prop("X-WR-TIMEZONE")
-            .and_then(|p| parse_timezone(&p.value).ok())
-            .unwrap_or(chrono_tz::UTC);
+        let floating =
+            calendar.prop("X-WR-TIMEZONE").and_then(|p| parse_timezone(&p.value).ok()).unwrap_or(chrono_tz::UTC);
         let cx = event::Context { zones: &zones, floating, defaults };
         let events: Vec<&Component> = calendar.children("VEVENT").collect();
         for event in events {
@@ -173,7 +171,9 @@ fn gather(drafts: Vec<event::Draft>) -> IcsFile {
     let mut overrides: Vec<event::Draft> = Vec::new();
     for draft in drafts {
         let kept = if draft.recurrence_id.is_none() { &mut masters } else { &mut overrides };
-        let copy = kept.iter_mut().find(|k| draft.uid.is_some() && k.uid == draft.uid && k.recurrence_id == draft.recurrence_id);
+        let copy = kept
+            .iter_mut()
+            .find(|k| draft.uid.is_some() && k.uid == draft.uid && k.recurrence_id == draft.recurrence_id);
         match copy {
             Some(k) if (draft.sequence, &draft.stamp) >= (k.sequence, &k.stamp) => *k = draft,
             Some(_) => {}

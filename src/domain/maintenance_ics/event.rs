@@ -24,9 +24,7 @@ use chrono_tz::Tz;
 use super::ImportDefaults;
 use super::read::{Component, Prop, split_list, unescape};
 use super::zones::{EventZone, FileZone, Offsets, resolve};
-use crate::domain::maintenance::{
-    MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS, MaintenanceKind, NewMaintenance, validate,
-};
+use crate::domain::maintenance::{MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS, MaintenanceKind, NewMaintenance, validate};
 use crate::domain::text::{sanitize, truncate};
 
 /// The title of an event without a SUMMARY.
@@ -87,7 +85,8 @@ struct Time {
 }
 
 fn window(event: &Component, summary: Option<String>, cx: &Context<'_>) -> Result<NewMaintenance, String> {
-    let title = summary.map_or_else(|| UNTITLED.to_string(), |s| truncate(&sanitize(s.trim()), MAX_TITLE_CHARS).into_owned());
+    let title =
+        summary.map_or_else(|| UNTITLED.to_string(), |s| truncate(&sanitize(s.trim()), MAX_TITLE_CHARS).into_owned());
     let start_prop = event.prop("DTSTART").ok_or("DTSTART is missing")?;
     let start = when(start_prop, cx).map_err(|e| format!("DTSTART: {e}"))?;
     let end = match (event.prop("DTEND"), event.prop("DURATION")) {
@@ -266,7 +265,11 @@ pub(super) fn duration(value: &str) -> Result<(u64, Duration), String> {
                 any = true;
                 let add_days = |per: u64| n.checked_mul(per).and_then(|d| days.checked_add(d)).ok_or_else(out_of_range);
                 let add_seconds = |per: i64| {
-                    i64::try_from(n).ok().and_then(|n| n.checked_mul(per)).and_then(|s| seconds.checked_add(s)).ok_or_else(out_of_range)
+                    i64::try_from(n)
+                        .ok()
+                        .and_then(|n| n.checked_mul(per))
+                        .and_then(|s| seconds.checked_add(s))
+                        .ok_or_else(out_of_range)
                 };
                 match (c, in_time) {
                     ('W', false) => days = add_days(7)?,

@@ -57,10 +57,15 @@ pub fn plan_import(file: IcsFile, known: &[String], existing: &[MaintenanceWindo
             continue;
         }
         match by_uid(&event.window.uid) {
-            Some(w) if w.cancelled => plan.unchanged.push(format!("{} {} (cancelled here; not planned again)", w.id, w.title)),
+            Some(w) if w.cancelled => {
+                plan.unchanged.push(format!("{} {} (cancelled here; not planned again)", w.id, w.title))
+            }
             Some(w) if same_window(&w.to_new(), &event.window) => plan.unchanged.push(format!("{} {}", w.id, w.title)),
             Some(w) => plan.update.push(Change { id: w.id.clone(), version: w.version, event }),
-            None => match existing.iter().find(|w| !w.cancelled && w.uid.is_none() && same_window(&w.to_new(), &event.window)) {
+            None => match existing
+                .iter()
+                .find(|w| !w.cancelled && w.uid.is_none() && same_window(&w.to_new(), &event.window))
+            {
                 Some(w) => plan.unchanged.push(format!("{} {}", w.id, w.title)),
                 None => plan.create.push(event),
             },

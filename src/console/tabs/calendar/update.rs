@@ -291,8 +291,10 @@ impl AppState {
             update.effects.extend(self.queue_entry(&change.id, command, version, now));
         }
         self.derived.pending = true;
+        // The refused events go to the messages (`m`); the footer shows the summary.
         for error in &plan.refused {
-            self.flash(Level::Error, format!("{shown}: refused {error}"), now);
+            let text = sanitize(&format!("{shown}: refused {error}")).into_owned();
+            self.messages.push(crate::console::state::Message { at: now, level: Level::Error, text });
         }
         let when = if self.sync.is_stale() { "queued (offline)" } else { "sending…" };
         let (created, updated, cancelled) = counts;

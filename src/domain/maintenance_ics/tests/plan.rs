@@ -8,14 +8,18 @@ fn file(events: &str) -> IcsFile {
 }
 
 fn event(uid: &str, start: &str, extra: &str) -> String {
-    format!("BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:Patch {uid}\r\nDTSTART:{start}\r\nDURATION:PT1H\r\n{extra}END:VEVENT\r\n")
+    format!(
+        "BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:Patch {uid}\r\nDTSTART:{start}\r\nDURATION:PT1H\r\n{extra}END:VEVENT\r\n"
+    )
 }
 
 fn stored(file: &IcsFile) -> Vec<MaintenanceWindow> {
     file.events
         .iter()
         .enumerate()
-        .map(|(i, e)| MaintenanceWindow::create(format!("MW-{}", 3001 + i), e.window.clone(), "dana", utc(2026, 11, 1, 0, 0)))
+        .map(|(i, e)| {
+            MaintenanceWindow::create(format!("MW-{}", 3001 + i), e.window.clone(), "dana", utc(2026, 11, 1, 0, 0))
+        })
         .collect()
 }
 
@@ -26,7 +30,11 @@ fn a_changed_event_updates_its_window_an_unchanged_one_is_left_and_a_new_one_pla
     let plan = plan_import(first.clone(), &[], &existing);
     assert_eq!((plan.create.len(), plan.update.len(), plan.unchanged.len()), (0, 0, 2));
 
-    let second = file(&(event("a", "20261205T020000Z", "SEQUENCE:1\r\n") + &event("b", "20261206T010000Z", "") + &event("c", "20261207T010000Z", "")));
+    let second = file(
+        &(event("a", "20261205T020000Z", "SEQUENCE:1\r\n")
+            + &event("b", "20261206T010000Z", "")
+            + &event("c", "20261207T010000Z", "")),
+    );
     let plan = plan_import(second.clone(), &[], &existing);
     assert_eq!(plan.update.len(), 1, "{plan:?}");
     assert_eq!((plan.update[0].id.as_str(), plan.update[0].version), ("MW-3001", 1));

@@ -19,7 +19,10 @@ fn folds_line_ends_quotes_and_what_lies_outside_calendars() {
 #[test]
 fn truly_broken_text_is_refused_with_the_line() {
     let cases = [
-        ("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nno colon\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "line 3: `no colon` is not a property"),
+        (
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nno colon\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            "line 3: `no colon` is not a property",
+        ),
         ("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEND:VTODO\r\nEND:VCALENDAR\r\n", "line 3: END:VTODO closes BEGIN:VEVENT"),
         ("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:cut", "ends inside VEVENT without its END (truncated?)"),
         ("hello", "it has no BEGIN:VCALENDAR"),

@@ -20,7 +20,9 @@ const LOTUS: &str = "BEGIN:VTIMEZONE\r\nTZID:GMT +0100 (Standard) / GMT +0200 (D
 #[test]
 fn offsets_come_from_the_observances_and_an_agreeing_iana_zone_is_kept() {
     let z = zone(LOTUS);
-    let resolved = resolve("GMT +0100 (Standard) / GMT +0200 (Daylight)", std::slice::from_ref(&z), local(2026, 7, 1, 2, 0)).unwrap();
+    let resolved =
+        resolve("GMT +0100 (Standard) / GMT +0200 (Daylight)", std::slice::from_ref(&z), local(2026, 7, 1, 2, 0))
+            .unwrap();
     assert!(matches!(resolved.offsets, Offsets::File(_)));
     assert_eq!(resolved.iana, Some(chrono_tz::Europe::Berlin));
     // Summer: +02:00; winter: +01:00; the changes on the last Sundays of March and October.
@@ -68,5 +70,8 @@ fn a_broken_vtimezone_names_itself() {
     let broken = LOTUS.replace("TZOFFSETTO:+0100", "TZOFFSETTO:one hour");
     let all = calendars(&format!("BEGIN:VCALENDAR\r\n{broken}END:VCALENDAR\r\n")).unwrap();
     let error = FileZone::read(&all[0].children[0], 2200).unwrap_err();
-    assert!(error.contains("VTIMEZONE `GMT +0100 (Standard) / GMT +0200 (Daylight)`: TZOFFSETTO `one hour`"), "{error}");
+    assert!(
+        error.contains("VTIMEZONE `GMT +0100 (Standard) / GMT +0200 (Daylight)`: TZOFFSETTO `one hour`"),
+        "{error}"
+    );
 }
