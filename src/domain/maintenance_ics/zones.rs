@@ -7,7 +7,7 @@
 //! 2. Otherwise, when the file defines the TZID in a VTIMEZONE, its observances decide the
 //!    offsets ([`FileZone`]: STANDARD/DAYLIGHT with TZOFFSETFROM/TZOFFSETTO, DTSTART, RRULE and
 //!    RDATE). The window keeps an IANA zone whose offsets agree with it from a day before the
-//!    event to 400 days after: first the one the TZID names — a Windows name Outlook writes
+//!    event to 400 days after (or to the file's last transition, if sooner): first the one the TZID names — a Windows name Outlook writes
 //!    (`W. Europe Standard Time`), a globally unique TZID ending in an IANA name
 //!    (`/freeassociation.sourceforge.net/Europe/Berlin`, `/mozilla.org/20070129_1/America/New_York`,
 //!    `/Europe/Stockholm`, `custom_America/New_York`), or the VTIMEZONE's `X-LIC-LOCATION` — then
@@ -195,8 +195,11 @@ pub fn resolve(tzid: &str, file: &[FileZone], around: NaiveDateTime) -> Result<E
             )),
         };
     };
+    // Up to 400 days ahead, but no further than the file's last transition: programs that write
+    // only the changes around their events (khal) say nothing about later years.
     let from = (around - Duration::days(1)).and_utc();
-    let to = (around + Duration::days(400)).and_utc();
+    let last = zone.transitions.last().map_or(from, |t| t.at);
+    let to = (around + Duration::days(400)).and_utc().min(last.max(from) + Duration::days(2));
     let iana = named
         .into_iter()
         .chain(COMMON.iter().filter_map(|n| n.parse::<Tz>().ok()))
