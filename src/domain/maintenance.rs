@@ -158,11 +158,14 @@ pub struct NewMaintenance {
     /// RFC 5545 RRULE value without `RRULE:`; omit for a one-off window.
     #[serde(default)]
     pub rrule: Option<String>,
-    /// Starts of occurrences the rule gives that do not happen (RFC 5545 EXDATE).
+    /// Starts of occurrences the rule gives that do not happen (RFC 5545 EXDATE); ignored
+    /// without `rrule`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 500)]
     pub exdates: Vec<DateTime<Utc>>,
-    /// The iCalendar UID of the event the window comes from, if imported.
+    /// The iCalendar UID of the event the window comes from, if imported (blank is none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 500)]
     pub uid: Option<String>,
     #[serde(default)]
     pub description: String,
@@ -263,7 +266,7 @@ pub enum MaintenanceError {
     BadServiceId,
     #[error("description: is limited to {MAX_DESCRIPTION_CHARS} characters")]
     DescriptionTooLong,
-    #[error("uid: must be 1 to {MAX_UID_CHARS} characters")]
+    #[error("uid: is limited to {MAX_UID_CHARS} characters")]
     BadUid,
     #[error("exdates: at most {MAX_EXDATES} excluded occurrences, not {0}")]
     TooManyExdates(usize),
@@ -351,7 +354,7 @@ pub fn validate(new: &NewMaintenance) -> Result<(), MaintenanceError> {
     if new.exdates.len() > MAX_EXDATES {
         return Err(MaintenanceError::TooManyExdates(new.exdates.len()));
     }
-    if new.uid.as_deref().is_some_and(|u| u.trim().is_empty() || u.chars().count() > MAX_UID_CHARS) {
+    if new.uid.as_deref().is_some_and(|u| u.chars().count() > MAX_UID_CHARS) {
         return Err(MaintenanceError::BadUid);
     }
     if new.services.is_empty() {
