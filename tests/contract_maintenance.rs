@@ -25,6 +25,8 @@ fn plan(title: &str) -> NewMaintenance {
         end: start + Duration::hours(2),
         timezone: "Europe/Berlin".into(),
         rrule: Some("FREQ=MONTHLY;BYDAY=1SA".into()),
+        exdates: Vec::new(),
+        uid: None,
         description: "Reindex the retriever.".into(),
         suppress_alerts: true,
         pause_sla: false,

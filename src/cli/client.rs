@@ -120,6 +120,17 @@ impl Client {
         self.send(request).await
     }
 
+    /// PUTs `body` as JSON with an `Idempotency-Key`.
+    pub async fn put<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T, Failure> {
+        let request = self.http.put(format!("{}{path}", self.base)).header(IDEMPOTENCY_HEADER, key).json(body);
+        self.send(request).await
+    }
+
     async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, Failure> {
         let response = request
             .bearer_auth(&self.token)
