@@ -189,7 +189,9 @@ async fn calendar_import_errors_quoting_a_hostile_file_are_inert() {
         assert_eq!(out.status.code(), Some(2), "file {i}: {stderr}");
         inert_run(&format!("calendar import of file {i}"), &out, &['\n']);
         assert_eq!(stderr.lines().count(), 1, "file {i}: one line: {stderr}");
-        assert!(stderr.contains(&path.display().to_string()) && stderr.contains("nothing was imported"), "{stderr}");
+        assert!(stderr.contains(&path.display().to_string()) && stderr.contains("refused"), "{stderr}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("0 created, 0 updated, 0 cancelled, 0 unchanged, 1 refused"), "file {i}: {stdout}");
         if i == 0 {
             assert!(stderr.contains("event `mw-1@example.com` (Patching)"), "the event is named, inert: {stderr}");
         }
