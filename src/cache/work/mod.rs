@@ -281,12 +281,15 @@ impl Work {
         .await
     }
 
-    /// Writes what the console holds into the file, in one transaction: entries and drafts the
-    /// file has already are left as they are (a queued entry keeps its place), the rest added.
+    /// Writes what the console holds into the file, in one transaction: its queued entries in
+    /// its order, its drafts and notes as it has them; what else the file has stays.
     pub async fn rewrite(&self, copy: &WorkCopy, at: DateTime<Utc>) -> Result<(), CacheError> {
         self.with(|pool| async move {
             let mut tx = pool.begin().await?;
+            // In the order the console holds them (the order they are sent in), after any the
+            // file has that the console does not.
             for entry in &copy.pending {
+                sqlx::query("DELETE FROM outbox WHERE key = ?").bind(&entry.key).execute(&mut *tx).await?;
                 insert_entry(&mut tx, entry).await?;
             }
             for rejected in copy.rejected.iter().rev() {

@@ -182,7 +182,14 @@ impl AppState {
             (None, None) => {
                 vec![crate::console::outbox::OutboxEffect::Drop { key: key.to_string() }]
             }
-            (Some(error), _) => self.outbox.not_persisted(key, error),
+            (Some(error), saved) => {
+                // Said once in full (and kept in the log); the status line keeps saying it.
+                if self.outbox.unsaved().all(|(e, _)| e.key == key) {
+                    let what = saved.map_or_else(|| "the action".to_string(), |(id, verb)| format!("{verb} on {id}"));
+                    self.flash(Level::Error, format!("{what} not saved to disk: {error}; sending it anyway"), now);
+                }
+                self.outbox.not_persisted(key, error)
+            }
             (None, Some((id, verb))) => {
                 // Offline, the user's assurance is that the action is on disk.
                 if self.sync.is_stale() {
