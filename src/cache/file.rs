@@ -8,8 +8,9 @@
 //!   opened, checked before each use and on the runner's timer): a fresh file is made at the
 //!   path, so nothing more goes to an unlinked inode.
 //! - **Cannot be written** (full, read-only, I/O): the cache (disposable) goes on in memory for
-//!   this run; the work file keeps failing the write, which its caller reports, and is reopened on
-//!   the next attempt (a `chmod` or a removed `-shm` then takes effect without a restart).
+//!   this run; the work file fails the write, which its caller reports, and is closed and opened
+//!   again at the next attempt (a `chmod` or a removed `-shm` then takes effect without a
+//!   restart, and a log that a full disk cut short is recovered to its last whole transaction).
 //!
 //! Every one of these is told once through the notice sink ([`StorageNotice`]); what the caller
 //! gets back is one line naming the file, with a hint (`db::describe`).
@@ -259,7 +260,7 @@ impl StoreFile {
     }
 
     /// The file cannot be used now: the cache goes on in memory (told once); the work file is
-    /// reopened at the next write unless only space is short.
+    /// opened again at the next write.
     async fn fall_back(&self, open: &mut Open, text: &str) {
         match self.which {
             StoredFile::Cache if !open.in_memory => {
@@ -281,11 +282,16 @@ impl StoreFile {
                 });
             }
             StoredFile::Cache => {}
+            // Every connection is closed, even when only space was short: a connection that met
+            // SQLITE_FULL half-way through its log can go on to commit frames no other
+            // connection (nor the next start) will read. Opened again, the log is recovered up
+            // to its last whole transaction and the next write goes on from there.
             StoredFile::Work => {
-                let full = text.contains("full");
-                if !full && let Some(pool) = open.pool.take() {
+                tracing::warn!(%text, "closing the work file; it is opened again at the next write");
+                if let Some(pool) = open.pool.take() {
                     pool.close().await;
                 }
+                open.id = None;
             }
         }
     }

@@ -110,6 +110,7 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     let environment = Environment { terminal: options.terminal, system_zone: SystemZone::detect() };
     let mut state = AppState::new(session, &options.config, snapshot, environment, Utc::now());
     for notice in notices {
+        tracing::warn!(file = ?notice.file, "{}", notice.text);
         state.update(Event::Storage(notice), Utc::now());
     }
 

@@ -259,6 +259,7 @@ impl AppState {
         let mut update = Update::changed();
         match &error {
             None => {
+                let (actions, drafts_before) = self.unsaved_counts();
                 for key in keys {
                     if self.outbox.contains(&key) {
                         update.effects.extend(self.outbox.persisted(&key).into_iter().map(Effect::Outbox));
@@ -275,6 +276,12 @@ impl AppState {
                 }
                 self.storage.failures = 0;
                 self.storage.retry_at = None;
+                let (actions_now, drafts_now) = self.unsaved_counts();
+                let (saved_actions, saved_drafts) = (actions - actions_now, drafts_before - drafts_now);
+                if saved_actions + saved_drafts > 0 {
+                    let what = what_is_unsaved(saved_actions, saved_drafts);
+                    self.flash(Level::Success, format!("✓ on disk now: {what}"), now);
+                }
             }
             Some(error) => {
                 for key in keys {
