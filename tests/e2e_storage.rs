@@ -111,12 +111,12 @@ fn on_a_full_disk_actions_are_kept_said_unsaved_quitting_asks_and_they_are_saved
     console.keys(b"L");
     console.wait_all(&["database or disk is full", "free some space on that disk"]);
     console.keys(b"L");
-    console.wait(&"the log closed", |s| !s.contains("Messages: the last"));
+    console.wait("the log closed", |s| !s.contains("Messages: the last"));
 
     console.keys(b"q");
     console.wait_text("2 actions are not saved — quit anyway?");
     console.keys(b"n");
-    console.wait(&"the question gone", |s| !s.contains("quit anyway?"));
+    console.wait("the question gone", |s| !s.contains("quit anyway?"));
     assert!(!console.pty.has_exited(), "n stays");
 
     std::fs::remove_file(&filler).expect("space comes back");

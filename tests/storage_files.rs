@@ -126,7 +126,7 @@ async fn a_damaged_cache_is_moved_aside_and_made_again_and_the_work_file_is_unto
         cache.verify().await;
         notices.extend(seen.lock().unwrap().drain(..));
 
-        let moved = moved_files(&cache_path.parent().unwrap(), "demo.sqlite");
+        let moved = moved_files(cache_path.parent().unwrap(), "demo.sqlite");
         assert_eq!(moved.len(), 1, "{how:?}: moved aside once: {moved:?} {notices:?}");
         assert_eq!(notices.len(), 1, "{how:?}: told once: {notices:?}");
         let notice = &notices[0];

@@ -65,11 +65,12 @@ impl StoreFile {
     ) -> (StoreFile, Vec<StorageNotice>) {
         let mut notices = Vec::new();
         let mut attempt = db::open(location, migrator).await;
-        if check && let Ok(pool) = &attempt {
-            if let Err(err) = quick_check(pool).await {
-                pool.close().await;
-                attempt = Err(err);
-            }
+        if check
+            && let Ok(pool) = &attempt
+            && let Err(err) = quick_check(pool).await
+        {
+            pool.close().await;
+            attempt = Err(err);
         }
         let open = match (attempt, location.path()) {
             (Ok(pool), path) => Open { pool: Some(pool), id: path.and_then(db::file_id), in_memory: false },

@@ -5,11 +5,13 @@
 
 use super::{Cache, CacheError};
 
+/// key, target_id, action, base_version, epoch, created_at, attempts, last_error
+pub(crate) type OutboxRow = (String, String, String, i64, Option<String>, String, i64, Option<String>);
+
 /// Rows as they are in the cache, copied column for column.
 #[derive(Debug, Default)]
 pub(crate) struct LegacyWork {
-    /// key, target_id, action, base_version, epoch, created_at, attempts, last_error
-    pub outbox: Vec<(String, String, String, i64, Option<String>, String, i64, Option<String>)>,
+    pub outbox: Vec<OutboxRow>,
     /// key, entry, reason, rejected_at
     pub rejected: Vec<(String, String, String, String)>,
     /// id, author, doc
