@@ -290,7 +290,7 @@ pub fn draw_quit(frame: &mut Frame<'_>, area: Rect, state: &AppState, quit: &Qui
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.error())
-        .title(Span::styled(format!(" {} — quit anyway? ", quit.what), theme.header()));
+        .title(Span::styled(" Quit? ", theme.header()));
     let text = vec![
         Line::from(format!("{} — quit anyway?", quit.what)),
         Line::from("Not on disk and not sent yet: quitting now loses them."),
