@@ -188,16 +188,18 @@ fn console(cli: Cli) -> anyhow::Result<()> {
             BackendChoice::Remote { url, token }
         }
     };
-    let cache_path = paths.cache_file(match &backend {
+    let backend_name = match &backend {
         BackendChoice::Demo { .. } => None,
         BackendChoice::Remote { url, .. } => Some(url.as_str()),
-    });
+    };
+    let (cache_path, work_path) = (paths.cache_file(backend_name), paths.work_file(backend_name));
     let options = ConsoleOptions {
         read_only: cli.read_only,
         config,
         config_path,
         backend,
         cache: DbLocation::File(cache_path),
+        work: DbLocation::File(work_path),
         terminal,
         drafts_dir: paths.data_dir.join("drafts"),
     };

@@ -1,7 +1,10 @@
 //! The outbox: actions the user took, kept until the backend has answered them.
 //!
 //! The rules, all decided here without I/O:
-//! - An entry is persisted (with its idempotency key) before it is ever sent.
+//! - An entry is persisted (with its idempotency key) before it is ever sent. When the disk
+//!   refuses it (full, read-only), it is sent all the same and stays marked unsaved
+//!   ([`Outbox::unsaved`]) until a later write gets it to disk or the backend confirms it: the
+//!   console says so until then, and asks before quitting.
 //! - Entries are sent one at a time, in the order they were taken.
 //! - A transient failure (network, timeout, 5xx, 401) pauses the queue; it resumes on a retry
 //!   timer with backoff, or at once when a sync succeeds again. The same key is sent again, so
@@ -81,10 +84,20 @@ pub enum DropRefused {
     NotFound,
 }
 
+/// Where an entry stands with the disk.
+#[derive(Debug, Clone, PartialEq)]
+enum Disk {
+    /// Its first write has not answered yet: it is not sent before it does.
+    Writing,
+    Saved,
+    /// The write failed (why): it is sent anyway, and kept in memory only.
+    Unsaved(String),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 struct Queued {
     entry: OutboxEntry,
-    persisted: bool,
+    disk: Disk,
 }
 
 /// Rejected entries kept in memory for the outbox panel (all of them stay in the cache).
@@ -105,7 +118,7 @@ impl Outbox {
     /// The outbox as the cache holds it after a restart: everything there is persisted.
     pub fn restore(pending: Vec<OutboxEntry>, rejected: Vec<RejectedEntry>) -> Outbox {
         Outbox {
-            queue: pending.into_iter().map(|entry| Queued { entry, persisted: true }).collect(),
+            queue: pending.into_iter().map(|entry| Queued { entry, disk: Disk::Saved }).collect(),
             rejected,
             ..Outbox::default()
         }
@@ -141,17 +154,42 @@ impl Outbox {
 
     /// Takes a new action: persist it first; it is sent once that is done.
     pub fn enqueue(&mut self, entry: OutboxEntry) -> Vec<OutboxEffect> {
-        self.queue.push_back(Queued { entry: entry.clone(), persisted: false });
+        self.queue.push_back(Queued { entry: entry.clone(), disk: Disk::Writing });
         vec![OutboxEffect::Persist(entry)]
     }
 
-    /// The entry is on disk (or could not be written, which the caller reports; it is sent all
-    /// the same rather than held back).
+    /// Whether `key` is queued (not yet answered).
+    pub fn contains(&self, key: &str) -> bool {
+        self.queue.iter().any(|q| q.entry.key == key)
+    }
+
+    /// The entry is on disk.
     pub fn persisted(&mut self, key: &str) -> Vec<OutboxEffect> {
         if let Some(q) = self.queue.iter_mut().find(|q| q.entry.key == key) {
-            q.persisted = true;
+            q.disk = Disk::Saved;
         }
         self.send_next()
+    }
+
+    /// The entry could not be written (`error` names the file): it is sent all the same rather
+    /// than held back, and stays unsaved until a write succeeds or the backend confirms it.
+    pub fn not_persisted(&mut self, key: &str, error: &str) -> Vec<OutboxEffect> {
+        if let Some(q) = self.queue.iter_mut().find(|q| q.entry.key == key) {
+            q.disk = Disk::Unsaved(error.to_string());
+        }
+        self.send_next()
+    }
+
+    /// Entries neither on disk nor confirmed by the backend, with why they are not on disk.
+    pub fn unsaved(&self) -> impl Iterator<Item = (&OutboxEntry, &str)> {
+        self.queue.iter().filter_map(|q| match &q.disk {
+            Disk::Unsaved(error) => Some((&q.entry, error.as_str())),
+            _ => None,
+        })
+    }
+
+    pub fn unsaved_count(&self) -> usize {
+        self.unsaved().count()
     }
 
     /// Starts sending the head of the queue if nothing is in flight and nothing holds it back.
@@ -160,7 +198,7 @@ impl Outbox {
             return Vec::new();
         }
         match self.queue.front() {
-            Some(head) if head.persisted => {
+            Some(head) if head.disk != Disk::Writing => {
                 self.in_flight = Some(head.entry.key.clone());
                 vec![OutboxEffect::Send(head.entry.clone())]
             }

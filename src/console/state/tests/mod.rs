@@ -2,6 +2,7 @@
 
 mod console;
 mod links;
+mod storage;
 mod term;
 mod zone;
 
