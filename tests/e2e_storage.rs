@@ -171,6 +171,11 @@ fn a_damaged_cache_is_moved_aside_at_start_and_the_queued_action_is_still_sent_o
     let len = std::fs::metadata(&cache).expect("the cache file").len().max(8192);
     let noise: Vec<u8> = b"not a database at all; ".iter().copied().cycle().take(len as usize).collect();
     std::fs::write(&cache, noise).expect("damage the cache");
+    // A console that exits before SQLite checkpoints leaves a `-wal` holding every page of this
+    // small cache, which is a whole database by itself: the file damaged here must be the one read.
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", cache.display()));
+    }
 
     world.server.restart(T).expect("server back");
     let mut console = world.console(&dirs, ERIN_TOKEN, &[]);
