@@ -1,6 +1,7 @@
 //! Pure update tests: state + event → state + effects. No async, no I/O, no sleeping.
 
 mod console;
+mod feed;
 mod links;
 mod term;
 mod zone;
