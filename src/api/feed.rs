@@ -85,7 +85,7 @@ impl<'de> Deserialize<'de> for DecodedPage {
         let (mut skipped, mut unknown_kinds) = (Vec::new(), Vec::<String>::new());
         for (position, value) in raw.changes.into_iter().enumerate() {
             match decode_record(position, value) {
-                Ok(Record::Change(change)) => page.changes.push(change),
+                Ok(Record::Change(change)) => page.changes.push(*change),
                 Ok(Record::Unknown(kind)) => {
                     page.skipped_unknown += 1;
                     if !unknown_kinds.contains(&kind) {
@@ -100,7 +100,7 @@ impl<'de> Deserialize<'de> for DecodedPage {
 }
 
 enum Record {
-    Change(Change),
+    Change(Box<Change>),
     Unknown(String),
 }
 
@@ -145,7 +145,7 @@ fn decode_record(position: usize, value: Value) -> Result<Record, SkippedRecord>
     };
     let mut change = change;
     cap_change(&mut change).map_err(|e| fail(e.to_string()))?;
-    Ok(Record::Change(change))
+    Ok(Record::Change(Box::new(change)))
 }
 
 /// Caps every outside text field of a change (see [`crate::domain::caps`]).

@@ -193,9 +193,18 @@ fn status_error(status: StatusCode, body: &[u8], kind: EntityKind) -> BackendErr
             .unwrap_or_else(|_| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned())
     };
     match status {
+        // A 409 was not applied: one whose item cannot be read is still a refusal (sending it
+        // again would only be refused again), said with the server's message.
         StatusCode::CONFLICT => match conflict(kind, body) {
-            Ok(conflict) => BackendError::Conflict(Box::new(conflict)),
-            Err(e) => BackendError::Protocol(format!("a 409 without a readable body: {e}")),
+            Ok(mut conflict) => {
+                // Capped like any item read; its id is the one the action named.
+                let _ = crate::domain::caps::entity(&mut conflict.current);
+                BackendError::Conflict(Box::new(conflict))
+            }
+            Err(e) => BackendError::Refused {
+                status: 409,
+                message: format!("{} (the item sent with it cannot be read: {e})", message()),
+            },
         },
         StatusCode::UNAUTHORIZED => BackendError::Unauthorized(message()),
         StatusCode::FORBIDDEN => BackendError::Forbidden(message()),
@@ -304,7 +313,9 @@ mod tests {
         assert!(error(StatusCode::BAD_GATEWAY, b"<html>").is_transient());
         assert!(error(StatusCode::TOO_MANY_REQUESTS, b"").is_transient());
         assert!(!error(StatusCode::UNPROCESSABLE_ENTITY, body).is_transient());
-        assert!(matches!(error(StatusCode::CONFLICT, b"nonsense"), BackendError::Protocol(_)));
+        let unreadable = error(StatusCode::CONFLICT, br#"{"error":"conflict","message":"already resolved"}"#);
+        assert!(!unreadable.is_transient(), "a refusal, not sent again: {unreadable:?}");
+        assert!(unreadable.to_string().contains("already resolved"), "{unreadable}");
     }
 
     #[test]
