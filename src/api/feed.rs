@@ -185,7 +185,8 @@ pub fn read<T: DeserializeOwned>(data: &Value) -> Result<T, String> {
 
 /// Turns serde's message about the field at `path` into `field: problem`.
 fn describe_error(data: &Value, path: &serde_path_to_error::Path, message: &str) -> String {
-    let mut field = path.to_string();
+    // Map keys in the path come from the record: shown only once made safe.
+    let mut field = truncate(&sanitize(&path.to_string()), SHOWN_CHARS).into_owned();
     if field == "." {
         field.clear();
     }
