@@ -1,4 +1,9 @@
 //! The Ops API over HTTP with reqwest (rustls). Tokens go in a header and nowhere else.
+//!
+//! Answers are read field by field with the path of what failed. A changes page is read record
+//! by record ([`DecodedPage`]); the item a successful action returns is read on its own, and one
+//! that cannot be read is [`BackendError::AppliedUnreadable`] — the action was applied, so it is
+//! never sent again.
 
 use std::time::Duration;
 
@@ -8,8 +13,8 @@ use serde::de::DeserializeOwned;
 
 use super::{ActionRequest, Backend, BackendError, Conflict};
 use crate::api::{
-    AssignBody, ConflictBody, ErrorBody, IDEMPOTENCY_HEADER, MaintenanceConflictBody, MaintenanceEdit, Me, NoteBody,
-    PostmortemConflictBody, PostmortemSave, ReceivedPage, StarBody, StatusBody, TicketConflictBody, User, UserList,
+    AssignBody, ConflictBody, DecodedPage, ErrorBody, IDEMPOTENCY_HEADER, MaintenanceConflictBody, MaintenanceEdit, Me,
+    NoteBody, PostmortemConflictBody, PostmortemSave, StarBody, StatusBody, TicketConflictBody, User, UserList,
     VersionBody,
 };
 use crate::config::Secret;
@@ -64,21 +69,19 @@ impl HttpBackend {
     }
 
     async fn send<T: DeserializeOwned>(&self, builder: reqwest::RequestBuilder) -> Result<T, BackendError> {
-        self.send_for(builder, EntityKind::Incident).await
+        let bytes = self.exchange(builder, EntityKind::Incident).await?;
+        serde_json::from_slice(&bytes).map_err(|e| BackendError::Protocol(e.to_string()))
     }
 
-    /// Sends a request about an item of `kind`, which says how to read a 409's body.
-    async fn send_for<T: DeserializeOwned>(
-        &self,
-        builder: reqwest::RequestBuilder,
-        kind: EntityKind,
-    ) -> Result<T, BackendError> {
+    /// Sends a request about an item of `kind`, which says how to read a 409's body; the body of
+    /// a success.
+    async fn exchange(&self, builder: reqwest::RequestBuilder, kind: EntityKind) -> Result<Vec<u8>, BackendError> {
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
         let bytes = response.bytes().await.map_err(transport_error)?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| BackendError::Protocol(e.to_string()));
+            return Ok(bytes.to_vec());
         }
         if status == StatusCode::UNAUTHORIZED && self.token.is_none() {
             return Err(BackendError::NoToken(self.no_token.clone()));
@@ -88,6 +91,28 @@ impl HttpBackend {
             other => other,
         })
     }
+
+    /// Sends an action; the item the server returns, read as an `E` and capped.
+    async fn send_action<E: DeserializeOwned>(
+        &self,
+        builder: reqwest::RequestBuilder,
+        kind: EntityKind,
+        wrap: fn(E) -> Entity,
+    ) -> Result<Entity, BackendError> {
+        let bytes = self.exchange(builder, kind).await?;
+        applied_entity(&bytes, wrap)
+    }
+}
+
+/// Reads the item a successful action returned. The action is done whatever this says: what
+/// cannot be read is [`BackendError::AppliedUnreadable`], with the new version when it is there.
+fn applied_entity<E: DeserializeOwned>(bytes: &[u8], wrap: fn(E) -> Entity) -> Result<Entity, BackendError> {
+    let unreadable = |version, problem: String| BackendError::AppliedUnreadable { version, problem };
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| unreadable(None, e.to_string()))?;
+    let version = value.get("version").and_then(serde_json::Value::as_i64);
+    let mut entity = wrap(crate::api::read(&value).map_err(|problem| unreadable(version, problem))?);
+    crate::domain::caps::entity(&mut entity).map_err(|e| unreadable(version, e.to_string()))?;
+    Ok(entity)
 }
 
 /// Redirects are followed only within the backend's own origin (scheme, host and port), at most
@@ -168,9 +193,18 @@ fn status_error(status: StatusCode, body: &[u8], kind: EntityKind) -> BackendErr
             .unwrap_or_else(|_| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned())
     };
     match status {
+        // A 409 was not applied: one whose item cannot be read is still a refusal (sending it
+        // again would only be refused again), said with the server's message.
         StatusCode::CONFLICT => match conflict(kind, body) {
-            Ok(conflict) => BackendError::Conflict(Box::new(conflict)),
-            Err(e) => BackendError::Protocol(format!("a 409 without a readable body: {e}")),
+            Ok(mut conflict) => {
+                // Capped like any item read; its id is the one the action named.
+                let _ = crate::domain::caps::entity(&mut conflict.current);
+                BackendError::Conflict(Box::new(conflict))
+            }
+            Err(e) => BackendError::Refused {
+                status: 409,
+                message: format!("{} (the item sent with it cannot be read: {e})", message()),
+            },
         },
         StatusCode::UNAUTHORIZED => BackendError::Unauthorized(message()),
         StatusCode::FORBIDDEN => BackendError::Forbidden(message()),
@@ -191,7 +225,7 @@ impl Backend for HttpBackend {
         Ok(list.users)
     }
 
-    async fn changes(&self, since: Option<&str>, limit: u32) -> Result<ReceivedPage, BackendError> {
+    async fn changes(&self, since: Option<&str>, limit: u32) -> Result<DecodedPage, BackendError> {
         let mut query = vec![("limit", limit.to_string())];
         if let Some(since) = since {
             query.push(("since", since.to_string()));
@@ -233,10 +267,10 @@ impl Backend for HttpBackend {
             _ => builder.json(&VersionBody { version }),
         };
         match kind {
-            EntityKind::Incident => self.send_for(builder, kind).await.map(Entity::Incident),
-            EntityKind::Ticket => self.send_for(builder, kind).await.map(Entity::Ticket),
-            EntityKind::Maintenance => self.send_for(builder, kind).await.map(Entity::Maintenance),
-            EntityKind::Postmortem => self.send_for(builder, kind).await.map(Entity::Postmortem),
+            EntityKind::Incident => self.send_action(builder, kind, Entity::Incident).await,
+            EntityKind::Ticket => self.send_action(builder, kind, Entity::Ticket).await,
+            EntityKind::Maintenance => self.send_action(builder, kind, Entity::Maintenance).await,
+            EntityKind::Postmortem => self.send_action(builder, kind, Entity::Postmortem).await,
         }
     }
 }
@@ -279,6 +313,21 @@ mod tests {
         assert!(error(StatusCode::BAD_GATEWAY, b"<html>").is_transient());
         assert!(error(StatusCode::TOO_MANY_REQUESTS, b"").is_transient());
         assert!(!error(StatusCode::UNPROCESSABLE_ENTITY, body).is_transient());
-        assert!(matches!(error(StatusCode::CONFLICT, b"nonsense"), BackendError::Protocol(_)));
+        let unreadable = error(StatusCode::CONFLICT, br#"{"error":"conflict","message":"already resolved"}"#);
+        assert!(!unreadable.is_transient(), "a refusal, not sent again: {unreadable:?}");
+        assert!(unreadable.to_string().contains("already resolved"), "{unreadable}");
+    }
+
+    #[test]
+    fn an_applied_action_whose_answer_cannot_be_read_is_not_sent_again() {
+        let body = br#"{"id":"INC-42","version":3,"title":5}"#;
+        let err = applied_entity::<crate::domain::Incident>(body, Entity::Incident).unwrap_err();
+        assert_eq!(
+            err,
+            BackendError::AppliedUnreadable { version: Some(3), problem: "title: expected a string, got 5".into() }
+        );
+        assert!(!err.is_transient(), "a resend would replay the same answer");
+        let err = applied_entity::<crate::domain::Incident>(b"<html>", Entity::Incident).unwrap_err();
+        assert!(matches!(err, BackendError::AppliedUnreadable { version: None, .. }), "{err:?}");
     }
 }

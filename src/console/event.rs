@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
-use crate::api::{Change, Me, User};
+use crate::api::{Change, Me, SkippedRecord, User};
 use crate::backend::BackendError;
 use crate::config::{Config, ConfigError};
 use crate::console::data::DriftResults;
@@ -119,6 +119,10 @@ pub struct SyncReport {
     /// The first success after failures.
     pub recovered: bool,
     pub changes: Vec<Change>,
+    /// Records of the page that could not be read, and why; the rest of the page is here.
+    pub skipped: Vec<SkippedRecord>,
+    /// Entity kinds the page had that this console does not know.
+    pub unknown_kinds: Vec<String>,
 }
 
 pub type EventSender = tokio::sync::mpsc::UnboundedSender<Event>;

@@ -9,6 +9,9 @@
 //! characters) that make two strings look alike. The line and paragraph separators U+2028 and
 //! U+2029 break lines like a newline, so they become spaces too — or, in the multi-line variant for
 //! documents, newlines (the only line break it lets through, with the tab).
+//!
+//! [`cap`] bounds how much of an outside string is kept at all (a backend can send a 1 MB title):
+//! [`crate::domain::caps`] says how much per field.
 
 use std::borrow::Cow;
 
@@ -149,6 +152,25 @@ pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Cuts `s` to at most `max_bytes` bytes on a character boundary, the cut marked with `…` (which
+/// counts in the bytes). Returns whether it cut. Nothing is allocated: the string shrinks in place.
+pub fn cap(s: &mut String, max_bytes: usize) -> bool {
+    if s.len() <= max_bytes {
+        return false;
+    }
+    const MARK: char = '…';
+    let mut end = max_bytes.saturating_sub(MARK.len_utf8());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    if max_bytes >= MARK.len_utf8() {
+        s.push(MARK);
+    }
+    s.shrink_to_fit();
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +230,22 @@ mod tests {
         assert_eq!(sanitize_multiline("broken\u{1b}[12\nnext"), "broken\nnext");
         assert_eq!(sanitize_multiline("zero\u{200b}width\u{e0041}"), "zerowidth");
         assert_eq!(sanitize_multiline("tail\u{1b}]52;c;unterminated\nkept"), "tail\nkept");
+    }
+
+    #[test]
+    fn cap_cuts_on_a_char_boundary_and_marks_the_cut() {
+        let mut s = "héllo wörld".to_string();
+        assert!(!cap(&mut s, 64));
+        assert!(cap(&mut s, 6));
+        // 6 bytes: `…` takes 3, `h` and `é` (2 bytes) fit, the `l` would not.
+        assert_eq!(s, "hé…");
+        assert!(s.len() <= 6);
+        let mut big = "€".repeat(400_000);
+        assert!(cap(&mut big, 1024));
+        assert!(big.len() <= 1024 && big.ends_with('…'), "{}", big.len());
+        let mut tiny = "abcdef".to_string();
+        assert!(cap(&mut tiny, 2));
+        assert_eq!(tiny, "", "no room even for the mark");
     }
 
     #[test]

@@ -487,6 +487,7 @@ impl AppState {
 /// A service as the backend (or the cache) gave it, with its names made safe to show (its name
 /// is drawn beside every incident and ticket on it).
 pub(crate) fn sanitized_service(mut service: crate::domain::Service) -> crate::domain::Service {
+    let _ = crate::domain::caps::service(&mut service);
     for text in [&mut service.id, &mut service.name, &mut service.description] {
         crate::domain::text::sanitize_in_place(text);
     }
@@ -495,6 +496,7 @@ pub(crate) fn sanitized_service(mut service: crate::domain::Service) -> crate::d
 
 /// An escalation policy as the backend (or the cache) gave it, its name made safe to show.
 pub(crate) fn sanitized_policy(mut policy: EscalationPolicy) -> EscalationPolicy {
+    let _ = crate::domain::caps::policy(&mut policy);
     crate::domain::text::sanitize_in_place(&mut policy.id);
     crate::domain::text::sanitize_in_place(&mut policy.name);
     policy
