@@ -20,7 +20,10 @@ use crate::api::{
 use crate::config::Secret;
 use crate::domain::{Command, Entity, EntityKind, IncidentAction, MaintenanceAction, PostmortemAction, TicketAction};
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Long enough for a TCP handshake over a link with seconds of latency (a 2 s delay each way makes
+/// a 4 s round trip, which a 3 s limit could never connect over); the sync still bounds each of its
+/// requests by its own window (poll interval + 3 s), so a hung connect never delays STALE.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub struct HttpBackend {
