@@ -319,7 +319,8 @@ impl EffectRunner {
             }
             OutboxEffect::RetryAfter(delay) => {
                 tokio::spawn(async move {
-                    tokio::time::sleep(jittered(delay)).await;
+                    // Never sooner than asked: a 429's Retry-After is a floor, and so is the backoff.
+                    tokio::time::sleep(jittered(delay).max(delay)).await;
                     let _ = events.send(Event::OutboxRetry);
                 });
             }

@@ -112,6 +112,8 @@ pub struct Outbox {
     paused: bool,
     failures: u32,
     rejected: Vec<RejectedEntry>,
+    /// A `429`'s `Retry-After`: nothing is sent before it, not even when a sync succeeds.
+    not_before: Option<DateTime<Utc>>,
 }
 
 impl Outbox {
@@ -242,7 +244,12 @@ impl Outbox {
                 self.paused = true;
                 self.failures += 1;
                 effects.push(OutboxEffect::RecordAttempt { key: key.to_string(), error: error.to_string() });
-                effects.push(OutboxEffect::RetryAfter(backoff(self.failures)));
+                let mut delay = backoff(self.failures);
+                if let BackendError::RateLimited { retry_after: Some(secs), .. } = &error {
+                    delay = delay.max(Duration::from_secs(*secs));
+                    self.not_before = chrono::TimeDelta::from_std(delay).ok().map(|d| now + d);
+                }
+                effects.push(OutboxEffect::RetryAfter(delay));
                 return effects;
             }
             Err(error) => {
@@ -267,10 +274,20 @@ impl Outbox {
         self.paused = true;
     }
 
-    /// The retry timer fired, or a sync just succeeded: try the head again.
+    /// The retry timer fired: try the head again.
     pub fn resume(&mut self) -> Vec<OutboxEffect> {
         self.paused = false;
+        self.not_before = None;
         self.send_next()
+    }
+
+    /// A sync just succeeded: try the head again, unless the server asked (`429` with
+    /// `Retry-After`) to hear nothing before a time still to come; the retry timer sends it then.
+    pub fn resume_after_sync(&mut self, now: DateTime<Utc>) -> Vec<OutboxEffect> {
+        match self.not_before {
+            Some(at) if now < at => Vec::new(),
+            _ => self.resume(),
+        }
     }
 
     /// The backend's epoch is known: entries taken against another database are not sent.
@@ -397,6 +414,20 @@ mod tests {
             matches!(&effects[0], OutboxEffect::Complete { entry, rebased, .. } if entry.key == "ack" && rebased == &vec![("esc".to_string(), 4)])
         );
         assert!(matches!(&effects[1], OutboxEffect::Send(e) if e.key == "esc" && e.base_version == 4));
+    }
+
+    #[test]
+    fn a_429_is_sent_again_no_sooner_than_its_retry_after_even_when_a_sync_succeeds() {
+        let mut outbox = Outbox::restore(vec![entry("k1", IncidentAction::Acknowledge, 1)], vec![]);
+        outbox.send_next();
+        let limited = BackendError::RateLimited { retry_after: Some(120), message: "slow down".into() };
+        let effects = outbox.answered("k1", Err(limited), now());
+        assert!(effects.contains(&OutboxEffect::RetryAfter(Duration::from_secs(120))), "{effects:?}");
+        let soon = now() + chrono::TimeDelta::seconds(5);
+        assert!(outbox.resume_after_sync(soon).is_empty(), "a sync 5 s later sends nothing");
+        assert!(outbox.is_paused());
+        let later = now() + chrono::TimeDelta::seconds(121);
+        assert_eq!(sends(&outbox.resume_after_sync(later)), ["k1"], "after Retry-After it goes, same key");
     }
 
     #[test]

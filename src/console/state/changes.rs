@@ -107,7 +107,7 @@ impl AppState {
             // The server is reachable and we know its database: queued actions may go.
             let epoch = report.epoch;
             let mut effects = self.outbox.epoch_known(&epoch, now);
-            effects.extend(self.outbox.resume());
+            effects.extend(self.outbox.resume_after_sync(now));
             let more = self.note_outbox_effects(&effects, now);
             update.changed |= !effects.is_empty();
             update.effects.extend(effects.into_iter().map(Effect::Outbox));
