@@ -81,6 +81,11 @@ fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     opsdeck::db::sidecar(path, suffix)
 }
 
+/// The screen without spaces, line breaks and box edges: the message log wraps long lines.
+fn squeezed(screen: &str) -> String {
+    screen.chars().filter(|c| !c.is_whitespace() && *c != '│').collect()
+}
+
 /// What another reader finds in the work file's outbox, by verb.
 fn outbox_on_disk(work: &Path) -> Vec<String> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -141,7 +146,9 @@ fn a_read_only_work_file_and_its_leftover_shm_are_named_actions_still_sent_and_s
     console.wait_text(&format!("note on {id}"));
     console.keys(b"tokenizer pods restarted by hand\r");
     console.wait_text("✗ 1 not on disk");
-    console.wait("the persistent line", |s| footer(s).contains("1 action not saved to disk (") && footer(s).contains("/work/"));
+    console.wait("the persistent line", |s| {
+        footer(s).contains("1 action not saved to disk (") && footer(s).contains("/work/")
+    });
     console.keys(b"q");
     console.wait_text("1 action is not saved — quit anyway?");
     console.keys(b"n");
@@ -155,8 +162,11 @@ fn a_read_only_work_file_and_its_leftover_shm_are_named_actions_still_sent_and_s
     console.keys(b"n");
     console.wait("the question gone", |s| !s.contains("quit anyway?"));
     console.keys(b"L");
-    let log = console.wait_text("-shm is read-only");
-    assert!(log.contains("remove it or chmod u+w it"), "{log}");
+    let shm_named = format!("{}isread-only", squeezed(&shm.display().to_string()));
+    console.wait("the -shm named, with the fix", |s| {
+        let log = squeezed(s);
+        log.contains("stillnotsavedtodisk") && log.contains(&shm_named) && log.contains("removeitorchmodu+wit")
+    });
     console.keys(b"L");
     console.wait("the log closed", |s| !s.contains("Messages: the last"));
     assert!(console.pty.screen().contains("✗ 1 not on disk"), "still not on disk");
