@@ -14,21 +14,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use console::{T, World, footer};
+use console::{T, World, events, footer, id_of, is_root};
 use pty::ERIN_TOKEN;
-use serde_json::Value;
-
-fn id_of(incident: &Value) -> String {
-    incident["id"].as_str().expect("incident id").to_string()
-}
-
-fn events<'a>(incident: &'a Value, kind: &str) -> Vec<&'a Value> {
-    incident["timeline"].as_array().expect("timeline").iter().filter(|e| e["kind"] == kind).collect()
-}
-
-fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
 
 /// A small tmpfs mounted on a folder for one test, unmounted (lazily, whatever still has files
 /// open there) when dropped.

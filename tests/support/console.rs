@@ -198,3 +198,18 @@ pub fn line_of<'a>(screen: &'a str, id: &str) -> Option<&'a str> {
 pub fn footer(screen: &str) -> &str {
     screen.lines().last().unwrap_or("")
 }
+
+/// The id of an incident as the API returns it.
+pub fn id_of(incident: &Value) -> String {
+    incident["id"].as_str().expect("incident id").to_string()
+}
+
+/// The timeline events of `kind` in an incident as the API returns it.
+pub fn events<'a>(incident: &'a Value, kind: &str) -> Vec<&'a Value> {
+    incident["timeline"].as_array().expect("timeline").iter().filter(|e| e["kind"] == kind).collect()
+}
+
+/// Whether the tests run as root (mounts, namespaces, another user's identity).
+pub fn is_root() -> bool {
+    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}

@@ -1,7 +1,8 @@
 //! The user's work and the disk: what is neither on disk nor confirmed by the backend, said on
 //! the status line until it is one or the other; writes the disk refused, retried with backoff
-//! (and at once after any write that succeeds); quitting with such work asks first; and what the
-//! console's files report about themselves (damaged, deleted, unwritable).
+//! (and at once after any write that succeeds), a retry refused for a new cause said in full
+//! once; quitting with such work asks first; and what the console's files report about
+//! themselves (damaged, deleted, unwritable).
 //!
 //! An action the user took is on disk, or sent and confirmed, or the user is told — until it
 //! is resolved — that it is neither.
@@ -65,19 +66,22 @@ impl AppState {
         if actions + drafts == 0 {
             return self.storage.work_notice.clone();
         }
-        let error = self
-            .outbox
-            .unsaved()
-            .map(|(_, e)| e)
-            .chain(self.storage.drafts.values().map(String::as_str))
-            .chain(self.storage.notes.values().map(String::as_str))
-            .next()
-            .unwrap_or("");
+        let error = self.first_unsaved_error().unwrap_or("");
         let they = if actions + drafts == 1 { "it is" } else { "they are" };
         Some(format!(
             "{} not saved to disk ({error}) — lost if you quit before {they} sent",
             what_is_unsaved(actions, drafts)
         ))
+    }
+
+    /// Why the first of the unsaved work is not on disk.
+    fn first_unsaved_error(&self) -> Option<&str> {
+        self.outbox
+            .unsaved()
+            .map(|(_, e)| e)
+            .chain(self.storage.drafts.values().map(String::as_str))
+            .chain(self.storage.notes.values().map(String::as_str))
+            .next()
     }
 
     /// What is lost if the console ends now, one line each (for standard error at exit).
@@ -279,11 +283,20 @@ impl AppState {
                 let (actions_now, drafts_now) = self.unsaved_counts();
                 let (saved_actions, saved_drafts) = (actions - actions_now, drafts_before - drafts_now);
                 if saved_actions + saved_drafts > 0 {
+                    // The refusal showing is resolved: the news replaces it on the status line.
+                    if self.flash.as_ref().is_some_and(|f| f.text.contains("not saved to disk")) {
+                        self.flash = None;
+                    }
                     let what = what_is_unsaved(saved_actions, saved_drafts);
                     self.flash(Level::Success, format!("✓ on disk now: {what}"), now);
                 }
             }
             Some(error) => {
+                // A new cause (the file fixed, its leftover -shm still read-only) is said in
+                // full once: the status line has room only for the start of it.
+                if self.first_unsaved_error().is_some_and(|before| before != error.as_str()) {
+                    self.flash(Level::Error, format!("still not saved to disk: {error}"), now);
+                }
                 for key in keys {
                     if self.outbox.contains(&key) {
                         update.effects.extend(self.outbox.not_persisted(&key, error).into_iter().map(Effect::Outbox));

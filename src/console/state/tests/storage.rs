@@ -203,3 +203,38 @@ fn a_work_file_made_anew_is_given_everything_held_in_memory() {
             || state.messages.newest_first().any(|m| m.text.contains("/c.sqlite.corrupt-1"))
     );
 }
+
+/// A retry refused for a new cause (the file made writable, its leftover `-shm` still
+/// read-only) says the new cause in full once, in the messages; the same cause again says
+/// nothing more (the status line keeps saying it).
+#[test]
+fn a_retry_refused_for_a_new_cause_says_it_once() {
+    const SHM: &str =
+        "/data/work/demo.sqlite: attempt to write a readonly database — /data/work/demo.sqlite-shm is read-only";
+    let mut state = live(vec![incident("INC-1", Priority::P1, 3)]);
+    let entry = persisted_entry(&state.update(key('a'), now()));
+    state.update(Event::OutboxPersisted { key: entry.key.clone(), error: Some(FULL.into()) }, now());
+    let said =
+        |state: &AppState| state.messages.newest_first().filter(|m| m.text.contains("-shm is read-only")).count();
+    let refused = |error: &str| Event::WorkRewritten {
+        keys: vec![entry.key.clone()],
+        drafts: vec![],
+        notes: vec![],
+        error: Some(error.into()),
+    };
+    state.update(refused(FULL), now());
+    assert_eq!(
+        state.messages.newest_first().filter(|m| m.text.starts_with("still not saved")).count(),
+        0,
+        "same cause"
+    );
+    state.update(refused(SHM), now());
+    assert_eq!(said(&state), 1);
+    assert!(state.storage_line().unwrap().contains("-shm is read-only"), "the status line has the new cause");
+    state.update(refused(SHM), now());
+    assert_eq!(said(&state), 1, "said once");
+    // Fixed: the news replaces the refusal still showing.
+    let saved = Event::WorkRewritten { keys: vec![entry.key.clone()], drafts: vec![], notes: vec![], error: None };
+    state.update(saved, now());
+    assert_eq!(state.flash.as_ref().map(|f| f.text.as_str()), Some("✓ on disk now: 1 action"));
+}
