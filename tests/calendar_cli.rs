@@ -7,9 +7,7 @@ mod ops;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use opsdeck::db::DbLocation;
 use opsdeck::domain::MaintenanceWindow;
-use opsdeck::server::RunningServer;
 
 const GOOGLE_STYLE: &str = "BEGIN:VCALENDAR\r
 PRODID:-//Google Inc//Google Calendar 70.9054//EN\r
@@ -40,19 +38,7 @@ END:VEVENT\r
 END:VCALENDAR\r
 ";
 
-struct Setup {
-    server: RunningServer,
-    dir: tempfile::TempDir,
-    token: PathBuf,
-}
-
-async fn setup() -> Setup {
-    let server = ops::start(DbLocation::Memory).await;
-    let dir = tempfile::tempdir().unwrap();
-    let token = dir.path().join("token");
-    std::fs::write(&token, format!("{}\n", ops::DANA)).unwrap();
-    Setup { server, dir, token }
-}
+use ops::{Commander as Setup, commander as setup};
 
 impl Setup {
     fn file(&self, name: &str, text: &str) -> PathBuf {

@@ -13,23 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use chrono::{DateTime, Utc};
-use opsdeck::db::DbLocation;
 use opsdeck::domain::MaintenanceWindow;
-use opsdeck::server::RunningServer;
 
-struct Setup {
-    server: RunningServer,
-    dir: tempfile::TempDir,
-    token: PathBuf,
-}
-
-async fn setup() -> Setup {
-    let server = ops::start(DbLocation::Memory).await;
-    let dir = tempfile::tempdir().unwrap();
-    let token = dir.path().join("token");
-    std::fs::write(&token, format!("{}\n", ops::DANA)).unwrap();
-    Setup { server, dir, token }
-}
+use ops::{Commander as Setup, commander as setup};
 
 fn corpus(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ics").join(name)

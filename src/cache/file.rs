@@ -193,6 +193,18 @@ impl StoreFile {
         }
     }
 
+    /// Runs `query` on the pool, then deals with any storage fault it met: how the cache and the
+    /// work file run every query.
+    pub(crate) async fn with<T, F, Fut>(&self, query: F) -> Result<T, CacheError>
+    where
+        F: FnOnce(SqlitePool) -> Fut,
+        Fut: std::future::Future<Output = Result<T, CacheError>>,
+    {
+        let pool = self.pool().await?;
+        let result = query(pool).await;
+        self.checked(result).await
+    }
+
     /// Runs after every query: a storage fault is dealt with (see the module doc) and comes
     /// back as one line naming the file.
     pub(crate) async fn checked<T>(&self, result: Result<T, CacheError>) -> Result<T, CacheError> {

@@ -32,40 +32,47 @@ impl LegacyWork {
 
 impl Cache {
     pub(crate) async fn legacy_work(&self) -> Result<LegacyWork, CacheError> {
-        self.with(|pool| async move {
-            Ok(LegacyWork {
-                outbox: sqlx::query_as(
-                    "SELECT key, target_id, action, base_version, epoch, created_at, attempts, last_error
+        self.file
+            .with(|pool| async move {
+                Ok(LegacyWork {
+                    outbox: sqlx::query_as(
+                        "SELECT key, target_id, action, base_version, epoch, created_at, attempts, last_error
                      FROM outbox ORDER BY seq",
-                )
-                .fetch_all(&pool)
-                .await?,
-                rejected: sqlx::query_as("SELECT key, entry, reason, rejected_at FROM outbox_rejected ORDER BY seq")
+                    )
                     .fetch_all(&pool)
                     .await?,
-                drafts: sqlx::query_as("SELECT id, author, doc FROM drafts ORDER BY id, author")
+                    rejected: sqlx::query_as(
+                        "SELECT key, entry, reason, rejected_at FROM outbox_rejected ORDER BY seq",
+                    )
                     .fetch_all(&pool)
                     .await?,
-                notes: sqlx::query_as("SELECT incident_id, author, text, saved_at FROM note_drafts")
-                    .fetch_all(&pool)
-                    .await?,
+                    drafts: sqlx::query_as("SELECT id, author, doc FROM drafts ORDER BY id, author")
+                        .fetch_all(&pool)
+                        .await?,
+                    notes: sqlx::query_as("SELECT incident_id, author, text, saved_at FROM note_drafts")
+                        .fetch_all(&pool)
+                        .await?,
+                })
             })
-        })
-        .await
+            .await
     }
 
     /// Deletes the rows [`Cache::legacy_work`] read, once they are safe in the work file.
     pub(crate) async fn forget_legacy_work(&self) -> Result<(), CacheError> {
-        self.with(|pool| async move {
-            let mut tx = pool.begin().await?;
-            for statement in
-                ["DELETE FROM outbox", "DELETE FROM outbox_rejected", "DELETE FROM drafts", "DELETE FROM note_drafts"]
-            {
-                sqlx::query(statement).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
-        .await
+        self.file
+            .with(|pool| async move {
+                let mut tx = pool.begin().await?;
+                for statement in [
+                    "DELETE FROM outbox",
+                    "DELETE FROM outbox_rejected",
+                    "DELETE FROM drafts",
+                    "DELETE FROM note_drafts",
+                ] {
+                    sqlx::query(statement).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
     }
 }

@@ -14,7 +14,6 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
 
 use crate::api::{Change, ReceivedPage};
 use crate::console::outbox::{OutboxEntry, RejectedEntry};
@@ -121,21 +120,11 @@ impl Cache {
         self.file.check_path().await;
     }
 
-    /// Runs `query` on the pool, then deals with any storage fault it met.
-    async fn with<T, F, Fut>(&self, query: F) -> Result<T, CacheError>
-    where
-        F: FnOnce(SqlitePool) -> Fut,
-        Fut: std::future::Future<Output = Result<T, CacheError>>,
-    {
-        let pool = self.file.pool().await?;
-        let result = query(pool).await;
-        self.file.checked(result).await
-    }
-
     /// The first `first` incidents in list order, the count, and everything small. The user's
     /// own work is the work file's (`Work::load_into`).
     pub async fn snapshot(&self, first: u32) -> Result<CacheSnapshot, CacheError> {
         let (docs, total) = self
+            .file
             .with(|pool| async move {
                 let docs: Vec<String> =
                     sqlx::query_scalar(FIRST_INCIDENTS).bind(i64::from(first)).fetch_all(&pool).await?;
@@ -174,6 +163,7 @@ impl Cache {
 
     async fn monitoring_docs<T: serde::de::DeserializeOwned>(&self, kind: &str) -> Result<Vec<T>, CacheError> {
         let docs: Vec<String> = self
+            .file
             .with(|pool| async move {
                 Ok(sqlx::query_scalar("SELECT doc FROM monitoring WHERE kind = ? ORDER BY at, rowid")
                     .bind(kind)
@@ -187,13 +177,14 @@ impl Cache {
     /// Every cached incident in list order.
     pub async fn incidents(&self) -> Result<Vec<Incident>, CacheError> {
         let docs: Vec<String> =
-            self.with(|pool| async move { Ok(sqlx::query_scalar(ALL_INCIDENTS).fetch_all(&pool).await?) }).await?;
+            self.file.with(|pool| async move { Ok(sqlx::query_scalar(ALL_INCIDENTS).fetch_all(&pool).await?) }).await?;
         Ok(decode_all(&docs))
     }
 
     /// Open tickets, then the most recently changed closed ones.
     pub async fn tickets(&self) -> Result<Vec<Ticket>, CacheError> {
         let docs: Vec<String> = self
+            .file
             .with(|pool| async move {
                 Ok(sqlx::query_scalar(
                     "SELECT doc FROM tickets WHERE open = 1
@@ -210,6 +201,7 @@ impl Cache {
 
     async fn entities<T: serde::de::DeserializeOwned>(&self, kind: &str) -> Result<Vec<T>, CacheError> {
         let docs: Vec<String> = self
+            .file
             .with(|pool| async move {
                 Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? ORDER BY id")
                     .bind(kind)
@@ -222,6 +214,7 @@ impl Cache {
 
     pub async fn sync_meta(&self) -> Result<SyncMeta, CacheError> {
         let rows: Vec<(String, String)> = self
+            .file
             .with(|pool| async move { Ok(sqlx::query_as("SELECT key, value FROM meta").fetch_all(&pool).await?) })
             .await?;
         let mut meta = SyncMeta::default();
@@ -239,81 +232,87 @@ impl Cache {
     /// Stores one page of changes and the cursor after it, atomically. With `reset`, the cache
     /// is emptied first (the server's database was replaced).
     pub async fn apply_page(&self, page: &ReceivedPage, reset: bool, at: DateTime<Utc>) -> Result<(), CacheError> {
-        self.with(|pool| async move {
-            let mut tx = pool.begin().await?;
-            if reset {
-                for statement in RESET {
-                    sqlx::query(statement).execute(&mut *tx).await?;
-                }
-            }
-            for change in &page.changes {
-                match change {
-                    Change::Incident(incident) => upsert_incident(&mut tx, incident).await?,
-                    Change::Service(service) => put_entity(&mut tx, "service", &service.id, service).await?,
-                    Change::EscalationPolicy(policy) => {
-                        put_entity(&mut tx, "escalation_policy", &policy.id, policy).await?
+        self.file
+            .with(|pool| async move {
+                let mut tx = pool.begin().await?;
+                if reset {
+                    for statement in RESET {
+                        sqlx::query(statement).execute(&mut *tx).await?;
                     }
-                    Change::Ticket(ticket) => upsert_ticket(&mut tx, ticket).await?,
-                    Change::Model(model) => put_monitoring(&mut tx, "model", &model.id, 0, model).await?,
-                    Change::DriftWindow(w) => {
-                        put_monitoring(&mut tx, "drift_window", &w.id(), w.start.timestamp(), w).await?
-                    }
-                    Change::Quality(q) => put_monitoring(&mut tx, "quality", &q.id(), q.start.timestamp(), q).await?,
-                    Change::Maintenance(window) => put_entity(&mut tx, "maintenance", &window.id, window).await?,
-                    Change::Postmortem(pm) => put_entity(&mut tx, "postmortem", &pm.id, pm).await?,
                 }
-            }
-            let monitored = page.changes.iter().any(|c| matches!(c, Change::DriftWindow(_) | Change::Quality(_)));
-            if monitored {
-                sqlx::query("DELETE FROM monitoring WHERE kind != 'model' AND at < ?")
-                    .bind((at - MONITORING_RETENTION).timestamp())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            for (key, value) in
-                [("cursor", page.cursor.as_str()), ("epoch", page.epoch.as_str()), ("last_ok", &at.to_rfc3339())]
-            {
-                set_meta(&mut tx, key, value).await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
-        .await
+                for change in &page.changes {
+                    match change {
+                        Change::Incident(incident) => upsert_incident(&mut tx, incident).await?,
+                        Change::Service(service) => put_entity(&mut tx, "service", &service.id, service).await?,
+                        Change::EscalationPolicy(policy) => {
+                            put_entity(&mut tx, "escalation_policy", &policy.id, policy).await?
+                        }
+                        Change::Ticket(ticket) => upsert_ticket(&mut tx, ticket).await?,
+                        Change::Model(model) => put_monitoring(&mut tx, "model", &model.id, 0, model).await?,
+                        Change::DriftWindow(w) => {
+                            put_monitoring(&mut tx, "drift_window", &w.id(), w.start.timestamp(), w).await?
+                        }
+                        Change::Quality(q) => {
+                            put_monitoring(&mut tx, "quality", &q.id(), q.start.timestamp(), q).await?
+                        }
+                        Change::Maintenance(window) => put_entity(&mut tx, "maintenance", &window.id, window).await?,
+                        Change::Postmortem(pm) => put_entity(&mut tx, "postmortem", &pm.id, pm).await?,
+                    }
+                }
+                let monitored = page.changes.iter().any(|c| matches!(c, Change::DriftWindow(_) | Change::Quality(_)));
+                if monitored {
+                    sqlx::query("DELETE FROM monitoring WHERE kind != 'model' AND at < ?")
+                        .bind((at - MONITORING_RETENTION).timestamp())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for (key, value) in
+                    [("cursor", page.cursor.as_str()), ("epoch", page.epoch.as_str()), ("last_ok", &at.to_rfc3339())]
+                {
+                    set_meta(&mut tx, key, value).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
     }
 
     /// Records a successful contact that brought no changes.
     pub async fn touch_last_ok(&self, at: DateTime<Utc>) -> Result<(), CacheError> {
-        self.with(|pool| async move {
-            let mut tx = pool.begin().await?;
-            set_meta(&mut tx, "last_ok", &at.to_rfc3339()).await?;
-            tx.commit().await?;
-            Ok(())
-        })
-        .await
+        self.file
+            .with(|pool| async move {
+                let mut tx = pool.begin().await?;
+                set_meta(&mut tx, "last_ok", &at.to_rfc3339()).await?;
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
     }
 
     /// Stores incidents unless the cache already has a newer version of one.
     pub async fn put_incidents(&self, incidents: &[Incident]) -> Result<(), CacheError> {
-        self.with(|pool| async move {
-            let mut tx = pool.begin().await?;
-            for incident in incidents {
-                upsert_incident(&mut tx, incident).await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
-        .await
+        self.file
+            .with(|pool| async move {
+                let mut tx = pool.begin().await?;
+                for incident in incidents {
+                    upsert_incident(&mut tx, incident).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
     }
 
     /// Stores an item the server returned (for an action taken or refused).
     pub async fn store_entity(&self, entity: &Entity) -> Result<(), CacheError> {
-        self.with(|pool| async move {
-            let mut tx = pool.begin().await?;
-            upsert_entity(&mut tx, entity).await?;
-            tx.commit().await?;
-            Ok(())
-        })
-        .await
+        self.file
+            .with(|pool| async move {
+                let mut tx = pool.begin().await?;
+                upsert_entity(&mut tx, entity).await?;
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
     }
 }
 

@@ -16,7 +16,6 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
 
 use super::file::{NoticeSink, StoreFile};
 use super::{Cache, CacheError, CacheSnapshot};
@@ -78,16 +77,6 @@ impl Work {
         self.file.check_path().await;
     }
 
-    async fn with<T, F, Fut>(&self, query: F) -> Result<T, CacheError>
-    where
-        F: FnOnce(SqlitePool) -> Fut,
-        Fut: std::future::Future<Output = Result<T, CacheError>>,
-    {
-        let pool = self.file.pool().await?;
-        let result = query(pool).await;
-        self.file.checked(result).await
-    }
-
     /// Fills the user's part of a snapshot: queued and rejected actions, drafts and notes.
     pub async fn load_into(&self, snapshot: &mut CacheSnapshot) -> Result<(), CacheError> {
         snapshot.outbox = self.outbox().await?;
@@ -106,10 +95,11 @@ impl Work {
             return Ok(0);
         }
         let rows = legacy.len();
-        self.with(|pool| async move {
-            let mut tx = pool.begin().await?;
-            for (key, target, action, base, epoch, created, attempts, error) in &legacy.outbox {
-                sqlx::query(
+        self.file
+            .with(|pool| async move {
+                let mut tx = pool.begin().await?;
+                for (key, target, action, base, epoch, created, attempts, error) in &legacy.outbox {
+                    sqlx::query(
                     "INSERT INTO outbox (key, target_id, action, base_version, epoch, created_at, attempts, last_error)
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
                 )
@@ -123,45 +113,45 @@ impl Work {
                 .bind(error)
                 .execute(&mut *tx)
                 .await?;
-            }
-            for (key, entry, reason, at) in &legacy.rejected {
-                sqlx::query(
-                    "INSERT INTO outbox_rejected (key, entry, reason, rejected_at) VALUES (?, ?, ?, ?)
+                }
+                for (key, entry, reason, at) in &legacy.rejected {
+                    sqlx::query(
+                        "INSERT INTO outbox_rejected (key, entry, reason, rejected_at) VALUES (?, ?, ?, ?)
                      ON CONFLICT (key) DO NOTHING",
-                )
-                .bind(key)
-                .bind(entry)
-                .bind(reason)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-            }
-            for (id, author, doc) in &legacy.drafts {
-                sqlx::query(
-                    "INSERT INTO drafts (id, author, doc) VALUES (?, ?, ?) ON CONFLICT (id, author) DO NOTHING",
-                )
-                .bind(id)
-                .bind(author)
-                .bind(doc)
-                .execute(&mut *tx)
-                .await?;
-            }
-            for (incident, author, text, at) in &legacy.notes {
-                sqlx::query(
-                    "INSERT INTO note_drafts (incident_id, author, text, saved_at) VALUES (?, ?, ?, ?)
+                    )
+                    .bind(key)
+                    .bind(entry)
+                    .bind(reason)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for (id, author, doc) in &legacy.drafts {
+                    sqlx::query(
+                        "INSERT INTO drafts (id, author, doc) VALUES (?, ?, ?) ON CONFLICT (id, author) DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(author)
+                    .bind(doc)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for (incident, author, text, at) in &legacy.notes {
+                    sqlx::query(
+                        "INSERT INTO note_drafts (incident_id, author, text, saved_at) VALUES (?, ?, ?, ?)
                      ON CONFLICT (incident_id, author) DO NOTHING",
-                )
-                .bind(incident)
-                .bind(author)
-                .bind(text)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
-        .await?;
+                    )
+                    .bind(incident)
+                    .bind(author)
+                    .bind(text)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+            .await?;
         cache.forget_legacy_work().await?;
         tracing::info!(rows, "moved the user's work from the cache into the work file");
         Ok(rows)
@@ -170,6 +160,7 @@ impl Work {
     /// Queued actions, in the order they were taken.
     pub async fn outbox(&self) -> Result<Vec<OutboxEntry>, CacheError> {
         let rows: Vec<OutboxRow> = self
+            .file
             .with(|pool| async move {
                 Ok(sqlx::query_as(
                     "SELECT key, target_id, action, base_version, epoch, created_at, attempts, last_error
@@ -198,6 +189,7 @@ impl Work {
     /// The most recent rejected actions, newest first.
     pub async fn rejected(&self, limit: usize) -> Result<Vec<RejectedEntry>, CacheError> {
         let rows: Vec<(String, String, String)> = self
+            .file
             .with(|pool| async move {
                 Ok(sqlx::query_as("SELECT entry, reason, rejected_at FROM outbox_rejected ORDER BY seq DESC LIMIT ?")
                     .bind(i64::try_from(limit).unwrap_or(i64::MAX))
@@ -217,111 +209,108 @@ impl Work {
     }
 
     pub async fn outbox_insert(&self, entry: &OutboxEntry) -> Result<(), CacheError> {
-        self.with(|pool| async move {
-            let mut tx = pool.begin().await?;
-            insert_entry(&mut tx, entry).await?;
-            tx.commit().await?;
-            Ok(())
-        })
-        .await
+        self.file
+            .with(|pool| async move {
+                let mut tx = pool.begin().await?;
+                insert_entry(&mut tx, entry).await?;
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
     }
 
     /// The server applied `key` (its item is in the cache already, see the module doc): drop
     /// it, and move the base version of the user's later entries on that item.
     pub async fn outbox_complete(&self, key: &str, rebased: &[(String, i64)]) -> Result<(), CacheError> {
-        self.with(|pool| async move {
-            let mut tx = pool.begin().await?;
-            sqlx::query("DELETE FROM outbox WHERE key = ?").bind(key).execute(&mut *tx).await?;
-            for (other, version) in rebased {
-                sqlx::query("UPDATE outbox SET base_version = ? WHERE key = ?")
-                    .bind(version)
-                    .bind(other)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
-        .await
+        self.file
+            .with(|pool| async move {
+                let mut tx = pool.begin().await?;
+                sqlx::query("DELETE FROM outbox WHERE key = ?").bind(key).execute(&mut *tx).await?;
+                for (other, version) in rebased {
+                    sqlx::query("UPDATE outbox SET base_version = ? WHERE key = ?")
+                        .bind(version)
+                        .bind(other)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
     }
 
     /// The server refused the entry: keep it, with the reason, among the rejected.
     pub async fn outbox_reject(&self, rejected: &RejectedEntry) -> Result<(), CacheError> {
-        self.with(|pool| async move {
-            let mut tx = pool.begin().await?;
-            sqlx::query("DELETE FROM outbox WHERE key = ?").bind(&rejected.entry.key).execute(&mut *tx).await?;
-            insert_rejected(&mut tx, rejected).await?;
-            tx.commit().await?;
-            Ok(())
-        })
-        .await
+        self.file
+            .with(|pool| async move {
+                let mut tx = pool.begin().await?;
+                sqlx::query("DELETE FROM outbox WHERE key = ?").bind(&rejected.entry.key).execute(&mut *tx).await?;
+                insert_rejected(&mut tx, rejected).await?;
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
     }
 
     /// Deletes an entry the user dropped, queued or rejected.
     pub async fn outbox_drop(&self, key: &str) -> Result<(), CacheError> {
-        self.with(|pool| async move {
-            let mut tx = pool.begin().await?;
-            sqlx::query("DELETE FROM outbox WHERE key = ?").bind(key).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM outbox_rejected WHERE key = ?").bind(key).execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok(())
-        })
-        .await
+        self.file
+            .with(|pool| async move {
+                let mut tx = pool.begin().await?;
+                sqlx::query("DELETE FROM outbox WHERE key = ?").bind(key).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM outbox_rejected WHERE key = ?").bind(key).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
     }
 
     pub async fn outbox_attempt(&self, key: &str, error: &str) -> Result<(), CacheError> {
-        self.with(|pool| async move {
-            sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE key = ?")
-                .bind(error)
-                .bind(key)
-                .execute(&pool)
-                .await?;
-            Ok(())
-        })
-        .await
+        self.file
+            .with(|pool| async move {
+                sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE key = ?")
+                    .bind(error)
+                    .bind(key)
+                    .execute(&pool)
+                    .await?;
+                Ok(())
+            })
+            .await
     }
 
     /// Writes what the console holds into the file, in one transaction: its queued entries in
     /// its order, its drafts and notes as it has them; what else the file has stays.
     pub async fn rewrite(&self, copy: &WorkCopy, at: DateTime<Utc>) -> Result<(), CacheError> {
-        self.with(|pool| async move {
-            let mut tx = pool.begin().await?;
-            // In the order the console holds them (the order they are sent in), after any the
-            // file has that the console does not.
-            for entry in &copy.pending {
-                sqlx::query("DELETE FROM outbox WHERE key = ?").bind(&entry.key).execute(&mut *tx).await?;
-                insert_entry(&mut tx, entry).await?;
-            }
-            for rejected in copy.rejected.iter().rev() {
-                insert_rejected(&mut tx, rejected).await?;
-            }
-            for draft in &copy.drafts {
-                sqlx::query(
-                    "INSERT INTO drafts (id, author, doc) VALUES (?, ?, ?)
+        self.file
+            .with(|pool| async move {
+                let mut tx = pool.begin().await?;
+                // In the order the console holds them (the order they are sent in), after any the
+                // file has that the console does not.
+                for entry in &copy.pending {
+                    sqlx::query("DELETE FROM outbox WHERE key = ?").bind(&entry.key).execute(&mut *tx).await?;
+                    insert_entry(&mut tx, entry).await?;
+                }
+                for rejected in copy.rejected.iter().rev() {
+                    insert_rejected(&mut tx, rejected).await?;
+                }
+                for draft in &copy.drafts {
+                    sqlx::query(
+                        "INSERT INTO drafts (id, author, doc) VALUES (?, ?, ?)
                      ON CONFLICT (id, author) DO UPDATE SET doc = excluded.doc",
-                )
-                .bind(&draft.id)
-                .bind(&draft.author)
-                .bind(serde_json::to_string(draft)?)
-                .execute(&mut *tx)
-                .await?;
-            }
-            for note in copy.notes.iter().filter(|n| !n.text.trim().is_empty()) {
-                sqlx::query(
-                    "INSERT INTO note_drafts (incident_id, author, text, saved_at) VALUES (?, ?, ?, ?)
-                     ON CONFLICT (incident_id, author) DO UPDATE SET text = excluded.text, saved_at = excluded.saved_at",
-                )
-                .bind(&note.incident_id)
-                .bind(&note.author)
-                .bind(&note.text)
-                .bind(at.to_rfc3339())
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
-        .await
+                    )
+                    .bind(&draft.id)
+                    .bind(&draft.author)
+                    .bind(serde_json::to_string(draft)?)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for note in copy.notes.iter().filter(|n| !n.text.trim().is_empty()) {
+                    drafts::upsert_note(&mut *tx, note, at).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
     }
 }
 
