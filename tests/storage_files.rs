@@ -103,7 +103,10 @@ async fn filled(dir: &Path) -> (PathBuf, PathBuf) {
     work.outbox_insert(&entry("k2")).await.unwrap();
     work.journal_draft(&draft()).await.unwrap();
     drop((cache, work));
+    // Both files whole, with nothing left in a `-wal` for a closing pool to fold in later: the
+    // work file's bytes are compared before and after.
     checkpoint(&cache_path).await;
+    checkpoint(&work_path).await;
     (cache_path, work_path)
 }
 
