@@ -262,7 +262,7 @@ pub enum MaintenanceError {
     NoServices,
     #[error("services: at most {MAX_SERVICES} services, not {0}")]
     TooManyServices(usize),
-    #[error("services: service ids must be 1 to {MAX_SERVICE_ID_CHARS} characters")]
+    #[error("services: service ids must be 1 to {MAX_SERVICE_ID_CHARS} characters, none of them a control character")]
     BadServiceId,
     #[error("description: is limited to {MAX_DESCRIPTION_CHARS} characters")]
     DescriptionTooLong,
@@ -363,7 +363,9 @@ pub fn validate(new: &NewMaintenance) -> Result<(), MaintenanceError> {
     if new.services.len() > MAX_SERVICES {
         return Err(MaintenanceError::TooManyServices(new.services.len()));
     }
-    if new.services.iter().any(|s| s.trim().is_empty() || s.chars().count() > MAX_SERVICE_ID_CHARS) {
+    let bad_id =
+        |s: &String| s.trim().is_empty() || s.chars().count() > MAX_SERVICE_ID_CHARS || s.chars().any(char::is_control);
+    if new.services.iter().any(bad_id) {
         return Err(MaintenanceError::BadServiceId);
     }
     if new.description.chars().count() > MAX_DESCRIPTION_CHARS {

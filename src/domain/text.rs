@@ -6,9 +6,10 @@
 //! would leave `]52;c;…` garbage behind), other control characters become spaces or vanish, and
 //! bidirectional overrides, which can make text read differently from what it is, are dropped,
 //! and so are invisible characters (zero-width spaces and joiners, the byte-order mark, Unicode tag
-//! characters) that make two strings look alike. The line and paragraph separators U+2028 and
-//! U+2029 break lines like a newline, so they become spaces too — or, in the multi-line variant for
-//! documents, newlines (the only line break it lets through, with the tab).
+//! characters, invisible operators and the deprecated format characters) that make two strings
+//! look alike. The line and paragraph separators U+2028 and U+2029 break lines like a newline, so
+//! they become spaces too — or, in the multi-line variant for documents, newlines (the only line
+//! break it lets through, with the tab).
 //!
 //! [`cap`] bounds how much of an outside string is kept at all (a backend can send a 1 MB title):
 //! [`crate::domain::caps`] says how much per field.
@@ -70,9 +71,13 @@ fn needs_cleaning(c: char) -> bool {
     c.is_control() || is_bidi_control(c) || is_invisible(c) || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
-/// Zero-width spaces and joiners, the word joiner, the byte-order mark and the tag characters.
+/// Zero-width spaces and joiners, the word joiner and the invisible operators, the deprecated
+/// format characters (U+206A–U+206F), the Mongolian vowel separator, the byte-order mark and the
+/// tag characters.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{e0000}'..='\u{e007f}')
+    matches!(c,
+        '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{206a}'..='\u{206f}' | '\u{180e}' | '\u{feff}'
+        | '\u{e0000}'..='\u{e007f}')
 }
 
 fn is_bidi_control(c: char) -> bool {
@@ -213,6 +218,7 @@ mod tests {
     fn invisible_characters_are_dropped() {
         assert_eq!(sanitize("llm\u{200b}-gate\u{200d}way\u{2060}\u{feff}"), "llm-gateway");
         assert_eq!(sanitize("ok\u{e0041}\u{e007f}"), "ok");
+        assert_eq!(sanitize("a\u{2062}b\u{206e}c\u{180e}d"), "abcd");
     }
 
     #[test]

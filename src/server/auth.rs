@@ -41,8 +41,29 @@ struct TokensFile {
 #[serde(deny_unknown_fields)]
 struct UserEntry {
     name: String,
-    role: Role,
+    /// Read as text so that a refusal can leave out a value that may be a token (see [`role_of`]).
+    role: toml::Spanned<String>,
     token: String,
+}
+
+/// A user's role. A value that is none is quoted only when it is shorter than a token could be:
+/// a longer one is likely a token pasted on the wrong line, and a refusal never shows a token.
+fn role_of(text: &str, entry: &UserEntry) -> Result<Role, String> {
+    let value = entry.role.get_ref();
+    match value.as_str() {
+        "viewer" => return Ok(Role::Viewer),
+        "responder" => return Ok(Role::Responder),
+        "commander" => return Ok(Role::Commander),
+        _ => {}
+    }
+    let at = entry.role.span().start.min(text.len());
+    let line = text.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
+    let shown = if value.chars().count() < MIN_TOKEN_LEN {
+        format!("`{}`", value.escape_debug())
+    } else {
+        format!("of {} characters (not shown: it may be a token)", value.chars().count())
+    };
+    Err(format!("line {line}: user `{}`: the role {shown} is not viewer, responder or commander", entry.name))
 }
 
 fn digest(token: &str) -> [u8; 32] {
@@ -99,6 +120,7 @@ impl Users {
         let file: TokensFile = toml::from_str(text).map_err(|e| crate::config::describe_toml_error(text, &e))?;
         let mut users = Users::default();
         for entry in file.users {
+            let role = role_of(text, &entry)?;
             if entry.token.len() < MIN_TOKEN_LEN {
                 return Err(format!("the token of user `{}` is shorter than {MIN_TOKEN_LEN} characters", entry.name));
             }
@@ -113,7 +135,7 @@ impl Users {
                     first.name, entry.name
                 ));
             }
-            users.add(&entry.name, entry.role, &entry.token);
+            users.add(&entry.name, role, &entry.token);
         }
         Ok(users)
     }
@@ -207,5 +229,13 @@ mod tests {
         let role = "[[users]]\nname = \"a\"\nrole = \"admin\"\ntoken = \"0123456789abcdefgh\"\n";
         let err = Users::parse(role).unwrap_err();
         assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("user `a`: the role `admin` is not viewer"), "{err}");
+        // Lines swapped by mistake: the token in the role's place is not repeated.
+        let swapped = "[[users]]\nname = \"a\"\ntoken = \"commander\"\nrole = \"0123456789abcdefgh\"\n";
+        let err = Users::parse(swapped).unwrap_err();
+        assert!(
+            !err.contains("0123456789abcdefgh") && err.contains("line 4") && err.contains("18 characters"),
+            "{err}"
+        );
     }
 }

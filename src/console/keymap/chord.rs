@@ -45,7 +45,7 @@ impl FromStr for KeyChord {
     type Err = KeyParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || KeyParseError::Unknown(s.to_string());
+        let err = || KeyParseError::Unknown(shown(s));
         let mut modifiers = KeyModifiers::NONE;
         let mut rest = s;
         loop {
@@ -96,7 +96,7 @@ impl FromStr for KeyChord {
             },
         };
         if let Some(reason) = unsendable(code, modifiers) {
-            return Err(KeyParseError::Unsendable { key: s.to_string(), reason });
+            return Err(KeyParseError::Unsendable { key: shown(s), reason });
         }
         if code == KeyCode::Tab && modifiers.contains(KeyModifiers::SHIFT) {
             return Ok(KeyChord::new(KeyCode::BackTab, modifiers - KeyModifiers::SHIFT));
@@ -111,6 +111,12 @@ impl FromStr for KeyChord {
     }
 }
 
+/// The config's spelling of a key as an error shows it: escaped when it holds characters a
+/// terminal would act on or not show.
+fn shown(s: &str) -> String {
+    if crate::domain::text::sanitize(s) == s { s.to_string() } else { s.escape_debug().to_string() }
+}
+
 /// Why a terminal cannot send `code` with `modifiers` as written (without the kitty keyboard
 /// protocol, which opsdeck does not ask for), and what to write instead; `None` when it can.
 fn unsendable(code: KeyCode, modifiers: KeyModifiers) -> Option<String> {
@@ -118,6 +124,10 @@ fn unsendable(code: KeyCode, modifiers: KeyModifiers) -> Option<String> {
     let shift = modifiers.contains(KeyModifiers::SHIFT);
     let alt = if modifiers.contains(KeyModifiers::ALT) { "alt-" } else { "" };
     match code {
+        // Terminals send control bytes for keys that have names (or for ctrl with a letter).
+        KeyCode::Char(c) if c.is_control() => Some(
+            "a control character is not a key; write its name (enter, tab, esc, backspace) or ctrl-a … ctrl-z".into(),
+        ),
         KeyCode::Char(c) if shift && c.is_ascii_alphabetic() && ctrl => {
             Some(format!("terminals send ctrl-shift-{l} as ctrl-{l}; write {alt}ctrl-{l}", l = c.to_ascii_lowercase()))
         }

@@ -70,6 +70,17 @@ fn chords_a_terminal_cannot_send_are_refused_with_what_to_write() {
 }
 
 #[test]
+fn control_characters_are_no_key_and_are_shown_escaped() {
+    for bad in ["\u{1}", "\t", "alt-\u{1b}", "\u{9b}"] {
+        let err = bad.parse::<KeyChord>().expect_err(bad);
+        assert!(err.to_string().contains("a control character is not a key"), "{bad:?}: {err}");
+        assert!(!err.to_string().chars().any(char::is_control), "{err:?}");
+    }
+    let err = "\u{1b}]52;c;eA==\u{7}".parse::<KeyChord>().unwrap_err();
+    assert_eq!(err.to_string().split('`').nth(1), Some("\\u{1b}]52;c;eA==\\u{7}"), "{err}");
+}
+
+#[test]
 fn taking_quits_key_says_what_it_was_and_ctrl_c_still_quits() {
     let (keymap, warnings) =
         Keymap::with_overrides(&BTreeMap::from([(Action::Acknowledge, vec!["q".parse().unwrap()])]));

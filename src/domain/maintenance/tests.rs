@@ -171,6 +171,9 @@ fn other_validation_errors() {
     assert_eq!(validate(&n), Err(MaintenanceError::NoServices));
     n.services = (0..51).map(|i| format!("svc-{i}")).collect();
     assert_eq!(validate(&n), Err(MaintenanceError::TooManyServices(51)));
+    // A line break inside an `.ics` services value is no service id.
+    n.services = vec!["rag-retrieval\rCATEGORIES:freeze".into()];
+    assert_eq!(validate(&n), Err(MaintenanceError::BadServiceId));
 }
 
 #[test]
