@@ -37,15 +37,7 @@ impl Work {
     pub async fn journal_draft(&self, draft: &JournaledDraft) -> Result<(), CacheError> {
         self.file
             .with(|pool| async move {
-                sqlx::query(
-                    "INSERT INTO drafts (id, author, doc) VALUES (?, ?, ?)
-             ON CONFLICT (id, author) DO UPDATE SET doc = excluded.doc",
-                )
-                .bind(&draft.id)
-                .bind(&draft.author)
-                .bind(serde_json::to_string(draft)?)
-                .execute(&pool)
-                .await?;
+                upsert_draft(&pool, draft).await?;
                 Ok(())
             })
             .await
@@ -146,6 +138,23 @@ where
     .bind(&note.author)
     .bind(&note.text)
     .bind(at.to_rfc3339())
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Writes one journaled draft, replacing the author's earlier one of that postmortem.
+pub(super) async fn upsert_draft<'e, E>(executor: E, draft: &JournaledDraft) -> Result<(), CacheError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    sqlx::query(
+        "INSERT INTO drafts (id, author, doc) VALUES (?, ?, ?)
+         ON CONFLICT (id, author) DO UPDATE SET doc = excluded.doc",
+    )
+    .bind(&draft.id)
+    .bind(&draft.author)
+    .bind(serde_json::to_string(draft)?)
     .execute(executor)
     .await?;
     Ok(())

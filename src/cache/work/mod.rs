@@ -294,15 +294,7 @@ impl Work {
                     insert_rejected(&mut tx, rejected).await?;
                 }
                 for draft in &copy.drafts {
-                    sqlx::query(
-                        "INSERT INTO drafts (id, author, doc) VALUES (?, ?, ?)
-                     ON CONFLICT (id, author) DO UPDATE SET doc = excluded.doc",
-                    )
-                    .bind(&draft.id)
-                    .bind(&draft.author)
-                    .bind(serde_json::to_string(draft)?)
-                    .execute(&mut *tx)
-                    .await?;
+                    drafts::upsert_draft(&mut *tx, draft).await?;
                 }
                 for note in copy.notes.iter().filter(|n| !n.text.trim().is_empty()) {
                     drafts::upsert_note(&mut *tx, note, at).await?;
