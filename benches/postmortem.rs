@@ -12,7 +12,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use opsdeck::cache::{Cache, JournaledDraft};
+use opsdeck::cache::{JournaledDraft, Work};
 use opsdeck::config::Config;
 use opsdeck::console::event::Event;
 use opsdeck::console::state::AppState;
@@ -35,7 +35,7 @@ fn long_body() -> String {
 fn journal(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let cache = rt.block_on(Cache::open(&DbLocation::File(dir.path().join("cache.sqlite")))).unwrap();
+    let work = rt.block_on(Work::open(&DbLocation::File(dir.path().join("work.sqlite")))).unwrap();
     let draft = JournaledDraft {
         id: "PM-1042".into(),
         incident_id: "INC-1042".into(),
@@ -44,8 +44,8 @@ fn journal(c: &mut Criterion) {
         journaled_at: Utc::now(),
         author: "demo:bench".into(),
     };
-    c.bench_function("journal a 600-line draft to the cache file", |b| {
-        b.iter(|| rt.block_on(cache.journal_draft(&draft)).unwrap())
+    c.bench_function("journal a 600-line draft to the work file", |b| {
+        b.iter(|| rt.block_on(work.journal_draft(&draft)).unwrap())
     });
 }
 

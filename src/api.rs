@@ -1,7 +1,12 @@
 //! The Ops API v1 wire contract: request and response bodies every backend speaks.
 //!
 //! The reference server serialises these and the console's HTTP client deserialises them; the
-//! OpenAPI document in `assets/openapi.json` is generated from them.
+//! OpenAPI document in `assets/openapi.json` is generated from them. How a console reads a
+//! changes page record by record, skipping what it cannot read, is in `api/feed.rs`.
+
+mod feed;
+
+pub use feed::{DecodedPage, SkippedRecord, cap_change, read};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -94,7 +99,9 @@ pub struct ChangesPage {
     pub changes: Vec<Change>,
 }
 
-/// A changes page as a console reads it: entity kinds it does not know are counted and skipped.
+/// A changes page with every record read: entity kinds this console does not know are counted
+/// and skipped. Reading it fails on a malformed record; the console reads pages as
+/// [`DecodedPage`], which skips and describes such a record instead.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReceivedPage {
     pub epoch: String,
@@ -106,38 +113,11 @@ pub struct ReceivedPage {
 
 impl<'de> Deserialize<'de> for ReceivedPage {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Raw {
-            epoch: String,
-            cursor: String,
-            has_more: bool,
-            changes: Vec<serde_json::Value>,
+        let decoded = DecodedPage::deserialize(d)?;
+        match decoded.skipped.first() {
+            Some(record) => Err(serde::de::Error::custom(record.describe())),
+            None => Ok(decoded.page),
         }
-        let raw = Raw::deserialize(d)?;
-        let mut changes = Vec::with_capacity(raw.changes.len());
-        let mut skipped_unknown = 0;
-        for value in raw.changes {
-            let known = matches!(
-                value.get("kind").and_then(|k| k.as_str()),
-                Some(
-                    "incident"
-                        | "service"
-                        | "escalation_policy"
-                        | "ticket"
-                        | "model"
-                        | "drift_window"
-                        | "quality"
-                        | "maintenance"
-                        | "postmortem"
-                )
-            );
-            if known {
-                changes.push(serde_json::from_value(value).map_err(serde::de::Error::custom)?);
-            } else {
-                skipped_unknown += 1;
-            }
-        }
-        Ok(ReceivedPage { epoch: raw.epoch, cursor: raw.cursor, has_more: raw.has_more, changes, skipped_unknown })
     }
 }
 

@@ -17,6 +17,7 @@ use crate::console::keymap::KeyChord;
 use crate::console::theme::GlyphChoice;
 use crate::domain::duration::parse_duration;
 use crate::domain::monitoring::DriftBands;
+use crate::files;
 use crate::sla::SlaPolicy;
 
 /// The SLA policy in `assets/sla-policy.toml`, parsed once.
@@ -186,17 +187,19 @@ pub fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
 }
 
 impl Config {
-    /// Reads `path`; a missing file is the default configuration.
+    /// Reads `path` (a regular file of at most [`files::CONFIG_LIMIT`]); a missing file is the
+    /// default configuration.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        match std::fs::read_to_string(path) {
+        match files::read_text(path, files::CONFIG_LIMIT) {
             Ok(text) => Config::parse(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(ConfigError { path: path.to_path_buf(), line: None, key: None, message: e.to_string() }),
+            Err(e) if e.is_not_found() => Ok(Config::default()),
+            Err(e) => Err(ConfigError { path: path.to_path_buf(), line: None, key: None, message: e.problem() }),
         }
     }
 
     /// Reads `path`, which must exist: a file named on the command line that is not there is a
-    /// mistake, not a reason to start with the defaults.
+    /// mistake, not a reason to start with the defaults. Anything but a regular file (a
+    /// directory, a FIFO) is refused by the read, as for the default path.
     pub fn load_required(path: &Path) -> Result<Config, ConfigError> {
         match std::fs::metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ConfigError {
@@ -204,12 +207,6 @@ impl Config {
                 line: None,
                 key: None,
                 message: "no such config file (leave out --config to use the default one, or none)".into(),
-            }),
-            Ok(meta) if meta.is_dir() => Err(ConfigError {
-                path: path.to_path_buf(),
-                line: None,
-                key: None,
-                message: "is a directory, not a config file".into(),
             }),
             _ => Config::load(path),
         }
@@ -347,21 +344,16 @@ impl Config {
         if let Some(template) = file.postmortem_template {
             let template_path = beside(path, template.get_ref());
             let fail = |message: String| fail(Some(template.span()), "postmortem_template", message);
-            let text = std::fs::read_to_string(&template_path)
-                .map_err(|e| fail(format!("cannot read {}: {e}", template_path.display())))?;
+            let text = files::read_text(&template_path, files::TEMPLATE_LIMIT).map_err(|e| fail(e.describe("")))?;
             if text.trim().is_empty() {
                 return Err(fail(format!("{} is empty", template_path.display())));
-            }
-            if text.len() > MAX_TEMPLATE_BYTES {
-                return Err(fail(format!("{} is larger than {MAX_TEMPLATE_BYTES} bytes", template_path.display())));
             }
             config.postmortem_template = Some(Arc::from(text));
         }
         if let Some(policy) = file.sla_policy {
             let policy_path = beside(path, policy.get_ref());
-            let text = std::fs::read_to_string(&policy_path).map_err(|e| {
-                fail(Some(policy.span()), "sla_policy", format!("cannot read {}: {e}", policy_path.display()))
-            })?;
+            let text = files::read_text(&policy_path, files::POLICY_LIMIT)
+                .map_err(|e| fail(Some(policy.span()), "sla_policy", e.describe("")))?;
             // The policy's own errors name its file, line and key.
             let parsed = SlaPolicy::parse(&text).map_err(|e| ConfigError {
                 path: policy_path.clone(),
@@ -381,9 +373,6 @@ fn beside(config: &Path, value: &str) -> PathBuf {
     let named = expand_home(value);
     if named.is_relative() { config.parent().unwrap_or(Path::new(".")).join(named) } else { named }
 }
-
-/// A postmortem template larger than this is refused (the built-in one is about 3 KB).
-const MAX_TEMPLATE_BYTES: usize = 256 * 1024;
 
 /// `~/x` → `$HOME/x`.
 pub fn expand_home(path: &str) -> PathBuf {
@@ -409,8 +398,7 @@ pub fn resolve_token(
 ) -> Result<(Option<Secret>, Vec<String>), String> {
     let mut warnings = Vec::new();
     let from_file = |path: &Path, warnings: &mut Vec<String>| -> Result<Secret, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?;
+        let text = files::read_text(path, files::TOKEN_LIMIT).map_err(|e| e.describe("the token file"))?;
         let token = text.trim();
         if token.is_empty() {
             return Err(format!("the token file {} is empty", path.display()));

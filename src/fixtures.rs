@@ -90,6 +90,8 @@ pub fn synced(
         more: false,
         recovered: false,
         changes,
+        skipped: Vec::new(),
+        unknown_kinds: Vec::new(),
     }))
 }
 

@@ -22,6 +22,8 @@
 //!   what they share; logging and exit codes.
 //! - [`config`], [`paths`], [`db`]: `config.toml` and tokens, where files live (XDG), opening
 //!   SQLite databases.
+//! - [`files`]: reading files from outside (named on the command line or in the config): regular
+//!   files only, each kind with its size limit.
 //! - [`fixtures`]: deterministic data for tests, snapshots and benchmarks.
 
 pub mod api;
@@ -32,6 +34,7 @@ pub mod config;
 pub mod console;
 pub mod db;
 pub mod domain;
+pub mod files;
 pub mod fixtures;
 pub mod paths;
 pub mod server;

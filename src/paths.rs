@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 pub struct Paths {
     /// `$XDG_CONFIG_HOME/opsdeck`
     pub config_dir: PathBuf,
-    /// `$XDG_DATA_HOME/opsdeck`: caches and the `serve` database.
+    /// `$XDG_DATA_HOME/opsdeck`: caches, the user's work files and the `serve` database.
     pub data_dir: PathBuf,
     /// `$XDG_STATE_HOME/opsdeck`: logs and the generated `serve` token.
     pub state_dir: PathBuf,
@@ -32,6 +32,13 @@ impl Paths {
     /// One cache file per backend: `demo.sqlite`, or `<host>-<port>-<hash>.sqlite`.
     pub fn cache_file(&self, backend: Option<&str>) -> PathBuf {
         self.data_dir.join("cache").join(cache_file_name(backend))
+    }
+
+    /// The user's own work for one backend (outbox, journaled drafts, note drafts), apart from
+    /// the cache so that clearing or losing the cache folder loses none of it:
+    /// `work/demo.sqlite`, or `work/<host>-<port>-<hash>.sqlite`.
+    pub fn work_file(&self, backend: Option<&str>) -> PathBuf {
+        self.data_dir.join("work").join(cache_file_name(backend))
     }
 
     pub fn log_dir(&self) -> &Path {

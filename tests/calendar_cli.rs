@@ -7,9 +7,7 @@ mod ops;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use opsdeck::db::DbLocation;
 use opsdeck::domain::MaintenanceWindow;
-use opsdeck::server::RunningServer;
 
 const GOOGLE_STYLE: &str = "BEGIN:VCALENDAR\r
 PRODID:-//Google Inc//Google Calendar 70.9054//EN\r
@@ -40,19 +38,7 @@ END:VEVENT\r
 END:VCALENDAR\r
 ";
 
-struct Setup {
-    server: RunningServer,
-    dir: tempfile::TempDir,
-    token: PathBuf,
-}
-
-async fn setup() -> Setup {
-    let server = ops::start(DbLocation::Memory).await;
-    let dir = tempfile::tempdir().unwrap();
-    let token = dir.path().join("token");
-    std::fs::write(&token, format!("{}\n", ops::DANA)).unwrap();
-    Setup { server, dir, token }
-}
+use ops::{Commander as Setup, commander as setup};
 
 impl Setup {
     fn file(&self, name: &str, text: &str) -> PathBuf {
@@ -95,7 +81,7 @@ async fn import_creates_windows_once_and_export_round_trips() {
     let file = s.file("google.ics", GOOGLE_STYLE);
     let out = s.import(&file, &["--services", "llm-gateway,rag-retrieval"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("2 created, 0 already present"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 created, 0 updated, 0 cancelled, 0 unchanged, 0 refused"));
     let windows = s.windows().await;
     assert_eq!(windows.len(), 2);
     let patching = windows.iter().find(|w| w.title == "Platform patching").unwrap();
@@ -110,7 +96,9 @@ async fn import_creates_windows_once_and_export_round_trips() {
 
     let again = s.import(&file, &["--services", "llm-gateway,rag-retrieval"]).await;
     assert!(again.status.success(), "{}", stderr(&again));
-    assert!(String::from_utf8_lossy(&again.stdout).contains("0 created, 2 already present"));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("0 created, 0 updated, 0 cancelled, 2 unchanged, 0 refused")
+    );
     assert_eq!(s.windows().await.len(), 2, "no duplicates");
 
     let exported = s.export(&[]).await;
@@ -130,24 +118,30 @@ async fn import_creates_windows_once_and_export_round_trips() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_files_exit_2_and_create_nothing() {
+async fn bad_events_are_refused_alone_and_bad_files_exit_2_and_create_nothing() {
     let s = setup().await;
     let without_services = s.file("google.ics", GOOGLE_STYLE);
     let out = s.import(&without_services, &[]).await;
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(2), "one event refused: exit 2");
     let message = stderr(&out);
-    assert!(message.contains("event `patching-1@google.com` (Platform patching): no X-OPSDECK-SERVICES"), "{message}");
-    assert!(message.contains("nothing was imported") && message.lines().count() == 1, "{message}");
+    assert!(
+        message.contains("refused event `patching-1@google.com` (Platform patching): no X-OPSDECK-SERVICES"),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 created, 0 updated, 0 cancelled, 0 unchanged, 1 refused"));
+    assert_eq!(s.windows().await.len(), 1, "the freeze, which names its services, is planned");
 
     let bad_rule = s.file("rule.ics", &GOOGLE_STYLE.replace("FREQ=MONTHLY;BYDAY=1SA", "FREQ=FORTNIGHTLY"));
     let out = s.import(&bad_rule, &["--services", "llm-gateway"]).await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("rrule: "), "{}", stderr(&out));
+    assert!(stderr(&out).contains("(Platform patching): rrule: "), "{}", stderr(&out));
 
     let no_start = s.file("start.ics", &GOOGLE_STYLE.replace("DTSTART:20261220T000000Z\r\n", ""));
     let out = s.import(&no_start, &["--services", "llm-gateway"]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("(Year-end freeze): DTSTART is missing"), "{}", stderr(&out));
+    assert_eq!(s.windows().await.len(), 2, "and the patching, now with services");
 
     let broken =
         s.file("broken.ics", &GOOGLE_STYLE.replace("SUMMARY:Year-end freeze\r\n", "SUMMARY Year-end freeze\r\n"));
@@ -156,13 +150,17 @@ async fn bad_files_exit_2_and_create_nothing() {
 
     let unknown = s.import(&without_services, &["--services", "llm-gateway,nope"]).await;
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(stderr(&unknown).contains("unknown service `nope`"), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains("--services: unknown service `nope`; nothing was imported"),
+        "{}",
+        stderr(&unknown)
+    );
 
     let bad_date = s.export(&["--from", "December"]).await;
     assert_eq!(bad_date.status.code(), Some(2));
     assert!(stderr(&bad_date).contains("--from must be a date like 2026-12-01, not `December`"));
 
-    assert!(s.windows().await.is_empty(), "nothing was created");
+    assert_eq!(s.windows().await.len(), 2, "nothing more was created");
     s.server.shutdown().await.unwrap();
 }
 
@@ -209,7 +207,11 @@ async fn exporting_and_importing_the_same_server_creates_no_duplicate() {
     let file = s.file("export.ics", &text);
     let out = s.import(&file, &[]).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("0 created, 1 already present"), "{:?}", out);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("0 created, 0 updated, 0 cancelled, 1 unchanged, 0 refused"),
+        "{:?}",
+        out
+    );
     assert_eq!(s.windows().await.len(), 1, "no duplicate");
     s.server.shutdown().await.unwrap();
 }

@@ -9,7 +9,7 @@ use chrono::{Duration, TimeZone, Utc};
 use ops::{DANA, ERIN, client, poller, start, sync_round};
 use opsdeck::backend::http::HttpBackend;
 use opsdeck::backend::{ActionRequest, Backend, BackendError};
-use opsdeck::cache::Cache;
+use opsdeck::cache::{Cache, Work};
 use opsdeck::db::DbLocation;
 use opsdeck::domain::{
     Command, Entity, MaintenanceAction, MaintenanceKind, MaintenanceWindow, NewMaintenance, Rejection,
@@ -25,6 +25,8 @@ fn plan(title: &str) -> NewMaintenance {
         end: start + Duration::hours(2),
         timezone: "Europe/Berlin".into(),
         rrule: Some("FREQ=MONTHLY;BYDAY=1SA".into()),
+        exdates: Vec::new(),
+        uid: None,
         description: "Reindex the retriever.".into(),
         suppress_alerts: true,
         pause_sla: false,
@@ -95,19 +97,23 @@ async fn a_queued_window_is_kept_in_the_cache_until_the_backend_has_it_and_then_
     let server = start(DbLocation::Memory).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cache.sqlite");
-    let cache = Cache::open(&DbLocation::File(path.clone())).await.unwrap();
+    let work_path = dir.path().join("work.sqlite");
+    let work = Work::open(&DbLocation::File(work_path.clone())).await.unwrap();
     let create = MaintenanceAction::Create { window: plan("Planned offline") };
     let request = request("new", create, 0, "run1-1");
     let entry = ops::queued(&request);
-    cache.outbox_insert(&entry).await.unwrap();
-    drop(cache);
+    work.outbox_insert(&entry).await.unwrap();
+    drop(work);
 
-    // A restart reads it back exactly as queued; then it is sent and completed.
+    // A restart reads it back exactly as queued; then it is sent and completed: the window to
+    // the cache first, then the entry leaves the work file.
     let cache = Cache::open(&DbLocation::File(path)).await.unwrap();
-    assert_eq!(cache.outbox().await.unwrap(), vec![entry.clone()]);
+    let work = Work::open(&DbLocation::File(work_path)).await.unwrap();
+    assert_eq!(work.outbox().await.unwrap(), vec![entry.clone()]);
     let window = client(&server, DANA).act(&request).await.unwrap();
-    cache.outbox_complete(&entry.key, &window, &[]).await.unwrap();
-    assert!(cache.outbox().await.unwrap().is_empty());
+    cache.store_entity(&window).await.unwrap();
+    work.outbox_complete(&entry.key, &[]).await.unwrap();
+    assert!(work.outbox().await.unwrap().is_empty());
     let snapshot = cache.snapshot(100).await.unwrap();
     let Entity::Maintenance(planned) = window else { panic!("{window:?}") };
     assert_eq!(snapshot.maintenance, vec![planned.clone()]);

@@ -11,7 +11,7 @@ use ops::{DANA, ERIN, VIC, client, poller, start, sync_round};
 use opsdeck::api::Change;
 use opsdeck::backend::http::HttpBackend;
 use opsdeck::backend::{ActionRequest, Backend, BackendError};
-use opsdeck::cache::Cache;
+use opsdeck::cache::{Cache, Work};
 use opsdeck::db::DbLocation;
 use opsdeck::domain::postmortem::postmortem_id;
 use opsdeck::domain::{Command, Entity, Postmortem, PostmortemAction, PostmortemDraft, PostmortemStatus, Rejection};
@@ -121,16 +121,20 @@ async fn an_answered_save_lands_in_a_cache_file_survives_reopening_it_and_sync_b
     let inc = incident(&server).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cache.sqlite");
+    let work_path = dir.path().join("work.sqlite");
     let cache = Cache::open(&DbLocation::File(path.clone())).await.unwrap();
+    let work = Work::open(&DbLocation::File(work_path.clone())).await.unwrap();
     let request = save(&inc, ERIN_TEXT, 0, "run1-1");
     let entry = ops::queued(&request);
-    cache.outbox_insert(&entry).await.unwrap();
+    work.outbox_insert(&entry).await.unwrap();
     let answer = client(&server, ERIN).act(&request).await.unwrap();
-    cache.outbox_complete(&entry.key, &answer, &[]).await.unwrap();
-    drop(cache);
+    cache.store_entity(&answer).await.unwrap();
+    work.outbox_complete(&entry.key, &[]).await.unwrap();
+    drop((cache, work));
 
     let cache = Cache::open(&DbLocation::File(path)).await.unwrap();
-    assert!(cache.outbox().await.unwrap().is_empty());
+    let work = Work::open(&DbLocation::File(work_path)).await.unwrap();
+    assert!(work.outbox().await.unwrap().is_empty());
     let Entity::Postmortem(saved) = answer else { panic!("{answer:?}") };
     assert_eq!(cache.snapshot(100).await.unwrap().postmortems, vec![saved.clone()]);
 

@@ -194,11 +194,42 @@ fn queued_action_survives_kill_9_and_cached_incidents_show_with_the_server_down(
     assert_acknowledged_once_by_erin(&world.api.get(ERIN_TOKEN, &id));
 }
 
+/// Writes `title` into the stored incident `id` as a backend without the text rule would hold it.
+fn plant_title(db: &Path, id: &str, title: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let url = format!("sqlite://{}", db.display());
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("the server's database opens");
+        sqlx::query("UPDATE entities SET doc = json_set(doc, '$.title', ?) WHERE kind = 'incident' AND id = ?")
+            .bind(title)
+            .bind(id)
+            .execute(&pool)
+            .await
+            .expect("the title is planted");
+        pool.close().await;
+    });
+}
+
 #[test]
 fn hostile_title_renders_inert() {
     let world = World::new();
     let hostile = "Hostile \x1b]52;c;aGVsbG8=\x07title \x1b[2J\x1b[31mred";
-    let id = id_of(&world.api.create(ERIN_TOKEN, hostile, "P2"));
+    // The reference server refuses such a title (422 naming the field); a backend that does not
+    // (or a database written before the rule) still serves one, planted here in its store.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let refused = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{}/v1/incidents", world.server.url))
+            .bearer_auth(ERIN_TOKEN)
+            .json(&json!({"title": hostile, "service_id": "llm-gateway", "priority": "P2"}))
+            .send()
+            .await
+            .expect("the server answers")
+            .status()
+    });
+    assert_eq!(refused.as_u16(), 422);
+    let id = id_of(&world.api.create(ERIN_TOKEN, "Plain title", "P2"));
+    plant_title(&world.dir.path().join("server.sqlite"), &id, hostile);
     let dirs = world.console_dirs("console");
     let console = world.console(&dirs, ERIN_TOKEN, &[]);
 

@@ -127,6 +127,11 @@ async fn invalid_fields_get_422_naming_the_field() {
     let server = start(DbLocation::Memory).await;
     let cases = [
         (with(patching(), "rrule", json!("FREQ=SOMETIMES")), "rrule: "),
+        (with(patching(), "rrule", json!("FREQ=SECONDLY")), "rrule: FREQ=SECONDLY repeats more often than"),
+        (with(patching(), "rrule", json!("FREQ=MINUTELY;INTERVAL=5")), "rrule: FREQ=MINUTELY repeats more often than"),
+        (with(patching(), "rrule", json!("FREQ=HOURLY")), "rrule: FREQ=HOURLY repeats more often than"),
+        (with(patching(), "rrule", json!("FREQ=DAILY;BYMINUTE=0,30")), "rrule: several BYMINUTE values"),
+        (with(patching(), "uid", json!("u".repeat(501))), "uid: is limited to 500 characters"),
         (with(patching(), "timezone", json!("Mars/Olympus")), "timezone: unknown time zone `Mars/Olympus`"),
         (with(patching(), "end", json!("2026-12-05T00:00:00Z")), "end: must be after start"),
         (with(patching(), "title", json!(" ")), "title: must not be empty"),

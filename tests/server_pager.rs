@@ -38,6 +38,8 @@ async fn a_held_page_goes_out_when_the_window_ends_on_its_own() {
             end,
             timezone: "UTC".into(),
             rrule: None,
+            exdates: Vec::new(),
+            uid: None,
             description: String::new(),
             suppress_alerts: true,
             pause_sla: false,

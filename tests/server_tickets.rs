@@ -270,7 +270,8 @@ async fn bad_ticket_requests_get_clear_json_errors() {
         (http.post(format!("{url}/v1/tickets")).json(&new("ok", &"c".repeat(5000), "llm-gateway")), 422),
         (http.post(format!("{url}/v1/tickets")).json(&incident), 422),
         (http.post(format!("{url}/v1/tickets/{}/take", ticket.key)).json(&json!({"versions": 1})), 400),
-        (http.post(format!("{url}/v1/tickets/{}/take", ticket.key)).body("1"), 400),
+        // Not sent as JSON: 415 (Unsupported Media Type), as the OpenAPI document says.
+        (http.post(format!("{url}/v1/tickets/{}/take", ticket.key)).body("1"), 415),
         (
             http.post(format!("{url}/v1/tickets/{}/take", ticket.key))
                 .header(IDEMPOTENCY_HEADER, "bad key with spaces")

@@ -1,5 +1,10 @@
-//! The Ops API over HTTP with reqwest (rustls), and [`read_answer`], how the body of an answer is
-//! read (a page, an entity, or the error its status means). Tokens go in a header and nowhere else.
+//! The Ops API over HTTP with reqwest (rustls). Tokens go in a header and nowhere else.
+//!
+//! Answers are read field by field with the path of what failed. A changes page is read record
+//! by record ([`DecodedPage`]); the item a successful action returns is read on its own, and one
+//! that cannot be read is [`BackendError::AppliedUnreadable`] — the action was applied, so it is
+//! never sent again. [`read_answer`] and [`read_applied`] are that reading as functions of the
+//! status and the bytes alone, which the fuzz targets and `tests/fuzz_corpus.rs` feed directly.
 
 use std::time::Duration;
 
@@ -9,14 +14,17 @@ use serde::de::DeserializeOwned;
 
 use super::{ActionRequest, Backend, BackendError, Conflict};
 use crate::api::{
-    AssignBody, ConflictBody, ErrorBody, IDEMPOTENCY_HEADER, MaintenanceConflictBody, MaintenanceEdit, Me, NoteBody,
-    PostmortemConflictBody, PostmortemSave, ReceivedPage, StarBody, StatusBody, TicketConflictBody, User, UserList,
+    AssignBody, ConflictBody, DecodedPage, ErrorBody, IDEMPOTENCY_HEADER, MaintenanceConflictBody, MaintenanceEdit, Me,
+    NoteBody, PostmortemConflictBody, PostmortemSave, StarBody, StatusBody, TicketConflictBody, User, UserList,
     VersionBody,
 };
 use crate::config::Secret;
 use crate::domain::{Command, Entity, EntityKind, IncidentAction, MaintenanceAction, PostmortemAction, TicketAction};
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Long enough for a TCP handshake over a link with seconds of latency (a 2 s delay each way makes
+/// a 4 s round trip, which a 3 s limit could never connect over); the sync still bounds each of its
+/// requests by its own window (poll interval + 3 s), so a hung connect never delays STALE.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub struct HttpBackend {
@@ -65,15 +73,13 @@ impl HttpBackend {
     }
 
     async fn send<T: DeserializeOwned>(&self, builder: reqwest::RequestBuilder) -> Result<T, BackendError> {
-        self.send_for(builder, EntityKind::Incident).await
+        let bytes = self.exchange(builder, EntityKind::Incident).await?;
+        serde_json::from_slice(&bytes).map_err(|e| BackendError::Protocol(e.to_string()))
     }
 
-    /// Sends a request about an item of `kind`, which says how to read a 409's body.
-    async fn send_for<T: DeserializeOwned>(
-        &self,
-        builder: reqwest::RequestBuilder,
-        kind: EntityKind,
-    ) -> Result<T, BackendError> {
+    /// Sends a request about an item of `kind`, which says how to read a 409's body; the body of
+    /// a success.
+    async fn exchange(&self, builder: reqwest::RequestBuilder, kind: EntityKind) -> Result<Vec<u8>, BackendError> {
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
@@ -81,24 +87,54 @@ impl HttpBackend {
         if status == StatusCode::UNAUTHORIZED && self.token.is_none() {
             return Err(BackendError::NoToken(self.no_token.clone()));
         }
-        read_answer(status.as_u16(), &bytes, kind).map_err(|e| match e {
+        answer(status, &bytes, kind).map(<[u8]>::to_vec).map_err(|e| match e {
             BackendError::Refused { status: 429, message } => BackendError::RateLimited { retry_after, message },
             other => other,
         })
     }
 }
 
-/// Reads an answer's body as the client does: a success as `T` (a changes page, an entity), any
-/// other status as the error it means, with a 409's body read as the current item of `kind`.
-/// Never panics, whatever the bytes (the fuzz targets and `tests/fuzz_corpus.rs` feed it).
+/// The body of a success; any other status as the error it means, a 409's body read as the
+/// current item of `kind`.
+fn answer(status: StatusCode, body: &[u8], kind: EntityKind) -> Result<&[u8], BackendError> {
+    if status.is_success() { Ok(body) } else { Err(status_error(status, body, kind)) }
+}
+
+/// Reads an answer as the client does: a success as `T` (a changes page is a [`DecodedPage`]), any
+/// other status as the error it means. Never panics, whatever the bytes.
 pub fn read_answer<T: DeserializeOwned>(status: u16, body: &[u8], kind: EntityKind) -> Result<T, BackendError> {
-    let Ok(status) = StatusCode::from_u16(status) else {
-        return Err(BackendError::Protocol(format!("HTTP status {status} is not a status")));
-    };
-    if status.is_success() {
-        return serde_json::from_slice(body).map_err(|e| BackendError::Protocol(e.to_string()));
+    serde_json::from_slice(answer(status_code(status)?, body, kind)?).map_err(|e| BackendError::Protocol(e.to_string()))
+}
+
+/// Reads the answer to an action on an item of `kind` as the client does: the item, capped, or
+/// [`BackendError::AppliedUnreadable`]; any other status as the error it means. Never panics.
+pub fn read_applied(status: u16, body: &[u8], kind: EntityKind) -> Result<Entity, BackendError> {
+    applied(kind, answer(status_code(status)?, body, kind)?)
+}
+
+fn status_code(status: u16) -> Result<StatusCode, BackendError> {
+    StatusCode::from_u16(status).map_err(|_| BackendError::Protocol(format!("HTTP status {status} is not a status")))
+}
+
+/// The item of `kind` a successful action returned, read and capped (see [`applied_entity`]).
+fn applied(kind: EntityKind, body: &[u8]) -> Result<Entity, BackendError> {
+    match kind {
+        EntityKind::Incident => applied_entity(body, Entity::Incident),
+        EntityKind::Ticket => applied_entity(body, Entity::Ticket),
+        EntityKind::Maintenance => applied_entity(body, Entity::Maintenance),
+        EntityKind::Postmortem => applied_entity(body, Entity::Postmortem),
     }
-    Err(status_error(status, body, kind))
+}
+
+/// Reads the item a successful action returned. The action is done whatever this says: what
+/// cannot be read is [`BackendError::AppliedUnreadable`], with the new version when it is there.
+fn applied_entity<E: DeserializeOwned>(bytes: &[u8], wrap: fn(E) -> Entity) -> Result<Entity, BackendError> {
+    let unreadable = |version, problem: String| BackendError::AppliedUnreadable { version, problem };
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| unreadable(None, e.to_string()))?;
+    let version = value.get("version").and_then(serde_json::Value::as_i64);
+    let mut entity = wrap(crate::api::read(&value).map_err(|problem| unreadable(version, problem))?);
+    crate::domain::caps::entity(&mut entity).map_err(|e| unreadable(version, e.to_string()))?;
+    Ok(entity)
 }
 
 /// Redirects are followed only within the backend's own origin (scheme, host and port), at most
@@ -179,9 +215,18 @@ fn status_error(status: StatusCode, body: &[u8], kind: EntityKind) -> BackendErr
             .unwrap_or_else(|_| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned())
     };
     match status {
+        // A 409 was not applied: one whose item cannot be read is still a refusal (sending it
+        // again would only be refused again), said with the server's message.
         StatusCode::CONFLICT => match conflict(kind, body) {
-            Ok(conflict) => BackendError::Conflict(Box::new(conflict)),
-            Err(e) => BackendError::Protocol(format!("a 409 without a readable body: {e}")),
+            Ok(mut conflict) => {
+                // Capped like any item read; its id is the one the action named.
+                let _ = crate::domain::caps::entity(&mut conflict.current);
+                BackendError::Conflict(Box::new(conflict))
+            }
+            Err(e) => BackendError::Refused {
+                status: 409,
+                message: format!("{} (the item sent with it cannot be read: {e})", message()),
+            },
         },
         StatusCode::UNAUTHORIZED => BackendError::Unauthorized(message()),
         StatusCode::FORBIDDEN => BackendError::Forbidden(message()),
@@ -202,7 +247,7 @@ impl Backend for HttpBackend {
         Ok(list.users)
     }
 
-    async fn changes(&self, since: Option<&str>, limit: u32) -> Result<ReceivedPage, BackendError> {
+    async fn changes(&self, since: Option<&str>, limit: u32) -> Result<DecodedPage, BackendError> {
         let mut query = vec![("limit", limit.to_string())];
         if let Some(since) = since {
             query.push(("since", since.to_string()));
@@ -243,12 +288,7 @@ impl Backend for HttpBackend {
             }
             _ => builder.json(&VersionBody { version }),
         };
-        match kind {
-            EntityKind::Incident => self.send_for(builder, kind).await.map(Entity::Incident),
-            EntityKind::Ticket => self.send_for(builder, kind).await.map(Entity::Ticket),
-            EntityKind::Maintenance => self.send_for(builder, kind).await.map(Entity::Maintenance),
-            EntityKind::Postmortem => self.send_for(builder, kind).await.map(Entity::Postmortem),
-        }
+        applied(kind, &self.exchange(builder, kind).await?)
     }
 }
 
@@ -290,6 +330,21 @@ mod tests {
         assert!(error(StatusCode::BAD_GATEWAY, b"<html>").is_transient());
         assert!(error(StatusCode::TOO_MANY_REQUESTS, b"").is_transient());
         assert!(!error(StatusCode::UNPROCESSABLE_ENTITY, body).is_transient());
-        assert!(matches!(error(StatusCode::CONFLICT, b"nonsense"), BackendError::Protocol(_)));
+        let unreadable = error(StatusCode::CONFLICT, br#"{"error":"conflict","message":"already resolved"}"#);
+        assert!(!unreadable.is_transient(), "a refusal, not sent again: {unreadable:?}");
+        assert!(unreadable.to_string().contains("already resolved"), "{unreadable}");
+    }
+
+    #[test]
+    fn an_applied_action_whose_answer_cannot_be_read_is_not_sent_again() {
+        let body = br#"{"id":"INC-42","version":3,"title":5}"#;
+        let err = applied_entity::<crate::domain::Incident>(body, Entity::Incident).unwrap_err();
+        assert_eq!(
+            err,
+            BackendError::AppliedUnreadable { version: Some(3), problem: "title: expected a string, got 5".into() }
+        );
+        assert!(!err.is_transient(), "a resend would replay the same answer");
+        let err = applied_entity::<crate::domain::Incident>(b"<html>", Entity::Incident).unwrap_err();
+        assert!(matches!(err, BackendError::AppliedUnreadable { version: None, .. }), "{err:?}");
     }
 }

@@ -8,7 +8,7 @@ pub mod http;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::api::{Me, ReceivedPage, User};
+use crate::api::{DecodedPage, Me, User};
 use crate::domain::duration::ago;
 use crate::domain::text::sanitize;
 use crate::domain::{Command, Entity, Rejection};
@@ -57,6 +57,11 @@ pub enum BackendError {
     RateLimited { retry_after: Option<u64>, message: String },
     #[error("unexpected answer from the backend: {0}")]
     Protocol(String),
+    /// The backend took the action (a 2xx) but the item it sent back cannot be read. The action
+    /// is done: sending it again would only replay the same answer (the idempotency key), so it
+    /// is not transient. `version` is the item's new version when that much could be read.
+    #[error("the backend applied it, but its answer could not be read ({problem})")]
+    AppliedUnreadable { version: Option<i64>, problem: String },
 }
 
 impl BackendError {
@@ -73,7 +78,10 @@ impl BackendError {
             | BackendError::Protocol(_) => true,
             BackendError::RateLimited { .. } => true,
             BackendError::Refused { status, .. } => *status == 429,
-            BackendError::Forbidden(_) | BackendError::Conflict(_) | BackendError::NotFound(_) => false,
+            BackendError::Forbidden(_)
+            | BackendError::Conflict(_)
+            | BackendError::NotFound(_)
+            | BackendError::AppliedUnreadable { .. } => false,
         }
     }
 
@@ -109,8 +117,11 @@ pub trait Backend: Send + Sync + 'static {
     async fn me(&self) -> Result<Me, BackendError>;
     /// Everyone tickets can be assigned to (`NotFound` from a server that does not list users).
     async fn users(&self) -> Result<Vec<User>, BackendError>;
-    /// Changes after `since` (all of them when `None`).
-    async fn changes(&self, since: Option<&str>, limit: u32) -> Result<ReceivedPage, BackendError>;
-    /// Sends one action; the incident or ticket as the server has it afterwards.
+    /// Changes after `since` (all of them when `None`), with the records that could not be read
+    /// skipped and described.
+    async fn changes(&self, since: Option<&str>, limit: u32) -> Result<DecodedPage, BackendError>;
+    /// Sends one action; the incident or ticket as the server has it afterwards (its outside
+    /// text capped, [`crate::domain::caps`]), or [`BackendError::AppliedUnreadable`] when the
+    /// server took it but what it sent back cannot be read.
     async fn act(&self, request: &ActionRequest) -> Result<Entity, BackendError>;
 }

@@ -1,15 +1,23 @@
-//! The local SQLite cache of one backend: confirmed entities, the sync cursor, and the outbox.
+//! The console's two SQLite files, and the cache of one backend: confirmed entities and the
+//! sync cursor.
 //!
+//! - [`Cache`] (`<data dir>/cache/<backend>.sqlite`) holds only what can be rebuilt from the
+//!   backend. Damaged, it is moved aside and synced anew; unwritable, it goes on in memory.
+//! - [`Work`] (`<data dir>/work/<backend>.sqlite`, `work/`) holds the user's own work: the
+//!   outbox (queued and rejected actions), journaled postmortem drafts and note drafts. Caches
+//!   written by earlier versions kept these too; they are moved over once ([`Work::adopt`]).
+//!
+//! Both go through [`file::StoreFile`], which deals with damaged, deleted and unwritable files.
 //! Everything the console shows at start-up comes from here, before any network call. Writes
-//! that belong together (a page of changes and its cursor; a completed action and the incident
-//! the server returned) share a transaction.
+//! that belong together (a page of changes and its cursor) share a transaction.
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
 
 use crate::api::{Change, ReceivedPage};
 use crate::console::outbox::{OutboxEntry, RejectedEntry};
-use crate::db::{self, DbError, DbLocation};
+use crate::db::{DbError, DbLocation, StorageNotice, StoredFile};
 pub use crate::domain::monitoring::MonitoringRows;
 use crate::domain::{Entity, EscalationPolicy, Incident, Service, Ticket};
 
@@ -23,6 +31,9 @@ pub enum CacheError {
     Sql(#[from] sqlx::Error),
     #[error("cache holds an unreadable record: {0}")]
     Json(#[from] serde_json::Error),
+    /// A storage fault, said in one line naming the file, with a hint (`db::describe`).
+    #[error("{0}")]
+    Storage(String),
 }
 
 /// Where sync stands, as kept in the cache.
@@ -63,11 +74,8 @@ pub const MONITORING_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(14);
 
 #[derive(Clone)]
 pub struct Cache {
-    pool: SqlitePool,
+    file: Arc<file::StoreFile>,
 }
-
-/// key, target_id, action, base_version, epoch, created_at, attempts, last_error
-type OutboxRow = (String, String, String, i64, Option<String>, String, i64, Option<String>);
 
 /// Incidents in the order the list shows them (the `rank` column; see migration 0005). Spelled out
 /// in each query rather than spliced in with `format!`: SQL here is always a literal.
@@ -80,31 +88,66 @@ const RESET: [&str; 4] =
 pub const CLOSED_TICKETS_SHOWN: u32 = 500;
 
 impl Cache {
+    /// Opens the cache, or fails (tests and tools).
     pub async fn open(location: &DbLocation) -> Result<Cache, CacheError> {
-        Ok(Cache { pool: db::open(location, &MIGRATOR).await? })
+        let file = file::StoreFile::open_strict(location, StoredFile::Cache, &MIGRATOR).await?;
+        Ok(Cache { file: Arc::new(file) })
     }
 
-    /// The first `first` incidents in list order, the count, and everything small.
+    /// Opens the cache whatever state its file is in (see `file.rs`): never fails, and says
+    /// what it did. The thorough check of every page is [`Cache::verify`], after the first frame.
+    pub async fn open_recovering(location: &DbLocation) -> (Cache, Vec<StorageNotice>) {
+        let (file, notices) = file::StoreFile::open_recovering(location, StoredFile::Cache, &MIGRATOR, false).await;
+        (Cache { file: Arc::new(file) }, notices)
+    }
+
+    /// Where later notices (damaged, deleted, unwritable) go.
+    pub fn set_sink(&self, sink: file::NoticeSink) {
+        self.file.set_sink(sink);
+    }
+
+    pub fn location(&self) -> &DbLocation {
+        self.file.location()
+    }
+
+    /// Checks every page; a damaged cache is moved aside and made again.
+    pub async fn verify(&self) {
+        self.file.verify().await;
+    }
+
+    /// Checks that the path still names the file open (made again if not).
+    pub async fn check_path(&self) {
+        self.file.check_path().await;
+    }
+
+    /// The first `first` incidents in list order, the count, and everything small. The user's
+    /// own work is the work file's (`Work::load_into`).
     pub async fn snapshot(&self, first: u32) -> Result<CacheSnapshot, CacheError> {
-        let docs: Vec<String> =
-            sqlx::query_scalar(FIRST_INCIDENTS).bind(i64::from(first)).fetch_all(&self.pool).await?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents").fetch_one(&self.pool).await?;
+        let (docs, total) = self
+            .file
+            .with(|pool| async move {
+                let docs: Vec<String> =
+                    sqlx::query_scalar(FIRST_INCIDENTS).bind(i64::from(first)).fetch_all(&pool).await?;
+                let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents").fetch_one(&pool).await?;
+                Ok((docs, total))
+            })
+            .await?;
         Ok(CacheSnapshot {
             incidents: decode_all(&docs),
             total: usize::try_from(total).unwrap_or(0),
             tickets: self.tickets().await?,
             services: self.entities("service").await?,
             policies: self.entities("escalation_policy").await?,
-            outbox: self.outbox().await?,
-            rejected: self.rejected(crate::console::outbox::REJECTED_SHOWN).await?,
+            outbox: Vec::new(),
+            rejected: Vec::new(),
             sync: self.sync_meta().await?,
             // Read after the first frame (`Cache::monitoring`): parsing a week of windows and
             // computing their statistics would take longer than everything else here.
             monitoring: MonitoringRows::default(),
             maintenance: self.entities("maintenance").await?,
             postmortems: self.entities("postmortem").await?,
-            drafts: self.drafts().await?,
-            note_drafts: self.note_drafts().await?,
+            drafts: Vec::new(),
+            note_drafts: Vec::new(),
         })
     }
 
@@ -119,42 +162,61 @@ impl Cache {
     }
 
     async fn monitoring_docs<T: serde::de::DeserializeOwned>(&self, kind: &str) -> Result<Vec<T>, CacheError> {
-        let docs: Vec<String> = sqlx::query_scalar("SELECT doc FROM monitoring WHERE kind = ? ORDER BY at, rowid")
-            .bind(kind)
-            .fetch_all(&self.pool)
+        let docs: Vec<String> = self
+            .file
+            .with(|pool| async move {
+                Ok(sqlx::query_scalar("SELECT doc FROM monitoring WHERE kind = ? ORDER BY at, rowid")
+                    .bind(kind)
+                    .fetch_all(&pool)
+                    .await?)
+            })
             .await?;
         Ok(decode_all(&docs))
     }
 
     /// Every cached incident in list order.
     pub async fn incidents(&self) -> Result<Vec<Incident>, CacheError> {
-        let docs: Vec<String> = sqlx::query_scalar(ALL_INCIDENTS).fetch_all(&self.pool).await?;
+        let docs: Vec<String> =
+            self.file.with(|pool| async move { Ok(sqlx::query_scalar(ALL_INCIDENTS).fetch_all(&pool).await?) }).await?;
         Ok(decode_all(&docs))
     }
 
     /// Open tickets, then the most recently changed closed ones.
     pub async fn tickets(&self) -> Result<Vec<Ticket>, CacheError> {
-        let docs: Vec<String> = sqlx::query_scalar(
-            "SELECT doc FROM tickets WHERE open = 1
-             UNION ALL
-             SELECT doc FROM (SELECT doc FROM tickets WHERE open = 0 ORDER BY sort_at DESC LIMIT ?)",
-        )
-        .bind(i64::from(CLOSED_TICKETS_SHOWN))
-        .fetch_all(&self.pool)
-        .await?;
+        let docs: Vec<String> = self
+            .file
+            .with(|pool| async move {
+                Ok(sqlx::query_scalar(
+                    "SELECT doc FROM tickets WHERE open = 1
+                     UNION ALL
+                     SELECT doc FROM (SELECT doc FROM tickets WHERE open = 0 ORDER BY sort_at DESC LIMIT ?)",
+                )
+                .bind(i64::from(CLOSED_TICKETS_SHOWN))
+                .fetch_all(&pool)
+                .await?)
+            })
+            .await?;
         Ok(decode_all(&docs))
     }
 
     async fn entities<T: serde::de::DeserializeOwned>(&self, kind: &str) -> Result<Vec<T>, CacheError> {
-        let docs: Vec<String> = sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? ORDER BY id")
-            .bind(kind)
-            .fetch_all(&self.pool)
+        let docs: Vec<String> = self
+            .file
+            .with(|pool| async move {
+                Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? ORDER BY id")
+                    .bind(kind)
+                    .fetch_all(&pool)
+                    .await?)
+            })
             .await?;
         Ok(decode_all(&docs))
     }
 
     pub async fn sync_meta(&self) -> Result<SyncMeta, CacheError> {
-        let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM meta").fetch_all(&self.pool).await?;
+        let rows: Vec<(String, String)> = self
+            .file
+            .with(|pool| async move { Ok(sqlx::query_as("SELECT key, value FROM meta").fetch_all(&pool).await?) })
+            .await?;
         let mut meta = SyncMeta::default();
         for (key, value) in rows {
             match key.as_str() {
@@ -170,182 +232,87 @@ impl Cache {
     /// Stores one page of changes and the cursor after it, atomically. With `reset`, the cache
     /// is emptied first (the server's database was replaced).
     pub async fn apply_page(&self, page: &ReceivedPage, reset: bool, at: DateTime<Utc>) -> Result<(), CacheError> {
-        let mut tx = self.pool.begin().await?;
-        if reset {
-            for statement in RESET {
-                sqlx::query(statement).execute(&mut *tx).await?;
-            }
-        }
-        for change in &page.changes {
-            match change {
-                Change::Incident(incident) => upsert_incident(&mut tx, incident).await?,
-                Change::Service(service) => put_entity(&mut tx, "service", &service.id, service).await?,
-                Change::EscalationPolicy(policy) => {
-                    put_entity(&mut tx, "escalation_policy", &policy.id, policy).await?
+        self.file
+            .with(|pool| async move {
+                let mut tx = pool.begin().await?;
+                if reset {
+                    for statement in RESET {
+                        sqlx::query(statement).execute(&mut *tx).await?;
+                    }
                 }
-                Change::Ticket(ticket) => upsert_ticket(&mut tx, ticket).await?,
-                Change::Model(model) => put_monitoring(&mut tx, "model", &model.id, 0, model).await?,
-                Change::DriftWindow(w) => {
-                    put_monitoring(&mut tx, "drift_window", &w.id(), w.start.timestamp(), w).await?
+                for change in &page.changes {
+                    match change {
+                        Change::Incident(incident) => upsert_incident(&mut tx, incident).await?,
+                        Change::Service(service) => put_entity(&mut tx, "service", &service.id, service).await?,
+                        Change::EscalationPolicy(policy) => {
+                            put_entity(&mut tx, "escalation_policy", &policy.id, policy).await?
+                        }
+                        Change::Ticket(ticket) => upsert_ticket(&mut tx, ticket).await?,
+                        Change::Model(model) => put_monitoring(&mut tx, "model", &model.id, 0, model).await?,
+                        Change::DriftWindow(w) => {
+                            put_monitoring(&mut tx, "drift_window", &w.id(), w.start.timestamp(), w).await?
+                        }
+                        Change::Quality(q) => {
+                            put_monitoring(&mut tx, "quality", &q.id(), q.start.timestamp(), q).await?
+                        }
+                        Change::Maintenance(window) => put_entity(&mut tx, "maintenance", &window.id, window).await?,
+                        Change::Postmortem(pm) => put_entity(&mut tx, "postmortem", &pm.id, pm).await?,
+                    }
                 }
-                Change::Quality(q) => put_monitoring(&mut tx, "quality", &q.id(), q.start.timestamp(), q).await?,
-                Change::Maintenance(window) => put_entity(&mut tx, "maintenance", &window.id, window).await?,
-                Change::Postmortem(pm) => put_entity(&mut tx, "postmortem", &pm.id, pm).await?,
-            }
-        }
-        let monitored = page.changes.iter().any(|c| matches!(c, Change::DriftWindow(_) | Change::Quality(_)));
-        if monitored {
-            sqlx::query("DELETE FROM monitoring WHERE kind != 'model' AND at < ?")
-                .bind((at - MONITORING_RETENTION).timestamp())
-                .execute(&mut *tx)
-                .await?;
-        }
-        for (key, value) in
-            [("cursor", page.cursor.as_str()), ("epoch", page.epoch.as_str()), ("last_ok", &at.to_rfc3339())]
-        {
-            set_meta(&mut tx, key, value).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+                let monitored = page.changes.iter().any(|c| matches!(c, Change::DriftWindow(_) | Change::Quality(_)));
+                if monitored {
+                    sqlx::query("DELETE FROM monitoring WHERE kind != 'model' AND at < ?")
+                        .bind((at - MONITORING_RETENTION).timestamp())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for (key, value) in
+                    [("cursor", page.cursor.as_str()), ("epoch", page.epoch.as_str()), ("last_ok", &at.to_rfc3339())]
+                {
+                    set_meta(&mut tx, key, value).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
     }
 
     /// Records a successful contact that brought no changes.
     pub async fn touch_last_ok(&self, at: DateTime<Utc>) -> Result<(), CacheError> {
-        let mut tx = self.pool.begin().await?;
-        set_meta(&mut tx, "last_ok", &at.to_rfc3339()).await?;
-        tx.commit().await?;
-        Ok(())
+        self.file
+            .with(|pool| async move {
+                let mut tx = pool.begin().await?;
+                set_meta(&mut tx, "last_ok", &at.to_rfc3339()).await?;
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
     }
 
     /// Stores incidents unless the cache already has a newer version of one.
     pub async fn put_incidents(&self, incidents: &[Incident]) -> Result<(), CacheError> {
-        let mut tx = self.pool.begin().await?;
-        for incident in incidents {
-            upsert_incident(&mut tx, incident).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        self.file
+            .with(|pool| async move {
+                let mut tx = pool.begin().await?;
+                for incident in incidents {
+                    upsert_incident(&mut tx, incident).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
     }
 
-    pub async fn outbox(&self) -> Result<Vec<OutboxEntry>, CacheError> {
-        let rows: Vec<OutboxRow> = sqlx::query_as(
-            "SELECT key, target_id, action, base_version, epoch, created_at, attempts, last_error
-             FROM outbox ORDER BY seq",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut entries = Vec::with_capacity(rows.len());
-        for (key, target_id, action, base_version, epoch, created_at, attempts, last_error) in rows {
-            entries.push(OutboxEntry {
-                key,
-                target_id,
-                action: serde_json::from_str(&action)?,
-                base_version,
-                epoch,
-                created_at: DateTime::parse_from_rfc3339(&created_at)
-                    .map(|t| t.with_timezone(&Utc))
-                    .unwrap_or_default(),
-                attempts: u32::try_from(attempts).unwrap_or(0),
-                last_error,
-            });
-        }
-        Ok(entries)
-    }
-
-    /// The most recent rejected actions, newest first.
-    pub async fn rejected(&self, limit: usize) -> Result<Vec<RejectedEntry>, CacheError> {
-        let rows: Vec<(String, String, String)> =
-            sqlx::query_as("SELECT entry, reason, rejected_at FROM outbox_rejected ORDER BY seq DESC LIMIT ?")
-                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-                .fetch_all(&self.pool)
-                .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (entry, reason, rejected_at) in rows {
-            out.push(RejectedEntry {
-                entry: serde_json::from_str(&entry)?,
-                reason,
-                rejected_at: DateTime::parse_from_rfc3339(&rejected_at)
-                    .map(|t| t.with_timezone(&Utc))
-                    .unwrap_or_default(),
-            });
-        }
-        Ok(out)
-    }
-
-    pub async fn outbox_insert(&self, entry: &OutboxEntry) -> Result<(), CacheError> {
-        sqlx::query(
-            "INSERT INTO outbox (key, target_id, action, base_version, epoch, created_at, attempts, last_error)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(&entry.key)
-        .bind(&entry.target_id)
-        .bind(serde_json::to_string(&entry.action)?)
-        .bind(entry.base_version)
-        .bind(&entry.epoch)
-        .bind(entry.created_at.to_rfc3339())
-        .bind(i64::from(entry.attempts))
-        .bind(&entry.last_error)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// The server applied `key`: drop it, keep the item it returned, and move the base
-    /// version of the user's later entries on that item.
-    pub async fn outbox_complete(
-        &self,
-        key: &str,
-        entity: &Entity,
-        rebased: &[(String, i64)],
-    ) -> Result<(), CacheError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM outbox WHERE key = ?").bind(key).execute(&mut *tx).await?;
-        upsert_entity(&mut tx, entity).await?;
-        for (other, version) in rebased {
-            sqlx::query("UPDATE outbox SET base_version = ? WHERE key = ?")
-                .bind(version)
-                .bind(other)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The server refused the entry: keep it, with the reason, among the rejected.
-    pub async fn outbox_reject(&self, rejected: &RejectedEntry, current: Option<&Entity>) -> Result<(), CacheError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM outbox WHERE key = ?").bind(&rejected.entry.key).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO outbox_rejected (key, entry, reason, rejected_at) VALUES (?, ?, ?, ?)")
-            .bind(&rejected.entry.key)
-            .bind(serde_json::to_string(&rejected.entry)?)
-            .bind(&rejected.reason)
-            .bind(rejected.rejected_at.to_rfc3339())
-            .execute(&mut *tx)
-            .await?;
-        if let Some(entity) = current {
-            upsert_entity(&mut tx, entity).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Deletes an entry the user dropped, queued or rejected.
-    pub async fn outbox_drop(&self, key: &str) -> Result<(), CacheError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM outbox WHERE key = ?").bind(key).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM outbox_rejected WHERE key = ?").bind(key).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn outbox_attempt(&self, key: &str, error: &str) -> Result<(), CacheError> {
-        sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE key = ?")
-            .bind(error)
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Stores an item the server returned (for an action taken or refused).
+    pub async fn store_entity(&self, entity: &Entity) -> Result<(), CacheError> {
+        self.file
+            .with(|pool| async move {
+                let mut tx = pool.begin().await?;
+                upsert_entity(&mut tx, entity).await?;
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
     }
 }
 
@@ -453,8 +420,11 @@ fn decode_all<T: serde::de::DeserializeOwned>(docs: &[String]) -> Vec<T> {
         .collect()
 }
 
-mod drafts;
-pub use drafts::{JournaledDraft, NoteDraft};
+mod file;
+mod legacy;
+mod work;
+pub use file::NoticeSink;
+pub use work::{JournaledDraft, NoteDraft, Work, WorkCopy};
 
 #[cfg(test)]
 mod tests;

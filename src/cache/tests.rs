@@ -1,5 +1,5 @@
 use super::*;
-use crate::domain::{Command, IncidentAction, NewIncident, NewTicket, Priority, TicketAction, Tier};
+use crate::domain::{NewIncident, NewTicket, Priority, TicketAction, Tier};
 use chrono::TimeZone;
 
 fn at(min: i64) -> DateTime<Utc> {
@@ -96,48 +96,6 @@ async fn reset_empties_the_cache_before_the_new_page() {
 }
 
 #[tokio::test]
-async fn outbox_entries_persist_complete_and_reject() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = file_cache(&dir).await;
-    let entry = |key: &str, action| OutboxEntry {
-        key: key.into(),
-        target_id: "INC-1".into(),
-        action: Command::Incident(action),
-        base_version: 1,
-        epoch: Some("e1".into()),
-        created_at: at(0),
-        attempts: 0,
-        last_error: None,
-    };
-    let ack = entry("k-ack", IncidentAction::Acknowledge);
-    let note = entry("k-note", IncidentAction::Note { text: "restarted the pods".into() });
-    cache.outbox_insert(&ack).await.unwrap();
-    cache.outbox_insert(&note).await.unwrap();
-    cache.outbox_insert(&ack).await.unwrap();
-    cache.outbox_attempt("k-ack", "connection refused").await.unwrap();
-    drop(cache);
-
-    let cache = file_cache(&dir).await;
-    let pending = cache.outbox().await.unwrap();
-    assert_eq!(pending.len(), 2, "inserting the same key twice keeps one");
-    assert_eq!(pending[0].attempts, 1);
-    assert_eq!(pending[1], note);
-
-    let mut applied = incident("INC-1", Priority::P2, 0);
-    applied.version = 2;
-    cache.outbox_complete("k-ack", &Entity::Incident(applied.clone()), &[("k-note".into(), 2)]).await.unwrap();
-    let pending = cache.outbox().await.unwrap();
-    assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].base_version, 2);
-    assert_eq!(cache.incidents().await.unwrap(), vec![applied]);
-
-    let rejected = RejectedEntry { entry: pending[0].clone(), rejected_at: at(3), reason: "forbidden".into() };
-    cache.outbox_reject(&rejected, None).await.unwrap();
-    assert!(cache.outbox().await.unwrap().is_empty());
-    assert_eq!(cache.rejected(10).await.unwrap(), vec![rejected]);
-}
-
-#[tokio::test]
 async fn tickets_keep_their_newest_version_and_open_ones_come_first() {
     let dir = tempfile::tempdir().unwrap();
     let cache = file_cache(&dir).await;
@@ -160,108 +118,8 @@ async fn tickets_keep_their_newest_version_and_open_ones_come_first() {
         .apply_page(&page(vec![Change::Ticket(closed.clone()), Change::Ticket(open.clone())], "2"), false, at(3))
         .await
         .unwrap();
-    cache.outbox_complete("none", &Entity::Ticket(stale), &[]).await.unwrap();
+    cache.store_entity(&Entity::Ticket(stale)).await.unwrap();
     drop(cache);
     let cache = file_cache(&dir).await;
     assert_eq!(cache.snapshot(10).await.unwrap().tickets, vec![open, closed]);
-}
-
-/// A cache written by the previous release (outbox rows for incidents only) opens with
-/// every queued and rejected action intact.
-#[tokio::test]
-async fn queued_actions_from_the_previous_schema_survive_the_upgrade() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cache.sqlite");
-    let first = dir.path().join("first");
-    std::fs::create_dir(&first).unwrap();
-    std::fs::copy("migrations/cache/0001_init.sql", first.join("0001_init.sql")).unwrap();
-    {
-        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true);
-        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        sqlx::migrate::Migrator::new(first.as_path()).await.unwrap().run(&pool).await.unwrap();
-        sqlx::query(
-            "INSERT INTO outbox (key, incident_id, action, base_version, epoch, created_at)
-             VALUES ('k1', 'INC-7', '{\"action\":\"note\",\"text\":\"rolled back the index\"}', 3, 'e1', ?)",
-        )
-        .bind(at(0).to_rfc3339())
-        .execute(&pool)
-        .await
-        .unwrap();
-        let old_entry = r#"{"key":"k0","incident_id":"INC-6","action":{"action":"acknowledge"},"base_version":1,
-            "epoch":"e1","created_at":"2026-11-05T14:00:00Z","attempts":0,"last_error":null}"#;
-        sqlx::query("INSERT INTO outbox_rejected (key, entry, reason, rejected_at) VALUES ('k0', ?, 'forbidden', ?)")
-            .bind(old_entry)
-            .bind(at(0).to_rfc3339())
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    }
-    let cache = Cache::open(&DbLocation::File(path)).await.unwrap();
-    let pending = cache.outbox().await.unwrap();
-    assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].target_id, "INC-7");
-    assert_eq!(pending[0].action, Command::Incident(IncidentAction::Note { text: "rolled back the index".into() }));
-    let rejected = cache.rejected(10).await.unwrap();
-    assert_eq!(rejected[0].entry.target_id, "INC-6");
-    assert_eq!(rejected[0].entry.action, Command::Incident(IncidentAction::Acknowledge));
-}
-
-/// Two people share a data folder: each one's journaled draft of the same postmortem is kept
-/// apart, and forgetting mine leaves theirs.
-#[tokio::test]
-async fn journaled_drafts_and_note_drafts_are_kept_per_author() {
-    use crate::domain::PostmortemDraft;
-    let dir = tempfile::tempdir().unwrap();
-    let cache = file_cache(&dir).await;
-    let draft = |author: &str, body: &str| JournaledDraft {
-        id: "PM-1".into(),
-        incident_id: "INC-1".into(),
-        base_version: 0,
-        draft: PostmortemDraft { title: "T".into(), body: body.into() },
-        journaled_at: at(0),
-        author: author.into(),
-    };
-    cache.journal_draft(&draft("token:a", "mine")).await.unwrap();
-    cache.journal_draft(&draft("token:b", "theirs")).await.unwrap();
-    let all = cache.drafts().await.unwrap();
-    assert_eq!(all, vec![draft("token:a", "mine"), draft("token:b", "theirs")]);
-    cache.forget_draft("PM-1", "token:a", &draft("token:a", "mine").draft).await.unwrap();
-    assert_eq!(cache.drafts().await.unwrap(), vec![draft("token:b", "theirs")]);
-
-    let note =
-        |author: &str, text: &str| NoteDraft { incident_id: "INC-1".into(), author: author.into(), text: text.into() };
-    cache.save_note_draft(&note("token:a", "half a thought"), at(1)).await.unwrap();
-    cache.save_note_draft(&note("token:b", "other"), at(1)).await.unwrap();
-    cache.save_note_draft(&note("token:a", "a whole thought"), at(2)).await.unwrap();
-    drop(cache);
-    let cache = file_cache(&dir).await;
-    assert_eq!(cache.note_drafts().await.unwrap(), vec![note("token:a", "a whole thought"), note("token:b", "other")]);
-    cache.save_note_draft(&note("token:a", ""), at(3)).await.unwrap();
-    assert_eq!(cache.note_drafts().await.unwrap(), vec![note("token:b", "other")], "empty text forgets it");
-}
-
-#[tokio::test]
-async fn a_dropped_action_is_gone_from_disk_queued_or_rejected() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = file_cache(&dir).await;
-    let entry = |key: &str| OutboxEntry {
-        key: key.into(),
-        target_id: "INC-1".into(),
-        action: Command::Incident(IncidentAction::Acknowledge),
-        base_version: 1,
-        epoch: None,
-        created_at: at(0),
-        attempts: 0,
-        last_error: None,
-    };
-    cache.outbox_insert(&entry("k1")).await.unwrap();
-    cache.outbox_insert(&entry("k2")).await.unwrap();
-    let rejected =
-        crate::console::outbox::RejectedEntry { entry: entry("k2"), rejected_at: at(1), reason: "no".into() };
-    cache.outbox_reject(&rejected, None).await.unwrap();
-    cache.outbox_drop("k1").await.unwrap();
-    cache.outbox_drop("k2").await.unwrap();
-    assert!(cache.outbox().await.unwrap().is_empty());
-    assert!(cache.rejected(50).await.unwrap().is_empty(), "a rejected entry can be cleared");
 }

@@ -1,6 +1,7 @@
 //! What the command-line tools that talk to an Ops API server share (`opsdeck calendar`,
 //! `opsdeck postmortem`): the `--backend` and `--token-file` arguments, a small HTTP client that
-//! sends the token, and how failures become exit statuses.
+//! sends the token (read bounded, from a regular file only), and how output and failures are
+//! printed (sanitised: see `cli::output`) and become exit statuses.
 //!
 //! Exit status: 0 on success; 2 for a mistake in the input (arguments, token file, URL) caught
 //! before anything was sent or changed; 1 when the server cannot be reached or refuses.
@@ -11,6 +12,8 @@ use std::process::ExitCode;
 use serde::de::DeserializeOwned;
 
 use crate::api::{ErrorBody, IDEMPOTENCY_HEADER};
+use crate::cli::output;
+use crate::files;
 
 #[derive(Debug, clap::Args)]
 pub struct ServerArgs {
@@ -31,27 +34,40 @@ pub enum Failure {
     Server(String),
 }
 
+/// What a command prints on success, by kind, so that it is sanitised the way its format allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Markdown or a report: lines and tabs kept.
+    Text(String),
+    /// An iCalendar stream: CRLF line ends kept.
+    Calendar(String),
+}
+
 /// Prints the output of `opsdeck {command}` and returns its exit status; a failure goes to
-/// stderr as one line prefixed with the command.
-pub fn finish(command: &str, result: Result<String, Failure>) -> ExitCode {
-    match result {
-        Ok(output) => {
-            print!("{output}");
-            ExitCode::SUCCESS
-        }
+/// stderr as one line prefixed with the command. Both are sanitised here, whatever the command
+/// did before: nothing from a server or a file reaches the terminal as an escape sequence.
+pub fn finish(command: &str, result: Result<Output, Failure>) -> ExitCode {
+    use std::io::Write;
+    let (out, status) = match result {
+        Ok(Output::Text(text)) => (output::text(&text).into_owned(), ExitCode::SUCCESS),
+        Ok(Output::Calendar(ics)) => (output::calendar(&ics), ExitCode::SUCCESS),
         Err(Failure::Input(message)) => {
-            eprintln!("opsdeck {command}: {message}");
-            ExitCode::from(2)
+            eprintln!("opsdeck {command}: {}", output::line(&message));
+            return ExitCode::from(2);
         }
         Err(Failure::Server(message)) => {
-            eprintln!("opsdeck {command}: {message}");
-            ExitCode::FAILURE
+            eprintln!("opsdeck {command}: {}", output::line(&message));
+            return ExitCode::FAILURE;
         }
-    }
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`… | head`) is not worth a panic.
+    let _ = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush());
+    status
 }
 
 /// Runs a command's future on a runtime of its own.
-pub fn block_on<F: std::future::Future<Output = Result<String, Failure>>>(future: F) -> Result<String, Failure> {
+pub fn block_on<T, F: std::future::Future<Output = Result<T, Failure>>>(future: F) -> Result<T, Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -70,8 +86,8 @@ impl Client {
     /// Reads the token file and checks the URL; a problem with either is [`Failure::Input`].
     pub fn new(args: &ServerArgs) -> Result<Client, Failure> {
         let shown = args.token_file.display();
-        let token = std::fs::read_to_string(&args.token_file)
-            .map_err(|e| Failure::Input(format!("--token-file {shown}: {e}")))?
+        let token = files::read_text(&args.token_file, files::TOKEN_LIMIT)
+            .map_err(|e| Failure::Input(format!("--token-file {shown}: {}", e.problem())))?
             .trim()
             .to_string();
         if token.is_empty() {
@@ -101,6 +117,17 @@ impl Client {
         body: &impl serde::Serialize,
     ) -> Result<T, Failure> {
         let request = self.http.post(format!("{}{path}", self.base)).header(IDEMPOTENCY_HEADER, key).json(body);
+        self.send(request).await
+    }
+
+    /// PUTs `body` as JSON with an `Idempotency-Key`.
+    pub async fn put<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T, Failure> {
+        let request = self.http.put(format!("{}{path}", self.base)).header(IDEMPOTENCY_HEADER, key).json(body);
         self.send(request).await
     }
 

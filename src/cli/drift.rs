@@ -2,16 +2,19 @@
 //! value per line. The only part of drift that reads files; [`compare_contents`] is the same
 //! report on contents already read.
 //!
-//! Mistakes (a missing or empty file, a line that is not a number, NaN or infinity) print one
-//! line naming the file and line on stderr and exit with status 2.
+//! Mistakes (a missing or empty file, a line that is not a number, NaN or infinity, a FIFO or
+//! device, a file over the limit) print one line naming the file and line on stderr and exit with
+//! status 2. Files are read bounded, from regular files only; what is printed is sanitised.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde_json::json;
 
+use crate::cli::output;
 use crate::domain::drift::{self, Binning};
 use crate::domain::text::{sanitize, truncate};
+use crate::files;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum DriftCommand {
@@ -55,11 +58,11 @@ pub fn run(command: DriftCommand) -> ExitCode {
     let DriftCommand::Compare(args) = command;
     match compare(&args) {
         Ok(output) => {
-            println!("{output}");
+            println!("{}", output::text(&output));
             ExitCode::SUCCESS
         }
         Err(message) => {
-            eprintln!("opsdeck drift compare: {message}");
+            eprintln!("opsdeck drift compare: {}", output::line(&message));
             ExitCode::from(2)
         }
     }
@@ -124,14 +127,15 @@ pub fn compare_contents(args: &CompareArgs, reference: &[u8], current: &[u8]) ->
     ))
 }
 
+/// The bytes of a sample file: a regular file of at most [`files::SAMPLE_LIMIT`].
 fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+    files::read_bytes(path, files::SAMPLE_LIMIT).map_err(|e| e.describe(""))
 }
 
 /// The non-blank lines of the file at `path`, whose content is `text`, trimmed, with their
 /// 1-based line numbers.
 fn read_lines(path: &Path, text: &[u8]) -> Result<Vec<(usize, String)>, String> {
-    let text = std::str::from_utf8(text).map_err(|e| format!("{}: not UTF-8 text ({e})", path.display()))?;
+    let text = std::str::from_utf8(text).map_err(|e| format!("{} is not UTF-8 text ({e})", path.display()))?;
     let lines: Vec<(usize, String)> =
         text.lines().enumerate().map(|(i, l)| (i + 1, l.trim().to_string())).filter(|(_, l)| !l.is_empty()).collect();
     if lines.is_empty() {

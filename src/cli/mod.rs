@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod client;
 pub mod drift;
+pub mod output;
 pub mod postmortem;
 pub mod sla;
 
@@ -18,6 +19,7 @@ use crate::api::Role;
 use crate::config::{self, Config};
 use crate::console::app::{BackendChoice, ConsoleOptions};
 use crate::db::DbLocation;
+use crate::files;
 use crate::paths::Paths;
 use crate::server::{self, ServeOptions, auth::Users};
 use crate::sources::simulator;
@@ -111,7 +113,9 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("opsdeck: {err:#}");
+            // Config and policy errors quote the file: printed inert (the terminal refusal keeps
+            // its list of commands on their lines).
+            eprintln!("opsdeck: {}", output::text(&format!("{err:#}")));
             if err.downcast_ref::<UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
@@ -184,16 +188,18 @@ fn console(cli: Cli) -> anyhow::Result<()> {
             BackendChoice::Remote { url, token }
         }
     };
-    let cache_path = paths.cache_file(match &backend {
+    let backend_name = match &backend {
         BackendChoice::Demo { .. } => None,
         BackendChoice::Remote { url, .. } => Some(url.as_str()),
-    });
+    };
+    let (cache_path, work_path) = (paths.cache_file(backend_name), paths.work_file(backend_name));
     let options = ConsoleOptions {
         read_only: cli.read_only,
         config,
         config_path,
         backend,
         cache: DbLocation::File(cache_path),
+        work: DbLocation::File(work_path),
         terminal,
         drafts_dir: paths.data_dir.join("drafts"),
     };
@@ -220,7 +226,7 @@ fn serve(
         None => DbLocation::File(paths.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?.data_dir.join("server.sqlite")),
     };
     let users = match tokens {
-        Some(path) => Users::load(&path)?,
+        Some(path) => tokens_file(&path)?,
         None => generated_users(paths.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?)?,
     };
     runtime()?.block_on(async move {
@@ -252,13 +258,22 @@ async fn shutdown_signal() -> &'static str {
     }
 }
 
+/// The users of `serve --tokens FILE`: a regular file of at most [`files::TOKENS_FILE_LIMIT`].
+fn tokens_file(path: &Path) -> anyhow::Result<Users> {
+    let text =
+        files::read_text(path, files::TOKENS_FILE_LIMIT).map_err(|e| UsageError(e.describe("the tokens file")))?;
+    Users::parse(&text).map_err(|message| anyhow::Error::new(UsageError(format!("{}: {message}", path.display()))))
+}
+
 /// Without a tokens file: one commander token for the current user, kept in a mode-600 file in
 /// the state directory (and reused next time). The path is printed, never the token.
 fn generated_users(paths: &Paths) -> anyhow::Result<Users> {
     use std::os::unix::fs::OpenOptionsExt;
     let path = paths.state_dir.join("serve-token");
-    let token = match std::fs::read_to_string(&path) {
+    let token = match files::read_text(&path, files::TOKEN_LIMIT) {
         Ok(token) if token.trim().len() >= server::auth::MIN_TOKEN_LEN => token.trim().to_string(),
+        // Something else than a file there (a FIFO would also block the write below): say so.
+        Err(error @ files::ReadError::NotRegular { .. }) => anyhow::bail!(error.describe("the token file")),
         _ => {
             std::fs::create_dir_all(&paths.state_dir)?;
             let token = server::auth::random_token();
@@ -274,6 +289,7 @@ fn generated_users(paths: &Paths) -> anyhow::Result<Users> {
         }
     };
     let user = std::env::var("USER").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| "admin".into());
+    let user = crate::domain::text::sanitize(&user).into_owned();
     println!("opsdeck serve: no --tokens file; {user} (commander) uses the token in {}", path.display());
     let mut users = Users::default();
     users.add(&user, Role::Commander, &token);

@@ -1,5 +1,7 @@
 //! `opsdeck postmortem export ID`: an incident's postmortem as Markdown, read from an Ops API
-//! server over HTTP (any role may read, so a viewer's token is enough).
+//! server over HTTP (any role may read, so a viewer's token is enough). What the server sent is
+//! sanitised before it is printed: Markdown has no use for escape sequences, on a terminal or in
+//! a file.
 //!
 //! `ID` is the postmortem's id (`PM-1042`) or its incident's (`INC-1042`, whose postmortem is
 //! `PM-1042`). Exit status: 0 with the Markdown on stdout; 2 for a mistake in the input (an ID
@@ -8,9 +10,10 @@
 
 use std::process::ExitCode;
 
-use crate::cli::client::{Client, Failure, ServerArgs, block_on, finish};
+use crate::cli::client::{Client, Failure, Output, ServerArgs, block_on, finish};
 use crate::domain::Postmortem;
 use crate::domain::postmortem::postmortem_id;
+use crate::domain::text::{sanitize_in_place, sanitize_multiline};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum PostmortemCommand {
@@ -33,7 +36,7 @@ pub fn run(command: PostmortemCommand) -> ExitCode {
     }
 }
 
-async fn export(args: ExportArgs) -> Result<String, Failure> {
+async fn export(args: ExportArgs) -> Result<Output, Failure> {
     let id = target(&args.id).map_err(Failure::Input)?;
     let client = Client::new(&args.server)?;
     let postmortem: Postmortem = client.get(&format!("/v1/postmortems/{id}")).await.map_err(|failure| {
@@ -45,7 +48,17 @@ async fn export(args: ExportArgs) -> Result<String, Failure> {
             other => other,
         }
     })?;
-    Ok(postmortem.to_markdown())
+    Ok(Output::Text(inert(postmortem).to_markdown()))
+}
+
+/// The postmortem with what the server sent made safe to print: the one-line fields (a title
+/// with a line break would make a second heading) on one line, the body with its lines.
+fn inert(mut postmortem: Postmortem) -> Postmortem {
+    for field in [&mut postmortem.id, &mut postmortem.incident_id, &mut postmortem.title, &mut postmortem.updated_by] {
+        sanitize_in_place(field);
+    }
+    postmortem.body = sanitize_multiline(&postmortem.body).into_owned();
+    postmortem
 }
 
 /// The postmortem id `ID` names: itself when it is one (`PM-1042`), the postmortem of the

@@ -1,7 +1,8 @@
 //! `opsdeck sla …`: the SLA engine from the command line. The only part of `sla` that reads files.
 //!
 //! Mistakes (a bad policy file, an unknown calendar, a bad time or duration) print one line on
-//! stderr and exit with status 2.
+//! stderr and exit with status 2. The policy file is read bounded, from a regular file only; what
+//! is printed (calendar names come from the file) is sanitised.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +10,9 @@ use std::process::ExitCode;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::Serialize;
 
+use crate::cli::output;
 use crate::domain::duration::parse_duration;
+use crate::files;
 use crate::sla::policy::{MAX_TARGET, SlaPolicy};
 
 #[derive(Debug, clap::Subcommand)]
@@ -44,11 +47,11 @@ pub fn run(command: SlaCommand) -> ExitCode {
     };
     match result {
         Ok(output) => {
-            println!("{output}");
+            println!("{}", output::text(&output));
             ExitCode::SUCCESS
         }
         Err(message) => {
-            eprintln!("opsdeck {name}: {message}");
+            eprintln!("opsdeck {name}: {}", output::line(&message));
             ExitCode::from(2)
         }
     }
@@ -75,7 +78,7 @@ pub fn due(args: &DueArgs) -> Result<String, String> {
     let policy = match &args.policy {
         None => SlaPolicy::default_policy(),
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let text = files::read_text(path, files::POLICY_LIMIT).map_err(|e| e.describe(""))?;
             SlaPolicy::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?
         }
     };

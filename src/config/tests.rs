@@ -53,7 +53,8 @@ fn mistakes_name_the_line_and_the_key() {
         ("[colors]\np1 = \"blurple\"", 2, Some("colors.p1"), "not a colour"),
         ("[colors]\nbackground = \"red\"", 2, Some("colors.background"), "unknown colour"),
         ("backend = \"ftp://x\"", 1, Some("backend"), "not an http"),
-        ("poll_interval = \"10ms\"", 1, Some("poll_interval"), "not a duration"),
+        ("poll_interval = \"10ms\"", 1, Some("poll_interval"), "at least"),
+        ("poll_interval = \"10x\"", 1, Some("poll_interval"), "not a duration"),
         ("poll_interval = \"0s\"", 1, Some("poll_interval"), "at least"),
         ("\nglyphs = \"emoji\"", 2, Some("glyphs"), "not one of auto, ascii, unicode"),
         ("colour = 1", 1, None, "unknown field"),
@@ -165,4 +166,83 @@ fn a_team_template_is_read_beside_the_config_and_a_missing_one_is_named() {
     std::fs::write(dir.path().join("empty.md"), " \n").unwrap();
     let err = Config::parse("postmortem_template = \"empty.md\"\n", &path).unwrap_err();
     assert!(err.message.contains("empty"), "{err}");
+}
+
+/// A FIFO at `path` (created with mkfifo(3)).
+fn mkfifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo {}", path.display());
+}
+
+/// `f` on a thread, awaited at most 10 s: a read that hangs fails the test.
+fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(10)).expect("the read returned instead of hanging")
+}
+
+/// The special files a reader of the config must refuse, each at `dir/name`, with the message
+/// it must give: /dev/zero, a FIFO, a directory, and a sparse file over `limit`.
+fn special_files(dir: &Path, name: &str, limit: u64) -> Vec<(PathBuf, String)> {
+    let fifo = dir.join(format!("fifo-{name}"));
+    mkfifo(&fifo);
+    let folder = dir.join(format!("dir-{name}"));
+    std::fs::create_dir(&folder).unwrap();
+    let huge = dir.join(format!("huge-{name}"));
+    std::fs::File::create(&huge).unwrap().set_len(3 * 1024 * 1024 * 1024).unwrap();
+    vec![
+        (PathBuf::from("/dev/zero"), "/dev/zero is not a regular file (a character device)".to_string()),
+        (fifo.clone(), format!("{} is not a regular file (a FIFO)", fifo.display())),
+        (folder.clone(), format!("{} is not a regular file (a directory)", folder.display())),
+        (huge.clone(), format!("{} is 3 GB; the limit is {}", huge.display(), crate::files::Size(limit))),
+    ]
+}
+
+#[test]
+fn template_and_policy_files_that_are_not_files_or_too_large_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    for (key, limit) in
+        [("postmortem_template", crate::files::TEMPLATE_LIMIT), ("sla_policy", crate::files::POLICY_LIMIT)]
+    {
+        for (file, expected) in special_files(dir.path(), key, limit) {
+            let text = format!("\n{key} = \"{}\"\n", file.display());
+            let config = config.clone();
+            let err = bounded(move || Config::parse(&text, &config).unwrap_err());
+            assert_eq!((err.line, err.key.as_deref()), (Some(2), Some(key)), "{err}");
+            assert_eq!(err.message, expected);
+        }
+    }
+}
+
+#[test]
+fn token_files_that_are_not_files_or_too_large_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, expected) in special_files(dir.path(), "token", crate::files::TOKEN_LIMIT) {
+        let config = Config { token_file: Some(file.clone()), ..Config::default() };
+        let from_config = bounded(move || resolve_token(None, None, &config).unwrap_err());
+        assert_eq!(from_config, format!("the token file {expected}"));
+        let from_flag = bounded(move || resolve_token(Some(&file), None, &Config::default()).unwrap_err());
+        assert_eq!(from_flag, format!("the token file {expected}"));
+    }
+}
+
+#[test]
+fn a_config_file_that_is_not_a_file_or_too_large_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, expected) in special_files(dir.path(), "config.toml", crate::files::CONFIG_LIMIT) {
+        let shown = file.display().to_string();
+        let err = bounded(move || Config::load(&file).unwrap_err());
+        // The path leads the message once: `<path>: not a regular file (a FIFO)`.
+        let problem = expected.strip_prefix(&shown).unwrap().trim_start();
+        let problem = match problem.strip_prefix("is not") {
+            Some(rest) => format!("not{rest}"),
+            None => format!("too large ({})", problem.strip_prefix("is ").unwrap()),
+        };
+        assert_eq!(err.to_string(), format!("{shown}: {problem}"));
+    }
 }

@@ -3,6 +3,11 @@
 //!
 //! Nothing here waits for the network before the first frame. The backend (or the in-process
 //! demo server) is connected after it, and sync reports back through the event channel.
+//!
+//! Neither file can keep the console from starting: a damaged cache is moved aside and synced
+//! anew, a damaged work file is moved aside and an empty one started, an unwritable one is
+//! worked around (`crate::cache`); what was done is said on screen. What is still not on disk
+//! and not sent when the console ends is written to standard error and the log.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,9 +21,9 @@ use tokio::sync::mpsc;
 use crate::api::{Me, Role};
 use crate::backend::Backend;
 use crate::backend::http::HttpBackend;
-use crate::cache::Cache;
+use crate::cache::{Cache, CacheSnapshot, Work};
 use crate::config::{Config, Secret};
-use crate::console::effect::{EffectRunner, Flow, Screen};
+use crate::console::effect::{EffectRunner, Flow, Screen, Stores};
 use crate::console::event::{Event, EventSender};
 use crate::console::state::{AppState, Environment, Session};
 use crate::console::terminal;
@@ -50,6 +55,8 @@ pub struct ConsoleOptions {
     pub config_path: PathBuf,
     pub backend: BackendChoice,
     pub cache: DbLocation,
+    /// The user's own work (outbox, drafts): `<data dir>/work/<backend>.sqlite`.
+    pub work: DbLocation,
     pub read_only: bool,
     /// What the terminal can show (from TERM, COLORTERM and NO_COLOR).
     pub terminal: crate::console::theme::TermCaps,
@@ -70,8 +77,19 @@ fn demo_user() -> String {
 
 pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     let started = Instant::now();
-    let cache = Cache::open(&options.cache).await.context("opening the local cache")?;
-    let snapshot = cache.snapshot(FIRST_FRAME_ROWS).await.context("reading the local cache")?;
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (cache, work, snapshot, notices) = open_stores(&options.cache, &options.work).await;
+    for store in [&cache.location(), &work.location()] {
+        tracing::debug!(file = %store.describe(), "opened");
+    }
+    let sink: crate::cache::NoticeSink = {
+        let tx = tx.clone();
+        Arc::new(move |notice| {
+            let _ = tx.send(Event::Storage(notice));
+        })
+    };
+    cache.set_sink(sink.clone());
+    work.set_sink(sink);
     let needs_full_load = snapshot.total > snapshot.incidents.len();
     let (label, demo) = match &options.backend {
         BackendChoice::Demo { .. } => ("DEMO".to_string(), true),
@@ -91,6 +109,10 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     // The system's zone is read here, once: the state only ever gets it handed.
     let environment = Environment { terminal: options.terminal, system_zone: SystemZone::detect() };
     let mut state = AppState::new(session, &options.config, snapshot, environment, Utc::now());
+    for notice in notices {
+        tracing::warn!(file = ?notice.file, "{}", notice.text);
+        state.update(Event::Storage(notice), Utc::now());
+    }
 
     let mut tui = terminal::enter(options.terminal).context("setting up the terminal")?;
     let size = tui.size()?;
@@ -98,24 +120,72 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     terminal::draw(&mut tui, &state, Utc::now())?;
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "first frame drawn from the cache");
 
-    let (tx, rx) = mpsc::unbounded_channel();
-    let result = run_loop(&mut tui, &mut state, &options, cache, needs_full_load, tx, rx).await;
+    let stores = Stores { cache, work };
+    let result = run_loop(&mut tui, &mut state, &options, stores, needs_full_load, tx, rx).await;
     terminal::leave()?;
+    report_unsaved(&state);
     result
+}
+
+/// Opens both files, moves an earlier cache's share of the user's work into the work file, and
+/// reads what the first frame needs. Never fails: whatever could not be read is said in the
+/// notices, and the console starts with what could.
+async fn open_stores(
+    cache: &DbLocation,
+    work: &DbLocation,
+) -> (Cache, Work, CacheSnapshot, Vec<crate::db::StorageNotice>) {
+    let ((cache, mut notices), (work, more)) = tokio::join!(Cache::open_recovering(cache), Work::open_recovering(work));
+    notices.extend(more);
+    if let Err(err) = work.adopt(&cache).await {
+        // They stay in the cache, and are tried again at the next start.
+        tracing::error!(error = %err, "could not move the actions and drafts kept in the cache to the work file");
+    }
+    let mut snapshot = match cache.snapshot(FIRST_FRAME_ROWS).await {
+        Ok(snapshot) => snapshot,
+        // A damaged cache has been moved aside by now: the fresh one is read instead.
+        Err(first) => cache.snapshot(FIRST_FRAME_ROWS).await.unwrap_or_else(|err| {
+            tracing::error!(error = %first, again = %err, "the cache could not be read; starting from an empty one");
+            CacheSnapshot::default()
+        }),
+    };
+    if let Err(err) = work.load_into(&mut snapshot).await {
+        tracing::error!(error = %err, "the work file could not be read");
+        notices.push(crate::db::StorageNotice {
+            file: crate::db::StoredFile::Work,
+            kind: crate::db::NoticeKind::Unreadable,
+            text: format!("{err}; actions and drafts saved there earlier are not shown (they stay in the file)"),
+        });
+    }
+    (cache, work, snapshot, notices)
+}
+
+/// After the terminal is given back: what the user did that is neither on disk nor confirmed by
+/// the backend, so that it can be done again by hand.
+fn report_unsaved(state: &AppState) {
+    let lines = state.unsaved_report();
+    if lines.is_empty() {
+        return;
+    }
+    eprintln!("opsdeck: not saved to disk and not sent, lost with this exit:");
+    for line in &lines {
+        tracing::error!("lost at exit: {line}");
+        eprintln!("  {line}");
+    }
 }
 
 async fn run_loop(
     tui: &mut terminal::Tui,
     state: &mut AppState,
     options: &ConsoleOptions,
-    cache: Cache,
+    stores: Stores,
     needs_full_load: bool,
     tx: EventSender,
     mut rx: crate::console::event::EventReceiver,
 ) -> anyhow::Result<()> {
     let (backend, demo_server) = connect(&options.backend, &options.config_path, state.me_name()).await?;
+    let cache = stores.cache.clone();
     let sync = crate::console::sync::spawn(backend.clone(), cache.clone(), tx.clone(), options.config.poll_interval);
-    let mut runner = EffectRunner::new(backend, cache.clone(), tx.clone(), sync, options.drafts_dir.clone());
+    let mut runner = EffectRunner::new(backend, stores, tx.clone(), sync, options.drafts_dir.clone());
     let mut input = spawn_terminal_events(tx.clone());
     spawn_signals(tx.clone());
     let _drafts_watcher = {
@@ -143,6 +213,9 @@ async fn run_loop(
                 }
                 Err(err) => tracing::error!(error = %err, "loading the cached drift data failed"),
             }
+            // Every page of the cache, checked once the first frame is up: a damaged one is
+            // moved aside and synced anew (`Event::Storage` says so).
+            cache.verify().await;
         });
     }
     if needs_full_load {
@@ -358,7 +431,13 @@ async fn external_editor(
     left.and(resumed).map_err(|e| format!("the terminal could not be taken back from the editor: {e}"))?;
     match status {
         Ok(Ok(status)) if status.success() => {
-            tokio::fs::read_to_string(path).await.map_err(|e| format!("{}: {e}", path.display()))
+            // The editor may have left anything there: read it bounded, and only as a file.
+            let path = path.to_path_buf();
+            tokio::task::spawn_blocking(move || {
+                crate::files::read_text(&path, crate::files::DRAFT_LIMIT).map_err(|e| e.describe(""))
+            })
+            .await
+            .map_err(|e| format!("the reading task failed: {e}"))?
         }
         // The shell's answer for a command it cannot find (the check above found something else).
         Ok(Ok(status)) if status.code() == Some(127) => Err(not_found()),

@@ -6,8 +6,11 @@
 //! through the run loop's [`Screen`] and tells the loop how to go on ([`Flow`]): the loop ends
 //! because of `Quit`, and for no other reason than its channel closing.
 //!
-//! Cache writes are tracked so that quitting (or SIGTERM, or SIGHUP from a dropped SSH
-//! session) waits for them: an action the user took is on disk before the process exits.
+//! Writes are tracked so that quitting (or SIGTERM, or SIGHUP from a dropped SSH session) waits
+//! for them: an action the user took is on disk before the process exits. The user's own work
+//! goes to the work file, what the server said to the cache (`crate::cache`); every write of the
+//! user's work reports back whether it reached the disk, so the state can say what has not. A
+//! timer checks every [`PATH_CHECK`] that both files are still the ones opened.
 
 use std::future::Future;
 use std::path::Path;
@@ -17,7 +20,7 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 
 use crate::backend::{ActionRequest, Backend};
-use crate::cache::Cache;
+use crate::cache::{Cache, CacheError, Work};
 use crate::console::event::{Event, EventSender};
 use crate::console::outbox::OutboxEffect;
 use crate::console::sync::{SyncHandle, jittered};
@@ -43,7 +46,10 @@ pub enum Effect {
         path: std::path::PathBuf,
         services: Vec<String>,
     },
-    /// Write a postmortem draft to the journal in the cache.
+    /// Write again into the work file what the console holds of the user's work (after the file
+    /// was made anew, or to retry what the disk refused); `Event::WorkRewritten`.
+    RewriteWork(crate::cache::WorkCopy),
+    /// Write a postmortem draft to the journal in the work file.
     JournalDraft(crate::cache::JournaledDraft),
     /// Forget the journaled draft of `id` if it still holds `draft` (the backend has that text).
     ForgetDraft {
@@ -116,25 +122,49 @@ pub async fn run_terminal(
     }
 }
 
+/// How often both files are checked to be the ones opened (deleted or replaced under the console).
+pub const PATH_CHECK: Duration = Duration::from_secs(2);
+
 pub struct EffectRunner {
     backend: Arc<dyn Backend>,
     cache: Cache,
+    work: Work,
     events: EventSender,
     sync: SyncHandle,
     writes: JoinSet<()>,
     /// Where postmortem drafts are exported (`<data dir>/drafts`).
     drafts_dir: std::path::PathBuf,
+    path_check: tokio::task::JoinHandle<()>,
+}
+
+/// What the runner works with.
+pub struct Stores {
+    pub cache: Cache,
+    pub work: Work,
 }
 
 impl EffectRunner {
     pub fn new(
         backend: Arc<dyn Backend>,
-        cache: Cache,
+        stores: Stores,
         events: EventSender,
         sync: SyncHandle,
         drafts_dir: std::path::PathBuf,
     ) -> Self {
-        EffectRunner { backend, cache, events, sync, writes: JoinSet::new(), drafts_dir }
+        let Stores { cache, work } = stores;
+        let path_check = {
+            let (cache, work) = (cache.clone(), work.clone());
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(PATH_CHECK);
+                every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    every.tick().await;
+                    work.check_path().await;
+                    cache.check_path().await;
+                }
+            })
+        };
+        EffectRunner { backend, cache, work, events, sync, writes: JoinSet::new(), drafts_dir, path_check }
     }
 
     /// Does `effect`: starts the task it asks for, or does it on `screen` when it needs the
@@ -146,10 +176,25 @@ impl EffectRunner {
             Effect::Outbox(effect) => self.outbox(effect),
             Effect::SyncNow => self.sync.poke(),
             Effect::SetPollInterval(interval) => self.sync.set_interval(interval),
-            Effect::JournalDraft(draft) => {
-                let (cache, events) = (self.cache.clone(), self.events.clone());
+            Effect::RewriteWork(copy) => {
+                let (work, events) = (self.work.clone(), self.events.clone());
                 self.writes.spawn(async move {
-                    let error = cache.journal_draft(&draft).await.err().map(|e| e.to_string());
+                    let error = work.rewrite(&copy, chrono::Utc::now()).await.err().map(|e| e.to_string());
+                    if let Some(error) = &error {
+                        tracing::error!(%error, "could not write the user's work to disk");
+                    }
+                    let _ = events.send(Event::WorkRewritten {
+                        keys: copy.pending.into_iter().map(|e| e.key).collect(),
+                        drafts: copy.drafts.into_iter().map(|d| d.id).collect(),
+                        notes: copy.notes.into_iter().map(|n| n.incident_id).collect(),
+                        error,
+                    });
+                });
+            }
+            Effect::JournalDraft(draft) => {
+                let (work, events) = (self.work.clone(), self.events.clone());
+                self.writes.spawn(async move {
+                    let error = work.journal_draft(&draft).await.err().map(|e| e.to_string());
                     if let Some(error) = &error {
                         tracing::error!(%error, id = %draft.id, "could not journal a postmortem draft");
                     }
@@ -157,19 +202,20 @@ impl EffectRunner {
                 });
             }
             Effect::SaveNoteDraft(note) => {
-                let (cache, events) = (self.cache.clone(), self.events.clone());
+                let (work, events) = (self.work.clone(), self.events.clone());
                 self.writes.spawn(async move {
-                    if let Err(err) = cache.save_note_draft(&note, chrono::Utc::now()).await {
-                        tracing::error!(error = %err, id = %note.incident_id, "could not keep a note draft");
-                        let _ = events
-                            .send(Event::NoteDraftFailed { incident_id: note.incident_id, error: err.to_string() });
+                    let error = work.save_note_draft(&note, chrono::Utc::now()).await.err().map(|e| e.to_string());
+                    if let Some(error) = &error {
+                        tracing::error!(%error, id = %note.incident_id, "could not keep a note draft");
                     }
+                    let _ =
+                        events.send(Event::NoteDraftSaved { incident_id: note.incident_id, text: note.text, error });
                 });
             }
             Effect::ForgetDraft { id, author, draft } => {
-                let cache = self.cache.clone();
+                let work = self.work.clone();
                 self.writes.spawn(async move {
-                    if let Err(err) = cache.forget_draft(&id, &author, &draft).await {
+                    if let Err(err) = work.forget_draft(&id, &author, &draft).await {
                         tracing::warn!(error = %err, %id, "could not forget a saved postmortem draft");
                     }
                 });
@@ -199,12 +245,12 @@ impl EffectRunner {
     }
 
     fn outbox(&mut self, effect: OutboxEffect) {
-        let cache = self.cache.clone();
+        let (cache, work) = (self.cache.clone(), self.work.clone());
         let events = self.events.clone();
         match effect {
             OutboxEffect::Persist(entry) => {
                 self.writes.spawn(async move {
-                    let error = cache.outbox_insert(&entry).await.err().map(|e| e.to_string());
+                    let error = work.outbox_insert(&entry).await.err().map(|e| e.to_string());
                     let _ = events.send(Event::OutboxPersisted { key: entry.key, error });
                 });
             }
@@ -222,38 +268,59 @@ impl EffectRunner {
                     let _ = events.send(Event::OutboxAnswered { key: entry.key, result });
                 });
             }
+            // Two files, two writes: the item first, then the entry leaves the outbox. A crash
+            // between them leaves the entry, which the next start sends again with the same
+            // Idempotency-Key; the server replays its answer, so the action happened once.
             OutboxEffect::Complete { entry, entity, rebased } => {
                 self.writes.spawn(async move {
                     let key = entry.key;
-                    if let Err(err) = cache.outbox_complete(&key, &entity, &rebased).await {
+                    if let Err(err) = cache.store_entity(&entity).await {
+                        tracing::warn!(error = %err, %key, "could not cache the item a completed action returned");
+                    }
+                    if let Err(err) = work.outbox_complete(&key, &rebased).await {
                         tracing::error!(error = %err, %key, "could not record a completed action; it will be resent (idempotently)");
                     }
                 });
             }
             OutboxEffect::Reject { rejected, current } => {
                 self.writes.spawn(async move {
-                    if let Err(err) = cache.outbox_reject(&rejected, current.as_ref()).await {
-                        tracing::error!(error = %err, key = %rejected.entry.key, "could not record a rejected action");
+                    if let Some(current) = &current
+                        && let Err(err) = cache.store_entity(current).await
+                    {
+                        tracing::warn!(error = %err, "could not cache the item a refused action returned");
+                    }
+                    if let Err(err) = work.outbox_reject(&rejected).await {
+                        let what = format!(
+                            "the refused {} on {} was not saved to disk",
+                            rejected.entry.action.verb(),
+                            rejected.entry.target_id
+                        );
+                        write_failed(&events, what, err);
                     }
                 });
             }
             OutboxEffect::RecordAttempt { key, error } => {
                 self.writes.spawn(async move {
-                    if let Err(err) = cache.outbox_attempt(&key, &error).await {
+                    if let Err(err) = work.outbox_attempt(&key, &error).await {
                         tracing::warn!(error = %err, %key, "could not record a send attempt");
                     }
                 });
             }
             OutboxEffect::Drop { key } => {
                 self.writes.spawn(async move {
-                    if let Err(err) = cache.outbox_drop(&key).await {
-                        tracing::error!(error = %err, %key, "could not delete a dropped action");
+                    if let Err(err) = work.outbox_drop(&key).await {
+                        write_failed(
+                            &events,
+                            "a dropped action is still on disk and comes back at the next start".into(),
+                            err,
+                        );
                     }
                 });
             }
             OutboxEffect::RetryAfter(delay) => {
                 tokio::spawn(async move {
-                    tokio::time::sleep(jittered(delay)).await;
+                    // Never sooner than asked: a 429's Retry-After is a floor, and so is the backoff.
+                    tokio::time::sleep(jittered(delay).max(delay)).await;
                     let _ = events.send(Event::OutboxRetry);
                 });
             }
@@ -266,19 +333,26 @@ impl EffectRunner {
         if drained.is_err() {
             tracing::error!("cache writes did not finish in time at exit");
         }
+        self.path_check.abort();
         self.sync.stop();
     }
 }
 
-/// A calendar file's text, or why it cannot be imported (missing, too large, not UTF-8).
+/// A write of the user's work failed: logged, and told to the user.
+fn write_failed(events: &EventSender, what: String, error: CacheError) {
+    tracing::error!(%error, "{what}");
+    let _ = events.send(Event::WorkWriteFailed { what, error: error.to_string() });
+}
+
+/// A calendar file's text, or why it cannot be imported (missing, not a regular file — a FIFO
+/// or `/dev/zero` is refused before it is opened —, too large, not UTF-8), without the path: the
+/// message that shows it names it. Read off the runtime's threads.
 async fn read_calendar(path: &std::path::Path) -> Result<String, String> {
     use crate::console::state::MAX_CALENDAR_BYTES;
-    let size = tokio::fs::metadata(path).await.map_err(|e| e.to_string())?.len();
-    if size > MAX_CALENDAR_BYTES {
-        return Err(format!("{size} bytes is more than a calendar file should be ({MAX_CALENDAR_BYTES} at most)"));
-    }
-    let bytes = tokio::fs::read(path).await.map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|e| format!("not UTF-8 text ({e})"))
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || crate::files::read_text(&path, MAX_CALENDAR_BYTES).map_err(|e| e.problem()))
+        .await
+        .map_err(|e| format!("the reading task failed: {e}"))?
 }
 
 /// Writes a draft file whole: to a temporary file next to it, then renamed over it, so a watcher
@@ -331,5 +405,36 @@ mod tests {
             other => panic!("expected the editor's text back, got {other:?}"),
         }
         assert!(rx.try_recv().is_err(), "quitting and the bell send nothing");
+    }
+
+    /// `i` in the Calendar tab: what the path typed at the prompt names is read only when it is a
+    /// regular file within the limit; each refusal comes back at once, saying why.
+    #[tokio::test]
+    async fn a_calendar_path_that_is_not_a_file_or_too_large_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo.ics");
+        let c = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(fifo.as_os_str())).unwrap();
+        // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let huge = dir.path().join("huge.ics");
+        std::fs::File::create(&huge).unwrap().set_len(3 * 1024 * 1024 * 1024).unwrap();
+        let cases = [
+            (Path::new("/dev/zero"), "not a regular file (a character device)"),
+            (fifo.as_path(), "not a regular file (a FIFO)"),
+            (dir.path(), "not a regular file (a directory)"),
+            (huge.as_path(), "too large (3 GB; the limit is 5 MB)"),
+        ];
+        for (path, expected) in cases {
+            let read = tokio::time::timeout(Duration::from_secs(10), read_calendar(path)).await;
+            assert_eq!(
+                read.expect("the read returns instead of hanging"),
+                Err(expected.to_string()),
+                "{}",
+                path.display()
+            );
+        }
+        let ok = dir.path().join("ok.ics");
+        std::fs::write(&ok, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n").unwrap();
+        assert_eq!(read_calendar(&ok).await.unwrap(), "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
     }
 }

@@ -1,15 +1,17 @@
 //! The one channel everything reports into: terminal, sync, outbox, config, signals, timers.
 //!
-//! Payloads are domain, API and config types, the backend's error, and the drift results of
-//! `crate::console::data`: no tab's or cache's type, so this module sits below both.
+//! Payloads are domain, API and config types, the backend's error, what the console's files say
+//! about themselves (`db::StorageNotice`), and the drift results of `crate::console::data`: no
+//! tab's or cache's type, so this module sits below both.
 
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
-use crate::api::{Change, Me, User};
+use crate::api::{Change, Me, SkippedRecord, User};
 use crate::backend::BackendError;
 use crate::config::{Config, ConfigError};
 use crate::console::data::DriftResults;
+use crate::db::StorageNotice;
 use crate::domain::monitoring::MonitoringRows;
 use crate::domain::{Entity, Incident};
 
@@ -74,11 +76,29 @@ pub enum Event {
         id: String,
         result: Result<String, String>,
     },
-    /// `Effect::SaveNoteDraft` could not write to the cache.
-    NoteDraftFailed {
+    /// `Effect::SaveNoteDraft` wrote the note draft of `incident_id` holding `text` (or could not:
+    /// why, naming the file).
+    NoteDraftSaved {
         incident_id: String,
+        text: String,
+        error: Option<String>,
+    },
+    /// `Effect::RewriteWork` wrote these outbox entries, postmortem drafts and note drafts into
+    /// the work file (or could not: why).
+    WorkRewritten {
+        keys: Vec<String>,
+        drafts: Vec<String>,
+        notes: Vec<String>,
+        error: Option<String>,
+    },
+    /// A write of the user's work other than a new action or draft failed (recording a
+    /// rejection, dropping an entry): what, and why.
+    WorkWriteFailed {
+        what: String,
         error: String,
     },
+    /// A storage file was damaged, deleted, or cannot be written, and what was done about it.
+    Storage(StorageNotice),
     /// SIGTERM, SIGHUP (the SSH session dropped) or SIGINT.
     Shutdown {
         signal: &'static str,
@@ -99,6 +119,10 @@ pub struct SyncReport {
     /// The first success after failures.
     pub recovered: bool,
     pub changes: Vec<Change>,
+    /// Records of the page that could not be read, and why; the rest of the page is here.
+    pub skipped: Vec<SkippedRecord>,
+    /// Entity kinds the page had that this console does not know.
+    pub unknown_kinds: Vec<String>,
 }
 
 pub type EventSender = tokio::sync::mpsc::UnboundedSender<Event>;
@@ -118,6 +142,7 @@ mod tests {
                 "crate::config",
                 "crate::domain",
                 "crate::console::data",
+                "crate::db::StorageNotice",
             ];
             assert!(allowed.iter().any(|a| line.contains(a)), "event.rs names {line:?}");
             for layer in ["console::tabs", "console::state", "crate::cache"] {

@@ -1,7 +1,10 @@
 //! The outbox: actions the user took, kept until the backend has answered them.
 //!
 //! The rules, all decided here without I/O:
-//! - An entry is persisted (with its idempotency key) before it is ever sent.
+//! - An entry is persisted (with its idempotency key) before it is ever sent. When the disk
+//!   refuses it (full, read-only), it is sent all the same and stays marked unsaved
+//!   ([`Outbox::unsaved`]) until a later write gets it to disk or the backend confirms it: the
+//!   console says so until then, and asks before quitting.
 //! - Entries are sent one at a time, in the order they were taken.
 //! - A transient failure (network, timeout, 5xx, 401) pauses the queue; it resumes on a retry
 //!   timer with backoff, or at once when a sync succeeds again. The same key is sent again, so
@@ -81,10 +84,20 @@ pub enum DropRefused {
     NotFound,
 }
 
+/// Where an entry stands with the disk.
+#[derive(Debug, Clone, PartialEq)]
+enum Disk {
+    /// Its first write has not answered yet: it is not sent before it does.
+    Writing,
+    Saved,
+    /// The write failed (why): it is sent anyway, and kept in memory only.
+    Unsaved(String),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 struct Queued {
     entry: OutboxEntry,
-    persisted: bool,
+    disk: Disk,
 }
 
 /// Rejected entries kept in memory for the outbox panel (all of them stay in the cache).
@@ -99,13 +112,15 @@ pub struct Outbox {
     paused: bool,
     failures: u32,
     rejected: Vec<RejectedEntry>,
+    /// A `429`'s `Retry-After`: nothing is sent before it, not even when a sync succeeds.
+    not_before: Option<DateTime<Utc>>,
 }
 
 impl Outbox {
     /// The outbox as the cache holds it after a restart: everything there is persisted.
     pub fn restore(pending: Vec<OutboxEntry>, rejected: Vec<RejectedEntry>) -> Outbox {
         Outbox {
-            queue: pending.into_iter().map(|entry| Queued { entry, persisted: true }).collect(),
+            queue: pending.into_iter().map(|entry| Queued { entry, disk: Disk::Saved }).collect(),
             rejected,
             ..Outbox::default()
         }
@@ -141,17 +156,42 @@ impl Outbox {
 
     /// Takes a new action: persist it first; it is sent once that is done.
     pub fn enqueue(&mut self, entry: OutboxEntry) -> Vec<OutboxEffect> {
-        self.queue.push_back(Queued { entry: entry.clone(), persisted: false });
+        self.queue.push_back(Queued { entry: entry.clone(), disk: Disk::Writing });
         vec![OutboxEffect::Persist(entry)]
     }
 
-    /// The entry is on disk (or could not be written, which the caller reports; it is sent all
-    /// the same rather than held back).
+    /// Whether `key` is queued (not yet answered).
+    pub fn contains(&self, key: &str) -> bool {
+        self.queue.iter().any(|q| q.entry.key == key)
+    }
+
+    /// The entry is on disk.
     pub fn persisted(&mut self, key: &str) -> Vec<OutboxEffect> {
         if let Some(q) = self.queue.iter_mut().find(|q| q.entry.key == key) {
-            q.persisted = true;
+            q.disk = Disk::Saved;
         }
         self.send_next()
+    }
+
+    /// The entry could not be written (`error` names the file): it is sent all the same rather
+    /// than held back, and stays unsaved until a write succeeds or the backend confirms it.
+    pub fn not_persisted(&mut self, key: &str, error: &str) -> Vec<OutboxEffect> {
+        if let Some(q) = self.queue.iter_mut().find(|q| q.entry.key == key) {
+            q.disk = Disk::Unsaved(error.to_string());
+        }
+        self.send_next()
+    }
+
+    /// Entries neither on disk nor confirmed by the backend, with why they are not on disk.
+    pub fn unsaved(&self) -> impl Iterator<Item = (&OutboxEntry, &str)> {
+        self.queue.iter().filter_map(|q| match &q.disk {
+            Disk::Unsaved(error) => Some((&q.entry, error.as_str())),
+            _ => None,
+        })
+    }
+
+    pub fn unsaved_count(&self) -> usize {
+        self.unsaved().count()
     }
 
     /// Starts sending the head of the queue if nothing is in flight and nothing holds it back.
@@ -160,7 +200,7 @@ impl Outbox {
             return Vec::new();
         }
         match self.queue.front() {
-            Some(head) if head.persisted => {
+            Some(head) if head.disk != Disk::Writing => {
                 self.in_flight = Some(head.entry.key.clone());
                 vec![OutboxEffect::Send(head.entry.clone())]
             }
@@ -204,7 +244,12 @@ impl Outbox {
                 self.paused = true;
                 self.failures += 1;
                 effects.push(OutboxEffect::RecordAttempt { key: key.to_string(), error: error.to_string() });
-                effects.push(OutboxEffect::RetryAfter(backoff(self.failures)));
+                let mut delay = backoff(self.failures);
+                if let BackendError::RateLimited { retry_after: Some(secs), .. } = &error {
+                    delay = delay.max(Duration::from_secs(*secs));
+                    self.not_before = chrono::TimeDelta::from_std(delay).ok().map(|d| now + d);
+                }
+                effects.push(OutboxEffect::RetryAfter(delay));
                 return effects;
             }
             Err(error) => {
@@ -229,10 +274,20 @@ impl Outbox {
         self.paused = true;
     }
 
-    /// The retry timer fired, or a sync just succeeded: try the head again.
+    /// The retry timer fired: try the head again.
     pub fn resume(&mut self) -> Vec<OutboxEffect> {
         self.paused = false;
+        self.not_before = None;
         self.send_next()
+    }
+
+    /// A sync just succeeded: try the head again, unless the server asked (`429` with
+    /// `Retry-After`) to hear nothing before a time still to come; the retry timer sends it then.
+    pub fn resume_after_sync(&mut self, now: DateTime<Utc>) -> Vec<OutboxEffect> {
+        match self.not_before {
+            Some(at) if now < at => Vec::new(),
+            _ => self.resume(),
+        }
     }
 
     /// The backend's epoch is known: entries taken against another database are not sent.
@@ -359,6 +414,20 @@ mod tests {
             matches!(&effects[0], OutboxEffect::Complete { entry, rebased, .. } if entry.key == "ack" && rebased == &vec![("esc".to_string(), 4)])
         );
         assert!(matches!(&effects[1], OutboxEffect::Send(e) if e.key == "esc" && e.base_version == 4));
+    }
+
+    #[test]
+    fn a_429_is_sent_again_no_sooner_than_its_retry_after_even_when_a_sync_succeeds() {
+        let mut outbox = Outbox::restore(vec![entry("k1", IncidentAction::Acknowledge, 1)], vec![]);
+        outbox.send_next();
+        let limited = BackendError::RateLimited { retry_after: Some(120), message: "slow down".into() };
+        let effects = outbox.answered("k1", Err(limited), now());
+        assert!(effects.contains(&OutboxEffect::RetryAfter(Duration::from_secs(120))), "{effects:?}");
+        let soon = now() + chrono::TimeDelta::seconds(5);
+        assert!(outbox.resume_after_sync(soon).is_empty(), "a sync 5 s later sends nothing");
+        assert!(outbox.is_paused());
+        let later = now() + chrono::TimeDelta::seconds(121);
+        assert_eq!(sends(&outbox.resume_after_sync(later)), ["k1"], "after Retry-After it goes, same key");
     }
 
     #[test]

@@ -7,6 +7,10 @@
 //! poll, so a restarted one is back within a poll interval; a server that answers with errors
 //! (5xx, 429, a refused token) gets exponential backoff with jitter, from the poll interval up
 //! to 30 s. `poke` asks for a round now.
+//!
+//! A page is read record by record: a record that cannot be read is skipped, the rest is
+//! stored and the cursor moves past it, and the report carries what was skipped and why (the
+//! state says so once per bad record), so one bad record never keeps the console stale.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -159,7 +163,8 @@ impl Poller {
         let mut reset = false;
         let mut recovered = self.failures > 0;
         loop {
-            let page = within(limit, self.backend.changes(cursor.as_deref(), PAGE_SIZE)).await?;
+            let decoded = within(limit, self.backend.changes(cursor.as_deref(), PAGE_SIZE)).await?;
+            let crate::api::DecodedPage { page, skipped, unknown_kinds } = decoded;
             if !reset && epoch.as_deref().is_some_and(|e| e != page.epoch) {
                 // The cursor belongs to another database: start over from empty.
                 tracing::warn!("the server's database changed; syncing from empty");
@@ -187,6 +192,9 @@ impl Poller {
             if page.skipped_unknown > 0 {
                 tracing::debug!(skipped = page.skipped_unknown, "skipped changes of kinds this console does not know");
             }
+            for record in &skipped {
+                tracing::warn!(record = %record.describe(), "skipped a change this console cannot read");
+            }
             let report = SyncReport {
                 at: now,
                 epoch: page.epoch.clone(),
@@ -195,6 +203,8 @@ impl Poller {
                 more: page.has_more,
                 recovered,
                 changes: page.changes,
+                skipped,
+                unknown_kinds,
             };
             if self.events.send(Event::Synced(Box::new(report))).is_err() {
                 return Ok(());

@@ -62,6 +62,7 @@ fn draw_modals(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
                 calendar::form::view::draw_form(frame, area, form, &settings.theme, &settings.keymap, now);
             }
             Modal::Confirm(confirm) => status::draw_confirm(frame, area, state, confirm),
+            Modal::Quit(quit) => status::draw_quit(frame, area, state, quit),
             Modal::Input(_) | Modal::Editor(_) => {}
         }
     }

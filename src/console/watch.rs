@@ -27,7 +27,8 @@ pub fn watch_dir(
 }
 
 /// Watches `<dir>/PM-*.md` and calls `on_change(id, text)` once per distinct text a program
-/// leaves in one (temporary files and unreadable or non-UTF-8 ones are skipped).
+/// leaves in one (temporary files, unreadable or non-UTF-8 ones, and anything but a regular file
+/// of at most `files::DRAFT_LIMIT` are skipped).
 pub fn watch_drafts(
     dir: PathBuf,
     mut on_change: impl FnMut(String, String) + Send + 'static,
@@ -35,7 +36,7 @@ pub fn watch_drafts(
     let mut last: HashMap<String, String> = HashMap::new();
     watch_dir(&dir, move |path| {
         let Some(id) = draft_id(path) else { return };
-        let Ok(text) = std::fs::read_to_string(path) else { return };
+        let Ok(text) = crate::files::read_text(path, crate::files::DRAFT_LIMIT) else { return };
         if last.get(&id) != Some(&text) {
             last.insert(id.clone(), text.clone());
             on_change(id, text);

@@ -4,39 +4,42 @@ use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{input}` is not a duration (use forms like 30s, 15m, 4h, 1h30m, 2d)")]
+#[error("`{input}` is not a duration (use forms like 500ms, 30s, 15m, 4h, 1h30m, 2d)")]
 pub struct DurationError {
     pub input: String,
 }
 
-/// Parses a sequence of `<number><unit>` pairs with units d, h, m, s (e.g. `1h30m`).
+/// Parses a sequence of `<number><unit>` pairs with units d, h, m, s and ms (e.g. `1h30m`,
+/// `1500ms`): the error for a too-short poll interval says "at least 250ms", so that form reads too.
 pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
     let err = || DurationError { input: input.to_string() };
     let s = input.trim();
     if s.is_empty() {
         return Err(err());
     }
-    let mut total: u64 = 0;
+    let mut millis: u64 = 0;
     let mut number: Option<u64> = None;
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         if let Some(d) = c.to_digit(10) {
             number = Some(number.unwrap_or(0).checked_mul(10).and_then(|n| n.checked_add(d.into())).ok_or_else(err)?);
             continue;
         }
-        let unit = match c {
-            'd' => 86_400,
-            'h' => 3_600,
-            'm' => 60,
-            's' => 1,
+        let unit: u64 = match c {
+            'd' => 86_400_000,
+            'h' => 3_600_000,
+            'm' if chars.next_if_eq(&'s').is_some() => 1,
+            'm' => 60_000,
+            's' => 1_000,
             _ => return Err(err()),
         };
         let n = number.take().ok_or_else(err)?;
-        total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(err)?;
+        millis = n.checked_mul(unit).and_then(|v| millis.checked_add(v)).ok_or_else(err)?;
     }
     if number.is_some() {
         return Err(err());
     }
-    Ok(Duration::from_secs(total))
+    Ok(Duration::from_millis(millis))
 }
 
 /// A compact age: `12s`, `4m`, `2h05m`, `3d04h`.
@@ -73,11 +76,14 @@ mod tests {
         assert_eq!(parse_duration("90m").unwrap(), Duration::from_secs(5_400));
         assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
         assert_eq!(parse_duration("1d").unwrap(), Duration::from_secs(86_400));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("1s500ms").unwrap(), Duration::from_millis(1_500));
+        assert_eq!(parse_duration("2000ms").unwrap(), Duration::from_secs(2));
     }
 
     #[test]
     fn rejects_malformed_input() {
-        for bad in ["", "15", "m", "1x", "1h30", "-5m", "99999999999999999999d"] {
+        for bad in ["", "15", "m", "1x", "1h30", "-5m", "99999999999999999999d", "5ms3", "ms", "1sm"] {
             assert!(parse_duration(bad).is_err(), "{bad:?} should not parse");
         }
     }

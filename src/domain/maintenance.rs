@@ -9,7 +9,13 @@
 //!   Europe/Berlin window stays at 02:00 local across daylight-saving changes), and each lasts
 //!   the first occurrence's duration in absolute time (`end - start`).
 //! - Expansion is done by the `rrule` crate; at most [`MAX_OCCURRENCES`] occurrences are returned
-//!   from one query to bound work.
+//!   from one query to bound work. Occurrences listed in `exdates` (RFC 5545 EXDATE: their
+//!   starts) do not happen, the first one included.
+//! - A window repeats at most a few times a day: rules repeating every second, minute or hour are
+//!   refused (see `rule_set`), so no window floods an agenda or suppresses alerts all day.
+//!
+//! `uid` is the iCalendar UID a window was imported with, so that importing a changed event
+//! again updates its window (see `maintenance_ics`).
 //!
 //! Suppressing alerts means: an incident triggered on an affected service while the window runs
 //! pages nobody ([`suppression_for`], `Incident::trigger_during`); its page goes out when no
@@ -34,6 +40,10 @@ pub const MAX_SERVICE_ID_CHARS: usize = 100;
 pub const MAX_DESCRIPTION_CHARS: usize = 4000;
 /// Longest RRULE accepted.
 pub const MAX_RRULE_CHARS: usize = 500;
+/// Longest iCalendar UID accepted.
+pub const MAX_UID_CHARS: usize = 500;
+/// Most excluded occurrences (EXDATE) one window may carry.
+pub const MAX_EXDATES: usize = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -101,6 +111,13 @@ pub struct MaintenanceWindow {
     pub timezone: String,
     /// RFC 5545 RRULE value without `RRULE:`, e.g. `FREQ=MONTHLY;BYDAY=1SA`.
     pub rrule: Option<String>,
+    /// Starts of occurrences the rule gives that do not happen (RFC 5545 EXDATE).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exdates: Vec<DateTime<Utc>>,
+    /// The iCalendar UID the window was imported with: a later import of the same event
+    /// updates this window instead of planning another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
     pub description: String,
     pub created_by: String,
     /// Alerts on the affected services are suppressed while the window is active.
@@ -141,6 +158,15 @@ pub struct NewMaintenance {
     /// RFC 5545 RRULE value without `RRULE:`; omit for a one-off window.
     #[serde(default)]
     pub rrule: Option<String>,
+    /// Starts of occurrences the rule gives that do not happen (RFC 5545 EXDATE); ignored
+    /// without `rrule`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 500)]
+    pub exdates: Vec<DateTime<Utc>>,
+    /// The iCalendar UID of the event the window comes from, if imported (blank is none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 500)]
+    pub uid: Option<String>,
     #[serde(default)]
     pub description: String,
     #[serde(default)]
@@ -165,6 +191,12 @@ impl NewMaintenance {
         }
         self.services = services;
         self.rrule = self.rrule.take().map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+        self.uid = self.uid.take().map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+        self.exdates.sort();
+        self.exdates.dedup();
+        if self.rrule.is_none() {
+            self.exdates.clear();
+        }
     }
 }
 
@@ -234,6 +266,10 @@ pub enum MaintenanceError {
     BadServiceId,
     #[error("description: is limited to {MAX_DESCRIPTION_CHARS} characters")]
     DescriptionTooLong,
+    #[error("uid: is limited to {MAX_UID_CHARS} characters")]
+    BadUid,
+    #[error("exdates: at most {MAX_EXDATES} excluded occurrences, not {0}")]
+    TooManyExdates(usize),
 }
 
 impl MaintenanceError {
@@ -248,6 +284,8 @@ impl MaintenanceError {
                 "services"
             }
             MaintenanceError::DescriptionTooLong => "description",
+            MaintenanceError::BadUid => "uid",
+            MaintenanceError::TooManyExdates(_) => "exdates",
         }
     }
 }
@@ -259,15 +297,42 @@ pub fn parse_timezone(name: &str) -> Result<chrono_tz::Tz, MaintenanceError> {
 }
 
 /// Builds the recurrence set of a rule starting at `start` in `tz`, as the `rrule` crate
-/// understands it.
-fn rule_set(rule: &str, start: DateTime<Utc>, tz: chrono_tz::Tz) -> Result<rrule::RRuleSet, MaintenanceError> {
+/// understands it, without the `exdates`.
+///
+/// A maintenance window repeats at most a few times a day: `FREQ=SECONDLY`, `MINUTELY` and
+/// `HOURLY`, and several `BYMINUTE` or `BYSECOND` values (which repeat within an hour), are
+/// refused. Such a rule would flood every agenda and suppress alerts for most of the day; a
+/// window that should run several times a day says so with `FREQ=DAILY;BYHOUR=2,14`.
+fn rule_set(
+    rule: &str,
+    start: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+    exdates: &[DateTime<Utc>],
+) -> Result<rrule::RRuleSet, MaintenanceError> {
     if rule.chars().count() > MAX_RRULE_CHARS {
         return Err(MaintenanceError::BadRrule(format!("is limited to {MAX_RRULE_CHARS} characters")));
     }
     let dt_start = start.with_timezone(&rrule::Tz::Tz(tz));
     let parsed: rrule::RRule<rrule::Unvalidated> =
         rule.trim().parse().map_err(|e: rrule::RRuleError| MaintenanceError::BadRrule(e.to_string()))?;
-    parsed.build(dt_start).map_err(|e| MaintenanceError::BadRrule(e.to_string()))
+    let too_often = match parsed.get_freq() {
+        rrule::Frequency::Secondly => Some("FREQ=SECONDLY"),
+        rrule::Frequency::Minutely => Some("FREQ=MINUTELY"),
+        rrule::Frequency::Hourly => Some("FREQ=HOURLY"),
+        _ if parsed.get_by_minute().len() > 1 => Some("several BYMINUTE values"),
+        _ if parsed.get_by_second().len() > 1 => Some("several BYSECOND values"),
+        _ => None,
+    };
+    if let Some(what) = too_often {
+        return Err(MaintenanceError::BadRrule(format!(
+            "{what} repeats more often than a maintenance window may (at most daily; for several a day use FREQ=DAILY;BYHOUR=2,14)"
+        )));
+    }
+    let mut set = parsed.build(dt_start).map_err(|e| MaintenanceError::BadRrule(e.to_string()))?;
+    for at in exdates {
+        set = set.exdate(at.with_timezone(&rrule::Tz::Tz(tz)));
+    }
+    Ok(set)
 }
 
 /// Why `new` cannot be stored, if it cannot.
@@ -284,7 +349,13 @@ pub fn validate(new: &NewMaintenance) -> Result<(), MaintenanceError> {
     }
     let tz = parse_timezone(&new.timezone)?;
     if let Some(rule) = new.rrule.as_deref().filter(|r| !r.trim().is_empty()) {
-        rule_set(rule, new.start, tz)?;
+        rule_set(rule, new.start, tz, &[])?;
+    }
+    if new.exdates.len() > MAX_EXDATES {
+        return Err(MaintenanceError::TooManyExdates(new.exdates.len()));
+    }
+    if new.uid.as_deref().is_some_and(|u| u.chars().count() > MAX_UID_CHARS) {
+        return Err(MaintenanceError::BadUid);
     }
     if new.services.is_empty() {
         return Err(MaintenanceError::NoServices);
@@ -317,6 +388,8 @@ impl MaintenanceWindow {
             end: new.end,
             timezone: new.timezone,
             rrule: new.rrule,
+            exdates: new.exdates,
+            uid: new.uid,
             description: new.description,
             created_by: created_by.to_string(),
             suppress_alerts: new.suppress_alerts,
@@ -388,6 +461,8 @@ impl MaintenanceWindow {
             end: self.end,
             timezone: self.timezone.clone(),
             rrule: self.rrule.clone(),
+            exdates: self.exdates.clone(),
+            uid: self.uid.clone(),
             description: self.description.clone(),
             suppress_alerts: self.suppress_alerts,
             pause_sla: self.pause_sla,
@@ -410,7 +485,7 @@ impl MaintenanceWindow {
         let first = Occurrence { start: self.start, end: self.end };
         let overlaps = |o: &Occurrence| o.start < to && o.end > from;
         let set = match (self.rrule.as_deref(), parse_timezone(&self.timezone)) {
-            (Some(rule), Ok(tz)) if !rule.trim().is_empty() => rule_set(rule, self.start, tz).ok(),
+            (Some(rule), Ok(tz)) if !rule.trim().is_empty() => rule_set(rule, self.start, tz, &self.exdates).ok(),
             _ => None,
         };
         let Some(set) = set else {
@@ -418,16 +493,17 @@ impl MaintenanceWindow {
         };
         // An occurrence overlaps when it starts before `to` and after `from - duration`.
         let tz = set.get_dt_start().timezone();
-        let after = (from - duration).with_timezone(&tz);
+        let after = from.checked_sub_signed(duration).unwrap_or(DateTime::<Utc>::MIN_UTC).with_timezone(&tz);
         let before = to.with_timezone(&tz);
         let dates = set.after(after).before(before).all(MAX_OCCURRENCES).dates;
         let mut out: Vec<Occurrence> = Vec::with_capacity(dates.len() + 1);
-        if overlaps(&first) {
+        if overlaps(&first) && !self.exdates.contains(&self.start) {
             out.push(first);
         }
         for date in dates {
             let start = date.with_timezone(&Utc);
-            let occurrence = Occurrence { start, end: start + duration };
+            let Some(end) = start.checked_add_signed(duration) else { continue };
+            let occurrence = Occurrence { start, end };
             if start > self.start && overlaps(&occurrence) {
                 out.push(occurrence);
             }
@@ -440,13 +516,13 @@ impl MaintenanceWindow {
 
     /// The occurrence covering `at` (start inclusive, end exclusive), if any.
     pub fn active_at(&self, at: DateTime<Utc>) -> Option<Occurrence> {
-        let next = at + Duration::seconds(1);
+        let next = at.checked_add_signed(Duration::seconds(1)).unwrap_or(DateTime::<Utc>::MAX_UTC);
         self.occurrences(at, next).into_iter().find(|o| o.covers(at))
     }
 
     /// The first occurrence ending after `at`: the one running now or the next one.
     pub fn next_after(&self, at: DateTime<Utc>, horizon: Duration) -> Option<Occurrence> {
-        self.occurrences(at, at + horizon).into_iter().next()
+        self.occurrences(at, at.checked_add_signed(horizon).unwrap_or(DateTime::<Utc>::MAX_UTC)).into_iter().next()
     }
 
     pub fn affects(&self, service_id: &str) -> bool {

@@ -1,5 +1,6 @@
 //! Pure domain types and rules shared by the console and the reference server. No I/O here.
 
+pub mod caps;
 pub mod catalog;
 pub mod drift;
 pub mod duration;

@@ -8,24 +8,53 @@
 //! and so are invisible characters (zero-width spaces and joiners, the byte-order mark, Unicode tag
 //! characters, invisible operators and the deprecated format characters) that make two strings
 //! look alike. The line and paragraph separators U+2028 and U+2029 break lines like a newline, so
-//! they become spaces too.
+//! they become spaces too — or, in the multi-line variant for documents, newlines (the only line
+//! break it lets through, with the tab).
+//!
+//! [`cap`] bounds how much of an outside string is kept at all (a backend can send a 1 MB title):
+//! [`crate::domain::caps`] says how much per field.
 
 use std::borrow::Cow;
 
 /// Returns `s` with escape sequences and control characters removed; newlines and tabs become
 /// single spaces, so the result is always one line.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(needs_cleaning) {
+    clean(s, Lines::One)
+}
+
+/// Returns `s` with escape sequences and control characters removed, keeping its lines: for text
+/// that is a document (a postmortem's Markdown, a description). Newlines and tabs stay; a CR LF
+/// pair becomes one newline, and a lone CR (a line break as terminals paste it, or a way to
+/// overwrite a line on screen), U+2028 and U+2029 become a newline too.
+pub fn sanitize_multiline(s: &str) -> Cow<'_, str> {
+    clean(s, Lines::Kept)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lines {
+    /// Line breaks and tabs become single spaces.
+    One,
+    /// Line breaks become `\n`; tabs stay.
+    Kept,
+}
+
+/// The one implementation behind [`sanitize`] and [`sanitize_multiline`].
+fn clean(s: &str, lines: Lines) -> Cow<'_, str> {
+    let kept = |c: char| lines == Lines::Kept && matches!(c, '\n' | '\t');
+    if !s.chars().any(|c| needs_cleaning(c) && !kept(c)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\u{1b}' => skip_escape(&mut chars),
+            '\u{1b}' => skip_escape(&mut chars, lines),
             // C1 forms of CSI, OSC, DCS, SOS, PM, APC.
             '\u{9b}' => skip_csi(&mut chars),
-            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars, lines),
+            '\r' if lines == Lines::Kept && chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' if lines == Lines::Kept => out.push('\n'),
+            '\t' if lines == Lines::Kept => out.push('\t'),
             '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}' => {
                 if !out.ends_with(' ') {
                     out.push(' ');
@@ -57,10 +86,10 @@ fn is_bidi_control(c: char) -> bool {
 
 type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
 
-fn skip_escape(chars: &mut Chars<'_>) {
+fn skip_escape(chars: &mut Chars<'_>, lines: Lines) {
     match chars.next() {
         Some('[') => skip_csi(chars),
-        Some(']' | 'P' | 'X' | '^' | '_') => skip_string(chars),
+        Some(']' | 'P' | 'X' | '^' | '_') => skip_string(chars, lines),
         // Two-byte sequences like ESC 7, ESC c, or charset selection ESC ( B.
         Some('(' | ')' | '*' | '+' | '#' | '%' | ' ') => {
             chars.next();
@@ -71,7 +100,12 @@ fn skip_escape(chars: &mut Chars<'_>) {
 
 /// CSI: parameter and intermediate bytes, then one final byte in `@`..=`~`.
 fn skip_csi(chars: &mut Chars<'_>) {
-    for c in chars.by_ref() {
+    while let Some(&c) = chars.peek() {
+        if c == '\n' {
+            // A line break ends a broken sequence and is kept (as a space on one line).
+            return;
+        }
+        chars.next();
         if ('\u{40}'..='\u{7e}').contains(&c) {
             return;
         }
@@ -82,9 +116,14 @@ fn skip_csi(chars: &mut Chars<'_>) {
     }
 }
 
-/// OSC/DCS/SOS/PM/APC: everything up to BEL, ST (ESC \) or C1 ST.
-fn skip_string(chars: &mut Chars<'_>) {
-    while let Some(c) = chars.next() {
+/// OSC/DCS/SOS/PM/APC: everything up to BEL, ST (ESC \) or C1 ST — or, in a document, up to the
+/// end of the line, so an unterminated sequence costs its line and not the rest of the text.
+fn skip_string(chars: &mut Chars<'_>, lines: Lines) {
+    while let Some(&c) = chars.peek() {
+        if c == '\n' && lines == Lines::Kept {
+            return;
+        }
+        chars.next();
         match c {
             '\u{7}' | '\u{9c}' => return,
             '\u{1b}' => {
@@ -116,6 +155,25 @@ pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
     let mut out: String = s.chars().take(max - 1).collect();
     out.push('…');
     Cow::Owned(out)
+}
+
+/// Cuts `s` to at most `max_bytes` bytes on a character boundary, the cut marked with `…` (which
+/// counts in the bytes). Returns whether it cut. Nothing is allocated: the string shrinks in place.
+pub fn cap(s: &mut String, max_bytes: usize) -> bool {
+    if s.len() <= max_bytes {
+        return false;
+    }
+    const MARK: char = '…';
+    let mut end = max_bytes.saturating_sub(MARK.len_utf8());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    if max_bytes >= MARK.len_utf8() {
+        s.push(MARK);
+    }
+    s.shrink_to_fit();
+    true
 }
 
 #[cfg(test)]
@@ -166,6 +224,34 @@ mod tests {
     #[test]
     fn bidi_overrides_are_dropped() {
         assert_eq!(sanitize("abc\u{202e}fed"), "abcfed");
+    }
+
+    #[test]
+    fn multiline_keeps_lines_and_tabs_and_removes_the_rest() {
+        assert!(matches!(sanitize_multiline("# Title\n\n\tbody\n"), Cow::Borrowed(_)));
+        let hostile =
+            "# \u{1b}]52;c;ZXZpbA==\u{7}Title\r\nline\u{1b}[2J\u{1b}]0;pwned\u{1b}\\ two\u{7}\n\u{9b}31m\tend\u{202e}";
+        assert_eq!(sanitize_multiline(hostile), "# Title\nline two\n\tend");
+        assert_eq!(sanitize_multiline("a\rb\u{2028}c\u{2029}d\r\n"), "a\nb\nc\nd\n");
+        assert_eq!(sanitize_multiline("broken\u{1b}[12\nnext"), "broken\nnext");
+        assert_eq!(sanitize_multiline("zero\u{200b}width\u{e0041}"), "zerowidth");
+        assert_eq!(sanitize_multiline("tail\u{1b}]52;c;unterminated\nkept"), "tail\nkept");
+    }
+
+    #[test]
+    fn cap_cuts_on_a_char_boundary_and_marks_the_cut() {
+        let mut s = "héllo wörld".to_string();
+        assert!(!cap(&mut s, 64));
+        assert!(cap(&mut s, 6));
+        // 6 bytes: `…` takes 3, `h` and `é` (2 bytes) fit, the `l` would not.
+        assert_eq!(s, "hé…");
+        assert!(s.len() <= 6);
+        let mut big = "€".repeat(400_000);
+        assert!(cap(&mut big, 1024));
+        assert!(big.len() <= 1024 && big.ends_with('…'), "{}", big.len());
+        let mut tiny = "abcdef".to_string();
+        assert!(cap(&mut tiny, 2));
+        assert_eq!(tiny, "", "no room even for the mark");
     }
 
     #[test]

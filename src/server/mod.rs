@@ -9,7 +9,8 @@
 //! - [`router`]: every route to its handler; [`openapi`]: the OpenAPI document.
 //! - [`handlers`]: one file per resource (incidents, tickets, maintenance, models, postmortems)
 //!   and what they share (roles, idempotency keys, one action as one store transaction).
-//! - [`error`]: [`ApiError`](error::ApiError), the JSON error answer.
+//! - [`error`]: [`ApiError`](error::ApiError), the JSON error answer; [`extract`]: request bodies
+//!   as every write endpoint reads them (JSON only, stored text without control characters).
 //! - [`auth`]: tokens, users and their roles, and [`Caller`](auth::Caller), a request's user.
 //! - [`store`]: the [`Store`] trait and what any store shares; `store/sqlite.rs` the SQLite store.
 //! - [`catalog`]: seeding a new store with the default catalog.
@@ -20,6 +21,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod error;
+pub mod extract;
 pub mod handlers;
 pub mod openapi;
 pub mod pager;

@@ -134,6 +134,18 @@ impl Console {
 
     /// [`Console::start`] with extra environment variables (e.g. `EDITOR`).
     pub fn start_with(dirs: &ConsoleDirs, backend: &str, token: &str, extra: &[&str], env: &[(&str, &str)]) -> Console {
+        Console::start_via(&[], dirs, backend, token, extra, env)
+    }
+
+    /// [`Console::start_with`] through `launcher` (e.g. `ip netns exec NAME`).
+    pub fn start_via(
+        launcher: &[&str],
+        dirs: &ConsoleDirs,
+        backend: &str,
+        token: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Console {
         let token_file = dirs.root.join("token");
         std::fs::write(&token_file, format!("{token}\n")).expect("token file");
         // As a careful user keeps it (the console warns about a token file others can read).
@@ -141,7 +153,7 @@ impl Console {
         let token_file = token_file.to_string_lossy().into_owned();
         let mut args = vec!["--backend", backend, "--token-file", token_file.as_str()];
         args.extend_from_slice(extra);
-        let mut command = dirs.command(Path::new(BIN), &args);
+        let mut command = dirs.command_via(launcher, Path::new(BIN), &args);
         for (name, value) in env {
             command.env(name, value);
         }
@@ -185,4 +197,19 @@ pub fn line_of<'a>(screen: &'a str, id: &str) -> Option<&'a str> {
 /// The last line of the screen: messages, queued actions, who we are.
 pub fn footer(screen: &str) -> &str {
     screen.lines().last().unwrap_or("")
+}
+
+/// The id of an incident as the API returns it.
+pub fn id_of(incident: &Value) -> String {
+    incident["id"].as_str().expect("incident id").to_string()
+}
+
+/// The timeline events of `kind` in an incident as the API returns it.
+pub fn events<'a>(incident: &'a Value, kind: &str) -> Vec<&'a Value> {
+    incident["timeline"].as_array().expect("timeline").iter().filter(|e| e["kind"] == kind).collect()
+}
+
+/// Whether the tests run as root (mounts, namespaces, another user's identity).
+pub fn is_root() -> bool {
+    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }

@@ -157,3 +157,19 @@ pub fn queued(request: &opsdeck::backend::ActionRequest) -> opsdeck::console::ou
         last_error: None,
     }
 }
+
+/// The server in memory and a temporary folder holding a commander's token file: what the
+/// tests of the command-line tools start from.
+pub struct Commander {
+    pub server: RunningServer,
+    pub dir: tempfile::TempDir,
+    pub token: std::path::PathBuf,
+}
+
+pub async fn commander() -> Commander {
+    let server = start(DbLocation::Memory).await;
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, format!("{DANA}\n")).unwrap();
+    Commander { server, dir, token }
+}

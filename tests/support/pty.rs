@@ -340,7 +340,21 @@ impl ConsoleDirs {
 
     /// A command for the console binary `bin` with this environment and nothing inherited.
     pub fn command(&self, bin: &Path, args: &[&str]) -> CommandBuilder {
-        let mut cmd = CommandBuilder::new(bin);
+        self.command_via(&[], bin, args)
+    }
+
+    /// [`ConsoleDirs::command`] started through `launcher` (e.g. `ip netns exec NAME`), which
+    /// must exec `bin` in its own place so the PTY's child is the console.
+    pub fn command_via(&self, launcher: &[&str], bin: &Path, args: &[&str]) -> CommandBuilder {
+        let mut cmd = match launcher.split_first() {
+            Some((program, rest)) => {
+                let mut cmd = CommandBuilder::new(program);
+                cmd.args(rest);
+                cmd.arg(bin);
+                cmd
+            }
+            None => CommandBuilder::new(bin),
+        };
         cmd.args(args);
         cmd.env_clear();
         if let Some(path) = std::env::var_os("PATH") {
@@ -357,8 +371,13 @@ impl ConsoleDirs {
     }
 }
 
-/// `opsdeck serve` as a plain child process on 127.0.0.1.
+/// `opsdeck serve` as a plain child process on 127.0.0.1 (or, with a launcher, wherever that
+/// puts it).
 pub struct Server {
+    /// What runs the binary (e.g. `ip netns exec NAME`); empty to run it directly.
+    launcher: Vec<String>,
+    /// The address it binds, without the port (`127.0.0.1` unless started with `start_via`).
+    host: String,
     bin: PathBuf,
     db: PathBuf,
     tokens: PathBuf,
@@ -373,7 +392,22 @@ const LISTENING: &str = "opsdeck serve: listening on ";
 impl Server {
     /// Starts a server on a free port.
     pub fn start(bin: &Path, db: &Path, tokens: &Path, timeout: Duration) -> Result<Server, String> {
+        Server::start_via(&[], "127.0.0.1", bin, db, tokens, timeout)
+    }
+
+    /// Starts a server on a free port of `host`, through `launcher` (e.g. `ip netns exec NAME`,
+    /// which execs the binary in its own place).
+    pub fn start_via(
+        launcher: &[&str],
+        host: &str,
+        bin: &Path,
+        db: &Path,
+        tokens: &Path,
+        timeout: Duration,
+    ) -> Result<Server, String> {
         let mut server = Server {
+            launcher: launcher.iter().map(|s| s.to_string()).collect(),
+            host: host.to_string(),
             bin: bin.to_path_buf(),
             db: db.to_path_buf(),
             tokens: tokens.to_path_buf(),
@@ -381,12 +415,20 @@ impl Server {
             url: String::new(),
             port: 0,
         };
-        server.launch("127.0.0.1:0", timeout)?;
+        server.launch(&format!("{host}:0"), timeout)?;
         Ok(server)
     }
 
     fn launch(&mut self, bind: &str, timeout: Duration) -> Result<(), String> {
-        let mut child = Command::new(&self.bin)
+        let mut command = match self.launcher.split_first() {
+            Some((program, rest)) => {
+                let mut command = Command::new(program);
+                command.args(rest).arg(&self.bin);
+                command
+            }
+            None => Command::new(&self.bin),
+        };
+        let mut child = command
             .arg("serve")
             .arg("--bind")
             .arg(bind)
@@ -481,7 +523,7 @@ impl Server {
     /// Starts the server again on the same port with the same database.
     pub fn restart(&mut self, timeout: Duration) -> Result<(), String> {
         self.kill()?;
-        let bind = format!("127.0.0.1:{}", self.port);
+        let bind = format!("{}:{}", self.host, self.port);
         let port = self.port;
         self.launch(&bind, timeout)?;
         if self.port != port {

@@ -1,15 +1,28 @@
-//! What comes back from the backend: sync reports (changes to take in) and the outbox's
-//! answers (confirmed items, refusals), and the optimistic view of items with queued actions.
+//! What comes back from the backend: sync reports (changes to take in, records skipped) and the
+//! outbox's answers (confirmed items, refusals), and the optimistic view of items with queued
+//! actions.
+//!
+//! A record a page had that could not be read is said once (the status line names the first,
+//! the message log `L` each one); the same record sent again is not said again. An action the
+//! backend applied whose answer cannot be read is done, not failed: it completes with the item as
+//! the console last had it (at the new version when the answer gave it), and the user is told
+//! the item is shown as before until a readable copy arrives — it is never sent again.
 
 use chrono::{DateTime, Utc};
 
 use super::{AppState, Level, Update};
-use crate::api::Change;
+use crate::api::{Change, SkippedRecord};
+use crate::backend::BackendError;
 use crate::console::effect::{Effect, TerminalEffect};
 use crate::console::event::SyncReport;
 use crate::console::outbox::OutboxEffect;
 use crate::console::tabs::drift::DriftTab;
 use crate::domain::{Command, Entity, EntityKind, IncidentStatus, PostmortemAction, Priority};
+
+/// How many skipped records one page's report writes to the message log.
+pub const SKIPPED_LOGGED: usize = 20;
+/// Reported records remembered before the memory starts over.
+const REPORTED_KEPT: usize = 10_000;
 
 impl AppState {
     pub(crate) fn on_synced(&mut self, report: SyncReport, now: DateTime<Utc>) -> Update {
@@ -32,6 +45,7 @@ impl AppState {
             update.changed = true;
         }
         self.sync.epoch = Some(report.epoch.clone());
+        update.changed |= self.report_skipped(&report.skipped, &report.unknown_kinds, now);
         let mut incidents = Vec::new();
         let mut tickets = Vec::new();
         let (mut models, mut windows, mut quality) = (Vec::new(), Vec::new(), Vec::new());
@@ -93,7 +107,7 @@ impl AppState {
             // The server is reachable and we know its database: queued actions may go.
             let epoch = report.epoch;
             let mut effects = self.outbox.epoch_known(&epoch, now);
-            effects.extend(self.outbox.resume());
+            effects.extend(self.outbox.resume_after_sync(now));
             let more = self.note_outbox_effects(&effects, now);
             update.changed |= !effects.is_empty();
             update.effects.extend(effects.into_iter().map(Effect::Outbox));
@@ -140,15 +154,93 @@ impl AppState {
         }
     }
 
+    /// Says what a page skipped, once per bad record: the status line the first (and how many),
+    /// the message log each of them (the first [`SKIPPED_LOGGED`]). Returns whether it said
+    /// anything.
+    fn report_skipped(&mut self, skipped: &[SkippedRecord], unknown_kinds: &[String], now: DateTime<Utc>) -> bool {
+        if self.sync.reported.len() > REPORTED_KEPT {
+            self.sync.reported.clear();
+        }
+        let mut said = false;
+        for kind in unknown_kinds {
+            if self.sync.reported.insert(format!("kind\u{0}{kind}")) {
+                let text = format!("the backend sends `{kind}` records, which this console does not know; skipped");
+                self.flash(Level::Info, text, now);
+                said = true;
+            }
+        }
+        let fresh: Vec<String> =
+            skipped.iter().filter(|r| self.sync.reported.insert(r.identity())).map(SkippedRecord::describe).collect();
+        match fresh.as_slice() {
+            [] => {}
+            [one] => self.flash(Level::Warning, format!("1 record skipped: {one}"), now),
+            [first, ..] => {
+                for text in fresh.iter().take(SKIPPED_LOGGED) {
+                    self.log(Level::Warning, format!("skipped: {text}"), now);
+                }
+                if fresh.len() > SKIPPED_LOGGED {
+                    let rest = fresh.len() - SKIPPED_LOGGED;
+                    self.log(Level::Warning, format!("and {rest} more skipped records (the log file lists each)"), now);
+                }
+                let text = format!("{} records skipped: {first}; … (L lists them)", fresh.len());
+                self.flash(Level::Warning, text, now);
+            }
+        }
+        said || !fresh.is_empty()
+    }
+
     pub(crate) fn on_answered(
         &mut self,
         key: &str,
-        result: Result<Entity, crate::backend::BackendError>,
+        result: Result<Entity, BackendError>,
         now: DateTime<Utc>,
     ) -> Update {
+        let (result, unreadable) = match result {
+            Err(BackendError::AppliedUnreadable { version, problem }) => match self.applied_stand_in(key, version) {
+                Some(entity) => (Ok(entity), Some(problem)),
+                None => (Err(BackendError::AppliedUnreadable { version, problem }), None),
+            },
+            other => (other, None),
+        };
         let effects = self.outbox.answered(key, result, now);
         let more = self.note_outbox_effects(&effects, now);
+        if let Some(problem) = unreadable {
+            let done = effects.iter().find_map(|e| match e {
+                OutboxEffect::Complete { entry, .. } if entry.key == key => Some(entry.target_id.clone()),
+                _ => None,
+            });
+            if let Some(id) = done {
+                let text = format!(
+                    "{id}: the backend applied it but sent back an item this console cannot read ({problem}); \
+                     {id} is shown as before until a readable copy arrives"
+                );
+                self.flash(Level::Warning, text, now);
+            }
+        }
         Update::changed().with(effects.into_iter().map(Effect::Outbox)).with(more)
+    }
+
+    /// What stands for the item an applied action returned unreadable: the item as the console
+    /// has it, at the server's new version (or one past the known one), so queued actions after
+    /// it are sent against that version. `None` when the console does not have the item.
+    fn applied_stand_in(&self, key: &str, version: Option<i64>) -> Option<Entity> {
+        let entry = self.outbox.pending().find(|e| e.key == key)?;
+        let id = entry.target_id.as_str();
+        let mut entity = match entry.action.kind() {
+            EntityKind::Incident => Entity::Incident(self.incidents.row(id)?.confirmed.clone()),
+            EntityKind::Ticket => Entity::Ticket(self.tickets.row(id)?.confirmed.clone()),
+            EntityKind::Maintenance => Entity::Maintenance(self.calendar.window(id)?.clone()),
+            EntityKind::Postmortem => Entity::Postmortem(self.postmortems.get(id)?.clone()),
+        };
+        let known = entity.version();
+        let version = version.unwrap_or(known + 1).max(known);
+        match &mut entity {
+            Entity::Incident(i) => i.version = version,
+            Entity::Ticket(t) => t.version = version,
+            Entity::Maintenance(w) => w.version = version,
+            Entity::Postmortem(p) => p.version = version,
+        }
+        Some(entity)
     }
 
     /// Applies what outbox effects mean for the screen: confirmed incidents, messages.

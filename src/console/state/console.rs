@@ -71,6 +71,11 @@ impl AppState {
         self.flash = Some(super::Flash { text, level, until: now + chrono::Duration::seconds(secs) });
     }
 
+    /// Writes `text` to the message log (`L`) without showing it in the status line.
+    pub fn log(&mut self, level: Level, text: impl AsRef<str>, now: DateTime<Utc>) {
+        self.messages.push(Message { at: now, level, text: sanitize(text.as_ref()).into_owned() });
+    }
+
     /// The offer of a restored draft is answered by `Enter` or `Esc`; any other key leaves it on
     /// tab 6 and does what it always does.
     pub(crate) fn answer_offer(&mut self, action: Option<Action>, now: DateTime<Utc>) -> Option<Update> {

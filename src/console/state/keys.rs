@@ -8,7 +8,7 @@ use ratatui_textarea::TextArea;
 
 use super::{AppState, Confirm, Input, InputKind, Level, Modal, Overlay, Update};
 use crate::console::action::Action;
-use crate::console::effect::{Effect, TerminalEffect};
+use crate::console::effect::Effect;
 use crate::console::keymap::Mode;
 use crate::console::tabs::{Outcome, Request, TabId};
 use crate::domain::text::sanitize;
@@ -100,13 +100,7 @@ impl AppState {
         // Whatever the key does, the tab's list is in use from now on (see `reconcile_view`).
         self.mark_seen(self.tab);
         match action {
-            Action::Quit => {
-                self.quit = true;
-                // Typing not yet journaled goes to disk before the console exits.
-                let journal = self.journal_now(now);
-                let note = self.keep_open_note();
-                Update::changed().with(journal).with(note).with([Effect::Terminal(TerminalEffect::Quit)])
-            }
+            Action::Quit => self.ask_or_quit(now),
             Action::Help => {
                 self.modals.toggle_overlay(Overlay::Help { scroll: 0 });
                 Update::changed()
@@ -178,12 +172,14 @@ impl AppState {
             Action::OpenLinkedIncident => self.open_linked_incident(rows, now),
             Action::OpenLinkedTicket => self.open_linked_ticket(rows, now),
             Action::Complete => self.complete_input(),
+            Action::Confirm if self.modals.take_quit().is_some() => self.quit_anyway(),
             Action::Confirm => match self.modals.take_confirm() {
                 Some(confirm) => self.enqueue(&confirm.id, confirm.command, now),
                 None => Update::unchanged(),
             },
             Action::Cancel => {
                 self.modals.take_confirm();
+                self.modals.take_quit();
                 Update::changed()
             }
             Action::Submit if self.modals.form().is_some() => self.submit_form(now),

@@ -10,8 +10,9 @@
 //! Keys and actions are handled in `keys.rs`; acting on the item on screen in `act.rs`; following
 //! links between items and returning with `Esc` in `links.rs`; the users tickets are assigned to
 //! and prompt completion in `assign.rs`; data arriving from sync and the outbox in `changes.rs`;
-//! the message log, the restored-draft offer and the outbox panel in `console.rs`; the config
-//! watcher here.
+//! the message log, the restored-draft offer and the outbox panel in `console.rs`; the user's
+//! work and the disk (what is not saved, retries, quitting with it, the files' notices) in
+//! `storage.rs`; the config watcher here.
 
 mod act;
 mod assign;
@@ -20,6 +21,7 @@ mod console;
 mod keys;
 mod links;
 mod modal;
+mod storage;
 mod types;
 
 pub use crate::console::tabs::calendar::update::{MAX_CALENDAR_BYTES, NEW_WINDOW_TARGET, import_args};
@@ -27,6 +29,7 @@ pub use assign::{Directory, complete};
 pub use console::{MESSAGES_KEPT, Message, MessageLog};
 pub use links::Origin;
 pub use modal::{Confirm, Input, InputKind, Modal, Modals, Overlay};
+pub use storage::{QuitConfirm, Storage, what_is_unsaved};
 pub use types::{Catalog, Derived, Drafts, Environment, Flash, Level, Session, Settings, SyncStatus, Update};
 
 use chrono::{DateTime, Utc};
@@ -70,6 +73,8 @@ pub struct AppState {
     pub modals: Modals,
     /// What the user typed and has not got back from the backend yet: never thrown away.
     pub drafts: Drafts,
+    /// What of the user's work the disk refused, and what the files reported.
+    pub storage: Storage,
     /// What the backend says about its services, escalation policies and users.
     pub catalog: Catalog,
     pub flash: Option<Flash>,
@@ -138,6 +143,7 @@ impl AppState {
                     .collect(),
                 ..Drafts::default()
             },
+            storage: Storage::default(),
             messages: MessageLog::default(),
             config_error: None,
             drop_armed: None,
@@ -174,7 +180,7 @@ impl AppState {
     /// tab's view.
     pub fn layers(&self) -> Vec<Mode> {
         match self.modals.top() {
-            Some(Modal::Confirm(_)) => vec![Mode::Confirm],
+            Some(Modal::Confirm(_) | Modal::Quit(_)) => vec![Mode::Confirm],
             Some(Modal::Editor(editor)) => vec![if editor.theirs.is_some() { Mode::Conflict } else { Mode::Editor }],
             Some(Modal::Form(_)) => vec![Mode::Form],
             Some(Modal::Input(_)) => vec![Mode::Input],
@@ -282,6 +288,7 @@ impl AppState {
                 }
                 self.calendar.refresh(now, self.settings.timezone);
                 let mut update = Update::changed();
+                update.effects.extend(self.retry_due(now));
                 let critical = self.sla.newly_critical(now);
                 if !critical.is_empty() && self.settings.sla.bell_on_critical() {
                     self.flash(Level::Error, format!("SLA critical: {}", critical.join("; ")), now);
@@ -320,43 +327,14 @@ impl AppState {
                 Update::changed()
             }
             Event::Users(result) => self.on_users(result),
-            Event::OutboxPersisted { key, error } => {
-                let saved =
-                    self.outbox.pending().find(|e| e.key == key).map(|e| (e.target_id.clone(), e.action.verb()));
-                match (error, saved) {
-                    (Some(error), _) => self.flash(
-                        Level::Error,
-                        format!("could not save the action to disk ({error}); sending it anyway"),
-                        now,
-                    ),
-                    // Offline, the user's assurance is that the action is on disk.
-                    (None, Some((id, verb))) if self.sync.is_stale() => {
-                        self.flash(Level::Info, format!("⧗ {id}: {verb} saved (offline)"), now)
-                    }
-                    _ => {}
-                }
-                let effects = self.outbox.persisted(&key);
-                Update::changed().with(effects.into_iter().map(Effect::Outbox))
-            }
+            Event::OutboxPersisted { key, error } => self.on_persisted(&key, error, now),
             Event::OutboxAnswered { key, result } => self.on_answered(&key, result, now),
             Event::OutboxRetry => Update::changed().with(self.outbox.resume().into_iter().map(Effect::Outbox)),
             Event::Config(result) => self.on_config(result, now),
             Event::CalendarFile { path, services, result } => self.on_calendar_file(path, services, result, now),
             Event::EditorReturned { id, result } => self.on_editor_returned(&id, result, now),
             Event::DraftFileChanged { id, text } => self.on_draft_file(&id, text, now),
-            Event::Journaled { id, at, error } => {
-                match error {
-                    None => {
-                        self.drafts.journal_written.insert(id, at);
-                    }
-                    Some(error) => self.flash(
-                        Level::Error,
-                        format!("could not journal the draft of {id} ({error}); keep the console open and save"),
-                        now,
-                    ),
-                }
-                Update::changed()
-            }
+            Event::Journaled { id, at, error } => self.on_journaled(id, at, error, now),
             Event::DraftExported { id, result } => {
                 match result {
                     Ok(path) => self.flash(
@@ -368,14 +346,13 @@ impl AppState {
                 }
                 Update::changed()
             }
-            Event::NoteDraftFailed { incident_id, error } => {
-                self.flash(
-                    Level::Error,
-                    format!("could not keep the note draft for {incident_id} on disk ({error}); it stays while the console runs"),
-                    now,
-                );
+            Event::NoteDraftSaved { incident_id, text, error } => self.on_note_saved(incident_id, &text, error, now),
+            Event::WorkRewritten { keys, drafts, notes, error } => self.on_rewritten(keys, drafts, notes, error, now),
+            Event::WorkWriteFailed { what, error } => {
+                self.flash(Level::Error, format!("{what} ({error})"), now);
                 Update::changed()
             }
+            Event::Storage(notice) => self.on_storage(notice, now),
             Event::Shutdown { signal } => {
                 tracing::info!(signal, "shutting down");
                 self.quit = true;
@@ -475,6 +452,10 @@ impl AppState {
         if let Some(at) = self.drafts.journal_due {
             consider(at);
         }
+        // Writes the disk refused are tried again.
+        if let Some(at) = self.storage.retry_at {
+            consider(at);
+        }
         // "live" runs out by itself when no answer comes.
         if let Some(at) = self.sync.live_until(self.settings.poll_interval) {
             consider(at);
@@ -506,6 +487,7 @@ impl AppState {
 /// A service as the backend (or the cache) gave it, with its names made safe to show (its name
 /// is drawn beside every incident and ticket on it).
 pub(crate) fn sanitized_service(mut service: crate::domain::Service) -> crate::domain::Service {
+    let _ = crate::domain::caps::service(&mut service);
     for text in [&mut service.id, &mut service.name, &mut service.description] {
         crate::domain::text::sanitize_in_place(text);
     }
@@ -514,6 +496,7 @@ pub(crate) fn sanitized_service(mut service: crate::domain::Service) -> crate::d
 
 /// An escalation policy as the backend (or the cache) gave it, its name made safe to show.
 pub(crate) fn sanitized_policy(mut policy: EscalationPolicy) -> EscalationPolicy {
+    let _ = crate::domain::caps::policy(&mut policy);
     crate::domain::text::sanitize_in_place(&mut policy.id);
     crate::domain::text::sanitize_in_place(&mut policy.name);
     policy

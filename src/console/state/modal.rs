@@ -1,7 +1,8 @@
 //! The dialogs and panels over the tabs, and the one stack that holds them.
 //!
 //! A modal is a panel (help, outbox, messages), a one-line prompt, the maintenance window form,
-//! the postmortem editor or a yes/no confirmation. [`Modals`] keeps the open ones bottom first;
+//! the postmortem editor or a yes/no confirmation (of a dangerous command, or of quitting with
+//! work not saved; one at a time). [`Modals`] keeps the open ones bottom first;
 //! the top has the keyboard (`AppState::layers` asks it) and the view draws them bottom to top
 //! (a prompt and the editor in their own places: the status line, the Postmortems tab's body).
 //! At most one of each kind is open, and opening one puts it where its rank says, so the most
@@ -82,6 +83,8 @@ pub enum Modal {
     /// The postmortem editor.
     Editor(PostmortemEditor),
     Confirm(Confirm),
+    /// "Quit anyway?": work is neither on disk nor sent. A confirmation like the other.
+    Quit(super::storage::QuitConfirm),
 }
 
 impl Modal {
@@ -92,7 +95,7 @@ impl Modal {
             Modal::Input(_) => 1,
             Modal::Form(_) => 2,
             Modal::Editor(_) => 3,
-            Modal::Confirm(_) => 4,
+            Modal::Confirm(_) | Modal::Quit(_) => 4,
         }
     }
 }
@@ -197,6 +200,7 @@ impl Modals {
     accessors!(Form, MaintenanceForm, form, form_mut, take_form);
     accessors!(Editor, PostmortemEditor, editor, editor_mut, take_editor);
     accessors!(Confirm, Confirm, confirm, confirm_mut, take_confirm);
+    accessors!(Quit, super::storage::QuitConfirm, quit, quit_mut, take_quit);
 }
 
 #[cfg(test)]

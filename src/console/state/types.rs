@@ -95,6 +95,9 @@ pub struct SyncStatus {
     /// At least one sync succeeded since start-up.
     pub live: bool,
     pub epoch: Option<String>,
+    /// Bad records (and unknown kinds) already reported, so the same one sent again on a later
+    /// page is not reported on every poll.
+    pub reported: std::collections::BTreeSet<String>,
 }
 
 impl SyncStatus {

@@ -148,6 +148,9 @@ pub struct WakeContext<'a> {
 }
 
 /// What a tab's update did.
+// One is returned per action and moved straight to the root, never stored in bulk: a request
+// carrying a maintenance window is large, and boxing it would only add an allocation per key.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Unchanged,

@@ -29,7 +29,8 @@ const KIND_WIDTH: usize = 12;
 
 /// Draws a detail view in `area`: the `head` lines (plus the stale badge while data is not
 /// current), a rule titled `title`, and the history of item `id` from event number `scroll`
-/// (whole events, however many lines each wraps to), that event marked `▸`.
+/// (whole events, however many lines each wraps to), that event marked `▸`. Only the lines that
+/// fit are laid out, so a huge event or a long history costs no more to draw than a short one.
 #[allow(clippy::too_many_arguments)]
 pub fn draw_detail_view(
     buf: &mut Buffer,
@@ -61,13 +62,16 @@ pub fn draw_detail_view(
     // Prefix: space, clock, two spaces, the marks, kind and a space, actor and a space.
     let indent = 1 + clock_width + 2 + 2 + KIND_WIDTH + 1 + actor_width + 1;
     let text_width = usize::from(body.width).saturating_sub(indent).max(10);
+    // Only what fits is laid out: from the event scrolled to, as many lines as the body has,
+    // however long the events are or how many there are.
+    let height = usize::from(body.height);
+    let start = scroll.min(entries.len().saturating_sub(1));
     let mut lines: Vec<Line<'_>> = Vec::new();
-    let mut first_line = None;
-    for (i, (entry, at)) in entries.iter().zip(&clocks).enumerate() {
-        if i == scroll {
-            first_line = Some(lines.len());
+    for (i, (entry, at)) in entries.iter().zip(&clocks).enumerate().skip(start) {
+        if lines.len() >= height {
+            break;
         }
-        let mut chunks = wrap_words(entry.text, text_width).into_iter();
+        let mut chunks = wrap_words_upto(entry.text, text_width, height - lines.len()).into_iter();
         let glyphs = &theme.glyphs;
         let mark = match (i == scroll, entry.starred) {
             (true, true) => format!("{}{}", glyphs.pointer, glyphs.star),
@@ -100,13 +104,19 @@ pub fn draw_detail_view(
             theme.pending(),
         )));
     }
-    let offset = first_line.unwrap_or_else(|| lines.len().saturating_sub(1).min(scroll));
-    buf.render_widget(Paragraph::new(lines).scroll((offset.min(usize::from(u16::MAX)) as u16, 0)), body);
+    lines.truncate(height);
+    buf.render_widget(Paragraph::new(lines), body);
 }
 
 /// Splits `text` into lines of at most `width` characters at spaces; longer words are cut.
 pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    wrap_words_upto(text, width, usize::MAX)
+}
+
+/// The first `max_lines` lines of [`wrap_words`]: the rest of the text is not looked at.
+pub fn wrap_words_upto(text: &str, width: usize, max_lines: usize) -> Vec<String> {
     let width = width.max(1);
+    let max_lines = max_lines.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
@@ -124,11 +134,17 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
             }
             if used > 0 {
                 lines.push(std::mem::take(&mut line));
+                if lines.len() == max_lines {
+                    return lines;
+                }
                 continue;
             }
             let cut: String = word.chars().take(width).collect();
             word = &word[cut.len()..];
             lines.push(cut);
+            if lines.len() == max_lines {
+                return lines;
+            }
             if word.is_empty() {
                 break;
             }
@@ -142,7 +158,7 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::wrap_words;
+    use super::{wrap_words, wrap_words_upto};
 
     #[test]
     fn wraps_at_spaces_and_cuts_long_words() {
@@ -150,5 +166,12 @@ mod tests {
         assert_eq!(wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
         assert_eq!(wrap_words("", 5), [""]);
         assert_eq!(wrap_words("fits", 10), ["fits"]);
+    }
+
+    #[test]
+    fn wrapping_stops_at_the_lines_asked_for() {
+        assert_eq!(wrap_words_upto("index refresh job stuck on quota", 12, 2), ["index", "refresh job"]);
+        assert_eq!(wrap_words_upto(&"x".repeat(1_000_000), 10, 3), ["x".repeat(10), "x".repeat(10), "x".repeat(10)]);
+        assert_eq!(wrap_words_upto("", 5, 0), [""]);
     }
 }

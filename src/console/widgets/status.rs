@@ -1,5 +1,5 @@
 //! The header line (what you look at, how fresh it is), the status line (messages, input, key
-//! hints, queued actions, who you are) and the confirmation dialog. What is particular to a tab
+//! hints, queued actions, what is not saved to disk, who you are) and the confirmation dialogs. What is particular to a tab
 //! (counts, filter chip, badge, hints) the tab says (`Tab`); the editor's hints are the editor's.
 
 use chrono::{DateTime, Utc};
@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::console::action::Action;
 use crate::console::keymap::Mode;
-use crate::console::state::{AppState, Confirm, InputKind, Level};
+use crate::console::state::{AppState, Confirm, InputKind, Level, QuitConfirm};
 use crate::console::tabs::TabId;
 use crate::console::tabs::postmortems::editor;
 use crate::domain::text::truncate;
@@ -131,6 +131,13 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
     if rejected > 0 {
         right.push(Span::styled(format!("{} {rejected} rejected ", theme.glyphs.rejected), theme.error()));
     }
+    // Until each is on disk or confirmed: the whole story is on the left, and in the log.
+    let (actions, drafts) = state.unsaved_counts();
+    if actions + drafts > 0 {
+        right.push(Span::styled(format!("✗ {} not on disk ", actions + drafts), theme.error()));
+    } else if state.storage.work_notice.is_some() {
+        right.push(Span::styled("✗ work file ", theme.error()));
+    }
     // Until the file is fixed: the error is in the message log in full.
     if state.config_error.is_some() {
         let key = state.settings.keymap.key_label(&[Mode::Global], Action::MessageLog);
@@ -193,6 +200,11 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
             Level::Error => theme.error(),
         };
         frame.render_widget(Line::from(Span::styled(format!(" {}", flash.text), style)), left_area);
+        return;
+    }
+    // Work not on disk outranks everything but a message showing: it stays until resolved.
+    if let Some(line) = state.storage_line() {
+        frame.render_widget(Line::from(Span::styled(format!(" {line}"), theme.error())), left_area);
         return;
     }
     if let Some((_, error)) = &state.sync.failing {
@@ -263,6 +275,31 @@ pub fn draw_confirm(frame: &mut Frame<'_>, area: Rect, state: &AppState, confirm
             Span::raw(format!(" {yes}   ")),
             Span::styled(keymap.key_label(&[Mode::Confirm], Action::Cancel), theme.accent()),
             Span::raw(format!(" {no}")),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: true }), popup);
+}
+
+/// "2 actions and 1 draft are not saved — quit anyway?", in the same box as a confirmation.
+pub fn draw_quit(frame: &mut Frame<'_>, area: Rect, state: &AppState, quit: &QuitConfirm) {
+    let theme = &state.settings.theme;
+    let keymap = &state.settings.keymap;
+    let width = area.width.saturating_sub(4).min(64);
+    let popup = crate::console::widgets::centered(area, width, 7);
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.error())
+        .title(Span::styled(" Quit? ", theme.header()));
+    let text = vec![
+        Line::from(format!("{} — quit anyway?", quit.what)),
+        Line::from("Not on disk and not sent yet: quitting now loses them."),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled(keymap.key_label(&[Mode::Confirm], Action::Confirm), theme.accent()),
+            Span::raw(" quit and lose them   "),
+            Span::styled(keymap.key_label(&[Mode::Confirm], Action::Cancel), theme.accent()),
+            Span::raw(" stay"),
         ]),
     ];
     frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: true }), popup);

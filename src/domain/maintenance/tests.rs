@@ -20,6 +20,8 @@ fn new(start: DateTime<Utc>, end: DateTime<Utc>, tz: &str, rrule: Option<&str>) 
         end,
         timezone: tz.into(),
         rrule: rrule.map(str::to_string),
+        exdates: Vec::new(),
+        uid: None,
         description: String::new(),
         suppress_alerts: true,
         pause_sla: false,
@@ -217,4 +219,37 @@ fn kinds_round_trip() {
         assert_eq!(MaintenanceKind::parse(kind.as_str()), Some(kind));
     }
     assert_eq!(MaintenanceKind::DrDrill.label(), "DR drill");
+}
+
+#[test]
+fn rules_repeating_more_than_daily_are_refused_and_a_stored_one_yields_its_first_occurrence() {
+    for (rule, expected) in [
+        ("FREQ=SECONDLY", "rrule: FREQ=SECONDLY repeats more often than a maintenance window may"),
+        ("FREQ=MINUTELY;INTERVAL=15", "rrule: FREQ=MINUTELY repeats"),
+        ("FREQ=HOURLY;INTERVAL=6", "rrule: FREQ=HOURLY repeats"),
+        ("FREQ=DAILY;BYSECOND=0,30", "rrule: several BYSECOND values"),
+    ] {
+        let new = NewMaintenance { rrule: Some(rule.into()), ..patching() };
+        let error = validate(&new).unwrap_err();
+        assert_eq!(error.field(), "rrule");
+        assert!(error.to_string().starts_with(expected), "{error}");
+    }
+    assert!(validate(&NewMaintenance { rrule: Some("FREQ=DAILY;BYHOUR=2,14".into()), ..patching() }).is_ok());
+    // Stored before this rule (validated then): no flood, the first occurrence only.
+    let mut window = MaintenanceWindow::create("MW-1".into(), patching(), "dana", patching().start);
+    window.rrule = Some("FREQ=MINUTELY".into());
+    assert_eq!(window.occurrences(window.start, window.start + Duration::days(30)).len(), 1);
+}
+
+#[test]
+fn excluded_occurrences_do_not_happen() {
+    let mut new = NewMaintenance { rrule: Some("FREQ=DAILY;COUNT=3".into()), ..patching() };
+    new.exdates = vec![new.start, new.start + Duration::days(1)];
+    let window = MaintenanceWindow::create("MW-1".into(), new.clone(), "dana", new.start);
+    let starts: Vec<_> = window.occurrences(new.start, new.start + Duration::days(5)).iter().map(|o| o.start).collect();
+    assert_eq!(starts, vec![new.start + Duration::days(2)]);
+}
+
+fn patching() -> NewMaintenance {
+    new(utc(2026, 12, 5, 1, 0), utc(2026, 12, 5, 3, 0), "Europe/Berlin", None)
 }

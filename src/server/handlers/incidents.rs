@@ -3,7 +3,7 @@
 //! which go through [`act`] like every resource's.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -16,6 +16,7 @@ use crate::domain::{Command, Entity, EntityKind, Incident, IncidentAction, NewIn
 use crate::server::ServerState;
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
+use crate::server::extract::Body;
 use crate::server::store::{EntityTx, StoredResponse, TxInput, TxOutcome};
 
 #[utoipa::path(get, path = "/v1/incidents", tag = "incidents", security(("bearer" = [])), params(ListQuery),
@@ -54,10 +55,10 @@ pub async fn create_incident(
     State(state): State<ServerState>,
     Caller(me): Caller,
     headers: HeaderMap,
-    body: Result<Json<NewIncident>, JsonRejection>,
+    body: Body<NewIncident>,
 ) -> Result<Response, ApiError> {
     require_actor(&me, EntityKind::Incident)?;
-    let Json(new) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let Body(new) = body;
     validate_new_incident(&new).map_err(ApiError::unprocessable)?;
     let service = state
         .store
@@ -124,9 +125,9 @@ pub async fn add_note(
     Caller(me): Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Result<Json<NoteBody>, JsonRejection>,
+    body: Body<NoteBody>,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let Body(body) = body;
     act(state, me, id, headers, Command::Incident(IncidentAction::Note { text: body.text }), body.version).await
 }
 
@@ -146,9 +147,9 @@ pub async fn star(
     Caller(me): Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Result<Json<StarBody>, JsonRejection>,
+    body: Body<StarBody>,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let Body(body) = body;
     let action = IncidentAction::Star { event: body.event, starred: body.starred };
     act(state, me, id, headers, Command::Incident(action), body.version).await
 }

@@ -4,7 +4,7 @@
 //! rules, and edits and cancellations are decided by [`decide_action`].
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -19,6 +19,7 @@ use crate::domain::{Command, Entity, EntityKind, MaintenanceAction, MaintenanceW
 use crate::server::ServerState;
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
+use crate::server::extract::Body;
 use crate::server::store::{EntityTx, StoredResponse, TxInput, TxOutcome};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -64,10 +65,10 @@ pub async fn create_maintenance(
     State(state): State<ServerState>,
     Caller(me): Caller,
     headers: HeaderMap,
-    body: Result<Json<NewMaintenance>, JsonRejection>,
+    body: Body<NewMaintenance>,
 ) -> Result<Response, ApiError> {
     require_commander(&me)?;
-    let Json(new) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let Body(new) = body;
     let scope = idempotency_scope(&headers, &me, "POST /v1/maintenance", &new)?;
     let new = checked(&state, new).await?;
     let actor = me.name;
@@ -96,10 +97,10 @@ pub async fn edit_maintenance(
     Caller(me): Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Result<Json<MaintenanceEdit>, JsonRejection>,
+    body: Body<MaintenanceEdit>,
 ) -> Result<Response, ApiError> {
     require_commander(&me)?;
-    let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let Body(body) = body;
     let scope = idempotency_scope(&headers, &me, &format!("PUT /v1/maintenance/{id}"), &body)?;
     let seen = body.version;
     let window = checked(&state, body.fields).await?;
@@ -122,10 +123,10 @@ pub async fn cancel_maintenance(
     Caller(me): Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Result<Json<VersionBody>, JsonRejection>,
+    body: Body<VersionBody>,
 ) -> Result<Response, ApiError> {
     require_commander(&me)?;
-    let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let Body(body) = body;
     let scope = idempotency_scope(&headers, &me, &format!("POST /v1/maintenance/{id}/cancel"), &body)?;
     change(state, me, id, scope, MaintenanceAction::Cancel, body.version).await
 }

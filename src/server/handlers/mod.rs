@@ -34,7 +34,7 @@ use crate::api::{
 use crate::domain::{Command, Decision, Entity, EntityKind, EscalationPolicy, Rejection, Service};
 
 /// Longest idempotency key accepted.
-const MAX_KEY_LEN: usize = 200;
+pub(crate) const MAX_KEY_LEN: usize = 200;
 
 #[utoipa::path(get, path = "/v1/health", tag = "meta",
     responses((status = 200, description = "The server is up", body = Health)))]
@@ -67,9 +67,11 @@ pub async fn users(State(state): State<ServerState>, Caller(me): Caller) -> Resu
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
-    /// The cursor of the last page seen; omit for a full sync.
+    /// The cursor of the last page seen (digits, as the server gave it); omit for a full sync.
+    #[param(pattern = "^[0-9]{0,18}$")]
     pub since: Option<String>,
     /// Page size (1–1000, default 500).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -91,7 +93,8 @@ pub async fn changes(
             .filter(|n| *n >= 0)
             .ok_or_else(|| ApiError::invalid(format!("`since` must be a cursor from this server, not `{s}`")))?,
     };
-    let rows = state.store.changes(since, query.limit.unwrap_or(500)).await?;
+    let limit = page_limit(query.limit, 500, crate::api::MAX_CHANGES_PAGE)?;
+    let rows = state.store.changes(since, limit).await?;
     Ok(Json(ChangesPage {
         epoch: state.store.epoch().to_string(),
         cursor: rows.last_seq.to_string(),
@@ -104,9 +107,20 @@ pub async fn changes(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `open` (default) or `all`.
+    #[param(value_type = Option<ListStatus>)]
     pub status: Option<String>,
     /// At most this many, newest change first (default 200, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
+}
+
+/// Which entities a list returns (the `status` of a list query).
+#[derive(utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ListStatus {
+    Open,
+    All,
 }
 
 impl ListQuery {
@@ -121,7 +135,17 @@ impl ListQuery {
                 return Err(ApiError::invalid(format!("status must be `open` or `all`, not `{shown}`")));
             }
         };
-        Ok((open_only, query.limit.unwrap_or(200).clamp(1, 1000)))
+        Ok((open_only, page_limit(query.limit, 200, 1000)?))
+    }
+}
+
+/// The `limit` of a list request: `default` when absent, else 1 to `max` (a 400 otherwise, so a
+/// client asking for more learns it gets less).
+pub(crate) fn page_limit(limit: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
+    match limit {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::invalid(format!("limit must be 1–{max}, not {n}"))),
     }
 }
 
@@ -145,9 +169,9 @@ macro_rules! action_handler {
             $crate::server::auth::Caller(me): $crate::server::auth::Caller,
             axum::extract::Path(id): axum::extract::Path<String>,
             headers: axum::http::HeaderMap,
-            body: Result<axum::Json<$crate::api::VersionBody>, axum::extract::rejection::JsonRejection>,
+            body: $crate::server::extract::Body<$crate::api::VersionBody>,
         ) -> Result<axum::response::Response, $crate::server::error::ApiError> {
-            let axum::Json(body) = body.map_err(|e| $crate::server::error::ApiError::invalid(e.body_text()))?;
+            let $crate::server::extract::Body(body) = body;
             $crate::server::handlers::act(state, me, id, headers, $command, body.version).await
         }
     };

@@ -3,7 +3,7 @@
 //! write, and a write replaces what was stored under the same id, so re-sending is harmless.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -15,6 +15,7 @@ use crate::domain::{DriftWindow, Model, QualityPoint};
 use crate::server::ServerState;
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
+use crate::server::extract::Body;
 
 /// Most values a window or a reference sample may hold.
 pub const MAX_SAMPLE_VALUES: usize = 100_000;
@@ -27,8 +28,10 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 #[into_params(parameter_in = Query)]
 pub struct SeriesQuery {
     /// Only windows starting at or after this moment (RFC 3339).
+    #[param(format = DateTime)]
     pub since: Option<String>,
     /// At most this many, the newest ones, returned oldest first (default 200, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -36,7 +39,7 @@ impl SeriesQuery {
     fn parse(query: Result<Query<SeriesQuery>, QueryRejection>) -> Result<(Option<DateTime<Utc>>, u32), ApiError> {
         let Query(query) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
         let since = match query.since.as_deref() {
-            None | Some("") => None,
+            None => None,
             Some(s) => Some(DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|_| {
                 let shown: String = s.chars().take(40).collect();
                 ApiError::invalid(format!(
@@ -44,7 +47,7 @@ impl SeriesQuery {
                 ))
             })?),
         };
-        Ok((since, query.limit.unwrap_or(200).clamp(1, 1000)))
+        Ok((since, super::page_limit(query.limit, 200, 1000)?))
     }
 }
 
@@ -153,10 +156,10 @@ pub async fn put_model(
     State(state): State<ServerState>,
     Caller(me): Caller,
     Path(id): Path<String>,
-    body: Result<Json<Model>, JsonRejection>,
+    body: Body<Model>,
 ) -> Result<Json<Model>, ApiError> {
     require_writer(&me)?;
-    let Json(model) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let Body(model) = body;
     if let Some(problem) = model_problem(&id, &model) {
         return Err(ApiError::unprocessable(problem));
     }
@@ -198,10 +201,10 @@ pub async fn put_window(
     State(state): State<ServerState>,
     Caller(me): Caller,
     Path(id): Path<String>,
-    body: Result<Json<DriftWindow>, JsonRejection>,
+    body: Body<DriftWindow>,
 ) -> Result<Json<DriftWindow>, ApiError> {
     require_writer(&me)?;
-    let Json(window) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let Body(window) = body;
     let model = load_model(&state, &id).await?;
     if window.model_id != model.id {
         let message = format!("the body's model_id `{}` is not the path's `{}`", shown(&window.model_id), model.id);
@@ -261,10 +264,10 @@ pub async fn put_quality(
     State(state): State<ServerState>,
     Caller(me): Caller,
     Path(id): Path<String>,
-    body: Result<Json<QualityPoint>, JsonRejection>,
+    body: Body<QualityPoint>,
 ) -> Result<Json<QualityPoint>, ApiError> {
     require_writer(&me)?;
-    let Json(point) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let Body(point) = body;
     let model = load_model(&state, &id).await?;
     if point.model_id != model.id {
         let message = format!("the body's model_id `{}` is not the path's `{}`", shown(&point.model_id), model.id);

@@ -7,7 +7,7 @@
 //! rules; revisions and status changes are decided by [`decide_action`].
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -24,6 +24,7 @@ use crate::domain::{
 use crate::server::ServerState;
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
+use crate::server::extract::Body;
 use crate::server::store::{EntityTx, StoredResponse, TxInput, TxOutcome};
 
 const KIND: EntityKind = EntityKind::Postmortem;
@@ -32,6 +33,7 @@ const KIND: EntityKind = EntityKind::Postmortem;
 #[into_params(parameter_in = Query)]
 pub struct PostmortemQuery {
     /// Only postmortems in this status: `draft`, `in_review` or `published` (default: all).
+    #[param(value_type = Option<PostmortemStatus>)]
     pub status: Option<String>,
 }
 
@@ -46,7 +48,7 @@ pub async fn list_postmortems(
 ) -> Result<Json<Vec<Postmortem>>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
     let status = match query.status.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(s) => Some(parse_status(s)?),
     };
     let mut all = state.store.postmortems().await?;
@@ -90,10 +92,10 @@ pub async fn save_postmortem(
     Caller(me): Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Result<Json<PostmortemSave>, JsonRejection>,
+    body: Body<PostmortemSave>,
 ) -> Result<Response, ApiError> {
     require_actor(&me, KIND)?;
-    let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let Body(body) = body;
     let scope = idempotency_scope(&headers, &me, &format!("PUT /v1/postmortems/{id}"), &body)?;
     let PostmortemSave { version: seen, incident_id, title, body } = body;
     let draft = PostmortemDraft { title, body };
@@ -140,10 +142,10 @@ pub async fn set_postmortem_status(
     Caller(me): Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Result<Json<StatusBody>, JsonRejection>,
+    body: Body<StatusBody>,
 ) -> Result<Response, ApiError> {
     require_actor(&me, KIND)?;
-    let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let Body(body) = body;
     if body.status == PostmortemStatus::Published {
         require_commander(&me)?;
     }

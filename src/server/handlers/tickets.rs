@@ -2,7 +2,7 @@
 //! plumbing (roles, idempotency, versions, the store transaction) through [`act`].
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -15,6 +15,7 @@ use crate::domain::{Command, Entity, EntityKind, NewTicket, Ticket, TicketAction
 use crate::server::ServerState;
 use crate::server::auth::Caller;
 use crate::server::error::ApiError;
+use crate::server::extract::Body;
 use crate::server::store::{EntityTx, StoredResponse, TxInput, TxOutcome};
 
 /// Longest service id or linked incident id accepted when opening a ticket.
@@ -56,10 +57,10 @@ pub async fn create_ticket(
     State(state): State<ServerState>,
     Caller(me): Caller,
     headers: HeaderMap,
-    body: Result<Json<NewTicket>, JsonRejection>,
+    body: Body<NewTicket>,
 ) -> Result<Response, ApiError> {
     require_actor(&me, EntityKind::Ticket)?;
-    let Json(mut new) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let Body(mut new) = body;
     validate_new_ticket(&new).map_err(ApiError::unprocessable)?;
     let scope = idempotency_scope(&headers, &me, "POST /v1/tickets", &new)?;
     new.subject = new.subject.trim().to_string();
@@ -161,8 +162,8 @@ pub async fn assign(
     Caller(me): Caller,
     Path(key): Path<String>,
     headers: HeaderMap,
-    body: Result<Json<AssignBody>, JsonRejection>,
+    body: Body<AssignBody>,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let Body(body) = body;
     act(state, me, key, headers, Command::Ticket(TicketAction::Assign { to: body.to }), body.version).await
 }

@@ -46,6 +46,8 @@ fn window(
         end,
         timezone: DEMO_TIMEZONE.into(),
         rrule: rrule.map(str::to_string),
+        exdates: Vec::new(),
+        uid: None,
         description: description.into(),
         suppress_alerts,
         pause_sla,

@@ -1,7 +1,9 @@
 //! Pure update tests: state + event → state + effects. No async, no I/O, no sleeping.
 
 mod console;
+mod feed;
 mod links;
+mod storage;
 mod term;
 mod zone;
 
@@ -80,6 +82,8 @@ pub(crate) fn synced(changes: Vec<Change>, from_empty: bool) -> Event {
         more: false,
         recovered: false,
         changes,
+        skipped: Vec::new(),
+        unknown_kinds: Vec::new(),
     }))
 }
 
@@ -413,6 +417,8 @@ fn a_changed_server_database_clears_what_we_showed() {
         more: false,
         recovered: false,
         changes: vec![Change::Incident(incident("INC-9", Priority::P2, 1))],
+        skipped: Vec::new(),
+        unknown_kinds: Vec::new(),
     };
     state.update(Event::Synced(Box::new(report)), now());
     assert!(!state.incidents.contains("INC-1"));

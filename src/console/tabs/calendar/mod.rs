@@ -2,7 +2,9 @@
 //! active now (the banner on every tab), and for a window what will still page during it.
 //!
 //! Recurrences are expanded in `update` (when windows arrive, the month changes, or a day passes),
-//! never per frame: a frame reads the occurrence lists kept here.
+//! never per frame: a frame reads the occurrence lists kept here. The agenda is exactly the
+//! month shown (in the display zone), and one window contributes at most
+//! [`MAX_AGENDA_PER_WINDOW`] occurrences to it; the agenda says which window has more.
 
 pub mod form;
 pub(crate) mod update;
@@ -24,6 +26,10 @@ pub const META: TabMeta =
 /// How far ahead (and behind) of the last rebuild occurrences are kept for the banner and the
 /// wake-up timer.
 const HORIZON_DAYS: i64 = 45;
+
+/// Most occurrences one window contributes to the month's agenda and grid (twice a day for a
+/// month); the agenda says which windows have more.
+pub const MAX_AGENDA_PER_WINDOW: usize = 62;
 
 use crate::console::clocks::{Pause, PauseReason};
 
@@ -51,8 +57,11 @@ pub struct CalendarTab {
     queued: std::collections::BTreeSet<String>,
     /// The month shown: its first day in the display time zone; `None` is the current month.
     month: Option<NaiveDate>,
-    /// Occurrences overlapping the month shown (from a week before to a week after), by start.
+    /// Occurrences overlapping the month shown, by start, at most [`MAX_AGENDA_PER_WINDOW`] of
+    /// each window.
     month_slots: Vec<Slot>,
+    /// Windows with more occurrences in the month shown than listed: (index, how many).
+    capped: Vec<(usize, usize)>,
     /// Occurrences around the last rebuild, by start: the banner and the timer read these.
     near: Vec<Slot>,
     built_at: Option<DateTime<Utc>>,
@@ -167,10 +176,12 @@ impl CalendarTab {
     pub fn rebuild(&mut self, now: DateTime<Utc>, tz: DisplayZone) {
         self.shown(now);
         let first = self.month.unwrap_or_else(|| month_of(now, tz));
-        let from = tz.midnight(first) - Duration::days(7);
-        let to = tz.midnight(first + Months::new(1)) + Duration::days(7);
-        self.month_slots = self.slots(from, to);
-        self.near = self.slots(now - Duration::days(HORIZON_DAYS), now + Duration::days(HORIZON_DAYS));
+        // Exactly the month: the grid draws only its days, and the agenda is "this month".
+        let from = tz.midnight(first);
+        let to = first.checked_add_months(Months::new(1)).map_or(DateTime::<Utc>::MAX_UTC, |next| tz.midnight(next));
+        let (month_slots, capped) = self.slots(from, to, MAX_AGENDA_PER_WINDOW);
+        (self.month_slots, self.capped) = (month_slots, capped);
+        self.near = self.slots(now - Duration::days(HORIZON_DAYS), now + Duration::days(HORIZON_DAYS), usize::MAX).0;
         self.built_at = Some(now);
         self.sla_pauses.clear();
         for slot in &self.near {
@@ -198,17 +209,26 @@ impl CalendarTab {
         stale
     }
 
-    fn slots(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Slot> {
-        let mut slots: Vec<Slot> = self
-            .windows
-            .iter()
-            .enumerate()
-            .flat_map(|(i, w)| {
-                w.occurrences(from, to).into_iter().map(move |occurrence| Slot { window: i, occurrence })
-            })
-            .collect();
+    /// Occurrences overlapping `[from, to)`, at most `per_window` of each window (the earliest),
+    /// and the windows that had more, with how many.
+    fn slots(&self, from: DateTime<Utc>, to: DateTime<Utc>, per_window: usize) -> (Vec<Slot>, Vec<(usize, usize)>) {
+        let mut slots = Vec::new();
+        let mut capped = Vec::new();
+        for (i, w) in self.windows.iter().enumerate() {
+            let occurrences = w.occurrences(from, to);
+            if occurrences.len() > per_window {
+                capped.push((i, occurrences.len()));
+            }
+            slots.extend(occurrences.into_iter().take(per_window).map(|occurrence| Slot { window: i, occurrence }));
+        }
         slots.sort_by_key(|s| (s.occurrence.start, s.window));
-        slots
+        (slots, capped)
+    }
+
+    /// Windows with more occurrences in the month shown than the agenda lists: (index into
+    /// [`CalendarTab::windows`], how many occurrences it has there).
+    pub fn capped(&self) -> &[(usize, usize)] {
+        &self.capped
     }
 
     /// The first day of the month shown.

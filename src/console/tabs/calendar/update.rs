@@ -19,7 +19,7 @@ use crate::console::state::{AppState, Confirm, Input, InputKind, Level, Modal, U
 use crate::console::tabs::calendar::form::MaintenanceForm;
 use crate::console::tabs::calendar::{CalendarTab, META, QUEUED_ID_PREFIX};
 use crate::console::tabs::{DETAIL_HINTS, Hints, Outcome, TAB_HINTS, Tab, TabContext, TabMeta, step};
-use crate::domain::maintenance_ics::{ImportDefaults, from_ics_with, plan_import};
+use crate::domain::maintenance_ics::{ImportDefaults, plan_import, read_ics};
 use crate::domain::text::sanitize;
 use crate::domain::{Command, MaintenanceAction, NewMaintenance};
 
@@ -238,7 +238,10 @@ impl AppState {
         Update::changed().with([Effect::ReadCalendar { path, services }])
     }
 
-    /// The calendar file was read: queues one new window per event, or none if any is wrong.
+    /// The calendar file was read: queues what the import does (see
+    /// `domain::maintenance_ics::plan`: new windows, edits of windows imported from a changed
+    /// event, cancellations), each as its own outbox entry. Each refused event is a message of
+    /// its own, naming the event and the problem; the others are still queued.
     pub(crate) fn on_calendar_file(
         &mut self,
         path: PathBuf,
@@ -255,25 +258,55 @@ impl AppState {
             Ok(text) => text,
             Err(error) => return refused(self, error),
         };
-        let events = match from_ics_with(&text, &ImportDefaults { services }) {
-            Ok(events) => events,
-            Err(error) => return refused(self, error.to_string()),
-        };
         let known: Vec<String> = self.catalog.services.keys().cloned().collect();
-        let existing: Vec<NewMaintenance> = self.calendar.windows().iter().map(|w| w.to_new()).collect();
-        let plan = match plan_import(events, &known, &existing) {
-            Ok(plan) => plan,
+        if let Some(unknown) = services.iter().find(|s| !known.is_empty() && !known.contains(s)) {
+            return refused(self, format!("unknown service `{unknown}`"));
+        }
+        let file = match read_ics(&text, &ImportDefaults { services }) {
+            Ok(file) => file,
             Err(error) => return refused(self, error.to_string()),
         };
-        let queued = plan.create.len();
+        let mut plan = plan_import(file, &known, self.calendar.windows());
+        // A window still on its way to the backend cannot be edited yet.
+        let (waiting, update_now): (Vec<_>, Vec<_>) =
+            plan.update.drain(..).partition(|c| c.id.starts_with(QUEUED_ID_PREFIX));
+        plan.update = update_now;
+        for change in waiting {
+            let message = "its window is still being sent; import again once it is planned".to_string();
+            plan.refused.push(crate::domain::maintenance_ics::IcsError::Event { event: change.event.name, message });
+        }
         let mut update = Update::changed();
+        let counts = (plan.create.len(), plan.update.len(), plan.cancel.len());
         for event in plan.create {
             update.effects.extend(self.queue_entry(NEW_WINDOW_TARGET, create(event.window), 0, now));
         }
+        for change in plan.update {
+            let command = Command::Maintenance(MaintenanceAction::Edit { window: change.event.window });
+            let version = self.calendar.base_version(&change.id, &command).unwrap_or(change.version);
+            update.effects.extend(self.queue_entry(&change.id, command, version, now));
+        }
+        for change in plan.cancel {
+            let command = Command::Maintenance(MaintenanceAction::Cancel);
+            let version = self.calendar.base_version(&change.id, &command).unwrap_or(change.version);
+            update.effects.extend(self.queue_entry(&change.id, command, version, now));
+        }
         self.derived.pending = true;
+        // The refused events go to the messages (`m`); the footer shows the summary.
+        for error in &plan.refused {
+            let text = sanitize(&format!("{shown}: refused {error}")).into_owned();
+            self.messages.push(crate::console::state::Message { at: now, level: Level::Error, text });
+        }
         let when = if self.sync.is_stale() { "queued (offline)" } else { "sending…" };
-        let text = format!("{shown}: {queued} new window(s) {when}; {} already present", plan.present);
-        self.flash(Level::Info, text, now);
+        let (created, updated, cancelled) = counts;
+        let mut text = format!(
+            "{shown}: {created} new, {updated} updated, {cancelled} cancelled {when}; {} unchanged",
+            plan.unchanged.len()
+        );
+        if !plan.refused.is_empty() {
+            text.push_str(&format!("; {} refused (see messages)", plan.refused.len()));
+        }
+        let level = if plan.refused.is_empty() { Level::Info } else { Level::Warning };
+        self.flash(level, text, now);
         update
     }
 }

@@ -16,7 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use crate::console::state::AppState;
-use crate::console::tabs::calendar::{CalendarTab, still_pages};
+use crate::console::tabs::calendar::{CalendarTab, MAX_AGENDA_PER_WINDOW, still_pages};
 use crate::console::tabs::{TabView, ViewContext};
 use crate::console::theme::Theme;
 use crate::console::widgets::{Draw, local};
@@ -197,6 +197,23 @@ fn draw_agenda(buf: &mut Buffer, area: Rect, v: &CalendarView<'_>, now: DateTime
         buf.render_widget(Paragraph::new(text), inner);
         return;
     }
+    // A window with more occurrences than the agenda lists says so on the last line.
+    let inner = match tab.capped().first() {
+        Some(&(window, total)) if inner.height >= 2 => {
+            let [list, note] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            let others = tab.capped().len() - 1;
+            let mut text = format!(
+                " {total} occurrences of “{}”, the first {MAX_AGENDA_PER_WINDOW} listed",
+                sanitize(&tab.windows()[window].title)
+            );
+            if others > 0 {
+                text.push_str(&format!("; {others} more window(s) cut too"));
+            }
+            buf.render_widget(Paragraph::new(Line::styled(text, theme.warning())), note);
+            list
+        }
+        _ => inner,
+    };
     let rows = usize::from(inner.height).max(1);
     let offset = tab.selected.saturating_sub(rows - 1);
     let lines: Vec<Line> = tab

@@ -65,8 +65,11 @@ fn order(incident: &Incident) -> IncidentOrder {
     (rank, Reverse(at))
 }
 
-/// Removes escape sequences and control characters from every string of an incident.
+/// Removes escape sequences and control characters from every string of an incident, and caps
+/// each to its size ([`crate::domain::caps`]; a cache written before the caps may hold more).
 pub fn sanitized(mut incident: Incident) -> Incident {
+    // The id is kept as it is: a cut id would name another incident.
+    let _ = crate::domain::caps::incident(&mut incident);
     let clean = sanitize_in_place;
     clean(&mut incident.id);
     clean(&mut incident.title);

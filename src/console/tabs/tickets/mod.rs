@@ -61,8 +61,11 @@ impl Item for Ticket {
     }
 }
 
-/// Removes escape sequences and control characters from every string of a ticket.
+/// Removes escape sequences and control characters from every string of a ticket, and caps each
+/// to its size ([`crate::domain::caps`]; a cache written before the caps may hold more).
 pub fn sanitized(mut ticket: Ticket) -> Ticket {
+    // The key is kept as it is: a cut key would name another ticket.
+    let _ = crate::domain::caps::ticket(&mut ticket);
     let clean = sanitize_in_place;
     for s in [&mut ticket.key, &mut ticket.subject, &mut ticket.customer, &mut ticket.service_id] {
         clean(s);

@@ -282,10 +282,17 @@ impl MaintenanceForm {
             end,
             timezone: zone.name().to_string(),
             rrule: rrule.unwrap_or(None),
+            exdates: Vec::new(),
+            uid: self.original.as_ref().and_then(|w| w.uid.clone()),
             description: self.value(FormField::Description),
             suppress_alerts: self.suppress_alerts,
             pause_sla: self.pause_sla,
         };
+        // An edited window keeps the UID it was imported with, and its excluded occurrences
+        // while its start and rule stay as they were (they name starts of that rule).
+        if let Some(w) = self.original.as_ref().filter(|w| w.start == new.start && w.rrule == new.rrule) {
+            new.exdates = w.exdates.clone();
+        }
         new.normalize();
         // The domain's rules, every one: note each complaint, put a valid stand-in in its place.
         let mut candidate = new.clone();
@@ -427,6 +434,8 @@ fn probe(start: DateTime<Utc>, tz: Tz) -> NewMaintenance {
         end: start.checked_add_signed(Duration::hours(1)).unwrap_or(DateTime::<Utc>::MAX_UTC),
         timezone: tz.name().into(),
         rrule: None,
+        exdates: Vec::new(),
+        uid: None,
         description: String::new(),
         suppress_alerts: false,
         pause_sla: false,

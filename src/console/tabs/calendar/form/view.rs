@@ -339,6 +339,8 @@ mod tests {
             end: start + chrono::Duration::hours(1),
             timezone: "UTC".into(),
             rrule: None,
+            exdates: Vec::new(),
+            uid: None,
             description: String::new(),
             suppress_alerts: true,
             pause_sla: false,

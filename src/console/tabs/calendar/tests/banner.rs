@@ -190,3 +190,22 @@ fn a_p1_held_by_the_patch_arrives_without_the_bell_and_rings_when_it_is_paged() 
     assert!(bell(&update));
     assert!(flash(&state).contains("P1 paged after maintenance: INC-2001"), "{}", flash(&state));
 }
+
+#[test]
+fn a_window_with_too_many_occurrences_for_the_agenda_says_so_on_screen() {
+    let mut state = state();
+    let mut window = state.calendar.windows()[0].clone();
+    window.id = "MW-9999".into();
+    window.title = "Cache flush".into();
+    window.rrule = Some("FREQ=DAILY;BYHOUR=0,2,4,6,8,10,12,14,16,18,20,22".into());
+    window.start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    window.end = window.start + chrono::Duration::minutes(10);
+    window.cancelled = false;
+    window.timezone = "UTC".into();
+    state.update(crate::fixtures::synced(now(), "fixture", false, vec![Change::Maintenance(window)]), now());
+    press(&mut state, KeyCode::Char('5'));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    terminal.draw(|frame| crate::console::view::draw(frame, &state, now())).unwrap();
+    let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    assert!(screen.contains("360 occurrences of “Cache flush”, the first 62 listed"), "{screen}");
+}

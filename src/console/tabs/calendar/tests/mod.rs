@@ -22,6 +22,8 @@ fn window(id: &str, kind: MaintenanceKind, start: DateTime<Utc>, hours: i64, rru
         end: start + Duration::hours(hours),
         timezone: "UTC".into(),
         rrule: rrule.map(str::to_string),
+        exdates: Vec::new(),
+        uid: None,
         description: String::new(),
         suppress_alerts: true,
         pause_sla: false,
@@ -46,12 +48,44 @@ fn tab(now: DateTime<Utc>) -> CalendarTab {
 }
 
 #[test]
+fn the_december_agenda_lists_no_january_occurrence() {
+    // MW-1 runs on the first Saturday of each month: 2026-12-05 and 2027-01-02.
+    let now = Utc.with_ymd_and_hms(2026, 12, 10, 12, 0, 0).unwrap();
+    let tab = tab(now);
+    assert_eq!(tab.month(now, TZ), NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+    let starts: Vec<DateTime<Utc>> = tab.agenda().iter().map(|s| s.occurrence.start).collect();
+    assert_eq!(starts, [t(7, 2) + Duration::days(28), Utc.with_ymd_and_hms(2026, 12, 20, 0, 0, 0).unwrap()]);
+    assert!(tab.agenda().iter().all(|s| s.occurrence.start < Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap()));
+    // The freeze that runs into January is listed (it overlaps December), once.
+    assert_eq!(tab.agenda().iter().filter(|s| tab.windows()[s.window].id == "MW-3").count(), 1);
+}
+
+#[test]
+fn one_window_contributes_at_most_a_bounded_number_of_agenda_rows_and_says_so() {
+    let now = t(1, 0);
+    let other = window("MW-9", MaintenanceKind::Routine, t(1, 0), 1, None);
+    // Every hour of every day, by BYHOUR (a rule the domain accepts: at most hourly).
+    let hourly = NewMaintenance {
+        rrule: Some("FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23".into()),
+        end: t(1, 0) + Duration::minutes(50),
+        ..other.to_new()
+    };
+    let mut tab = CalendarTab::new(vec![other, MaintenanceWindow::create("MW-7".into(), hourly, "dana", now)]);
+    tab.rebuild(now, TZ);
+    let from_hourly = tab.agenda().iter().filter(|s| tab.windows()[s.window].id == "MW-7").count();
+    assert_eq!(from_hourly, MAX_AGENDA_PER_WINDOW);
+    assert!(tab.agenda().iter().any(|s| tab.windows()[s.window].id == "MW-9"), "the others are still listed");
+    let capped: Vec<(&str, usize)> = tab.capped().iter().map(|(i, n)| (tab.windows()[*i].id.as_str(), *n)).collect();
+    assert_eq!(capped, [("MW-7", 30 * 24)]);
+}
+
+#[test]
 fn the_agenda_holds_the_months_occurrences_and_the_banner_what_runs_now() {
     let now = t(22, 11) + Duration::minutes(30);
     let tab = tab(now);
     assert_eq!(tab.month(now, TZ), NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
     let ids: Vec<&str> = tab.agenda().iter().map(|s| tab.windows()[s.window].id.as_str()).collect();
-    assert_eq!(ids, ["MW-1", "MW-2", "MW-1"], "Nov 7, Nov 22, and Dec 5 within the week after the month");
+    assert_eq!(ids, ["MW-1", "MW-2"], "Nov 7 and Nov 22; not Dec 5, in the next month");
     let active: Vec<&str> = tab.active(now).map(|(w, _)| w.id.as_str()).collect();
     assert_eq!(active, ["MW-2"]);
     assert!(tab.suppressed("llm-gateway", now));
@@ -87,7 +121,7 @@ fn a_newer_version_replaces_and_an_older_one_is_ignored() {
     cancelled.cancel("dana", now);
     tab.upsert_many(vec![cancelled.clone()], now, TZ);
     assert!(tab.window("MW-2").unwrap().cancelled);
-    assert_eq!(tab.agenda().len(), 2, "a cancelled window has no occurrences");
+    assert_eq!(tab.agenda().len(), 1, "a cancelled window has no occurrences");
     tab.upsert_many(vec![window("MW-2", MaintenanceKind::EmergencyPatch, t(22, 11), 1, None)], now, TZ);
     assert!(tab.window("MW-2").unwrap().cancelled, "version 1 does not undo version 2");
 }

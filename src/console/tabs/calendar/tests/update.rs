@@ -292,30 +292,50 @@ fn i_reads_the_file_off_the_ui_task_and_queues_one_window_per_event() {
     let update = s.update(read(Ok(TWO_EVENTS.into())), now());
     assert_eq!(persisted(&update).len(), 2);
     assert_eq!(s.outbox.len(), 2);
-    assert!(flash(&s).contains("2 new window(s)"), "{}", flash(&s));
+    assert!(flash(&s).contains("2 new, 0 updated, 0 cancelled"), "{}", flash(&s));
     // The same file again: both are already shown (queued), nothing more is queued.
     let update = s.update(read(Ok(TWO_EVENTS.into())), now());
     assert!(persisted(&update).is_empty());
-    assert!(flash(&s).contains("0 new window(s)") && flash(&s).contains("2 already present"), "{}", flash(&s));
+    assert!(flash(&s).contains("0 new") && flash(&s).contains("2 unchanged"), "{}", flash(&s));
 }
 
 #[test]
 fn a_bad_calendar_file_says_why_and_queues_nothing() {
     let mut s = state(Role::Commander);
     let path = std::path::PathBuf::from("broken.ics");
-    for (text, why) in [
-        (Err("No such file or directory (os error 2)".to_string()), "No such file"),
-        (Ok("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:x".to_string()), "broken.ics"),
-        (
-            Ok(TWO_EVENTS.replace("SUMMARY:Retriever reindex", "SUMMARY:Retriever reindex\r\nX-OPSDECK-SERVICES:nope")),
-            "nope",
-        ),
+    for (text, why, services) in [
+        (Err("No such file or directory (os error 2)".to_string()), "No such file", "llm-gateway"),
+        (Ok("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:x".to_string()), "truncated", "llm-gateway"),
+        (Ok(TWO_EVENTS.into()), "unknown service `nope`", "nope"),
     ] {
-        let services = vec!["llm-gateway".to_string()];
-        let update = s.update(Event::CalendarFile { path: path.clone(), services, result: text }, now());
+        let services = vec![services.to_string()];
+        let update = s.update(Event::CalendarFile { path: path.clone(), services, result: text.clone() }, now());
         assert!(persisted(&update).is_empty() && s.outbox.is_empty());
         assert!(flash(&s).contains(why) && flash(&s).contains("nothing was imported"), "{}", flash(&s));
     }
+    let denied = Err("Permission denied (os error 13)".to_string());
+    let services = vec!["llm-gateway".to_string()];
+    let update = s.update(Event::CalendarFile { path: path.clone(), services, result: denied }, now());
+    assert!(persisted(&update).is_empty() && s.outbox.is_empty());
+    assert!(flash(&s).contains("Permission denied") && flash(&s).contains("nothing was imported"), "{}", flash(&s));
+}
+
+#[test]
+fn a_bad_event_is_refused_alone_with_a_message_naming_it() {
+    let mut s = state(Role::Commander);
+    let text = TWO_EVENTS.replace("SUMMARY:Retriever reindex", "SUMMARY:Retriever reindex\r\nRRULE:FREQ=MINUTELY");
+    let (path, services) = (std::path::PathBuf::from("q4.ics"), vec!["llm-gateway".to_string()]);
+    let update = s.update(Event::CalendarFile { path, services, result: Ok(text) }, now());
+    assert_eq!(persisted(&update).len(), 1, "the good event is queued");
+    assert!(flash(&s).contains("1 new") && flash(&s).contains("1 refused (see messages)"), "{}", flash(&s));
+    let refused: Vec<&str> =
+        s.messages.newest_first().map(|m| m.text.as_str()).filter(|t| t.contains("refused")).collect();
+    assert!(
+        refused
+            .iter()
+            .any(|t| t.contains("`b@example.com` (Retriever reindex): rrule: FREQ=MINUTELY repeats more often")),
+        "{refused:?}"
+    );
 }
 
 #[test]

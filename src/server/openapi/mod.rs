@@ -1,5 +1,10 @@
 //! The OpenAPI document of the Ops API v1 ([`ApiDoc`]), generated from the handlers'
-//! annotations and checked in as `assets/openapi.json` (`tests/openapi.rs` keeps the two equal).
+//! annotations, completed by [`contract`] with what the server enforces that annotations do not
+//! say (the answers every endpoint may give, the rules of stored text, limits, and the links
+//! between operations), and checked in as `assets/openapi.json` (`tests/openapi.rs` keeps the two
+//! equal).
+
+mod contract;
 
 use utoipa::OpenApi;
 
@@ -85,6 +90,7 @@ use super::handlers::{self, incidents, maintenance, models, postmortems, tickets
         crate::api::StarBody,
         crate::api::User,
         crate::api::UserList,
+        handlers::ListStatus,
     )),
     modifiers(&BearerAuth)
 )]
@@ -102,7 +108,9 @@ impl utoipa::Modify for BearerAuth {
 
 /// The OpenAPI document as checked in under `assets/openapi.json`.
 pub fn openapi_json() -> String {
-    let mut json = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    contract::complete(&mut doc);
+    let mut json = serde_json::to_string_pretty(&doc).unwrap_or_default();
     json.push('\n');
     json
 }
