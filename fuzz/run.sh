@@ -3,7 +3,7 @@
 # the kept corpus, minimized by edge coverage (`cargo fuzz cmin` is libFuzzer's -merge=1; with
 # counters off the kept corpus is a quarter of the size):
 #   fuzz/run.sh TARGET [RUNS] [SECONDS]      (defaults: 10000000 runs, at most 3600 s)
-# Build first with `cargo +nightly fuzz build -O -a` (set SKIP_BUILD=1 to run what is built).
+# Build first with `cargo +nightly fuzz build -O -a -s none` (set SKIP_BUILD=1 to run what is built).
 # New inputs go to a scratch folder (target/found/TARGET), crashes to artifacts/TARGET/.
 set -eu
 cd "$(dirname "$0")"
@@ -12,11 +12,11 @@ runs=${2:-10000000}
 seconds=${3:-3600}
 case $target in
     changes_feed) dict=-dict=dicts/json.dict ;;
-    ics_import) dict=-dict=dicts/ics.dict ;;
+    ics_import | ics_export) dict=-dict=dicts/ics.dict ;;
     config_file | sla_policy | tokens_file) dict=-dict=dicts/toml.dict ;;
     *) dict= ;;
 esac
-[ -n "${SKIP_BUILD:-}" ] || cargo +nightly fuzz build -O -a "$target"
+[ -n "${SKIP_BUILD:-}" ] || cargo +nightly fuzz build -O -a -s none "$target"
 bin=target/x86_64-unknown-linux-gnu/release/$target
 found=target/found/$target
 mkdir -p "$found" "artifacts/$target"

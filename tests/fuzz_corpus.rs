@@ -52,6 +52,11 @@ fn ics_import_corpus() {
 }
 
 #[test]
+fn ics_export_corpus() {
+    replay("ics_export");
+}
+
+#[test]
 fn config_file_corpus() {
     replay("config_file");
 }

@@ -1,5 +1,5 @@
-//! Fuzz target: `.ics` import (`calendar import`, the Calendar tab's `i`), its agenda and the
-//! export round trip. The check is `check_ics_import` in tests/support/fuzz_checks.rs.
+//! Fuzz target: `.ics` import (`calendar import`, the Calendar tab's `i`): reading, planning the
+//! upsert and the agenda. The check is `check_ics_import` in tests/support/fuzz_checks.rs.
 #![no_main]
 
 #[allow(dead_code)]

@@ -313,8 +313,7 @@ fn rule_set(
         return Err(MaintenanceError::BadRrule(format!("is limited to {MAX_RRULE_CHARS} characters")));
     }
     let dt_start = start.with_timezone(&rrule::Tz::Tz(tz));
-    let parsed: rrule::RRule<rrule::Unvalidated> =
-        rule.trim().parse().map_err(|e: rrule::RRuleError| MaintenanceError::BadRrule(e.to_string()))?;
+    let parsed = parse_rrule(rule).map_err(MaintenanceError::BadRrule)?;
     let too_often = match parsed.get_freq() {
         rrule::Frequency::Secondly => Some("FREQ=SECONDLY"),
         rrule::Frequency::Minutely => Some("FREQ=MINUTELY"),
@@ -333,6 +332,19 @@ fn rule_set(
         set = set.exdate(at.with_timezone(&rrule::Tz::Tz(tz)));
     }
     Ok(set)
+}
+
+/// An RRULE value as the `rrule` crate reads it, refused first when it holds anything but
+/// ASCII: the grammar is ASCII only (RFC 5545 §3.3.10), and the crate slices a BYDAY value by
+/// bytes, which panics inside a multi-byte character (found by fuzzing the changes feed).
+pub fn parse_rrule(rule: &str) -> Result<rrule::RRule<rrule::Unvalidated>, String> {
+    if let Some(c) = rule.chars().find(|c| !c.is_ascii()) {
+        return Err(format!(
+            "holds `{}`, not ASCII: an RRULE is ASCII only",
+            crate::domain::text::sanitize(&c.to_string())
+        ));
+    }
+    rule.trim().parse().map_err(|e: rrule::RRuleError| e.to_string())
 }
 
 /// Why `new` cannot be stored, if it cannot.

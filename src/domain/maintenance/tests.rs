@@ -241,6 +241,19 @@ fn rules_repeating_more_than_daily_are_refused_and_a_stored_one_yields_its_first
     assert_eq!(window.occurrences(window.start, window.start + Duration::days(30)).len(), 1);
 }
 
+/// The `rrule` crate panics on a BYDAY value that ends inside a multi-byte character; such a
+/// rule is refused before it gets there, whether validated, drawn from a stored window or read
+/// from a VTIMEZONE.
+#[test]
+fn a_rule_that_is_not_ascii_is_refused_not_a_panic() {
+    let rule = "FREQ=WEEKLY;BYDAY=\u{3aa}";
+    let error = validate(&NewMaintenance { rrule: Some(rule.into()), ..patching() }).unwrap_err();
+    assert_eq!(error.to_string(), "rrule: holds `\u{3aa}`, not ASCII: an RRULE is ASCII only");
+    let mut window = MaintenanceWindow::create("MW-1".into(), patching(), "dana", patching().start);
+    window.rrule = Some(rule.into());
+    assert_eq!(window.occurrences(window.start, window.start + Duration::days(30)).len(), 1);
+}
+
 #[test]
 fn excluded_occurrences_do_not_happen() {
     let mut new = NewMaintenance { rrule: Some("FREQ=DAILY;COUNT=3".into()), ..patching() };

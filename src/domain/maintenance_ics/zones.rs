@@ -246,14 +246,89 @@ fn local_time(text: &str) -> Option<NaiveDateTime> {
 }
 
 /// The onsets an observance's RRULE gives after `start`, up to the end of `to_year`, in local
-/// time (the rule is expanded on the wall clock, as RFC 5545 means for VTIMEZONE).
-fn yearly_onsets(rule: &str, start: NaiveDateTime, to_year: i32) -> Result<Vec<NaiveDateTime>, String> {
+/// time (the rule is expanded on the wall clock, as RFC 5545 means for VTIMEZONE); at most
+/// [`MAX_ONSETS`].
+pub(super) fn yearly_onsets(rule: &str, start: NaiveDateTime, to_year: i32) -> Result<Vec<NaiveDateTime>, String> {
+    let (parsed, set) = parse_rule(rule, start)?;
+    match nth_weekday_onsets(&parsed, start, to_year) {
+        Some(onsets) => Ok(onsets),
+        None => Ok(expand(set, start, to_year)),
+    }
+}
+
+/// [`yearly_onsets`] as the `rrule` crate expands them, day by day.
+pub(super) fn expanded_onsets(rule: &str, start: NaiveDateTime, to_year: i32) -> Result<Vec<NaiveDateTime>, String> {
+    Ok(expand(parse_rule(rule, start)?.1, start, to_year))
+}
+
+type Rule = (rrule::RRule<rrule::Unvalidated>, rrule::RRuleSet);
+
+fn parse_rule(rule: &str, start: NaiveDateTime) -> Result<Rule, String> {
     // Outlook and libical write UNTIL in UTC; the rule is expanded in a zone-less clock here,
     // where the difference of an offset does not matter for a yearly rule.
-    let parsed: rrule::RRule<rrule::Unvalidated> = rule.trim().parse().map_err(|e: rrule::RRuleError| e.to_string())?;
-    let dt_start = rrule::Tz::UTC.from_utc_datetime(&start);
-    let set = parsed.build(dt_start).map_err(|e| e.to_string())?;
+    let parsed = crate::domain::maintenance::parse_rrule(rule)?;
+    let set = parsed.clone().build(rrule::Tz::UTC.from_utc_datetime(&start)).map_err(|e| e.to_string())?;
+    Ok((parsed, set))
+}
+
+fn expand(set: rrule::RRuleSet, start: NaiveDateTime, to_year: i32) -> Vec<NaiveDateTime> {
     let end = chrono::NaiveDate::from_ymd_opt(to_year + 1, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or(start);
-    let result = set.before(rrule::Tz::UTC.from_utc_datetime(&end)).all(2000);
-    Ok(result.dates.into_iter().map(|d| d.naive_utc()).collect())
+    let result = set.before(rrule::Tz::UTC.from_utc_datetime(&end)).all(MAX_ONSETS);
+    result.dates.into_iter().map(|d| d.naive_utc()).collect()
+}
+
+/// Onsets of one observance, as the `rrule` crate's expansion caps them.
+const MAX_ONSETS: u16 = 2000;
+
+/// The onsets of the rule nearly every VTIMEZONE has — `FREQ=YEARLY;BYMONTH=m;BYDAY=nWD` with an
+/// optional UNTIL ("the last Sunday of October") — counted out year by year, as the `rrule`
+/// crate's expansion gives them (a test compares the two), but without walking every day of
+/// every year up to `to_year`. `None` for any other rule.
+fn nth_weekday_onsets(
+    rule: &rrule::RRule<rrule::Unvalidated>,
+    start: NaiveDateTime,
+    to_year: i32,
+) -> Option<Vec<NaiveDateTime>> {
+    use chrono::{Datelike, NaiveDate};
+    let plain = rule.get_freq() == rrule::Frequency::Yearly
+        && rule.get_interval() == 1
+        && rule.get_count().is_none()
+        && rule.get_by_set_pos().is_empty()
+        && rule.get_by_month_day().is_empty()
+        && rule.get_by_year_day().is_empty()
+        && rule.get_by_week_no().is_empty()
+        && rule.get_by_hour().is_empty()
+        && rule.get_by_minute().is_empty()
+        && rule.get_by_second().is_empty();
+    let (&[month], &[rrule::NWeekday::Nth(nth, weekday)]) = (rule.get_by_month(), rule.get_by_weekday()) else {
+        return None;
+    };
+    if !plain || !(1..=5).contains(&nth.unsigned_abs()) {
+        return None;
+    }
+    let until = rule.get_until().map(|u| u.naive_utc());
+    let mut onsets = Vec::new();
+    for year in start.year()..=to_year {
+        if onsets.len() >= usize::from(MAX_ONSETS) {
+            break;
+        }
+        let day = if nth > 0 {
+            NaiveDate::from_weekday_of_month_opt(year, u32::from(month), weekday, nth as u8)
+        } else {
+            let last = NaiveDate::from_ymd_opt(year, u32::from(month), 1)?
+                .checked_add_months(chrono::Months::new(1))?
+                .pred_opt()?;
+            let back = (last.weekday().num_days_from_monday() + 7 - weekday.num_days_from_monday()) % 7;
+            last.checked_sub_days(chrono::Days::new(u64::from(back) + 7 * u64::from(nth.unsigned_abs() - 1)))
+                .filter(|d| d.month() == u32::from(month))
+        };
+        let Some(onset) = day.map(|d| d.and_time(start.time())) else { continue };
+        if until.is_some_and(|u| onset > u) {
+            break;
+        }
+        if onset >= start {
+            onsets.push(onset);
+        }
+    }
+    Some(onsets)
 }

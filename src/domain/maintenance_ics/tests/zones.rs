@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 use super::super::read::calendars;
-use super::super::zones::{FileZone, Offsets, resolve};
+use super::super::zones::{FileZone, Offsets, expanded_onsets, resolve, yearly_onsets};
 
 fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, min, 0).unwrap()
@@ -74,4 +74,38 @@ fn a_broken_vtimezone_names_itself() {
         error.contains("VTIMEZONE `GMT +0100 (Standard) / GMT +0200 (Daylight)`: TZOFFSETTO `one hour`"),
         "{error}"
     );
+}
+
+/// The onsets counted out year by year are the ones the `rrule` crate expands, for every month,
+/// weekday and place in the month (first to fifth, last to fifth from last), with and without
+/// UNTIL, from starts in 1601, 1970 and 2007 and at times on either side of the onset; and rules
+/// of another shape still go to the crate.
+#[test]
+fn counted_yearly_onsets_are_the_expanded_ones() {
+    let starts =
+        [local(1601, 1, 1, 2, 0), local(1970, 10, 25, 3, 0), local(2007, 3, 11, 2, 0), local(2007, 12, 31, 23, 59)];
+    let days = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+    let mut compared = 0;
+    for month in 1..=12 {
+        for (i, day) in days.iter().enumerate() {
+            for nth in [-5, -4, -2, -1, 1, 2, 4, 5] {
+                let start = starts[(month + i) % starts.len()];
+                let until = if (month + i) % 3 == 0 { ";UNTIL=20370101T000000Z" } else { "" };
+                let rule = format!("FREQ=YEARLY;BYMONTH={month};BYDAY={nth}{day}{until}");
+                let counted = yearly_onsets(&rule, start, 2200).unwrap();
+                assert_eq!(counted, expanded_onsets(&rule, start, 2200).unwrap(), "{rule} from {start}");
+                compared += counted.len();
+            }
+        }
+    }
+    assert!(compared > 100_000, "{compared} onsets compared");
+    for rule in [
+        "FREQ=YEARLY;BYMONTH=3;BYDAY=SU",
+        "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=8,9,10,11,12,13,14;BYDAY=SU",
+        "FREQ=YEARLY;INTERVAL=2;BYMONTH=3;BYDAY=-1SU",
+        "FREQ=YEARLY;COUNT=3;BYMONTH=3;BYDAY=2SU",
+    ] {
+        let start = local(2000, 1, 1, 2, 0);
+        assert_eq!(yearly_onsets(rule, start, 2030).unwrap(), expanded_onsets(rule, start, 2030).unwrap(), "{rule}");
+    }
 }
