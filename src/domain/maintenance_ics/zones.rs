@@ -257,6 +257,7 @@ pub(super) fn yearly_onsets(rule: &str, start: NaiveDateTime, to_year: i32) -> R
 }
 
 /// [`yearly_onsets`] as the `rrule` crate expands them, day by day.
+#[cfg(test)]
 pub(super) fn expanded_onsets(rule: &str, start: NaiveDateTime, to_year: i32) -> Result<Vec<NaiveDateTime>, String> {
     Ok(expand(parse_rule(rule, start)?.1, start, to_year))
 }
