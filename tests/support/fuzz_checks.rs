@@ -261,7 +261,10 @@ pub fn check_sla_policy(data: &[u8]) {
     let _ = policy.bands().warning_threshold(Duration::hours(4));
 }
 
-/// `Users::parse` (the server's tokens file): a refusal never shows a token.
+/// `Users::parse` (the server's tokens file): a refusal never shows a token. A token the message
+/// seems to hold is written over with a marker, in place, and the file parsed again: the message
+/// may hold the token's text by chance (a token ` column 1: missing field` is no secret the
+/// message tells), but never the marker.
 pub fn check_tokens_file(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     match Users::parse(text) {
@@ -273,9 +276,17 @@ pub fn check_tokens_file(data: &[u8]) {
             let names: Vec<String> = entries.iter().filter_map(|e| field(e, "name")).collect();
             for token in entries.iter().filter_map(|e| field(e, "token")) {
                 // A token that is also (part of) a name is shown as the name, which it is.
-                if token.len() >= MIN_TOKEN_LEN && !names.iter().any(|n| n.contains(&token)) {
-                    assert!(!message.contains(&token), "the refusal shows a token: {message}");
+                if token.len() < MIN_TOKEN_LEN || names.iter().any(|n| n.contains(&token)) || !message.contains(&token) {
+                    continue;
                 }
+                // Written with escapes, the token is not in the text to write over.
+                let Some(mark) = ['Z', 'Q', 'X', 'J', 'K'].into_iter().find(|c| !text.contains(*c)) else { continue };
+                if !text.contains(&token) {
+                    continue;
+                }
+                let marker = mark.to_string().repeat(token.chars().count());
+                let Err(again) = Users::parse(&text.replace(&token, &marker)) else { continue };
+                assert!(!again.contains(&marker), "the refusal shows a token: {again}");
             }
         }
     }
