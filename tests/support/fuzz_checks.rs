@@ -276,7 +276,8 @@ pub fn check_tokens_file(data: &[u8]) {
             let names: Vec<String> = entries.iter().filter_map(|e| field(e, "name")).collect();
             for token in entries.iter().filter_map(|e| field(e, "token")) {
                 // A token that is also (part of) a name is shown as the name, which it is.
-                if token.len() < MIN_TOKEN_LEN || names.iter().any(|n| n.contains(&token)) || !message.contains(&token) {
+                if token.len() < MIN_TOKEN_LEN || names.iter().any(|n| n.contains(&token)) || !message.contains(&token)
+                {
                     continue;
                 }
                 // Written with escapes, the token is not in the text to write over.

@@ -52,7 +52,10 @@ pub(super) struct Draft {
 }
 
 pub(super) fn read(event: &Component, index: usize, cx: &Context<'_>) -> Draft {
-    let uid = event.prop("UID").map(|p| unescape(p.value.trim())).filter(|u| !u.is_empty());
+    // Trimmed as a stored window's UID is (`NewMaintenance::normalize`): an escaped `\n` or space
+    // at its end would otherwise never match the window it made, and every import would plan it
+    // anew (found by fuzzing the import).
+    let uid = event.prop("UID").map(|p| unescape(p.value.trim()).trim().to_string()).filter(|u| !u.is_empty());
     let summary = event.prop("SUMMARY").map(|p| unescape(p.value.trim())).filter(|s| !s.trim().is_empty());
     let shown = |s: &str| truncate(&sanitize(s), 80).into_owned();
     let name = match (&uid, &summary) {

@@ -103,3 +103,13 @@ fn the_newest_copy_of_a_uid_wins() {
     assert_eq!(f.events.len(), 1);
     assert_eq!(f.events[0].window.start, utc(2026, 12, 5, 3, 0));
 }
+
+/// A UID ending in an escaped newline or space is the UID without it, as the window stores it: a
+/// second import of the same file changes nothing instead of planning the window again.
+#[test]
+fn a_uid_with_trailing_escaped_white_space_is_imported_once() {
+    let first = file(&(event("a\\n", "20261205T010000Z", "") + &event("b\\n ", "20261206T010000Z", "")));
+    assert_eq!(first.events.iter().map(|e| e.uid.as_deref().unwrap()).collect::<Vec<_>>(), ["a", "b"]);
+    let plan = plan_import(first.clone(), &[], &stored(&first));
+    assert_eq!((plan.create.len(), plan.update.len(), plan.unchanged.len()), (0, 0, 2), "{plan:?}");
+}
