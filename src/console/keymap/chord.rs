@@ -124,8 +124,9 @@ fn unsendable(code: KeyCode, modifiers: KeyModifiers) -> Option<String> {
     let alt = if modifiers.contains(KeyModifiers::ALT) { "alt-" } else { "" };
     match code {
         // Terminals send control bytes for keys that have names (or for ctrl with a letter), and no
-        // key sends a character the screen would not show (a bidi mark, a zero-width space).
-        KeyCode::Char(c) if c.is_control() || crate::domain::text::sanitize(c.encode_utf8(&mut [0; 4])).is_empty() => {
+        // key sends a character the screen would not show as itself (a bidi mark, a zero-width
+        // space, a line or paragraph separator, which the screen shows as a space).
+        KeyCode::Char(c) if c.is_control() || *crate::domain::text::sanitize(c.encode_utf8(&mut [0; 4])) != *c.encode_utf8(&mut [0; 4]) => {
             Some(
                 "a control or invisible character is not a key; write its name (enter, tab, esc, backspace) or ctrl-a … ctrl-z"
                     .into(),

@@ -73,7 +73,7 @@ fn chords_a_terminal_cannot_send_are_refused_with_what_to_write() {
 
 #[test]
 fn control_characters_are_no_key_and_are_shown_escaped() {
-    for bad in ["\u{1}", "\t", "alt-\u{1b}", "\u{9b}", "\u{61c}", "ctrl-\u{200b}"] {
+    for bad in ["\u{1}", "\t", "alt-\u{1b}", "\u{9b}", "\u{61c}", "ctrl-\u{200b}", "\u{2028}", "alt-\u{2029}"] {
         let err = bad.parse::<KeyChord>().expect_err(bad);
         assert!(err.to_string().contains("a control or invisible character is not a key"), "{bad:?}: {err}");
         assert!(!err.to_string().chars().any(char::is_control), "{err:?}");
