@@ -266,3 +266,57 @@ fn excluded_occurrences_do_not_happen() {
 fn patching() -> NewMaintenance {
     new(utc(2026, 12, 5, 1, 0), utc(2026, 12, 5, 3, 0), "Europe/Berlin", None)
 }
+
+/// The walk of a rule started near the asked-for range gives the occurrences the walk from the
+/// window's start gives: every frequency that moves, intervals, several a day, BYSETPOS, UNTIL,
+/// EXDATE, starts on the 28th and the 31st, across daylight-saving changes in four zones, for every
+/// month of 2026 and the days right after the start.
+#[test]
+fn a_rule_walked_from_near_the_range_has_the_occurrences_of_one_walked_from_its_start() {
+    let rules = [
+        "FREQ=DAILY",
+        "FREQ=DAILY;INTERVAL=3",
+        "FREQ=DAILY;BYHOUR=2,14",
+        "FREQ=DAILY;BYMONTH=3,10",
+        "FREQ=WEEKLY;BYDAY=MO,FR",
+        "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SU;WKST=SU",
+        "FREQ=MONTHLY;BYDAY=1SA",
+        "FREQ=MONTHLY;INTERVAL=5;BYDAY=MO,TU;BYSETPOS=-1",
+        "FREQ=MONTHLY;BYMONTHDAY=15,28",
+        "FREQ=DAILY;UNTIL=20260301T000000Z",
+        "FREQ=WEEKLY;COUNT=400",
+        "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+    ];
+    let zones = [chrono_tz::Europe::Berlin, chrono_tz::America::New_York, chrono_tz::Australia::Sydney, chrono_tz::UTC];
+    let starts = [(2019, 3, 31, 1, 30), (2020, 1, 28, 23, 0), (2021, 10, 31, 2, 30), (2024, 1, 31, 9, 0)];
+    let mut compared = 0;
+    for (i, rule) in rules.iter().enumerate() {
+        for (j, tz) in zones.iter().enumerate() {
+            let (y, m, d, h, min) = starts[(i + j) % starts.len()];
+            let Some(start) = tz.with_ymd_and_hms(y, m, d, h, min, 0).earliest() else { continue };
+            let start = start.with_timezone(&Utc);
+            let mut window = MaintenanceWindow::create(
+                "MW-1".into(),
+                NewMaintenance {
+                    rrule: Some(rule.to_string()),
+                    ..new(start, start + Duration::hours(3), tz.name(), None)
+                },
+                "dana",
+                start,
+            );
+            window.exdates = vec![start + Duration::days(7), start + Duration::days(2 * 365)];
+            let months = (1..=12).map(|m| utc(2026, m, 1, 0, 0));
+            for from in months.chain([start, start + Duration::days(1), start + Duration::days(40)]) {
+                let to = from + Duration::days(31);
+                let walked = window.occurrences_walked(from, to, true);
+                assert_eq!(
+                    walked,
+                    window.occurrences_walked(from, to, false),
+                    "{rule} in {tz} from {start}, asked {from}"
+                );
+                compared += walked.len();
+            }
+        }
+    }
+    assert!(compared > 5_000, "{compared} occurrences compared");
+}
