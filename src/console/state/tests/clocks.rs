@@ -114,3 +114,27 @@ fn clocks_a_page_replaced_keep_their_bell() {
     let rang = state.sla.newly_critical(later);
     assert!(rang.iter().any(|r| r.starts_with("INC-2 response")), "{rang:?}");
 }
+
+/// The Drift tab's markers after a page are the markers a rebuild from every incident gives:
+/// a new incident on the gateway appears, a resolved one gets its end, others stay.
+#[test]
+fn a_page_redraws_the_markers_of_its_incidents_as_a_rebuild_would() {
+    let snapshot = crate::fixtures::seeded_snapshot(1, now());
+    let mut state = AppState::new(session(Role::Responder), &Config::default(), snapshot, true, now());
+    state.update(synced(vec![], false), now());
+    assert!(!state.drift.markers().is_empty(), "the seeded model has markers");
+    assert!(state.incidents.len() > 8, "a page of 2 redraws its own markers, not all");
+    let mut open = state.incidents.open_incidents().next().unwrap().clone();
+    // On the gateway every model sits behind: it is marked on every model's chart.
+    open.service_id = "llm-gateway".into();
+    let mut resolved = open.clone();
+    resolved.apply(&IncidentAction::Resolve, ActionContext { actor: "dana", now: now(), policy: None }).unwrap();
+    let new = incident("INC-1", Priority::P2, 3);
+    state.update(synced(vec![Change::Incident(resolved), Change::Incident(new)], false), now());
+    let mut rebuilt = state.drift.clone();
+    rebuilt.refresh_markers(state.incidents.all_incidents());
+    assert_eq!(state.drift.markers(), rebuilt.markers());
+    assert!(state.drift.markers().iter().any(|m| m.label == "INC-1"), "the new incident is marked");
+    let ended = state.drift.markers().iter().find(|m| m.label == open.id).unwrap();
+    assert_eq!(ended.until, Some(now()), "the resolved incident's marker ends when it was resolved");
+}
