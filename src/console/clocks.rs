@@ -207,6 +207,18 @@ pub fn ticket_order(
     BreachOrder::of(states, t.priority, t.resolved_at.unwrap_or(t.updated_at))
 }
 
+#[cfg(test)]
+thread_local! {
+    static ROWS_BUILT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// How many clock rows this thread has built (evaluated from calendar arithmetic): what tests
+/// count to show a sync page builds only its items' clocks.
+#[cfg(test)]
+pub(crate) fn rows_built() -> usize {
+    ROWS_BUILT.with(std::cell::Cell::get)
+}
+
 /// One running clock on the SLA tab.
 ///
 /// Which band a running clock is in changes only at three instants (entering warning,
@@ -235,6 +247,8 @@ impl ClockRow {
         policy: &SlaPolicy,
         now: DateTime<Utc>,
     ) -> ClockRow {
+        #[cfg(test)]
+        ROWS_BUILT.with(|n| n.set(n.get() + 1));
         let state = input.evaluate(policy, now);
         let order = BreachOrder::of(std::iter::once(state.clone()), input.priority, now);
         let (fixed, band_changes) = if state.paused || state.stopped {

@@ -17,6 +17,7 @@ use crate::console::effect::{Effect, TerminalEffect};
 use crate::console::event::SyncReport;
 use crate::console::outbox::OutboxEffect;
 use crate::console::tabs::drift::DriftTab;
+use crate::console::tabs::sla::Changed;
 use crate::domain::{Command, Entity, EntityKind, IncidentStatus, PostmortemAction, Priority};
 
 /// How many skipped records one page's report writes to the message log.
@@ -38,6 +39,9 @@ impl AppState {
             self.drift = DriftTab::default();
             self.calendar.clear();
             self.postmortems.clear();
+            // Every clock goes, and every item's optimistic view is made again.
+            self.derived.clocks = true;
+            self.derived.pending = true;
             // The demo server is new on every start; a reset there is expected, not news.
             if !self.session.demo {
                 self.flash(Level::Warning, "the server's database was replaced; showing its data from scratch", now);
@@ -67,18 +71,18 @@ impl AppState {
                 Change::Quality(point) => quality.push(point),
                 Change::Maintenance(window) => maintenance.push(window),
                 Change::Postmortem(postmortem) => {
+                    self.derived.pending = true;
                     self.note_postmortem(&postmortem, &mut update.effects);
                     self.postmortems.upsert_many(vec![postmortem]);
                     update.changed = true;
                 }
             }
         }
+        // The page's incidents and tickets are put in place and their clocks alone redone; those
+        // with queued actions show them again (`refresh_derived`): nothing else is touched.
         if !tickets.is_empty() {
             update.changed = true;
             self.tickets.upsert_many(tickets, &self.settings.sla);
-        }
-        if update.changed {
-            self.derived.pending = true;
         }
         if !incidents.is_empty() {
             update.changed = true;
@@ -92,11 +96,11 @@ impl AppState {
             if !report.from_empty && self.settings.bell_on_new_p1 {
                 self.announce_p1s(&new_ids, &held_before, now, &mut update);
             }
-            self.derived.pending = true;
             self.derived.markers = true;
         }
         update.changed |= self.drift.absorb(models, windows, quality, self.incidents.all_incidents());
         if !maintenance.is_empty() {
+            self.derived.pending = true;
             self.calendar.upsert_many(maintenance, now, self.settings.timezone);
             self.derived.clocks = true;
             self.derived.maintenance = true;
@@ -300,9 +304,11 @@ impl AppState {
         }
     }
 
-    /// Recomputes the optimistic view of every item with queued actions, clears it from items
-    /// that have none left, and rebuilds the SLA clocks from what is now shown.
-    pub(crate) fn reapply_all_pending(&mut self, now: DateTime<Utc>) {
+    /// Recomputes the optimistic view of every item with queued actions and clears it from items
+    /// that have none left (their clocks are redone with the others touched, see
+    /// `refresh_derived`). Returns whether the maintenance windows as shown changed: then every
+    /// clock must be rebuilt.
+    pub(crate) fn reapply_all_pending(&mut self, now: DateTime<Utc>) -> bool {
         let me = self.me_name().to_string();
         let queued = |kind: EntityKind| -> std::collections::BTreeSet<String> {
             self.outbox.pending().filter(|e| e.action.kind() == kind).map(|e| e.target_id.clone()).collect()
@@ -327,16 +333,75 @@ impl AppState {
                 _ => None,
             })
             .collect();
-        if self.calendar.set_pending(windows, &me, now, self.settings.timezone) {
+        let windows_changed = self.calendar.set_pending(windows, &me, now, self.settings.timezone);
+        if windows_changed {
             self.drift.set_maintenance(self.calendar.windows());
         }
-        self.rebuild_clocks(now);
+        windows_changed
     }
 
-    /// The SLA tab's clocks from the open tickets and incidents as shown.
+    /// After a page stored items: those of them with queued actions show them again (a new
+    /// confirmed version dropped what they showed). Only the page's items are looked at.
+    pub(crate) fn reapply_touched(&mut self) {
+        if self.outbox.pending().next().is_none() {
+            return;
+        }
+        let me = self.me_name().to_string();
+        let queued: std::collections::HashSet<&str> = self.outbox.pending().map(|e| e.target_id.as_str()).collect();
+        let ids: Vec<String> = self
+            .incidents
+            .touched()
+            .iter()
+            .map(|&i| self.incidents.row_at(i).confirmed.id.as_str())
+            .filter(|id| queued.contains(id))
+            .map(str::to_string)
+            .collect();
+        let keys: Vec<String> = self
+            .tickets
+            .touched()
+            .iter()
+            .map(|&i| self.tickets.row_at(i).confirmed.key.as_str())
+            .filter(|key| queued.contains(key))
+            .map(str::to_string)
+            .collect();
+        for id in &ids {
+            let policy = self.policy_for(id).cloned();
+            self.incidents.apply_pending(id, self.outbox.pending_for(id), &me, policy.as_ref());
+        }
+        for key in &keys {
+            self.tickets.apply_pending(key, self.outbox.pending_for(key), &me, &self.settings.sla);
+        }
+    }
+
+    /// The SLA tab's clocks from the open tickets and incidents as shown, all of them.
     pub(crate) fn rebuild_clocks(&mut self, now: DateTime<Utc>) {
+        self.incidents.take_touched();
+        self.tickets.take_touched();
         self.tickets.follow_maintenance(self.calendar.all_sla_pauses(), false, now, &self.settings.sla);
         let tickets = self.tickets.all().map(|r| r.ticket());
         self.sla.rebuild(self.incidents.open_incidents(), tickets, &self.settings.sla, &self.calendar, now);
+    }
+
+    /// The SLA tab's clocks of the incidents and tickets (storage indices) stored or shown anew:
+    /// only theirs, unless they are as many as the clocks (then all).
+    pub(crate) fn update_clocks(&mut self, incidents: &[usize], tickets: &[usize], now: DateTime<Utc>) {
+        if incidents.is_empty() && tickets.is_empty() {
+            return;
+        }
+        if incidents.len() + tickets.len() > self.sla.rows().len() / 2 + 64 {
+            return self.rebuild_clocks(now);
+        }
+        let changed: Vec<Changed<'_>> = incidents
+            .iter()
+            .map(|&i| self.incidents.row_at(i))
+            .map(|row| Changed::Incident(&row.confirmed.id, Some(row.incident())))
+            .chain(
+                tickets
+                    .iter()
+                    .map(|&i| self.tickets.row_at(i))
+                    .map(|row| Changed::Ticket(&row.confirmed.key, Some(row.ticket()))),
+            )
+            .collect();
+        self.sla.update_items(&changed, &self.settings.sla, &self.calendar, now);
     }
 }

@@ -157,6 +157,7 @@ impl AppState {
         // The calendar first: SLA clocks pause during windows that say so.
         state.calendar.today(now, state.settings.timezone);
         state.reapply_all_pending(now);
+        state.rebuild_clocks(now);
         state.drift.set_maintenance(state.calendar.windows());
         state.active_windows = state.calendar.active_ids(now).into_iter().map(str::to_string).collect();
         state.drift.rebuild(state.incidents.all_incidents());
@@ -241,20 +242,35 @@ impl AppState {
 
     /// After every update, derived state is rebuilt once from what the handlers said changed,
     /// instead of each handler calling the rebuilds itself (one sync page used to reapply the
-    /// pending actions twice). Order matters: what is shown (pending actions applied) first, then
-    /// the SLA clocks built from it, then the Drift tab's view of windows and incidents.
+    /// pending actions twice and rebuild every clock). Order matters: what is shown (pending
+    /// actions applied) first, then the SLA clocks built from it — of the items stored or shown
+    /// anew only, unless windows or the policy changed — then the Drift tab's view of windows and
+    /// incidents, again of the changed incidents only when that is all that changed.
     fn refresh_derived(&mut self, now: DateTime<Utc>) {
         let derived = std::mem::take(&mut self.derived);
-        if derived.pending {
-            self.reapply_all_pending(now);
-        } else if derived.clocks {
+        let windows_changed = if derived.pending {
+            self.reapply_all_pending(now)
+        } else {
+            self.reapply_touched();
+            false
+        };
+        let (incidents, tickets) = (self.incidents.take_touched(), self.tickets.take_touched());
+        if derived.clocks || windows_changed {
             self.rebuild_clocks(now);
+        } else {
+            self.update_clocks(&incidents, &tickets, now);
         }
         if derived.maintenance {
             self.drift.set_maintenance(self.calendar.windows());
         }
         if derived.markers {
-            self.drift.refresh_markers(self.incidents.all_incidents());
+            if derived.maintenance || windows_changed || incidents.len() > self.incidents.len() / 4 {
+                self.drift.refresh_markers(self.incidents.all_incidents());
+            } else {
+                let changed: Vec<&crate::domain::Incident> =
+                    incidents.iter().map(|&i| self.incidents.row_at(i).incident()).collect();
+                self.drift.update_markers(&changed);
+            }
         }
     }
 
@@ -286,7 +302,10 @@ impl AppState {
                 if self.flash.as_ref().is_some_and(|f| f.until <= now) {
                     self.flash = None;
                 }
-                self.calendar.refresh(now, self.settings.timezone);
+                // A new day's occurrences of recurring windows may pause clocks anew.
+                if self.calendar.refresh(now, self.settings.timezone) {
+                    self.derived.clocks = true;
+                }
                 let mut update = Update::changed();
                 update.effects.extend(self.retry_due(now));
                 let critical = self.sla.newly_critical(now);

@@ -200,12 +200,15 @@ impl Settings {
 }
 
 /// Derived state a handler made stale, rebuilt once at the end of `update`
-/// (`AppState::refresh_derived`).
+/// (`AppState::refresh_derived`). Which incidents and tickets changed the tabs record themselves
+/// (`take_touched`), so no handler can forget to say it.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Derived {
-    /// The optimistic view of items with queued actions (and, from it, the SLA clocks).
+    /// The optimistic view of every item with queued actions (the outbox changed). Without it,
+    /// only the items a page stored show their queued actions again.
     pub pending: bool,
-    /// The SLA clocks (maintenance pauses or the policy changed).
+    /// Every SLA clock (maintenance pauses or the policy changed, the data was replaced).
+    /// Without it, only the clocks of the items stored or shown anew are redone.
     pub clocks: bool,
     /// The Drift tab's copy of the maintenance windows.
     pub maintenance: bool,

@@ -1,5 +1,6 @@
 //! Pure update tests: state + event → state + effects. No async, no I/O, no sleeping.
 
+mod clocks;
 mod console;
 mod feed;
 mod links;

@@ -411,6 +411,33 @@ impl DriftTab {
         self.rebuild_markers(incidents);
     }
 
+    /// Redraws the markers of `changed` incidents only (a sync page's): their old markers go,
+    /// their new ones are merged in; the rest stay as they are.
+    pub fn update_markers(&mut self, changed: &[&Incident]) {
+        let Some(service) = self.model().map(|m| m.service_id.clone()) else {
+            self.markers.clear();
+            return;
+        };
+        let ids: std::collections::HashSet<&str> = changed.iter().map(|i| i.id.as_str()).collect();
+        self.markers.retain(|m| m.kind != MarkerKind::Incident || !ids.contains(m.label.as_str()));
+        let since = self.series.first().map(|p| p.start);
+        let mut added: Vec<Marker> = Vec::new();
+        for incident in changed {
+            if added.iter().any(|m| m.label == incident.id) {
+                continue;
+            }
+            if let Some(marker) = incident_marker(incident, &service, since) {
+                added.push(marker);
+            }
+        }
+        if added.is_empty() {
+            return;
+        }
+        self.markers.extend(added);
+        // Stable: the markers already in order stay in it, the new ones slot in.
+        self.markers.sort_by(|a, b| a.at.cmp(&b.at).then(a.kind.cmp(&b.kind)));
+    }
+
     fn rebuild_markers<'a>(&mut self, incidents: impl Iterator<Item = &'a Incident>) {
         let Some(model) = self.model() else {
             self.markers.clear();
@@ -427,18 +454,7 @@ impl DriftTab {
                 label: format!("v{}", v.version),
             })
             .collect();
-        for incident in incidents {
-            let relevant = incident.service_id == model.service_id || incident.service_id == "llm-gateway";
-            if !relevant || since.is_some_and(|s| incident.resolved_at.is_some_and(|r| r < s)) {
-                continue;
-            }
-            markers.push(Marker {
-                kind: MarkerKind::Incident,
-                at: incident.triggered_at,
-                until: incident.resolved_at,
-                label: incident.id.clone(),
-            });
-        }
+        markers.extend(incidents.filter_map(|incident| incident_marker(incident, &model.service_id, since)));
         if let (Some(first), Some(last)) = (self.series.first(), self.series.last()) {
             for window in self.maintenance.iter().filter(|w| w.affects(&model.service_id) || w.affects("llm-gateway")) {
                 for o in window.occurrences(first.start, last.end) {
@@ -522,6 +538,21 @@ impl DriftTab {
         self.span = (self.span as isize + step).clamp(0, SPANS_HOURS.len() as isize - 1) as usize;
         self.clamp_cursor();
     }
+}
+
+/// The marker of an incident on the model's service (or the gateway every model sits behind),
+/// unless it was resolved before the series starts.
+fn incident_marker(incident: &Incident, service: &str, since: Option<DateTime<Utc>>) -> Option<Marker> {
+    let relevant = incident.service_id == service || incident.service_id == "llm-gateway";
+    if !relevant || since.is_some_and(|s| incident.resolved_at.is_some_and(|r| r < s)) {
+        return None;
+    }
+    Some(Marker {
+        kind: MarkerKind::Incident,
+        at: incident.triggered_at,
+        until: incident.resolved_at,
+        label: incident.id.clone(),
+    })
 }
 
 #[cfg(test)]

@@ -96,6 +96,8 @@ pub struct IncidentsTab {
     with_pending: BTreeSet<String>,
     /// Open incidents, counted when the order changes rather than on every frame.
     open: usize,
+    /// Rows (storage indices) changed since last taken: whose SLA clocks and markers to redo.
+    touched: Vec<usize>,
 }
 
 impl std::ops::Deref for IncidentsTab {
@@ -113,8 +115,8 @@ impl IncidentsTab {
         tab
     }
 
-    /// Stores incidents (sanitised), keeping only the newest version of each, and re-sorts.
-    /// Returns the ids that were new.
+    /// Stores incidents (sanitised), keeping only the newest version of each, and puts the
+    /// changed rows in order. Returns the ids that were new.
     pub fn upsert_many(&mut self, incidents: Vec<Incident>) -> Vec<String> {
         let selected_id = self.selected_id().map(str::to_string);
         let mut new_ids = Vec::new();
@@ -137,15 +139,16 @@ impl IncidentsTab {
         if touched.is_empty() {
             return new_ids;
         }
+        self.touched.extend_from_slice(&touched);
         self.list.reorder(&touched);
-        self.refilter(selected_id.as_deref());
+        self.reselect(selected_id.as_deref());
         new_ids
     }
 
-    fn refilter(&mut self, keep_selected: Option<&str>) {
-        // Open incidents sort first, so counting stops at the first resolved one.
-        self.open = self.list.all().take_while(|r| r.incident().is_open()).count();
-        self.list.refilter(keep_selected);
+    fn reselect(&mut self, keep_selected: Option<&str>) {
+        // Open incidents sort first: where the first resolved one is counts them.
+        self.open = self.list.leading(|r| r.incident().is_open());
+        self.list.reselect(keep_selected);
     }
 
     /// Forgets everything (the server's database was replaced).
@@ -184,9 +187,21 @@ impl IncidentsTab {
             self.with_pending.insert(id.to_string());
         }
         let shown = (!verbs.is_empty()).then_some(shown);
+        self.touched.push(index);
         if self.list.set_shown(index, shown, verbs, order) {
-            self.refilter(selected_id.as_deref());
+            self.reselect(selected_id.as_deref());
         }
+    }
+
+    /// The rows (storage indices, see [`Queue::row_at`]) stored or shown anew since last asked,
+    /// each possibly more than once.
+    pub fn take_touched(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.touched)
+    }
+
+    /// The rows stored or shown anew since [`IncidentsTab::take_touched`] was last called.
+    pub fn touched(&self) -> &[usize] {
+        &self.touched
     }
 
     /// Ids of rows that show queued actions.

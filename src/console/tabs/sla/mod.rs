@@ -2,23 +2,31 @@
 //! time to breach (`clocks::BreachOrder`), and which of them already rang the bell on entering
 //! the critical band.
 //!
-//! The list is rebuilt when data changes, not on every tick: a running clock's breach instant
+//! The list changes when data changes, not on every tick: a running clock's breach instant
 //! does not move as time passes, so the order holds, and neither do the instants at which each
 //! clock changes band: the summary and the bell check compare instants, and only the rows on
 //! screen are evaluated in full each second.
+//!
+//! A sync page or an action changes the clocks of its items only ([`SlaTab::update_items`]):
+//! their old rows are found by a binary search under the order they sorted by, new ones built
+//! and merged in, in one pass over (boxed, so cheap to move) rows. Everything is rebuilt
+//! ([`SlaTab::rebuild`]) only when every clock may move: a maintenance window starting or
+//! ending, windows or the policy changing, the server's database replaced, or a batch as large
+//! as the list.
 
 pub(crate) mod update;
 pub mod view;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
 use crate::console::action::Action;
-use crate::console::clocks::{ClockRow, Which};
+use crate::console::clocks::{BreachOrder, ClockInput, ClockRow, Which};
 use crate::console::keymap::Mode;
-use crate::console::list::Cursor;
+use crate::console::list::{Cursor, splice_sorted};
 use crate::console::tabs::TabMeta;
+use crate::console::tabs::calendar::CalendarTab;
 use crate::domain::{EntityKind, Incident, Priority, Ticket};
 use crate::sla::{Band, SlaPolicy};
 
@@ -34,12 +42,62 @@ pub struct PrioritySummary {
     pub paused: usize,
 }
 
+/// An item whose clocks changed, as shown now (`None`: no longer held).
+#[derive(Debug, Clone, Copy)]
+pub enum Changed<'a> {
+    Incident(&'a str, Option<&'a Incident>),
+    Ticket(&'a str, Option<&'a Ticket>),
+}
+
+#[expect(clippy::vec_box, reason = "a row is about 200 bytes: a page merges pointers, not rows")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SlaTab {
-    rows: Vec<ClockRow>,
+    rows: Vec<Box<ClockRow>>,
     cursor: Cursor,
     /// Clocks that were critical (or worse) when last looked at: they do not ring again.
     rung: HashSet<(String, Which)>,
+    /// Where each item's response and resolution clocks sort, to find their rows again.
+    placed: HashMap<(EntityKind, String), [Option<BreachOrder>; 2]>,
+}
+
+/// The order rows are listed in, unique per row.
+fn sort_key(row: &ClockRow) -> (BreachOrder, &str, Which) {
+    (row.order, &row.id, row.input.which)
+}
+
+/// The running clocks of an open ticket, as the calendar pauses them.
+#[expect(clippy::vec_box, reason = "a row is about 200 bytes: a page merges pointers, not rows")]
+fn ticket_rows(t: &Ticket, policy: &SlaPolicy, calendar: &CalendarTab, now: DateTime<Utc>) -> Vec<Box<ClockRow>> {
+    if !t.is_open() {
+        return Vec::new();
+    }
+    Which::BOTH
+        .into_iter()
+        .map(|which| calendar.ticket_clock(t, which))
+        .filter(ClockInput::is_running)
+        .map(|input| Box::new(ClockRow::new(EntityKind::Ticket, &t.key, &t.subject, input, policy, now)))
+        .collect()
+}
+
+/// The running clocks of an open incident, as the calendar pauses them.
+#[expect(clippy::vec_box, reason = "a row is about 200 bytes: a page merges pointers, not rows")]
+fn incident_rows(i: &Incident, policy: &SlaPolicy, calendar: &CalendarTab, now: DateTime<Utc>) -> Vec<Box<ClockRow>> {
+    if !i.is_open() {
+        return Vec::new();
+    }
+    Which::BOTH
+        .into_iter()
+        .map(|which| calendar.incident_clock(i, which))
+        .filter(ClockInput::is_running)
+        .map(|input| Box::new(ClockRow::new(EntityKind::Incident, &i.id, &i.title, input, policy, now)))
+        .collect()
+}
+
+fn slot(which: Which) -> usize {
+    match which {
+        Which::Response => 0,
+        Which::Resolution => 1,
+    }
 }
 
 impl SlaTab {
@@ -50,29 +108,14 @@ impl SlaTab {
         incidents: impl Iterator<Item = &'a Incident>,
         tickets: impl Iterator<Item = &'a Ticket>,
         policy: &SlaPolicy,
-        calendar: &crate::console::tabs::calendar::CalendarTab,
+        calendar: &CalendarTab,
         now: DateTime<Utc>,
     ) {
         let selected = self.selected().map(|r| (r.id.clone(), r.input.which));
         let known: HashSet<(String, Which)> = self.rows.iter().map(|r| (r.id.clone(), r.input.which)).collect();
-        let mut rows = Vec::new();
-        for t in tickets.filter(|t| t.is_open()) {
-            for which in Which::BOTH {
-                let input = calendar.ticket_clock(t, which);
-                if input.is_running() {
-                    rows.push(ClockRow::new(EntityKind::Ticket, &t.key, &t.subject, input, policy, now));
-                }
-            }
-        }
-        for i in incidents.filter(|i| i.is_open()) {
-            for which in Which::BOTH {
-                let input = calendar.incident_clock(i, which);
-                if input.is_running() {
-                    rows.push(ClockRow::new(EntityKind::Incident, &i.id, &i.title, input, policy, now));
-                }
-            }
-        }
-        rows.sort_by(|a, b| (a.order, &a.id, a.input.which).cmp(&(b.order, &b.id, b.input.which)));
+        let mut rows: Vec<Box<ClockRow>> = tickets.flat_map(|t| ticket_rows(t, policy, calendar, now)).collect();
+        rows.extend(incidents.flat_map(|i| incident_rows(i, policy, calendar, now)));
+        rows.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         for row in &rows {
             let key = (row.id.clone(), row.input.which);
             if !known.contains(&key) && row.band_at(now) >= Band::Critical {
@@ -81,6 +124,10 @@ impl SlaTab {
         }
         let live: HashSet<(String, Which)> = rows.iter().map(|r| (r.id.clone(), r.input.which)).collect();
         self.rung.retain(|k| live.contains(k));
+        self.placed.clear();
+        for row in &rows {
+            self.placed.entry((row.kind, row.id.clone())).or_default()[slot(row.input.which)] = Some(row.order);
+        }
         self.rows = rows;
         if let Some(sel) = selected
             && let Some(pos) = self.rows.iter().position(|r| (&r.id, r.input.which) == (&sel.0, sel.1))
@@ -88,6 +135,77 @@ impl SlaTab {
             self.cursor.selected = pos;
         }
         self.cursor.selected = self.cursor.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Replaces the clocks of `changed` items only, leaving every other row as it is (see the
+    /// module docs). A clock seen for the first time already critical does not ring, as in
+    /// [`SlaTab::rebuild`]; one the item had before keeps whether it rang.
+    pub fn update_items(
+        &mut self,
+        changed: &[Changed<'_>],
+        policy: &SlaPolicy,
+        calendar: &CalendarTab,
+        now: DateTime<Utc>,
+    ) {
+        let selected = self.selected().map(|r| (r.kind, r.id.clone(), r.input.which));
+        let mut removed = Vec::new();
+        let mut gone: HashSet<(String, Which)> = HashSet::new();
+        let mut added: Vec<Box<ClockRow>> = Vec::new();
+        let mut seen = HashSet::new();
+        for item in changed {
+            let (kind, id) = match *item {
+                Changed::Incident(id, _) => (EntityKind::Incident, id),
+                Changed::Ticket(id, _) => (EntityKind::Ticket, id),
+            };
+            if !seen.insert((kind, id)) {
+                continue;
+            }
+            if let Some(orders) = self.placed.remove(&(kind, id.to_string())) {
+                for (which, order) in Which::BOTH.into_iter().zip(orders) {
+                    let Some(order) = order else { continue };
+                    if let Some(pos) = self.find(kind, (order, id, which)) {
+                        removed.push(pos);
+                        gone.insert((id.to_string(), which));
+                    }
+                }
+            }
+            added.extend(match *item {
+                Changed::Incident(_, Some(i)) => incident_rows(i, policy, calendar, now),
+                Changed::Ticket(_, Some(t)) => ticket_rows(t, policy, calendar, now),
+                _ => Vec::new(),
+            });
+        }
+        if removed.is_empty() && added.is_empty() {
+            return;
+        }
+        removed.sort_unstable();
+        added.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        for row in &added {
+            let key = (row.id.clone(), row.input.which);
+            if !gone.remove(&key) && row.band_at(now) >= Band::Critical {
+                self.rung.insert(key.clone());
+            }
+            self.placed.entry((row.kind, row.id.clone())).or_default()[slot(row.input.which)] = Some(row.order);
+        }
+        // Clocks that stopped or whose item closed: they may ring again if they come back.
+        for key in gone {
+            self.rung.remove(&key);
+        }
+        splice_sorted(&mut self.rows, &removed, added, |a, b| sort_key(a) < sort_key(b));
+        if let Some((kind, id, which)) = selected
+            && let Some(order) = self.placed.get(&(kind, id.clone())).and_then(|o| o[slot(which)])
+            && let Some(pos) = self.find(kind, (order, &id, which))
+        {
+            self.cursor.selected = pos;
+        }
+        self.cursor.selected = self.cursor.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    /// Where the row of `kind` sorting under `key` is (a binary search).
+    fn find(&self, kind: EntityKind, key: (BreachOrder, &str, Which)) -> Option<usize> {
+        let start = self.rows.partition_point(|r| sort_key(r) < key);
+        // A ticket and an incident could share an id: look past the other's row.
+        (start..self.rows.len()).take_while(|&i| sort_key(&self.rows[i]) == key).find(|&i| self.rows[i].kind == kind)
     }
 
     /// Clocks that entered the critical band (or breached) since last asked; each only once.
@@ -130,7 +248,7 @@ impl SlaTab {
         out
     }
 
-    pub fn rows(&self) -> &[ClockRow] {
+    pub fn rows(&self) -> &[Box<ClockRow>] {
         &self.rows
     }
 
@@ -143,7 +261,7 @@ impl SlaTab {
     }
 
     pub fn selected(&self) -> Option<&ClockRow> {
-        self.rows.get(self.cursor.selected)
+        self.rows.get(self.cursor.selected).map(Box::as_ref)
     }
 }
 

@@ -107,6 +107,10 @@ impl MaintenancePauses {
 pub struct TicketsTab {
     list: Queue<Ticket, BreachOrder>,
     maintenance: MaintenancePauses,
+    /// Rows showing queued actions.
+    with_pending: std::collections::BTreeSet<String>,
+    /// Rows (storage indices) changed since last taken: whose SLA clocks to redo.
+    touched: Vec<usize>,
 }
 
 impl std::ops::Deref for TicketsTab {
@@ -124,7 +128,8 @@ impl TicketsTab {
         tab
     }
 
-    /// Stores tickets (sanitised), keeping only the newest version of each, and re-sorts.
+    /// Stores tickets (sanitised), keeping only the newest version of each, and puts the changed
+    /// rows in order.
     /// Returns the keys that were new.
     pub fn upsert_many(&mut self, tickets: Vec<Ticket>, policy: &SlaPolicy) -> Vec<String> {
         let selected = self.selected_key().map(str::to_string);
@@ -139,13 +144,18 @@ impl TicketsTab {
                     new_keys.push(key);
                     touched.push(index);
                 }
-                (Upsert::Updated, index) => touched.push(index),
+                (Upsert::Updated, index) => {
+                    // A new confirmed version drops what queued actions showed.
+                    self.with_pending.remove(&key);
+                    touched.push(index);
+                }
                 (Upsert::Ignored, _) => {}
             }
         }
         if !touched.is_empty() {
+            self.touched.extend_from_slice(&touched);
             self.list.reorder(&touched);
-            self.list.refilter(selected.as_deref());
+            self.list.reselect(selected.as_deref());
         }
         new_keys
     }
@@ -201,15 +211,33 @@ impl TicketsTab {
             // What would not apply to what we know stays queued; the server decides.
             let _ = shown.apply(action, me, entry.created_at);
         }
-        let shown = (!verbs.is_empty()).then_some(shown);
-        if self.list.set_shown(index, shown, verbs, self.maintenance.order(policy)) {
-            self.list.refilter(selected.as_deref());
+        let pending_now = !verbs.is_empty();
+        let shown = pending_now.then_some(shown);
+        self.touched.push(index);
+        if pending_now {
+            self.with_pending.insert(key.to_string());
+        } else {
+            self.with_pending.remove(key);
         }
+        if self.list.set_shown(index, shown, verbs, self.maintenance.order(policy)) {
+            self.list.reselect(selected.as_deref());
+        }
+    }
+
+    /// The rows (storage indices, see [`Queue::row_at`]) stored or shown anew since last asked,
+    /// each possibly more than once.
+    pub fn take_touched(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.touched)
+    }
+
+    /// The rows stored or shown anew since [`TicketsTab::take_touched`] was last called.
+    pub fn touched(&self) -> &[usize] {
+        &self.touched
     }
 
     /// Keys of tickets that show queued actions.
     pub fn keys_with_pending(&self) -> impl Iterator<Item = &str> {
-        self.list.rows().filter(|r| !r.pending.is_empty()).map(|r| r.confirmed.key.as_str())
+        self.with_pending.iter().map(String::as_str)
     }
 
     pub fn set_filter(&mut self, filter: &str) {

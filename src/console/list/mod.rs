@@ -1,0 +1,287 @@
+//! List machinery shared by every tab's list: the selection and scroll position ([`Cursor`]), an
+//! open detail ([`Detail`]), and for the two queue tabs (Incidents, Tickets) the queue itself
+//! ([`Queue`]): each item as the server confirmed it and as the user's queued actions will leave
+//! it, in sort order, filtered, with a selection that follows its item when rows move.
+//!
+//! Pure: no I/O, no clock. What is particular to a tab (how items are sanitised, how a queued
+//! action changes one, the sort key) stays in the tab; the queue only keeps rows in order.
+
+mod queue;
+
+/// Which row is selected and which row is at the top of the viewport.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub selected: usize,
+    pub offset: usize,
+}
+
+impl Cursor {
+    /// Moves the selection by `delta` rows of `len` and keeps it inside a viewport of
+    /// `viewport` lines.
+    pub fn move_by(&mut self, delta: isize, len: usize, viewport: usize) {
+        if len == 0 {
+            return;
+        }
+        self.selected = self.selected.saturating_add_signed(delta).min(len - 1);
+        self.scroll_into_view(len, viewport);
+    }
+
+    pub fn first(&mut self, len: usize, viewport: usize) {
+        self.selected = 0;
+        self.scroll_into_view(len, viewport);
+    }
+
+    pub fn last(&mut self, len: usize, viewport: usize) {
+        self.selected = len.saturating_sub(1);
+        self.scroll_into_view(len, viewport);
+    }
+
+    /// After the visible rows changed: selects the row stored at `index` if it is still visible,
+    /// and keeps the selection inside the list either way. `visible` holds storage indices.
+    pub fn reselect(&mut self, visible: &[usize], index: Option<usize>) {
+        if let Some(pos) = index.and_then(|index| visible.iter().position(|&i| i == index)) {
+            self.selected = pos;
+        }
+        self.selected = self.selected.min(visible.len().saturating_sub(1));
+    }
+
+    /// Keeps the selection inside the list and the viewport.
+    pub fn scroll_into_view(&mut self, len: usize, viewport: usize) {
+        let viewport = viewport.max(1);
+        self.selected = self.selected.min(len.saturating_sub(1));
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + viewport {
+            self.offset = self.selected + 1 - viewport;
+        }
+        self.offset = self.offset.min(len.saturating_sub(viewport));
+    }
+
+    /// After an update: keeps the selection in view of `viewport` rows, or for a list not used
+    /// yet (`fresh`) selects its first row.
+    pub fn reconcile(&mut self, len: usize, viewport: usize, fresh: bool) {
+        if fresh {
+            self.first(len, viewport);
+        } else {
+            self.scroll_into_view(len, viewport);
+        }
+    }
+
+    /// Moves as a navigation key asks: `First`/`Last` to an end, anything else by `delta`.
+    pub fn navigate(&mut self, step: Step, len: usize, viewport: usize) {
+        match step {
+            Step::First => self.first(len, viewport),
+            Step::Last => self.last(len, viewport),
+            Step::By(delta) => self.move_by(delta, len, viewport),
+        }
+    }
+}
+
+/// Where a navigation key moves a list or a detail view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    First,
+    Last,
+    /// By this many rows (a page is the rows that fit).
+    By(isize),
+}
+
+impl Step {
+    /// The rows the step moves by, `First` and `Last` as far as they go.
+    pub fn delta(self) -> isize {
+        match self {
+            Step::First => isize::MIN / 2,
+            Step::Last => isize::MAX / 2,
+            Step::By(delta) => delta,
+        }
+    }
+
+    /// Where a detail view's scroll position goes, for `lines` lines.
+    pub fn scroll(self, detail: &mut Detail, lines: usize) {
+        match self {
+            Step::First => detail.scroll = 0,
+            Step::Last => detail.scroll = lines.saturating_sub(1),
+            Step::By(delta) => detail.scroll_by(delta, lines),
+        }
+    }
+}
+
+/// An open detail view: which item, scrolled how far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detail {
+    pub id: String,
+    pub scroll: usize,
+}
+
+impl Detail {
+    pub fn new(id: &str) -> Detail {
+        Detail { id: id.to_string(), scroll: 0 }
+    }
+
+    pub fn scroll_by(&mut self, delta: isize, lines: usize) {
+        self.scroll = self.scroll.saturating_add_signed(delta).min(lines.saturating_sub(1));
+    }
+}
+
+/// Whether every whitespace-separated term of `filter` (lower-cased) occurs in `haystack`.
+pub fn matches(haystack: &str, filter: &str) -> bool {
+    filter.split_whitespace().all(|t| haystack.contains(t))
+}
+
+/// What a queue holds: an item the server versions, looked up by an id, found by a filter.
+pub trait Item: Clone + PartialEq {
+    /// The id rows are looked up by: an incident's id, a ticket's key.
+    fn id(&self) -> &str;
+    fn version(&self) -> i64;
+    /// The text a filter matches, lower-cased.
+    fn haystack(&self) -> String;
+}
+
+/// One row of a queue: the item as confirmed and, while the user has actions queued on it, as
+/// it will be once they apply. `K` is the tab's sort key, computed from what is shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row<T, K> {
+    pub confirmed: T,
+    /// The item with the user's queued actions applied, when there are any.
+    pub shown: Option<T>,
+    /// Verbs of the queued actions, oldest first (`acknowledge`, `note`, …).
+    pub pending: Vec<&'static str>,
+    key: K,
+    /// The key the row sits under in the queue's order (`None` before it is placed): where a
+    /// binary search finds it while its new key is being placed.
+    placed: Option<K>,
+    haystack: String,
+}
+
+impl<T: Item, K: Copy> Row<T, K> {
+    /// The item as shown: with queued actions applied.
+    pub fn current(&self) -> &T {
+        self.shown.as_ref().unwrap_or(&self.confirmed)
+    }
+
+    pub fn key(&self) -> K {
+        self.key
+    }
+
+    fn refresh(&mut self, key: impl Fn(&T) -> K) {
+        let current = self.shown.as_ref().unwrap_or(&self.confirmed);
+        self.key = key(current);
+        self.haystack = current.haystack();
+    }
+}
+
+/// A queue seen whatever its rows: what the tabs' shared behaviour (filter, reconcile) needs.
+pub trait List {
+    fn filter(&self) -> &str;
+    fn visible_len(&self) -> usize;
+    fn filter_by(&mut self, text: &str, viewport: usize);
+    fn reconcile(&mut self, viewport: usize, fresh: bool);
+}
+
+impl<T: Item, K: Ord + Copy + Default> List for Queue<T, K> {
+    fn filter(&self) -> &str {
+        Queue::filter(self)
+    }
+
+    fn visible_len(&self) -> usize {
+        Queue::visible_len(self)
+    }
+
+    fn filter_by(&mut self, text: &str, viewport: usize) {
+        Queue::filter_by(self, text, viewport);
+    }
+
+    fn reconcile(&mut self, viewport: usize, fresh: bool) {
+        Queue::reconcile(self, viewport, fresh);
+    }
+}
+
+/// What `Back` did on a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Back {
+    /// Closed the detail of this item.
+    ClosedDetail(String),
+    ClearedFilter,
+    Nothing,
+}
+
+pub use queue::{Queue, Upsert};
+
+/// Takes the elements at `removed` (positions, ascending) out of the sorted `items` and merges
+/// the sorted `added` in, in one pass: a sync page costs one copy of the list, not a sort.
+/// `before(existing, new)` says whether an element already in `items` sorts before a new one.
+/// One or two changes move elements in place instead.
+pub fn splice_sorted<T>(items: &mut Vec<T>, removed: &[usize], added: Vec<T>, before: impl Fn(&T, &T) -> bool) {
+    if removed.len() + added.len() <= 2 {
+        for &pos in removed.iter().rev() {
+            items.remove(pos);
+        }
+        for new in added {
+            let at = items.partition_point(|x| before(x, &new));
+            items.insert(at, new);
+        }
+        return;
+    }
+    // Where each new element goes among the old ones (ascending, as `added` is sorted).
+    let inserts: Vec<(usize, T)> =
+        added.into_iter().map(|new| (items.partition_point(|x| before(x, &new)), new)).collect();
+    let mut out = Vec::with_capacity(items.len() + inserts.len() - removed.len().min(items.len()));
+    let mut old = std::mem::take(items).into_iter();
+    let (mut at, mut removed, mut inserts) = (0, removed.iter().copied().peekable(), inserts.into_iter().peekable());
+    loop {
+        let next_removed = removed.peek().copied().unwrap_or(usize::MAX);
+        let next_insert = inserts.peek().map_or(usize::MAX, |(pos, _)| *pos);
+        let next = next_removed.min(next_insert);
+        if next == usize::MAX {
+            out.extend(old);
+            break;
+        }
+        out.extend(old.by_ref().take(next - at));
+        at = next;
+        if let Some((_, new)) = inserts.next_if(|(pos, _)| *pos <= next_removed) {
+            out.push(new);
+        } else {
+            old.next();
+            at += 1;
+            removed.next();
+        }
+    }
+    *items = out;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_selection_stays_in_the_list_and_the_viewport() {
+        let mut c = Cursor::default();
+        c.move_by(5, 10, 3);
+        assert_eq!(c, Cursor { selected: 5, offset: 3 });
+        c.move_by(100, 10, 3);
+        assert_eq!(c, Cursor { selected: 9, offset: 7 });
+        c.first(10, 3);
+        assert_eq!(c, Cursor { selected: 0, offset: 0 });
+        c.last(4, 3);
+        assert_eq!(c, Cursor { selected: 3, offset: 1 });
+        c.scroll_into_view(2, 3);
+        assert_eq!(c, Cursor { selected: 1, offset: 0 }, "a shorter list pulls the selection in");
+        c.move_by(1, 0, 3);
+        assert_eq!(c, Cursor { selected: 1, offset: 0 }, "an empty list moves nothing");
+    }
+
+    #[test]
+    fn splicing_keeps_the_order_a_sort_gives() {
+        for (removed, added) in
+            [(vec![], vec![5]), (vec![0], vec![]), (vec![1, 3], vec![0, 7, 7, 42]), (vec![9], vec![1, 2, 3])]
+        {
+            let mut items: Vec<i32> = (0..10).map(|i| i * 5).collect();
+            let mut expected: Vec<i32> =
+                items.iter().enumerate().filter(|(i, _)| !removed.contains(i)).map(|(_, v)| *v).collect();
+            expected.extend(&added);
+            expected.sort();
+            splice_sorted(&mut items, &removed, added, |a, b| a < b);
+            assert_eq!(items, expected);
+        }
+    }
+}

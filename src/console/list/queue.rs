@@ -1,0 +1,394 @@
+//! A queue tab's list ([`Queue`]): rows, their order, the rows a filter lets through, the
+//! selection and the open detail.
+//!
+//! Changed rows are put back in order where they belong (a binary search by the key each row
+//! sits under, then one pass that copies the order around them), never by re-sorting every row:
+//! a sync page of 500 changes over a million rows moves indices, it does not compare a million
+//! keys. Without a filter the visible rows are the order itself, so nothing is copied for them;
+//! only a filter, a policy or maintenance change (every key moves) or a batch that touches a
+//! large part of the queue sorts or filters all.
+
+use std::collections::HashMap;
+
+use super::{Back, Cursor, Detail, Item, Row, Step, matches, splice_sorted};
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    New,
+    Updated,
+    /// We already had this version or a newer one.
+    Ignored,
+}
+
+/// A batch touching more than one row in this many re-sorts everything instead.
+const RESORT_FRACTION: usize = 4;
+
+/// A queue tab's list: rows in the order they arrived, their sort order by (key, id), the rows a
+/// filter lets through, the selection and the open detail. A redraw only slices the visible rows:
+/// with 100,000 incidents nothing sorts or filters on a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queue<T, K> {
+    rows: Vec<Row<T, K>>,
+    by_id: HashMap<String, usize>,
+    /// Storage indices in sort order.
+    order: Vec<usize>,
+    /// Storage indices in sort order that the filter lets through, while there is a filter
+    /// (without one the visible rows are `order`).
+    visible: Vec<usize>,
+    filter: String,
+    cursor: Cursor,
+    detail: Option<Detail>,
+}
+
+impl<T, K> Default for Queue<T, K> {
+    fn default() -> Self {
+        Queue {
+            rows: Vec::new(),
+            by_id: HashMap::new(),
+            order: Vec::new(),
+            visible: Vec::new(),
+            filter: String::new(),
+            cursor: Cursor::default(),
+            detail: None,
+        }
+    }
+}
+
+impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
+    /// Stores `item` as confirmed unless this version or a newer one is held already; a new
+    /// confirmed version drops what queued actions showed. `key` sorts the row. The caller puts
+    /// the touched rows back in order ([`Queue::reorder`]) and refilters.
+    pub fn upsert(&mut self, item: T, key: impl Fn(&T) -> K) -> (Upsert, usize) {
+        match self.by_id.get(item.id()) {
+            Some(&index) => {
+                let row = &mut self.rows[index];
+                if item.version() < row.confirmed.version() || row.confirmed == item {
+                    return (Upsert::Ignored, index);
+                }
+                row.confirmed = item;
+                row.shown = None;
+                row.pending.clear();
+                row.refresh(key);
+                (Upsert::Updated, index)
+            }
+            None => {
+                let index = self.rows.len();
+                self.by_id.insert(item.id().to_string(), index);
+                let mut row = Row {
+                    confirmed: item,
+                    shown: None,
+                    pending: Vec::new(),
+                    key: K::default(),
+                    placed: None,
+                    haystack: String::new(),
+                };
+                row.refresh(key);
+                self.rows.push(row);
+                (Upsert::New, index)
+            }
+        }
+    }
+
+    /// Shows the row at `index` as `shown` with the verbs of the actions queued on it (none: as
+    /// confirmed) and puts it back in order. Returns whether the visible rows need refiltering:
+    /// with no filter and the same sort key they are unchanged, which saves an O(n) pass with
+    /// 100k rows and a refresh after every sync page.
+    pub fn set_shown(
+        &mut self,
+        index: usize,
+        shown: Option<T>,
+        pending: Vec<&'static str>,
+        key: impl Fn(&T) -> K,
+    ) -> bool {
+        let row = &mut self.rows[index];
+        let before = row.key;
+        row.shown = shown;
+        row.pending = pending;
+        row.refresh(key);
+        let moved = row.key != before;
+        if moved || !self.filter.is_empty() {
+            self.reorder(&[index]);
+        }
+        moved || !self.filter.is_empty()
+    }
+
+    /// Recomputes every row's sort key (the policy or the pauses changed) and re-sorts.
+    pub fn rekey(&mut self, key: impl Fn(&T) -> K) {
+        for row in &mut self.rows {
+            row.refresh(&key);
+        }
+        self.reorder_all();
+    }
+
+    /// Puts touched rows back in order and in or out of the visible rows: each found by a binary
+    /// search under the key it sat under, all moved in one pass; a batch touching a large part
+    /// of the queue sorts all instead. The caller then keeps the selection ([`Queue::reselect`]).
+    pub fn reorder(&mut self, touched: &[usize]) {
+        let mut touched = touched.to_vec();
+        touched.sort_unstable();
+        touched.dedup();
+        // Without a filter, a row whose key did not change stays where it is.
+        let filtered = !self.filter.is_empty();
+        touched.retain(|&i| filtered || self.rows[i].placed != Some(self.rows[i].key));
+        if touched.is_empty() {
+            return;
+        }
+        if touched.len() * RESORT_FRACTION > self.rows.len() {
+            return self.reorder_all();
+        }
+        let rows = &self.rows;
+        let placed_at = |list: &[usize], index: usize| -> Option<usize> {
+            let row = &rows[index];
+            let key = (row.placed?, row.confirmed.id());
+            let at = list.partition_point(|&i| (rows[i].placed, rows[i].confirmed.id()) < (Some(key.0), key.1));
+            (list.get(at) == Some(&index)).then_some(at)
+        };
+        // Before the new key: rows already placed under their old key, new ones by the key now.
+        let before = |&existing: &usize, &new: &usize| {
+            (rows[existing].placed, rows[existing].confirmed.id()) < (Some(rows[new].key), rows[new].confirmed.id())
+        };
+        let mut added = touched.clone();
+        added.sort_unstable_by(|&a, &b| {
+            (rows[a].key, rows[a].confirmed.id()).cmp(&(rows[b].key, rows[b].confirmed.id()))
+        });
+        if filtered {
+            let mut removed: Vec<usize> = touched.iter().filter_map(|&i| placed_at(&self.visible, i)).collect();
+            removed.sort_unstable();
+            let shown = added.iter().copied().filter(|&i| matches(&rows[i].haystack, &self.filter)).collect();
+            splice_sorted(&mut self.visible, &removed, shown, before);
+        }
+        let mut removed: Vec<usize> = touched.iter().filter_map(|&i| placed_at(&self.order, i)).collect();
+        removed.sort_unstable();
+        splice_sorted(&mut self.order, &removed, added, before);
+        for &i in &touched {
+            self.rows[i].placed = Some(self.rows[i].key);
+        }
+    }
+
+    fn reorder_all(&mut self) {
+        for row in &mut self.rows {
+            row.placed = Some(row.key);
+        }
+        let rows = &self.rows;
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_unstable_by(|&a, &b| {
+            (rows[a].key, rows[a].confirmed.id()).cmp(&(rows[b].key, rows[b].confirmed.id()))
+        });
+        self.order = order;
+        self.refilter_rows();
+    }
+
+    /// The visible rows: storage indices in sort order.
+    fn shown(&self) -> &[usize] {
+        if self.filter.is_empty() { &self.order } else { &self.visible }
+    }
+
+    /// Where the row stored at `index` is among the visible rows (a binary search).
+    fn position(&self, index: usize) -> Option<usize> {
+        let rows = &self.rows;
+        let row = rows.get(index)?;
+        let key = (row.placed?, row.confirmed.id());
+        let shown = self.shown();
+        let at = shown.partition_point(|&i| (rows[i].placed, rows[i].confirmed.id()) < (Some(key.0), key.1));
+        (shown.get(at) == Some(&index)).then_some(at)
+    }
+
+    /// Recomputes the visible rows from the order and the filter.
+    fn refilter_rows(&mut self) {
+        self.visible = if self.filter.is_empty() {
+            Vec::new()
+        } else {
+            let rows = &self.rows;
+            self.order.iter().copied().filter(|&i| matches(&rows[i].haystack, &self.filter)).collect()
+        };
+    }
+
+    /// Recomputes the visible rows after the filter changed; see [`Queue::reselect`].
+    pub fn refilter(&mut self, keep_selected: Option<&str>) {
+        self.refilter_rows();
+        self.reselect(keep_selected);
+    }
+
+    /// After rows moved: the selection stays on `keep_selected` if it is still visible, else
+    /// inside the list, and an open detail closes when its item is gone.
+    pub fn reselect(&mut self, keep_selected: Option<&str>) {
+        if let Some(pos) = keep_selected.and_then(|id| self.by_id.get(id)).and_then(|&i| self.position(i)) {
+            self.cursor.selected = pos;
+        }
+        self.cursor.selected = self.cursor.selected.min(self.shown().len().saturating_sub(1));
+        if self.detail.as_ref().is_some_and(|d| !self.by_id.contains_key(&d.id)) {
+            self.detail = None;
+        }
+    }
+
+    /// Forgets every row (the server's database was replaced); the filter stays.
+    pub fn clear(&mut self) {
+        *self = Queue { filter: std::mem::take(&mut self.filter), ..Queue::default() };
+    }
+
+    pub fn set_filter(&mut self, filter: &str) {
+        let selected = self.selected_id().map(str::to_string);
+        self.filter = filter.trim().to_lowercase();
+        self.refilter(selected.as_deref());
+    }
+
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    pub fn row_at(&self, index: usize) -> &Row<T, K> {
+        &self.rows[index]
+    }
+
+    pub fn row(&self, id: &str) -> Option<&Row<T, K>> {
+        self.by_id.get(id).map(|&i| &self.rows[i])
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
+    }
+
+    /// Rows held.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Every row, in the order they arrived.
+    pub fn rows(&self) -> impl Iterator<Item = &Row<T, K>> {
+        self.rows.iter()
+    }
+
+    /// How many rows, in sort order, come before the first that `pred` refuses: `pred` must
+    /// hold for a leading run of the order and then never (a binary search).
+    pub fn leading(&self, pred: impl Fn(&Row<T, K>) -> bool) -> usize {
+        self.order.partition_point(|&i| pred(&self.rows[i]))
+    }
+
+    /// Every row, in sort order.
+    pub fn all(&self) -> impl Iterator<Item = &Row<T, K>> {
+        self.order.iter().map(|&i| &self.rows[i])
+    }
+
+    /// Rows `start..start + len` of the filtered list.
+    pub fn visible_rows(&self, start: usize, len: usize) -> impl Iterator<Item = &Row<T, K>> {
+        let shown = self.shown();
+        let start = start.min(shown.len());
+        shown[start..].iter().take(len).map(|&i| &self.rows[i])
+    }
+
+    pub fn visible_len(&self) -> usize {
+        self.shown().len()
+    }
+
+    pub fn cursor(&self) -> Cursor {
+        self.cursor
+    }
+
+    pub fn cursor_mut(&mut self) -> (&mut Cursor, usize) {
+        let len = self.visible_len();
+        (&mut self.cursor, len)
+    }
+
+    pub fn selected(&self) -> Option<&Row<T, K>> {
+        self.shown().get(self.cursor.selected).map(|&i| &self.rows[i])
+    }
+
+    pub fn selected_id(&self) -> Option<&str> {
+        self.selected().map(|r| r.confirmed.id())
+    }
+
+    /// Opens `id` (followed from another tab): selects it, clearing a filter that hides it.
+    pub fn open_id(&mut self, id: &str, viewport: usize) -> bool {
+        let Some(&index) = self.by_id.get(id) else {
+            return false;
+        };
+        if self.position(index).is_none() {
+            self.set_filter("");
+        }
+        if let Some(pos) = self.position(index) {
+            self.cursor.selected = pos;
+        }
+        self.cursor.scroll_into_view(self.visible_len(), viewport);
+        self.detail = Some(Detail::new(id));
+        true
+    }
+
+    /// Opens the selected row's detail.
+    pub fn open_detail(&mut self) -> bool {
+        let Some(id) = self.selected_id().map(str::to_string) else {
+            return false;
+        };
+        self.detail = Some(Detail::new(&id));
+        true
+    }
+
+    pub fn close_detail(&mut self) {
+        self.detail = None;
+    }
+
+    pub fn detail(&self) -> Option<&Detail> {
+        self.detail.as_ref()
+    }
+
+    pub fn detail_mut(&mut self) -> Option<&mut Detail> {
+        self.detail.as_mut()
+    }
+
+    /// The row actions apply to: the open detail, else the selected row.
+    pub fn target(&self) -> Option<&Row<T, K>> {
+        match &self.detail {
+            Some(detail) => self.row(&detail.id),
+            None => self.selected(),
+        }
+    }
+
+    /// A navigation key: scrolls the open detail (of `lines(row)` lines), else moves the
+    /// selection in a viewport of `viewport` rows.
+    pub fn navigate(&mut self, step: Step, viewport: usize, lines: impl FnOnce(&Row<T, K>) -> usize) {
+        let lines = self.detail_row().map_or(0, lines);
+        let len = self.visible_len();
+        match &mut self.detail {
+            Some(detail) => step.scroll(detail, lines),
+            None => self.cursor.navigate(step, len, viewport),
+        }
+    }
+
+    /// `Back`: closes the open detail, else clears the filter (the selection kept in view).
+    pub fn back(&mut self, viewport: usize) -> Back {
+        if let Some(detail) = self.detail.take() {
+            return Back::ClosedDetail(detail.id);
+        }
+        if self.filter.is_empty() {
+            return Back::Nothing;
+        }
+        self.filter_by("", viewport);
+        Back::ClearedFilter
+    }
+
+    /// Filters by `text`, keeping the selection in view of `viewport` rows.
+    pub fn filter_by(&mut self, text: &str, viewport: usize) {
+        self.set_filter(text);
+        let len = self.visible_len();
+        self.cursor.scroll_into_view(len, viewport);
+    }
+
+    /// See [`Cursor::reconcile`].
+    pub fn reconcile(&mut self, viewport: usize, fresh: bool) {
+        let len = self.visible_len();
+        self.cursor.reconcile(len, viewport, fresh);
+    }
+
+    /// The open detail's row.
+    pub fn detail_row(&self) -> Option<&Row<T, K>> {
+        self.detail.as_ref().and_then(|d| self.row(&d.id))
+    }
+}
