@@ -96,8 +96,11 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
             let tabs = tab_spans(state, *form, now);
             let brand_width = if *brand_shown { width(&brand) } else { 0 };
             let fixed = width(right) + 3 + Span::raw(counts.as_str()).width();
-            (brand_width + width(&tabs) + chip + fixed <= usize::from(area.width))
-                .then(|| (*brand_shown, tabs, *counts))
+            (brand_width + width(&tabs) + chip + fixed <= usize::from(area.width)).then_some((
+                *brand_shown,
+                tabs,
+                *counts,
+            ))
         })
     };
     // The freshness badge loses its words last (`STALE 14:03:22`).
