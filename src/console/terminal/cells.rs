@@ -2,15 +2,24 @@
 //! relatively when that is shorter (down, back a column or two, to the line's start, forward),
 //! only the colours and attributes that differ from the cell before set (in one sequence), and
 //! one `ESC [ 0 m` at the end instead of a reset per colour. A countdown's redraw is then a few
-//! bytes per digit that changed.
+//! bytes per digit that changed. A block of rows that moved up or down (a row came or went in a
+//! list above them) is moved by the terminal in a scroll region ([`shift_rows`]), and only the
+//! rows that differ after that are drawn.
 //!
 //! What is sent is the same screen crossterm's own encoder draws (the tests feed both to a
 //! terminal emulator, in `terminal/tests.rs`): colours as `38;5;n` like crossterm's, so the 16-colour filter reads them.
 
 use std::io::{self, Write};
 
-use ratatui::buffer::Cell;
+use ratatui::buffer::{Buffer, Cell};
 use ratatui::style::{Color, Modifier};
+
+/// Writes what turns the screen showing `from` into `to`: rows moved, then the cells that
+/// still differ.
+pub fn write_change(out: &mut impl Write, from: &Buffer, to: &Buffer) -> io::Result<()> {
+    let moved = shift_rows(out, from, to)?;
+    write_cells(out, to.area.width, moved.as_ref().unwrap_or(from).diff(to))
+}
 
 /// Writes `cells` (ratatui's diff: in screen order, each with its column and row) to `out` for
 /// a screen `width` columns wide.
@@ -167,3 +176,71 @@ fn colour(colour: Color, layer: u8, reset: &str) -> String {
     };
     format!("{layer};5;{index}")
 }
+
+/// Rows of `from` that `to` shows shifted up or down (a list that gained or lost a row above
+/// them): moved on the terminal itself with a scroll region, so only the row that came or went is
+/// drawn. Writes the move to `out` and returns `from` as the screen then shows it; `None` when no
+/// block of at least [`MIN_MOVED`] rows moved.
+pub fn shift_rows<'a>(out: &mut impl Write, from: &'a Buffer, to: &'a Buffer) -> io::Result<Option<Buffer>> {
+    let (width, height) = (usize::from(to.area.width), usize::from(to.area.height));
+    if from.area != to.area || width == 0 {
+        return Ok(None);
+    }
+    let row = |b: &'a Buffer, r: usize| -> &'a [Cell] { &b.content[r * width..(r + 1) * width] };
+    // The best shift: (rows gained, shift, first row of `to`, end row) of the longest run of
+    // rows equal to `from`'s `shift` rows above (down: positive) that are not equal in place.
+    let mut best: Option<(usize, isize, usize, usize)> = None;
+    for shift in (-MAX_SHIFT..=MAX_SHIFT).filter(|s| *s != 0) {
+        let (mut start, mut gained) = (None, 0);
+        for r in 0..=height {
+            let source = r as isize - shift;
+            let same = r < height && (0..height as isize).contains(&source) && row(to, r) == row(from, source as usize);
+            match (same, start) {
+                (true, None) => {
+                    start = Some(r);
+                    gained = usize::from(row(to, r) != row(from, r));
+                }
+                (true, Some(_)) => gained += usize::from(row(to, r) != row(from, r)),
+                (false, Some(s)) => {
+                    if best.is_none_or(|b| gained > b.0) {
+                        best = Some((gained, shift, s, r));
+                    }
+                    start = None;
+                }
+                (false, None) => {}
+            }
+        }
+    }
+    let Some((_, shift, start, end)) = best.filter(|b| b.0 >= MIN_MOVED) else { return Ok(None) };
+    let k = shift.unsigned_abs();
+    let mut moved = from.clone();
+    let blank = vec![Cell::default(); width];
+    // The region and the lines inserted at its top (down) or deleted there (up), on the screen
+    // and in the copy of it.
+    let (top, bottom, sequence) = if shift > 0 {
+        (start - k, end - 1, format!("\x1b[{}L", k))
+    } else {
+        (start, end - 1 + k, format!("\x1b[{}M", k))
+    };
+    let mut rows: Vec<Vec<Cell>> = (top..=bottom).map(|r| row(from, r).to_vec()).collect();
+    if shift > 0 {
+        rows.truncate(rows.len() - k);
+        for _ in 0..k {
+            rows.insert(0, blank.clone());
+        }
+    } else {
+        rows.drain(..k);
+        rows.extend(std::iter::repeat_n(blank.clone(), k));
+    }
+    for (i, cells) in rows.into_iter().enumerate() {
+        moved.content[(top + i) * width..(top + i + 1) * width].clone_from_slice(&cells);
+    }
+    // Lines come in blank with the default colours: no attribute may be set.
+    write!(out, "\x1b[0m\x1b[{};{}r\x1b[{};1H{sequence}\x1b[r", top + 1, bottom + 1, top + 1)?;
+    Ok(Some(moved))
+}
+
+/// Fewer rows moved than this are simply redrawn.
+const MIN_MOVED: usize = 3;
+/// The most rows a block is looked for shifted by.
+const MAX_SHIFT: isize = 8;

@@ -128,7 +128,7 @@ pub fn draw(tui: &mut Tui, state: &AppState, now: DateTime<Utc>) -> io::Result<b
     match &tui.shown {
         // Only what changed, in as few bytes as the terminal reads the same way (`cells`).
         Some(shown) if shown.area == drawn.area => {
-            cells::write_cells(terminal.backend_mut(), drawn.area.width, shown.diff(&drawn))?;
+            cells::write_change(terminal.backend_mut(), shown, &drawn)?;
         }
         // What the screen shows is not known: ratatui's own diff from its blank buffer.
         _ => terminal.flush()?,
