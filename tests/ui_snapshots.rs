@@ -596,3 +596,55 @@ fn a_terminal_below_the_minimum_says_so() {
     let mut tiny = Harness::new(20, 3);
     assert!(tiny.screen().contains("Terminal too small"));
 }
+
+/// Six-digit counts show whole at 120 and 80 columns, also against a named backend, stale and
+/// read-only (the widest the header's right side gets): words go before digits do.
+#[test]
+fn the_header_never_cuts_a_number() {
+    const N: usize = 100_009;
+    let policy = opsdeck::domain::catalog::policies().into_iter().next();
+    let incidents: Vec<_> = (0..N)
+        .map(|i| {
+            let new = opsdeck::domain::NewIncident {
+                title: format!("anomaly #{i}"),
+                service_id: "llm-gateway".into(),
+                priority: opsdeck::domain::Priority::P2,
+            };
+            let at = now() - chrono::Duration::seconds(i as i64);
+            opsdeck::domain::Incident::trigger(format!("INC-{}", 200_000 + i), new, "alertmanager", at, policy.as_ref())
+        })
+        .collect();
+    for (total, numbers) in [(N, 2), (2 * N, 3)] {
+        let mut session = opsdeck::fixtures::session(false);
+        session.read_only_flag = true;
+        let snapshot = opsdeck::cache::CacheSnapshot {
+            incidents: incidents.clone(),
+            total,
+            services: opsdeck::domain::catalog::services(),
+            policies: opsdeck::domain::catalog::policies(),
+            ..opsdeck::cache::CacheSnapshot::default()
+        };
+        let mut state = AppState::new(session, &Config::default(), snapshot, TermCaps::full(true), now());
+        state.update(Event::SyncFailed { error: "cannot reach the backend".into(), at: now() }, now());
+        for width in [200, 120, 80] {
+            state.update(Event::Resize { width, height: 24 }, now());
+            let mut terminal = Terminal::new(TestBackend::new(width, 24)).unwrap();
+            terminal.draw(|frame| opsdeck::console::view::draw(frame, &state, now())).unwrap();
+            let screen = terminal.backend().to_string();
+            let header = screen.lines().next().unwrap().trim_matches('"').to_string();
+            let whole = header.split(|c: char| !c.is_ascii_digit()).filter(|n| *n == "100009" || *n == "200018");
+            assert_eq!(whole.count(), numbers, "at {width} columns, {total} in all: {header}");
+            let cut = header.split(|c: char| !c.is_ascii_digit()).any(|n| n.starts_with("1000") && n.len() < 6);
+            assert!(!cut, "at {width} columns: {header}");
+            assert!(header.contains("READ-ONLY") && header.contains("ops.example.com"), "{header}");
+            assert!(header.contains(" STALE"), "{header}");
+            eprintln!("{width:3}: {header}");
+            if width == 200 {
+                assert!(
+                    header.contains(" open · ") && header.contains("STALE: never synced"),
+                    "room for words: {header}"
+                );
+            }
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! The frame: header, maintenance banner, the focused tab's body, the status line, then the
 //! panels and dialogs over them. Views borrow the state and never change it, do no I/O and read
-//! time only from the `now` they are given. The tab's body is the focused tab's widget (its
+//! time only from the `now` they are given, taken to its whole second (so everything that moves on
+//! screen moves on one phase, `time::second`). The tab's body is the focused tab's widget (its
 //! `TabView`), given a [`ViewContext`] made here.
 //!
 //! Layout: one header line (tab bar, counts, backend, freshness), the tab's body, one status line
@@ -16,7 +17,10 @@ use crate::console::tabs::{ViewContext, calendar, tickets};
 use crate::console::theme::glyphs;
 use crate::console::widgets::{help, messages, status};
 
+/// Draws the frame as of the whole second `now` is in: every age and countdown on screen moves
+/// on the same tick, whenever within the second the frame is drawn.
 pub fn draw(frame: &mut Frame<'_>, state: &AppState, now: DateTime<Utc>) {
+    let now = crate::console::time::second(now);
     let area = frame.area();
     if too_small(area.width, area.height) {
         draw_too_small(frame, state);

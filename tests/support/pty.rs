@@ -74,14 +74,20 @@ pub struct Pty {
     killer: Box<dyn ChildKiller + Send + Sync>,
     pid: u32,
     label: String,
+    cols: u16,
 }
 
 impl Pty {
     /// Starts `cmd` in a new pseudo-terminal.
     pub fn spawn(cmd: CommandBuilder) -> Result<Pty, String> {
+        Pty::spawn_sized(cmd, COLS, ROWS)
+    }
+
+    /// Starts `cmd` in a new pseudo-terminal of `cols`×`rows`.
+    pub fn spawn_sized(cmd: CommandBuilder, cols: u16, rows: u16) -> Result<Pty, String> {
         let label = format!("{:?}", cmd.get_argv());
         let pair = native_pty_system()
-            .openpty(PtySize { rows: ROWS, cols: COLS, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
             .map_err(|e| format!("openpty: {e}"))?;
         let mut child = pair.slave.spawn_command(cmd).map_err(|e| format!("spawning {label}: {e}"))?;
         // Only the child may hold the slave side, so that the reader sees EOF when it is gone.
@@ -92,7 +98,7 @@ impl Pty {
         let writer = pair.master.take_writer().map_err(|e| format!("pty writer: {e}"))?;
         let shared = Arc::new(Shared {
             output: Mutex::new(Output {
-                parser: vt100::Parser::new(ROWS, COLS, 0),
+                parser: vt100::Parser::new(rows, cols, 0),
                 raw: Vec::new(),
                 eof: false,
                 exit: None,
@@ -135,7 +141,7 @@ impl Pty {
             })
             .map_err(|e| format!("waiter thread: {e}"))?;
 
-        Ok(Pty { shared, writer: Some(writer), _master: pair.master, killer, pid, label })
+        Ok(Pty { shared, writer: Some(writer), _master: pair.master, killer, pid, label, cols })
     }
 
     pub fn pid(&self) -> u32 {
@@ -150,7 +156,7 @@ impl Pty {
     /// Row `row` of the screen as text.
     pub fn row(&self, row: u16) -> String {
         let out = self.shared.lock();
-        out.parser.screen().contents_between(row, 0, row, COLS)
+        out.parser.screen().contents_between(row, 0, row, self.cols)
     }
 
     /// Whether the terminal is on the alternate screen now.

@@ -465,8 +465,9 @@ impl AppState {
                 next = Some(at);
             }
         };
+        // On the whole second it happens in, as the frame shows it (the band and the bell agree).
         if let Some(at) = self.sla.next_critical(now) {
-            consider(at);
+            consider(crate::console::time::from_second(at));
         }
         if let Some(at) = self.drafts.journal_due {
             consider(at);

@@ -28,12 +28,14 @@ pub fn freshness(state: &AppState) -> (String, bool) {
     }
 }
 
-/// How much of the tab bar fits: names, short names, or numbers with only the current tab named.
+/// How much of the tab bar fits: names, short names, numbers with only the current tab named,
+/// or only the current tab.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum TabBar {
     Full,
     Short,
     Numbers,
+    Current,
 }
 
 fn tab_spans(state: &AppState, form: TabBar, now: DateTime<Utc>) -> Vec<Span<'static>> {
@@ -42,13 +44,16 @@ fn tab_spans(state: &AppState, form: TabBar, now: DateTime<Utc>) -> Vec<Span<'st
     // The tab bar: the number key, the name, and for SLA how many clocks are in trouble.
     for tab in TabId::ALL {
         let current = tab == state.tab;
+        if form == TabBar::Current && !current {
+            continue;
+        }
         let style = if current { theme.selected().add_modifier(Modifier::BOLD) } else { theme.muted() };
         spans.push(Span::raw(" "));
         let label = match form {
             TabBar::Full => format!("{} {}", tab.number(), tab.title()),
             TabBar::Short => format!("{} {}", tab.number(), tab.short_title()),
-            TabBar::Numbers if current => format!("{} {}", tab.number(), tab.short_title()),
-            TabBar::Numbers => tab.number().to_string(),
+            TabBar::Numbers | TabBar::Current if current => format!("{} {}", tab.number(), tab.short_title()),
+            TabBar::Numbers | TabBar::Current => tab.number().to_string(),
         };
         spans.push(Span::styled(label, style));
         if let Some((text, band)) = state.tab(tab).badge(now) {
@@ -59,13 +64,88 @@ fn tab_spans(state: &AppState, form: TabBar, now: DateTime<Utc>) -> Vec<Span<'st
 }
 
 /// The header. Counts, freshness and the backend always show whole: the tab bar shortens first
-/// (names, short names, numbers), then the filter text.
+/// (names, short names, numbers), then the counts lose their words (`100009 · 100009 (300)`),
+/// never a digit, then the tab bar only names the current tab; the filter text is cut last of
+/// all but its count. Should even that not fit, the tab bar is cut, not the counts.
 pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: DateTime<Utc>) {
     let theme = &state.settings.theme;
     let focused = state.focused();
     let (counts, filter, shown) = (focused.counts(), focused.filter(), focused.shown());
 
-    let (badge, stale) = freshness(state);
+    let width = |spans: &[Span<'_>]| spans.iter().map(|s| s.width()).sum::<usize>();
+    let brand = [Span::styled(" opsdeck ", theme.accent()), Span::styled("│", theme.muted())];
+    // The filter chip wants `  /text (n)`: its count always, the text as far as it fits.
+    let chip_count = format!(" ({shown})");
+    let (chip_min, chip_least) = match filter.is_empty() {
+        true => (0, 0),
+        false => (4 + chip_count.len() + filter.chars().count().min(8), 4 + chip_count.len() + 1),
+    };
+    let forms = fewer_words(&counts);
+    let (fullest, fewest) = (&forms[0], &forms[forms.len() - 1]);
+    // Tab names matter more than the product's name, which goes first; the filter's text more
+    // than the counts' words; the counts' digits more than the other tabs' numbers.
+    let mut candidates: Vec<(bool, TabBar, &String, usize)> =
+        [(true, TabBar::Full), (true, TabBar::Short), (false, TabBar::Short), (true, TabBar::Numbers)]
+            .into_iter()
+            .map(|(brand_shown, form)| (brand_shown, form, fullest, chip_min))
+            .collect();
+    candidates.extend(forms.iter().map(|counts| (false, TabBar::Numbers, counts, chip_least)));
+    candidates.push((false, TabBar::Current, fewest, chip_least));
+    let fits = |right: &[Span<'_>]| {
+        candidates.iter().find_map(|(brand_shown, form, counts, chip)| {
+            let tabs = tab_spans(state, *form, now);
+            let brand_width = if *brand_shown { width(&brand) } else { 0 };
+            let fixed = width(right) + 3 + Span::raw(counts.as_str()).width();
+            (brand_width + width(&tabs) + chip + fixed <= usize::from(area.width)).then_some((
+                *brand_shown,
+                tabs,
+                *counts,
+            ))
+        })
+    };
+    // The freshness badge loses its words last (`STALE 14:03:22`).
+    let full_right = header_right(state, now, false);
+    let (right, (with_brand, tabs, counts)) = match fits(&full_right) {
+        Some(choice) => (full_right, choice),
+        None => {
+            let right = header_right(state, now, true);
+            let choice = fits(&right).unwrap_or_else(|| (false, tab_spans(state, TabBar::Current, now), fewest));
+            (right, choice)
+        }
+    };
+    let right_width = width(&right);
+    let mut left: Vec<Span> = Vec::new();
+    if with_brand {
+        left.extend(brand);
+    }
+    left.extend(tabs);
+    let mut tail = vec![Span::styled(" │ ", theme.muted()), Span::styled(counts.clone(), theme.muted())];
+    if !filter.is_empty() {
+        let room =
+            usize::from(area.width).saturating_sub(width(&left) + width(&tail) + right_width + chip_count.len() + 3);
+        tail.push(Span::styled(format!("  /{}{chip_count}", truncate(filter, room.max(1))), theme.accent()));
+    }
+    let tail_width = width(&tail).min(usize::from(area.width).saturating_sub(right_width)) as u16;
+    let [left_area, tail_area, right_area] = Layout::horizontal([
+        Constraint::Min(0),
+        Constraint::Length(tail_width),
+        Constraint::Length(right_width as u16),
+    ])
+    .areas(area);
+    // The tab bar, then the counts right after it (the room left of them is the tab bar's).
+    let tabs_width = (width(&left) as u16).min(left_area.width);
+    let [tabs_area, tail_area] =
+        Layout::horizontal([Constraint::Length(tabs_width), Constraint::Min(0)]).areas(left_area.union(tail_area));
+    frame.render_widget(Line::from(left), tabs_area);
+    frame.render_widget(Line::from(tail), tail_area);
+    frame.render_widget(Line::from(right), right_area);
+}
+
+/// The header's right side: read-only, the backend, the display zone and freshness (`short`:
+/// the freshness badge without its words).
+fn header_right(state: &AppState, now: DateTime<Utc>, short: bool) -> Vec<Span<'static>> {
+    let theme = &state.settings.theme;
+    let (badge, stale) = if short { short_freshness(state) } else { freshness(state) };
     let mut right = vec![Span::raw(" ")];
     if state.read_only_reason().is_some() {
         right.push(Span::styled(" READ-ONLY ", theme.stale_badge()));
@@ -80,41 +160,41 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
     right.push(Span::raw(" "));
     right.push(Span::styled(badge, if stale { theme.stale_badge() } else { theme.ok() }));
     right.push(Span::raw(" "));
-    let width = |spans: &[Span<'_>]| spans.iter().map(|s| s.width()).sum::<usize>();
-    let right_width = width(&right);
+    right
+}
 
-    let brand = [Span::styled(" opsdeck ", theme.accent()), Span::styled("│", theme.muted())];
-    let counts_span = Span::styled(counts, theme.muted());
-    let fixed = right_width + 3 + counts_span.width();
-    let available = usize::from(area.width).saturating_sub(fixed);
-    // The filter chip wants `  /text (n)`: its count always, the text as far as it fits.
-    let chip_count = format!(" ({shown})");
-    let chip_min = if filter.is_empty() { 0 } else { 4 + chip_count.len() + filter.chars().count().min(8) };
-    // Tab names matter more than the product's name, which goes first.
-    let candidates = [(true, TabBar::Full), (true, TabBar::Short), (false, TabBar::Short), (true, TabBar::Numbers)];
-    let (with_brand, tabs) = candidates
-        .into_iter()
-        .map(|(brand_shown, form)| (brand_shown, tab_spans(state, form, now)))
-        .find(|(brand_shown, tabs)| {
-            let brand_width = if *brand_shown { width(&brand) } else { 0 };
-            brand_width + width(tabs) + chip_min <= available
-        })
-        .unwrap_or_else(|| (false, tab_spans(state, TabBar::Numbers, now)));
-    let mut left: Vec<Span> = Vec::new();
-    if with_brand {
-        left.extend(brand);
+/// The freshness badge where the header is short of room: `STALE 14:03:22`, `CACHED 14:03:22`.
+fn short_freshness(state: &AppState) -> (String, bool) {
+    let at = |t| crate::console::widgets::clock(t, t, state.settings.timezone);
+    match (&state.sync.failing, state.sync.live, state.sync.last_ok) {
+        (Some(_), _, Some(last)) => (format!(" STALE {} ", at(last)), true),
+        (Some(_), _, None) => (" STALE ".to_string(), true),
+        (None, false, Some(last)) => (format!(" CACHED {} ", at(last)), true),
+        _ => freshness(state),
     }
-    left.extend(tabs);
-    left.push(Span::styled(" │ ", theme.muted()));
-    left.push(counts_span);
-    if !filter.is_empty() {
-        let room = usize::from(area.width).saturating_sub(width(&left) + right_width + 3 + chip_count.len());
-        left.push(Span::styled(format!("  /{}{chip_count}", truncate(filter, room.max(1))), theme.accent()));
+}
+
+/// `text` as it is, then with one word fewer at a time from the right (a word: letters and no
+/// digit), down to its numbers and signs: `3 open · 19 (loading 300)`, `3 open · 19 (300)`,
+/// `3 · 19 (300)`.
+fn fewer_words(text: &str) -> Vec<String> {
+    let mut tokens: Vec<String> = text.split(' ').map(str::to_string).collect();
+    let mut forms = vec![text.to_string()];
+    let is_word = |t: &str| t.chars().any(char::is_alphabetic) && !t.chars().any(|c| c.is_ascii_digit());
+    while let Some(i) = tokens.iter().rposition(|t| is_word(t)) {
+        // What is not a letter stays, joined to the next token: `(loading 300)` → `(300)`.
+        let signs: String = tokens[i].chars().filter(|c| !c.is_alphabetic()).collect();
+        tokens.remove(i);
+        if !signs.is_empty() {
+            match tokens.get_mut(i) {
+                Some(next) => next.insert_str(0, &signs),
+                None => tokens.push(signs),
+            }
+        }
+        tokens.retain(|t| !t.is_empty());
+        forms.push(tokens.join(" "));
     }
-    let [left_area, right_area] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width as u16)]).areas(area);
-    frame.render_widget(Line::from(left), left_area);
-    frame.render_widget(Line::from(right), right_area);
+    forms
 }
 
 pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {

@@ -399,6 +399,44 @@ fn the_clock_wakes_only_when_something_on_screen_changes() {
     assert_eq!(empty.next_wake(now()), expiry, "nothing on screen moves: only the live badge can run out");
 }
 
+/// Two incidents triggered at different instants within a second: their ages and SLA minutes
+/// on the Incidents tab, and their clocks on the SLA tab, all move on the whole second.
+#[test]
+fn ages_and_countdowns_share_one_phase_of_one_second() {
+    let triggered = |id: &str, ms: i64| {
+        let new =
+            NewIncident { title: format!("{id} title"), service_id: "llm-gateway".into(), priority: Priority::P1 };
+        let policy = crate::domain::catalog::policies().into_iter().next();
+        let at = now() + chrono::Duration::milliseconds(ms);
+        Incident::trigger(id.into(), new, "alertmanager", at, policy.as_ref())
+    };
+    for tab in ['1', '3'] {
+        let mut state = live(vec![triggered("INC-1", 250), triggered("INC-2", 730)]);
+        // The live badge's own expiry (tested in term_tests) out of the way.
+        state.settings.poll_interval = Duration::from_secs(3600);
+        state.update(key(tab), now());
+        state.flash = None;
+        let start = now() + chrono::Duration::milliseconds(800);
+        let mut at = start;
+        let mut wakes = Vec::new();
+        loop {
+            let wake = state.next_wake(at).expect("young ages and running clocks move");
+            assert!(wake > at, "tab {tab}: a wake-up at {wake} is not after {at}");
+            if wake > start + chrono::Duration::seconds(10) {
+                break;
+            }
+            wakes.push(wake);
+            // Timers fire a little late.
+            at = wake + chrono::Duration::milliseconds(3);
+            state.update(Event::Tick, at);
+            state.flash = None;
+        }
+        assert!(wakes.iter().all(|w| w.timestamp_subsec_nanos() == 0), "tab {tab}: off the whole second: {wakes:?}");
+        assert!(wakes.windows(2).all(|w| w[1] - w[0] >= chrono::Duration::seconds(1)), "tab {tab}: {wakes:?}");
+        assert_eq!(wakes.len(), 10, "tab {tab}: one a second over 10 s: {wakes:?}");
+    }
+}
+
 #[test]
 fn signals_quit_after_the_outbox_is_safe() {
     let mut state = live(vec![]);

@@ -1,10 +1,10 @@
 //! What the Incidents tab does by itself (its [`Tab`] impl): moving through the list and an
 //! incident's timeline, opening and closing it, filtering, `*` starring the event marked `▸`,
 //! `p` asking for the incident's postmortem; its hints, header counts and wake-ups (ages and the
-//! SLA column on screen change by themselves). Acting on the incident (acknowledge, escalate,
+//! SLA column on screen change by themselves, all on whole seconds). Acting on the incident (acknowledge, escalate,
 //! resolve, note) is the root's (`state::act`): the tab says what the action is here.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::{IncidentsTab, META, Row};
 use crate::console::action::Action;
@@ -15,6 +15,7 @@ use crate::console::state::Level;
 use crate::console::tabs::{
     Hints, Outcome, Request, Tab, TabContext, TabMeta, Target, WakeContext, queue_hints, queue_update,
 };
+use crate::console::time::{from_second, second};
 use crate::domain::{Command, IncidentAction};
 
 const HINTS: Hints = &[
@@ -70,9 +71,11 @@ impl Tab for IncidentsTab {
     }
 
     /// Ages on screen change on the second, minute or hour; the list's SLA column (shown from
-    /// 90 columns) on the minute of each clock on screen.
+    /// 90 columns) on the minute of each clock on screen. A frame shows them as of the whole
+    /// second (`time::second`), so every one of them changes on a whole second: one wake-up a
+    /// second at most, however many young incidents are on screen.
     fn next_wake(&self, cx: &WakeContext<'_>) -> Option<DateTime<Utc>> {
-        let now = cx.now;
+        let shown = second(cx.now);
         let mut next: Option<DateTime<Utc>> = None;
         let mut consider = |at: DateTime<Utc>| {
             if next.is_none_or(|n| at < n) {
@@ -87,27 +90,31 @@ impl Tab for IncidentsTab {
             for row in self.visible_rows(self.offset(), cx.rows) {
                 let inc = row.incident();
                 let pauses = cx.pauses.get(&inc.service_id).map_or(&[][..], Vec::as_slice);
-                let clock = nearest_clock(inc, pauses, cx.policy, now);
+                let clock = nearest_clock(inc, pauses, cx.policy, shown);
                 let Some(clock) = clock.filter(|c| !c.paused) else { continue };
-                let ms = match (clock.overdue, clock.due) {
-                    (Some(overdue), _) => 60_000 - overdue.num_milliseconds().rem_euclid(60_000),
-                    (None, Some(due)) => match (due - now).num_milliseconds().rem_euclid(60_000) {
-                        0 => 60_000,
-                        ms => ms,
-                    },
+                let at = match (clock.overdue, clock.due) {
+                    // Overdue minutes go up once a whole minute more has passed.
+                    (Some(overdue), _) => from_second(
+                        shown + Duration::milliseconds(60_000 - overdue.num_milliseconds().rem_euclid(60_000)),
+                    ),
+                    // Minutes left go down just after the time left is a whole number of minutes.
+                    (None, Some(due)) => {
+                        let to_minute = (due - shown).num_milliseconds().rem_euclid(60_000);
+                        shown + Duration::seconds(to_minute / 1_000 + 1)
+                    }
                     (None, None) => continue,
                 };
-                consider(now + chrono::Duration::milliseconds(ms));
+                consider(at);
             }
         }
         for triggered in on_screen {
-            let age = (now - triggered).num_seconds().max(0);
+            let age = (shown - triggered).num_seconds().max(0);
             let step = match age {
                 a if a < 60 => 1,
                 a if a < 86_400 => 60,
                 _ => 3_600,
             };
-            consider(triggered + chrono::Duration::seconds((age / step + 1) * step));
+            consider(from_second(triggered + Duration::seconds((age / step + 1) * step)));
         }
         next
     }

@@ -1,5 +1,10 @@
 //! Entering and leaving the terminal, the panic hook, and synchronized drawing.
 //!
+//! A frame whose cells are all as on screen already is not sent at all: no synchronized-update
+//! markers, no colour resets, nothing (an idle console over SSH costs no bandwidth). A frame that
+//! changes sends only its changed cells (ratatui's diff), in the fewest bytes (`cells.rs`); the
+//! cursor stays hidden from [`enter`] on and is not hidden again every frame.
+//!
 //! The panic hook restores the terminal first (raw mode off, main screen back, cursor shown)
 //! and then runs the previous hook, so the panic message lands on a usable screen.
 //!
@@ -19,11 +24,26 @@ use crossterm::terminal::{
 use crossterm::{cursor, execute, queue};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use ratatui::buffer::Buffer;
+
+mod cells;
 
 use crate::console::state::AppState;
 use crate::console::theme::{TermCaps, ansi16_index, nearest_ansi16};
 
-pub type Tui = Terminal<CrosstermBackend<TermWriter>>;
+/// The terminal the console draws on, and the frame last sent to it.
+pub struct Tui {
+    terminal: Terminal<CrosstermBackend<TermWriter>>,
+    /// What the screen shows now, as far as this program knows; `None` when unknown (at the
+    /// start, after another program had the terminal).
+    shown: Option<Buffer>,
+}
+
+impl Tui {
+    pub fn size(&self) -> io::Result<ratatui::layout::Size> {
+        self.terminal.size()
+    }
+}
 
 /// Whether the terminal in use has an alternate screen and the other modern modes; set by
 /// [`enter`], read when leaving (also from the panic hook).
@@ -39,7 +59,7 @@ pub fn enter(caps: TermCaps) -> io::Result<Tui> {
     enable_raw_mode()?;
     take_screen()?;
     let writer = TermWriter { out: io::stdout(), ansi16: caps.ansi16.then(Ansi16::default) };
-    Terminal::new(CrosstermBackend::new(writer))
+    Ok(Tui { terminal: Terminal::new(CrosstermBackend::new(writer))?, shown: None })
 }
 
 fn take_screen() -> io::Result<()> {
@@ -52,12 +72,13 @@ fn take_screen() -> io::Result<()> {
 
 /// Takes the terminal back after another program (`$EDITOR`) had it: raw mode, the alternate
 /// screen, and a full redraw on the next frame.
-pub fn resume(terminal: &mut Tui) -> io::Result<()> {
+pub fn resume(tui: &mut Tui) -> io::Result<()> {
     enable_raw_mode()?;
     take_screen()?;
     // `Terminal::clear` would ask the terminal where the cursor is and wait for the answer; a
     // blank "previous frame" makes the next draw write every cell just the same.
-    terminal.swap_buffers();
+    tui.terminal.swap_buffers();
+    tui.shown = None;
     Ok(())
 }
 
@@ -87,19 +108,42 @@ fn install_panic_hook() {
     }));
 }
 
-/// Draws one frame inside a synchronized update, so terminals that support it show it whole.
-pub fn draw(terminal: &mut Tui, state: &AppState, now: DateTime<Utc>) -> io::Result<()> {
-    if !modern() {
-        terminal.draw(|frame| crate::console::view::draw(frame, state, now))?;
-        return Ok(());
+/// Draws one frame inside a synchronized update, so terminals that support it show it whole;
+/// sends nothing when no cell differs from the screen. Returns whether anything was sent.
+pub fn draw(tui: &mut Tui, state: &AppState, now: DateTime<Utc>) -> io::Result<bool> {
+    let terminal = &mut tui.terminal;
+    terminal.autoresize()?;
+    let mut frame = terminal.get_frame();
+    crate::console::view::draw(&mut frame, state, now);
+    // The console never shows the terminal's cursor (it is hidden on entering), so the cells
+    // are the whole of a frame.
+    if tui.shown.as_ref() == Some(&*terminal.current_buffer_mut()) {
+        terminal.current_buffer_mut().reset();
+        return Ok(false);
     }
-    queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
-    terminal.draw(|frame| crate::console::view::draw(frame, state, now))?;
-    execute!(terminal.backend_mut(), EndSynchronizedUpdate)
+    if modern() {
+        queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    }
+    let drawn = terminal.current_buffer_mut().clone();
+    match &tui.shown {
+        // Only what changed, in as few bytes as the terminal reads the same way (`cells`).
+        Some(shown) if shown.area == drawn.area => {
+            cells::write_change(terminal.backend_mut(), shown, &drawn)?;
+        }
+        // What the screen shows is not known: ratatui's own diff from its blank buffer.
+        _ => terminal.flush()?,
+    }
+    terminal.swap_buffers();
+    if modern() {
+        queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    }
+    terminal.backend_mut().flush()?;
+    tui.shown = Some(drawn);
+    Ok(true)
 }
 
-pub fn bell(terminal: &mut Tui) -> io::Result<()> {
-    let backend = terminal.backend_mut();
+pub fn bell(tui: &mut Tui) -> io::Result<()> {
+    let backend = tui.terminal.backend_mut();
     backend.write_all(b"\x07")?;
     backend.flush()
 }
@@ -206,23 +250,4 @@ fn rewrite_sgr(params: &[u8]) -> Vec<u8> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn extended_colours_become_the_classic_sixteen_however_the_writes_are_cut() {
-        let input =
-            b"\x1b[H\x1b[38;5;9;48;5;0mP1\x1b[38;5;8mdim\x1b[38;2;0;205;0mok\x1b[39;49m\x1b[1m\x1b[?2026h\x1b7x";
-        let expected = b"\x1b[H\x1b[91;40mP1\x1b[90mdim\x1b[32mok\x1b[39;49m\x1b[1m\x1b[?2026h\x1b7x";
-        let mut whole = Ansi16::default();
-        assert_eq!(String::from_utf8_lossy(&whole.filter(input)), String::from_utf8_lossy(expected));
-        for cut in 1..input.len() {
-            let mut split = Ansi16::default();
-            let mut out = split.filter(&input[..cut]);
-            out.extend(split.filter(&input[cut..]));
-            assert_eq!(out, expected, "cut at {cut}");
-        }
-        let mut cube = Ansi16::default();
-        assert_eq!(cube.filter(b"\x1b[38;5;196m"), b"\x1b[91m");
-    }
-}
+mod tests;
