@@ -262,39 +262,48 @@ pub fn check_sla_policy(data: &[u8]) {
 }
 
 /// `Users::parse` (the server's tokens file): a refusal never shows a token. A token the message
-/// seems to hold is written over with a marker where it is a `token` value, and the file parsed
-/// again: the message may hold the token's text by chance (a token ` column 1: missing field`, or
-/// one that is also part of a key), but never the marker.
+/// seems to hold is written over with a marker where it is a `token` value (found by its span in
+/// the file), and the file parsed again: the message may hold the token's text by chance (a token
+/// ` column 1: missing field`, or one that is also part of a key), but never the marker.
 pub fn check_tokens_file(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    match Users::parse(text) {
-        Ok(users) => assert!(users.directory().iter().all(|u| !u.name.trim().is_empty())),
-        Err(message) => {
-            let Ok(table) = text.parse::<toml::Table>() else { return };
-            let entries = table.get("users").and_then(|u| u.as_array()).cloned().unwrap_or_default();
-            let field = |e: &toml::Value, k: &str| e.get(k).and_then(|v| v.as_str()).map(str::to_string);
-            let names: Vec<String> = entries.iter().filter_map(|e| field(e, "name")).collect();
-            for token in entries.iter().filter_map(|e| field(e, "token")) {
-                // A token that is also (part of) a name is shown as the name, which it is.
-                if token.len() < MIN_TOKEN_LEN || names.iter().any(|n| n.contains(&token)) || !message.contains(&token)
-                {
-                    continue;
-                }
-                // Written with escapes, the token is not in the text to write over.
-                let Some(mark) = ['Z', 'Q', 'X', 'J', 'K'].into_iter().find(|c| !text.contains(*c)) else { continue };
-                if !text.contains(&token) {
-                    continue;
-                }
-                let marker = mark.to_string().repeat(token.chars().count());
-                let over = |line: &str| match line.trim_start().starts_with("token") {
-                    true => line.replace(&token, &marker),
-                    false => line.to_string(),
-                };
-                let written_over: Vec<String> = text.split('\n').map(over).collect();
-                let Err(again) = Users::parse(&written_over.join("\n")) else { continue };
-                assert!(!again.contains(&marker), "the refusal shows a token: {again}");
-            }
+    let message = match Users::parse(text) {
+        Ok(users) => return assert!(users.directory().iter().all(|u| !u.name.trim().is_empty())),
+        Err(message) => message,
+    };
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[serde(default)]
+        users: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        name: Option<String>,
+        token: Option<toml::Spanned<String>>,
+    }
+    let Ok(file) = toml::from_str::<File>(text) else { return };
+    let names: Vec<&str> = file.users.iter().filter_map(|e| e.name.as_deref()).collect();
+    for token in file.users.iter().filter_map(|e| e.token.as_ref()).map(|t| t.get_ref()) {
+        // A token that is also (part of) a name is shown as the name, which it is.
+        if token.len() < MIN_TOKEN_LEN || names.iter().any(|n| n.contains(token.as_str())) || !message.contains(token) {
+            continue;
         }
+        let Some(mark) = ['Z', 'Q', 'X', 'J', 'K'].into_iter().find(|c| !text.contains(*c)) else { continue };
+        let marker = mark.to_string().repeat(token.chars().count());
+        let mut written_over = text.to_string();
+        let mut spans: Vec<_> = file
+            .users
+            .iter()
+            .filter_map(|e| e.token.as_ref())
+            .filter(|t| t.get_ref() == token)
+            .map(|t| t.span())
+            .collect();
+        spans.sort_by_key(|span| std::cmp::Reverse(span.start));
+        for span in spans {
+            written_over.replace_range(span, &format!("\"{marker}\""));
+        }
+        let Err(again) = Users::parse(&written_over) else { continue };
+        assert!(!again.contains(&marker), "the refusal shows a token: {again}");
     }
 }
 

@@ -320,3 +320,38 @@ fn a_rule_walked_from_near_the_range_has_the_occurrences_of_one_walked_from_its_
     }
     assert!(compared > 5_000, "{compared} occurrences compared");
 }
+
+/// A rule whose parts cannot meet is refused, naming what cannot be; one whose parts meet only in
+/// some years is kept; and a stored one yields its first occurrence without a long search.
+#[test]
+fn a_rule_that_never_happens_is_refused_naming_why() {
+    for (rule, says) in [
+        (
+            "FREQ=YEARLY;BYMONTH=3;BYDAY=41SU",
+            "rrule: never happens: BYDAY asks for weekday 41 of a month, which has at most 5",
+        ),
+        ("FREQ=MONTHLY;BYDAY=-6MO", "rrule: never happens: BYDAY asks for weekday -6 of a month"),
+        ("FREQ=YEARLY;BYDAY=60FR", "rrule: never happens: BYDAY asks for weekday 60 of a year, which has at most 53"),
+        (
+            "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30,31",
+            "rrule: never happens: BYMONTHDAY=30 is in none of the months of BYMONTH",
+        ),
+        ("FREQ=MONTHLY;BYMONTH=4,6;BYMONTHDAY=-31", "rrule: never happens: BYMONTHDAY=-31"),
+        ("FREQ=WEEKLY;BYDAY=MO;BYSETPOS=2", "rrule: never happens: BYSETPOS=2 asks for more than the 1 a period has"),
+        ("FREQ=DAILY;BYHOUR=2,14;BYSETPOS=-3", "rrule: never happens: BYSETPOS=-3 asks for more than the 2"),
+    ] {
+        let error = validate(&NewMaintenance { rrule: Some(rule.into()), ..patching() }).unwrap_err();
+        assert!(error.to_string().starts_with(says), "{rule}: {error}");
+    }
+    for rule in [
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+        "FREQ=YEARLY;BYWEEKNO=53;BYDAY=MO",
+        "FREQ=MONTHLY;BYDAY=5SU",
+        "FREQ=WEEKLY;BYDAY=MO,FR;BYSETPOS=2",
+    ] {
+        assert!(validate(&NewMaintenance { rrule: Some(rule.into()), ..patching() }).is_ok(), "{rule}");
+    }
+    let mut window = MaintenanceWindow::create("MW-1".into(), patching(), "dana", patching().start);
+    window.rrule = Some("FREQ=YEARLY;BYMONTH=3;BYDAY=41SU".into());
+    assert_eq!(window.occurrences(window.start, window.start + Duration::days(3650)).len(), 1);
+}
