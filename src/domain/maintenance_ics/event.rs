@@ -24,7 +24,9 @@ use chrono_tz::Tz;
 use super::ImportDefaults;
 use super::read::{Component, Prop, split_list, unescape};
 use super::zones::{EventZone, FileZone, Offsets, resolve};
-use crate::domain::maintenance::{MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS, MaintenanceKind, NewMaintenance, validate};
+use crate::domain::maintenance::{
+    MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS, MAX_UID_CHARS, MaintenanceKind, NewMaintenance, validate,
+};
 use crate::domain::text::{sanitize, truncate};
 
 /// The title of an event without a SUMMARY.
@@ -75,7 +77,21 @@ pub(super) fn read(event: &Component, index: usize, cx: &Context<'_>) -> Draft {
         }
         Err(e) => (None, Err(format!("RECURRENCE-ID: {e}"))),
     };
+    // The UID is kept as the window's `uid`, which the server checks like any field: refused here
+    // already, naming the event (found by fuzzing the import).
+    let window = match uid.as_deref().and_then(uid_problem) {
+        Some(problem) => Err(problem),
+        None => window,
+    };
     Draft { uid, name, sequence, stamp, recurrence_id, window }
+}
+
+/// Why a UID cannot be a window's `uid`, if it cannot.
+fn uid_problem(uid: &str) -> Option<String> {
+    if uid.chars().count() > MAX_UID_CHARS {
+        return Some(format!("UID is limited to {MAX_UID_CHARS} characters"));
+    }
+    uid.chars().any(char::is_control).then(|| "UID holds a control character".to_string())
 }
 
 /// A DTSTART, DTEND, RECURRENCE-ID or EXDATE value: the instant, its wall-clock time and zone.

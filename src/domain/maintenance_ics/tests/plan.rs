@@ -113,3 +113,21 @@ fn a_uid_with_trailing_escaped_white_space_is_imported_once() {
     let plan = plan_import(first.clone(), &[], &stored(&first));
     assert_eq!((plan.create.len(), plan.update.len(), plan.unchanged.len()), (0, 0, 2), "{plan:?}");
 }
+
+/// A UID the server would refuse as a window's `uid` (over 500 characters, or holding a control
+/// character) refuses its event at import, naming it; the file's other events still import.
+#[test]
+fn a_uid_the_server_would_refuse_refuses_its_event() {
+    let long = "u".repeat(501);
+    let file = file(
+        &(event(&long, "20261205T010000Z", "")
+            + &event("a\u{1}b", "20261206T010000Z", "")
+            + &event("ok", "20261207T010000Z", "")),
+    );
+    let refused: Vec<String> = file.refused.iter().map(|e| e.to_string()).collect();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(refused.iter().any(|r| r.ends_with("UID is limited to 500 characters")), "{refused:?}");
+    assert!(refused.iter().any(|r| r.ends_with("UID holds a control character")), "{refused:?}");
+    assert!(refused.iter().all(|r| !r.chars().any(char::is_control)), "{refused:?}");
+    assert_eq!(file.events.iter().map(|e| e.uid.as_deref()).collect::<Vec<_>>(), [Some("ok")]);
+}
