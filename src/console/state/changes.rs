@@ -314,17 +314,13 @@ impl AppState {
             self.outbox.pending().filter(|e| e.action.kind() == kind).map(|e| e.target_id.clone()).collect()
         };
         let (incident_ids, ticket_keys) = (queued(EntityKind::Incident), queued(EntityKind::Ticket));
-        let stale: Vec<String> =
+        let mut ids: Vec<String> =
             self.incidents.ids_with_pending().filter(|id| !incident_ids.contains(*id)).cloned().collect();
-        for id in stale.iter().chain(incident_ids.iter()) {
-            let policy = self.policy_for(id).cloned();
-            self.incidents.apply_pending(id, self.outbox.pending_for(id), &me, policy.as_ref());
-        }
-        let stale: Vec<String> =
+        ids.extend(incident_ids);
+        let mut keys: Vec<String> =
             self.tickets.keys_with_pending().filter(|k| !ticket_keys.contains(*k)).map(str::to_string).collect();
-        for key in stale.iter().chain(ticket_keys.iter()) {
-            self.tickets.apply_pending(key, self.outbox.pending_for(key), &me, &self.settings.sla);
-        }
+        keys.extend(ticket_keys);
+        self.apply_pending_to(&ids, &keys, &me);
         let windows = self
             .outbox
             .pending()
@@ -338,6 +334,18 @@ impl AppState {
             self.drift.set_maintenance(self.calendar.windows());
         }
         windows_changed
+    }
+
+    /// The incidents `ids` and tickets `keys` show their queued actions as of now (none left: the
+    /// confirmed item).
+    fn apply_pending_to(&mut self, ids: &[String], keys: &[String], me: &str) {
+        for id in ids {
+            let policy = self.policy_for(id).cloned();
+            self.incidents.apply_pending(id, self.outbox.pending_for(id), me, policy.as_ref());
+        }
+        for key in keys {
+            self.tickets.apply_pending(key, self.outbox.pending_for(key), me, &self.settings.sla);
+        }
     }
 
     /// After a page stored items: those of them with queued actions show them again (a new
@@ -364,13 +372,7 @@ impl AppState {
             .filter(|key| queued.contains(key))
             .map(str::to_string)
             .collect();
-        for id in &ids {
-            let policy = self.policy_for(id).cloned();
-            self.incidents.apply_pending(id, self.outbox.pending_for(id), &me, policy.as_ref());
-        }
-        for key in &keys {
-            self.tickets.apply_pending(key, self.outbox.pending_for(key), &me, &self.settings.sla);
-        }
+        self.apply_pending_to(&ids, &keys, &me);
     }
 
     /// The SLA tab's clocks from the open tickets and incidents as shown, all of them.
