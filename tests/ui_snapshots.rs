@@ -1,132 +1,38 @@
 //! Snapshots of every tab, driven by key events through the real state and views, at
-//! 80×24 and 160×48, with a fixed clock, UTC display and the simulator's world for seed 7.
+//! 80×24 and 160×48, with a fixed clock, UTC display and the simulator's world for seed 7
+//! (`ui_calendar_drift.rs` has the Drift and Calendar tabs).
 //!
 //! Review changes with `cargo insta review` (or `INSTA_UPDATE=always cargo test --test ui_snapshots`
 //! and read the diff).
 
-use chrono::{DateTime, TimeZone, Utc};
+#[path = "support/harness.rs"]
+#[macro_use]
+mod harness;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+use harness::{Harness, now};
 use opsdeck::backend::BackendError;
 use opsdeck::config::Config;
 use opsdeck::console::effect::Effect;
 use opsdeck::console::event::Event;
 use opsdeck::console::state::AppState;
 use opsdeck::console::theme::TermCaps;
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap()
-}
-
-struct Harness {
-    state: AppState,
-    terminal: Terminal<TestBackend>,
-    effects: Vec<Effect>,
-}
-
-impl Harness {
-    fn new(width: u16, height: u16) -> Harness {
-        Harness::build(width, height, TermCaps::full(true), "UTC", "")
-    }
-
-    /// On the terminal `term` says (as `TERM`), in colour, with a `#rrggbb` colour in the config.
-    fn with_term(width: u16, height: u16, term: &str) -> Harness {
-        let caps = TermCaps::detect(Some(term), None, false).unwrap();
-        Harness::build(width, height, caps, "UTC", "[colors]\np1 = \"#ff5f5f\"\nmuted = \"#444444\"\n")
-    }
-
-    /// The same world shown in the display zone `zone`.
-    fn in_zone(width: u16, height: u16, zone: &str) -> Harness {
-        Harness::build(width, height, TermCaps::full(true), zone, "")
-    }
-
-    fn build(width: u16, height: u16, caps: TermCaps, zone: &str, config: &str) -> Harness {
-        let text = format!("timezone = \"{zone}\"\n{config}");
-        let config = Config::parse(&text, std::path::Path::new("config.toml")).unwrap();
-        let session = opsdeck::fixtures::session(true);
-        let snapshot = opsdeck::fixtures::seeded_snapshot(7, now());
-        let mut state = AppState::new(session, &config, snapshot, caps, now());
-        state.update(Event::Resize { width, height }, now());
-        let mut harness =
-            Harness { state, terminal: Terminal::new(TestBackend::new(width, height)).unwrap(), effects: Vec::new() };
-        harness.event(opsdeck::fixtures::synced(now(), "fixture", false, vec![]));
-        harness
-    }
-
-    /// Runs an event; drift computations it asks for are run here, as the effect runner would.
-    fn event(&mut self, event: Event) {
-        let update = self.state.update(event, now());
-        for effect in update.effects {
-            match effect {
-                Effect::ComputeDrift(job) => self.event(Event::DriftComputed(Box::new(job.run()))),
-                other => self.effects.push(other),
-            }
-        }
-    }
-
-    /// Presses keys: single characters, or names in angle brackets (`<Enter>`, `<Esc>`).
-    fn press(&mut self, keys: &str) {
-        let mut rest = keys;
-        while let Some(c) = rest.chars().next() {
-            let (code, len) = if c == '<' {
-                let end = rest.find('>').expect("closing >");
-                let code = match &rest[1..end] {
-                    "Enter" => KeyCode::Enter,
-                    "Esc" => KeyCode::Esc,
-                    "Down" => KeyCode::Down,
-                    "Left" => KeyCode::Left,
-                    "Tab" => KeyCode::Tab,
-                    "Backspace" => KeyCode::Backspace,
-                    other => panic!("unknown key {other}"),
-                };
-                (code, end + 1)
-            } else {
-                (KeyCode::Char(c), c.len_utf8())
-            };
-            self.event(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-            rest = &rest[len..];
-        }
-    }
-
-    /// Every colour drawn in the last frame.
-    fn colours(&self) -> Vec<ratatui::style::Color> {
-        let buffer = self.terminal.backend().buffer();
-        let mut colours: Vec<_> = buffer.content.iter().flat_map(|c| [c.fg, c.bg]).collect();
-        colours.sort_by_key(|c| format!("{c:?}"));
-        colours.dedup();
-        colours
-    }
-
-    fn screen(&mut self) -> String {
-        let state = &self.state;
-        self.terminal.draw(|frame| opsdeck::console::view::draw(frame, state, now())).unwrap();
-        self.terminal.backend().to_string()
-    }
-}
-
-fn both_sizes(name: &str, keys: &str) {
-    for (width, height) in [(80, 24), (160, 48)] {
-        let mut harness = Harness::new(width, height);
-        harness.press(keys);
-        insta::assert_snapshot!(format!("{name}_{width}x{height}"), harness.screen());
-    }
-}
-
 #[test]
 fn incident_list() {
-    both_sizes("list", "");
+    both_sizes!("list", "");
 }
 
 #[test]
 fn incident_detail_with_timeline() {
-    both_sizes("detail", "j<Enter>");
+    both_sizes!("detail", "j<Enter>");
 }
 
 #[test]
 fn help_screen() {
-    both_sizes("help", "?");
+    both_sizes!("help", "?");
 }
 
 #[test]
@@ -199,7 +105,7 @@ fn read_only_is_visible_everywhere() {
 
 #[test]
 fn ticket_queue_sorted_by_time_to_breach() {
-    both_sizes("tickets", "2");
+    both_sizes!("tickets", "2");
 }
 
 /// At every size the queue says who owns each ticket and in what state it is; narrower
@@ -223,12 +129,12 @@ fn ticket_queue_keeps_status_and_owner_at_every_size() {
 
 #[test]
 fn ticket_detail_with_clocks_and_history() {
-    both_sizes("ticket_detail", "2jj<Enter>");
+    both_sizes!("ticket_detail", "2jj<Enter>");
 }
 
 #[test]
 fn sla_tab_with_every_running_clock() {
-    both_sizes("sla", "3");
+    both_sizes!("sla", "3");
 }
 
 #[test]
@@ -289,147 +195,6 @@ fn ticket_and_incident_details_show_their_links() {
         assert!(screen.contains("ticket: SUP-2042 (Northwind Travel, new) · T opens it"), "{screen}");
         insta::assert_snapshot!(format!("incident_detail_linked_{width}x{height}"), screen);
     }
-}
-
-#[test]
-fn drift_tab_trend_with_deploys_and_incidents() {
-    // query_length: the gradual shift, PSI climbing through the bands.
-    both_sizes("drift_trend", "4");
-}
-
-#[test]
-fn drift_tab_new_category_distribution() {
-    // detected_intent: `agent_handoff`, which the reference never had, as its own row.
-    let mut harness = Harness::new(80, 24);
-    harness.press("4fff<Left>v");
-    let screen = harness.screen();
-    assert!(screen.contains("agent_handoff"), "{screen}");
-    insta::assert_snapshot!("drift_distribution_80x24", screen);
-}
-
-#[test]
-fn drift_tab_quality_grid_and_p_values() {
-    let mut harness = Harness::new(80, 24);
-    harness.press("4vv");
-    insta::assert_snapshot!("drift_quality_80x24", harness.screen());
-    // embedding_norm's KS p-value around the 2.3.0 deploy, an earlier window selected.
-    let mut harness = Harness::new(160, 48);
-    harness.press("4ffs-<Left><Left><Left>");
-    insta::assert_snapshot!("drift_pvalue_selected_160x48", harness.screen());
-}
-
-#[test]
-fn drift_tab_at_seven_days_dates_every_time_and_labels_the_quality_axes() {
-    let mut harness = Harness::new(160, 48);
-    harness.press("4--");
-    let screen = harness.screen();
-    assert!(screen.contains("last 7 days"), "{screen}");
-    assert!(screen.contains("▲ v2.3.0 Nov 04 08:00"), "deploys in the legend carry their date: {screen}");
-    assert!(screen.contains("Oct 29 15:00 ─") && screen.contains("─ Nov 05 15:00"), "a time axis: {screen}");
-    assert!(screen.contains("+ zoom in  - out"), "both zoom keys: {screen}");
-    insta::assert_snapshot!("drift_week_160x48", screen);
-}
-
-#[test]
-fn drift_tab_without_models_says_where_they_come_from() {
-    let mut harness = Harness::new(80, 24);
-    harness.event(opsdeck::fixtures::synced(now(), "another", true, vec![]));
-    harness.press("4");
-    let screen = harness.screen();
-    assert!(screen.contains("No models yet"), "{screen}");
-    insta::assert_snapshot!("drift_empty_80x24", screen);
-}
-
-#[test]
-fn calendar_month_agenda_and_banner() {
-    // The emergency patch running at `now` puts the banner on every tab.
-    let mut harness = Harness::new(80, 24);
-    let screen = harness.screen();
-    assert!(screen.contains("MAINTENANCE: "), "{screen}");
-    both_sizes("calendar", "5");
-}
-
-#[test]
-fn calendar_window_details_say_what_will_still_page() {
-    both_sizes("calendar_detail", "5<Enter>");
-}
-
-#[test]
-fn calendar_next_month_shows_the_freeze() {
-    let mut harness = Harness::new(80, 24);
-    harness.press("5l");
-    insta::assert_snapshot!("calendar_next_month_80x24", harness.screen());
-}
-
-#[test]
-fn window_times_name_their_zone_and_a_running_window_says_until_when() {
-    // Shown in Berlin, a window planned in Berlin: its own wall-clock times, named once.
-    let mut harness = Harness::in_zone(80, 24, "Europe/Berlin");
-    harness.press("5");
-    let agenda = harness.screen();
-    assert!(agenda.contains("until 15:40 CET"), "{agenda}");
-    assert!(agenda.contains("Agenda · times in Europe/Berlin (UTC)"), "{agenda}");
-    harness.press("j<Enter>");
-    let routine = harness.screen();
-    assert!(routine.contains("first Sat Nov 07 02:00 → 04:00 CET · repeats"), "{routine}");
-    assert!(!routine.contains("where it is planned"), "{routine}");
-    insta::assert_snapshot!("calendar_detail_berlin_80x24", routine);
-    // Shown in New York, the running patch planned in Berlin: both zones, each named; running now.
-    let mut harness = Harness::in_zone(80, 24, "America/New_York");
-    harness.press("5<Enter>");
-    let patch = harness.screen();
-    assert!(patch.contains("Thu Nov 05 08:40 → 09:40 EST · 14:40 → 15:40 CET in Europe/Berlin"), "{patch}");
-    assert!(patch.contains("running now, until Thu Nov 05 09:40 EST"), "{patch}");
-    assert!(!patch.contains("next:"), "{patch}");
-}
-
-/// The window form as a commander fills it in: a title, an unknown service, a start that does not
-/// parse, and a time zone that does not exist, after Enter.
-const BAD_WINDOW: &str =
-    "5nVector index rebuild<Tab><Tab>rag-retrieval, nope<Tab>25:99<Tab><Backspace><Backspace>90m<Tab>";
-
-fn commander(width: u16, height: u16) -> Harness {
-    let mut harness = Harness::new(width, height);
-    harness.state.session.me = Some(opsdeck::api::Me { name: "dana".into(), role: opsdeck::api::Role::Commander });
-    harness
-}
-
-#[test]
-fn window_form_shows_every_problem_beside_its_field() {
-    for (width, height) in [(80, 24), (160, 48)] {
-        let mut harness = commander(width, height);
-        harness.press(BAD_WINDOW);
-        // Replace the prefilled zone (UTC) with one that does not exist.
-        harness.press("<Backspace><Backspace><Backspace>Mars/Olympus<Enter>");
-        let screen = harness.screen();
-        assert!(screen.contains("nope") && screen.contains("Mars/Olympus"), "{screen}");
-        insta::assert_snapshot!(format!("calendar_form_errors_{width}x{height}"), screen);
-    }
-}
-
-#[test]
-fn a_planned_window_shows_at_once_as_queued() {
-    let mut harness = commander(80, 24);
-    harness.press(
-        "5nVector index rebuild<Tab><Tab>rag-retrieval<Tab>2026-11-07 18:00<Tab><Backspace><Backspace>90m<Enter>",
-    );
-    assert!(
-        harness.state.modals.form().is_none(),
-        "the form closed: {:?}",
-        harness.state.modals.form().map(|f| f.errors())
-    );
-    let screen = harness.screen();
-    assert!(screen.contains("⧗") && screen.contains("Vector index rebuild"), "{screen}");
-    insta::assert_snapshot!("calendar_queued_window_80x24", screen);
-}
-
-#[test]
-fn cancelling_a_window_asks_in_words_that_cannot_be_confused() {
-    let mut harness = commander(80, 24);
-    harness.press("5x");
-    let screen = harness.screen();
-    assert!(screen.contains("y cancel the window") && screen.contains("n keep it"), "{screen}");
-    insta::assert_snapshot!("calendar_cancel_confirm_80x24", screen);
 }
 
 /// Three postmortems at `now`: published, in review (saved last by someone else than its author),

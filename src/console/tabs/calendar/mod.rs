@@ -174,6 +174,8 @@ impl CalendarTab {
 
     /// Expands the recurrences for the month shown and around `now`.
     pub fn rebuild(&mut self, now: DateTime<Utc>, tz: DisplayZone) {
+        // The selection follows its occurrence, not its row: a window arriving or going moves rows.
+        let kept = self.selected_slot().map(|s| (self.windows[s.window].id.clone(), s.occurrence.start));
         self.shown(now);
         let first = self.month.unwrap_or_else(|| month_of(now, tz));
         // Exactly the month: the grid draws only its days, and the agenda is "this month".
@@ -197,7 +199,33 @@ impl CalendarTab {
                 }
             }
         }
-        self.selected = self.selected.min(self.month_slots.len().saturating_sub(1));
+        let found = kept.and_then(|(id, start)| {
+            self.month_slots.iter().position(|s| s.occurrence.start == start && self.windows[s.window].id == id)
+        });
+        self.selected = found.unwrap_or_else(|| self.first_to_show(now));
+    }
+
+    /// Where the agenda starts: in the current month, on the window the banner names, else on the
+    /// first occurrence not yet over; in another month, at its top.
+    fn first_to_show(&self, now: DateTime<Utc>) -> usize {
+        if self.month.is_some() {
+            return 0;
+        }
+        let headline = self.headline(now).map(|(w, o)| (w.id.clone(), o.start));
+        let at_headline = headline.and_then(|(id, start)| {
+            self.month_slots.iter().position(|s| s.occurrence.start == start && self.windows[s.window].id == id)
+        });
+        at_headline.or_else(|| self.month_slots.iter().position(|s| s.occurrence.end > now)).unwrap_or(0)
+    }
+
+    /// The active window that matters most to whoever is on call, the one the banner names: the
+    /// one changing most about what pages (SLA paused and alerts suppressed, then either), an
+    /// emergency patch before a planned window, then the one ending first.
+    pub fn headline(&self, now: DateTime<Utc>) -> Option<(&MaintenanceWindow, Occurrence)> {
+        self.active(now).min_by_key(|(w, o)| {
+            let impact = u8::from(w.pause_sla) + u8::from(w.suppress_alerts);
+            (std::cmp::Reverse(impact), w.kind != MaintenanceKind::EmergencyPatch, o.end, w.id.clone())
+        })
     }
 
     /// Rebuilds when a day has passed since the last expansion (called on the tick).
@@ -294,12 +322,8 @@ impl CalendarTab {
             current.checked_sub_months(Months::new(months.unsigned_abs()))
         };
         self.month = moved.filter(|m| *m != month_of(now, tz));
-        self.selected = 0;
         self.rebuild(now, tz);
-        // In the current month, start at the first occurrence not yet over.
-        if self.month.is_none() {
-            self.selected = self.month_slots.iter().position(|s| s.occurrence.end > now).unwrap_or(0);
-        }
+        self.selected = self.first_to_show(now);
     }
 
     /// Back to the current month, at the first occurrence not yet over.

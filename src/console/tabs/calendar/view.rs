@@ -21,7 +21,7 @@ use crate::console::tabs::{TabView, ViewContext};
 use crate::console::theme::Theme;
 use crate::console::widgets::{Draw, local};
 use crate::console::zone::DisplayZone;
-use crate::domain::maintenance::{MaintenanceKind, MaintenanceWindow, Occurrence};
+use crate::domain::maintenance::{MaintenanceKind, MaintenanceWindow};
 use crate::domain::text::sanitize;
 
 /// One letter per kind on the month grid.
@@ -67,14 +67,15 @@ fn span_text(start: DateTime<Utc>, end: DateTime<Utc>, tz: DisplayZone) -> Strin
     }
 }
 
-/// `MAINTENANCE: <title> until 14:00 CET (affects llm-gateway, rag-retrieval)`; more windows are counted.
-/// The banner line on every tab while a window is active.
+/// `MAINTENANCE: <title> until 14:00 CET (affects llm-gateway, rag-retrieval)`: the banner line on
+/// every tab while a window is active, naming [`CalendarTab::headline`]. When more run, `+1 more (5)` is kept at the right edge,
+/// so a narrow terminal cuts the services, never the count.
 pub fn draw_banner(buf: &mut Buffer, area: Rect, calendar: &CalendarTab, cx: &ViewContext<'_>) {
     let (theme, now) = (cx.theme, cx.now);
-    let active: Vec<(&MaintenanceWindow, Occurrence)> = calendar.active(now).collect();
-    let Some((window, occurrence)) = active.first() else {
+    let Some((window, occurrence)) = calendar.headline(now) else {
         return;
     };
+    let others = calendar.active(now).count() - 1;
     let until = if occurrence.end - now < Duration::hours(20) {
         zoned(occurrence.end, cx.zone, "%H:%M")
     } else {
@@ -88,10 +89,15 @@ pub fn draw_banner(buf: &mut Buffer, area: Rect, calendar: &CalendarTab, cx: &Vi
     if window.suppress_alerts {
         text.push_str(" · new alerts suppressed");
     }
-    if active.len() > 1 {
-        text.push_str(&format!(" · +{} more (5)", active.len() - 1));
+    buf.set_style(area, theme.stale_badge());
+    let more = if others > 0 { format!(" +{others} more (5) ") } else { String::new() };
+    let more_width = (more.chars().count() as u16).min(area.width);
+    let text_area = Rect { width: area.width - more_width, ..area };
+    buf.render_widget(Line::styled(text, theme.stale_badge()), text_area);
+    if more_width > 0 {
+        let more_area = Rect { x: area.x + text_area.width, width: more_width, ..area };
+        buf.render_widget(Line::styled(more, theme.stale_badge()), more_area);
     }
-    buf.render_widget(Line::styled(text, theme.stale_badge()), area);
 }
 
 /// The Calendar tab's body.

@@ -154,3 +154,50 @@ fn an_incident_the_window_holds_back_is_listed_as_not_paged_yet_not_escalating()
     assert_eq!(pages.held.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["INC-5"]);
     assert!(pages.escalating.is_empty(), "nobody was paged, so no escalation timer runs");
 }
+
+#[test]
+fn the_headline_is_the_running_window_that_changes_paging_most() {
+    let now = t(22, 11) + Duration::minutes(30);
+    let mut tab = tab(now);
+    // A model release started earlier, suppressing alerts only; the emergency patch also pauses SLA.
+    let mut release = window("MW-4", MaintenanceKind::ModelRelease, t(22, 10), 3, None);
+    tab.put(release.clone());
+    let mut patch = tab.window("MW-2").cloned().unwrap();
+    patch.pause_sla = true;
+    tab.put(patch.clone());
+    tab.rebuild(now, TZ);
+    assert_eq!(tab.headline(now).map(|(w, _)| w.id.as_str()), Some("MW-2"), "more impact wins");
+    // Equal impact: the emergency patch before the planned one, though that one ends first.
+    release.pause_sla = true;
+    release.end = t(22, 11) + Duration::minutes(45);
+    tab.put(release);
+    tab.rebuild(now, TZ);
+    assert_eq!(tab.headline(now).map(|(w, _)| w.id.as_str()), Some("MW-2"));
+    // The patch now only pauses SLA (and is routine): the release, changing more, is named.
+    patch.kind = MaintenanceKind::Routine;
+    patch.suppress_alerts = false;
+    tab.put(patch);
+    tab.rebuild(now, TZ);
+    assert_eq!(tab.headline(now).map(|(w, _)| w.id.as_str()), Some("MW-4"));
+}
+
+#[test]
+fn the_agenda_opens_on_the_headline_and_the_selection_follows_its_window() {
+    let now = t(22, 11) + Duration::minutes(30);
+    let mut tab = tab(now);
+    // A window that started earlier sorts before the patch; the agenda still opens on the patch.
+    let mut earlier = window("MW-4", MaintenanceKind::ModelRelease, t(22, 10), 3, None);
+    earlier.suppress_alerts = false;
+    tab.put(earlier);
+    tab.today(now, TZ);
+    assert_eq!(tab.selected_window().map(|w| w.id.as_str()), Some("MW-2"));
+    // One more window arriving before it moves its row, not the selection.
+    tab.put(window("MW-5", MaintenanceKind::Routine, t(3, 9), 1, None));
+    tab.rebuild(now, TZ);
+    assert_eq!(tab.selected_window().map(|w| w.id.as_str()), Some("MW-2"));
+    tab.move_by(-1);
+    let chosen = tab.selected_window().map(|w| w.id.clone());
+    tab.put(window("MW-6", MaintenanceKind::Routine, t(2, 9), 1, None));
+    tab.rebuild(now, TZ);
+    assert_eq!(tab.selected_window().map(|w| w.id.clone()), chosen, "what the user chose stays chosen");
+}
