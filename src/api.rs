@@ -96,6 +96,10 @@ pub struct ChangesPage {
     pub cursor: String,
     /// More changes are waiting beyond this page.
     pub has_more: bool,
+    /// How many changes wait beyond this page, as the server counts them when it answers (a
+    /// console shows it as progress while catching up). Servers before it leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<u64>,
     pub changes: Vec<Change>,
 }
 
@@ -107,6 +111,8 @@ pub struct ReceivedPage {
     pub epoch: String,
     pub cursor: String,
     pub has_more: bool,
+    /// Changes waiting beyond this page, when the server says.
+    pub remaining: Option<u64>,
     pub changes: Vec<Change>,
     pub skipped_unknown: usize,
 }

@@ -110,11 +110,13 @@ async fn changes_are_paged_without_gaps_or_repeats() {
     let mut cursor: Option<String> = None;
     let mut seen = Vec::new();
     let mut pages = 0;
+    let mut remaining = Vec::new();
     loop {
         let decoded = erin.changes(cursor.as_deref(), 4).await.unwrap();
         assert!(decoded.skipped.is_empty() && decoded.unknown_kinds.is_empty(), "{:?}", decoded.skipped);
         let page = decoded.page;
         pages += 1;
+        remaining.push(page.remaining);
         seen.extend(page.changes.iter().map(|c| format!("{c:?}").chars().take(40).collect::<String>()));
         cursor = Some(page.cursor);
         if !page.has_more {
@@ -124,8 +126,11 @@ async fn changes_are_paged_without_gaps_or_repeats() {
     // 2 policies + 7 services + 6 incidents.
     assert_eq!(seen.len(), 15);
     assert_eq!(pages, 4);
+    // Each page says how many changes wait after it: what the console shows as progress.
+    assert_eq!(remaining, [Some(11), Some(7), Some(3), Some(0)]);
     let again = erin.changes(cursor.as_deref(), 4).await.unwrap().page;
     assert!(again.changes.is_empty() && !again.has_more);
+    assert_eq!(again.remaining, Some(0));
 }
 
 #[tokio::test]

@@ -83,7 +83,7 @@ pub async fn changes(
     State(state): State<ServerState>,
     _caller: Caller,
     query: Result<Query<ChangesQuery>, QueryRejection>,
-) -> Result<Json<ChangesPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
     let since = match query.since.as_deref() {
         None | Some("") => 0,
@@ -94,13 +94,37 @@ pub async fn changes(
             .ok_or_else(|| ApiError::invalid(format!("`since` must be a cursor from this server, not `{s}`")))?,
     };
     let limit = page_limit(query.limit, 500, crate::api::MAX_CHANGES_PAGE)?;
-    let rows = state.store.changes(since, limit).await?;
-    Ok(Json(ChangesPage {
-        epoch: state.store.epoch().to_string(),
-        cursor: rows.last_seq.to_string(),
-        has_more: rows.has_more,
-        changes: rows.changes,
-    }))
+    let rows = state.store.change_docs(since, limit).await?;
+    let body = changes_body(state.store.epoch(), &rows);
+    Ok(([(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
+}
+
+/// A [`ChangesPage`] as JSON, each record's `data` the stored document itself: the feed sends
+/// what it holds without reading every document into its type and writing it out again.
+pub(crate) fn changes_body(epoch: &str, rows: &super::store::ChangeDocs) -> String {
+    let string = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let size: usize = rows.docs.iter().map(|(_, doc)| doc.len() + 40).sum();
+    let mut body = String::with_capacity(size + 160);
+    body.push_str("{\"epoch\":");
+    body.push_str(&string(epoch));
+    body.push_str(",\"cursor\":");
+    body.push_str(&string(&rows.last_seq.to_string()));
+    body.push_str(if rows.has_more { ",\"has_more\":true" } else { ",\"has_more\":false" });
+    body.push_str(",\"remaining\":");
+    body.push_str(&rows.remaining.to_string());
+    body.push_str(",\"changes\":[");
+    for (i, (kind, doc)) in rows.docs.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str("{\"kind\":");
+        body.push_str(&string(kind));
+        body.push_str(",\"data\":");
+        body.push_str(doc);
+        body.push('}');
+    }
+    body.push_str("]}");
+    body
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -325,4 +349,37 @@ pub async fn list_policies(
     _caller: Caller,
 ) -> Result<Json<Vec<EscalationPolicy>>, ApiError> {
     Ok(Json(state.store.policies().await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api::{Change, ChangesPage};
+    use crate::server::store::ChangeDocs;
+
+    /// The page written from stored documents is the page serde writes from the types.
+    #[test]
+    fn a_page_of_stored_documents_is_the_typed_page_to_the_byte_of_meaning() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 5, 14, 0, 0).unwrap();
+        let incidents = crate::fixtures::many_incidents(3, now);
+        let services = crate::domain::catalog::services();
+        let docs = incidents
+            .iter()
+            .map(|i| ("incident", serde_json::to_string(i).unwrap()))
+            .chain([("service", serde_json::to_string(&services[0]).unwrap())])
+            .collect();
+        let rows = ChangeDocs { docs, last_seq: 42, has_more: true, remaining: 7 };
+        let typed = ChangesPage {
+            epoch: "e\"1".into(),
+            cursor: "42".into(),
+            has_more: true,
+            remaining: Some(7),
+            changes: incidents
+                .into_iter()
+                .map(Change::Incident)
+                .chain([Change::Service(services[0].clone())])
+                .collect(),
+        };
+        let body: serde_json::Value = serde_json::from_str(&super::changes_body("e\"1", &rows)).unwrap();
+        assert_eq!(body, serde_json::to_value(&typed).unwrap());
+    }
 }

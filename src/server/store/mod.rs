@@ -118,11 +118,24 @@ pub struct ChangeRows {
     pub has_more: bool,
 }
 
+/// A page of the change feed as stored: each change its kind (the wire's `kind`) and its JSON
+/// document, sent as it is without reading it into its type and writing it out again.
+#[derive(Debug, Clone)]
+pub struct ChangeDocs {
+    pub docs: Vec<(&'static str, String)>,
+    pub last_seq: i64,
+    pub has_more: bool,
+    /// Changes after `last_seq` when the page was read (0 without `has_more`).
+    pub remaining: u64,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Identifies this database; it changes only when the database is created anew.
     fn epoch(&self) -> &str;
     async fn changes(&self, since: i64, limit: u32) -> Result<ChangeRows, StoreError>;
+    /// The same page as [`Store::changes`] with each document as stored, and how many remain.
+    async fn change_docs(&self, since: i64, limit: u32) -> Result<ChangeDocs, StoreError>;
     async fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError>;
     /// Incidents, most recently changed first; `open_only` leaves out resolved ones.
     async fn incidents(&self, open_only: bool, limit: u32) -> Result<Vec<Incident>, StoreError>;

@@ -11,8 +11,8 @@ use sqlx::SqlitePool;
 use tokio::sync::Mutex;
 
 use super::{
-    ChangeRows, EntityTx, IDEMPOTENCY_RETENTION_HOURS, IdempotencyScope, Store, StoreError, StoredResponse, TxInput,
-    TxResult, counts_as_open, id_scheme,
+    ChangeDocs, ChangeRows, EntityTx, IDEMPOTENCY_RETENTION_HOURS, IdempotencyScope, Store, StoreError, StoredResponse,
+    TxInput, TxResult, counts_as_open, id_scheme,
 };
 use crate::api::Change;
 use crate::db::{self, DbLocation};
@@ -32,6 +32,18 @@ const KIND_WINDOW: &str = "drift_window";
 const KIND_QUALITY: &str = "quality";
 const KIND_MAINTENANCE: &str = "maintenance";
 const KIND_POSTMORTEM: &str = "postmortem";
+/// Every kind the change feed sends, named as on the wire (`api::Change`'s tags).
+const FEED_KINDS: [&str; 9] = [
+    KIND_INCIDENT,
+    KIND_SERVICE,
+    KIND_POLICY,
+    KIND_TICKET,
+    KIND_MODEL,
+    KIND_WINDOW,
+    KIND_QUALITY,
+    KIND_MAINTENANCE,
+    KIND_POSTMORTEM,
+];
 
 /// The `kind` column the entities of a kind are stored under.
 fn stored_kind(kind: EntityKind) -> &'static str {
@@ -190,19 +202,10 @@ impl Store for SqliteStore {
     }
 
     async fn changes(&self, since: i64, limit: u32) -> Result<ChangeRows, StoreError> {
-        let limit = limit.clamp(1, crate::api::MAX_CHANGES_PAGE);
-        let rows: Vec<(String, i64, String)> =
-            sqlx::query_as("SELECT kind, seq, doc FROM entities WHERE seq > ? ORDER BY seq LIMIT ?")
-                .bind(since)
-                .bind(i64::from(limit) + 1)
-                .fetch_all(&self.pool)
-                .await?;
-        let has_more = rows.len() > limit as usize;
-        let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
-        let mut last_seq = since;
-        for (kind, seq, doc) in rows.into_iter().take(limit as usize) {
-            last_seq = seq;
-            let change = match kind.as_str() {
+        let ChangeDocs { docs, last_seq, has_more, .. } = self.change_docs(since, limit).await?;
+        let mut changes = Vec::with_capacity(docs.len());
+        for (kind, doc) in docs {
+            changes.push(match kind {
                 KIND_INCIDENT => Change::Incident(serde_json::from_str(&doc)?),
                 KIND_SERVICE => Change::Service(serde_json::from_str(&doc)?),
                 KIND_POLICY => Change::EscalationPolicy(serde_json::from_str(&doc)?),
@@ -211,12 +214,39 @@ impl Store for SqliteStore {
                 KIND_WINDOW => Change::DriftWindow(serde_json::from_str(&doc)?),
                 KIND_QUALITY => Change::Quality(serde_json::from_str(&doc)?),
                 KIND_MAINTENANCE => Change::Maintenance(serde_json::from_str(&doc)?),
-                KIND_POSTMORTEM => Change::Postmortem(serde_json::from_str(&doc)?),
-                _ => continue,
-            };
-            changes.push(change);
+                _ => Change::Postmortem(serde_json::from_str(&doc)?),
+            });
         }
         Ok(ChangeRows { changes, last_seq, has_more })
+    }
+
+    async fn change_docs(&self, since: i64, limit: u32) -> Result<ChangeDocs, StoreError> {
+        let limit = limit.clamp(1, crate::api::MAX_CHANGES_PAGE);
+        let rows: Vec<(String, i64, String)> =
+            sqlx::query_as("SELECT kind, seq, doc FROM entities WHERE seq > ? ORDER BY seq LIMIT ?")
+                .bind(since)
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+        let has_more = rows.len() > limit as usize;
+        let mut docs = Vec::with_capacity(rows.len().min(limit as usize));
+        let mut last_seq = since;
+        for (kind, seq, doc) in rows.into_iter().take(limit as usize) {
+            last_seq = seq;
+            // Documents were written by this server as the kind's type: sent as they are.
+            let Some(kind) = FEED_KINDS.iter().copied().find(|k| *k == kind) else { continue };
+            docs.push((kind, doc));
+        }
+        // Counted on the `seq` index, only while more wait: an idle poll costs nothing more.
+        let remaining: i64 = if has_more {
+            sqlx::query_scalar("SELECT COUNT(*) FROM entities WHERE seq > ?")
+                .bind(last_seq)
+                .fetch_one(&self.pool)
+                .await?
+        } else {
+            0
+        };
+        Ok(ChangeDocs { docs, last_seq, has_more, remaining: u64::try_from(remaining).unwrap_or(0) })
     }
 
     async fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {
