@@ -240,14 +240,26 @@ impl Cache {
                         sqlx::query(statement).execute(&mut *tx).await?;
                     }
                 }
+                // Incidents and tickets, nearly all of a large page, go in one statement a kind.
+                let incidents: Vec<&Incident> = page
+                    .changes
+                    .iter()
+                    .filter_map(|c| if let Change::Incident(i) = c { Some(i) } else { None })
+                    .collect();
+                let tickets: Vec<&Ticket> = page
+                    .changes
+                    .iter()
+                    .filter_map(|c| if let Change::Ticket(t) = c { Some(t) } else { None })
+                    .collect();
+                upsert_incidents(&mut tx, &incidents).await?;
+                upsert_tickets(&mut tx, &tickets).await?;
                 for change in &page.changes {
                     match change {
-                        Change::Incident(incident) => upsert_incident(&mut tx, incident).await?,
+                        Change::Incident(_) | Change::Ticket(_) => {}
                         Change::Service(service) => put_entity(&mut tx, "service", &service.id, service).await?,
                         Change::EscalationPolicy(policy) => {
                             put_entity(&mut tx, "escalation_policy", &policy.id, policy).await?
                         }
-                        Change::Ticket(ticket) => upsert_ticket(&mut tx, ticket).await?,
                         Change::Model(model) => put_monitoring(&mut tx, "model", &model.id, 0, model).await?,
                         Change::DriftWindow(w) => {
                             put_monitoring(&mut tx, "drift_window", &w.id(), w.start.timestamp(), w).await?
@@ -329,6 +341,65 @@ async fn upsert_incident(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, incident:
     .bind(i64::from(rank))
     .bind(sort_at)
     .bind(serde_json::to_string(incident)?)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Stores many incidents in one statement (a JSON array of rows read by `json_each`, in order),
+/// each unless the cache already has a newer version of it.
+async fn upsert_incidents(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    incidents: &[&Incident],
+) -> Result<(), CacheError> {
+    if incidents.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::with_capacity(incidents.len());
+    for incident in incidents {
+        let (rank, sort_at) = incident.list_order();
+        rows.push((&incident.id, incident.version, rank, sort_at, serde_json::to_string(incident)?));
+    }
+    sqlx::query(
+        "INSERT INTO incidents (id, version, rank, sort_at, doc)
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+                json_extract(value, '$[3]'), json_extract(value, '$[4]')
+         FROM json_each(?) WHERE true
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, rank = excluded.rank,
+             sort_at = excluded.sort_at, doc = excluded.doc
+         WHERE excluded.version >= incidents.version",
+    )
+    .bind(serde_json::to_string(&rows)?)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Stores many tickets in one statement, as [`upsert_incidents`] does.
+async fn upsert_tickets(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, tickets: &[&Ticket]) -> Result<(), CacheError> {
+    if tickets.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::with_capacity(tickets.len());
+    for ticket in tickets {
+        rows.push((
+            &ticket.key,
+            ticket.version,
+            ticket.is_open(),
+            ticket.updated_at.timestamp_millis(),
+            serde_json::to_string(ticket)?,
+        ));
+    }
+    sqlx::query(
+        "INSERT INTO tickets (key, version, open, sort_at, doc)
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+                json_extract(value, '$[3]'), json_extract(value, '$[4]')
+         FROM json_each(?) WHERE true
+         ON CONFLICT (key) DO UPDATE SET version = excluded.version, open = excluded.open,
+             sort_at = excluded.sort_at, doc = excluded.doc
+         WHERE excluded.version >= tickets.version",
+    )
+    .bind(serde_json::to_string(&rows)?)
     .execute(&mut **tx)
     .await?;
     Ok(())

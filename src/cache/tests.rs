@@ -12,7 +12,14 @@ fn incident(id: &str, priority: Priority, min: i64) -> Incident {
 }
 
 fn page(changes: Vec<Change>, cursor: &str) -> ReceivedPage {
-    ReceivedPage { epoch: "e1".into(), cursor: cursor.into(), has_more: false, changes, skipped_unknown: 0 }
+    ReceivedPage {
+        epoch: "e1".into(),
+        cursor: cursor.into(),
+        has_more: false,
+        remaining: None,
+        changes,
+        skipped_unknown: 0,
+    }
 }
 
 async fn file_cache(dir: &tempfile::TempDir) -> Cache {
@@ -77,6 +84,22 @@ async fn an_older_version_never_overwrites_a_newer_one() {
     cache.put_incidents(&[newer.clone()]).await.unwrap();
     cache.put_incidents(&[older]).await.unwrap();
     assert_eq!(cache.incidents().await.unwrap(), vec![newer]);
+}
+
+#[tokio::test]
+async fn a_page_stores_each_version_in_its_order_and_never_an_older_over_a_newer() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = file_cache(&dir).await;
+    let (mut v2, mut v3) = (incident("INC-1", Priority::P2, 0), incident("INC-1", Priority::P1, 0));
+    v2.version = 2;
+    v3.version = 3;
+    let other = incident("INC-2", Priority::P3, 1);
+    let changes = vec![Change::Incident(v2.clone()), Change::Incident(other.clone()), Change::Incident(v3.clone())];
+    cache.apply_page(&page(changes, "3"), false, at(0)).await.unwrap();
+    assert_eq!(cache.incidents().await.unwrap(), vec![v3.clone(), other.clone()], "the later version of the page wins");
+    cache.apply_page(&page(vec![Change::Incident(v2)], "4"), false, at(1)).await.unwrap();
+    assert_eq!(cache.incidents().await.unwrap(), vec![v3, other], "an older version on a later page is not taken");
+    assert_eq!(cache.sync_meta().await.unwrap().cursor.as_deref(), Some("4"));
 }
 
 #[tokio::test]
