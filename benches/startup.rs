@@ -145,8 +145,14 @@ fn fill_cache(path: &Path) -> Result<Incident, String> {
             .chain(world.windows.into_iter().map(Change::DriftWindow))
             .chain(world.quality.into_iter().map(Change::Quality))
             .collect();
-        let page =
-            ReceivedPage { epoch: "bench".into(), cursor: "1".into(), has_more: false, changes, skipped_unknown: 0 };
+        let page = ReceivedPage {
+            epoch: "bench".into(),
+            cursor: "1".into(),
+            has_more: false,
+            remaining: None,
+            changes,
+            skipped_unknown: 0,
+        };
         cache.apply_page(&page, false, now).await.map_err(|e| format!("filling the cache: {e}"))?;
         drop(cache);
         // Fold the write-ahead log into the database file, so that every run starts from the

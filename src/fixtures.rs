@@ -92,6 +92,7 @@ pub fn synced(
         changes,
         skipped: Vec::new(),
         unknown_kinds: Vec::new(),
+        progress: None,
     }))
 }
 

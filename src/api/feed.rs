@@ -69,6 +69,8 @@ impl<'de> Deserialize<'de> for DecodedPage {
             epoch: String,
             cursor: String,
             has_more: bool,
+            #[serde(default)]
+            remaining: Option<u64>,
             changes: Vec<Value>,
         }
         let raw: Raw = serde_path_to_error::deserialize(d).map_err(|e| {
@@ -79,6 +81,7 @@ impl<'de> Deserialize<'de> for DecodedPage {
             epoch: raw.epoch,
             cursor: raw.cursor,
             has_more: raw.has_more,
+            remaining: raw.remaining,
             changes: Vec::with_capacity(raw.changes.len()),
             skipped_unknown: 0,
         };
@@ -96,6 +99,38 @@ impl<'de> Deserialize<'de> for DecodedPage {
             }
         }
         Ok(DecodedPage { page, skipped, unknown_kinds })
+    }
+}
+
+impl DecodedPage {
+    /// Reads a page from its bytes: at once into the types when every record is one this console
+    /// knows and reads (nearly always), else record by record as [`DecodedPage`]'s `Deserialize`
+    /// does, which says what was skipped and why. Both read a good page the same.
+    pub fn from_slice(bytes: &[u8]) -> Result<DecodedPage, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Typed {
+            epoch: String,
+            cursor: String,
+            has_more: bool,
+            #[serde(default)]
+            remaining: Option<u64>,
+            changes: Vec<Change>,
+        }
+        if let Ok(typed) = serde_json::from_slice::<Typed>(bytes) {
+            let mut changes = typed.changes;
+            if changes.iter_mut().all(|change| cap_change(change).is_ok()) {
+                let page = ReceivedPage {
+                    epoch: typed.epoch,
+                    cursor: typed.cursor,
+                    has_more: typed.has_more,
+                    remaining: typed.remaining,
+                    changes,
+                    skipped_unknown: 0,
+                };
+                return Ok(DecodedPage { page, skipped: Vec::new(), unknown_kinds: Vec::new() });
+            }
+        }
+        serde_json::from_slice(bytes)
     }
 }
 

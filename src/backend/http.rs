@@ -252,7 +252,10 @@ impl Backend for HttpBackend {
         if let Some(since) = since {
             query.push(("since", since.to_string()));
         }
-        self.send(self.request(reqwest::Method::GET, "/v1/changes").query(&query)).await
+        let bytes = self
+            .exchange(self.request(reqwest::Method::GET, "/v1/changes").query(&query), EntityKind::Incident)
+            .await?;
+        DecodedPage::from_slice(&bytes).map_err(|e| BackendError::Protocol(e.to_string()))
     }
 
     async fn act(&self, request: &ActionRequest) -> Result<Entity, BackendError> {

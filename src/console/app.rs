@@ -36,6 +36,8 @@ use crate::sources::simulator;
 pub const FIRST_FRAME_ROWS: u32 = 300;
 /// Draw at most this often.
 const FRAME: Duration = Duration::from_millis(10);
+/// The work one turn of the loop does before it draws (what is left goes on in the next turn).
+const TURN: Duration = Duration::from_millis(8);
 /// How long quitting waits for cache writes in progress.
 const EXIT_FLUSH: Duration = Duration::from_secs(3);
 
@@ -185,6 +187,7 @@ async fn run_loop(
     let (backend, demo_server) = connect(&options.backend, &options.config_path, state.me_name()).await?;
     let cache = stores.cache.clone();
     let sync = crate::console::sync::spawn(backend.clone(), cache.clone(), tx.clone(), options.config.poll_interval);
+    let backlog = sync.backlog();
     let mut runner = EffectRunner::new(backend, stores, tx.clone(), sync, options.drafts_dir.clone());
     let mut input = spawn_terminal_events(tx.clone());
     spawn_signals(tx.clone());
@@ -232,6 +235,9 @@ async fn run_loop(
 
     let mut dirty = false;
     let mut last_draw = Instant::now();
+    // Events taken off the channel and not handled yet: a turn ends once it has worked `TURN`,
+    // so the screen is drawn between the slices of a large sync page.
+    let mut queue = crate::console::turns::Turns::default();
     // Set by `TerminalEffect::Quit`: the events already taken in are handled and drawn first.
     let mut quit = false;
     while !quit {
@@ -241,21 +247,28 @@ async fn run_loop(
             tokio::time::Instant::now() + wait
         });
         let draw_at = tokio::time::Instant::from_std(last_draw + FRAME);
-        let event = tokio::select! {
-            event = rx.recv() => match event {
-                Some(event) => Some(event),
-                None => break,
-            },
-            _ = sleep_until_opt(wake) => Some(Event::Tick),
-            _ = tokio::time::sleep_until(draw_at), if dirty => None,
-        };
-        let mut pending = event.into_iter().collect::<Vec<_>>();
-        // Drain everything queued before drawing once.
-        while let Ok(more) = rx.try_recv() {
-            pending.push(more);
+        if queue.is_empty() {
+            let event = tokio::select! {
+                event = rx.recv() => match event {
+                    Some(event) => Some(event),
+                    None => break,
+                },
+                _ = sleep_until_opt(wake) => Some(Event::Tick),
+                _ = tokio::time::sleep_until(draw_at), if dirty => None,
+            };
+            queue.extend(event);
         }
-        for event in pending {
+        // Everything queued is taken off the channel; what the user does goes first.
+        while let Ok(more) = rx.try_recv() {
+            queue.push(more);
+        }
+        let turn = Instant::now();
+        while let Some(event) = queue.next(turn.elapsed() < TURN) {
+            let report = matches!(event, Event::Synced(_));
             let update = state.update(event, Utc::now());
+            if report {
+                backlog.taken();
+            }
             dirty |= update.changed;
             for effect in update.effects {
                 match runner.run(effect, &mut LoopScreen { tui, input: &mut input }).await {
@@ -263,6 +276,9 @@ async fn run_loop(
                     Flow::Redraw => dirty = true,
                     Flow::Stop => quit = true,
                 }
+            }
+            if quit {
+                break;
             }
         }
         if dirty && last_draw.elapsed() >= FRAME {

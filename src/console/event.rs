@@ -123,6 +123,17 @@ pub struct SyncReport {
     pub skipped: Vec<SkippedRecord>,
     /// Entity kinds the page had that this console does not know.
     pub unknown_kinds: Vec<String>,
+    /// How far a round that takes several pages has come, when the server says how many
+    /// changes remain (older servers do not).
+    pub progress: Option<SyncProgress>,
+}
+
+/// Changes taken in so far in this round (this report's included), of how many the server has
+/// told of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncProgress {
+    pub done: u64,
+    pub total: u64,
 }
 
 pub type EventSender = tokio::sync::mpsc::UnboundedSender<Event>;

@@ -1,4 +1,4 @@
-//! The terminal console: the run loop, the one event channel, the keymap and actions, the state
+//! The terminal console: the run loop and its turns, the one event channel, the keymap and actions, the state
 //! and its pure `update`, effects and their runner, the display zone resolved at start, one folder
 //! per tab, and the shared widgets.
 
@@ -18,6 +18,7 @@ pub mod tabs;
 pub mod terminal;
 pub mod theme;
 pub mod time;
+pub mod turns;
 pub mod view;
 pub mod watch;
 pub mod widgets;

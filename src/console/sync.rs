@@ -13,6 +13,7 @@
 //! state says so once per bad record), so one bad record never keeps the console stale.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -22,10 +23,14 @@ use tokio::task::JoinHandle;
 
 use crate::backend::{Backend, BackendError};
 use crate::cache::{Cache, CacheError};
-use crate::console::event::{Event, EventSender, SyncReport};
+use crate::console::event::{Event, EventSender, SyncProgress, SyncReport};
 
-/// Changes asked for per request.
-pub const PAGE_SIZE: u32 = 500;
+/// Changes asked for per request, while catching up and when idle alike (a page brings what
+/// there is, up to this).
+pub const CATCH_UP_PAGE: u32 = 1000;
+/// The most changes one report to the state carries: a larger page is taken in several turns
+/// of the run loop, each short enough to draw between them (see `benches/ingest_e2e.rs`).
+pub const SLICE: usize = 200;
 /// An idle poll writes `last_ok` to the cache at most this often.
 const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
 
@@ -43,6 +48,7 @@ enum SyncError {
 
 pub struct SyncHandle {
     poke: Arc<Notify>,
+    backlog: Arc<Backlog>,
     interval: watch::Sender<Duration>,
     task: JoinHandle<()>,
 }
@@ -57,6 +63,17 @@ impl SyncHandle {
         self.interval.send_replace(interval);
     }
 
+    /// Says the state took one `Event::Synced`: the poller sends a page's reports only once
+    /// the last page's are taken.
+    pub fn taken(&self) {
+        self.backlog.taken();
+    }
+
+    /// What [`SyncHandle::taken`] counts down, for the run loop to hold.
+    pub fn backlog(&self) -> Arc<Backlog> {
+        self.backlog.clone()
+    }
+
     pub fn stop(&self) {
         self.task.abort();
     }
@@ -65,8 +82,9 @@ impl SyncHandle {
 pub fn spawn(backend: Arc<dyn Backend>, cache: Cache, events: EventSender, interval: Duration) -> SyncHandle {
     let poke = Arc::new(Notify::new());
     let (interval_tx, interval_rx) = watch::channel(interval);
-    let task = tokio::spawn(run(backend, cache, events, poke.clone(), interval_rx));
-    SyncHandle { poke, interval: interval_tx, task }
+    let backlog = Arc::new(Backlog::default());
+    let task = tokio::spawn(run(backend, cache, events, poke.clone(), interval_rx, backlog.clone()));
+    SyncHandle { poke, backlog, interval: interval_tx, task }
 }
 
 /// Backoff after `failures` consecutive failures, ±20 % jitter so a fleet of consoles does not
@@ -81,8 +99,9 @@ async fn run(
     events: EventSender,
     poke: Arc<Notify>,
     mut interval: watch::Receiver<Duration>,
+    backlog: Arc<Backlog>,
 ) {
-    let mut poller = Poller { backend, cache, events, identity_known: false, failures: 0, last_touch: None };
+    let mut poller = Poller { backend, cache, events, backlog, identity_known: false, failures: 0, last_touch: None };
     loop {
         let every = *interval.borrow();
         let wait = match poller.round(crate::config::live_window(every)).await {
@@ -139,9 +158,34 @@ struct Poller {
     backend: Arc<dyn Backend>,
     cache: Cache,
     events: EventSender,
+    backlog: Arc<Backlog>,
     identity_known: bool,
     failures: u32,
     last_touch: Option<DateTime<Utc>>,
+}
+
+/// A page request running on its own task, so the next page is read off the wire and decoded
+/// while the current one is written to the cache; dropped, it is cancelled.
+struct Prefetch(JoinHandle<Result<crate::api::DecodedPage, BackendError>>);
+
+impl Prefetch {
+    fn start(backend: &Arc<dyn Backend>, cursor: Option<String>, limit: Duration) -> Prefetch {
+        let backend = backend.clone();
+        Prefetch(tokio::spawn(async move { within(limit, backend.changes(cursor.as_deref(), CATCH_UP_PAGE)).await }))
+    }
+
+    async fn page(mut self) -> Result<crate::api::DecodedPage, BackendError> {
+        match (&mut self.0).await {
+            Ok(result) => result,
+            Err(err) => Err(BackendError::Unreachable(format!("the sync request stopped: {err}"))),
+        }
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Poller {
@@ -162,8 +206,10 @@ impl Poller {
         let mut from_empty = cursor.is_none();
         let mut reset = false;
         let mut recovered = self.failures > 0;
+        let mut done = 0u64;
+        let mut next = Prefetch::start(&self.backend, cursor.clone(), limit);
         loop {
-            let decoded = within(limit, self.backend.changes(cursor.as_deref(), PAGE_SIZE)).await?;
+            let decoded = next.page().await?;
             let crate::api::DecodedPage { page, skipped, unknown_kinds } = decoded;
             if !reset && epoch.as_deref().is_some_and(|e| e != page.epoch) {
                 // The cursor belongs to another database: start over from empty.
@@ -172,6 +218,7 @@ impl Poller {
                 from_empty = true;
                 cursor = None;
                 epoch = Some(page.epoch.clone());
+                next = Prefetch::start(&self.backend, None, limit);
                 continue;
             }
             // A page that says "more" must move the cursor, or the next request asks the same thing
@@ -180,6 +227,8 @@ impl Poller {
                 tracing::warn!("the server's cursor did not advance on a page with more; backing off");
                 return Err(SyncError::Stuck { cursor: crate::domain::text::sanitize(&page.cursor).into_owned() });
             }
+            // The next page is asked for now and read while this one is stored.
+            next = Prefetch::start(&self.backend, Some(page.cursor.clone()), limit);
             let now = Utc::now();
             let idle = page.changes.is_empty() && !reset && cursor.as_deref() == Some(page.cursor.as_str());
             if !idle {
@@ -195,6 +244,13 @@ impl Poller {
             for record in &skipped {
                 tracing::warn!(record = %record.describe(), "skipped a change this console cannot read");
             }
+            let taken = (page.changes.len() + skipped.len() + page.skipped_unknown) as u64;
+            done += taken;
+            // Progress is told for a round of several pages (its last page says how far, too).
+            let progress = (page.has_more || done > taken)
+                .then_some(page.remaining)
+                .flatten()
+                .map(|remaining| SyncProgress { done, total: done + remaining });
             let report = SyncReport {
                 at: now,
                 epoch: page.epoch.clone(),
@@ -205,9 +261,16 @@ impl Poller {
                 changes: page.changes,
                 skipped,
                 unknown_kinds,
+                progress,
             };
-            if self.events.send(Event::Synced(Box::new(report))).is_err() {
-                return Ok(());
+            // The state has taken the last page's reports before this one's go: a key pressed
+            // during a long catch-up waits behind one page at most.
+            self.backlog.drained().await;
+            for slice in slices(report, SLICE) {
+                self.backlog.sent();
+                if self.events.send(Event::Synced(Box::new(slice))).is_err() {
+                    return Ok(());
+                }
             }
             reset = false;
             recovered = false;
@@ -217,14 +280,84 @@ impl Poller {
                 break;
             }
         }
+        drop(next);
         self.failures = 0;
         Ok(())
     }
 }
 
+/// Reports the poller sent that the state has not taken yet. Pacing starts with the first
+/// report taken ([`SyncHandle::taken`]): a receiver that never says so is never waited for.
+#[derive(Default)]
+pub struct Backlog {
+    paced: AtomicBool,
+    waiting: AtomicUsize,
+    taken: Notify,
+}
+
+impl Backlog {
+    fn sent(&self) {
+        if self.paced.load(Ordering::SeqCst) {
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// The state took one report.
+    pub fn taken(&self) {
+        self.paced.store(true, Ordering::SeqCst);
+        let _ = self.waiting.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| Some(n.saturating_sub(1)));
+        self.taken.notify_one();
+    }
+
+    /// Until the state has taken every report sent.
+    async fn drained(&self) {
+        while self.waiting.load(Ordering::SeqCst) > 0 {
+            self.taken.notified().await;
+        }
+    }
+}
+
+/// Cuts a page's report into reports of at most `max` changes, in order, so that the state
+/// takes a large page in turns short enough to draw between them. What belongs to the page
+/// once (the reset, the skipped records, the recovery) rides on the first; every slice but the
+/// last says more follows; each one's progress counts the changes up to its own last.
+pub fn slices(report: SyncReport, max: usize) -> Vec<SyncReport> {
+    let max = max.max(1);
+    if report.changes.len() <= max {
+        return vec![report];
+    }
+    let SyncReport { at, epoch, reset, from_empty, more, recovered, changes, skipped, unknown_kinds, progress } =
+        report;
+    let count = changes.len().div_ceil(max);
+    let mut changes = changes.into_iter();
+    let (mut skipped, mut unknown_kinds) = (Some(skipped), Some(unknown_kinds));
+    let mut out = Vec::with_capacity(count);
+    let mut after = changes.len() as u64;
+    for index in 0..count {
+        let first = index == 0;
+        let last = index + 1 == count;
+        let part: Vec<_> = changes.by_ref().take(max).collect();
+        after -= part.len() as u64;
+        out.push(SyncReport {
+            at,
+            epoch: epoch.clone(),
+            reset: reset && first,
+            from_empty,
+            more: more || !last,
+            recovered: recovered && first,
+            changes: part,
+            skipped: skipped.take().unwrap_or_default(),
+            unknown_kinds: unknown_kinds.take().unwrap_or_default(),
+            progress: progress.map(|p| SyncProgress { done: p.done.saturating_sub(after), total: p.total }),
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Change;
 
     #[test]
     fn an_absent_server_is_tried_at_the_next_poll_and_an_erring_one_backs_off() {
@@ -248,5 +381,67 @@ mod tests {
         assert_eq!(retry_after(&limited(Some(120)), 1, every), Duration::from_secs(120));
         assert_eq!(retry_after(&limited(Some(1)), 4, every), Duration::from_secs(8), "never sooner than the backoff");
         assert_eq!(retry_after(&limited(None), 1, every), every);
+    }
+
+    fn report(changes: usize, more: bool, progress: Option<SyncProgress>) -> SyncReport {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 5, 14, 0, 0).unwrap();
+        let changes = crate::fixtures::many_incidents(changes, now).into_iter().map(Change::Incident).collect();
+        SyncReport {
+            at: now,
+            epoch: "e1".into(),
+            reset: true,
+            from_empty: true,
+            more,
+            recovered: true,
+            changes,
+            skipped: vec![crate::api::SkippedRecord {
+                position: 3,
+                kind: Some("incident".into()),
+                id: Some("INC-x".into()),
+                problem: "unreadable".into(),
+            }],
+            unknown_kinds: vec!["alien".into()],
+            progress,
+        }
+    }
+
+    fn ids(report: &SyncReport) -> Vec<String> {
+        report
+            .changes
+            .iter()
+            .map(|c| match c {
+                Change::Incident(i) => i.id.clone(),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_large_page_is_taken_in_slices_in_order_each_change_once() {
+        let whole = report(450, true, Some(SyncProgress { done: 1_450, total: 10_000 }));
+        let all = ids(&whole);
+        let parts = slices(whole, 200);
+        assert_eq!(parts.iter().map(|p| p.changes.len()).collect::<Vec<_>>(), [200, 200, 50]);
+        assert_eq!(parts.iter().flat_map(ids).collect::<Vec<_>>(), all, "every change once, in the page's order");
+        // What happens once per page rides on the first slice only.
+        assert!(parts[0].reset && parts[0].recovered);
+        assert_eq!(parts[0].skipped.len(), 1);
+        assert_eq!(parts[0].unknown_kinds, ["alien"]);
+        for part in &parts[1..] {
+            assert!(!part.reset && !part.recovered && part.skipped.is_empty() && part.unknown_kinds.is_empty());
+        }
+        assert!(parts.iter().all(|p| p.from_empty && p.more && p.epoch == "e1"));
+        let done: Vec<u64> = parts.iter().map(|p| p.progress.unwrap().done).collect();
+        assert_eq!(done, [1_200, 1_400, 1_450], "each slice counts up to its own last change");
+    }
+
+    #[test]
+    fn only_the_last_slice_of_a_rounds_last_page_says_nothing_more_follows() {
+        let parts = slices(report(401, false, None), 200);
+        assert_eq!(parts.iter().map(|p| p.more).collect::<Vec<_>>(), [true, true, false]);
+        assert!(parts.iter().all(|p| p.progress.is_none()), "an old server tells no progress");
+        let small = slices(report(200, false, None), 200);
+        assert_eq!(small.len(), 1, "a page within the slice is one report");
+        assert!(!small[0].more && small[0].reset);
     }
 }

@@ -1,8 +1,32 @@
 use super::*;
 
+/// The page read record by record, checked to be what the client's quick read of its bytes
+/// gives too (every test here is also one of `DecodedPage::from_slice`).
 fn page(records: &str) -> DecodedPage {
     let json = format!(r#"{{"epoch":"e","cursor":"9","has_more":false,"changes":[{records}]}}"#);
-    serde_json::from_str(&json).expect("the page itself is well formed")
+    let decoded: DecodedPage = serde_json::from_str(&json).expect("the page itself is well formed");
+    assert_eq!(DecodedPage::from_slice(json.as_bytes()).unwrap(), decoded, "both reads agree");
+    decoded
+}
+
+#[test]
+fn a_page_of_many_good_records_reads_the_same_both_ways_with_its_remaining_count() {
+    let now = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 5, 14, 0, 0).unwrap();
+    let changes: Vec<Change> = crate::fixtures::many_incidents(50, now).into_iter().map(Change::Incident).collect();
+    let typed = crate::api::ChangesPage {
+        epoch: "e".into(),
+        cursor: "50".into(),
+        has_more: true,
+        remaining: Some(950),
+        changes: changes.clone(),
+    };
+    let json = serde_json::to_string(&typed).unwrap();
+    let quick = DecodedPage::from_slice(json.as_bytes()).unwrap();
+    assert_eq!(quick, serde_json::from_str::<DecodedPage>(&json).unwrap());
+    assert_eq!(quick.page.changes, changes);
+    assert_eq!(quick.page.remaining, Some(950));
+    let old_server = json.replace(r#""remaining":950,"#, "");
+    assert_eq!(DecodedPage::from_slice(old_server.as_bytes()).unwrap().page.remaining, None, "optional");
 }
 
 fn incident(id: &str, title: &str, created: &str) -> String {

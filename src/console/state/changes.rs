@@ -49,6 +49,9 @@ impl AppState {
             update.changed = true;
         }
         self.sync.epoch = Some(report.epoch.clone());
+        let catching_up = report.progress.filter(|_| report.more);
+        update.changed |= self.sync.catching_up != catching_up;
+        self.sync.catching_up = catching_up;
         update.changed |= self.report_skipped(&report.skipped, &report.unknown_kinds, now);
         let mut incidents = Vec::new();
         let mut tickets = Vec::new();

@@ -98,6 +98,8 @@ pub struct SyncStatus {
     /// Bad records (and unknown kinds) already reported, so the same one sent again on a later
     /// page is not reported on every poll.
     pub reported: std::collections::BTreeSet<String>,
+    /// While a round of several pages is being taken in: how far it has come.
+    pub catching_up: Option<crate::console::event::SyncProgress>,
 }
 
 impl SyncStatus {

@@ -1,4 +1,4 @@
-//! The header line (what you look at, how fresh it is), the status line (messages, input, key
+//! The header line (what you look at, how fresh it is, how far catching up has come), the status line (messages, input, key
 //! hints, queued actions, what is not saved to disk, who you are) and the confirmation dialogs. What is particular to a tab
 //! (counts, filter chip, badge, hints) the tab says (`Tab`); the editor's hints are the editor's.
 
@@ -10,16 +10,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::console::action::Action;
+use crate::console::event::SyncProgress;
 use crate::console::keymap::Mode;
 use crate::console::state::{AppState, Confirm, InputKind, Level, QuitConfirm};
 use crate::console::tabs::TabId;
 use crate::console::tabs::postmortems::editor;
 use crate::domain::text::truncate;
 
-/// The freshness badge: `● live`, `STALE since 14:03:22`, or `CACHED … · connecting`.
+/// The freshness badge: `● live`, `syncing 480,000 / 1,000,000` while catching up,
+/// `STALE since 14:03:22`, or `CACHED … · connecting`.
 pub fn freshness(state: &AppState) -> (String, bool) {
     let at = |t| crate::console::widgets::clock(t, t, state.settings.timezone);
     match (&state.sync.failing, state.sync.live, state.sync.last_ok) {
+        (None, true, _) if state.sync.catching_up.is_some() => {
+            (state.sync.catching_up.map(|p| syncing(p, false)).unwrap_or_default(), false)
+        }
         (None, true, _) => (format!("{} live", state.settings.theme.glyphs.live), false),
         (Some(_), _, Some(last)) => (format!(" STALE since {} ", at(last)), true),
         (Some(_), _, None) => (" STALE: never synced ".to_string(), true),
@@ -170,8 +175,31 @@ fn short_freshness(state: &AppState) -> (String, bool) {
         (Some(_), _, Some(last)) => (format!(" STALE {} ", at(last)), true),
         (Some(_), _, None) => (" STALE ".to_string(), true),
         (None, false, Some(last)) => (format!(" CACHED {} ", at(last)), true),
+        (None, true, _) if state.sync.catching_up.is_some() => {
+            (state.sync.catching_up.map(|p| syncing(p, true)).unwrap_or_default(), false)
+        }
         _ => freshness(state),
     }
+}
+
+/// How far catching up has come: `syncing 480,000 / 1,000,000`, or `480,000/1,000,000` where
+/// the header is short of room (the numbers always whole).
+pub fn syncing(progress: SyncProgress, short: bool) -> String {
+    let (done, total) = (grouped(progress.done.min(progress.total)), grouped(progress.total));
+    if short { format!("{done}/{total}") } else { format!("syncing {done} / {total}") }
+}
+
+/// A count with its thousands grouped: `1,000,000`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `text` as it is, then with one word fewer at a time from the right (a word: letters and no
@@ -388,4 +416,21 @@ pub fn draw_quit(frame: &mut Frame<'_>, area: Rect, state: &AppState, quit: &Qui
 fn capitalized(verb: &str) -> String {
     let mut chars = verb.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catching_up_shows_both_counts_whole_with_their_thousands_grouped() {
+        let progress = SyncProgress { done: 480_000, total: 1_000_000 };
+        assert_eq!(syncing(progress, false), "syncing 480,000 / 1,000,000");
+        assert_eq!(syncing(progress, true), "480,000/1,000,000");
+        assert_eq!(syncing(SyncProgress { done: 999, total: 1_000 }, false), "syncing 999 / 1,000");
+        assert_eq!(syncing(SyncProgress { done: 12, total: 10 }, false), "syncing 10 / 10", "never past the total");
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(100_009), "100,009");
+        assert_eq!(grouped(u64::MAX), "18,446,744,073,709,551,615");
+    }
 }

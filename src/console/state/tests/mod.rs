@@ -85,6 +85,7 @@ pub(crate) fn synced(changes: Vec<Change>, from_empty: bool) -> Event {
         changes,
         skipped: Vec::new(),
         unknown_kinds: Vec::new(),
+        progress: None,
     }))
 }
 
@@ -458,6 +459,7 @@ fn a_changed_server_database_clears_what_we_showed() {
         changes: vec![Change::Incident(incident("INC-9", Priority::P2, 1))],
         skipped: Vec::new(),
         unknown_kinds: Vec::new(),
+        progress: None,
     };
     state.update(Event::Synced(Box::new(report)), now());
     assert!(!state.incidents.contains("INC-1"));
