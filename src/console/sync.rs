@@ -11,6 +11,13 @@
 //! A page is read record by record: a record that cannot be read is skipped, the rest is
 //! stored and the cursor moves past it, and the report carries what was skipped and why (the
 //! state says so once per bad record), so one bad record never keeps the console stale.
+//!
+//! Catching up is a pipeline: the next page is requested (on its own task) while the current
+//! one is written to the cache, and the state takes each page as reports of at most [`SLICE`]
+//! changes, so the run loop draws between them. A page's reports are sent only once the state
+//! has taken the previous page's ([`Backlog`]): the channel never holds more than one page, so
+//! a key pressed during a long catch-up is not queued behind the whole backlog. Each report
+//! says how far the round has come when the server tells how many changes remain.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -207,9 +214,9 @@ impl Poller {
         let mut reset = false;
         let mut recovered = self.failures > 0;
         let mut done = 0u64;
-        let mut next = Prefetch::start(&self.backend, cursor.clone(), limit);
-        loop {
-            let decoded = next.page().await?;
+        let mut next = Some(Prefetch::start(&self.backend, cursor.clone(), limit));
+        while let Some(request) = next.take() {
+            let decoded = request.page().await?;
             let crate::api::DecodedPage { page, skipped, unknown_kinds } = decoded;
             if !reset && epoch.as_deref().is_some_and(|e| e != page.epoch) {
                 // The cursor belongs to another database: start over from empty.
@@ -218,7 +225,7 @@ impl Poller {
                 from_empty = true;
                 cursor = None;
                 epoch = Some(page.epoch.clone());
-                next = Prefetch::start(&self.backend, None, limit);
+                next = Some(Prefetch::start(&self.backend, None, limit));
                 continue;
             }
             // A page that says "more" must move the cursor, or the next request asks the same thing
@@ -227,8 +234,8 @@ impl Poller {
                 tracing::warn!("the server's cursor did not advance on a page with more; backing off");
                 return Err(SyncError::Stuck { cursor: crate::domain::text::sanitize(&page.cursor).into_owned() });
             }
-            // The next page is asked for now and read while this one is stored.
-            next = Prefetch::start(&self.backend, Some(page.cursor.clone()), limit);
+            // The next page, when there is one, is asked for now and read while this one is stored.
+            next = page.has_more.then(|| Prefetch::start(&self.backend, Some(page.cursor.clone()), limit));
             let now = Utc::now();
             let idle = page.changes.is_empty() && !reset && cursor.as_deref() == Some(page.cursor.as_str());
             if !idle {
@@ -280,7 +287,6 @@ impl Poller {
                 break;
             }
         }
-        drop(next);
         self.failures = 0;
         Ok(())
     }
