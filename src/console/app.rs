@@ -1,5 +1,8 @@
 //! The console's run loop: first frame from the cache, then events → update → effects, and a
 //! draw only when something changed (at most one every 10 ms, inside a synchronized update).
+//! A turn works at most [`TURN`] before it draws, the user's keys and signals ahead of queued
+//! background work (`console::turns`); each sync report taken is acknowledged to the poller,
+//! which sends a page's reports only once the last page's are taken.
 //!
 //! Nothing here waits for the network before the first frame. The backend (or the in-process
 //! demo server) is connected after it, and sync reports back through the event channel.
