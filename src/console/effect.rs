@@ -35,6 +35,9 @@ pub enum Effect {
     Outbox(OutboxEffect),
     SyncNow,
     SetPollInterval(Duration),
+    /// Cached rows are still to be merged: `Event::CacheMergeStep` goes to the back of the
+    /// channel, behind any key already queued.
+    ContinueMerge,
     /// Needs the terminal: done through the run loop's [`Screen`].
     Terminal(TerminalEffect),
     /// Compute drift statistics away from the UI task; the results come back as
@@ -175,6 +178,9 @@ impl EffectRunner {
             Effect::Terminal(effect) => return run_terminal(effect, screen, &self.drafts_dir, &self.events).await,
             Effect::Outbox(effect) => self.outbox(effect),
             Effect::SyncNow => self.sync.poke(),
+            Effect::ContinueMerge => {
+                let _ = self.events.send(Event::CacheMergeStep);
+            }
             Effect::SetPollInterval(interval) => self.sync.set_interval(interval),
             Effect::RewriteWork(copy) => {
                 let (work, events) = (self.work.clone(), self.events.clone());

@@ -98,6 +98,8 @@ pub struct IncidentsTab {
     open: usize,
     /// Rows (storage indices) changed since last taken: whose SLA clocks and markers to redo.
     touched: Vec<usize>,
+    /// Cached incidents read after the first frame and not merged yet ([`IncidentsTab::merge_slice`]).
+    merging: Vec<Incident>,
 }
 
 impl std::ops::Deref for IncidentsTab {
@@ -249,6 +251,32 @@ impl IncidentsTab {
 
     pub fn loaded(&self) -> usize {
         self.list.len()
+    }
+
+    /// Holds cached incidents to merge a slice at a time ([`IncidentsTab::merge_slice`]).
+    pub fn queue_merge(&mut self, mut incidents: Vec<Incident>) {
+        if self.merging.is_empty() {
+            self.merging = incidents;
+        } else {
+            self.merging.append(&mut incidents);
+        }
+    }
+
+    /// Merges up to `n` of the incidents held by [`IncidentsTab::queue_merge`], taken from the
+    /// end (the order rows arrive in does not change the list's order). Returns whether any are
+    /// left. A version older than the one held (a sync page came first) is ignored, as always.
+    pub fn merge_slice(&mut self, n: usize) -> bool {
+        let slice = self.merging.split_off(self.merging.len().saturating_sub(n));
+        self.upsert_many(slice);
+        if self.merging.is_empty() {
+            self.merging = Vec::new();
+        }
+        !self.merging.is_empty()
+    }
+
+    /// Whether cached incidents are still being merged.
+    pub fn merging(&self) -> bool {
+        !self.merging.is_empty()
     }
 
     pub fn open_count(&self) -> usize {

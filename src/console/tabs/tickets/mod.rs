@@ -111,6 +111,10 @@ pub struct TicketsTab {
     with_pending: std::collections::BTreeSet<String>,
     /// Rows (storage indices) changed since last taken: whose SLA clocks to redo.
     touched: Vec<usize>,
+    /// How many tickets the cache holds, before all of them are loaded.
+    cached_total: usize,
+    /// Cached tickets read after the first frame and not merged yet ([`TicketsTab::merge_slice`]).
+    merging: Vec<Ticket>,
 }
 
 impl std::ops::Deref for TicketsTab {
@@ -122,10 +126,41 @@ impl std::ops::Deref for TicketsTab {
 }
 
 impl TicketsTab {
-    pub fn new(tickets: Vec<Ticket>, policy: &SlaPolicy) -> TicketsTab {
-        let mut tab = TicketsTab::default();
+    /// The tab over the tickets the first frame read, of `cached_total` in the cache.
+    pub fn new(tickets: Vec<Ticket>, cached_total: usize, policy: &SlaPolicy) -> TicketsTab {
+        let mut tab = TicketsTab { cached_total, ..TicketsTab::default() };
         tab.upsert_many(tickets, policy);
         tab
+    }
+
+    /// Tickets known, counting those still only in the cache.
+    pub fn total(&self) -> usize {
+        self.list.len().max(self.cached_total)
+    }
+
+    /// Holds cached tickets to merge a slice at a time ([`TicketsTab::merge_slice`]).
+    pub fn queue_merge(&mut self, mut tickets: Vec<Ticket>) {
+        if self.merging.is_empty() {
+            self.merging = tickets;
+        } else {
+            self.merging.append(&mut tickets);
+        }
+    }
+
+    /// Merges up to `n` of the tickets held by [`TicketsTab::queue_merge`]; returns whether any
+    /// are left. An older version than the one held is ignored, as always.
+    pub fn merge_slice(&mut self, n: usize, policy: &SlaPolicy) -> bool {
+        let slice = self.merging.split_off(self.merging.len().saturating_sub(n));
+        self.upsert_many(slice, policy);
+        if self.merging.is_empty() {
+            self.merging = Vec::new();
+        }
+        !self.merging.is_empty()
+    }
+
+    /// Whether cached tickets are still being merged.
+    pub fn merging(&self) -> bool {
+        !self.merging.is_empty()
     }
 
     /// Stores tickets (sanitised), keeping only the newest version of each, and puts the changed

@@ -1,0 +1,99 @@
+use super::MERGE_SLICE;
+use crate::console::outbox::OutboxEntry;
+use crate::console::state::tests::*;
+use crate::domain::{Incident, IncidentAction};
+
+/// `n` incidents in the order the cache reads them (the list's order).
+fn cached(n: usize) -> Vec<Incident> {
+    let mut all = crate::fixtures::many_incidents(n, now());
+    all.sort_by_key(|i| {
+        let (rank, at) = i.list_order();
+        (rank, std::cmp::Reverse(at), i.id.clone())
+    });
+    all
+}
+
+/// What the list shows, top to bottom: each row's id, item as shown and queued verbs.
+fn shown(state: &AppState) -> Vec<(String, Incident, Vec<&'static str>)> {
+    let tab = &state.incidents;
+    tab.visible_rows(0, tab.visible_len())
+        .map(|r| (r.confirmed.id.clone(), r.incident().clone(), r.pending.clone()))
+        .collect()
+}
+
+/// Runs the merge to its end, one step per turn as the loop does; returns the turns taken.
+fn finish_merge(state: &mut AppState, mut update: Update) -> usize {
+    let mut turns = 1;
+    while update.effects.iter().any(|e| matches!(e, Effect::ContinueMerge)) {
+        assert!(turns < 1_000, "the merge never ends");
+        update = state.update(Event::CacheMergeStep, now());
+        turns += 1;
+    }
+    turns
+}
+
+/// The state after the first frame: the first 300 rows of `all`, knowing how many there are.
+fn first_frame(all: &[Incident], outbox: Vec<OutboxEntry>) -> AppState {
+    let snapshot = CacheSnapshot {
+        incidents: all[..300].to_vec(),
+        total: all.len(),
+        services: crate::domain::catalog::services(),
+        policies: crate::domain::catalog::policies(),
+        outbox,
+        ..CacheSnapshot::default()
+    };
+    let mut state = AppState::new(session(Role::Responder), &Config::default(), snapshot, true, now());
+    state.update(Event::Resize { width: 100, height: 30 }, now());
+    state
+}
+
+#[test]
+fn a_key_pressed_during_the_merge_is_handled_before_it_ends() {
+    let all = cached(3 * MERGE_SLICE);
+    let mut state = first_frame(&all, vec![]);
+    let update = state.update(Event::CacheLoaded(all[300..].to_vec()), now());
+    assert!(matches!(update.effects[..], [Effect::ContinueMerge]), "a slice, then another turn: {:?}", update.effects);
+    assert!(state.merging_cache());
+    assert!(state.incidents.loaded() < all.len(), "one slice merged, not all");
+
+    // The key that arrived during the first slice is in the channel before the next step.
+    let second = state.incidents.visible_rows(1, 1).next().unwrap().confirmed.id.clone();
+    state.update(key('j'), now());
+    assert_eq!(state.incidents.selected_id(), Some(second.as_str()), "the key moved the selection");
+    assert!(state.merging_cache(), "the key was handled while rows were still to merge");
+
+    let turns = finish_merge(&mut state, Update::changed().with([Effect::ContinueMerge]));
+    assert!(turns >= 3, "merged in slices, {turns} turns");
+    assert!(!state.merging_cache());
+    assert_eq!(state.incidents.loaded(), all.len());
+    assert_eq!(state.incidents.selected_id(), Some(second.as_str()), "the selection stayed on its item");
+}
+
+#[test]
+fn a_merge_in_slices_ends_as_a_one_shot_merge() {
+    let all = cached(2 * MERGE_SLICE + 700);
+    // A queued action on an incident the first frame does not hold: shown once it is merged.
+    let target = all[all.len() - 1].id.clone();
+    let mut entry = queued("k1", IncidentAction::Note { text: "checked".into() }, "e1");
+    entry.target_id = target.clone();
+    entry.base_version = all[all.len() - 1].version;
+
+    let mut sliced = first_frame(&all, vec![entry.clone()]);
+    let update = sliced.update(Event::CacheLoaded(all[300..].to_vec()), now());
+    finish_merge(&mut sliced, update);
+
+    let mut one_shot = first_frame(&all, vec![entry]);
+    let rest = all[300..].to_vec();
+    one_shot.incidents.upsert_many(rest);
+    one_shot.derived.pending = true;
+    one_shot.derived.markers = true;
+    one_shot.update(Event::Resize { width: 100, height: 30 }, now());
+
+    let (a, b) = (shown(&sliced), shown(&one_shot));
+    assert_eq!(a.len(), all.len());
+    assert!(a == b, "the same rows in the same order, shown the same");
+    let row = sliced.incidents.row(&target).unwrap();
+    assert_eq!(row.pending, ["note"], "the queued action shows on the merged row");
+    assert_eq!(sliced.incidents.open_count(), one_shot.incidents.open_count());
+    assert_eq!(sliced.sla.rows().len(), one_shot.sla.rows().len(), "the same SLA clocks");
+}
