@@ -233,6 +233,8 @@ async fn run_loop(
     spawn_full_load(&cache, needs_full_load, &tx);
 
     let mut dirty = false;
+    // Set once the cache's rows are all merged, when the memory their documents took is given back.
+    let mut merged = !(needs_full_load.incidents || needs_full_load.tickets);
     let mut last_draw = Instant::now();
     // Set by `TerminalEffect::Quit`: the events already taken in are handled and drawn first.
     let mut quit = false;
@@ -266,6 +268,10 @@ async fn run_loop(
                     Flow::Stop => quit = true,
                 }
             }
+        }
+        if !merged && state.cache_merged() {
+            merged = true;
+            release_freed_memory();
         }
         if dirty && last_draw.elapsed() >= FRAME {
             terminal::draw(tui, state, Utc::now())?;
@@ -320,6 +326,17 @@ fn spawn_full_load(cache: &Cache, load: FullLoad, tx: &EventSender) {
             }
         }
     });
+}
+
+/// Gives the heap the merge freed (the pages of documents read, the rows held while merging)
+/// back to the system once: glibc's allocator keeps it otherwise, and the console's resident
+/// memory would stay at its peak for good.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the system; it touches no live memory.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 async fn sleep_until_opt(at: Option<tokio::time::Instant>) {

@@ -142,8 +142,9 @@ pub trait Item: Clone + PartialEq {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row<T, K> {
     pub confirmed: T,
-    /// The item with the user's queued actions applied, when there are any.
-    pub shown: Option<T>,
+    /// The item with the user's queued actions applied, when there are any: boxed, so that the
+    /// many rows without queued actions hold one pointer rather than a second item's room.
+    pub shown: Option<Box<T>>,
     /// Verbs of the queued actions, oldest first (`acknowledge`, `note`, …).
     pub pending: Vec<&'static str>,
     key: K,
@@ -156,7 +157,7 @@ pub struct Row<T, K> {
 impl<T: Item, K: Copy> Row<T, K> {
     /// The item as shown: with queued actions applied.
     pub fn current(&self) -> &T {
-        self.shown.as_ref().unwrap_or(&self.confirmed)
+        self.shown.as_deref().unwrap_or(&self.confirmed)
     }
 
     pub fn key(&self) -> K {
@@ -164,7 +165,7 @@ impl<T: Item, K: Copy> Row<T, K> {
     }
 
     fn refresh(&mut self, key: impl Fn(&T) -> K) {
-        let current = self.shown.as_ref().unwrap_or(&self.confirmed);
+        let current = self.shown.as_deref().unwrap_or(&self.confirmed);
         self.key = key(current);
         self.haystack = current.haystack();
     }

@@ -103,7 +103,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     ) -> bool {
         let row = &mut self.rows[index];
         let before = row.key;
-        row.shown = shown;
+        row.shown = shown.map(Box::new);
         row.pending = pending;
         row.refresh(key);
         let moved = row.key != before;

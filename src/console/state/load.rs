@@ -37,7 +37,7 @@ impl AppState {
             return Update::changed().with([Effect::ContinueMerge]);
         }
         self.derived.pending = true;
-        if self.incidents.loaded() >= self.incidents.total() && self.tickets.len() >= self.tickets.total() {
+        if self.cache_merged() {
             tracing::info!(
                 incidents = self.incidents.loaded(),
                 tickets = self.tickets.len(),
@@ -45,6 +45,13 @@ impl AppState {
             );
         }
         Update::changed()
+    }
+
+    /// Whether every row the cache held at the start is merged into the lists.
+    pub fn cache_merged(&self) -> bool {
+        !self.merging_cache()
+            && self.incidents.loaded() >= self.incidents.total()
+            && self.tickets.len() >= self.tickets.total()
     }
 
     /// Whether rows read from the cache after the first frame are still being merged.

@@ -97,3 +97,37 @@ fn a_merge_in_slices_ends_as_a_one_shot_merge() {
     assert_eq!(sliced.incidents.open_count(), one_shot.incidents.open_count());
     assert_eq!(sliced.sla.rows().len(), one_shot.sla.rows().len(), "the same SLA clocks");
 }
+
+#[test]
+fn tickets_loaded_after_the_first_frame_merge_in_slices_after_the_incidents() {
+    let all = cached(MERGE_SLICE + 400);
+    let tickets = crate::fixtures::many_tickets(2 * super::TICKET_SLICE + 30, now());
+    let snapshot = CacheSnapshot {
+        incidents: all[..300].to_vec(),
+        total: all.len(),
+        tickets: tickets[..300].to_vec(),
+        tickets_total: tickets.len(),
+        services: crate::domain::catalog::services(),
+        policies: crate::domain::catalog::policies(),
+        ..CacheSnapshot::default()
+    };
+    let mut state = AppState::new(session(Role::Responder), &Config::default(), snapshot, true, now());
+    assert!(!state.cache_merged());
+    let first = state.update(Event::CacheLoaded(all[300..].to_vec()), now());
+    // Loaded while a step is on its way: joins the merge, asks for no second step.
+    let joined = state.update(Event::TicketsLoaded(tickets[300..].to_vec()), now());
+    assert!(joined.effects.is_empty(), "one step in flight at a time: {:?}", joined.effects);
+    assert_eq!(state.tickets.len(), 300, "incidents first: the first screen lists them");
+    let turns = finish_merge(&mut state, first);
+    assert!(turns >= 4, "incidents in two slices, tickets in three: {turns} turns");
+    assert!(state.cache_merged());
+    assert_eq!(state.incidents.loaded(), all.len());
+
+    let one_shot = crate::console::tabs::tickets::TicketsTab::new(tickets.clone(), 0, &state.settings.sla);
+    let keys = |tab: &crate::console::tabs::tickets::TicketsTab| -> Vec<String> {
+        tab.visible_rows(0, tab.visible_len()).map(|r| r.confirmed.key.clone()).collect()
+    };
+    assert_eq!(keys(&state.tickets), keys(&one_shot), "the same queue, in the same order");
+    let open = tickets.iter().filter(|t| t.is_open()).count();
+    assert!(state.sla.rows().len() >= open, "every open ticket has its clocks");
+}
