@@ -196,6 +196,18 @@ impl Cache {
         Ok(decode_all(&docs))
     }
 
+    /// One cached incident in full (its timeline with it), if the cache holds it: what a
+    /// compact row in the console reads when it is opened.
+    pub async fn incident(&self, id: &str) -> Result<Option<Incident>, CacheError> {
+        let doc: Option<String> = self
+            .file
+            .with(|pool| async move {
+                Ok(sqlx::query_scalar("SELECT doc FROM incidents WHERE id = ?").bind(id).fetch_optional(&pool).await?)
+            })
+            .await?;
+        Ok(doc.map(|doc| serde_json::from_str(&doc)).transpose()?)
+    }
+
     /// Up to `limit` cached incidents stored after row `after` (0: from the first), in no
     /// particular order, and the row to read on from (`None`: that was the last page). Reading
     /// the cache a page at a time holds one page of documents in memory, not all of them.

@@ -155,6 +155,8 @@ async fn the_pages_read_after_the_first_frame_hold_every_row_once() {
     let mut expected = incidents.clone();
     expected[2] = newer;
     assert_eq!(read, expected);
+    assert_eq!(cache.incident("INC-2").await.unwrap().as_ref(), Some(&expected[2]), "one incident in full");
+    assert_eq!(cache.incident("INC-404").await.unwrap(), None);
 
     let (first, next) = cache.open_tickets_page(0, 4).await.unwrap();
     let (rest, last) = cache.open_tickets_page(next.unwrap(), 4).await.unwrap();

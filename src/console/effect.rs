@@ -35,6 +35,9 @@ pub enum Effect {
     Outbox(OutboxEffect),
     SyncNow,
     SetPollInterval(Duration),
+    /// Read one incident in full from the cache (a compact row was selected or opened);
+    /// `Event::IncidentRead`.
+    ReadIncident(String),
     /// Cached rows are still to be merged: `Event::CacheMergeStep` goes to the back of the
     /// channel, behind any key already queued.
     ContinueMerge,
@@ -178,6 +181,13 @@ impl EffectRunner {
             Effect::Terminal(effect) => return run_terminal(effect, screen, &self.drafts_dir, &self.events).await,
             Effect::Outbox(effect) => self.outbox(effect),
             Effect::SyncNow => self.sync.poke(),
+            Effect::ReadIncident(id) => {
+                let (cache, events) = (self.cache.clone(), self.events.clone());
+                tokio::spawn(async move {
+                    let result = cache.incident(&id).await.map_err(|e| e.to_string());
+                    let _ = events.send(Event::IncidentRead { id, result });
+                });
+            }
             Effect::ContinueMerge => {
                 let _ = self.events.send(Event::CacheMergeStep);
             }

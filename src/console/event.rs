@@ -31,6 +31,12 @@ pub enum Event {
     /// Every open ticket and the most recently closed ones, loaded after the first frame and
     /// merged like `CacheLoaded`.
     TicketsLoaded(Vec<Ticket>),
+    /// One incident read in full from the cache for a compact row (`Effect::ReadIncident`), or
+    /// why it could not be.
+    IncidentRead {
+        id: String,
+        result: Result<Option<Incident>, String>,
+    },
     /// Merge the next slice of what the cache loaded (sent by `Effect::ContinueMerge`).
     CacheMergeStep,
     /// Cached models, drift windows and quality points, loaded after the first frame.

@@ -147,6 +147,9 @@ pub struct Row<T, K> {
     pub shown: Option<Box<T>>,
     /// Verbs of the queued actions, oldest first (`acknowledge`, `note`, …).
     pub pending: Vec<&'static str>,
+    /// The confirmed item is held without its long parts (an incident's timeline), which are
+    /// read from the cache when the item is selected or opened.
+    pub compact: bool,
     key: K,
     /// The key the row sits under in the queue's order (`None` before it is placed): where a
     /// binary search finds it while its new key is being placed.

@@ -47,6 +47,31 @@ impl AppState {
         Update::changed()
     }
 
+    /// A compact incident's timeline came back from the cache: shown at once, with the queued
+    /// actions on it applied again over it.
+    pub(crate) fn on_incident_read(
+        &mut self,
+        id: &str,
+        result: Result<Option<crate::domain::Incident>, String>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Update {
+        match result {
+            Ok(Some(incident)) => {
+                if self.incidents.restore_timeline(incident) {
+                    self.derived.pending = true;
+                    return Update::changed();
+                }
+                Update::unchanged()
+            }
+            Ok(None) => Update::unchanged(),
+            Err(error) => {
+                let text = format!("the timeline of {id} could not be read from the cache: {error}");
+                self.flash(super::Level::Error, text, now);
+                Update::changed()
+            }
+        }
+    }
+
     /// Whether every row the cache held at the start is merged into the lists.
     pub fn cache_merged(&self) -> bool {
         !self.merging_cache()

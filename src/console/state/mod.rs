@@ -241,6 +241,8 @@ impl AppState {
         update.effects.extend(self.follow_journal(now));
         self.refresh_derived(now);
         self.reconcile_view();
+        // The incident selected or opened is held compact: its timeline is read from the cache.
+        update.effects.extend(self.incidents.timeline_wanted().map(Effect::ReadIncident));
         update
     }
 
@@ -327,6 +329,7 @@ impl AppState {
                 self.tickets.queue_merge(tickets);
                 self.merge_cached()
             }
+            Event::IncidentRead { id, result } => self.on_incident_read(&id, result, now),
             Event::CacheMergeStep => {
                 self.merge_queued = false;
                 self.merge_cached()

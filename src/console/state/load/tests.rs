@@ -89,9 +89,19 @@ fn a_merge_in_slices_ends_as_a_one_shot_merge() {
     one_shot.derived.markers = true;
     one_shot.update(Event::Resize { width: 100, height: 30 }, now());
 
+    // Resolved incidents merged from the cache are held without their timeline until read.
+    let compact: Vec<String> =
+        sliced.incidents.visible_rows(0, all.len()).filter(|r| r.compact).map(|r| r.confirmed.id.clone()).collect();
+    assert!(compact.len() > all.len() / 2, "most merged rows are compact: {}", compact.len());
+    assert!(compact.iter().all(|id| !sliced.incidents.row(id).unwrap().confirmed.is_open()));
+    assert!(compact.contains(&target));
+    for id in &compact {
+        let full = all.iter().find(|i| &i.id == id).unwrap().clone();
+        sliced.update(Event::IncidentRead { id: id.clone(), result: Ok(Some(full)) }, now());
+    }
     let (a, b) = (shown(&sliced), shown(&one_shot));
     assert_eq!(a.len(), all.len());
-    assert!(a == b, "the same rows in the same order, shown the same");
+    assert!(a == b, "the same rows in the same order, shown the same once read");
     let row = sliced.incidents.row(&target).unwrap();
     assert_eq!(row.pending, ["note"], "the queued action shows on the merged row");
     assert_eq!(sliced.incidents.open_count(), one_shot.incidents.open_count());
@@ -130,4 +140,38 @@ fn tickets_loaded_after_the_first_frame_merge_in_slices_after_the_incidents() {
     assert_eq!(keys(&state.tickets), keys(&one_shot), "the same queue, in the same order");
     let open = tickets.iter().filter(|t| t.is_open()).count();
     assert!(state.sla.rows().len() >= open, "every open ticket has its clocks");
+}
+
+#[test]
+fn a_compact_incident_selected_or_opened_reads_its_timeline_from_the_cache() {
+    let all = cached(1_000);
+    let mut state = first_frame(&all, vec![]);
+    let update = state.update(Event::CacheLoaded(all[300..].to_vec()), now());
+    assert!(update.effects.iter().all(|e| !matches!(e, Effect::ReadIncident(_))), "the first row is not compact");
+    let id = state.incidents.visible_rows(0, all.len()).find(|r| r.compact).unwrap().confirmed.id.clone();
+    let full = all.iter().find(|i| i.id == id).unwrap().clone();
+    assert!(!full.timeline.is_empty());
+
+    // Following a link (or any way of opening it) opens the detail: the header at once, the
+    // timeline asked for in the same update, once.
+    assert!(state.incidents.open_id(&id, 20));
+    let update = state.update(Event::Resize { width: 100, height: 30 }, now());
+    assert_eq!(update.effects, vec![Effect::ReadIncident(id.clone())]);
+    let again = state.update(Event::Resize { width: 100, height: 30 }, now());
+    assert!(again.effects.is_empty(), "asked once: {:?}", again.effects);
+    assert!(state.incidents.row(&id).unwrap().incident().timeline.is_empty());
+    // `p` waits for the timeline rather than drafting from none.
+    state.update(key('p'), now());
+    assert!(flash(&state).contains("reading the timeline"), "{}", flash(&state));
+
+    let update = state.update(Event::IncidentRead { id: id.clone(), result: Ok(Some(full.clone())) }, now());
+    assert!(update.changed);
+    let row = state.incidents.row(&id).unwrap();
+    assert!(!row.compact);
+    assert_eq!(row.incident(), &full, "the row holds the incident in full again");
+
+    // A failed read is said, naming the incident.
+    let other = state.incidents.visible_rows(0, all.len()).find(|r| r.compact).unwrap().confirmed.id.clone();
+    state.update(Event::IncidentRead { id: other.clone(), result: Err("disk I/O error".into()) }, now());
+    assert!(flash(&state).contains(&other) && flash(&state).contains("disk I/O error"), "{}", flash(&state));
 }
