@@ -208,6 +208,17 @@ impl Cache {
         Ok(doc.map(|doc| serde_json::from_str(&doc)).transpose()?)
     }
 
+    /// One cached ticket in full (its history and message with it), if the cache holds it.
+    pub async fn ticket(&self, key: &str) -> Result<Option<Ticket>, CacheError> {
+        let doc: Option<String> = self
+            .file
+            .with(|pool| async move {
+                Ok(sqlx::query_scalar("SELECT doc FROM tickets WHERE key = ?").bind(key).fetch_optional(&pool).await?)
+            })
+            .await?;
+        Ok(doc.map(|doc| serde_json::from_str(&doc)).transpose()?)
+    }
+
     /// Up to `limit` cached incidents stored after row `after` (0: from the first), in no
     /// particular order, and the row to read on from (`None`: that was the last page). Reading
     /// the cache a page at a time holds one page of documents in memory, not all of them.

@@ -164,4 +164,6 @@ async fn the_pages_read_after_the_first_frame_hold_every_row_once() {
     let mut keys: Vec<String> = first.into_iter().chain(rest).map(|t| t.key).collect();
     keys.sort();
     assert_eq!(keys, tickets.iter().map(|t| t.key.clone()).collect::<Vec<_>>());
+    assert_eq!(cache.ticket(&tickets[3].key).await.unwrap().as_ref(), Some(&tickets[3]), "one ticket in full");
+    assert_eq!(cache.ticket("SUP-404").await.unwrap(), None);
 }

@@ -38,6 +38,8 @@ pub enum Effect {
     /// Read one incident in full from the cache (a compact row was selected or opened);
     /// `Event::IncidentRead`.
     ReadIncident(String),
+    /// Read one ticket in full from the cache; `Event::TicketRead`.
+    ReadTicket(String),
     /// Cached rows are still to be merged: `Event::CacheMergeStep` goes to the back of the
     /// channel, behind any key already queued.
     ContinueMerge,
@@ -186,6 +188,13 @@ impl EffectRunner {
                 tokio::spawn(async move {
                     let result = cache.incident(&id).await.map_err(|e| e.to_string());
                     let _ = events.send(Event::IncidentRead { id, result });
+                });
+            }
+            Effect::ReadTicket(key) => {
+                let (cache, events) = (self.cache.clone(), self.events.clone());
+                tokio::spawn(async move {
+                    let result = cache.ticket(&key).await.map_err(|e| e.to_string());
+                    let _ = events.send(Event::TicketRead { key, result });
                 });
             }
             Effect::ContinueMerge => {

@@ -37,6 +37,11 @@ pub enum Event {
         id: String,
         result: Result<Option<Incident>, String>,
     },
+    /// One ticket read in full from the cache for a compact row (`Effect::ReadTicket`).
+    TicketRead {
+        key: String,
+        result: Result<Option<Ticket>, String>,
+    },
     /// Merge the next slice of what the cache loaded (sent by `Effect::ContinueMerge`).
     CacheMergeStep,
     /// Cached models, drift windows and quality points, loaded after the first frame.

@@ -72,6 +72,30 @@ impl AppState {
         }
     }
 
+    /// A compact ticket's history and message came back from the cache.
+    pub(crate) fn on_ticket_read(
+        &mut self,
+        key: &str,
+        result: Result<Option<crate::domain::Ticket>, String>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Update {
+        match result {
+            Ok(Some(ticket)) => {
+                if self.tickets.restore_history(ticket) {
+                    self.derived.pending = true;
+                    return Update::changed();
+                }
+                Update::unchanged()
+            }
+            Ok(None) => Update::unchanged(),
+            Err(error) => {
+                let text = format!("the history of {key} could not be read from the cache: {error}");
+                self.flash(super::Level::Error, text, now);
+                Update::changed()
+            }
+        }
+    }
+
     /// Whether every row the cache held at the start is merged into the lists.
     pub fn cache_merged(&self) -> bool {
         !self.merging_cache()

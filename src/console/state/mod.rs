@@ -243,6 +243,7 @@ impl AppState {
         self.reconcile_view();
         // The incident selected or opened is held compact: its timeline is read from the cache.
         update.effects.extend(self.incidents.timeline_wanted().map(Effect::ReadIncident));
+        update.effects.extend(self.tickets.history_wanted().map(Effect::ReadTicket));
         update
     }
 
@@ -330,6 +331,7 @@ impl AppState {
                 self.merge_cached()
             }
             Event::IncidentRead { id, result } => self.on_incident_read(&id, result, now),
+            Event::TicketRead { key, result } => self.on_ticket_read(&key, result, now),
             Event::CacheMergeStep => {
                 self.merge_queued = false;
                 self.merge_cached()

@@ -175,3 +175,31 @@ fn a_compact_incident_selected_or_opened_reads_its_timeline_from_the_cache() {
     state.update(Event::IncidentRead { id: other.clone(), result: Err("disk I/O error".into()) }, now());
     assert!(flash(&state).contains(&other) && flash(&state).contains("disk I/O error"), "{}", flash(&state));
 }
+
+#[test]
+fn a_compact_ticket_opened_reads_its_history_from_the_cache() {
+    let tickets = crate::fixtures::many_tickets(400, now());
+    let snapshot = CacheSnapshot {
+        tickets: tickets[..300].to_vec(),
+        tickets_total: tickets.len(),
+        services: crate::domain::catalog::services(),
+        policies: crate::domain::catalog::policies(),
+        ..CacheSnapshot::default()
+    };
+    let mut state = AppState::new(session(Role::Responder), &Config::default(), snapshot, true, now());
+    state.update(Event::TicketsLoaded(tickets[300..].to_vec()), now());
+    assert!(state.cache_merged());
+    let full = tickets[350].clone();
+    let row = state.tickets.row(&full.key).unwrap();
+    assert!(row.compact && row.ticket().history.is_empty() && row.ticket().description.is_none());
+    assert!(!state.tickets.row(&tickets[0].key).unwrap().compact, "what the first frame read stays in full");
+
+    state.update(key('2'), now());
+    assert!(state.tickets.open_key(&full.key, 20));
+    let update = state.update(Event::Resize { width: 100, height: 30 }, now());
+    assert!(update.effects.contains(&Effect::ReadTicket(full.key.clone())), "{:?}", update.effects);
+    state.update(Event::TicketRead { key: full.key.clone(), result: Ok(Some(full.clone())) }, now());
+    let row = state.tickets.row(&full.key).unwrap();
+    assert!(!row.compact);
+    assert_eq!(row.ticket(), &full, "the row holds the ticket in full again");
+}
