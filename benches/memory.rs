@@ -6,7 +6,8 @@
 //! ("the cached rows are all merged"), waits for its RSS to settle, then reads VmRSS and VmHWM
 //! from `/proc/<pid>/status`, and kills the process.
 //!
-//! `cargo bench --bench memory`; `OPSDECK_MEMORY_BIG=1 cargo bench --bench memory`.
+//! `cargo bench --bench memory`; `OPSDECK_MEMORY_BIG=1 cargo bench --bench memory`;
+//! `OPSDECK_MEMORY_BIN=PATH` measures another build of the binary (an earlier one, beside).
 
 #[path = "../tests/support/pty.rs"]
 mod pty;
@@ -66,8 +67,10 @@ fn run() -> Result<(), String> {
     }
     let token_file = token_file.to_string_lossy().into_owned();
     let args = ["--backend", BACKEND, "--token-file", token_file.as_str()];
+    let bin = std::env::var("OPSDECK_MEMORY_BIN").unwrap_or_else(|_| BIN.to_string());
+    println!("binary: {bin}");
     let start = Instant::now();
-    let console = Pty::spawn_sized(dirs.command(Path::new(BIN), &args), 120, 40)?;
+    let console = Pty::spawn_sized(dirs.command(Path::new(&bin), &args), 120, 40)?;
     let merged = wait_until(MERGE_TIMEOUT, || dirs.log().contains(MERGED));
     let merged_after = start.elapsed();
     if !merged {
