@@ -115,6 +115,15 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
         moved || !self.filter.is_empty()
     }
 
+    /// Gives back the room the rows' storage grew into beyond what they hold (after a large
+    /// merge: a vector that doubled as it grew may be a third empty).
+    pub fn shrink_to_fit(&mut self) {
+        self.rows.shrink_to_fit();
+        self.by_id.shrink_to_fit();
+        self.order.shrink_to_fit();
+        self.visible.shrink_to_fit();
+    }
+
     /// Marks the row at `index` as held without its long parts ([`Row::compact`]).
     pub fn set_compact(&mut self, index: usize, compact: bool) {
         self.rows[index].compact = compact;

@@ -38,6 +38,8 @@ impl AppState {
         }
         self.derived.pending = true;
         if self.cache_merged() {
+            self.incidents.shrink_to_fit();
+            self.tickets.shrink_to_fit();
             tracing::info!(
                 incidents = self.incidents.loaded(),
                 tickets = self.tickets.len(),

@@ -325,6 +325,11 @@ impl IncidentsTab {
         true
     }
 
+    /// Gives back the room the list grew into beyond its rows (once a large merge ended).
+    pub fn shrink_to_fit(&mut self) {
+        self.list.shrink_to_fit();
+    }
+
     /// Whether cached incidents are still being merged.
     pub fn merging(&self) -> bool {
         !self.merging.is_empty()

@@ -207,6 +207,11 @@ impl TicketsTab {
         true
     }
 
+    /// Gives back the room the list grew into beyond its rows (once a large merge ended).
+    pub fn shrink_to_fit(&mut self) {
+        self.list.shrink_to_fit();
+    }
+
     /// Whether cached tickets are still being merged.
     pub fn merging(&self) -> bool {
         !self.merging.is_empty()
