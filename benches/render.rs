@@ -1,5 +1,6 @@
-//! Full-frame render time at 200×60 with 100,000 incidents loaded, and the one-time merge of a
-//! 100,000-incident cache after the first frame: `cargo bench --bench render`.
+//! Full-frame render time at 200×60 with 100,000 incidents loaded, and the merge of a
+//! 100,000-incident cache after the first frame (one slice, and all of them):
+//! `cargo bench --bench render`.
 //!
 //! Draws the real views from the real state into ratatui's `TestBackend`, which includes
 //! ratatui's buffer diff, as every frame on a terminal does. The list view only ever touches the
@@ -57,8 +58,9 @@ fn render(c: &mut Criterion) {
     });
 }
 
-/// After the first frame (first 300 rows), the rest of a 100k cache is merged in one update on
-/// the UI task: this is how long that one update holds the UI.
+/// After the first frame (first 300 rows), the rest of a 100k cache is merged a slice per turn
+/// of the loop: one slice is how long the UI is held at a time (a key waits at most that), every
+/// slice together is how long the whole merge takes.
 fn merge(c: &mut Criterion) {
     let now = Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap();
     let all = opsdeck::fixtures::many_incidents(100_000, now);
@@ -73,11 +75,35 @@ fn merge(c: &mut Criterion) {
         snapshot.total = sorted.len();
         AppState::new(opsdeck::fixtures::session(false), &Config::default(), snapshot, false, now)
     };
-    c.bench_function("merge 100k cached incidents after the first frame", |b| {
+    let continues = |update: &opsdeck::console::state::Update| {
+        update.effects.iter().any(|e| matches!(e, opsdeck::console::effect::Effect::ContinueMerge))
+    };
+    c.bench_function("merge 100k cached incidents after the first frame: the longest slice", |b| {
+        b.iter_batched(
+            || {
+                // Half merged: the slices get no cheaper than this one as the list grows.
+                let mut state = first_frame();
+                let mut update = state.update(Event::CacheLoaded(all.clone()), now);
+                while continues(&update) && state.incidents.loaded() < all.len() / 2 {
+                    update = state.update(Event::CacheMergeStep, now);
+                }
+                state
+            },
+            |mut state| {
+                state.update(Event::CacheMergeStep, now);
+                state
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    c.bench_function("merge 100k cached incidents after the first frame: every slice", |b| {
         b.iter_batched(
             || (first_frame(), all.clone()),
             |(mut state, incidents)| {
-                state.update(Event::CacheLoaded(incidents), now);
+                let mut update = state.update(Event::CacheLoaded(incidents), now);
+                while continues(&update) {
+                    update = state.update(Event::CacheMergeStep, now);
+                }
                 state
             },
             criterion::BatchSize::LargeInput,

@@ -2,10 +2,14 @@
 //! incidents and 7 days of the simulator's drift windows and quality points (2 models, 8 features)
 //! in its cache, and a backend that does not answer (nothing listens on port 9).
 //!
+//! Two cases, each its own cache: those incidents alone, and the same with 100,000 open tickets
+//! besides (the Tickets tab and the SLA clocks have them all once loaded).
+//!
 //! Each run measures from just before the process is spawned to the moment the screen first
 //! shows the incident the list puts first, then kills the process (SIGKILL) and waits for it.
 //!
-//! `cargo bench --bench startup`; `OPSDECK_STARTUP_RUNS=N` changes the number of runs (20).
+//! `cargo bench --bench startup`; `OPSDECK_STARTUP_RUNS=N` changes the number of runs (20);
+//! `OPSDECK_STARTUP_BIN=PATH` measures another build of the binary (an earlier one, beside).
 
 #[path = "../tests/support/pty.rs"]
 mod pty;
@@ -25,6 +29,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_opsdeck");
 /// Nothing listens there: every sync fails.
 const BACKEND: &str = "http://127.0.0.1:9";
 const INCIDENTS: usize = 100_000;
+const TICKETS: usize = 100_000;
 const DEFAULT_RUNS: usize = 20;
 const RUNS_VAR: &str = "OPSDECK_STARTUP_RUNS";
 /// A run that shows nothing by then fails the benchmark.
@@ -46,15 +51,50 @@ fn run() -> Result<(), String> {
         Ok(v) => v.trim().parse::<usize>().ok().filter(|n| *n > 0).ok_or(format!("{RUNS_VAR}={v:?} is not a count"))?,
         Err(_) => DEFAULT_RUNS,
     };
+    let bin = std::env::var("OPSDECK_STARTUP_BIN").unwrap_or_else(|_| BIN.to_string());
+    println!("binary: {bin}");
     let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
-    let dirs = ConsoleDirs::new(dir.path().join("console")).map_err(|e| format!("console dirs: {e}"))?;
+    let mut rows = Vec::new();
+    for (name, tickets) in [("100k cached incidents", 0), ("100k incidents + 100k open tickets", TICKETS)] {
+        let dirs = ConsoleDirs::new(dir.path().join(format!("console-{tickets}"))).map_err(|e| format!("dirs: {e}"))?;
+        let times = measure(&dirs, Path::new(&bin), tickets, runs)?;
+        rows.push((name, times));
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!();
+    println!("{:<44} {:>9} {:>9} {:>9} {:>9} {:>5}", "startup to first frame", "min", "median", "p95", "max", "runs");
+    for (name, times) in &rows {
+        println!(
+            "{:<44} {:>6.1} ms {:>6.1} ms {:>6.1} ms {:>6.1} ms {:>5}",
+            format!("{name}, backend unreachable"),
+            ms(times[0]),
+            median(times),
+            ms(percentile(times, 95)),
+            ms(times[times.len() - 1]),
+            times.len()
+        );
+    }
+    println!();
+    for (name, times) in &rows {
+        println!(
+            "startup to first frame ({name}, backend unreachable): median {:.1} ms, p95 {:.1} ms over {runs} runs",
+            median(times),
+            ms(percentile(times, 95))
+        );
+    }
+    Ok(())
+}
+
+/// Fills the cache of `dirs` with the incidents and `tickets` open tickets, then starts the
+/// console `runs` times; the times to its first frame, sorted.
+fn measure(dirs: &ConsoleDirs, bin: &Path, tickets: usize, runs: usize) -> Result<Vec<Duration>, String> {
     let cache_path =
         dirs.data_home().join("opsdeck").join("cache").join(opsdeck::paths::cache_file_name(Some(BACKEND)));
 
     let filled = Instant::now();
-    let first = fill_cache(&cache_path)?;
+    let first = fill_cache(&cache_path, tickets)?;
     println!(
-        "cache: {INCIDENTS} incidents in {} ({:.1} MB, filled in {:.1} s)",
+        "cache: {INCIDENTS} incidents, {tickets} open tickets in {} ({:.1} MB, filled in {:.1} s)",
         cache_path.display(),
         dir_size(cache_path.parent().unwrap_or(&cache_path)) as f64 / 1e6,
         filled.elapsed().as_secs_f64()
@@ -83,7 +123,7 @@ fn run() -> Result<(), String> {
     let mut times = Vec::with_capacity(runs);
     let mut id_shown_in_full = true;
     for i in 0..runs {
-        let cmd = dirs.command(Path::new(BIN), &args);
+        let cmd = dirs.command(bin, &args);
         let start = Instant::now();
         let console = Pty::spawn(cmd)?;
         let shown = console.wait_for_described(&format!("{first_id} ({marker:?})"), is_first_frame, FRAME_TIMEOUT);
@@ -110,29 +150,13 @@ fn run() -> Result<(), String> {
              the first frame was recognised by the row's title {marker:?}"
         );
     }
-
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     times.sort();
-    let min = ms(times[0]);
-    let max = ms(times[times.len() - 1]);
-    let median = median(&times);
-    let p95 = ms(percentile(&times, 95));
-    println!();
-    println!("{:<44} {:>9} {:>9} {:>9} {:>9} {:>5}", "startup to first frame", "min", "median", "p95", "max", "runs");
-    println!(
-        "{:<44} {:>6.1} ms {:>6.1} ms {:>6.1} ms {:>6.1} ms {:>5}",
-        "100k cached incidents, backend unreachable", min, median, p95, max, runs
-    );
-    println!();
-    println!(
-        "startup to first frame (100k cached incidents, backend unreachable): median {median:.1} ms, p95 {p95:.1} ms over {runs} runs"
-    );
-    Ok(())
+    Ok(times)
 }
 
-/// Creates the cache the console uses for `BACKEND`, fills it, and returns the incident the
-/// list shows first.
-fn fill_cache(path: &Path) -> Result<Incident, String> {
+/// Creates the cache the console uses for `BACKEND`, fills it (with `tickets` open tickets), and
+/// returns the incident the list shows first.
+fn fill_cache(path: &Path, tickets: usize) -> Result<Incident, String> {
     let incidents = opsdeck::fixtures::many_incidents(INCIDENTS, Utc::now());
     let first = first_in_list(&incidents).ok_or("no incidents")?.clone();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("runtime: {e}"))?;
@@ -142,6 +166,7 @@ fn fill_cache(path: &Path) -> Result<Incident, String> {
         let now = Utc::now();
         let world = opsdeck::sources::simulator::drift::demo_monitoring(1, now, 7 * 24, &incidents[..0]);
         let changes = (world.models.into_iter().map(Change::Model))
+            .chain(opsdeck::fixtures::many_tickets(tickets, now).into_iter().map(Change::Ticket))
             .chain(world.windows.into_iter().map(Change::DriftWindow))
             .chain(world.quality.into_iter().map(Change::Quality))
             .collect();

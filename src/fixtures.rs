@@ -46,6 +46,7 @@ pub fn seeded_snapshot(seed: u64, now: DateTime<Utc>) -> CacheSnapshot {
         total: incidents.len(),
         incidents,
         tickets: seeded_tickets(now),
+        tickets_total: 0,
         services: catalog::services(),
         policies: catalog::policies(),
         outbox: Vec::new(),

@@ -51,8 +51,11 @@ pub struct CacheSnapshot {
     pub incidents: Vec<Incident>,
     /// How many incidents the cache holds in all.
     pub total: usize,
-    /// Every open ticket and the most recently closed ones.
+    /// The open tickets changed last, as many as the first frame reads; the rest (every open
+    /// ticket and the most recently closed ones, [`Cache::tickets`]) loads after it.
     pub tickets: Vec<Ticket>,
+    /// How many tickets that full load holds.
+    pub tickets_total: usize,
     pub services: Vec<Service>,
     pub policies: Vec<EscalationPolicy>,
     pub outbox: Vec<OutboxEntry>,
@@ -81,6 +84,11 @@ pub struct Cache {
 /// in each query rather than spliced in with `format!`: SQL here is always a literal.
 const FIRST_INCIDENTS: &str = "SELECT doc FROM incidents ORDER BY rank, sort_at DESC, id LIMIT ?";
 const ALL_INCIDENTS: &str = "SELECT doc FROM incidents ORDER BY rank, sort_at DESC, id";
+/// The open tickets changed last (index `tickets_order`): what the first frame holds of them.
+const FIRST_TICKETS: &str = "SELECT doc FROM tickets WHERE open = 1 ORDER BY sort_at DESC LIMIT ?";
+/// How many rows [`Cache::tickets`] returns.
+const TICKETS_TOTAL: &str = "SELECT (SELECT COUNT(*) FROM tickets WHERE open = 1)
+     + MIN((SELECT COUNT(*) FROM tickets WHERE open = 0), ?)";
 /// What a replaced server database empties: the server's data, never the user's own work.
 const RESET: [&str; 4] =
     ["DELETE FROM incidents", "DELETE FROM tickets", "DELETE FROM entities", "DELETE FROM monitoring"];
@@ -120,22 +128,29 @@ impl Cache {
         self.file.check_path().await;
     }
 
-    /// The first `first` incidents in list order, the count, and everything small. The user's
-    /// own work is the work file's (`Work::load_into`).
+    /// The first `first` incidents in list order and as many open tickets, the counts, and
+    /// everything small: what the first frame needs, by indexed queries. The rest of the
+    /// incidents ([`Cache::incidents`]) and tickets ([`Cache::tickets`]) load after it. The
+    /// user's own work is the work file's (`Work::load_into`).
     pub async fn snapshot(&self, first: u32) -> Result<CacheSnapshot, CacheError> {
-        let (docs, total) = self
+        let (docs, total, ticket_docs, tickets_total) = self
             .file
             .with(|pool| async move {
                 let docs: Vec<String> =
                     sqlx::query_scalar(FIRST_INCIDENTS).bind(i64::from(first)).fetch_all(&pool).await?;
                 let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents").fetch_one(&pool).await?;
-                Ok((docs, total))
+                let tickets: Vec<String> =
+                    sqlx::query_scalar(FIRST_TICKETS).bind(i64::from(first)).fetch_all(&pool).await?;
+                let tickets_total: i64 =
+                    sqlx::query_scalar(TICKETS_TOTAL).bind(i64::from(CLOSED_TICKETS_SHOWN)).fetch_one(&pool).await?;
+                Ok((docs, total, tickets, tickets_total))
             })
             .await?;
         Ok(CacheSnapshot {
             incidents: decode_all(&docs),
             total: usize::try_from(total).unwrap_or(0),
-            tickets: self.tickets().await?,
+            tickets: decode_all(&ticket_docs),
+            tickets_total: usize::try_from(tickets_total).unwrap_or(0),
             services: self.entities("service").await?,
             policies: self.entities("escalation_policy").await?,
             outbox: Vec::new(),
@@ -178,6 +193,76 @@ impl Cache {
     pub async fn incidents(&self) -> Result<Vec<Incident>, CacheError> {
         let docs: Vec<String> =
             self.file.with(|pool| async move { Ok(sqlx::query_scalar(ALL_INCIDENTS).fetch_all(&pool).await?) }).await?;
+        Ok(decode_all(&docs))
+    }
+
+    /// One cached incident in full (its timeline with it), if the cache holds it: what a
+    /// compact row in the console reads when it is opened.
+    pub async fn incident(&self, id: &str) -> Result<Option<Incident>, CacheError> {
+        let doc: Option<String> = self
+            .file
+            .with(|pool| async move {
+                Ok(sqlx::query_scalar("SELECT doc FROM incidents WHERE id = ?").bind(id).fetch_optional(&pool).await?)
+            })
+            .await?;
+        Ok(doc.map(|doc| serde_json::from_str(&doc)).transpose()?)
+    }
+
+    /// One cached ticket in full (its history and message with it), if the cache holds it.
+    pub async fn ticket(&self, key: &str) -> Result<Option<Ticket>, CacheError> {
+        let doc: Option<String> = self
+            .file
+            .with(|pool| async move {
+                Ok(sqlx::query_scalar("SELECT doc FROM tickets WHERE key = ?").bind(key).fetch_optional(&pool).await?)
+            })
+            .await?;
+        Ok(doc.map(|doc| serde_json::from_str(&doc)).transpose()?)
+    }
+
+    /// Up to `limit` cached incidents stored after row `after` (0: from the first), in no
+    /// particular order, and the row to read on from (`None`: that was the last page). Reading
+    /// the cache a page at a time holds one page of documents in memory, not all of them.
+    pub async fn incidents_page(&self, after: i64, limit: u32) -> Result<(Vec<Incident>, Option<i64>), CacheError> {
+        let rows: Vec<(i64, String)> = self
+            .file
+            .with(|pool| async move {
+                Ok(sqlx::query_as("SELECT rowid, doc FROM incidents WHERE rowid > ? ORDER BY rowid LIMIT ?")
+                    .bind(after)
+                    .bind(i64::from(limit))
+                    .fetch_all(&pool)
+                    .await?)
+            })
+            .await?;
+        Ok(decode_page(rows, limit))
+    }
+
+    /// Up to `limit` open tickets stored after row `after`, as [`Cache::incidents_page`]; the
+    /// closed ones shown come last, in one page ([`Cache::closed_tickets`]).
+    pub async fn open_tickets_page(&self, after: i64, limit: u32) -> Result<(Vec<Ticket>, Option<i64>), CacheError> {
+        let rows: Vec<(i64, String)> = self
+            .file
+            .with(|pool| async move {
+                Ok(sqlx::query_as("SELECT rowid, doc FROM tickets WHERE open = 1 AND rowid > ? ORDER BY rowid LIMIT ?")
+                    .bind(after)
+                    .bind(i64::from(limit))
+                    .fetch_all(&pool)
+                    .await?)
+            })
+            .await?;
+        Ok(decode_page(rows, limit))
+    }
+
+    /// The most recently changed closed tickets, as many as are shown.
+    pub async fn closed_tickets(&self) -> Result<Vec<Ticket>, CacheError> {
+        let docs: Vec<String> = self
+            .file
+            .with(|pool| async move {
+                Ok(sqlx::query_scalar("SELECT doc FROM tickets WHERE open = 0 ORDER BY sort_at DESC LIMIT ?")
+                    .bind(i64::from(CLOSED_TICKETS_SHOWN))
+                    .fetch_all(&pool)
+                    .await?)
+            })
+            .await?;
         Ok(decode_all(&docs))
     }
 
@@ -475,6 +560,14 @@ async fn set_meta(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, key: &str, value
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Decodes a page of `(rowid, doc)` rows as [`decode_all`] does, with the row to read on from
+/// when the page was full.
+fn decode_page<T: serde::de::DeserializeOwned>(rows: Vec<(i64, String)>, limit: u32) -> (Vec<T>, Option<i64>) {
+    let next = (rows.len() >= limit as usize).then(|| rows.last().map(|(rowid, _)| *rowid)).flatten();
+    let docs: Vec<String> = rows.into_iter().map(|(_, doc)| doc).collect();
+    (decode_all(&docs), next)
 }
 
 /// Decodes documents, skipping (and logging) any that do not parse: one bad row must not

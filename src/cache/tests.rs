@@ -144,5 +144,49 @@ async fn tickets_keep_their_newest_version_and_open_ones_come_first() {
     cache.store_entity(&Entity::Ticket(stale)).await.unwrap();
     drop(cache);
     let cache = file_cache(&dir).await;
-    assert_eq!(cache.snapshot(10).await.unwrap().tickets, vec![open, closed]);
+    assert_eq!(cache.tickets().await.unwrap(), vec![open.clone(), closed.clone()]);
+    // The first frame reads the open ones; the closed ones shown load after it.
+    let snapshot = cache.snapshot(10).await.unwrap();
+    assert_eq!(snapshot.tickets, vec![open]);
+    assert_eq!(snapshot.tickets_total, 2);
+    assert_eq!(cache.closed_tickets().await.unwrap(), vec![closed]);
+}
+
+#[tokio::test]
+async fn the_pages_read_after_the_first_frame_hold_every_row_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = file_cache(&dir).await;
+    let incidents: Vec<Incident> = (0..7).map(|i| incident(&format!("INC-{i}"), Priority::P2, i)).collect();
+    let tickets: Vec<Ticket> = crate::fixtures::many_tickets(5, at(0));
+    let changes = incidents.iter().cloned().map(Change::Incident).chain(tickets.iter().cloned().map(Change::Ticket));
+    cache.apply_page(&page(changes.collect(), "1"), false, at(1)).await.unwrap();
+    // A newer version is stored in place: still read once.
+    let mut newer = incidents[2].clone();
+    newer.version += 1;
+    cache.put_incidents(std::slice::from_ref(&newer)).await.unwrap();
+
+    let (mut read, mut after, mut pages) = (Vec::new(), Some(0), 0);
+    while let Some(from) = after {
+        let (page, next) = cache.incidents_page(from, 3).await.unwrap();
+        assert!(page.len() <= 3);
+        read.extend(page);
+        after = next;
+        pages += 1;
+    }
+    assert_eq!(pages, 3, "3 + 3 + 1");
+    read.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut expected = incidents.clone();
+    expected[2] = newer;
+    assert_eq!(read, expected);
+    assert_eq!(cache.incident("INC-2").await.unwrap().as_ref(), Some(&expected[2]), "one incident in full");
+    assert_eq!(cache.incident("INC-404").await.unwrap(), None);
+
+    let (first, next) = cache.open_tickets_page(0, 4).await.unwrap();
+    let (rest, last) = cache.open_tickets_page(next.unwrap(), 4).await.unwrap();
+    assert_eq!(last, None);
+    let mut keys: Vec<String> = first.into_iter().chain(rest).map(|t| t.key).collect();
+    keys.sort();
+    assert_eq!(keys, tickets.iter().map(|t| t.key.clone()).collect::<Vec<_>>());
+    assert_eq!(cache.ticket(&tickets[3].key).await.unwrap().as_ref(), Some(&tickets[3]), "one ticket in full");
+    assert_eq!(cache.ticket("SUP-404").await.unwrap(), None);
 }

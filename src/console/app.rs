@@ -37,6 +37,15 @@ use crate::sources::simulator;
 
 /// Rows read from the cache for the first frame; the rest loads right after it.
 pub const FIRST_FRAME_ROWS: u32 = 300;
+/// Rows read from the cache at a time after the first frame: one page of documents in memory.
+const LOAD_PAGE: u32 = 20_000;
+
+/// What the first frame did not read of the cache, loaded after it.
+#[derive(Clone, Copy)]
+struct FullLoad {
+    incidents: bool,
+    tickets: bool,
+}
 /// Draw at most this often.
 const FRAME: Duration = Duration::from_millis(10);
 /// The work one turn of the loop does before it draws (what is left goes on in the next turn).
@@ -95,7 +104,10 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     };
     cache.set_sink(sink.clone());
     work.set_sink(sink);
-    let needs_full_load = snapshot.total > snapshot.incidents.len();
+    let needs_full_load = FullLoad {
+        incidents: snapshot.total > snapshot.incidents.len(),
+        tickets: snapshot.tickets_total > snapshot.tickets.len(),
+    };
     let (label, demo) = match &options.backend {
         BackendChoice::Demo { .. } => ("DEMO".to_string(), true),
         BackendChoice::Remote { url, .. } => (url.split("://").nth(1).unwrap_or(url).to_string(), false),
@@ -183,7 +195,7 @@ async fn run_loop(
     state: &mut AppState,
     options: &ConsoleOptions,
     stores: Stores,
-    needs_full_load: bool,
+    needs_full_load: FullLoad,
     tx: EventSender,
     mut rx: crate::console::event::EventReceiver,
 ) -> anyhow::Result<()> {
@@ -224,19 +236,11 @@ async fn run_loop(
             cache.verify().await;
         });
     }
-    if needs_full_load {
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            match cache.incidents().await {
-                Ok(all) => {
-                    let _ = tx.send(Event::CacheLoaded(all));
-                }
-                Err(err) => tracing::error!(error = %err, "loading the cached incidents failed"),
-            }
-        });
-    }
+    spawn_full_load(&cache, needs_full_load, &tx);
 
     let mut dirty = false;
+    // Set once the cache's rows are all merged, when the memory their documents took is given back.
+    let mut merged = !(needs_full_load.incidents || needs_full_load.tickets);
     let mut last_draw = Instant::now();
     // Events taken off the channel and not handled yet: a turn ends once it has worked `TURN`,
     // so the screen is drawn between the slices of a large sync page.
@@ -284,6 +288,10 @@ async fn run_loop(
                 break;
             }
         }
+        if !merged && state.cache_merged() {
+            merged = true;
+            release_freed_memory();
+        }
         if dirty && last_draw.elapsed() >= FRAME {
             terminal::draw(tui, state, Utc::now())?;
             last_draw = Instant::now();
@@ -295,6 +303,59 @@ async fn run_loop(
         let _ = server.shutdown().await;
     }
     Ok(())
+}
+
+/// Reads what the first frame did not, a page at a time, and sends each page to be merged
+/// (incidents first: the first screen lists them).
+fn spawn_full_load(cache: &Cache, load: FullLoad, tx: &EventSender) {
+    let (cache, tx) = (cache.clone(), tx.clone());
+    tokio::spawn(async move {
+        let mut after = Some(0);
+        while let (true, Some(from)) = (load.incidents, after) {
+            match cache.incidents_page(from, LOAD_PAGE).await {
+                Ok((page, next)) => {
+                    after = next;
+                    let _ = tx.send(Event::CacheLoaded(page));
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "loading the cached incidents failed");
+                    break;
+                }
+            }
+        }
+        let mut after = Some(0);
+        while let (true, Some(from)) = (load.tickets, after) {
+            match cache.open_tickets_page(from, LOAD_PAGE).await {
+                Ok((page, next)) => {
+                    after = next;
+                    let _ = tx.send(Event::TicketsLoaded(page));
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "loading the cached tickets failed");
+                    return;
+                }
+            }
+        }
+        if load.tickets {
+            match cache.closed_tickets().await {
+                Ok(closed) => {
+                    let _ = tx.send(Event::TicketsLoaded(closed));
+                }
+                Err(err) => tracing::error!(error = %err, "loading the cached tickets failed"),
+            }
+        }
+    });
+}
+
+/// Gives the heap the merge freed (the pages of documents read, the rows held while merging)
+/// back to the system once: glibc's allocator keeps it otherwise, and the console's resident
+/// memory would stay at its peak for good.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the system; it touches no live memory.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 async fn sleep_until_opt(at: Option<tokio::time::Instant>) {

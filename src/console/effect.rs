@@ -35,6 +35,14 @@ pub enum Effect {
     Outbox(OutboxEffect),
     SyncNow,
     SetPollInterval(Duration),
+    /// Read one incident in full from the cache (a compact row was selected or opened);
+    /// `Event::IncidentRead`.
+    ReadIncident(String),
+    /// Read one ticket in full from the cache; `Event::TicketRead`.
+    ReadTicket(String),
+    /// Cached rows are still to be merged: `Event::CacheMergeStep` goes to the back of the
+    /// channel, behind any key already queued.
+    ContinueMerge,
     /// Needs the terminal: done through the run loop's [`Screen`].
     Terminal(TerminalEffect),
     /// Compute drift statistics away from the UI task; the results come back as
@@ -175,6 +183,23 @@ impl EffectRunner {
             Effect::Terminal(effect) => return run_terminal(effect, screen, &self.drafts_dir, &self.events).await,
             Effect::Outbox(effect) => self.outbox(effect),
             Effect::SyncNow => self.sync.poke(),
+            Effect::ReadIncident(id) => {
+                let (cache, events) = (self.cache.clone(), self.events.clone());
+                tokio::spawn(async move {
+                    let result = cache.incident(&id).await.map_err(|e| e.to_string());
+                    let _ = events.send(Event::IncidentRead { id, result });
+                });
+            }
+            Effect::ReadTicket(key) => {
+                let (cache, events) = (self.cache.clone(), self.events.clone());
+                tokio::spawn(async move {
+                    let result = cache.ticket(&key).await.map_err(|e| e.to_string());
+                    let _ = events.send(Event::TicketRead { key, result });
+                });
+            }
+            Effect::ContinueMerge => {
+                let _ = self.events.send(Event::CacheMergeStep);
+            }
             Effect::SetPollInterval(interval) => self.sync.set_interval(interval),
             Effect::RewriteWork(copy) => {
                 let (work, events) = (self.work.clone(), self.events.clone());

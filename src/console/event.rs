@@ -13,7 +13,7 @@ use crate::config::{Config, ConfigError};
 use crate::console::data::DriftResults;
 use crate::db::StorageNotice;
 use crate::domain::monitoring::MonitoringRows;
-use crate::domain::{Entity, Incident};
+use crate::domain::{Entity, Incident, Ticket};
 
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -25,8 +25,25 @@ pub enum Event {
     },
     /// A time-dependent part of the screen (an age, a message's expiry) is due.
     Tick,
-    /// Every cached incident, loaded after the first frame.
+    /// Every cached incident, loaded after the first frame; merged into the list a slice per
+    /// turn of the loop (`CacheMergeStep`), so that keys are handled between slices.
     CacheLoaded(Vec<Incident>),
+    /// Every open ticket and the most recently closed ones, loaded after the first frame and
+    /// merged like `CacheLoaded`.
+    TicketsLoaded(Vec<Ticket>),
+    /// One incident read in full from the cache for a compact row (`Effect::ReadIncident`), or
+    /// why it could not be.
+    IncidentRead {
+        id: String,
+        result: Result<Option<Incident>, String>,
+    },
+    /// One ticket read in full from the cache for a compact row (`Effect::ReadTicket`).
+    TicketRead {
+        key: String,
+        result: Result<Option<Ticket>, String>,
+    },
+    /// Merge the next slice of what the cache loaded (sent by `Effect::ContinueMerge`).
+    CacheMergeStep,
     /// Cached models, drift windows and quality points, loaded after the first frame.
     MonitoringLoaded(Box<MonitoringRows>),
     /// Drift statistics computed for an `Effect::ComputeDrift`.

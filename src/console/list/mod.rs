@@ -142,10 +142,14 @@ pub trait Item: Clone + PartialEq {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row<T, K> {
     pub confirmed: T,
-    /// The item with the user's queued actions applied, when there are any.
-    pub shown: Option<T>,
+    /// The item with the user's queued actions applied, when there are any: boxed, so that the
+    /// many rows without queued actions hold one pointer rather than a second item's room.
+    pub shown: Option<Box<T>>,
     /// Verbs of the queued actions, oldest first (`acknowledge`, `note`, …).
     pub pending: Vec<&'static str>,
+    /// The confirmed item is held without its long parts (an incident's timeline), which are
+    /// read from the cache when the item is selected or opened.
+    pub compact: bool,
     key: K,
     /// The key the row sits under in the queue's order (`None` before it is placed): where a
     /// binary search finds it while its new key is being placed.
@@ -156,7 +160,7 @@ pub struct Row<T, K> {
 impl<T: Item, K: Copy> Row<T, K> {
     /// The item as shown: with queued actions applied.
     pub fn current(&self) -> &T {
-        self.shown.as_ref().unwrap_or(&self.confirmed)
+        self.shown.as_deref().unwrap_or(&self.confirmed)
     }
 
     pub fn key(&self) -> K {
@@ -164,7 +168,7 @@ impl<T: Item, K: Copy> Row<T, K> {
     }
 
     fn refresh(&mut self, key: impl Fn(&T) -> K) {
-        let current = self.shown.as_ref().unwrap_or(&self.confirmed);
+        let current = self.shown.as_deref().unwrap_or(&self.confirmed);
         self.key = key(current);
         self.haystack = current.haystack();
     }

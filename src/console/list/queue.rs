@@ -69,6 +69,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
                 row.confirmed = item;
                 row.shown = None;
                 row.pending.clear();
+                row.compact = false;
                 row.refresh(key);
                 (Upsert::Updated, index)
             }
@@ -79,6 +80,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
                     confirmed: item,
                     shown: None,
                     pending: Vec::new(),
+                    compact: false,
                     key: K::default(),
                     placed: None,
                     haystack: String::new(),
@@ -103,7 +105,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     ) -> bool {
         let row = &mut self.rows[index];
         let before = row.key;
-        row.shown = shown;
+        row.shown = shown.map(Box::new);
         row.pending = pending;
         row.refresh(key);
         let moved = row.key != before;
@@ -111,6 +113,26 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
             self.reorder(&[index]);
         }
         moved || !self.filter.is_empty()
+    }
+
+    /// Gives back the room the rows' storage grew into beyond what they hold (after a large
+    /// merge: a vector that doubled as it grew may be a third empty).
+    pub fn shrink_to_fit(&mut self) {
+        self.rows.shrink_to_fit();
+        self.by_id.shrink_to_fit();
+        self.order.shrink_to_fit();
+        self.visible.shrink_to_fit();
+    }
+
+    /// Marks the row at `index` as held without its long parts ([`Row::compact`]).
+    pub fn set_compact(&mut self, index: usize, compact: bool) {
+        self.rows[index].compact = compact;
+    }
+
+    /// The confirmed item of the row at `index`, to put its long parts back (the sort key and
+    /// the filter's text do not depend on them).
+    pub fn confirmed_mut(&mut self, index: usize) -> &mut T {
+        &mut self.rows[index].confirmed
     }
 
     /// Recomputes every row's sort key (the policy or the pauses changed) and re-sorts.

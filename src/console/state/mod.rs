@@ -20,6 +20,7 @@ mod changes;
 mod console;
 mod keys;
 mod links;
+mod load;
 mod modal;
 mod storage;
 mod types;
@@ -97,6 +98,8 @@ pub struct AppState {
     /// Quitting was asked for (a key or a signal). The run loop ends on the
     /// `TerminalEffect::Quit` that comes with it, not on this.
     pub quit: bool,
+    /// An `Event::CacheMergeStep` is on its way: rows loaded meanwhile join the merge under way.
+    merge_queued: bool,
 }
 
 impl AppState {
@@ -111,7 +114,7 @@ impl AppState {
         let mut outbox = Outbox::restore(snapshot.outbox, snapshot.rejected);
         // Hold queued actions until the first sync says which server database this is.
         outbox.hold();
-        let tickets = TicketsTab::new(snapshot.tickets, &settings.sla);
+        let tickets = TicketsTab::new(snapshot.tickets, snapshot.tickets_total, &settings.sla);
         let session_author = session.author.clone();
         let mut state = AppState {
             tab: TabId::default(),
@@ -153,6 +156,7 @@ impl AppState {
             derived: Derived::default(),
             seen: std::collections::HashSet::new(),
             quit: false,
+            merge_queued: false,
         };
         // The calendar first: SLA clocks pause during windows that say so.
         state.calendar.today(now, state.settings.timezone);
@@ -237,6 +241,9 @@ impl AppState {
         update.effects.extend(self.follow_journal(now));
         self.refresh_derived(now);
         self.reconcile_view();
+        // The incident selected or opened is held compact: its timeline is read from the cache.
+        update.effects.extend(self.incidents.timeline_wanted().map(Effect::ReadIncident));
+        update.effects.extend(self.tickets.history_wanted().map(Effect::ReadTicket));
         update
     }
 
@@ -316,10 +323,18 @@ impl AppState {
                 update
             }
             Event::CacheLoaded(incidents) => {
-                self.incidents.upsert_many(incidents);
-                self.derived.pending = true;
-                self.derived.markers = true;
-                Update::changed()
+                self.incidents.queue_merge(incidents);
+                self.merge_cached()
+            }
+            Event::TicketsLoaded(tickets) => {
+                self.tickets.queue_merge(tickets);
+                self.merge_cached()
+            }
+            Event::IncidentRead { id, result } => self.on_incident_read(&id, result, now),
+            Event::TicketRead { key, result } => self.on_ticket_read(&key, result, now),
+            Event::CacheMergeStep => {
+                self.merge_queued = false;
+                self.merge_cached()
             }
             Event::DriftComputed(results) => {
                 let changed = self.drift.accept(*results);

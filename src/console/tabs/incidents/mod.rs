@@ -98,6 +98,10 @@ pub struct IncidentsTab {
     open: usize,
     /// Rows (storage indices) changed since last taken: whose SLA clocks and markers to redo.
     touched: Vec<usize>,
+    /// Cached incidents read after the first frame and not merged yet ([`IncidentsTab::merge_slice`]).
+    merging: Vec<Incident>,
+    /// The compact row whose timeline was last asked of the cache ([`IncidentsTab::timeline_wanted`]).
+    reading: Option<String>,
 }
 
 impl std::ops::Deref for IncidentsTab {
@@ -249,6 +253,86 @@ impl IncidentsTab {
 
     pub fn loaded(&self) -> usize {
         self.list.len()
+    }
+
+    /// Holds cached incidents to merge a slice at a time ([`IncidentsTab::merge_slice`]).
+    pub fn queue_merge(&mut self, mut incidents: Vec<Incident>) {
+        if self.merging.is_empty() {
+            self.merging = incidents;
+        } else {
+            self.merging.append(&mut incidents);
+        }
+    }
+
+    /// Merges up to `n` of the incidents held by [`IncidentsTab::queue_merge`], taken from the
+    /// end (the order rows arrive in does not change the list's order). Returns whether any are
+    /// left. A version older than the one held (a sync page came first) is ignored, as always.
+    ///
+    /// Resolved incidents are kept compact: without their timeline, which is read from the cache
+    /// when one is selected or opened ([`IncidentsTab::timeline_wanted`]). Open ones keep theirs
+    /// (their SLA clocks read it), as do the rows the first frame read and every row a sync or
+    /// an action brings.
+    pub fn merge_slice(&mut self, n: usize) -> bool {
+        let mut slice = self.merging.split_off(self.merging.len().saturating_sub(n));
+        // What the first frame (or a sync) holds already, in full, stays as it is.
+        slice.retain(|i| self.list.row(&i.id).is_none_or(|r| r.confirmed.version < i.version));
+        let mut compact = Vec::new();
+        for incident in &mut slice {
+            if !incident.is_open() {
+                incident.timeline = Vec::new();
+                compact.push(incident.id.clone());
+            }
+        }
+        self.upsert_many(slice);
+        for id in compact {
+            if let Some(index) = self.list.index_of(&id) {
+                self.list.set_compact(index, true);
+            }
+        }
+        if self.merging.is_empty() {
+            self.merging = Vec::new();
+        }
+        !self.merging.is_empty()
+    }
+
+    /// The incident whose timeline should be read from the cache now: the one selected or
+    /// opened, when its row is compact and it was not asked for already.
+    pub fn timeline_wanted(&mut self) -> Option<String> {
+        let row = self.list.target().filter(|r| r.compact)?;
+        if self.reading.as_deref() == Some(row.confirmed.id.as_str()) {
+            return None;
+        }
+        let id = row.confirmed.id.clone();
+        self.reading = Some(id.clone());
+        Some(id)
+    }
+
+    /// Puts back the timeline of a compact row read from the cache, if the cache holds the
+    /// version the row has. Returns whether it did (the row's queued actions are then shown
+    /// again over it).
+    pub fn restore_timeline(&mut self, incident: Incident) -> bool {
+        let incident = sanitized(incident);
+        let Some(index) = self.list.index_of(&incident.id) else { return false };
+        let row = self.list.row_at(index);
+        if !row.compact || row.confirmed.version != incident.version {
+            return false;
+        }
+        self.list.confirmed_mut(index).timeline = incident.timeline;
+        self.list.set_compact(index, false);
+        if self.reading.as_deref() == Some(incident.id.as_str()) {
+            self.reading = None;
+        }
+        true
+    }
+
+    /// Gives back the room the list grew into beyond its rows (once a large merge ended).
+    pub fn shrink_to_fit(&mut self) {
+        self.list.shrink_to_fit();
+    }
+
+    /// Whether cached incidents are still being merged.
+    pub fn merging(&self) -> bool {
+        !self.merging.is_empty()
     }
 
     pub fn open_count(&self) -> usize {

@@ -170,6 +170,11 @@ impl IncidentsTab {
             return Outcome::flash(Level::Warning, text);
         }
         match self.target() {
+            // The template takes the timeline: a compact row's is on its way from the cache.
+            Some(row) if row.compact => Outcome::flash(
+                Level::Info,
+                format!("reading the timeline of {} from the cache: p again in a moment", row.confirmed.id),
+            ),
             Some(row) => Outcome::Request(Request::DraftPostmortem(Box::new(row.incident().clone()))),
             None => Outcome::flash(Level::Info, "no incident selected"),
         }

@@ -227,7 +227,9 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &IncidentsView<'_>, row: &Row, n
             starred: event.starred,
         })
         .collect();
-    draw_detail_view(buf, area, v.app, head, "timeline", &entries, &inc.id, scroll, now);
+    // A compact row's timeline is being read from the cache (well under a frame).
+    let title = if row.compact { "timeline (reading it from the cache…)" } else { "timeline" };
+    draw_detail_view(buf, area, v.app, head, title, &entries, &inc.id, scroll, now);
 }
 
 /// ` tickets: SUP-2042 (Northwind Travel, new) · T opens it`: the customer reports linked to an

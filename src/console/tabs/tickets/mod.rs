@@ -111,6 +111,12 @@ pub struct TicketsTab {
     with_pending: std::collections::BTreeSet<String>,
     /// Rows (storage indices) changed since last taken: whose SLA clocks to redo.
     touched: Vec<usize>,
+    /// How many tickets the cache holds, before all of them are loaded.
+    cached_total: usize,
+    /// Cached tickets read after the first frame and not merged yet ([`TicketsTab::merge_slice`]).
+    merging: Vec<Ticket>,
+    /// The compact row whose history was last asked of the cache ([`TicketsTab::history_wanted`]).
+    reading: Option<String>,
 }
 
 impl std::ops::Deref for TicketsTab {
@@ -122,10 +128,93 @@ impl std::ops::Deref for TicketsTab {
 }
 
 impl TicketsTab {
-    pub fn new(tickets: Vec<Ticket>, policy: &SlaPolicy) -> TicketsTab {
-        let mut tab = TicketsTab::default();
+    /// The tab over the tickets the first frame read, of `cached_total` in the cache.
+    pub fn new(tickets: Vec<Ticket>, cached_total: usize, policy: &SlaPolicy) -> TicketsTab {
+        let mut tab = TicketsTab { cached_total, ..TicketsTab::default() };
         tab.upsert_many(tickets, policy);
         tab
+    }
+
+    /// Tickets known, counting those still only in the cache.
+    pub fn total(&self) -> usize {
+        self.list.len().max(self.cached_total)
+    }
+
+    /// Holds cached tickets to merge a slice at a time ([`TicketsTab::merge_slice`]).
+    pub fn queue_merge(&mut self, mut tickets: Vec<Ticket>) {
+        if self.merging.is_empty() {
+            self.merging = tickets;
+        } else {
+            self.merging.append(&mut tickets);
+        }
+    }
+
+    /// Merges up to `n` of the tickets held by [`TicketsTab::queue_merge`]; returns whether any
+    /// are left. An older version than the one held is ignored, as always.
+    ///
+    /// Merged tickets are kept compact: without their history and the customer's message, read
+    /// from the cache when one is selected or opened ([`TicketsTab::history_wanted`]); their SLA
+    /// clocks and the queue need neither. The rows the first frame read, and every row a sync or
+    /// an action brings, are held in full.
+    pub fn merge_slice(&mut self, n: usize, policy: &SlaPolicy) -> bool {
+        let mut slice = self.merging.split_off(self.merging.len().saturating_sub(n));
+        slice.retain(|t| self.list.row(&t.key).is_none_or(|r| r.confirmed.version < t.version));
+        let keys: Vec<String> = slice.iter().map(|t| t.key.clone()).collect();
+        for ticket in &mut slice {
+            ticket.history = Vec::new();
+            ticket.description = None;
+        }
+        self.upsert_many(slice, policy);
+        for key in keys {
+            if let Some(index) = self.list.index_of(&key) {
+                self.list.set_compact(index, true);
+            }
+        }
+        if self.merging.is_empty() {
+            self.merging = Vec::new();
+        }
+        !self.merging.is_empty()
+    }
+
+    /// The ticket whose history should be read from the cache now: the one selected or opened,
+    /// when its row is compact and it was not asked for already.
+    pub fn history_wanted(&mut self) -> Option<String> {
+        let row = self.list.target().filter(|r| r.compact)?;
+        if self.reading.as_deref() == Some(row.confirmed.key.as_str()) {
+            return None;
+        }
+        let key = row.confirmed.key.clone();
+        self.reading = Some(key.clone());
+        Some(key)
+    }
+
+    /// Puts back the history and message of a compact row read from the cache, if the cache
+    /// holds the version the row has. Returns whether it did.
+    pub fn restore_history(&mut self, ticket: Ticket) -> bool {
+        let ticket = sanitized(ticket);
+        let Some(index) = self.list.index_of(&ticket.key) else { return false };
+        let row = self.list.row_at(index);
+        if !row.compact || row.confirmed.version != ticket.version {
+            return false;
+        }
+        if self.reading.as_deref() == Some(ticket.key.as_str()) {
+            self.reading = None;
+        }
+        let confirmed = self.list.confirmed_mut(index);
+        confirmed.history = ticket.history;
+        confirmed.description = ticket.description;
+        self.list.set_compact(index, false);
+        true
+    }
+
+    /// Gives back the room the list grew into beyond its rows (once a large merge ended).
+    pub fn shrink_to_fit(&mut self) {
+        self.list.shrink_to_fit();
+    }
+
+    /// Whether cached tickets are still being merged.
+    pub fn merging(&self) -> bool {
+        !self.merging.is_empty()
     }
 
     /// Stores tickets (sanitised), keeping only the newest version of each, and puts the changed

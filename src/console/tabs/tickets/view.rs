@@ -276,7 +276,9 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &TicketsView<'_>, row: &TicketRo
         };
         entries.insert(at, entry);
     }
-    draw_detail_view(buf, area, v.app, head, "history", &entries, &t.key, scroll, now);
+    // A compact row's history is being read from the cache (well under a frame).
+    let title = if row.compact { "history (reading it from the cache…)" } else { "history" };
+    draw_detail_view(buf, area, v.app, head, title, &entries, &t.key, scroll, now);
 }
 
 #[cfg(test)]

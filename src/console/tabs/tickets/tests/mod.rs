@@ -31,15 +31,18 @@ fn the_queue_is_sorted_by_time_to_breach() {
     // P1 responds in 15 min, P2 in 1 h: the older P2 still breaches after the newer P1.
     let mut resolved = ticket("SUP-4", Priority::P1, -5);
     resolved.apply(&TicketAction::Resolve, "dana", at(-1)).unwrap();
-    let tab =
-        TicketsTab::new(vec![ticket("SUP-1", Priority::P2, -30), ticket("SUP-2", Priority::P1, 0), resolved], &policy);
+    let tab = TicketsTab::new(
+        vec![ticket("SUP-1", Priority::P2, -30), ticket("SUP-2", Priority::P1, 0), resolved],
+        0,
+        &policy,
+    );
     assert_eq!(keys(&tab), ["SUP-2", "SUP-1", "SUP-4"]);
 }
 
 #[test]
 fn pending_goes_below_running_clocks_and_queued_actions_show_at_once() {
     let policy = SlaPolicy::default_policy();
-    let mut tab = TicketsTab::new(vec![ticket("SUP-1", Priority::P2, 0), ticket("SUP-2", Priority::P2, 1)], &policy);
+    let mut tab = TicketsTab::new(vec![ticket("SUP-1", Priority::P2, 0), ticket("SUP-2", Priority::P2, 1)], 0, &policy);
     assert_eq!(keys(&tab), ["SUP-1", "SUP-2"]);
     let entry = OutboxEntry {
         key: "k1".into(),
@@ -65,7 +68,7 @@ fn hostile_text_is_made_inert() {
     let mut t = ticket("SUP-1", Priority::P3, 0);
     t.subject = "\u{1b}]52;c;ZXZpbA==\u{7}refund".into();
     t.description = Some("line one\r\n\u{1b}[2Jline two".into());
-    let tab = TicketsTab::new(vec![t], &policy);
+    let tab = TicketsTab::new(vec![t], 0, &policy);
     assert_eq!(tab.row("SUP-1").unwrap().confirmed.subject, "refund");
     assert_eq!(tab.row("SUP-1").unwrap().confirmed.description.as_deref(), Some("line one line two"));
 }

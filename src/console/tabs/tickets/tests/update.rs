@@ -234,7 +234,7 @@ fn a_tab_first_shown_starts_at_its_top_with_the_most_urgent_row_selected() {
     let mut snapshot = crate::fixtures::seeded_snapshot(7, now());
     let tickets = std::mem::take(&mut snapshot.tickets);
     let policy = crate::sla::SlaPolicy::default_policy();
-    let sorted = crate::console::tabs::tickets::TicketsTab::new(tickets.clone(), &policy);
+    let sorted = crate::console::tabs::tickets::TicketsTab::new(tickets.clone(), 0, &policy);
     let open: Vec<String> =
         sorted.visible_rows(0, usize::MAX).filter(|r| r.ticket().is_open()).map(|r| r.confirmed.key.clone()).collect();
     let quiet = open.last().unwrap().clone();

@@ -1,0 +1,115 @@
+//! The cache's rows merged after the first frame: the first frame shows the first incidents
+//! and tickets the cache holds; the rest arrives in one event each (`Event::CacheLoaded`,
+//! `Event::TicketsLoaded`) and is merged a slice per turn of the loop (`Event::CacheMergeStep`,
+//! one in flight at a time), so that a key pressed meanwhile is handled in the next frame
+//! instead of after the whole merge (a million incidents took seconds in one update).
+//!
+//! Each slice goes through the same path as a sync page: the rows it stored are put in order by
+//! binary search, and their queued actions, SLA clocks and drift markers are redone for them
+//! alone (`refresh_derived`); the last slice reapplies every queued action once, as a one-shot
+//! merge did.
+
+use super::{AppState, Update};
+use crate::console::effect::Effect;
+
+/// Incidents merged per turn of the loop: a few milliseconds of work at a million rows.
+pub const MERGE_SLICE: usize = 5_000;
+/// Tickets merged per turn: each is sorted by its SLA due time, which costs more than an
+/// incident's order.
+pub const TICKET_SLICE: usize = 2_000;
+
+impl AppState {
+    /// Merges the next slice of the cached rows (incidents first: the first screen lists them)
+    /// and asks for another turn while some are left.
+    pub(crate) fn merge_cached(&mut self) -> Update {
+        if self.merge_queued {
+            // Rows just loaded: the step already on its way takes them.
+            return Update::changed();
+        }
+        if self.incidents.merging() {
+            self.incidents.merge_slice(MERGE_SLICE);
+            self.derived.markers = true;
+        } else if self.tickets.merging() {
+            self.tickets.merge_slice(TICKET_SLICE, &self.settings.sla);
+        }
+        if self.merging_cache() {
+            self.merge_queued = true;
+            return Update::changed().with([Effect::ContinueMerge]);
+        }
+        self.derived.pending = true;
+        if self.cache_merged() {
+            self.incidents.shrink_to_fit();
+            self.tickets.shrink_to_fit();
+            tracing::info!(
+                incidents = self.incidents.loaded(),
+                tickets = self.tickets.len(),
+                "the cached rows are all merged"
+            );
+        }
+        Update::changed()
+    }
+
+    /// A compact incident's timeline came back from the cache: shown at once, with the queued
+    /// actions on it applied again over it.
+    pub(crate) fn on_incident_read(
+        &mut self,
+        id: &str,
+        result: Result<Option<crate::domain::Incident>, String>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Update {
+        match result {
+            Ok(Some(incident)) => {
+                if self.incidents.restore_timeline(incident) {
+                    self.derived.pending = true;
+                    return Update::changed();
+                }
+                Update::unchanged()
+            }
+            Ok(None) => Update::unchanged(),
+            Err(error) => {
+                let text = format!("the timeline of {id} could not be read from the cache: {error}");
+                self.flash(super::Level::Error, text, now);
+                Update::changed()
+            }
+        }
+    }
+
+    /// A compact ticket's history and message came back from the cache.
+    pub(crate) fn on_ticket_read(
+        &mut self,
+        key: &str,
+        result: Result<Option<crate::domain::Ticket>, String>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Update {
+        match result {
+            Ok(Some(ticket)) => {
+                if self.tickets.restore_history(ticket) {
+                    self.derived.pending = true;
+                    return Update::changed();
+                }
+                Update::unchanged()
+            }
+            Ok(None) => Update::unchanged(),
+            Err(error) => {
+                let text = format!("the history of {key} could not be read from the cache: {error}");
+                self.flash(super::Level::Error, text, now);
+                Update::changed()
+            }
+        }
+    }
+
+    /// Whether every row the cache held at the start is merged into the lists.
+    pub fn cache_merged(&self) -> bool {
+        !self.merging_cache()
+            && self.incidents.loaded() >= self.incidents.total()
+            && self.tickets.len() >= self.tickets.total()
+    }
+
+    /// Whether rows read from the cache after the first frame are still being merged.
+    pub fn merging_cache(&self) -> bool {
+        self.incidents.merging() || self.tickets.merging()
+    }
+}
+
+#[cfg(test)]
+mod tests;
