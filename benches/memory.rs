@@ -147,6 +147,7 @@ fn fill_cache(path: &Path, incidents: usize, tickets: usize) -> Result<(), Strin
                 has_more: false,
                 changes: chunk.iter().cloned().map(Change::Ticket).collect(),
                 skipped_unknown: 0,
+                remaining: None,
             };
             cache.apply_page(&page, false, now).await.map_err(|e| format!("filling the cache: {e}"))?;
         }
