@@ -277,6 +277,16 @@ impl ClockRow {
         self.fixed.is_some()
     }
 
+    /// The first instant after `after` the clock changes band (`None` when paused, or when it
+    /// has no band left to enter).
+    pub fn next_band_change(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.fixed.is_some() {
+            return None;
+        }
+        let passed = self.band_changes.iter().take_while(|at| at.is_some_and(|at| at <= after)).count();
+        self.band_changes.get(passed).copied().flatten()
+    }
+
     /// When the clock enters the critical band, if it is running towards it.
     pub fn critical_at(&self) -> Option<DateTime<Utc>> {
         self.band_changes[1]
