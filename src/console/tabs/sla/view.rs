@@ -21,15 +21,21 @@ use crate::console::widgets::{Draw, clock};
 use crate::domain::EntityKind;
 use crate::sla::{Band, ClockState, SlaPolicy};
 
-/// `42s`, `14m05s`, `3h12m05s`, `2d04h` (`precise` keeps seconds up to a day).
+/// A countdown shows its seconds only in its last minutes ([`SECONDS_SHOWN`]): `4m05s` tells
+/// when to act, `3h12m05s` ticking every second only costs the reader (and the terminal) a
+/// change a second.
+pub const SECONDS_SHOWN: i64 = 5 * 60;
+
+/// `42s` under a minute; `precise`: `4m05s` under [`SECONDS_SHOWN`]; then `14m`, `3h12m`,
+/// `2d04h` (whole minutes and hours, rounded down: a countdown never shows more than is left).
 pub fn span(d: Duration, precise: bool) -> String {
     let s = d.num_seconds().abs();
     let (days, hours, mins, secs) = (s / 86_400, (s % 86_400) / 3_600, (s % 3_600) / 60, s % 60);
-    match (days, hours, precise) {
-        (0, 0, _) if mins == 0 => format!("{secs}s"),
-        (0, 0, _) => format!("{mins}m{secs:02}s"),
-        (0, _, true) => format!("{hours}h{mins:02}m{secs:02}s"),
-        (0, _, false) => format!("{hours}h{mins:02}m"),
+    match (days, hours) {
+        (0, 0) if mins == 0 => format!("{secs}s"),
+        (0, 0) if precise && s < SECONDS_SHOWN => format!("{mins}m{secs:02}s"),
+        (0, 0) => format!("{mins}m"),
+        (0, _) => format!("{hours}h{mins:02}m"),
         _ => format!("{days}d{hours:02}h"),
     }
 }
@@ -208,9 +214,11 @@ mod tests {
     #[test]
     fn spans_read_at_a_glance() {
         assert_eq!(span(Duration::seconds(42), true), "42s");
-        assert_eq!(span(Duration::seconds(14 * 60 + 5), false), "14m05s");
-        assert_eq!(span(Duration::seconds(3 * 3600 + 12 * 60 + 5), true), "3h12m05s");
-        assert_eq!(span(Duration::seconds(3 * 3600 + 12 * 60 + 5), false), "3h12m");
+        assert_eq!(span(Duration::seconds(4 * 60 + 5), true), "4m05s", "a countdown's last minutes");
+        assert_eq!(span(Duration::seconds(4 * 60 + 5), false), "4m");
+        assert_eq!(span(Duration::seconds(5 * 60), true), "5m");
+        assert_eq!(span(Duration::seconds(14 * 60 + 5), true), "14m");
+        assert_eq!(span(Duration::seconds(3 * 3600 + 12 * 60 + 5), true), "3h12m");
         assert_eq!(span(Duration::seconds(2 * 86_400 + 4 * 3600), true), "2d04h");
         assert_eq!(span(Duration::seconds(-90), true), "1m30s");
     }
