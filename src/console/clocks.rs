@@ -233,8 +233,8 @@ pub struct ClockRow {
     pub order: BreachOrder,
     /// The band of a clock that does not move (paused), or `None` for a running one.
     fixed: Option<Band>,
-    /// When a running clock enters warning, critical and breached (earlier than the build time
-    /// when already in that band; `None` when the calendar never gets there).
+    /// When a running clock enters warning, critical and breached (the whole second of the
+    /// build time when already in that band; `None` when the calendar never gets there).
     band_changes: [Option<DateTime<Utc>>; 3],
 }
 
@@ -313,7 +313,13 @@ fn band_changes(
         [bands.warning_threshold(target) - tick, bands.critical_threshold(target) - tick, chrono::Duration::zero()];
     thresholds.map(|threshold| {
         let until = state.remaining - threshold;
-        if until <= chrono::Duration::zero() { Some(now) } else { calendar.add_open_time(now, until) }
+        // Already in the band: since the whole second the frame shows (the counts kept as of it
+        // see no change to come).
+        if until <= chrono::Duration::zero() {
+            Some(crate::console::time::second(now))
+        } else {
+            calendar.add_open_time(now, until)
+        }
     })
 }
 

@@ -62,6 +62,9 @@ pub struct SlaTab {
     placed: HashMap<(EntityKind, String), [Option<BreachOrder>; 2]>,
     /// The summary's counts, kept as clocks change band.
     bands: bands::BandIndex,
+    /// Clocks that entered the critical band before a page or a rebuild replaced them: they
+    /// ring at the next look.
+    ring_next: Vec<(EntityKind, String, Which)>,
 }
 
 /// The order rows are listed in, unique per row.
@@ -116,14 +119,18 @@ impl SlaTab {
         now: DateTime<Utc>,
     ) {
         let selected = self.selected().map(|r| (r.id.clone(), r.input.which));
+        self.catch_up(now);
         let known: HashSet<(String, Which)> = self.rows.iter().map(|r| (r.id.clone(), r.input.which)).collect();
         let mut rows: Vec<Box<ClockRow>> = tickets.flat_map(|t| ticket_rows(t, policy, calendar, now)).collect();
         rows.extend(incidents.flat_map(|i| incident_rows(i, policy, calendar, now)));
         rows.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
-        for row in &rows {
+        for row in rows.iter().filter(|r| r.band_at(now) >= Band::Critical) {
             let key = (row.id.clone(), row.input.which);
-            if !known.contains(&key) && row.band_at(now) >= Band::Critical {
+            if !known.contains(&key) {
                 self.rung.insert(key);
+            } else if !self.rung.contains(&key) {
+                // Critical since it was last looked at: it rings at the next look.
+                self.ring_next.push((row.kind, key.0, key.1));
             }
         }
         let live: HashSet<(String, Which)> = rows.iter().map(|r| (r.id.clone(), r.input.which)).collect();
@@ -133,10 +140,7 @@ impl SlaTab {
             self.placed.entry((row.kind, row.id.clone())).or_default()[slot(row.input.which)] = Some(row.order);
         }
         self.rows = rows;
-        // As of the last look (when not later): clocks that entered the critical band since
-        // still ring at the next.
-        let as_of = self.bands.as_of().filter(|at| *at <= now).unwrap_or_else(|| crate::console::time::second(now));
-        self.bands.reset(&self.rows, as_of);
+        self.bands.reset(&self.rows, crate::console::time::second(now));
         if let Some(sel) = selected
             && let Some(pos) = self.rows.iter().position(|r| (&r.id, r.input.which) == (&sel.0, sel.1))
         {
@@ -156,6 +160,7 @@ impl SlaTab {
         now: DateTime<Utc>,
     ) {
         let selected = self.selected().map(|r| (r.kind, r.id.clone(), r.input.which));
+        self.catch_up(now);
         let mut removed = Vec::new();
         let mut gone: HashSet<(String, Which)> = HashSet::new();
         let mut added: Vec<Box<ClockRow>> = Vec::new();
@@ -193,8 +198,13 @@ impl SlaTab {
         added.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         for row in &added {
             let key = (row.id.clone(), row.input.which);
-            if !gone.remove(&key) && row.band_at(now) >= Band::Critical {
-                self.rung.insert(key.clone());
+            let replaced = gone.remove(&key);
+            if row.band_at(now) >= Band::Critical {
+                if !replaced {
+                    self.rung.insert(key);
+                } else if !self.rung.contains(&key) {
+                    self.ring_next.push((row.kind, key.0, key.1));
+                }
             }
             self.placed.entry((row.kind, row.id.clone())).or_default()[slot(row.input.which)] = Some(row.order);
             self.bands.add(row, crate::console::time::second(now));
@@ -220,15 +230,28 @@ impl SlaTab {
         (start..self.rows.len()).take_while(|&i| sort_key(&self.rows[i]) == key).find(|&i| self.rows[i].kind == kind)
     }
 
+    /// Brings the counts to the whole second of `now` before clocks are replaced, keeping the
+    /// clocks that entered the critical band on the way for the next look: the replaced rows
+    /// then count from `now`, with no change behind them to take.
+    fn catch_up(&mut self, now: DateTime<Utc>) {
+        let entered = self.bands.advance(&self.rows, crate::console::time::second(now));
+        self.ring_next.extend(entered.into_iter().map(|r| (r.kind, r.id.clone(), r.input.which)));
+    }
+
     /// Clocks that entered the critical band (or breached) since last asked, as of the whole
     /// second `now` is in (what the frame shows); each only once. Costs the clocks that changed
     /// band since, not every clock.
     pub fn newly_critical(&mut self, now: DateTime<Utc>) -> Vec<String> {
+        self.catch_up(now);
         let mut out = Vec::new();
-        for row in self.bands.advance(&self.rows, crate::console::time::second(now)) {
-            let key = (row.id.clone(), row.input.which);
-            if !self.rung.contains(&key) {
-                out.push(format!("{} {}", row.id, row.input.which.label()));
+        let at = crate::console::time::second(now);
+        for (kind, id, which) in std::mem::take(&mut self.ring_next) {
+            // Still running and critical (a page may have stopped or eased it since).
+            let order = self.placed.get(&(kind, id.clone())).and_then(|orders| orders[slot(which)]);
+            let row = order.and_then(|order| self.find(kind, (order, &id, which))).map(|pos| &self.rows[pos]);
+            let key = (id, which);
+            if row.is_some_and(|r| r.band_at(at) >= Band::Critical) && !self.rung.contains(&key) {
+                out.push(format!("{} {}", key.0, which.label()));
                 self.rung.insert(key);
             }
         }
