@@ -1,6 +1,7 @@
 //! The SLA tab: a summary per priority, then every running clock by priority and time to breach,
-//! with a gauge coloured by band and the time left counting down (up, once breached); a paused
-//! clock says why (the maintenance window, or the customer).
+//! with a gauge coloured by band and the time left counting down (up, once breached) — in
+//! minutes, and in seconds only in its last five ([`SECONDS_SHOWN`]); a paused clock says why
+//! (the maintenance window, or the customer).
 //! Also the countdown texts and gauges the Tickets tab shares.
 //!
 //! [`SlaView`] reads the tab's clocks and, of the shared data, only the SLA policy.
