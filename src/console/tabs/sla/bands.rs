@@ -70,11 +70,6 @@ impl BandIndex {
         }
     }
 
-    /// The instant the counts are as of.
-    pub fn as_of(&self) -> Option<DateTime<Utc>> {
-        self.as_of
-    }
-
     /// Counts a new clock (`now` starts the counts when there were none).
     pub fn add(&mut self, row: &ClockRow, now: DateTime<Utc>) {
         let as_of = *self.as_of.get_or_insert(now);
