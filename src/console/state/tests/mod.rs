@@ -402,7 +402,7 @@ fn the_clock_wakes_only_when_something_on_screen_changes() {
 
 /// Two incidents triggered at different instants within a second: their ages and SLA minutes
 /// on the Incidents tab, and their clocks on the SLA tab, all move on the whole second — the
-/// SLA tab's every second, the young ages every five.
+/// young ages every five, the SLA tab's minutes and gauges when they change.
 #[test]
 fn ages_and_countdowns_share_one_phase_of_one_second() {
     let triggered = |id: &str, ms: i64| {
@@ -436,7 +436,9 @@ fn ages_and_countdowns_share_one_phase_of_one_second() {
         assert!(wakes.iter().all(|w| w.timestamp_subsec_nanos() == 0), "tab {tab}: off the whole second: {wakes:?}");
         assert!(wakes.windows(2).all(|w| w[1] - w[0] >= chrono::Duration::seconds(1)), "tab {tab}: {wakes:?}");
         if tab == '3' {
-            assert_eq!(wakes.len(), 10, "tab {tab}: one a second over 10 s: {wakes:?}");
+            // 15 minutes left show as `14m` for a minute; a 20-cell gauge of 15 minutes fills a
+            // cell every 45 s: nothing on the SLA tab changes in these 10 s.
+            assert!(wakes.len() <= 1, "tab {tab}: {wakes:?}");
         } else {
             let ages: Vec<i64> = wakes.iter().map(|w| (*w - now()).num_seconds()).collect();
             assert!(ages.contains(&6) && ages.len() <= 3, "tab {tab}: the 5 s steps of young ages: {ages:?}");

@@ -120,7 +120,7 @@ proptest! {
         // The bell's model: what has rung or arrived critical, while held.
         let mut rung = critical(&tab, now);
         prop_assert!(tab.newly_critical(now).is_empty(), "already critical at start: no bell");
-        let mut replace = |tab: &mut SlaTab, rung: &mut HashSet<String>, before: HashSet<String>, at| {
+        let replace = |tab: &mut SlaTab, rung: &mut HashSet<String>, before: HashSet<String>, at| {
             let after = held(tab);
             rung.retain(|k| after.contains(k));
             rung.extend(critical(tab, at).into_iter().filter(|k| !before.contains(k)));

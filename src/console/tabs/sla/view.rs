@@ -18,14 +18,10 @@ use crate::console::clocks::ClockInput;
 use crate::console::state::AppState;
 use crate::console::tabs::{TabView, ViewContext};
 use crate::console::theme::Theme;
+use crate::console::time::SECONDS_SHOWN;
 use crate::console::widgets::{Draw, clock};
 use crate::domain::EntityKind;
 use crate::sla::{Band, ClockState, SlaPolicy};
-
-/// A countdown shows its seconds only in its last minutes ([`SECONDS_SHOWN`]): `4m05s` tells
-/// when to act, `3h12m05s` ticking every second only costs the reader (and the terminal) a
-/// change a second.
-pub const SECONDS_SHOWN: i64 = 5 * 60;
 
 /// `42s` under a minute; `precise`: `4m05s` under [`SECONDS_SHOWN`]; then `14m`, `3h12m`,
 /// `2d04h` (whole minutes and hours, rounded down: a countdown never shows more than is left).
@@ -136,7 +132,7 @@ impl Widget for SlaView<'_> {
 
         let rows = tab.rows();
         let wide = area.width >= 110;
-        let gauge_width = if wide { 20 } else { 10 };
+        let gauge_width = super::update::gauge_width(area.width);
         let mut widths = vec![
             Constraint::Length(2),
             Constraint::Length(10),
@@ -161,7 +157,7 @@ impl Widget for SlaView<'_> {
         let viewport = usize::from(body.height.saturating_sub(1)).max(1);
         let cursor = tab.cursor();
         // The cursor's offset is kept for the tallest body; keep the selection on screen here.
-        let offset = cursor.offset.max((cursor.selected + 1).saturating_sub(viewport)).min(cursor.selected);
+        let offset = super::update::list_offset(cursor, viewport);
         let table_rows = rows.iter().enumerate().skip(offset).take(viewport).map(|(i, row)| {
             let clock_state = row.state(policy, now);
             let target = row.input.target(policy);
