@@ -28,24 +28,22 @@ pub fn from_second(at: DateTime<Utc>) -> DateTime<Utc> {
     if start == at { at } else { start + Duration::seconds(1) }
 }
 
-/// A countdown shows its seconds only in its last minutes (this many seconds): `4m05s` tells
-/// when to act, `3h12m05s` ticking every second only costs the reader (and the terminal) a
-/// change a second.
-pub const SECONDS_SHOWN: i64 = 5 * 60;
+/// A countdown shows its seconds only in its last minute (this many seconds), overdue time only
+/// in its first: `42s` tells when to act, `3h12m05s` ticking every second only costs the reader
+/// (and the terminal) a change a second.
+pub const SECONDS_SHOWN: i64 = 60;
 
-/// When a countdown's text next changes, drawn as of `shown` (`precise`: with seconds under
-/// [`SECONDS_SHOWN`], else under a minute): the next second while seconds show, else the next
-/// whole minute of the time left or overdue. At the earliest: a business-hours clock's time left
+/// When a countdown's text next changes, drawn as of `shown`: the next second while seconds
+/// show (under [`SECONDS_SHOWN`]), else the next whole minute of the time left or overdue. At the earliest: a business-hours clock's time left
 /// moves only while open, and a wake-up with nothing changed draws nothing. `None` while paused
 /// or stopped.
-pub fn countdown_changes(state: &ClockState, precise: bool, shown: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub fn countdown_changes(state: &ClockState, shown: DateTime<Utc>) -> Option<DateTime<Utc>> {
     if state.paused || state.stopped {
         return None;
     }
     let left = if state.breached { state.overdue.unwrap_or(-state.remaining) } else { state.remaining };
-    let seconds_shown = if precise { SECONDS_SHOWN } else { 60 };
     let ms = left.num_milliseconds().abs();
-    let wait = if ms < seconds_shown * 1_000 {
+    let wait = if ms < SECONDS_SHOWN * 1_000 {
         1_000 - ms.rem_euclid(1_000).min(999)
     } else if state.breached {
         60_000 - ms.rem_euclid(60_000)
@@ -144,7 +142,7 @@ mod tests {
         let mut at = second(start);
         while at < start + target + Duration::minutes(8) {
             let state = input.evaluate(&policy, at);
-            let next = [countdown_changes(&state, true, at), gauge_changes(&state, target, 20, at)]
+            let next = [countdown_changes(&state, at), gauge_changes(&state, target, 20, at)]
                 .into_iter()
                 .flatten()
                 .min()

@@ -89,7 +89,7 @@ impl Tab for SlaTab {
         for row in self.rows().iter().take(hi).skip(lo) {
             let state = row.state(cx.policy, shown);
             let target = row.input.target(cx.policy);
-            for at in [countdown_changes(&state, true, shown), gauge_changes(&state, target, width, shown)] {
+            for at in [countdown_changes(&state, shown), gauge_changes(&state, target, width, shown)] {
                 next = match (next, at) {
                     (Some(n), Some(at)) => Some(n.min(at)),
                     (n, at) => n.or(at),

@@ -1,6 +1,6 @@
 //! The SLA tab: a summary per priority, then every running clock by priority and time to breach,
 //! with a gauge coloured by band and the time left counting down (up, once breached) — in
-//! minutes, and in seconds only in its last five ([`SECONDS_SHOWN`]); a paused clock says why
+//! minutes, and in seconds only in its last one ([`SECONDS_SHOWN`]); a paused clock says why
 //! (the maintenance window, or the customer).
 //! Also the countdown texts and gauges the Tickets tab shares.
 //!
@@ -23,14 +23,13 @@ use crate::console::widgets::{Draw, clock};
 use crate::domain::EntityKind;
 use crate::sla::{Band, ClockState, SlaPolicy};
 
-/// `42s` under a minute; `precise`: `4m05s` under [`SECONDS_SHOWN`]; then `14m`, `3h12m`,
-/// `2d04h` (whole minutes and hours, rounded down: a countdown never shows more than is left).
-pub fn span(d: Duration, precise: bool) -> String {
+/// `42s` under a minute ([`SECONDS_SHOWN`]); then `14m`, `3h12m`, `2d04h` (whole minutes and
+/// hours, rounded down: a countdown never shows more than is left).
+pub fn span(d: Duration) -> String {
     let s = d.num_seconds().abs();
     let (days, hours, mins, secs) = (s / 86_400, (s % 86_400) / 3_600, (s % 3_600) / 60, s % 60);
     match (days, hours) {
-        (0, 0) if mins == 0 => format!("{secs}s"),
-        (0, 0) if precise && s < SECONDS_SHOWN => format!("{mins}m{secs:02}s"),
+        (0, 0) if s < SECONDS_SHOWN => format!("{secs}s"),
         (0, 0) => format!("{mins}m"),
         (0, _) => format!("{hours}h{mins:02}m"),
         _ => format!("{days}d{hours:02}h"),
@@ -39,18 +38,18 @@ pub fn span(d: Duration, precise: bool) -> String {
 
 /// What a clock shows: time left, `⏸` and time left while paused, `+overdue` once breached,
 /// `✓ took` or `✗ late by` once stopped.
-pub fn countdown(state: &ClockState, precise: bool) -> String {
+pub fn countdown(state: &ClockState) -> String {
     if state.stopped {
         return if state.breached {
-            format!("✗ +{}", span(-state.remaining, false))
+            format!("✗ +{}", span(-state.remaining))
         } else {
-            format!("✓ {}", span(state.elapsed, false))
+            format!("✓ {}", span(state.elapsed))
         };
     }
     let left = if state.breached {
-        format!("+{}", span(state.overdue.unwrap_or(-state.remaining), precise))
+        format!("+{}", span(state.overdue.unwrap_or(-state.remaining)))
     } else {
-        span(state.remaining, precise)
+        span(state.remaining)
     };
     if state.paused { format!("⏸ {left}") } else { left }
 }
@@ -85,8 +84,8 @@ pub fn clock_line(cx: &ViewContext<'_>, policy: &SlaPolicy, input: &ClockInput) 
     Line::from(vec![
         Span::styled(format!(" {:<10} ", input.which.label()), theme.muted()),
         gauge(&clock_state, target, 16, theme),
-        Span::styled(format!(" {:<10} ", countdown(&clock_state, true)), theme.band(clock_state.band)),
-        Span::styled(format!("of {} · {due}", span(target, false)), theme.muted()),
+        Span::styled(format!(" {:<10} ", countdown(&clock_state)), theme.band(clock_state.band)),
+        Span::styled(format!("of {} · {due}", span(target)), theme.muted()),
     ])
 }
 
@@ -162,9 +161,9 @@ impl Widget for SlaView<'_> {
             let clock_state = row.state(policy, now);
             let target = row.input.target(policy);
             let left = if clock_state.breached && wide {
-                format!("breached {} ago", span(clock_state.overdue.unwrap_or(-clock_state.remaining), true))
+                format!("breached {} ago", span(clock_state.overdue.unwrap_or(-clock_state.remaining)))
             } else {
-                countdown(&clock_state, true)
+                countdown(&clock_state)
             };
             let kind = match row.kind {
                 EntityKind::Ticket | EntityKind::Maintenance | EntityKind::Postmortem => "",
@@ -210,13 +209,13 @@ mod tests {
 
     #[test]
     fn spans_read_at_a_glance() {
-        assert_eq!(span(Duration::seconds(42), true), "42s");
-        assert_eq!(span(Duration::seconds(4 * 60 + 5), true), "4m05s", "a countdown's last minutes");
-        assert_eq!(span(Duration::seconds(4 * 60 + 5), false), "4m");
-        assert_eq!(span(Duration::seconds(5 * 60), true), "5m");
-        assert_eq!(span(Duration::seconds(14 * 60 + 5), true), "14m");
-        assert_eq!(span(Duration::seconds(3 * 3600 + 12 * 60 + 5), true), "3h12m");
-        assert_eq!(span(Duration::seconds(2 * 86_400 + 4 * 3600), true), "2d04h");
-        assert_eq!(span(Duration::seconds(-90), true), "1m30s");
+        assert_eq!(span(Duration::seconds(42)), "42s");
+        assert_eq!(span(Duration::seconds(59)), "59s", "a countdown's last minute");
+        assert_eq!(span(Duration::seconds(60)), "1m");
+        assert_eq!(span(Duration::seconds(4 * 60 + 5)), "4m");
+        assert_eq!(span(Duration::seconds(14 * 60 + 5)), "14m");
+        assert_eq!(span(Duration::seconds(3 * 3600 + 12 * 60 + 5)), "3h12m");
+        assert_eq!(span(Duration::seconds(2 * 86_400 + 4 * 3600)), "2d04h");
+        assert_eq!(span(Duration::seconds(-90)), "1m");
     }
 }
