@@ -56,7 +56,7 @@ fn identity(row: &ClockRow) -> u64 {
 }
 
 /// The row sorting under `order` whose identity is `id` (rows sorted by order first).
-fn find<'a>(rows: &'a [Box<ClockRow>], order: BreachOrder, id: u64) -> Option<&'a ClockRow> {
+fn find(rows: &[Box<ClockRow>], order: BreachOrder, id: u64) -> Option<&ClockRow> {
     let start = rows.partition_point(|r| r.order < order);
     rows[start..].iter().take_while(|r| r.order == order).map(Box::as_ref).find(|r| identity(r) == id)
 }
