@@ -233,8 +233,8 @@ pub struct ClockRow {
     pub order: BreachOrder,
     /// The band of a clock that does not move (paused), or `None` for a running one.
     fixed: Option<Band>,
-    /// When a running clock enters warning, critical and breached (earlier than the build time
-    /// when already in that band; `None` when the calendar never gets there).
+    /// When a running clock enters warning, critical and breached (the whole second of the
+    /// build time when already in that band; `None` when the calendar never gets there).
     band_changes: [Option<DateTime<Utc>>; 3],
 }
 
@@ -277,6 +277,16 @@ impl ClockRow {
         self.fixed.is_some()
     }
 
+    /// The first instant after `after` the clock changes band (`None` when paused, or when it
+    /// has no band left to enter).
+    pub fn next_band_change(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.fixed.is_some() {
+            return None;
+        }
+        let passed = self.band_changes.iter().take_while(|at| at.is_some_and(|at| at <= after)).count();
+        self.band_changes.get(passed).copied().flatten()
+    }
+
     /// When the clock enters the critical band, if it is running towards it.
     pub fn critical_at(&self) -> Option<DateTime<Utc>> {
         self.band_changes[1]
@@ -303,7 +313,13 @@ fn band_changes(
         [bands.warning_threshold(target) - tick, bands.critical_threshold(target) - tick, chrono::Duration::zero()];
     thresholds.map(|threshold| {
         let until = state.remaining - threshold;
-        if until <= chrono::Duration::zero() { Some(now) } else { calendar.add_open_time(now, until) }
+        // Already in the band: since the whole second the frame shows (the counts kept as of it
+        // see no change to come).
+        if until <= chrono::Duration::zero() {
+            Some(crate::console::time::second(now))
+        } else {
+            calendar.add_open_time(now, until)
+        }
     })
 }
 

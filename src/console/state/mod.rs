@@ -481,7 +481,7 @@ impl AppState {
             }
         };
         // On the whole second it happens in, as the frame shows it (the band and the bell agree).
-        if let Some(at) = self.sla.next_critical(now) {
+        if let Some(at) = self.sla.next_band_change(now) {
             consider(crate::console::time::from_second(at));
         }
         if let Some(at) = self.drafts.journal_due {

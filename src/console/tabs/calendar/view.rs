@@ -310,7 +310,7 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &CalendarView<'_>, window: &Main
     let coming = window.occurrences(now, now + Duration::days(400));
     let running = coming.first().filter(|o| o.covers(now)).copied();
     if let Some(o) = running {
-        let left = crate::console::tabs::sla::view::span(o.end - now, false);
+        let left = crate::console::tabs::sla::view::span(o.end - now);
         let text = format!(" ▶ running now, until {} ({left} left)", zoned(o.end, v.cx.zone, "%a %b %d %H:%M"));
         lines.push(Line::styled(text, theme.warning()));
     }

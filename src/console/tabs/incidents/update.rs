@@ -70,8 +70,8 @@ impl Tab for IncidentsTab {
         }
     }
 
-    /// Ages on screen change on the second, minute or hour; the list's SLA column (shown from
-    /// 90 columns) on the minute of each clock on screen. A frame shows them as of the whole
+    /// Ages on screen change on their step (`time::age_step`: 5 s, a minute or an hour); the
+    /// list's SLA column (shown from 90 columns) on the minute of each clock on screen. A frame shows them as of the whole
     /// second (`time::second`), so every one of them changes on a whole second: one wake-up a
     /// second at most, however many young incidents are on screen.
     fn next_wake(&self, cx: &WakeContext<'_>) -> Option<DateTime<Utc>> {
@@ -109,11 +109,7 @@ impl Tab for IncidentsTab {
         }
         for triggered in on_screen {
             let age = (shown - triggered).num_seconds().max(0);
-            let step = match age {
-                a if a < 60 => 1,
-                a if a < 86_400 => 60,
-                _ => 3_600,
-            };
+            let step = crate::console::time::age_step(age);
             consider(from_second(triggered + Duration::seconds((age / step + 1) * step)));
         }
         next

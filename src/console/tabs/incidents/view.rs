@@ -18,7 +18,7 @@ use crate::console::tabs::sla::view::clock_line;
 use crate::console::tabs::{TabView, ViewContext};
 use crate::console::widgets::history::{HistoryEntry, draw_detail_view};
 use crate::console::widgets::{Draw, clock};
-use crate::domain::duration::{ago, compact};
+use crate::domain::duration::ago;
 use crate::domain::{EventKind, IncidentStatus};
 use crate::sla::ClockState;
 
@@ -141,7 +141,7 @@ fn list_row<'a>(row: &'a Row, v: &IncidentsView<'_>, now: DateTime<Utc>, cols: &
         } else {
             Line::from(Span::styled(inc.title.as_str(), text_style))
         }),
-        Cell::from(Span::styled(compact((now - inc.triggered_at).num_seconds()), theme.muted())),
+        Cell::from(Span::styled(crate::console::time::age((now - inc.triggered_at).num_seconds()), theme.muted())),
     ];
     if cols.left {
         cells.push(Cell::from(

@@ -1,20 +1,34 @@
 //! What the SLA tab does by itself (its [`Tab`] impl): moving through the clocks, `Enter`
 //! following a row to its incident or ticket (the root opens it there), its hints, header counts,
-//! the tab bar's badge of clocks in trouble, and its wake-ups (countdowns on screen).
+//! the tab bar's badge of clocks in trouble, and its wake-ups (when a countdown or gauge on
+//! screen next changes).
 
 use chrono::{DateTime, Utc};
 
 use super::{META, SlaTab};
 use crate::console::action::Action;
 use crate::console::keymap::Mode;
+use crate::console::list::Cursor;
 use crate::console::state::Level;
 use crate::console::tabs::{
     Hints, Outcome, Request, TAB_HINTS, Tab, TabContext, TabId, TabMeta, WakeContext, next_second, step,
 };
+use crate::console::time::{countdown_changes, gauge_changes, second};
 use crate::domain::EntityKind;
 use crate::sla::Band;
 
 const HINTS: Hints = &[(Action::Open, "open item")];
+
+/// Cells of the Used gauge at a terminal `width`.
+pub(crate) fn gauge_width(width: u16) -> usize {
+    if width >= 110 { 20 } else { 10 }
+}
+
+/// The first row shown in a list of `viewport` rows: the cursor's offset, moved to keep the
+/// selection on screen.
+pub(crate) fn list_offset(cursor: Cursor, viewport: usize) -> usize {
+    cursor.offset.max((cursor.selected + 1).saturating_sub(viewport)).min(cursor.selected)
+}
 
 impl Tab for SlaTab {
     fn meta(&self) -> &'static TabMeta {
@@ -61,8 +75,31 @@ impl Tab for SlaTab {
         format!("{} running", self.rows().len())
     }
 
+    /// When a row on screen next changes its text or gauge (the summary and colours change with
+    /// bands, which the root wakes for): one wake-up a second at most, on the whole second, and
+    /// none while nothing on screen moves.
     fn next_wake(&self, cx: &WakeContext<'_>) -> Option<DateTime<Utc>> {
-        (!self.rows().is_empty()).then(|| next_second(cx.now))
+        let shown = second(cx.now);
+        let cursor = self.cursor();
+        // The view's list is shorter than `cx.rows`: every row it may show is among these.
+        let lo = list_offset(cursor, cx.rows);
+        let hi = cursor.selected.max(lo) + cx.rows;
+        let width = gauge_width(cx.width);
+        let mut next: Option<DateTime<Utc>> = None;
+        for row in self.rows().iter().take(hi).skip(lo) {
+            let state = row.state(cx.policy, shown);
+            let target = row.input.target(cx.policy);
+            for at in [countdown_changes(&state, shown), gauge_changes(&state, target, width, shown)] {
+                next = match (next, at) {
+                    (Some(n), Some(at)) => Some(n.min(at)),
+                    (n, at) => n.or(at),
+                };
+            }
+            if next.is_some_and(|n| n <= next_second(shown)) {
+                break;
+            }
+        }
+        next
     }
 
     /// Clocks breached (`2✗`), else clocks critical (`1!`).

@@ -1,6 +1,7 @@
 //! The SLA tab: a summary per priority, then every running clock by priority and time to breach,
-//! with a gauge coloured by band and the time left counting down (up, once breached); a paused
-//! clock says why (the maintenance window, or the customer).
+//! with a gauge coloured by band and the time left counting down (up, once breached) — in
+//! minutes, and in seconds only in its last one ([`SECONDS_SHOWN`]); a paused clock says why
+//! (the maintenance window, or the customer).
 //! Also the countdown texts and gauges the Tickets tab shares.
 //!
 //! [`SlaView`] reads the tab's clocks and, of the shared data, only the SLA policy.
@@ -17,37 +18,38 @@ use crate::console::clocks::ClockInput;
 use crate::console::state::AppState;
 use crate::console::tabs::{TabView, ViewContext};
 use crate::console::theme::Theme;
+use crate::console::time::SECONDS_SHOWN;
 use crate::console::widgets::{Draw, clock};
 use crate::domain::EntityKind;
 use crate::sla::{Band, ClockState, SlaPolicy};
 
-/// `42s`, `14m05s`, `3h12m05s`, `2d04h` (`precise` keeps seconds up to a day).
-pub fn span(d: Duration, precise: bool) -> String {
+/// `42s` under a minute ([`SECONDS_SHOWN`]); then `14m`, `3h12m`, `2d04h` (whole minutes and
+/// hours, rounded down: a countdown never shows more than is left).
+pub fn span(d: Duration) -> String {
     let s = d.num_seconds().abs();
     let (days, hours, mins, secs) = (s / 86_400, (s % 86_400) / 3_600, (s % 3_600) / 60, s % 60);
-    match (days, hours, precise) {
-        (0, 0, _) if mins == 0 => format!("{secs}s"),
-        (0, 0, _) => format!("{mins}m{secs:02}s"),
-        (0, _, true) => format!("{hours}h{mins:02}m{secs:02}s"),
-        (0, _, false) => format!("{hours}h{mins:02}m"),
+    match (days, hours) {
+        (0, 0) if s < SECONDS_SHOWN => format!("{secs}s"),
+        (0, 0) => format!("{mins}m"),
+        (0, _) => format!("{hours}h{mins:02}m"),
         _ => format!("{days}d{hours:02}h"),
     }
 }
 
 /// What a clock shows: time left, `⏸` and time left while paused, `+overdue` once breached,
 /// `✓ took` or `✗ late by` once stopped.
-pub fn countdown(state: &ClockState, precise: bool) -> String {
+pub fn countdown(state: &ClockState) -> String {
     if state.stopped {
         return if state.breached {
-            format!("✗ +{}", span(-state.remaining, false))
+            format!("✗ +{}", span(-state.remaining))
         } else {
-            format!("✓ {}", span(state.elapsed, false))
+            format!("✓ {}", span(state.elapsed))
         };
     }
     let left = if state.breached {
-        format!("+{}", span(state.overdue.unwrap_or(-state.remaining), precise))
+        format!("+{}", span(state.overdue.unwrap_or(-state.remaining)))
     } else {
-        span(state.remaining, precise)
+        span(state.remaining)
     };
     if state.paused { format!("⏸ {left}") } else { left }
 }
@@ -82,8 +84,8 @@ pub fn clock_line(cx: &ViewContext<'_>, policy: &SlaPolicy, input: &ClockInput) 
     Line::from(vec![
         Span::styled(format!(" {:<10} ", input.which.label()), theme.muted()),
         gauge(&clock_state, target, 16, theme),
-        Span::styled(format!(" {:<10} ", countdown(&clock_state, true)), theme.band(clock_state.band)),
-        Span::styled(format!("of {} · {due}", span(target, false)), theme.muted()),
+        Span::styled(format!(" {:<10} ", countdown(&clock_state)), theme.band(clock_state.band)),
+        Span::styled(format!("of {} · {due}", span(target)), theme.muted()),
     ])
 }
 
@@ -129,7 +131,7 @@ impl Widget for SlaView<'_> {
 
         let rows = tab.rows();
         let wide = area.width >= 110;
-        let gauge_width = if wide { 20 } else { 10 };
+        let gauge_width = super::update::gauge_width(area.width);
         let mut widths = vec![
             Constraint::Length(2),
             Constraint::Length(10),
@@ -154,14 +156,14 @@ impl Widget for SlaView<'_> {
         let viewport = usize::from(body.height.saturating_sub(1)).max(1);
         let cursor = tab.cursor();
         // The cursor's offset is kept for the tallest body; keep the selection on screen here.
-        let offset = cursor.offset.max((cursor.selected + 1).saturating_sub(viewport)).min(cursor.selected);
+        let offset = super::update::list_offset(cursor, viewport);
         let table_rows = rows.iter().enumerate().skip(offset).take(viewport).map(|(i, row)| {
             let clock_state = row.state(policy, now);
             let target = row.input.target(policy);
             let left = if clock_state.breached && wide {
-                format!("breached {} ago", span(clock_state.overdue.unwrap_or(-clock_state.remaining), true))
+                format!("breached {} ago", span(clock_state.overdue.unwrap_or(-clock_state.remaining)))
             } else {
-                countdown(&clock_state, true)
+                countdown(&clock_state)
             };
             let kind = match row.kind {
                 EntityKind::Ticket | EntityKind::Maintenance | EntityKind::Postmortem => "",
@@ -207,11 +209,13 @@ mod tests {
 
     #[test]
     fn spans_read_at_a_glance() {
-        assert_eq!(span(Duration::seconds(42), true), "42s");
-        assert_eq!(span(Duration::seconds(14 * 60 + 5), false), "14m05s");
-        assert_eq!(span(Duration::seconds(3 * 3600 + 12 * 60 + 5), true), "3h12m05s");
-        assert_eq!(span(Duration::seconds(3 * 3600 + 12 * 60 + 5), false), "3h12m");
-        assert_eq!(span(Duration::seconds(2 * 86_400 + 4 * 3600), true), "2d04h");
-        assert_eq!(span(Duration::seconds(-90), true), "1m30s");
+        assert_eq!(span(Duration::seconds(42)), "42s");
+        assert_eq!(span(Duration::seconds(59)), "59s", "a countdown's last minute");
+        assert_eq!(span(Duration::seconds(60)), "1m");
+        assert_eq!(span(Duration::seconds(4 * 60 + 5)), "4m");
+        assert_eq!(span(Duration::seconds(14 * 60 + 5)), "14m");
+        assert_eq!(span(Duration::seconds(3 * 3600 + 12 * 60 + 5)), "3h12m");
+        assert_eq!(span(Duration::seconds(2 * 86_400 + 4 * 3600)), "2d04h");
+        assert_eq!(span(Duration::seconds(-90)), "1m");
     }
 }

@@ -117,6 +117,9 @@ pub struct TicketsTab {
     merging: Vec<Ticket>,
     /// The compact row whose history was last asked of the cache ([`TicketsTab::history_wanted`]).
     reading: Option<String>,
+    /// Open tickets as shown: kept as rows change, so the header does not count 100,000 rows a
+    /// frame.
+    open: usize,
 }
 
 impl std::ops::Deref for TicketsTab {
@@ -228,7 +231,10 @@ impl TicketsTab {
         for ticket in tickets {
             let ticket = sanitized(ticket);
             let key = ticket.key.clone();
-            match self.list.upsert(ticket, &order) {
+            let was_open = self.is_open_at(self.list.index_of(&key));
+            let upsert = self.list.upsert(ticket, &order);
+            self.open = self.open + usize::from(self.is_open_at(Some(upsert.1))) - usize::from(was_open);
+            match upsert {
                 (Upsert::New, index) => {
                     new_keys.push(key);
                     touched.push(index);
@@ -308,9 +314,16 @@ impl TicketsTab {
         } else {
             self.with_pending.remove(key);
         }
+        let was_open = self.is_open_at(Some(index));
         if self.list.set_shown(index, shown, verbs, self.maintenance.order(policy)) {
             self.list.reselect(selected.as_deref());
         }
+        self.open = self.open + usize::from(self.is_open_at(Some(index))) - usize::from(was_open);
+    }
+
+    /// Whether the row at storage index `index` shows an open ticket.
+    fn is_open_at(&self, index: Option<usize>) -> bool {
+        index.is_some_and(|i| self.list.row_at(i).ticket().is_open())
     }
 
     /// The rows (storage indices, see [`Queue::row_at`]) stored or shown anew since last asked,
@@ -341,8 +354,9 @@ impl TicketsTab {
         self.selected_id()
     }
 
+    /// Open tickets as shown (kept as rows change, not counted).
     pub fn open_count(&self) -> usize {
-        self.list.rows().filter(|r| r.ticket().is_open()).count()
+        self.open
     }
 
     pub fn open_detail(&mut self) -> bool {

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::{META, TicketRow, TicketsTab};
 use crate::console::action::Action;
+use crate::console::clocks::{ClockInput, Which};
 use crate::console::keymap::Mode;
 use crate::console::list::List;
 use crate::console::tabs::{
@@ -60,8 +61,26 @@ impl Tab for TicketsTab {
         format!("{} open · {}", self.open_count(), self.len())
     }
 
+    /// The open detail counts seconds and fills gauges: every second while its ticket is open.
+    /// The list wakes when a countdown on screen next changes its text (minutes, seconds only
+    /// under a minute); band colours change with bands, which the root wakes for.
     fn next_wake(&self, cx: &WakeContext<'_>) -> Option<DateTime<Utc>> {
-        self.countdown_on_screen(self.cursor().offset, cx.rows).then(|| next_second(cx.now))
+        if self.detail_row().is_some() {
+            return self.countdown_on_screen(self.cursor().offset, cx.rows).then(|| next_second(cx.now));
+        }
+        let shown = crate::console::time::second(cx.now);
+        let pauses = |service: &str| cx.pauses.get(service).map_or(&[][..], Vec::as_slice);
+        self.visible_rows(self.cursor().offset, cx.rows)
+            .map(|r| r.ticket())
+            .filter(|t| t.is_open())
+            .flat_map(|t| {
+                Which::BOTH.map(|which| {
+                    let input = ClockInput::for_ticket(t, which).with_maintenance(pauses(&t.service_id));
+                    crate::console::time::countdown_changes(&input.evaluate(cx.policy, shown), shown)
+                })
+            })
+            .flatten()
+            .min()
     }
 
     fn action_target(&self, probe: Option<&Command>, me: &str) -> Option<Target> {

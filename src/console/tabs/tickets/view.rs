@@ -185,7 +185,7 @@ fn draw_list(buf: &mut Buffer, area: Rect, v: &TicketsView<'_>, now: DateTime<Ut
         let clock_cell = |which| {
             let state_now = v.app.calendar.ticket_clock(t, which).evaluate(policy, now);
             let style = if state_now.stopped || state_now.paused { theme.muted() } else { theme.band(state_now.band) };
-            Cell::from(Span::styled(countdown(&state_now, false), style))
+            Cell::from(Span::styled(countdown(&state_now), style))
         };
         let pending = !row.pending.is_empty();
         let key = if pending { format!("{}{}", t.key, theme.glyphs.queued) } else { t.key.clone() };

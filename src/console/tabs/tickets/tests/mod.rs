@@ -72,3 +72,36 @@ fn hostile_text_is_made_inert() {
     assert_eq!(tab.row("SUP-1").unwrap().confirmed.subject, "refund");
     assert_eq!(tab.row("SUP-1").unwrap().confirmed.description.as_deref(), Some("line one line two"));
 }
+
+/// The open count is kept as rows change: it equals counting every row after new tickets,
+/// newer versions that resolve or reopen, queued actions shown and withdrawn, and a clear.
+#[test]
+fn the_open_count_is_kept_as_rows_change() {
+    let policy = SlaPolicy::default_policy();
+    let counted = |tab: &TicketsTab| tab.rows().filter(|r| r.ticket().is_open()).count();
+    let mut tab = TicketsTab::new((0..6).map(|i| ticket(&format!("SUP-{i}"), Priority::P3, -i)).collect(), 0, &policy);
+    assert_eq!((tab.open_count(), counted(&tab)), (6, 6));
+    let mut resolved = tab.row("SUP-2").unwrap().confirmed.clone();
+    resolved.apply(&TicketAction::Resolve, "dana", at(1)).unwrap();
+    resolved.version += 1;
+    let mut stale = resolved.clone();
+    stale.version -= 1;
+    tab.upsert_many(vec![resolved, ticket("SUP-9", Priority::P1, 0), stale], &policy);
+    assert_eq!((tab.open_count(), counted(&tab)), (6, 6), "one resolved, one new, an old version ignored");
+    let resolve = OutboxEntry {
+        key: "k1".into(),
+        target_id: "SUP-1".into(),
+        action: Command::Ticket(TicketAction::Resolve),
+        base_version: 1,
+        epoch: None,
+        created_at: at(2),
+        attempts: 0,
+        last_error: None,
+    };
+    tab.apply_pending("SUP-1", [&resolve].into_iter(), "dana", &policy);
+    assert_eq!((tab.open_count(), counted(&tab)), (5, 5), "a queued resolve shows at once");
+    tab.apply_pending("SUP-1", std::iter::empty(), "dana", &policy);
+    assert_eq!((tab.open_count(), counted(&tab)), (6, 6), "withdrawn, it is open again");
+    tab.clear();
+    assert_eq!((tab.open_count(), counted(&tab)), (0, 0));
+}
