@@ -17,12 +17,13 @@ use crate::console::tabs::TabId;
 use crate::console::tabs::postmortems::editor;
 use crate::domain::text::truncate;
 
-/// The freshness badge: `● live`, `syncing 480,000 / 1,000,000` while catching up,
+/// The freshness badge: `● live`, `syncing 480,000 / 1,000,000` while catching up (pages are
+/// arriving, however long each took),
 /// `STALE since 14:03:22`, or `CACHED … · connecting`.
 pub fn freshness(state: &AppState) -> (String, bool) {
     let at = |t| crate::console::widgets::clock(t, t, state.settings.timezone);
     match (&state.sync.failing, state.sync.live, state.sync.last_ok) {
-        (None, true, _) if state.sync.catching_up.is_some() => {
+        (None, _, _) if state.sync.catching_up.is_some() => {
             (state.sync.catching_up.map(|p| syncing(p, false)).unwrap_or_default(), false)
         }
         (None, true, _) => (format!("{} live", state.settings.theme.glyphs.live), false),
@@ -174,10 +175,10 @@ fn short_freshness(state: &AppState) -> (String, bool) {
     match (&state.sync.failing, state.sync.live, state.sync.last_ok) {
         (Some(_), _, Some(last)) => (format!(" STALE {} ", at(last)), true),
         (Some(_), _, None) => (" STALE ".to_string(), true),
-        (None, false, Some(last)) => (format!(" CACHED {} ", at(last)), true),
-        (None, true, _) if state.sync.catching_up.is_some() => {
+        (None, _, _) if state.sync.catching_up.is_some() => {
             (state.sync.catching_up.map(|p| syncing(p, true)).unwrap_or_default(), false)
         }
+        (None, false, Some(last)) => (format!(" CACHED {} ", at(last)), true),
         _ => freshness(state),
     }
 }
