@@ -16,6 +16,8 @@
 //! `cargo bench --bench idle_cpu` (the figure depends on the build: `--profile dev` measures a
 //! debug build); `OPSDECK_IDLE_CPU_SECS=N` sets the window per tab (30 s).
 
+#[path = "support/fill.rs"]
+mod fill;
 #[path = "../tests/support/pty.rs"]
 mod pty;
 
@@ -23,10 +25,6 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use opsdeck::api::{Change, ReceivedPage};
-use opsdeck::cache::Cache;
-use opsdeck::db::DbLocation;
 use pty::{ConsoleDirs, Pty};
 
 const BIN: &str = env!("CARGO_BIN_EXE_opsdeck");
@@ -65,7 +63,7 @@ fn run() -> Result<(), String> {
     let cache_path =
         dirs.data_home().join("opsdeck").join("cache").join(opsdeck::paths::cache_file_name(Some(BACKEND)));
     let filled = Instant::now();
-    fill_cache(&cache_path)?;
+    fill::fill_cache(&cache_path, INCIDENTS, TICKETS)?;
     println!(
         "cache: {INCIDENTS} incidents, {TICKETS} open tickets (filled in {:.1} s); {COLS}x{ROWS}, {secs} s per tab",
         filled.elapsed().as_secs_f64()
@@ -152,30 +150,4 @@ fn wait(d: Duration) {
     while let Some(left) = until.checked_duration_since(Instant::now()) {
         std::thread::park_timeout(left);
     }
-}
-
-/// Creates the cache the console uses for `BACKEND` and fills it.
-fn fill_cache(path: &Path) -> Result<(), String> {
-    let now = Utc::now();
-    let incidents = opsdeck::fixtures::many_incidents(INCIDENTS, now);
-    let tickets = opsdeck::fixtures::many_tickets(TICKETS, now);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("runtime: {e}"))?;
-    rt.block_on(async {
-        let cache = Cache::open(&DbLocation::File(path.to_path_buf())).await.map_err(|e| format!("cache: {e}"))?;
-        cache.put_incidents(&incidents).await.map_err(|e| format!("filling the cache: {e}"))?;
-        for (i, chunk) in tickets.chunks(5_000).enumerate() {
-            let page = ReceivedPage {
-                epoch: "bench".into(),
-                cursor: (i + 1).to_string(),
-                has_more: false,
-                changes: chunk.iter().cloned().map(Change::Ticket).collect(),
-                skipped_unknown: 0,
-                remaining: None,
-            };
-            cache.apply_page(&page, false, now).await.map_err(|e| format!("filling the cache: {e}"))?;
-        }
-        Ok::<_, String>(())
-    })?;
-    rt.shutdown_timeout(Duration::from_secs(10));
-    Ok(())
 }

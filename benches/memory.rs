@@ -9,6 +9,8 @@
 //! `cargo bench --bench memory`; `OPSDECK_MEMORY_BIG=1 cargo bench --bench memory`;
 //! `OPSDECK_MEMORY_BIN=PATH` measures another build of the binary (an earlier one, beside).
 
+#[path = "support/fill.rs"]
+mod fill;
 #[path = "../tests/support/pty.rs"]
 mod pty;
 
@@ -16,10 +18,6 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use opsdeck::api::{Change, ReceivedPage};
-use opsdeck::cache::Cache;
-use opsdeck::db::DbLocation;
 use pty::{ConsoleDirs, Pty};
 
 const BIN: &str = env!("CARGO_BIN_EXE_opsdeck");
@@ -29,8 +27,6 @@ const TICKETS: usize = 100_000;
 const MERGED: &str = "the cached rows are all merged";
 const MERGE_TIMEOUT: Duration = Duration::from_secs(300);
 const EXIT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Filling the cache in pages of this many rows (one transaction each).
-const FILL_PAGE: usize = 50_000;
 
 fn main() -> ExitCode {
     match run() {
@@ -50,7 +46,7 @@ fn run() -> Result<(), String> {
     let cache_path =
         dirs.data_home().join("opsdeck").join("cache").join(opsdeck::paths::cache_file_name(Some(BACKEND)));
     let filled = Instant::now();
-    fill_cache(&cache_path, incidents, TICKETS)?;
+    fill::fill_cache(&cache_path, incidents, TICKETS)?;
     let size = std::fs::metadata(&cache_path).map(|m| m.len()).unwrap_or(0);
     println!(
         "cache: {incidents} incidents, {TICKETS} open tickets ({:.1} MB, filled in {:.1} s)",
@@ -125,43 +121,4 @@ fn status(pid: u32) -> Result<(u64, u64), String> {
             .ok_or(format!("/proc/{pid}/status has no {name}"))
     };
     Ok((field("VmRSS:")?, field("VmHWM:")?))
-}
-
-/// The cache the console uses for `BACKEND`: incidents and open tickets, written a page of
-/// rows per transaction, the write-ahead log folded in.
-fn fill_cache(path: &Path, incidents: usize, tickets: usize) -> Result<(), String> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("runtime: {e}"))?;
-    rt.block_on(async {
-        let cache = Cache::open(&DbLocation::File(path.to_path_buf())).await.map_err(|e| format!("cache: {e}"))?;
-        let now = Utc::now();
-        let all = opsdeck::fixtures::many_incidents(incidents, now);
-        for chunk in all.chunks(FILL_PAGE) {
-            cache.put_incidents(chunk).await.map_err(|e| format!("filling the cache: {e}"))?;
-        }
-        drop(all);
-        let all = opsdeck::fixtures::many_tickets(tickets, now);
-        for (n, chunk) in all.chunks(FILL_PAGE).enumerate() {
-            let page = ReceivedPage {
-                epoch: "bench".into(),
-                cursor: n.to_string(),
-                has_more: false,
-                changes: chunk.iter().cloned().map(Change::Ticket).collect(),
-                skipped_unknown: 0,
-                remaining: None,
-            };
-            cache.apply_page(&page, false, now).await.map_err(|e| format!("filling the cache: {e}"))?;
-        }
-        drop(cache);
-        use sqlx::Connection;
-        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
-        let mut conn = sqlx::SqliteConnection::connect_with(&options).await.map_err(|e| format!("cache: {e}"))?;
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&mut conn)
-            .await
-            .map_err(|e| format!("checkpoint: {e}"))?;
-        conn.close().await.map_err(|e| format!("closing the cache: {e}"))?;
-        Ok::<_, String>(())
-    })?;
-    rt.shutdown_timeout(Duration::from_secs(10));
-    Ok(())
 }

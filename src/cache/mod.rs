@@ -445,18 +445,24 @@ async fn upsert_incidents(
         let (rank, sort_at) = incident.list_order();
         rows.push((&incident.id, incident.version, rank, sort_at, serde_json::to_string(incident)?));
     }
-    sqlx::query(
-        "INSERT INTO incidents (id, version, rank, sort_at, doc)
+    let sql = "INSERT INTO incidents (id, version, rank, sort_at, doc)
          SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
                 json_extract(value, '$[3]'), json_extract(value, '$[4]')
          FROM json_each(?) WHERE true
          ON CONFLICT (id) DO UPDATE SET version = excluded.version, rank = excluded.rank,
              sort_at = excluded.sort_at, doc = excluded.doc
-         WHERE excluded.version >= incidents.version",
-    )
-    .bind(serde_json::to_string(&rows)?)
-    .execute(&mut **tx)
-    .await?;
+         WHERE excluded.version >= incidents.version";
+    upsert_rows(tx, sql, &rows).await
+}
+
+/// Runs one of the bulk upserts above: `rows`, as one JSON array, bound to the statement's only
+/// parameter and read back by `json_each`.
+async fn upsert_rows(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    sql: &'static str,
+    rows: &impl serde::Serialize,
+) -> Result<(), CacheError> {
+    sqlx::query(sql).bind(serde_json::to_string(rows)?).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -475,19 +481,14 @@ async fn upsert_tickets(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, tickets: &
             serde_json::to_string(ticket)?,
         ));
     }
-    sqlx::query(
-        "INSERT INTO tickets (key, version, open, sort_at, doc)
+    let sql = "INSERT INTO tickets (key, version, open, sort_at, doc)
          SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
                 json_extract(value, '$[3]'), json_extract(value, '$[4]')
          FROM json_each(?) WHERE true
          ON CONFLICT (key) DO UPDATE SET version = excluded.version, open = excluded.open,
              sort_at = excluded.sort_at, doc = excluded.doc
-         WHERE excluded.version >= tickets.version",
-    )
-    .bind(serde_json::to_string(&rows)?)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+         WHERE excluded.version >= tickets.version";
+    upsert_rows(tx, sql, &rows).await
 }
 
 async fn upsert_ticket(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, ticket: &Ticket) -> Result<(), CacheError> {
