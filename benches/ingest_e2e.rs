@@ -16,6 +16,11 @@
 //! the ingest's time goes: the state's share, and the HTTP backend reading every page and the
 //! cache storing them, each timed alone in a second pass.
 
+#[path = "../tests/support/pty.rs"]
+mod pty;
+#[path = "../tests/support/server_db.rs"]
+mod server_db;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
@@ -48,22 +53,7 @@ async fn start_server(path: &Path) -> server::RunningServer {
 /// The server's database: the catalog the server seeds, then `incidents` after it in the feed.
 async fn build_server_db(path: &Path, incidents: &[Incident]) {
     start_server(path).await.shutdown().await.unwrap();
-    let url = format!("sqlite://{}", path.display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM entities").fetch_one(&pool).await.unwrap();
-    let mut tx = pool.begin().await.unwrap();
-    for (i, incident) in incidents.iter().enumerate() {
-        sqlx::query("INSERT INTO entities (kind, id, seq, open, doc) VALUES ('incident', ?, ?, ?, ?)")
-            .bind(&incident.id)
-            .bind(first + 1 + i as i64)
-            .bind(incident.is_open())
-            .bind(serde_json::to_string(incident).unwrap())
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
-    pool.close().await;
+    server_db::append_incidents(path, incidents).await.unwrap();
 }
 
 struct Ingest {

@@ -9,46 +9,16 @@
 mod console;
 #[path = "support/pty.rs"]
 mod pty;
+#[path = "support/server_db.rs"]
+mod server_db;
 
 use std::path::Path;
 
-use chrono::{TimeZone, Utc};
 use console::{BIN, Console, T};
-use pty::{ConsoleDirs, ERIN_TOKEN, Server};
+use pty::{ConsoleDirs, ERIN_TOKEN};
 
 /// Enough incidents that catching up takes a few seconds in a debug build, whatever the machine.
 const INCIDENTS: usize = 40_000;
-
-/// A server database holding `n` incidents after the catalog the server seeds.
-fn server_with_incidents(dir: &Path, n: usize) -> Server {
-    let db = dir.join("server.sqlite");
-    let tokens = dir.join("tokens.toml");
-    pty::write_tokens(&tokens).expect("tokens file");
-    let mut seeding = Server::start(Path::new(BIN), &db, &tokens, T).expect("server");
-    seeding.terminate(T).expect("server stops");
-    let now = Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap();
-    let incidents = opsdeck::fixtures::many_incidents(n, now);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    runtime.block_on(async {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.unwrap();
-        let first: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM entities").fetch_one(&pool).await.unwrap();
-        let mut tx = pool.begin().await.unwrap();
-        for (i, incident) in incidents.iter().enumerate() {
-            sqlx::query("INSERT INTO entities (kind, id, seq, open, doc) VALUES ('incident', ?, ?, ?, ?)")
-                .bind(&incident.id)
-                .bind(first + 1 + i as i64)
-                .bind(incident.is_open())
-                .bind(serde_json::to_string(incident).unwrap())
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-        }
-        tx.commit().await.unwrap();
-        pool.close().await;
-    });
-    Server::start(Path::new(BIN), &db, &tokens, T).expect("server")
-}
 
 /// Waits until the header says how far catching up has come, and returns that text.
 fn progress_shown(console: &Console) -> String {
@@ -62,7 +32,7 @@ fn progress_shown(console: &Console) -> String {
 #[test]
 fn q_and_sigterm_end_the_console_at_once_while_it_catches_up_and_say_how_far_it_got() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut server = server_with_incidents(dir.path(), INCIDENTS);
+    let mut server = server_db::server_with_incidents(Path::new(BIN), dir.path(), INCIDENTS, T).expect("server");
 
     let dirs = ConsoleDirs::new(dir.path().join("quits")).expect("console dirs");
     let mut console = Console::start(&dirs, &server.url, ERIN_TOKEN, &[]);

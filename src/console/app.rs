@@ -270,8 +270,11 @@ async fn run_loop(
             queue.push(more);
         }
         let turn = Instant::now();
+        // Set when the turn handled a key (or paste, resize, signal): its answer is drawn now.
+        let mut answered = false;
         while let Some(event) = queue.next(turn.elapsed() < TURN) {
             let report = matches!(event, Event::Synced(_));
+            answered |= crate::console::turns::is_user(&event);
             let update = state.update(event, Utc::now());
             if report {
                 backlog.taken();
@@ -287,12 +290,20 @@ async fn run_loop(
             if quit {
                 break;
             }
+            // A key pressed during the turn overtakes the rest of its work, and the turn ends
+            // once the user's events are handled, so that their answer is drawn at once.
+            while let Ok(more) = rx.try_recv() {
+                queue.push(more);
+            }
+            if answered && !queue.user_waiting() {
+                break;
+            }
         }
         if !merged && state.cache_merged() {
             merged = true;
             release_freed_memory();
         }
-        if dirty && last_draw.elapsed() >= FRAME {
+        if dirty && (answered || last_draw.elapsed() >= FRAME) {
             terminal::draw(tui, state, Utc::now())?;
             last_draw = Instant::now();
             dirty = false;

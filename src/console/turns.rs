@@ -35,6 +35,11 @@ impl Turns {
         self.user.is_empty() && self.background.is_empty()
     }
 
+    /// Whether something the user did waits.
+    pub fn user_waiting(&self) -> bool {
+        !self.user.is_empty()
+    }
+
     /// The next event to handle: the user's first, whatever the turn has cost; background work
     /// only while the turn is `within` its budget.
     pub fn next(&mut self, within: bool) -> Option<Event> {
@@ -42,8 +47,9 @@ impl Turns {
     }
 }
 
-/// Events a person caused, which must reach the screen within a frame.
-fn is_user(event: &Event) -> bool {
+/// Whether `event` is the user's (a key, a paste, a resize, a signal): its answer is drawn at
+/// once, not at the next frame of background work.
+pub fn is_user(event: &Event) -> bool {
     matches!(event, Event::Key(_) | Event::Paste(_) | Event::Resize { .. } | Event::Shutdown { .. })
 }
 
@@ -81,6 +87,18 @@ mod tests {
             order.push(label(&event));
         }
         assert_eq!(order, ["key j", "key q", "signal SIGHUP", "page 1", "page 2", "failed x"]);
+    }
+
+    #[test]
+    fn the_user_waiting_is_told_until_their_last_event_is_taken() {
+        let mut turns = Turns::default();
+        turns.extend([page("1"), key('j'), key('k')]);
+        assert!(turns.user_waiting());
+        turns.next(true);
+        assert!(turns.user_waiting(), "k still waits");
+        turns.next(true);
+        assert!(!turns.user_waiting(), "only background work is left");
+        assert!(!turns.is_empty());
     }
 
     #[test]
