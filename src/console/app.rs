@@ -1,5 +1,6 @@
 //! The console's run loop: first frame from the cache, then events → update → effects, and a
-//! draw only when something changed (at most one every 10 ms, inside a synchronized update).
+//! draw only when something changed (at most one every 10 ms, inside a synchronized update; the
+//! answer to a key at once).
 //! A turn works at most [`TURN`] before it draws, the user's keys and signals ahead of queued
 //! background work (`console::turns`); each sync report taken is acknowledged to the poller,
 //! which sends a page's reports only once the last page's are taken.
@@ -18,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::Utc;
-use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::api::{Me, Role};
@@ -28,6 +28,7 @@ use crate::cache::{Cache, CacheSnapshot, Work};
 use crate::config::{Config, Secret};
 use crate::console::effect::{EffectRunner, Flow, Screen, Stores};
 use crate::console::event::{Event, EventSender};
+use crate::console::input::{Input, spawn_terminal_events};
 use crate::console::state::{AppState, Environment, Session};
 use crate::console::terminal;
 use crate::console::zone::SystemZone;
@@ -403,76 +404,6 @@ async fn connect(
             Ok((Arc::new(HttpBackend::new(&url, Some(Secret::new(token)))?), Some(server)))
         }
     }
-}
-
-/// Lets the run loop stop reading the terminal while another program (`$EDITOR`) has it.
-struct Input {
-    paused: tokio::sync::watch::Sender<bool>,
-    stopped: mpsc::UnboundedReceiver<()>,
-}
-
-impl Input {
-    /// Returns once nothing reads the terminal any more.
-    async fn pause(&mut self) {
-        let _ = self.paused.send(true);
-        let _ = self.stopped.recv().await;
-    }
-
-    fn resume(&mut self) {
-        let _ = self.paused.send(false);
-    }
-}
-
-fn spawn_terminal_events(tx: EventSender) -> Input {
-    use crossterm::event::{Event as TermEvent, EventStream};
-    let (paused, mut paused_rx) = tokio::sync::watch::channel(false);
-    let (stopped_tx, stopped) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        loop {
-            while *paused_rx.borrow_and_update() {
-                if paused_rx.changed().await.is_err() {
-                    return;
-                }
-            }
-            // Dropping the stream stops crossterm's reader, so a paused console reads no keys.
-            let mut stream = EventStream::new();
-            loop {
-                let event = tokio::select! {
-                    event = stream.next() => event,
-                    changed = paused_rx.changed() => {
-                        if changed.is_err() {
-                            return;
-                        }
-                        if *paused_rx.borrow_and_update() {
-                            break;
-                        }
-                        continue;
-                    }
-                };
-                let event = match event {
-                    Some(Ok(TermEvent::Key(key))) => Event::Key(key),
-                    Some(Ok(TermEvent::Paste(text))) => Event::Paste(text),
-                    Some(Ok(TermEvent::Resize(width, height))) => Event::Resize { width, height },
-                    Some(Ok(_)) => continue,
-                    Some(Err(err)) => {
-                        tracing::warn!(error = %err, "terminal input failed");
-                        let _ = tx.send(Event::Shutdown { signal: "terminal closed" });
-                        return;
-                    }
-                    None => {
-                        let _ = tx.send(Event::Shutdown { signal: "terminal closed" });
-                        return;
-                    }
-                };
-                if tx.send(event).is_err() {
-                    return;
-                }
-            }
-            drop(stream);
-            let _ = stopped_tx.send(());
-        }
-    });
-    Input { paused, stopped }
 }
 
 /// The run loop's terminal, lent to the effect runner for one effect.

@@ -8,6 +8,7 @@ pub mod clocks;
 pub mod data;
 pub mod effect;
 pub mod event;
+pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod list;
