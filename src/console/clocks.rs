@@ -228,7 +228,6 @@ pub(crate) fn rows_built() -> usize {
 pub struct ClockRow {
     pub kind: EntityKind,
     pub id: String,
-    pub title: String,
     pub input: ClockInput,
     pub order: BreachOrder,
     /// The band of a clock that does not move (paused), or `None` for a running one.
@@ -239,14 +238,7 @@ pub struct ClockRow {
 }
 
 impl ClockRow {
-    pub fn new(
-        kind: EntityKind,
-        id: &str,
-        title: &str,
-        input: ClockInput,
-        policy: &SlaPolicy,
-        now: DateTime<Utc>,
-    ) -> ClockRow {
+    pub fn new(kind: EntityKind, id: &str, input: ClockInput, policy: &SlaPolicy, now: DateTime<Utc>) -> ClockRow {
         #[cfg(test)]
         ROWS_BUILT.with(|n| n.set(n.get() + 1));
         let state = input.evaluate(policy, now);
@@ -256,7 +248,7 @@ impl ClockRow {
         } else {
             (None, band_changes(&input, &state, policy, now))
         };
-        ClockRow { kind, id: id.to_string(), title: title.to_string(), input, order, fixed, band_changes }
+        ClockRow { kind, id: id.to_string(), input, order, fixed, band_changes }
     }
 
     /// The clock in full at `now`: for the rows on screen.

@@ -399,6 +399,15 @@ impl AppState {
         }
     }
 
+    /// The title of an incident or the subject of a ticket, as shown (sanitised when it arrived).
+    pub fn title_of(&self, kind: EntityKind, id: &str) -> Option<&str> {
+        match kind {
+            EntityKind::Incident => self.incidents.row(id).map(|r| r.incident().title.as_str()),
+            EntityKind::Ticket => self.tickets.row(id).map(|r| r.ticket().subject.as_str()),
+            EntityKind::Maintenance | EntityKind::Postmortem => None,
+        }
+    }
+
     /// The service an incident or ticket is on, as shown.
     pub fn service_of(&self, kind: EntityKind, id: &str) -> Option<&str> {
         match kind {

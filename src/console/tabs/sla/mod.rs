@@ -82,7 +82,7 @@ fn ticket_rows(t: &Ticket, policy: &SlaPolicy, calendar: &CalendarTab, now: Date
         .into_iter()
         .map(|which| calendar.ticket_clock(t, which))
         .filter(ClockInput::is_running)
-        .map(|input| Box::new(ClockRow::new(EntityKind::Ticket, &t.key, &t.subject, input, policy, now)))
+        .map(|input| Box::new(ClockRow::new(EntityKind::Ticket, &t.key, input, policy, now)))
         .collect()
 }
 
@@ -96,7 +96,7 @@ fn incident_rows(i: &Incident, policy: &SlaPolicy, calendar: &CalendarTab, now: 
         .into_iter()
         .map(|which| calendar.incident_clock(i, which))
         .filter(ClockInput::is_running)
-        .map(|input| Box::new(ClockRow::new(EntityKind::Incident, &i.id, &i.title, input, policy, now)))
+        .map(|input| Box::new(ClockRow::new(EntityKind::Incident, &i.id, input, policy, now)))
         .collect()
 }
 

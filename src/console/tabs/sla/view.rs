@@ -94,11 +94,13 @@ pub struct SlaView<'a> {
     pub tab: &'a SlaTab,
     pub cx: &'a ViewContext<'a>,
     pub policy: &'a SlaPolicy,
+    /// Where each row's title is read: a clock keeps only its item's id.
+    pub app: &'a AppState,
 }
 
 impl TabView for SlaTab {
     fn render(&self, area: Rect, buf: &mut Buffer, cx: &ViewContext<'_>, app: &AppState) {
-        SlaView { tab: self, cx, policy: &app.settings.sla }.render(area, buf);
+        SlaView { tab: self, cx, policy: &app.settings.sla, app }.render(area, buf);
     }
 }
 
@@ -188,7 +190,7 @@ impl Widget for SlaView<'_> {
                 };
                 cells.push(Cell::from(Span::styled(due, theme.muted())));
             }
-            cells.push(Cell::from(row.title.as_str()));
+            cells.push(Cell::from(self.app.title_of(row.kind, &row.id).unwrap_or_default()));
             let table_row = TableRow::new(cells);
             if i == cursor.selected { table_row.style(theme.selected()) } else { table_row.style(Style::new()) }
         });
