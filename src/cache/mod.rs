@@ -219,24 +219,8 @@ impl Cache {
         Ok(doc.map(|doc| serde_json::from_str(&doc)).transpose()?)
     }
 
-    /// Up to `limit` cached incidents stored after row `after` (0: from the first), in no
-    /// particular order, and the row to read on from (`None`: that was the last page). Reading
-    /// the cache a page at a time holds one page of documents in memory, not all of them.
-    pub async fn incidents_page(&self, after: i64, limit: u32) -> Result<(Vec<Incident>, Option<i64>), CacheError> {
-        let rows: Vec<(i64, String)> = self
-            .file
-            .with(|pool| async move {
-                Ok(sqlx::query_as("SELECT rowid, doc FROM incidents WHERE rowid > ? ORDER BY rowid LIMIT ?")
-                    .bind(after)
-                    .bind(i64::from(limit))
-                    .fetch_all(&pool)
-                    .await?)
-            })
-            .await?;
-        Ok(decode_page(rows, limit))
-    }
-
-    /// Up to `limit` open tickets stored after row `after`, as [`Cache::incidents_page`]; the
+    /// Up to `limit` open tickets stored after row `after` (0: from the first), in no
+    /// particular order, and the row to read on from (`None`: that was the last page); the
     /// closed ones shown come last, in one page ([`Cache::closed_tickets`]).
     pub async fn open_tickets_page(&self, after: i64, limit: u32) -> Result<(Vec<Ticket>, Option<i64>), CacheError> {
         let rows: Vec<(i64, String)> = self
@@ -587,6 +571,8 @@ fn decode_all<T: serde::de::DeserializeOwned>(docs: &[String]) -> Vec<T> {
 
 mod file;
 mod legacy;
+mod pages;
+pub use pages::IncidentsAfter;
 mod work;
 pub use file::NoticeSink;
 pub use work::{JournaledDraft, NoteDraft, Work, WorkCopy};

@@ -318,15 +318,15 @@ async fn run_loop(
 }
 
 /// Reads what the first frame did not, a page at a time, and sends each page to be merged
-/// (incidents first: the first screen lists them).
+/// (incidents first, in the list's order: each page lands after the one before).
 fn spawn_full_load(cache: &Cache, load: FullLoad, tx: &EventSender) {
     let (cache, tx) = (cache.clone(), tx.clone());
     tokio::spawn(async move {
-        let mut after = Some(0);
-        while let (true, Some(from)) = (load.incidents, after) {
+        let mut after = load.incidents.then_some(None);
+        while let Some(from) = after.take() {
             match cache.incidents_page(from, LOAD_PAGE).await {
                 Ok((page, next)) => {
-                    after = next;
+                    after = next.map(Some);
                     let _ = tx.send(Event::CacheLoaded(page));
                 }
                 Err(err) => {

@@ -214,7 +214,9 @@ pub use queue::{Queue, Upsert};
 /// Takes the elements at `removed` (positions, ascending) out of the sorted `items` and merges
 /// the sorted `added` in, in one pass: a sync page costs one copy of the list, not a sort.
 /// `before(existing, new)` says whether an element already in `items` sorts before a new one.
-/// One or two changes move elements in place instead.
+/// One or two changes move elements in place instead. Only the elements from the first change
+/// on are copied: a run added after everything else (the cache's rows merged in their order)
+/// costs what it adds, however long the list.
 pub fn splice_sorted<T>(items: &mut Vec<T>, removed: &[usize], added: Vec<T>, before: impl Fn(&T, &T) -> bool) {
     if removed.len() + added.len() <= 2 {
         for &pos in removed.iter().rev() {
@@ -226,12 +228,24 @@ pub fn splice_sorted<T>(items: &mut Vec<T>, removed: &[usize], added: Vec<T>, be
         }
         return;
     }
-    // Where each new element goes among the old ones (ascending, as `added` is sorted).
-    let inserts: Vec<(usize, T)> =
-        added.into_iter().map(|new| (items.partition_point(|x| before(x, &new)), new)).collect();
-    let mut out = Vec::with_capacity(items.len() + inserts.len() - removed.len().min(items.len()));
-    let mut old = std::mem::take(items).into_iter();
-    let (mut at, mut removed, mut inserts) = (0, removed.iter().copied().peekable(), inserts.into_iter().peekable());
+    // Where each new element goes among the old ones (ascending, as `added` is sorted): each
+    // searched for only after where the one before it went.
+    let mut from = 0;
+    let inserts: Vec<(usize, T)> = added
+        .into_iter()
+        .map(|new| {
+            from += items[from..].partition_point(|x| before(x, &new));
+            (from, new)
+        })
+        .collect();
+    // Everything before the first change stays where it is.
+    let first = removed.first().copied().unwrap_or(usize::MAX).min(inserts.first().map_or(usize::MAX, |(pos, _)| *pos));
+    let first = first.min(items.len());
+    let mut out = Vec::with_capacity(items.len() - first + inserts.len());
+    let mut old = items.split_off(first).into_iter();
+    let mut removed = removed.iter().map(|&pos| pos - first).peekable();
+    let mut inserts = inserts.into_iter().map(|(pos, new)| (pos - first, new)).peekable();
+    let mut at = 0;
     loop {
         let next_removed = removed.peek().copied().unwrap_or(usize::MAX);
         let next_insert = inserts.peek().map_or(usize::MAX, |(pos, _)| *pos);
@@ -250,7 +264,7 @@ pub fn splice_sorted<T>(items: &mut Vec<T>, removed: &[usize], added: Vec<T>, be
             removed.next();
         }
     }
-    *items = out;
+    items.append(&mut out);
 }
 
 #[cfg(test)]
@@ -287,5 +301,17 @@ mod tests {
             splice_sorted(&mut items, &removed, added, |a, b| a < b);
             assert_eq!(items, expected);
         }
+    }
+
+    #[test]
+    fn splicing_a_run_after_the_end_or_among_equals_keeps_the_order() {
+        let mut items: Vec<i32> = (0..10).collect();
+        splice_sorted(&mut items, &[], vec![10, 11, 12], |a, b| a < b);
+        assert_eq!(items, (0..13).collect::<Vec<_>>());
+        splice_sorted(&mut items, &[12], vec![5, 5, 20], |a, b| a < b);
+        assert_eq!(items, [0, 1, 2, 3, 4, 5, 5, 5, 6, 7, 8, 9, 10, 11, 20]);
+        let mut items = vec![1, 2, 3];
+        splice_sorted(&mut items, &[0, 1, 2], vec![0, 4, 9], |a, b| a < b);
+        assert_eq!(items, [0, 4, 9]);
     }
 }

@@ -124,6 +124,13 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
         self.visible.shrink_to_fit();
     }
 
+    /// Makes room for `additional` more rows, so that storing them copies nothing already held.
+    pub fn reserve(&mut self, additional: usize) {
+        self.rows.reserve(additional);
+        self.by_id.reserve(additional);
+        self.order.reserve(additional);
+    }
+
     /// Marks the row at `index` as held without its long parts ([`Row::compact`]).
     pub fn set_compact(&mut self, index: usize, compact: bool) {
         self.rows[index].compact = compact;

@@ -111,7 +111,7 @@ fn a_merge_in_slices_ends_as_a_one_shot_merge() {
 #[test]
 fn tickets_loaded_after_the_first_frame_merge_in_slices_after_the_incidents() {
     let all = cached(MERGE_SLICE + 400);
-    let tickets = crate::fixtures::many_tickets(2 * super::TICKET_SLICE + 30, now());
+    let tickets = crate::fixtures::many_tickets(300 + 2 * super::TICKET_SLICE + 30, now());
     let snapshot = CacheSnapshot {
         incidents: all[..300].to_vec(),
         total: all.len(),

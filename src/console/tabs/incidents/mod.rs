@@ -11,7 +11,7 @@ pub(crate) mod update;
 pub mod view;
 
 use std::cmp::Reverse;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
 use crate::console::action::Action;
 use crate::console::keymap::Mode;
@@ -84,6 +84,10 @@ pub fn sanitized(mut incident: Incident) -> Incident {
     incident
 }
 
+/// What merging an open incident costs against a resolved one: its SLA clocks are built, and it
+/// keeps its timeline.
+pub const OPEN_MERGE_COST: usize = 5;
+
 /// The list (see [`Queue`]: rows, order, filter, selection, detail) and what is the Incidents
 /// tab's own. Reading goes straight to the list (`Deref`); changes go through the tab, which
 /// keeps its counts with them.
@@ -98,8 +102,10 @@ pub struct IncidentsTab {
     open: usize,
     /// Rows (storage indices) changed since last taken: whose SLA clocks and markers to redo.
     touched: Vec<usize>,
-    /// Cached incidents read after the first frame and not merged yet ([`IncidentsTab::merge_slice`]).
-    merging: Vec<Incident>,
+    /// Cached incidents read after the first frame and not merged yet, page by page in the
+    /// order they were read ([`IncidentsTab::merge_slice`]): a page queued behind others is not
+    /// copied, and a slice taken off the front costs what it holds.
+    merging: VecDeque<VecDeque<Incident>>,
     /// The compact row whose timeline was last asked of the cache ([`IncidentsTab::timeline_wanted`]).
     reading: Option<String>,
 }
@@ -256,41 +262,65 @@ impl IncidentsTab {
     }
 
     /// Holds cached incidents to merge a slice at a time ([`IncidentsTab::merge_slice`]).
-    pub fn queue_merge(&mut self, mut incidents: Vec<Incident>) {
-        if self.merging.is_empty() {
-            self.merging = incidents;
-        } else {
-            self.merging.append(&mut incidents);
+    pub fn queue_merge(&mut self, incidents: Vec<Incident>) {
+        if incidents.is_empty() {
+            return;
         }
+        // Room for every cached row at once, rather than the list's storage copied each time it
+        // doubles (at a million rows one copy is hundreds of megabytes).
+        let left: usize = self.merging.iter().map(VecDeque::len).sum::<usize>() + incidents.len();
+        self.list.reserve(left.max(self.cached_total.saturating_sub(self.list.len())));
+        self.merging.push_back(incidents.into());
     }
 
-    /// Merges up to `n` of the incidents held by [`IncidentsTab::queue_merge`], taken from the
-    /// end (the order rows arrive in does not change the list's order). Returns whether any are
-    /// left. A version older than the one held (a sync page came first) is ignored, as always.
+    /// Merges `n` resolved incidents' worth of those held by [`IncidentsTab::queue_merge`] (an
+    /// open one counts [`OPEN_MERGE_COST`]), the first read first. Returns whether any are left. A version older than the one held (a sync page came
+    /// first) is ignored, as always. The cache reads them in the list's order, so each slice
+    /// lands after the rows merged before it and costs what the slice holds (any order gives the
+    /// same list; one out of order costs a copy of the rows after it).
     ///
     /// Resolved incidents are kept compact: without their timeline, which is read from the cache
     /// when one is selected or opened ([`IncidentsTab::timeline_wanted`]). Open ones keep theirs
     /// (their SLA clocks read it), as do the rows the first frame read and every row a sync or
     /// an action brings.
     pub fn merge_slice(&mut self, n: usize) -> bool {
-        let mut slice = self.merging.split_off(self.merging.len().saturating_sub(n));
-        // What the first frame (or a sync) holds already, in full, stays as it is.
-        slice.retain(|i| self.list.row(&i.id).is_none_or(|r| r.confirmed.version < i.version));
-        let mut compact = Vec::new();
-        for incident in &mut slice {
-            if !incident.is_open() {
+        let selected_id = self.selected_id().map(str::to_string);
+        let mut touched = Vec::with_capacity(n);
+        let Some(page) = self.merging.front_mut() else { return false };
+        let (mut slice, mut budget) = (Vec::with_capacity(n), n);
+        while budget > 0 {
+            let Some(incident) = page.pop_front() else { break };
+            budget = budget.saturating_sub(if incident.is_open() { OPEN_MERGE_COST } else { 1 });
+            slice.push(incident);
+        }
+        if page.is_empty() {
+            self.merging.pop_front();
+        }
+        for mut incident in slice {
+            // What the first frame (or a sync) holds already, in full, stays as it is.
+            if self.list.row(&incident.id).is_some_and(|r| r.confirmed.version >= incident.version) {
+                continue;
+            }
+            let compact = !incident.is_open();
+            if compact {
                 incident.timeline = Vec::new();
-                compact.push(incident.id.clone());
             }
-        }
-        self.upsert_many(slice);
-        for id in compact {
-            if let Some(index) = self.list.index_of(&id) {
-                self.list.set_compact(index, true);
+            let (done, index) = self.list.upsert(sanitized(incident), order);
+            match done {
+                Upsert::Ignored => continue,
+                // A new confirmed version drops what queued actions showed.
+                Upsert::Updated => {
+                    self.with_pending.remove(self.list.row_at(index).confirmed.id.as_str());
+                }
+                Upsert::New => {}
             }
+            self.list.set_compact(index, compact);
+            touched.push(index);
         }
-        if self.merging.is_empty() {
-            self.merging = Vec::new();
+        if !touched.is_empty() {
+            self.touched.extend_from_slice(&touched);
+            self.list.reorder(&touched);
+            self.reselect(selected_id.as_deref());
         }
         !self.merging.is_empty()
     }

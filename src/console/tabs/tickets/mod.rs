@@ -145,6 +145,8 @@ impl TicketsTab {
 
     /// Holds cached tickets to merge a slice at a time ([`TicketsTab::merge_slice`]).
     pub fn queue_merge(&mut self, mut tickets: Vec<Ticket>) {
+        // Room for every cached row at once, rather than the storage copied as it doubles.
+        self.list.reserve((self.merging.len() + tickets.len()).max(self.cached_total.saturating_sub(self.list.len())));
         if self.merging.is_empty() {
             self.merging = tickets;
         } else {
