@@ -22,13 +22,22 @@ use pty::{ConsoleDirs, ERIN_TOKEN};
 /// rebuilding every SLA clock).
 const INCIDENTS: usize = 120_000;
 
-/// Waits until the header says how far catching up has come, and returns that text.
+/// Waits until the header says how far catching up has come, and returns that text: `syncing
+/// 3,000 / 120,009` (the incidents and the catalog the server seeded), or `3,000/120,009` where
+/// the header is short of room.
 fn progress_shown(console: &Console) -> String {
-    let total = opsdeck::console::widgets::status::grouped(INCIDENTS as u64);
     let screen = console.wait("the sync progress in the header", |screen| {
-        screen.lines().next().is_some_and(|header| header.contains("syncing ") && header.contains(&total))
+        screen.lines().next().and_then(progress).is_some_and(|(done, total)| done <= total && total >= INCIDENTS as u64)
     });
     screen.lines().next().unwrap_or_default().to_string()
+}
+
+/// The two counts of `done / total` or `done/total` at the end of the header.
+fn progress(header: &str) -> Option<(u64, u64)> {
+    let number = |s: &str| s.trim().replace(',', "").parse::<u64>().ok();
+    let (before, after) = header.trim_end().rsplit_once('/')?;
+    let done = before.trim_end().rsplit(' ').next().and_then(number)?;
+    Some((done, number(after)?))
 }
 
 #[test]
