@@ -39,6 +39,8 @@ pub struct Queue<T, K> {
     filter: String,
     cursor: Cursor,
     detail: Option<Detail>,
+    /// The compact row whose long parts were last asked of the cache ([`Queue::compact_wanted`]).
+    reading: Option<String>,
 }
 
 impl<T, K> Default for Queue<T, K> {
@@ -51,6 +53,7 @@ impl<T, K> Default for Queue<T, K> {
             filter: String::new(),
             cursor: Cursor::default(),
             detail: None,
+            reading: None,
         }
     }
 }
@@ -136,10 +139,33 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
         self.rows[index].compact = compact;
     }
 
-    /// The confirmed item of the row at `index`, to put its long parts back (the sort key and
-    /// the filter's text do not depend on them).
-    pub fn confirmed_mut(&mut self, index: usize) -> &mut T {
-        &mut self.rows[index].confirmed
+    /// The row whose long parts should be read from the cache now: the one selected or opened,
+    /// when it is compact and was not asked for already.
+    pub fn compact_wanted(&mut self) -> Option<String> {
+        let row = self.target().filter(|r| r.compact)?;
+        if self.reading.as_deref() == Some(row.confirmed.id()) {
+            return None;
+        }
+        let id = row.confirmed.id().to_string();
+        self.reading = Some(id.clone());
+        Some(id)
+    }
+
+    /// Puts back the long parts of a compact row from `full`, the cache's copy, when that is the
+    /// version the row holds: `fill` moves them over (the sort key and the filter's text do not
+    /// depend on them). Returns whether it did.
+    pub fn restore_compact(&mut self, full: T, fill: impl FnOnce(&mut T, T)) -> bool {
+        let Some(index) = self.index_of(full.id()) else { return false };
+        let row = &mut self.rows[index];
+        if !row.compact || row.confirmed.version() != full.version() {
+            return false;
+        }
+        if self.reading.as_deref() == Some(full.id()) {
+            self.reading = None;
+        }
+        fill(&mut row.confirmed, full);
+        row.compact = false;
+        true
     }
 
     /// Recomputes every row's sort key (the policy or the pauses changed) and re-sorts.

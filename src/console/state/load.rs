@@ -62,21 +62,8 @@ impl AppState {
         result: Result<Option<crate::domain::Incident>, String>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Update {
-        match result {
-            Ok(Some(incident)) => {
-                if self.incidents.restore_timeline(incident) {
-                    self.derived.pending = true;
-                    return Update::changed();
-                }
-                Update::unchanged()
-            }
-            Ok(None) => Update::unchanged(),
-            Err(error) => {
-                let text = format!("the timeline of {id} could not be read from the cache: {error}");
-                self.flash(super::Level::Error, text, now);
-                Update::changed()
-            }
-        }
+        let restored = result.map(|found| found.is_some_and(|incident| self.incidents.restore_timeline(incident)));
+        self.on_read(restored, || format!("the timeline of {id}"), now)
     }
 
     /// A compact ticket's history and message came back from the cache.
@@ -86,18 +73,26 @@ impl AppState {
         result: Result<Option<crate::domain::Ticket>, String>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Update {
-        match result {
-            Ok(Some(ticket)) => {
-                if self.tickets.restore_history(ticket) {
-                    self.derived.pending = true;
-                    return Update::changed();
-                }
-                Update::unchanged()
+        let restored = result.map(|found| found.is_some_and(|ticket| self.tickets.restore_history(ticket)));
+        self.on_read(restored, || format!("the history of {key}"), now)
+    }
+
+    /// What a read of a compact row's long parts comes to: shown again with its queued actions
+    /// when they were put back, said on screen when the cache could not be read.
+    fn on_read(
+        &mut self,
+        restored: Result<bool, String>,
+        what: impl FnOnce() -> String,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Update {
+        match restored {
+            Ok(true) => {
+                self.derived.pending = true;
+                Update::changed()
             }
-            Ok(None) => Update::unchanged(),
+            Ok(false) => Update::unchanged(),
             Err(error) => {
-                let text = format!("the history of {key} could not be read from the cache: {error}");
-                self.flash(super::Level::Error, text, now);
+                self.flash(super::Level::Error, format!("{} could not be read from the cache: {error}", what()), now);
                 Update::changed()
             }
         }

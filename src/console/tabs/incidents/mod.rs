@@ -106,8 +106,6 @@ pub struct IncidentsTab {
     /// order they were read ([`IncidentsTab::merge_slice`]): a page queued behind others is not
     /// copied, and a slice taken off the front costs what it holds.
     merging: VecDeque<VecDeque<Incident>>,
-    /// The compact row whose timeline was last asked of the cache ([`IncidentsTab::timeline_wanted`]).
-    reading: Option<String>,
 }
 
 impl std::ops::Deref for IncidentsTab {
@@ -328,31 +326,14 @@ impl IncidentsTab {
     /// The incident whose timeline should be read from the cache now: the one selected or
     /// opened, when its row is compact and it was not asked for already.
     pub fn timeline_wanted(&mut self) -> Option<String> {
-        let row = self.list.target().filter(|r| r.compact)?;
-        if self.reading.as_deref() == Some(row.confirmed.id.as_str()) {
-            return None;
-        }
-        let id = row.confirmed.id.clone();
-        self.reading = Some(id.clone());
-        Some(id)
+        self.list.compact_wanted()
     }
 
     /// Puts back the timeline of a compact row read from the cache, if the cache holds the
     /// version the row has. Returns whether it did (the row's queued actions are then shown
     /// again over it).
     pub fn restore_timeline(&mut self, incident: Incident) -> bool {
-        let incident = sanitized(incident);
-        let Some(index) = self.list.index_of(&incident.id) else { return false };
-        let row = self.list.row_at(index);
-        if !row.compact || row.confirmed.version != incident.version {
-            return false;
-        }
-        self.list.confirmed_mut(index).timeline = incident.timeline;
-        self.list.set_compact(index, false);
-        if self.reading.as_deref() == Some(incident.id.as_str()) {
-            self.reading = None;
-        }
-        true
+        self.list.restore_compact(sanitized(incident), |row, full| row.timeline = full.timeline)
     }
 
     /// Gives back the room the list grew into beyond its rows (once a large merge ended).

@@ -115,8 +115,6 @@ pub struct TicketsTab {
     cached_total: usize,
     /// Cached tickets read after the first frame and not merged yet ([`TicketsTab::merge_slice`]).
     merging: Vec<Ticket>,
-    /// The compact row whose history was last asked of the cache ([`TicketsTab::history_wanted`]).
-    reading: Option<String>,
     /// Open tickets as shown: kept as rows change, so the header does not count 100,000 rows a
     /// frame.
     open: usize,
@@ -184,32 +182,16 @@ impl TicketsTab {
     /// The ticket whose history should be read from the cache now: the one selected or opened,
     /// when its row is compact and it was not asked for already.
     pub fn history_wanted(&mut self) -> Option<String> {
-        let row = self.list.target().filter(|r| r.compact)?;
-        if self.reading.as_deref() == Some(row.confirmed.key.as_str()) {
-            return None;
-        }
-        let key = row.confirmed.key.clone();
-        self.reading = Some(key.clone());
-        Some(key)
+        self.list.compact_wanted()
     }
 
     /// Puts back the history and message of a compact row read from the cache, if the cache
     /// holds the version the row has. Returns whether it did.
     pub fn restore_history(&mut self, ticket: Ticket) -> bool {
-        let ticket = sanitized(ticket);
-        let Some(index) = self.list.index_of(&ticket.key) else { return false };
-        let row = self.list.row_at(index);
-        if !row.compact || row.confirmed.version != ticket.version {
-            return false;
-        }
-        if self.reading.as_deref() == Some(ticket.key.as_str()) {
-            self.reading = None;
-        }
-        let confirmed = self.list.confirmed_mut(index);
-        confirmed.history = ticket.history;
-        confirmed.description = ticket.description;
-        self.list.set_compact(index, false);
-        true
+        self.list.restore_compact(sanitized(ticket), |row, full| {
+            row.history = full.history;
+            row.description = full.description;
+        })
     }
 
     /// Gives back the room the list grew into beyond its rows (once a large merge ended).
