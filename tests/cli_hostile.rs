@@ -9,14 +9,14 @@ mod ops;
 
 use std::path::PathBuf;
 use std::process::Output;
-use std::sync::Arc;
 
 use chrono::Utc;
 use tokio::task::JoinHandle;
 
 use opsdeck::db::DbLocation;
 use opsdeck::domain::{Entity, MaintenanceWindow, Postmortem, PostmortemStatus};
-use opsdeck::server::store::{EntityTx, Feed, Store, StoreError, StoredResponse, TxInput, TxOutcome};
+use opsdeck::server::sources::{Source, SourceContext};
+use opsdeck::server::store::{EntityTx, StoreError, StoredResponse, TxInput, TxOutcome};
 use opsdeck::server::{self, RunningServer, ServeOptions};
 
 const OSC52: &str = "\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}";
@@ -52,8 +52,17 @@ fn hostile_window() -> MaintenanceWindow {
 struct Hostile;
 
 #[async_trait::async_trait]
-impl Feed for Hostile {
-    async fn start(&self, store: Arc<dyn Store>) -> Result<JoinHandle<()>, StoreError> {
+impl Source for Hostile {
+    fn name(&self) -> &str {
+        "hostile"
+    }
+
+    fn kind(&self) -> &'static str {
+        "test"
+    }
+
+    async fn start(&self, context: SourceContext) -> Result<JoinHandle<()>, StoreError> {
+        let store = context.store;
         for entity in [Entity::Postmortem(hostile_postmortem()), Entity::Maintenance(hostile_window())] {
             let kind = entity.kind();
             // A postmortem's id is its incident's, never allocated; a window's comes from the store.

@@ -134,6 +134,10 @@ pub struct Incident {
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub timeline: Vec<TimelineEvent>,
+    /// The source the incident came from (`prod-alertmanager`), as configured on the server;
+    /// none for incidents opened through the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// What a client asks to open an incident (alerts, integrations, tests).
@@ -304,6 +308,7 @@ impl Incident {
             acknowledged_at: None,
             resolved_at: None,
             timeline: Vec::new(),
+            source: None,
         };
         incident.push(now, EventKind::Triggered, source, format!("{} opened", new.priority.label()));
         match suppression {

@@ -3,8 +3,8 @@
 //!
 //! The console's demo mode runs this in-process on 127.0.0.1 and talks to it over HTTP exactly as
 //! to a remote server; `opsdeck serve` runs the same thing for a team. Either way the server may
-//! run [`Feed`]s beside its API (the simulator of `crate::sources`); it knows them only by that
-//! trait and imports none of them.
+//! run [`Source`]s beside its API (the simulator, Alertmanager, … of `crate::sources`); it knows
+//! them only by that trait ([`sources`]) and imports none of them.
 //!
 //! - [`router`]: every route to its handler; [`openapi`]: the OpenAPI document.
 //! - [`handlers`]: one file per resource (incidents, tickets, maintenance, models, postmortems)
@@ -26,6 +26,7 @@ pub mod handlers;
 pub mod openapi;
 pub mod pager;
 pub mod router;
+pub mod sources;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -37,20 +38,23 @@ use tokio::task::JoinHandle;
 
 use crate::db::DbLocation;
 use auth::Users;
+use sources::{Source, SourceContext, SourceSet};
 use store::sqlite::SqliteStore;
-use store::{Feed, Store, StoreError};
+use store::{Store, StoreError};
 
 #[derive(Clone)]
 pub struct ServerState {
     pub store: Arc<dyn Store>,
     pub users: Arc<Users>,
+    /// The sources feeding the store, with their health; actions on their items go through them.
+    pub sources: SourceSet,
 }
 
 pub struct ServeOptions {
     pub db: DbLocation,
     pub users: Users,
     /// What feeds the store beside the API (the simulator with `--simulate`).
-    pub sources: Vec<Box<dyn Feed>>,
+    pub sources: Vec<Box<dyn Source>>,
 }
 
 /// A server running on a task; dropping it does not stop it, `shutdown` does.
@@ -91,18 +95,19 @@ impl RunningServer {
 pub async fn start(listener: TcpListener, options: ServeOptions) -> Result<RunningServer, StoreError> {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&options.db).await?);
     catalog::ensure(store.as_ref()).await?;
-    let mut sources = Vec::with_capacity(options.sources.len());
-    for source in &options.sources {
-        sources.push(source.start(store.clone()).await?);
-    }
-    let pager = pager::start(store.clone());
-    let addr = listener.local_addr().map_err(|e| StoreError::Sql(sqlx::Error::Io(e)))?;
-    let epoch = store.epoch().to_string();
     let mut users = options.users;
     for name in options.sources.iter().flat_map(|source| source.people()) {
         users.add_person(&name, crate::api::Role::Responder);
     }
-    let state = ServerState { store, users: Arc::new(users) };
+    let set = SourceSet::new(options.sources);
+    let mut sources = Vec::new();
+    for (source, health) in set.iter() {
+        sources.push(source.start(SourceContext { store: store.clone(), health: health.clone() }).await?);
+    }
+    let pager = pager::start(store.clone());
+    let addr = listener.local_addr().map_err(|e| StoreError::Sql(sqlx::Error::Io(e)))?;
+    let epoch = store.epoch().to_string();
+    let state = ServerState { store, users: Arc::new(users), sources: set };
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router::router(state);
     let task = tokio::spawn(async move {

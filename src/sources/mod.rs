@@ -1,6 +1,6 @@
 //! Adapters that feed the server's store from outside systems, each a client of the
 //! [`Store`](crate::server::store::Store) trait that the server starts beside its API as a
-//! [`Feed`](crate::server::store::Feed).
+//! [`Source`](crate::server::sources::Source), and that carries actions back.
 //!
 //! Today there is one kind, the demo [`simulator`]. The next ones (Alertmanager, Prometheus,
 //! PagerDuty) go here beside it, one folder each: that is why this is `sources/` and not `sim/`.

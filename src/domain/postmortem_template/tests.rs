@@ -40,6 +40,7 @@ fn incident() -> Incident {
             ev(31, EventKind::Note, "sam", "Rolled the gateway back to v40"),
             ev(85, EventKind::Resolved, "sam", ""),
         ],
+        source: None,
     }
 }
 

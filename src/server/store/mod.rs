@@ -6,17 +6,14 @@
 //!
 //! Handlers and sources see only [`Store`]: reads, and one transactional primitive,
 //! [`Store::transact`], which loads an entity, lets the caller decide what to write and what to
-//! answer, and records that answer under the idempotency key, all atomically. [`Feed`] is what
-//! writes into a store beside the API.
+//! answer, and records that answer under the idempotency key, all atomically. What writes into a
+//! store beside the API is a [`Source`](crate::server::sources::Source).
 
 pub mod sqlite;
-
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tokio::task::JoinHandle;
 
 use crate::api::Change;
 use crate::db::DbError;
@@ -202,20 +199,6 @@ pub trait Store: Send + Sync + 'static {
     async fn suppression(&self, service_id: &str, now: DateTime<Utc>) -> Result<Option<Suppression>, StoreError> {
         Ok(suppression_for(&self.maintenance_windows(false).await?, service_id, now))
     }
-}
-
-/// A writer of the store from outside the API that runs beside the server: one of the adapters
-/// under `src/sources/` (the demo simulator today). The server starts each once its catalog is
-/// seeded, and stops it on shutdown.
-#[async_trait]
-pub trait Feed: Send + Sync {
-    /// People who act through this feed (the simulated desk and on-call staff): the server adds
-    /// them as responders, so they can be assigned like anyone else.
-    fn people(&self) -> Vec<String> {
-        Vec::new()
-    }
-    /// Seeds what the feed needs into `store`, then feeds it on a task until that is aborted.
-    async fn start(&self, store: Arc<dyn Store>) -> Result<JoinHandle<()>, StoreError>;
 }
 
 /// How new ids of a kind are made: the counter, its first value, the prefix.

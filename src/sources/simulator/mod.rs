@@ -34,13 +34,18 @@ use crate::domain::{
     ActionContext, EscalationPolicy, EventKind, Incident, IncidentAction, IncidentStatus, NewIncident, NewTicket,
     Priority, Service, Ticket, TicketAction, Tier,
 };
-use crate::server::store::Feed;
+use crate::server::sources::Source;
 use tickets::TicketSim;
 
-/// The simulator as a feed of a server's store (`opsdeck serve --simulate`, the demo): seeds the
-/// demo world into it, then works it at `pace`.
-pub fn feed(seed: u64, pace: Pace) -> Box<dyn Feed> {
-    Box::new(runner::Runner { seed, pace })
+/// The simulator as a source of a server's store (`opsdeck serve --simulate`, the demo), named
+/// `simulator`: seeds the demo world into it, then works it at `pace`.
+pub fn feed(seed: u64, pace: Pace) -> Box<dyn Source> {
+    named("simulator", seed, pace)
+}
+
+/// The simulator under a configured name (`kind = "simulator"` in `[[sources]]`).
+pub fn named(name: &str, seed: u64, pace: Pace) -> Box<dyn Source> {
+    Box::new(runner::Runner { name: name.to_string(), seed, pace })
 }
 
 /// How fast the simulated world moves. Times are in seconds.

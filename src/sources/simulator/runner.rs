@@ -13,7 +13,8 @@ use tokio::task::JoinHandle;
 use super::drift::{self, DriftSim};
 use super::{Pace, SimOp, Simulator, maintenance, postmortems, tickets};
 use crate::domain::{self, Command, Decision, Entity, EntityKind, Incident, MaintenanceWindow, Ticket, TicketStatus};
-use crate::server::store::{EntityTx, Feed, Store, StoreError, StoredResponse, TxInput, TxOutcome};
+use crate::server::sources::{Source, SourceContext};
+use crate::server::store::{EntityTx, Store, StoreError, StoredResponse, TxInput, TxOutcome};
 
 /// Recently changed tickets handed to the simulator besides the open ones, so it sees tickets
 /// just resolved (the desk closes them later).
@@ -23,20 +24,31 @@ pub const MONITORING_HISTORY_HOURS: i64 = 72;
 /// How often the open hour's windows and quality points are sent again.
 const DRIFT_REFRESH: Duration = Duration::from_secs(60);
 
-/// The simulator as a feed of a server's store.
+/// The simulator as a source of a server's store.
 pub(super) struct Runner {
+    pub name: String,
     pub seed: u64,
     pub pace: Pace,
 }
 
 #[async_trait::async_trait]
-impl Feed for Runner {
+impl Source for Runner {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> &'static str {
+        "simulator"
+    }
+
     fn people(&self) -> Vec<String> {
         tickets::staff()
     }
 
-    async fn start(&self, store: Arc<dyn Store>) -> Result<JoinHandle<()>, StoreError> {
-        start(store, self.seed, self.pace).await
+    async fn start(&self, context: SourceContext) -> Result<JoinHandle<()>, StoreError> {
+        let handle = start(context.store, self.seed, self.pace).await?;
+        context.health.ok(Utc::now());
+        Ok(handle)
     }
 }
 
