@@ -25,6 +25,9 @@ pub const MAX_NAME_LEN: usize = 40;
 /// `name`; the error is one line, naming the key when one is at fault.
 pub type Build = fn(&str, toml::Table) -> Result<Box<dyn Source>, BuildError>;
 
+/// A kind module's `source(name, config)`.
+pub type MakeSource<C> = fn(&str, C) -> Result<Box<dyn Source>, String>;
+
 /// Every kind a `[[sources]]` entry may name, and how it is built.
 pub const KINDS: &[(&str, Build)] = &[
     ("simulator", |name, table| build(name, table, simulator_source)),
@@ -44,7 +47,7 @@ pub struct BuildError {
 pub fn build<C: DeserializeOwned>(
     name: &str,
     table: toml::Table,
-    source: fn(&str, C) -> Result<Box<dyn Source>, String>,
+    source: MakeSource<C>,
 ) -> Result<Box<dyn Source>, BuildError> {
     let config: C = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| BuildError {
         key: error_key(&e),
