@@ -49,10 +49,9 @@ pub fn build<C: DeserializeOwned>(
     table: toml::Table,
     source: MakeSource<C>,
 ) -> Result<Box<dyn Source>, BuildError> {
-    let config: C = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| BuildError {
-        key: error_key(&e),
-        message: e.message().trim().to_string(),
-    })?;
+    let config: C = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| BuildError { key: error_key(&e), message: e.message().trim().to_string() })?;
     source(name, config).map_err(|message| BuildError { key: None, message })
 }
 
@@ -123,14 +122,14 @@ impl SourceSpec {
                 (e.key, e.message) = (Some(key.to_string()), rest.to_string());
             }
             SourceConfigError {
-            path: path.to_path_buf(),
-            line: Some(e.key.as_deref().and_then(|k| self.key_line(k)).unwrap_or(self.line)),
-            key: Some(match &e.key {
-                Some(key) => format!("sources.{}.{key}", self.name),
-                None => format!("sources.{}", self.name),
-            }),
-            message: e.message,
-        }
+                path: path.to_path_buf(),
+                line: Some(e.key.as_deref().and_then(|k| self.key_line(k)).unwrap_or(self.line)),
+                key: Some(match &e.key {
+                    Some(key) => format!("sources.{}.{key}", self.name),
+                    None => format!("sources.{}", self.name),
+                }),
+                message: e.message,
+            }
         })
     }
 
@@ -180,11 +179,9 @@ pub fn parse_with(text: &str, path: &Path, kinds: &[(&str, Build)]) -> Result<Ve
         let text_of = |table: &mut toml::Table, key: &str| -> Result<String, SourceConfigError> {
             match table.remove(key) {
                 Some(toml::Value::String(s)) => Ok(s),
-                Some(other) => Err(fail(
-                    at(key),
-                    format!("{entry}.{key}"),
-                    format!("must be a string, not {}", other.type_str()),
-                )),
+                Some(other) => {
+                    Err(fail(at(key), format!("{entry}.{key}"), format!("must be a string, not {}", other.type_str())))
+                }
                 None => Err(fail(Some(line), format!("{entry}.{key}"), format!("every source needs a `{key}`"))),
             }
         };

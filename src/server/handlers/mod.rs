@@ -1,6 +1,7 @@
 //! The Ops API v1 handlers, one file per resource: [`incidents`], [`tickets`], [`maintenance`],
-//! [`models`], [`postmortems`]. Here what they share: the change feed and the small endpoints of
-//! no resource (health, me, users, the catalog's services and escalation policies), list queries,
+//! [`models`], [`postmortems`], [`sources`] (what feeds the store). Here what they share: the
+//! change feed and the small endpoints of no resource (health, me, users, the catalog's services
+//! and escalation policies), list queries,
 //! roles, idempotency keys, and [`act`], one action as one store transaction decided by the
 //! domain, answered the same way for every kind.
 //!
@@ -11,6 +12,7 @@ pub mod incidents;
 pub mod maintenance;
 pub mod models;
 pub mod postmortems;
+pub mod sources;
 pub mod tickets;
 
 use axum::Json;

@@ -101,7 +101,9 @@ fn a_name_is_lowercase_letters_digits_and_dashes_and_unique() {
     }
     let long = "a".repeat(super::MAX_NAME_LEN + 1);
     assert!(error(&format!("[[sources]]\nkind = \"simulator\"\nname = \"{long}\"\n")).message.contains("longer"));
-    let e = error("[[sources]]\nkind = \"simulator\"\nname = \"a\"\n[[sources]]\nkind = \"web\"\nname = \"a\"\nurl = \"http://x\"\n");
+    let e = error(
+        "[[sources]]\nkind = \"simulator\"\nname = \"a\"\n[[sources]]\nkind = \"web\"\nname = \"a\"\nurl = \"http://x\"\n",
+    );
     assert_eq!((e.line, e.key.as_deref()), (Some(6), Some("sources[2].name")));
     assert!(e.message.contains("already the name of the source on line 1"), "{e}");
 }
