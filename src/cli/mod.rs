@@ -150,6 +150,10 @@ fn console(cli: Cli) -> anyhow::Result<()> {
     let mut config = loaded.map_err(|e| UsageError(e.to_string()))?;
     let configured_backend = cli.backend.clone().or_else(|| config.backend.clone());
     let backend = match configured_backend {
+        // The config's own sources, on a server run in-process (its database kept).
+        None if !config.sources.is_empty() => {
+            BackendChoice::Local { sources: config.sources.clone(), db: paths.data_dir.join("local-server.sqlite") }
+        }
         None => BackendChoice::Demo { seed: cli.demo_seed },
         Some(url) => {
             let url = backend_url(&url).map_err(UsageError)?;
@@ -170,6 +174,7 @@ fn console(cli: Cli) -> anyhow::Result<()> {
     };
     let backend_name = match &backend {
         BackendChoice::Demo { .. } => None,
+        BackendChoice::Local { .. } => Some("local"),
         BackendChoice::Remote { url, .. } => Some(url.as_str()),
     };
     let (cache_path, work_path) = (paths.cache_file(backend_name), paths.work_file(backend_name));
