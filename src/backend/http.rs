@@ -280,6 +280,26 @@ impl Backend for HttpBackend {
         DecodedPage::from_slice(&bytes).map_err(|e| BackendError::Protocol(e.to_string()))
     }
 
+    async fn sources(&self) -> Result<Vec<crate::api::SourceStatus>, BackendError> {
+        match self.send::<crate::api::SourceList>(self.request(reqwest::Method::GET, "/v1/sources")).await {
+            Ok(list) => Ok(list
+                .sources
+                .into_iter()
+                .map(|mut source| {
+                    // Outside text, shown in the header: one line, no control characters.
+                    let clean = |s: &str| crate::domain::text::sanitize(s).chars().take(200).collect::<String>();
+                    source.name = clean(&source.name);
+                    source.kind = clean(&source.kind);
+                    source.last_error = source.last_error.as_deref().map(clean);
+                    source
+                })
+                .collect()),
+            // An older server: no sources to speak of.
+            Err(BackendError::NotFound(_)) => Ok(Vec::new()),
+            Err(error) => Err(error),
+        }
+    }
+
     async fn act(&self, request: &ActionRequest) -> Result<Entity, BackendError> {
         self.act_noticed(request).await.map(|(entity, _)| entity)
     }

@@ -128,6 +128,10 @@ pub trait Backend: Send + Sync + 'static {
     /// text capped, [`crate::domain::caps`]), or [`BackendError::AppliedUnreadable`] when the
     /// server took it but what it sent back cannot be read.
     async fn act(&self, request: &ActionRequest) -> Result<Entity, BackendError>;
+    /// The server's sources with their health; none from a server without `GET /v1/sources`.
+    async fn sources(&self) -> Result<Vec<crate::api::SourceStatus>, BackendError> {
+        Ok(Vec::new())
+    }
     /// [`Backend::act`], with the server's `Opsdeck-Notice` when it sent one: the sentence saying
     /// the item's source could not do the action and opsdeck recorded it on its own.
     async fn act_noticed(&self, request: &ActionRequest) -> Result<(Entity, Option<String>), BackendError> {

@@ -65,6 +65,8 @@ pub enum Event {
         result: Result<Entity, BackendError>,
     },
     OutboxRetry,
+    /// The server's sources with their health (`GET /v1/sources`; none from an older server).
+    Sources(Vec<crate::api::SourceStatus>),
     /// What the server said it did on its own with an action on `target_id` (its source cannot
     /// do it): shown in the footer after the action.
     Notice {
