@@ -22,15 +22,18 @@ use opsdeck::server::{self, RunningServer, ServeOptions};
 #[path = "support/ops.rs"]
 mod ops;
 
-/// The outside system's side: each carry attempt (incident, action, actor, key, carried?).
+/// One carry attempt: incident, action, actor, key, and whether the outside system took it.
+type Call = (String, String, String, String, bool);
+
+/// The outside system's side: each carry attempt.
 #[derive(Default)]
 struct Outside {
     available: AtomicBool,
-    calls: Mutex<Vec<(String, String, String, String, bool)>>,
+    calls: Mutex<Vec<Call>>,
 }
 
 impl Outside {
-    fn carried(&self) -> Vec<(String, String, String, String, bool)> {
+    fn carried(&self) -> Vec<Call> {
         self.calls.lock().unwrap().clone()
     }
 }
@@ -250,4 +253,28 @@ async fn an_unavailable_source_keeps_the_action_waiting_then_it_is_applied_and_c
     assert_eq!(carried[0].3, "ack-1", "under the request's key");
     assert_eq!(version(&server, &id).await, v + 1, "applied once");
     server.shutdown().await.unwrap();
+}
+
+/// The console's client reads the sources of this server, and none from an older server that has
+/// no such endpoint (its JSON 404).
+#[tokio::test]
+async fn the_consoles_client_reads_the_sources_and_an_older_server_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _outside, _) = start(dir.path()).await;
+    let sources = ops::client(&server, ops::VIC).sources().await.unwrap();
+    assert_eq!(sources.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["rec"]);
+    server.shutdown().await.unwrap();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let older = axum::Router::new().fallback(|| async {
+        (
+            axum::http::StatusCode::NOT_FOUND,
+            axum::Json(serde_json::json!({"error": "not_found", "message": "no such endpoint"})),
+        )
+    });
+    let task = tokio::spawn(async move { axum::serve(listener, older).await });
+    let client = opsdeck::backend::http::HttpBackend::new(&url, Some(opsdeck::config::Secret::new(ops::VIC))).unwrap();
+    assert_eq!(client.sources().await.unwrap(), Vec::new());
+    task.abort();
 }

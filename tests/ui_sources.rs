@@ -4,7 +4,7 @@
 //! the source in an incident's detail, and `/` matching a source's name.
 
 #[path = "support/harness.rs"]
-#[macro_use]
+#[allow(unused_macros)]
 mod harness;
 
 use chrono::Duration;
