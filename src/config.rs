@@ -1,5 +1,6 @@
 //! `config.toml`: loading, validation with the line and key of every mistake, token handling, and
-//! the watcher that reloads it while the console runs.
+//! the watcher that reloads it while the console runs. Its `[[sources]]` are read by
+//! [`crate::sources::config`], as the server's config file's are (a change needs a restart).
 
 use std::collections::BTreeMap;
 use std::fmt;

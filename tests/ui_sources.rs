@@ -88,3 +88,17 @@ fn an_incidents_detail_names_its_source_and_the_filter_finds_it() {
         insta::assert_snapshot!(format!("sources_detail_{width}x{height}"), detail);
     }
 }
+
+/// What the server did on its own with an action (its source cannot do it) is said in the
+/// status line after the action.
+#[test]
+fn a_notice_from_the_server_is_shown_in_the_status_line() {
+    let mut harness = harness(120, 30, vec![source("prod-am", false)]);
+    harness.event(Event::Notice {
+        target_id: "AM-a1f3c9e2".into(),
+        text: "Alertmanager has no escalation; escalated in opsdeck only".into(),
+    });
+    let screen = harness.screen();
+    let footer = screen.lines().last().unwrap_or_default();
+    assert!(footer.contains("AM-a1f3c9e2: Alertmanager has no escalation; escalated in opsdeck only"), "{screen}");
+}

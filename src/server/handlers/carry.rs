@@ -44,6 +44,9 @@ pub async fn through_source(
     let Command::Incident(action) = command else {
         return Ok(Routed::Record { notice: None });
     };
+    if state.sources.iter().next().is_none() {
+        return Ok(Routed::Record { notice: None });
+    }
     let Some(incident) = state.store.incident(id).await? else {
         return Ok(Routed::Record { notice: None });
     };
