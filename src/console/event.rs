@@ -65,6 +65,14 @@ pub enum Event {
         result: Result<Entity, BackendError>,
     },
     OutboxRetry,
+    /// The server's sources with their health (`GET /v1/sources`; none from an older server).
+    Sources(Vec<crate::api::SourceStatus>),
+    /// What the server said it did on its own with an action on `target_id` (its source cannot
+    /// do it): shown in the footer after the action.
+    Notice {
+        target_id: String,
+        text: String,
+    },
     Config(Result<Config, ConfigError>),
     /// A calendar file read for an import (`Effect::ReadCalendar`), or why it could not be.
     CalendarFile {

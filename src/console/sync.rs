@@ -6,7 +6,8 @@
 //! turns stale. A server that cannot be reached or did not answer is tried again at the next
 //! poll, so a restarted one is back within a poll interval; a server that answers with errors
 //! (5xx, 429, a refused token) gets exponential backoff with jitter, from the poll interval up
-//! to 30 s. `poke` asks for a round now.
+//! to 30 s. `poke` asks for a round now. Every [`SOURCES_EVERY`], and after a failed round, it
+//! also reads the health of the server's sources for the header.
 //!
 //! A page is read record by record: a record that cannot be read is skipped, the rest is
 //! stored and the cursor moves past it, and the report carries what was skipped and why (the
@@ -32,6 +33,8 @@ use crate::backend::{Backend, BackendError};
 use crate::cache::{Cache, CacheError};
 use crate::console::event::{Event, EventSender, SyncProgress, SyncReport};
 
+/// How often the sources' health (`GET /v1/sources`) is read while polls succeed.
+pub const SOURCES_EVERY: Duration = Duration::from_secs(10);
 /// Changes asked for per request, while catching up and when idle alike (a page brings what
 /// there is, up to this).
 pub const CATCH_UP_PAGE: u32 = 1000;
@@ -109,9 +112,26 @@ async fn run(
     backlog: Arc<Backlog>,
 ) {
     let mut poller = Poller { backend, cache, events, backlog, identity_known: false, failures: 0, last_touch: None };
+    let mut sources_read: Option<tokio::time::Instant> = None;
     loop {
         let every = *interval.borrow();
-        let wait = match poller.round(crate::config::live_window(every)).await {
+        let round = poller.round(crate::config::live_window(every)).await;
+        // The sources' health: every SOURCES_EVERY, and after a round the server answered with
+        // an error (one that cannot be reached or did not answer is not asked again at once).
+        let absent = matches!(&round, Err(SyncError::Backend(BackendError::Unreachable(_) | BackendError::Timeout)));
+        let answered_badly = round.is_err() && !absent;
+        if answered_badly || (!absent && sources_read.is_none_or(|at| at.elapsed() >= SOURCES_EVERY)) {
+            match within(crate::config::live_window(every), poller.backend.sources()).await {
+                Ok(sources) => {
+                    sources_read = Some(tokio::time::Instant::now());
+                    if poller.events.send(Event::Sources(sources)).is_err() {
+                        return;
+                    }
+                }
+                Err(error) => tracing::debug!(%error, "the sources' health was not read"),
+            }
+        }
+        let wait = match round {
             Ok(()) => every,
             Err(err) => {
                 poller.failures += 1;

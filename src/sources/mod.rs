@@ -2,6 +2,7 @@
 //! [`Store`](crate::server::store::Store) trait that the server starts beside its API as a
 //! [`Source`](crate::server::sources::Source), and that carries actions back.
 //!
+//! [`config`] reads the `[[sources]]` of a config file and makes each source by its `kind`.
 //! Today there is one kind, the demo [`simulator`]. The next ones (Alertmanager, Prometheus,
 //! PagerDuty) go here beside it, one folder each: that is why this is `sources/` and not `sim/`.
 //!
@@ -10,5 +11,6 @@
 //! action, paging under maintenance) live in `domain` or the store's API, shared with the
 //! handlers, so a source's writes obey the same rules as the API's.
 
+pub mod config;
 pub mod http;
 pub mod simulator;

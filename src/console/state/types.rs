@@ -100,12 +100,19 @@ pub struct SyncStatus {
     pub reported: std::collections::BTreeSet<String>,
     /// While a round of several pages is being taken in: how far it has come.
     pub catching_up: Option<crate::console::event::SyncProgress>,
+    /// What feeds the server and how its polls go (`GET /v1/sources`, read every few polls).
+    pub sources: Vec<crate::api::SourceStatus>,
 }
 
 impl SyncStatus {
     /// The data on screen is not known to be current.
     pub fn is_stale(&self) -> bool {
         self.failing.is_some() || !self.live
+    }
+
+    /// The sources whose data may be out of date, in the server's order.
+    pub fn stale_sources(&self) -> impl Iterator<Item = &crate::api::SourceStatus> {
+        self.sources.iter().filter(|s| s.stale)
     }
 
     /// When "live" runs out unless another answer comes: the last answer plus the poll interval

@@ -147,7 +147,7 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
     frame.render_widget(Line::from(right), right_area);
 }
 
-/// The header's right side: read-only, the backend, the display zone and freshness (`short`:
+/// The header's right side: read-only, a stale source, the backend, the display zone and freshness (`short`:
 /// the freshness badge without its words).
 fn header_right(state: &AppState, now: DateTime<Utc>, short: bool) -> Vec<Span<'static>> {
     let theme = &state.settings.theme;
@@ -155,6 +155,10 @@ fn header_right(state: &AppState, now: DateTime<Utc>, short: bool) -> Vec<Span<'
     let mut right = vec![Span::raw(" ")];
     if state.read_only_reason().is_some() {
         right.push(Span::styled(" READ-ONLY ", theme.stale_badge()));
+        right.push(Span::raw(" "));
+    }
+    if let Some(chip) = source_chip(state, now, short) {
+        right.push(Span::styled(chip, theme.stale_badge()));
         right.push(Span::raw(" "));
     }
     if state.session.demo {
@@ -167,6 +171,27 @@ fn header_right(state: &AppState, now: DateTime<Utc>, short: bool) -> Vec<Span<'
     right.push(Span::styled(badge, if stale { theme.stale_badge() } else { theme.ok() }));
     right.push(Span::raw(" "));
     right
+}
+
+/// The first source whose data may be out of date, at a glance: `prod-am stale 3m: cannot
+/// connect` (`short`: without the reason), `+2` when more are; nothing when all are fine.
+pub fn source_chip(state: &AppState, now: DateTime<Utc>, short: bool) -> Option<String> {
+    let mut stale = state.sync.stale_sources();
+    let first = stale.next()?;
+    let more = stale.count();
+    let since = match first.last_ok_at {
+        Some(at) => format!("stale {}", crate::console::time::age((now - at).num_seconds().max(0))),
+        None => "no good poll yet".to_string(),
+    };
+    let mut chip = format!(" {} {since}", truncate(&first.name, 24));
+    if let (false, Some(error)) = (short, first.last_error.as_deref()) {
+        chip.push_str(&format!(": {}", truncate(error, 40)));
+    }
+    if more > 0 {
+        chip.push_str(&format!(" +{more}"));
+    }
+    chip.push(' ');
+    Some(chip)
 }
 
 /// The freshness badge where the header is short of room: `STALE 14:03:22`, `CACHED 14:03:22`.

@@ -47,14 +47,15 @@ impl Item for Incident {
 
     fn haystack(&self) -> String {
         format!(
-            "{} {} {} {} {} {} {}",
+            "{} {} {} {} {} {} {} {}",
             self.id,
             self.priority.label(),
             self.status.label(),
             self.service_id,
             self.title,
             self.assignee.as_deref().unwrap_or(""),
-            self.tier.label()
+            self.tier.label(),
+            self.source.as_deref().unwrap_or("")
         )
         .to_lowercase()
     }
@@ -76,6 +77,9 @@ pub fn sanitized(mut incident: Incident) -> Incident {
     clean(&mut incident.service_id);
     if let Some(a) = incident.assignee.as_mut() {
         clean(a);
+    }
+    if let Some(source) = incident.source.as_mut() {
+        clean(source);
     }
     for event in &mut incident.timeline {
         clean(&mut event.actor);

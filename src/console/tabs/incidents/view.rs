@@ -50,22 +50,26 @@ struct Columns {
     wide: bool,
     /// Time left on the nearest SLA clock, from 90 columns.
     left: bool,
+    /// The source an incident came from, from 120 columns when an incident on screen has one.
+    source: bool,
 }
 
 /// `id_width` fits the longest id on screen, so ids are never cut (INC-10001 vs INC-10002).
-fn columns(width: u16, id_width: u16) -> Columns {
+fn columns(width: u16, id_width: u16, source_width: Option<u16>) -> Columns {
     let wide = width >= 70;
     let left = width >= 90;
     let service = if width >= 110 { 17 } else { 12 };
     let who = if width >= 140 { 12 } else { 8 };
-    let mut widths = vec![
-        Constraint::Length(2),
-        Constraint::Length(5),
-        Constraint::Length(id_width),
-        Constraint::Length(service),
-        Constraint::Min(10),
-        Constraint::Length(6),
-    ];
+    let mut widths =
+        vec![Constraint::Length(2), Constraint::Length(5), Constraint::Length(id_width), Constraint::Length(service)];
+    let source = match source_width.filter(|_| width >= SOURCE_COLUMN_FROM) {
+        Some(w) => {
+            widths.push(Constraint::Length(w));
+            true
+        }
+        None => false,
+    };
+    widths.extend([Constraint::Min(10), Constraint::Length(6)]);
     if left {
         widths.push(Constraint::Length(7));
     }
@@ -73,8 +77,11 @@ fn columns(width: u16, id_width: u16) -> Columns {
         widths.push(Constraint::Length(2));
         widths.push(Constraint::Length(who));
     }
-    Columns { widths, wide, left }
+    Columns { widths, wide, left, source }
 }
+
+/// The Incidents list shows a Source column from this width on.
+const SOURCE_COLUMN_FROM: u16 = 120;
 
 fn draw_list(buf: &mut Buffer, area: Rect, v: &IncidentsView<'_>, now: DateTime<Utc>) {
     let theme = v.cx.theme;
@@ -86,8 +93,19 @@ fn draw_list(buf: &mut Buffer, area: Rect, v: &IncidentsView<'_>, now: DateTime<
         .max()
         .unwrap_or(8)
         .clamp(4, 16) as u16;
-    let cols = columns(area.width, id_width);
-    let mut header = vec!["P", "State", "Id", "Service", "Title", "Age"];
+    // A Source column only when an incident on screen came from one (no column in a world of
+    // opsdeck's own incidents), as wide as the longest name there.
+    let source_width = tab
+        .visible_rows(tab.offset(), rows_shown)
+        .filter_map(|r| r.incident().source.as_ref().map(|s| s.chars().count()))
+        .max()
+        .map(|w| w.clamp(6, 20) as u16);
+    let cols = columns(area.width, id_width, source_width);
+    let mut header = vec!["P", "State", "Id", "Service"];
+    if cols.source {
+        header.push("Source");
+    }
+    header.extend(["Title", "Age"]);
     if cols.left {
         header.push("Left");
     }
@@ -135,6 +153,11 @@ fn list_row<'a>(row: &'a Row, v: &IncidentsView<'_>, now: DateTime<Utc>, cols: &
         Cell::from(Span::styled(status, status_style)),
         Cell::from(Span::styled(inc.id.as_str(), text_style)),
         Cell::from(Span::styled(inc.service_id.as_str(), text_style)),
+    ];
+    if cols.source {
+        cells.push(Cell::from(Span::styled(inc.source.as_deref().unwrap_or("—"), theme.muted())));
+    }
+    cells.extend([
         // Under a window that suppresses new alerts: this one is already open and keeps paging.
         Cell::from(if !muted && v.app.calendar.suppressed(&inc.service_id, now) {
             Line::from(vec![Span::styled("[maint] ", theme.pending()), Span::styled(inc.title.as_str(), text_style)])
@@ -142,7 +165,7 @@ fn list_row<'a>(row: &'a Row, v: &IncidentsView<'_>, now: DateTime<Utc>, cols: &
             Line::from(Span::styled(inc.title.as_str(), text_style))
         }),
         Cell::from(Span::styled(crate::console::time::age((now - inc.triggered_at).num_seconds()), theme.muted())),
-    ];
+    ]);
     if cols.left {
         cells.push(Cell::from(
             match nearest_clock(inc, v.app.calendar.sla_pauses(&inc.service_id), &v.app.settings.sla, now) {
@@ -192,9 +215,10 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &IncidentsView<'_>, row: &Row, n
         Line::from(Span::styled(format!(" {}", inc.title), theme.header())),
         Line::from(Span::styled(
             format!(
-                " {}{} · triggered {} ({}) · v{}",
+                " {}{}{} · triggered {} ({}) · v{}",
                 inc.service_id,
                 service.map(|s| format!(" ({s})")).unwrap_or_default(),
+                inc.source.as_deref().map(|s| format!(" · from {s}")).unwrap_or_default(),
                 clock(inc.triggered_at, now, tz),
                 ago(now, inc.triggered_at),
                 row.confirmed.version
