@@ -11,4 +11,5 @@
 //! handlers, so a source's writes obey the same rules as the API's.
 
 pub mod http;
+pub mod prometheus;
 pub mod simulator;
