@@ -113,7 +113,7 @@ impl Sample {
 
     pub fn is_empty(&self) -> bool {
         match self {
-            Sample::Histogram { counts, .. } => !(counts.iter().sum::<f64>() > 0.0),
+            Sample::Histogram { counts, .. } => !counts.iter().any(|c| *c > 0.0),
             _ => self.len() == 0,
         }
     }
@@ -148,7 +148,7 @@ fn histogram_problem(bounds: &[f64], counts: &[f64]) -> Option<String> {
     if let Some(i) = counts.iter().position(|c| !(c.is_finite() && *c >= 0.0)) {
         return Some(format!("count {i} is negative or not finite"));
     }
-    (!(counts.iter().sum::<f64>() > 0.0)).then(|| "the sample is empty".into())
+    (!counts.iter().any(|c| *c > 0.0)).then(|| "the sample is empty".into())
 }
 
 /// The values of one feature seen in one window (e.g. one hour).

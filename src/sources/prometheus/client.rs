@@ -20,11 +20,14 @@ use crate::sources::http;
 /// Prometheus refuses a range query of more points per series than this.
 pub const MAX_POINTS: i64 = 11_000;
 
+/// A series's labels.
+pub type Labels = BTreeMap<String, String>;
+
 /// One series of an answer: its labels and its samples, `(unix seconds, value)`, `None` where
 /// the value is NaN or infinite.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     pub samples: Vec<(i64, Option<f64>)>,
 }
 
@@ -122,7 +125,7 @@ impl Client {
     /// `query` evaluated at `start`, `start + step`, … up to `end` (unix seconds), in as many
     /// requests as the point limit needs, the series joined by their labels.
     pub async fn query_range(&self, query: &str, start: i64, end: i64, step: i64) -> Result<Answer, QueryError> {
-        let mut joined: BTreeMap<BTreeMap<String, String>, Vec<(i64, Option<f64>)>> = BTreeMap::new();
+        let mut joined: BTreeMap<Labels, Vec<(i64, Option<f64>)>> = BTreeMap::new();
         let mut warnings = Vec::new();
         for (from, to) in pieces(start, end, step, MAX_POINTS) {
             let form = [
