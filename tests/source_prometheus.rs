@@ -264,3 +264,20 @@ async fn the_running_source_names_the_wrong_query_in_its_health_while_the_rest_a
     assert!(health.snapshot().last_error.unwrap().contains("cannot connect"), "{:?}", health.snapshot());
     task.abort();
 }
+
+#[tokio::test]
+async fn a_range_past_the_point_limit_is_asked_in_pieces_and_arrives_whole() {
+    let w = world().await;
+    let (start, step) = (w.reference.0, 60);
+    let end = start + 11_500 * step;
+    let refused = w.prometheus.range("vector(1)", start, end, step).await;
+    assert_eq!(refused["errorType"], "bad_data", "Prometheus refuses it in one request: {refused}");
+    let client = source::Client::new(&w.prometheus.url, None).unwrap();
+    let answer = client.query_range("vector(1)", start, end, step).await.unwrap();
+    assert_eq!(client.requests(), 2);
+    let samples = &answer.series[0].samples;
+    assert_eq!(samples.len(), 11_501);
+    assert!(samples.windows(2).all(|p| p[1].0 - p[0].0 == step) && samples.iter().all(|s| s.1 == Some(1.0)));
+    let wrong = client.query_range("sum(", start, start + step, step).await.unwrap_err();
+    assert!(wrong.is_permanent() && wrong.to_string().starts_with("bad_data: "), "{wrong}");
+}
