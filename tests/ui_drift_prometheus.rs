@@ -3,6 +3,7 @@
 //! metric missing in the newest window reads "–", not a zero.
 
 #[path = "support/harness.rs"]
+#[allow(unused_macros)]
 mod harness;
 
 use chrono::Duration;
