@@ -12,7 +12,9 @@
 //! A query Prometheus refuses is reported by name in the source's health and the other queries
 //! still arrive: a `bad_data` one (a wrong query) is not asked again for those windows; any other
 //! error (`timeout`, `execution`, …) leaves the model's windows to be asked again next poll.
-//! Prometheus unreachable fails the poll, and the source backs off. Prometheus has no actions:
+//! A feature whose reference range cannot be read (yet) is left out of the model and the
+//! model's windows are asked again next poll. Prometheus unreachable fails the poll, and the
+//! source backs off. Prometheus has no actions:
 //! the source carries nothing back (every incident action is opsdeck's own).
 
 mod client;
@@ -173,7 +175,14 @@ impl Poller {
         };
         let mut points: BTreeMap<i64, QualityPoint> = BTreeMap::new();
         let mut windows: Vec<DriftWindow> = Vec::new();
-        let mut retry = false;
+        // A feature whose reference could not be read yet gets no windows, and the model's
+        // windows are asked again next poll, so that none are lost once it can.
+        let features: Vec<&FeatureConfig> = model
+            .features
+            .iter()
+            .filter(|f| self.references.contains_key(&(model.id.clone(), f.name.clone())))
+            .collect();
+        let mut retry = features.len() < model.features.len();
         let mut failed = |failure: Failed, report: &mut PollReport| match failure {
             Failed::Poll(error) => Err(error),
             Failed::Query { line, permanent } => {
@@ -196,7 +205,7 @@ impl Poller {
                     Err(failure) => failed(failure, report)?,
                 }
             }
-            for feature in &model.features {
+            for feature in &features {
                 let query = drift::increase_query(&feature.histogram, w);
                 match self.range(&query, first_end, last_closed_end, model, &feature.name, report).await {
                     Ok(answer) => windows.extend(
@@ -224,7 +233,7 @@ impl Poller {
                 }
             }
             points.insert(open_start + w, point);
-            for feature in &model.features {
+            for feature in &features {
                 let query = drift::increase_query(&feature.histogram, elapsed);
                 match self.instant(&query, now_s, model, &feature.name, report).await {
                     Ok(answer) => windows.extend(
