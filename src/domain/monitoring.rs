@@ -11,6 +11,9 @@ use utoipa::ToSchema;
 
 use super::drift::{self, Binning, DriftError};
 
+mod quality;
+pub use quality::{QualityMetric, QualityPoint, Slo};
+
 /// A model in production, e.g. the support assistant behind `llm-gateway`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Model {
@@ -25,6 +28,9 @@ pub struct Model {
     pub features: Vec<Feature>,
     /// Length of the drift and quality windows, in seconds (3600 for hourly).
     pub window_secs: i64,
+    /// The configured source that feeds it (`prod-prometheus`); none for models put through the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 impl Model {
@@ -68,6 +74,8 @@ impl Feature {
 pub enum FeatureKind {
     Numeric,
     Categorical,
+    /// Counts per bucket only (a Prometheus histogram): no raw values.
+    Histogram,
 }
 
 /// Observed values of one feature.
@@ -76,6 +84,13 @@ pub enum FeatureKind {
 pub enum Sample {
     Numeric(Vec<f64>),
     Categorical(Vec<String>),
+    /// Values counted into buckets: `counts[i]` fell in `(bounds[i-1], bounds[i]]` (the first
+    /// from −∞), and the last count, one more than there are bounds, above the last bound (`+Inf`,
+    /// which JSON cannot carry). Counts may be fractional (Prometheus's `increase`).
+    Histogram {
+        bounds: Vec<f64>,
+        counts: Vec<f64>,
+    },
 }
 
 impl Sample {
@@ -83,23 +98,31 @@ impl Sample {
         match self {
             Sample::Numeric(_) => FeatureKind::Numeric,
             Sample::Categorical(_) => FeatureKind::Categorical,
+            Sample::Histogram { .. } => FeatureKind::Histogram,
         }
     }
 
+    /// How many values the sample holds (a histogram's total count, rounded).
     pub fn len(&self) -> usize {
         match self {
             Sample::Numeric(v) => v.len(),
             Sample::Categorical(v) => v.len(),
+            Sample::Histogram { counts, .. } => counts.iter().filter(|c| c.is_finite()).sum::<f64>().round() as usize,
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        match self {
+            Sample::Histogram { counts, .. } => !counts.iter().any(|c| *c > 0.0),
+            _ => self.len() == 0,
+        }
     }
 
-    /// Why this sample cannot be stored: empty, a non-finite number, or an empty category.
+    /// Why this sample cannot be stored: empty, a non-finite number, an empty category, or
+    /// buckets that do not fit their bounds.
     pub fn problem(&self) -> Option<String> {
         match self {
+            Sample::Histogram { bounds, counts } => histogram_problem(bounds, counts),
             _ if self.is_empty() => Some("the sample is empty".into()),
             Sample::Numeric(v) => v.iter().position(|x| !x.is_finite()).map(|i| format!("value {i} is not finite")),
             Sample::Categorical(v) => {
@@ -107,6 +130,25 @@ impl Sample {
             }
         }
     }
+}
+
+fn histogram_problem(bounds: &[f64], counts: &[f64]) -> Option<String> {
+    if counts.len() != bounds.len() + 1 {
+        return Some(format!("{} bounds need {} counts, not {}", bounds.len(), bounds.len() + 1, counts.len()));
+    }
+    if counts.len() > drift::MAX_BINS {
+        return Some(format!("more than {} buckets", drift::MAX_BINS));
+    }
+    if let Some(i) = bounds.iter().position(|b| !b.is_finite()) {
+        return Some(format!("bound {i} is not finite"));
+    }
+    if let Some(i) = bounds.windows(2).position(|w| w[0] >= w[1]) {
+        return Some(format!("bound {} is not above bound {i}", i + 1));
+    }
+    if let Some(i) = counts.iter().position(|c| !(c.is_finite() && *c >= 0.0)) {
+        return Some(format!("count {i} is negative or not finite"));
+    }
+    (!counts.iter().any(|c| *c > 0.0)).then(|| "the sample is empty".into())
 }
 
 /// The values of one feature seen in one window (e.g. one hour).
@@ -127,65 +169,6 @@ impl DriftWindow {
     }
 }
 
-/// A model's quality over one window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct QualityPoint {
-    pub model_id: String,
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-    pub requests: u64,
-    /// Share of audited answers that stated something unsupported (0–1).
-    pub hallucination_rate: f64,
-    /// Mean customer satisfaction, 1–5.
-    pub csat: f64,
-    /// Share of conversations handed to a human (0–1).
-    pub escalation_rate: f64,
-    /// Share of requests routed to the wrong intent (0–1).
-    pub intent_misclassification_rate: f64,
-    pub latency_p50_ms: f64,
-    pub latency_p95_ms: f64,
-    /// Share of requests that failed (0–1).
-    pub error_rate: f64,
-    pub timeouts: u64,
-    pub tokens_per_request: f64,
-    /// US dollars per 1,000 tokens.
-    pub cost_per_1k_tokens: f64,
-}
-
-impl QualityPoint {
-    /// `model/start-seconds`.
-    pub fn id(&self) -> String {
-        format!("{}/{}", self.model_id, self.start.timestamp())
-    }
-
-    pub fn get(&self, metric: QualityMetric) -> f64 {
-        match metric {
-            QualityMetric::HallucinationRate => self.hallucination_rate,
-            QualityMetric::Csat => self.csat,
-            QualityMetric::EscalationRate => self.escalation_rate,
-            QualityMetric::IntentMisclassification => self.intent_misclassification_rate,
-            QualityMetric::LatencyP50 => self.latency_p50_ms,
-            QualityMetric::LatencyP95 => self.latency_p95_ms,
-            QualityMetric::ErrorRate => self.error_rate,
-            QualityMetric::Timeouts => self.timeouts as f64,
-            QualityMetric::TokensPerRequest => self.tokens_per_request,
-            QualityMetric::CostPer1k => self.cost_per_1k_tokens,
-        }
-    }
-
-    /// Why this point cannot be stored, if a figure is out of its range.
-    pub fn problem(&self) -> Option<String> {
-        if self.end <= self.start {
-            return Some("the window ends before it starts".into());
-        }
-        QualityMetric::ALL.iter().find_map(|m| {
-            let v = self.get(*m);
-            let (lo, hi) = m.range();
-            (!(v.is_finite() && (lo..=hi).contains(&v))).then(|| format!("{} = {v} is outside {lo}–{hi}", m.label()))
-        })
-    }
-}
-
 /// Everything known about the monitored models at once: the models, their features' windows and
 /// their quality points (windows and points oldest first), as the console's cache keeps them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -195,121 +178,11 @@ pub struct MonitoringRows {
     pub quality: Vec<QualityPoint>,
 }
 
-/// A quality series of a model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum QualityMetric {
-    HallucinationRate,
-    Csat,
-    EscalationRate,
-    IntentMisclassification,
-    LatencyP50,
-    LatencyP95,
-    ErrorRate,
-    Timeouts,
-    TokensPerRequest,
-    CostPer1k,
-}
-
-/// A service-level objective on a quality series.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Slo {
-    /// Met while the value stays below the bound.
-    Below(f64),
-    /// Met while the value is at least the bound.
-    AtLeast(f64),
-}
-
-impl Slo {
-    pub fn bound(self) -> f64 {
-        match self {
-            Slo::Below(b) | Slo::AtLeast(b) => b,
-        }
-    }
-
-    pub fn breached_by(self, value: f64) -> bool {
-        match self {
-            Slo::Below(b) => value >= b,
-            Slo::AtLeast(b) => value < b,
-        }
-    }
-}
-
-impl QualityMetric {
-    pub const ALL: [QualityMetric; 10] = [
-        QualityMetric::LatencyP95,
-        QualityMetric::ErrorRate,
-        QualityMetric::Csat,
-        QualityMetric::HallucinationRate,
-        QualityMetric::EscalationRate,
-        QualityMetric::IntentMisclassification,
-        QualityMetric::LatencyP50,
-        QualityMetric::Timeouts,
-        QualityMetric::TokensPerRequest,
-        QualityMetric::CostPer1k,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            QualityMetric::HallucinationRate => "hallucination",
-            QualityMetric::Csat => "CSAT",
-            QualityMetric::EscalationRate => "escalation to human",
-            QualityMetric::IntentMisclassification => "intent misclassified",
-            QualityMetric::LatencyP50 => "latency p50",
-            QualityMetric::LatencyP95 => "latency p95",
-            QualityMetric::ErrorRate => "error rate",
-            QualityMetric::Timeouts => "timeouts",
-            QualityMetric::TokensPerRequest => "tokens/request",
-            QualityMetric::CostPer1k => "cost/1k tokens",
-        }
-    }
-
-    /// The objective the console colours breaches of: p95 latency < 1 s, error rate < 1 %,
-    /// CSAT ≥ 4.0, hallucination rate < 2 %.
-    pub fn slo(self) -> Option<Slo> {
-        match self {
-            QualityMetric::LatencyP95 => Some(Slo::Below(1000.0)),
-            QualityMetric::ErrorRate => Some(Slo::Below(0.01)),
-            QualityMetric::Csat => Some(Slo::AtLeast(4.0)),
-            QualityMetric::HallucinationRate => Some(Slo::Below(0.02)),
-            _ => None,
-        }
-    }
-
-    /// The values a backend may report.
-    fn range(self) -> (f64, f64) {
-        match self {
-            QualityMetric::Csat => (1.0, 5.0),
-            QualityMetric::HallucinationRate
-            | QualityMetric::EscalationRate
-            | QualityMetric::IntentMisclassification
-            | QualityMetric::ErrorRate => (0.0, 1.0),
-            _ => (0.0, f64::MAX),
-        }
-    }
-
-    /// The value as people read it: shares in %, latency in ms or s, CSAT out of 5.
-    pub fn format(self, value: f64) -> String {
-        match self {
-            QualityMetric::HallucinationRate
-            | QualityMetric::EscalationRate
-            | QualityMetric::IntentMisclassification
-            | QualityMetric::ErrorRate => format!("{:.1}%", value * 100.0),
-            QualityMetric::Csat => format!("{value:.2}/5"),
-            QualityMetric::LatencyP50 | QualityMetric::LatencyP95 if value >= 1000.0 => {
-                format!("{:.2}s", value / 1000.0)
-            }
-            QualityMetric::LatencyP50 | QualityMetric::LatencyP95 => format!("{value:.0}ms"),
-            QualityMetric::Timeouts | QualityMetric::TokensPerRequest => format!("{value:.0}"),
-            QualityMetric::CostPer1k => format!("${value:.4}"),
-        }
-    }
-}
-
 /// Statistics the Drift tab can chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Statistic {
     Psi,
-    /// KS p-value (numeric) or χ² p-value (categorical): low means drift.
+    /// KS p-value (numeric) or χ² p-value (categorical, histogram): low means drift.
     PValue,
     JsDistance,
     /// Numeric only.
@@ -321,7 +194,9 @@ impl Statistic {
     pub fn for_kind(kind: FeatureKind) -> &'static [Statistic] {
         match kind {
             FeatureKind::Numeric => &[Statistic::Psi, Statistic::PValue, Statistic::JsDistance, Statistic::Wasserstein],
-            FeatureKind::Categorical => &[Statistic::Psi, Statistic::PValue, Statistic::JsDistance],
+            FeatureKind::Categorical | FeatureKind::Histogram => {
+                &[Statistic::Psi, Statistic::PValue, Statistic::JsDistance]
+            }
         }
     }
 
@@ -329,7 +204,7 @@ impl Statistic {
         match (self, kind) {
             (Statistic::Psi, _) => "PSI",
             (Statistic::PValue, FeatureKind::Numeric) => "KS p-value",
-            (Statistic::PValue, FeatureKind::Categorical) => "χ² p-value",
+            (Statistic::PValue, FeatureKind::Categorical | FeatureKind::Histogram) => "χ² p-value",
             (Statistic::JsDistance, _) => "JS distance",
             (Statistic::Wasserstein, _) => "Wasserstein-1",
         }
@@ -422,7 +297,7 @@ pub const CONSOLE_BINS: usize = 10;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WindowStats {
     pub psi: f64,
-    /// KS (numeric) or χ² (categorical) p-value.
+    /// KS (numeric) or χ² (categorical, histogram) p-value.
     pub pvalue: f64,
     /// KS D or χ² statistic.
     pub test_statistic: f64,
@@ -446,13 +321,39 @@ impl WindowStats {
 pub enum CompareError {
     #[error("the window is {current:?} but the reference is {reference:?}")]
     KindMismatch { reference: FeatureKind, current: FeatureKind },
+    #[error("the window's buckets are not the reference's (its bounds differ)")]
+    BoundsMismatch,
     #[error(transparent)]
     Drift(#[from] DriftError),
 }
 
-/// Compares a window with its reference: equal-width bins (numeric), categories (categorical).
+/// The counts of two histograms over the same bounds.
+fn same_buckets<'a>(
+    (rb, rc): (&[f64], &'a [f64]),
+    (cb, cc): (&[f64], &'a [f64]),
+) -> Result<(&'a [f64], &'a [f64]), CompareError> {
+    if rb != cb {
+        return Err(CompareError::BoundsMismatch);
+    }
+    Ok((rc, cc))
+}
+
+/// Compares a window with its reference: equal-width bins (numeric), categories (categorical),
+/// the buckets themselves (histogram: PSI, χ² and JS over the counts; no KS or Wasserstein, which
+/// need raw values).
 pub fn window_stats(reference: &Sample, current: &Sample) -> Result<WindowStats, CompareError> {
     match (reference, current) {
+        (Sample::Histogram { bounds: rb, counts: rc }, Sample::Histogram { bounds: cb, counts: cc }) => {
+            let (r, c) = same_buckets((rb, rc), (cb, cc))?;
+            let chi2 = drift::chi2_counts(r, c)?;
+            Ok(WindowStats {
+                psi: drift::psi_counts(r, c)?.value,
+                pvalue: chi2.pvalue,
+                test_statistic: chi2.statistic,
+                js_distance: drift::js_counts(r, c, None)?,
+                wasserstein: None,
+            })
+        }
         (Sample::Numeric(r), Sample::Numeric(c)) => {
             let ks = drift::ks_2samp(r, c)?;
             let psi = drift::psi(r, c, CONSOLE_BINS, Binning::EqualWidth)?;
@@ -493,6 +394,23 @@ pub struct DistributionRow {
 /// Reference and current shares side by side, with each row's PSI contribution.
 pub fn distribution(reference: &Sample, current: &Sample) -> Result<Vec<DistributionRow>, CompareError> {
     match (reference, current) {
+        (Sample::Histogram { bounds, counts: rc }, Sample::Histogram { bounds: cb, counts: cc }) => {
+            let (r, c) = same_buckets((bounds, rc), (cb, cc))?;
+            let psi = drift::psi_counts(r, c)?;
+            Ok((0..r.len())
+                .map(|i| DistributionRow {
+                    label: match (i.checked_sub(1).map(|j| bounds[j]), bounds.get(i)) {
+                        (None, Some(hi)) => format!("≤ {}", short(*hi)),
+                        (Some(lo), None) => format!("> {}", short(lo)),
+                        (Some(lo), Some(hi)) => format!("{}–{}", short(lo), short(*hi)),
+                        (None, None) => "all".to_string(),
+                    },
+                    reference_share: psi.reference_shares[i],
+                    current_share: psi.current_shares[i],
+                    psi_contribution: psi.contributions[i],
+                })
+                .collect())
+        }
         (Sample::Numeric(r), Sample::Numeric(c)) => {
             let psi = drift::psi(r, c, CONSOLE_BINS, Binning::EqualWidth)?;
             let bins = psi.reference_shares.len();

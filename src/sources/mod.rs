@@ -13,4 +13,5 @@
 
 pub mod config;
 pub mod http;
+pub mod prometheus;
 pub mod simulator;

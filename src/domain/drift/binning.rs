@@ -1,5 +1,6 @@
 //! Binned drift measures on numeric features — population stability index and Jensen–Shannon distance over
-//! the same reference-derived bins — and their categorical counterparts over category shares.
+//! the same reference-derived bins — their categorical counterparts over category shares, and both over
+//! counts already binned (a Prometheus histogram's buckets: [`psi_counts`], [`js_counts`]).
 
 use super::chi2::category_counts;
 use super::{DriftError, check_sample, count_le, sorted};
@@ -83,6 +84,43 @@ pub fn js_categorical(reference: &[&str], current: &[&str], base: Option<f64>) -
     check_base(base)?;
     let counts = category_counts(reference, current)?;
     Ok(jensen_shannon(&shares(&counts.reference), &shares(&counts.current), base))
+}
+
+/// PSI over counts already binned (a histogram's buckets, reference and current over the same
+/// bounds): the shares are the counts over their totals, then as [`psi`]. `edges` is empty: the
+/// caller knows the bounds.
+pub fn psi_counts(reference: &[f64], current: &[f64]) -> Result<Psi, DriftError> {
+    check_counts(reference, current)?;
+    let (reference_shares, current_shares) = (shares(reference), shares(current));
+    let (value, contributions) = psi_terms(&reference_shares, &current_shares);
+    Ok(Psi { value, edges: Vec::new(), reference_shares, current_shares, contributions })
+}
+
+/// Jensen–Shannon distance over counts already binned, as [`js_distance`] over the same bins.
+pub fn js_counts(reference: &[f64], current: &[f64], base: Option<f64>) -> Result<f64, DriftError> {
+    check_base(base)?;
+    check_counts(reference, current)?;
+    Ok(jensen_shannon(&shares(reference), &shares(current), base))
+}
+
+/// Two count vectors over the same bins: equal lengths, each count finite and not negative, and
+/// something counted in each.
+pub(super) fn check_counts(reference: &[f64], current: &[f64]) -> Result<(), DriftError> {
+    if reference.len() != current.len() {
+        return Err(DriftError::BinMismatch { reference: reference.len(), current: current.len() });
+    }
+    if reference.is_empty() || reference.len() > super::MAX_BINS {
+        return Err(DriftError::InvalidBins { bins: reference.len() });
+    }
+    for (sample, counts) in [("reference", reference), ("current", current)] {
+        if let Some(index) = counts.iter().position(|c| !(c.is_finite() && *c >= 0.0)) {
+            return Err(DriftError::BadCount { sample, index });
+        }
+        if counts.iter().sum::<f64>() <= 0.0 {
+            return Err(DriftError::EmptySample(sample));
+        }
+    }
+    Ok(())
 }
 
 fn check_base(base: Option<f64>) -> Result<(), DriftError> {
@@ -226,6 +264,29 @@ mod tests {
         );
         assert_eq!(js_distance(&[1.0], &[1.0], 3, Binning::Quantile, Some(1.0)), Err(DriftError::InvalidBase(1.0)));
         assert_eq!(psi(&[1.0], &[], 3, Binning::Quantile), Err(DriftError::EmptySample("current")));
+    }
+
+    #[test]
+    fn counts_binned_elsewhere_give_what_the_raw_values_give() {
+        let r: Vec<f64> = (0..40).map(|i| f64::from(i % 10)).collect();
+        let c: Vec<f64> = (0..30).map(|i| f64::from(i % 7) + 2.0).collect();
+        let from_values = psi(&r, &c, 5, Binning::EqualWidth).unwrap();
+        let count = |values: &[f64]| {
+            let mut counts = vec![0.0; 5];
+            for &v in values {
+                counts[count_le(&from_values.edges, v)] += 1.0;
+            }
+            counts
+        };
+        let (rc, cc) = (count(&r), count(&c));
+        let from_counts = psi_counts(&rc, &cc).unwrap();
+        assert!((from_counts.value - from_values.value).abs() < 1e-12);
+        assert_eq!(from_counts.contributions, from_values.contributions);
+        let js = js_distance(&r, &c, 5, Binning::EqualWidth, None).unwrap();
+        assert!((js_counts(&rc, &cc, None).unwrap() - js).abs() < 1e-12);
+        assert_eq!(psi_counts(&[0.0, 0.0], &[1.0, 1.0]).unwrap_err(), DriftError::EmptySample("reference"));
+        assert_eq!(js_counts(&[], &[], None).unwrap_err(), DriftError::InvalidBins { bins: 0 });
+        assert!(matches!(psi_counts(&[1.0, f64::NAN], &[1.0, 1.0]), Err(DriftError::BadCount { index: 1, .. })));
     }
 
     #[test]

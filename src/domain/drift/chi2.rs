@@ -1,5 +1,6 @@
 //! χ² test of homogeneity for a categorical feature: reference vs current counts over the sorted union of
-//! categories, as `scipy.stats.chi2_contingency(table, correction=False)`.
+//! categories, as `scipy.stats.chi2_contingency(table, correction=False)`; the same over a histogram's
+//! bucket counts ([`chi2_counts`]).
 
 use super::DriftError;
 use super::special::chi2_sf;
@@ -47,17 +48,31 @@ pub(super) fn category_counts<'a>(
 /// χ² on the 2×K table, no continuity correction. Needs at least two categories in the union.
 pub fn chi2_categorical(reference: &[&str], current: &[&str]) -> Result<Chi2, DriftError> {
     let counts = category_counts(reference, current)?;
-    let k = counts.categories.len();
+    table_chi2(&counts.reference, &counts.current)
+}
+
+/// χ² on the 2×K table of counts already binned (a histogram's buckets, both over the same
+/// bounds). A bin empty in both has no expected count and is left out, as a category seen in
+/// neither sample is; at least two bins must remain.
+pub fn chi2_counts(reference: &[f64], current: &[f64]) -> Result<Chi2, DriftError> {
+    super::binning::check_counts(reference, current)?;
+    let (reference, current): (Vec<f64>, Vec<f64>) =
+        reference.iter().zip(current).filter(|(r, c)| **r + **c > 0.0).map(|(r, c)| (*r, *c)).unzip();
+    table_chi2(&reference, &current)
+}
+
+fn table_chi2(reference: &[f64], current: &[f64]) -> Result<Chi2, DriftError> {
+    let k = reference.len();
     if k < 2 {
         return Err(DriftError::TooFewCategories(k));
     }
-    let rows = [&counts.reference, &counts.current];
+    let rows = [reference, current];
     let row_sums: Vec<f64> = rows.iter().map(|r| r.iter().sum()).collect();
     let total: f64 = row_sums.iter().sum();
     let mut statistic = 0.0;
     for (row, row_sum) in rows.iter().zip(&row_sums) {
         for (j, observed) in row.iter().enumerate() {
-            let col_sum = counts.reference[j] + counts.current[j];
+            let col_sum = reference[j] + current[j];
             let expected = row_sum * col_sum / total;
             statistic += (observed - expected).powi(2) / expected;
         }
@@ -86,5 +101,17 @@ mod tests {
         assert_eq!(chi2_categorical(&["a"], &["a", "a"]), Err(DriftError::TooFewCategories(1)));
         assert_eq!(chi2_categorical(&[], &["a"]), Err(DriftError::EmptySample("reference")));
         assert_eq!(chi2_categorical(&["a"], &[]), Err(DriftError::EmptySample("current")));
+    }
+
+    #[test]
+    fn bucket_counts_give_the_same_table_with_empty_bins_left_out() {
+        // The same table as above, as bucket counts with an empty overflow bucket.
+        let chi = chi2_counts(&[2.0, 1.0, 1.0, 0.0], &[1.0, 2.0, 3.0, 0.0]).unwrap();
+        let categorical = chi2_categorical(&["a", "a", "b", "c"], &["a", "b", "b", "c", "c", "c"]).unwrap();
+        assert_eq!(chi, categorical);
+        assert_eq!(chi2_counts(&[1.0, 0.0], &[2.0, 0.0]), Err(DriftError::TooFewCategories(1)));
+        assert_eq!(chi2_counts(&[1.0], &[2.0, 0.0]), Err(DriftError::BinMismatch { reference: 1, current: 2 }));
+        assert_eq!(chi2_counts(&[1.0, -1.0], &[2.0, 0.0]), Err(DriftError::BadCount { sample: "reference", index: 1 }));
+        assert_eq!(chi2_counts(&[1.0, 1.0], &[0.0, 0.0]), Err(DriftError::EmptySample("current")));
     }
 }

@@ -3,7 +3,9 @@
 //! Numeric features: two-sample Kolmogorov–Smirnov ([`ks_2samp`]), population stability index ([`psi`]),
 //! Jensen–Shannon distance over the same bins ([`js_distance`]) and Wasserstein-1 ([`wasserstein_distance`]).
 //! Categorical features: χ² on the 2×K contingency table ([`chi2_categorical`]) and PSI / JS over category
-//! shares ([`psi_categorical`], [`js_categorical`]). Everything is pure and never panics; bad input is a
+//! shares ([`psi_categorical`], [`js_categorical`]). Binned features (histogram buckets, no raw values):
+//! PSI, χ² and JS over the counts ([`psi_counts`], [`chi2_counts`], [`js_counts`]); KS and Wasserstein
+//! need raw values and have no binned form here. Everything is pure and never panics; bad input is a
 //! [`DriftError`].
 
 mod binning;
@@ -12,8 +14,11 @@ mod ks;
 pub mod special;
 mod wasserstein;
 
-pub use binning::{Binning, CategoricalPsi, Psi, js_categorical, js_distance, psi, psi_categorical, psi_categories};
-pub use chi2::{Chi2, chi2_categorical};
+pub use binning::{
+    Binning, CategoricalPsi, Psi, js_categorical, js_counts, js_distance, psi, psi_categorical, psi_categories,
+    psi_counts,
+};
+pub use chi2::{Chi2, chi2_categorical, chi2_counts};
 pub use ks::{Ks, ks_2samp};
 pub use wasserstein::wasserstein_distance;
 
@@ -31,6 +36,10 @@ pub enum DriftError {
     InvalidBins { bins: usize },
     #[error("the test needs at least two categories, found {0}")]
     TooFewCategories(usize),
+    #[error("the reference has {reference} bins but the current sample {current}")]
+    BinMismatch { reference: usize, current: usize },
+    #[error("the {sample} counts hold a negative or non-finite count at bin {index}")]
+    BadCount { sample: &'static str, index: usize },
     #[error("a logarithm base must be finite, positive and not 1 (got {0})")]
     InvalidBase(f64),
 }

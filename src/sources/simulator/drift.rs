@@ -146,6 +146,7 @@ impl DriftSim {
                 self.feature(SUPPORT_ASSISTANT, "language", "Detected language of the conversation"),
             ],
             window_secs: 3600,
+            source: None,
         };
         let docs = Model {
             id: DOC_SUMMARISER.into(),
@@ -161,6 +162,7 @@ impl DriftSim {
                 self.feature(DOC_SUMMARISER, "document_type", "Document class assigned on intake"),
             ],
             window_secs: 3600,
+            source: None,
         };
         vec![support, docs]
     }
@@ -274,17 +276,17 @@ impl DriftSim {
             model_id: model.id.clone(),
             start,
             end,
-            requests: requests as u64,
-            hallucination_rate: share(hallucination),
-            csat: round(csat.clamp(1.0, 5.0), 2),
-            escalation_rate: share(escalation),
-            intent_misclassification_rate: share(misclassified),
-            latency_p50_ms: round(latency_p50.max(1.0), 0),
-            latency_p95_ms: round(latency_p95.max(latency_p50).max(1.0), 0),
-            error_rate: share(error_rate),
-            timeouts: timeouts as u64,
-            tokens_per_request: round(tokens.max(1.0), 1),
-            cost_per_1k_tokens: round(cost.max(0.0), 5),
+            requests: Some(requests as u64),
+            hallucination_rate: Some(share(hallucination)),
+            csat: Some(round(csat.clamp(1.0, 5.0), 2)),
+            escalation_rate: Some(share(escalation)),
+            intent_misclassification_rate: Some(share(misclassified)),
+            latency_p50_ms: Some(round(latency_p50.max(1.0), 0)),
+            latency_p95_ms: Some(round(latency_p95.max(latency_p50).max(1.0), 0)),
+            error_rate: Some(share(error_rate)),
+            timeouts: Some(timeouts as u64),
+            tokens_per_request: Some(round(tokens.max(1.0), 1)),
+            cost_per_1k_tokens: Some(round(cost.max(0.0), 5)),
         }
     }
 }

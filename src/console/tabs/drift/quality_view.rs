@@ -1,6 +1,7 @@
 //! The quality grid of the Drift tab: one small chart per quality series over the same time range
 //! as the drift chart, with its SLO line; values that breach the SLO are drawn in the error colour,
-//! and so is the title while the newest value breaches. Each chart has labelled axes: the range's
+//! and so is the title while the newest value breaches. A window where a series has no value is a
+//! gap in its line (the title says "–" when the newest one is missing). Each chart has labelled axes: the range's
 //! first and last time (with dates over a day or more) and the values at the bottom and top.
 
 use ratatui::buffer::Buffer;
@@ -47,10 +48,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, v: &DriftTabView<'_>) {
         let cells =
             Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(row_areas[i / columns]);
         let cell = cells[i % columns];
-        let series: Vec<(f64, f64)> =
+        let series: Vec<(f64, Option<f64>)> =
             points.iter().map(|p| (x_of(p.start, from) + x_of(p.end, p.start) / 2.0, p.get(*metric))).collect();
+        let present: Vec<(f64, f64)> = series.iter().filter_map(|(x, v)| Some((*x, (*v)?))).collect();
+        let segments = segments(&series);
         let slo = metric.slo();
-        let latest = series.last().map(|(_, v)| *v);
+        // The newest window's value: "–" when it is missing there, not an older one.
+        let latest = series.last().and_then(|(_, v)| *v);
         let breached_now = matches!((slo, latest), (Some(s), Some(v)) if s.breached_by(v));
         let title_style = if breached_now { theme.error() } else { Style::new() };
         let mut title = vec![
@@ -72,28 +76,35 @@ pub fn draw(buf: &mut Buffer, area: Rect, v: &DriftTabView<'_>) {
         if plot_area.height == 0 {
             continue;
         }
-        let (lo, hi) = series.iter().fold((f64::MAX, f64::MIN), |(lo, hi), (_, v)| (lo.min(*v), hi.max(*v)));
+        let (lo, hi) = present.iter().fold((f64::MAX, f64::MIN), |(lo, hi), (_, v)| (lo.min(*v), hi.max(*v)));
         let (lo, hi) = match slo {
             Some(s) => (lo.min(s.bound()), hi.max(s.bound())),
             None => (lo, hi),
         };
+        let (lo, hi) = if lo > hi { (0.0, 1.0) } else { (lo, hi) };
         let pad = ((hi - lo) * 0.1).max(1e-9);
         let slo_line: Vec<(f64, f64)> = slo.map(|s| vec![(0.0, s.bound()), (span, s.bound())]).unwrap_or_default();
         let breaches: Vec<(f64, f64)> =
-            series.iter().copied().filter(|(_, v)| slo.is_some_and(|s| s.breached_by(*v))).collect();
-        let datasets = vec![
+            present.iter().copied().filter(|(_, v)| slo.is_some_and(|s| s.breached_by(*v))).collect();
+        let mut datasets = vec![
             Dataset::default()
                 .marker(ratatui::symbols::Marker::Braille)
                 .graph_type(GraphType::Line)
                 .style(theme.muted())
                 .data(&slo_line),
-            Dataset::default().marker(theme.glyphs.marker).graph_type(GraphType::Line).data(&series),
+        ];
+        // One line per run of windows with a value: a missing window is a gap, not a zero.
+        for segment in &segments {
+            let graph = if segment.len() == 1 { GraphType::Scatter } else { GraphType::Line };
+            datasets.push(Dataset::default().marker(theme.glyphs.marker).graph_type(graph).data(segment));
+        }
+        datasets.push(
             Dataset::default()
                 .marker(theme.glyphs.marker)
                 .graph_type(GraphType::Scatter)
                 .style(theme.error())
                 .data(&breaches),
-        ];
+        );
         // Every quality series is a count, rate, latency or cost: never below zero.
         let (bottom, top) = (if lo >= 0.0 { (lo - pad).max(0.0) } else { lo - pad }, hi + pad);
         // The value axis: its bottom and top beside the plot, when there are two rows for them.
@@ -109,6 +120,23 @@ pub fn draw(buf: &mut Buffer, area: Rect, v: &DriftTabView<'_>) {
             .y_axis(y_axis);
         buf.render_widget(chart, plot_area);
     }
+}
+
+/// The runs of consecutive windows that have a value, each a line of its own.
+pub fn segments(series: &[(f64, Option<f64>)]) -> Vec<Vec<(f64, f64)>> {
+    let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut open = false;
+    for (x, value) in series {
+        match value {
+            Some(v) if open => runs.last_mut().expect("an open run").push((*x, *v)),
+            Some(v) => {
+                runs.push(vec![(*x, *v)]);
+                open = true;
+            }
+            None => open = false,
+        }
+    }
+    runs
 }
 
 /// `Nov 03 15:00 ──── Nov 05 15:00` under each column of charts: the range's first and last time.

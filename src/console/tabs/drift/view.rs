@@ -131,6 +131,10 @@ fn stat_spans(
         spans.push(Span::styled(format_value(*statistic, value), style));
         spans.push(Span::raw("  "));
     }
+    if kind == crate::domain::FeatureKind::Histogram {
+        // Buckets only: the tests on raw values are not available, and no number stands in for them.
+        spans.push(Span::styled("KS n/a  W1 n/a", theme.muted()));
+    }
     spans
 }
 

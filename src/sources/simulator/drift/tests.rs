@@ -75,7 +75,7 @@ fn a_partly_filled_window_is_the_beginning_of_the_full_one() {
     let expected = (25.0 / 60.0 * n as f64).round() as usize;
     assert_eq!(last.current.len(), expected);
     let point = m.quality.iter().rfind(|q| q.model_id == SUPPORT_ASSISTANT).unwrap();
-    assert!(point.requests < sim.quality(support, start, 1.0, &[]).requests);
+    assert!(point.requests.unwrap() < sim.quality(support, start, 1.0, &[]).requests.unwrap());
 }
 
 #[test]
@@ -169,17 +169,20 @@ fn outages_spike_latency_and_hurt_quality() {
         support.iter().partition(|q| q.start < outage_end && q.end > outage_start);
     assert_eq!(bad.len(), 3, "the outage starts at :25 and touches three hours");
     for q in &bad {
-        assert!(q.latency_p95_ms > 1000.0 && q.error_rate > 0.01, "{q:?}");
-        assert!(q.csat < 4.0, "{q:?}");
+        assert!(q.latency_p95_ms.unwrap() > 1000.0 && q.error_rate.unwrap() > 0.01, "{q:?}");
+        assert!(q.csat.unwrap() < 4.0, "{q:?}");
     }
-    assert!(quiet.iter().all(|q| q.latency_p95_ms < 1000.0 && q.error_rate < 0.01), "an unrelated service is quiet");
+    assert!(
+        quiet.iter().all(|q| q.latency_p95_ms.unwrap() < 1000.0 && q.error_rate.unwrap() < 0.01),
+        "an unrelated service is quiet"
+    );
     let mean = |v: &[&QualityPoint], f: fn(&QualityPoint) -> f64| v.iter().map(|q| f(q)).sum::<f64>() / v.len() as f64;
     assert!(
-        mean(&bad, |q| q.timeouts as f64 / q.requests as f64)
-            > 3.0 * mean(&quiet, |q| q.timeouts as f64 / q.requests as f64)
+        mean(&bad, |q| q.timeouts.unwrap() as f64 / q.requests.unwrap() as f64)
+            > 3.0 * mean(&quiet, |q| q.timeouts.unwrap() as f64 / q.requests.unwrap() as f64)
     );
     // The doc summariser sits behind the gateway too.
-    assert!(m.quality.iter().any(|q| q.model_id == DOC_SUMMARISER && q.latency_p95_ms > 1000.0));
+    assert!(m.quality.iter().any(|q| q.model_id == DOC_SUMMARISER && q.latency_p95_ms.unwrap() > 1000.0));
 
     // Retrieval scores dip while the outage is on.
     let (feature, windows) = series(&m, SUPPORT_ASSISTANT, "retrieval_score");
@@ -197,14 +200,14 @@ fn quality_moves_with_the_drift() {
     let deployed = origin() - Duration::hours(SUPPORT_DEPLOY_HOURS);
     let (after, before): (Vec<&QualityPoint>, Vec<&QualityPoint>) = support.iter().partition(|q| q.start >= deployed);
     let mean = |v: &[&QualityPoint], f: fn(&QualityPoint) -> f64| v.iter().map(|q| f(q)).sum::<f64>() / v.len() as f64;
-    assert!(mean(&after, |q| q.hallucination_rate) > mean(&before, |q| q.hallucination_rate) + 0.003);
-    assert!(after.iter().any(|q| q.hallucination_rate >= 0.02), "the 2% SLO is crossed at times");
-    assert!(before.iter().all(|q| q.hallucination_rate < 0.02));
-    assert!(before.iter().all(|q| (4.1..=4.5).contains(&q.csat)), "CSAT around 4.2–4.4 normally");
+    assert!(mean(&after, |q| q.hallucination_rate.unwrap()) > mean(&before, |q| q.hallucination_rate.unwrap()) + 0.003);
+    assert!(after.iter().any(|q| q.hallucination_rate.unwrap() >= 0.02), "the 2% SLO is crossed at times");
+    assert!(before.iter().all(|q| q.hallucination_rate.unwrap() < 0.02));
+    assert!(before.iter().all(|q| (4.1..=4.5).contains(&q.csat.unwrap())), "CSAT around 4.2–4.4 normally");
     let (first, last) = (support[0], support[70]);
-    assert!(last.escalation_rate > first.escalation_rate + 0.05);
-    assert!(last.intent_misclassification_rate > first.intent_misclassification_rate + 0.03);
-    assert!(last.tokens_per_request > first.tokens_per_request + 20.0);
+    assert!(last.escalation_rate.unwrap() > first.escalation_rate.unwrap() + 0.05);
+    assert!(last.intent_misclassification_rate.unwrap() > first.intent_misclassification_rate.unwrap() + 0.03);
+    assert!(last.tokens_per_request.unwrap() > first.tokens_per_request.unwrap() + 20.0);
     assert!(last.cost_per_1k_tokens < first.cost_per_1k_tokens, "2.3.0 is cheaper per token");
     assert!(last.csat < first.csat);
 }

@@ -28,6 +28,7 @@ fn model(id: &str) -> Model {
             },
         ],
         window_secs: 3600,
+        source: None,
     }
 }
 
@@ -224,4 +225,12 @@ fn windows_older_than_the_retention_are_forgotten_as_new_ones_arrive() {
     tab.settle();
     let starts: Vec<DateTime<Utc>> = tab.series().iter().map(|p| p.start).collect();
     assert_eq!(starts, [t(24 * 15)], "15 days on, the first three hours are past the 14 days kept");
+}
+
+#[test]
+fn a_missing_quality_value_splits_the_line_instead_of_drawing_a_zero() {
+    use crate::console::tabs::drift::quality_view::segments;
+    let series = [(0.5, Some(1.0)), (1.5, None), (2.5, Some(3.0)), (3.5, Some(4.0)), (4.5, None), (5.5, None)];
+    assert_eq!(segments(&series), vec![vec![(0.5, 1.0)], vec![(2.5, 3.0), (3.5, 4.0)]]);
+    assert!(segments(&[(0.5, None)]).is_empty());
 }

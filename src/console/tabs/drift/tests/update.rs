@@ -35,6 +35,7 @@ fn model() -> Model {
             },
         ],
         window_secs: 3600,
+        source: None,
     }
 }
 
