@@ -32,7 +32,7 @@ pub type MakeSource<C> = fn(&str, C) -> Result<Box<dyn Source>, String>;
 pub const KINDS: &[(&str, Build)] = &[
     ("simulator", |name, table| build(name, table, simulator_source)),
     // ("alertmanager", |name, table| build(name, table, super::alertmanager::source)),
-    // ("prometheus", |name, table| build(name, table, super::prometheus::source)),
+    ("prometheus", |name, table| build(name, table, super::prometheus::source)),
 ];
 
 /// Why a kind could not make its source: the message, and the key it is about when known.
