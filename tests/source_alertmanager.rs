@@ -1,0 +1,256 @@
+//! Contract tests of the Alertmanager source against a real Alertmanager 0.25 on loopback and the
+//! real server on 127.0.0.1:0 fed by it: alerts become incidents, acknowledging silences the alert
+//! (queried back from Alertmanager), a resend makes no second silence, resolving expires it,
+//! windows plan silences and cancelling expires them, hand-made silences are read-only windows,
+//! and an Alertmanager that is down is reported while an acknowledgement waits for it.
+//!
+//! Actions are carried with [`Source::carry`] on a second instance of the same configuration (a
+//! source keeps no state of its own for carrying), then recorded through the API, in the order the
+//! server's action handlers run them.
+
+#[path = "support/alertmanager.rs"]
+mod alertmanager;
+#[path = "support/ops.rs"]
+mod ops;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use alertmanager::{Alertmanager, alert};
+use ops::{DANA, DEADLINE, ERIN, call, users};
+use opsdeck::db::DbLocation;
+use opsdeck::domain::{EventKind, Incident, IncidentAction, IncidentStatus, MaintenanceKind, MaintenanceWindow};
+use opsdeck::server::sources::{CarryError, Health, Source, SourceContext};
+use opsdeck::server::store::Store;
+use opsdeck::server::store::sqlite::SqliteStore;
+use opsdeck::server::{self, RunningServer, ServeOptions};
+use opsdeck::sources::alertmanager as am_source;
+
+const NAME: &str = "prod-am";
+
+fn source(am: &Alertmanager, extra: &str) -> Box<dyn Source> {
+    let text = format!("url = \"{}\"\npoll = \"250ms\"\n{extra}", am.url());
+    let config: am_source::Config = toml::from_str(&text).expect("the config reads");
+    am_source::source(NAME, config).expect("the source starts")
+}
+
+async fn serve(am: &Alertmanager) -> RunningServer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let options = ServeOptions { db: DbLocation::Memory, users: users(), sources: vec![source(am, "")] };
+    server::start(listener, options).await.unwrap()
+}
+
+/// Polls `check` until it gives a value, failing after [`DEADLINE`] with `what`.
+async fn until<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn incident(server: &RunningServer, id: &str) -> Option<Incident> {
+    let answer = call(server, "GET", ERIN, &format!("/v1/incidents/{id}"), None, None).await;
+    (answer.status == 200).then(|| answer.json(200))
+}
+
+/// The incident id of the Alertmanager alert named `name`: `AM-` and 10 hex digits of its
+/// fingerprint.
+async fn id_of(am: &Alertmanager, name: &str) -> String {
+    let alerts = am.alerts().await;
+    let alert = alerts.iter().find(|a| a["labels"]["alertname"] == name).expect("the alert is in Alertmanager");
+    format!("AM-{}", &alert["fingerprint"].as_str().unwrap()[..10])
+}
+
+fn acked_by(silence: &Value, id: &str) -> bool {
+    silence["comment"].as_str().is_some_and(|c| c.starts_with(&format!("opsdeck: {id} ack by ")))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_become_incidents_and_an_ack_silences_the_alert_once() {
+    let am = Alertmanager::start().await;
+    am.post_alerts(&json!([
+        alert("GatewayLatencyHigh", "llm-gateway", "critical", "p95 latency over 2 s on llm-gateway", &[]),
+        {"labels": {"alertname": "IndexLag", "service": "vector-db", "severity": "bogus"}},
+    ]))
+    .await;
+    let server = serve(&am).await;
+    let latency = id_of(&am, "GatewayLatencyHigh").await;
+    let lag = id_of(&am, "IndexLag").await;
+    let first = until("the alert's incident", || incident(&server, &latency)).await;
+    assert_eq!(first.title, "p95 latency over 2 s on llm-gateway");
+    assert_eq!((first.service_id.as_str(), first.priority.label()), ("llm-gateway", "P1"));
+    assert_eq!(first.source.as_deref(), Some(NAME));
+    assert_eq!(first.timeline[0].text, "P1 fired in Alertmanager: GatewayLatencyHigh");
+    let second = until("the second alert's incident", || incident(&server, &lag)).await;
+    assert_eq!((second.title.as_str(), second.priority.label()), ("IndexLag", "P3"), "alertname, else P3");
+    let services = call(&server, "GET", ERIN, "/v1/services", None, None).await.body;
+    assert!(services.to_string().contains("vector-db"), "an unknown service joins the catalog: {services}");
+
+    // Acknowledge: the silence first (as the handler carries it), then opsdeck records it.
+    let carrier = source(&am, "");
+    carrier.carry(&first, &IncidentAction::Acknowledge, "dana", "key-ack-1").await.expect("carried");
+    let ack = call(&server, "POST", DANA, &format!("/v1/incidents/{latency}/acknowledge"),
+        Some(json!({"version": first.version})), Some("key-ack-1")).await;
+    assert_eq!(ack.status, 200, "{}", ack.body);
+    let silences: Vec<Value> = am.live_silences().await.into_iter().filter(|s| acked_by(s, &latency)).collect();
+    assert_eq!(silences.len(), 1, "{silences:?}");
+    assert_eq!(silences[0]["createdBy"], "dana");
+    assert!(silences[0]["comment"].as_str().unwrap().ends_with("[key key-ack-1]"), "{}", silences[0]);
+    let matchers = silences[0]["matchers"].as_array().unwrap();
+    assert!(matchers.iter().any(|m| m["name"] == "alertname" && m["value"] == "GatewayLatencyHigh" && m["isRegex"] == false));
+    // A resend after a lost answer finds the silence instead of making a second.
+    carrier.carry(&first, &IncidentAction::Acknowledge, "dana", "key-ack-1").await.expect("carried again");
+    assert_eq!(am.live_silences().await.iter().filter(|s| acked_by(s, &latency)).count(), 1);
+    // Alertmanager suppresses the alert, and the timeline says so, by whom.
+    let silenced = until("the silenced event", || async {
+        let i = incident(&server, &latency).await?;
+        i.timeline.iter().any(|e| e.kind == EventKind::Suppressed && e.actor == "dana").then_some(i)
+    })
+    .await;
+    assert_eq!(silenced.status, IncidentStatus::Acknowledged);
+    let state = am.alerts().await.into_iter().find(|a| a["labels"]["alertname"] == "GatewayLatencyHigh").unwrap();
+    assert_eq!(state["status"]["state"], "suppressed");
+
+    // Resolve: the silence expires; the alert still firing makes no new incident meanwhile.
+    carrier.carry(&silenced, &IncidentAction::Resolve, "dana", "key-res-1").await.expect("carried");
+    let res = call(&server, "POST", DANA, &format!("/v1/incidents/{latency}/resolve"),
+        Some(json!({"version": silenced.version})), Some("key-res-1")).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(am.live_silences().await.iter().filter(|s| acked_by(s, &latency)).count(), 0, "expired");
+    let escalate = carrier.support(&IncidentAction::Escalate);
+    assert!(format!("{escalate:?}").contains("escalated in opsdeck only"), "{escalate:?}");
+
+    // The other alert resolves in Alertmanager; firing again later is a new incident naming it.
+    let mut ended = json!({"labels": {"alertname": "IndexLag", "service": "vector-db", "severity": "bogus"}});
+    ended["endsAt"] = json!((Utc::now() - chrono::Duration::seconds(1)).to_rfc3339());
+    am.post_alerts(&json!([ended])).await;
+    let resolved = until("the resolution", || async {
+        incident(&server, &lag).await.filter(|i| i.status == IncidentStatus::Resolved)
+    })
+    .await;
+    assert_eq!(resolved.timeline.last().unwrap().actor, NAME);
+    am.post_alerts(&json!([{"labels": {"alertname": "IndexLag", "service": "vector-db", "severity": "bogus"}}])).await;
+    let refired = format!("{lag}-2");
+    let again = until("the re-fired incident", || incident(&server, &refired)).await;
+    assert!(again.timeline[0].text.contains(&format!("fired again after {lag}")), "{:?}", again.timeline[0]);
+    assert!(incident(&server, &format!("{latency}-2")).await.is_none(), "resolved in opsdeck stays resolved");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn windows_plan_silences_and_hand_made_silences_are_read_only_windows() {
+    let am = Alertmanager::start().await;
+    let server = serve(&am).await;
+    let start = Utc::now() + chrono::Duration::hours(1);
+    let plan = json!({
+        "title": "Nightly reindex", "kind": "routine", "services": ["llm-gateway", "rag-retrieval"],
+        "start": start, "end": start + chrono::Duration::hours(1), "timezone": "UTC",
+        "rrule": "FREQ=DAILY", "suppress_alerts": true,
+    });
+    let created = call(&server, "POST", DANA, "/v1/maintenance", Some(plan), Some("plan-1")).await;
+    let window: MaintenanceWindow = created.json(201);
+    async fn planned(am: &Alertmanager, id: String) -> Vec<Value> {
+        let comment = format!("opsdeck: maintenance {id} ");
+        let live = am.live_silences().await;
+        live.into_iter().filter(|s| s["comment"].as_str().unwrap_or("").starts_with(&comment)).collect()
+    }
+    let silences = until("a silence per occurrence within 7 days", || async {
+        let s = planned(&am, window.id.clone()).await;
+        (s.len() >= 7).then_some(s)
+    })
+    .await;
+    assert_eq!(silences.len(), 7, "7 daily occurrences start within the horizon");
+    let m = &silences[0]["matchers"][0];
+    assert_eq!((m["name"].as_str(), m["value"].as_str(), m["isRegex"].as_bool()),
+        (Some("service"), Some("llm\\-gateway|rag\\-retrieval"), Some(true)));
+    assert_eq!(silences[0]["createdBy"], "dana");
+
+    let cancel = call(&server, "POST", DANA, &format!("/v1/maintenance/{}/cancel", window.id),
+        Some(json!({"version": window.version})), Some("cancel-1")).await;
+    assert_eq!(cancel.status, 200, "{}", cancel.body);
+    until("the window's silences expired", || async { planned(&am, window.id.clone()).await.is_empty().then_some(()) }).await;
+
+    // A silence made by hand in Alertmanager is a read-only window of kind silence.
+    let now = Utc::now();
+    let by_hand = am.post_silence(&json!({
+        "matchers": [{"name": "service", "value": "billing-meter", "isRegex": false}],
+        "startsAt": now, "endsAt": now + chrono::Duration::hours(2),
+        "createdBy": "sam", "comment": "Vendor outage \u{1b}[31mignore",
+    })).await;
+    let id = format!("AMS-{}", &by_hand[..8]);
+    let shown: MaintenanceWindow = until("the silence's window", || async {
+        let a = call(&server, "GET", ERIN, &format!("/v1/maintenance/{id}"), None, None).await;
+        (a.status == 200).then(|| a.json(200))
+    })
+    .await;
+    assert_eq!(shown.kind, MaintenanceKind::Silence);
+    assert_eq!(shown.services, ["billing-meter"]);
+    assert_eq!(shown.title, "Vendor outage ignore", "sanitised");
+    assert_eq!((shown.created_by.as_str(), shown.source.as_deref()), ("sam", Some(NAME)));
+    let edit = call(&server, "PUT", DANA, &format!("/v1/maintenance/{id}"),
+        Some(json!({"version": shown.version, "title": "x", "kind": "routine", "services": ["billing-meter"],
+            "start": shown.start, "end": shown.end, "timezone": "UTC"})), None).await;
+    assert!(edit.error(422).contains("made in Alertmanager; change it there"));
+    let cancel = call(&server, "POST", DANA, &format!("/v1/maintenance/{id}/cancel"),
+        Some(json!({"version": shown.version})), None).await;
+    assert!(cancel.error(422).contains("made in Alertmanager; change it there"));
+    am.expire_silence(&by_hand).await;
+    until("the window cancelled with its silence", || async {
+        let a = call(&server, "GET", ERIN, &format!("/v1/maintenance/{id}"), None, None).await;
+        a.json::<MaintenanceWindow>(200).cancelled.then_some(())
+    })
+    .await;
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alertmanager_down_is_reported_and_an_ack_waits_then_applies_once() {
+    let mut am = Alertmanager::start().await;
+    am.post_alerts(&json!([alert("SafetyFilterErrors", "safety-filter", "error", "safety filter 5xx", &[])])).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&DbLocation::File(dir.path().join("server.sqlite"))).await.unwrap());
+    opsdeck::server::catalog::ensure(store.as_ref()).await.unwrap();
+    let health = Health::new(NAME, "alertmanager");
+    let running = source(&am, "");
+    let task = running.start(SourceContext { store: store.clone(), health: health.clone() }).await.unwrap();
+    let id = id_of(&am, "SafetyFilterErrors").await;
+    let opened = until("the incident", || async { store.incident(&id).await.unwrap() }).await;
+    assert_eq!(opened.priority.label(), "P2");
+    assert!(health.snapshot().last_ok_at.is_some());
+
+    let fired = am.alerts().await[0]["startsAt"].clone();
+    am.kill();
+    let failing = until("the failure reported", || async {
+        let h = health.snapshot();
+        (h.failures > 0).then_some(h)
+    })
+    .await;
+    assert!(failing.last_error.as_deref().unwrap().contains("cannot connect"), "{failing:?}");
+    assert!(failing.backoff_until.is_some());
+    let down = running.carry(&opened, &IncidentAction::Acknowledge, "erin", "key-down-1").await;
+    assert!(matches!(down, Err(CarryError::Unavailable { .. })), "{down:?}");
+
+    am.restart().await;
+    // Alertmanager keeps alerts in memory only: Prometheus sends them again, as they started.
+    let mut again = alert("SafetyFilterErrors", "safety-filter", "error", "safety filter 5xx", &[]);
+    again["startsAt"] = fired;
+    am.post_alerts(&json!([again])).await;
+    until("a good poll again", || async { (health.snapshot().failures == 0).then_some(()) }).await;
+    running.carry(&opened, &IncidentAction::Acknowledge, "erin", "key-down-1").await.expect("applies now");
+    running.carry(&opened, &IncidentAction::Acknowledge, "erin", "key-down-1").await.expect("and again");
+    assert_eq!(am.live_silences().await.iter().filter(|s| acked_by(s, &id)).count(), 1, "applied once");
+    task.abort();
+}
