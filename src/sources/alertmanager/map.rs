@@ -6,7 +6,9 @@
 //! - An episode of an alert is its `startsAt`: Alertmanager keeps it while the alert fires and a
 //!   re-fire brings a new one, so a later `startsAt` on an open incident means it resolved and
 //!   fired again between two polls. An incident resolved in opsdeck while the alert still fires
-//!   stays resolved until the alert fires again.
+//!   stays resolved until the alert fires again; one this source resolved because the alert was
+//!   gone (an Alertmanager restart forgets alerts until Prometheus sends them again) gets a new
+//!   incident when the alert is back.
 //! - Timeline: fired (the incident opened, paged by opsdeck's policy or held by a window),
 //!   silenced (a `suppressed` event naming the silence and who made it), silence ended,
 //!   resolved (the alert gone from Alertmanager or its `endsAt` past). Resolved incidents stay.
@@ -243,8 +245,12 @@ impl Poller {
             {
                 let id = incident_id(&key, n);
                 if let Some(old) = self.store.incident(&id).await? {
-                    // Resolved in opsdeck while this episode still fires: no new incident for it.
-                    if old.resolved_at.is_some_and(|at| alert.starts_at <= at) {
+                    // Resolved by a person in opsdeck while this episode still fires: no new
+                    // incident for it. Resolved by this source (the alert was gone, e.g. an
+                    // Alertmanager restart lost it until Prometheus sent it again): fired again.
+                    let by_person = old.timeline.iter().rev().find(|e| e.kind == EventKind::Resolved)
+                        .is_some_and(|e| e.actor != source);
+                    if by_person && old.resolved_at.is_some_and(|at| alert.starts_at <= at) {
                         self.settled.insert(key.clone(), alert.starts_at);
                         continue;
                     }
