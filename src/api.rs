@@ -8,6 +8,7 @@ mod feed;
 
 pub use feed::{DecodedPage, SkippedRecord, cap_change, read};
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -63,6 +64,33 @@ pub struct User {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UserList {
     pub users: Vec<User>,
+}
+
+/// `GET /v1/sources`: what feeds the server's store, and how each source's polls go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SourceList {
+    pub sources: Vec<SourceStatus>,
+}
+
+/// One source's health. `stale` is the server's verdict: the source has never had a good poll,
+/// or its last poll failed, so what opsdeck shows of it may be out of date since `last_ok_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SourceStatus {
+    /// The configured name, e.g. `prod-alertmanager`; entities record it as their `source`.
+    pub name: String,
+    /// `alertmanager`, `prometheus`, `simulator`, …
+    pub kind: String,
+    pub stale: bool,
+    /// The last poll that got a full answer.
+    pub last_ok_at: Option<DateTime<Utc>>,
+    /// The last failure, one line, without credentials.
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// After failures the source waits until then before polling again.
+    pub backoff_until: Option<DateTime<Utc>>,
+    /// Consecutive failed polls (0 when the last poll was good).
+    #[serde(default)]
+    pub failures: u32,
 }
 
 /// One entity that was created or changed. `kind` names the entity type; consoles skip kinds

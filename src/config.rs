@@ -83,6 +83,8 @@ pub struct Config {
     /// `postmortem_template = "path"`: a team's own postmortem template (its text), instead of
     /// the built-in `assets/postmortem-template.md`.
     pub postmortem_template: Option<Arc<str>>,
+    /// `[[sources]]`: what the in-process server ingests when there is no `backend`.
+    pub sources: Vec<crate::sources::config::SourceSpec>,
     /// Things that are allowed but worth saying (a token file others can read).
     pub warnings: Vec<String>,
 }
@@ -104,6 +106,7 @@ impl Default for Config {
             sla: DEFAULT_SLA.clone(),
             drift_bands: DriftBands::default(),
             postmortem_template: None,
+            sources: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -149,6 +152,10 @@ struct ConfigFile {
     #[serde(default)]
     colors: BTreeMap<Spanned<String>, Spanned<String>>,
     drift: Option<Spanned<DriftFile>>,
+    /// Read by [`crate::sources::config::parse`].
+    #[serde(default)]
+    #[allow(dead_code)]
+    sources: Vec<toml::Value>,
 }
 
 /// `[drift]`: any threshold left out keeps its default.
@@ -226,6 +233,12 @@ impl Config {
             message: e.message().trim().to_string(),
         })?;
         let mut config = Config::default();
+        config.sources = crate::sources::config::parse(text, path).map_err(|e| ConfigError {
+            path: e.path,
+            line: e.line,
+            key: e.key,
+            message: e.message,
+        })?;
 
         if let Some(backend) = file.backend {
             let url = backend.get_ref().trim().trim_end_matches('/').to_string();

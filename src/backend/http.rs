@@ -80,15 +80,31 @@ impl HttpBackend {
     /// Sends a request about an item of `kind`, which says how to read a 409's body; the body of
     /// a success.
     async fn exchange(&self, builder: reqwest::RequestBuilder, kind: EntityKind) -> Result<Vec<u8>, BackendError> {
+        self.exchange_noticed(builder, kind).await.map(|(bytes, _)| bytes)
+    }
+
+    /// [`HttpBackend::exchange`], with the answer's `Opsdeck-Notice` header.
+    async fn exchange_noticed(
+        &self,
+        builder: reqwest::RequestBuilder,
+        kind: EntityKind,
+    ) -> Result<(Vec<u8>, Option<String>), BackendError> {
         let response = builder.send().await.map_err(transport_error)?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
+        let notice = response
+            .headers()
+            .get("opsdeck-notice")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| crate::domain::text::sanitize(v).chars().take(300).collect::<String>())
+            .filter(|v| !v.trim().is_empty());
         let bytes = response.bytes().await.map_err(transport_error)?;
         if status == StatusCode::UNAUTHORIZED && self.token.is_none() {
             return Err(BackendError::NoToken(self.no_token.clone()));
         }
-        answer(status, &bytes, kind).map(<[u8]>::to_vec).map_err(|e| match e {
+        answer(status, &bytes, kind).map(|b| (b.to_vec(), notice)).map_err(|e| match e {
             BackendError::Refused { status: 429, message } => BackendError::RateLimited { retry_after, message },
+            BackendError::Server { status: 503, message } => BackendError::Unavailable { retry_after, message },
             other => other,
         })
     }
@@ -217,6 +233,12 @@ fn status_error(status: StatusCode, body: &[u8], kind: EntityKind) -> BackendErr
     match status {
         // A 409 was not applied: one whose item cannot be read is still a refusal (sending it
         // again would only be refused again), said with the server's message.
+        // The item's source refused it: a reason, no item.
+        StatusCode::CONFLICT
+            if serde_json::from_slice::<ErrorBody>(body).is_ok_and(|e| e.error == "source_refused") =>
+        {
+            BackendError::Refused { status: 409, message: message() }
+        }
         StatusCode::CONFLICT => match conflict(kind, body) {
             Ok(mut conflict) => {
                 // Capped like any item read; its id is the one the action named.
@@ -259,6 +281,10 @@ impl Backend for HttpBackend {
     }
 
     async fn act(&self, request: &ActionRequest) -> Result<Entity, BackendError> {
+        self.act_noticed(request).await.map(|(entity, _)| entity)
+    }
+
+    async fn act_noticed(&self, request: &ActionRequest) -> Result<(Entity, Option<String>), BackendError> {
         let command = &request.command;
         let kind = command.kind();
         let item = format!("/v1/{}/{}", kind.collection(), encode_segment(&request.target_id));
@@ -291,7 +317,8 @@ impl Backend for HttpBackend {
             }
             _ => builder.json(&VersionBody { version }),
         };
-        applied(kind, &self.exchange(builder, kind).await?)
+        let (bytes, notice) = self.exchange_noticed(builder, kind).await?;
+        Ok((applied(kind, &bytes)?, notice))
     }
 }
 

@@ -55,6 +55,10 @@ pub enum BackendError {
     /// `429 Too Many Requests`, with the server's `Retry-After` in seconds when it gave one.
     #[error("the backend is rate limiting (HTTP 429){}: {message}", retry_after.map(|s| format!(", retry after {s} s")).unwrap_or_default())]
     RateLimited { retry_after: Option<u64>, message: String },
+    /// `503` with `Retry-After`: the server, or the outside system an item came from, cannot
+    /// take it now; nothing was applied.
+    #[error("{message}")]
+    Unavailable { retry_after: Option<u64>, message: String },
     #[error("unexpected answer from the backend: {0}")]
     Protocol(String),
     /// The backend took the action (a 2xx) but the item it sent back cannot be read. The action
@@ -76,7 +80,7 @@ impl BackendError {
             | BackendError::Unauthorized(_)
             | BackendError::NoToken(_)
             | BackendError::Protocol(_) => true,
-            BackendError::RateLimited { .. } => true,
+            BackendError::RateLimited { .. } | BackendError::Unavailable { .. } => true,
             BackendError::Refused { status, .. } => *status == 429,
             BackendError::Forbidden(_)
             | BackendError::Conflict(_)
@@ -124,4 +128,9 @@ pub trait Backend: Send + Sync + 'static {
     /// text capped, [`crate::domain::caps`]), or [`BackendError::AppliedUnreadable`] when the
     /// server took it but what it sent back cannot be read.
     async fn act(&self, request: &ActionRequest) -> Result<Entity, BackendError>;
+    /// [`Backend::act`], with the server's `Opsdeck-Notice` when it sent one: the sentence saying
+    /// the item's source could not do the action and opsdeck recorded it on its own.
+    async fn act_noticed(&self, request: &ActionRequest) -> Result<(Entity, Option<String>), BackendError> {
+        Ok((self.act(request).await?, None))
+    }
 }

@@ -1,28 +1,25 @@
-//! Command line: the console (default), `serve`, `openapi` and `sla`. Logging and exit codes live here.
+//! Command line: the console (default), `serve` (in [`serve`]), `openapi` and `sla`. Logging and
+//! exit codes live here.
 
 pub mod calendar;
 pub mod client;
 pub mod drift;
 pub mod output;
 pub mod postmortem;
+pub mod serve;
 pub mod sla;
 
-use std::io::Write;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::api::Role;
 use crate::config::{self, Config};
 use crate::console::app::{BackendChoice, ConsoleOptions};
 use crate::db::DbLocation;
-use crate::files;
 use crate::paths::Paths;
-use crate::server::{self, ServeOptions, auth::Users};
-use crate::sources::simulator;
+use crate::server;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -54,24 +51,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the Ops API server for a team.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8088")]
-        bind: SocketAddr,
-        /// SQLite database file (default: $XDG_DATA_HOME/opsdeck/server.sqlite; `:memory:` for none).
-        #[arg(long, value_name = "PATH")]
-        db: Option<String>,
-        /// Run the simulator: GenAI incidents worked by simulated responders, customer tickets, drifting models.
-        #[arg(long)]
-        simulate: bool,
-        /// Seed of the simulator.
-        #[arg(long, value_name = "N", default_value_t = 1)]
-        seed: u64,
-        /// TOML file of [[users]] with name, role (viewer, responder, commander) and token.
-        /// Without it, one commander token is generated and written to the state directory.
-        #[arg(long, value_name = "PATH")]
-        tokens: Option<PathBuf>,
-    },
+    Serve(serve::ServeArgs),
     /// Print the Ops API's OpenAPI document (the one in assets/openapi.json).
     Openapi,
     /// Drift statistics: `opsdeck drift compare` on two files of one value per line.
@@ -103,7 +83,7 @@ pub fn main() -> ExitCode {
             print!("{}", server::openapi::openapi_json());
             Ok(())
         }
-        Some(Command::Serve { bind, db, simulate, seed, tokens }) => serve(bind, db, simulate, seed, tokens),
+        Some(Command::Serve(args)) => serve::run(args),
         Some(Command::Sla { command }) => return crate::cli::sla::run(command),
         Some(Command::Drift { command }) => return crate::cli::drift::run(command),
         Some(Command::Calendar { command }) => return crate::cli::calendar::run(command),
@@ -170,6 +150,10 @@ fn console(cli: Cli) -> anyhow::Result<()> {
     let mut config = loaded.map_err(|e| UsageError(e.to_string()))?;
     let configured_backend = cli.backend.clone().or_else(|| config.backend.clone());
     let backend = match configured_backend {
+        // The config's own sources, on a server run in-process (its database kept).
+        None if !config.sources.is_empty() => {
+            BackendChoice::Local { sources: config.sources.clone(), db: paths.data_dir.join("local-server.sqlite") }
+        }
         None => BackendChoice::Demo { seed: cli.demo_seed },
         Some(url) => {
             let url = backend_url(&url).map_err(UsageError)?;
@@ -190,6 +174,7 @@ fn console(cli: Cli) -> anyhow::Result<()> {
     };
     let backend_name = match &backend {
         BackendChoice::Demo { .. } => None,
+        BackendChoice::Local { .. } => Some("local"),
         BackendChoice::Remote { url, .. } => Some(url.as_str()),
     };
     let (cache_path, work_path) = (paths.cache_file(backend_name), paths.work_file(backend_name));
@@ -206,95 +191,6 @@ fn console(cli: Cli) -> anyhow::Result<()> {
     runtime()?.block_on(crate::console::app::run(options))
 }
 
-fn serve(
-    bind: SocketAddr,
-    db: Option<String>,
-    simulate: bool,
-    seed: u64,
-    tokens: Option<PathBuf>,
-) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("OPSDECK_LOG").unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(filter)
-        .try_init();
-    let paths = Paths::discover().map_err(anyhow::Error::msg);
-    let db = match db.as_deref() {
-        Some(":memory:") => DbLocation::Memory,
-        Some(path) => DbLocation::File(PathBuf::from(path)),
-        None => DbLocation::File(paths.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?.data_dir.join("server.sqlite")),
-    };
-    let users = match tokens {
-        Some(path) => tokens_file(&path)?,
-        None => generated_users(paths.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?)?,
-    };
-    runtime()?.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
-        let sources = simulate.then(|| simulator::feed(seed, simulator::Pace::demo()));
-        let options = ServeOptions { db, users, sources: sources.into_iter().collect() };
-        let mut running = server::start(listener, options).await?;
-        println!("opsdeck serve: listening on {}", running.url());
-        std::io::stdout().flush().ok();
-        tokio::select! {
-            result = running.wait() => result.context("the server stopped")?,
-            signal = shutdown_signal() => {
-                tracing::info!(signal, "shutting down");
-                running.shutdown().await?;
-            }
-        }
-        Ok(())
-    })
-}
-
-async fn shutdown_signal() -> &'static str {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
-    }
-}
-
-/// The users of `serve --tokens FILE`: a regular file of at most [`files::TOKENS_FILE_LIMIT`].
-fn tokens_file(path: &Path) -> anyhow::Result<Users> {
-    let text =
-        files::read_text(path, files::TOKENS_FILE_LIMIT).map_err(|e| UsageError(e.describe("the tokens file")))?;
-    Users::parse(&text).map_err(|message| anyhow::Error::new(UsageError(format!("{}: {message}", path.display()))))
-}
-
-/// Without a tokens file: one commander token for the current user, kept in a mode-600 file in
-/// the state directory (and reused next time). The path is printed, never the token.
-fn generated_users(paths: &Paths) -> anyhow::Result<Users> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = paths.state_dir.join("serve-token");
-    let token = match files::read_text(&path, files::TOKEN_LIMIT) {
-        Ok(token) if token.trim().len() >= server::auth::MIN_TOKEN_LEN => token.trim().to_string(),
-        // Something else than a file there (a FIFO would also block the write below): say so.
-        Err(error @ files::ReadError::NotRegular { .. }) => anyhow::bail!(error.describe("the token file")),
-        _ => {
-            std::fs::create_dir_all(&paths.state_dir)?;
-            let token = server::auth::random_token();
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            writeln!(file, "{token}")?;
-            token
-        }
-    };
-    let user = std::env::var("USER").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| "admin".into());
-    let user = crate::domain::text::sanitize(&user).into_owned();
-    println!("opsdeck serve: no --tokens file; {user} (commander) uses the token in {}", path.display());
-    let mut users = Users::default();
-    users.add(&user, Role::Commander, &token);
-    Ok(users)
-}
 /// The backend URL as the console uses it (no trailing `/`), or why it cannot work: it must be an
 /// `http://` or `https://` URL with a host, and a port that exists (`:99999` does not).
 pub fn backend_url(raw: &str) -> Result<String, String> {

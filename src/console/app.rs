@@ -63,6 +63,12 @@ pub enum BackendChoice {
         url: String,
         token: Option<Secret>,
     },
+    /// Run the reference server in-process with the config's `[[sources]]` (checked and built
+    /// by the same code as `opsdeck serve --config`), its database in `db`.
+    Local {
+        sources: Vec<crate::sources::config::SourceSpec>,
+        db: PathBuf,
+    },
 }
 
 pub struct ConsoleOptions {
@@ -112,16 +118,19 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     let (label, demo) = match &options.backend {
         BackendChoice::Demo { .. } => ("DEMO".to_string(), true),
         BackendChoice::Remote { url, .. } => (url.split("://").nth(1).unwrap_or(url).to_string(), false),
+        BackendChoice::Local { .. } => ("local".to_string(), false),
     };
+    let in_process = !matches!(options.backend, BackendChoice::Remote { .. });
     let session = Session {
         backend_label: label,
         demo,
         read_only_flag: options.read_only,
-        me: demo.then(|| Me { name: demo_user(), role: Role::Commander }),
+        me: in_process.then(|| Me { name: demo_user(), role: Role::Commander }),
         run_id: uuid::Uuid::new_v4().simple().to_string(),
         author: match &options.backend {
             BackendChoice::Demo { .. } => format!("demo:{}", demo_user()),
             BackendChoice::Remote { url, token } => Session::author_for(url, token.as_ref().map(|t| t.expose())),
+            BackendChoice::Local { .. } => format!("local:{}", demo_user()),
         },
     };
     // The system's zone is read here, once: the state only ever gets it handed.
@@ -377,33 +386,39 @@ async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
     }
 }
 
-/// The backend to talk to. For the demo, the reference server is started on 127.0.0.1 with a
+/// The backend to talk to. For the demo (the simulator, in memory) and for the config's own
+/// `[[sources]]` (a database in the data dir), the reference server is started on 127.0.0.1 with a
 /// random port and a token made up for this run, and reached over HTTP like any other.
 async fn connect(
     choice: &BackendChoice,
     config_path: &std::path::Path,
     user: &str,
 ) -> anyhow::Result<(Arc<dyn Backend>, Option<RunningServer>)> {
-    match choice {
+    let (db, sources, what) = match choice {
         BackendChoice::Remote { url, token } => {
-            Ok((Arc::new(HttpBackend::new(url, token.clone())?.with_config_path(config_path)), None))
+            return Ok((Arc::new(HttpBackend::new(url, token.clone())?.with_config_path(config_path)), None));
         }
         BackendChoice::Demo { seed } => {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("starting the demo server")?;
-            let url = format!("http://{}", listener.local_addr()?);
-            let token = server::auth::random_token();
-            let mut users = Users::default();
-            users.add(user, Role::Commander, &token);
-            let options = ServeOptions {
-                db: DbLocation::Memory,
-                users,
-                sources: vec![simulator::feed(*seed, simulator::Pace::demo())],
-            };
-            let server = server::start(listener, options).await.context("starting the demo server")?;
-            tracing::info!(%url, "demo server started");
-            Ok((Arc::new(HttpBackend::new(&url, Some(Secret::new(token)))?), Some(server)))
+            (DbLocation::Memory, vec![simulator::feed(*seed, simulator::Pace::demo())], "the demo server")
         }
-    }
+        BackendChoice::Local { sources, db } => {
+            if let Some(dir) = db.parent() {
+                std::fs::create_dir_all(dir).with_context(|| format!("cannot make {}", dir.display()))?;
+            }
+            let sources = crate::sources::config::build_all(sources, config_path)?;
+            (DbLocation::File(db.clone()), sources, "the local server")
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.with_context(|| format!("starting {what}"))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let token = server::auth::random_token();
+    let mut users = Users::default();
+    users.add(user, Role::Commander, &token);
+    let server = server::start(listener, ServeOptions { db, users, sources })
+        .await
+        .with_context(|| format!("starting {what}"))?;
+    tracing::info!(%url, "{what} started");
+    Ok((Arc::new(HttpBackend::new(&url, Some(Secret::new(token)))?), Some(server)))
 }
 
 /// The run loop's terminal, lent to the effect runner for one effect.

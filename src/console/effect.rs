@@ -288,9 +288,16 @@ impl EffectRunner {
                         version: entry.base_version,
                         idempotency_key: entry.key.clone(),
                     };
-                    let result = backend.act(&request).await;
+                    let result = backend.act_noticed(&request).await;
                     tracing::info!(key = %entry.key, target = %entry.target_id, action = entry.action.verb(), ok = result.is_ok(), "outbox send");
+                    let (result, notice) = match result {
+                        Ok((entity, notice)) => (Ok(entity), notice),
+                        Err(error) => (Err(error), None),
+                    };
                     let _ = events.send(Event::OutboxAnswered { key: entry.key, result });
+                    if let Some(notice) = notice {
+                        let _ = events.send(Event::Notice { target_id: entry.target_id, text: notice });
+                    }
                 });
             }
             // Two files, two writes: the item first, then the entry leaves the outbox. A crash

@@ -65,6 +65,12 @@ pub enum Event {
         result: Result<Entity, BackendError>,
     },
     OutboxRetry,
+    /// What the server said it did on its own with an action on `target_id` (its source cannot
+    /// do it): shown in the footer after the action.
+    Notice {
+        target_id: String,
+        text: String,
+    },
     Config(Result<Config, ConfigError>),
     /// A calendar file read for an import (`Effect::ReadCalendar`), or why it could not be.
     CalendarFile {

@@ -7,7 +7,8 @@
 //!   console says so until then, and asks before quitting.
 //! - Entries are sent one at a time, in the order they were taken.
 //! - A transient failure (network, timeout, 5xx, 401) pauses the queue; it resumes on a retry
-//!   timer with backoff, or at once when a sync succeeds again. The same key is sent again, so
+//!   timer with backoff, or at once when a sync succeeds again — but never before a 429's or a
+//!   503's `Retry-After` (a 503 is an item's source that cannot be reached). The same key is sent again, so
 //!   the server applies the action once however many times it arrives.
 //! - A definite answer (409, 403, 404, 4xx) rejects the entry: it leaves the queue and its
 //!   content is kept in the rejected list with the reason.
@@ -245,7 +246,9 @@ impl Outbox {
                 self.failures += 1;
                 effects.push(OutboxEffect::RecordAttempt { key: key.to_string(), error: error.to_string() });
                 let mut delay = backoff(self.failures);
-                if let BackendError::RateLimited { retry_after: Some(secs), .. } = &error {
+                if let BackendError::RateLimited { retry_after: Some(secs), .. }
+                | BackendError::Unavailable { retry_after: Some(secs), .. } = &error
+                {
                     delay = delay.max(Duration::from_secs(*secs));
                     self.not_before = chrono::TimeDelta::from_std(delay).ok().map(|d| now + d);
                 }
@@ -427,6 +430,19 @@ mod tests {
         assert!(outbox.resume_after_sync(soon).is_empty(), "a sync 5 s later sends nothing");
         assert!(outbox.is_paused());
         let later = now() + chrono::TimeDelta::seconds(121);
+        assert_eq!(sends(&outbox.resume_after_sync(later)), ["k1"], "after Retry-After it goes, same key");
+    }
+
+    #[test]
+    fn a_503_from_an_unreachable_source_keeps_the_action_until_its_retry_after() {
+        let mut outbox = Outbox::restore(vec![entry("k1", IncidentAction::Acknowledge, 1)], vec![]);
+        outbox.send_next();
+        let down = BackendError::Unavailable { retry_after: Some(30), message: "prod-am cannot be reached".into() };
+        let effects = outbox.answered("k1", Err(down), now());
+        assert!(effects.contains(&OutboxEffect::RetryAfter(Duration::from_secs(30))), "{effects:?}");
+        assert!(outbox.rejected().is_empty() && outbox.contains("k1"), "kept, not rejected");
+        assert!(outbox.resume_after_sync(now() + chrono::TimeDelta::seconds(5)).is_empty());
+        let later = now() + chrono::TimeDelta::seconds(31);
         assert_eq!(sends(&outbox.resume_after_sync(later)), ["k1"], "after Retry-After it goes, same key");
     }
 

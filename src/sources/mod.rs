@@ -11,5 +11,6 @@
 //! handlers, so a source's writes obey the same rules as the API's.
 
 pub mod alertmanager;
+pub mod config;
 pub mod http;
 pub mod simulator;

@@ -363,6 +363,10 @@ impl AppState {
             Event::Users(result) => self.on_users(result),
             Event::OutboxPersisted { key, error } => self.on_persisted(&key, error, now),
             Event::OutboxAnswered { key, result } => self.on_answered(&key, result, now),
+            Event::Notice { target_id, text } => {
+                self.flash(Level::Info, format!("{target_id}: {text}"), now);
+                Update::changed()
+            }
             Event::OutboxRetry => Update::changed().with(self.outbox.resume().into_iter().map(Effect::Outbox)),
             Event::Config(result) => self.on_config(result, now),
             Event::CalendarFile { path, services, result } => self.on_calendar_file(path, services, result, now),

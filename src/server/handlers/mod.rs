@@ -1,16 +1,19 @@
 //! The Ops API v1 handlers, one file per resource: [`incidents`], [`tickets`], [`maintenance`],
-//! [`models`], [`postmortems`]. Here what they share: the change feed and the small endpoints of
-//! no resource (health, me, users, the catalog's services and escalation policies), list queries,
+//! [`models`], [`postmortems`], [`sources`] (what feeds the store). Here what they share: the
+//! change feed and the small endpoints of no resource (health, me, users, the catalog's services
+//! and escalation policies), list queries,
 //! roles, idempotency keys, and [`act`], one action as one store transaction decided by the
-//! domain, answered the same way for every kind.
+//! domain, answered the same way for every kind ([`carry`]: through the item's source first).
 //!
 //! Handlers authenticate, validate, and hand decisions to the domain and the store; they never
 //! touch SQL, and nothing outside `server/` calls them.
 
+pub mod carry;
 pub mod incidents;
 pub mod maintenance;
 pub mod models;
 pub mod postmortems;
+pub mod sources;
 pub mod tickets;
 
 use axum::Json;
@@ -203,7 +206,8 @@ macro_rules! action_handler {
 pub(crate) use action_handler;
 
 /// Applies `command` to the entity `id` as the caller: role, idempotency, version and the
-/// domain's rules, in one store transaction.
+/// domain's rules, in one store transaction; an incident from one of the server's sources goes
+/// through that source first ([`carry::through_source`]).
 pub async fn act(
     state: ServerState,
     me: Me,
@@ -225,11 +229,18 @@ pub async fn act(
         EntityKind::Incident => policy_of(&state, &id).await?,
         EntityKind::Ticket | EntityKind::Maintenance | EntityKind::Postmortem => None,
     };
+    // An incident from a source goes through it first: refused, carried, or opsdeck's own.
+    let notice =
+        match carry::through_source(&state, &me, &id, &command, seen_version, scope.as_ref(), policy.as_ref()).await? {
+            carry::Routed::Answered(response) => return Ok(response),
+            carry::Routed::Record { notice } => notice,
+        };
     let tx_id = Some(id.clone());
     let decide = Box::new(move |input: TxInput| {
         decide_action(input.current, &id, &command, seen_version, &me.name, policy.as_ref())
     });
-    Ok(respond(state.store.transact(EntityTx { kind, id: tx_id, idempotency: scope, decide }).await?))
+    let response = respond(state.store.transact(EntityTx { kind, id: tx_id, idempotency: scope, decide }).await?);
+    Ok(carry::with_notice(response, notice.as_deref()))
 }
 
 /// An action decided by the domain ([`crate::domain::decide`]) as an answer: 404, 409 with the

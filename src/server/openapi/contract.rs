@@ -223,6 +223,36 @@ fn complete_operation(path: &str, op: &mut Value) {
     if path.contains('{') {
         add("404", "Nothing under that id");
     }
+    if path.starts_with("/v1/incidents/{id}/") {
+        source_answers(responses);
+    }
+}
+
+/// What an action on an incident from a source may add: the source refusing it, the source being
+/// unreachable, and the sentence saying the action was opsdeck's own.
+fn source_answers(responses: &mut serde_json::Map<String, Value>) {
+    responses.entry("503".to_string()).or_insert_with(|| {
+        let mut answer = error_answer(
+            "The incident's source (the outside system it came from) cannot be reached: nothing was applied; send the same request again (same Idempotency-Key) after Retry-After",
+        );
+        answer["headers"] = json!({"Retry-After": {"description": "Seconds to wait before sending it again",
+                                                   "schema": {"type": "integer", "minimum": 1}}});
+        answer
+    });
+    if let Some(ok) = responses.get_mut("200") {
+        ok["headers"] = json!({"Opsdeck-Notice": {
+            "description": "When the incident's source cannot do this action and opsdeck recorded it on its own: the sentence that says so (e.g. `Alertmanager has no escalation; escalated in opsdeck only`)",
+            "schema": {"type": "string"}}});
+    }
+    for (status, why) in [
+        ("409", "or the incident's source refused it (`source_refused`)"),
+        ("422", "or the incident's source cannot do this action at all (`source_refused`)"),
+    ] {
+        if let Some(answer) = responses.get_mut(status) {
+            let described = answer["description"].as_str().unwrap_or_default().to_string();
+            answer["description"] = json!(format!("{described}; {why}"));
+        }
+    }
 }
 
 /// Links of one entity kind: the path and method of the operation that answers with the entity,

@@ -180,6 +180,10 @@ pub trait Store: Send + Sync + 'static {
     /// Loads (or allocates the id of) one entity, decides, writes and records the answer under
     /// the idempotency key, atomically. A key seen before replays the first answer instead.
     async fn transact(&self, tx: EntityTx) -> Result<TxResult, StoreError>;
+    /// The answer already given for this idempotency key, if any (`Replayed`, or `KeyReused` for
+    /// another request), without deciding anything: lets a handler skip work outside the store
+    /// (carrying an action to a source) for a request it has answered before.
+    async fn replayed(&self, scope: &IdempotencyScope) -> Result<Option<TxResult>, StoreError>;
     /// Maintenance windows by start; `include_cancelled` keeps cancelled ones.
     async fn maintenance_windows(&self, include_cancelled: bool) -> Result<Vec<MaintenanceWindow>, StoreError>;
     async fn maintenance(&self, id: &str) -> Result<Option<MaintenanceWindow>, StoreError>;

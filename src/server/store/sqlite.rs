@@ -381,6 +381,13 @@ impl Store for SqliteStore {
         Ok(TxResult::Fresh(outcome.response))
     }
 
+    async fn replayed(&self, scope: &IdempotencyScope) -> Result<Option<TxResult>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let seen = replay(&mut tx, Some(scope)).await?;
+        tx.rollback().await?;
+        Ok(seen)
+    }
+
     async fn maintenance_windows(&self, include_cancelled: bool) -> Result<Vec<MaintenanceWindow>, StoreError> {
         let mut windows: Vec<MaintenanceWindow> = self.all_docs(KIND_MAINTENANCE).await?;
         windows.retain(|w| include_cancelled || !w.cancelled);
