@@ -35,7 +35,8 @@ fn ms(d: Duration) -> String {
 
 /// curl's own timing of `GET url`, or none when curl is missing.
 fn curl(url: &str) -> Option<Duration> {
-    let out = std::process::Command::new("curl").args(["-s", "-o", "/dev/null", "-w", "%{time_total}", url]).output().ok()?;
+    let out =
+        std::process::Command::new("curl").args(["-s", "-o", "/dev/null", "-w", "%{time_total}", url]).output().ok()?;
     let secs: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().ok()?;
     Some(Duration::from_secs_f64(secs))
 }
@@ -80,15 +81,24 @@ async fn main() {
         let first = started.elapsed();
         let open = store.incidents(true, 100_000).await.unwrap().len();
         assert_eq!(open, count, "every alert is an incident");
-        let seq = store.changes(0, 1_000_000).await.unwrap().last_seq;
+        let mut seq = 0;
+        loop {
+            let page = store.changes(seq, 1000).await.unwrap();
+            seq = page.last_seq;
+            if !page.has_more {
+                break;
+            }
+        }
         let mut idle = Vec::new();
         for _ in 0..IDLE_POLLS {
             let started = Instant::now();
             poll_once(&client, &mut poller, chrono::Utc::now()).await.unwrap();
             idle.push(started.elapsed());
         }
-        assert!(store.changes(seq, 10).await.unwrap().changes.is_empty(), "idle polls wrote nothing");
-        let floor: Vec<Duration> = (0..IDLE_POLLS).filter_map(|_| curl(&format!("{}/api/v2/alerts", am.url()))).collect();
+        let wrote = store.changes(seq, 10).await.unwrap().changes;
+        assert!(wrote.is_empty(), "idle polls wrote nothing: {:?}", wrote.first());
+        let floor: Vec<Duration> =
+            (0..IDLE_POLLS).filter_map(|_| curl(&format!("{}/api/v2/alerts", am.url()))).collect();
         let floor = if floor.is_empty() { "curl missing".to_string() } else { ms(median(floor)) };
         println!(
             "round {round}: first poll {} · idle re-poll {} (median) · floor: curl GET /api/v2/alerts {floor}",

@@ -4,9 +4,9 @@
 //! windows plan silences and cancelling expires them, hand-made silences are read-only windows,
 //! and an Alertmanager that is down is reported while an acknowledgement waits for it.
 //!
-//! Actions are carried with [`Source::carry`] on a second instance of the same configuration (a
-//! source keeps no state of its own for carrying), then recorded through the API, in the order the
-//! server's action handlers run them.
+//! Actions go through the API, which carries them through the source; a resend after a lost
+//! answer is also tried with [`Source::carry`] on a second instance of the same configuration (a
+//! source keeps no state of its own for carrying).
 
 #[path = "support/alertmanager.rs"]
 mod alertmanager;
@@ -14,7 +14,6 @@ mod alertmanager;
 mod ops;
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -24,9 +23,7 @@ use alertmanager::{Alertmanager, alert};
 use ops::{DANA, DEADLINE, ERIN, call, users};
 use opsdeck::db::DbLocation;
 use opsdeck::domain::{EventKind, Incident, IncidentAction, IncidentStatus, MaintenanceKind, MaintenanceWindow};
-use opsdeck::server::sources::{CarryError, Health, Source, SourceContext};
-use opsdeck::server::store::Store;
-use opsdeck::server::store::sqlite::SqliteStore;
+use opsdeck::server::sources::Source;
 use opsdeck::server::{self, RunningServer, ServeOptions};
 use opsdeck::sources::alertmanager as am_source;
 
@@ -98,19 +95,40 @@ async fn alerts_become_incidents_and_an_ack_silences_the_alert_once() {
     let services = call(&server, "GET", ERIN, "/v1/services", None, None).await.body;
     assert!(services.to_string().contains("vector-db"), "an unknown service joins the catalog: {services}");
 
-    // Acknowledge: the silence first (as the handler carries it), then opsdeck records it.
-    let carrier = source(&am, "");
-    carrier.carry(&first, &IncidentAction::Acknowledge, "dana", "key-ack-1").await.expect("carried");
-    let ack = call(&server, "POST", DANA, &format!("/v1/incidents/{latency}/acknowledge"),
-        Some(json!({"version": first.version})), Some("key-ack-1")).await;
+    // Acknowledge through the API: the server carries it to Alertmanager as a silence.
+    let ack = call(
+        &server,
+        "POST",
+        DANA,
+        &format!("/v1/incidents/{latency}/acknowledge"),
+        Some(json!({"version": first.version})),
+        Some("key-ack-1"),
+    )
+    .await;
     assert_eq!(ack.status, 200, "{}", ack.body);
     let silences: Vec<Value> = am.live_silences().await.into_iter().filter(|s| acked_by(s, &latency)).collect();
     assert_eq!(silences.len(), 1, "{silences:?}");
     assert_eq!(silences[0]["createdBy"], "dana");
     assert!(silences[0]["comment"].as_str().unwrap().ends_with("[key key-ack-1]"), "{}", silences[0]);
     let matchers = silences[0]["matchers"].as_array().unwrap();
-    assert!(matchers.iter().any(|m| m["name"] == "alertname" && m["value"] == "GatewayLatencyHigh" && m["isRegex"] == false));
-    // A resend after a lost answer finds the silence instead of making a second.
+    assert!(
+        matchers
+            .iter()
+            .any(|m| m["name"] == "alertname" && m["value"] == "GatewayLatencyHigh" && m["isRegex"] == false)
+    );
+    // A resend is replayed by the server; carried again (an answer lost between the silence and
+    // the record) it finds the silence instead of making a second.
+    let resend = call(
+        &server,
+        "POST",
+        DANA,
+        &format!("/v1/incidents/{latency}/acknowledge"),
+        Some(json!({"version": first.version})),
+        Some("key-ack-1"),
+    )
+    .await;
+    assert!(resend.status == 200 && resend.replayed, "{}", resend.body);
+    let carrier = source(&am, "");
     carrier.carry(&first, &IncidentAction::Acknowledge, "dana", "key-ack-1").await.expect("carried again");
     assert_eq!(am.live_silences().await.iter().filter(|s| acked_by(s, &latency)).count(), 1);
     // Alertmanager suppresses the alert, and the timeline says so, by whom.
@@ -124,9 +142,15 @@ async fn alerts_become_incidents_and_an_ack_silences_the_alert_once() {
     assert_eq!(state["status"]["state"], "suppressed");
 
     // Resolve: the silence expires; the alert still firing makes no new incident meanwhile.
-    carrier.carry(&silenced, &IncidentAction::Resolve, "dana", "key-res-1").await.expect("carried");
-    let res = call(&server, "POST", DANA, &format!("/v1/incidents/{latency}/resolve"),
-        Some(json!({"version": silenced.version})), Some("key-res-1")).await;
+    let res = call(
+        &server,
+        "POST",
+        DANA,
+        &format!("/v1/incidents/{latency}/resolve"),
+        Some(json!({"version": silenced.version})),
+        Some("key-res-1"),
+    )
+    .await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(am.live_silences().await.iter().filter(|s| acked_by(s, &latency)).count(), 0, "expired");
     let escalate = carrier.support(&IncidentAction::Escalate);
@@ -173,22 +197,34 @@ async fn windows_plan_silences_and_hand_made_silences_are_read_only_windows() {
     .await;
     assert_eq!(silences.len(), 7, "7 daily occurrences start within the horizon");
     let m = &silences[0]["matchers"][0];
-    assert_eq!((m["name"].as_str(), m["value"].as_str(), m["isRegex"].as_bool()),
-        (Some("service"), Some("llm\\-gateway|rag\\-retrieval"), Some(true)));
+    assert_eq!(
+        (m["name"].as_str(), m["value"].as_str(), m["isRegex"].as_bool()),
+        (Some("service"), Some("llm\\-gateway|rag\\-retrieval"), Some(true))
+    );
     assert_eq!(silences[0]["createdBy"], "dana");
 
-    let cancel = call(&server, "POST", DANA, &format!("/v1/maintenance/{}/cancel", window.id),
-        Some(json!({"version": window.version})), Some("cancel-1")).await;
+    let cancel = call(
+        &server,
+        "POST",
+        DANA,
+        &format!("/v1/maintenance/{}/cancel", window.id),
+        Some(json!({"version": window.version})),
+        Some("cancel-1"),
+    )
+    .await;
     assert_eq!(cancel.status, 200, "{}", cancel.body);
-    until("the window's silences expired", || async { planned(&am, window.id.clone()).await.is_empty().then_some(()) }).await;
+    until("the window's silences expired", || async { planned(&am, window.id.clone()).await.is_empty().then_some(()) })
+        .await;
 
     // A silence made by hand in Alertmanager is a read-only window of kind silence.
     let now = Utc::now();
-    let by_hand = am.post_silence(&json!({
-        "matchers": [{"name": "service", "value": "billing-meter", "isRegex": false}],
-        "startsAt": now, "endsAt": now + chrono::Duration::hours(2),
-        "createdBy": "sam", "comment": "Vendor outage \u{1b}[31mignore",
-    })).await;
+    let by_hand = am
+        .post_silence(&json!({
+            "matchers": [{"name": "service", "value": "billing-meter", "isRegex": false}],
+            "startsAt": now, "endsAt": now + chrono::Duration::hours(2),
+            "createdBy": "sam", "comment": "Vendor outage \u{1b}[31mignore",
+        }))
+        .await;
     let id = format!("AMS-{}", &by_hand[..8]);
     let shown: MaintenanceWindow = until("the silence's window", || async {
         let a = call(&server, "GET", ERIN, &format!("/v1/maintenance/{id}"), None, None).await;
@@ -199,12 +235,26 @@ async fn windows_plan_silences_and_hand_made_silences_are_read_only_windows() {
     assert_eq!(shown.services, ["billing-meter"]);
     assert_eq!(shown.title, "Vendor outage ignore", "sanitised");
     assert_eq!((shown.created_by.as_str(), shown.source.as_deref()), ("sam", Some(NAME)));
-    let edit = call(&server, "PUT", DANA, &format!("/v1/maintenance/{id}"),
+    let edit = call(
+        &server,
+        "PUT",
+        DANA,
+        &format!("/v1/maintenance/{id}"),
         Some(json!({"version": shown.version, "title": "x", "kind": "routine", "services": ["billing-meter"],
-            "start": shown.start, "end": shown.end, "timezone": "UTC"})), None).await;
+            "start": shown.start, "end": shown.end, "timezone": "UTC"})),
+        None,
+    )
+    .await;
     assert!(edit.error(422).contains("made in Alertmanager; change it there"));
-    let cancel = call(&server, "POST", DANA, &format!("/v1/maintenance/{id}/cancel"),
-        Some(json!({"version": shown.version})), None).await;
+    let cancel = call(
+        &server,
+        "POST",
+        DANA,
+        &format!("/v1/maintenance/{id}/cancel"),
+        Some(json!({"version": shown.version})),
+        None,
+    )
+    .await;
     assert!(cancel.error(422).contains("made in Alertmanager; change it there"));
     am.expire_silence(&by_hand).await;
     until("the window cancelled with its silence", || async {
@@ -216,49 +266,59 @@ async fn windows_plan_silences_and_hand_made_silences_are_read_only_windows() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn alertmanager_down_is_reported_and_an_ack_waits_then_applies_once() {
+async fn alertmanager_down_is_shown_stale_and_an_ack_waits_then_applies_once() {
     let mut am = Alertmanager::start().await;
     am.post_alerts(&json!([alert("SafetyFilterErrors", "safety-filter", "error", "safety filter 5xx", &[])])).await;
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&DbLocation::File(dir.path().join("server.sqlite"))).await.unwrap());
-    opsdeck::server::catalog::ensure(store.as_ref()).await.unwrap();
-    let health = Health::new(NAME, "alertmanager");
-    let running = source(&am, "");
-    let task = running.start(SourceContext { store: store.clone(), health: health.clone() }).await.unwrap();
+    let server = serve(&am).await;
     let id = id_of(&am, "SafetyFilterErrors").await;
-    let opened = until("the incident", || async { store.incident(&id).await.unwrap() }).await;
+    let opened = until("the incident", || incident(&server, &id)).await;
     assert_eq!(opened.priority.label(), "P2");
+
     // Idle polls write nothing: the change feed stays quiet while polls go on.
-    let seq = store.changes(0, 10_000).await.unwrap().last_seq;
-    let polled = until("a poll", || async { health.snapshot().last_ok_at }).await;
+    let sources = || async { call(&server, "GET", ERIN, "/v1/sources", None, None).await.body["sources"][0].clone() };
+    let cursor = call(&server, "GET", ERIN, "/v1/changes?limit=1000", None, None).await.body["cursor"].clone();
+    let polled = until("a good poll", || async { sources().await["last_ok_at"].as_str().map(str::to_string) }).await;
+    let polled: chrono::DateTime<Utc> = polled.parse().unwrap();
     until("two more polls", || async {
-        let ok = health.snapshot().last_ok_at?;
+        let ok: chrono::DateTime<Utc> = sources().await["last_ok_at"].as_str()?.parse().ok()?;
         (ok > polled + chrono::Duration::milliseconds(300)).then_some(())
     })
     .await;
-    assert_eq!(store.changes(seq, 100).await.unwrap().changes.len(), 0, "an idle poll writes nothing");
+    let path = format!("/v1/changes?since={}", cursor.as_str().unwrap());
+    let quiet = call(&server, "GET", ERIN, &path, None, None).await;
+    assert_eq!(quiet.body["changes"].as_array().map(Vec::len), Some(0), "an idle poll writes nothing: {}", quiet.body);
 
     let fired = am.alerts().await[0]["startsAt"].clone();
     am.kill();
-    let failing = until("the failure reported", || async {
-        let h = health.snapshot();
-        (h.failures > 0).then_some(h)
+    let failing = until("the source shown stale", || async {
+        let s = sources().await;
+        (s["stale"] == true).then_some(s)
     })
     .await;
-    assert!(failing.last_error.as_deref().unwrap().contains("cannot connect"), "{failing:?}");
-    assert!(failing.backoff_until.is_some());
-    let down = running.carry(&opened, &IncidentAction::Acknowledge, "erin", "key-down-1").await;
-    assert!(matches!(down, Err(CarryError::Unavailable { .. })), "{down:?}");
+    assert!(failing["last_error"].as_str().unwrap().contains("cannot connect"), "{failing}");
+    assert!(failing["backoff_until"].is_string(), "{failing}");
+    let body = json!({"version": opened.version});
+    let path = format!("/v1/incidents/{id}/acknowledge");
+    let down = call(&server, "POST", ERIN, &path, Some(body.clone()), Some("key-down-1")).await;
+    assert_eq!(down.status, 503, "{}", down.body);
+    assert_eq!(incident(&server, &id).await.unwrap().status, IncidentStatus::Triggered, "nothing applied");
 
     am.restart().await;
     // Alertmanager keeps alerts in memory only: Prometheus sends them again, as they started.
     let mut again = alert("SafetyFilterErrors", "safety-filter", "error", "safety filter 5xx", &[]);
     again["startsAt"] = fired;
     am.post_alerts(&json!([again])).await;
-    until("a good poll again", || async { (health.snapshot().failures == 0).then_some(()) }).await;
-    running.carry(&opened, &IncidentAction::Acknowledge, "erin", "key-down-1").await.expect("applies now");
-    running.carry(&opened, &IncidentAction::Acknowledge, "erin", "key-down-1").await.expect("and again");
+    until("a good poll again", || async { (sources().await["stale"] == false).then_some(()) }).await;
+    let current = incident(&server, &id).await.unwrap();
+    let body = json!({"version": current.version});
+    let sent = call(&server, "POST", ERIN, &path, Some(body.clone()), Some("key-down-1")).await;
+    assert_eq!(sent.status, 200, "the console's resend applies now: {}", sent.body);
+    let resent = call(&server, "POST", ERIN, &path, Some(body), Some("key-down-1")).await;
+    assert!(resent.replayed, "{}", resent.body);
     assert_eq!(am.live_silences().await.iter().filter(|s| acked_by(s, &id)).count(), 1, "applied once");
-    task.abort();
+    let carrier = source(&am, "");
+    let lost = carrier.carry(&current, &IncidentAction::Acknowledge, "erin", "key-down-1").await;
+    assert_eq!(lost, Ok(()));
+    assert_eq!(am.live_silences().await.iter().filter(|s| acked_by(s, &id)).count(), 1, "still once");
+    server.shutdown().await.unwrap();
 }

@@ -112,7 +112,8 @@ impl Alertmanager {
 
     /// `POST /api/v2/alerts`.
     pub async fn post_alerts(&self, alerts: &Value) {
-        let r = self.http.post(format!("{}/api/v2/alerts", self.url())).json(alerts).send().await.expect("posting alerts");
+        let r =
+            self.http.post(format!("{}/api/v2/alerts", self.url())).json(alerts).send().await.expect("posting alerts");
         assert!(r.status().is_success(), "posting alerts: {}", r.status());
     }
 

@@ -12,6 +12,8 @@
 //! - Timeline: fired (the incident opened, paged by opsdeck's policy or held by a window),
 //!   silenced (a `suppressed` event naming the silence and who made it), silence ended,
 //!   resolved (the alert gone from Alertmanager or its `endsAt` past). Resolved incidents stay.
+//! - For [`GRACE_AFTER_OUTAGE`] after Alertmanager was unreachable, an alert it no longer lists
+//!   is not taken as resolved (a restarted Alertmanager lists none until Prometheus resends them).
 //! - A service opsdeck does not know is added to its catalog with the configured policy.
 //!
 //! Each change is decided in [`Store::transact`] on the incident as stored then, and only what
@@ -37,6 +39,9 @@ pub const ID_DIGITS: usize = 10;
 pub const SILENCED: &str = "silenced in Alertmanager";
 /// What the text of the event after a silence ends starts with.
 pub const UNSILENCED: &str = "silence ended in Alertmanager";
+/// After Alertmanager could not be reached, how long alerts it no longer lists are not taken
+/// as resolved: a restarted Alertmanager has lost its alerts until Prometheus sends them again.
+pub const GRACE_AFTER_OUTAGE: chrono::Duration = chrono::Duration::minutes(2);
 /// More incidents than a source ever holds open.
 const ALL: u32 = 1_000_000;
 
@@ -166,6 +171,10 @@ pub struct Poller {
     latest: HashMap<String, u32>,
     /// Fingerprint key → the `startsAt` of an episode that gets no incident (resolved in opsdeck).
     settled: HashMap<String, DateTime<Utc>>,
+    /// The last poll failed: the next good one starts the grace of [`GRACE_AFTER_OUTAGE`].
+    after_outage: bool,
+    /// Until then alerts missing from Alertmanager are not resolved.
+    quiet_until: Option<DateTime<Utc>>,
 }
 
 impl Poller {
@@ -181,7 +190,12 @@ impl Poller {
                 *entry = (*entry).max(n);
             }
         }
-        Ok(Poller { settings, store, latest, settled: HashMap::new() })
+        Ok(Poller { settings, store, latest, settled: HashMap::new(), after_outage: false, quiet_until: None })
+    }
+
+    /// A poll failed (Alertmanager unreachable or failing).
+    pub fn failed(&mut self) {
+        self.after_outage = true;
     }
 
     fn source(&self) -> &str {
@@ -196,6 +210,9 @@ impl Poller {
         silences: &[Silence],
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
+        if std::mem::take(&mut self.after_outage) {
+            self.quiet_until = Some(now + GRACE_AFTER_OUTAGE);
+        }
         let source = self.source().to_string();
         let silences: HashMap<String, Silence> = silences.iter().map(|s| (s.id.clone(), s.clone())).collect();
         let mut open: HashMap<String, Incident> = HashMap::new();
@@ -248,7 +265,11 @@ impl Poller {
                     // Resolved by a person in opsdeck while this episode still fires: no new
                     // incident for it. Resolved by this source (the alert was gone, e.g. an
                     // Alertmanager restart lost it until Prometheus sent it again): fired again.
-                    let by_person = old.timeline.iter().rev().find(|e| e.kind == EventKind::Resolved)
+                    let by_person = old
+                        .timeline
+                        .iter()
+                        .rev()
+                        .find(|e| e.kind == EventKind::Resolved)
                         .is_some_and(|e| e.actor != source);
                     if by_person && old.resolved_at.is_some_and(|at| alert.starts_at <= at) {
                         self.settled.insert(key.clone(), alert.starts_at);
@@ -258,6 +279,9 @@ impl Poller {
                 }
             }
             written += self.create(alert, &key, previous, &silences, &mut context, now).await?;
+        }
+        if self.quiet_until.is_some_and(|until| now < until) {
+            return Ok(written);
         }
         for incident in open.into_values() {
             written += self
@@ -312,8 +336,14 @@ impl Poller {
         // An id another source holds (two Alertmanagers with the same alert) moves on to the next.
         for _ in 0..5 {
             let id = incident_id(key, n);
-            let mut incident =
-                Incident::trigger_during(id.clone(), new.clone(), self.source(), at, policy.as_ref(), suppression.as_ref());
+            let mut incident = Incident::trigger_during(
+                id.clone(),
+                new.clone(),
+                self.source(),
+                at,
+                policy.as_ref(),
+                suppression.as_ref(),
+            );
             incident.source = Some(self.source().to_string());
             if let Some(first) = incident.timeline.first_mut() {
                 first.text = format!("{} fired in Alertmanager: {what}{again}", priority.label());

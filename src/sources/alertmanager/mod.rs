@@ -226,6 +226,7 @@ impl Source for Alertmanager {
                         tokio::time::sleep(settings.poll).await;
                     }
                     Err(error) => {
+                        poller.failed();
                         failures = failures.saturating_add(1);
                         let retry = crate::sources::http::retry_at(now, settings.poll, failures);
                         health.failed(now, &error, Some(retry));

@@ -105,8 +105,11 @@ pub fn silence_window(silence: &Silence, source: &str, label: &str, now: DateTim
         })
         .collect();
     let by = truncate(sanitize(&silence.created_by).trim(), 100).into_owned();
-    let description =
-        format!("Silence {} made in Alertmanager by {by}: {{{}}}", sanitize(&silence.id), sanitize(&matchers.join(", ")));
+    let description = format!(
+        "Silence {} made in Alertmanager by {by}: {{{}}}",
+        sanitize(&silence.id),
+        sanitize(&matchers.join(", "))
+    );
     let title = if comment.is_empty() { "Alertmanager silence".to_string() } else { comment };
     MaintenanceWindow {
         id: format!("{SILENCE_WINDOW_PREFIX}{id}"),
@@ -143,7 +146,12 @@ pub fn same_window(a: &MaintenanceWindow, b: &MaintenanceWindow) -> bool {
 }
 
 /// One poll's reconciliation of windows and silences.
-pub async fn sync(client: &Client, poller: &mut Poller, silences: &[Silence], now: DateTime<Utc>) -> Result<(), String> {
+pub async fn sync(
+    client: &Client,
+    poller: &mut Poller,
+    silences: &[Silence],
+    now: DateTime<Utc>,
+) -> Result<(), String> {
     let settings = poller.settings.clone();
     let store = poller.store.clone();
     let windows = store.maintenance_windows(true).await.map_err(|e| format!("store: {e}"))?;

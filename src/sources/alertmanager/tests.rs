@@ -172,7 +172,11 @@ fn a_suppressing_window_plans_one_silence_per_occurrence_within_the_horizon() {
     assert_eq!(first.matchers[0].value, "llm\\-gateway|rag\\.retrieval", "regex-escaped");
     assert!(first.matchers[0].is_regex);
     assert_eq!(first.created_by, "dana");
-    assert!(first.comment.starts_with("opsdeck: maintenance MW-3001 from 2026-12-02T22:00:00Z to "), "{}", first.comment);
+    assert!(
+        first.comment.starts_with("opsdeck: maintenance MW-3001 from 2026-12-02T22:00:00Z to "),
+        "{}",
+        first.comment
+    );
     // Time moving on brings the next occurrence in; cancelling or not suppressing plans none.
     let later = planned(std::slice::from_ref(&w), "service", Duration::days(7), now + Duration::days(1));
     assert!(later.keys().any(|c| c.contains("2026-12-09T22:00:00Z")));
@@ -194,7 +198,8 @@ fn a_hand_made_silence_is_a_read_only_window_of_kind_silence() {
     assert!(window.description.contains("made in Alertmanager by sam"), "{}", window.description);
     let refused = window.check(&crate::domain::MaintenanceAction::Cancel).unwrap_err();
     assert!(refused.to_string().contains("made in Alertmanager; change it there"));
-    silence.matchers = vec![super::client::Matcher::regex("service", "a|b-c"), super::client::Matcher::regex("service", ".*")];
+    silence.matchers =
+        vec![super::client::Matcher::regex("service", "a|b-c"), super::client::Matcher::regex("service", ".*")];
     assert_eq!(silenced_services(&silence, "service"), ["a", "b-c"], "a regex of plain names only");
     // Old window documents (without `source`) still read.
     let mut doc = serde_json::to_value(&window).unwrap();
