@@ -332,9 +332,9 @@ impl Poller {
         let at = alert.starts_at.min(now);
         let what = label("alertname").unwrap_or_else(|| "an alert".to_string());
         let again = previous.map(|p| format!("; fired again after {p}")).unwrap_or_default();
-        let mut n = self.latest.get(key).map_or(1, |n| n + 1);
+        let first = self.latest.get(key).map_or(1, |n| n + 1);
         // An id another source holds (two Alertmanagers with the same alert) moves on to the next.
-        for _ in 0..5 {
+        for n in first..first + 5 {
             let id = incident_id(key, n);
             let mut incident = Incident::trigger_during(
                 id.clone(),
@@ -364,7 +364,6 @@ impl Poller {
             if matches!(result, TxResult::Fresh(StoredResponse { status: 201, .. })) {
                 return Ok(1);
             }
-            n += 1;
         }
         Ok(0)
     }
