@@ -333,9 +333,11 @@ impl Incident {
         if self.status != IncidentStatus::Triggered {
             return None;
         }
-        let last =
-            self.timeline.iter().rev().find(|e| matches!(e.kind, EventKind::Suppressed | EventKind::Notified))?;
-        (last.kind == EventKind::Suppressed).then_some(last)
+        // A window's hold reads "suppressed by MW-…"; a silence in an outside system (Alertmanager)
+        // is recorded as suppressed too, but holds no page of opsdeck's.
+        let held = |e: &&TimelineEvent| e.kind == EventKind::Suppressed && e.text.starts_with("suppressed by ");
+        let last = self.timeline.iter().rev().find(|e| e.kind == EventKind::Notified || held(e))?;
+        held(&last).then_some(last)
     }
 
     /// The id of the window holding the page back (`MW-3005`), read from the held event.

@@ -28,6 +28,8 @@ use utoipa::ToSchema;
 
 use super::incident::Rejection;
 
+/// Why a window from a source (a silence made in Alertmanager) cannot be edited or cancelled.
+pub const READ_ONLY: &str = "made in Alertmanager; change it there";
 /// Most occurrences one `occurrences` call returns.
 pub const MAX_OCCURRENCES: u16 = 1000;
 /// Longest title accepted.
@@ -53,6 +55,9 @@ pub enum MaintenanceKind {
     ModelRelease,
     DrDrill,
     ChangeFreeze,
+    /// A silence made in Alertmanager by hand, shown read-only (never planned in opsdeck, so not
+    /// in [`MaintenanceKind::ALL`], the kinds a commander picks from).
+    Silence,
 }
 
 impl MaintenanceKind {
@@ -71,6 +76,7 @@ impl MaintenanceKind {
             MaintenanceKind::ModelRelease => "model retrain/deploy",
             MaintenanceKind::DrDrill => "DR drill",
             MaintenanceKind::ChangeFreeze => "change freeze",
+            MaintenanceKind::Silence => "silence",
         }
     }
 
@@ -82,6 +88,7 @@ impl MaintenanceKind {
             MaintenanceKind::ModelRelease => "model_release",
             MaintenanceKind::DrDrill => "dr_drill",
             MaintenanceKind::ChangeFreeze => "change_freeze",
+            MaintenanceKind::Silence => "silence",
         }
     }
 
@@ -129,6 +136,10 @@ pub struct MaintenanceWindow {
     #[serde(default)]
     pub updated_by: String,
     pub updated_at: DateTime<Utc>,
+    /// The source the window comes from (`prod-alertmanager` for a silence made there by hand):
+    /// such a window is read-only in opsdeck. None for windows planned in opsdeck.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// One occurrence of a window: `[start, end)`.
@@ -270,6 +281,8 @@ pub enum MaintenanceError {
     BadUid,
     #[error("exdates: at most {MAX_EXDATES} excluded occurrences, not {0}")]
     TooManyExdates(usize),
+    #[error("kind: `silence` windows are Alertmanager's own silences; plan another kind")]
+    SilenceKind,
 }
 
 impl MaintenanceError {
@@ -286,6 +299,7 @@ impl MaintenanceError {
             MaintenanceError::DescriptionTooLong => "description",
             MaintenanceError::BadUid => "uid",
             MaintenanceError::TooManyExdates(_) => "exdates",
+            MaintenanceError::SilenceKind => "kind",
         }
     }
 }
@@ -304,6 +318,9 @@ pub fn validate(new: &NewMaintenance) -> Result<(), MaintenanceError> {
     }
     if title.chars().count() > MAX_TITLE_CHARS {
         return Err(MaintenanceError::TitleTooLong);
+    }
+    if new.kind == MaintenanceKind::Silence {
+        return Err(MaintenanceError::SilenceKind);
     }
     if new.end <= new.start {
         return Err(MaintenanceError::EndNotAfterStart);
@@ -358,6 +375,7 @@ impl MaintenanceWindow {
             cancelled: false,
             updated_by: created_by.to_string(),
             updated_at: now,
+            source: None,
         }
     }
 
@@ -384,6 +402,7 @@ impl MaintenanceWindow {
         let invalid = |message: &str| Err(Rejection::Invalid { message: message.to_string() });
         match action {
             MaintenanceAction::Create { .. } => invalid("a new window is not a change to an existing one"),
+            _ if self.source.is_some() => invalid(READ_ONLY),
             _ if self.cancelled => invalid("already cancelled"),
             MaintenanceAction::Edit { window } => validate(window).or_else(|e| invalid(&e.to_string())),
             MaintenanceAction::Cancel => Ok(()),

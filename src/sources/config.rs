@@ -31,7 +31,7 @@ pub type MakeSource<C> = fn(&str, C) -> Result<Box<dyn Source>, String>;
 /// Every kind a `[[sources]]` entry may name, and how it is built.
 pub const KINDS: &[(&str, Build)] = &[
     ("simulator", |name, table| build(name, table, simulator_source)),
-    // ("alertmanager", |name, table| build(name, table, super::alertmanager::source)),
+    ("alertmanager", |name, table| build(name, table, super::alertmanager::source)),
     ("prometheus", |name, table| build(name, table, super::prometheus::source)),
 ];
 

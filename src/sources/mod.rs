@@ -11,6 +11,7 @@
 //! action, paging under maintenance) live in `domain` or the store's API, shared with the
 //! handlers, so a source's writes obey the same rules as the API's.
 
+pub mod alertmanager;
 pub mod config;
 pub mod http;
 pub mod prometheus;

@@ -91,7 +91,7 @@ pub async fn create_maintenance(
               (status = 403, description = "Only commanders edit maintenance", body = ErrorBody),
               (status = 404, description = "No such window", body = ErrorBody),
               (status = 409, description = "Stale version or cancelled window", body = MaintenanceConflictBody),
-              (status = 422, description = "Invalid fields, unknown service, or idempotency key reused", body = ErrorBody)))]
+              (status = 422, description = "Invalid fields, unknown service, a window made in Alertmanager (change it there), or idempotency key reused", body = ErrorBody)))]
 pub async fn edit_maintenance(
     State(state): State<ServerState>,
     Caller(me): Caller,
@@ -103,6 +103,7 @@ pub async fn edit_maintenance(
     let Body(body) = body;
     let scope = idempotency_scope(&headers, &me, &format!("PUT /v1/maintenance/{id}"), &body)?;
     let seen = body.version;
+    refuse_read_only(&state, &id).await?;
     let window = checked(&state, body.fields).await?;
     change(state, me, id, scope, MaintenanceAction::Edit { window }, seen).await
 }
@@ -117,7 +118,7 @@ pub async fn edit_maintenance(
               (status = 403, description = "Only commanders cancel maintenance", body = ErrorBody),
               (status = 404, description = "No such window", body = ErrorBody),
               (status = 409, description = "Stale version or already cancelled", body = MaintenanceConflictBody),
-              (status = 422, description = "Idempotency key reused for another request", body = ErrorBody)))]
+              (status = 422, description = "A window made in Alertmanager (change it there), or idempotency key reused for another request", body = ErrorBody)))]
 pub async fn cancel_maintenance(
     State(state): State<ServerState>,
     Caller(me): Caller,
@@ -128,6 +129,7 @@ pub async fn cancel_maintenance(
     require_commander(&me)?;
     let Body(body) = body;
     let scope = idempotency_scope(&headers, &me, &format!("POST /v1/maintenance/{id}/cancel"), &body)?;
+    refuse_read_only(&state, &id).await?;
     change(state, me, id, scope, MaintenanceAction::Cancel, body.version).await
 }
 
@@ -152,6 +154,16 @@ async fn change(
         tracing::warn!(error = %err, "sending held pages after a window change failed");
     }
     Ok(respond(result))
+}
+
+/// A 422 for a window a source made (a silence made in Alertmanager): it is changed there.
+async fn refuse_read_only(state: &ServerState, id: &str) -> Result<(), ApiError> {
+    match state.store.maintenance(id).await? {
+        Some(window) if window.source.is_some() => {
+            Err(ApiError::unprocessable(format!("{id} was {}", crate::domain::maintenance::READ_ONLY)))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Validates and normalises the fields, and checks the services are in the catalog.

@@ -374,6 +374,7 @@ fn kind_rank(kind: MaintenanceKind) -> u8 {
         MaintenanceKind::DrDrill => 2,
         MaintenanceKind::ModelRelease => 3,
         MaintenanceKind::Routine => 4,
+        MaintenanceKind::Silence => 5,
     }
 }
 

@@ -32,6 +32,7 @@ fn glyph(kind: MaintenanceKind) -> &'static str {
         MaintenanceKind::ModelRelease => "M",
         MaintenanceKind::DrDrill => "D",
         MaintenanceKind::ChangeFreeze => "F",
+        MaintenanceKind::Silence => "S",
     }
 }
 
@@ -41,6 +42,7 @@ fn kind_style(theme: &Theme, kind: MaintenanceKind) -> Style {
         MaintenanceKind::ChangeFreeze => theme.warning(),
         MaintenanceKind::DrDrill => theme.pending(),
         MaintenanceKind::ModelRelease | MaintenanceKind::Routine => theme.accent(),
+        MaintenanceKind::Silence => theme.muted(),
     }
 }
 
@@ -280,6 +282,13 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &CalendarView<'_>, window: &Main
             Span::styled(sanitize(&window.title).into_owned(), theme.header()),
             Span::styled(format!("  {}", window.kind.label()), kind_style(theme, window.kind)),
             Span::styled(if window.cancelled { "  CANCELLED" } else { "" }, theme.error()),
+            Span::styled(
+                match &window.source {
+                    Some(source) => format!("  read-only: made in Alertmanager ({})", sanitize(source)),
+                    None => String::new(),
+                },
+                theme.muted(),
+            ),
             Span::styled(
                 if v.tab.is_queued(&window.id) {
                     format!("  {} queued, not yet on the backend", theme.glyphs.queued)
