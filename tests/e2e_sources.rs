@@ -1,11 +1,14 @@
 //! End to end: the real binary in a PTY with a config of `[[sources]]` pointing at a real
-//! Alertmanager and no separate server: the alert appears as an incident, and `a` silences it in
-//! Alertmanager (queried back).
+//! Alertmanager and a real Prometheus and no separate server: the alert appears as an incident,
+//! `a` silences it in Alertmanager (queried back), and the Prometheus model's quality series is on
+//! the Drift tab.
 
 #[path = "support/alertmanager.rs"]
 mod alertmanager;
 #[path = "support/console.rs"]
 mod console;
+#[path = "support/prometheus.rs"]
+mod prometheus;
 #[path = "support/pty.rs"]
 mod pty;
 
@@ -23,13 +26,26 @@ fn an_alert_appears_as_an_incident_and_a_silences_it_in_alertmanager() {
     runtime.block_on(am.post_alerts(&serde_json::json!([alert])));
     let alerts = runtime.block_on(am.alerts());
     let id = format!("AM-{}", &alerts[0]["fingerprint"].as_str().unwrap()[..10]);
+    // Six hours of a quality metric, every minute up to a minute ago (so the open window has it).
+    let now = chrono::Utc::now().timestamp();
+    let mut history = String::from("# TYPE llm_error_rate gauge\n");
+    for t in (now - 6 * 3600..now - 60).step_by(60) {
+        history += &format!("llm_error_rate{{model=\"gw\"}} 0.02 {t}\n");
+    }
+    let prom = runtime.block_on(prometheus::Prometheus::start(&(history + "# EOF\n")));
 
     let dir = tempfile::tempdir().expect("tempdir");
     let dirs = ConsoleDirs::new(dir.path().join("c")).expect("console dirs");
     let config_dir = dirs.config_home().join("opsdeck");
     std::fs::create_dir_all(&config_dir).unwrap();
-    let config =
-        format!("[[sources]]\nkind = \"alertmanager\"\nname = \"prod-am\"\nurl = \"{}\"\npoll = 1\n", am.url());
+    let config = format!(
+        "[[sources]]\nkind = \"alertmanager\"\nname = \"prod-am\"\nurl = \"{}\"\npoll = 1\n\n\
+         [[sources]]\nkind = \"prometheus\"\nname = \"prod-prom\"\nurl = \"{}\"\npoll = 1\nhistory = \"6h\"\n\
+         [[sources.models]]\nid = \"gw\"\nname = \"Gateway answers\"\nservice = \"llm-gateway\"\n\
+         [sources.models.quality]\nerror_rate = 'llm_error_rate{{model=\"gw\"}}'\n",
+        am.url(),
+        prom.url
+    );
     std::fs::write(config_dir.join("config.toml"), config).unwrap();
     let mut command = dirs.command(Path::new(BIN), &[]);
     command.env("TERM", "xterm-256color");
@@ -51,6 +67,13 @@ fn an_alert_appears_as_an_incident_and_a_silences_it_in_alertmanager() {
     };
     assert_eq!(silence["matchers"].as_array().map(Vec::len), Some(3), "{silence}");
     console.wait("the incident acknowledged", |screen| screen.contains("ACK") || screen.contains("acknowledged"));
+    // The Prometheus model on the Drift tab, its quality view showing the value Prometheus holds.
+    console.keys(b"4");
+    console.wait_all(&["gw ▸ no features"]);
+    console.keys(b"v");
+    console.wait_all(&["Reference vs current"]);
+    console.keys(b"v");
+    console.wait_all(&["error rate 2.0%"]);
     console.keys(b"q");
     let status = console.ok(console.pty.wait_exit(T));
     assert!(status.success(), "{status}");

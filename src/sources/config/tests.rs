@@ -76,7 +76,10 @@ fn entries_are_read_in_order_with_their_kind_name_and_line() {
 fn an_unknown_kind_is_refused_with_the_known_ones() {
     let e = error("[[sources]]\nname = \"a\"\nkind = \"nagios\"\n");
     assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("sources.a.kind")));
-    assert!(e.message.contains("unknown kind `nagios`") && e.message.contains("simulator, alertmanager, prometheus, web"), "{e}");
+    assert!(
+        e.message.contains("unknown kind `nagios`") && e.message.contains("simulator, alertmanager, prometheus, web"),
+        "{e}"
+    );
     assert_eq!(e.to_string(), format!("/etc/opsdeck/server.toml line 3 `sources.a.kind`: {}", e.message));
 }
 

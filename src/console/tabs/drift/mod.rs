@@ -207,8 +207,13 @@ impl DriftTab {
     }
 
     /// The visible time range `[start, end)`.
+    /// The visible range: it ends at the newest window of the selected feature, or at the newest
+    /// quality point for a model with quality series only (a Prometheus model without features).
     pub fn range(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        let newest = self.series.last()?.end;
+        let newest = match self.series.last() {
+            Some(window) => window.end,
+            None => self.quality().iter().map(|p| p.end).max()?,
+        };
         let end = self.range_end.unwrap_or(newest);
         Some((end - self.span(), end))
     }
