@@ -49,13 +49,16 @@ pub struct SyncMeta {
 pub struct CacheSnapshot {
     /// The first incidents in list order.
     pub incidents: Vec<Incident>,
-    /// How many incidents the cache holds in all.
+    /// How many incidents the cache holds in all (with `counts_pending`: those read so far).
     pub total: usize,
     /// The open tickets changed last, as many as the first frame reads; the rest (every open
     /// ticket and the most recently closed ones, [`Cache::tickets`]) loads after it.
     pub tickets: Vec<Ticket>,
-    /// How many tickets that full load holds.
+    /// How many tickets that full load holds (with `counts_pending`: those read so far).
     pub tickets_total: usize,
+    /// The cache holds more than the first frame read, and was not counted for it: the counts
+    /// come after it ([`Cache::counts`]).
+    pub counts_pending: bool,
     pub services: Vec<Service>,
     pub policies: Vec<EscalationPolicy>,
     pub outbox: Vec<OutboxEntry>,
@@ -88,7 +91,9 @@ const ALL_INCIDENTS: &str = "SELECT doc FROM incidents ORDER BY rank, sort_at DE
 const FIRST_TICKETS: &str = "SELECT doc FROM tickets WHERE open = 1 ORDER BY sort_at DESC LIMIT ?";
 /// How many rows [`Cache::tickets`] returns.
 const TICKETS_TOTAL: &str = "SELECT (SELECT COUNT(*) FROM tickets WHERE open = 1)
-     + MIN((SELECT COUNT(*) FROM tickets WHERE open = 0), ?)";
+     + (SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE open = 0 LIMIT ?))";
+/// How many closed tickets [`Cache::tickets`] returns (at most as many as are shown).
+const CLOSED_SHOWN: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM tickets WHERE open = 0 LIMIT ?)";
 /// What a replaced server database empties: the server's data, never the user's own work.
 const RESET: [&str; 4] =
     ["DELETE FROM incidents", "DELETE FROM tickets", "DELETE FROM entities", "DELETE FROM monitoring"];
@@ -133,24 +138,36 @@ impl Cache {
     /// incidents ([`Cache::incidents`]) and tickets ([`Cache::tickets`]) load after it. The
     /// user's own work is the work file's (`Work::load_into`).
     pub async fn snapshot(&self, first: u32) -> Result<CacheSnapshot, CacheError> {
-        let (docs, total, ticket_docs, tickets_total) = self
+        // One row more than the first frame shows says whether there are more: a cache that
+        // holds no more than that is counted by what was read, a larger one after the first
+        // frame ([`Cache::counts`]; a count over 100,000 rows would take a fifth of the frame).
+        let (mut docs, mut ticket_docs, closed) = self
             .file
             .with(|pool| async move {
-                let docs: Vec<String> =
-                    sqlx::query_scalar(FIRST_INCIDENTS).bind(i64::from(first)).fetch_all(&pool).await?;
-                let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents").fetch_one(&pool).await?;
-                let tickets: Vec<String> =
-                    sqlx::query_scalar(FIRST_TICKETS).bind(i64::from(first)).fetch_all(&pool).await?;
-                let tickets_total: i64 =
-                    sqlx::query_scalar(TICKETS_TOTAL).bind(i64::from(CLOSED_TICKETS_SHOWN)).fetch_one(&pool).await?;
-                Ok((docs, total, tickets, tickets_total))
+                let limit = i64::from(first) + 1;
+                let docs: Vec<String> = sqlx::query_scalar(FIRST_INCIDENTS).bind(limit).fetch_all(&pool).await?;
+                let tickets: Vec<String> = sqlx::query_scalar(FIRST_TICKETS).bind(limit).fetch_all(&pool).await?;
+                let closed: Option<i64> = if tickets.len() as i64 > i64::from(first) {
+                    None
+                } else {
+                    Some(sqlx::query_scalar(CLOSED_SHOWN).bind(i64::from(CLOSED_TICKETS_SHOWN)).fetch_one(&pool).await?)
+                };
+                Ok((docs, tickets, closed))
             })
             .await?;
+        let first = first as usize;
+        let counts_pending = docs.len() > first || ticket_docs.len() > first;
+        docs.truncate(first);
+        ticket_docs.truncate(first);
+        let incidents: Vec<Incident> = decode_all(&docs);
+        let tickets: Vec<Ticket> = decode_all(&ticket_docs);
+        let closed = closed.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
         Ok(CacheSnapshot {
-            incidents: decode_all(&docs),
-            total: usize::try_from(total).unwrap_or(0),
-            tickets: decode_all(&ticket_docs),
-            tickets_total: usize::try_from(tickets_total).unwrap_or(0),
+            total: incidents.len(),
+            tickets_total: tickets.len() + if counts_pending { 0 } else { closed },
+            counts_pending,
+            incidents,
+            tickets,
             services: self.entities("service").await?,
             policies: self.entities("escalation_policy").await?,
             outbox: Vec::new(),
@@ -164,6 +181,21 @@ impl Cache {
             drafts: Vec::new(),
             note_drafts: Vec::new(),
         })
+    }
+
+    /// How many incidents the cache holds, and how many tickets [`Cache::tickets`] returns: what
+    /// a [`CacheSnapshot`] with `counts_pending` did not count.
+    pub async fn counts(&self) -> Result<(usize, usize), CacheError> {
+        let (incidents, tickets): (i64, i64) = self
+            .file
+            .with(|pool| async move {
+                let incidents: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents").fetch_one(&pool).await?;
+                let tickets: i64 =
+                    sqlx::query_scalar(TICKETS_TOTAL).bind(i64::from(CLOSED_TICKETS_SHOWN)).fetch_one(&pool).await?;
+                Ok((incidents, tickets))
+            })
+            .await?;
+        Ok((usize::try_from(incidents).unwrap_or(0), usize::try_from(tickets).unwrap_or(0)))
     }
 
     /// Every cached model in the order the backend first sent them, and the windows and quality

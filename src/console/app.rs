@@ -44,6 +44,8 @@ const LOAD_PAGE: u32 = 20_000;
 /// What the first frame did not read of the cache, loaded after it.
 #[derive(Clone, Copy)]
 struct FullLoad {
+    /// The first frame did not count the cache: counted first.
+    counts: bool,
     incidents: bool,
     tickets: bool,
 }
@@ -106,8 +108,9 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     cache.set_sink(sink.clone());
     work.set_sink(sink);
     let needs_full_load = FullLoad {
-        incidents: snapshot.total > snapshot.incidents.len(),
-        tickets: snapshot.tickets_total > snapshot.tickets.len(),
+        counts: snapshot.counts_pending,
+        incidents: snapshot.counts_pending || snapshot.total > snapshot.incidents.len(),
+        tickets: snapshot.counts_pending || snapshot.tickets_total > snapshot.tickets.len(),
     };
     let (label, demo) = match &options.backend {
         BackendChoice::Demo { .. } => ("DEMO".to_string(), true),
@@ -322,11 +325,27 @@ async fn run_loop(
 fn spawn_full_load(cache: &Cache, load: FullLoad, tx: &EventSender) {
     let (cache, tx) = (cache.clone(), tx.clone());
     tokio::spawn(async move {
+        // Counted before the pages, so that the list makes room for all of them at once; when
+        // the count fails, the rows read are the count, sent once they are all read.
+        let mut uncounted = false;
+        if load.counts {
+            match cache.counts().await {
+                Ok((incidents, tickets)) => {
+                    let _ = tx.send(Event::CacheCounted { incidents, tickets });
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "counting the cached rows failed; counting them as they are read");
+                    uncounted = true;
+                }
+            }
+        }
+        let (mut incidents_read, mut tickets_read) = (0, 0);
         let mut after = load.incidents.then_some(None);
         while let Some(from) = after.take() {
             match cache.incidents_page(from, LOAD_PAGE).await {
                 Ok((page, next)) => {
                     after = next.map(Some);
+                    incidents_read += page.len();
                     let _ = tx.send(Event::CacheLoaded(page));
                 }
                 Err(err) => {
@@ -340,21 +359,26 @@ fn spawn_full_load(cache: &Cache, load: FullLoad, tx: &EventSender) {
             match cache.open_tickets_page(from, LOAD_PAGE).await {
                 Ok((page, next)) => {
                     after = next;
+                    tickets_read += page.len();
                     let _ = tx.send(Event::TicketsLoaded(page));
                 }
                 Err(err) => {
                     tracing::error!(error = %err, "loading the cached tickets failed");
-                    return;
+                    break;
                 }
             }
         }
         if load.tickets {
             match cache.closed_tickets().await {
                 Ok(closed) => {
+                    tickets_read += closed.len();
                     let _ = tx.send(Event::TicketsLoaded(closed));
                 }
                 Err(err) => tracing::error!(error = %err, "loading the cached tickets failed"),
             }
+        }
+        if uncounted {
+            let _ = tx.send(Event::CacheCounted { incidents: incidents_read, tickets: tickets_read });
         }
     });
 }

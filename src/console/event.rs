@@ -28,6 +28,12 @@ pub enum Event {
     /// Every cached incident, loaded after the first frame; merged into the list a slice per
     /// turn of the loop (`CacheMergeStep`), so that keys are handled between slices.
     CacheLoaded(Vec<Incident>),
+    /// How many incidents the cache holds and how many tickets it loads, counted after the
+    /// first frame when that read only the first rows (`CacheSnapshot::counts_pending`).
+    CacheCounted {
+        incidents: usize,
+        tickets: usize,
+    },
     /// Every open ticket and the most recently closed ones, loaded after the first frame and
     /// merged like `CacheLoaded`.
     TicketsLoaded(Vec<Ticket>),

@@ -101,6 +101,8 @@ impl AppState {
     /// Whether every row the cache held at the start is merged into the lists.
     pub fn cache_merged(&self) -> bool {
         !self.merging_cache()
+            && !self.incidents.counting()
+            && !self.tickets.counting()
             && self.incidents.loaded() >= self.incidents.total()
             && self.tickets.len() >= self.tickets.total()
     }
