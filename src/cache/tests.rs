@@ -150,11 +150,15 @@ async fn tickets_keep_their_newest_version_and_open_ones_come_first() {
     assert_eq!(cache.tickets().await.unwrap(), vec![open.clone(), closed.clone()]);
     // The first frame reads the open ones; the closed ones shown load after it.
     let snapshot = cache.snapshot(10).await.unwrap();
-    assert_eq!(snapshot.tickets, vec![open]);
+    assert_eq!(snapshot.tickets, vec![open.clone()]);
     assert_eq!((snapshot.tickets_total, snapshot.counts_pending), (2, false));
     assert_eq!(cache.counts().await.unwrap(), (0, 2));
     let first = cache.snapshot(0).await.unwrap();
     assert!(first.counts_pending && first.tickets.is_empty());
+    // The console's first screen reads no ticket: they come right after it.
+    let screen = cache.first_screen(10).await.unwrap();
+    assert!(screen.counts_pending && screen.tickets.is_empty());
+    assert_eq!(cache.first_tickets(10).await.unwrap(), vec![open.clone()]);
     assert_eq!(cache.closed_tickets().await.unwrap(), vec![closed]);
 }
 

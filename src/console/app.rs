@@ -5,6 +5,9 @@
 //! background work (`console::turns`); each sync report taken is acknowledged to the poller,
 //! which sends a page's reports only once the last page's are taken.
 //!
+//! The first frame reads only what the first screen shows (the first incidents, nothing counted
+//! over the whole cache); the counts, the first tickets and then the rest are read after it.
+//!
 //! Nothing here waits for the network before the first frame. The backend (or the in-process
 //! demo server) is connected after it, and sync reports back through the event channel.
 //!
@@ -36,7 +39,8 @@ use crate::db::DbLocation;
 use crate::server::{self, RunningServer, ServeOptions, auth::Users};
 use crate::sources::simulator;
 
-/// Rows read from the cache for the first frame; the rest loads right after it.
+/// Incidents read from the cache for the first frame (tickets are not on the first screen: as
+/// many are read right after it); the rest loads after them.
 pub const FIRST_FRAME_ROWS: u32 = 300;
 /// Rows read from the cache at a time after the first frame: one page of documents in memory.
 const LOAD_PAGE: u32 = 20_000;
@@ -161,10 +165,10 @@ async fn open_stores(
         // They stay in the cache, and are tried again at the next start.
         tracing::error!(error = %err, "could not move the actions and drafts kept in the cache to the work file");
     }
-    let mut snapshot = match cache.snapshot(FIRST_FRAME_ROWS).await {
+    let mut snapshot = match cache.first_screen(FIRST_FRAME_ROWS).await {
         Ok(snapshot) => snapshot,
         // A damaged cache has been moved aside by now: the fresh one is read instead.
-        Err(first) => cache.snapshot(FIRST_FRAME_ROWS).await.unwrap_or_else(|err| {
+        Err(first) => cache.first_screen(FIRST_FRAME_ROWS).await.unwrap_or_else(|err| {
             tracing::error!(error = %first, again = %err, "the cache could not be read; starting from an empty one");
             CacheSnapshot::default()
         }),
@@ -340,6 +344,16 @@ fn spawn_full_load(cache: &Cache, load: FullLoad, tx: &EventSender) {
             }
         }
         let (mut incidents_read, mut tickets_read) = (0, 0);
+        // The Tickets tab's first rows next, ahead of the other incidents: a turn after the first
+        // frame, not once every incident is merged.
+        if load.tickets {
+            match cache.first_tickets(FIRST_FRAME_ROWS).await {
+                Ok(first) => {
+                    let _ = tx.send(Event::FirstTickets(first));
+                }
+                Err(err) => tracing::error!(error = %err, "loading the cached tickets failed"),
+            }
+        }
         let mut after = load.incidents.then_some(None);
         while let Some(from) = after.take() {
             match cache.incidents_page(from, LOAD_PAGE).await {

@@ -34,6 +34,9 @@ pub enum Event {
         incidents: usize,
         tickets: usize,
     },
+    /// The open tickets changed last, read right after the first frame (which reads none) and
+    /// stored at once, in full: what the Tickets tab shows first.
+    FirstTickets(Vec<Ticket>),
     /// Every open ticket and the most recently closed ones, loaded after the first frame and
     /// merged like `CacheLoaded`.
     TicketsLoaded(Vec<Ticket>),

@@ -332,6 +332,10 @@ impl AppState {
                 self.tickets.set_cached_total(tickets);
                 Update::changed()
             }
+            Event::FirstTickets(tickets) => {
+                self.tickets.upsert_many(tickets, &self.settings.sla);
+                Update::changed()
+            }
             Event::CacheLoaded(incidents) => {
                 self.incidents.queue_merge(incidents);
                 self.merge_cached()
