@@ -47,6 +47,7 @@ pub fn seeded_snapshot(seed: u64, now: DateTime<Utc>) -> CacheSnapshot {
         incidents,
         tickets: seeded_tickets(now),
         tickets_total: 0,
+        counts_pending: false,
         services: catalog::services(),
         policies: catalog::policies(),
         outbox: Vec::new(),

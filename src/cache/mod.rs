@@ -8,7 +8,8 @@
 //!   written by earlier versions kept these too; they are moved over once ([`Work::adopt`]).
 //!
 //! Both go through [`file::StoreFile`], which deals with damaged, deleted and unwritable files.
-//! Everything the console shows at start-up comes from here, before any network call. Writes
+//! Everything the console shows at start-up comes from here, before any network call: the first
+//! frame's reads are `first.rs`, the pages read after it `pages.rs`. Writes
 //! that belong together (a page of changes and its cursor) share a transaction.
 
 use std::sync::Arc;
@@ -49,13 +50,17 @@ pub struct SyncMeta {
 pub struct CacheSnapshot {
     /// The first incidents in list order.
     pub incidents: Vec<Incident>,
-    /// How many incidents the cache holds in all.
+    /// How many incidents the cache holds in all (with `counts_pending`: those read so far).
     pub total: usize,
     /// The open tickets changed last, as many as the first frame reads; the rest (every open
     /// ticket and the most recently closed ones, [`Cache::tickets`]) loads after it.
     pub tickets: Vec<Ticket>,
-    /// How many tickets that full load holds.
+    /// How many tickets that full load holds (with `counts_pending`: those read so far).
     pub tickets_total: usize,
+    /// The cache holds more than the first frame read (or its tickets were not read,
+    /// [`Cache::first_screen`]), and was not counted for it: the counts come after it
+    /// ([`Cache::counts`]).
+    pub counts_pending: bool,
     pub services: Vec<Service>,
     pub policies: Vec<EscalationPolicy>,
     pub outbox: Vec<OutboxEntry>,
@@ -82,13 +87,7 @@ pub struct Cache {
 
 /// Incidents in the order the list shows them (the `rank` column; see migration 0005). Spelled out
 /// in each query rather than spliced in with `format!`: SQL here is always a literal.
-const FIRST_INCIDENTS: &str = "SELECT doc FROM incidents ORDER BY rank, sort_at DESC, id LIMIT ?";
 const ALL_INCIDENTS: &str = "SELECT doc FROM incidents ORDER BY rank, sort_at DESC, id";
-/// The open tickets changed last (index `tickets_order`): what the first frame holds of them.
-const FIRST_TICKETS: &str = "SELECT doc FROM tickets WHERE open = 1 ORDER BY sort_at DESC LIMIT ?";
-/// How many rows [`Cache::tickets`] returns.
-const TICKETS_TOTAL: &str = "SELECT (SELECT COUNT(*) FROM tickets WHERE open = 1)
-     + MIN((SELECT COUNT(*) FROM tickets WHERE open = 0), ?)";
 /// What a replaced server database empties: the server's data, never the user's own work.
 const RESET: [&str; 4] =
     ["DELETE FROM incidents", "DELETE FROM tickets", "DELETE FROM entities", "DELETE FROM monitoring"];
@@ -126,44 +125,6 @@ impl Cache {
     /// Checks that the path still names the file open (made again if not).
     pub async fn check_path(&self) {
         self.file.check_path().await;
-    }
-
-    /// The first `first` incidents in list order and as many open tickets, the counts, and
-    /// everything small: what the first frame needs, by indexed queries. The rest of the
-    /// incidents ([`Cache::incidents`]) and tickets ([`Cache::tickets`]) load after it. The
-    /// user's own work is the work file's (`Work::load_into`).
-    pub async fn snapshot(&self, first: u32) -> Result<CacheSnapshot, CacheError> {
-        let (docs, total, ticket_docs, tickets_total) = self
-            .file
-            .with(|pool| async move {
-                let docs: Vec<String> =
-                    sqlx::query_scalar(FIRST_INCIDENTS).bind(i64::from(first)).fetch_all(&pool).await?;
-                let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents").fetch_one(&pool).await?;
-                let tickets: Vec<String> =
-                    sqlx::query_scalar(FIRST_TICKETS).bind(i64::from(first)).fetch_all(&pool).await?;
-                let tickets_total: i64 =
-                    sqlx::query_scalar(TICKETS_TOTAL).bind(i64::from(CLOSED_TICKETS_SHOWN)).fetch_one(&pool).await?;
-                Ok((docs, total, tickets, tickets_total))
-            })
-            .await?;
-        Ok(CacheSnapshot {
-            incidents: decode_all(&docs),
-            total: usize::try_from(total).unwrap_or(0),
-            tickets: decode_all(&ticket_docs),
-            tickets_total: usize::try_from(tickets_total).unwrap_or(0),
-            services: self.entities("service").await?,
-            policies: self.entities("escalation_policy").await?,
-            outbox: Vec::new(),
-            rejected: Vec::new(),
-            sync: self.sync_meta().await?,
-            // Read after the first frame (`Cache::monitoring`): parsing a week of windows and
-            // computing their statistics would take longer than everything else here.
-            monitoring: MonitoringRows::default(),
-            maintenance: self.entities("maintenance").await?,
-            postmortems: self.entities("postmortem").await?,
-            drafts: Vec::new(),
-            note_drafts: Vec::new(),
-        })
     }
 
     /// Every cached model in the order the backend first sent them, and the windows and quality
@@ -570,6 +531,7 @@ fn decode_all<T: serde::de::DeserializeOwned>(docs: &[String]) -> Vec<T> {
 }
 
 mod file;
+mod first;
 mod legacy;
 mod pages;
 pub use pages::IncidentsAfter;

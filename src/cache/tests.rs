@@ -66,7 +66,10 @@ async fn pages_survive_reopening_in_list_order() {
     drop(cache);
     let cache = file_cache(&dir).await;
     let snapshot = cache.snapshot(2).await.unwrap();
-    assert_eq!(snapshot.total, 4);
+    assert!(snapshot.counts_pending, "more than the first frame reads: counted after it");
+    assert_eq!(cache.counts().await.unwrap(), (4, 0));
+    let whole = cache.snapshot(4).await.unwrap();
+    assert_eq!((whole.total, whole.counts_pending), (4, false), "all of it read: counted by what was read");
     let ids: Vec<_> = snapshot.incidents.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(ids, ["INC-4", "INC-3"], "P1s first, newest first");
     let all: Vec<_> = cache.incidents().await.unwrap().into_iter().map(|i| i.id).collect();
@@ -147,8 +150,15 @@ async fn tickets_keep_their_newest_version_and_open_ones_come_first() {
     assert_eq!(cache.tickets().await.unwrap(), vec![open.clone(), closed.clone()]);
     // The first frame reads the open ones; the closed ones shown load after it.
     let snapshot = cache.snapshot(10).await.unwrap();
-    assert_eq!(snapshot.tickets, vec![open]);
-    assert_eq!(snapshot.tickets_total, 2);
+    assert_eq!(snapshot.tickets, vec![open.clone()]);
+    assert_eq!((snapshot.tickets_total, snapshot.counts_pending), (2, false));
+    assert_eq!(cache.counts().await.unwrap(), (0, 2));
+    let first = cache.snapshot(0).await.unwrap();
+    assert!(first.counts_pending && first.tickets.is_empty());
+    // The console's first screen reads no ticket: they come right after it.
+    let screen = cache.first_screen(10).await.unwrap();
+    assert!(screen.counts_pending && screen.tickets.is_empty());
+    assert_eq!(cache.first_tickets(10).await.unwrap(), vec![open.clone()]);
     assert_eq!(cache.closed_tickets().await.unwrap(), vec![closed]);
 }
 

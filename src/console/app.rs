@@ -5,6 +5,9 @@
 //! background work (`console::turns`); each sync report taken is acknowledged to the poller,
 //! which sends a page's reports only once the last page's are taken.
 //!
+//! The first frame reads only what the first screen shows (the first incidents, nothing counted
+//! over the whole cache); the counts, the first tickets and then the rest are read after it.
+//!
 //! Nothing here waits for the network before the first frame. The backend (or the in-process
 //! demo server) is connected after it, and sync reports back through the event channel.
 //!
@@ -36,7 +39,8 @@ use crate::db::DbLocation;
 use crate::server::{self, RunningServer, ServeOptions, auth::Users};
 use crate::sources::simulator;
 
-/// Rows read from the cache for the first frame; the rest loads right after it.
+/// Incidents read from the cache for the first frame (tickets are not on the first screen: as
+/// many are read right after it); the rest loads after them.
 pub const FIRST_FRAME_ROWS: u32 = 300;
 /// Rows read from the cache at a time after the first frame: one page of documents in memory.
 const LOAD_PAGE: u32 = 20_000;
@@ -44,6 +48,8 @@ const LOAD_PAGE: u32 = 20_000;
 /// What the first frame did not read of the cache, loaded after it.
 #[derive(Clone, Copy)]
 struct FullLoad {
+    /// The first frame did not count the cache: counted first.
+    counts: bool,
     incidents: bool,
     tickets: bool,
 }
@@ -112,8 +118,9 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     cache.set_sink(sink.clone());
     work.set_sink(sink);
     let needs_full_load = FullLoad {
-        incidents: snapshot.total > snapshot.incidents.len(),
-        tickets: snapshot.tickets_total > snapshot.tickets.len(),
+        counts: snapshot.counts_pending,
+        incidents: snapshot.counts_pending || snapshot.total > snapshot.incidents.len(),
+        tickets: snapshot.counts_pending || snapshot.tickets_total > snapshot.tickets.len(),
     };
     let (label, demo) = match &options.backend {
         BackendChoice::Demo { .. } => ("DEMO".to_string(), true),
@@ -167,10 +174,10 @@ async fn open_stores(
         // They stay in the cache, and are tried again at the next start.
         tracing::error!(error = %err, "could not move the actions and drafts kept in the cache to the work file");
     }
-    let mut snapshot = match cache.snapshot(FIRST_FRAME_ROWS).await {
+    let mut snapshot = match cache.first_screen(FIRST_FRAME_ROWS).await {
         Ok(snapshot) => snapshot,
         // A damaged cache has been moved aside by now: the fresh one is read instead.
-        Err(first) => cache.snapshot(FIRST_FRAME_ROWS).await.unwrap_or_else(|err| {
+        Err(first) => cache.first_screen(FIRST_FRAME_ROWS).await.unwrap_or_else(|err| {
             tracing::error!(error = %first, again = %err, "the cache could not be read; starting from an empty one");
             CacheSnapshot::default()
         }),
@@ -331,11 +338,37 @@ async fn run_loop(
 fn spawn_full_load(cache: &Cache, load: FullLoad, tx: &EventSender) {
     let (cache, tx) = (cache.clone(), tx.clone());
     tokio::spawn(async move {
+        // Counted before the pages, so that the list makes room for all of them at once; when
+        // the count fails, the rows read are the count, sent once they are all read.
+        let mut uncounted = false;
+        if load.counts {
+            match cache.counts().await {
+                Ok((incidents, tickets)) => {
+                    let _ = tx.send(Event::CacheCounted { incidents, tickets });
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "counting the cached rows failed; counting them as they are read");
+                    uncounted = true;
+                }
+            }
+        }
+        let (mut incidents_read, mut tickets_read) = (0, 0);
+        // The Tickets tab's first rows next, ahead of the other incidents: a turn after the first
+        // frame, not once every incident is merged.
+        if load.tickets {
+            match cache.first_tickets(FIRST_FRAME_ROWS).await {
+                Ok(first) => {
+                    let _ = tx.send(Event::FirstTickets(first));
+                }
+                Err(err) => tracing::error!(error = %err, "loading the cached tickets failed"),
+            }
+        }
         let mut after = load.incidents.then_some(None);
         while let Some(from) = after.take() {
             match cache.incidents_page(from, LOAD_PAGE).await {
                 Ok((page, next)) => {
                     after = next.map(Some);
+                    incidents_read += page.len();
                     let _ = tx.send(Event::CacheLoaded(page));
                 }
                 Err(err) => {
@@ -349,21 +382,26 @@ fn spawn_full_load(cache: &Cache, load: FullLoad, tx: &EventSender) {
             match cache.open_tickets_page(from, LOAD_PAGE).await {
                 Ok((page, next)) => {
                     after = next;
+                    tickets_read += page.len();
                     let _ = tx.send(Event::TicketsLoaded(page));
                 }
                 Err(err) => {
                     tracing::error!(error = %err, "loading the cached tickets failed");
-                    return;
+                    break;
                 }
             }
         }
         if load.tickets {
             match cache.closed_tickets().await {
                 Ok(closed) => {
+                    tickets_read += closed.len();
                     let _ = tx.send(Event::TicketsLoaded(closed));
                 }
                 Err(err) => tracing::error!(error = %err, "loading the cached tickets failed"),
             }
+        }
+        if uncounted {
+            let _ = tx.send(Event::CacheCounted { incidents: incidents_read, tickets: tickets_read });
         }
     });
 }

@@ -28,6 +28,15 @@ pub enum Event {
     /// Every cached incident, loaded after the first frame; merged into the list a slice per
     /// turn of the loop (`CacheMergeStep`), so that keys are handled between slices.
     CacheLoaded(Vec<Incident>),
+    /// How many incidents the cache holds and how many tickets it loads, counted after the
+    /// first frame when that read only the first rows (`CacheSnapshot::counts_pending`).
+    CacheCounted {
+        incidents: usize,
+        tickets: usize,
+    },
+    /// The open tickets changed last, read right after the first frame (which reads none) and
+    /// stored at once, in full: what the Tickets tab shows first.
+    FirstTickets(Vec<Ticket>),
     /// Every open ticket and the most recently closed ones, loaded after the first frame and
     /// merged like `CacheLoaded`.
     TicketsLoaded(Vec<Ticket>),

@@ -1,6 +1,8 @@
 //! The cache's rows merged after the first frame: the first frame shows the first incidents
-//! and tickets the cache holds; the rest arrives a page per event (`Event::CacheLoaded`,
-//! `Event::TicketsLoaded`) and is merged a slice per turn of the loop (`Event::CacheMergeStep`,
+//! the cache holds, and what it did not count or read comes right after it — the counts
+//! (`Event::CacheCounted`; the Incidents title shows `…` until then) and the Tickets tab's first
+//! rows, stored at once (`Event::FirstTickets`); the rest arrives a page per event
+//! (`Event::CacheLoaded`, `Event::TicketsLoaded`) and is merged a slice per turn of the loop (`Event::CacheMergeStep`,
 //! one in flight at a time), so that a key pressed meanwhile is handled in the next frame
 //! instead of after the whole merge (a million incidents took seconds in one update).
 //!
@@ -101,6 +103,8 @@ impl AppState {
     /// Whether every row the cache held at the start is merged into the lists.
     pub fn cache_merged(&self) -> bool {
         !self.merging_cache()
+            && !self.incidents.counting()
+            && !self.tickets.counting()
             && self.incidents.loaded() >= self.incidents.total()
             && self.tickets.len() >= self.tickets.total()
     }

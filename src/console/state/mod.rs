@@ -114,11 +114,16 @@ impl AppState {
         let mut outbox = Outbox::restore(snapshot.outbox, snapshot.rejected);
         // Hold queued actions until the first sync says which server database this is.
         outbox.hold();
-        let tickets = TicketsTab::new(snapshot.tickets, snapshot.tickets_total, &settings.sla);
+        let mut tickets = TicketsTab::new(snapshot.tickets, snapshot.tickets_total, &settings.sla);
+        let mut incidents = IncidentsTab::new(snapshot.incidents, snapshot.total);
+        if snapshot.counts_pending {
+            incidents.count_pending();
+            tickets.count_pending();
+        }
         let session_author = session.author.clone();
         let mut state = AppState {
             tab: TabId::default(),
-            incidents: IncidentsTab::new(snapshot.incidents, snapshot.total),
+            incidents,
             tickets,
             sla: SlaTab::default(),
             drift: DriftTab::new(Monitoring::from_rows(snapshot.monitoring)),
@@ -321,6 +326,15 @@ impl AppState {
                     update.effects.push(Effect::Terminal(TerminalEffect::Bell));
                 }
                 update
+            }
+            Event::CacheCounted { incidents, tickets } => {
+                self.incidents.set_cached_total(incidents);
+                self.tickets.set_cached_total(tickets);
+                Update::changed()
+            }
+            Event::FirstTickets(tickets) => {
+                self.tickets.upsert_many(tickets, &self.settings.sla);
+                Update::changed()
             }
             Event::CacheLoaded(incidents) => {
                 self.incidents.queue_merge(incidents);

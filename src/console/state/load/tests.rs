@@ -203,3 +203,66 @@ fn a_compact_ticket_opened_reads_its_history_from_the_cache() {
     assert!(!row.compact);
     assert_eq!(row.ticket(), &full, "the row holds the ticket in full again");
 }
+
+/// A cache larger than the first frame is counted after it: the title says so meanwhile, and the
+/// merge is not over before the count is in, even with every row merged.
+#[test]
+fn a_cache_counted_after_the_first_frame_shows_its_count_once_it_comes() {
+    use crate::console::tabs::Tab;
+    let all = cached(MERGE_SLICE + 400);
+    let tickets = crate::fixtures::many_tickets(310, now());
+    let snapshot = CacheSnapshot {
+        incidents: all[..300].to_vec(),
+        total: 300,
+        tickets: tickets[..300].to_vec(),
+        tickets_total: 300,
+        counts_pending: true,
+        services: crate::domain::catalog::services(),
+        policies: crate::domain::catalog::policies(),
+        ..CacheSnapshot::default()
+    };
+    let mut state = AppState::new(session(Role::Responder), &Config::default(), snapshot, true, now());
+    assert!(state.incidents.counts().contains("… (loading 300)"), "{}", state.incidents.counts());
+    assert!(!state.cache_merged(), "not counted: not known to be all merged");
+
+    state.update(Event::CacheCounted { incidents: all.len(), tickets: tickets.len() }, now());
+    let counts = state.incidents.counts();
+    assert!(counts.contains(&format!("{} (loading 300)", all.len())), "{counts}");
+    let first = state.update(Event::CacheLoaded(all.to_vec()), now());
+    finish_merge(&mut state, first);
+    assert!(!state.cache_merged(), "the tickets are still to come");
+    let first = state.update(Event::TicketsLoaded(tickets.to_vec()), now());
+    finish_merge(&mut state, first);
+    assert!(state.cache_merged());
+    assert_eq!(state.incidents.counts(), format!("{} open · {}", state.incidents.open_count(), all.len()));
+}
+
+/// The first frame reads no ticket; the first ones come right after it, ahead of the other
+/// incidents, in full and with their SLA clocks, and the rest merge after the incidents.
+#[test]
+fn the_first_tickets_arrive_after_the_first_frame_ahead_of_the_merge() {
+    let all = cached(MERGE_SLICE + 400);
+    let tickets = crate::fixtures::many_tickets(320, now());
+    let snapshot = CacheSnapshot {
+        incidents: all[..300].to_vec(),
+        total: 300,
+        counts_pending: true,
+        services: crate::domain::catalog::services(),
+        policies: crate::domain::catalog::policies(),
+        ..CacheSnapshot::default()
+    };
+    let mut state = AppState::new(session(Role::Responder), &Config::default(), snapshot, true, now());
+    let clocks = state.sla.rows().len();
+    state.update(Event::CacheCounted { incidents: all.len(), tickets: tickets.len() }, now());
+    state.update(Event::FirstTickets(tickets[..300].to_vec()), now());
+    assert_eq!(state.tickets.len(), 300);
+    assert!(state.tickets.rows().all(|r| !r.compact), "the first rows are held in full");
+    assert!(state.sla.rows().len() > clocks, "their clocks are built at once");
+    let first = state.update(Event::CacheLoaded(all[300..].to_vec()), now());
+    state.update(Event::TicketsLoaded(tickets.to_vec()), now());
+    finish_merge(&mut state, first);
+    assert!(state.cache_merged());
+    assert_eq!(state.tickets.len(), tickets.len());
+    assert!(!state.tickets.row(&tickets[0].key).unwrap().compact, "read first: kept in full");
+    assert!(state.tickets.row(&tickets[310].key).unwrap().compact);
+}

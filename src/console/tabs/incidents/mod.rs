@@ -100,6 +100,8 @@ pub struct IncidentsTab {
     list: Queue<Incident, IncidentOrder>,
     /// How many incidents the cache holds, before all of them are loaded.
     cached_total: usize,
+    /// The cache is not counted yet (`cached_total` is what the first frame read).
+    counting: bool,
     /// Rows showing queued actions.
     with_pending: BTreeSet<String>,
     /// Open incidents, counted when the order changes rather than on every frame.
@@ -261,6 +263,23 @@ impl IncidentsTab {
 
     pub fn loaded(&self) -> usize {
         self.list.len()
+    }
+
+    /// The cache holds more than the first frame read, not counted yet: [`IncidentsTab::total`]
+    /// is what is loaded until [`IncidentsTab::set_cached_total`].
+    pub fn count_pending(&mut self) {
+        self.counting = true;
+    }
+
+    /// How many incidents the cache holds, counted after the first frame.
+    pub fn set_cached_total(&mut self, total: usize) {
+        self.cached_total = total;
+        self.counting = false;
+    }
+
+    /// Whether the cache's incidents are still being counted.
+    pub fn counting(&self) -> bool {
+        self.counting
     }
 
     /// Holds cached incidents to merge a slice at a time ([`IncidentsTab::merge_slice`]).

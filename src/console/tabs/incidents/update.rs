@@ -63,7 +63,9 @@ impl Tab for IncidentsTab {
     }
 
     fn counts(&self) -> String {
-        if self.loaded() < self.total() {
+        if self.counting() {
+            format!("{} open · … (loading {})", self.open_count(), self.loaded())
+        } else if self.loaded() < self.total() {
             format!("{} open · {} (loading {})", self.open_count(), self.total(), self.loaded())
         } else {
             format!("{} open · {}", self.open_count(), self.total())

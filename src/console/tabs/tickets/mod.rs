@@ -113,6 +113,8 @@ pub struct TicketsTab {
     touched: Vec<usize>,
     /// How many tickets the cache holds, before all of them are loaded.
     cached_total: usize,
+    /// The cache is not counted yet (`cached_total` is what the first frame read).
+    counting: bool,
     /// Cached tickets read after the first frame and not merged yet ([`TicketsTab::merge_slice`]).
     merging: Vec<Ticket>,
     /// Open tickets as shown: kept as rows change, so the header does not count 100,000 rows a
@@ -139,6 +141,22 @@ impl TicketsTab {
     /// Tickets known, counting those still only in the cache.
     pub fn total(&self) -> usize {
         self.list.len().max(self.cached_total)
+    }
+
+    /// The cache holds more than the first frame read, not counted yet.
+    pub fn count_pending(&mut self) {
+        self.counting = true;
+    }
+
+    /// How many tickets the cache loads, counted after the first frame.
+    pub fn set_cached_total(&mut self, total: usize) {
+        self.cached_total = total;
+        self.counting = false;
+    }
+
+    /// Whether the cache's tickets are still being counted.
+    pub fn counting(&self) -> bool {
+        self.counting
     }
 
     /// Holds cached tickets to merge a slice at a time ([`TicketsTab::merge_slice`]).
