@@ -206,8 +206,7 @@ impl DriftTab {
         }
     }
 
-    /// The visible time range `[start, end)`.
-    /// The visible range: it ends at the newest window of the selected feature, or at the newest
+    /// The visible time range `[start, end)`: it ends at the newest window of the selected feature, or at the newest
     /// quality point for a model with quality series only (a Prometheus model without features).
     pub fn range(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         let newest = match self.series.last() {
