@@ -226,3 +226,20 @@ fn generated_users(paths: &Paths) -> anyhow::Result<Users> {
     users.add(&user, Role::Commander, &token);
     Ok(users)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example in `assets/examples/server.toml` (the README's) reads, and every source in it
+    /// builds: a mistake there would be the first thing a new team copies.
+    #[test]
+    fn the_shipped_example_config_reads_and_builds() {
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/examples/server.toml"));
+        let config = ServerConfig::load(path).unwrap();
+        assert_eq!(config.bind, Some("127.0.0.1:8088".parse().unwrap()));
+        let sources = source_config::build_all(&config.sources, path).unwrap();
+        let names: Vec<(&str, &str)> = sources.iter().map(|s| (s.name(), s.kind())).collect();
+        assert_eq!(names, [("prod-am", "alertmanager"), ("prod-prom", "prometheus")]);
+    }
+}
