@@ -6,6 +6,7 @@ pub mod action;
 pub mod app;
 pub mod clocks;
 pub mod data;
+mod editor;
 pub mod effect;
 pub mod event;
 pub mod input;

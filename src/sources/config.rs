@@ -9,7 +9,7 @@
 //! here (optional `seed`, `pace = "demo"`).
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -65,28 +65,9 @@ fn error_key(error: &toml::de::Error) -> Option<String> {
     text.lines().rev().find_map(|line| line.trim().strip_prefix("in ").and_then(quoted))
 }
 
-/// What is wrong with a `[[sources]]` entry, and where.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct SourceConfigError {
-    pub path: PathBuf,
-    pub line: Option<usize>,
-    /// `sources.<name>.<key>` (or `sources[<n>]` before the name is known).
-    pub key: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for SourceConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
-        if let Some(line) = self.line {
-            write!(f, " line {line}")?;
-        }
-        if let Some(key) = &self.key {
-            write!(f, " `{key}`")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
+/// What is wrong with a `[[sources]]` entry, and where: the same error as the console config's
+/// (file, line, `sources.<name>.<key>` or `sources[<n>]` before the name is known, message).
+pub type SourceConfigError = crate::config::ConfigError;
 
 /// One `[[sources]]` entry, checked (its source was built once), ready to build again.
 #[derive(Debug, Clone, PartialEq)]
@@ -274,3 +255,27 @@ fn simulator_source(name: &str, config: SimulatorConfig) -> Result<Box<dyn Sourc
 
 #[cfg(test)]
 mod tests;
+
+/// A duration key of a `[[sources]]` table (`deserialize_with`), shared by every kind: a string
+/// (`"90s"`, `"1h"`, `"7d"`) or whole seconds (`60`). As a string (`"90s"`, `"1h"`) or whole seconds (`60`).
+pub fn duration<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<std::time::Duration>, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = Option<std::time::Duration>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a duration such as \"60s\" or \"1h\", or whole seconds")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(std::time::Duration::from_secs(v)))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            u64::try_from(v)
+                .map(|v| Some(std::time::Duration::from_secs(v)))
+                .map_err(|_| E::custom("a duration cannot be negative"))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            crate::domain::duration::parse_duration(v).map(Some).map_err(E::custom)
+        }
+    }
+    deserializer.deserialize_any(Visitor)
+}

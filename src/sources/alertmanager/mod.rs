@@ -6,7 +6,7 @@
 //! with its poll loop; `client.rs` the API calls and wire types; `map.rs` alerts → incidents;
 //! `actions.rs` acknowledge and resolve carried to silences; `silences.rs` windows ↔ silences.
 //!
-//! `poll`, `ack_silence` and `silence_horizon` are durations written either as seconds (`5`) or
+//! `poll`, `ack_silence` and `silence_horizon` are durations (`sources::config::duration`): seconds (`5`) or
 //! as a human duration (`"5s"`, `"12h"`, `"7d"`, the forms `domain::duration` reads).
 
 mod actions;
@@ -32,25 +32,6 @@ use client::Client;
 /// The kind's name in `[[sources]]`.
 pub const KIND: &str = "alertmanager";
 
-/// A duration in the config: seconds, or a string such as `"5s"` or `"7d"`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
-pub enum Span {
-    Seconds(u64),
-    Text(String),
-}
-
-impl Span {
-    fn to_duration(&self, key: &str, what: &str) -> Result<Duration, String> {
-        match self {
-            Span::Seconds(secs) => Ok(Duration::from_secs(*secs)),
-            Span::Text(text) => {
-                crate::domain::duration::parse_duration(text).map_err(|e| format!("{what}: {key}: {e}"))
-            }
-        }
-    }
-}
-
 /// One `[[sources]]` table of kind `alertmanager`, without `kind` and `name`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,8 +44,8 @@ pub struct Config {
     #[serde(default)]
     pub token_env: Option<String>,
     /// Between polls; default 5 s.
-    #[serde(default)]
-    pub poll: Option<Span>,
+    #[serde(default, deserialize_with = "crate::sources::config::duration")]
+    pub poll: Option<Duration>,
     /// The label naming the opsdeck service; default `service`.
     #[serde(default)]
     pub service_label: Option<String>,
@@ -83,11 +64,11 @@ pub struct Config {
     #[serde(default)]
     pub priorities: BTreeMap<String, String>,
     /// How long an acknowledgement's silence lasts; default 24 h.
-    #[serde(default)]
-    pub ack_silence: Option<Span>,
+    #[serde(default, deserialize_with = "crate::sources::config::duration")]
+    pub ack_silence: Option<Duration>,
     /// How far ahead maintenance windows are planned as silences; default 7 days.
-    #[serde(default)]
-    pub silence_horizon: Option<Span>,
+    #[serde(default, deserialize_with = "crate::sources::config::duration")]
+    pub silence_horizon: Option<Duration>,
 }
 
 /// A validated configuration.
@@ -133,16 +114,12 @@ pub fn settings(name: &str, config: &Config) -> Result<(Settings, Option<crate::
         return Err(format!("{what}: url: `{url}` is not an http:// or https:// URL"));
     }
     let token = crate::sources::http::read_secret(config.token_file.as_deref(), config.token_env.as_deref(), &what)?;
-    let span = |span: &Option<Span>, key: &str, default: Duration| match span {
-        Some(s) => s.to_duration(key, &what),
-        None => Ok(default),
-    };
-    let poll = span(&config.poll, "poll", Duration::from_secs(5))?;
+    let poll = config.poll.unwrap_or(Duration::from_secs(5));
     if poll < Duration::from_millis(250) {
         return Err(format!("{what}: poll: at least 250ms"));
     }
-    let ack = span(&config.ack_silence, "ack_silence", Duration::from_secs(24 * 3600))?;
-    let horizon = span(&config.silence_horizon, "silence_horizon", Duration::from_secs(7 * 86_400))?;
+    let ack = config.ack_silence.unwrap_or(Duration::from_secs(24 * 3600));
+    let horizon = config.silence_horizon.unwrap_or(Duration::from_secs(7 * 86_400));
     if ack < Duration::from_secs(60) {
         return Err(format!("{what}: ack_silence: at least 1m"));
     }

@@ -29,11 +29,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use crate::config::Secret;
 use crate::domain::QualityMetric;
-use crate::domain::duration::parse_duration;
 
 /// Every key of a Prometheus source's table except `kind` and `name`.
 #[derive(Debug, Clone, Deserialize)]
@@ -45,13 +44,13 @@ pub struct Config {
     #[serde(default)]
     pub token_env: Option<String>,
     /// Between two polls; default 60 s.
-    #[serde(default, deserialize_with = "interval")]
+    #[serde(default, deserialize_with = "crate::sources::config::duration")]
     pub poll: Option<Duration>,
     /// One window; default 1 h.
-    #[serde(default, deserialize_with = "interval")]
+    #[serde(default, deserialize_with = "crate::sources::config::duration")]
     pub window: Option<Duration>,
     /// How far back the first fill goes; default 72 h.
-    #[serde(default, deserialize_with = "interval")]
+    #[serde(default, deserialize_with = "crate::sources::config::duration")]
     pub history: Option<Duration>,
     #[serde(default)]
     pub models: Vec<ModelConfig>,
@@ -237,29 +236,6 @@ impl QualityQueries {
 
 fn clean(text: &str) -> String {
     crate::domain::text::sanitize(text).into_owned()
-}
-
-/// A duration as a string (`"90s"`, `"1h"`) or whole seconds (`60`).
-fn interval<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
-    struct Visitor;
-    impl serde::de::Visitor<'_> for Visitor {
-        type Value = Option<Duration>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a duration such as \"60s\" or \"1h\", or whole seconds")
-        }
-        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(Duration::from_secs(v)))
-        }
-        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            u64::try_from(v)
-                .map(|v| Some(Duration::from_secs(v)))
-                .map_err(|_| E::custom("a duration cannot be negative"))
-        }
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            parse_duration(v).map(Some).map_err(E::custom)
-        }
-    }
-    deserializer.deserialize_any(Visitor)
 }
 
 #[cfg(test)]
