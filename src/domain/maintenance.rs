@@ -22,7 +22,7 @@
 //! suppressing window covers the service any more, if it is still unacknowledged. Incidents
 //! already open keep paging, and a person's escalation pages at once.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -46,6 +46,12 @@ pub const MAX_RRULE_CHARS: usize = 500;
 pub const MAX_UID_CHARS: usize = 500;
 /// Most excluded occurrences (EXDATE) one window may carry.
 pub const MAX_EXDATES: usize = 500;
+/// The first and last year a window's start and end may fall in: a start in the year 0026 is a
+/// typo, not a plan.
+pub const FIRST_YEAR: i32 = 1970;
+pub const LAST_YEAR: i32 = 2199;
+/// Longest single occurrence, in days: anything longer is a mistake or wants a recurrence.
+pub const MAX_WINDOW_DAYS: i64 = 366;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -109,9 +115,9 @@ pub struct MaintenanceWindow {
     pub kind: MaintenanceKind,
     /// Affected service ids, e.g. `llm-gateway`.
     pub services: Vec<String>,
-    /// Start of the first occurrence.
+    /// Start of the first occurrence, in the years 1970 to 2199.
     pub start: DateTime<Utc>,
-    /// End of the first occurrence (after `start`).
+    /// End of the first occurrence: after `start`, at most 366 days later, by 2199.
     pub end: DateTime<Utc>,
     /// IANA time zone the window is planned in, e.g. `Europe/Berlin`; recurrences keep its
     /// local start time.
@@ -265,6 +271,10 @@ pub enum MaintenanceError {
     TitleTooLong,
     #[error("end: must be after start")]
     EndNotAfterStart,
+    #[error("start: start and end must fall in the years {FIRST_YEAR} to {LAST_YEAR}, not {0}")]
+    YearOutOfRange(i32),
+    #[error("end: one occurrence may last at most {MAX_WINDOW_DAYS} days, not {0}")]
+    TooLong(i64),
     #[error("timezone: unknown time zone `{0}` (use an IANA name such as Europe/Berlin)")]
     UnknownTimeZone(String),
     #[error("rrule: {0}")]
@@ -290,7 +300,8 @@ impl MaintenanceError {
     pub fn field(&self) -> &'static str {
         match self {
             MaintenanceError::EmptyTitle | MaintenanceError::TitleTooLong => "title",
-            MaintenanceError::EndNotAfterStart => "end",
+            MaintenanceError::EndNotAfterStart | MaintenanceError::TooLong(_) => "end",
+            MaintenanceError::YearOutOfRange(_) => "start",
             MaintenanceError::UnknownTimeZone(_) => "timezone",
             MaintenanceError::BadRrule(_) => "rrule",
             MaintenanceError::NoServices | MaintenanceError::TooManyServices(_) | MaintenanceError::BadServiceId => {
@@ -324,6 +335,14 @@ pub fn validate(new: &NewMaintenance) -> Result<(), MaintenanceError> {
     }
     if new.end <= new.start {
         return Err(MaintenanceError::EndNotAfterStart);
+    }
+    if let Some(year) = [new.start.year(), new.end.year()].into_iter().find(|y| !(FIRST_YEAR..=LAST_YEAR).contains(y)) {
+        return Err(MaintenanceError::YearOutOfRange(year));
+    }
+    let span = new.end - new.start;
+    if span > Duration::days(MAX_WINDOW_DAYS) {
+        // In whole days, rounded up: a year and a minute is 367 days.
+        return Err(MaintenanceError::TooLong((span.num_seconds() + 86_399) / 86_400));
     }
     let tz = parse_timezone(&new.timezone)?;
     if let Some(rule) = new.rrule.as_deref().filter(|r| !r.trim().is_empty()) {

@@ -355,3 +355,29 @@ fn a_rule_that_never_happens_is_refused_naming_why() {
     window.rrule = Some("FREQ=YEARLY;BYMONTH=3;BYDAY=41SU".into());
     assert_eq!(window.occurrences(window.start, window.start + Duration::days(3650)).len(), 1);
 }
+
+#[test]
+fn a_window_outside_the_years_or_longer_than_a_year_is_refused_naming_the_field() {
+    // The year 0026 for 2026 is the typo this catches; the window it made lasted 2,000 years.
+    let typo = new(utc(26, 11, 14, 9, 0), utc(2026, 11, 14, 13, 0), "Europe/Berlin", None);
+    let error = validate(&typo).unwrap_err();
+    assert_eq!(error, MaintenanceError::YearOutOfRange(26));
+    assert_eq!(error.field(), "start");
+    assert_eq!(error.to_string(), "start: start and end must fall in the years 1970 to 2199, not 26");
+    let late = new(utc(2199, 12, 31, 20, 0), utc(2200, 1, 1, 2, 0), "UTC", None);
+    assert_eq!(validate(&late), Err(MaintenanceError::YearOutOfRange(2200)));
+    // The edges themselves are fine.
+    assert_eq!(validate(&new(utc(1970, 1, 1, 0, 0), utc(1970, 1, 1, 1, 0), "UTC", None)), Ok(()));
+    assert_eq!(validate(&new(utc(2199, 12, 31, 0, 0), utc(2199, 12, 31, 23, 0), "UTC", None)), Ok(()));
+
+    // A year and a day is one occurrence too long; exactly 366 days is the longest.
+    let start = utc(2026, 12, 1, 0, 0);
+    let longest = new(start, start + Duration::days(MAX_WINDOW_DAYS), "UTC", None);
+    assert_eq!(validate(&longest), Ok(()));
+    let longer = new(start, start + Duration::days(MAX_WINDOW_DAYS) + Duration::minutes(1), "UTC", None);
+    let error = validate(&longer).unwrap_err();
+    assert_eq!(
+        (error.field(), error.to_string().as_str()),
+        ("end", "end: one occurrence may last at most 366 days, not 367")
+    );
+}
