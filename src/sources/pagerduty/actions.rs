@@ -188,7 +188,7 @@ async fn note(
     now: DateTime<Utc>,
 ) -> Result<(), CarryError> {
     if tried.seen(key, now) {
-        let notes = client.notes(id).await.map_err(carry_error)?;
+        let notes = client.notes(id, Class::Action).await.map_err(carry_error)?;
         if notes.iter().any(|n| n.content == content && n.user.as_ref().is_none_or(|u| u.id == me)) {
             tried.done(key);
             return Ok(());

@@ -152,6 +152,18 @@ pub struct LogEntry {
     pub user: Option<Reference>,
     #[serde(default)]
     pub note: Option<String>,
+    /// How it was made (`web_ui`, `api`, `note`…); some carry the note's text as `summary`.
+    #[serde(default)]
+    pub channel: Option<Reference>,
+}
+
+impl LogEntry {
+    /// An annotate entry whose text is not in the entry itself.
+    pub fn lacks_note(&self) -> bool {
+        self.kind == "annotate_log_entry"
+            && self.note.as_deref().is_none_or(|n| n.trim().is_empty())
+            && self.channel.as_ref().and_then(|c| c.summary.as_deref()).is_none_or(|s| s.trim().is_empty())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -386,14 +398,14 @@ impl Client {
         Ok(one.incident)
     }
 
-    /// `GET /incidents/{id}/notes`.
-    pub async fn notes(&self, id: &str) -> Result<Vec<Note>, CallError> {
+    /// `GET /incidents/{id}/notes`, for an action or (with [`Class::Sync`]) the poller.
+    pub async fn notes(&self, id: &str, class: Class) -> Result<Vec<Note>, CallError> {
         #[derive(Deserialize)]
         struct Notes {
             notes: Vec<Note>,
         }
         let path = format!("/incidents/{}/notes", path_id(id)?);
-        let notes: Notes = self.call(Class::Action, Method::GET, &path, &[], None).await?;
+        let notes: Notes = self.call(class, Method::GET, &path, &[], None).await?;
         Ok(notes.notes)
     }
 

@@ -207,7 +207,8 @@ pub fn log_event(entry: &LogEntry, source: &str) -> TimelineEvent {
             (EventKind::Escalated, if to.is_empty() { or(summary, "escalated") } else { format!("escalated to {to}") })
         }
         "annotate_log_entry" => {
-            let note = entry.note.as_deref().map(|n| clean(n, MAX_NOTE_CHARS)).filter(|n| !n.is_empty());
+            let channel = entry.channel.as_ref().and_then(|c| c.summary.as_deref());
+            let note = entry.note.as_deref().or(channel).map(|n| clean(n, MAX_NOTE_CHARS)).filter(|n| !n.is_empty());
             (EventKind::Note, note.unwrap_or(or(summary, "note added in PagerDuty")))
         }
         "assign_log_entry" => {
@@ -225,13 +226,33 @@ fn or(text: String, fallback: &str) -> String {
 }
 
 /// Whether `incident`'s timeline holds `event` already: the same kind close in time, and for
-/// notes the same text (an opsdeck note sent to PagerDuty comes back as an annotate entry).
+/// notes the same text (an opsdeck note sent to PagerDuty comes back as an annotate entry, its
+/// text followed by ` — <user> (opsdeck)`).
 pub fn holds(incident: &Incident, event: &TimelineEvent) -> bool {
     incident.timeline.iter().any(|e| {
         e.kind == event.kind
             && (e.at - event.at).abs() <= SAME_EVENT
-            && (event.kind != EventKind::Note || e.text == event.text || e.text.ends_with(&event.text))
+            && (event.kind != EventKind::Note
+                || e.text == event.text
+                || event.text.starts_with(&format!("{} — ", e.text)))
     })
+}
+
+/// Fills the text of annotate entries that lack it from the incident's `notes` (the note made
+/// closest in time, each note used once).
+pub fn fill_notes(entries: &mut [LogEntry], notes: &[client::Note]) {
+    let mut used = vec![false; notes.len()];
+    for entry in entries.iter_mut().filter(|e| e.lacks_note()) {
+        let best = notes
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| !used[*i] && n.created_at.is_some_and(|at| (at - entry.created_at).abs() <= SAME_EVENT))
+            .min_by_key(|(_, n)| n.created_at.map(|at| (at - entry.created_at).abs()));
+        if let Some((i, note)) = best {
+            used[i] = true;
+            entry.note = Some(note.content.clone());
+        }
+    }
 }
 
 /// Adds the events of `entries` (of this incident, oldest first) that the timeline lacks, moving

@@ -10,7 +10,8 @@
 //!   (`GET /incidents/{id}`) and closed. Log entries are not read for the fill (one request per
 //!   incident): the timeline starts with the trigger and the acknowledgement the incident shows.
 //! - Then, every poll: `GET /log_entries?since=<last until − overlap>&is_overview=true` names what
-//!   changed; only those incidents are fetched again and their entries become timeline events.
+//!   changed; only those incidents are fetched again and their entries become timeline events
+//!   (an annotate entry without its text costs one `GET /incidents/{id}/notes` for the incident).
 //!   Entries already applied are remembered by id for the overlap.
 //!
 //! Every request is a sync request of the budget: it yields to actions.
@@ -263,6 +264,11 @@ impl Syncer {
             };
             if !self.follows(pd.service.as_ref()) {
                 continue;
+            }
+            if entries.iter().any(LogEntry::lacks_note) {
+                self.requests += 1;
+                let notes = self.client.notes(&id, Class::Sync).await.map_err(call_error)?;
+                map::fill_notes(&mut entries, &notes);
             }
             let refs: Vec<&LogEntry> = entries.iter().collect();
             self.upsert(&pd, &refs, until).await.map_err(store_error)?;
