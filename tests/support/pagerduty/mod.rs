@@ -13,7 +13,8 @@ mod api;
 mod model;
 mod prism;
 mod relay;
-mod spec;
+mod render;
+pub mod spec;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -126,7 +127,6 @@ impl FakePagerDuty {
         });
         let prism = prism::Prism::start(&spec.path, &fake_url).await;
         let relay = relay::start(prism.url(), shared.clone()).await;
-        shared.model.lock().unwrap().base = format!("http://{}", relay.addr);
         FakePagerDuty { shared, relay, prism, server }
     }
 
