@@ -151,7 +151,7 @@ async fn every_endpoint_answers_in_the_specs_shapes() {
     assert_eq!(incident["status"], "triggered");
     assert_eq!(incident["priority"]["name"], "P2");
     assert_eq!(incident["assignments"][0]["assignee"]["id"], alice, "level 1 is assigned");
-    assert_eq!(incident["self"], format!("https://api.pagerduty.invalid/incidents/{id}"));
+    assert_eq!(incident["self"], format!("https://api.pagerduty.com/incidents/{id}"));
     assert_eq!(pd.get(&format!("/incidents/{id}")).await.body["incident"], fake.incident(&id));
 
     let acked = pd

@@ -127,6 +127,8 @@ impl FakePagerDuty {
         });
         let prism = prism::Prism::start(&spec.path, &fake_url).await;
         let relay = relay::start(prism.url(), shared.clone()).await;
+        // `self` links as PagerDuty gives them: the spec's `url` format refuses loopback hosts.
+        shared.model.lock().unwrap().base = "https://api.pagerduty.com".into();
         FakePagerDuty { shared, relay, prism, server }
     }
 

@@ -17,9 +17,6 @@ use serde_json::{Value, json};
 
 /// Where `html_url`s point: a reserved name, never reached.
 pub const WEB: &str = "https://fake-account.pagerduty.invalid";
-/// What `self` links say. Not the fake's address: the spec's `url` format (as Prism checks it)
-/// refuses loopback addresses, and clients do not follow these links.
-pub const API: &str = "https://api.pagerduty.invalid";
 /// Levels of each service's escalation policy.
 pub const LEVELS: usize = 3;
 
@@ -148,6 +145,9 @@ pub enum Change {
 
 #[derive(Default)]
 pub struct Model {
+    /// Where `self` links point (set by the fake: not its own loopback address, which the spec's
+    /// `url` format, as Prism checks it, refuses; clients do not follow these links).
+    pub base: String,
     next_id: u64,
     next_number: u64,
     pub users: Vec<User>,

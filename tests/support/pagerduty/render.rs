@@ -5,11 +5,11 @@
 
 use serde_json::{Value, json};
 
-use super::model::{API, Agent, Incident, LogEntry, Model, Note, Policy, Priority, Service, User, WEB, stamp};
+use super::model::{Agent, Incident, LogEntry, Model, Note, Policy, Priority, Service, User, WEB, stamp};
 
 impl Model {
     fn reference(&self, kind: &str, path: &str, id: &str, summary: &str) -> Value {
-        json!({"id": id, "type": kind, "summary": summary, "self": format!("{}/{path}/{id}", API), "html_url": format!("{WEB}/{path}/{id}")})
+        json!({"id": id, "type": kind, "summary": summary, "self": format!("{}/{path}/{id}", self.base), "html_url": format!("{WEB}/{path}/{id}")})
     }
     pub fn user_ref(&self, id: &str) -> Value {
         let name = self.user(id).map(|u| u.name.as_str()).unwrap_or("Unknown user");
@@ -33,7 +33,7 @@ impl Model {
         json!({
             "id": u.id, "type": "user", "summary": u.name, "name": u.name, "email": u.email,
             "time_zone": "Etc/UTC", "color": "green", "role": "user", "job_title": "",
-            "self": format!("{}/users/{}", API, u.id), "html_url": format!("{WEB}/users/{}", u.id),
+            "self": format!("{}/users/{}", self.base, u.id), "html_url": format!("{WEB}/users/{}", u.id),
             "invitation_sent": false, "teams": [], "contact_methods": [], "notification_rules": [],
         })
     }
@@ -41,7 +41,7 @@ impl Model {
     pub fn render_service(&self, s: &Service) -> Value {
         json!({
             "id": s.id, "type": "service", "summary": s.name, "name": s.name, "description": "",
-            "self": format!("{}/services/{}", API, s.id), "html_url": format!("{WEB}/services/{}", s.id),
+            "self": format!("{}/services/{}", self.base, s.id), "html_url": format!("{WEB}/services/{}", s.id),
             "status": "active", "created_at": stamp(s.created_at), "auto_resolve_timeout": 14400,
             "acknowledgement_timeout": 1800, "escalation_policy": self.policy_ref(&s.policy_id),
             "teams": [], "integrations": [], "addons": [], "scheduled_actions": [],
@@ -65,7 +65,7 @@ impl Model {
             self.services.iter().filter(|s| s.policy_id == p.id).map(|s| self.service_ref(&s.id)).collect();
         json!({
             "id": p.id, "type": "escalation_policy", "summary": p.name, "name": p.name, "description": "",
-            "self": format!("{}/escalation_policies/{}", API, p.id), "html_url": format!("{WEB}/escalation_policies/{}", p.id),
+            "self": format!("{}/escalation_policies/{}", self.base, p.id), "html_url": format!("{WEB}/escalation_policies/{}", p.id),
             "num_loops": 0, "on_call_handoff_notifications": "if_has_services",
             "escalation_rules": rules, "services": services, "teams": [],
         })
@@ -74,7 +74,7 @@ impl Model {
     pub fn render_priority(&self, p: &Priority) -> Value {
         json!({
             "id": p.id, "type": "priority", "summary": p.name, "name": p.name,
-            "description": format!("Priority {}", p.name), "self": format!("{}/priorities/{}", API, p.id), "html_url": null,
+            "description": format!("Priority {}", p.name), "self": format!("{}/priorities/{}", self.base, p.id), "html_url": null,
         })
     }
 
@@ -90,7 +90,7 @@ impl Model {
         let summary = format!("[#{}] {}", inc.number, inc.title);
         json!({
             "id": inc.id, "type": "incident", "summary": summary,
-            "self": format!("{}/incidents/{}", API, inc.id), "html_url": format!("{WEB}/incidents/{}", inc.id),
+            "self": format!("{}/incidents/{}", self.base, inc.id), "html_url": format!("{WEB}/incidents/{}", inc.id),
             "incident_number": inc.number, "title": inc.title, "incident_key": inc.key,
             "status": inc.status, "urgency": inc.urgency, "priority": priority,
             "service": self.service_ref(&inc.service_id), "escalation_policy": self.policy_ref(&inc.policy_id),
@@ -100,7 +100,7 @@ impl Model {
             "last_status_change_at": stamp(inc.last_status_change_at),
             "last_status_change_by": self.agent(&inc.last_status_change_by),
             "resolved_at": inc.resolved_at.map(stamp),
-            "first_trigger_log_entry": self.reference("trigger_log_entry_reference", "log_entries", &inc.first_trigger, "Triggered through the API."),
+            "first_trigger_log_entry": self.reference("trigger_log_entry_reference", "log_entries", &inc.first_trigger, "Triggered through the self.base."),
             "alert_counts": {"all": 1, "triggered": i64::from(inc.status != "resolved"), "resolved": i64::from(inc.status == "resolved")},
             "is_mergeable": true, "teams": [], "pending_actions": [], "incident_type": {"name": "incident_default"},
         })
@@ -109,7 +109,7 @@ impl Model {
     pub fn render_note(&self, n: &Note) -> Value {
         json!({
             "id": n.id, "user": self.user_ref(&n.user_id), "content": n.content, "created_at": stamp(n.created_at),
-            "channel": {"summary": "The PagerDuty website or APIs"},
+            "channel": {"summary": "The PagerDuty website or self.bases"},
         })
     }
 
@@ -123,7 +123,7 @@ impl Model {
         };
         let mut entry = json!({
             "id": e.id, "type": e.kind, "summary": e.summary, "created_at": stamp(e.at),
-            "self": format!("{}/log_entries/{}", API, e.id), "html_url": format!("{WEB}/incidents/{}/log_entries/{}", inc.id, e.id),
+            "self": format!("{}/log_entries/{}", self.base, e.id), "html_url": format!("{WEB}/incidents/{}/log_entries/{}", inc.id, e.id),
             "agent": self.agent(&e.agent), "channel": {"type": e.channel},
             "service": self.service_ref(&inc.service_id), "incident": incident, "teams": [], "contexts": [],
             "event_details": {},

@@ -1,7 +1,7 @@
 //! PagerDuty's official OpenAPI document as the fake's judge: the copy given to Prism (written once
 //! per test process) and a validator of the fake's answers against that copy's response schemas.
 //!
-//! The copy differs from the official file in three ways, both listed here:
+//! The copy differs from the official file in three ways:
 //! - every response `content` also lists `application/vnd.pagerduty+json;version=2`, the `Accept`
 //!   the real API asks for (Prism answers it with 406 otherwise);
 //! - [`ERRATA`]: five places where the document contradicts what PagerDuty answers (and what its
