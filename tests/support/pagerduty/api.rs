@@ -1,6 +1,6 @@
 //! The fake's HTTP side: one handler for every request Prism forwards. It records the request,
 //! checks the API key (401), counts it against the key's per-minute limit (429 code 2020 with
-//! `Retry-After` and `ratelimit-*` headers, or a bare 429), wants `From` on writes (400), serves
+//! `Retry-After` and `ratelimit-*` headers, or without any header), wants `From` on writes (400), serves
 //! the endpoints the PagerDuty source uses, checks its own answer against the spec, and marks an
 //! answer the relay must drop.
 #![allow(dead_code)]
@@ -91,6 +91,8 @@ impl Shared {
 }
 
 type Answer = Result<(u16, Value), ApiError>;
+/// `since` (inclusive) and `until` (exclusive), either open.
+type Span = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 pub async fn dispatch(
     State(shared): State<Arc<Shared>>,
@@ -142,14 +144,13 @@ pub async fn dispatch(
         (rate.take(authorization), rate.per_minute, rate.headers)
     };
     let mut extra = match limited {
-        Err(retry) if with_headers => {
+        Err(retry) => {
+            // Without headers: no `ratelimit-*`, no `Retry-After`. The body stays: PagerDuty may
+            // send none, but Prism refuses a 429 without the JSON body the spec declares.
             let body = json!({"error": {"message": "Rate Limit Exceeded", "code": 2020}});
             shared.check(&method, template, 429, Some(&body));
-            return json_response(429, Some(body), &rate_headers(per_minute, 0, retry, Some(retry)));
-        }
-        Err(_) => {
-            shared.check(&method, template, 429, None);
-            return json_response(429, None, &[]);
+            let headers = if with_headers { rate_headers(per_minute, 0, retry, Some(retry)) } else { Vec::new() };
+            return json_response(429, Some(body), &headers);
         }
         Ok((remaining, reset)) if with_headers => rate_headers(per_minute, remaining, reset, None),
         Ok(_) => Vec::new(),
@@ -216,10 +217,7 @@ fn time(q: &[(String, String)], key: &str) -> Result<Option<DateTime<Utc>>, ApiE
 
 /// `since`/`until` (since inclusive, until exclusive); with neither, the last month when
 /// `default_month`, as PagerDuty does for incident and log entry lists.
-fn range(
-    q: &[(String, String)],
-    default_month: bool,
-) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), ApiError> {
+fn range(q: &[(String, String)], default_month: bool) -> Result<Span, ApiError> {
     if one(q, "date_range") == Some("all") {
         return Ok((None, None));
     }
@@ -235,7 +233,7 @@ fn range(
     Ok((since, until))
 }
 
-fn within(at: DateTime<Utc>, (since, until): (Option<DateTime<Utc>>, Option<DateTime<Utc>>)) -> bool {
+fn within(at: DateTime<Utc>, (since, until): Span) -> bool {
     since.is_none_or(|s| at >= s) && until.is_none_or(|u| at < u)
 }
 

@@ -13,7 +13,8 @@ mod api;
 mod model;
 mod prism;
 mod relay;
-mod spec;
+mod render;
+pub mod spec;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

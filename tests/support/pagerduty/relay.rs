@@ -1,7 +1,8 @@
 //! The address clients are given: a small HTTP/1.1 relay in front of Prism, on 127.0.0.1:0. It
 //! passes every request to Prism unchanged and every answer back, and sees what Prism alone
-//! sees: an error Prism produced itself (no fake marker: a request the spec refuses) and Prism's
-//! `sl-violations` header are recorded as violations. An answer the fake marked for dropping is
+//! sees: an error Prism produced itself (no fake marker: a request the spec refuses, or a 500 for
+//! an answer of the fake the spec refuses — Prism's proxy with `--errors` checks answers too) and
+//! Prism's `sl-violations` header are recorded as violations. An answer the fake marked for dropping is
 //! not passed on: the client's connection is closed instead, so the change is applied and the
 //! client gets no answer (Prism, if the fake itself hung up, would answer with an error).
 //!
@@ -19,6 +20,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 use super::api::{DROP_HEADER, FAKE_HEADER, Shared};
+use super::spec::UNDECLARED;
 
 /// The largest request head read.
 const MAX_HEAD: usize = 64 * 1024;
@@ -138,20 +140,13 @@ async fn serve(mut stream: TcpStream, client: reqwest::Client, prism: String, sh
         let headers = answer.headers().clone();
         let body = answer.bytes().await.unwrap_or_default();
         let path = request.target.split('?').next().unwrap_or_default().to_string();
-        if let Some(violations) = headers.get("sl-violations") {
-            shared.violation(format!(
-                "Prism on {} {path}: {}",
-                request.method,
-                String::from_utf8_lossy(violations.as_bytes())
-            ));
-        }
+        let flagged = headers.get("sl-violations").and_then(|v| flagged(v.as_bytes(), status.as_u16()));
         if status.as_u16() >= 400 && !headers.contains_key(FAKE_HEADER) {
-            shared.violation(format!(
-                "Prism refused {} {path}: {} {}",
-                request.method,
-                status.as_u16(),
-                prism_problem(&body)
-            ));
+            // A request the spec refuses, or (500) an answer of the fake the spec refuses.
+            let detail = flagged.unwrap_or_else(|| prism_problem(&body));
+            shared.violation(format!("Prism refused {} {path}: {} {detail}", request.method, status.as_u16()));
+        } else if let Some(flagged) = flagged {
+            shared.violation(format!("Prism flagged {} {path}: {flagged}", request.method));
         }
         if headers.contains_key(DROP_HEADER) {
             // Applied by the fake, never answered: the client sees its connection close.
@@ -173,6 +168,22 @@ async fn serve(mut stream: TcpStream, client: reqwest::Client, prism: String, sh
             return;
         }
     }
+}
+
+/// Prism's `sl-violations`, less its warning that a status is not declared where PagerDuty is
+/// known to send it (the statuses the fake's own check accepts as undeclared).
+fn flagged(header: &[u8], status: u16) -> Option<String> {
+    let text = String::from_utf8_lossy(header).into_owned();
+    let Ok(Value::Array(entries)) = serde_json::from_str::<Value>(&text) else { return Some(text) };
+    let kept: Vec<Value> = entries
+        .into_iter()
+        .filter(|e| {
+            let undeclared =
+                e["message"].as_str().is_some_and(|m| m.starts_with("Unable to match the returned status code"));
+            !(undeclared && e["severity"] == "Warning" && UNDECLARED.iter().any(|(code, _)| *code == status))
+        })
+        .collect();
+    (!kept.is_empty()).then(|| Value::Array(kept).to_string())
 }
 
 /// What Prism says was wrong: its `validation` messages, else the body's start.

@@ -1,11 +1,12 @@
 //! PagerDuty's official OpenAPI document as the fake's judge: the copy given to Prism (written once
 //! per test process) and a validator of the fake's answers against that copy's response schemas.
 //!
-//! The copy differs from the official file in two ways, both listed here:
+//! The copy differs from the official file in three ways:
 //! - every response `content` also lists `application/vnd.pagerduty+json;version=2`, the `Accept`
 //!   the real API asks for (Prism answers it with 406 otherwise);
 //! - [`ERRATA`]: five places where the document contradicts what PagerDuty answers (and what its
-//!   own other schemas say); each is patched narrowly, with the reason beside it.
+//!   own other schemas say); each is patched narrowly, with the reason beside it;
+//! - only the operations of the paths the fake serves are kept ([`SERVED`]).
 //!
 //! The validator is a small one for the subset of JSON Schema the document uses (checked by
 //! listing every keyword in it): `$ref` (JSON pointers, also into `allOf` parts), `allOf`, `oneOf`
@@ -45,20 +46,40 @@ const ERRATA: &[(&str, &str, &str)] = &[
     ("/components/schemas/Incident/allOf/1/properties/resolved_at", "nullable", "null until the incident is resolved"),
     (
         "/components/schemas/LogEntry/allOf/1/properties/incident",
-        "IncidentReference|Incident",
-        "with include[]=incidents (a documented parameter of the log entry lists) the entry embeds the whole incident",
+        "IncidentReference|embedded incident",
+        "with include[]=incidents (a documented parameter of the log entry lists) the entry embeds the whole incident; \
+         checked here as an object of type incident with id and status only: the whole Incident schema under each of \
+         the 17 log entry types makes Prism start twice as slowly, and the fake renders it as GET /incidents answers it",
     ),
 ];
 
 /// Statuses PagerDuty sends on operations that do not declare them, checked against the shared
 /// error response of that name: every operation is rate-limited (a few declare no 429), and
 /// `PUT /incidents/{id}` refuses impossible changes with 400 (codes 1001–1012) but declares none.
-const UNDECLARED: &[(u16, &str)] = &[(429, "TooManyRequests"), (400, "ArgumentError")];
+pub const UNDECLARED: &[(u16, &str)] = &[(429, "TooManyRequests"), (400, "ArgumentError")];
+
+/// The paths the fake serves. The copy keeps only these (all their operations, as the official
+/// document defines them) and the components they reach: Prism reads 176 KB instead of 2 MB and
+/// listens in 7–9 s instead of 15–24 s on this 2-core machine under load (`prism --version`
+/// alone: 4 s); a request to any other path is refused by Prism (no path matched) and recorded.
+pub const SERVED: &[&str] = &[
+    "/users",
+    "/incidents",
+    "/incidents/{id}",
+    "/incidents/{id}/notes",
+    "/incidents/{id}/log_entries",
+    "/log_entries",
+    "/services",
+    "/escalation_policies",
+    "/priorities",
+];
 
 /// The spec copy: its path on disk (for Prism) and its parsed form (for the validator).
 pub struct Spec {
     pub path: PathBuf,
     pub doc: Value,
+    /// Response objects of the whole official document given the vendor media type.
+    pub media_types_added: usize,
 }
 
 /// Written on first use in this test process, under cargo's temp dir for integration tests.
@@ -68,8 +89,9 @@ pub fn spec() -> Arc<Spec> {
         let text = std::fs::read_to_string(OFFICIAL)
             .unwrap_or_else(|e| panic!("reading PagerDuty's OpenAPI document {OFFICIAL}: {e}"));
         let mut doc: Value = serde_json::from_str(&text).expect("PagerDuty's OpenAPI document is JSON");
-        list_vendor_media_type(&mut doc);
+        let media_types_added = list_vendor_media_type(&mut doc);
         apply_errata(&mut doc);
+        keep_served_paths(&mut doc);
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pagerduty-spec");
         std::fs::create_dir_all(&dir).expect("creating the spec copy's folder");
         let path = dir.join("openapiv3.json");
@@ -77,7 +99,7 @@ pub fn spec() -> Arc<Spec> {
         std::fs::write(&partial, serde_json::to_vec(&doc).expect("the copy serialises"))
             .expect("writing the spec copy");
         std::fs::rename(&partial, &path).expect("putting the spec copy in place");
-        Arc::new(Spec { path, doc })
+        Arc::new(Spec { path, doc, media_types_added })
     })
     .clone()
 }
@@ -110,6 +132,50 @@ fn list_vendor_media_type(doc: &mut Value) -> usize {
     n
 }
 
+/// Drops the paths the fake does not serve and every component no kept path reaches.
+fn keep_served_paths(doc: &mut Value) {
+    let paths = doc["paths"].as_object_mut().expect("the spec has paths");
+    paths.retain(|path, _| SERVED.contains(&path.as_str()));
+    let mut reached: std::collections::BTreeSet<(String, String)> = Default::default();
+    let mut pending = vec![doc["paths"].clone()];
+    while let Some(value) = pending.pop() {
+        let mut refs = Vec::new();
+        collect_refs(&value, &mut refs);
+        for target in refs {
+            let parts: Vec<&str> = target.trim_start_matches("#/").split('/').collect();
+            let [_, kind, name, ..] = parts.as_slice() else { continue };
+            let name = name.replace("~1", "/").replace("~0", "~");
+            if reached.insert((kind.to_string(), name.clone())) {
+                pending.push(doc["components"][*kind][&name].clone());
+            }
+        }
+    }
+    let components = doc["components"].as_object_mut().expect("the spec has components");
+    for (kind, entries) in components.iter_mut() {
+        if kind == "securitySchemes" {
+            continue;
+        }
+        if let Some(entries) = entries.as_object_mut() {
+            entries.retain(|name, _| reached.contains(&(kind.clone(), name.clone())));
+        }
+    }
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(object) => {
+            for (key, v) in object {
+                match (key.as_str(), v) {
+                    ("$ref", Value::String(target)) => out.push(target.clone()),
+                    _ => collect_refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
 fn apply_errata(doc: &mut Value) {
     for (pointer, change, _why) in ERRATA {
         let at = doc.pointer_mut(pointer).unwrap_or_else(|| panic!("erratum for {pointer}: no such place in the spec"));
@@ -129,8 +195,12 @@ fn apply_errata(doc: &mut Value) {
                     old
                 };
             }
-            "IncidentReference|Incident" => {
-                *at = json!({"anyOf": [at.take(), {"$ref": "#/components/schemas/Incident"}]});
+            "IncidentReference|embedded incident" => {
+                let embedded = json!({"allOf": [{"$ref": "#/components/schemas/Tag/allOf/0"}, {
+                    "type": "object", "required": ["id", "type", "status"],
+                    "properties": {"type": {"type": "string", "enum": ["incident"]}, "status": {"type": "string"}},
+                }]});
+                *at = json!({"anyOf": [at.take(), embedded]});
             }
             literal => *at = serde_json::from_str(literal).expect("an erratum's literal is JSON"),
         }
@@ -333,12 +403,7 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-/// How many response objects list the vendor media type (for the fake's own tests).
-pub fn vendor_media_type_count(doc: &Value) -> usize {
-    let mut copy = doc.clone();
-    // Already listed everywhere: adding again counts only the ones still missing.
-    let missing = list_vendor_media_type(&mut copy);
-    assert_eq!(missing, 0, "{missing} responses of the copy lack {VENDOR_MEDIA_TYPE}");
-    let text = doc.to_string();
-    text.matches(&format!("\"{VENDOR_MEDIA_TYPE}\"")).count()
+/// Response objects of the copy that lack the vendor media type (none, for the fake's tests).
+pub fn missing_vendor_media_type(doc: &Value) -> usize {
+    list_vendor_media_type(&mut doc.clone())
 }
