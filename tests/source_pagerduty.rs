@@ -425,7 +425,7 @@ async fn a_ten_thousand_incident_account_is_filled_within_the_budget() {
     let ids = w.fake.add_incidents(10_000, &w.service);
     let started = Instant::now();
     let server = w.serve("poll = \"1h\"").await;
-    until_within(Duration::from_secs(240), "the first fill", || async { health(&server).await.last_ok_at }).await;
+    until_within(Duration::from_secs(540), "the first fill", || async { health(&server).await.last_ok_at }).await;
     let took = started.elapsed();
     for id in [&ids[0], &ids[4_999], &ids[9_999]] {
         assert!(incident(&server, &pd(id)).await.is_some(), "{id}");
