@@ -12,7 +12,8 @@
 //! - Then, every poll: `GET /log_entries?since=<last until − overlap>&is_overview=true` names what
 //!   changed; only those incidents are fetched again and their entries become timeline events
 //!   (an annotate entry without its text costs one `GET /incidents/{id}/notes` for the incident).
-//!   Entries already applied are remembered by id for the overlap.
+//!   Entries already applied are remembered by id for the overlap, and the first read skips
+//!   entries older than the fill of the incidents the fill read (their state holds them).
 //!
 //! Every request is a sync request of the budget: it yields to actions.
 
@@ -91,6 +92,9 @@ pub struct Syncer {
     services: HashSet<String>,
     applied: VecDeque<String>,
     applied_set: HashSet<String>,
+    /// When the first fill read the state, and what it read: entries older than that of those
+    /// incidents are in the state already (the first log-entry read overlaps the fill).
+    fill: Option<(DateTime<Utc>, HashSet<String>)>,
     /// Requests sent since the start (for the bench and the logs).
     pub requests: u64,
 }
@@ -114,6 +118,7 @@ impl Syncer {
             services: HashSet::new(),
             applied: VecDeque::new(),
             applied_set: HashSet::new(),
+            fill: None,
             requests: 0,
         }
     }
@@ -137,6 +142,9 @@ impl Syncer {
             Some(cursor) => {
                 self.incremental(cursor - OVERLAP, now).await?;
                 self.cursor = Some(now);
+                if self.fill.as_ref().is_some_and(|(at, _)| cursor - OVERLAP > *at) {
+                    self.fill = None;
+                }
             }
         }
         Ok(())
@@ -226,7 +234,15 @@ impl Syncer {
                 Err(error) => return Err(call_error(error)),
             }
         }
+        self.fill = Some((now, listed));
         Ok(())
+    }
+
+    /// Whether `entry` is older than the state the first fill read of its incident.
+    fn before_fill(&self, entry: &LogEntry) -> bool {
+        self.fill.as_ref().is_some_and(|(at, listed)| {
+            entry.created_at < *at && entry.incident.as_ref().is_some_and(|i| listed.contains(&i.id))
+        })
     }
 
     async fn incremental(&mut self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<(), String> {
@@ -237,7 +253,10 @@ impl Syncer {
             self.requests += 1;
             let page = self.client.log_entries(since, until, offset).await.map_err(call_error)?;
             for entry in &page.items {
-                if self.applied_set.contains(&entry.id) || !self.follows(entry.service.as_ref()) {
+                if self.applied_set.contains(&entry.id)
+                    || self.before_fill(entry)
+                    || !self.follows(entry.service.as_ref())
+                {
                     continue;
                 }
                 let Some(incident) = entry.incident.as_ref().map(|i| i.id.clone()).filter(|i| !i.is_empty()) else {
