@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 use super::Settings;
 use super::budget::Class;
@@ -241,7 +241,8 @@ impl Syncer {
     /// Whether `entry` is older than the state the first fill read of its incident.
     fn before_fill(&self, entry: &LogEntry) -> bool {
         self.fill.as_ref().is_some_and(|(at, listed)| {
-            entry.created_at < *at && entry.incident.as_ref().is_some_and(|i| listed.contains(&i.id))
+            // PagerDuty's times are whole seconds: an entry of the fill's own second may be newer.
+            entry.created_at < at.trunc_subsecs(0) && entry.incident.as_ref().is_some_and(|i| listed.contains(&i.id))
         })
     }
 
