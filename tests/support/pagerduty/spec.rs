@@ -22,7 +22,23 @@ use std::sync::{Arc, OnceLock};
 use serde_json::{Value, json};
 
 /// The official document, saved beside the other reference material.
-const OFFICIAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/pagerduty-openapiv3.json");
+const OFFICIAL: &str = "shared/reference/pagerduty-openapiv3.json";
+
+/// `OPSDECK_PAGERDUTY_SPEC`, else `shared/reference/…` beside the checkout or one of its parents
+/// (where the project's shared folder sits, for developers and CI alike).
+fn official() -> PathBuf {
+    if let Some(path) = std::env::var_os("OPSDECK_PAGERDUTY_SPEC") {
+        return PathBuf::from(path);
+    }
+    let checkout = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    checkout.ancestors().map(|dir| dir.join(OFFICIAL)).find(|path| path.is_file()).unwrap_or_else(|| {
+        panic!(
+            "PagerDuty's OpenAPI document ({OFFICIAL}) is neither beside {} nor beside a parent of it: \
+             set OPSDECK_PAGERDUTY_SPEC to its path",
+            checkout.display()
+        )
+    })
+}
 /// The `Accept` the real API is called with.
 pub const VENDOR_MEDIA_TYPE: &str = "application/vnd.pagerduty+json;version=2";
 
@@ -86,8 +102,9 @@ pub struct Spec {
 pub fn spec() -> Arc<Spec> {
     static SPEC: OnceLock<Arc<Spec>> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let text = std::fs::read_to_string(OFFICIAL)
-            .unwrap_or_else(|e| panic!("reading PagerDuty's OpenAPI document {OFFICIAL}: {e}"));
+        let official = official();
+        let text = std::fs::read_to_string(&official)
+            .unwrap_or_else(|e| panic!("reading PagerDuty's OpenAPI document {}: {e}", official.display()));
         let mut doc: Value = serde_json::from_str(&text).expect("PagerDuty's OpenAPI document is JSON");
         let media_types_added = list_vendor_media_type(&mut doc);
         apply_errata(&mut doc);
