@@ -91,6 +91,16 @@ impl Health {
         health.failures = health.failures.saturating_add(1);
     }
 
+    /// The source holds back at `at` because the outside system asked it to (a rate limit), until
+    /// `until`: not a failure, so `failures` is unchanged; `last_error` says why
+    /// ("PagerDuty: paused 20 s by its rate limit") and `backoff_until` when it goes on.
+    pub fn paused(&self, at: DateTime<Utc>, why: &str, until: DateTime<Utc>) {
+        let mut health = self.lock();
+        health.last_error = Some(crate::domain::text::sanitize(why).into_owned());
+        health.last_error_at = Some(at);
+        health.backoff_until = Some(until);
+    }
+
     pub fn snapshot(&self) -> SourceHealth {
         self.lock().clone()
     }

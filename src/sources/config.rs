@@ -33,6 +33,7 @@ pub const KINDS: &[(&str, Build)] = &[
     ("simulator", |name, table| build(name, table, simulator_source)),
     ("alertmanager", |name, table| build(name, table, super::alertmanager::source)),
     ("prometheus", |name, table| build(name, table, super::prometheus::source)),
+    ("pagerduty", |name, table| build(name, table, super::pagerduty::source)),
 ];
 
 /// Why a kind could not make its source: the message, and the key it is about when known.

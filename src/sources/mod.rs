@@ -2,9 +2,9 @@
 //! [`Store`](crate::server::store::Store) trait that the server starts beside its API as a
 //! [`Source`](crate::server::sources::Source), and that carries actions back.
 //!
-//! [`config`] reads the `[[sources]]` of a config file and makes each source by its `kind`.
-//! Today there is one kind, the demo [`simulator`]. The next ones (Alertmanager, Prometheus,
-//! PagerDuty) go here beside it, one folder each: that is why this is `sources/` and not `sim/`.
+//! [`config`] reads the `[[sources]]` of a config file and makes each source by its `kind`:
+//! the demo [`simulator`], [`alertmanager`], [`prometheus`] and [`pagerduty`], one folder each,
+//! sharing [`http`].
 //!
 //! A source may use `domain`, `api`, `sla` and `server::store` (the trait, not a particular
 //! store); never the HTTP handlers, axum, or the console. The rules it applies (deciding an
@@ -14,5 +14,6 @@
 pub mod alertmanager;
 pub mod config;
 pub mod http;
+pub mod pagerduty;
 pub mod prometheus;
 pub mod simulator;

@@ -77,7 +77,8 @@ fn an_unknown_kind_is_refused_with_the_known_ones() {
     let e = error("[[sources]]\nname = \"a\"\nkind = \"nagios\"\n");
     assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("sources.a.kind")));
     assert!(
-        e.message.contains("unknown kind `nagios`") && e.message.contains("simulator, alertmanager, prometheus, web"),
+        e.message.contains("unknown kind `nagios`")
+            && e.message.contains("simulator, alertmanager, prometheus, pagerduty, web"),
         "{e}"
     );
     assert_eq!(e.to_string(), format!("/etc/opsdeck/server.toml line 3 `sources.a.kind`: {}", e.message));
