@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use crate::console::action::Action;
 use crate::console::keymap::Mode;
-use crate::console::list::{self, Item, Queue, Upsert};
+use crate::console::list::{self, Filter, Item, Queue, Upsert};
 use crate::console::outbox::OutboxEntry;
 use crate::console::tabs::TabMeta;
 use crate::domain::text::sanitize_in_place;
@@ -45,19 +45,17 @@ impl Item for Incident {
         self.version
     }
 
-    fn haystack(&self) -> String {
-        format!(
-            "{} {} {} {} {} {} {} {}",
-            self.id,
+    fn matches(&self, filter: &Filter) -> bool {
+        filter.matches(&[
+            &self.id,
             self.priority.label(),
             self.status.label(),
-            self.service_id,
-            self.title,
+            &self.service_id,
+            &self.title,
             self.assignee.as_deref().unwrap_or(""),
             self.tier.label(),
-            self.source.as_deref().unwrap_or("")
-        )
-        .to_lowercase()
+            self.source.as_deref().unwrap_or(""),
+        ])
     }
 }
 
@@ -533,7 +531,7 @@ mod tests {
         let row = tab.row("INC-2").unwrap();
         assert_eq!(row.incident().status, IncidentStatus::Acknowledged);
         assert_eq!(row.confirmed.status, IncidentStatus::Triggered);
-        assert_eq!(row.pending, ["acknowledge"]);
+        assert_eq!(row.pending(), ["acknowledge"]);
         let mut confirmed = row.confirmed.clone();
         tab.set_filter("acknowledged");
         assert_eq!(ids(&tab), ["INC-2"], "filtering uses what is shown");
@@ -543,7 +541,7 @@ mod tests {
             .unwrap();
         tab.upsert_many(vec![confirmed]);
         let row = tab.row("INC-2").unwrap();
-        assert!(row.pending.is_empty() && row.shown.is_none());
+        assert!(row.pending().is_empty() && !row.has_shown());
     }
 
     #[test]

@@ -80,7 +80,7 @@ fn take_is_queued_shown_at_once_and_sent_with_the_ticket_version() {
     assert_eq!((entry.target_id.as_str(), entry.base_version), (before.key.as_str(), before.version));
     let row = s.tickets.row(&before.key).unwrap();
     assert_eq!(row.ticket().assignee.as_deref(), Some("erin"), "shown at once");
-    assert_eq!(row.pending, ["take"]);
+    assert_eq!(row.pending(), ["take"]);
     assert_eq!(flash(&s), format!("⧗ {}: take sending…", before.key));
 }
 
