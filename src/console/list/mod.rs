@@ -1,7 +1,8 @@
 //! List machinery shared by every tab's list: the selection and scroll position ([`Cursor`]), an
-//! open detail ([`Detail`]), and for the two queue tabs (Incidents, Tickets) the queue itself
-//! ([`Queue`]): each item as the server confirmed it and as the user's queued actions will leave
-//! it, in sort order, filtered, with a selection that follows its item when rows move.
+//! open detail ([`Detail`]), the filter ([`Filter`], `filter.rs`), and for the two queue tabs
+//! (Incidents, Tickets) the queue itself ([`Queue`]): each item as the server confirmed it and as
+//! the user's queued actions will leave it, in sort order, filtered, with a selection that
+//! follows its item when rows move.
 //!
 //! Pure: no I/O, no clock. What is particular to a tab (how items are sanitised, how a queued
 //! action changes one, the sort key) stays in the tab; the queue only keeps rows in order.

@@ -175,12 +175,12 @@ fn enter_on_a_clock_opens_its_ticket_or_incident() {
     match first.kind {
         EntityKind::Ticket => {
             assert_eq!(s.tab, TabId::Tickets);
-            assert_eq!(s.tickets.detail().map(|d| d.id.as_str()), Some(first.id.as_str()));
+            assert_eq!(s.tickets.detail().map(|d| d.id.as_str()), Some(&*first.id));
         }
         EntityKind::Maintenance | EntityKind::Postmortem => unreachable!("SLA rows are tickets and incidents"),
         EntityKind::Incident => {
             assert_eq!(s.tab, TabId::Incidents);
-            assert_eq!(s.incidents.detail().map(|d| d.id.as_str()), Some(first.id.as_str()));
+            assert_eq!(s.incidents.detail().map(|d| d.id.as_str()), Some(&*first.id));
         }
     }
     assert_eq!(s.mode(), Mode::Detail);
