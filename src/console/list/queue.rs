@@ -318,8 +318,18 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
 
     pub fn set_filter(&mut self, filter: &str) {
         let selected = self.selected_id().map(str::to_string);
-        self.filter = Filter::new(filter);
-        self.refilter(selected.as_deref());
+        let filter = Filter::new(filter);
+        // A filter that only adds to the text (a key typed in the filter bar) lets through a
+        // part of what it let through: only those rows are matched again.
+        let narrows = !self.filter.is_empty() && filter.as_str().starts_with(self.filter.as_str());
+        self.filter = filter;
+        if narrows {
+            let rows = &self.rows;
+            self.visible.retain(|&i| rows[i].current().matches(&self.filter));
+            self.reselect(selected.as_deref());
+        } else {
+            self.refilter(selected.as_deref());
+        }
     }
 
     pub fn filter(&self) -> &str {

@@ -512,6 +512,22 @@ mod tests {
     }
 
     #[test]
+    fn typing_a_filter_key_by_key_shows_what_setting_it_at_once_does() {
+        for text in ["p1 outage", "inc-3", "P1 Outage 42", "zz"] {
+            let mut typed = sample();
+            for end in 1..=text.len() {
+                typed.set_filter(&text[..end]);
+            }
+            let mut at_once = sample();
+            at_once.set_filter(text);
+            assert_eq!(ids(&typed), ids(&at_once), "{text:?}");
+            typed.set_filter(&text[..1]);
+            at_once.set_filter(&text[..1]);
+            assert_eq!(ids(&typed), ids(&at_once), "{text:?} deleted back to one key");
+        }
+    }
+
+    #[test]
     fn selection_scrolls_the_viewport() {
         let many: Vec<Incident> = (0..50).map(|i| inc(&format!("INC-{i:02}"), Priority::P2, i, "x")).collect();
         let mut tab = IncidentsTab::new(many, 50);
