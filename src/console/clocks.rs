@@ -14,6 +14,8 @@
 //! they have left. A separate "paused" group was the other choice; it would still put the P1
 //! under the P4s, only with a heading.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use crate::domain::{EntityKind, EventKind, Incident, Priority, Ticket};
@@ -227,7 +229,8 @@ pub(crate) fn rows_built() -> usize {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClockRow {
     pub kind: EntityKind,
-    pub id: String,
+    /// The item's id, shared by its clocks and the SLA tab's indices of them.
+    pub id: Arc<str>,
     pub input: ClockInput,
     pub order: BreachOrder,
     /// The band of a clock that does not move (paused), or `None` for a running one.
@@ -238,7 +241,13 @@ pub struct ClockRow {
 }
 
 impl ClockRow {
-    pub fn new(kind: EntityKind, id: &str, input: ClockInput, policy: &SlaPolicy, now: DateTime<Utc>) -> ClockRow {
+    pub fn new(
+        kind: EntityKind,
+        id: impl Into<Arc<str>>,
+        input: ClockInput,
+        policy: &SlaPolicy,
+        now: DateTime<Utc>,
+    ) -> ClockRow {
         #[cfg(test)]
         ROWS_BUILT.with(|n| n.set(n.get() + 1));
         let state = input.evaluate(policy, now);
@@ -248,7 +257,7 @@ impl ClockRow {
         } else {
             (None, band_changes(&input, &state, policy, now))
         };
-        ClockRow { kind, id: id.to_string(), input, order, fixed, band_changes }
+        ClockRow { kind, id: id.into(), input, order, fixed, band_changes }
     }
 
     /// The clock in full at `now`: for the rows on screen.

@@ -1,12 +1,16 @@
 //! List machinery shared by every tab's list: the selection and scroll position ([`Cursor`]), an
-//! open detail ([`Detail`]), and for the two queue tabs (Incidents, Tickets) the queue itself
-//! ([`Queue`]): each item as the server confirmed it and as the user's queued actions will leave
-//! it, in sort order, filtered, with a selection that follows its item when rows move.
+//! open detail ([`Detail`]), the filter ([`Filter`], `filter.rs`), and for the two queue tabs
+//! (Incidents, Tickets) the queue itself ([`Queue`]): each item as the server confirmed it and as
+//! the user's queued actions will leave it, in sort order, filtered, with a selection that
+//! follows its item when rows move.
 //!
 //! Pure: no I/O, no clock. What is particular to a tab (how items are sanitised, how a queued
 //! action changes one, the sort key) stays in the tab; the queue only keeps rows in order.
 
+mod filter;
 mod queue;
+
+pub use filter::Filter;
 
 /// Which row is selected and which row is at the top of the viewport.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -123,18 +127,14 @@ impl Detail {
     }
 }
 
-/// Whether every whitespace-separated term of `filter` (lower-cased) occurs in `haystack`.
-pub fn matches(haystack: &str, filter: &str) -> bool {
-    filter.split_whitespace().all(|t| haystack.contains(t))
-}
-
 /// What a queue holds: an item the server versions, looked up by an id, found by a filter.
 pub trait Item: Clone + PartialEq {
     /// The id rows are looked up by: an incident's id, a ticket's key.
     fn id(&self) -> &str;
     fn version(&self) -> i64;
-    /// The text a filter matches, lower-cased.
-    fn haystack(&self) -> String;
+    /// Whether `filter` lets the item through: `filter.matches(&[the fields a filter searches])`,
+    /// one field a line.
+    fn matches(&self, filter: &Filter) -> bool;
 }
 
 /// One row of a queue: the item as confirmed and, while the user has actions queued on it, as
@@ -142,35 +142,54 @@ pub trait Item: Clone + PartialEq {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row<T, K> {
     pub confirmed: T,
-    /// The item with the user's queued actions applied, when there are any: boxed, so that the
-    /// many rows without queued actions hold one pointer rather than a second item's room.
-    pub shown: Option<Box<T>>,
-    /// Verbs of the queued actions, oldest first (`acknowledge`, `note`, …).
-    pub pending: Vec<&'static str>,
+    /// The item with the user's queued actions applied and their verbs, when there are any:
+    /// boxed, so that the many rows without queued actions hold one pointer.
+    shown: Option<Box<Shown<T>>>,
+    key: K,
+    /// The key the row sits under in the queue's order (meaningful once `is_placed`): where a
+    /// binary search finds it while its new key is being placed.
+    placed: K,
+    is_placed: bool,
     /// The confirmed item is held without its long parts (an incident's timeline), which are
     /// read from the cache when the item is selected or opened.
     pub compact: bool,
-    key: K,
-    /// The key the row sits under in the queue's order (`None` before it is placed): where a
-    /// binary search finds it while its new key is being placed.
-    placed: Option<K>,
-    haystack: String,
+}
+
+/// What a row shows while actions are queued on it.
+#[derive(Debug, Clone, PartialEq)]
+struct Shown<T> {
+    item: T,
+    /// Verbs of the queued actions, oldest first (`acknowledge`, `note`, …).
+    pending: Vec<&'static str>,
 }
 
 impl<T: Item, K: Copy> Row<T, K> {
     /// The item as shown: with queued actions applied.
     pub fn current(&self) -> &T {
-        self.shown.as_deref().unwrap_or(&self.confirmed)
+        self.shown.as_ref().map_or(&self.confirmed, |s| &s.item)
+    }
+
+    /// Verbs of the queued actions shown on the row, oldest first (`acknowledge`, `note`, …).
+    pub fn pending(&self) -> &[&'static str] {
+        self.shown.as_ref().map_or(&[], |s| s.pending.as_slice())
+    }
+
+    /// Whether the row shows queued actions over the confirmed item.
+    pub fn has_shown(&self) -> bool {
+        self.shown.is_some()
     }
 
     pub fn key(&self) -> K {
         self.key
     }
 
+    /// The key the row sits under in the order, once placed.
+    fn placed(&self) -> Option<K> {
+        self.is_placed.then_some(self.placed)
+    }
+
     fn refresh(&mut self, key: impl Fn(&T) -> K) {
-        let current = self.shown.as_deref().unwrap_or(&self.confirmed);
-        self.key = key(current);
-        self.haystack = current.haystack();
+        self.key = key(self.current());
     }
 }
 

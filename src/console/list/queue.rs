@@ -8,9 +8,11 @@
 //! only a filter, a policy or maintenance change (every key moves) or a batch that touches a
 //! large part of the queue sorts or filters all.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
-use super::{Back, Cursor, Detail, Item, Row, Step, matches, splice_sorted};
+use hashbrown::HashTable;
+
+use super::{Back, Cursor, Detail, Filter, Item, Row, Shown, Step, splice_sorted};
 
 /// What an upsert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,16 +29,19 @@ const RESORT_FRACTION: usize = 4;
 /// A queue tab's list: rows in the order they arrived, their sort order by (key, id), the rows a
 /// filter lets through, the selection and the open detail. A redraw only slices the visible rows:
 /// with 100,000 incidents nothing sorts or filters on a frame.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Queue<T, K> {
     rows: Vec<Row<T, K>>,
-    by_id: HashMap<String, usize>,
+    /// Storage indices, found by their row's id: the id is held once, in the row (a map keyed
+    /// by a copy of it cost about 90 bytes a row).
+    by_id: HashTable<u32>,
+    hasher: std::hash::RandomState,
     /// Storage indices in sort order.
     order: Vec<usize>,
     /// Storage indices in sort order that the filter lets through, while there is a filter
     /// (without one the visible rows are `order`).
     visible: Vec<usize>,
-    filter: String,
+    filter: Filter,
     cursor: Cursor,
     detail: Option<Detail>,
     /// The compact row whose long parts were last asked of the cache ([`Queue::compact_wanted`]).
@@ -47,10 +52,11 @@ impl<T, K> Default for Queue<T, K> {
     fn default() -> Self {
         Queue {
             rows: Vec::new(),
-            by_id: HashMap::new(),
+            by_id: HashTable::new(),
+            hasher: std::hash::RandomState::new(),
             order: Vec::new(),
             visible: Vec::new(),
-            filter: String::new(),
+            filter: Filter::default(),
             cursor: Cursor::default(),
             detail: None,
             reading: None,
@@ -58,39 +64,65 @@ impl<T, K> Default for Queue<T, K> {
     }
 }
 
+impl<T: PartialEq, K: PartialEq> PartialEq for Queue<T, K> {
+    /// The same rows in the same order, filter, selection and detail (the index follows the rows).
+    fn eq(&self, other: &Self) -> bool {
+        self.rows == other.rows
+            && self.order == other.order
+            && self.visible == other.visible
+            && self.filter == other.filter
+            && self.cursor == other.cursor
+            && self.detail == other.detail
+            && self.reading == other.reading
+    }
+}
+
 impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
+    /// Where the row with `id` is stored.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        let rows = &self.rows;
+        self.by_id.find(self.hasher.hash_one(id), |&i| rows[i as usize].confirmed.id() == id).map(|&i| i as usize)
+    }
+
+    /// Stores a new row, found by its id from then on.
+    fn push(&mut self, row: Row<T, K>) -> usize {
+        let index = self.rows.len();
+        let slot = u32::try_from(index).expect("fewer than 4 billion rows");
+        let (rows, hasher) = (&self.rows, &self.hasher);
+        self.by_id.insert_unique(hasher.hash_one(row.confirmed.id()), slot, |&i| {
+            hasher.hash_one(rows[i as usize].confirmed.id())
+        });
+        self.rows.push(row);
+        index
+    }
+
     /// Stores `item` as confirmed unless this version or a newer one is held already; a new
     /// confirmed version drops what queued actions showed. `key` sorts the row. The caller puts
     /// the touched rows back in order ([`Queue::reorder`]) and refilters.
     pub fn upsert(&mut self, item: T, key: impl Fn(&T) -> K) -> (Upsert, usize) {
-        match self.by_id.get(item.id()) {
-            Some(&index) => {
+        match self.index_of(item.id()) {
+            Some(index) => {
                 let row = &mut self.rows[index];
                 if item.version() < row.confirmed.version() || row.confirmed == item {
                     return (Upsert::Ignored, index);
                 }
                 row.confirmed = item;
                 row.shown = None;
-                row.pending.clear();
                 row.compact = false;
                 row.refresh(key);
                 (Upsert::Updated, index)
             }
             None => {
-                let index = self.rows.len();
-                self.by_id.insert(item.id().to_string(), index);
                 let mut row = Row {
                     confirmed: item,
                     shown: None,
-                    pending: Vec::new(),
-                    compact: false,
                     key: K::default(),
-                    placed: None,
-                    haystack: String::new(),
+                    placed: K::default(),
+                    is_placed: false,
+                    compact: false,
                 };
                 row.refresh(key);
-                self.rows.push(row);
-                (Upsert::New, index)
+                (Upsert::New, self.push(row))
             }
         }
     }
@@ -108,8 +140,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     ) -> bool {
         let row = &mut self.rows[index];
         let before = row.key;
-        row.shown = shown.map(Box::new);
-        row.pending = pending;
+        row.shown = shown.map(|item| Box::new(Shown { item, pending }));
         row.refresh(key);
         let moved = row.key != before;
         if moved || !self.filter.is_empty() {
@@ -122,7 +153,8 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     /// merge: a vector that doubled as it grew may be a third empty).
     pub fn shrink_to_fit(&mut self) {
         self.rows.shrink_to_fit();
-        self.by_id.shrink_to_fit();
+        let (rows, hasher) = (&self.rows, &self.hasher);
+        self.by_id.shrink_to_fit(|&i| hasher.hash_one(rows[i as usize].confirmed.id()));
         self.order.shrink_to_fit();
         self.visible.shrink_to_fit();
     }
@@ -130,7 +162,8 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     /// Makes room for `additional` more rows, so that storing them copies nothing already held.
     pub fn reserve(&mut self, additional: usize) {
         self.rows.reserve(additional);
-        self.by_id.reserve(additional);
+        let (rows, hasher) = (&self.rows, &self.hasher);
+        self.by_id.reserve(additional, |&i| hasher.hash_one(rows[i as usize].confirmed.id()));
         self.order.reserve(additional);
     }
 
@@ -185,7 +218,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
         touched.dedup();
         // Without a filter, a row whose key did not change stays where it is.
         let filtered = !self.filter.is_empty();
-        touched.retain(|&i| filtered || self.rows[i].placed != Some(self.rows[i].key));
+        touched.retain(|&i| filtered || self.rows[i].placed() != Some(self.rows[i].key));
         if touched.is_empty() {
             return;
         }
@@ -195,13 +228,13 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
         let rows = &self.rows;
         let placed_at = |list: &[usize], index: usize| -> Option<usize> {
             let row = &rows[index];
-            let key = (row.placed?, row.confirmed.id());
-            let at = list.partition_point(|&i| (rows[i].placed, rows[i].confirmed.id()) < (Some(key.0), key.1));
+            let key = (row.placed()?, row.confirmed.id());
+            let at = list.partition_point(|&i| (rows[i].placed(), rows[i].confirmed.id()) < (Some(key.0), key.1));
             (list.get(at) == Some(&index)).then_some(at)
         };
         // Before the new key: rows already placed under their old key, new ones by the key now.
         let before = |&existing: &usize, &new: &usize| {
-            (rows[existing].placed, rows[existing].confirmed.id()) < (Some(rows[new].key), rows[new].confirmed.id())
+            (rows[existing].placed(), rows[existing].confirmed.id()) < (Some(rows[new].key), rows[new].confirmed.id())
         };
         let mut added = touched.clone();
         added.sort_unstable_by(|&a, &b| {
@@ -210,20 +243,21 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
         if filtered {
             let mut removed: Vec<usize> = touched.iter().filter_map(|&i| placed_at(&self.visible, i)).collect();
             removed.sort_unstable();
-            let shown = added.iter().copied().filter(|&i| matches(&rows[i].haystack, &self.filter)).collect();
+            let shown = added.iter().copied().filter(|&i| rows[i].current().matches(&self.filter)).collect();
             splice_sorted(&mut self.visible, &removed, shown, before);
         }
         let mut removed: Vec<usize> = touched.iter().filter_map(|&i| placed_at(&self.order, i)).collect();
         removed.sort_unstable();
         splice_sorted(&mut self.order, &removed, added, before);
         for &i in &touched {
-            self.rows[i].placed = Some(self.rows[i].key);
+            let row = &mut self.rows[i];
+            (row.placed, row.is_placed) = (row.key, true);
         }
     }
 
     fn reorder_all(&mut self) {
         for row in &mut self.rows {
-            row.placed = Some(row.key);
+            (row.placed, row.is_placed) = (row.key, true);
         }
         let rows = &self.rows;
         let mut order: Vec<usize> = (0..rows.len()).collect();
@@ -243,9 +277,9 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     fn position(&self, index: usize) -> Option<usize> {
         let rows = &self.rows;
         let row = rows.get(index)?;
-        let key = (row.placed?, row.confirmed.id());
+        let key = (row.placed()?, row.confirmed.id());
         let shown = self.shown();
-        let at = shown.partition_point(|&i| (rows[i].placed, rows[i].confirmed.id()) < (Some(key.0), key.1));
+        let at = shown.partition_point(|&i| (rows[i].placed(), rows[i].confirmed.id()) < (Some(key.0), key.1));
         (shown.get(at) == Some(&index)).then_some(at)
     }
 
@@ -255,7 +289,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
             Vec::new()
         } else {
             let rows = &self.rows;
-            self.order.iter().copied().filter(|&i| matches(&rows[i].haystack, &self.filter)).collect()
+            self.order.iter().copied().filter(|&i| rows[i].current().matches(&self.filter)).collect()
         };
     }
 
@@ -268,11 +302,11 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     /// After rows moved: the selection stays on `keep_selected` if it is still visible, else
     /// inside the list, and an open detail closes when its item is gone.
     pub fn reselect(&mut self, keep_selected: Option<&str>) {
-        if let Some(pos) = keep_selected.and_then(|id| self.by_id.get(id)).and_then(|&i| self.position(i)) {
+        if let Some(pos) = keep_selected.and_then(|id| self.index_of(id)).and_then(|i| self.position(i)) {
             self.cursor.selected = pos;
         }
         self.cursor.selected = self.cursor.selected.min(self.shown().len().saturating_sub(1));
-        if self.detail.as_ref().is_some_and(|d| !self.by_id.contains_key(&d.id)) {
+        if self.detail.as_ref().is_some_and(|d| self.index_of(&d.id).is_none()) {
             self.detail = None;
         }
     }
@@ -284,16 +318,22 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
 
     pub fn set_filter(&mut self, filter: &str) {
         let selected = self.selected_id().map(str::to_string);
-        self.filter = filter.trim().to_lowercase();
-        self.refilter(selected.as_deref());
+        let filter = Filter::new(filter);
+        // A filter that only adds to the text (a key typed in the filter bar) lets through a
+        // part of what it let through: only those rows are matched again.
+        let narrows = !self.filter.is_empty() && filter.as_str().starts_with(self.filter.as_str());
+        self.filter = filter;
+        if narrows {
+            let rows = &self.rows;
+            self.visible.retain(|&i| rows[i].current().matches(&self.filter));
+            self.reselect(selected.as_deref());
+        } else {
+            self.refilter(selected.as_deref());
+        }
     }
 
     pub fn filter(&self) -> &str {
-        &self.filter
-    }
-
-    pub fn index_of(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).copied()
+        self.filter.as_str()
     }
 
     pub fn row_at(&self, index: usize) -> &Row<T, K> {
@@ -301,11 +341,11 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     }
 
     pub fn row(&self, id: &str) -> Option<&Row<T, K>> {
-        self.by_id.get(id).map(|&i| &self.rows[i])
+        self.index_of(id).map(|i| &self.rows[i])
     }
 
     pub fn contains(&self, id: &str) -> bool {
-        self.by_id.contains_key(id)
+        self.index_of(id).is_some()
     }
 
     /// Rows held.
@@ -363,7 +403,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
 
     /// Opens `id` (followed from another tab): selects it, clearing a filter that hides it.
     pub fn open_id(&mut self, id: &str, viewport: usize) -> bool {
-        let Some(&index) = self.by_id.get(id) else {
+        let Some(index) = self.index_of(id) else {
             return false;
         };
         if self.position(index).is_none() {

@@ -52,6 +52,7 @@ impl AppState {
                 tickets = self.tickets.len(),
                 "the cached rows are all merged"
             );
+            return Update::changed().with([Effect::ReleaseMemory]);
         }
         Update::changed()
     }

@@ -17,7 +17,7 @@ fn cached(n: usize) -> Vec<Incident> {
 fn shown(state: &AppState) -> Vec<(String, Incident, Vec<&'static str>)> {
     let tab = &state.incidents;
     tab.visible_rows(0, tab.visible_len())
-        .map(|r| (r.confirmed.id.clone(), r.incident().clone(), r.pending.clone()))
+        .map(|r| (r.confirmed.id.clone(), r.incident().clone(), r.pending().to_vec()))
         .collect()
 }
 
@@ -103,7 +103,7 @@ fn a_merge_in_slices_ends_as_a_one_shot_merge() {
     assert_eq!(a.len(), all.len());
     assert!(a == b, "the same rows in the same order, shown the same once read");
     let row = sliced.incidents.row(&target).unwrap();
-    assert_eq!(row.pending, ["note"], "the queued action shows on the merged row");
+    assert_eq!(row.pending(), ["note"], "the queued action shows on the merged row");
     assert_eq!(sliced.incidents.open_count(), one_shot.incidents.open_count());
     assert_eq!(sliced.sla.rows().len(), one_shot.sla.rows().len(), "the same SLA clocks");
 }

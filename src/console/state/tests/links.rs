@@ -64,10 +64,10 @@ fn esc_after_enter_on_the_sla_tab_returns_to_the_sla_tab() {
     let row = s.sla.selected().unwrap().clone();
     press(&mut s, KeyCode::Enter);
     assert_ne!(s.tab, TabId::Sla, "Enter opened {} in its own tab", row.id);
-    assert_eq!(where_am_i(&s).1.as_deref(), Some(row.id.as_str()));
+    assert_eq!(where_am_i(&s).1.as_deref(), Some(&*row.id));
     press(&mut s, KeyCode::Esc);
     assert_eq!(s.tab, TabId::Sla, "back where the user came from");
-    assert_eq!(s.sla.selected().map(|r| r.id.as_str()), Some(row.id.as_str()), "on the same row");
+    assert_eq!(s.sla.selected().map(|r| &*r.id), Some(&*row.id), "on the same row");
     assert!(s.came_from.is_empty());
     // A detail opened in its own tab closes in place, as before.
     keys(&mut s, "1");

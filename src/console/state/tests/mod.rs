@@ -137,7 +137,7 @@ fn acknowledge_is_persisted_then_sent_then_confirmed() {
     assert_eq!((entry.target_id.as_str(), entry.base_version, entry.epoch.as_deref()), ("INC-1", 1, Some("e1")));
     let row = state.incidents.row("INC-1").unwrap();
     assert_eq!(row.incident().status, IncidentStatus::Acknowledged, "shown at once");
-    assert_eq!(row.pending, ["acknowledge"]);
+    assert_eq!(row.pending(), ["acknowledge"]);
 
     let update = state.update(Event::OutboxPersisted { key: entry.key.clone(), error: None }, now());
     assert!(matches!(&update.effects[..], [Effect::Outbox(OutboxEffect::Send(e))] if e.key == entry.key));
@@ -152,7 +152,7 @@ fn acknowledge_is_persisted_then_sent_then_confirmed() {
         matches!(&update.effects[..], [Effect::Outbox(OutboxEffect::Complete { entity, .. })] if entity == &Entity::Incident(confirmed.clone()))
     );
     let row = state.incidents.row("INC-1").unwrap();
-    assert!(row.pending.is_empty());
+    assert!(row.pending().is_empty());
     assert_eq!(row.confirmed.status, IncidentStatus::Acknowledged);
     assert_eq!(flash(&state), "✓ INC-1 acknowledged");
     assert!(state.outbox.is_empty());
@@ -274,7 +274,7 @@ fn enter_opens_the_detail_and_actions_target_it() {
 fn queued_actions_wait_for_the_first_sync_and_go_after_it() {
     let entry = queued("old-1", IncidentAction::Acknowledge, "e1");
     let mut state = state_with(vec![incident("INC-1", Priority::P1, 3)], vec![entry.clone()], Role::Responder);
-    assert_eq!(state.incidents.row("INC-1").unwrap().pending, ["acknowledge"], "shown as pending from the cache");
+    assert_eq!(state.incidents.row("INC-1").unwrap().pending(), ["acknowledge"], "shown as pending from the cache");
     state.update(Event::SyncFailed { error: "connection refused".into(), at: now() }, now());
     assert!(state.sync.is_stale());
     let update = state.update(synced(vec![], false), now());
@@ -316,7 +316,7 @@ fn a_conflict_rolls_back_and_says_who_was_first() {
     );
     assert!(matches!(&update.effects[..], [Effect::Outbox(OutboxEffect::Reject { .. })]));
     let row = state.incidents.row("INC-1").unwrap();
-    assert!(row.pending.is_empty(), "the optimistic change is gone");
+    assert!(row.pending().is_empty(), "the optimistic change is gone");
     assert_eq!(row.confirmed, crate::console::tabs::incidents::sanitized(theirs), "replaced by the server's version");
     assert_eq!(flash(&state), "✗ INC-1 already acknowledged by dana 40 s ago");
 }
@@ -337,7 +337,7 @@ fn unreachable_backend_keeps_the_action_queued_and_marks_the_view_stale() {
     state.update(Event::SyncFailed { error: "cannot reach the backend: connection refused".into(), at: now() }, now());
     assert!(state.sync.is_stale());
     assert_eq!(state.outbox.len(), 1);
-    assert_eq!(state.incidents.row("INC-1").unwrap().pending, ["acknowledge"]);
+    assert_eq!(state.incidents.row("INC-1").unwrap().pending(), ["acknowledge"]);
     // The backend answers again: the same entry goes out at once.
     let update = state.update(synced(vec![], false), now());
     assert!(matches!(&update.effects[..], [Effect::Outbox(OutboxEffect::Send(e))] if e.key == entry.key));

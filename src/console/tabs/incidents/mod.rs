@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use crate::console::action::Action;
 use crate::console::keymap::Mode;
-use crate::console::list::{self, Item, Queue, Upsert};
+use crate::console::list::{self, Filter, Item, Queue, Upsert};
 use crate::console::outbox::OutboxEntry;
 use crate::console::tabs::TabMeta;
 use crate::domain::text::sanitize_in_place;
@@ -45,19 +45,17 @@ impl Item for Incident {
         self.version
     }
 
-    fn haystack(&self) -> String {
-        format!(
-            "{} {} {} {} {} {} {} {}",
-            self.id,
+    fn matches(&self, filter: &Filter) -> bool {
+        filter.matches(&[
+            &self.id,
             self.priority.label(),
             self.status.label(),
-            self.service_id,
-            self.title,
+            &self.service_id,
+            &self.title,
             self.assignee.as_deref().unwrap_or(""),
             self.tier.label(),
-            self.source.as_deref().unwrap_or("")
-        )
-        .to_lowercase()
+            self.source.as_deref().unwrap_or(""),
+        ])
     }
 }
 
@@ -514,6 +512,22 @@ mod tests {
     }
 
     #[test]
+    fn typing_a_filter_key_by_key_shows_what_setting_it_at_once_does() {
+        for text in ["p1 outage", "inc-3", "P1 Outage 42", "zz"] {
+            let mut typed = sample();
+            for end in 1..=text.len() {
+                typed.set_filter(&text[..end]);
+            }
+            let mut at_once = sample();
+            at_once.set_filter(text);
+            assert_eq!(ids(&typed), ids(&at_once), "{text:?}");
+            typed.set_filter(&text[..1]);
+            at_once.set_filter(&text[..1]);
+            assert_eq!(ids(&typed), ids(&at_once), "{text:?} deleted back to one key");
+        }
+    }
+
+    #[test]
     fn selection_scrolls_the_viewport() {
         let many: Vec<Incident> = (0..50).map(|i| inc(&format!("INC-{i:02}"), Priority::P2, i, "x")).collect();
         let mut tab = IncidentsTab::new(many, 50);
@@ -533,7 +547,7 @@ mod tests {
         let row = tab.row("INC-2").unwrap();
         assert_eq!(row.incident().status, IncidentStatus::Acknowledged);
         assert_eq!(row.confirmed.status, IncidentStatus::Triggered);
-        assert_eq!(row.pending, ["acknowledge"]);
+        assert_eq!(row.pending(), ["acknowledge"]);
         let mut confirmed = row.confirmed.clone();
         tab.set_filter("acknowledged");
         assert_eq!(ids(&tab), ["INC-2"], "filtering uses what is shown");
@@ -543,7 +557,7 @@ mod tests {
             .unwrap();
         tab.upsert_many(vec![confirmed]);
         let row = tab.row("INC-2").unwrap();
-        assert!(row.pending.is_empty() && row.shown.is_none());
+        assert!(row.pending().is_empty() && !row.has_shown());
     }
 
     #[test]

@@ -39,7 +39,7 @@ impl Tab for IncidentsTab {
 
     fn update(&mut self, action: Action, cx: &TabContext<'_>) -> Outcome {
         let placeholder = "id, priority, status, service, title, assignee…";
-        let lines = |r: &Row| r.incident().timeline.len() + r.pending.len();
+        let lines = |r: &Row| r.incident().timeline.len() + r.pending().len();
         if let Some(outcome) = queue_update(&mut self.list, action, cx.rows, placeholder, lines) {
             return outcome;
         }

@@ -142,7 +142,7 @@ fn draw_list(buf: &mut Buffer, area: Rect, v: &IncidentsView<'_>, now: DateTime<
 fn list_row<'a>(row: &'a Row, v: &IncidentsView<'_>, now: DateTime<Utc>, cols: &Columns) -> TableRow<'a> {
     let theme = v.cx.theme;
     let inc = row.incident();
-    let pending = !row.pending.is_empty();
+    let pending = !row.pending().is_empty();
     let status =
         if pending { format!("{}{}", inc.status.short(), theme.glyphs.queued) } else { inc.status.short().to_string() };
     let status_style = if pending { theme.pending() } else { theme.status(inc.status) };

@@ -20,6 +20,7 @@ pub(crate) mod update;
 pub mod view;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -57,14 +58,14 @@ pub struct SlaTab {
     rows: Vec<Box<ClockRow>>,
     cursor: Cursor,
     /// Clocks that were critical (or worse) when last looked at: they do not ring again.
-    rung: HashSet<(String, Which)>,
+    rung: HashSet<(Arc<str>, Which)>,
     /// Where each item's response and resolution clocks sort, to find their rows again.
-    placed: HashMap<(EntityKind, String), [Option<BreachOrder>; 2]>,
+    placed: HashMap<(EntityKind, Arc<str>), [Option<BreachOrder>; 2]>,
     /// The summary's counts, kept as clocks change band.
     bands: bands::BandIndex,
     /// Clocks that entered the critical band before a page or a rebuild replaced them: they
     /// ring at the next look.
-    ring_next: Vec<(EntityKind, String, Which)>,
+    ring_next: Vec<(EntityKind, Arc<str>, Which)>,
 }
 
 /// The order rows are listed in, unique per row.
@@ -78,11 +79,12 @@ fn ticket_rows(t: &Ticket, policy: &SlaPolicy, calendar: &CalendarTab, now: Date
     if !t.is_open() {
         return Vec::new();
     }
+    let id: Arc<str> = Arc::from(t.key.as_str());
     Which::BOTH
         .into_iter()
         .map(|which| calendar.ticket_clock(t, which))
         .filter(ClockInput::is_running)
-        .map(|input| Box::new(ClockRow::new(EntityKind::Ticket, &t.key, input, policy, now)))
+        .map(|input| Box::new(ClockRow::new(EntityKind::Ticket, id.clone(), input, policy, now)))
         .collect()
 }
 
@@ -92,11 +94,12 @@ fn incident_rows(i: &Incident, policy: &SlaPolicy, calendar: &CalendarTab, now: 
     if !i.is_open() {
         return Vec::new();
     }
+    let id: Arc<str> = Arc::from(i.id.as_str());
     Which::BOTH
         .into_iter()
         .map(|which| calendar.incident_clock(i, which))
         .filter(ClockInput::is_running)
-        .map(|input| Box::new(ClockRow::new(EntityKind::Incident, &i.id, input, policy, now)))
+        .map(|input| Box::new(ClockRow::new(EntityKind::Incident, id.clone(), input, policy, now)))
         .collect()
 }
 
@@ -120,7 +123,7 @@ impl SlaTab {
     ) {
         let selected = self.selected().map(|r| (r.id.clone(), r.input.which));
         self.catch_up(now);
-        let known: HashSet<(String, Which)> = self.rows.iter().map(|r| (r.id.clone(), r.input.which)).collect();
+        let known: HashSet<(Arc<str>, Which)> = self.rows.iter().map(|r| (r.id.clone(), r.input.which)).collect();
         let mut rows: Vec<Box<ClockRow>> = tickets.flat_map(|t| ticket_rows(t, policy, calendar, now)).collect();
         rows.extend(incidents.flat_map(|i| incident_rows(i, policy, calendar, now)));
         rows.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
@@ -133,7 +136,7 @@ impl SlaTab {
                 self.ring_next.push((row.kind, key.0, key.1));
             }
         }
-        let live: HashSet<(String, Which)> = rows.iter().map(|r| (r.id.clone(), r.input.which)).collect();
+        let live: HashSet<(Arc<str>, Which)> = rows.iter().map(|r| (r.id.clone(), r.input.which)).collect();
         self.rung.retain(|k| live.contains(k));
         self.placed.clear();
         for row in &rows {
@@ -162,7 +165,7 @@ impl SlaTab {
         let selected = self.selected().map(|r| (r.kind, r.id.clone(), r.input.which));
         self.catch_up(now);
         let mut removed = Vec::new();
-        let mut gone: HashSet<(String, Which)> = HashSet::new();
+        let mut gone: HashSet<(Arc<str>, Which)> = HashSet::new();
         let mut added: Vec<Box<ClockRow>> = Vec::new();
         let mut seen = HashSet::new();
         for item in changed {
@@ -173,12 +176,12 @@ impl SlaTab {
             if !seen.insert((kind, id)) {
                 continue;
             }
-            if let Some(orders) = self.placed.remove(&(kind, id.to_string())) {
+            if let Some((key, orders)) = self.placed.remove_entry(&(kind, Arc::from(id))) {
                 for (which, order) in Which::BOTH.into_iter().zip(orders) {
                     let Some(order) = order else { continue };
                     if let Some(pos) = self.find(kind, (order, id, which)) {
                         removed.push(pos);
-                        gone.insert((id.to_string(), which));
+                        gone.insert((key.1.clone(), which));
                     }
                 }
             }
@@ -216,7 +219,7 @@ impl SlaTab {
         splice_sorted(&mut self.rows, &removed, added, |a, b| sort_key(a) < sort_key(b));
         if let Some((kind, id, which)) = selected
             && let Some(order) = self.placed.get(&(kind, id.clone())).and_then(|o| o[slot(which)])
-            && let Some(pos) = self.find(kind, (order, &id, which))
+            && let Some(pos) = self.find(kind, (order, &*id, which))
         {
             self.cursor.selected = pos;
         }
@@ -248,7 +251,7 @@ impl SlaTab {
         for (kind, id, which) in std::mem::take(&mut self.ring_next) {
             // Still running and critical (a page may have stopped or eased it since).
             let order = self.placed.get(&(kind, id.clone())).and_then(|orders| orders[slot(which)]);
-            let row = order.and_then(|order| self.find(kind, (order, &id, which))).map(|pos| &self.rows[pos]);
+            let row = order.and_then(|order| self.find(kind, (order, &*id, which))).map(|pos| &self.rows[pos]);
             let key = (id, which);
             if row.is_some_and(|r| r.band_at(at) >= Band::Critical) && !self.rung.contains(&key) {
                 out.push(format!("{} {}", key.0, which.label()));

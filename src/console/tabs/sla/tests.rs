@@ -181,7 +181,7 @@ fn a_paused_clock_has_no_band_change_until_resumed() {
     let _ = t.apply(&TicketAction::Take, "dana", now);
     t.apply(&TicketAction::Pending, "dana", now).unwrap();
     tab.update_items(&[Changed::Ticket("SUP-2042", Some(t))], &policy, &calendar, now);
-    let rows: Vec<&ClockRow> = tab.rows().iter().filter(|r| r.id == "SUP-2042").map(Box::as_ref).collect();
+    let rows: Vec<&ClockRow> = tab.rows().iter().filter(|r| &*r.id == "SUP-2042").map(Box::as_ref).collect();
     assert!(!rows.is_empty() && rows.iter().all(|r| r.is_paused() && r.next_band_change(now).is_none()));
     let later = now + Duration::days(3);
     assert_eq!(tab.summary(later), brute_summary(&tab, later));
@@ -190,7 +190,7 @@ fn a_paused_clock_has_no_band_change_until_resumed() {
     let resumed_at = now + Duration::minutes(5);
     t.apply(&TicketAction::Resume, "dana", resumed_at).unwrap();
     tab.update_items(&[Changed::Ticket("SUP-2042", Some(t))], &policy, &calendar, resumed_at);
-    let row = tab.rows().iter().find(|r| r.id == "SUP-2042" && r.input.which == Which::Response).unwrap();
+    let row = tab.rows().iter().find(|r| &*r.id == "SUP-2042" && r.input.which == Which::Response).unwrap();
     assert!(row.next_band_change(resumed_at).is_some(), "running again: it will change band");
     assert_eq!(tab.summary(later), brute_summary(&tab, later));
     assert_eq!(tab.summary(later)[0].1.paused, 0);

@@ -53,7 +53,7 @@ impl Tab for SlaTab {
                     EntityKind::Ticket => TabId::Tickets,
                     EntityKind::Maintenance | EntityKind::Postmortem => return Outcome::Unchanged,
                 };
-                Outcome::Request(Request::Follow { to, id: row.id.clone() })
+                Outcome::Request(Request::Follow { to, id: row.id.to_string() })
             }
             Action::Filter => {
                 Outcome::flash(Level::Info, "the SLA tab lists every running clock; filter in Tickets or Incidents")

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use crate::console::action::Action;
 use crate::console::clocks::{self, BreachOrder};
 use crate::console::keymap::Mode;
-use crate::console::list::{self, Cursor, Item, Queue, Upsert};
+use crate::console::list::{self, Cursor, Filter, Item, Queue, Upsert};
 use crate::console::outbox::OutboxEntry;
 use crate::console::tabs::TabMeta;
 use crate::domain::text::sanitize_in_place;
@@ -44,20 +44,18 @@ impl Item for Ticket {
         self.version
     }
 
-    fn haystack(&self) -> String {
-        format!(
-            "{} {} {} {} {} {} {} {} {}",
-            self.key,
+    fn matches(&self, filter: &Filter) -> bool {
+        filter.matches(&[
+            &self.key,
             self.priority.label(),
             self.tier.label(),
             self.status.label(),
-            self.subject,
-            self.customer,
-            self.service_id,
+            &self.subject,
+            &self.customer,
+            &self.service_id,
             self.assignee.as_deref().unwrap_or("unassigned"),
-            self.linked_incident.as_deref().unwrap_or("")
-        )
-        .to_lowercase()
+            self.linked_incident.as_deref().unwrap_or(""),
+        ])
     }
 }
 

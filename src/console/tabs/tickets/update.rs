@@ -40,7 +40,7 @@ impl Tab for TicketsTab {
         let placeholder = "key, priority, tier, status, subject, customer, assignee…";
         let lines = |r: &TicketRow| {
             let t = r.ticket();
-            t.history.len() + usize::from(t.description.is_some()) + r.pending.len()
+            t.history.len() + usize::from(t.description.is_some()) + r.pending().len()
         };
         queue_update(&mut self.list, action, cx.rows, placeholder, lines).unwrap_or(Outcome::Unchanged)
     }

@@ -187,7 +187,7 @@ fn draw_list(buf: &mut Buffer, area: Rect, v: &TicketsView<'_>, now: DateTime<Ut
             let style = if state_now.stopped || state_now.paused { theme.muted() } else { theme.band(state_now.band) };
             Cell::from(Span::styled(countdown(&state_now), style))
         };
-        let pending = !row.pending.is_empty();
+        let pending = !row.pending().is_empty();
         let key = if pending { format!("{}{}", t.key, theme.glyphs.queued) } else { t.key.clone() };
         let text_style = if t.is_open() { Style::new() } else { theme.muted() };
         let mut cells = vec![

@@ -120,7 +120,7 @@ fn a_p1_paused_by_maintenance_stays_with_the_p1s_and_moves_by_its_breach_once_th
     assert!(due(&state, "SUP-2041") < due(&state, "SUP-2042"));
     assert_eq!(position(&state, "SUP-2042"), 1, "{:?}", queue(&state));
     let rows = state.sla.rows();
-    assert!(rows.iter().filter(|r| r.id == "SUP-2042").all(|r| !r.is_paused()));
+    assert!(rows.iter().filter(|r| &*r.id == "SUP-2042").all(|r| !r.is_paused()));
 }
 
 #[test]

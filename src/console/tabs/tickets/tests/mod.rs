@@ -57,7 +57,7 @@ fn pending_goes_below_running_clocks_and_queued_actions_show_at_once() {
     tab.apply_pending("SUP-1", [&entry].into_iter(), "dana", &policy);
     assert_eq!(keys(&tab), ["SUP-2", "SUP-1"]);
     let row = tab.row("SUP-1").unwrap();
-    assert_eq!((row.ticket().status.label(), row.pending.clone()), ("pending", vec!["set pending"]));
+    assert_eq!((row.ticket().status.label(), row.pending().to_vec()), ("pending", vec!["set pending"]));
     tab.set_filter("sup-1 pending");
     assert_eq!(keys(&tab), ["SUP-1"]);
 }

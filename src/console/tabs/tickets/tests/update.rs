@@ -80,7 +80,7 @@ fn take_is_queued_shown_at_once_and_sent_with_the_ticket_version() {
     assert_eq!((entry.target_id.as_str(), entry.base_version), (before.key.as_str(), before.version));
     let row = s.tickets.row(&before.key).unwrap();
     assert_eq!(row.ticket().assignee.as_deref(), Some("erin"), "shown at once");
-    assert_eq!(row.pending, ["take"]);
+    assert_eq!(row.pending(), ["take"]);
     assert_eq!(flash(&s), format!("⧗ {}: take sending…", before.key));
 }
 
@@ -175,12 +175,12 @@ fn enter_on_a_clock_opens_its_ticket_or_incident() {
     match first.kind {
         EntityKind::Ticket => {
             assert_eq!(s.tab, TabId::Tickets);
-            assert_eq!(s.tickets.detail().map(|d| d.id.as_str()), Some(first.id.as_str()));
+            assert_eq!(s.tickets.detail().map(|d| d.id.as_str()), Some(&*first.id));
         }
         EntityKind::Maintenance | EntityKind::Postmortem => unreachable!("SLA rows are tickets and incidents"),
         EntityKind::Incident => {
             assert_eq!(s.tab, TabId::Incidents);
-            assert_eq!(s.incidents.detail().map(|d| d.id.as_str()), Some(first.id.as_str()));
+            assert_eq!(s.incidents.detail().map(|d| d.id.as_str()), Some(&*first.id));
         }
     }
     assert_eq!(s.mode(), Mode::Detail);
