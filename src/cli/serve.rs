@@ -158,6 +158,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         None => generated_users(paths.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?)?,
     };
     runtime()?.block_on(async move {
+        // Before the listening line: a supervisor may send SIGTERM the moment it reads it.
+        let signals = shutdown_signals()?;
         let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
         let names: Vec<String> = sources.iter().map(|s| format!("{} ({})", s.name(), s.kind())).collect();
         let options = ServeOptions { db, users, sources };
@@ -169,7 +171,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         std::io::stdout().flush().ok();
         tokio::select! {
             result = running.wait() => result.context("the server stopped")?,
-            signal = shutdown_signal() => {
+            signal = signals.first() => {
                 tracing::info!(signal, "shutting down");
                 running.shutdown().await?;
             }
@@ -178,14 +180,25 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     })
 }
 
-async fn shutdown_signal() -> &'static str {
+/// SIGTERM and SIGINT, registered at once (a signal that arrives before registration kills).
+struct ShutdownSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+fn shutdown_signals() -> anyhow::Result<ShutdownSignals> {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
+    let term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    Ok(ShutdownSignals { term, int })
+}
+
+impl ShutdownSignals {
+    async fn first(mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
     }
 }
 
