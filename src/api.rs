@@ -184,12 +184,12 @@ pub struct StarBody {
     pub starred: bool,
 }
 
-/// Body of `POST /v1/tickets/{key}/assign`.
+/// Body of `POST /v1/tickets/{key}/assign` and `POST /v1/incidents/{id}/reassign`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AssignBody {
-    /// The ticket version the client last saw.
+    /// The ticket or incident version the client last saw.
     pub version: i64,
-    /// Who gets the ticket.
+    /// Who gets the ticket or the incident.
     pub to: String,
 }
 

@@ -1,7 +1,7 @@
 //! End to end: the real binary in a PTY with a config of one PagerDuty `[[sources]]` (the fake
 //! PagerDuty behind a real Prism) and no separate server: the PagerDuty incident appears, `a`
 //! acknowledges it, and the fake sees the `PUT` that acknowledges it there, valid by PagerDuty's
-//! own spec.
+//! own spec; `A` then hands it to a PagerDuty user found by an opsdeck name.
 
 #[path = "support/console.rs"]
 mod console;
@@ -18,7 +18,7 @@ use pagerduty::{FakePagerDuty, NewIncident};
 use pty::{ConsoleDirs, Pty};
 
 #[test]
-fn a_pagerduty_incident_appears_and_a_acknowledges_it_in_pagerduty() {
+fn a_pagerduty_incident_appears_a_acknowledges_it_and_a_reassigns_it_in_pagerduty() {
     // The fake serves from the runtime's worker threads while this thread drives the terminal.
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let fake = runtime.block_on(FakePagerDuty::start());
@@ -61,6 +61,20 @@ fn a_pagerduty_incident_appears_and_a_acknowledges_it_in_pagerduty() {
     assert!(put.header("accept").is_some_and(|a| a.contains(pagerduty::VENDOR_MEDIA_TYPE)), "{put:?}");
     assert_eq!(fake.incident(&pd_id)["status"], "acknowledged");
     console.wait("the incident acknowledged", |screen| screen.contains("ACK") || screen.contains("acknowledged"));
+
+    // `A` hands it to Ana: PagerDuty looks the opsdeck name up among its users (not opsdeck's
+    // list, which knows only this console's user) and reassigns it there.
+    let ana = fake.add_user("Ana Lee", "ana@example.com");
+    console.keys(b"A");
+    console.wait("the reassign prompt", |screen| screen.contains("PagerDuty looks the name up"));
+    console.keys(b"ana\r");
+    let deadline = Instant::now() + T;
+    while fake.incident(&pd_id)["assignments"][0]["assignee"]["id"] != ana.as_str() {
+        assert!(Instant::now() < deadline, "not reassigned in PagerDuty; screen:\n{}", console.pty.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(fake.incident(&pd_id)["status"], "triggered", "Ana has to acknowledge it");
+    console.wait("Ana shown as the assignee", |screen| screen.contains("Ana Lee"));
     console.keys(b"q");
     let status = console.ok(console.pty.wait_exit(T));
     assert!(status.success(), "{status}");

@@ -141,13 +141,27 @@ async fn alerts_become_incidents_and_an_ack_silences_the_alert_once() {
     let state = am.alerts().await.into_iter().find(|a| a["labels"]["alertname"] == "GatewayLatencyHigh").unwrap();
     assert_eq!(state["status"]["state"], "suppressed");
 
+    // Reassign: Alertmanager has no assignees; opsdeck records it and says so.
+    let handed = call(
+        &server,
+        "POST",
+        DANA,
+        &format!("/v1/incidents/{latency}/reassign"),
+        Some(json!({"version": silenced.version, "to": "erin"})),
+        Some("key-reassign-1"),
+    )
+    .await;
+    assert_eq!(handed.notice.as_deref(), Some("Alertmanager has no assignees; reassigned in opsdeck only"));
+    let handed: Incident = handed.json(200);
+    assert_eq!((handed.assignee.as_deref(), handed.status), (Some("erin"), IncidentStatus::Triggered));
+
     // Resolve: the silence expires; the alert still firing makes no new incident meanwhile.
     let res = call(
         &server,
         "POST",
         DANA,
         &format!("/v1/incidents/{latency}/resolve"),
-        Some(json!({"version": silenced.version})),
+        Some(json!({"version": handed.version})),
         Some("key-res-1"),
     )
     .await;

@@ -270,24 +270,66 @@ async fn each_action_is_carried_to_pagerduty() {
     let body: Value = serde_json::from_str(&puts.last().unwrap().body).unwrap();
     assert_eq!(body["incident"]["escalation_level"], 2);
 
-    // Reassign: the console has no such action yet; the source carries it.
+    // Reassign: an opsdeck name is looked up in PagerDuty (here by the email's local part).
     let bo = w.fake.add_user("Bo Chen", "bo@example.com");
-    let direct = pd_source::connect(NAME, w.config("")).unwrap();
+    w.fake.add_user("Sam Ito", "sam.ito@example.com");
+    w.fake.add_user("Sam Roe", "sam.roe@example.com");
+    let puts_before = w.requests("PUT", &format!("/incidents/{id}")).len();
+    for (to, refusal) in [
+        ("zed", "PagerDuty has no user matching `zed`"),
+        ("sam", "2 PagerDuty users match `sam` (Sam Ito, Sam Roe); name one exactly"),
+    ] {
+        let current = incident(&server, &pd(&id)).await.unwrap();
+        let body = json!({"version": current.version, "to": to});
+        let refused = act(&server, &pd(&id), "reassign", body, &format!("k-re-{to}")).await;
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        assert!(refused.body["message"].as_str().unwrap_or_default().contains(refusal), "{to}: {}", refused.body);
+    }
+    assert_eq!(w.requests("PUT", &format!("/incidents/{id}")).len(), puts_before, "a refused name sends nothing");
     let current = incident(&server, &pd(&id)).await.unwrap();
-    direct.reassign(&current, &bo).await.expect("reassigned");
+    let body = json!({"version": current.version, "to": "bo"});
+    let moved = act(&server, &pd(&id), "reassign", body, "k-reassign").await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
     assert_eq!(w.fake.incident(&id)["assignments"][0]["assignee"]["id"], bo);
+    assert_eq!(w.fake.incident(&id)["assignments"].as_array().map(Vec::len), Some(1));
+    let puts = w.requests("PUT", &format!("/incidents/{id}"));
+    let body: Value = serde_json::from_str(&puts.last().unwrap().body).unwrap();
+    assert_eq!(body["incident"]["assignments"][0]["assignee"]["type"], "user_reference");
 
-    let current = incident(&server, &pd(&id)).await.unwrap();
-    let done = act(&server, &pd(&id), "resolve", json!({"version": current.version}), "k-res").await;
-    assert_eq!(done.status, 200, "{}", done.body);
-    assert_eq!(w.fake.incident(&id)["status"], "resolved");
-    // The log entries of opsdeck's own actions come back without doubling the timeline.
-    let settled = until("the sync after the actions", || async {
+    // The sync brings PagerDuty's name for the new assignee, and its assign entry is the one
+    // reassignment opsdeck recorded, not a second.
+    let synced = until("the reassignment synced", || async {
         let i = incident(&server, &pd(&id)).await?;
-        i.timeline.iter().any(|e| e.text.starts_with("assigned to")).then_some(i)
+        (i.assignee.as_deref() == Some("Bo Chen")).then_some(i)
     })
     .await;
-    for kind in [EventKind::Acknowledged, EventKind::Escalated, EventKind::Resolved] {
+    assert_eq!(synced.timeline.iter().filter(|e| e.kind == EventKind::Reassigned).count(), 1, "{:#?}", synced.timeline);
+
+    // Resolve, against the version the sync has reached (it may move on once more meanwhile: a
+    // stale version is answered with the incident as it is, and sent again against that).
+    let mut version = synced.version;
+    let mut done = None;
+    for attempt in 0..3 {
+        let answer = act(&server, &pd(&id), "resolve", json!({"version": version}), &format!("k-res-{attempt}")).await;
+        if answer.status == 409 && answer.body["reason"]["kind"] == "stale_version" {
+            version = answer.body["incident"]["version"].as_i64().expect("the incident as it is");
+            continue;
+        }
+        done = Some(answer);
+        break;
+    }
+    let done = done.expect("resolved within three tries");
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(w.fake.incident(&id)["status"], "resolved");
+    // Two more polls of the log: the one that read the resolve entry has been applied.
+    let polls = w.requests("GET", "/log_entries").len();
+    until("two polls after the resolution", || async {
+        (w.requests("GET", "/log_entries").len() >= polls + 2).then_some(())
+    })
+    .await;
+    // The log entries of opsdeck's own actions come back without doubling the timeline.
+    let settled = incident(&server, &pd(&id)).await.unwrap();
+    for kind in [EventKind::Acknowledged, EventKind::Escalated, EventKind::Reassigned, EventKind::Resolved] {
         assert_eq!(settled.timeline.iter().filter(|e| e.kind == kind).count(), 1, "{kind:?}: {:#?}", settled.timeline);
     }
     assert_eq!(settled.tier, Tier::T2);

@@ -321,7 +321,9 @@ impl Backend for HttpBackend {
             Command::Incident(IncidentAction::Star { event, starred }) => {
                 builder.json(&StarBody { version, event: *event, starred: *starred })
             }
-            Command::Ticket(TicketAction::Assign { to }) => builder.json(&AssignBody { version, to: to.clone() }),
+            Command::Ticket(TicketAction::Assign { to }) | Command::Incident(IncidentAction::Reassign { to }) => {
+                builder.json(&AssignBody { version, to: to.clone() })
+            }
             Command::Maintenance(MaintenanceAction::Create { window }) => builder.json(window),
             Command::Maintenance(MaintenanceAction::Edit { window }) => {
                 builder.json(&MaintenanceEdit { version, fields: window.clone() })

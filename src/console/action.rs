@@ -173,7 +173,7 @@ impl Action {
             Action::Resolve => "Resolve (asks to confirm)",
             Action::AddNote => "Add a note to the incident's timeline",
             Action::Take => "Take the ticket (assign it to me)",
-            Action::Assign => "Assign the ticket to someone (Tab completes known names)",
+            Action::Assign => "Assign the ticket or reassign the incident (Tab completes known names)",
             Action::OpenLinkedIncident => "Open the incident the ticket is linked to (Esc comes back)",
             Action::OpenLinkedTicket => "Open a ticket linked to the incident (Esc comes back)",
             Action::Complete => "Complete the name or key typed so far",

@@ -149,6 +149,7 @@ const DEFAULTS: &[(Mode, &[&str], Action)] = &[
     (Mode::Incidents, &["e"], Action::Escalate),
     (Mode::Incidents, &["r"], Action::Resolve),
     (Mode::Incidents, &["n"], Action::AddNote),
+    (Mode::Incidents, &["A"], Action::Assign),
     (Mode::Incidents, &["T"], Action::OpenLinkedTicket),
     (Mode::Tickets, &["t"], Action::Take),
     (Mode::Tickets, &["A"], Action::Assign),

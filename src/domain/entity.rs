@@ -116,7 +116,9 @@ impl Command {
     pub fn text(&self) -> Option<&str> {
         match self {
             Command::Incident(IncidentAction::Note { text }) => Some(text),
-            Command::Ticket(TicketAction::Assign { to }) => Some(to),
+            Command::Ticket(TicketAction::Assign { to }) | Command::Incident(IncidentAction::Reassign { to }) => {
+                Some(to)
+            }
             Command::Maintenance(a) => a.title(),
             Command::Postmortem(PostmortemAction::Save { draft, .. }) => Some(&draft.title),
             _ => None,

@@ -85,6 +85,8 @@ pub enum EventKind {
     Suppressed,
     Acknowledged,
     Escalated,
+    /// Handed to someone else, who is now the one to acknowledge.
+    Reassigned,
     Note,
     Resolved,
 }
@@ -97,6 +99,7 @@ impl EventKind {
             EventKind::Suppressed => "suppressed",
             EventKind::Acknowledged => "acknowledged",
             EventKind::Escalated => "escalated",
+            EventKind::Reassigned => "reassigned",
             EventKind::Note => "note",
             EventKind::Resolved => "resolved",
         }
@@ -155,6 +158,11 @@ pub enum IncidentAction {
     Acknowledge,
     Escalate,
     Resolve,
+    /// Hands the incident to `to`, who must acknowledge it: an acknowledged incident goes back
+    /// to triggered (as PagerDuty does).
+    Reassign {
+        to: String,
+    },
     Note {
         text: String,
     },
@@ -173,6 +181,7 @@ impl IncidentAction {
             IncidentAction::Acknowledge => "acknowledge",
             IncidentAction::Escalate => "escalate",
             IncidentAction::Resolve => "resolve",
+            IncidentAction::Reassign { .. } => "reassign",
             IncidentAction::Note { .. } => "notes",
             IncidentAction::Star { .. } => "star",
         }
@@ -183,6 +192,7 @@ impl IncidentAction {
             IncidentAction::Acknowledge => "acknowledge",
             IncidentAction::Escalate => "escalate",
             IncidentAction::Resolve => "resolve",
+            IncidentAction::Reassign { .. } => "reassign",
             IncidentAction::Note { .. } => "note",
             IncidentAction::Star { .. } => "star",
         }
@@ -194,6 +204,7 @@ impl IncidentAction {
             IncidentAction::Acknowledge => "acknowledged",
             IncidentAction::Escalate => "escalated",
             IncidentAction::Resolve => "resolved",
+            IncidentAction::Reassign { .. } => "reassigned",
             IncidentAction::Note { .. } => "note added",
             IncidentAction::Star { starred: true, .. } => "starred",
             IncidentAction::Star { starred: false, .. } => "unstarred",
@@ -396,6 +407,10 @@ impl Incident {
                 IncidentStatus::Resolved => Err(resolved()),
                 _ => Ok(()),
             },
+            IncidentAction::Reassign { to } => match self.status {
+                IncidentStatus::Resolved => Err(resolved()),
+                _ => validate_assignee(to, self.assignee.as_deref()).map(|_| ()),
+            },
             IncidentAction::Note { text } => validate_note(text).map(|_| ()),
             IncidentAction::Star { event, .. } if *event >= self.timeline.len() => Err(Rejection::Invalid {
                 message: format!(
@@ -436,6 +451,21 @@ impl Incident {
                 self.status = IncidentStatus::Resolved;
                 self.resolved_at = Some(now);
                 self.push(now, EventKind::Resolved, ctx.actor, String::new());
+            }
+            IncidentAction::Reassign { to } => {
+                let to = validate_assignee(to, self.assignee.as_deref())?.to_string();
+                let text = match (self.status, self.assignee.take()) {
+                    (IncidentStatus::Acknowledged, Some(from)) => {
+                        format!("reassigned to {to} (from {from}), who must acknowledge")
+                    }
+                    (_, Some(from)) => format!("reassigned to {to} (from {from})"),
+                    (_, None) => format!("reassigned to {to}"),
+                };
+                // The new owner has not acknowledged: paging is theirs to stop.
+                self.status = IncidentStatus::Triggered;
+                self.acknowledged_at = None;
+                self.assignee = Some(to);
+                self.push(now, EventKind::Reassigned, ctx.actor, text);
             }
             IncidentAction::Note { text } => {
                 let text = validate_note(text)?;
@@ -492,6 +522,23 @@ fn validate_note(text: &str) -> Result<&str, Rejection> {
         return Err(Rejection::Invalid { message: format!("a note is limited to {MAX_NOTE_CHARS} characters") });
     }
     Ok(text)
+}
+
+/// A name to hand an incident or a ticket to: not blank, at most
+/// [`MAX_ASSIGNEE_CHARS`](super::ticket::MAX_ASSIGNEE_CHARS), and not whoever has it now.
+pub fn validate_assignee<'a>(to: &'a str, current: Option<&str>) -> Result<&'a str, Rejection> {
+    use super::ticket::MAX_ASSIGNEE_CHARS;
+    let to = to.trim();
+    let message = if to.is_empty() {
+        "assign needs a name".to_string()
+    } else if to.chars().count() > MAX_ASSIGNEE_CHARS {
+        format!("a name is limited to {MAX_ASSIGNEE_CHARS} characters")
+    } else if current == Some(to) {
+        format!("already assigned to {to}")
+    } else {
+        return Ok(to);
+    };
+    Err(Rejection::Invalid { message })
 }
 
 /// Checks a new incident's fields before it is opened.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::escalation::Tier;
-use super::incident::{MAX_NOTE_CHARS, MAX_TITLE_CHARS, Priority, Rejection};
+use super::incident::{MAX_NOTE_CHARS, MAX_TITLE_CHARS, Priority, Rejection, validate_assignee};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -253,18 +253,7 @@ impl Ticket {
         match action {
             TicketAction::Take if self.assignee.as_deref() == Some(actor) => invalid("already yours".into()),
             TicketAction::Take => Ok(()),
-            TicketAction::Assign { to } => {
-                let to = to.trim();
-                if to.is_empty() {
-                    invalid("assign needs a name".into())
-                } else if to.chars().count() > MAX_ASSIGNEE_CHARS {
-                    invalid(format!("a name is limited to {MAX_ASSIGNEE_CHARS} characters"))
-                } else if self.assignee.as_deref() == Some(to) {
-                    invalid(format!("already assigned to {to}"))
-                } else {
-                    Ok(())
-                }
-            }
+            TicketAction::Assign { to } => validate_assignee(to, self.assignee.as_deref()).map(|_| ()),
             TicketAction::Escalate if self.tier.next().is_none() => Err(Rejection::AtTopTier),
             TicketAction::Escalate => Ok(()),
             TicketAction::Respond => match self.first_response_at {

@@ -21,6 +21,7 @@ pub fn router(state: ServerState) -> axum::Router {
         .route("/v1/incidents/{id}/acknowledge", post(incidents::acknowledge))
         .route("/v1/incidents/{id}/escalate", post(incidents::escalate))
         .route("/v1/incidents/{id}/resolve", post(incidents::resolve))
+        .route("/v1/incidents/{id}/reassign", post(incidents::reassign))
         .route("/v1/incidents/{id}/notes", post(incidents::add_note))
         .route("/v1/incidents/{id}/star", post(incidents::star))
         .route("/v1/tickets", get(tickets::list_tickets).post(tickets::create_ticket))

@@ -79,6 +79,8 @@ pub async fn start_simulating(db: DbLocation, seed: u64) -> RunningServer {
 pub struct Answer {
     pub status: u16,
     pub replayed: bool,
+    /// The `Opsdeck-Notice` header: what opsdeck did on its own where a source could not.
+    pub notice: Option<String>,
     pub body: serde_json::Value,
 }
 
@@ -121,7 +123,8 @@ pub async fn call(
     let response = request.send().await.expect("the server answers");
     let status = response.status().as_u16();
     let replayed = response.headers().contains_key("idempotent-replayed");
-    Answer { status, replayed, body: response.json().await.unwrap_or(serde_json::Value::Null) }
+    let notice = response.headers().get("opsdeck-notice").and_then(|v| v.to_str().ok()).map(str::to_string);
+    Answer { status, replayed, notice, body: response.json().await.unwrap_or(serde_json::Value::Null) }
 }
 
 /// An action as the outbox sends it.

@@ -149,12 +149,12 @@ fn layers_fall_back_to_global_only_in_lists_and_detail_views() {
 #[test]
 fn overrides_rebind_and_steal_keys_with_a_warning() {
     let mut overrides = BTreeMap::new();
-    overrides.insert(Action::Acknowledge, vec!["A".parse().unwrap()]);
+    overrides.insert(Action::Acknowledge, vec!["Y".parse().unwrap()]);
     overrides.insert(Action::Escalate, vec!["a".parse().unwrap()]);
     let (keymap, warnings) = Keymap::with_overrides(&overrides);
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(
-        keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('A'), KeyModifiers::SHIFT)),
+        keymap.resolve(&[Mode::Incidents, Mode::List, Mode::Global], &key(KeyCode::Char('Y'), KeyModifiers::SHIFT)),
         Some(Action::Acknowledge)
     );
     assert_eq!(

@@ -1,4 +1,4 @@
-//! Whom a ticket may go to: the backend's users (fetched once after each sign-in), Tab
+//! Whom a ticket or an incident may go to: the backend's users (fetched once after each sign-in), Tab
 //! completion in the prompts that take a name or a key, the hint line under them, and the check
 //! that refuses an unknown name while keeping what was typed.
 
@@ -8,7 +8,7 @@ use ratatui_textarea::TextArea;
 use super::{AppState, Input, InputKind, Level, Modal, Update};
 use crate::api::User;
 use crate::domain::text::sanitize;
-use crate::domain::{Command, TicketAction};
+use crate::domain::{Command, IncidentAction, TicketAction};
 
 /// What the console knows about the backend's users.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,7 +53,8 @@ fn prompt_text(placeholder: &str, text: &str) -> TextArea<'static> {
 pub(super) const ASSIGN_PLACEHOLDER: &str = "assign to (a name; Tab completes); Enter assigns, Esc cancels";
 
 impl AppState {
-    /// Names a ticket can be assigned to (users who can act), when the backend listed them.
+    /// Names a ticket or an incident can be assigned to (users who can act), when the backend
+    /// listed them.
     pub fn assignable(&self) -> Option<Vec<&str>> {
         match &self.catalog.users {
             Directory::Known(users) => {
@@ -77,7 +78,9 @@ impl AppState {
     /// What the open prompt can complete from.
     fn candidates(&self) -> Option<Vec<String>> {
         match &self.modals.input()?.kind {
-            InputKind::Assign { .. } => Some(self.assignable()?.into_iter().map(str::to_string).collect()),
+            InputKind::Assign { .. } | InputKind::Reassign { .. } => {
+                Some(self.assignable()?.into_iter().map(str::to_string).collect())
+            }
             InputKind::OpenTicket { incident_id } => Some(self.linked_tickets(incident_id)),
             InputKind::Filter | InputKind::Note { .. } | InputKind::ImportPath => None,
         }
@@ -114,8 +117,16 @@ impl AppState {
             let more = if more > 0 { format!(" and {more} more") } else { String::new() };
             format!("{}{more}", shown.join("  "))
         };
+        if let Some(outside) = self.outside_directory(&input.kind) {
+            let names = self.assignable().unwrap_or_default();
+            let (_, matches) = complete(text, &names);
+            return Some(format!(
+                "{outside} looks the name up among its users (a name or an email); opsdeck's: {} · Tab completes",
+                list(&matches)
+            ));
+        }
         match &input.kind {
-            InputKind::Assign { .. } => match (&self.catalog.users, self.assignable()) {
+            InputKind::Assign { .. } | InputKind::Reassign { .. } => match (&self.catalog.users, self.assignable()) {
                 (_, Some(names)) => {
                     let (_, matches) = complete(text, &names);
                     Some(match matches.as_slice() {
@@ -140,17 +151,20 @@ impl AppState {
         }
     }
 
-    /// `A` on a ticket: the prompt for a name.
-    pub(crate) fn open_assign_prompt(&mut self, key: String) {
+    /// `A` on a ticket or an incident: the prompt for a name (`kind` is `Assign` or `Reassign`).
+    pub(crate) fn open_assign_prompt(&mut self, kind: InputKind) {
         let textarea = prompt_text(ASSIGN_PLACEHOLDER, "");
-        self.modals.push(Modal::Input(Input { kind: InputKind::Assign { key }, textarea }));
+        self.modals.push(Modal::Input(Input { kind, textarea }));
     }
 
     /// Enter in the assign prompt: a known user is assigned; an unknown name is refused with the
     /// prompt kept as typed; without a user list the name goes out unchecked, and the user is told.
-    pub(crate) fn submit_assign(&mut self, key: String, typed: &str, now: DateTime<Utc>) -> Update {
+    pub(crate) fn submit_assign(&mut self, kind: InputKind, typed: &str, now: DateTime<Utc>) -> Update {
         let to = sanitize(typed.trim()).into_owned();
+        let works = if matches!(kind, InputKind::Reassign { .. }) { "take incidents" } else { "work tickets" };
+        let outside = self.outside_directory(&kind);
         let check = match &self.catalog.users {
+            _ if outside.is_some() => Ok((to, true)),
             Directory::Known(users) if !to.is_empty() => {
                 let found = users
                     .iter()
@@ -158,11 +172,9 @@ impl AppState {
                     .or_else(|| users.iter().find(|u| u.name.eq_ignore_ascii_case(&to)));
                 match found {
                     Some(user) if user.role.can_act() => Ok((user.name.clone(), true)),
-                    Some(user) => Err(format!(
-                        "{} is a {} and cannot work tickets; assign someone else",
-                        user.name,
-                        user.role.label()
-                    )),
+                    Some(user) => {
+                        Err(format!("{} is a {} and cannot {works}; assign someone else", user.name, user.role.label()))
+                    }
                     None => Err(self.unknown_user(&to)),
                 }
             }
@@ -174,21 +186,50 @@ impl AppState {
                 self.flash(Level::Warning, &refusal, now);
                 self.prompt_refusal = Some((typed.to_string(), refusal));
                 let textarea = prompt_text(ASSIGN_PLACEHOLDER, typed);
-                self.modals.push(Modal::Input(Input { kind: InputKind::Assign { key }, textarea }));
+                self.modals.push(Modal::Input(Input { kind, textarea }));
                 return Update::changed();
             }
         };
-        let assign = TicketAction::Assign { to: to.clone() };
-        if let Some(Err(rejection)) = self.tickets.row(&key).map(|r| r.ticket().check(&assign, self.me_name())) {
-            self.flash(Level::Warning, rejection.describe(&key, now), now);
+        let (id, command, check) = match kind {
+            InputKind::Reassign { incident_id } => {
+                let reassign = IncidentAction::Reassign { to: to.clone() };
+                let check = self.incidents.row(&incident_id).map(|r| r.incident().check(&reassign));
+                (incident_id, Command::Incident(reassign), check)
+            }
+            InputKind::Assign { key } => {
+                let assign = TicketAction::Assign { to: to.clone() };
+                let check = self.tickets.row(&key).map(|r| r.ticket().check(&assign, self.me_name()));
+                (key, Command::Ticket(assign), check)
+            }
+            InputKind::Filter | InputKind::Note { .. } | InputKind::ImportPath | InputKind::OpenTicket { .. } => {
+                return Update::unchanged();
+            }
+        };
+        if let Some(Err(rejection)) = check {
+            self.flash(Level::Warning, rejection.describe(&id, now), now);
             return Update::changed();
         }
-        let update = self.enqueue(&key, Command::Ticket(assign), now);
-        if !checked && let Some(flash) = &self.flash {
+        let update = self.enqueue(&id, command, now);
+        if let Some(outside) = outside
+            && let Some(flash) = &self.flash
+        {
+            let text = format!("{}; {outside} looks `{to}` up among its users", flash.text);
+            self.flash(Level::Info, text, now);
+        } else if !checked && let Some(flash) = &self.flash {
             let text = format!("{}; `{to}` could not be checked: the list of users is not known", flash.text);
             self.flash(Level::Warning, text, now);
         }
         update
+    }
+
+    /// The outside system that looks a name up itself, for the incident the prompt `kind`
+    /// reassigns: PagerDuty finds the user among its own (the server refuses a name it cannot
+    /// find), so opsdeck's user list does not decide there.
+    fn outside_directory(&self, kind: &InputKind) -> Option<&'static str> {
+        let InputKind::Reassign { incident_id } = kind else { return None };
+        let row = self.incidents.row(incident_id)?;
+        let source = row.incident().source.as_deref()?;
+        self.sync.sources.iter().any(|s| s.name == source && s.kind == "pagerduty").then_some("PagerDuty")
     }
 
     /// Why `name` is refused, with known names that start like it.

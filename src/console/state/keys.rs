@@ -168,7 +168,16 @@ impl AppState {
                 textarea.set_placeholder_text("what you found, what you did; Enter sends, Esc keeps a draft");
                 state.modals.push(Modal::Input(Input { kind: InputKind::Note { incident_id: id }, textarea }));
             }),
-            Action::Assign => self.prepare(action, None, now, |state, key, _| state.open_assign_prompt(key)),
+            Action::Assign => {
+                let incident = self.tab == TabId::Incidents;
+                self.prepare(action, None, now, |state, id, _| {
+                    state.open_assign_prompt(if incident {
+                        InputKind::Reassign { incident_id: id }
+                    } else {
+                        InputKind::Assign { key: id }
+                    })
+                })
+            }
             Action::OpenLinkedIncident => self.open_linked_incident(rows, now),
             Action::OpenLinkedTicket => self.open_linked_ticket(rows, now),
             Action::Complete => self.complete_input(),
@@ -212,7 +221,11 @@ impl AppState {
                 match self.modals.take_input() {
                     Some(Input { kind: InputKind::Filter, .. }) => self.set_filter(""),
                     Some(Input {
-                        kind: InputKind::Assign { .. } | InputKind::ImportPath | InputKind::OpenTicket { .. },
+                        kind:
+                            InputKind::Assign { .. }
+                            | InputKind::Reassign { .. }
+                            | InputKind::ImportPath
+                            | InputKind::OpenTicket { .. },
                         ..
                     }) => {}
                     Some(Input { kind: InputKind::Note { incident_id }, textarea }) => {
@@ -312,7 +325,9 @@ impl AppState {
                 let forget = self.set_note_draft(&incident_id, String::new());
                 self.enqueue(&incident_id, Command::Incident(IncidentAction::Note { text }), now).with(forget)
             }
-            InputKind::Assign { key } => self.submit_assign(key, &input.text(), now),
+            kind @ (InputKind::Assign { .. } | InputKind::Reassign { .. }) => {
+                self.submit_assign(kind, &input.text(), now)
+            }
             InputKind::OpenTicket { incident_id } => self.submit_open_ticket(incident_id, &input.text(), now),
             InputKind::ImportPath => self.start_import(&input.text(), now),
         }

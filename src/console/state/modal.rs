@@ -40,6 +40,10 @@ pub enum InputKind {
     Assign {
         key: String,
     },
+    /// Whom to hand an incident to.
+    Reassign {
+        incident_id: String,
+    },
     /// The .ics file to import maintenance windows from.
     ImportPath,
     /// Which of the tickets linked to an incident to open.

@@ -68,6 +68,7 @@ pub fn draw_outbox(frame: &mut Frame<'_>, area: Rect, state: &AppState, selected
             format!("{} timeline event #{event}", if *starred { "star" } else { "unstar" })
         }
         Command::Ticket(TicketAction::Assign { to }) => format!("assign to “{to}”"),
+        Command::Incident(IncidentAction::Reassign { to }) => format!("reassign to “{to}”"),
         Command::Maintenance(action) => match action.title() {
             Some(title) => format!("{} window “{title}”", action.verb()),
             None => format!("{} window", action.verb()),

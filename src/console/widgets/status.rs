@@ -291,6 +291,7 @@ pub fn draw_footer(frame: &mut Frame<'_>, area: Rect, state: &AppState) {
             InputKind::Filter => " / ".to_string(),
             InputKind::Note { incident_id } => format!(" note on {incident_id}: "),
             InputKind::Assign { key } => format!(" assign {key} to: "),
+            InputKind::Reassign { incident_id } => format!(" reassign {incident_id} to: "),
             InputKind::ImportPath => " import windows from: ".to_string(),
             InputKind::OpenTicket { incident_id } => format!(" open a ticket of {incident_id}: "),
         };

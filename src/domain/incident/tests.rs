@@ -154,3 +154,46 @@ fn priority_ranks_round_trip() {
     assert_eq!(Priority::from_rank(0), None);
     assert_eq!(Priority::from_rank(5), None);
 }
+
+#[test]
+fn reassigning_hands_the_incident_over_and_the_new_owner_must_acknowledge() {
+    let p = policy();
+    let mut inc = incident();
+    inc.apply(&IncidentAction::Acknowledge, ctx("erin", 1, &p)).unwrap();
+    let version = inc.version;
+    inc.apply(&IncidentAction::Reassign { to: " dana ".into() }, ctx("erin", 2, &p)).unwrap();
+    assert_eq!(inc.assignee.as_deref(), Some("dana"), "the name is trimmed");
+    assert_eq!((inc.status, inc.acknowledged_at), (IncidentStatus::Triggered, None), "dana has not acknowledged");
+    assert_eq!(inc.version, version + 1);
+    let last = inc.last_event().unwrap();
+    assert_eq!((last.kind, last.actor.as_str()), (EventKind::Reassigned, "erin"));
+    assert_eq!(last.text, "reassigned to dana (from erin), who must acknowledge");
+    // dana takes it: acknowledging works again, and names her.
+    inc.apply(&IncidentAction::Acknowledge, ctx("dana", 3, &p)).unwrap();
+    assert_eq!(inc.assignee.as_deref(), Some("dana"));
+
+    // A triggered incident keeps paging; the text names who had it.
+    let mut fresh = incident();
+    fresh.apply(&IncidentAction::Reassign { to: "sam".into() }, ctx("dana", 1, &p)).unwrap();
+    assert_eq!(fresh.last_event().unwrap().text, "reassigned to sam (from oncall-T1)");
+}
+
+#[test]
+fn a_reassignment_needs_a_new_name_of_at_most_100_characters_and_an_open_incident() {
+    let p = policy();
+    let mut inc = incident();
+    let refused = |inc: &Incident, to: &str| match inc.check(&IncidentAction::Reassign { to: to.into() }) {
+        Err(Rejection::Invalid { message }) => message,
+        other => panic!("{to:?}: {other:?}"),
+    };
+    assert_eq!(refused(&inc, "  "), "assign needs a name");
+    assert_eq!(refused(&inc, &"x".repeat(101)), "a name is limited to 100 characters");
+    assert_eq!(refused(&inc, "oncall-T1"), "already assigned to oncall-T1");
+    assert!(inc.check(&IncidentAction::Reassign { to: "x".repeat(100) }).is_ok());
+    assert!(IncidentAction::Reassign { to: "sam".into() }.checks_version(), "a handover is of what was seen");
+    inc.apply(&IncidentAction::Resolve, ctx("erin", 1, &p)).unwrap();
+    assert!(matches!(
+        inc.check(&IncidentAction::Reassign { to: "sam".into() }),
+        Err(Rejection::AlreadyResolved { by, .. }) if by == "erin"
+    ));
+}

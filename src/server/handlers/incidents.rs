@@ -1,5 +1,6 @@
 //! The incident endpoints: list, read, open (paged by the service's escalation policy, or held
-//! back by a maintenance window), and the actions (acknowledge, escalate, resolve, note, star),
+//! back by a maintenance window), and the actions (acknowledge, escalate, resolve, reassign, note,
+//! star),
 //! which go through [`act`] like every resource's.
 
 use axum::Json;
@@ -10,7 +11,7 @@ use axum::response::Response;
 use chrono::Utc;
 
 use super::{ListQuery, act, action_handler, idempotency_scope, require_actor, respond};
-use crate::api::{ConflictBody, ErrorBody, NoteBody, StarBody, VersionBody};
+use crate::api::{AssignBody, ConflictBody, ErrorBody, NoteBody, StarBody, VersionBody};
 use crate::domain::incident::validate_new_incident;
 use crate::domain::{Command, Entity, EntityKind, Incident, IncidentAction, NewIncident};
 use crate::server::ServerState;
@@ -109,6 +110,27 @@ action_handler!(
     Command::Incident(IncidentAction::Resolve),
     "Resolve the incident."
 );
+
+#[utoipa::path(post, path = "/v1/incidents/{id}/reassign", tag = "incidents", security(("bearer" = [])),
+    description = "Hand the incident to someone else (a name of at most 100 characters), who must acknowledge it: an acknowledged incident goes back to triggered. A PagerDuty incident is reassigned in PagerDuty to the user the name finds there; an Alertmanager one in opsdeck only.",
+    params(("id" = String, Path, description = "Incident id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "The same key twice applies once and returns the first answer")),
+    request_body = AssignBody,
+    responses((status = 200, description = "Reassigned; the incident as it is now", body = Incident),
+              (status = 403, description = "Viewers cannot act", body = ErrorBody),
+              (status = 404, description = "No such incident", body = ErrorBody),
+              (status = 409, description = "Stale version, resolved, an empty or oversized name, or already theirs", body = ConflictBody),
+              (status = 422, description = "Idempotency key reused for another request", body = ErrorBody)))]
+pub async fn reassign(
+    State(state): State<ServerState>,
+    Caller(me): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body<AssignBody>,
+) -> Result<Response, ApiError> {
+    let Body(body) = body;
+    act(state, me, id, headers, Command::Incident(IncidentAction::Reassign { to: body.to }), body.version).await
+}
 
 #[utoipa::path(post, path = "/v1/incidents/{id}/notes", tag = "incidents", security(("bearer" = [])),
     description = "Append a note to the timeline. A note only appends, so a newer incident version does not reject it.",

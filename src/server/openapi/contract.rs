@@ -261,7 +261,7 @@ type LinkSet<'a> = (&'a str, &'a str, &'a [&'a str], &'a str, &'a [&'a str]);
 
 /// Links from the answers that create or return an entity to the operations on it.
 fn add_links(doc: &mut Value) {
-    let incident_actions = ["get_incident", "acknowledge", "escalate", "resolve", "add_note", "star"];
+    let incident_actions = ["get_incident", "acknowledge", "escalate", "resolve", "reassign", "add_note", "star"];
     let ticket_actions =
         ["get_ticket", "take", "assign", "escalate_ticket", "respond_ticket", "pending", "resume", "resolve_ticket"];
     let maintenance_actions = ["get_maintenance", "edit_maintenance", "cancel_maintenance"];

@@ -29,6 +29,7 @@ use super::handlers::{self, incidents, maintenance, models, postmortems, tickets
         incidents::acknowledge,
         incidents::escalate,
         incidents::resolve,
+        incidents::reassign,
         incidents::add_note,
         incidents::star,
         tickets::list_tickets,

@@ -6,7 +6,7 @@
 //!   An alert Alertmanager no longer holds needs no silence: the acknowledgement is opsdeck's.
 //! - Resolve expires every live silence an acknowledgement of the incident made; opsdeck then
 //!   records the resolution.
-//! - Escalation, notes and stars are opsdeck's own: Alertmanager has no such thing.
+//! - Escalation, reassignment, notes and stars are opsdeck's own: Alertmanager has no such thing.
 //!
 //! Alertmanager unreachable or failing is [`CarryError::Unavailable`]: the console keeps the action
 //! and sends it again under the same key.
@@ -28,6 +28,9 @@ pub fn support(action: &IncidentAction) -> Support {
         IncidentAction::Acknowledge | IncidentAction::Resolve => Support::Carried,
         IncidentAction::Escalate => {
             Support::OpsdeckOnly("Alertmanager has no escalation; escalated in opsdeck only".into())
+        }
+        IncidentAction::Reassign { .. } => {
+            Support::OpsdeckOnly("Alertmanager has no assignees; reassigned in opsdeck only".into())
         }
         IncidentAction::Note { .. } => {
             Support::OpsdeckOnly("Alertmanager has no notes; the note is kept in opsdeck only".into())

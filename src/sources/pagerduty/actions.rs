@@ -10,7 +10,8 @@
 //!
 //! Acknowledge and resolve are `PUT /incidents/{id}` with `status`; escalate sets
 //! `escalation_level` to the level after the incident's tier (`level_tier` read backwards), which
-//! is absolute, so a resend cannot escalate twice; reassign sets `assignments`. A note is `POST
+//! is absolute, so a resend cannot escalate twice; reassign looks the name up (`GET /users?query=`, see
+//! [`assignee`]) and sets `assignments` to that user alone. A note is `POST
 //! /incidents/{id}/notes` with the text and who wrote it in opsdeck; before sending it again
 //! under a key already tried (the answer was lost, or the request failed without one), the
 //! incident's notes are searched for it. Stars are opsdeck's own.
@@ -154,6 +155,18 @@ pub async fn carry(
             }
             serde_json::json!({ "escalation_level": settings.level(incident.tier) + 1 })
         }
+        IncidentAction::Reassign { to } => {
+            if pd.status == "resolved" {
+                return Err(CarryError::Refused("resolved in PagerDuty: nothing to reassign".into()));
+            }
+            let user = assignee(client, to).await?;
+            if let [only] = pd.assignments.as_slice()
+                && only.assignee.id == user.id
+            {
+                return Ok(()); // assigned to them already: an earlier attempt whose answer was lost.
+            }
+            assignments(&user.id)
+        }
         IncidentAction::Note { text } => {
             return note(client, tried, id, &me, &note_content(text, actor), key, now).await;
         }
@@ -198,27 +211,41 @@ async fn note(
     send(tried, key, now, client.add_note(id, content).await.map(|_| ()))
 }
 
-/// Assigns `incident` in PagerDuty to the user `user_id` (opsdeck's console has no reassign
-/// action yet; this is what one would carry).
-pub async fn reassign(
-    client: &Client,
-    incident: &Incident,
-    user_id: &str,
-    now: DateTime<Utc>,
-) -> Result<(), CarryError> {
-    let Some(id) = parse_id(&incident.id) else {
-        return Err(CarryError::Refused(format!("{} is not a PagerDuty incident", incident.id)));
-    };
-    let me = client.me().await.map_err(carry_error)?.id.clone();
-    let pd = client.incident(id, Class::Action).await.map_err(carry_error)?;
-    if let Some(change) = changed_since(incident, &pd, &me, now) {
-        return Err(CarryError::Refused(change));
-    }
-    if pd.status == "resolved" {
-        return Err(CarryError::Refused("resolved in PagerDuty: nothing to reassign".into()));
-    }
-    let change = serde_json::json!({
+/// The `assignments` change that hands an incident to the user `user_id` alone.
+fn assignments(user_id: &str) -> serde_json::Value {
+    serde_json::json!({
         "assignments": [{ "assignee": { "id": user_id, "type": "user_reference" } }]
-    });
-    client.update_incident(id, change).await.map(|_| ()).map_err(carry_error)
+    })
+}
+
+/// The PagerDuty user an opsdeck name stands for, found by `GET /users?query=`: the one whose
+/// name or email is `name`, else whose email starts `name@`, else the only user the query found.
+/// None or several is a refusal naming them.
+async fn assignee(client: &Client, name: &str) -> Result<client::User, CarryError> {
+    let name = name.trim();
+    let users = client.users(name).await.map_err(carry_error)?;
+    let is = |field: Option<&str>| field.is_some_and(|f| f.trim().eq_ignore_ascii_case(name));
+    let local = |u: &client::User| {
+        u.email.as_deref().and_then(|e| e.split_once('@')).is_some_and(|(local, _)| local.eq_ignore_ascii_case(name))
+    };
+    let exact: Vec<&client::User> = users.iter().filter(|u| is(u.name.as_deref()) || is(u.email.as_deref())).collect();
+    let by_local: Vec<&client::User> = users.iter().filter(|u| local(u)).collect();
+    let all: Vec<&client::User> = users.iter().collect();
+    let label = |u: &client::User| clean(u.name.as_deref().or(u.email.as_deref()).unwrap_or(&u.id), 100);
+    for found in [exact, by_local, all] {
+        match found.as_slice() {
+            [] => continue,
+            [one] => return Ok((*one).clone()),
+            several => {
+                let names: Vec<String> = several.iter().take(4).map(|u| label(u)).collect();
+                return Err(CarryError::Refused(format!(
+                    "{} PagerDuty users match `{}` ({}); name one exactly",
+                    several.len(),
+                    clean(name, 100),
+                    names.join(", ")
+                )));
+            }
+        }
+    }
+    Err(CarryError::Refused(format!("PagerDuty has no user matching `{}`", clean(name, 100))))
 }

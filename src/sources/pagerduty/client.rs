@@ -326,14 +326,8 @@ impl Client {
         };
         self.me
             .get_or_try_init(|| async move {
-                #[derive(Deserialize)]
-                struct Users {
-                    users: Vec<User>,
-                }
-                let query = [("query", email.clone())];
-                let found: Users = self.call(Class::Action, Method::GET, "/users", &query, None).await?;
-                found
-                    .users
+                self.users(&email)
+                    .await?
                     .into_iter()
                     .find(|u| u.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&email)))
                     .ok_or_else(|| CallError::Refused {
@@ -343,6 +337,17 @@ impl Client {
                     })
             })
             .await
+    }
+
+    /// `GET /users?query=`: the users whose name or email matches `query` (the first page).
+    pub async fn users(&self, query: &str) -> Result<Vec<User>, CallError> {
+        #[derive(Deserialize)]
+        struct Users {
+            users: Vec<User>,
+        }
+        let query = [("query", query.to_string())];
+        let found: Users = self.call(Class::Action, Method::GET, "/users", &query, None).await?;
+        Ok(found.users)
     }
 
     /// One page of `GET /incidents` in `statuses`, created in `since..until`, oldest first.

@@ -213,7 +213,10 @@ pub fn log_event(entry: &LogEntry, source: &str) -> TimelineEvent {
         }
         "assign_log_entry" => {
             let to = names(&entry.assignees);
-            (EventKind::Note, if to.is_empty() { or(summary, "reassigned") } else { format!("assigned to {to}") })
+            (
+                EventKind::Reassigned,
+                if to.is_empty() { or(summary, "reassigned") } else { format!("reassigned to {to}") },
+            )
         }
         "resolve_log_entry" => (EventKind::Resolved, or(summary, "resolved in PagerDuty")),
         other => (EventKind::Note, format!("other: {}", or(summary, &clean(other, 60)))),

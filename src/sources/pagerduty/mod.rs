@@ -220,7 +220,7 @@ pub fn source(name: &str, config: Config) -> Result<Box<dyn Source>, String> {
 }
 
 /// The PagerDuty source `name` configured by `config`, as itself (tests and benches reach its
-/// client and reassign through it).
+/// client through it).
 pub fn connect(name: &str, config: Config) -> Result<PagerDuty, String> {
     let (settings, token) = settings(name, &config)?;
     let budget = Arc::new(Budget::new(settings.rate_per_minute));
@@ -242,11 +242,6 @@ impl PagerDuty {
 
     pub fn client(&self) -> &Client {
         &self.client
-    }
-
-    /// Assigns `incident` in PagerDuty to user `user_id`, after the same check as every action.
-    pub async fn reassign(&self, incident: &Incident, user_id: &str) -> Result<(), CarryError> {
-        actions::reassign(&self.client, incident, user_id, Utc::now()).await
     }
 }
 

@@ -162,7 +162,7 @@ fn log_entries_become_events_with_their_actors_and_escalations_move_the_tier() {
     assert_eq!(got[1], (EventKind::Notified, "Bo Chen", "notified Ana Lee"));
     assert_eq!(got[2], (EventKind::Escalated, "Bo Chen", "escalated to Cy"));
     assert_eq!(got[3], (EventKind::Note, "Bo Chen", "rolling back"));
-    assert_eq!(got[4], (EventKind::Note, "Bo Chen", "assigned to Ana, Cy"));
+    assert_eq!(got[4], (EventKind::Reassigned, "Bo Chen", "reassigned to Ana, Cy"));
     assert_eq!(got[5], (EventKind::Note, "Bo Chen", "other: snooze_log_entry summary"));
     assert_eq!(got[6], (EventKind::Resolved, "pd", "resolve_log_entry summary"));
     assert_eq!(incident.tier, Tier::T2);

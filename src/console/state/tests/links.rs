@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::api::User;
 use crate::console::outbox::{OutboxEffect, OutboxEntry};
-use crate::domain::{Command, TicketAction};
+use crate::domain::{Command, IncidentAction, TicketAction};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 5, 14, 0, 0).unwrap()
@@ -208,4 +208,38 @@ fn without_a_user_list_a_name_is_assigned_and_said_to_be_unchecked() {
     s.update(Event::Users(Err("not found: no such endpoint".into())), now());
     keys(&mut s, "A");
     assert!(s.prompt_hint().unwrap().contains("did not list its users (not found: no such endpoint)"));
+}
+
+#[test]
+fn reassign_on_an_incident_hands_it_to_a_known_user_and_shows_them_at_once() {
+    let mut s = state();
+    users(&mut s);
+    // Tab 1, the first incident: `A` asks for a name, offered from the same users.
+    keys(&mut s, "1A");
+    let incident_id = s.incidents.target().expect("a selected incident").incident().id.clone();
+    assert_eq!(
+        s.modals.input().map(|i| i.kind.clone()),
+        Some(InputKind::Reassign { incident_id: incident_id.clone() })
+    );
+    assert_eq!(s.prompt_hint().as_deref(), Some("known: dana  dario  erin  lee · Tab completes"));
+    keys(&mut s, "vic");
+    press(&mut s, KeyCode::Enter);
+    assert!(flash(&s).contains("vic is a viewer and cannot take incidents"), "{}", flash(&s));
+    for _ in 0..3 {
+        press(&mut s, KeyCode::Backspace);
+    }
+    keys(&mut s, "le");
+    press(&mut s, KeyCode::Tab);
+    let [entry] = persisted(&press(&mut s, KeyCode::Enter)).try_into().expect("one reassignment queued");
+    assert_eq!(entry.target_id, incident_id);
+    assert_eq!(entry.action, Command::Incident(IncidentAction::Reassign { to: "lee".into() }));
+    // Shown as pending at once: lee has it, and has to acknowledge it.
+    let shown = s.incidents.row(&incident_id).unwrap().incident();
+    assert_eq!((shown.assignee.as_deref(), shown.status), (Some("lee"), crate::domain::IncidentStatus::Triggered));
+
+    // Again to lee: refused before anything is queued, saying why.
+    keys(&mut s, "Alee");
+    let update = press(&mut s, KeyCode::Enter);
+    assert!(persisted(&update).is_empty(), "{:?}", update.effects);
+    assert!(flash(&s).contains("already assigned to lee"), "{}", flash(&s));
 }

@@ -2,7 +2,7 @@
 //! incident's timeline, opening and closing it, filtering, `*` starring the event marked `▸`,
 //! `p` asking for the incident's postmortem; its hints, header counts and wake-ups (ages and the
 //! SLA column on screen change by themselves, all on whole seconds). Acting on the incident (acknowledge, escalate,
-//! resolve, note) is the root's (`state::act`): the tab says what the action is here.
+//! resolve, note, reassign) is the root's (`state::act`, `assign`): the tab says what the action is here.
 
 use chrono::{DateTime, Duration, Utc};
 
