@@ -199,6 +199,8 @@ pub trait List {
     fn visible_len(&self) -> usize;
     fn filter_by(&mut self, text: &str, viewport: usize);
     fn reconcile(&mut self, viewport: usize, fresh: bool);
+    /// While the filter is matched a slice at a time: rows done, of how many.
+    fn filtering(&self) -> Option<(usize, usize)>;
 }
 
 impl<T: Item, K: Ord + Copy + Default> List for Queue<T, K> {
@@ -217,6 +219,10 @@ impl<T: Item, K: Ord + Copy + Default> List for Queue<T, K> {
     fn reconcile(&mut self, viewport: usize, fresh: bool) {
         Queue::reconcile(self, viewport, fresh);
     }
+
+    fn filtering(&self) -> Option<(usize, usize)> {
+        Queue::filtering(self)
+    }
 }
 
 /// What `Back` did on a queue.
@@ -228,7 +234,7 @@ pub enum Back {
     Nothing,
 }
 
-pub use queue::{Queue, Upsert};
+pub use queue::{FILTER_SLICE, Queue, Upsert};
 
 /// Takes the elements at `removed` (positions, ascending) out of the sorted `items` and merges
 /// the sorted `added` in, in one pass: a sync page costs one copy of the list, not a sort.

@@ -114,6 +114,26 @@ impl AppState {
     pub fn merging_cache(&self) -> bool {
         self.incidents.merging() || self.tickets.merging()
     }
+
+    /// A list's filter is still being matched a slice at a time.
+    pub fn filtering(&self) -> bool {
+        self.incidents.filtering().is_some() || self.tickets.filtering().is_some()
+    }
+
+    /// Matches the next slice of each list whose filter is still being matched. Returns whether
+    /// one was.
+    pub(crate) fn filter_step(&mut self) -> bool {
+        let mut stepped = false;
+        if self.incidents.filtering().is_some() {
+            stepped = true;
+            self.incidents.filter_step();
+        }
+        if self.tickets.filtering().is_some() {
+            stepped = true;
+            self.tickets.filter_step();
+        }
+        stepped
+    }
 }
 
 #[cfg(test)]

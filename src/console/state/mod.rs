@@ -238,6 +238,11 @@ impl AppState {
         update.changed |= expired;
         // The event itself may have brought windows (a sync).
         update.changed |= window_changed | self.follow_maintenance(now);
+        // A filter over many rows goes on a slice per turn, on the merge's step.
+        if !self.merge_queued && self.filtering() {
+            self.merge_queued = true;
+            update.effects.push(Effect::ContinueMerge);
+        }
         // Whatever happened, statistics the Drift tab now lacks are computed off the UI task.
         if let Some(job) = self.drift.take_job() {
             update.effects.push(Effect::ComputeDrift(Box::new(job)));
@@ -348,7 +353,8 @@ impl AppState {
             Event::TicketRead { key, result } => self.on_ticket_read(&key, result, now),
             Event::CacheMergeStep => {
                 self.merge_queued = false;
-                self.merge_cached()
+                let filtered = self.filter_step();
+                if filtered && !self.merging_cache() { Update::changed() } else { self.merge_cached() }
             }
             Event::DriftComputed(results) => {
                 let changed = self.drift.accept(*results);

@@ -77,11 +77,16 @@ pub fn draw_header(frame: &mut Frame<'_>, area: Rect, state: &AppState, now: Dat
     let theme = &state.settings.theme;
     let focused = state.focused();
     let (counts, filter, shown) = (focused.counts(), focused.filter(), focused.shown());
+    // While a long list is still being matched, the count so far and how far it has got.
+    let scanning = focused.list().and_then(|l| l.filtering());
 
     let width = |spans: &[Span<'_>]| spans.iter().map(|s| s.width()).sum::<usize>();
     let brand = [Span::styled(" opsdeck ", theme.accent()), Span::styled("│", theme.muted())];
     // The filter chip wants `  /text (n)`: its count always, the text as far as it fits.
-    let chip_count = format!(" ({shown})");
+    let chip_count = match scanning {
+        Some((done, total)) => format!(" ({shown}… {}%)", done * 100 / total.max(1)),
+        None => format!(" ({shown})"),
+    };
     let (chip_min, chip_least) = match filter.is_empty() {
         true => (0, 0),
         false => (4 + chip_count.len() + filter.chars().count().min(8), 4 + chip_count.len() + 1),

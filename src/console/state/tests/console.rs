@@ -210,3 +210,21 @@ fn a_failed_import_stays_readable() {
     assert_eq!(flash(&state), error);
     assert!(state.messages.newest_first().any(|m| m.text.starts_with("new P1")), "the news is in the log");
 }
+
+/// A filter over more rows than one slice goes on a slice per turn of the loop, on the merge's
+/// step: typing a key queues one step, each step queues the next, the last none.
+#[test]
+fn a_filter_over_many_incidents_goes_on_a_slice_per_turn() {
+    let n = crate::console::list::FILTER_SLICE + 100;
+    let many = (0..n).map(|i| incident(&format!("INC-{i:06}"), Priority::P2, i as i64)).collect();
+    let mut state = live(many);
+    state.update(key('/'), now());
+    let update = state.update(key('7'), now());
+    assert!(update.effects.contains(&Effect::ContinueMerge), "{:?}", update.effects);
+    assert_eq!(state.incidents.filtering(), Some((crate::console::list::FILTER_SLICE, n)));
+    let update = state.update(Event::CacheMergeStep, now());
+    assert!(update.changed && !update.effects.contains(&Effect::ContinueMerge), "{:?}", update.effects);
+    assert_eq!(state.incidents.filtering(), None);
+    let expected = (0..n).filter(|i| format!("INC-{i:06}").contains('7')).count();
+    assert_eq!(state.incidents.visible_len(), expected);
+}

@@ -225,6 +225,16 @@ impl IncidentsTab {
         self.list.set_filter(filter);
     }
 
+    /// Matches the filter against the next slice of rows ([`Queue::filter_step`]).
+    pub fn filter_step(&mut self) -> bool {
+        self.list.filter_step()
+    }
+
+    /// While the filter is being matched a slice at a time: rows done, of how many.
+    pub fn filtering(&self) -> Option<(usize, usize)> {
+        self.list.filtering()
+    }
+
     /// Moves the selection by `delta` rows and keeps it inside a viewport of `rows` lines.
     pub fn move_by(&mut self, delta: isize, viewport: usize) {
         let (cursor, len) = self.list.cursor_mut();
@@ -406,6 +416,9 @@ impl IncidentsTab {
         }
     }
 }
+
+#[cfg(test)]
+mod filter_tests;
 
 #[cfg(test)]
 mod tests {

@@ -121,6 +121,8 @@ fn draw_list(buf: &mut Buffer, area: Rect, v: &IncidentsView<'_>, now: DateTime<
             } else {
                 "No incidents cached yet; waiting for the backend…"
             }
+        } else if tab.filtering().is_some() {
+            "Matching the filter…"
         } else {
             "No incident matches the filter (Esc clears it)."
         };

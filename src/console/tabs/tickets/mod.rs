@@ -346,6 +346,16 @@ impl TicketsTab {
         self.list.set_filter(filter);
     }
 
+    /// Matches the filter against the next slice of rows ([`Queue::filter_step`]).
+    pub fn filter_step(&mut self) -> bool {
+        self.list.filter_step()
+    }
+
+    /// While the filter is being matched a slice at a time: rows done, of how many.
+    pub fn filtering(&self) -> Option<(usize, usize)> {
+        self.list.filtering()
+    }
+
     pub fn cursor_mut(&mut self) -> (&mut Cursor, usize) {
         self.list.cursor_mut()
     }

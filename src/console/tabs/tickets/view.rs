@@ -171,6 +171,8 @@ fn draw_list(buf: &mut Buffer, area: Rect, v: &TicketsView<'_>, now: DateTime<Ut
             } else {
                 "No tickets cached yet; waiting for the backend…"
             }
+        } else if tab.filtering().is_some() {
+            "Matching the filter…"
         } else {
             "No ticket matches the filter (Esc clears it)."
         };
