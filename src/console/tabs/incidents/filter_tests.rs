@@ -13,7 +13,7 @@ fn at(min: i64) -> DateTime<Utc> {
 
 /// Incident `i`, triggered `i` minutes in: every third is about the GPUs.
 fn inc(i: usize) -> Incident {
-    let title = if i % 3 == 0 { format!("gpu saturation {i}") } else { format!("token cost {i}") };
+    let title = if i.is_multiple_of(3) { format!("gpu saturation {i}") } else { format!("token cost {i}") };
     let new = NewIncident { title, service_id: "llm-gateway".into(), priority: Priority::P2 };
     Incident::trigger(format!("INC-{i:06}"), new, "am", at(i as i64), None)
 }
@@ -38,7 +38,7 @@ fn a_filter_over_many_rows_is_matched_a_slice_a_turn_and_rows_moving_meanwhile_a
     assert_eq!(tab.filtering(), Some((FILTER_SLICE, n)), "the first slice at once");
     let first = ids(&tab);
     assert!(!first.is_empty() && first.len() <= FILTER_SLICE / 3 + 1, "{}", first.len());
-    assert!(first.iter().all(|id| id.trim_start_matches("INC-").parse::<usize>().unwrap() % 3 == 0));
+    assert!(first.iter().all(|id| id.trim_start_matches("INC-").parse::<usize>().unwrap().is_multiple_of(3)));
 
     // Newest first: INC-000000 is the last row, not matched yet; it becomes a P1 and goes to
     // the top, before the scan's boundary: shown at once.
