@@ -7,7 +7,7 @@ mod ops;
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use ops::{DANA, ERIN, VIC, client, start};
+use ops::{DANA, ERIN, VIC, call, client, start};
 use opsdeck::api::{ConflictBody, ErrorBody};
 use opsdeck::backend::{ActionRequest, Backend, BackendError};
 use opsdeck::db::DbLocation;
@@ -15,14 +15,8 @@ use opsdeck::domain::{Command, Entity, EventKind, Incident, IncidentAction, Inci
 use opsdeck::server::RunningServer;
 
 async fn post(server: &RunningServer, token: &str, path: &str, body: Value, key: Option<&str>) -> (u16, bool, Value) {
-    let mut request = reqwest::Client::new().post(format!("{}{path}", server.url())).bearer_auth(token).json(&body);
-    if let Some(key) = key {
-        request = request.header("Idempotency-Key", key);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let replayed = response.headers().contains_key("idempotent-replayed");
-    (status, replayed, response.json().await.unwrap())
+    let answer = call(server, "POST", token, path, Some(body), key).await;
+    (answer.status, answer.replayed, answer.body)
 }
 
 /// An incident dana opened and erin acknowledged (version 2).
@@ -58,15 +52,7 @@ async fn a_responder_hands_an_acknowledged_incident_to_someone_who_must_acknowle
     let (status, replayed, again) = post(&server, ERIN, &path, json!({"version": 2, "to": "dana"}), Some("r1")).await;
     assert_eq!((status, replayed, again["version"].clone()), (200, true, json!(3)));
     // The feed carries the handover; dana can acknowledge now.
-    let page: Value = reqwest::Client::new()
-        .get(format!("{}/v1/changes", server.url()))
-        .bearer_auth(VIC)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = call(&server, "GET", VIC, "/v1/changes", None, None).await.body;
     let latest = page["changes"].as_array().unwrap().iter().rfind(|c| c["kind"] == "incident").unwrap().clone();
     assert_eq!((latest["data"]["version"].clone(), latest["data"]["assignee"].clone()), (json!(3), json!("dana")));
     let ack = format!("/v1/incidents/{}/acknowledge", incident.id);
