@@ -32,9 +32,9 @@ pub enum Upsert {
 /// A batch touching more than one row in this many re-sorts everything instead.
 const RESORT_FRACTION: usize = 4;
 
-/// Rows a filter matches per turn: about 6 ms at a million incidents on a 2-core machine
-/// (`cargo bench --bench filter`), inside a frame.
-pub const FILTER_SLICE: usize = 20_000;
+/// Rows a filter matches per turn: 4–8 ms on a 2-core machine with the other core busy
+/// (`cargo bench --bench filter`), inside a frame with the frame's drawing.
+pub const FILTER_SLICE: usize = 10_000;
 
 /// A queue tab's list: rows in the order they arrived, their sort order by (key, id), the rows a
 /// filter lets through, the selection and the open detail. A redraw only slices the visible rows:
@@ -370,10 +370,11 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
         let selected = self.selected_id().map(str::to_string);
         let filter = Filter::new(filter);
         // A filter that only adds to the text (a key typed in the filter bar) lets through a
-        // part of what it let through: only those rows are matched again.
+        // part of what it let through: only those rows are matched again, when they are few
+        // enough for one turn; more are matched again a slice at a time, from the top.
         let narrows = !self.filter.is_empty() && filter.as_str().starts_with(self.filter.as_str());
         self.filter = filter;
-        if narrows {
+        if narrows && self.visible.len() <= FILTER_SLICE {
             let rows = &self.rows;
             self.visible.retain(|&i| rows[i].current().matches(&self.filter));
             self.reselect(selected.as_deref());
