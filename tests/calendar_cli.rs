@@ -215,3 +215,62 @@ async fn exporting_and_importing_the_same_server_creates_no_duplicate() {
     assert_eq!(s.windows().await.len(), 1, "no duplicate");
     s.server.shutdown().await.unwrap();
 }
+
+/// The binary with `args` and `env` set, `OPSDECK_TOKEN` removed unless given, and the config
+/// folder an empty one unless given.
+async fn run_with_env(s: &Setup, args: &[&str], env: &[(&str, String)]) -> Output {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let empty = s.dir.path().join("no-config");
+    std::fs::create_dir_all(&empty).unwrap();
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    tokio::task::spawn_blocking(move || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"));
+        command.args(&args).env_remove("OPSDECK_TOKEN").env("XDG_CONFIG_HOME", &empty);
+        command.envs(env).output().expect("the binary runs")
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backend_and_token_come_from_the_config_or_opsdeck_token_as_the_console_finds_them() {
+    let s = setup().await;
+    let ics = s.file("windows.ics", GOOGLE_STYLE);
+    let imported = s.import(&ics, &["--services", "llm-gateway"]).await;
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let url = s.server.url();
+
+    // The console's config file names both.
+    let config = s.file("config.toml", &format!("backend = \"{url}\"\ntoken_file = \"{}\"\n", s.token.display()));
+    let config = config.display().to_string();
+    let out = run_with_env(&s, &["calendar", "export", "--config", &config], &[]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("SUMMARY:Platform patching"));
+    // The default config file, where the console looks for it.
+    let home = s.dir.path().join("xdg");
+    std::fs::create_dir_all(home.join("opsdeck")).unwrap();
+    std::fs::copy(&config, home.join("opsdeck/config.toml")).unwrap();
+    let out = run_with_env(&s, &["calendar", "export"], &[("XDG_CONFIG_HOME", home.display().to_string())]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // OPSDECK_TOKEN with --backend, no config at all.
+    let token = std::fs::read_to_string(&s.token).unwrap();
+    let out = run_with_env(&s, &["calendar", "export", "--backend", &url], &[("OPSDECK_TOKEN", token)]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Neither: a usage error saying where each could come from, nothing sent.
+    let out = run_with_env(&s, &["calendar", "export"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no backend: pass --backend URL or set `backend` in"), "{}", stderr(&out));
+    let out = run_with_env(&s, &["calendar", "export", "--backend", &url], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no token: pass --token-file FILE, set OPSDECK_TOKEN, or set token_file in"),
+        "{}",
+        stderr(&out)
+    );
+    // A --config that does not exist is named, as the console does.
+    let out = run_with_env(&s, &["calendar", "export", "--config", "/nonexistent/opsdeck.toml"], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("/nonexistent/opsdeck.toml"), "{}", stderr(&out));
+}

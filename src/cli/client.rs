@@ -1,7 +1,9 @@
 //! What the command-line tools that talk to an Ops API server share (`opsdeck calendar`,
-//! `opsdeck postmortem`): the `--backend` and `--token-file` arguments, a small HTTP client that
-//! sends the token (read bounded, from a regular file only), and how output and failures are
-//! printed (sanitised: see `cli::output`) and become exit statuses.
+//! `opsdeck postmortem`): the `--backend`, `--token-file` and `--config` arguments, which fall
+//! back to what the console uses (the config file's `backend`; `OPSDECK_TOKEN`, then its
+//! `token_file` or `token`), a small HTTP client that sends the token (read bounded, from a
+//! regular file only), and how output and failures are printed (sanitised: see `cli::output`)
+//! and become exit statuses.
 //!
 //! Exit status: 0 on success; 2 for a mistake in the input (arguments, token file, URL) caught
 //! before anything was sent or changed; 1 when the server cannot be reached or refuses.
@@ -17,12 +19,73 @@ use crate::files;
 
 #[derive(Debug, clap::Args)]
 pub struct ServerArgs {
-    /// The Ops API server, e.g. http://127.0.0.1:8088.
+    /// The Ops API server, e.g. http://127.0.0.1:8088 (default: `backend` in the config file).
     #[arg(long, value_name = "URL")]
-    pub backend: String,
-    /// A file holding the bearer token.
+    pub backend: Option<String>,
+    /// A file holding the bearer token (default: OPSDECK_TOKEN, then the config file's
+    /// `token_file` or `token`).
     #[arg(long, value_name = "FILE")]
-    pub token_file: PathBuf,
+    pub token_file: Option<PathBuf>,
+    /// The console's configuration file, for what is not given here (default:
+    /// $XDG_CONFIG_HOME/opsdeck/config.toml).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+impl ServerArgs {
+    /// The server's URL and the token, from the arguments first, then as the console finds them.
+    fn resolve(&self) -> Result<(String, String), Failure> {
+        let token_file = |path: &std::path::Path| -> Result<String, Failure> {
+            let shown = path.display();
+            let token = files::read_text(path, files::TOKEN_LIMIT)
+                .map_err(|e| Failure::Input(format!("--token-file {shown}: {}", e.problem())))?
+                .trim()
+                .to_string();
+            if token.is_empty() {
+                return Err(Failure::Input(format!("--token-file {shown} is empty")));
+            }
+            Ok(token)
+        };
+        if let (Some(backend), Some(path)) = (&self.backend, &self.token_file) {
+            return Ok((backend.clone(), token_file(path)?));
+        }
+        let (config, path) = self.config_file()?;
+        let backend = self.backend.clone().or_else(|| config.backend.clone()).ok_or_else(|| {
+            Failure::Input(format!("no backend: pass --backend URL or set `backend` in {}", path.display()))
+        })?;
+        let token = match &self.token_file {
+            Some(file) => token_file(file)?,
+            None => {
+                let env = std::env::var("OPSDECK_TOKEN").ok();
+                let (token, warnings) = crate::config::resolve_token(None, env, &config).map_err(Failure::Input)?;
+                for warning in warnings {
+                    eprintln!("opsdeck: {}", output::line(&warning));
+                }
+                token.map(|t| t.expose().to_string()).ok_or_else(|| {
+                    Failure::Input(format!(
+                        "no token: pass --token-file FILE, set OPSDECK_TOKEN, or set token_file in {}",
+                        path.display()
+                    ))
+                })?
+            }
+        };
+        Ok((backend, token))
+    }
+
+    /// The config file named by `--config` (which must exist), else the default one (which may
+    /// not: then the defaults).
+    fn config_file(&self) -> Result<(crate::config::Config, PathBuf), Failure> {
+        use crate::config::Config;
+        let problem = |e: crate::config::ConfigError| Failure::Input(e.to_string());
+        match &self.config {
+            Some(path) => Ok((Config::load_required(path).map_err(problem)?, path.clone())),
+            None => {
+                let paths = crate::paths::Paths::discover().map_err(Failure::Input)?;
+                let path = paths.config_file();
+                Ok((Config::load(&path).map_err(problem)?, path))
+            }
+        }
+    }
 }
 
 /// Why a command failed, and with which exit status.
@@ -83,17 +146,11 @@ pub struct Client {
 }
 
 impl Client {
-    /// Reads the token file and checks the URL; a problem with either is [`Failure::Input`].
+    /// Finds the URL and the token ([`ServerArgs`]) and checks the URL; a problem with either is
+    /// [`Failure::Input`].
     pub fn new(args: &ServerArgs) -> Result<Client, Failure> {
-        let shown = args.token_file.display();
-        let token = files::read_text(&args.token_file, files::TOKEN_LIMIT)
-            .map_err(|e| Failure::Input(format!("--token-file {shown}: {}", e.problem())))?
-            .trim()
-            .to_string();
-        if token.is_empty() {
-            return Err(Failure::Input(format!("--token-file {shown} is empty")));
-        }
-        let base = args.backend.trim_end_matches('/').to_string();
+        let (backend, token) = args.resolve()?;
+        let base = backend.trim_end_matches('/').to_string();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(Failure::Input(format!("--backend must be an http:// or https:// URL, not `{base}`")));
         }
