@@ -3,8 +3,16 @@
 
 use std::process::{Command, Output};
 
+/// `opsdeck sla due ARGS` with no config file where the console looks for one.
 fn sla_due(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_opsdeck")).arg("sla").arg("due").args(args).output().expect("runs opsdeck")
+    sla_due_in(args, std::path::Path::new("/nonexistent/opsdeck-test-config"))
+}
+
+/// `opsdeck sla due ARGS` with `config_home` as `$XDG_CONFIG_HOME`.
+fn sla_due_in(args: &[&str], config_home: &std::path::Path) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
+    command.arg("sla").arg("due").args(args).env("XDG_CONFIG_HOME", config_home);
+    command.output().expect("runs opsdeck")
 }
 
 fn stdout(output: &Output) -> String {
@@ -141,4 +149,33 @@ fn bad_arguments_exit_2_with_one_line() {
     // A missing argument is clap's usage error, also status 2.
     let out = sla_due(&["--calendar", "business"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Without `--policy`, the policy is the console's: the config file's `sla_policy` (`--config`,
+/// else where the console looks), and `--policy` still wins.
+#[test]
+fn the_console_configs_sla_policy_applies_without_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = include_str!("../assets/sla-policy.toml").replace("[calendars.business]", "[calendars.night-desk]");
+    let policy = policy.replace("calendar = \"business\"", "calendar = \"night-desk\"");
+    std::fs::write(dir.path().join("night.toml"), policy).unwrap();
+    std::fs::create_dir_all(dir.path().join("opsdeck")).unwrap();
+    let config = dir.path().join("opsdeck/config.toml");
+    std::fs::write(&config, "sla_policy = \"../night.toml\"\n").unwrap();
+    let args = ["--calendar", "night-desk", "--start", "2026-11-05T12:00:00Z", "--target", "1m"];
+
+    let out = sla_due_in(&args, dir.path());
+    assert_eq!(stdout(&out), "2026-11-05T14:01:00Z\n", "the default config's policy: {}", stderr(&out));
+    let mut named = vec!["--config", config.to_str().unwrap()];
+    named.extend(args);
+    let out = sla_due(&named);
+    assert_eq!(stdout(&out), "2026-11-05T14:01:00Z\n", "--config names it: {}", stderr(&out));
+
+    // --policy wins over the config: the built-in file has no `night-desk`.
+    let builtin = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sla-policy.toml");
+    let mut overridden = vec!["--policy", builtin];
+    overridden.extend(args);
+    let out = sla_due_in(&overridden, dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown calendar `night-desk` (known: 24x7, business)"), "{}", stderr(&out));
 }

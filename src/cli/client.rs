@@ -49,7 +49,7 @@ impl ServerArgs {
         if let (Some(backend), Some(path)) = (&self.backend, &self.token_file) {
             return Ok((backend.clone(), token_file(path)?));
         }
-        let (config, path) = self.config_file()?;
+        let (config, path) = console_config(self.config.as_deref()).map_err(Failure::Input)?;
         let backend = self.backend.clone().or_else(|| config.backend.clone()).ok_or_else(|| {
             Failure::Input(format!("no backend: pass --backend URL or set `backend` in {}", path.display()))
         })?;
@@ -71,19 +71,17 @@ impl ServerArgs {
         };
         Ok((backend, token))
     }
+}
 
-    /// The config file named by `--config` (which must exist), else the default one (which may
-    /// not: then the defaults).
-    fn config_file(&self) -> Result<(crate::config::Config, PathBuf), Failure> {
-        use crate::config::Config;
-        let problem = |e: crate::config::ConfigError| Failure::Input(e.to_string());
-        match &self.config {
-            Some(path) => Ok((Config::load_required(path).map_err(problem)?, path.clone())),
-            None => {
-                let paths = crate::paths::Paths::discover().map_err(Failure::Input)?;
-                let path = paths.config_file();
-                Ok((Config::load(&path).map_err(problem)?, path))
-            }
+/// The console's config file: the one named by `--config` (which must exist), else the default
+/// one (which may not: then the defaults), and its path.
+pub fn console_config(named: Option<&std::path::Path>) -> Result<(crate::config::Config, PathBuf), String> {
+    use crate::config::Config;
+    match named {
+        Some(path) => Ok((Config::load_required(path).map_err(|e| e.to_string())?, path.to_path_buf())),
+        None => {
+            let path = crate::paths::Paths::discover()?.config_file();
+            Ok((Config::load(&path).map_err(|e| e.to_string())?, path))
         }
     }
 }

@@ -23,9 +23,14 @@ pub enum SlaCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct DueArgs {
-    /// SLA policy file (default: the built-in policy, as in assets/sla-policy.toml).
+    /// SLA policy file (default: the config file's `sla_policy`, else the built-in policy, as in
+    /// assets/sla-policy.toml).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// The console's configuration file, whose `sla_policy` applies without `--policy` (default:
+    /// $XDG_CONFIG_HOME/opsdeck/config.toml).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
     /// Name of a calendar in the policy (the default policy has `business` and `24x7`).
     #[arg(long, value_name = "NAME")]
     pub calendar: String,
@@ -76,7 +81,8 @@ struct IntervalJson {
 /// The output of `sla due`, or a one-line message saying what is wrong.
 pub fn due(args: &DueArgs) -> Result<String, String> {
     let policy = match &args.policy {
-        None => SlaPolicy::default_policy(),
+        // The policy the console uses: the config's `sla_policy`, else the built-in one.
+        None => crate::cli::client::console_config(args.config.as_deref())?.0.sla.as_ref().clone(),
         Some(path) => {
             let text = files::read_text(path, files::POLICY_LIMIT).map_err(|e| e.describe(""))?;
             SlaPolicy::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?
