@@ -108,7 +108,7 @@ async fn a_missing_postmortem_or_a_refusing_server_exits_1_with_a_clear_message(
     let gone = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
     let unreachable = s.export(&s.postmortem.id, &gone, &s.token).await;
-    assert_eq!(unreachable.status.code(), Some(1));
+    assert_eq!(unreachable.status.code(), Some(4));
     assert!(stderr(&unreachable).contains(&format!("cannot reach {gone}")), "{}", stderr(&unreachable));
     s.server.shutdown().await.unwrap();
 }

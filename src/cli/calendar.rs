@@ -133,8 +133,8 @@ async fn import(args: ImportArgs, outcome: &mut Outcome) -> Result<Output, Failu
                 report.push_str(&format!("{verb} {} {}\n", window.id, window.title));
                 *count += 1;
             }
-            Err(Failure::Input(message) | Failure::Server(message)) => {
-                outcome.refused.push(format!("event {name}: {message}"));
+            Err(failure) => {
+                outcome.refused.push(format!("event {name}: {}", failure.message()));
                 outcome.server_failed = true;
             }
         };

@@ -6,7 +6,8 @@
 //! and become exit statuses.
 //!
 //! Exit status: 0 on success; 2 for a mistake in the input (arguments, token file, URL) caught
-//! before anything was sent or changed; 1 when the server cannot be reached or refuses.
+//! before anything was sent or changed; 1 when the server refuses or fails; 3 for a conflict
+//! (409: "already acknowledged by erin", a stale version); 4 when the server cannot be reached.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -91,8 +92,31 @@ pub fn console_config(named: Option<&std::path::Path>) -> Result<(crate::config:
 pub enum Failure {
     /// The input is wrong: status 2.
     Input(String),
-    /// The server could not be reached or refused: status 1.
+    /// The server refused or failed: status 1.
     Server(String),
+    /// The server refused it as a conflict with what it holds (409): status 3.
+    Conflict(String),
+    /// The server could not be reached: status 4.
+    Unreachable(String),
+}
+
+impl Failure {
+    /// The one line saying what went wrong.
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Input(m) | Failure::Server(m) | Failure::Conflict(m) | Failure::Unreachable(m) => m,
+        }
+    }
+
+    /// The exit status it ends a command with.
+    pub fn status(&self) -> u8 {
+        match self {
+            Failure::Input(_) => 2,
+            Failure::Server(_) => 1,
+            Failure::Conflict(_) => 3,
+            Failure::Unreachable(_) => 4,
+        }
+    }
 }
 
 /// What a command prints on success, by kind, so that it is sanitised the way its format allows.
@@ -112,13 +136,9 @@ pub fn finish(command: &str, result: Result<Output, Failure>) -> ExitCode {
     let (out, status) = match result {
         Ok(Output::Text(text)) => (output::text(&text).into_owned(), ExitCode::SUCCESS),
         Ok(Output::Calendar(ics)) => (output::calendar(&ics), ExitCode::SUCCESS),
-        Err(Failure::Input(message)) => {
-            eprintln!("opsdeck {command}: {}", output::line(&message));
-            return ExitCode::from(2);
-        }
-        Err(Failure::Server(message)) => {
-            eprintln!("opsdeck {command}: {}", output::line(&message));
-            return ExitCode::FAILURE;
+        Err(failure) => {
+            eprintln!("opsdeck {command}: {}", output::line(failure.message()));
+            return ExitCode::from(failure.status());
         }
     };
     let mut stdout = std::io::stdout().lock();
@@ -191,7 +211,7 @@ impl Client {
             .bearer_auth(&self.token)
             .send()
             .await
-            .map_err(|e| Failure::Server(format!("cannot reach {}: {e}", self.base)))?;
+            .map_err(|e| Failure::Unreachable(format!("cannot reach {}: {e}", self.base)))?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(|e| Failure::Server(format!("reading the answer: {e}")))?;
         if status.is_success() {
@@ -201,6 +221,7 @@ impl Client {
         let message = serde_json::from_slice::<ErrorBody>(&bytes)
             .map(|b| b.message)
             .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(200).collect());
-        Err(Failure::Server(format!("the server answered {status}: {message}")))
+        let message = format!("the server answered {status}: {message}");
+        Err(if status == reqwest::StatusCode::CONFLICT { Failure::Conflict(message) } else { Failure::Server(message) })
     }
 }

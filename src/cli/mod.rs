@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod client;
 pub mod drift;
+pub mod incidents;
 pub mod output;
 pub mod postmortem;
 pub mod serve;
@@ -69,6 +70,11 @@ enum Command {
         #[command(subcommand)]
         command: crate::cli::postmortem::PostmortemCommand,
     },
+    /// Incidents without the screen: `opsdeck incidents list|show|ack|escalate|resolve|note|reassign`.
+    Incidents {
+        #[command(subcommand)]
+        command: crate::cli::incidents::IncidentsCommand,
+    },
     /// SLA calendars and targets: `opsdeck sla due` computes when a target runs out.
     Sla {
         #[command(subcommand)]
@@ -88,6 +94,7 @@ pub fn main() -> ExitCode {
         Some(Command::Drift { command }) => return crate::cli::drift::run(command),
         Some(Command::Calendar { command }) => return crate::cli::calendar::run(command),
         Some(Command::Postmortem { command }) => return crate::cli::postmortem::run(command),
+        Some(Command::Incidents { command }) => return crate::cli::incidents::run(command),
         None => console(cli),
     };
     match result {
@@ -115,6 +122,7 @@ fn refusal(err: &crate::console::theme::UnsupportedTerminal) -> String {
   opsdeck sla due …                 when an SLA target runs out
   opsdeck calendar export|import …  maintenance windows as iCalendar files
   opsdeck postmortem export ID      a postmortem as Markdown
+  opsdeck incidents list|ack …      incidents, and acting on them
   opsdeck drift compare A B         drift statistics of two files
   opsdeck serve                     the Ops API server"
     )
