@@ -51,7 +51,9 @@ async fn list_show_and_act_on_incidents_with_the_documented_exit_statuses() {
     assert!(out.status.success(), "{}", stderr(&out));
     let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
     assert!(lines[0].starts_with("ID") && lines[0].contains("STATE") && lines[0].ends_with("TITLE"), "{lines:?}");
-    assert!(lines[1].starts_with(&p1) && lines[1].contains("P1  triggered") && lines[1].ends_with("Provider outage 429"));
+    assert!(
+        lines[1].starts_with(&p1) && lines[1].contains("P1  triggered") && lines[1].ends_with("Provider outage 429")
+    );
     assert!(lines[2].starts_with(&p3), "{lines:?}");
     assert_eq!(lines[1].find("llm-gateway"), lines[2].find("llm-gateway"), "columns line up");
     let out = incidents(&url, &vic, &["list", "--priority", "p3", "--json"]).await;

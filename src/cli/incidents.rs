@@ -209,7 +209,9 @@ async fn act(args: ActArgs, action: IncidentAction) -> Result<Output, Failure> {
         Some(failure) => Err(match failure {
             Failure::Conflict(_) => Failure::Conflict("not every incident was changed (see above)".into()),
             Failure::Unreachable(m) => Failure::Unreachable(m),
-            Failure::Input(_) | Failure::Server(_) => Failure::Server("not every incident was changed (see above)".into()),
+            Failure::Input(_) | Failure::Server(_) => {
+                Failure::Server("not every incident was changed (see above)".into())
+            }
         }),
         None => Ok(Output::Text(String::new())),
     }

@@ -168,16 +168,11 @@ impl AppState {
                 textarea.set_placeholder_text("what you found, what you did; Enter sends, Esc keeps a draft");
                 state.modals.push(Modal::Input(Input { kind: InputKind::Note { incident_id: id }, textarea }));
             }),
-            Action::Assign => {
-                let incident = self.tab == TabId::Incidents;
-                self.prepare(action, None, now, |state, id, _| {
-                    state.open_assign_prompt(if incident {
-                        InputKind::Reassign { incident_id: id }
-                    } else {
-                        InputKind::Assign { key: id }
-                    })
-                })
-            }
+            Action::Assign => self.prepare(action, None, now, |state, id, _| {
+                if let Some(prompt) = state.focused().assign_prompt(id) {
+                    state.open_assign_prompt(prompt);
+                }
+            }),
             Action::OpenLinkedIncident => self.open_linked_incident(rows, now),
             Action::OpenLinkedTicket => self.open_linked_ticket(rows, now),
             Action::Complete => self.complete_input(),

@@ -263,6 +263,11 @@ pub trait Tab: TabView {
         None
     }
 
+    /// The prompt `A` (assign) opens for item `id` on this tab, if its items can be assigned.
+    fn assign_prompt(&self, _id: String) -> Option<crate::console::state::InputKind> {
+        None
+    }
+
     /// What an item action says when there is nothing on this tab to take it on.
     fn no_target(&self) -> &'static str;
 

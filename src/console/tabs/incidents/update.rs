@@ -11,7 +11,7 @@ use crate::console::action::Action;
 use crate::console::clocks::nearest_clock;
 use crate::console::keymap::Mode;
 use crate::console::list::List;
-use crate::console::state::Level;
+use crate::console::state::{InputKind, Level};
 use crate::console::tabs::{
     Hints, Outcome, Request, Tab, TabContext, TabMeta, Target, WakeContext, queue_hints, queue_update,
 };
@@ -138,6 +138,10 @@ impl Tab for IncidentsTab {
 
     fn no_target(&self) -> &'static str {
         "no incident selected"
+    }
+
+    fn assign_prompt(&self, id: String) -> Option<InputKind> {
+        Some(InputKind::Reassign { incident_id: id })
     }
 
     fn open_item(&mut self, id: &str, rows: usize) -> bool {

@@ -10,6 +10,7 @@ use crate::console::action::Action;
 use crate::console::clocks::{ClockInput, Which};
 use crate::console::keymap::Mode;
 use crate::console::list::List;
+use crate::console::state::InputKind;
 use crate::console::tabs::{
     Hints, Outcome, Tab, TabContext, TabMeta, Target, WakeContext, next_second, queue_hints, queue_update,
 };
@@ -109,6 +110,10 @@ impl Tab for TicketsTab {
 
     fn no_target(&self) -> &'static str {
         "no ticket selected"
+    }
+
+    fn assign_prompt(&self, key: String) -> Option<InputKind> {
+        Some(InputKind::Assign { key })
     }
 
     fn open_item(&mut self, id: &str, rows: usize) -> bool {
