@@ -86,6 +86,13 @@ fn never_happens(rule: &rrule::RRule<rrule::Unvalidated>) -> Option<String> {
         Frequency::Weekly if rule.get_by_weekday().iter().all(|d| matches!(d, NWeekday::Every(_))) => {
             Some(rule.get_by_weekday().len().max(1) * per_day)
         }
+        // Each `2SA` is one day a month at most (found by fuzzing the export: BYSETPOS=3 of it
+        // walked every month to the crate's limit, a second a look).
+        Frequency::Monthly
+            if !nths.is_empty() && nths.len() == rule.get_by_weekday().len() && month_days.is_empty() =>
+        {
+            Some(nths.len() * per_day)
+        }
         _ => None,
     };
     let positions = rule.get_by_set_pos();

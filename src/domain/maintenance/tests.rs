@@ -339,6 +339,8 @@ fn a_rule_that_never_happens_is_refused_naming_why() {
         ("FREQ=MONTHLY;BYMONTH=4,6;BYMONTHDAY=-31", "rrule: never happens: BYMONTHDAY=-31"),
         ("FREQ=WEEKLY;BYDAY=MO;BYSETPOS=2", "rrule: never happens: BYSETPOS=2 asks for more than the 1 a period has"),
         ("FREQ=DAILY;BYHOUR=2,14;BYSETPOS=-3", "rrule: never happens: BYSETPOS=-3 asks for more than the 2"),
+        ("FREQ=MONTHLY;BYSETPOS=3;BYDAY=2SA", "rrule: never happens: BYSETPOS=3 asks for more than the 1 a period has"),
+        ("FREQ=MONTHLY;BYDAY=1MO,-1FR;BYSETPOS=-3", "rrule: never happens: BYSETPOS=-3 asks for more than the 2"),
     ] {
         let error = validate(&NewMaintenance { rrule: Some(rule.into()), ..patching() }).unwrap_err();
         assert!(error.to_string().starts_with(says), "{rule}: {error}");
@@ -348,6 +350,8 @@ fn a_rule_that_never_happens_is_refused_naming_why() {
         "FREQ=YEARLY;BYWEEKNO=53;BYDAY=MO",
         "FREQ=MONTHLY;BYDAY=5SU",
         "FREQ=WEEKLY;BYDAY=MO,FR;BYSETPOS=2",
+        "FREQ=MONTHLY;BYDAY=1MO,-1FR;BYSETPOS=2",
+        "FREQ=MONTHLY;BYDAY=2SA,MO;BYSETPOS=3",
     ] {
         assert!(validate(&NewMaintenance { rrule: Some(rule.into()), ..patching() }).is_ok(), "{rule}");
     }
