@@ -75,6 +75,13 @@ enum Command {
         #[command(subcommand)]
         command: crate::cli::incidents::IncidentsCommand,
     },
+    /// Print a shell completion script: `opsdeck completions bash > /etc/bash_completion.d/opsdeck`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `opsdeck man > opsdeck.1 && man ./opsdeck.1`.
+    Man,
     /// SLA calendars and targets: `opsdeck sla due` computes when a target runs out.
     Sla {
         #[command(subcommand)]
@@ -95,6 +102,19 @@ pub fn main() -> ExitCode {
         Some(Command::Calendar { command }) => return crate::cli::calendar::run(command),
         Some(Command::Postmortem { command }) => return crate::cli::postmortem::run(command),
         Some(Command::Incidents { command }) => return crate::cli::incidents::run(command),
+        Some(Command::Completions { shell }) => {
+            // Generated from the same clap definitions the arguments are parsed by.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "opsdeck", &mut script);
+            print_all(&script);
+            Ok(())
+        }
+        Some(Command::Man) => {
+            let mut page = Vec::new();
+            let rendered = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut page);
+            print_all(&page);
+            rendered.context("writing the manual page")
+        }
         None => console(cli),
     };
     match result {
@@ -106,6 +126,13 @@ pub fn main() -> ExitCode {
             if err.downcast_ref::<UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
+}
+
+/// Writes `bytes` to stdout; a closed pipe (`… | head`) is not worth a message.
+fn print_all(bytes: &[u8]) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(bytes).and_then(|()| stdout.flush());
 }
 
 /// A mistake in how the console was started (its terminal, arguments, config file or token
