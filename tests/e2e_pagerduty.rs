@@ -11,7 +11,7 @@ mod pagerduty;
 mod pty;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use console::{BIN, Console, T};
 use pagerduty::{FakePagerDuty, NewIncident};
@@ -46,15 +46,12 @@ fn a_pagerduty_incident_appears_a_acknowledges_it_and_a_reassigns_it_in_pagerdut
     let mut console = Console { pty, log: dirs.log_file() };
     console.wait_all(&[&id, "Checkout 5xx above 2%"]);
     console.keys(b"a");
-    let deadline = Instant::now() + T;
-    let put = loop {
-        let put = fake.requests().into_iter().find(|r| r.method == "PUT" && r.path == format!("/incidents/{pd_id}"));
-        if let Some(put) = put {
-            break put;
-        }
-        assert!(Instant::now() < deadline, "no PUT in PagerDuty; screen:\n{}", console.pty.screen());
-        std::thread::sleep(Duration::from_millis(100));
+    let put_of = |fake: &FakePagerDuty| {
+        fake.requests().into_iter().find(|r| r.method == "PUT" && r.path == format!("/incidents/{pd_id}"))
     };
+    let sent = fake.wait_until(T, |fake| put_of(fake).is_some());
+    assert!(sent, "no PUT in PagerDuty; screen:\n{}", console.pty.screen());
+    let put = put_of(&fake).expect("the PUT");
     let body: serde_json::Value = serde_json::from_str(&put.body).unwrap();
     assert_eq!(body["incident"]["status"], "acknowledged", "{body}");
     assert_eq!(put.header("from"), Some("opsdeck-bot@example.com"));
@@ -68,11 +65,9 @@ fn a_pagerduty_incident_appears_a_acknowledges_it_and_a_reassigns_it_in_pagerdut
     console.keys(b"A");
     console.wait("the reassign prompt", |screen| screen.contains("PagerDuty looks the name up"));
     console.keys(b"ana\r");
-    let deadline = Instant::now() + T;
-    while fake.incident(&pd_id)["assignments"][0]["assignee"]["id"] != ana.as_str() {
-        assert!(Instant::now() < deadline, "not reassigned in PagerDuty; screen:\n{}", console.pty.screen());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let reassigned =
+        fake.wait_until(T, |fake| fake.incident(&pd_id)["assignments"][0]["assignee"]["id"] == ana.as_str());
+    assert!(reassigned, "not reassigned in PagerDuty; screen:\n{}", console.pty.screen());
     assert_eq!(fake.incident(&pd_id)["status"], "triggered", "Ana has to acknowledge it");
     console.wait("Ana shown as the assignee", |screen| screen.contains("Ana Lee"));
     console.keys(b"q");

@@ -132,7 +132,6 @@ pub enum Output {
 /// stderr as one line prefixed with the command. Both are sanitised here, whatever the command
 /// did before: nothing from a server or a file reaches the terminal as an escape sequence.
 pub fn finish(command: &str, result: Result<Output, Failure>) -> ExitCode {
-    use std::io::Write;
     let (out, status) = match result {
         Ok(Output::Text(text)) => (output::text(&text).into_owned(), ExitCode::SUCCESS),
         Ok(Output::Calendar(ics)) => (output::calendar(&ics), ExitCode::SUCCESS),
@@ -141,9 +140,7 @@ pub fn finish(command: &str, result: Result<Output, Failure>) -> ExitCode {
             return ExitCode::from(failure.status());
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`… | head`) is not worth a panic.
-    let _ = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush());
+    output::print_all(out.as_bytes());
     status
 }
 

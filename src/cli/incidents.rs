@@ -203,18 +203,15 @@ async fn act(args: ActArgs, action: IncidentAction) -> Result<Output, Failure> {
             }
         }
     }
-    print!("{}", crate::cli::output::text(&report));
-    match worst {
-        // Already said per incident above: the last line sums it up.
-        Some(failure) => Err(match failure {
-            Failure::Conflict(_) => Failure::Conflict("not every incident was changed (see above)".into()),
-            Failure::Unreachable(m) => Failure::Unreachable(m),
-            Failure::Input(_) | Failure::Server(_) => {
-                Failure::Server("not every incident was changed (see above)".into())
-            }
-        }),
-        None => Ok(Output::Text(String::new())),
-    }
+    let Some(failure) = worst else { return Ok(Output::Text(report)) };
+    // Each failure was said above; what was done is printed, and the last line sums it up.
+    crate::cli::output::print_all(crate::cli::output::text(&report).as_bytes());
+    let summary = || "not every incident was changed (see above)".to_string();
+    Err(match failure {
+        Failure::Conflict(_) => Failure::Conflict(summary()),
+        Failure::Unreachable(message) => Failure::Unreachable(message),
+        Failure::Input(_) | Failure::Server(_) => Failure::Server(summary()),
+    })
 }
 
 /// Which failure of several decides the exit status: not reachable, then refused, then conflict.
@@ -245,8 +242,10 @@ async fn act_on(client: &Client, id: &str, action: &IncidentAction) -> Result<In
 /// An incident id as given (`INC-1042`, any case), checked before anything is sent.
 fn incident_id(id: &str) -> Result<String, Failure> {
     let id = id.trim();
-    let fine = !id.is_empty() && id.len() <= 100 && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if fine { Ok(id.to_string()) } else { Err(Failure::Input(format!("`{id}` is not an incident id (e.g. INC-1042)"))) }
+    match crate::cli::output::plain_id(id) {
+        true => Ok(id.to_string()),
+        false => Err(Failure::Input(format!("`{id}` is not an incident id (e.g. INC-1042)"))),
+    }
 }
 
 fn json(value: &impl serde::Serialize) -> Result<String, Failure> {

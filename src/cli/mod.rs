@@ -106,13 +106,13 @@ pub fn main() -> ExitCode {
             // Generated from the same clap definitions the arguments are parsed by.
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "opsdeck", &mut script);
-            print_all(&script);
+            output::print_all(&script);
             Ok(())
         }
         Some(Command::Man) => {
             let mut page = Vec::new();
             let rendered = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut page);
-            print_all(&page);
+            output::print_all(&page);
             rendered.context("writing the manual page")
         }
         None => console(cli),
@@ -126,13 +126,6 @@ pub fn main() -> ExitCode {
             if err.downcast_ref::<UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
-}
-
-/// Writes `bytes` to stdout; a closed pipe (`… | head`) is not worth a message.
-fn print_all(bytes: &[u8]) {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(bytes).and_then(|()| stdout.flush());
 }
 
 /// A mistake in how the console was started (its terminal, arguments, config file or token

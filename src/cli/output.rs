@@ -13,6 +13,20 @@ use std::borrow::Cow;
 
 use crate::domain::text::{sanitize, sanitize_multiline};
 
+/// Writes `bytes` to stdout; a closed pipe (`… | head`) is not worth a message or a panic.
+pub fn print_all(bytes: &[u8]) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(bytes).and_then(|()| stdout.flush());
+}
+
+/// Whether `id` is an id as the API names things (`INC-1042`, `PD-Q1ABC`, `AM-a1f3c9e2-2`): at
+/// most 100 ASCII letters, digits, `-` and `_`. Anything else (a path, a URL, a shell snippet) is
+/// refused before a request is sent.
+pub fn plain_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 100 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// A message for stderr: one line, no control characters or escape sequences.
 pub fn line(message: &str) -> Cow<'_, str> {
     sanitize(message)

@@ -67,14 +67,11 @@ fn inert(mut postmortem: Postmortem) -> Postmortem {
 /// a path, a URL) is a mistake found before any request is sent.
 pub fn target(id: &str) -> Result<String, String> {
     let id = id.trim();
-    let plain = |s: &str| {
-        !s.is_empty() && s.len() <= 100 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    };
     let prefixed = |prefix: &str| {
         id.get(..prefix.len())
             .filter(|p| p.eq_ignore_ascii_case(prefix))
             .map(|_| &id[prefix.len()..])
-            .filter(|rest| plain(rest))
+            .filter(|rest| crate::cli::output::plain_id(rest))
     };
     if let Some(rest) = prefixed("PM-") {
         return Ok(format!("PM-{rest}"));

@@ -311,8 +311,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
         if !self.filter.is_empty()
             && let Some(&first) = self.order.first()
         {
-            let row = &self.rows[first];
-            self.scan = Some((row.placed().unwrap_or(row.key), row.confirmed.id().to_string()));
+            self.scan = Some(self.scan_key(first));
             self.filter_step();
         }
     }
@@ -320,27 +319,33 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     /// Matches the next [`FILTER_SLICE`] rows of a filter being matched. Returns whether rows are
     /// left to match.
     pub fn filter_step(&mut self) -> bool {
-        let Some((key, id)) = self.scan.take() else { return false };
-        let rows = &self.rows;
-        let start = self.order.partition_point(|&i| {
-            (rows[i].placed().unwrap_or(rows[i].key), rows[i].confirmed.id()) < (key, id.as_str())
-        });
+        let Some(start) = self.scanned() else { return false };
         let end = (start + FILTER_SLICE).min(self.order.len());
-        let filter = &self.filter;
+        let (rows, filter) = (&self.rows, &self.filter);
         self.visible.extend(self.order[start..end].iter().copied().filter(|&i| rows[i].current().matches(filter)));
-        self.scan =
-            self.order.get(end).map(|&i| (rows[i].placed().unwrap_or(rows[i].key), rows[i].confirmed.id().to_string()));
+        self.scan = self.order.get(end).map(|&i| self.scan_key(i));
         self.scan.is_some()
     }
 
     /// While a filter is being matched: how many rows of how many have been.
     pub fn filtering(&self) -> Option<(usize, usize)> {
+        Some((self.scanned()?, self.order.len()))
+    }
+
+    /// While a filter is being matched: where in the order its boundary is (the rows before it
+    /// have been matched).
+    fn scanned(&self) -> Option<usize> {
         let (key, id) = self.scan.as_ref()?;
         let rows = &self.rows;
-        let done = self.order.partition_point(|&i| {
+        Some(self.order.partition_point(|&i| {
             (rows[i].placed().unwrap_or(rows[i].key), rows[i].confirmed.id()) < (*key, id.as_str())
-        });
-        Some((done, self.order.len()))
+        }))
+    }
+
+    /// The boundary a scan stops at when the row stored at `index` is the next to match.
+    fn scan_key(&self, index: usize) -> (K, String) {
+        let row = &self.rows[index];
+        (row.placed().unwrap_or(row.key), row.confirmed.id().to_string())
     }
 
     /// Recomputes the visible rows after the filter changed; see [`Queue::reselect`].

@@ -82,6 +82,8 @@ pub struct Shared {
     pub violations: Mutex<Vec<String>>,
     /// `(method, path prefix)` of answers still to drop, first first.
     pub drops: Mutex<Vec<(String, String)>>,
+    /// How many requests the fake has served, signalled after each (its model changed first).
+    pub served: (Mutex<u64>, std::sync::Condvar),
 }
 
 impl Shared {
@@ -159,6 +161,8 @@ pub async fn dispatch(
         Ok(answer) => answer,
         Err(e) => (e.status, e.body()),
     };
+    *shared.served.0.lock().unwrap() += 1;
+    shared.served.1.notify_all();
     shared.check(&method, template, status, Some(&body));
     if shared.take_drop(method.as_str(), &path) {
         extra.push((DROP_HEADER, "1".into()));

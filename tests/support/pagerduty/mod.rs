@@ -118,6 +118,7 @@ impl FakePagerDuty {
             requests: Mutex::new(Vec::new()),
             violations: Mutex::new(Vec::new()),
             drops: Mutex::new(Vec::new()),
+            served: (Mutex::new(0), std::sync::Condvar::new()),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port for the fake");
         let fake_url = format!("http://{}", listener.local_addr().expect("its address"));
@@ -234,6 +235,31 @@ impl FakePagerDuty {
     pub fn log_entries(&self, id: &str) -> Vec<Value> {
         let model = self.model();
         model.log.iter().filter(|e| e.incident_id == id).map(|e| model.render_log_entry(e, false)).collect()
+    }
+
+    /// Waits (at most `timeout`, woken by each request the fake serves) until `done` holds of the
+    /// fake; returns whether it did.
+    pub fn wait_until(&self, timeout: Duration, done: impl Fn(&FakePagerDuty) -> bool) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        let (served, signal) = &self.shared.served;
+        let mut count = served.lock().unwrap();
+        loop {
+            // The model is read without the counter's lock held: a request served meanwhile
+            // bumps the count, so the wait below returns at once.
+            let seen = *count;
+            drop(count);
+            if done(self) {
+                return true;
+            }
+            count = served.lock().unwrap();
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            if *count == seen {
+                count = signal.wait_timeout(count, left).unwrap().0;
+            }
+        }
     }
 
     /// Every request the fake saw (after Prism), in order.
