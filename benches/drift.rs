@@ -68,12 +68,12 @@ fn drift_tab(c: &mut Criterion) {
             })
         });
     }
-    let incidents: Vec<_> = state.incidents.all_incidents().cloned().collect();
+    let incidents: Vec<_> = state.incidents.all_incidents().map(std::borrow::Cow::into_owned).collect();
     let mut tab = state.drift.clone();
     // What the blocking thread does after `f` or `m` on a feature not seen yet.
     let job = {
         let mut fresh = opsdeck::console::tabs::drift::DriftTab::new(tab.data.clone());
-        fresh.rebuild(incidents.iter());
+        fresh.rebuild(incidents.iter().map(Into::into));
         fresh.take_job().expect("statistics to compute")
     };
     c.bench_function(&format!("drift statistics of one feature, {windows} windows (off the UI task)"), |b| {
@@ -81,7 +81,7 @@ fn drift_tab(c: &mut Criterion) {
     });
     c.bench_function("drift: switch feature on the UI task (statistics already computed)", |b| {
         b.iter(|| {
-            tab.next_feature(1, incidents.iter());
+            tab.next_feature(1, incidents.iter().map(Into::into));
             tab.settle();
         })
     });
@@ -89,7 +89,7 @@ fn drift_tab(c: &mut Criterion) {
     let feature = tab.feature().expect("a feature").name.clone();
     let newest = world.windows.iter().rfind(|w| w.model_id == model && w.feature == feature).expect("a window").clone();
     c.bench_function("drift: take in one refilled open window, on the UI task", |b| {
-        b.iter(|| tab.absorb(Vec::new(), vec![newest.clone()], Vec::new(), incidents.iter()))
+        b.iter(|| tab.absorb(Vec::new(), vec![newest.clone()], Vec::new(), incidents.iter().map(Into::into)))
     });
 }
 

@@ -85,6 +85,9 @@ fn run() -> Result<(), String> {
         last = now;
     }
     let (rss, hwm) = status(console.pid())?;
+    if std::env::var_os("OPSDECK_MEMORY_SMAPS").is_some() {
+        print_mappings(console.pid());
+    }
     console.kill9_and_wait(EXIT_TIMEOUT)?;
     let rows = incidents + TICKETS;
     println!("merged {:.2} s after the start", merged_after.as_secs_f64());
@@ -108,6 +111,28 @@ fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
         std::thread::park_timeout(Duration::from_millis(50));
     }
     done()
+}
+
+/// Where the resident memory is: the largest mappings of `pid` by RSS (`OPSDECK_MEMORY_SMAPS=1`).
+fn print_mappings(pid: u32) {
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) else {
+        return;
+    };
+    let mut maps: Vec<(u64, String)> = Vec::new();
+    for line in text.lines() {
+        if let Some(kb) = line.strip_prefix("Rss:") {
+            if let (Some(last), Ok(kb)) = (maps.last_mut(), kb.trim().trim_end_matches("kB").trim().parse::<u64>()) {
+                last.0 = kb;
+            }
+        } else if line.split_whitespace().next().is_some_and(|w| w.contains('-') && !w.ends_with(':')) {
+            let name = line.split_whitespace().nth(5).unwrap_or("[anon]").to_string();
+            maps.push((0, name));
+        }
+    }
+    maps.sort_by(|a, b| b.0.cmp(&a.0));
+    for (kb, name) in maps.iter().take(12) {
+        println!("  {:>8.1} MB  {name}", *kb as f64 / 1024.0);
+    }
 }
 
 /// VmRSS and VmHWM of `pid`, in KiB.

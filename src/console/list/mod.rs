@@ -9,8 +9,12 @@
 
 mod filter;
 mod queue;
+pub mod slim;
+
+use std::borrow::Cow;
 
 pub use filter::Filter;
+pub use slim::{Pool, Slim};
 
 /// Which row is selected and which row is at the top of the viewport.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -129,6 +133,8 @@ impl Detail {
 
 /// What a queue holds: an item the server versions, looked up by an id, found by a filter.
 pub trait Item: Clone + PartialEq {
+    /// The item as a compact row holds it ([`slim`]).
+    type Slim: Slim<Self>;
     /// The id rows are looked up by: an incident's id, a ticket's key.
     fn id(&self) -> &str;
     fn version(&self) -> i64;
@@ -137,11 +143,25 @@ pub trait Item: Clone + PartialEq {
     fn matches(&self, filter: &Filter) -> bool;
 }
 
+/// The confirmed item of a row: in full, or compact (without its long parts, which are read
+/// from the cache when the item is selected or opened).
+#[derive(Debug, Clone, PartialEq)]
+enum Held<T: Item> {
+    Full(Box<T>),
+    Slim(T::Slim),
+}
+
+/// What a row shows, as it is held: borrowed, never rebuilt (for passes over every row).
+pub enum View<'a, T: Item> {
+    Full(&'a T),
+    Slim(&'a T::Slim),
+}
+
 /// One row of a queue: the item as confirmed and, while the user has actions queued on it, as
 /// it will be once they apply. `K` is the tab's sort key, computed from what is shown.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row<T, K> {
-    pub confirmed: T,
+pub struct Row<T: Item, K> {
+    confirmed: Held<T>,
     /// The item with the user's queued actions applied and their verbs, when there are any:
     /// boxed, so that the many rows without queued actions hold one pointer.
     shown: Option<Box<Shown<T>>>,
@@ -150,9 +170,6 @@ pub struct Row<T, K> {
     /// binary search finds it while its new key is being placed.
     placed: K,
     is_placed: bool,
-    /// The confirmed item is held without its long parts (an incident's timeline), which are
-    /// read from the cache when the item is selected or opened.
-    pub compact: bool,
 }
 
 /// What a row shows while actions are queued on it.
@@ -164,9 +181,60 @@ struct Shown<T> {
 }
 
 impl<T: Item, K: Copy> Row<T, K> {
+    /// The item as the server confirmed it (a compact row's without its long parts).
+    pub fn confirmed(&self) -> Cow<'_, T> {
+        match &self.confirmed {
+            Held::Full(item) => Cow::Borrowed(item),
+            Held::Slim(slim) => Cow::Owned(slim.full()),
+        }
+    }
+
     /// The item as shown: with queued actions applied.
-    pub fn current(&self) -> &T {
-        self.shown.as_ref().map_or(&self.confirmed, |s| &s.item)
+    pub fn current(&self) -> Cow<'_, T> {
+        match &self.shown {
+            Some(shown) => Cow::Borrowed(&shown.item),
+            None => self.confirmed(),
+        }
+    }
+
+    /// What the row shows as it is held: a pass over every row reads this instead of
+    /// [`Row::current`], which rebuilds a compact row's item.
+    pub fn view(&self) -> View<'_, T> {
+        match (&self.shown, &self.confirmed) {
+            (Some(shown), _) => View::Full(&shown.item),
+            (None, Held::Full(item)) => View::Full(item),
+            (None, Held::Slim(slim)) => View::Slim(slim),
+        }
+    }
+
+    /// The item's id (an incident's id, a ticket's key).
+    pub fn id(&self) -> &str {
+        match &self.confirmed {
+            Held::Full(item) => item.id(),
+            Held::Slim(slim) => slim.id(),
+        }
+    }
+
+    /// The version the server confirmed: what the next action is sent against.
+    pub fn version(&self) -> i64 {
+        match &self.confirmed {
+            Held::Full(item) => item.version(),
+            Held::Slim(slim) => slim.version(),
+        }
+    }
+
+    /// The confirmed item is held without its long parts (an incident's timeline, a ticket's
+    /// history), which are read from the cache when the item is selected or opened.
+    pub fn is_compact(&self) -> bool {
+        matches!(self.confirmed, Held::Slim(_))
+    }
+
+    /// Whether `filter` lets what the row shows through (a compact row matched as it is held).
+    fn matches(&self, filter: &Filter) -> bool {
+        match self.view() {
+            View::Full(item) => item.matches(filter),
+            View::Slim(slim) => slim.matches(filter),
+        }
     }
 
     /// Verbs of the queued actions shown on the row, oldest first (`acknowledge`, `note`, …).
@@ -189,7 +257,7 @@ impl<T: Item, K: Copy> Row<T, K> {
     }
 
     fn refresh(&mut self, key: impl Fn(&T) -> K) {
-        self.key = key(self.current());
+        self.key = key(&self.current());
     }
 }
 

@@ -18,7 +18,7 @@ use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 
-use super::{Back, Cursor, Detail, Filter, Item, Row, Shown, Step, splice_sorted};
+use super::{Back, Cursor, Detail, Filter, Held, Item, Pool, Row, Shown, Slim, Step, splice_sorted};
 
 /// What an upsert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +40,10 @@ pub const FILTER_SLICE: usize = 10_000;
 /// filter lets through, the selection and the open detail. A redraw only slices the visible rows:
 /// with 100,000 incidents nothing sorts or filters on a frame.
 #[derive(Debug, Clone)]
-pub struct Queue<T, K> {
+pub struct Queue<T: Item, K> {
     rows: Vec<Row<T, K>>,
+    /// The strings compact rows share (services, people, customers, sources).
+    pool: Pool,
     /// Storage indices, found by their row's id: the id is held once, in the row (a map keyed
     /// by a copy of it cost about 90 bytes a row).
     by_id: HashTable<u32>,
@@ -61,10 +63,11 @@ pub struct Queue<T, K> {
     reading: Option<String>,
 }
 
-impl<T, K> Default for Queue<T, K> {
+impl<T: Item, K> Default for Queue<T, K> {
     fn default() -> Self {
         Queue {
             rows: Vec::new(),
+            pool: Pool::default(),
             by_id: HashTable::new(),
             hasher: std::hash::RandomState::new(),
             order: Vec::new(),
@@ -78,7 +81,7 @@ impl<T, K> Default for Queue<T, K> {
     }
 }
 
-impl<T: PartialEq, K: PartialEq> PartialEq for Queue<T, K> {
+impl<T: Item, K: PartialEq> PartialEq for Queue<T, K> {
     /// The same rows in the same order, filter, selection and detail (the index follows the rows).
     fn eq(&self, other: &Self) -> bool {
         self.rows == other.rows
@@ -96,7 +99,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     /// Where the row with `id` is stored.
     pub fn index_of(&self, id: &str) -> Option<usize> {
         let rows = &self.rows;
-        self.by_id.find(self.hasher.hash_one(id), |&i| rows[i as usize].confirmed.id() == id).map(|&i| i as usize)
+        self.by_id.find(self.hasher.hash_one(id), |&i| rows[i as usize].id() == id).map(|&i| i as usize)
     }
 
     /// Stores a new row, found by its id from then on.
@@ -104,9 +107,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
         let index = self.rows.len();
         let slot = u32::try_from(index).expect("fewer than 4 billion rows");
         let (rows, hasher) = (&self.rows, &self.hasher);
-        self.by_id.insert_unique(hasher.hash_one(row.confirmed.id()), slot, |&i| {
-            hasher.hash_one(rows[i as usize].confirmed.id())
-        });
+        self.by_id.insert_unique(hasher.hash_one(row.id()), slot, |&i| hasher.hash_one(rows[i as usize].id()));
         self.rows.push(row);
         index
     }
@@ -115,28 +116,37 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     /// confirmed version drops what queued actions showed. `key` sorts the row. The caller puts
     /// the touched rows back in order ([`Queue::reorder`]) and refilters.
     pub fn upsert(&mut self, item: T, key: impl Fn(&T) -> K) -> (Upsert, usize) {
-        match self.index_of(item.id()) {
+        self.store(item, key, false)
+    }
+
+    /// [`Queue::upsert`], holding the item compactly ([`super::slim`]): without its long parts,
+    /// which are read from the cache when it is selected or opened ([`Queue::compact_wanted`]).
+    pub fn upsert_compact(&mut self, item: T, key: impl Fn(&T) -> K) -> (Upsert, usize) {
+        self.store(item, key, true)
+    }
+
+    fn store(&mut self, item: T, key: impl Fn(&T) -> K, compact: bool) -> (Upsert, usize) {
+        let index = self.index_of(item.id());
+        if let Some(index) = index {
+            let row = &self.rows[index];
+            let same = matches!(&row.confirmed, Held::Full(held) if **held == item);
+            if item.version() < row.version() || same {
+                return (Upsert::Ignored, index);
+            }
+        }
+        let sort = key(&item);
+        let confirmed = match compact.then(|| T::Slim::slim(&item, &mut self.pool)).flatten() {
+            Some(slim) => Held::Slim(slim),
+            None => Held::Full(Box::new(item)),
+        };
+        match index {
             Some(index) => {
                 let row = &mut self.rows[index];
-                if item.version() < row.confirmed.version() || row.confirmed == item {
-                    return (Upsert::Ignored, index);
-                }
-                row.confirmed = item;
-                row.shown = None;
-                row.compact = false;
-                row.refresh(key);
+                (row.confirmed, row.shown, row.key) = (confirmed, None, sort);
                 (Upsert::Updated, index)
             }
             None => {
-                let mut row = Row {
-                    confirmed: item,
-                    shown: None,
-                    key: K::default(),
-                    placed: K::default(),
-                    is_placed: false,
-                    compact: false,
-                };
-                row.refresh(key);
+                let row = Row { confirmed, shown: None, key: sort, placed: K::default(), is_placed: false };
                 (Upsert::New, self.push(row))
             }
         }
@@ -169,7 +179,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     pub fn shrink_to_fit(&mut self) {
         self.rows.shrink_to_fit();
         let (rows, hasher) = (&self.rows, &self.hasher);
-        self.by_id.shrink_to_fit(|&i| hasher.hash_one(rows[i as usize].confirmed.id()));
+        self.by_id.shrink_to_fit(|&i| hasher.hash_one(rows[i as usize].id()));
         self.order.shrink_to_fit();
         self.visible.shrink_to_fit();
     }
@@ -178,41 +188,35 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     pub fn reserve(&mut self, additional: usize) {
         self.rows.reserve(additional);
         let (rows, hasher) = (&self.rows, &self.hasher);
-        self.by_id.reserve(additional, |&i| hasher.hash_one(rows[i as usize].confirmed.id()));
+        self.by_id.reserve(additional, |&i| hasher.hash_one(rows[i as usize].id()));
         self.order.reserve(additional);
-    }
-
-    /// Marks the row at `index` as held without its long parts ([`Row::compact`]).
-    pub fn set_compact(&mut self, index: usize, compact: bool) {
-        self.rows[index].compact = compact;
     }
 
     /// The row whose long parts should be read from the cache now: the one selected or opened,
     /// when it is compact and was not asked for already.
     pub fn compact_wanted(&mut self) -> Option<String> {
-        let row = self.target().filter(|r| r.compact)?;
-        if self.reading.as_deref() == Some(row.confirmed.id()) {
+        let row = self.target().filter(|r| r.is_compact())?;
+        if self.reading.as_deref() == Some(row.id()) {
             return None;
         }
-        let id = row.confirmed.id().to_string();
+        let id = row.id().to_string();
         self.reading = Some(id.clone());
         Some(id)
     }
 
-    /// Puts back the long parts of a compact row from `full`, the cache's copy, when that is the
-    /// version the row holds: `fill` moves them over (the sort key and the filter's text do not
-    /// depend on them). Returns whether it did.
-    pub fn restore_compact(&mut self, full: T, fill: impl FnOnce(&mut T, T)) -> bool {
+    /// Holds a compact row in full again from `full`, the cache's copy, when that is the version
+    /// the row holds (the sort key and the filter's text do not depend on the long parts).
+    /// Returns whether it did.
+    pub fn restore_compact(&mut self, full: T) -> bool {
         let Some(index) = self.index_of(full.id()) else { return false };
         let row = &mut self.rows[index];
-        if !row.compact || row.confirmed.version() != full.version() {
+        if !row.is_compact() || row.version() != full.version() {
             return false;
         }
         if self.reading.as_deref() == Some(full.id()) {
             self.reading = None;
         }
-        fill(&mut row.confirmed, full);
-        row.compact = false;
+        row.confirmed = Held::Full(Box::new(full));
         true
     }
 
@@ -243,27 +247,27 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
         let rows = &self.rows;
         let placed_at = |list: &[usize], index: usize| -> Option<usize> {
             let row = &rows[index];
-            let key = (row.placed()?, row.confirmed.id());
-            let at = list.partition_point(|&i| (rows[i].placed(), rows[i].confirmed.id()) < (Some(key.0), key.1));
+            let key = (row.placed()?, row.id());
+            let at = list.partition_point(|&i| (rows[i].placed(), rows[i].id()) < (Some(key.0), key.1));
             (list.get(at) == Some(&index)).then_some(at)
         };
         // Before the new key: rows already placed under their old key, new ones by the key now.
         let before = |&existing: &usize, &new: &usize| {
-            (rows[existing].placed(), rows[existing].confirmed.id()) < (Some(rows[new].key), rows[new].confirmed.id())
+            (rows[existing].placed(), rows[existing].id()) < (Some(rows[new].key), rows[new].id())
         };
         let mut added = touched.clone();
         added.sort_unstable_by(|&a, &b| {
-            (rows[a].key, rows[a].confirmed.id()).cmp(&(rows[b].key, rows[b].confirmed.id()))
+            (rows[a].key, rows[a].id()).cmp(&(rows[b].key, rows[b].id()))
         });
         if filtered {
             let mut removed: Vec<usize> = touched.iter().filter_map(|&i| placed_at(&self.visible, i)).collect();
             removed.sort_unstable();
             // A row landing past the scan's boundary is matched when the scan gets there.
             let scanned = |i: usize| {
-                self.scan.as_ref().is_none_or(|(key, id)| (rows[i].key, rows[i].confirmed.id()) < (*key, id.as_str()))
+                self.scan.as_ref().is_none_or(|(key, id)| (rows[i].key, rows[i].id()) < (*key, id.as_str()))
             };
             let shown =
-                added.iter().copied().filter(|&i| scanned(i) && rows[i].current().matches(&self.filter)).collect();
+                added.iter().copied().filter(|&i| scanned(i) && rows[i].matches(&self.filter)).collect();
             splice_sorted(&mut self.visible, &removed, shown, before);
         }
         let mut removed: Vec<usize> = touched.iter().filter_map(|&i| placed_at(&self.order, i)).collect();
@@ -282,7 +286,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
         let rows = &self.rows;
         let mut order: Vec<usize> = (0..rows.len()).collect();
         order.sort_unstable_by(|&a, &b| {
-            (rows[a].key, rows[a].confirmed.id()).cmp(&(rows[b].key, rows[b].confirmed.id()))
+            (rows[a].key, rows[a].id()).cmp(&(rows[b].key, rows[b].id()))
         });
         self.order = order;
         self.refilter_rows();
@@ -297,9 +301,9 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     fn position(&self, index: usize) -> Option<usize> {
         let rows = &self.rows;
         let row = rows.get(index)?;
-        let key = (row.placed()?, row.confirmed.id());
+        let key = (row.placed()?, row.id());
         let shown = self.shown();
-        let at = shown.partition_point(|&i| (rows[i].placed(), rows[i].confirmed.id()) < (Some(key.0), key.1));
+        let at = shown.partition_point(|&i| (rows[i].placed(), rows[i].id()) < (Some(key.0), key.1));
         (shown.get(at) == Some(&index)).then_some(at)
     }
 
@@ -322,7 +326,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
         let Some(start) = self.scanned() else { return false };
         let end = (start + FILTER_SLICE).min(self.order.len());
         let (rows, filter) = (&self.rows, &self.filter);
-        self.visible.extend(self.order[start..end].iter().copied().filter(|&i| rows[i].current().matches(filter)));
+        self.visible.extend(self.order[start..end].iter().copied().filter(|&i| rows[i].matches(filter)));
         self.scan = self.order.get(end).map(|&i| self.scan_key(i));
         self.scan.is_some()
     }
@@ -338,14 +342,14 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
         let (key, id) = self.scan.as_ref()?;
         let rows = &self.rows;
         Some(self.order.partition_point(|&i| {
-            (rows[i].placed().unwrap_or(rows[i].key), rows[i].confirmed.id()) < (*key, id.as_str())
+            (rows[i].placed().unwrap_or(rows[i].key), rows[i].id()) < (*key, id.as_str())
         }))
     }
 
     /// The boundary a scan stops at when the row stored at `index` is the next to match.
     fn scan_key(&self, index: usize) -> (K, String) {
         let row = &self.rows[index];
-        (row.placed().unwrap_or(row.key), row.confirmed.id().to_string())
+        (row.placed().unwrap_or(row.key), row.id().to_string())
     }
 
     /// Recomputes the visible rows after the filter changed; see [`Queue::reselect`].
@@ -381,7 +385,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
         self.filter = filter;
         if narrows && self.visible.len() <= FILTER_SLICE {
             let rows = &self.rows;
-            self.visible.retain(|&i| rows[i].current().matches(&self.filter));
+            self.visible.retain(|&i| rows[i].matches(&self.filter));
             self.reselect(selected.as_deref());
         } else {
             self.refilter(selected.as_deref());
@@ -454,7 +458,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     }
 
     pub fn selected_id(&self) -> Option<&str> {
-        self.selected().map(|r| r.confirmed.id())
+        self.selected().map(|r| r.id())
     }
 
     /// Opens `id` (followed from another tab): selects it, clearing a filter that hides it.

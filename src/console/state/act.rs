@@ -65,8 +65,8 @@ impl AppState {
     /// [`Self::enqueue`], taken against `seen` (the version the user saw) when given.
     pub(crate) fn enqueue_at(&mut self, id: &str, command: Command, seen: Option<i64>, now: DateTime<Utc>) -> Update {
         let base_version = seen.or_else(|| match command.kind() {
-            EntityKind::Incident => self.incidents.row(id).map(|r| r.confirmed.version),
-            EntityKind::Ticket => self.tickets.row(id).map(|r| r.confirmed.version),
+            EntityKind::Incident => self.incidents.row(id).map(|r| r.version()),
+            EntityKind::Ticket => self.tickets.row(id).map(|r| r.version()),
             EntityKind::Maintenance => self.calendar.base_version(id, &command),
             EntityKind::Postmortem => Some(self.postmortems.base_version(id)),
         });

@@ -228,7 +228,8 @@ impl AppState {
     fn outside_directory(&self, kind: &InputKind) -> Option<&'static str> {
         let InputKind::Reassign { incident_id } = kind else { return None };
         let row = self.incidents.row(incident_id)?;
-        let source = row.incident().source.as_deref()?;
+        let incident = row.incident();
+        let source = incident.source.as_deref()?;
         self.sync.sources.iter().any(|s| s.name == source && s.kind == "pagerduty").then_some("PagerDuty")
     }
 

@@ -92,7 +92,7 @@ impl AppState {
             // Incidents whose page a window held back, to notice the page going out.
             let held_before: Vec<String> = incidents
                 .iter()
-                .filter(|i| self.incidents.row(&i.id).is_some_and(|row| row.confirmed.page_held().is_some()))
+                .filter(|i| self.incidents.row(&i.id).is_some_and(|row| row.confirmed().page_held().is_some()))
                 .map(|i| i.id.clone())
                 .collect();
             let new_ids = self.incidents.upsert_many(incidents);
@@ -101,7 +101,7 @@ impl AppState {
             }
             self.derived.markers = true;
         }
-        update.changed |= self.drift.absorb(models, windows, quality, self.incidents.all_incidents());
+        update.changed |= self.drift.absorb(models, windows, quality, self.incidents.spans());
         if !maintenance.is_empty() {
             self.derived.pending = true;
             self.calendar.upsert_many(maintenance, now, self.settings.timezone);
@@ -130,7 +130,7 @@ impl AppState {
         let p1 = |s: &Self, id: &String| {
             s.incidents
                 .row(id)
-                .map(|row| row.confirmed.clone())
+                .map(|row| row.confirmed().into_owned())
                 .filter(|i| i.priority == Priority::P1 && i.status == IncidentStatus::Triggered)
         };
         let (mut ringing, mut quiet) = (Vec::new(), Vec::new());
@@ -234,8 +234,8 @@ impl AppState {
         let entry = self.outbox.pending().find(|e| e.key == key)?;
         let id = entry.target_id.as_str();
         let mut entity = match entry.action.kind() {
-            EntityKind::Incident => Entity::Incident(self.incidents.row(id)?.confirmed.clone()),
-            EntityKind::Ticket => Entity::Ticket(self.tickets.row(id)?.confirmed.clone()),
+            EntityKind::Incident => Entity::Incident(self.incidents.row(id)?.confirmed().into_owned()),
+            EntityKind::Ticket => Entity::Ticket(self.tickets.row(id)?.confirmed().into_owned()),
             EntityKind::Maintenance => Entity::Maintenance(self.calendar.window(id)?.clone()),
             EntityKind::Postmortem => Entity::Postmortem(self.postmortems.get(id)?.clone()),
         };
@@ -363,7 +363,7 @@ impl AppState {
             .incidents
             .touched()
             .iter()
-            .map(|&i| self.incidents.row_at(i).confirmed.id.as_str())
+            .map(|&i| self.incidents.row_at(i).id())
             .filter(|id| queued.contains(id))
             .map(str::to_string)
             .collect();
@@ -371,7 +371,7 @@ impl AppState {
             .tickets
             .touched()
             .iter()
-            .map(|&i| self.tickets.row_at(i).confirmed.key.as_str())
+            .map(|&i| self.tickets.row_at(i).id())
             .filter(|key| queued.contains(key))
             .map(str::to_string)
             .collect();
@@ -405,12 +405,12 @@ impl AppState {
         let changed: Vec<Changed<'_>> = incidents
             .iter()
             .map(|&i| self.incidents.row_at(i))
-            .map(|row| Changed::Incident(&row.confirmed.id, Some(row.incident())))
+            .map(|row| Changed::Incident(row.id(), Some(row.incident())))
             .chain(
                 tickets
                     .iter()
                     .map(|&i| self.tickets.row_at(i))
-                    .map(|row| Changed::Ticket(&row.confirmed.key, Some(row.ticket()))),
+                    .map(|row| Changed::Ticket(row.id(), Some(row.ticket()))),
             )
             .collect();
         self.sla.update_items(&changed, &self.settings.sla, &self.calendar, now);

@@ -46,8 +46,8 @@ impl AppState {
 
     /// Keys of the tickets linked to `incident_id`, in queue order.
     pub fn linked_tickets(&self, incident_id: &str) -> Vec<String> {
-        let linked = self.tickets.all().filter(|r| r.ticket().linked_incident.as_deref() == Some(incident_id));
-        linked.map(|r| r.confirmed.key.clone()).collect()
+        let linked = self.tickets.all().filter(|r| r.linked_incident() == Some(incident_id));
+        linked.map(|r| r.id().to_string()).collect()
     }
 
     /// `i` on a ticket: its linked incident, in the Incidents tab.

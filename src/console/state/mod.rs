@@ -169,7 +169,7 @@ impl AppState {
         state.rebuild_clocks(now);
         state.drift.set_maintenance(state.calendar.windows());
         state.active_windows = state.calendar.active_ids(now).into_iter().map(str::to_string).collect();
-        state.drift.rebuild(state.incidents.all_incidents());
+        state.drift.rebuild(state.incidents.spans());
         // The console's snapshot holds no drift data (it is loaded after the first frame); one
         // built by a test or benchmark may, and gets its statistics at once.
         state.drift.settle();
@@ -282,10 +282,9 @@ impl AppState {
         }
         if derived.markers {
             if derived.maintenance || windows_changed || incidents.len() > self.incidents.len() / 4 {
-                self.drift.refresh_markers(self.incidents.all_incidents());
+                self.drift.refresh_markers(self.incidents.spans());
             } else {
-                let changed: Vec<&crate::domain::Incident> =
-                    incidents.iter().map(|&i| self.incidents.row_at(i).incident()).collect();
+                let changed: Vec<_> = incidents.iter().map(|&i| self.incidents.row_at(i).span()).collect();
                 self.drift.update_markers(&changed);
             }
         }
@@ -361,7 +360,7 @@ impl AppState {
                 Update { changed, effects: Vec::new() }
             }
             Event::MonitoringLoaded(rows) => {
-                let changed = self.drift.merge_cached(*rows, self.incidents.all_incidents());
+                let changed = self.drift.merge_cached(*rows, self.incidents.spans());
                 Update { changed, effects: Vec::new() }
             }
             Event::Synced(report) => self.on_synced(*report, now),
@@ -429,26 +428,26 @@ impl AppState {
     }
 
     /// The title of an incident or the subject of a ticket, as shown (sanitised when it arrived).
-    pub fn title_of(&self, kind: EntityKind, id: &str) -> Option<&str> {
+    pub fn title_of(&self, kind: EntityKind, id: &str) -> Option<String> {
         match kind {
-            EntityKind::Incident => self.incidents.row(id).map(|r| r.incident().title.as_str()),
-            EntityKind::Ticket => self.tickets.row(id).map(|r| r.ticket().subject.as_str()),
+            EntityKind::Incident => self.incidents.row(id).map(|r| r.incident().title.clone()),
+            EntityKind::Ticket => self.tickets.row(id).map(|r| r.ticket().subject.clone()),
             EntityKind::Maintenance | EntityKind::Postmortem => None,
         }
     }
 
     /// The service an incident or ticket is on, as shown.
-    pub fn service_of(&self, kind: EntityKind, id: &str) -> Option<&str> {
+    pub fn service_of(&self, kind: EntityKind, id: &str) -> Option<String> {
         match kind {
-            EntityKind::Incident => self.incidents.row(id).map(|r| r.incident().service_id.as_str()),
-            EntityKind::Ticket => self.tickets.row(id).map(|r| r.ticket().service_id.as_str()),
+            EntityKind::Incident => self.incidents.row(id).map(|r| r.incident().service_id.clone()),
+            EntityKind::Ticket => self.tickets.row(id).map(|r| r.ticket().service_id.clone()),
             EntityKind::Maintenance | EntityKind::Postmortem => None,
         }
     }
 
     pub fn policy_for(&self, incident_id: &str) -> Option<&EscalationPolicy> {
         let row = self.incidents.row(incident_id)?;
-        let service = self.catalog.services.get(&row.confirmed.service_id)?;
+        let service = self.catalog.services.get(&row.confirmed().service_id)?;
         self.catalog.policies.get(&service.escalation_policy_id)
     }
 

@@ -17,7 +17,7 @@ fn cached(n: usize) -> Vec<Incident> {
 fn shown(state: &AppState) -> Vec<(String, Incident, Vec<&'static str>)> {
     let tab = &state.incidents;
     tab.visible_rows(0, tab.visible_len())
-        .map(|r| (r.confirmed.id.clone(), r.incident().clone(), r.pending().to_vec()))
+        .map(|r| (r.id().to_string(), r.incident().into_owned(), r.pending().to_vec()))
         .collect()
 }
 
@@ -57,7 +57,7 @@ fn a_key_pressed_during_the_merge_is_handled_before_it_ends() {
     assert!(state.incidents.loaded() < all.len(), "one slice merged, not all");
 
     // The key that arrived during the first slice is in the channel before the next step.
-    let second = state.incidents.visible_rows(1, 1).next().unwrap().confirmed.id.clone();
+    let second = state.incidents.visible_rows(1, 1).next().unwrap().id().to_string();
     state.update(key('j'), now());
     assert_eq!(state.incidents.selected_id(), Some(second.as_str()), "the key moved the selection");
     assert!(state.merging_cache(), "the key was handled while rows were still to merge");
@@ -91,9 +91,9 @@ fn a_merge_in_slices_ends_as_a_one_shot_merge() {
 
     // Resolved incidents merged from the cache are held without their timeline until read.
     let compact: Vec<String> =
-        sliced.incidents.visible_rows(0, all.len()).filter(|r| r.compact).map(|r| r.confirmed.id.clone()).collect();
+        sliced.incidents.visible_rows(0, all.len()).filter(|r| r.is_compact()).map(|r| r.id().to_string()).collect();
     assert!(compact.len() > all.len() / 2, "most merged rows are compact: {}", compact.len());
-    assert!(compact.iter().all(|id| !sliced.incidents.row(id).unwrap().confirmed.is_open()));
+    assert!(compact.iter().all(|id| !sliced.incidents.row(id).unwrap().confirmed().is_open()));
     assert!(compact.contains(&target));
     for id in &compact {
         let full = all.iter().find(|i| &i.id == id).unwrap().clone();
@@ -135,7 +135,7 @@ fn tickets_loaded_after_the_first_frame_merge_in_slices_after_the_incidents() {
 
     let one_shot = crate::console::tabs::tickets::TicketsTab::new(tickets.clone(), 0, &state.settings.sla);
     let keys = |tab: &crate::console::tabs::tickets::TicketsTab| -> Vec<String> {
-        tab.visible_rows(0, tab.visible_len()).map(|r| r.confirmed.key.clone()).collect()
+        tab.visible_rows(0, tab.visible_len()).map(|r| r.id().to_string()).collect()
     };
     assert_eq!(keys(&state.tickets), keys(&one_shot), "the same queue, in the same order");
     let open = tickets.iter().filter(|t| t.is_open()).count();
@@ -148,7 +148,7 @@ fn a_compact_incident_selected_or_opened_reads_its_timeline_from_the_cache() {
     let mut state = first_frame(&all, vec![]);
     let update = state.update(Event::CacheLoaded(all[300..].to_vec()), now());
     assert!(update.effects.iter().all(|e| !matches!(e, Effect::ReadIncident(_))), "the first row is not compact");
-    let id = state.incidents.visible_rows(0, all.len()).find(|r| r.compact).unwrap().confirmed.id.clone();
+    let id = state.incidents.visible_rows(0, all.len()).find(|r| r.is_compact()).unwrap().id().to_string();
     let full = all.iter().find(|i| i.id == id).unwrap().clone();
     assert!(!full.timeline.is_empty());
 
@@ -167,11 +167,11 @@ fn a_compact_incident_selected_or_opened_reads_its_timeline_from_the_cache() {
     let update = state.update(Event::IncidentRead { id: id.clone(), result: Ok(Some(full.clone())) }, now());
     assert!(update.changed);
     let row = state.incidents.row(&id).unwrap();
-    assert!(!row.compact);
-    assert_eq!(row.incident(), &full, "the row holds the incident in full again");
+    assert!(!row.is_compact());
+    assert_eq!(*row.incident(), full, "the row holds the incident in full again");
 
     // A failed read is said, naming the incident.
-    let other = state.incidents.visible_rows(0, all.len()).find(|r| r.compact).unwrap().confirmed.id.clone();
+    let other = state.incidents.visible_rows(0, all.len()).find(|r| r.is_compact()).unwrap().id().to_string();
     state.update(Event::IncidentRead { id: other.clone(), result: Err("disk I/O error".into()) }, now());
     assert!(flash(&state).contains(&other) && flash(&state).contains("disk I/O error"), "{}", flash(&state));
 }
@@ -191,8 +191,8 @@ fn a_compact_ticket_opened_reads_its_history_from_the_cache() {
     assert!(state.cache_merged());
     let full = tickets[350].clone();
     let row = state.tickets.row(&full.key).unwrap();
-    assert!(row.compact && row.ticket().history.is_empty() && row.ticket().description.is_none());
-    assert!(!state.tickets.row(&tickets[0].key).unwrap().compact, "what the first frame read stays in full");
+    assert!(row.is_compact() && row.ticket().history.is_empty() && row.ticket().description.is_none());
+    assert!(!state.tickets.row(&tickets[0].key).unwrap().is_compact(), "what the first frame read stays in full");
 
     state.update(key('2'), now());
     assert!(state.tickets.open_key(&full.key, 20));
@@ -200,8 +200,8 @@ fn a_compact_ticket_opened_reads_its_history_from_the_cache() {
     assert!(update.effects.contains(&Effect::ReadTicket(full.key.clone())), "{:?}", update.effects);
     state.update(Event::TicketRead { key: full.key.clone(), result: Ok(Some(full.clone())) }, now());
     let row = state.tickets.row(&full.key).unwrap();
-    assert!(!row.compact);
-    assert_eq!(row.ticket(), &full, "the row holds the ticket in full again");
+    assert!(!row.is_compact());
+    assert_eq!(*row.ticket(), full, "the row holds the ticket in full again");
 }
 
 /// A cache larger than the first frame is counted after it: the title says so meanwhile, and the
@@ -256,13 +256,13 @@ fn the_first_tickets_arrive_after_the_first_frame_ahead_of_the_merge() {
     state.update(Event::CacheCounted { incidents: all.len(), tickets: tickets.len() }, now());
     state.update(Event::FirstTickets(tickets[..300].to_vec()), now());
     assert_eq!(state.tickets.len(), 300);
-    assert!(state.tickets.rows().all(|r| !r.compact), "the first rows are held in full");
+    assert!(state.tickets.rows().all(|r| !r.is_compact()), "the first rows are held in full");
     assert!(state.sla.rows().len() > clocks, "their clocks are built at once");
     let first = state.update(Event::CacheLoaded(all[300..].to_vec()), now());
     state.update(Event::TicketsLoaded(tickets.to_vec()), now());
     finish_merge(&mut state, first);
     assert!(state.cache_merged());
     assert_eq!(state.tickets.len(), tickets.len());
-    assert!(!state.tickets.row(&tickets[0].key).unwrap().compact, "read first: kept in full");
-    assert!(state.tickets.row(&tickets[310].key).unwrap().compact);
+    assert!(!state.tickets.row(&tickets[0].key).unwrap().is_compact(), "read first: kept in full");
+    assert!(state.tickets.row(&tickets[310].key).unwrap().is_compact());
 }

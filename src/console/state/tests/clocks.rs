@@ -19,7 +19,7 @@ fn big() -> AppState {
 /// Five changes: two new incidents, one acknowledged (its response clock stops), one moved to
 /// P1, one resolved (its clocks go).
 fn page(state: &AppState) -> Vec<Change> {
-    let held = |id: &str| state.incidents.row(id).unwrap().confirmed.clone();
+    let held = |id: &str| state.incidents.row(id).unwrap().confirmed().into_owned();
     let ctx = ActionContext { actor: "dana", now: now(), policy: None };
     let mut acked = held("INC-10007");
     acked.apply(&IncidentAction::Acknowledge, ctx).unwrap();
@@ -64,10 +64,10 @@ fn a_sync_page_builds_only_its_items_clocks() {
 fn a_page_puts_rows_where_a_full_sort_puts_them_with_or_without_a_filter() {
     let mut state = big();
     let ids = |tab: &crate::console::tabs::incidents::IncidentsTab| -> Vec<String> {
-        tab.visible_rows(0, usize::MAX).map(|r| r.confirmed.id.clone()).collect()
+        tab.visible_rows(0, usize::MAX).map(|r| r.id().to_string()).collect()
     };
     let fresh = |state: &AppState| {
-        let all: Vec<Incident> = state.incidents.rows().map(|r| r.confirmed.clone()).collect();
+        let all: Vec<Incident> = state.incidents.rows().map(|r| r.confirmed().into_owned()).collect();
         crate::console::tabs::incidents::IncidentsTab::new(all, 0)
     };
     state.update(synced(page(&state), false), now());
@@ -76,10 +76,10 @@ fn a_page_puts_rows_where_a_full_sort_puts_them_with_or_without_a_filter() {
 
     // With a filter, rows come in and go out of the visible ones as they change.
     state.incidents.set_filter("p1");
-    let mut lowered = state.incidents.row("INC-1").unwrap().confirmed.clone();
+    let mut lowered = state.incidents.row("INC-1").unwrap().confirmed().into_owned();
     lowered.priority = Priority::P4;
     lowered.version += 1;
-    let mut raised = state.incidents.row("INC-10003").unwrap().confirmed.clone();
+    let mut raised = state.incidents.row("INC-10003").unwrap().confirmed().into_owned();
     raised.priority = Priority::P1;
     raised.version += 1;
     let new = incident("INC-3", Priority::P1, 2);
@@ -98,7 +98,7 @@ fn a_page_puts_rows_where_a_full_sort_puts_them_with_or_without_a_filter() {
 #[test]
 fn clocks_a_page_replaced_keep_their_bell() {
     let mut state = big();
-    let held = |state: &AppState, id: &str| state.incidents.row(id).unwrap().confirmed.clone();
+    let held = |state: &AppState, id: &str| state.incidents.row(id).unwrap().confirmed().into_owned();
     // A P1 triggered 14 minutes ago has a minute left of its 15 min response: critical on arrival.
     let arrived = incident("INC-1", Priority::P1, 14);
     state.update(synced(vec![Change::Incident(arrived)], false), now());
@@ -124,7 +124,7 @@ fn a_page_redraws_the_markers_of_its_incidents_as_a_rebuild_would() {
     state.update(synced(vec![], false), now());
     assert!(!state.drift.markers().is_empty(), "the seeded model has markers");
     assert!(state.incidents.len() > 8, "a page of 2 redraws its own markers, not all");
-    let mut open = state.incidents.open_incidents().next().unwrap().clone();
+    let mut open = state.incidents.open_incidents().next().unwrap().into_owned();
     // On the gateway every model sits behind: it is marked on every model's chart.
     open.service_id = "llm-gateway".into();
     let mut resolved = open.clone();
@@ -132,7 +132,7 @@ fn a_page_redraws_the_markers_of_its_incidents_as_a_rebuild_would() {
     let new = incident("INC-1", Priority::P2, 3);
     state.update(synced(vec![Change::Incident(resolved), Change::Incident(new)], false), now());
     let mut rebuilt = state.drift.clone();
-    rebuilt.refresh_markers(state.incidents.all_incidents());
+    rebuilt.refresh_markers(state.incidents.spans());
     assert_eq!(state.drift.markers(), rebuilt.markers());
     assert!(state.drift.markers().iter().any(|m| m.label == "INC-1"), "the new incident is marked");
     let ended = state.drift.markers().iter().find(|m| m.label == open.id).unwrap();

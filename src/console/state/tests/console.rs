@@ -80,7 +80,7 @@ fn errors_outlive_infos_and_every_message_is_logged() {
     let mut state = live(vec![incident("INC-1", Priority::P1, 3)]);
     let entry = persisted_entry(&state.update(key('a'), now()));
     state.update(Event::OutboxPersisted { key: entry.key.clone(), error: None }, now());
-    let mut theirs = state.incidents.row("INC-1").unwrap().confirmed.clone();
+    let mut theirs = state.incidents.row("INC-1").unwrap().confirmed().into_owned();
     let at = now() - chrono::Duration::seconds(40);
     theirs.apply(&IncidentAction::Acknowledge, ActionContext { actor: "dana", now: at, policy: None }).unwrap();
     let conflict = Conflict {

@@ -84,7 +84,7 @@ fn an_applied_action_with_an_unreadable_answer_completes_and_is_not_sent_again()
     assert!(!update.effects.iter().any(|e| matches!(e, Effect::Outbox(OutboxEffect::Send(_)))), "never sent again");
     assert!(state.outbox.is_empty() && state.outbox.rejected().is_empty());
     let row = state.incidents.row("INC-1").unwrap();
-    assert_eq!(row.confirmed.version, 2, "the next action goes against the server's new version");
+    assert_eq!(row.version(), 2, "the next action goes against the server's new version");
     assert_eq!(
         flash(&state),
         "INC-1: the backend applied it but sent back an item this console cannot read (title: expected a string, \

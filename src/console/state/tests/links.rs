@@ -107,7 +107,7 @@ fn an_incident_opens_its_ticket_or_asks_which_of_several() {
     assert_eq!(where_am_i(&s), at(TabId::Incidents, Some("INC-1001")));
 
     // A second report of the same outage: T asks which, Tab completes, Enter opens.
-    let mut second = s.tickets.row("SUP-2041").unwrap().confirmed.clone();
+    let mut second = s.tickets.row("SUP-2041").unwrap().confirmed().into_owned();
     (second.linked_incident, second.version) = (Some("INC-1001".into()), second.version + 1);
     s.update(crate::fixtures::synced(now(), "fixture", false, vec![crate::api::Change::Ticket(second)]), now());
     let mut linked = s.linked_tickets("INC-1001");

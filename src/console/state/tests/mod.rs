@@ -142,7 +142,7 @@ fn acknowledge_is_persisted_then_sent_then_confirmed() {
     let update = state.update(Event::OutboxPersisted { key: entry.key.clone(), error: None }, now());
     assert!(matches!(&update.effects[..], [Effect::Outbox(OutboxEffect::Send(e))] if e.key == entry.key));
 
-    let mut confirmed = state.incidents.row("INC-1").unwrap().confirmed.clone();
+    let mut confirmed = state.incidents.row("INC-1").unwrap().confirmed().into_owned();
     confirmed.apply(&IncidentAction::Acknowledge, ActionContext { actor: "erin", now: now(), policy: None }).unwrap();
     let update = state.update(
         Event::OutboxAnswered { key: entry.key.clone(), result: Ok(Entity::Incident(confirmed.clone())) },
@@ -153,7 +153,7 @@ fn acknowledge_is_persisted_then_sent_then_confirmed() {
     );
     let row = state.incidents.row("INC-1").unwrap();
     assert!(row.pending().is_empty());
-    assert_eq!(row.confirmed.status, IncidentStatus::Acknowledged);
+    assert_eq!(row.confirmed().status, IncidentStatus::Acknowledged);
     assert_eq!(flash(&state), "✓ INC-1 acknowledged");
     assert!(state.outbox.is_empty());
 }
@@ -298,7 +298,7 @@ fn a_conflict_rolls_back_and_says_who_was_first() {
     let mut state = live(vec![incident("INC-1", Priority::P1, 3)]);
     let entry = persisted_entry(&state.update(key('a'), now()));
     state.update(Event::OutboxPersisted { key: entry.key.clone(), error: None }, now());
-    let mut theirs = state.incidents.row("INC-1").unwrap().confirmed.clone();
+    let mut theirs = state.incidents.row("INC-1").unwrap().confirmed().into_owned();
     theirs
         .apply(
             &IncidentAction::Acknowledge,
@@ -317,7 +317,7 @@ fn a_conflict_rolls_back_and_says_who_was_first() {
     assert!(matches!(&update.effects[..], [Effect::Outbox(OutboxEffect::Reject { .. })]));
     let row = state.incidents.row("INC-1").unwrap();
     assert!(row.pending().is_empty(), "the optimistic change is gone");
-    assert_eq!(row.confirmed, crate::console::tabs::incidents::sanitized(theirs), "replaced by the server's version");
+    assert_eq!(*row.confirmed(), crate::console::tabs::incidents::sanitized(theirs), "replaced by the server's version");
     assert_eq!(flash(&state), "✗ INC-1 already acknowledged by dana 40 s ago");
 }
 

@@ -52,7 +52,7 @@ fn actions_the_disk_refused_are_sent_and_said_unsaved_until_confirmed() {
     state.flash(Level::Info, "not sent yet, will retry", now());
     assert!(state.storage_line().is_some());
 
-    let mut confirmed = state.incidents.row("INC-2").unwrap().confirmed.clone();
+    let mut confirmed = state.incidents.row("INC-2").unwrap().confirmed().into_owned();
     confirmed.apply(&IncidentAction::Acknowledge, ActionContext { actor: "erin", now: now(), policy: None }).unwrap();
     let answered = Event::OutboxAnswered { key: first.key.clone(), result: Ok(Entity::Incident(confirmed)) };
     state.update(answered, now());

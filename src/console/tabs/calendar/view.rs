@@ -331,7 +331,8 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &CalendarView<'_>, window: &Main
     }
     lines.push(Line::from(""));
     lines.push(Line::styled(" What will still page during this window", theme.header()));
-    let pages = still_pages(window, v.app.incidents.open_incidents());
+    let open: Vec<_> = v.app.incidents.open_incidents().collect();
+    let pages = still_pages(window, open.iter().map(AsRef::as_ref));
     if pages.open.is_empty() {
         lines.push(Line::styled(" no open incidents on these services", theme.ok()));
     }
@@ -361,7 +362,7 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &CalendarView<'_>, window: &Main
         .sla
         .rows()
         .iter()
-        .filter(|row| v.app.service_of(row.kind, &row.id).is_some_and(|s| window.affects(s)))
+        .filter(|row| v.app.service_of(row.kind, &row.id).is_some_and(|s| window.affects(&s)))
         .collect();
     let text = if window.pause_sla {
         format!(" {} SLA clocks on these services pause while it runs", clocks.len())

@@ -22,7 +22,8 @@ use crate::console::keymap::Mode;
 use crate::console::tabs::TabMeta;
 pub use crate::console::tabs::drift::monitoring::Monitoring;
 use crate::domain::monitoring::{DistributionRow, WindowStats, distribution};
-use crate::domain::{DriftWindow, FeatureKind, Incident, Model, QualityPoint, Sample, Statistic};
+use crate::console::tabs::incidents::IncidentSpan;
+use crate::domain::{DriftWindow, FeatureKind, Model, QualityPoint, Sample, Statistic};
 
 pub const META: TabMeta = TabMeta { title: "Drift", short_title: "Drift", mode: Mode::Drift, action: Action::TabDrift };
 
@@ -226,7 +227,7 @@ impl DriftTab {
     }
 
     /// Recomputes everything for the selection: series, distribution, markers.
-    pub fn rebuild<'a>(&mut self, incidents: impl Iterator<Item = &'a Incident>) {
+    pub fn rebuild<'a>(&mut self, incidents: impl Iterator<Item = IncidentSpan<'a>>) {
         self.model = self.model.min(self.data.models.len().saturating_sub(1));
         let features = self.model().map_or(0, |m| m.features.len());
         self.feature = self.feature.min(features.saturating_sub(1));
@@ -241,7 +242,7 @@ impl DriftTab {
 
     /// Takes in what the cache held. Anything already here came from a sync since, and is newer:
     /// it is kept. Returns whether anything was added.
-    pub fn merge_cached<'a>(&mut self, rows: MonitoringRows, incidents: impl Iterator<Item = &'a Incident>) -> bool {
+    pub fn merge_cached<'a>(&mut self, rows: MonitoringRows, incidents: impl Iterator<Item = IncidentSpan<'a>>) -> bool {
         let mut added = false;
         for model in rows.models {
             if !self.data.models.iter().any(|m| m.id == model.id) {
@@ -275,7 +276,7 @@ impl DriftTab {
         models: Vec<Model>,
         windows: Vec<DriftWindow>,
         quality: Vec<QualityPoint>,
-        incidents: impl Iterator<Item = &'a Incident>,
+        incidents: impl Iterator<Item = IncidentSpan<'a>>,
     ) -> bool {
         if models.is_empty() && windows.is_empty() && quality.is_empty() {
             return false;
@@ -411,18 +412,18 @@ impl DriftTab {
     }
 
     /// Redraws the incident markers after incidents changed.
-    pub fn refresh_markers<'a>(&mut self, incidents: impl Iterator<Item = &'a Incident>) {
+    pub fn refresh_markers<'a>(&mut self, incidents: impl Iterator<Item = IncidentSpan<'a>>) {
         self.rebuild_markers(incidents);
     }
 
     /// Redraws the markers of `changed` incidents only (a sync page's): their old markers go,
     /// their new ones are merged in; the rest stay as they are.
-    pub fn update_markers(&mut self, changed: &[&Incident]) {
+    pub fn update_markers(&mut self, changed: &[IncidentSpan<'_>]) {
         let Some(service) = self.model().map(|m| m.service_id.clone()) else {
             self.markers.clear();
             return;
         };
-        let ids: std::collections::HashSet<&str> = changed.iter().map(|i| i.id.as_str()).collect();
+        let ids: std::collections::HashSet<&str> = changed.iter().map(|i| i.id).collect();
         self.markers.retain(|m| m.kind != MarkerKind::Incident || !ids.contains(m.label.as_str()));
         let since = self.series.first().map(|p| p.start);
         let mut added: Vec<Marker> = Vec::new();
@@ -442,7 +443,7 @@ impl DriftTab {
         self.markers.sort_by(|a, b| a.at.cmp(&b.at).then(a.kind.cmp(&b.kind)));
     }
 
-    fn rebuild_markers<'a>(&mut self, incidents: impl Iterator<Item = &'a Incident>) {
+    fn rebuild_markers<'a>(&mut self, incidents: impl Iterator<Item = IncidentSpan<'a>>) {
         let Some(model) = self.model() else {
             self.markers.clear();
             return;
@@ -458,7 +459,7 @@ impl DriftTab {
                 label: format!("v{}", v.version),
             })
             .collect();
-        markers.extend(incidents.filter_map(|incident| incident_marker(incident, &model.service_id, since)));
+        markers.extend(incidents.filter_map(|incident| incident_marker(&incident, &model.service_id, since)));
         if let (Some(first), Some(last)) = (self.series.first(), self.series.last()) {
             for window in self.maintenance.iter().filter(|w| w.affects(&model.service_id) || w.affects("llm-gateway")) {
                 for o in window.occurrences(first.start, last.end) {
@@ -493,7 +494,7 @@ impl DriftTab {
         }
     }
 
-    pub fn next_model<'a>(&mut self, step: isize, incidents: impl Iterator<Item = &'a Incident>) {
+    pub fn next_model<'a>(&mut self, step: isize, incidents: impl Iterator<Item = IncidentSpan<'a>>) {
         let n = self.data.models.len();
         if n == 0 {
             return;
@@ -505,7 +506,7 @@ impl DriftTab {
         self.rebuild(incidents);
     }
 
-    pub fn next_feature<'a>(&mut self, step: isize, incidents: impl Iterator<Item = &'a Incident>) {
+    pub fn next_feature<'a>(&mut self, step: isize, incidents: impl Iterator<Item = IncidentSpan<'a>>) {
         let n = self.model().map_or(0, |m| m.features.len());
         if n == 0 {
             return;
@@ -546,7 +547,7 @@ impl DriftTab {
 
 /// The marker of an incident on the model's service (or the gateway every model sits behind),
 /// unless it was resolved before the series starts.
-fn incident_marker(incident: &Incident, service: &str, since: Option<DateTime<Utc>>) -> Option<Marker> {
+fn incident_marker(incident: &IncidentSpan<'_>, service: &str, since: Option<DateTime<Utc>>) -> Option<Marker> {
     let relevant = incident.service_id == service || incident.service_id == "llm-gateway";
     if !relevant || since.is_some_and(|s| incident.resolved_at.is_some_and(|r| r < s)) {
         return None;
@@ -555,7 +556,7 @@ fn incident_marker(incident: &Incident, service: &str, since: Option<DateTime<Ut
         kind: MarkerKind::Incident,
         at: incident.triggered_at,
         until: incident.resolved_at,
-        label: incident.id.clone(),
+        label: incident.id.to_string(),
     })
 }
 

@@ -5,9 +5,8 @@ use super::{DriftTab, META};
 use crate::console::action::Action;
 use crate::console::keymap::Mode;
 use crate::console::state::Level;
-use crate::console::tabs::incidents::IncidentsTab;
+use crate::console::tabs::incidents::{IncidentSpan, IncidentsTab};
 use crate::console::tabs::{Hints, Outcome, TAB_HINTS, Tab, TabContext, TabMeta, step};
-use crate::domain::Incident;
 
 const HINTS: Hints = &[
     (Action::NextModel, "model"),
@@ -21,8 +20,8 @@ const HINTS: Hints = &[
 ];
 
 /// The incidents the markers show (those of the model's service).
-fn incidents<'a>(cx: &TabContext<'a>) -> impl Iterator<Item = &'a Incident> {
-    cx.incidents.into_iter().flat_map(IncidentsTab::all_incidents)
+fn incidents<'a>(cx: &TabContext<'a>) -> impl Iterator<Item = IncidentSpan<'a>> {
+    cx.incidents.into_iter().flat_map(IncidentsTab::spans)
 }
 
 impl Tab for DriftTab {

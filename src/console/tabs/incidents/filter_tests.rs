@@ -19,11 +19,11 @@ fn inc(i: usize) -> Incident {
 }
 
 fn ids(tab: &IncidentsTab) -> Vec<String> {
-    tab.visible_rows(0, usize::MAX).map(|r| r.confirmed.id.clone()).collect()
+    tab.visible_rows(0, usize::MAX).map(|r| r.id().to_string()).collect()
 }
 
 fn all_at_once(tab: &IncidentsTab, filter: &str) -> Vec<String> {
-    let incidents: Vec<Incident> = tab.all_incidents().cloned().collect();
+    let incidents: Vec<Incident> = tab.all_incidents().map(std::borrow::Cow::into_owned).collect();
     let mut fresh = IncidentsTab::new(incidents, tab.total());
     fresh.set_filter(filter);
     while fresh.filter_step() {}
@@ -42,7 +42,7 @@ fn a_filter_over_many_rows_is_matched_a_slice_a_turn_and_rows_moving_meanwhile_a
 
     // Newest first: INC-000000 is the last row, not matched yet; it becomes a P1 and goes to
     // the top, before the scan's boundary: shown at once.
-    let mut urgent = tab.row("INC-000000").unwrap().confirmed.clone();
+    let mut urgent = tab.row("INC-000000").unwrap().confirmed().into_owned();
     urgent.priority = Priority::P1;
     urgent.version += 1;
     tab.upsert_many(vec![urgent]);
@@ -50,7 +50,7 @@ fn a_filter_over_many_rows_is_matched_a_slice_a_turn_and_rows_moving_meanwhile_a
     // The first row matched is resolved: it goes past the boundary, out of sight until the scan
     // gets there.
     let moved = first[0].clone();
-    let mut resolved = tab.row(&moved).unwrap().confirmed.clone();
+    let mut resolved = tab.row(&moved).unwrap().confirmed().into_owned();
     resolved.status = IncidentStatus::Resolved;
     resolved.resolved_at = Some(at(n as i64 + 1));
     resolved.version += 1;

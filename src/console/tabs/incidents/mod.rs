@@ -7,15 +7,18 @@
 //! ([`Queue`], shared with Tickets) keeps its order and visible rows up to date when data
 //! changes, and views only slice them. What the tab does is in `update.rs`; its view `view.rs`.
 
+pub mod slim;
 pub(crate) mod update;
 pub mod view;
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, VecDeque};
 
 use crate::console::action::Action;
 use crate::console::keymap::Mode;
-use crate::console::list::{self, Filter, Item, Queue, Upsert};
+use crate::console::list::{self, Filter, Item, Queue, Upsert, View};
+pub use slim::IncidentSpan;
 use crate::console::outbox::OutboxEntry;
 use crate::console::tabs::TabMeta;
 use crate::domain::text::sanitize_in_place;
@@ -31,12 +34,23 @@ pub type IncidentOrder = (u8, Reverse<i64>);
 pub type Row = list::Row<Incident, IncidentOrder>;
 
 impl Row {
-    pub fn incident(&self) -> &Incident {
+    /// The incident as shown (queued actions applied; a compact row's without its timeline).
+    pub fn incident(&self) -> Cow<'_, Incident> {
         self.current()
+    }
+
+    /// What the Drift tab's markers need of the incident shown, as the row holds it.
+    pub fn span(&self) -> IncidentSpan<'_> {
+        match self.view() {
+            View::Full(incident) => IncidentSpan::from(incident),
+            View::Slim(slim) => slim.span(),
+        }
     }
 }
 
 impl Item for Incident {
+    type Slim = slim::SlimIncident;
+
     fn id(&self) -> &str {
         &self.id
     }
@@ -46,16 +60,8 @@ impl Item for Incident {
     }
 
     fn matches(&self, filter: &Filter) -> bool {
-        filter.matches(&[
-            &self.id,
-            self.priority.label(),
-            self.status.label(),
-            &self.service_id,
-            &self.title,
-            self.assignee.as_deref().unwrap_or(""),
-            self.tier.label(),
-            self.source.as_deref().unwrap_or(""),
-        ])
+        let (assignee, source) = (self.assignee.as_deref(), self.source.as_deref());
+        slim::matches(filter, &self.id, self.priority, self.status, &self.service_id, &self.title, assignee, self.tier, source)
     }
 }
 
@@ -182,7 +188,7 @@ impl IncidentsTab {
             return;
         };
         let selected_id = self.selected_id().map(str::to_string);
-        let mut shown = self.list.row_at(index).confirmed.clone();
+        let mut shown = self.list.row_at(index).confirmed().into_owned();
         let mut verbs = Vec::new();
         for entry in pending {
             let Command::Incident(action) = &entry.action else {
@@ -327,23 +333,23 @@ impl IncidentsTab {
         }
         for mut incident in slice {
             // What the first frame (or a sync) holds already, in full, stays as it is.
-            if self.list.row(&incident.id).is_some_and(|r| r.confirmed.version >= incident.version) {
+            if self.list.row(&incident.id).is_some_and(|r| r.version() >= incident.version) {
                 continue;
             }
-            let compact = !incident.is_open();
-            if compact {
+            let (done, index) = if incident.is_open() {
+                self.list.upsert(sanitized(incident), order)
+            } else {
                 incident.timeline = Vec::new();
-            }
-            let (done, index) = self.list.upsert(sanitized(incident), order);
+                self.list.upsert_compact(sanitized(incident), order)
+            };
             match done {
                 Upsert::Ignored => continue,
                 // A new confirmed version drops what queued actions showed.
                 Upsert::Updated => {
-                    self.with_pending.remove(self.list.row_at(index).confirmed.id.as_str());
+                    self.with_pending.remove(self.list.row_at(index).id());
                 }
                 Upsert::New => {}
             }
-            self.list.set_compact(index, compact);
             touched.push(index);
         }
         if !touched.is_empty() {
@@ -364,7 +370,7 @@ impl IncidentsTab {
     /// version the row has. Returns whether it did (the row's queued actions are then shown
     /// again over it).
     pub fn restore_timeline(&mut self, incident: Incident) -> bool {
-        self.list.restore_compact(sanitized(incident), |row, full| row.timeline = full.timeline)
+        self.list.restore_compact(sanitized(incident))
     }
 
     /// Gives back the room the list grew into beyond its rows (once a large merge ended).
@@ -382,12 +388,18 @@ impl IncidentsTab {
     }
 
     /// Every incident held, in no particular order.
-    pub fn all_incidents(&self) -> impl Iterator<Item = &Incident> {
+    pub fn all_incidents(&self) -> impl Iterator<Item = Cow<'_, Incident>> {
         self.list.rows().map(Row::incident)
     }
 
+    /// What the Drift tab's markers need of every incident held, in no particular order: read
+    /// as the rows hold them (a compact row is not rebuilt).
+    pub fn spans(&self) -> impl Iterator<Item = IncidentSpan<'_>> {
+        self.list.rows().map(Row::span)
+    }
+
     /// Open incidents (as shown), most urgent first.
-    pub fn open_incidents(&self) -> impl Iterator<Item = &Incident> {
+    pub fn open_incidents(&self) -> impl Iterator<Item = Cow<'_, Incident>> {
         self.list.all().take(self.open).map(Row::incident)
     }
 
@@ -436,7 +448,7 @@ mod tests {
     }
 
     fn ids(tab: &IncidentsTab) -> Vec<String> {
-        tab.visible_rows(0, usize::MAX).map(|r| r.confirmed.id.clone()).collect()
+        tab.visible_rows(0, usize::MAX).map(|r| r.id().to_string()).collect()
     }
 
     fn entry(id: &str, action: IncidentAction, base: i64) -> OutboxEntry {
@@ -474,7 +486,7 @@ mod tests {
     #[test]
     fn triggered_incidents_come_before_acknowledged_ones_of_their_priority() {
         let mut tab = sample();
-        let mut acked = tab.row("INC-3").unwrap().confirmed.clone();
+        let mut acked = tab.row("INC-3").unwrap().confirmed().into_owned();
         acked.status = IncidentStatus::Acknowledged;
         acked.version += 1;
         tab.upsert_many(vec![acked]);
@@ -484,7 +496,7 @@ mod tests {
     #[test]
     fn resolved_incidents_sink_below_open_ones() {
         let mut tab = sample();
-        let mut resolved = tab.row("INC-3").unwrap().confirmed.clone();
+        let mut resolved = tab.row("INC-3").unwrap().confirmed().into_owned();
         resolved.status = IncidentStatus::Resolved;
         resolved.resolved_at = Some(at(9));
         resolved.version += 1;
@@ -497,13 +509,13 @@ mod tests {
     fn older_versions_are_ignored_and_new_ids_reported() {
         let mut tab = sample();
         let stale = inc("INC-2", Priority::P4, 1, "old");
-        let mut newer = tab.row("INC-2").unwrap().confirmed.clone();
+        let mut newer = tab.row("INC-2").unwrap().confirmed().into_owned();
         newer.version = 3;
         newer.title = "provider outage, failover started".into();
         assert!(tab.upsert_many(vec![newer]).is_empty());
         let new = tab.upsert_many(vec![stale, inc("INC-9", Priority::P4, 9, "embedding drift")]);
         assert_eq!(new, ["INC-9"]);
-        assert_eq!(tab.row("INC-2").unwrap().confirmed.title, "provider outage, failover started");
+        assert_eq!(tab.row("INC-2").unwrap().confirmed().title, "provider outage, failover started");
     }
 
     #[test]
@@ -559,9 +571,9 @@ mod tests {
         tab.apply_pending("INC-2", pending.iter(), "you", None);
         let row = tab.row("INC-2").unwrap();
         assert_eq!(row.incident().status, IncidentStatus::Acknowledged);
-        assert_eq!(row.confirmed.status, IncidentStatus::Triggered);
+        assert_eq!(row.confirmed().status, IncidentStatus::Triggered);
         assert_eq!(row.pending(), ["acknowledge"]);
-        let mut confirmed = row.confirmed.clone();
+        let mut confirmed = row.confirmed().into_owned();
         tab.set_filter("acknowledged");
         assert_eq!(ids(&tab), ["INC-2"], "filtering uses what is shown");
 
@@ -579,7 +591,7 @@ mod tests {
             vec![inc("INC-7", Priority::P1, 0, "Hostile \u{1b}]52;c;aGk=\u{7}title \u{1b}[31mred")],
             1,
         );
-        assert_eq!(tab.row("INC-7").unwrap().confirmed.title, "Hostile title red");
+        assert_eq!(tab.row("INC-7").unwrap().confirmed().title, "Hostile title red");
     }
 
     #[test]

@@ -92,7 +92,7 @@ impl Tab for IncidentsTab {
             for row in self.visible_rows(self.offset(), cx.rows) {
                 let inc = row.incident();
                 let pauses = cx.pauses.get(&inc.service_id).map_or(&[][..], Vec::as_slice);
-                let clock = nearest_clock(inc, pauses, cx.policy, shown);
+                let clock = nearest_clock(&inc, pauses, cx.policy, shown);
                 let Some(clock) = clock.filter(|c| !c.paused) else { continue };
                 let at = match (clock.overdue, clock.due) {
                     // Overdue minutes go up once a whole minute more has passed.
@@ -173,11 +173,11 @@ impl IncidentsTab {
         }
         match self.target() {
             // The template takes the timeline: a compact row's is on its way from the cache.
-            Some(row) if row.compact => Outcome::flash(
+            Some(row) if row.is_compact() => Outcome::flash(
                 Level::Info,
-                format!("reading the timeline of {} from the cache: p again in a moment", row.confirmed.id),
+                format!("reading the timeline of {} from the cache: p again in a moment", row.id()),
             ),
-            Some(row) => Outcome::Request(Request::DraftPostmortem(Box::new(row.incident().clone()))),
+            Some(row) => Outcome::Request(Request::DraftPostmortem(Box::new(row.incident().into_owned()))),
             None => Outcome::flash(Level::Info, "no incident selected"),
         }
     }

@@ -153,24 +153,24 @@ fn list_row<'a>(row: &'a Row, v: &IncidentsView<'_>, now: DateTime<Utc>, cols: &
     let mut cells = vec![
         Cell::from(Span::styled(inc.priority.label(), theme.priority(inc.priority))),
         Cell::from(Span::styled(status, status_style)),
-        Cell::from(Span::styled(inc.id.as_str(), text_style)),
-        Cell::from(Span::styled(inc.service_id.as_str(), text_style)),
+        Cell::from(Span::styled(inc.id.clone(), text_style)),
+        Cell::from(Span::styled(inc.service_id.clone(), text_style)),
     ];
     if cols.source {
-        cells.push(Cell::from(Span::styled(inc.source.as_deref().unwrap_or("—"), theme.muted())));
+        cells.push(Cell::from(Span::styled(inc.source.clone().unwrap_or_else(|| "—".into()), theme.muted())));
     }
     cells.extend([
         // Under a window that suppresses new alerts: this one is already open and keeps paging.
         Cell::from(if !muted && v.app.calendar.suppressed(&inc.service_id, now) {
-            Line::from(vec![Span::styled("[maint] ", theme.pending()), Span::styled(inc.title.as_str(), text_style)])
+            Line::from(vec![Span::styled("[maint] ", theme.pending()), Span::styled(inc.title.clone(), text_style)])
         } else {
-            Line::from(Span::styled(inc.title.as_str(), text_style))
+            Line::from(Span::styled(inc.title.clone(), text_style))
         }),
         Cell::from(Span::styled(crate::console::time::age((now - inc.triggered_at).num_seconds()), theme.muted())),
     ]);
     if cols.left {
         cells.push(Cell::from(
-            match nearest_clock(inc, v.app.calendar.sla_pauses(&inc.service_id), &v.app.settings.sla, now) {
+            match nearest_clock(&inc, v.app.calendar.sla_pauses(&inc.service_id), &v.app.settings.sla, now) {
                 Some(clock) => Span::styled(left_label(&clock), theme.band(clock.band)),
                 None => Span::styled("—", theme.muted()),
             },
@@ -178,7 +178,7 @@ fn list_row<'a>(row: &'a Row, v: &IncidentsView<'_>, now: DateTime<Utc>, cols: &
     }
     if cols.wide {
         cells.push(Cell::from(Span::styled(inc.tier.label(), text_style)));
-        cells.push(Cell::from(Span::styled(inc.assignee.as_deref().unwrap_or("—"), text_style)));
+        cells.push(Cell::from(Span::styled(inc.assignee.clone().unwrap_or_else(|| "—".into()), text_style)));
     }
     TableRow::new(cells)
 }
@@ -223,7 +223,7 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &IncidentsView<'_>, row: &Row, n
                 inc.source.as_deref().map(|s| format!(" · from {s}")).unwrap_or_default(),
                 clock(inc.triggered_at, now, tz),
                 ago(now, inc.triggered_at),
-                row.confirmed.version
+                row.version()
             ),
             theme.muted(),
         )),
@@ -234,7 +234,7 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &IncidentsView<'_>, row: &Row, n
     }
     // The same SLA clocks as tickets: response stops at the first acknowledgement.
     head.extend(
-        Which::BOTH.map(|which| clock_line(v.cx, &v.app.settings.sla, &v.app.calendar.incident_clock(inc, which))),
+        Which::BOTH.map(|which| clock_line(v.cx, &v.app.settings.sla, &v.app.calendar.incident_clock(&inc, which))),
     );
     let entries: Vec<HistoryEntry<'_>> = inc
         .timeline
@@ -254,7 +254,7 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &IncidentsView<'_>, row: &Row, n
         })
         .collect();
     // A compact row's timeline is being read from the cache (well under a frame).
-    let title = if row.compact { "timeline (reading it from the cache…)" } else { "timeline" };
+    let title = if row.is_compact() { "timeline (reading it from the cache…)" } else { "timeline" };
     draw_detail_view(buf, area, v.app, head, title, &entries, &inc.id, scroll, now);
 }
 

@@ -19,6 +19,7 @@ mod bands;
 pub(crate) mod update;
 pub mod view;
 
+use std::borrow::{Borrow, Cow};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -46,10 +47,10 @@ pub struct PrioritySummary {
 }
 
 /// An item whose clocks changed, as shown now (`None`: no longer held).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Changed<'a> {
-    Incident(&'a str, Option<&'a Incident>),
-    Ticket(&'a str, Option<&'a Ticket>),
+    Incident(&'a str, Option<Cow<'a, Incident>>),
+    Ticket(&'a str, Option<Cow<'a, Ticket>>),
 }
 
 #[expect(clippy::vec_box, reason = "a row is about 200 bytes: a page merges pointers, not rows")]
@@ -113,10 +114,10 @@ fn slot(which: Which) -> usize {
 impl SlaTab {
     /// Rebuilds the list from the open items. Clocks seen for the first time already critical
     /// do not ring: the bell is for entering the band while someone watches.
-    pub fn rebuild<'a>(
+    pub fn rebuild(
         &mut self,
-        incidents: impl Iterator<Item = &'a Incident>,
-        tickets: impl Iterator<Item = &'a Ticket>,
+        incidents: impl Iterator<Item = impl Borrow<Incident>>,
+        tickets: impl Iterator<Item = impl Borrow<Ticket>>,
         policy: &SlaPolicy,
         calendar: &CalendarTab,
         now: DateTime<Utc>,
@@ -124,8 +125,8 @@ impl SlaTab {
         let selected = self.selected().map(|r| (r.id.clone(), r.input.which));
         self.catch_up(now);
         let known: HashSet<(Arc<str>, Which)> = self.rows.iter().map(|r| (r.id.clone(), r.input.which)).collect();
-        let mut rows: Vec<Box<ClockRow>> = tickets.flat_map(|t| ticket_rows(t, policy, calendar, now)).collect();
-        rows.extend(incidents.flat_map(|i| incident_rows(i, policy, calendar, now)));
+        let mut rows: Vec<Box<ClockRow>> = tickets.flat_map(|t| ticket_rows(t.borrow(), policy, calendar, now)).collect();
+        rows.extend(incidents.flat_map(|i| incident_rows(i.borrow(), policy, calendar, now)));
         rows.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         for row in rows.iter().filter(|r| r.band_at(now) >= Band::Critical) {
             let key = (row.id.clone(), row.input.which);
@@ -185,9 +186,9 @@ impl SlaTab {
                     }
                 }
             }
-            added.extend(match *item {
-                Changed::Incident(_, Some(i)) => incident_rows(i, policy, calendar, now),
-                Changed::Ticket(_, Some(t)) => ticket_rows(t, policy, calendar, now),
+            added.extend(match item {
+                Changed::Incident(_, Some(i)) => incident_rows(i.as_ref(), policy, calendar, now),
+                Changed::Ticket(_, Some(t)) => ticket_rows(t.as_ref(), policy, calendar, now),
                 _ => Vec::new(),
             });
         }

@@ -36,7 +36,7 @@ fn summary_counts_each_clock_once_by_priority_and_band() {
     let policy = SlaPolicy::default_policy();
     let tickets = crate::fixtures::seeded_tickets(now);
     let mut tab = SlaTab::default();
-    tab.rebuild(std::iter::empty(), tickets.iter(), &policy, &Default::default(), now);
+    tab.rebuild(std::iter::empty::<&crate::domain::Incident>(), tickets.iter(), &policy, &Default::default(), now);
     let summary = tab.summary(now);
     let total: usize = summary.iter().map(|(_, s)| s.running).sum();
     assert_eq!(total, tab.rows().len());
@@ -153,7 +153,7 @@ proptest! {
                     t.version += 1;
                     let key = t.key.clone();
                     let before = held(&tab);
-                    tab.update_items(&[Changed::Ticket(&key, Some(&tickets[n]))], &policy, &calendar, now);
+                    tab.update_items(&[Changed::Ticket(&key, Some(std::borrow::Cow::Borrowed(&tickets[n])))], &policy, &calendar, now);
                     replace(&mut tab, &mut rung, before, now);
                 }
                 Step::Rebuild => {
@@ -176,11 +176,11 @@ fn a_paused_clock_has_no_band_change_until_resumed() {
     let now = start();
     let mut tickets = crate::fixtures::seeded_tickets(now);
     let mut tab = SlaTab::default();
-    tab.rebuild(std::iter::empty(), tickets.iter(), &policy, &calendar, now);
+    tab.rebuild(std::iter::empty::<&crate::domain::Incident>(), tickets.iter(), &policy, &calendar, now);
     let t = tickets.iter_mut().find(|t| t.key == "SUP-2042").unwrap();
     let _ = t.apply(&TicketAction::Take, "dana", now);
     t.apply(&TicketAction::Pending, "dana", now).unwrap();
-    tab.update_items(&[Changed::Ticket("SUP-2042", Some(t))], &policy, &calendar, now);
+    tab.update_items(&[Changed::Ticket("SUP-2042", Some(std::borrow::Cow::Borrowed(t)))], &policy, &calendar, now);
     let rows: Vec<&ClockRow> = tab.rows().iter().filter(|r| &*r.id == "SUP-2042").map(Box::as_ref).collect();
     assert!(!rows.is_empty() && rows.iter().all(|r| r.is_paused() && r.next_band_change(now).is_none()));
     let later = now + Duration::days(3);
@@ -189,7 +189,7 @@ fn a_paused_clock_has_no_band_change_until_resumed() {
 
     let resumed_at = now + Duration::minutes(5);
     t.apply(&TicketAction::Resume, "dana", resumed_at).unwrap();
-    tab.update_items(&[Changed::Ticket("SUP-2042", Some(t))], &policy, &calendar, resumed_at);
+    tab.update_items(&[Changed::Ticket("SUP-2042", Some(std::borrow::Cow::Borrowed(t)))], &policy, &calendar, resumed_at);
     let row = tab.rows().iter().find(|r| &*r.id == "SUP-2042" && r.input.which == Which::Response).unwrap();
     assert!(row.next_band_change(resumed_at).is_some(), "running again: it will change band");
     assert_eq!(tab.summary(later), brute_summary(&tab, later));

@@ -6,9 +6,11 @@
 //! maintenance window starting or ending re-sorts every row. What the tab does is in
 //! `update.rs`; its view `view.rs`.
 
+pub mod slim;
 pub(crate) mod update;
 pub mod view;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -16,7 +18,7 @@ use chrono::{DateTime, Utc};
 use crate::console::action::Action;
 use crate::console::clocks::{self, BreachOrder};
 use crate::console::keymap::Mode;
-use crate::console::list::{self, Cursor, Filter, Item, Queue, Upsert};
+use crate::console::list::{self, Cursor, Filter, Item, Queue, Upsert, View};
 use crate::console::outbox::OutboxEntry;
 use crate::console::tabs::TabMeta;
 use crate::domain::text::sanitize_in_place;
@@ -30,12 +32,23 @@ pub const META: TabMeta =
 pub type TicketRow = list::Row<Ticket, BreachOrder>;
 
 impl TicketRow {
-    pub fn ticket(&self) -> &Ticket {
+    /// The ticket as shown (queued actions applied; a compact row's without its history).
+    pub fn ticket(&self) -> Cow<'_, Ticket> {
         self.current()
+    }
+
+    /// The incident the ticket shown reports, read as the row holds it (a pass over every row).
+    pub fn linked_incident(&self) -> Option<&str> {
+        match self.view() {
+            View::Full(ticket) => ticket.linked_incident.as_deref(),
+            View::Slim(slim) => slim.linked_incident(),
+        }
     }
 }
 
 impl Item for Ticket {
+    type Slim = slim::SlimTicket;
+
     fn id(&self) -> &str {
         &self.key
     }
@@ -45,17 +58,8 @@ impl Item for Ticket {
     }
 
     fn matches(&self, filter: &Filter) -> bool {
-        filter.matches(&[
-            &self.key,
-            self.priority.label(),
-            self.tier.label(),
-            self.status.label(),
-            &self.subject,
-            &self.customer,
-            &self.service_id,
-            self.assignee.as_deref().unwrap_or("unassigned"),
-            self.linked_incident.as_deref().unwrap_or(""),
-        ])
+        let (t, assignee, linked) = (self, self.assignee.as_deref(), self.linked_incident.as_deref());
+        slim::matches(filter, &t.key, t.priority, t.tier, t.status, &t.subject, &t.customer, &t.service_id, assignee, linked)
     }
 }
 
@@ -177,18 +181,12 @@ impl TicketsTab {
     /// an action brings, are held in full.
     pub fn merge_slice(&mut self, n: usize, policy: &SlaPolicy) -> bool {
         let mut slice = self.merging.split_off(self.merging.len().saturating_sub(n));
-        slice.retain(|t| self.list.row(&t.key).is_none_or(|r| r.confirmed.version < t.version));
-        let keys: Vec<String> = slice.iter().map(|t| t.key.clone()).collect();
+        slice.retain(|t| self.list.row(&t.key).is_none_or(|r| r.version() < t.version));
         for ticket in &mut slice {
             ticket.history = Vec::new();
             ticket.description = None;
         }
-        self.upsert_many(slice, policy);
-        for key in keys {
-            if let Some(index) = self.list.index_of(&key) {
-                self.list.set_compact(index, true);
-            }
-        }
+        self.store(slice, policy, true);
         if self.merging.is_empty() {
             self.merging = Vec::new();
         }
@@ -204,10 +202,7 @@ impl TicketsTab {
     /// Puts back the history and message of a compact row read from the cache, if the cache
     /// holds the version the row has. Returns whether it did.
     pub fn restore_history(&mut self, ticket: Ticket) -> bool {
-        self.list.restore_compact(sanitized(ticket), |row, full| {
-            row.history = full.history;
-            row.description = full.description;
-        })
+        self.list.restore_compact(sanitized(ticket))
     }
 
     /// Gives back the room the list grew into beyond its rows (once a large merge ended).
@@ -224,6 +219,11 @@ impl TicketsTab {
     /// rows in order.
     /// Returns the keys that were new.
     pub fn upsert_many(&mut self, tickets: Vec<Ticket>, policy: &SlaPolicy) -> Vec<String> {
+        self.store(tickets, policy, false)
+    }
+
+    /// [`TicketsTab::upsert_many`], holding the tickets compactly when `compact`.
+    fn store(&mut self, tickets: Vec<Ticket>, policy: &SlaPolicy, compact: bool) -> Vec<String> {
         let selected = self.selected_key().map(str::to_string);
         let mut new_keys = Vec::new();
         let mut touched = Vec::new();
@@ -232,7 +232,7 @@ impl TicketsTab {
             let ticket = sanitized(ticket);
             let key = ticket.key.clone();
             let was_open = self.is_open_at(self.list.index_of(&key));
-            let upsert = self.list.upsert(ticket, &order);
+            let upsert = if compact { self.list.upsert_compact(ticket, &order) } else { self.list.upsert(ticket, &order) };
             self.open = self.open + usize::from(self.is_open_at(Some(upsert.1))) - usize::from(was_open);
             match upsert {
                 (Upsert::New, index) => {
@@ -296,7 +296,7 @@ impl TicketsTab {
             return;
         };
         let selected = self.selected_key().map(str::to_string);
-        let mut shown = self.list.row_at(index).confirmed.clone();
+        let mut shown = self.list.row_at(index).confirmed().into_owned();
         let mut verbs = Vec::new();
         for entry in pending {
             let Command::Ticket(action) = &entry.action else {

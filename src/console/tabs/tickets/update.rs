@@ -76,7 +76,7 @@ impl Tab for TicketsTab {
             .filter(|t| t.is_open())
             .flat_map(|t| {
                 Which::BOTH.map(|which| {
-                    let input = ClockInput::for_ticket(t, which).with_maintenance(pauses(&t.service_id));
+                    let input = ClockInput::for_ticket(&t, which).with_maintenance(pauses(&t.service_id));
                     crate::console::time::countdown_changes(&input.evaluate(cx.policy, shown), shown)
                 })
             })

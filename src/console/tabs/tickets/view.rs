@@ -143,7 +143,7 @@ fn draw_list(buf: &mut Buffer, area: Rect, v: &TicketsView<'_>, now: DateTime<Ut
     let cursor = tab.cursor();
     // Keys are never cut; one more cell for the queued mark.
     let key_width =
-        tab.visible_rows(cursor.offset, viewport).map(|r| r.confirmed.key.chars().count() + 1).max().unwrap_or(9);
+        tab.visible_rows(cursor.offset, viewport).map(|r| r.id().chars().count() + 1).max().unwrap_or(9);
     let cols = Columns::for_width(area.width, key_width.clamp(5, 16) as u16);
     let mut widths = vec![
         Constraint::Length(2),
@@ -185,7 +185,7 @@ fn draw_list(buf: &mut Buffer, area: Rect, v: &TicketsView<'_>, now: DateTime<Ut
     let rows = tab.visible_rows(cursor.offset, viewport).enumerate().map(|(i, row)| {
         let t = row.ticket();
         let clock_cell = |which| {
-            let state_now = v.app.calendar.ticket_clock(t, which).evaluate(policy, now);
+            let state_now = v.app.calendar.ticket_clock(&t, which).evaluate(policy, now);
             let style = if state_now.stopped || state_now.paused { theme.muted() } else { theme.band(state_now.band) };
             Cell::from(Span::styled(countdown(&state_now), style))
         };
@@ -238,7 +238,7 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &TicketsView<'_>, row: &TicketRo
                 service.map(|s| format!(" ({s})")).unwrap_or_default(),
                 clock(t.created_at, now, tz),
                 ago(now, t.created_at),
-                row.confirmed.version
+                row.version()
             ),
             theme.muted(),
         )),
@@ -246,7 +246,7 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &TicketsView<'_>, row: &TicketRo
     if let Some(id) = &t.linked_incident {
         head.push(link_line(v, id));
     }
-    head.extend(Which::BOTH.map(|which| clock_line(v.cx, &v.app.settings.sla, &v.app.calendar.ticket_clock(t, which))));
+    head.extend(Which::BOTH.map(|which| clock_line(v.cx, &v.app.settings.sla, &v.app.calendar.ticket_clock(&t, which))));
     let customer = truncate(&t.customer, 16);
     let mut entries: Vec<HistoryEntry<'_>> = t
         .history
@@ -279,7 +279,7 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &TicketsView<'_>, row: &TicketRo
         entries.insert(at, entry);
     }
     // A compact row's history is being read from the cache (well under a frame).
-    let title = if row.compact { "history (reading it from the cache…)" } else { "history" };
+    let title = if row.is_compact() { "history (reading it from the cache…)" } else { "history" };
     draw_detail_view(buf, area, v.app, head, title, &entries, &t.key, scroll, now);
 }
 

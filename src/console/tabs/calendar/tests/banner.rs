@@ -32,7 +32,7 @@ fn paused_on(state: &AppState, service: &str) -> Vec<bool> {
         .sla
         .rows()
         .iter()
-        .filter(|row| state.service_of(row.kind, &row.id) == Some(service))
+        .filter(|row| state.service_of(row.kind, &row.id).as_deref() == Some(service))
         .map(|row| row.input.evaluate(&policy, now()).paused)
         .collect()
 }
@@ -115,7 +115,7 @@ fn a_p1_paused_by_maintenance_stays_with_the_p1s_and_moves_by_its_breach_once_th
     let policy = state.settings.sla.clone();
     let due = |s: &AppState, key: &str| {
         let t = s.tickets.all().map(|r| r.ticket()).find(|t| t.key == key).unwrap();
-        s.calendar.ticket_clock(t, Which::Response).evaluate(&policy, now()).due.expect("running")
+        s.calendar.ticket_clock(&t, Which::Response).evaluate(&policy, now()).due.expect("running")
     };
     assert!(due(&state, "SUP-2041") < due(&state, "SUP-2042"));
     assert_eq!(position(&state, "SUP-2042"), 1, "{:?}", queue(&state));

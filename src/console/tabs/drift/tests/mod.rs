@@ -166,11 +166,11 @@ fn incidents_on_the_models_service_or_the_gateway_become_markers() {
     let mut tab = tab(10);
     let new = |service: &str| NewIncident { title: "x".into(), service_id: service.into(), priority: Priority::P1 };
     let incidents = [
-        Incident::trigger("INC-1".into(), new("support-assistant"), "am", t(5), None),
-        Incident::trigger("INC-2".into(), new("llm-gateway"), "am", t(6), None),
-        Incident::trigger("INC-3".into(), new("billing-meter"), "am", t(7), None),
+        crate::domain::Incident::trigger("INC-1".into(), new("support-assistant"), "am", t(5), None),
+        crate::domain::Incident::trigger("INC-2".into(), new("llm-gateway"), "am", t(6), None),
+        crate::domain::Incident::trigger("INC-3".into(), new("billing-meter"), "am", t(7), None),
     ];
-    tab.rebuild(incidents.iter());
+    tab.rebuild(incidents.iter().map(Into::into));
     let labels: Vec<&str> = tab.markers().iter().map(|m| m.label.as_str()).collect();
     assert_eq!(labels, ["INC-1", "INC-2", "v2.3.0"]);
 }

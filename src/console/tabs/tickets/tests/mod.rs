@@ -22,7 +22,7 @@ fn ticket(key: &str, priority: Priority, min: i64) -> Ticket {
 }
 
 fn keys(tab: &TicketsTab) -> Vec<&str> {
-    tab.visible_rows(0, usize::MAX).map(|r| r.confirmed.key.as_str()).collect()
+    tab.visible_rows(0, usize::MAX).map(|r| r.id()).collect()
 }
 
 #[test]
@@ -69,8 +69,8 @@ fn hostile_text_is_made_inert() {
     t.subject = "\u{1b}]52;c;ZXZpbA==\u{7}refund".into();
     t.description = Some("line one\r\n\u{1b}[2Jline two".into());
     let tab = TicketsTab::new(vec![t], 0, &policy);
-    assert_eq!(tab.row("SUP-1").unwrap().confirmed.subject, "refund");
-    assert_eq!(tab.row("SUP-1").unwrap().confirmed.description.as_deref(), Some("line one line two"));
+    assert_eq!(tab.row("SUP-1").unwrap().confirmed().subject, "refund");
+    assert_eq!(tab.row("SUP-1").unwrap().confirmed().description.as_deref(), Some("line one line two"));
 }
 
 /// The open count is kept as rows change: it equals counting every row after new tickets,
@@ -81,7 +81,7 @@ fn the_open_count_is_kept_as_rows_change() {
     let counted = |tab: &TicketsTab| tab.rows().filter(|r| r.ticket().is_open()).count();
     let mut tab = TicketsTab::new((0..6).map(|i| ticket(&format!("SUP-{i}"), Priority::P3, -i)).collect(), 0, &policy);
     assert_eq!((tab.open_count(), counted(&tab)), (6, 6));
-    let mut resolved = tab.row("SUP-2").unwrap().confirmed.clone();
+    let mut resolved = tab.row("SUP-2").unwrap().confirmed().into_owned();
     resolved.apply(&TicketAction::Resolve, "dana", at(1)).unwrap();
     resolved.version += 1;
     let mut stale = resolved.clone();

@@ -45,7 +45,7 @@ fn persisted(update: &Update) -> OutboxEntry {
 }
 
 fn selected_ticket(state: &AppState) -> Ticket {
-    state.tickets.selected().expect("a selected ticket").ticket().clone()
+    state.tickets.selected().expect("a selected ticket").ticket().into_owned()
 }
 
 fn flash(state: &AppState) -> &str {
@@ -100,7 +100,7 @@ fn pending_pauses_both_clocks_and_resume_continues_them() {
     assert_eq!(a.remaining, b.remaining, "a paused clock does not run");
 
     // The server confirms; an hour later the customer answers and the clocks run on.
-    let mut confirmed = s.tickets.row(&key_of).unwrap().confirmed.clone();
+    let mut confirmed = s.tickets.row(&key_of).unwrap().confirmed().into_owned();
     confirmed.apply(&TicketAction::Pending, "erin", now()).unwrap();
     s.update(Event::OutboxPersisted { key: entry.key.clone(), error: None }, now());
     s.update(Event::OutboxAnswered { key: entry.key, result: Ok(Entity::Ticket(confirmed)) }, now());
@@ -142,7 +142,7 @@ fn resolve_asks_to_confirm_and_first_response_is_checked_before_queueing() {
 
     // A ticket whose first response is recorded says so instead of queueing another.
     let responded = s.tickets.all().find(|r| r.ticket().first_response_at.is_some() && r.ticket().is_open());
-    let responded = responded.unwrap().confirmed.key.clone();
+    let responded = responded.unwrap().id().to_string();
     key(&mut s, 'g');
     for _ in 0..s.tickets.visible_len() {
         if s.tickets.selected_key() == Some(responded.as_str()) {
@@ -226,7 +226,7 @@ fn countdowns_tick_every_second_only_while_on_screen() {
 }
 
 fn visible_keys(state: &AppState) -> Vec<String> {
-    state.tickets.visible_rows(0, usize::MAX).map(|r| r.confirmed.key.clone()).collect()
+    state.tickets.visible_rows(0, usize::MAX).map(|r| r.id().to_string()).collect()
 }
 
 /// A fresh console: the cache held one quiet ticket and sync brought the rest, which sort above
@@ -238,7 +238,7 @@ fn a_tab_first_shown_starts_at_its_top_with_the_most_urgent_row_selected() {
     let policy = crate::sla::SlaPolicy::default_policy();
     let sorted = crate::console::tabs::tickets::TicketsTab::new(tickets.clone(), 0, &policy);
     let open: Vec<String> =
-        sorted.visible_rows(0, usize::MAX).filter(|r| r.ticket().is_open()).map(|r| r.confirmed.key.clone()).collect();
+        sorted.visible_rows(0, usize::MAX).filter(|r| r.ticket().is_open()).map(|r| r.id().to_string()).collect();
     let quiet = open.last().unwrap().clone();
     let (first, rest): (Vec<Ticket>, Vec<Ticket>) = tickets.into_iter().partition(|t| t.key == quiet);
     snapshot.tickets = first;
@@ -269,7 +269,7 @@ fn the_selection_follows_its_item_when_rows_resort_and_stays_in_view() {
     key(&mut s, 'j');
     let chosen = s.tickets.selected_key().unwrap().to_string();
     // A ticket as urgent as the top one arrives: it sorts above the selection.
-    let mut urgent = s.tickets.visible_rows(0, 1).next().unwrap().confirmed.clone();
+    let mut urgent = s.tickets.visible_rows(0, 1).next().unwrap().confirmed().into_owned();
     urgent.key = "SUP-9999".into();
     s.update(crate::fixtures::synced(now(), "fixture", false, vec![crate::api::Change::Ticket(urgent)]), now());
     let keys = visible_keys(&s);

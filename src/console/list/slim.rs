@@ -1,0 +1,96 @@
+//! How a queue holds most of its rows: compactly ([`Slim`]). A row merged from a large cache
+//! (a resolved incident, a ticket read after the first screen) is listed, sorted and filtered, but
+//! rarely opened; it is held without its long parts (an incident's timeline, a ticket's history
+//! and message) and in as few allocations as its fields allow: short ids inline, the strings that
+//! repeat across rows (services, people, customers, sources) shared through a [`Pool`], instants
+//! as nanoseconds. Opening one reads its long parts from the cache.
+//!
+//! Pure: no I/O, no clock.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::Filter;
+
+/// One allocation for each distinct short string the rows repeat: a service id, a person, a
+/// customer, a source. What it holds is bounded by how many distinct values the backend has.
+#[derive(Debug, Clone, Default)]
+pub struct Pool {
+    strings: HashSet<Arc<str>>,
+}
+
+impl Pool {
+    /// The pool's copy of `s`, made on first use.
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(held) = self.strings.get(s) {
+            return held.clone();
+        }
+        let held: Arc<str> = Arc::from(s);
+        self.strings.insert(held.clone());
+        held
+    }
+
+    pub fn get_opt(&mut self, s: Option<&str>) -> Option<Arc<str>> {
+        s.map(|s| self.get(s))
+    }
+}
+
+/// An item as a compact row holds it.
+pub trait Slim<T>: Clone + PartialEq + std::fmt::Debug + Sized {
+    /// `item` without its long parts, or `None` when it cannot be held compactly (an instant
+    /// outside what nanoseconds count, 1677–2262): such a row is kept in full.
+    fn slim(item: &T, pool: &mut Pool) -> Option<Self>;
+    /// The item as the row holds it: its long parts empty.
+    fn full(&self) -> T;
+    fn id(&self) -> &str;
+    fn version(&self) -> i64;
+    /// The same answer as the full item's `Item::matches`.
+    fn matches(&self, filter: &Filter) -> bool;
+}
+
+/// An instant as nanoseconds since 1970 (`None`: outside 1677–2262).
+pub fn nanos(at: DateTime<Utc>) -> Option<i64> {
+    at.timestamp_nanos_opt().filter(|&n| n != NONE)
+}
+
+/// An optional instant as nanoseconds, [`NONE`] for none.
+pub fn nanos_opt(at: Option<DateTime<Utc>>) -> Option<i64> {
+    at.map_or(Some(NONE), nanos)
+}
+
+/// What stands for "no instant" among nanoseconds.
+pub const NONE: i64 = i64::MIN;
+
+pub fn instant(nanos: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_nanos(nanos)
+}
+
+pub fn instant_opt(nanos: i64) -> Option<DateTime<Utc>> {
+    (nanos != NONE).then(|| instant(nanos))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_hands_out_one_copy_of_each_string() {
+        let mut pool = Pool::default();
+        let a = pool.get("llm-gateway");
+        let b = pool.get("llm-gateway");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(pool.strings.len(), 1);
+        assert_eq!(pool.get_opt(None), None);
+    }
+
+    #[test]
+    fn instants_survive_nanoseconds_and_far_ones_are_refused() {
+        let at = DateTime::parse_from_rfc3339("2026-11-05T14:00:00.123456789Z").unwrap().to_utc();
+        assert_eq!(instant(nanos(at).unwrap()), at);
+        assert_eq!(instant_opt(nanos_opt(None).unwrap()), None);
+        let far = DateTime::parse_from_rfc3339("2400-01-01T00:00:00Z").unwrap().to_utc();
+        assert_eq!(nanos(far), None);
+    }
+}
