@@ -128,6 +128,20 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The console keeps every row it lists for as long as it runs, while the loader and the sync
+/// task decode pages on other threads. With glibc's default of an arena per thread, the rows end
+/// up spread over several arenas among the freed pages, which stay resident: with 100,000
+/// incidents and 100,000 tickets cached that was 185 MB of RSS against 151 MB with one arena
+/// (`cargo bench --bench memory`). Small allocations still go through each thread's cache, so
+/// one arena costs the console nothing it can measure; `opsdeck serve` keeps the default.
+fn one_heap_arena() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before any thread is started.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
+
 /// A mistake in how the console was started (its terminal, arguments, config file or token
 /// file), found before anything was drawn or sent: exit status 2.
 #[derive(Debug, thiserror::Error)]
@@ -163,6 +177,7 @@ fn log_to_file(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard
 }
 
 fn console(cli: Cli) -> anyhow::Result<()> {
+    one_heap_arena();
     // Before anything touches the terminal: a terminal that cannot move the cursor gets a
     // sentence, not escape sequences.
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
