@@ -129,7 +129,7 @@ fn print_mappings(pid: u32) {
             maps.push((0, name));
         }
     }
-    maps.sort_by(|a, b| b.0.cmp(&a.0));
+    maps.sort_by_key(|m| std::cmp::Reverse(m.0));
     for (kb, name) in maps.iter().take(12) {
         println!("  {:>8.1} MB  {name}", *kb as f64 / 1024.0);
     }

@@ -177,9 +177,9 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     /// Gives back the room the rows' storage grew into beyond what they hold (after a large
     /// merge: a vector that doubled as it grew may be a third empty).
     pub fn shrink_to_fit(&mut self) {
+        // The index is left as it is: it was reserved for the rows the cache holds, and rebuilding
+        // it (a hash of every id) would take a frame's time for what it gives back.
         self.rows.shrink_to_fit();
-        let (rows, hasher) = (&self.rows, &self.hasher);
-        self.by_id.shrink_to_fit(|&i| hasher.hash_one(rows[i as usize].id()));
         self.order.shrink_to_fit();
         self.visible.shrink_to_fit();
     }
@@ -256,18 +256,14 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
             (rows[existing].placed(), rows[existing].id()) < (Some(rows[new].key), rows[new].id())
         };
         let mut added = touched.clone();
-        added.sort_unstable_by(|&a, &b| {
-            (rows[a].key, rows[a].id()).cmp(&(rows[b].key, rows[b].id()))
-        });
+        added.sort_unstable_by(|&a, &b| (rows[a].key, rows[a].id()).cmp(&(rows[b].key, rows[b].id())));
         if filtered {
             let mut removed: Vec<usize> = touched.iter().filter_map(|&i| placed_at(&self.visible, i)).collect();
             removed.sort_unstable();
             // A row landing past the scan's boundary is matched when the scan gets there.
-            let scanned = |i: usize| {
-                self.scan.as_ref().is_none_or(|(key, id)| (rows[i].key, rows[i].id()) < (*key, id.as_str()))
-            };
-            let shown =
-                added.iter().copied().filter(|&i| scanned(i) && rows[i].matches(&self.filter)).collect();
+            let scanned =
+                |i: usize| self.scan.as_ref().is_none_or(|(key, id)| (rows[i].key, rows[i].id()) < (*key, id.as_str()));
+            let shown = added.iter().copied().filter(|&i| scanned(i) && rows[i].matches(&self.filter)).collect();
             splice_sorted(&mut self.visible, &removed, shown, before);
         }
         let mut removed: Vec<usize> = touched.iter().filter_map(|&i| placed_at(&self.order, i)).collect();
@@ -285,9 +281,7 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
         }
         let rows = &self.rows;
         let mut order: Vec<usize> = (0..rows.len()).collect();
-        order.sort_unstable_by(|&a, &b| {
-            (rows[a].key, rows[a].id()).cmp(&(rows[b].key, rows[b].id()))
-        });
+        order.sort_unstable_by(|&a, &b| (rows[a].key, rows[a].id()).cmp(&(rows[b].key, rows[b].id())));
         self.order = order;
         self.refilter_rows();
     }
@@ -341,9 +335,10 @@ impl<T: Item, K: Ord + Copy + Default> Queue<T, K> {
     fn scanned(&self) -> Option<usize> {
         let (key, id) = self.scan.as_ref()?;
         let rows = &self.rows;
-        Some(self.order.partition_point(|&i| {
-            (rows[i].placed().unwrap_or(rows[i].key), rows[i].id()) < (*key, id.as_str())
-        }))
+        Some(
+            self.order
+                .partition_point(|&i| (rows[i].placed().unwrap_or(rows[i].key), rows[i].id()) < (*key, id.as_str())),
+        )
     }
 
     /// The boundary a scan stops at when the row stored at `index` is the next to match.

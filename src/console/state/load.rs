@@ -22,8 +22,9 @@ use crate::console::effect::Effect;
 /// million rows on a 2-core machine, well inside a 16 ms frame (`cargo bench --bench merge`).
 pub const MERGE_SLICE: usize = 2_000;
 /// Tickets merged per turn: each is sorted by its SLA due time and gets its clocks, which costs
-/// about twenty resolved incidents' worth.
-pub const TICKET_SLICE: usize = 250;
+/// about twenty resolved incidents' worth (2–5 ms a turn, `MERGE_TICKETS=100000 cargo bench
+/// --bench merge`).
+pub const TICKET_SLICE: usize = 100;
 
 impl AppState {
     /// Merges the next slice of the cached rows (incidents first: the first screen lists them)

@@ -345,6 +345,9 @@ impl AppState {
                 self.merge_cached()
             }
             Event::TicketsLoaded(tickets) => {
+                // Room for the clocks of every ticket still to merge, so that no turn copies
+                // the clock index as it doubles.
+                self.sla.reserve(tickets.len());
                 self.tickets.queue_merge(tickets);
                 self.merge_cached()
             }

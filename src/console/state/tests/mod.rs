@@ -317,7 +317,11 @@ fn a_conflict_rolls_back_and_says_who_was_first() {
     assert!(matches!(&update.effects[..], [Effect::Outbox(OutboxEffect::Reject { .. })]));
     let row = state.incidents.row("INC-1").unwrap();
     assert!(row.pending().is_empty(), "the optimistic change is gone");
-    assert_eq!(*row.confirmed(), crate::console::tabs::incidents::sanitized(theirs), "replaced by the server's version");
+    assert_eq!(
+        *row.confirmed(),
+        crate::console::tabs::incidents::sanitized(theirs),
+        "replaced by the server's version"
+    );
     assert_eq!(flash(&state), "✗ INC-1 already acknowledged by dana 40 s ago");
 }
 

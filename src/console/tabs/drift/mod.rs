@@ -21,8 +21,8 @@ pub use crate::console::data::{DriftJob, DriftResults};
 use crate::console::keymap::Mode;
 use crate::console::tabs::TabMeta;
 pub use crate::console::tabs::drift::monitoring::Monitoring;
-use crate::domain::monitoring::{DistributionRow, WindowStats, distribution};
 use crate::console::tabs::incidents::IncidentSpan;
+use crate::domain::monitoring::{DistributionRow, WindowStats, distribution};
 use crate::domain::{DriftWindow, FeatureKind, Model, QualityPoint, Sample, Statistic};
 
 pub const META: TabMeta = TabMeta { title: "Drift", short_title: "Drift", mode: Mode::Drift, action: Action::TabDrift };
@@ -242,7 +242,11 @@ impl DriftTab {
 
     /// Takes in what the cache held. Anything already here came from a sync since, and is newer:
     /// it is kept. Returns whether anything was added.
-    pub fn merge_cached<'a>(&mut self, rows: MonitoringRows, incidents: impl Iterator<Item = IncidentSpan<'a>>) -> bool {
+    pub fn merge_cached<'a>(
+        &mut self,
+        rows: MonitoringRows,
+        incidents: impl Iterator<Item = IncidentSpan<'a>>,
+    ) -> bool {
         let mut added = false;
         for model in rows.models {
             if !self.data.models.iter().any(|m| m.id == model.id) {

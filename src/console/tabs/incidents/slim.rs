@@ -7,8 +7,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use compact_str::CompactString;
 
-use crate::console::list::slim::{self, Pool, Slim};
 use crate::console::list::Filter;
+use crate::console::list::slim::{self, Pool, Slim};
 use crate::domain::{Incident, IncidentStatus, Priority, Tier};
 
 #[derive(Debug, Clone, PartialEq)]

@@ -18,7 +18,9 @@ use crate::console::tabs::postmortems::{META, PostmortemsTab};
 use crate::console::tabs::{Hints, Outcome, Request, TAB_HINTS, Tab, TabContext, TabId, TabMeta, step};
 use crate::domain::postmortem::{draft_from_file, draft_to_file, postmortem_id, validate};
 use crate::domain::postmortem_template::{self, SlaBreach, TemplateInput};
-use crate::domain::{Command, Entity, Incident, Ticket, Postmortem, PostmortemAction, PostmortemDraft, PostmortemStatus};
+use crate::domain::{
+    Command, Entity, Incident, Postmortem, PostmortemAction, PostmortemDraft, PostmortemStatus, Ticket,
+};
 
 /// Typing is journaled at most this long after it happens (the issue allows 250 ms; the write
 /// itself takes a few milliseconds).
@@ -162,8 +164,12 @@ impl AppState {
     }
 
     fn render_template(&self, incident: &Incident, now: DateTime<Utc>) -> PostmortemDraft {
-        let linked: Vec<_> =
-            self.tickets.all().filter(|r| r.linked_incident() == Some(incident.id.as_str())).map(|r| r.ticket()).collect();
+        let linked: Vec<_> = self
+            .tickets
+            .all()
+            .filter(|r| r.linked_incident() == Some(incident.id.as_str()))
+            .map(|r| r.ticket())
+            .collect();
         let tickets: Vec<&Ticket> = linked.iter().map(AsRef::as_ref).collect();
         let policy = &self.settings.sla;
         let mut breaches = Vec::new();

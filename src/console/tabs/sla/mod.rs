@@ -125,7 +125,8 @@ impl SlaTab {
         let selected = self.selected().map(|r| (r.id.clone(), r.input.which));
         self.catch_up(now);
         let known: HashSet<(Arc<str>, Which)> = self.rows.iter().map(|r| (r.id.clone(), r.input.which)).collect();
-        let mut rows: Vec<Box<ClockRow>> = tickets.flat_map(|t| ticket_rows(t.borrow(), policy, calendar, now)).collect();
+        let mut rows: Vec<Box<ClockRow>> =
+            tickets.flat_map(|t| ticket_rows(t.borrow(), policy, calendar, now)).collect();
         rows.extend(incidents.flat_map(|i| incident_rows(i.borrow(), policy, calendar, now)));
         rows.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         for row in rows.iter().filter(|r| r.band_at(now) >= Band::Critical) {
@@ -271,6 +272,12 @@ impl SlaTab {
     /// Per priority: running, warning, critical, breached and paused clocks at `now`.
     pub fn summary(&self, now: DateTime<Utc>) -> [(Priority, PrioritySummary); 4] {
         self.bands.summary(&self.rows, now)
+    }
+
+    /// Makes room for the clocks of `items` more items (two clocks each at most).
+    pub fn reserve(&mut self, items: usize) {
+        self.rows.reserve(items * 2);
+        self.placed.reserve(items);
     }
 
     pub fn rows(&self) -> &[Box<ClockRow>] {

@@ -189,7 +189,12 @@ fn a_paused_clock_has_no_band_change_until_resumed() {
 
     let resumed_at = now + Duration::minutes(5);
     t.apply(&TicketAction::Resume, "dana", resumed_at).unwrap();
-    tab.update_items(&[Changed::Ticket("SUP-2042", Some(std::borrow::Cow::Borrowed(t)))], &policy, &calendar, resumed_at);
+    tab.update_items(
+        &[Changed::Ticket("SUP-2042", Some(std::borrow::Cow::Borrowed(t)))],
+        &policy,
+        &calendar,
+        resumed_at,
+    );
     let row = tab.rows().iter().find(|r| &*r.id == "SUP-2042" && r.input.which == Which::Response).unwrap();
     assert!(row.next_band_change(resumed_at).is_some(), "running again: it will change band");
     assert_eq!(tab.summary(later), brute_summary(&tab, later));

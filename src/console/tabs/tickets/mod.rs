@@ -59,7 +59,18 @@ impl Item for Ticket {
 
     fn matches(&self, filter: &Filter) -> bool {
         let (t, assignee, linked) = (self, self.assignee.as_deref(), self.linked_incident.as_deref());
-        slim::matches(filter, &t.key, t.priority, t.tier, t.status, &t.subject, &t.customer, &t.service_id, assignee, linked)
+        slim::matches(
+            filter,
+            &t.key,
+            t.priority,
+            t.tier,
+            t.status,
+            &t.subject,
+            &t.customer,
+            &t.service_id,
+            assignee,
+            linked,
+        )
     }
 }
 
@@ -232,7 +243,8 @@ impl TicketsTab {
             let ticket = sanitized(ticket);
             let key = ticket.key.clone();
             let was_open = self.is_open_at(self.list.index_of(&key));
-            let upsert = if compact { self.list.upsert_compact(ticket, &order) } else { self.list.upsert(ticket, &order) };
+            let upsert =
+                if compact { self.list.upsert_compact(ticket, &order) } else { self.list.upsert(ticket, &order) };
             self.open = self.open + usize::from(self.is_open_at(Some(upsert.1))) - usize::from(was_open);
             match upsert {
                 (Upsert::New, index) => {

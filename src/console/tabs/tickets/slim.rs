@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use compact_str::CompactString;
 
-use crate::console::list::slim::{self, Pool, Slim};
 use crate::console::list::Filter;
+use crate::console::list::slim::{self, Pool, Slim};
 use crate::domain::{Pause, Priority, Ticket, TicketStatus, Tier};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +70,8 @@ impl Slim<Ticket> for SlimTicket {
             slim::nanos_opt(t.first_response_at)?,
             slim::nanos_opt(t.resolved_at)?,
         ];
-        let pauses = t.pauses.iter().map(|p| Some([slim::nanos(p.from)?, slim::nanos_opt(p.to)?])).collect::<Option<_>>()?;
+        let pauses =
+            t.pauses.iter().map(|p| Some([slim::nanos(p.from)?, slim::nanos_opt(p.to)?])).collect::<Option<_>>()?;
         Some(SlimTicket {
             key: CompactString::from(t.key.as_str()),
             subject: t.subject.as_str().into(),
@@ -104,7 +105,11 @@ impl Slim<Ticket> for SlimTicket {
             first_response_at: slim::instant_opt(self.at[2]),
             resolved_at: slim::instant_opt(self.at[3]),
             linked_incident: self.linked_incident.as_deref().map(str::to_string),
-            pauses: self.pauses.iter().map(|&[from, to]| Pause { from: slim::instant(from), to: slim::instant_opt(to) }).collect(),
+            pauses: self
+                .pauses
+                .iter()
+                .map(|&[from, to]| Pause { from: slim::instant(from), to: slim::instant_opt(to) })
+                .collect(),
             history: Vec::new(),
         }
     }

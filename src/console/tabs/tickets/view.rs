@@ -142,8 +142,7 @@ fn draw_list(buf: &mut Buffer, area: Rect, v: &TicketsView<'_>, now: DateTime<Ut
     let viewport = usize::from(area.height.saturating_sub(1));
     let cursor = tab.cursor();
     // Keys are never cut; one more cell for the queued mark.
-    let key_width =
-        tab.visible_rows(cursor.offset, viewport).map(|r| r.id().chars().count() + 1).max().unwrap_or(9);
+    let key_width = tab.visible_rows(cursor.offset, viewport).map(|r| r.id().chars().count() + 1).max().unwrap_or(9);
     let cols = Columns::for_width(area.width, key_width.clamp(5, 16) as u16);
     let mut widths = vec![
         Constraint::Length(2),
@@ -246,7 +245,9 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &TicketsView<'_>, row: &TicketRo
     if let Some(id) = &t.linked_incident {
         head.push(link_line(v, id));
     }
-    head.extend(Which::BOTH.map(|which| clock_line(v.cx, &v.app.settings.sla, &v.app.calendar.ticket_clock(&t, which))));
+    head.extend(
+        Which::BOTH.map(|which| clock_line(v.cx, &v.app.settings.sla, &v.app.calendar.ticket_clock(&t, which))),
+    );
     let customer = truncate(&t.customer, 16);
     let mut entries: Vec<HistoryEntry<'_>> = t
         .history
