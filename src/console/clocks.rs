@@ -19,6 +19,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{EntityKind, EventKind, Incident, Priority, Ticket};
+use crate::console::time;
 use crate::sla::{Band, ClockSpec, ClockState, SlaPolicy, evaluate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -235,9 +236,10 @@ pub struct ClockRow {
     pub order: BreachOrder,
     /// The band of a clock that does not move (paused), or `None` for a running one.
     fixed: Option<Band>,
-    /// When a running clock enters warning, critical and breached (the whole second of the
-    /// build time when already in that band; `None` when the calendar never gets there).
-    band_changes: [Option<DateTime<Utc>>; 3],
+    /// When a running clock enters warning, critical and breached, in nanoseconds (the whole
+    /// second of the build time when already in that band; [`time::NONE`] when the calendar never
+    /// gets there, or not before 2262).
+    band_changes: [i64; 3],
 }
 
 impl ClockRow {
@@ -253,9 +255,10 @@ impl ClockRow {
         let state = input.evaluate(policy, now);
         let order = BreachOrder::of(std::iter::once(state.clone()), input.priority, now);
         let (fixed, band_changes) = if state.paused || state.stopped {
-            (Some(state.band), [None; 3])
+            (Some(state.band), [time::NONE; 3])
         } else {
-            (None, band_changes(&input, &state, policy, now))
+            let at = band_changes(&input, &state, policy, now);
+            (None, at.map(|at| time::nanos_opt(at).unwrap_or(time::NONE)))
         };
         ClockRow { kind, id: id.into(), input, order, fixed, band_changes }
     }
@@ -270,8 +273,7 @@ impl ClockRow {
         if let Some(band) = self.fixed {
             return band;
         }
-        let passed = self.band_changes.iter().take_while(|at| at.is_some_and(|at| at <= now)).count();
-        [Band::Ok, Band::Warning, Band::Critical, Band::Breached][passed]
+        [Band::Ok, Band::Warning, Band::Critical, Band::Breached][self.passed(now)]
     }
 
     pub fn is_paused(&self) -> bool {
@@ -284,13 +286,18 @@ impl ClockRow {
         if self.fixed.is_some() {
             return None;
         }
-        let passed = self.band_changes.iter().take_while(|at| at.is_some_and(|at| at <= after)).count();
-        self.band_changes.get(passed).copied().flatten()
+        self.band_changes.get(self.passed(after)).copied().and_then(time::instant_opt)
+    }
+
+    /// How many of the band changes have happened by `at`.
+    fn passed(&self, at: DateTime<Utc>) -> usize {
+        let at = time::nanos(at).unwrap_or(if at.timestamp() < 0 { i64::MIN + 1 } else { i64::MAX });
+        self.band_changes.iter().take_while(|&&change| change != time::NONE && change <= at).count()
     }
 
     /// When the clock enters the critical band, if it is running towards it.
     pub fn critical_at(&self) -> Option<DateTime<Utc>> {
-        self.band_changes[1]
+        time::instant_opt(self.band_changes[1])
     }
 }
 
@@ -317,7 +324,7 @@ fn band_changes(
         // Already in the band: since the whole second the frame shows (the counts kept as of it
         // see no change to come).
         if until <= chrono::Duration::zero() {
-            Some(crate::console::time::second(now))
+            Some(time::second(now))
         } else {
             calendar.add_open_time(now, until)
         }

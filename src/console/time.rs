@@ -96,6 +96,27 @@ pub fn age(secs: i64) -> String {
     if secs < 60 { format!("{}s", secs - secs % YOUNG_AGE_STEP) } else { crate::domain::duration::compact(secs) }
 }
 
+/// An instant as nanoseconds since 1970, for what is held compactly (rows, clocks) (`None`: outside 1677–2262).
+pub fn nanos(at: DateTime<Utc>) -> Option<i64> {
+    at.timestamp_nanos_opt().filter(|&n| n != NONE)
+}
+
+/// An optional instant as nanoseconds, [`NONE`] for none.
+pub fn nanos_opt(at: Option<DateTime<Utc>>) -> Option<i64> {
+    at.map_or(Some(NONE), nanos)
+}
+
+/// What stands for "no instant" among nanoseconds.
+pub const NONE: i64 = i64::MIN;
+
+pub fn instant(nanos: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_nanos(nanos)
+}
+
+pub fn instant_opt(nanos: i64) -> Option<DateTime<Utc>> {
+    (nanos != NONE).then(|| instant(nanos))
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -167,5 +188,14 @@ mod tests {
             assert_eq!(age(secs), age(next - 1), "{secs}");
             assert_ne!(age(secs), age(next), "{secs}");
         }
+    }
+
+    #[test]
+    fn instants_survive_nanoseconds_and_far_ones_are_refused() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-05T14:00:00.123456789Z").unwrap().to_utc();
+        assert_eq!(instant(nanos(at).unwrap()), at);
+        assert_eq!(instant_opt(nanos_opt(None).unwrap()), None);
+        let far = chrono::DateTime::parse_from_rfc3339("2400-01-01T00:00:00Z").unwrap().to_utc();
+        assert_eq!(nanos(far), None);
     }
 }

@@ -10,8 +10,6 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
 use super::Filter;
 
 /// One allocation for each distinct short string the rows repeat: a service id, a person, a
@@ -40,7 +38,8 @@ impl Pool {
 /// An item as a compact row holds it.
 pub trait Slim<T>: Clone + PartialEq + std::fmt::Debug + Sized {
     /// `item` without its long parts, or `None` when it cannot be held compactly (an instant
-    /// outside what nanoseconds count, 1677–2262): such a row is kept in full.
+    /// outside what nanoseconds count, 1677–2262, or a version past 32 bits): such a row is
+    /// kept in full.
     fn slim(item: &T, pool: &mut Pool) -> Option<Self>;
     /// The item as the row holds it: its long parts empty.
     fn full(&self) -> T;
@@ -50,26 +49,7 @@ pub trait Slim<T>: Clone + PartialEq + std::fmt::Debug + Sized {
     fn matches(&self, filter: &Filter) -> bool;
 }
 
-/// An instant as nanoseconds since 1970 (`None`: outside 1677–2262).
-pub fn nanos(at: DateTime<Utc>) -> Option<i64> {
-    at.timestamp_nanos_opt().filter(|&n| n != NONE)
-}
-
-/// An optional instant as nanoseconds, [`NONE`] for none.
-pub fn nanos_opt(at: Option<DateTime<Utc>>) -> Option<i64> {
-    at.map_or(Some(NONE), nanos)
-}
-
-/// What stands for "no instant" among nanoseconds.
-pub const NONE: i64 = i64::MIN;
-
-pub fn instant(nanos: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_nanos(nanos)
-}
-
-pub fn instant_opt(nanos: i64) -> Option<DateTime<Utc>> {
-    (nanos != NONE).then(|| instant(nanos))
-}
+pub use crate::console::time::{NONE, instant, instant_opt, nanos, nanos_opt};
 
 #[cfg(test)]
 mod tests {
@@ -83,14 +63,5 @@ mod tests {
         assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(pool.strings.len(), 1);
         assert_eq!(pool.get_opt(None), None);
-    }
-
-    #[test]
-    fn instants_survive_nanoseconds_and_far_ones_are_refused() {
-        let at = DateTime::parse_from_rfc3339("2026-11-05T14:00:00.123456789Z").unwrap().to_utc();
-        assert_eq!(instant(nanos(at).unwrap()), at);
-        assert_eq!(instant_opt(nanos_opt(None).unwrap()), None);
-        let far = DateTime::parse_from_rfc3339("2400-01-01T00:00:00Z").unwrap().to_utc();
-        assert_eq!(nanos(far), None);
     }
 }

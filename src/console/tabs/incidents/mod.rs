@@ -12,7 +12,6 @@ pub(crate) mod update;
 pub mod view;
 
 use std::borrow::Cow;
-use std::cmp::Reverse;
 use std::collections::{BTreeSet, VecDeque};
 
 use crate::console::action::Action;
@@ -27,8 +26,21 @@ pub use slim::IncidentSpan;
 pub const META: TabMeta =
     TabMeta { title: "Incidents", short_title: "Inc", mode: Mode::Incidents, action: Action::TabIncidents };
 
-/// Where an incident sorts: open ones by priority and status first, then the newest first.
-pub type IncidentOrder = (u8, Reverse<i64>);
+/// Where an incident sorts: open ones by priority and status first, then the newest first. The
+/// rank and the instant ([`Incident::list_order`]) in one word: the rank in the top byte, the
+/// milliseconds (clamped to 0..2^56, 1970 to the year 2 million) counted down below it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IncidentOrder(u64);
+
+impl IncidentOrder {
+    const AT_BITS: u32 = 56;
+
+    pub fn new(rank: u8, at_millis: i64) -> IncidentOrder {
+        let max = (1u64 << Self::AT_BITS) - 1;
+        let at = u64::try_from(at_millis.max(0)).unwrap_or(0).min(max);
+        IncidentOrder((u64::from(rank) << Self::AT_BITS) | (max - at))
+    }
+}
 
 /// An incident as confirmed and as shown, in the list.
 pub type Row = list::Row<Incident, IncidentOrder>;
@@ -77,7 +89,7 @@ impl Item for Incident {
 
 fn order(incident: &Incident) -> IncidentOrder {
     let (rank, at) = incident.list_order();
-    (rank, Reverse(at))
+    IncidentOrder::new(rank, at)
 }
 
 /// Removes escape sequences and control characters from every string of an incident, and caps

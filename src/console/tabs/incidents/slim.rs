@@ -18,7 +18,8 @@ pub struct SlimIncident {
     service_id: Arc<str>,
     assignee: Option<Arc<str>>,
     source: Option<Arc<str>>,
-    version: i64,
+    /// The version while it fits in 32 bits (4 billion changes; a larger one is held in full).
+    version: u32,
     /// Triggered, updated, acknowledged, resolved, in nanoseconds ([`slim::NONE`] for none).
     at: [i64; 4],
     priority: Priority,
@@ -91,7 +92,7 @@ impl Slim<Incident> for SlimIncident {
             service_id: pool.get(&i.service_id),
             assignee: pool.get_opt(i.assignee.as_deref()),
             source: pool.get_opt(i.source.as_deref()),
-            version: i.version,
+            version: u32::try_from(i.version).ok()?,
             at,
             priority: i.priority,
             status: i.status,
@@ -102,7 +103,7 @@ impl Slim<Incident> for SlimIncident {
     fn full(&self) -> Incident {
         Incident {
             id: self.id.to_string(),
-            version: self.version,
+            version: i64::from(self.version),
             title: self.title.to_string(),
             service_id: self.service_id.to_string(),
             priority: self.priority,
@@ -123,7 +124,7 @@ impl Slim<Incident> for SlimIncident {
     }
 
     fn version(&self) -> i64 {
-        self.version
+        i64::from(self.version)
     }
 
     fn matches(&self, filter: &Filter) -> bool {
@@ -161,5 +162,28 @@ mod tests {
                 assert_eq!(slim.matches(&filter), incident.matches(&filter), "{text} on {}", incident.id);
             }
         }
+    }
+
+    #[test]
+    fn what_a_compact_row_cannot_hold_exactly_is_kept_in_full() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-05T14:00:00Z").unwrap().to_utc();
+        let mut pool = Pool::default();
+        let incident = crate::fixtures::many_incidents(1, now).remove(0);
+        let far = chrono::DateTime::parse_from_rfc3339("2300-01-01T00:00:00Z").unwrap().to_utc();
+        assert!(SlimIncident::slim(&Incident { resolved_at: Some(far), ..incident.clone() }, &mut pool).is_none());
+        assert!(SlimIncident::slim(&Incident { version: i64::from(u32::MAX) + 1, ..incident.clone() }, &mut pool).is_none());
+        assert!(SlimIncident::slim(&incident, &mut pool).is_some());
+    }
+
+    #[test]
+    fn the_order_word_sorts_by_rank_then_newest_first() {
+        use super::super::IncidentOrder;
+        let o = IncidentOrder::new;
+        assert!(o(1, 5_000) < o(1, 4_000), "newer first within a rank");
+        assert!(o(1, 0) < o(2, 9_000_000_000_000), "rank first");
+        assert!(o(9, 1) > o(8, 1));
+        assert_eq!(o(3, -5), o(3, 0), "before 1970 counts as 1970");
+        assert!(o(3, i64::MAX) <= o(3, 1 << 56), "far future clamped, still in its rank");
+        assert!(o(3, i64::MAX) > o(2, 0));
     }
 }

@@ -21,7 +21,8 @@ pub struct SlimTicket {
     linked_incident: Option<Box<str>>,
     /// Spans waiting on the customer, in nanoseconds (until [`slim::NONE`] while still waiting).
     pauses: Box<[[i64; 2]]>,
-    version: i64,
+    /// The version while it fits in 32 bits (4 billion changes; a larger one is held in full).
+    version: u32,
     /// Created, updated, first response, resolved, in nanoseconds ([`slim::NONE`] for none).
     at: [i64; 4],
     priority: Priority,
@@ -80,7 +81,7 @@ impl Slim<Ticket> for SlimTicket {
             assignee: pool.get_opt(t.assignee.as_deref()),
             linked_incident: t.linked_incident.as_deref().map(Box::from),
             pauses,
-            version: t.version,
+            version: u32::try_from(t.version).ok()?,
             at,
             priority: t.priority,
             tier: t.tier,
@@ -91,7 +92,7 @@ impl Slim<Ticket> for SlimTicket {
     fn full(&self) -> Ticket {
         Ticket {
             key: self.key.to_string(),
-            version: self.version,
+            version: i64::from(self.version),
             subject: self.subject.to_string(),
             customer: self.customer.to_string(),
             service_id: self.service_id.to_string(),
@@ -119,7 +120,7 @@ impl Slim<Ticket> for SlimTicket {
     }
 
     fn version(&self) -> i64 {
-        self.version
+        i64::from(self.version)
     }
 
     fn matches(&self, filter: &Filter) -> bool {
