@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{EntityKind, EventKind, Incident, Priority, Ticket};
 use crate::console::time;
+use crate::domain::{EntityKind, EventKind, Incident, Priority, Ticket};
 use crate::sla::{Band, ClockSpec, ClockState, SlaPolicy, evaluate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -323,11 +323,7 @@ fn band_changes(
         let until = state.remaining - threshold;
         // Already in the band: since the whole second the frame shows (the counts kept as of it
         // see no change to come).
-        if until <= chrono::Duration::zero() {
-            Some(time::second(now))
-        } else {
-            calendar.add_open_time(now, until)
-        }
+        if until <= chrono::Duration::zero() { Some(time::second(now)) } else { calendar.add_open_time(now, until) }
     })
 }
 
