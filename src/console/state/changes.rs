@@ -398,14 +398,15 @@ impl AppState {
         // What a rebuild reads against the changed items that have clocks: a resolved incident
         // has none (one that had is only taken off, which costs a lookup).
         let held = (self.incidents.open_count() + self.tickets.len()).max(self.sla.rows().len());
-        let open = incidents.iter().filter(|&&i| self.incidents.row_at(i).incident().is_open()).count();
+        let open = incidents.iter().filter(|&&i| self.incidents.row_at(i).is_open()).count();
         if open + tickets.len() > held / 2 + 64 {
             return self.rebuild_clocks(now);
         }
         let changed: Vec<Changed<'_>> = incidents
             .iter()
             .map(|&i| self.incidents.row_at(i))
-            .map(|row| Changed::Incident(row.id(), Some(row.incident())))
+            // A closed incident has no clocks: its old ones go, and its row is not rebuilt.
+            .map(|row| Changed::Incident(row.id(), row.is_open().then(|| row.incident())))
             .chain(
                 tickets
                     .iter()

@@ -51,6 +51,14 @@ impl Row {
         self.current()
     }
 
+    /// Whether the incident shown is open, read as the row holds it.
+    pub fn is_open(&self) -> bool {
+        match self.view() {
+            View::Full(incident) => incident.is_open(),
+            View::Slim(slim) => slim.is_open(),
+        }
+    }
+
     /// What the Drift tab's markers need of the incident shown, as the row holds it.
     pub fn span(&self) -> IncidentSpan<'_> {
         match self.view() {
@@ -187,7 +195,7 @@ impl IncidentsTab {
 
     fn reselect(&mut self, keep_selected: Option<&str>) {
         // Open incidents sort first: where the first resolved one is counts them.
-        self.open = self.list.leading(|r| r.incident().is_open());
+        self.open = self.list.leading(Row::is_open);
         self.list.reselect(keep_selected);
     }
 

@@ -44,6 +44,10 @@ impl<'a> From<&'a Incident> for IncidentSpan<'a> {
 }
 
 impl SlimIncident {
+    pub fn is_open(&self) -> bool {
+        self.status.is_open()
+    }
+
     fn title(&self) -> &str {
         slim::text_of(&self.id_title, self.split)
     }

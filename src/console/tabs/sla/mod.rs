@@ -48,7 +48,7 @@ pub struct PrioritySummary {
     pub paused: usize,
 }
 
-/// An item whose clocks changed, as shown now (`None`: no longer held).
+/// An item whose clocks changed, as shown now (`None`: no longer held, or closed: it has no clocks).
 #[derive(Debug, Clone)]
 pub enum Changed<'a> {
     Incident(&'a str, Option<Cow<'a, Incident>>),

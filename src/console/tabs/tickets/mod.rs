@@ -37,6 +37,14 @@ impl TicketRow {
         self.current()
     }
 
+    /// Whether the ticket shown is open, read as the row holds it.
+    pub fn is_open(&self) -> bool {
+        match self.view() {
+            View::Full(ticket) => ticket.is_open(),
+            View::Slim(slim) => slim.is_open(),
+        }
+    }
+
     /// The incident the ticket shown reports, read as the row holds it (a pass over every row).
     pub fn linked_incident(&self) -> Option<&str> {
         match self.view() {
@@ -338,7 +346,7 @@ impl TicketsTab {
 
     /// Whether the row at storage index `index` shows an open ticket.
     fn is_open_at(&self, index: Option<usize>) -> bool {
-        index.is_some_and(|i| self.list.row_at(i).ticket().is_open())
+        index.is_some_and(|i| self.list.row_at(i).is_open())
     }
 
     /// The rows (storage indices, see [`Queue::row_at`]) stored or shown anew since last asked,
@@ -404,8 +412,8 @@ impl TicketsTab {
     /// Whether a running countdown is on screen (an open ticket's clocks).
     pub fn countdown_on_screen(&self, offset: usize, rows: usize) -> bool {
         match self.detail_row() {
-            Some(row) => row.ticket().is_open(),
-            None => self.visible_rows(offset, rows).any(|r| r.ticket().is_open()),
+            Some(row) => row.is_open(),
+            None => self.visible_rows(offset, rows).any(TicketRow::is_open),
         }
     }
 }

@@ -57,6 +57,10 @@ pub(super) fn matches(
 }
 
 impl SlimTicket {
+    pub fn is_open(&self) -> bool {
+        self.status.is_open()
+    }
+
     fn subject(&self) -> &str {
         slim::text_of(&self.key_subject, self.split)
     }
