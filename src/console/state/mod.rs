@@ -29,6 +29,7 @@ pub use crate::console::tabs::calendar::update::{MAX_CALENDAR_BYTES, NEW_WINDOW_
 pub use assign::{Directory, complete};
 pub use console::{MESSAGES_KEPT, Message, MessageLog};
 pub use links::Origin;
+pub use load::TICKET_SLICE;
 pub use modal::{Confirm, Input, InputKind, Modal, Modals, Overlay};
 pub use storage::{QuitConfirm, Storage, what_is_unsaved};
 pub use types::{Catalog, Derived, Drafts, Environment, Flash, Level, Session, Settings, SyncStatus, Update};
