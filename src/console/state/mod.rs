@@ -432,19 +432,20 @@ impl AppState {
     }
 
     /// The title of an incident or the subject of a ticket, as shown (sanitised when it arrived).
-    pub fn title_of(&self, kind: EntityKind, id: &str) -> Option<String> {
+    pub fn title_of(&self, kind: EntityKind, id: &str) -> Option<&str> {
         match kind {
-            EntityKind::Incident => self.incidents.row(id).map(|r| r.incident().title.clone()),
-            EntityKind::Ticket => self.tickets.row(id).map(|r| r.ticket().subject.clone()),
+            EntityKind::Incident => self.incidents.row(id).map(|r| r.title_and_service().0),
+            EntityKind::Ticket => self.tickets.row(id).map(|r| r.subject_and_service().0),
             EntityKind::Maintenance | EntityKind::Postmortem => None,
         }
     }
 
-    /// The service an incident or ticket is on, as shown.
-    pub fn service_of(&self, kind: EntityKind, id: &str) -> Option<String> {
+    /// The service an incident or ticket is on, as shown, read as the row holds it: the Calendar
+    /// tab asks it of every clock on a frame.
+    pub fn service_of(&self, kind: EntityKind, id: &str) -> Option<&str> {
         match kind {
-            EntityKind::Incident => self.incidents.row(id).map(|r| r.incident().service_id.clone()),
-            EntityKind::Ticket => self.tickets.row(id).map(|r| r.ticket().service_id.clone()),
+            EntityKind::Incident => self.incidents.row(id).map(|r| r.title_and_service().1),
+            EntityKind::Ticket => self.tickets.row(id).map(|r| r.subject_and_service().1),
             EntityKind::Maintenance | EntityKind::Postmortem => None,
         }
     }

@@ -362,7 +362,7 @@ fn draw_detail(buf: &mut Buffer, area: Rect, v: &CalendarView<'_>, window: &Main
         .sla
         .rows()
         .iter()
-        .filter(|row| v.app.service_of(row.kind, &row.id).is_some_and(|s| window.affects(&s)))
+        .filter(|row| v.app.service_of(row.kind, &row.id).is_some_and(|s| window.affects(s)))
         .collect();
     let text = if window.pause_sla {
         format!(" {} SLA clocks on these services pause while it runs", clocks.len())

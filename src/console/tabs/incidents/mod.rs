@@ -59,6 +59,14 @@ impl Row {
         }
     }
 
+    /// The title and the service of the incident shown, read as the row holds it.
+    pub fn title_and_service(&self) -> (&str, &str) {
+        match self.view() {
+            View::Full(incident) => (&incident.title, &incident.service_id),
+            View::Slim(slim) => (slim.title(), slim.service_id()),
+        }
+    }
+
     /// What the Drift tab's markers need of the incident shown, as the row holds it.
     pub fn span(&self) -> IncidentSpan<'_> {
         match self.view() {

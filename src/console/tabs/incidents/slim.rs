@@ -48,7 +48,11 @@ impl SlimIncident {
         self.status.is_open()
     }
 
-    fn title(&self) -> &str {
+    pub fn service_id(&self) -> &str {
+        &self.service_id
+    }
+
+    pub fn title(&self) -> &str {
         slim::text_of(&self.id_title, self.split)
     }
 

@@ -45,6 +45,14 @@ impl TicketRow {
         }
     }
 
+    /// The subject and the service of the ticket shown, read as the row holds it.
+    pub fn subject_and_service(&self) -> (&str, &str) {
+        match self.view() {
+            View::Full(ticket) => (&ticket.subject, &ticket.service_id),
+            View::Slim(slim) => (slim.subject(), slim.service_id()),
+        }
+    }
+
     /// The incident the ticket shown reports, read as the row holds it (a pass over every row).
     pub fn linked_incident(&self) -> Option<&str> {
         match self.view() {

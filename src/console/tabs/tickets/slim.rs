@@ -61,7 +61,11 @@ impl SlimTicket {
         self.status.is_open()
     }
 
-    fn subject(&self) -> &str {
+    pub fn service_id(&self) -> &str {
+        &self.service_id
+    }
+
+    pub fn subject(&self) -> &str {
         slim::text_of(&self.key_subject, self.split)
     }
 

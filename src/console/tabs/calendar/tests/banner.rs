@@ -32,7 +32,7 @@ fn paused_on(state: &AppState, service: &str) -> Vec<bool> {
         .sla
         .rows()
         .iter()
-        .filter(|row| state.service_of(row.kind, &row.id).as_deref() == Some(service))
+        .filter(|row| state.service_of(row.kind, &row.id) == Some(service))
         .map(|row| row.input.evaluate(&policy, now()).paused)
         .collect()
 }
