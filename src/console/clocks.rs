@@ -170,25 +170,41 @@ impl ClockInput {
 /// Sort key of the Tickets and SLA tabs (see the module docs): items with a clock still going
 /// first, by priority, then running clocks by the instant they breach before paused ones by what
 /// they have left; then items with no clock going, most recently closed first.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct BreachOrder {
-    closed: bool,
-    /// 1 for P1 … 4 for P4 (0 for closed items, which sort by when they closed alone).
-    rank: u8,
-    paused: bool,
-    /// The breach instant (running), the milliseconds left (paused), or minus the close time.
-    at: i64,
+///
+/// Packed in one word, ordered as the tuple (closed, rank, paused, at) is: the top bit says
+/// closed, the next three the rank (1 for P1 … 4 for P4; 0 for closed items, which sort by when
+/// they closed alone), the next one paused, and the low 59 bits the breach instant in
+/// milliseconds (running), the milliseconds left (paused), or minus the close time — offset so
+/// that they count up from 1 (millions of years either way; beyond, they are held at the ends).
+/// Never zero, so an `Option` of one is a word too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BreachOrder(std::num::NonZeroU64);
+
+impl Default for BreachOrder {
+    fn default() -> Self {
+        BreachOrder::pack(false, 0, false, 0)
+    }
 }
 
 impl BreachOrder {
+    const AT_BITS: u32 = 59;
+
+    fn pack(closed: bool, rank: u8, paused: bool, at: i64) -> BreachOrder {
+        let half = 1i64 << (Self::AT_BITS - 1);
+        let at = (at.clamp(1 - half, half - 1) + half) as u64;
+        let word =
+            (u64::from(closed) << 63) | (u64::from(rank & 0b111) << 60) | (u64::from(paused) << Self::AT_BITS) | at;
+        BreachOrder(std::num::NonZeroU64::new(word).unwrap_or(std::num::NonZeroU64::MIN))
+    }
+
     fn of(states: impl Iterator<Item = ClockState>, priority: Priority, closed_at: DateTime<Utc>) -> BreachOrder {
-        let closed = BreachOrder { closed: true, rank: 0, paused: false, at: -closed_at.timestamp_millis() };
+        let closed = BreachOrder::pack(true, 0, false, -closed_at.timestamp_millis());
         let going = states.filter(|s| !s.stopped).map(|state| {
             let (paused, at) = match (state.paused, state.due) {
                 (false, Some(due)) => (false, due.timestamp_millis()),
                 _ => (true, state.remaining.num_milliseconds()),
             };
-            BreachOrder { closed: false, rank: priority.rank(), paused, at }
+            BreachOrder::pack(false, priority.rank(), paused, at)
         });
         going.min().unwrap_or(closed)
     }
@@ -222,7 +238,9 @@ pub(crate) fn rows_built() -> usize {
     ROWS_BUILT.with(std::cell::Cell::get)
 }
 
-/// One running clock on the SLA tab.
+/// One running clock on the SLA tab, in 72 bytes: what it sorts and counts by, and its inputs
+/// held as instants in nanoseconds (what a running clock rarely has — pauses, a stop, a start
+/// outside 1677–2262 — boxed apart, so the many clocks without hold one empty pointer).
 ///
 /// Which band a running clock is in changes only at three instants (entering warning,
 /// critical, breached), all known when the row is built: the per-second summary and bell check
@@ -230,16 +248,29 @@ pub(crate) fn rows_built() -> usize {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClockRow {
     pub kind: EntityKind,
-    /// The item's id, shared by its clocks and the SLA tab's indices of them.
-    pub id: Arc<str>,
-    pub input: ClockInput,
-    pub order: BreachOrder,
+    pub which: Which,
+    pub priority: Priority,
     /// The band of a clock that does not move (paused), or `None` for a running one.
     fixed: Option<Band>,
+    /// The item's id, shared by its clocks and the SLA tab's indices of them.
+    pub id: Arc<str>,
+    pub order: BreachOrder,
+    /// When the clock started, in nanoseconds ([`time::NONE`]: in `rare`).
+    started: i64,
     /// When a running clock enters warning, critical and breached, in nanoseconds (the whole
     /// second of the build time when already in that band; [`time::NONE`] when the calendar never
     /// gets there, or not before 2262).
     band_changes: [i64; 3],
+    rare: Option<Box<RareInput>>,
+}
+
+/// The inputs of a clock that most running clocks do not have.
+#[derive(Debug, Clone, PartialEq)]
+struct RareInput {
+    /// The start, when it is outside what nanoseconds hold.
+    started_at: Option<DateTime<Utc>>,
+    stopped_at: Option<DateTime<Utc>>,
+    pauses: Vec<Pause>,
 }
 
 impl ClockRow {
@@ -260,12 +291,52 @@ impl ClockRow {
             let at = band_changes(&input, &state, policy, now);
             (None, at.map(|at| time::nanos_opt(at).unwrap_or(time::NONE)))
         };
-        ClockRow { kind, id: id.into(), input, order, fixed, band_changes }
+        let started = time::nanos(input.started_at);
+        let rare = (started.is_none() || input.stopped_at.is_some() || !input.pauses.is_empty()).then(|| {
+            Box::new(RareInput {
+                started_at: started.is_none().then_some(input.started_at),
+                stopped_at: input.stopped_at,
+                pauses: input.pauses,
+            })
+        });
+        ClockRow {
+            kind,
+            which: input.which,
+            priority: input.priority,
+            fixed,
+            id: id.into(),
+            order,
+            started: started.unwrap_or(time::NONE),
+            band_changes,
+            rare,
+        }
+    }
+
+    /// The clock's inputs, as it was built from.
+    pub fn input(&self) -> ClockInput {
+        let rare = self.rare.as_deref();
+        ClockInput {
+            started_at: rare.and_then(|r| r.started_at).unwrap_or_else(|| time::instant(self.started)),
+            stopped_at: rare.and_then(|r| r.stopped_at),
+            priority: self.priority,
+            which: self.which,
+            pauses: rare.map(|r| r.pauses.clone()).unwrap_or_default(),
+        }
     }
 
     /// The clock in full at `now`: for the rows on screen.
     pub fn state(&self, policy: &SlaPolicy, now: DateTime<Utc>) -> ClockState {
-        self.input.evaluate(policy, now)
+        self.input().evaluate(policy, now)
+    }
+
+    /// The clock's target under `policy`.
+    pub fn target(&self, policy: &SlaPolicy) -> chrono::Duration {
+        self.input().target(policy)
+    }
+
+    /// Why the clock is paused at `now` (see [`ClockInput::pause_reasons`]).
+    pub fn pause_reasons(&self, now: DateTime<Utc>) -> Vec<PauseReason> {
+        self.input().pause_reasons(now).into_iter().cloned().collect()
     }
 
     /// The band at `now`, from the instants worked out when the row was built.
@@ -273,7 +344,7 @@ impl ClockRow {
         if let Some(band) = self.fixed {
             return band;
         }
-        [Band::Ok, Band::Warning, Band::Critical, Band::Breached][self.passed(now)]
+        [Band::Ok, Band::Warning, Band::Critical, Band::Breached][self.passed(time::nanos_clamped(now))]
     }
 
     pub fn is_paused(&self) -> bool {
@@ -283,15 +354,19 @@ impl ClockRow {
     /// The first instant after `after` the clock changes band (`None` when paused, or when it
     /// has no band left to enter).
     pub fn next_band_change(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.next_band_change_nanos(time::nanos_clamped(after)).and_then(time::instant_opt)
+    }
+
+    /// [`ClockRow::next_band_change`] in nanoseconds.
+    pub fn next_band_change_nanos(&self, after: i64) -> Option<i64> {
         if self.fixed.is_some() {
             return None;
         }
-        self.band_changes.get(self.passed(after)).copied().and_then(time::instant_opt)
+        self.band_changes.get(self.passed(after)).copied().filter(|&at| at != time::NONE)
     }
 
-    /// How many of the band changes have happened by `at`.
-    fn passed(&self, at: DateTime<Utc>) -> usize {
-        let at = time::nanos(at).unwrap_or(if at.timestamp() < 0 { i64::MIN + 1 } else { i64::MAX });
+    /// How many of the band changes have happened by `at` (nanoseconds).
+    fn passed(&self, at: i64) -> usize {
         self.band_changes.iter().take_while(|&&change| change != time::NONE && change <= at).count()
     }
 

@@ -106,6 +106,12 @@ pub fn nanos_opt(at: Option<DateTime<Utc>>) -> Option<i64> {
     at.map_or(Some(NONE), nanos)
 }
 
+/// An instant as nanoseconds, held at the ends beyond 1677–2262 (for comparing with held
+/// instants, never [`NONE`]).
+pub fn nanos_clamped(at: DateTime<Utc>) -> i64 {
+    nanos(at).unwrap_or(if at.timestamp() < 0 { NONE + 1 } else { i64::MAX })
+}
+
 /// What stands for "no instant" among nanoseconds.
 pub const NONE: i64 = i64::MIN;
 

@@ -56,7 +56,7 @@ fn a_sync_page_builds_only_its_items_clocks() {
     assert_eq!(state.sla.rows(), full.rows(), "the same clocks, in the same order, as a rebuild gives");
     assert_eq!(state.sla.summary(now()), full.summary(now()));
     assert!(!state.sla.rows().iter().any(|r| &*r.id == "INC-12345"), "a resolved incident's clocks go");
-    let acked: Vec<_> = state.sla.rows().iter().filter(|r| &*r.id == "INC-10007").map(|r| r.input.which).collect();
+    let acked: Vec<_> = state.sla.rows().iter().filter(|r| &*r.id == "INC-10007").map(|r| r.which).collect();
     assert_eq!(acked, [crate::console::clocks::Which::Resolution], "acknowledging stops the response clock");
 }
 

@@ -10,7 +10,7 @@
 //! earlier one (never asked by the screen, which moves forward) counts every clock.
 //!
 //! A clock is found from its change by a binary search of the rows under its order, then its
-//! identity's hash: an entry is 40 bytes, not a copy of the clock's id.
+//! identity's hash: an entry is 24 bytes, not a copy of the clock's id.
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 
 use super::PrioritySummary;
 use crate::console::clocks::{BreachOrder, ClockRow};
+use crate::console::time;
 use crate::domain::Priority;
 use crate::sla::Band;
 
@@ -31,8 +32,9 @@ pub(super) struct BandIndex {
     /// Per priority: every clock, and the paused ones.
     running: [usize; 4],
     paused: [usize; 4],
-    /// Each running clock's next band change after `as_of`: (instant, identity) → its order.
-    next: BTreeMap<(DateTime<Utc>, u64), BreachOrder>,
+    /// Each running clock's next band change after `as_of`: (instant in nanoseconds, identity)
+    /// → its order; 24 bytes an entry.
+    next: BTreeMap<(i64, u64), BreachOrder>,
 }
 
 fn band_index(band: Band) -> usize {
@@ -45,13 +47,13 @@ fn band_index(band: Band) -> usize {
 }
 
 fn priority_index(row: &ClockRow) -> usize {
-    usize::from(row.input.priority.rank() - 1)
+    usize::from(row.priority.rank() - 1)
 }
 
 /// A clock's identity (kind, id, which) in 8 bytes: with its order and instant, unique.
 fn identity(row: &ClockRow) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (row.kind, &row.id, row.input.which).hash(&mut hasher);
+    (row.kind, &row.id, row.which).hash(&mut hasher);
     hasher.finish()
 }
 
@@ -77,7 +79,7 @@ impl BandIndex {
         self.running[p] += 1;
         self.paused[p] += usize::from(row.is_paused());
         self.bands[p][band_index(row.band_at(as_of))] += 1;
-        if let Some(at) = row.next_band_change(as_of) {
+        if let Some(at) = row.next_band_change_nanos(time::nanos_clamped(as_of)) {
             self.next.insert((at, identity(row)), row.order);
         }
     }
@@ -89,7 +91,7 @@ impl BandIndex {
         self.running[p] -= 1;
         self.paused[p] -= usize::from(row.is_paused());
         self.bands[p][band_index(row.band_at(as_of))] -= 1;
-        if let Some(at) = row.next_band_change(as_of) {
+        if let Some(at) = row.next_band_change_nanos(time::nanos_clamped(as_of)) {
             self.next.remove(&(at, identity(row)));
         }
     }
@@ -103,8 +105,9 @@ impl BandIndex {
             return Vec::new();
         }
         let mut entered = Vec::new();
+        let now_nanos = time::nanos_clamped(now);
         while let Some(entry) = self.next.first_entry() {
-            if entry.key().0 > now {
+            if entry.key().0 > now_nanos {
                 break;
             }
             let ((_, id), order) = entry.remove_entry();
@@ -116,7 +119,7 @@ impl BandIndex {
             if before < Band::Critical && after >= Band::Critical {
                 entered.push(row);
             }
-            if let Some(at) = row.next_band_change(now) {
+            if let Some(at) = row.next_band_change_nanos(now_nanos) {
                 self.next.insert((at, id), order);
             }
         }
@@ -129,7 +132,7 @@ impl BandIndex {
         let mut bands = self.bands;
         match self.as_of {
             Some(as_of) if now >= as_of => {
-                for (&(_, id), &order) in self.next.range(..=(now, u64::MAX)) {
+                for (&(_, id), &order) in self.next.range(..=(time::nanos_clamped(now), u64::MAX)) {
                     let Some(row) = find(rows, order, id) else { continue };
                     let p = priority_index(row);
                     bands[p][band_index(row.band_at(as_of))] -= 1;
@@ -156,12 +159,13 @@ impl BandIndex {
         match self.as_of {
             Some(as_of) if now >= as_of => {
                 // Changes not yet taken at or before `now`: those clocks' next ones after it.
+                let at = time::nanos_clamped(now);
                 let passed = self
                     .next
-                    .range(..=(now, u64::MAX))
-                    .filter_map(|(&(_, id), &order)| find(rows, order, id)?.next_band_change(now));
-                let later = self.next.range((now + chrono::Duration::nanoseconds(1), 0)..).next().map(|(k, _)| k.0);
-                passed.chain(later).min()
+                    .range(..=(at, u64::MAX))
+                    .filter_map(|(&(_, id), &order)| find(rows, order, id)?.next_band_change_nanos(at));
+                let later = self.next.range((at.saturating_add(1), 0)..).next().map(|(k, _)| k.0);
+                passed.chain(later).min().and_then(time::instant_opt)
             }
             _ => rows.iter().filter_map(|r| r.next_band_change(now)).min(),
         }

@@ -55,14 +55,15 @@ pub enum Changed<'a> {
     Ticket(&'a str, Option<Cow<'a, Ticket>>),
 }
 
-#[expect(clippy::vec_box, reason = "a row is about 200 bytes: a page merges pointers, not rows")]
+#[expect(clippy::vec_box, reason = "a row is 72 bytes: a page merges pointers, not rows")]
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SlaTab {
     rows: Vec<Box<ClockRow>>,
     cursor: Cursor,
     /// Clocks that were critical (or worse) when last looked at: they do not ring again.
     rung: HashSet<(Arc<str>, Which)>,
-    /// Where each item's response and resolution clocks sort, to find their rows again.
+    /// Where each item's response and resolution clocks sort, to find their rows again (40 bytes
+    /// an entry).
     placed: HashMap<(EntityKind, Arc<str>), [Option<BreachOrder>; 2]>,
     /// The summary's counts, kept as clocks change band.
     bands: bands::BandIndex,
@@ -73,11 +74,11 @@ pub struct SlaTab {
 
 /// The order rows are listed in, unique per row.
 fn sort_key(row: &ClockRow) -> (BreachOrder, &str, Which) {
-    (row.order, &row.id, row.input.which)
+    (row.order, &row.id, row.which)
 }
 
 /// The running clocks of an open ticket, as the calendar pauses them.
-#[expect(clippy::vec_box, reason = "a row is about 200 bytes: a page merges pointers, not rows")]
+#[expect(clippy::vec_box, reason = "a row is 72 bytes: a page merges pointers, not rows")]
 fn ticket_rows(t: &Ticket, policy: &SlaPolicy, calendar: &CalendarTab, now: DateTime<Utc>) -> Vec<Box<ClockRow>> {
     if !t.is_open() {
         return Vec::new();
@@ -92,7 +93,7 @@ fn ticket_rows(t: &Ticket, policy: &SlaPolicy, calendar: &CalendarTab, now: Date
 }
 
 /// The running clocks of an open incident, as the calendar pauses them.
-#[expect(clippy::vec_box, reason = "a row is about 200 bytes: a page merges pointers, not rows")]
+#[expect(clippy::vec_box, reason = "a row is 72 bytes: a page merges pointers, not rows")]
 fn incident_rows(i: &Incident, policy: &SlaPolicy, calendar: &CalendarTab, now: DateTime<Utc>) -> Vec<Box<ClockRow>> {
     if !i.is_open() {
         return Vec::new();
@@ -124,15 +125,15 @@ impl SlaTab {
         calendar: &CalendarTab,
         now: DateTime<Utc>,
     ) {
-        let selected = self.selected().map(|r| (r.id.clone(), r.input.which));
+        let selected = self.selected().map(|r| (r.id.clone(), r.which));
         self.catch_up(now);
-        let known: HashSet<(Arc<str>, Which)> = self.rows.iter().map(|r| (r.id.clone(), r.input.which)).collect();
+        let known: HashSet<(Arc<str>, Which)> = self.rows.iter().map(|r| (r.id.clone(), r.which)).collect();
         let mut rows: Vec<Box<ClockRow>> =
             tickets.flat_map(|t| ticket_rows(t.borrow(), policy, calendar, now)).collect();
         rows.extend(incidents.flat_map(|i| incident_rows(i.borrow(), policy, calendar, now)));
         rows.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         for row in rows.iter().filter(|r| r.band_at(now) >= Band::Critical) {
-            let key = (row.id.clone(), row.input.which);
+            let key = (row.id.clone(), row.which);
             if !known.contains(&key) {
                 self.rung.insert(key);
             } else if !self.rung.contains(&key) {
@@ -140,16 +141,16 @@ impl SlaTab {
                 self.ring_next.push((row.kind, key.0, key.1));
             }
         }
-        let live: HashSet<(Arc<str>, Which)> = rows.iter().map(|r| (r.id.clone(), r.input.which)).collect();
+        let live: HashSet<(Arc<str>, Which)> = rows.iter().map(|r| (r.id.clone(), r.which)).collect();
         self.rung.retain(|k| live.contains(k));
         self.placed.clear();
         for row in &rows {
-            self.placed.entry((row.kind, row.id.clone())).or_default()[slot(row.input.which)] = Some(row.order);
+            self.placed.entry((row.kind, row.id.clone())).or_default()[slot(row.which)] = Some(row.order);
         }
         self.rows = rows;
         self.bands.reset(&self.rows, crate::console::time::second(now));
         if let Some(sel) = selected
-            && let Some(pos) = self.rows.iter().position(|r| (&r.id, r.input.which) == (&sel.0, sel.1))
+            && let Some(pos) = self.rows.iter().position(|r| (&r.id, r.which) == (&sel.0, sel.1))
         {
             self.cursor.selected = pos;
         }
@@ -166,7 +167,7 @@ impl SlaTab {
         calendar: &CalendarTab,
         now: DateTime<Utc>,
     ) {
-        let selected = self.selected().map(|r| (r.kind, r.id.clone(), r.input.which));
+        let selected = self.selected().map(|r| (r.kind, r.id.clone(), r.which));
         self.catch_up(now);
         let mut removed = Vec::new();
         let mut gone: HashSet<(Arc<str>, Which)> = HashSet::new();
@@ -204,7 +205,7 @@ impl SlaTab {
         }
         added.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         for row in &added {
-            let key = (row.id.clone(), row.input.which);
+            let key = (row.id.clone(), row.which);
             let replaced = gone.remove(&key);
             if row.band_at(now) >= Band::Critical {
                 if !replaced {
@@ -213,7 +214,7 @@ impl SlaTab {
                     self.ring_next.push((row.kind, key.0, key.1));
                 }
             }
-            self.placed.entry((row.kind, row.id.clone())).or_default()[slot(row.input.which)] = Some(row.order);
+            self.placed.entry((row.kind, row.id.clone())).or_default()[slot(row.which)] = Some(row.order);
             self.bands.add(row, crate::console::time::second(now));
         }
         // Clocks that stopped or whose item closed: they may ring again if they come back.
@@ -242,7 +243,7 @@ impl SlaTab {
     /// then count from `now`, with no change behind them to take.
     fn catch_up(&mut self, now: DateTime<Utc>) {
         let entered = self.bands.advance(&self.rows, crate::console::time::second(now));
-        self.ring_next.extend(entered.into_iter().map(|r| (r.kind, r.id.clone(), r.input.which)));
+        self.ring_next.extend(entered.into_iter().map(|r| (r.kind, r.id.clone(), r.which)));
     }
 
     /// Clocks that entered the critical band (or breached) since last asked, as of the whole

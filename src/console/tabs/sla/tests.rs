@@ -23,7 +23,7 @@ fn bands_from_instants_agree_with_full_evaluation() {
         let t = now + chrono::Duration::minutes(step * 21);
         for row in tab.rows() {
             let band = row.band_at(t);
-            assert_eq!(band, row.state(&policy, t).band, "{} {:?} at {t}", row.id, row.input.which);
+            assert_eq!(band, row.state(&policy, t).band, "{} {:?} at {t}", row.id, row.which);
             seen.insert(band);
         }
     }
@@ -55,7 +55,7 @@ fn start() -> DateTime<Utc> {
 fn brute_summary(tab: &SlaTab, at: DateTime<Utc>) -> [(Priority, PrioritySummary); 4] {
     let mut out = Priority::ALL.map(|p| (p, PrioritySummary::default()));
     for row in tab.rows() {
-        let s = &mut out[usize::from(row.input.priority.rank() - 1)].1;
+        let s = &mut out[usize::from(row.priority.rank() - 1)].1;
         s.running += 1;
         s.paused += usize::from(row.is_paused());
         match row.band_at(at) {
@@ -112,7 +112,7 @@ proptest! {
         let incidents = crate::fixtures::seeded_incidents(3, now);
         let mut tab = SlaTab::default();
         tab.rebuild(incidents.iter(), tickets.iter(), &policy, &calendar, now);
-        let label = |r: &ClockRow| format!("{} {}", r.id, r.input.which.label());
+        let label = |r: &ClockRow| format!("{} {}", r.id, r.which.label());
         let critical = |tab: &SlaTab, at| -> HashSet<String> {
             tab.rows().iter().filter(|r| r.band_at(at) >= Band::Critical).map(|r| label(r)).collect()
         };
@@ -195,7 +195,7 @@ fn a_paused_clock_has_no_band_change_until_resumed() {
         &calendar,
         resumed_at,
     );
-    let row = tab.rows().iter().find(|r| &*r.id == "SUP-2042" && r.input.which == Which::Response).unwrap();
+    let row = tab.rows().iter().find(|r| &*r.id == "SUP-2042" && r.which == Which::Response).unwrap();
     assert!(row.next_band_change(resumed_at).is_some(), "running again: it will change band");
     assert_eq!(tab.summary(later), brute_summary(&tab, later));
     assert_eq!(tab.summary(later)[0].1.paused, 0);

@@ -88,7 +88,7 @@ impl Tab for SlaTab {
         let mut next: Option<DateTime<Utc>> = None;
         for row in self.rows().iter().take(hi).skip(lo) {
             let state = row.state(cx.policy, shown);
-            let target = row.input.target(cx.policy);
+            let target = row.target(cx.policy);
             for at in [countdown_changes(&state, shown), gauge_changes(&state, target, width, shown)] {
                 next = match (next, at) {
                     (Some(n), Some(at)) => Some(n.min(at)),

@@ -161,7 +161,7 @@ impl Widget for SlaView<'_> {
         let offset = super::update::list_offset(cursor, viewport);
         let table_rows = rows.iter().enumerate().skip(offset).take(viewport).map(|(i, row)| {
             let clock_state = row.state(policy, now);
-            let target = row.input.target(policy);
+            let target = row.target(policy);
             let left = if clock_state.breached && wide {
                 format!("breached {} ago", span(clock_state.overdue.unwrap_or(-clock_state.remaining)))
             } else {
@@ -172,9 +172,9 @@ impl Widget for SlaView<'_> {
                 EntityKind::Incident => "⚑",
             };
             let mut cells = vec![
-                Cell::from(Span::styled(row.input.priority.label(), theme.priority(row.input.priority))),
+                Cell::from(Span::styled(row.priority.label(), theme.priority(row.priority))),
                 Cell::from(format!("{}{kind}", row.id)),
-                Cell::from(Span::styled(short_which(row.input.which), theme.muted())),
+                Cell::from(Span::styled(short_which(row.which), theme.muted())),
                 Cell::from(gauge(&clock_state, target, gauge_width, theme)),
                 Cell::from(Span::styled(left, theme.band(clock_state.band))),
             ];
@@ -182,7 +182,7 @@ impl Widget for SlaView<'_> {
                 let due = match (clock_state.paused, clock_state.due) {
                     // Why, in short: the window's id or `customer`.
                     (true, _) => {
-                        let reasons: Vec<String> = row.input.pause_reasons(now).iter().map(|r| r.short()).collect();
+                        let reasons: Vec<String> = row.pause_reasons(now).iter().map(|r| r.short()).collect();
                         if reasons.is_empty() { "paused".to_string() } else { format!("⏸ {}", reasons.join(",")) }
                     }
                     (false, Some(due)) => clock(due, now, tz),
