@@ -46,7 +46,7 @@ async fn start_server(path: &Path) -> server::RunningServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut users = Users::default();
     users.add("bench", Role::Commander, TOKEN);
-    let options = ServeOptions { db: DbLocation::File(path.to_path_buf()), users, sources: Vec::new() };
+    let options = ServeOptions { db: DbLocation::File(path.to_path_buf()).into(), users, sources: Vec::new() };
     server::start(listener, options).await.unwrap()
 }
 

@@ -92,7 +92,7 @@ struct Setup {
 
 async fn setup() -> Setup {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let options = ServeOptions { db: DbLocation::Memory, users: ops::users(), sources: vec![Box::new(Hostile)] };
+    let options = ServeOptions { db: DbLocation::Memory.into(), users: ops::users(), sources: vec![Box::new(Hostile)] };
     let server = server::start(listener, options).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("token"), format!("{}\n", ops::DANA)).unwrap();

@@ -96,7 +96,7 @@ async fn start(dir: &std::path::Path) -> (RunningServer, Arc<Outside>, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let db = opsdeck::db::DbLocation::File(dir.join("server.sqlite"));
     let sources: Vec<Box<dyn Source>> = vec![Box::new(Recorder(outside.clone()))];
-    let server = server::start(listener, ServeOptions { db, users: ops::users(), sources }).await.unwrap();
+    let server = server::start(listener, ServeOptions { db: db.into(), users: ops::users(), sources }).await.unwrap();
     let client = reqwest::Client::new();
     let list: Vec<Incident> = client
         .get(format!("{}/v1/incidents", server.url()))

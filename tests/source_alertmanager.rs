@@ -37,7 +37,7 @@ fn source(am: &Alertmanager, extra: &str) -> Box<dyn Source> {
 
 async fn serve(am: &Alertmanager) -> RunningServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let options = ServeOptions { db: DbLocation::Memory, users: users(), sources: vec![source(am, "")] };
+    let options = ServeOptions { db: DbLocation::Memory.into(), users: users(), sources: vec![source(am, "")] };
     server::start(listener, options).await.unwrap()
 }
 

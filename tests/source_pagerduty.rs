@@ -65,7 +65,7 @@ impl World {
 
     async fn serve(&self, extra: &str) -> RunningServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let options = ServeOptions { db: DbLocation::Memory, users: users(), sources: vec![self.source(extra)] };
+        let options = ServeOptions { db: DbLocation::Memory.into(), users: users(), sources: vec![self.source(extra)] };
         server::start(listener, options).await.unwrap()
     }
 

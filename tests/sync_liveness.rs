@@ -21,7 +21,7 @@ use opsdeck::server::{self, RunningServer, ServeOptions};
 const POLL: Duration = Duration::from_millis(500);
 
 async fn serve_on(listener: TcpListener) -> RunningServer {
-    let options = ServeOptions { db: DbLocation::Memory, users: ops::users(), sources: Vec::new() };
+    let options = ServeOptions { db: DbLocation::Memory.into(), users: ops::users(), sources: Vec::new() };
     server::start(listener, options).await.unwrap()
 }
 

@@ -13,6 +13,7 @@ use toml::Spanned;
 use super::{UsageError, runtime};
 use crate::api::Role;
 use crate::db::DbLocation;
+use crate::server::store::StoreLocation;
 use crate::files;
 use crate::paths::Paths;
 use crate::server::sources::Source;
@@ -32,8 +33,9 @@ pub struct ServeArgs {
     /// Address to listen on (default 127.0.0.1:8088).
     #[arg(long)]
     bind: Option<SocketAddr>,
-    /// SQLite database file (default: $XDG_DATA_HOME/opsdeck/server.sqlite; `:memory:` for none).
-    #[arg(long, value_name = "PATH")]
+    /// SQLite database file (default: $XDG_DATA_HOME/opsdeck/server.sqlite; `:memory:` for none),
+    /// or a PostgreSQL database that replicas share (`postgres://user@host:5432/opsdeck`).
+    #[arg(long, value_name = "PATH|URL")]
     db: Option<String>,
     /// Run the simulator (one more source, named `simulator`): GenAI incidents worked by
     /// simulated responders, customer tickets, drifting models.
@@ -99,6 +101,7 @@ impl ServerConfig {
                 return Err(fail(db.span(), "db", "is empty (a file, or `:memory:` for none)".into()));
             }
             Some(db) if db.get_ref() == ":memory:" => Some(":memory:".to_string()),
+            Some(db) if crate::server::store::postgres::is_postgres_url(db.get_ref()) => Some(db.get_ref().clone()),
             Some(db) => Some(beside(path, db.get_ref()).display().to_string()),
             None => None,
         };
@@ -149,9 +152,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let paths = Paths::discover().map_err(anyhow::Error::msg);
     let db = match args.db.or(file.db).as_deref() {
-        Some(":memory:") => DbLocation::Memory,
-        Some(path) => DbLocation::File(PathBuf::from(path)),
-        None => DbLocation::File(paths.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?.data_dir.join("server.sqlite")),
+        Some(db) => StoreLocation::parse(db),
+        None => DbLocation::File(paths.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?.data_dir.join("server.sqlite")).into(),
     };
     let users = match args.tokens.or(file.tokens) {
         Some(path) => tokens_file(&path)?,

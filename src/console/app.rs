@@ -452,7 +452,7 @@ async fn connect(
     let token = server::auth::random_token();
     let mut users = Users::default();
     users.add(user, Role::Commander, &token);
-    let server = server::start(listener, ServeOptions { db, users, sources })
+    let server = server::start(listener, ServeOptions { db: db.into(), users, sources })
         .await
         .with_context(|| format!("starting {what}"))?;
     tracing::info!(%url, "{what} started");

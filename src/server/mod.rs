@@ -36,11 +36,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::db::DbLocation;
 use auth::Users;
 use sources::{Source, SourceContext, SourceSet};
-use store::sqlite::SqliteStore;
-use store::{Store, StoreError};
+use store::{Store, StoreError, StoreLocation};
 
 #[derive(Clone)]
 pub struct ServerState {
@@ -51,7 +49,7 @@ pub struct ServerState {
 }
 
 pub struct ServeOptions {
-    pub db: DbLocation,
+    pub db: StoreLocation,
     pub users: Users,
     /// What feeds the store beside the API (the simulator with `--simulate`).
     pub sources: Vec<Box<dyn Source>>,
@@ -93,7 +91,7 @@ impl RunningServer {
 /// Opens the store, seeds the catalog, starts the feeds (the simulator seeds the demo world), and
 /// serves on `listener` until `shutdown`.
 pub async fn start(listener: TcpListener, options: ServeOptions) -> Result<RunningServer, StoreError> {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&options.db).await?);
+    let store = options.db.open().await?;
     catalog::ensure(store.as_ref()).await?;
     let mut users = options.users;
     for name in options.sources.iter().flat_map(|source| source.people()) {

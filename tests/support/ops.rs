@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+#[path = "postgres.rs"]
+pub mod postgres;
+
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -14,6 +17,7 @@ use opsdeck::config::Secret;
 use opsdeck::console::event::{Event, EventReceiver, SyncReport};
 use opsdeck::db::DbLocation;
 use opsdeck::server::auth::Users;
+use opsdeck::server::store::StoreLocation;
 use opsdeck::server::{self, RunningServer, ServeOptions};
 use opsdeck::sources::simulator::{self, Pace};
 
@@ -33,6 +37,22 @@ pub fn users() -> Users {
 }
 
 pub async fn start(db: DbLocation) -> RunningServer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    server::start(listener, ServeOptions { db: store_for(db).await, users: users(), sources: Vec::new() }).await.unwrap()
+}
+
+/// Where a test server keeps its data: `db`, except that with `OPSDECK_TEST_POSTGRES` set an
+/// in-memory database becomes a fresh PostgreSQL database of its own (the contract suites run
+/// against both stores so).
+pub async fn store_for(db: DbLocation) -> StoreLocation {
+    match (&db, postgres::server()) {
+        (DbLocation::Memory, Some(server)) => StoreLocation::Postgres(postgres::fresh_database(&server).await),
+        _ => db.into(),
+    }
+}
+
+/// A server on `db`, for replicas of one database.
+pub async fn start_on(db: StoreLocation) -> RunningServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     server::start(listener, ServeOptions { db, users: users(), sources: Vec::new() }).await.unwrap()
 }
@@ -71,6 +91,7 @@ pub fn poller(server: &RunningServer, cache: &Cache) -> (opsdeck::console::sync:
 /// The server with the simulator on: the demo world, model monitoring included, seeded at start.
 pub async fn start_simulating(db: DbLocation, seed: u64) -> RunningServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let db = store_for(db).await;
     let options = ServeOptions { db, users: users(), sources: vec![simulator::feed(seed, Pace::demo())] };
     server::start(listener, options).await.unwrap()
 }

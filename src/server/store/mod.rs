@@ -1,28 +1,75 @@
 //! The server's storage interface: the [`Store`] trait, its errors, the transaction it runs,
 //! and what every store shares (the id scheme, which entities count as open, the idempotency
-//! retention). [`sqlite`] is the one store today; a PostgreSQL store goes beside it
-//! (`postgres.rs`) and implements the same trait, with `SELECT … FOR UPDATE` where SQLite takes
-//! its writer lock.
+//! retention). [`docs`] writes the stores once over the rows of a database; [`sqlite`] (one
+//! machine) and [`postgres`] (replicas on one database) are those rows in SQL.
 //!
 //! Handlers and sources see only [`Store`]: reads, and one transactional primitive,
 //! [`Store::transact`], which loads an entity, lets the caller decide what to write and what to
 //! answer, and records that answer under the idempotency key, all atomically. What writes into a
 //! store beside the API is a [`Source`](crate::server::sources::Source).
 
+pub mod docs;
+pub mod postgres;
 pub mod sqlite;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::api::Change;
-use crate::db::DbError;
+use crate::db::{DbError, DbLocation};
 use crate::domain::incident::Suppression;
 use crate::domain::maintenance::suppression_for;
 use crate::domain::{
     DriftWindow, Entity, EntityKind, EscalationPolicy, Incident, MaintenanceWindow, Model, Postmortem,
     PostmortemStatus, QualityPoint, Service, Ticket,
 };
+
+/// Where a server keeps its data: a SQLite file (or memory), or a PostgreSQL database that
+/// replicas share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    Sqlite(DbLocation),
+    /// A `postgres://` URL (it may hold a password: say it with [`StoreLocation::describe`]).
+    Postgres(String),
+}
+
+impl From<DbLocation> for StoreLocation {
+    fn from(location: DbLocation) -> StoreLocation {
+        StoreLocation::Sqlite(location)
+    }
+}
+
+impl StoreLocation {
+    /// `--db` as given: `postgres://…` (or `postgresql://…`), `:memory:`, or a SQLite file.
+    pub fn parse(db: &str) -> StoreLocation {
+        if postgres::is_postgres_url(db) {
+            StoreLocation::Postgres(db.to_string())
+        } else if db == ":memory:" {
+            StoreLocation::Sqlite(DbLocation::Memory)
+        } else {
+            StoreLocation::Sqlite(DbLocation::File(db.into()))
+        }
+    }
+
+    /// Where it is, without a password.
+    pub fn describe(&self) -> String {
+        match self {
+            StoreLocation::Sqlite(location) => location.describe(),
+            StoreLocation::Postgres(url) => postgres::redacted(url),
+        }
+    }
+
+    /// Opens (creating or bringing up to date) the store there.
+    pub async fn open(&self) -> Result<Arc<dyn Store>, StoreError> {
+        Ok(match self {
+            StoreLocation::Sqlite(location) => Arc::new(sqlite::SqliteStore::open(location).await?),
+            StoreLocation::Postgres(url) => Arc::new(postgres::PostgresStore::open(url).await?),
+        })
+    }
+}
 
 /// How long a server remembers the answer given for an idempotency key.
 pub const IDEMPOTENCY_RETENTION_HOURS: i64 = 72;

@@ -1,0 +1,384 @@
+//! What every store shares above its SQL: the entities as JSON documents in one table, keyed by
+//! kind and id, with the change-feed sequence number and an `open` flag; ids from counters; the
+//! answers kept for idempotency keys. A database backend implements [`Documents`] (the raw rows,
+//! and a [`Writer`] that holds the database's one write turn), and is a [`Store`] by that alone:
+//! decoding, the kinds, the read-decide-write of [`Store::transact`] and the idempotency rules
+//! are written once, here, for SQLite and PostgreSQL alike.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{
+    ChangeDocs, ChangeRows, EntityTx, IDEMPOTENCY_RETENTION_HOURS, IdempotencyScope, Store, StoreError, StoredResponse,
+    TxInput, TxResult, counts_as_open, id_scheme,
+};
+use crate::api::Change;
+use crate::domain::{
+    DriftWindow, Entity, EntityKind, EscalationPolicy, Incident, MaintenanceWindow, Model, Postmortem, QualityPoint,
+    Service, Ticket,
+};
+
+const KIND_INCIDENT: &str = "incident";
+const KIND_TICKET: &str = "ticket";
+const KIND_SERVICE: &str = "service";
+const KIND_POLICY: &str = "escalation_policy";
+const KIND_MODEL: &str = "model";
+const KIND_WINDOW: &str = "drift_window";
+const KIND_QUALITY: &str = "quality";
+const KIND_MAINTENANCE: &str = "maintenance";
+const KIND_POSTMORTEM: &str = "postmortem";
+/// Every kind the change feed sends, named as on the wire (`api::Change`'s tags).
+const FEED_KINDS: [&str; 9] = [
+    KIND_INCIDENT,
+    KIND_SERVICE,
+    KIND_POLICY,
+    KIND_TICKET,
+    KIND_MODEL,
+    KIND_WINDOW,
+    KIND_QUALITY,
+    KIND_MAINTENANCE,
+    KIND_POSTMORTEM,
+];
+
+/// One row of the change feed: its kind, sequence number and document.
+pub type FeedRow = (String, i64, String);
+
+/// The answer stored under an idempotency key.
+pub struct Seen {
+    pub fingerprint: String,
+    pub status: i64,
+    pub body: String,
+}
+
+/// The rows of a store's database, as its SQL reads them.
+#[async_trait]
+pub trait Documents: Send + Sync + 'static {
+    /// Identifies this database; it changes only when the database is created anew.
+    fn stored_epoch(&self) -> &str;
+    async fn doc(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError>;
+    /// Every document of `kind`, by id.
+    async fn docs(&self, kind: &str) -> Result<Vec<String>, StoreError>;
+    /// Documents of `kind`, most recently changed first (`open_only`: those whose flag is set).
+    async fn recent(&self, kind: &str, open_only: bool, limit: u32) -> Result<Vec<String>, StoreError>;
+    /// Documents of `kind` whose id is `prefix` (ending in `/`) followed by start seconds at or
+    /// after `since`: the newest `limit`, newest first.
+    async fn series(&self, kind: &str, prefix: &str, since: i64, limit: u32) -> Result<Vec<String>, StoreError>;
+    /// Up to `limit` rows of the feed after `since`, in order.
+    async fn feed(&self, since: i64, limit: i64) -> Result<Vec<FeedRow>, StoreError>;
+    /// How many rows of the feed come after `since`.
+    async fn feed_count(&self, since: i64) -> Result<i64, StoreError>;
+    /// The answer stored under an idempotency key, read outside any write.
+    async fn seen(&self, user: &str, key: &str) -> Result<Option<Seen>, StoreError>;
+    /// The database's write turn: one writer at a time (every replica included), so the feed's
+    /// sequence numbers are handed out in the order their writes become visible.
+    async fn writer(&self) -> Result<Box<dyn Writer + '_>, StoreError>;
+}
+
+/// One write transaction, holding the write turn until it commits or is dropped (rolled back).
+#[async_trait]
+pub trait Writer: Send {
+    async fn seen(&mut self, user: &str, key: &str) -> Result<Option<Seen>, StoreError>;
+    async fn doc(&mut self, kind: &str, id: &str) -> Result<Option<String>, StoreError>;
+    /// The next value of a counter: `first` the first time, then one more each time.
+    async fn next_number(&mut self, counter: &str, first: i64) -> Result<i64, StoreError>;
+    /// Stores a document under the feed's next sequence number.
+    async fn write(&mut self, kind: &str, id: &str, open: Option<bool>, doc: &str) -> Result<(), StoreError>;
+    /// Records an answer under an idempotency key, forgetting those older than `forget_before`.
+    async fn remember(
+        &mut self,
+        scope: &IdempotencyScope,
+        status: i64,
+        body: &str,
+        now: i64,
+        forget_before: i64,
+    ) -> Result<(), StoreError>;
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// The `kind` column the entities of a kind are stored under.
+fn stored_kind(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Incident => KIND_INCIDENT,
+        EntityKind::Ticket => KIND_TICKET,
+        EntityKind::Maintenance => KIND_MAINTENANCE,
+        EntityKind::Postmortem => KIND_POSTMORTEM,
+    }
+}
+
+fn decode_entity(kind: EntityKind, doc: &str) -> Result<Entity, StoreError> {
+    Ok(match kind {
+        EntityKind::Incident => Entity::Incident(serde_json::from_str(doc)?),
+        EntityKind::Ticket => Entity::Ticket(serde_json::from_str(doc)?),
+        EntityKind::Maintenance => Entity::Maintenance(serde_json::from_str(doc)?),
+        EntityKind::Postmortem => Entity::Postmortem(serde_json::from_str(doc)?),
+    })
+}
+
+/// The stored document of an entity and whether it counts as open.
+fn encode_entity(entity: &Entity) -> Result<(String, bool), StoreError> {
+    let doc = match entity {
+        Entity::Incident(i) => serde_json::to_string(i)?,
+        Entity::Ticket(t) => serde_json::to_string(t)?,
+        Entity::Maintenance(w) => serde_json::to_string(w)?,
+        Entity::Postmortem(p) => serde_json::to_string(p)?,
+    };
+    Ok((doc, counts_as_open(entity)))
+}
+
+fn decode_all<T: serde::de::DeserializeOwned>(docs: &[String]) -> Result<Vec<T>, StoreError> {
+    docs.iter().map(|d| serde_json::from_str(d).map_err(StoreError::from)).collect()
+}
+
+async fn get<D: Documents + ?Sized, T: serde::de::DeserializeOwned>(
+    db: &D,
+    kind: &str,
+    id: &str,
+) -> Result<Option<T>, StoreError> {
+    Ok(db.doc(kind, id).await?.map(|d| serde_json::from_str(&d)).transpose()?)
+}
+
+async fn all<D: Documents + ?Sized, T: serde::de::DeserializeOwned>(db: &D, kind: &str) -> Result<Vec<T>, StoreError> {
+    decode_all(&db.docs(kind).await?)
+}
+
+/// A series oldest first, as [`Store::windows`] and [`Store::quality`] answer.
+async fn series<D: Documents + ?Sized, T: serde::de::DeserializeOwned>(
+    db: &D,
+    kind: &str,
+    prefix: &str,
+    since: Option<DateTime<Utc>>,
+    limit: u32,
+) -> Result<Vec<T>, StoreError> {
+    let mut docs = db.series(kind, prefix, since.map_or(i64::MIN, |s| s.timestamp()), limit).await?;
+    docs.reverse();
+    decode_all(&docs)
+}
+
+/// Writes documents of one kind each in one transaction.
+async fn put<D: Documents + ?Sized>(db: &D, docs: &[(&str, String, String)]) -> Result<(), StoreError> {
+    let mut writer = db.writer().await?;
+    for (kind, id, doc) in docs {
+        writer.write(kind, id, None, doc).await?;
+    }
+    writer.commit().await
+}
+
+fn doc_of<T: serde::Serialize>(kind: &'static str, id: String, value: &T) -> Result<(&'static str, String, String), StoreError> {
+    Ok((kind, id, serde_json::to_string(value)?))
+}
+
+fn replay_of(seen: Option<Seen>, scope: &IdempotencyScope) -> Result<Option<TxResult>, StoreError> {
+    let Some(seen) = seen else {
+        return Ok(None);
+    };
+    if seen.fingerprint != scope.fingerprint {
+        return Ok(Some(TxResult::KeyReused));
+    }
+    let status = u16::try_from(seen.status).unwrap_or(500);
+    Ok(Some(TxResult::Replayed(StoredResponse { status, body: serde_json::from_str(&seen.body)? })))
+}
+
+#[async_trait]
+impl<D: Documents> Store for D {
+    fn epoch(&self) -> &str {
+        self.stored_epoch()
+    }
+
+    async fn changes(&self, since: i64, limit: u32) -> Result<ChangeRows, StoreError> {
+        let ChangeDocs { docs, last_seq, has_more, .. } = self.change_docs(since, limit).await?;
+        let mut changes = Vec::with_capacity(docs.len());
+        for (kind, doc) in docs {
+            changes.push(match kind {
+                KIND_INCIDENT => Change::Incident(serde_json::from_str(&doc)?),
+                KIND_SERVICE => Change::Service(serde_json::from_str(&doc)?),
+                KIND_POLICY => Change::EscalationPolicy(serde_json::from_str(&doc)?),
+                KIND_TICKET => Change::Ticket(serde_json::from_str(&doc)?),
+                KIND_MODEL => Change::Model(serde_json::from_str(&doc)?),
+                KIND_WINDOW => Change::DriftWindow(serde_json::from_str(&doc)?),
+                KIND_QUALITY => Change::Quality(serde_json::from_str(&doc)?),
+                KIND_MAINTENANCE => Change::Maintenance(serde_json::from_str(&doc)?),
+                _ => Change::Postmortem(serde_json::from_str(&doc)?),
+            });
+        }
+        Ok(ChangeRows { changes, last_seq, has_more })
+    }
+
+    async fn change_docs(&self, since: i64, limit: u32) -> Result<ChangeDocs, StoreError> {
+        let limit = limit.clamp(1, crate::api::MAX_CHANGES_PAGE);
+        let rows = self.feed(since, i64::from(limit) + 1).await?;
+        let has_more = rows.len() > limit as usize;
+        let mut docs = Vec::with_capacity(rows.len().min(limit as usize));
+        let mut last_seq = since;
+        for (kind, seq, doc) in rows.into_iter().take(limit as usize) {
+            last_seq = seq;
+            // Documents were written by this server as the kind's type: sent as they are.
+            let Some(kind) = FEED_KINDS.iter().copied().find(|k| *k == kind) else { continue };
+            docs.push((kind, doc));
+        }
+        // Counted on the `seq` index, only while more wait: an idle poll costs nothing more.
+        let remaining = if has_more { self.feed_count(last_seq).await? } else { 0 };
+        Ok(ChangeDocs { docs, last_seq, has_more, remaining: u64::try_from(remaining).unwrap_or(0) })
+    }
+
+    async fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError> {
+        get(self, KIND_INCIDENT, id).await
+    }
+
+    async fn incidents(&self, open_only: bool, limit: u32) -> Result<Vec<Incident>, StoreError> {
+        decode_all(&self.recent(KIND_INCIDENT, open_only, limit).await?)
+    }
+
+    async fn ticket(&self, key: &str) -> Result<Option<Ticket>, StoreError> {
+        get(self, KIND_TICKET, key).await
+    }
+
+    async fn tickets(&self, open_only: bool, limit: u32) -> Result<Vec<Ticket>, StoreError> {
+        decode_all(&self.recent(KIND_TICKET, open_only, limit).await?)
+    }
+
+    async fn services(&self) -> Result<Vec<Service>, StoreError> {
+        all(self, KIND_SERVICE).await
+    }
+
+    async fn service(&self, id: &str) -> Result<Option<Service>, StoreError> {
+        get(self, KIND_SERVICE, id).await
+    }
+
+    async fn policies(&self) -> Result<Vec<EscalationPolicy>, StoreError> {
+        all(self, KIND_POLICY).await
+    }
+
+    async fn policy(&self, id: &str) -> Result<Option<EscalationPolicy>, StoreError> {
+        get(self, KIND_POLICY, id).await
+    }
+
+    async fn put_service(&self, service: &Service) -> Result<(), StoreError> {
+        put(self, &[doc_of(KIND_SERVICE, service.id.clone(), service)?]).await
+    }
+
+    async fn put_policy(&self, policy: &EscalationPolicy) -> Result<(), StoreError> {
+        put(self, &[doc_of(KIND_POLICY, policy.id.clone(), policy)?]).await
+    }
+
+    async fn put_model(&self, model: &Model) -> Result<(), StoreError> {
+        put(self, &[doc_of(KIND_MODEL, model.id.clone(), model)?]).await
+    }
+
+    async fn put_window(&self, window: &DriftWindow) -> Result<(), StoreError> {
+        put(self, &[doc_of(KIND_WINDOW, window.id(), window)?]).await
+    }
+
+    async fn put_quality(&self, point: &QualityPoint) -> Result<(), StoreError> {
+        put(self, &[doc_of(KIND_QUALITY, point.id(), point)?]).await
+    }
+
+    async fn put_monitoring(
+        &self,
+        models: &[Model],
+        windows: &[DriftWindow],
+        quality: &[QualityPoint],
+    ) -> Result<(), StoreError> {
+        let mut docs = Vec::with_capacity(models.len() + windows.len() + quality.len());
+        for model in models {
+            docs.push(doc_of(KIND_MODEL, model.id.clone(), model)?);
+        }
+        for window in windows {
+            docs.push(doc_of(KIND_WINDOW, window.id(), window)?);
+        }
+        for point in quality {
+            docs.push(doc_of(KIND_QUALITY, point.id(), point)?);
+        }
+        put(self, &docs).await
+    }
+
+    async fn models(&self) -> Result<Vec<Model>, StoreError> {
+        all(self, KIND_MODEL).await
+    }
+
+    async fn model(&self, id: &str) -> Result<Option<Model>, StoreError> {
+        get(self, KIND_MODEL, id).await
+    }
+
+    async fn windows(
+        &self,
+        model_id: &str,
+        feature: &str,
+        since: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> Result<Vec<DriftWindow>, StoreError> {
+        series(self, KIND_WINDOW, &format!("{model_id}/{feature}/"), since, limit).await
+    }
+
+    async fn quality(
+        &self,
+        model_id: &str,
+        since: Option<DateTime<Utc>>,
+        limit: u32,
+    ) -> Result<Vec<QualityPoint>, StoreError> {
+        series(self, KIND_QUALITY, &format!("{model_id}/"), since, limit).await
+    }
+
+    async fn transact(&self, request: EntityTx) -> Result<TxResult, StoreError> {
+        let mut writer = self.writer().await?;
+        if let Some(scope) = &request.idempotency
+            && let Some(seen) = replay_of(writer.seen(&scope.user, &scope.key).await?, scope)?
+        {
+            return Ok(seen);
+        }
+        let kind = stored_kind(request.kind);
+        let input = match &request.id {
+            Some(id) => {
+                let doc = writer.doc(kind, id).await?;
+                TxInput { current: doc.map(|d| decode_entity(request.kind, &d)).transpose()?, new_id: None }
+            }
+            None => {
+                let (counter, first, prefix) = id_scheme(request.kind);
+                let number = writer.next_number(counter, first).await?;
+                TxInput { current: None, new_id: Some(format!("{prefix}-{number}")) }
+            }
+        };
+        let expected_id = request.id.clone().or_else(|| input.new_id.clone());
+        let outcome = (request.decide)(input);
+        if let Some(entity) = &outcome.write {
+            if entity.kind() != request.kind || expected_id.as_deref() != Some(entity.id()) {
+                let wrote = format!("{} `{}`", entity.kind().label(), entity.id());
+                return Err(StoreError::WrongEntity { kind, wrote });
+            }
+            let (doc, open) = encode_entity(entity)?;
+            writer.write(kind, entity.id(), Some(open), &doc).await?;
+        }
+        if let Some(scope) = &request.idempotency {
+            let now = Utc::now().timestamp();
+            let body = serde_json::to_string(&outcome.response.body)?;
+            let status = i64::from(outcome.response.status);
+            writer.remember(scope, status, &body, now, now - IDEMPOTENCY_RETENTION_HOURS * 3_600).await?;
+        }
+        writer.commit().await?;
+        Ok(TxResult::Fresh(outcome.response))
+    }
+
+    async fn replayed(&self, scope: &IdempotencyScope) -> Result<Option<TxResult>, StoreError> {
+        replay_of(self.seen(&scope.user, &scope.key).await?, scope)
+    }
+
+    async fn maintenance_windows(&self, include_cancelled: bool) -> Result<Vec<MaintenanceWindow>, StoreError> {
+        let mut windows: Vec<MaintenanceWindow> = all(self, KIND_MAINTENANCE).await?;
+        windows.retain(|w| include_cancelled || !w.cancelled);
+        windows.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
+        Ok(windows)
+    }
+
+    async fn maintenance(&self, id: &str) -> Result<Option<MaintenanceWindow>, StoreError> {
+        get(self, KIND_MAINTENANCE, id).await
+    }
+
+    async fn postmortems(&self) -> Result<Vec<Postmortem>, StoreError> {
+        let mut all: Vec<Postmortem> = all(self, KIND_POSTMORTEM).await?;
+        all.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then_with(|| a.id.cmp(&b.id)));
+        Ok(all)
+    }
+
+    async fn postmortem(&self, id: &str) -> Result<Option<Postmortem>, StoreError> {
+        get(self, KIND_POSTMORTEM, id).await
+    }
+}

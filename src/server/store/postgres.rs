@@ -1,0 +1,215 @@
+//! [`PostgresStore`]: the store on PostgreSQL (sqlx), for a team server of several replicas on
+//! one database (`opsdeck serve --db postgres://…`).
+//!
+//! The tables are [`docs`](super::docs)' (`migrations/postgres/`, applied by whichever replica
+//! starts first: sqlx's migrator takes an advisory lock of its own). Every write transaction
+//! first takes one transaction-scoped advisory lock, the database's write turn, on every replica
+//! alike: the feed's sequence numbers are then handed out in commit order (a console reading
+//! `seq > N` never misses a write that commits later under a lower number), a version check and
+//! its write are one step, and an idempotency key seen by one replica is seen by all.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+use super::StoreError;
+use super::docs::{Documents, FeedRow, Seen, Writer};
+use crate::db::DbError;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The advisory lock every write takes: the database's one write turn ("opsdeck" in ASCII).
+const WRITE_TURN: i64 = 0x6f70_7364_6563_6b;
+
+pub struct PostgresStore {
+    pool: PgPool,
+    epoch: String,
+}
+
+/// A `postgres://` URL with its password replaced, for messages and logs.
+pub fn redacted(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "(a PostgreSQL URL that does not parse)".to_string(),
+    }
+}
+
+/// Whether `db` names a PostgreSQL database rather than a SQLite file.
+pub fn is_postgres_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+impl PostgresStore {
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let location = redacted(url);
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(|source| DbError::Open { location: location.clone(), source })?;
+        MIGRATOR.run(&pool).await.map_err(|source| DbError::Migrate { location, source })?;
+        // The first replica to start names the database; the others read its name.
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING")
+            .bind(uuid::Uuid::new_v4().to_string())
+            .execute(&pool)
+            .await?;
+        let epoch = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'epoch'").fetch_one(&pool).await?;
+        Ok(PostgresStore { pool, epoch })
+    }
+}
+
+const SEEN: &str = "SELECT fingerprint, status, body FROM idempotency WHERE user_name = $1 AND key = $2";
+const DOC: &str = "SELECT doc FROM entities WHERE kind = $1 AND id = $2";
+
+fn seen_of(row: Option<(String, i64, String)>) -> Option<Seen> {
+    row.map(|(fingerprint, status, body)| Seen { fingerprint, status, body })
+}
+
+#[async_trait]
+impl Documents for PostgresStore {
+    fn stored_epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    async fn doc(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(DOC).bind(kind).bind(id).fetch_optional(&self.pool).await?)
+    }
+
+    async fn docs(&self, kind: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = $1 ORDER BY id COLLATE \"C\"")
+            .bind(kind)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn recent(&self, kind: &str, open_only: bool, limit: u32) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT doc FROM entities WHERE kind = $1 AND (open OR NOT $2) ORDER BY seq DESC LIMIT $3",
+        )
+        .bind(kind)
+        .bind(open_only)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn series(&self, kind: &str, prefix: &str, since: i64, limit: u32) -> Result<Vec<String>, StoreError> {
+        // As on SQLite: ids are `prefix` + seconds, and the range [prefix, prefix with `/` → `0`)
+        // is exactly the series. An id whose tail is not a number is left out, not an error.
+        let upper = format!("{}0", &prefix[..prefix.len() - 1]);
+        Ok(sqlx::query_scalar(
+            "SELECT doc FROM (
+                 SELECT doc, CASE WHEN substr(id, $1) ~ '^-?[0-9]{1,18}$'
+                                  THEN CAST(substr(id, $1) AS BIGINT) END AS start
+                 FROM entities
+                 WHERE kind = $2 AND id COLLATE \"C\" >= $3 AND id COLLATE \"C\" < $4
+             ) AS s WHERE start >= $5 ORDER BY start DESC LIMIT $6",
+        )
+        .bind(prefix.chars().count() as i32 + 1)
+        .bind(kind)
+        .bind(prefix)
+        .bind(&upper)
+        .bind(since)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn feed(&self, since: i64, limit: i64) -> Result<Vec<FeedRow>, StoreError> {
+        Ok(sqlx::query_as("SELECT kind, seq, doc FROM entities WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(since)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn feed_count(&self, since: i64) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM entities WHERE seq > $1").bind(since).fetch_one(&self.pool).await?)
+    }
+
+    async fn seen(&self, user: &str, key: &str) -> Result<Option<Seen>, StoreError> {
+        Ok(seen_of(sqlx::query_as(SEEN).bind(user).bind(key).fetch_optional(&self.pool).await?))
+    }
+
+    async fn writer(&self) -> Result<Box<dyn Writer + '_>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_TURN).execute(&mut *tx).await?;
+        Ok(Box::new(PgWriter { tx }))
+    }
+}
+
+struct PgWriter {
+    tx: sqlx::Transaction<'static, sqlx::Postgres>,
+}
+
+#[async_trait]
+impl Writer for PgWriter {
+    async fn seen(&mut self, user: &str, key: &str) -> Result<Option<Seen>, StoreError> {
+        Ok(seen_of(sqlx::query_as(SEEN).bind(user).bind(key).fetch_optional(&mut *self.tx).await?))
+    }
+
+    async fn doc(&mut self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(DOC).bind(kind).bind(id).fetch_optional(&mut *self.tx).await?)
+    }
+
+    async fn next_number(&mut self, counter: &str, first: i64) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO counters (name, value) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+        )
+        .bind(counter)
+        .bind(first)
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    async fn write(&mut self, kind: &str, id: &str, open: Option<bool>, doc: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO entities (kind, id, seq, open, doc)
+             VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM entities), $3, $4)
+             ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, open = excluded.open, doc = excluded.doc",
+        )
+        .bind(kind)
+        .bind(id)
+        .bind(open)
+        .bind(doc)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn remember(
+        &mut self,
+        scope: &super::IdempotencyScope,
+        status: i64,
+        body: &str,
+        now: i64,
+        forget_before: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM idempotency WHERE created_at < $1").bind(forget_before).execute(&mut *self.tx).await?;
+        sqlx::query(
+            "INSERT INTO idempotency (user_name, key, fingerprint, status, body, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&scope.user)
+        .bind(&scope.key)
+        .bind(&scope.fingerprint)
+        .bind(status)
+        .bind(body)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        Ok(self.tx.commit().await?)
+    }
+}
