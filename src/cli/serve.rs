@@ -13,10 +13,10 @@ use toml::Spanned;
 use super::{UsageError, runtime};
 use crate::api::Role;
 use crate::db::DbLocation;
-use crate::server::store::StoreLocation;
 use crate::files;
 use crate::paths::Paths;
 use crate::server::sources::Source;
+use crate::server::store::StoreLocation;
 use crate::server::{self, ServeOptions, auth::Users};
 use crate::sources::{config as source_config, simulator};
 
@@ -153,7 +153,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let paths = Paths::discover().map_err(anyhow::Error::msg);
     let db = match args.db.or(file.db).as_deref() {
         Some(db) => StoreLocation::parse(db),
-        None => DbLocation::File(paths.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?.data_dir.join("server.sqlite")).into(),
+        None => {
+            DbLocation::File(paths.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?.data_dir.join("server.sqlite")).into()
+        }
     };
     let users = match args.tokens.or(file.tokens) {
         Some(path) => tokens_file(&path)?,

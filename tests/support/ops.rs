@@ -38,7 +38,9 @@ pub fn users() -> Users {
 
 pub async fn start(db: DbLocation) -> RunningServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    server::start(listener, ServeOptions { db: store_for(db).await, users: users(), sources: Vec::new() }).await.unwrap()
+    server::start(listener, ServeOptions { db: store_for(db).await, users: users(), sources: Vec::new() })
+        .await
+        .unwrap()
 }
 
 /// Where a test server keeps its data: `db`, except that with `OPSDECK_TEST_POSTGRES` set an

@@ -163,7 +163,11 @@ async fn put<D: Documents + ?Sized>(db: &D, docs: &[(&str, String, String)]) -> 
     writer.commit().await
 }
 
-fn doc_of<T: serde::Serialize>(kind: &'static str, id: String, value: &T) -> Result<(&'static str, String, String), StoreError> {
+fn doc_of<T: serde::Serialize>(
+    kind: &'static str,
+    id: String,
+    value: &T,
+) -> Result<(&'static str, String, String), StoreError> {
     Ok((kind, id, serde_json::to_string(value)?))
 }
 

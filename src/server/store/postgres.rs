@@ -21,7 +21,7 @@ use crate::db::DbError;
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// The advisory lock every write takes: the database's one write turn ("opsdeck" in ASCII).
-const WRITE_TURN: i64 = 0x6f70_7364_6563_6b;
+const WRITE_TURN: i64 = 0x006f_7073_6465_636b;
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -65,9 +65,6 @@ impl PostgresStore {
     }
 }
 
-const SEEN: &str = "SELECT fingerprint, status, body FROM idempotency WHERE user_name = $1 AND key = $2";
-const DOC: &str = "SELECT doc FROM entities WHERE kind = $1 AND id = $2";
-
 fn seen_of(row: Option<(String, i64, String)>) -> Option<Seen> {
     row.map(|(fingerprint, status, body)| Seen { fingerprint, status, body })
 }
@@ -79,7 +76,11 @@ impl Documents for PostgresStore {
     }
 
     async fn doc(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar(DOC).bind(kind).bind(id).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = $1 AND id = $2")
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn docs(&self, kind: &str) -> Result<Vec<String>, StoreError> {
@@ -135,7 +136,13 @@ impl Documents for PostgresStore {
     }
 
     async fn seen(&self, user: &str, key: &str) -> Result<Option<Seen>, StoreError> {
-        Ok(seen_of(sqlx::query_as(SEEN).bind(user).bind(key).fetch_optional(&self.pool).await?))
+        Ok(seen_of(
+            sqlx::query_as("SELECT fingerprint, status, body FROM idempotency WHERE user_name = $1 AND key = $2")
+                .bind(user)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        ))
     }
 
     async fn writer(&self) -> Result<Box<dyn Writer + '_>, StoreError> {
@@ -152,11 +159,21 @@ struct PgWriter {
 #[async_trait]
 impl Writer for PgWriter {
     async fn seen(&mut self, user: &str, key: &str) -> Result<Option<Seen>, StoreError> {
-        Ok(seen_of(sqlx::query_as(SEEN).bind(user).bind(key).fetch_optional(&mut *self.tx).await?))
+        Ok(seen_of(
+            sqlx::query_as("SELECT fingerprint, status, body FROM idempotency WHERE user_name = $1 AND key = $2")
+                .bind(user)
+                .bind(key)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        ))
     }
 
     async fn doc(&mut self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar(DOC).bind(kind).bind(id).fetch_optional(&mut *self.tx).await?)
+        Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = $1 AND id = $2")
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?)
     }
 
     async fn next_number(&mut self, counter: &str, first: i64) -> Result<i64, StoreError> {

@@ -40,9 +40,6 @@ impl SqliteStore {
     }
 }
 
-const SEEN: &str = "SELECT fingerprint, status, body FROM idempotency WHERE user_name = ? AND key = ?";
-const DOC: &str = "SELECT doc FROM entities WHERE kind = ? AND id = ?";
-
 fn seen_of(row: Option<(String, i64, String)>) -> Option<Seen> {
     row.map(|(fingerprint, status, body)| Seen { fingerprint, status, body })
 }
@@ -54,7 +51,11 @@ impl Documents for SqliteStore {
     }
 
     async fn doc(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar(DOC).bind(kind).bind(id).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? AND id = ?")
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn docs(&self, kind: &str) -> Result<Vec<String>, StoreError> {
@@ -108,7 +109,13 @@ impl Documents for SqliteStore {
     }
 
     async fn seen(&self, user: &str, key: &str) -> Result<Option<Seen>, StoreError> {
-        Ok(seen_of(sqlx::query_as(SEEN).bind(user).bind(key).fetch_optional(&self.pool).await?))
+        Ok(seen_of(
+            sqlx::query_as("SELECT fingerprint, status, body FROM idempotency WHERE user_name = ? AND key = ?")
+                .bind(user)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        ))
     }
 
     async fn writer(&self) -> Result<Box<dyn Writer + '_>, StoreError> {
@@ -126,11 +133,21 @@ struct SqliteWriter<'a> {
 #[async_trait]
 impl Writer for SqliteWriter<'_> {
     async fn seen(&mut self, user: &str, key: &str) -> Result<Option<Seen>, StoreError> {
-        Ok(seen_of(sqlx::query_as(SEEN).bind(user).bind(key).fetch_optional(&mut *self.tx).await?))
+        Ok(seen_of(
+            sqlx::query_as("SELECT fingerprint, status, body FROM idempotency WHERE user_name = ? AND key = ?")
+                .bind(user)
+                .bind(key)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        ))
     }
 
     async fn doc(&mut self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar(DOC).bind(kind).bind(id).fetch_optional(&mut *self.tx).await?)
+        Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? AND id = ?")
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?)
     }
 
     async fn next_number(&mut self, counter: &str, first: i64) -> Result<i64, StoreError> {
