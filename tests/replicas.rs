@@ -5,6 +5,8 @@
 
 #[path = "support/ops.rs"]
 mod ops;
+#[path = "support/pty.rs"]
+mod pty;
 
 use serde_json::json;
 
@@ -127,4 +129,58 @@ async fn writes_through_both_replicas_at_once_reach_the_feed_in_order_and_comple
     let again: DecodedPage =
         call(&a, "GET", ERIN, &format!("/v1/changes?since={cursor}&limit=500"), None, None).await.json(200);
     assert_eq!(again.page.cursor, page.page.cursor, "both replicas serve the same feed");
+}
+
+#[tokio::test]
+async fn two_serve_processes_on_one_database_and_one_killed_the_other_carries_on() {
+    let Some(server) = postgres::server() else {
+        eprintln!("OPSDECK_TEST_POSTGRES is not set: no PostgreSQL to run replicas on");
+        return;
+    };
+    let url = postgres::fresh_database(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens.toml");
+    pty::write_tokens(&tokens).unwrap();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_opsdeck"));
+    let timeout = std::time::Duration::from_secs(20);
+    let db = std::path::PathBuf::from(&url);
+    let (mut a, b) = tokio::task::spawn_blocking(move || {
+        (
+            pty::Server::start(bin, &db, &tokens, timeout).unwrap(),
+            pty::Server::start(bin, &db, &tokens, timeout).unwrap(),
+        )
+    })
+    .await
+    .unwrap();
+    let http = reqwest::Client::new();
+    let body = json!({ "title": "vector store down", "service_id": "llm-gateway", "priority": "P1" });
+    let created = http.post(format!("{}/v1/incidents", a.url)).bearer_auth(ERIN).json(&body).send().await.unwrap();
+    assert_eq!(created.status(), 201);
+    let incident: Incident = created.json().await.unwrap();
+    a.kill().unwrap();
+    let read = http.get(format!("{}/v1/incidents/{}", b.url, incident.id)).bearer_auth(ERIN).send().await.unwrap();
+    assert_eq!(read.status(), 200, "the replica left serves what the killed one wrote");
+    let body = json!({ "version": incident.version });
+    let path = format!("{}/v1/incidents/{}/acknowledge", b.url, incident.id);
+    let acked = http.post(path).bearer_auth(DANA).json(&body).send().await.unwrap();
+    assert_eq!(acked.status(), 200, "and takes actions on it");
+    let acked: Incident = acked.json().await.unwrap();
+    assert_eq!(acked.assignee.as_deref(), Some("dana"));
+}
+
+#[tokio::test]
+async fn a_database_that_cannot_be_reached_is_said_plainly_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens.toml");
+    pty::write_tokens(&tokens).unwrap();
+    let tokens = tokens.display().to_string();
+    // Nothing listens on port 1 of loopback.
+    let db = "postgres://opsdeck:s3cret-pw@127.0.0.1:1/opsdeck";
+    let args = ["serve", "--bind", "127.0.0.1:0", "--db", db, "--tokens", &tokens];
+    let out = ops::run_opsdeck(args.iter().map(|s| s.to_string()).collect()).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot open the database postgres://opsdeck:***@127.0.0.1:1/opsdeck"), "{stderr}");
+    assert!(stderr.contains("Connection refused"), "{stderr}");
+    assert!(!stderr.contains("s3cret-pw"), "the password never reaches the output: {stderr}");
 }

@@ -122,10 +122,23 @@ pub fn main() -> ExitCode {
         Err(err) => {
             // Config and policy errors quote the file: printed inert (the terminal refusal keeps
             // its list of commands on their lines).
-            eprintln!("opsdeck: {}", output::text(&format!("{err:#}")));
+            eprintln!("opsdeck: {}", output::text(&chain(&err)));
             if err.downcast_ref::<UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
+}
+
+/// An error and its causes in one line, each cause once: one that only repeats what the line
+/// already says (an error that quotes its source, and the source itself) is left out.
+fn chain(err: &anyhow::Error) -> String {
+    let mut line = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !line.contains(&cause) {
+            line = format!("{line}: {cause}");
+        }
+    }
+    line
 }
 
 /// The console keeps every row it lists for as long as it runs, while the loader and the sync

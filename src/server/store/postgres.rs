@@ -11,8 +11,10 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
 
 use super::StoreError;
 use super::docs::{Documents, FeedRow, Seen, Writer};
@@ -48,12 +50,17 @@ pub fn is_postgres_url(db: &str) -> bool {
 impl PostgresStore {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let location = redacted(url);
+        let open = |source| DbError::Open { location: location.clone(), source };
+        let options = PgConnectOptions::from_str(url).map_err(open)?;
+        // One connection first: a refused connection or a wrong password is said as it is, not
+        // as the pool's timeout after retrying it.
+        PgConnection::connect_with(&options).await.map_err(open)?.close().await.map_err(open)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await
-            .map_err(|source| DbError::Open { location: location.clone(), source })?;
+            .map_err(open)?;
         MIGRATOR.run(&pool).await.map_err(|source| DbError::Migrate { location, source })?;
         // The first replica to start names the database; the others read its name.
         sqlx::query("INSERT INTO meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING")
