@@ -91,6 +91,15 @@ pub struct SourceStatus {
     /// Consecutive failed polls (0 when the last poll was good).
     #[serde(default)]
     pub failures: u32,
+    /// Whether the source runs on the server that answered: replicas on one database run each
+    /// source on one of them, and the others show it as they last knew it (never polled: stale).
+    /// Servers before replicas leave it out: it ran there.
+    #[serde(default = "runs_here_by_default")]
+    pub runs_here: bool,
+}
+
+fn runs_here_by_default() -> bool {
+    true
 }
 
 /// One entity that was created or changed. `kind` names the entity type; consoles skip kinds

@@ -184,3 +184,152 @@ async fn a_database_that_cannot_be_reached_is_said_plainly_without_its_password(
     assert!(stderr.contains("Connection refused"), "{stderr}");
     assert!(!stderr.contains("s3cret-pw"), "the password never reaches the output: {stderr}");
 }
+
+/// A source that counts where it runs: how often it was started, and how many copies of it are
+/// running at once (across both replicas of a test) at most.
+#[derive(Default)]
+struct Runs {
+    starts: std::sync::atomic::AtomicUsize,
+    running: std::sync::atomic::AtomicUsize,
+    most_at_once: std::sync::atomic::AtomicUsize,
+}
+
+struct Counted(std::sync::Arc<Runs>);
+
+/// Running while it lives.
+struct Running(std::sync::Arc<Runs>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl opsdeck::server::sources::Source for Counted {
+    fn name(&self) -> &str {
+        "counted"
+    }
+    fn kind(&self) -> &'static str {
+        "counter"
+    }
+    async fn start(
+        &self,
+        context: opsdeck::server::sources::SourceContext,
+    ) -> Result<tokio::task::JoinHandle<()>, opsdeck::server::store::StoreError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let runs = self.0.clone();
+        runs.starts.fetch_add(1, SeqCst);
+        let now = runs.running.fetch_add(1, SeqCst) + 1;
+        runs.most_at_once.fetch_max(now, SeqCst);
+        context.health.ok(chrono::Utc::now());
+        let running = Running(runs);
+        Ok(tokio::spawn(async move {
+            let _running = running;
+            std::future::pending::<()>().await
+        }))
+    }
+}
+
+async fn counted_replica(db: StoreLocation, runs: &std::sync::Arc<Runs>) -> RunningServer {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sources: Vec<Box<dyn opsdeck::server::sources::Source>> = vec![Box::new(Counted(runs.clone()))];
+    let options = opsdeck::server::ServeOptions { db, users: ops::users(), sources };
+    opsdeck::server::start(listener, options).await.unwrap()
+}
+
+async fn runs_here(server: &RunningServer) -> bool {
+    let list: opsdeck::api::SourceList = call(server, "GET", ERIN, "/v1/sources", None, None).await.json(200);
+    list.sources.iter().all(|s| s.runs_here)
+}
+
+/// Asks `server` whether the sources run there until they do, for at most `within`.
+async fn until_runs_here(server: &RunningServer, within: std::time::Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut ticker = tokio::time::interval(std::time::Duration::from_millis(100));
+    while tokio::time::Instant::now() < deadline {
+        ticker.tick().await;
+        if runs_here(server).await {
+            return true;
+        }
+    }
+    false
+}
+
+#[tokio::test]
+async fn the_sources_run_on_one_replica_and_another_takes_over_when_it_stops() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let Some(server) = postgres::server() else {
+        eprintln!("OPSDECK_TEST_POSTGRES is not set: no PostgreSQL to run replicas on");
+        return;
+    };
+    let db = StoreLocation::Postgres(postgres::fresh_database(&server).await);
+    let runs = std::sync::Arc::new(Runs::default());
+    let first = counted_replica(db.clone(), &runs).await;
+    let second = counted_replica(db, &runs).await;
+    assert_eq!(runs.starts.load(SeqCst), 1, "one replica runs the source");
+    assert!(runs_here(&first).await, "the first to start leads");
+    assert!(!runs_here(&second).await, "the second says it does not run it");
+
+    first.shutdown().await.unwrap();
+    assert!(
+        until_runs_here(&second, std::time::Duration::from_secs(10)).await,
+        "the other replica takes over within 10 s"
+    );
+    assert_eq!(runs.starts.load(SeqCst), 2);
+    assert_eq!(runs.most_at_once.load(SeqCst), 1, "never on both at once");
+    assert_eq!(runs.running.load(SeqCst), 1);
+}
+
+#[tokio::test]
+async fn the_simulator_moves_to_the_other_serve_process_when_its_replica_is_killed() {
+    let Some(server) = postgres::server() else {
+        eprintln!("OPSDECK_TEST_POSTGRES is not set: no PostgreSQL to run replicas on");
+        return;
+    };
+    let url = postgres::fresh_database(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_opsdeck"));
+    let tokens = dir.path().join("tokens.toml");
+    pty::write_tokens(&tokens).unwrap();
+    let serve = |db: &str| {
+        let mut child = std::process::Command::new(bin)
+            .args(["serve", "--simulate", "--bind", "127.0.0.1:0", "--db", db, "--tokens"])
+            .arg(&tokens)
+            .env("OPSDECK_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+        let line = lines.by_ref().map_while(Result::ok).find(|l| l.contains("listening on"));
+        let url = line.expect("a listening line").rsplit(' ').next().unwrap().to_string();
+        // Read to the end, so the server never writes into a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        (child, url)
+    };
+    let (mut a, a_url) = serve(&url);
+    let (mut b, b_url) = serve(&url);
+    let http = reqwest::Client::new();
+    let sources = |base: String| {
+        let http = http.clone();
+        async move {
+            let list: opsdeck::api::SourceList =
+                http.get(format!("{base}/v1/sources")).bearer_auth(ERIN).send().await.unwrap().json().await.unwrap();
+            list.sources[0].runs_here
+        }
+    };
+    assert_eq!((sources(a_url.clone()).await, sources(b_url.clone()).await), (true, false), "the first runs it");
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut ticker = tokio::time::interval(std::time::Duration::from_millis(100));
+    let mut took_over = false;
+    while !took_over && std::time::Instant::now() < deadline {
+        ticker.tick().await;
+        took_over = sources(b_url.clone()).await;
+    }
+    b.kill().unwrap();
+    b.wait().unwrap();
+    assert!(took_over, "the simulator runs on the replica left within 10 s of the kill");
+}

@@ -24,6 +24,7 @@ fn source(name: &str, stale: bool) -> SourceStatus {
         last_error_at: stale.then(now),
         backoff_until: None,
         failures: u32::from(stale) * 4,
+        runs_here: true,
     }
 }
 

@@ -23,6 +23,7 @@ pub mod catalog;
 pub mod error;
 pub mod extract;
 pub mod handlers;
+pub mod lead;
 pub mod openapi;
 pub mod pager;
 pub mod router;
@@ -37,7 +38,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use auth::Users;
-use sources::{Source, SourceContext, SourceSet};
+use sources::{Source, SourceSet};
 use store::{Store, StoreError, StoreLocation};
 
 #[derive(Clone)]
@@ -61,10 +62,9 @@ pub struct RunningServer {
     pub epoch: String,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
-    /// The feeds' tasks.
-    sources: Vec<JoinHandle<()>>,
-    /// Sends pages a maintenance window held back once it is over.
-    pager: JoinHandle<()>,
+    /// Keeps the lead of the sources, and runs them (and the sweep that sends pages a
+    /// maintenance window held back) while it has it.
+    lead: JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -74,10 +74,9 @@ impl RunningServer {
 
     /// Stops accepting, finishes requests in flight, and stops the feeds.
     pub async fn shutdown(self) -> std::io::Result<()> {
-        for source in self.sources {
-            source.abort();
-        }
-        self.pager.abort();
+        self.lead.abort();
+        // Awaited, so the feeds and the lease are gone before this returns.
+        let _ = self.lead.await;
         let _ = self.stop.send(());
         self.task.await.unwrap_or(Ok(()))
     }
@@ -98,11 +97,7 @@ pub async fn start(listener: TcpListener, options: ServeOptions) -> Result<Runni
         users.add_person(&name, crate::api::Role::Responder);
     }
     let set = SourceSet::new(options.sources);
-    let mut sources = Vec::new();
-    for (source, health) in set.iter() {
-        sources.push(source.start(SourceContext { store: store.clone(), health: health.clone() }).await?);
-    }
-    let pager = pager::start(store.clone());
+    let lead = lead::start(store.clone(), set.clone(), set.leading()).await?;
     let addr = listener.local_addr().map_err(|e| StoreError::Sql(sqlx::Error::Io(e)))?;
     let epoch = store.epoch().to_string();
     let state = ServerState { store, users: Arc::new(users), sources: set };
@@ -116,5 +111,5 @@ pub async fn start(listener: TcpListener, options: ServeOptions) -> Result<Runni
             .await
     });
     tracing::info!(%addr, "Ops API listening");
-    Ok(RunningServer { addr, epoch, stop, task, sources, pager })
+    Ok(RunningServer { addr, epoch, stop, task, lead })
 }

@@ -6,6 +6,7 @@
 //! console's in-process start) and keeps them in a [`SourceSet`], one poller per source whatever
 //! the number of consoles.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -157,6 +158,8 @@ pub trait Source: Send + Sync {
 #[derive(Clone, Default)]
 pub struct SourceSet {
     sources: Vec<(Arc<dyn Source>, Health)>,
+    /// Whether the sources run on this server (replicas on one database run them on one).
+    leading: Arc<AtomicBool>,
 }
 
 impl SourceSet {
@@ -168,7 +171,7 @@ impl SourceSet {
                 (Arc::from(source), health)
             })
             .collect();
-        SourceSet { sources }
+        SourceSet { sources, leading: Arc::new(AtomicBool::new(false)) }
     }
 
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Source>> {
@@ -177,6 +180,15 @@ impl SourceSet {
 
     pub fn iter(&self) -> impl Iterator<Item = (&Arc<dyn Source>, &Health)> {
         self.sources.iter().map(|(source, health)| (source, health))
+    }
+
+    /// Whether the sources run here: set by [`lead`](crate::server::lead).
+    pub fn leading(&self) -> Arc<AtomicBool> {
+        self.leading.clone()
+    }
+
+    pub fn runs_here(&self) -> bool {
+        self.leading.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn health(&self) -> Vec<SourceHealth> {

@@ -14,12 +14,14 @@ use crate::server::sources::SourceHealth;
     responses((status = 200, description = "Every configured source, in the order of the configuration", body = SourceList),
               (status = 401, description = "No or unknown token", body = ErrorBody)))]
 pub async fn list_sources(State(state): State<ServerState>, _caller: Caller) -> Json<SourceList> {
-    Json(SourceList { sources: state.sources.health().into_iter().map(status).collect() })
+    let runs_here = state.sources.runs_here();
+    Json(SourceList { sources: state.sources.health().into_iter().map(|h| status(h, runs_here)).collect() })
 }
 
 /// A source's health as the API shows it.
-pub fn status(health: SourceHealth) -> SourceStatus {
+pub fn status(health: SourceHealth, runs_here: bool) -> SourceStatus {
     SourceStatus {
+        runs_here,
         stale: health.last_ok_at.is_none() || health.failures > 0,
         name: health.name,
         kind: health.kind,

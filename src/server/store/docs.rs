@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{
-    ChangeDocs, ChangeRows, EntityTx, IDEMPOTENCY_RETENTION_HOURS, IdempotencyScope, Store, StoreError, StoredResponse,
-    TxInput, TxResult, counts_as_open, id_scheme,
+    ChangeDocs, ChangeRows, EntityTx, IDEMPOTENCY_RETENTION_HOURS, IdempotencyScope, Lease, Store, StoreError,
+    StoredResponse, TxInput, TxResult, counts_as_open, id_scheme,
 };
 use crate::api::Change;
 use crate::domain::{
@@ -72,6 +72,8 @@ pub trait Documents: Send + Sync + 'static {
     /// The database's write turn: one writer at a time (every replica included), so the feed's
     /// sequence numbers are handed out in the order their writes become visible.
     async fn writer(&self) -> Result<Box<dyn Writer + '_>, StoreError>;
+    /// See [`Store::lead`].
+    async fn lead(&self) -> Result<Option<Box<dyn Lease>>, StoreError>;
 }
 
 /// One write transaction, holding the write turn until it commits or is dropped (rolled back).
@@ -384,5 +386,9 @@ impl<D: Documents> Store for D {
 
     async fn postmortem(&self, id: &str) -> Result<Option<Postmortem>, StoreError> {
         get(self, KIND_POSTMORTEM, id).await
+    }
+
+    async fn lead(&self) -> Result<Option<Box<dyn Lease>>, StoreError> {
+        Documents::lead(self).await
     }
 }

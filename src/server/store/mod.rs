@@ -238,6 +238,10 @@ pub trait Store: Send + Sync + 'static {
     async fn postmortems(&self) -> Result<Vec<Postmortem>, StoreError>;
     async fn postmortem(&self, id: &str) -> Result<Option<Postmortem>, StoreError>;
 
+    /// The lead of the sources: `Some` when this server is to run them (always, on SQLite; on
+    /// PostgreSQL, for the one replica holding the lease), `None` while another replica has it.
+    async fn lead(&self) -> Result<Option<Box<dyn Lease>>, StoreError>;
+
     /// The escalation policy of a service, when both exist.
     async fn service_policy(&self, service_id: &str) -> Result<Option<EscalationPolicy>, StoreError> {
         match self.service(service_id).await? {
@@ -249,6 +253,24 @@ pub trait Store: Send + Sync + 'static {
     /// The window holding back pages on `service_id` at `now`, if one suppresses alerts there.
     async fn suppression(&self, service_id: &str, now: DateTime<Utc>) -> Result<Option<Suppression>, StoreError> {
         Ok(suppression_for(&self.maintenance_windows(false).await?, service_id, now))
+    }
+}
+
+/// This server's lead of the sources, held until dropped.
+#[async_trait]
+pub trait Lease: Send {
+    /// Whether it is still held (a lease whose database connection broke is not: another replica
+    /// may hold it already).
+    async fn alive(&mut self) -> bool;
+}
+
+/// The lead of a database only one server uses: always held.
+pub struct Sole;
+
+#[async_trait]
+impl Lease for Sole {
+    async fn alive(&mut self) -> bool {
+        true
     }
 }
 

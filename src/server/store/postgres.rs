@@ -16,8 +16,8 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 
-use super::StoreError;
 use super::docs::{Documents, FeedRow, Seen, Writer};
+use super::{Lease, StoreError};
 use crate::db::DbError;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -25,9 +25,14 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 /// The advisory lock every write takes: the database's one write turn ("opsdeck" in ASCII).
 const WRITE_TURN: i64 = 0x006f_7073_6465_636b;
 
+/// The advisory lock the replica running the sources holds for as long as its session lasts.
+const SOURCES_LEAD: i64 = 0x006f_7073_736f_7572;
+
 pub struct PostgresStore {
     pool: PgPool,
     epoch: String,
+    /// How to open the lease's own connection.
+    options: PgConnectOptions,
 }
 
 /// A `postgres://` URL with its password replaced, for messages and logs.
@@ -58,7 +63,7 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(open)?;
         MIGRATOR.run(&pool).await.map_err(|source| DbError::Migrate { location, source })?;
@@ -68,7 +73,7 @@ impl PostgresStore {
             .execute(&pool)
             .await?;
         let epoch = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'epoch'").fetch_one(&pool).await?;
-        Ok(PostgresStore { pool, epoch })
+        Ok(PostgresStore { pool, epoch, options })
     }
 }
 
@@ -156,6 +161,44 @@ impl Documents for PostgresStore {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_TURN).execute(&mut *tx).await?;
         Ok(Box::new(PgWriter { tx }))
+    }
+
+    async fn lead(&self) -> Result<Option<Box<dyn Lease>>, StoreError> {
+        // A session lock on a connection of its own, outside the pool: it is held while that
+        // session lives, and PostgreSQL lets it go the moment the replica dies or its connection
+        // breaks, whatever the replica was doing.
+        let mut conn = PgConnection::connect_with(&self.options).await?;
+        let held: bool =
+            sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(SOURCES_LEAD).fetch_one(&mut conn).await?;
+        if !held {
+            conn.close().await.ok();
+            return Ok(None);
+        }
+        Ok(Some(Box::new(PgLease { conn: Some(conn) })))
+    }
+}
+
+/// The sources' lead: a session holding [`SOURCES_LEAD`].
+struct PgLease {
+    conn: Option<PgConnection>,
+}
+
+#[async_trait]
+impl Lease for PgLease {
+    async fn alive(&mut self) -> bool {
+        let Some(conn) = self.conn.as_mut() else { return false };
+        let check = sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+                            AND granted AND ((classid::bigint << 32) | objid::bigint) = $1)",
+        )
+        .bind(SOURCES_LEAD)
+        .fetch_one(conn);
+        let held = matches!(tokio::time::timeout(Duration::from_secs(2), check).await, Ok(Ok(true)));
+        if !held {
+            // Closed, so that a lock it might still hold is let go with it.
+            self.conn = None;
+        }
+        held
     }
 }
 

@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use sqlx::SqlitePool;
 use tokio::sync::{Mutex, MutexGuard};
 
-use super::StoreError;
 use super::docs::{Documents, FeedRow, Seen, Writer};
+use super::{Lease, Sole, StoreError};
 use crate::db::{self, DbLocation};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/server");
@@ -122,6 +122,11 @@ impl Documents for SqliteStore {
         let turn = self.writer.lock().await;
         let tx = self.pool.begin().await?;
         Ok(Box::new(SqliteWriter { tx, _turn: turn }))
+    }
+
+    async fn lead(&self) -> Result<Option<Box<dyn Lease>>, StoreError> {
+        // A SQLite file has one server.
+        Ok(Some(Box::new(Sole)))
     }
 }
 
