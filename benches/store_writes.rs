@@ -106,7 +106,10 @@ async fn main() {
     let notes = var("NOTES", 2_000);
     let clients = var("CLIENTS", 8).max(1);
     println!("{notes} notes from {clients} concurrent clients over HTTP on 127.0.0.1, each to its own incident");
-    println!("{:<10} {:>8} {:>15} {:>9} {:>9} {:>9}", "store", "replicas", "timeline before", "notes/s", "p50 ms", "p99 ms");
+    println!(
+        "{:<10} {:>8} {:>15} {:>9} {:>9} {:>9}",
+        "store", "replicas", "timeline before", "notes/s", "p50 ms", "p99 ms"
+    );
     for prefill in [0, 400] {
         let dir = tempfile::tempdir().unwrap();
         let sqlite = start(DbLocation::File(dir.path().join("server.sqlite")).into()).await;

@@ -333,3 +333,34 @@ async fn the_simulator_moves_to_the_other_serve_process_when_its_replica_is_kill
     b.wait().unwrap();
     assert!(took_over, "the simulator runs on the replica left within 10 s of the kill");
 }
+
+#[tokio::test]
+async fn a_write_through_one_replica_is_announced_on_the_others_stream() {
+    let Some((a, b)) = replicas().await else { return };
+    let response = reqwest::Client::new().get(format!("{}/v1/stream", b.url())).bearer_auth(ERIN).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut response = response;
+    let mut seen = String::new();
+    // The first event is the current cursor; the write on `a` must bring another.
+    while !seen.contains("\n\n") {
+        let chunk = tokio::time::timeout(ops::DEADLINE, response.chunk()).await.unwrap().unwrap().unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let incident = create(&a, "announced across replicas").await;
+    // Sooner than the stream's own recheck (15 s): through PostgreSQL's notification.
+    let announced = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            let chunk = response.chunk().await.unwrap().expect("the stream stays open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.matches("event: changes").count() >= 2 {
+                return seen.clone();
+            }
+        }
+    })
+    .await
+    .expect("the other replica announces the write in time");
+    let page: DecodedPage = call(&b, "GET", ERIN, "/v1/changes?limit=1000", None, None).await.json(200);
+    let last_id = announced.lines().filter_map(|l| l.strip_prefix("id: ")).last().unwrap().to_string();
+    assert_eq!(page.page.cursor, last_id, "the cursor announced is the feed's: {announced}");
+    assert!(page.page.changes.iter().any(|c| matches!(c, opsdeck::api::Change::Incident(i) if i.id == incident.id)));
+}

@@ -47,6 +47,9 @@ pub struct ServerState {
     pub users: Arc<Users>,
     /// The sources feeding the store, with their health; actions on their items go through them.
     pub sources: SourceSet,
+    /// Turns true when the server shuts down: what never ends by itself (event streams) ends then.
+    /// (Held here as well as by [`RunningServer`], so it lasts as long as any request.)
+    pub closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 pub struct ServeOptions {
@@ -61,6 +64,7 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     pub epoch: String,
     stop: oneshot::Sender<()>,
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
     task: JoinHandle<std::io::Result<()>>,
     /// Keeps the lead of the sources, and runs them (and the sweep that sends pages a
     /// maintenance window held back) while it has it.
@@ -77,6 +81,7 @@ impl RunningServer {
         self.lead.abort();
         // Awaited, so the feeds and the lease are gone before this returns.
         let _ = self.lead.await;
+        self.closing.send_replace(true);
         let _ = self.stop.send(());
         self.task.await.unwrap_or(Ok(()))
     }
@@ -100,7 +105,8 @@ pub async fn start(listener: TcpListener, options: ServeOptions) -> Result<Runni
     let lead = lead::start(store.clone(), set.clone(), set.leading()).await?;
     let addr = listener.local_addr().map_err(|e| StoreError::Sql(sqlx::Error::Io(e)))?;
     let epoch = store.epoch().to_string();
-    let state = ServerState { store, users: Arc::new(users), sources: set };
+    let closing = Arc::new(tokio::sync::watch::Sender::new(false));
+    let state = ServerState { store, users: Arc::new(users), sources: set, closing: closing.clone() };
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router::router(state);
     let task = tokio::spawn(async move {
@@ -111,5 +117,5 @@ pub async fn start(listener: TcpListener, options: ServeOptions) -> Result<Runni
             .await
     });
     tracing::info!(%addr, "Ops API listening");
-    Ok(RunningServer { addr, epoch, stop, task, lead })
+    Ok(RunningServer { addr, epoch, stop, closing, task, lead })
 }

@@ -15,6 +15,7 @@ pub fn router(state: ServerState) -> axum::Router {
         .route("/v1/me", get(handlers::me))
         .route("/v1/users", get(handlers::users))
         .route("/v1/changes", get(handlers::changes))
+        .route("/v1/stream", get(handlers::stream::stream))
         .route("/v1/sources", get(handlers::sources::list_sources))
         .route("/v1/incidents", get(incidents::list_incidents).post(incidents::create_incident))
         .route("/v1/incidents/{id}", get(incidents::get_incident))

@@ -14,6 +14,7 @@ pub mod maintenance;
 pub mod models;
 pub mod postmortems;
 pub mod sources;
+pub mod stream;
 pub mod tickets;
 
 use axum::Json;

@@ -22,6 +22,7 @@ use super::handlers::{self, incidents, maintenance, models, postmortems, tickets
         handlers::me,
         handlers::users,
         handlers::changes,
+        handlers::stream::stream,
         handlers::sources::list_sources,
         incidents::list_incidents,
         incidents::create_incident,

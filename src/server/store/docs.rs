@@ -72,6 +72,10 @@ pub trait Documents: Send + Sync + 'static {
     /// The database's write turn: one writer at a time (every replica included), so the feed's
     /// sequence numbers are handed out in the order their writes become visible.
     async fn writer(&self) -> Result<Box<dyn Writer + '_>, StoreError>;
+    /// See [`Store::head`].
+    async fn head(&self) -> Result<i64, StoreError>;
+    /// See [`Store::changed`].
+    fn changed(&self) -> tokio::sync::watch::Receiver<u64>;
     /// See [`Store::lead`].
     async fn lead(&self) -> Result<Option<Box<dyn Lease>>, StoreError>;
 }
@@ -386,6 +390,14 @@ impl<D: Documents> Store for D {
 
     async fn postmortem(&self, id: &str) -> Result<Option<Postmortem>, StoreError> {
         get(self, KIND_POSTMORTEM, id).await
+    }
+
+    async fn head(&self) -> Result<i64, StoreError> {
+        Documents::head(self).await
+    }
+
+    fn changed(&self) -> tokio::sync::watch::Receiver<u64> {
+        Documents::changed(self)
     }
 
     async fn lead(&self) -> Result<Option<Box<dyn Lease>>, StoreError> {

@@ -238,6 +238,13 @@ pub trait Store: Send + Sync + 'static {
     async fn postmortems(&self) -> Result<Vec<Postmortem>, StoreError>;
     async fn postmortem(&self, id: &str) -> Result<Option<Postmortem>, StoreError>;
 
+    /// The last change's sequence number (0 for none): the cursor a console has once it read
+    /// everything.
+    async fn head(&self) -> Result<i64, StoreError>;
+    /// Moves whenever a write may have added to the change feed — this server's, or (on
+    /// PostgreSQL) any replica's: what `/v1/stream` waits on before reading [`Store::head`].
+    fn changed(&self) -> tokio::sync::watch::Receiver<u64>;
+
     /// The lead of the sources: `Some` when this server is to run them (always, on SQLite; on
     /// PostgreSQL, for the one replica holding the lease), `None` while another replica has it.
     async fn lead(&self) -> Result<Option<Box<dyn Lease>>, StoreError>;

@@ -13,8 +13,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use std::str::FromStr;
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
+use tokio::sync::watch;
 
 use super::docs::{Documents, FeedRow, Seen, Writer};
 use super::{Lease, StoreError};
@@ -28,11 +29,43 @@ const WRITE_TURN: i64 = 0x006f_7073_6465_636b;
 /// The advisory lock the replica running the sources holds for as long as its session lasts.
 const SOURCES_LEAD: i64 = 0x006f_7073_736f_7572;
 
+/// The channel every write notifies (delivered at its commit, to every replica).
+const CHANGES_CHANNEL: &str = "opsdeck_changes";
+
 pub struct PostgresStore {
     pool: PgPool,
     epoch: String,
     /// How to open the lease's own connection.
     options: PgConnectOptions,
+    /// Moved by every notification on [`CHANGES_CHANNEL`], and whenever the listener had to
+    /// reconnect (a notification may have been missed then).
+    changed: watch::Sender<u64>,
+    /// Listens on [`CHANGES_CHANNEL`]; aborted with the store.
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+/// Moves `changed` on each notification of a write, on any replica.
+async fn listen(mut listener: PgListener, changed: watch::Sender<u64>) {
+    let bump = |changed: &watch::Sender<u64>| changed.send_modify(|n| *n = n.wrapping_add(1));
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(_)) => bump(&changed),
+            // The connection was lost (and is opened again on the next call): something may have
+            // been written meanwhile.
+            Ok(None) => bump(&changed),
+            Err(err) => {
+                tracing::warn!(error = %err, "listening for changes failed; trying again in 1 s");
+                bump(&changed);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
 }
 
 /// A `postgres://` URL with its password replaced, for messages and logs.
@@ -73,7 +106,11 @@ impl PostgresStore {
             .execute(&pool)
             .await?;
         let epoch = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'epoch'").fetch_one(&pool).await?;
-        Ok(PostgresStore { pool, epoch, options })
+        let mut listener = PgListener::connect_with(&pool).await?;
+        listener.listen(CHANGES_CHANNEL).await?;
+        let changed = watch::Sender::new(0);
+        let listener = tokio::spawn(listen(listener, changed.clone()));
+        Ok(PostgresStore { pool, epoch, options, changed, listener })
     }
 }
 
@@ -160,7 +197,15 @@ impl Documents for PostgresStore {
     async fn writer(&self) -> Result<Box<dyn Writer + '_>, StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_TURN).execute(&mut *tx).await?;
-        Ok(Box::new(PgWriter { tx }))
+        Ok(Box::new(PgWriter { tx, notified: false }))
+    }
+
+    async fn head(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM entities").fetch_one(&self.pool).await?)
+    }
+
+    fn changed(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
     }
 
     async fn lead(&self) -> Result<Option<Box<dyn Lease>>, StoreError> {
@@ -204,6 +249,8 @@ impl Lease for PgLease {
 
 struct PgWriter {
     tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    /// Whether this transaction has queued its notification (sent by PostgreSQL at commit).
+    notified: bool,
 }
 
 #[async_trait]
@@ -249,6 +296,10 @@ impl Writer for PgWriter {
         .bind(doc)
         .execute(&mut *self.tx)
         .await?;
+        if !self.notified {
+            sqlx::query("SELECT pg_notify($1, '')").bind(CHANGES_CHANNEL).execute(&mut *self.tx).await?;
+            self.notified = true;
+        }
         Ok(())
     }
 

@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 use sqlx::SqlitePool;
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, MutexGuard, watch};
 
 use super::docs::{Documents, FeedRow, Seen, Writer};
 use super::{Lease, Sole, StoreError};
@@ -20,6 +20,8 @@ pub struct SqliteStore {
     /// SQLite has one writer; taking this lock first keeps `seq` allocation and the
     /// read-decide-write of actions atomic without relying on busy retries.
     writer: Mutex<()>,
+    /// Moved by every write's commit (a SQLite file has one server: no one else writes).
+    changed: watch::Sender<u64>,
 }
 
 impl SqliteStore {
@@ -36,7 +38,7 @@ impl SqliteStore {
                 epoch
             }
         };
-        Ok(SqliteStore { pool, epoch, writer: Mutex::new(()) })
+        Ok(SqliteStore { pool, epoch, writer: Mutex::new(()), changed: watch::Sender::new(0) })
     }
 }
 
@@ -121,7 +123,15 @@ impl Documents for SqliteStore {
     async fn writer(&self) -> Result<Box<dyn Writer + '_>, StoreError> {
         let turn = self.writer.lock().await;
         let tx = self.pool.begin().await?;
-        Ok(Box::new(SqliteWriter { tx, _turn: turn }))
+        Ok(Box::new(SqliteWriter { tx, _turn: turn, changed: &self.changed }))
+    }
+
+    async fn head(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM entities").fetch_one(&self.pool).await?)
+    }
+
+    fn changed(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
     }
 
     async fn lead(&self) -> Result<Option<Box<dyn Lease>>, StoreError> {
@@ -133,6 +143,7 @@ impl Documents for SqliteStore {
 struct SqliteWriter<'a> {
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
     _turn: MutexGuard<'a, ()>,
+    changed: &'a watch::Sender<u64>,
 }
 
 #[async_trait]
@@ -208,6 +219,8 @@ impl Writer for SqliteWriter<'_> {
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        Ok(self.tx.commit().await?)
+        self.tx.commit().await?;
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(())
     }
 }
