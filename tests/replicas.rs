@@ -360,7 +360,7 @@ async fn a_write_through_one_replica_is_announced_on_the_others_stream() {
     .await
     .expect("the other replica announces the write in time");
     let page: DecodedPage = call(&b, "GET", ERIN, "/v1/changes?limit=1000", None, None).await.json(200);
-    let last_id = announced.lines().filter_map(|l| l.strip_prefix("id: ")).last().unwrap().to_string();
+    let last_id = announced.lines().filter_map(|l| l.strip_prefix("id: ")).next_back().unwrap().to_string();
     assert_eq!(page.page.cursor, last_id, "the cursor announced is the feed's: {announced}");
     assert!(page.page.changes.iter().any(|c| matches!(c, opsdeck::api::Change::Incident(i) if i.id == incident.id)));
 }
