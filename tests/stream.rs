@@ -143,3 +143,48 @@ async fn the_stream_needs_a_token_and_does_not_hold_up_a_shutdown() {
     let ended = tokio::time::timeout(DEADLINE, open.response.chunk()).await.expect("the stream ends with the server");
     assert!(matches!(ended, Ok(None) | Err(_)), "{ended:?}");
 }
+
+/// The next event of the console's sync task that `pick` takes, within the deadline.
+async fn until<T>(
+    rx: &mut opsdeck::console::event::EventReceiver,
+    mut pick: impl FnMut(opsdeck::console::event::Event) -> Option<T>,
+) -> T {
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            if let Some(found) = pick(rx.recv().await.expect("the sync task runs")) {
+                return found;
+            }
+        }
+    })
+    .await
+    .expect("the event in time")
+}
+
+#[tokio::test]
+async fn the_console_syncs_on_each_announcement_and_polls_again_when_the_stream_drops() {
+    use opsdeck::console::event::Event;
+    let server = start(DbLocation::Memory).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = opsdeck::cache::Cache::open(&DbLocation::File(dir.path().join("cache.sqlite"))).await.unwrap();
+    // Polls an hour apart: whatever arrives sooner was pushed.
+    let (sync, mut rx) = ops::poller(&server, &cache);
+    until(&mut rx, |e| matches!(e, Event::Pushed(true)).then_some(())).await;
+    ops::sync_round(&mut rx).await;
+
+    let id = create(&server, "pushed to the console").await;
+    let synced = until(&mut rx, |e| match e {
+        Event::Synced(report) => {
+            report.changes.iter().any(|c| matches!(c, opsdeck::api::Change::Incident(i) if i.id == id)).then_some(())
+        }
+        _ => None,
+    });
+    tokio::time::timeout(std::time::Duration::from_secs(5), synced)
+        .await
+        .expect("pushed within 5 s, not polled in an hour");
+    assert!(cache.incident(&id).await.unwrap().is_some(), "and in the cache");
+
+    // The server goes: the stream drops, and the console says it polls.
+    server.shutdown().await.unwrap();
+    until(&mut rx, |e| matches!(e, Event::Pushed(false)).then_some(())).await;
+    sync.stop();
+}

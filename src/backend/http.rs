@@ -26,6 +26,31 @@ use crate::domain::{Command, Entity, EntityKind, IncidentAction, MaintenanceActi
 /// requests by its own window (poll interval + 3 s), so a hung connect never delays STALE.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// The change stream stays open: this only bounds it (the sync task reopens it).
+const STREAM_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// `GET /v1/stream` as it arrives.
+struct HttpAnnouncements {
+    response: reqwest::Response,
+    parser: super::push::Parser,
+    /// Announcements read but not yet taken, oldest last.
+    ready: Vec<super::push::Announcement>,
+}
+
+#[async_trait]
+impl super::push::Announcements for HttpAnnouncements {
+    async fn next(&mut self) -> Result<Option<super::push::Announcement>, BackendError> {
+        loop {
+            if let Some(next) = self.ready.pop() {
+                return Ok(Some(next));
+            }
+            let Some(chunk) = self.response.chunk().await.map_err(transport_error)? else { return Ok(None) };
+            let mut read = self.parser.feed(&chunk)?;
+            read.reverse();
+            self.ready = read;
+        }
+    }
+}
 
 pub struct HttpBackend {
     client: reqwest::Client,
@@ -278,6 +303,28 @@ impl Backend for HttpBackend {
             .exchange(self.request(reqwest::Method::GET, "/v1/changes").query(&query), EntityKind::Incident)
             .await?;
         DecodedPage::from_slice(&bytes).map_err(|e| BackendError::Protocol(e.to_string()))
+    }
+
+    async fn announcements(
+        &self,
+        last: Option<&str>,
+    ) -> Result<Option<Box<dyn super::push::Announcements>>, BackendError> {
+        // Open for as long as it lasts: the sync task drops it when it goes quiet.
+        let mut request = self.request(reqwest::Method::GET, "/v1/stream").timeout(STREAM_TIMEOUT);
+        if let Some(last) = last {
+            request = request.header("Last-Event-ID", last);
+        }
+        let response = request.send().await.map_err(transport_error)?;
+        let status = response.status();
+        if status == StatusCode::NOT_FOUND {
+            // A server before streams.
+            return Ok(None);
+        }
+        if !status.is_success() {
+            let bytes = response.bytes().await.map_err(transport_error)?;
+            return Err(status_error(status, &bytes, EntityKind::Incident));
+        }
+        Ok(Some(Box::new(HttpAnnouncements { response, parser: super::push::Parser::default(), ready: Vec::new() })))
     }
 
     async fn sources(&self) -> Result<Vec<crate::api::SourceStatus>, BackendError> {

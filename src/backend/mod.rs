@@ -4,6 +4,7 @@
 //! Later connectors (PagerDuty, Alertmanager) implement the same trait.
 
 pub mod http;
+pub mod push;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -131,6 +132,11 @@ pub trait Backend: Send + Sync + 'static {
     /// The server's sources with their health; none from a server without `GET /v1/sources`.
     async fn sources(&self) -> Result<Vec<crate::api::SourceStatus>, BackendError> {
         Ok(Vec::new())
+    }
+    /// The server's announcements of new change cursors (`GET /v1/stream`), told the last cursor
+    /// this console has; `None` from a backend without them (the console polls).
+    async fn announcements(&self, _last: Option<&str>) -> Result<Option<Box<dyn push::Announcements>>, BackendError> {
+        Ok(None)
     }
     /// [`Backend::act`], with the server's `Opsdeck-Notice` when it sent one: the sentence saying
     /// the item's source could not do the action and opsdeck recorded it on its own.

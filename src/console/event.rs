@@ -62,6 +62,9 @@ pub enum Event {
         error: String,
         at: DateTime<Utc>,
     },
+    /// The server's change stream is up (sent again on each heartbeat and announcement: the
+    /// server is there), or went down and the console polls.
+    Pushed(bool),
     Identity(Me),
     /// The backend's users (after each sign-in), or why it did not list them.
     Users(Result<Vec<User>, String>),

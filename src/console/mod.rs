@@ -14,6 +14,7 @@ pub mod keymap;
 pub mod layout;
 pub mod list;
 pub mod outbox;
+pub mod push;
 pub mod state;
 pub mod sync;
 pub mod tabs;

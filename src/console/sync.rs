@@ -61,6 +61,8 @@ pub struct SyncHandle {
     backlog: Arc<Backlog>,
     interval: watch::Sender<Duration>,
     task: JoinHandle<()>,
+    /// Keeps the change stream open ([`crate::console::push`]).
+    stream: JoinHandle<()>,
 }
 
 impl SyncHandle {
@@ -86,6 +88,7 @@ impl SyncHandle {
 
     pub fn stop(&self) {
         self.task.abort();
+        self.stream.abort();
     }
 }
 
@@ -93,8 +96,10 @@ pub fn spawn(backend: Arc<dyn Backend>, cache: Cache, events: EventSender, inter
     let poke = Arc::new(Notify::new());
     let (interval_tx, interval_rx) = watch::channel(interval);
     let backlog = Arc::new(Backlog::default());
-    let task = tokio::spawn(run(backend, cache, events, poke.clone(), interval_rx, backlog.clone()));
-    SyncHandle { poke, backlog, interval: interval_tx, task }
+    let pushed = Arc::new(AtomicBool::new(false));
+    let stream = crate::console::push::spawn(backend.clone(), poke.clone(), pushed.clone(), events.clone());
+    let task = tokio::spawn(run(backend, cache, events, poke.clone(), interval_rx, backlog.clone(), pushed));
+    SyncHandle { poke, backlog, interval: interval_tx, task, stream }
 }
 
 /// Backoff after `failures` consecutive failures, ±20 % jitter so a fleet of consoles does not
@@ -110,6 +115,7 @@ async fn run(
     poke: Arc<Notify>,
     mut interval: watch::Receiver<Duration>,
     backlog: Arc<Backlog>,
+    pushed: Arc<AtomicBool>,
 ) {
     let mut poller = Poller { backend, cache, events, backlog, identity_known: false, failures: 0, last_touch: None };
     let mut sources_read: Option<tokio::time::Instant> = None;
@@ -132,6 +138,8 @@ async fn run(
             }
         }
         let wait = match round {
+            // While the stream is up it announces each change: the poll only checks in.
+            Ok(()) if pushed.load(Ordering::SeqCst) => every.max(crate::console::push::PUSHED_POLL),
             Ok(()) => every,
             Err(err) => {
                 poller.failures += 1;

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AppState, Level, Update};
+use super::{AppState, Level, Push, Update};
 use crate::api::{Change, SkippedRecord};
 use crate::backend::BackendError;
 use crate::console::effect::{Effect, TerminalEffect};
@@ -26,6 +26,17 @@ pub const SKIPPED_LOGGED: usize = 20;
 const REPORTED_KEPT: usize = 10_000;
 
 impl AppState {
+    /// The change stream is up (a heartbeat or an announcement: the server is there, so live
+    /// goes on as after an answer), or went down (the badge says the console polls).
+    pub(crate) fn on_pushed(&mut self, up: bool, now: DateTime<Utc>) -> Update {
+        let before = self.sync.push;
+        self.sync.push = if up { Push::Up } else { Push::Down };
+        if up && self.sync.live && self.sync.failing.is_none() {
+            self.sync.last_ok = Some(now);
+        }
+        if before == self.sync.push { Update::default() } else { Update::changed() }
+    }
+
     pub(crate) fn on_synced(&mut self, report: SyncReport, now: DateTime<Utc>) -> Update {
         let mut update = Update { changed: !self.sync.live || self.sync.failing.is_some(), effects: Vec::new() };
         self.sync.last_ok = Some(report.at);

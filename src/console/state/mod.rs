@@ -32,7 +32,7 @@ pub use links::Origin;
 pub use load::TICKET_SLICE;
 pub use modal::{Confirm, Input, InputKind, Modal, Modals, Overlay};
 pub use storage::{QuitConfirm, Storage, what_is_unsaved};
-pub use types::{Catalog, Derived, Drafts, Environment, Flash, Level, Session, Settings, SyncStatus, Update};
+pub use types::{Catalog, Derived, Drafts, Environment, Flash, Level, Push, Session, Settings, SyncStatus, Update};
 
 use chrono::{DateTime, Utc};
 
@@ -377,6 +377,7 @@ impl AppState {
                 self.outbox.hold();
                 Update { changed, effects: Vec::new() }
             }
+            Event::Pushed(up) => self.on_pushed(up, now),
             Event::Identity(me) => {
                 self.session.me = Some(Me { name: sanitize(&me.name).into_owned(), role: me.role });
                 // Queued actions are shown as taken by us: now we know our name.

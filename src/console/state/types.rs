@@ -102,9 +102,32 @@ pub struct SyncStatus {
     pub catching_up: Option<crate::console::event::SyncProgress>,
     /// What feeds the server and how its polls go (`GET /v1/sources`, read every few polls).
     pub sources: Vec<crate::api::SourceStatus>,
+    /// Whether the server's change stream is up.
+    pub push: Push,
+}
+
+/// The server's change stream, as the console last heard of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Push {
+    /// Never opened: a server without one, or not yet.
+    #[default]
+    Unknown,
+    /// Open: changes are announced, and each heartbeat says the server is there.
+    Up,
+    /// It was open and went down: the console polls (and says so).
+    Down,
 }
 
 impl SyncStatus {
+    /// How long an answer keeps the console live: the poll interval, or while the stream is up
+    /// the time between its heartbeats.
+    fn live_interval(&self, poll_interval: Duration) -> Duration {
+        match self.push {
+            Push::Up => poll_interval.max(crate::console::push::PUSHED_LIVE),
+            Push::Unknown | Push::Down => poll_interval,
+        }
+    }
+
     /// The data on screen is not known to be current.
     pub fn is_stale(&self) -> bool {
         self.failing.is_some() || !self.live
@@ -118,7 +141,7 @@ impl SyncStatus {
     /// When "live" runs out unless another answer comes: the last answer plus the poll interval
     /// and [`crate::config::LIVE_SLACK`]. `None` while not live.
     pub fn live_until(&self, poll_interval: Duration) -> Option<DateTime<Utc>> {
-        let window = chrono::Duration::from_std(crate::config::live_window(poll_interval)).ok()?;
+        let window = chrono::Duration::from_std(crate::config::live_window(self.live_interval(poll_interval))).ok()?;
         self.last_ok.filter(|_| self.live && self.failing.is_none()).map(|at| at + window)
     }
 
@@ -132,7 +155,7 @@ impl SyncStatus {
             return false;
         }
         let since = self.last_ok.unwrap_or(now);
-        let window = crate::config::live_window(poll_interval).as_secs_f64();
+        let window = crate::config::live_window(self.live_interval(poll_interval)).as_secs_f64();
         self.live = false;
         self.failing = Some((since, format!("the backend has not answered for {window:.0}s; still trying")));
         true

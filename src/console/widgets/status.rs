@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use crate::console::action::Action;
 use crate::console::event::SyncProgress;
 use crate::console::keymap::Mode;
-use crate::console::state::{AppState, Confirm, InputKind, Level, QuitConfirm};
+use crate::console::state::{AppState, Confirm, InputKind, Level, Push, QuitConfirm};
 use crate::console::tabs::TabId;
 use crate::console::tabs::postmortems::editor;
 use crate::domain::text::truncate;
@@ -25,6 +25,9 @@ pub fn freshness(state: &AppState) -> (String, bool) {
     match (&state.sync.failing, state.sync.live, state.sync.last_ok) {
         (None, _, _) if state.sync.catching_up.is_some() => {
             (state.sync.catching_up.map(|p| syncing(p, false)).unwrap_or_default(), false)
+        }
+        (None, true, _) if state.sync.push == Push::Down => {
+            (format!("{} live · polling", state.settings.theme.glyphs.live), false)
         }
         (None, true, _) => (format!("{} live", state.settings.theme.glyphs.live), false),
         (Some(_), _, Some(last)) => (format!(" STALE since {} ", at(last)), true),

@@ -157,3 +157,39 @@ fn help_wraps_to_the_panel_and_names_every_action_for_the_config() {
         );
     }
 }
+
+#[test]
+fn while_the_change_stream_is_up_its_heartbeats_keep_the_console_live_and_when_it_drops_the_badge_says_polling() {
+    let mut state = state();
+    state.update(crate::fixtures::synced(now(), "e1", false, vec![]), now());
+    assert!(state.update(Event::Pushed(true), now()).changed, "the stream came up");
+    // Polls are a minute apart now: a heartbeat (every 15 s) keeps it live, 15 s and the slack.
+    assert_eq!(state.sync.live_until(state.settings.poll_interval), Some(now() + secs(18)));
+    let quiet = state.update(Event::Pushed(true), now() + secs(15));
+    assert!(!quiet.changed, "a heartbeat redraws nothing");
+    assert_eq!(state.sync.live_until(state.settings.poll_interval), Some(now() + secs(33)));
+    state.update(Event::Tick, now() + secs(30));
+    assert_eq!(badge(&state), "● live", "no poll for 30 s, and still live");
+
+    // The stream drops: the console polls again, says so, and live is the poll's window again
+    // (the poke it sends gets an answer at once).
+    assert!(state.update(Event::Pushed(false), now() + secs(31)).changed);
+    assert_eq!(state.sync.live_until(state.settings.poll_interval), Some(now() + secs(20)));
+    state.update(crate::fixtures::synced(now() + secs(31), "e1", false, vec![]), now() + secs(31));
+    assert_eq!(badge(&state), "● live · polling");
+    state.update(Event::Pushed(true), now() + secs(32));
+    assert_eq!(badge(&state), "● live", "back up");
+}
+
+#[test]
+fn a_heartbeat_does_not_make_a_failing_backend_live() {
+    let mut state = state();
+    state.update(crate::fixtures::synced(now(), "e1", false, vec![]), now());
+    state.update(Event::Pushed(true), now());
+    state.update(
+        Event::SyncFailed { error: "HTTP 500: the server could not reach its storage".into(), at: now() + secs(1) },
+        now() + secs(1),
+    );
+    state.update(Event::Pushed(true), now() + secs(2));
+    assert_eq!(badge(&state), " STALE since 14:00:00 ", "the stream answers, the changes do not");
+}
