@@ -167,7 +167,7 @@ async fn the_console_syncs_on_each_announcement_and_polls_again_when_the_stream_
     let dir = tempfile::tempdir().unwrap();
     let cache = opsdeck::cache::Cache::open(&DbLocation::File(dir.path().join("cache.sqlite"))).await.unwrap();
     // Polls an hour apart: whatever arrives sooner was pushed.
-    let (sync, mut rx) = ops::poller(&server, &cache);
+    let (sync, mut rx) = ops::pushed_poller(&server, &cache);
     until(&mut rx, |e| matches!(e, Event::Pushed(true)).then_some(())).await;
     ops::sync_round(&mut rx).await;
 
@@ -187,4 +187,28 @@ async fn the_console_syncs_on_each_announcement_and_polls_again_when_the_stream_
     server.shutdown().await.unwrap();
     until(&mut rx, |e| matches!(e, Event::Pushed(false)).then_some(())).await;
     sync.stop();
+}
+
+#[tokio::test]
+async fn the_heartbeat_comes_as_often_as_asked_and_out_of_range_is_refused() {
+    let server = start(DbLocation::Memory).await;
+    let http = reqwest::Client::new();
+    for bad in ["0", "61", "soon"] {
+        let response =
+            http.get(format!("{}/v1/stream?heartbeat={bad}", server.url())).bearer_auth(ERIN).send().await.unwrap();
+        assert_eq!(response.status(), 400, "heartbeat={bad}");
+    }
+    let mut response =
+        http.get(format!("{}/v1/stream?heartbeat=1", server.url())).bearer_auth(ERIN).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut seen = String::new();
+    // Asked for one a second: one within three, where the default would take fifteen.
+    tokio::time::timeout(std::time::Duration::from_secs(3), async {
+        while !seen.contains(": heartbeat\n") {
+            let chunk = response.chunk().await.unwrap().expect("the stream stays open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("a heartbeat within 3 s: {seen:?}"));
 }

@@ -58,6 +58,8 @@ pub struct HttpBackend {
     token: Option<Secret>,
     /// Said instead of "refused the token" when a request without one is refused.
     no_token: String,
+    /// Leaves the change stream out: the console polls alone.
+    polling_only: bool,
 }
 
 impl std::fmt::Debug for HttpBackend {
@@ -76,12 +78,19 @@ impl HttpBackend {
             .build()
             .map_err(|e| BackendError::Protocol(format!("cannot build the HTTP client: {e}")))?;
         let no_token = "no token configured: set OPSDECK_TOKEN, token_file or token in the config file".to_string();
-        Ok(HttpBackend { client, base: base.trim_end_matches('/').to_string(), token, no_token })
+        Ok(HttpBackend { client, base: base.trim_end_matches('/').to_string(), token, no_token, polling_only: false })
     }
 
     /// Names the config file in the message shown when the backend wants a token and none is set.
     pub fn with_config_path(mut self, path: &std::path::Path) -> Self {
         self.no_token = super::no_token_hint(path);
+        self
+    }
+
+    /// Without the change stream: a console on this backend polls alone (tests that need sync
+    /// rounds only when they poke, and the floor the stream is measured against).
+    pub fn polling_only(mut self) -> Self {
+        self.polling_only = true;
         self
     }
 
@@ -308,9 +317,16 @@ impl Backend for HttpBackend {
     async fn announcements(
         &self,
         last: Option<&str>,
+        heartbeat: Duration,
     ) -> Result<Option<Box<dyn super::push::Announcements>>, BackendError> {
+        if self.polling_only {
+            return Ok(None);
+        }
         // Open for as long as it lasts: the sync task drops it when it goes quiet.
-        let mut request = self.request(reqwest::Method::GET, "/v1/stream").timeout(STREAM_TIMEOUT);
+        let mut request = self
+            .request(reqwest::Method::GET, "/v1/stream")
+            .query(&[("heartbeat", heartbeat.as_secs().clamp(1, 60))])
+            .timeout(STREAM_TIMEOUT);
         if let Some(last) = last {
             request = request.header("Last-Event-ID", last);
         }

@@ -134,8 +134,13 @@ pub trait Backend: Send + Sync + 'static {
         Ok(Vec::new())
     }
     /// The server's announcements of new change cursors (`GET /v1/stream`), told the last cursor
-    /// this console has; `None` from a backend without them (the console polls).
-    async fn announcements(&self, _last: Option<&str>) -> Result<Option<Box<dyn push::Announcements>>, BackendError> {
+    /// this console has and asked for a heartbeat at least every `heartbeat`; `None` from a
+    /// backend without them (the console polls).
+    async fn announcements(
+        &self,
+        _last: Option<&str>,
+        _heartbeat: std::time::Duration,
+    ) -> Result<Option<Box<dyn push::Announcements>>, BackendError> {
         Ok(None)
     }
     /// [`Backend::act`], with the server's `Opsdeck-Notice` when it sent one: the sentence saying

@@ -1,15 +1,17 @@
 //! Keeps the server's change stream open (`GET /v1/stream`) beside the poller: each announced
 //! cursor pokes a sync round at once, so a change reaches the screen in one round trip instead of
 //! at the next poll, and while the stream is up the poller only checks in every [`PUSHED_POLL`].
-//! When the stream goes quiet (no heartbeat for [`QUIET`]) or fails, the console says so, polls at
-//! its interval again, and reopens the stream with backoff. A server without streams is polled
+//! The server is asked for a heartbeat every poll interval ([`heartbeat`]), so the badge says
+//! whether it is there as soon as with polling. When the stream goes quiet (two heartbeats
+//! missed) or fails, the console says so, polls at its interval again, and reopens the stream with
+//! backoff. A server without streams is polled
 //! as before, and nothing is said.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::backend::push::Announcement;
@@ -19,26 +21,41 @@ use crate::console::event::{Event, EventSender};
 /// How often the poller checks in while the stream is up (a change is announced; this only
 /// covers one lost on the way).
 pub const PUSHED_POLL: Duration = Duration::from_secs(60);
-/// The server sends a heartbeat every 15 s: a stream silent for this long is dead.
-pub const QUIET: Duration = Duration::from_secs(35);
-/// How long "live" lasts after a heartbeat while the stream is up: one heartbeat and the slack.
-pub const PUSHED_LIVE: Duration = Duration::from_secs(15);
+/// The heartbeat asked of the server for a poll interval: the interval in whole seconds, from 1
+/// to 60 (what the server allows).
+pub fn heartbeat(poll_interval: Duration) -> Duration {
+    Duration::from_secs(poll_interval.as_secs_f64().ceil().clamp(1.0, 60.0) as u64)
+}
 
-/// Starts keeping the stream; `pushed` says whether it is up now.
+/// A stream silent for this long is dead: two heartbeats and a little.
+fn quiet(heartbeat: Duration) -> Duration {
+    heartbeat * 2 + Duration::from_secs(3)
+}
+
+/// Starts keeping the stream; `pushed` says whether it is up now. `interval` is the poll
+/// interval, which the heartbeat asked for follows.
 pub fn spawn(
     backend: Arc<dyn Backend>,
     poke: Arc<Notify>,
     pushed: Arc<AtomicBool>,
     events: EventSender,
+    interval: watch::Receiver<Duration>,
 ) -> JoinHandle<()> {
-    tokio::spawn(run(backend, poke, pushed, events))
+    tokio::spawn(run(backend, poke, pushed, events, interval))
 }
 
-async fn run(backend: Arc<dyn Backend>, poke: Arc<Notify>, pushed: Arc<AtomicBool>, events: EventSender) {
+async fn run(
+    backend: Arc<dyn Backend>,
+    poke: Arc<Notify>,
+    pushed: Arc<AtomicBool>,
+    events: EventSender,
+    interval: watch::Receiver<Duration>,
+) {
     let mut failures = 0u32;
     let mut last: Option<String> = None;
     loop {
-        match backend.announcements(last.as_deref()).await {
+        let beat = heartbeat(*interval.borrow());
+        match backend.announcements(last.as_deref(), beat).await {
             // A server without streams: polling it is.
             Ok(None) | Err(BackendError::NotFound(_)) => return,
             Ok(Some(mut stream)) => {
@@ -48,7 +65,7 @@ async fn run(backend: Arc<dyn Backend>, poke: Arc<Notify>, pushed: Arc<AtomicBoo
                     return;
                 }
                 loop {
-                    match tokio::time::timeout(QUIET, stream.next()).await {
+                    match tokio::time::timeout(quiet(beat), stream.next()).await {
                         Ok(Ok(Some(Announcement::Cursor(cursor)))) => {
                             last = Some(cursor);
                             poke.notify_one();

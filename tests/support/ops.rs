@@ -83,8 +83,15 @@ pub async fn sync_round(rx: &mut EventReceiver) -> Vec<SyncReport> {
 }
 
 /// The console's poller as erin, with an interval so long that rounds happen only at start
-/// and when poked.
+/// and when poked (the change stream left out: `pushed_poller` has it).
 pub fn poller(server: &RunningServer, cache: &Cache) -> (opsdeck::console::sync::SyncHandle, EventReceiver) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let backend = std::sync::Arc::new(client(server, ERIN).polling_only());
+    (opsdeck::console::sync::spawn(backend, cache.clone(), tx, Duration::from_secs(3600)), rx)
+}
+
+/// [`poller`] with the change stream: rounds also on each announcement.
+pub fn pushed_poller(server: &RunningServer, cache: &Cache) -> (opsdeck::console::sync::SyncHandle, EventReceiver) {
     let (tx, rx) = mpsc::unbounded_channel();
     let backend = std::sync::Arc::new(client(server, ERIN));
     (opsdeck::console::sync::spawn(backend, cache.clone(), tx, Duration::from_secs(3600)), rx)

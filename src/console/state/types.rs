@@ -120,10 +120,10 @@ pub enum Push {
 
 impl SyncStatus {
     /// How long an answer keeps the console live: the poll interval, or while the stream is up
-    /// the time between its heartbeats.
+    /// the time between its heartbeats (asked for the poll interval, in whole seconds).
     fn live_interval(&self, poll_interval: Duration) -> Duration {
         match self.push {
-            Push::Up => poll_interval.max(crate::console::push::PUSHED_LIVE),
+            Push::Up => poll_interval.max(crate::console::push::heartbeat(poll_interval)),
             Push::Unknown | Push::Down => poll_interval,
         }
     }

@@ -163,21 +163,20 @@ fn while_the_change_stream_is_up_its_heartbeats_keep_the_console_live_and_when_i
     let mut state = state();
     state.update(crate::fixtures::synced(now(), "e1", false, vec![]), now());
     assert!(state.update(Event::Pushed(true), now()).changed, "the stream came up");
-    // Polls are a minute apart now: a heartbeat (every 15 s) keeps it live, 15 s and the slack.
-    assert_eq!(state.sync.live_until(state.settings.poll_interval), Some(now() + secs(18)));
-    let quiet = state.update(Event::Pushed(true), now() + secs(15));
+    // Polls are a minute apart now; the server beats every poll interval (2 s), and each beat
+    // keeps it live for the same window as an answer would.
+    assert_eq!(state.sync.live_until(state.settings.poll_interval), Some(now() + secs(5)));
+    let quiet = state.update(Event::Pushed(true), now() + secs(4));
     assert!(!quiet.changed, "a heartbeat redraws nothing");
-    assert_eq!(state.sync.live_until(state.settings.poll_interval), Some(now() + secs(33)));
-    state.update(Event::Tick, now() + secs(30));
-    assert_eq!(badge(&state), "● live", "no poll for 30 s, and still live");
+    assert_eq!(state.sync.live_until(state.settings.poll_interval), Some(now() + secs(9)));
+    state.update(Event::Tick, now() + secs(8));
+    assert_eq!(badge(&state), "● live", "no answer to a poll for 8 s, and still live");
 
-    // The stream drops: the console polls again, says so, and live is the poll's window again
-    // (the poke it sends gets an answer at once).
-    assert!(state.update(Event::Pushed(false), now() + secs(31)).changed);
-    assert_eq!(state.sync.live_until(state.settings.poll_interval), Some(now() + secs(20)));
-    state.update(crate::fixtures::synced(now() + secs(31), "e1", false, vec![]), now() + secs(31));
+    // The stream drops: the console polls again and says so (the poke it sends gets an answer).
+    assert!(state.update(Event::Pushed(false), now() + secs(8)).changed);
+    state.update(crate::fixtures::synced(now() + secs(8), "e1", false, vec![]), now() + secs(8));
     assert_eq!(badge(&state), "● live · polling");
-    state.update(Event::Pushed(true), now() + secs(32));
+    state.update(Event::Pushed(true), now() + secs(9));
     assert_eq!(badge(&state), "● live", "back up");
 }
 
