@@ -32,72 +32,71 @@ fn quiet(heartbeat: Duration) -> Duration {
     heartbeat * 2 + Duration::from_secs(3)
 }
 
-/// Starts keeping the stream; `pushed` says whether it is up now. `interval` is the poll
-/// interval, which the heartbeat asked for follows.
-pub fn spawn(
-    backend: Arc<dyn Backend>,
-    poke: Arc<Notify>,
-    pushed: Arc<AtomicBool>,
-    events: EventSender,
-    interval: watch::Receiver<Duration>,
-) -> JoinHandle<()> {
-    tokio::spawn(run(backend, poke, pushed, events, interval))
+/// What keeps the stream: the backend, the poller's poke, whether it is up now (`pushed`, read by
+/// the poller), the state's events, and the poll interval, which the heartbeat asked for follows.
+pub struct Pusher {
+    pub backend: Arc<dyn Backend>,
+    pub poke: Arc<Notify>,
+    pub pushed: Arc<AtomicBool>,
+    pub events: EventSender,
+    pub interval: watch::Receiver<Duration>,
 }
 
-async fn run(
-    backend: Arc<dyn Backend>,
-    poke: Arc<Notify>,
-    pushed: Arc<AtomicBool>,
-    events: EventSender,
-    interval: watch::Receiver<Duration>,
-) {
-    let mut failures = 0u32;
-    let mut last: Option<String> = None;
-    loop {
-        let beat = heartbeat(*interval.borrow());
-        match backend.announcements(last.as_deref(), beat).await {
-            // A server without streams: polling it is.
-            Ok(None) | Err(BackendError::NotFound(_)) => return,
-            Ok(Some(mut stream)) => {
-                failures = 0;
-                pushed.store(true, Ordering::SeqCst);
-                if events.send(Event::Pushed(true)).is_err() {
-                    return;
-                }
-                loop {
-                    match tokio::time::timeout(quiet(beat), stream.next()).await {
-                        Ok(Ok(Some(Announcement::Cursor(cursor)))) => {
-                            last = Some(cursor);
-                            poke.notify_one();
-                        }
-                        Ok(Ok(Some(Announcement::Heartbeat))) => {}
-                        Ok(Ok(None)) => break,
-                        Ok(Err(error)) => {
-                            tracing::info!(%error, "the change stream failed; polling");
-                            break;
-                        }
-                        Err(_) => {
-                            tracing::info!("the change stream went quiet; polling");
-                            break;
-                        }
-                    }
+impl Pusher {
+    pub fn spawn(self) -> JoinHandle<()> {
+        tokio::spawn(self.keep())
+    }
+
+    async fn keep(self) {
+        let Pusher { backend, poke, pushed, events, interval } = self;
+        let mut failures = 0u32;
+        let mut last: Option<String> = None;
+        loop {
+            let beat = heartbeat(*interval.borrow());
+            match backend.announcements(last.as_deref(), beat).await {
+                // A server without streams: polling it is.
+                Ok(None) | Err(BackendError::NotFound(_)) => return,
+                Ok(Some(mut stream)) => {
+                    failures = 0;
+                    pushed.store(true, Ordering::SeqCst);
                     if events.send(Event::Pushed(true)).is_err() {
                         return;
                     }
+                    loop {
+                        match tokio::time::timeout(quiet(beat), stream.next()).await {
+                            Ok(Ok(Some(Announcement::Cursor(cursor)))) => {
+                                last = Some(cursor);
+                                poke.notify_one();
+                            }
+                            Ok(Ok(Some(Announcement::Heartbeat))) => {}
+                            Ok(Ok(None)) => break,
+                            Ok(Err(error)) => {
+                                tracing::info!(%error, "the change stream failed; polling");
+                                break;
+                            }
+                            Err(_) => {
+                                tracing::info!("the change stream went quiet; polling");
+                                break;
+                            }
+                        }
+                        if events.send(Event::Pushed(true)).is_err() {
+                            return;
+                        }
+                    }
+                    pushed.store(false, Ordering::SeqCst);
+                    // Whatever was announced while it died: a round now, at the poll interval after.
+                    poke.notify_one();
+                    if events.send(Event::Pushed(false)).is_err() {
+                        return;
+                    }
+                    failures += 1;
                 }
-                pushed.store(false, Ordering::SeqCst);
-                // Whatever was announced while it died: a round now, at the poll interval after.
-                poke.notify_one();
-                if events.send(Event::Pushed(false)).is_err() {
-                    return;
+                Err(error) => {
+                    failures += 1;
+                    tracing::debug!(%error, failures, "the change stream could not be opened");
                 }
-                failures += 1;
             }
-            Err(error) => {
-                failures += 1;
-                tracing::debug!(%error, failures, "the change stream could not be opened");
-            }
+            tokio::time::sleep(crate::console::sync::jittered(crate::console::outbox::backoff(failures))).await;
         }
-        tokio::time::sleep(crate::console::sync::jittered(crate::console::outbox::backoff(failures))).await;
     }
 }

@@ -97,8 +97,14 @@ pub fn spawn(backend: Arc<dyn Backend>, cache: Cache, events: EventSender, inter
     let (interval_tx, interval_rx) = watch::channel(interval);
     let backlog = Arc::new(Backlog::default());
     let pushed = Arc::new(AtomicBool::new(false));
-    let stream =
-        crate::console::push::spawn(backend.clone(), poke.clone(), pushed.clone(), events.clone(), interval_rx.clone());
+    let stream = crate::console::push::Pusher {
+        backend: backend.clone(),
+        poke: poke.clone(),
+        pushed: pushed.clone(),
+        events: events.clone(),
+        interval: interval_rx.clone(),
+    }
+    .spawn();
     let task = tokio::spawn(run(backend, cache, events, poke.clone(), interval_rx, backlog.clone(), pushed));
     SyncHandle { poke, backlog, interval: interval_tx, task, stream }
 }
