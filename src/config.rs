@@ -67,6 +67,9 @@ pub struct Config {
     pub token: Option<Secret>,
     pub token_file: Option<PathBuf>,
     pub poll_interval: Duration,
+    /// `stream = false`: poll alone, without the server's change stream (for a proxy that holds
+    /// Server-Sent Events back until they end). Read at start.
+    pub stream: bool,
     pub bell_on_new_p1: bool,
     /// Display time zone; `None` uses the system's local time.
     pub timezone: Option<chrono_tz::Tz>,
@@ -97,6 +100,7 @@ impl Default for Config {
             token: None,
             token_file: None,
             poll_interval: DEFAULT_POLL,
+            stream: true,
             bell_on_new_p1: true,
             timezone: None,
             read_only: false,
@@ -142,6 +146,7 @@ struct ConfigFile {
     token: Option<Spanned<String>>,
     token_file: Option<Spanned<String>>,
     poll_interval: Option<Spanned<String>>,
+    stream: Option<bool>,
     bell_on_new_p1: Option<bool>,
     timezone: Option<Spanned<String>>,
     read_only: Option<bool>,
@@ -291,6 +296,9 @@ impl Config {
         }
         if let Some(read_only) = file.read_only {
             config.read_only = read_only;
+        }
+        if let Some(stream) = file.stream {
+            config.stream = stream;
         }
         if let Some(glyphs) = file.glyphs {
             config.glyphs = glyphs.get_ref().parse().map_err(|e| fail(Some(glyphs.span()), "glyphs", e))?;

@@ -10,6 +10,7 @@ fn the_example_config_parses() {
     let config = parse(text).unwrap();
     assert_eq!(config.poll_interval, Duration::from_secs(2));
     assert!(config.bell_on_new_p1);
+    assert!(config.stream, "the change stream is on unless turned off");
     assert!(config.keys.is_empty() && config.colors.is_empty(), "the example only shows overrides in comments");
 }
 
@@ -23,6 +24,7 @@ fn a_full_config_parses() {
         bell_on_new_p1 = false
         timezone = "Europe/Berlin"
         read_only = true
+        stream = false
         [keys]
         acknowledge = "A"
         escalate = ["E", "ctrl-e"]
@@ -37,6 +39,7 @@ fn a_full_config_parses() {
     assert!(!config.bell_on_new_p1);
     assert_eq!(config.timezone, Some(chrono_tz::Europe::Berlin));
     assert!(config.read_only);
+    assert!(!config.stream);
     assert_eq!(config.keys[&Action::Escalate].len(), 2);
     assert_eq!(config.colors["p1"], Color::Rgb(0xff, 0x5f, 0x5f));
 }

@@ -216,7 +216,8 @@ async fn run_loop(
     tx: EventSender,
     mut rx: crate::console::event::EventReceiver,
 ) -> anyhow::Result<()> {
-    let (backend, demo_server) = connect(&options.backend, &options.config_path, state.me_name()).await?;
+    let (backend, demo_server) =
+        connect(&options.backend, &options.config_path, state.me_name(), options.config.stream).await?;
     let cache = stores.cache.clone();
     let sync = crate::console::sync::spawn(backend.clone(), cache.clone(), tx.clone(), options.config.poll_interval);
     let backlog = sync.backlog();
@@ -431,10 +432,13 @@ async fn connect(
     choice: &BackendChoice,
     config_path: &std::path::Path,
     user: &str,
+    stream: bool,
 ) -> anyhow::Result<(Arc<dyn Backend>, Option<RunningServer>)> {
+    let streaming = |backend: HttpBackend| if stream { backend } else { backend.polling_only() };
     let (db, sources, what) = match choice {
         BackendChoice::Remote { url, token } => {
-            return Ok((Arc::new(HttpBackend::new(url, token.clone())?.with_config_path(config_path)), None));
+            let backend = HttpBackend::new(url, token.clone())?.with_config_path(config_path);
+            return Ok((Arc::new(streaming(backend)), None));
         }
         BackendChoice::Demo { seed } => {
             (DbLocation::Memory, vec![simulator::feed(*seed, simulator::Pace::demo())], "the demo server")
@@ -456,7 +460,7 @@ async fn connect(
         .await
         .with_context(|| format!("starting {what}"))?;
     tracing::info!(%url, "{what} started");
-    Ok((Arc::new(HttpBackend::new(&url, Some(Secret::new(token)))?), Some(server)))
+    Ok((Arc::new(streaming(HttpBackend::new(&url, Some(Secret::new(token)))?)), Some(server)))
 }
 
 /// The run loop's terminal, lent to the effect runner for one effect.
