@@ -9,6 +9,7 @@ use serde_json::json;
 
 use ops::{DEADLINE, ERIN, call, start};
 use opsdeck::api::DecodedPage;
+use opsdeck::backend::Backend;
 use opsdeck::db::DbLocation;
 use opsdeck::server::RunningServer;
 
@@ -211,4 +212,32 @@ async fn the_heartbeat_comes_as_often_as_asked_and_out_of_range_is_refused() {
     })
     .await
     .unwrap_or_else(|_| panic!("a heartbeat within 3 s: {seen:?}"));
+}
+
+#[tokio::test]
+async fn pages_are_gzipped_for_a_client_that_accepts_it_and_the_stream_never_is() {
+    let server = ops::start_simulating(DbLocation::Memory, 7).await;
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let get = |path: &str, gzip: bool| {
+        let mut request = raw.get(format!("{}{path}", server.url())).bearer_auth(ERIN);
+        if gzip {
+            request = request.header("accept-encoding", "gzip");
+        }
+        request.send()
+    };
+    let plain = get("/v1/changes?limit=1000", false).await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.unwrap();
+    let zipped = get("/v1/changes?limit=1000", true).await.unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let zipped = zipped.bytes().await.unwrap();
+    assert!(zipped.len() * 3 < plain.len(), "a cold first page shrinks: {} → {} bytes", plain.len(), zipped.len());
+    println!("cold first page: {} bytes, {} gzipped", plain.len(), zipped.len());
+
+    let stream = get("/v1/stream", true).await.unwrap();
+    assert_eq!(stream.status(), 200);
+    assert!(stream.headers().get("content-encoding").is_none(), "events are sent as they come, not held to compress");
+    // The console's own client asks for gzip and reads it.
+    let page = ops::client(&server, ERIN).changes(None, 1000).await.unwrap();
+    assert!(!page.page.changes.is_empty());
 }

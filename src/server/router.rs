@@ -52,5 +52,9 @@ pub fn router(state: ServerState) -> axum::Router {
         .route("/v1/postmortems/{id}/status", post(postmortems::set_postmortem_status))
         .route("/v1/openapi.json", get(|| async { ([(header::CONTENT_TYPE, "application/json")], openapi_json()) }))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        // gzip for a client that accepts it (a cold console's first pages shrink several times);
+        // never the event stream (the default predicate leaves `text/event-stream` alone, and
+        // answers too small to gain).
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
