@@ -17,13 +17,18 @@ use opsdeck::domain::{Command, EventKind, Incident, IncidentAction, Rejection};
 use opsdeck::server::RunningServer;
 use opsdeck::server::store::StoreLocation;
 
-/// Two replicas on one fresh database, or `None` (said) without PostgreSQL.
-async fn replicas() -> Option<(RunningServer, RunningServer)> {
+/// A fresh database's URL, or `None` (said) without PostgreSQL.
+async fn fresh_url() -> Option<String> {
     let Some(server) = postgres::server() else {
         eprintln!("OPSDECK_TEST_POSTGRES is not set: no PostgreSQL to run replicas on");
         return None;
     };
-    let db = StoreLocation::Postgres(postgres::fresh_database(&server).await);
+    Some(postgres::fresh_database(&server).await)
+}
+
+/// Two replicas on one fresh database, or `None` (said) without PostgreSQL.
+async fn replicas() -> Option<(RunningServer, RunningServer)> {
+    let db = StoreLocation::Postgres(fresh_url().await?);
     // Both start at once: the migrations and the database's name are settled between them.
     let (a, b) = tokio::join!(start_on(db.clone()), start_on(db));
     Some((a, b))
@@ -100,7 +105,7 @@ async fn one_idempotency_key_sent_to_two_replicas_is_applied_once() {
 }
 
 #[tokio::test]
-async fn writes_through_both_replicas_at_once_reach_the_feed_in_order_and_complete() {
+async fn writes_through_both_replicas_at_once_all_reach_the_feed_each_once() {
     let Some((a, b)) = replicas().await else { return };
     let seeded: DecodedPage = call(&a, "GET", ERIN, "/v1/changes?limit=500", None, None).await.json(200);
     assert!(!seeded.page.has_more, "the seeded catalog fits one page");
@@ -133,11 +138,7 @@ async fn writes_through_both_replicas_at_once_reach_the_feed_in_order_and_comple
 
 #[tokio::test]
 async fn two_serve_processes_on_one_database_and_one_killed_the_other_carries_on() {
-    let Some(server) = postgres::server() else {
-        eprintln!("OPSDECK_TEST_POSTGRES is not set: no PostgreSQL to run replicas on");
-        return;
-    };
-    let url = postgres::fresh_database(&server).await;
+    let Some(url) = fresh_url().await else { return };
     let dir = tempfile::tempdir().unwrap();
     let tokens = dir.path().join("tokens.toml");
     pty::write_tokens(&tokens).unwrap();
@@ -259,11 +260,8 @@ async fn until_runs_here(server: &RunningServer, within: std::time::Duration) ->
 #[tokio::test]
 async fn the_sources_run_on_one_replica_and_another_takes_over_when_it_stops() {
     use std::sync::atomic::Ordering::SeqCst;
-    let Some(server) = postgres::server() else {
-        eprintln!("OPSDECK_TEST_POSTGRES is not set: no PostgreSQL to run replicas on");
-        return;
-    };
-    let db = StoreLocation::Postgres(postgres::fresh_database(&server).await);
+    let Some(url) = fresh_url().await else { return };
+    let db = StoreLocation::Postgres(url);
     let runs = std::sync::Arc::new(Runs::default());
     let first = counted_replica(db.clone(), &runs).await;
     let second = counted_replica(db, &runs).await;
@@ -283,11 +281,7 @@ async fn the_sources_run_on_one_replica_and_another_takes_over_when_it_stops() {
 
 #[tokio::test]
 async fn the_simulator_moves_to_the_other_serve_process_when_its_replica_is_killed() {
-    let Some(server) = postgres::server() else {
-        eprintln!("OPSDECK_TEST_POSTGRES is not set: no PostgreSQL to run replicas on");
-        return;
-    };
-    let url = postgres::fresh_database(&server).await;
+    let Some(url) = fresh_url().await else { return };
     let dir = tempfile::tempdir().unwrap();
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_opsdeck"));
     let tokens = dir.path().join("tokens.toml");
