@@ -121,6 +121,44 @@ pub enum Change {
     Maintenance(MaintenanceWindow),
     /// An incident's postmortem, sent again on every save and status change.
     Postmortem(crate::domain::Postmortem),
+    /// An incident the client had at its cursor, with only the events of its timeline that
+    /// changed since: sent only to a client that asks for tails (`/v1/changes?tails=true`).
+    IncidentTail(IncidentTail),
+}
+
+/// An incident with the end of its timeline only: what the client already has is not sent
+/// again (a 1,000-event timeline stays where it is when a note is added to it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct IncidentTail {
+    /// The place in the timeline of the first event `incident.timeline` holds; the events before
+    /// it are as the client had them.
+    pub timeline_from: usize,
+    /// The incident as it is now, its timeline from `timeline_from` on.
+    pub incident: Incident,
+}
+
+impl IncidentTail {
+    /// The tail of `incident` from `from` on (the incident whole when `from` is 0).
+    pub fn of(incident: &Incident, from: usize) -> IncidentTail {
+        let from = from.min(incident.timeline.len());
+        let mut head = incident.clone_head();
+        head.timeline.extend_from_slice(&incident.timeline[from..]);
+        IncidentTail { timeline_from: from, incident: head }
+    }
+
+    /// The whole incident, given the timeline the client has of it; `None` when that holds fewer
+    /// than `timeline_from` events (the client must ask for the incident itself).
+    pub fn complete(self, had: &[crate::domain::TimelineEvent]) -> Option<Incident> {
+        if had.len() < self.timeline_from {
+            return None;
+        }
+        let IncidentTail { timeline_from, mut incident } = self;
+        let mut timeline = Vec::with_capacity(timeline_from + incident.timeline.len());
+        timeline.extend_from_slice(&had[..timeline_from]);
+        timeline.append(&mut incident.timeline);
+        incident.timeline = timeline;
+        Some(incident)
+    }
 }
 
 /// `GET /v1/changes`: a page of changes after a cursor.

@@ -176,6 +176,7 @@ fn decode_record(position: usize, value: Value) -> Result<Record, SkippedRecord>
         "quality" => Change::Quality(read(&data).map_err(fail)?),
         "maintenance" => Change::Maintenance(read(&data).map_err(fail)?),
         "postmortem" => Change::Postmortem(read(&data).map_err(fail)?),
+        "incident_tail" => Change::IncidentTail(read(&data).map_err(fail)?),
         _ => return Ok(Record::Unknown(shown(&kind))),
     };
     let mut change = change;
@@ -195,6 +196,7 @@ pub fn cap_change(change: &mut Change) -> Result<(), IdTooLong> {
         Change::Quality(q) => caps::quality(q),
         Change::Maintenance(w) => caps::maintenance(w),
         Change::Postmortem(p) => caps::postmortem(p),
+        Change::IncidentTail(t) => caps::incident(&mut t.incident),
     }
 }
 
@@ -205,6 +207,7 @@ fn record_id(kind: &str, data: &Value) -> Option<String> {
         "ticket" => field("key").map(str::to_string),
         "drift_window" => Some(format!("{}/{}", field("model_id")?, field("feature")?)),
         "quality" => field("model_id").map(str::to_string),
+        "incident_tail" => data.get("incident").and_then(|i| i.get("id")).and_then(Value::as_str).map(str::to_string),
         _ => field("id").map(str::to_string),
     }?;
     Some(shown(&id))

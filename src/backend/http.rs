@@ -304,7 +304,9 @@ impl Backend for HttpBackend {
     }
 
     async fn changes(&self, since: Option<&str>, limit: u32) -> Result<DecodedPage, BackendError> {
-        let mut query = vec![("limit", limit.to_string())];
+        // Tails: an incident this console has comes with only its timeline's new events
+        // (`Poller::whole` puts the start back from the cache).
+        let mut query = vec![("limit", limit.to_string()), ("tails", "true".to_string())];
         if let Some(since) = since {
             query.push(("since", since.to_string()));
         }
@@ -361,6 +363,16 @@ impl Backend for HttpBackend {
             Err(BackendError::NotFound(_)) => Ok(Vec::new()),
             Err(error) => Err(error),
         }
+    }
+
+    async fn incident(&self, id: &str) -> Result<crate::domain::Incident, BackendError> {
+        let path = format!("/v1/incidents/{}", encode_segment(id));
+        let bytes = self.exchange(self.request(reqwest::Method::GET, &path), EntityKind::Incident).await?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| BackendError::Protocol(e.to_string()))?;
+        let mut incident: crate::domain::Incident = crate::api::read(&value).map_err(BackendError::Protocol)?;
+        crate::domain::caps::incident(&mut incident).map_err(|e| BackendError::Protocol(e.to_string()))?;
+        Ok(incident)
     }
 
     async fn act(&self, request: &ActionRequest) -> Result<Entity, BackendError> {

@@ -125,6 +125,11 @@ pub trait Backend: Send + Sync + 'static {
     /// Changes after `since` (all of them when `None`), with the records that could not be read
     /// skipped and described.
     async fn changes(&self, since: Option<&str>, limit: u32) -> Result<DecodedPage, BackendError>;
+    /// One incident as the backend has it now, its outside text capped (what a change feed's
+    /// incident tail is made whole from when the cache lacks the start of its timeline).
+    async fn incident(&self, id: &str) -> Result<crate::domain::Incident, BackendError> {
+        Err(BackendError::NotFound(format!("incident {}", sanitize(id))))
+    }
     /// Sends one action; the incident or ticket as the server has it afterwards (its outside
     /// text capped, [`crate::domain::caps`]), or [`BackendError::AppliedUnreadable`] when the
     /// server took it but what it sent back cannot be read.

@@ -286,6 +286,8 @@ impl Cache {
                 for change in &page.changes {
                     match change {
                         Change::Incident(_) | Change::Ticket(_) => {}
+                        // Made whole by the poller before a page is stored (`console::sync`).
+                        Change::IncidentTail(_) => {}
                         Change::Service(service) => put_entity(&mut tx, "service", &service.id, service).await?,
                         Change::EscalationPolicy(policy) => {
                             put_entity(&mut tx, "escalation_policy", &policy.id, policy).await?

@@ -29,6 +29,7 @@ use rand::Rng;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
+use crate::api::Change;
 use crate::backend::{Backend, BackendError};
 use crate::cache::{Cache, CacheError};
 use crate::console::event::{Event, EventSender, SyncProgress, SyncReport};
@@ -231,6 +232,35 @@ impl Drop for Prefetch {
 }
 
 impl Poller {
+    /// The page's changes with each incident tail made whole: the cached timeline's start and
+    /// the tail's events, or, when the cache lacks what comes before the tail, the incident as
+    /// the backend has it now.
+    async fn whole(&self, changes: Vec<Change>) -> Result<Vec<Change>, SyncError> {
+        let mut whole = Vec::with_capacity(changes.len());
+        for change in changes {
+            let Change::IncidentTail(tail) = change else {
+                whole.push(change);
+                continue;
+            };
+            let id = tail.incident.id.clone();
+            let had = self.cache.incident(&id).await?.map(|cached| cached.timeline).unwrap_or_default();
+            let incident = match tail.complete(&had) {
+                Some(incident) => incident,
+                None => {
+                    tracing::debug!(incident = %crate::domain::text::sanitize(&id), "a tail past the cached timeline; reading the incident");
+                    match self.backend.incident(&id).await {
+                        Ok(incident) => incident,
+                        // Gone from the server since the page was read: nothing to keep.
+                        Err(BackendError::NotFound(_)) => continue,
+                        Err(err) => return Err(err.into()),
+                    }
+                }
+            };
+            whole.push(Change::Incident(incident));
+        }
+        Ok(whole)
+    }
+
     /// One round of requests, each allowed `limit`.
     async fn round(&mut self, limit: Duration) -> Result<(), SyncError> {
         if !self.identity_known {
@@ -252,7 +282,7 @@ impl Poller {
         let mut next = Some(Prefetch::start(&self.backend, cursor.clone(), limit));
         while let Some(request) = next.take() {
             let decoded = request.page().await?;
-            let crate::api::DecodedPage { page, skipped, unknown_kinds } = decoded;
+            let crate::api::DecodedPage { mut page, skipped, unknown_kinds } = decoded;
             if !reset && epoch.as_deref().is_some_and(|e| e != page.epoch) {
                 // The cursor belongs to another database: start over from empty.
                 tracing::warn!("the server's database changed; syncing from empty");
@@ -271,6 +301,7 @@ impl Poller {
             }
             // The next page, when there is one, is asked for now and read while this one is stored.
             next = page.has_more.then(|| Prefetch::start(&self.backend, Some(page.cursor.clone()), limit));
+            page.changes = self.whole(std::mem::take(&mut page.changes)).await?;
             let now = Utc::now();
             let idle = page.changes.is_empty() && !reset && cursor.as_deref() == Some(page.cursor.as_str());
             if !idle {

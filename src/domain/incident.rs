@@ -283,6 +283,42 @@ pub struct Suppression {
 }
 
 impl Incident {
+    /// A copy of everything but the timeline, which is left empty (a long one is not copied).
+    pub fn clone_head(&self) -> Incident {
+        let Incident {
+            id,
+            version,
+            title,
+            service_id,
+            priority,
+            status,
+            tier,
+            assignee,
+            triggered_at,
+            updated_at,
+            acknowledged_at,
+            resolved_at,
+            timeline: _,
+            source,
+        } = self;
+        Incident {
+            id: id.clone(),
+            version: *version,
+            title: title.clone(),
+            service_id: service_id.clone(),
+            priority: *priority,
+            status: *status,
+            tier: *tier,
+            assignee: assignee.clone(),
+            triggered_at: *triggered_at,
+            updated_at: *updated_at,
+            acknowledged_at: *acknowledged_at,
+            resolved_at: *resolved_at,
+            timeline: Vec::new(),
+            source: source.clone(),
+        }
+    }
+
     /// Opens an incident at T1 and notifies the first level of the policy.
     pub fn trigger(
         id: String,

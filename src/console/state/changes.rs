@@ -71,6 +71,8 @@ impl AppState {
         for change in report.changes {
             match change {
                 Change::Incident(incident) => incidents.push(incident),
+                // Made whole by the poller before a page is shown (`console::sync`).
+                Change::IncidentTail(_) => {}
                 Change::Service(service) => {
                     let service = crate::console::state::sanitized_service(service);
                     self.catalog.services.insert(service.id.clone(), service);

@@ -1,7 +1,8 @@
 //! The incident endpoints: list, read, open (paged by the service's escalation policy, or held
 //! back by a maintenance window), and the actions (acknowledge, escalate, resolve, reassign, note,
-//! star),
-//! which go through [`act`] like every resource's.
+//! star), which go through [`act`] like every resource's. An action asked with
+//! `Prefer: return=minimal` answers with an `IncidentTail`: the timeline from the first event it
+//! changed, not all of it again.
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -137,7 +138,7 @@ pub async fn reassign(
     params(("id" = String, Path, description = "Incident id"),
            ("Idempotency-Key" = Option<String>, Header, description = "The same key twice applies once and returns the first answer")),
     request_body = NoteBody,
-    responses((status = 200, description = "Appended; the incident as it is now", body = Incident),
+    responses((status = 200, description = "Appended; the incident as it is now (with `Prefer: return=minimal`, an IncidentTail: the new event alone, `Preference-Applied` saying so)", body = Incident),
               (status = 403, description = "Viewers cannot act", body = ErrorBody),
               (status = 404, description = "No such incident", body = ErrorBody),
               (status = 409, description = "Empty or oversized note", body = ConflictBody),

@@ -146,7 +146,8 @@ async fn change(
     let kind = EntityKind::Maintenance;
     let tx_id = Some(id.clone());
     let command = Command::Maintenance(action);
-    let decide = Box::new(move |input: TxInput| decide_action(input.current, &id, &command, seen, &me.name, None));
+    let decide =
+        Box::new(move |input: TxInput| decide_action(input.current, &id, &command, seen, &me.name, None, None));
     let result = state.store.transact(EntityTx { kind, id: tx_id, idempotency: scope, decide }).await?;
     // A window cut short or cancelled no longer holds pages back: send them now, not at the
     // next sweep. A failure here leaves them to the sweep; the change itself stands.

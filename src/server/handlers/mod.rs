@@ -74,9 +74,13 @@ pub struct ChangesQuery {
     /// The cursor of the last page seen (digits, as the server gave it); omit for a full sync.
     #[param(pattern = "^[0-9]{0,18}$")]
     pub since: Option<String>,
-    /// Page size (1–1000, default 500).
+    /// Page size (1–1000, default 500). A page also stops early once it holds about 768 KB of
+    /// documents; `has_more` says so.
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
+    /// `true`: an incident changed since `since` comes as an `incident_tail` (the events of its
+    /// timeline changed since then, not the whole of it) when the client had it at `since`.
+    pub tails: Option<bool>,
 }
 
 #[utoipa::path(get, path = "/v1/changes", tag = "sync", security(("bearer" = [])), params(ChangesQuery),
@@ -98,7 +102,7 @@ pub async fn changes(
             .ok_or_else(|| ApiError::invalid(format!("`since` must be a cursor from this server, not `{s}`")))?,
     };
     let limit = page_limit(query.limit, 500, crate::api::MAX_CHANGES_PAGE)?;
-    let rows = state.store.change_docs(since, limit).await?;
+    let rows = state.store.change_docs(since, limit, query.tails.unwrap_or(false)).await?;
     let body = changes_body(state.store.epoch(), &rows);
     Ok(([(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
 }
@@ -237,15 +241,44 @@ pub async fn act(
             carry::Routed::Record { notice } => notice,
         };
     let tx_id = Some(id.clone());
+    let minimal = kind == EntityKind::Incident && prefers_minimal(&headers);
     let decide = Box::new(move |input: TxInput| {
-        decide_action(input.current, &id, &command, seen_version, &me.name, policy.as_ref())
+        let tail_from = match (&input.current, &command) {
+            (Some(Entity::Incident(now)), Command::Incident(action)) if minimal => Some(first_touched(now, action)),
+            _ => None,
+        };
+        decide_action(input.current, &id, &command, seen_version, &me.name, policy.as_ref(), tail_from)
     });
-    let response = respond(state.store.transact(EntityTx { kind, id: tx_id, idempotency: scope, decide }).await?);
+    let mut response = respond(state.store.transact(EntityTx { kind, id: tx_id, idempotency: scope, decide }).await?);
+    if minimal && response.status() == StatusCode::OK {
+        response.headers_mut().insert("preference-applied", HeaderValue::from_static("return=minimal"));
+    }
     Ok(carry::with_notice(response, notice.as_deref()))
 }
 
+/// Whether the request asks `Prefer: return=minimal` (RFC 7240): for an incident action, the
+/// answer is then an [`IncidentTail`](crate::api::IncidentTail) from the first event the action
+/// changed, not the whole timeline again.
+fn prefers_minimal(headers: &HeaderMap) -> bool {
+    headers.get_all("prefer").iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|preference| {
+        let preference = preference.trim();
+        preference.eq_ignore_ascii_case("return=minimal")
+    })
+}
+
+/// The first timeline event `action` can change on `incident`: a star marks the one it names,
+/// every other action only appends.
+fn first_touched(incident: &crate::domain::Incident, action: &crate::domain::IncidentAction) -> usize {
+    let len = incident.timeline.len();
+    match action {
+        crate::domain::IncidentAction::Star { event, .. } => (*event).min(len),
+        _ => len,
+    }
+}
+
 /// An action decided by the domain ([`crate::domain::decide`]) as an answer: 404, 409 with the
-/// reason and the entity as it is, or 200 with the applied entity.
+/// reason and the entity as it is, or 200 with the applied entity (an applied incident's
+/// timeline from `tail_from` on, as an [`IncidentTail`](crate::api::IncidentTail), when given).
 pub fn decide_action(
     current: Option<Entity>,
     id: &str,
@@ -253,6 +286,7 @@ pub fn decide_action(
     seen_version: i64,
     actor: &str,
     policy: Option<&EscalationPolicy>,
+    tail_from: Option<usize>,
 ) -> TxOutcome {
     let now = Utc::now();
     match crate::domain::decide(current, command, seen_version, actor, now, policy) {
@@ -261,7 +295,15 @@ pub fn decide_action(
             TxOutcome { write: None, response: StoredResponse::json(404, &body) }
         }
         Decision::Rejected { reason, current } => TxOutcome { write: None, response: conflict(reason, current, now) },
-        Decision::Applied(next) => TxOutcome { response: StoredResponse::entity(200, &next), write: Some(next) },
+        Decision::Applied(next) => {
+            let response = match (&next, tail_from) {
+                (Entity::Incident(incident), Some(from)) => {
+                    StoredResponse::json(200, &crate::api::IncidentTail::of(incident, from))
+                }
+                _ => StoredResponse::entity(200, &next),
+            };
+            TxOutcome { response, write: Some(next) }
+        }
     }
 }
 

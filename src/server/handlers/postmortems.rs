@@ -120,7 +120,7 @@ pub async fn save_postmortem(
         }
         current => {
             let command = Command::Postmortem(PostmortemAction::Save { incident_id, draft });
-            decide_action(current, &id, &command, seen, &me.name, None)
+            decide_action(current, &id, &command, seen, &me.name, None, None)
         }
     });
     Ok(respond(state.store.transact(EntityTx { kind: KIND, id: tx_id, idempotency: scope, decide }).await?))
@@ -160,7 +160,7 @@ pub async fn set_postmortem_status(
         if published && let Err(refused) = require_commander(&me) {
             return TxOutcome { write: None, response: StoredResponse::json(403, &refused.body) };
         }
-        decide_action(input.current, &id, &command, seen, &me.name, None)
+        decide_action(input.current, &id, &command, seen, &me.name, None, None)
     });
     Ok(respond(state.store.transact(EntityTx { kind: KIND, id: tx_id, idempotency: scope, decide }).await?))
 }

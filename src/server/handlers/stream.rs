@@ -65,7 +65,8 @@ pub async fn stream(
 
 struct Announcer {
     store: Arc<dyn Store>,
-    changed: tokio::sync::watch::Receiver<u64>,
+    /// The feed's head as the store hears of it.
+    changed: tokio::sync::watch::Receiver<i64>,
     /// The last cursor announced (or named by the client).
     told: Option<i64>,
     first: bool,
@@ -87,25 +88,32 @@ fn announcements(
             if *at.closing.borrow() {
                 return None;
             }
+            // The head as the store heard of it last (every stream shares that: no query each),
+            // read from the database only when nothing was heard for a while.
+            let mut quiet = false;
             if !at.first {
                 tokio::select! {
                     // The server shuts down: the stream ends, so the shutdown is not held up by it.
                     _ = at.closing.wait_for(|closing| *closing) => return None,
-                    changed = tokio::time::timeout(RECHECK, at.changed.changed()) => {
+                    changed = tokio::time::timeout(RECHECK, at.changed.changed()) => match changed {
                         // The store is gone: so is the stream.
-                        if matches!(changed, Ok(Err(_))) {
-                            return None;
-                        }
+                        Ok(Err(_)) => return None,
+                        Ok(Ok(())) => {}
+                        Err(_) => quiet = true,
                     }
                 }
             }
             at.first = false;
-            let head = match at.store.head().await {
-                Ok(head) => head,
-                Err(err) => {
-                    tracing::warn!(error = %err, "reading the change feed's head for the stream failed");
-                    continue;
+            let head = if quiet {
+                match at.store.head().await {
+                    Ok(head) => head,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "reading the change feed's head for the stream failed");
+                        continue;
+                    }
                 }
+            } else {
+                *at.changed.borrow_and_update()
             };
             if at.told != Some(head) {
                 at.told = Some(head);

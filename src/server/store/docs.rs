@@ -27,6 +27,8 @@ const KIND_WINDOW: &str = "drift_window";
 const KIND_QUALITY: &str = "quality";
 const KIND_MAINTENANCE: &str = "maintenance";
 const KIND_POSTMORTEM: &str = "postmortem";
+/// An incident of which the feed sends the timeline's end only (`api::IncidentTail`).
+const KIND_INCIDENT_TAIL: &str = "incident_tail";
 /// Every kind the change feed sends, named as on the wire (`api::Change`'s tags).
 const FEED_KINDS: [&str; 9] = [
     KIND_INCIDENT,
@@ -40,8 +42,43 @@ const FEED_KINDS: [&str; 9] = [
     KIND_POSTMORTEM,
 ];
 
-/// One row of the change feed: its kind, sequence number and document.
-pub type FeedRow = (String, i64, String);
+/// One row of the change feed: its kind, sequence number and document; for an incident, its
+/// timeline events changed after the feed's cut (see [`Documents::feed`]) joined by `,`, the
+/// place of the first of them, and how many events its timeline has.
+pub type FeedRow = (String, i64, String, Option<String>, Option<i64>, i64);
+
+/// How many bytes of documents a page of the feed holds before it stops (past one change):
+/// a cold console's first page stays small whatever the documents are.
+pub const PAGE_BYTES: usize = 768 * 1024;
+
+/// An incident's document as stored (`head`, without its timeline) with its events put back
+/// (`events`, each event's JSON joined by `,`); any other document as it is.
+pub fn assembled(kind: &str, head: String, events: Option<String>) -> String {
+    if kind != KIND_INCIDENT {
+        return head;
+    }
+    let events = events.unwrap_or_default();
+    let trimmed = head.trim_end();
+    let Some(open) = trimmed.strip_suffix('}') else { return head };
+    let separator = if open.trim_end().ends_with('{') { "" } else { "," };
+    let mut doc = String::with_capacity(head.len() + events.len() + 16);
+    doc.push_str(open);
+    doc.push_str(separator);
+    doc.push_str("\"timeline\":[");
+    doc.push_str(&events);
+    doc.push_str("]}");
+    doc
+}
+
+/// An incident's stored document: everything but its timeline (whose events are rows).
+fn head_doc(incident: &mut Incident) -> Result<String, StoreError> {
+    let timeline = std::mem::take(&mut incident.timeline);
+    let doc = serde_json::to_string(&*incident);
+    incident.timeline = timeline;
+    // Serialised as `…,"timeline":[],…`; a `"` inside a string is always escaped, so only the
+    // field itself reads like this.
+    Ok(doc?.replacen(",\"timeline\":[]", "", 1))
+}
 
 /// The answer stored under an idempotency key.
 pub struct Seen {
@@ -55,6 +92,8 @@ pub struct Seen {
 pub trait Documents: Send + Sync + 'static {
     /// Identifies this database; it changes only when the database is created anew.
     fn stored_epoch(&self) -> &str;
+    /// The documents `doc`, `docs` and `recent` answer (and [`Writer::doc`]) are whole: an
+    /// incident's with its timeline ([`assembled`]).
     async fn doc(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError>;
     /// Every document of `kind`, by id.
     async fn docs(&self, kind: &str) -> Result<Vec<String>, StoreError>;
@@ -63,8 +102,9 @@ pub trait Documents: Send + Sync + 'static {
     /// Documents of `kind` whose id is `prefix` (ending in `/`) followed by start seconds at or
     /// after `since`: the newest `limit`, newest first.
     async fn series(&self, kind: &str, prefix: &str, since: i64, limit: u32) -> Result<Vec<String>, StoreError>;
-    /// Up to `limit` rows of the feed after `since`, in order.
-    async fn feed(&self, since: i64, limit: i64) -> Result<Vec<FeedRow>, StoreError>;
+    /// Up to `limit` rows of the feed after `since`, in order; an incident's with the events
+    /// of its timeline last changed after `cut` (every event for a `cut` of -1).
+    async fn feed(&self, since: i64, limit: i64, cut: i64) -> Result<Vec<FeedRow>, StoreError>;
     /// How many rows of the feed come after `since`.
     async fn feed_count(&self, since: i64) -> Result<i64, StoreError>;
     /// The answer stored under an idempotency key, read outside any write.
@@ -75,7 +115,7 @@ pub trait Documents: Send + Sync + 'static {
     /// See [`Store::head`].
     async fn head(&self) -> Result<i64, StoreError>;
     /// See [`Store::changed`].
-    fn changed(&self) -> tokio::sync::watch::Receiver<u64>;
+    fn changed(&self) -> tokio::sync::watch::Receiver<i64>;
     /// See [`Store::lead`].
     async fn lead(&self) -> Result<Option<Box<dyn Lease>>, StoreError>;
 }
@@ -87,8 +127,17 @@ pub trait Writer: Send {
     async fn doc(&mut self, kind: &str, id: &str) -> Result<Option<String>, StoreError>;
     /// The next value of a counter: `first` the first time, then one more each time.
     async fn next_number(&mut self, counter: &str, first: i64) -> Result<i64, StoreError>;
-    /// Stores a document under the feed's next sequence number.
-    async fn write(&mut self, kind: &str, id: &str, open: Option<bool>, doc: &str) -> Result<(), StoreError>;
+    /// Stores a document under the feed's next sequence number, which it answers.
+    async fn write(&mut self, kind: &str, id: &str, open: Option<bool>, doc: &str) -> Result<i64, StoreError>;
+    /// Stores the events of an incident's timeline that `changed` (by place, each event's JSON)
+    /// as written at `seq`, and forgets any at or past `len`.
+    async fn write_events(
+        &mut self,
+        incident: &str,
+        seq: i64,
+        changed: &[(i64, String)],
+        len: i64,
+    ) -> Result<(), StoreError>;
     /// Records an answer under an idempotency key, forgetting those older than `forget_before`.
     async fn remember(
         &mut self,
@@ -120,15 +169,14 @@ fn decode_entity(kind: EntityKind, doc: &str) -> Result<Entity, StoreError> {
     })
 }
 
-/// The stored document of an entity and whether it counts as open.
-fn encode_entity(entity: &Entity) -> Result<(String, bool), StoreError> {
-    let doc = match entity {
+/// The stored document of a window, ticket or postmortem (an incident's is [`head_doc`]).
+fn encode_entity(entity: &Entity) -> Result<String, StoreError> {
+    Ok(match entity {
         Entity::Incident(i) => serde_json::to_string(i)?,
         Entity::Ticket(t) => serde_json::to_string(t)?,
         Entity::Maintenance(w) => serde_json::to_string(w)?,
         Entity::Postmortem(p) => serde_json::to_string(p)?,
-    };
-    Ok((doc, counts_as_open(entity)))
+    })
 }
 
 fn decode_all<T: serde::de::DeserializeOwned>(docs: &[String]) -> Result<Vec<T>, StoreError> {
@@ -195,7 +243,7 @@ impl<D: Documents> Store for D {
     }
 
     async fn changes(&self, since: i64, limit: u32) -> Result<ChangeRows, StoreError> {
-        let ChangeDocs { docs, last_seq, has_more, .. } = self.change_docs(since, limit).await?;
+        let ChangeDocs { docs, last_seq, has_more, .. } = self.change_docs(since, limit, false).await?;
         let mut changes = Vec::with_capacity(docs.len());
         for (kind, doc) in docs {
             changes.push(match kind {
@@ -213,16 +261,31 @@ impl<D: Documents> Store for D {
         Ok(ChangeRows { changes, last_seq, has_more })
     }
 
-    async fn change_docs(&self, since: i64, limit: u32) -> Result<ChangeDocs, StoreError> {
+    async fn change_docs(&self, since: i64, limit: u32, tails: bool) -> Result<ChangeDocs, StoreError> {
         let limit = limit.clamp(1, crate::api::MAX_CHANGES_PAGE);
-        let rows = self.feed(since, i64::from(limit) + 1).await?;
-        let has_more = rows.len() > limit as usize;
+        let rows = self.feed(since, i64::from(limit) + 1, if tails { since } else { -1 }).await?;
+        let mut has_more = rows.len() > limit as usize;
         let mut docs = Vec::with_capacity(rows.len().min(limit as usize));
         let mut last_seq = since;
-        for (kind, seq, doc) in rows.into_iter().take(limit as usize) {
+        let mut bytes = 0;
+        for (kind, seq, doc, events, from, len) in rows.into_iter().take(limit as usize) {
+            if bytes >= PAGE_BYTES {
+                // Full: the rest waits for the next page.
+                has_more = true;
+                break;
+            }
             last_seq = seq;
             // Documents were written by this server as the kind's type: sent as they are.
             let Some(kind) = FEED_KINDS.iter().copied().find(|k| *k == kind) else { continue };
+            let from = from.unwrap_or(len);
+            let (kind, doc) = if kind == KIND_INCIDENT && from > 0 {
+                // The console has the events before `from` as they are: the head and the rest.
+                let incident = assembled(kind, doc, events);
+                (KIND_INCIDENT_TAIL, format!("{{\"timeline_from\":{from},\"incident\":{incident}}}"))
+            } else {
+                (kind, assembled(kind, doc, events))
+            };
+            bytes += doc.len();
             docs.push((kind, doc));
         }
         // Counted on the `seq` index, only while more wait: an idle poll costs nothing more.
@@ -348,14 +411,34 @@ impl<D: Documents> Store for D {
             }
         };
         let expected_id = request.id.clone().or_else(|| input.new_id.clone());
-        let outcome = (request.decide)(input);
-        if let Some(entity) = &outcome.write {
+        // The timeline as stored, to write only the events the decision changes.
+        let before = match &input.current {
+            Some(Entity::Incident(incident)) => incident.timeline.clone(),
+            _ => Vec::new(),
+        };
+        let mut outcome = (request.decide)(input);
+        if let Some(entity) = &mut outcome.write {
             if entity.kind() != request.kind || expected_id.as_deref() != Some(entity.id()) {
                 let wrote = format!("{} `{}`", entity.kind().label(), entity.id());
                 return Err(StoreError::WrongEntity { kind, wrote });
             }
-            let (doc, open) = encode_entity(entity)?;
-            writer.write(kind, entity.id(), Some(open), &doc).await?;
+            let open = counts_as_open(entity);
+            match entity {
+                Entity::Incident(incident) => {
+                    let head = head_doc(incident)?;
+                    let seq = writer.write(kind, &incident.id, Some(open), &head).await?;
+                    let mut changed = Vec::new();
+                    for (n, event) in incident.timeline.iter().enumerate() {
+                        if before.get(n) != Some(event) {
+                            changed.push((n as i64, serde_json::to_string(event)?));
+                        }
+                    }
+                    writer.write_events(&incident.id, seq, &changed, incident.timeline.len() as i64).await?;
+                }
+                other => {
+                    writer.write(kind, other.id(), Some(open), &encode_entity(other)?).await?;
+                }
+            }
         }
         if let Some(scope) = &request.idempotency {
             let now = Utc::now().timestamp();
@@ -396,7 +479,7 @@ impl<D: Documents> Store for D {
         Documents::head(self).await
     }
 
-    fn changed(&self) -> tokio::sync::watch::Receiver<u64> {
+    fn changed(&self) -> tokio::sync::watch::Receiver<i64> {
         Documents::changed(self)
     }
 

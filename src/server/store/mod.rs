@@ -178,8 +178,11 @@ pub trait Store: Send + Sync + 'static {
     /// Identifies this database; it changes only when the database is created anew.
     fn epoch(&self) -> &str;
     async fn changes(&self, since: i64, limit: u32) -> Result<ChangeRows, StoreError>;
-    /// The same page as [`Store::changes`] with each document as stored, and how many remain.
-    async fn change_docs(&self, since: i64, limit: u32) -> Result<ChangeDocs, StoreError>;
+    /// The same page as [`Store::changes`] with each document as stored, and how many remain;
+    /// with `tails`, an incident the console had at `since` comes as an `incident_tail`: the
+    /// events of its timeline changed since then, not the whole of it. A page holds at most
+    /// `limit` changes, and stops early past [`docs::PAGE_BYTES`] of documents.
+    async fn change_docs(&self, since: i64, limit: u32, tails: bool) -> Result<ChangeDocs, StoreError>;
     async fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError>;
     /// Incidents, most recently changed first; `open_only` leaves out resolved ones.
     async fn incidents(&self, open_only: bool, limit: u32) -> Result<Vec<Incident>, StoreError>;
@@ -241,9 +244,10 @@ pub trait Store: Send + Sync + 'static {
     /// The last change's sequence number (0 for none): the cursor a console has once it read
     /// everything.
     async fn head(&self) -> Result<i64, StoreError>;
-    /// Moves whenever a write may have added to the change feed — this server's, or (on
-    /// PostgreSQL) any replica's: what `/v1/stream` waits on before reading [`Store::head`].
-    fn changed(&self) -> tokio::sync::watch::Receiver<u64>;
+    /// The feed's head as this server last heard of it, moved by every write's commit — this
+    /// server's, or (on PostgreSQL) any replica's, told by its notification: what `/v1/stream`
+    /// announces without reading the database for each of its clients.
+    fn changed(&self) -> tokio::sync::watch::Receiver<i64>;
 
     /// The lead of the sources: `Some` when this server is to run them (always, on SQLite; on
     /// PostgreSQL, for the one replica holding the lease), `None` while another replica has it.

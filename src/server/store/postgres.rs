@@ -17,7 +17,7 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::watch;
 
-use super::docs::{Documents, FeedRow, Seen, Writer};
+use super::docs::{Documents, FeedRow, Seen, Writer, assembled};
 use super::{Lease, StoreError};
 use crate::db::DbError;
 
@@ -29,7 +29,8 @@ const WRITE_TURN: i64 = 0x006f_7073_6465_636b;
 /// The advisory lock the replica running the sources holds for as long as its session lasts.
 const SOURCES_LEAD: i64 = 0x006f_7073_736f_7572;
 
-/// The channel every write notifies (delivered at its commit, to every replica).
+/// The channel every write transaction notifies with the last sequence number it wrote
+/// (delivered at its commit, in commit order, to every replica).
 const CHANGES_CHANNEL: &str = "opsdeck_changes";
 
 pub struct PostgresStore {
@@ -37,9 +38,9 @@ pub struct PostgresStore {
     epoch: String,
     /// How to open the lease's own connection.
     options: PgConnectOptions,
-    /// Moved by every notification on [`CHANGES_CHANNEL`], and whenever the listener had to
-    /// reconnect (a notification may have been missed then).
-    changed: watch::Sender<u64>,
+    /// The feed's head: set by every notification on [`CHANGES_CHANNEL`], and read from the
+    /// database whenever the listener had to reconnect (a notification may have been missed).
+    changed: watch::Sender<i64>,
     /// Listens on [`CHANGES_CHANNEL`]; aborted with the store.
     listener: tokio::task::JoinHandle<()>,
 }
@@ -50,22 +51,40 @@ impl Drop for PostgresStore {
     }
 }
 
-/// Moves `changed` on each notification of a write, on any replica.
-async fn listen(mut listener: PgListener, changed: watch::Sender<u64>) {
-    let bump = |changed: &watch::Sender<u64>| changed.send_modify(|n| *n = n.wrapping_add(1));
+/// Sets `changed` to the head each notification of a write names, on any replica.
+async fn listen(mut listener: PgListener, changed: watch::Sender<i64>, pool: PgPool) {
+    let ahead = |changed: &watch::Sender<i64>, head: i64| {
+        changed.send_if_modified(|told| {
+            let moved = head > *told;
+            *told = (*told).max(head);
+            moved
+        })
+    };
     loop {
         match listener.try_recv().await {
-            Ok(Some(_)) => bump(&changed),
+            Ok(Some(notification)) => match notification.payload().parse::<i64>() {
+                Ok(head) => {
+                    ahead(&changed, head);
+                }
+                Err(_) => tracing::warn!("a change notification without a sequence number; ignored"),
+            },
             // The connection was lost (and is opened again on the next call): something may have
             // been written meanwhile.
-            Ok(None) => bump(&changed),
+            Ok(None) => {
+                if let Ok(head) = head_of(&pool).await {
+                    ahead(&changed, head);
+                }
+            }
             Err(err) => {
                 tracing::warn!(error = %err, "listening for changes failed; trying again in 1 s");
-                bump(&changed);
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
     }
+}
+
+async fn head_of(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM entities").fetch_one(pool).await
 }
 
 /// A `postgres://` URL with its password replaced, for messages and logs.
@@ -108,8 +127,8 @@ impl PostgresStore {
         let epoch = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'epoch'").fetch_one(&pool).await?;
         let mut listener = PgListener::connect_with(&pool).await?;
         listener.listen(CHANGES_CHANNEL).await?;
-        let changed = watch::Sender::new(0);
-        let listener = tokio::spawn(listen(listener, changed.clone()));
+        let changed = watch::Sender::new(head_of(&pool).await?);
+        let listener = tokio::spawn(listen(listener, changed.clone(), pool.clone()));
         Ok(PostgresStore { pool, epoch, options, changed, listener })
     }
 }
@@ -125,29 +144,42 @@ impl Documents for PostgresStore {
     }
 
     async fn doc(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = $1 AND id = $2")
-            .bind(kind)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        let row = sqlx::query_as(
+            "SELECT doc, (SELECT string_agg(v.event, ',' ORDER BY v.n) FROM events v
+                          WHERE v.incident = e.id AND e.kind = 'incident')
+             FROM entities e WHERE kind = $1 AND id = $2",
+        )
+        .bind(kind)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(doc, events)| assembled(kind, doc, events)))
     }
 
     async fn docs(&self, kind: &str) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = $1 ORDER BY id COLLATE \"C\"")
-            .bind(kind)
-            .fetch_all(&self.pool)
-            .await?)
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT doc, (SELECT string_agg(v.event, ',' ORDER BY v.n) FROM events v
+                          WHERE v.incident = e.id AND e.kind = 'incident')
+             FROM entities e WHERE kind = $1 ORDER BY id COLLATE \"C\"",
+        )
+        .bind(kind)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(doc, events)| assembled(kind, doc, events)).collect())
     }
 
     async fn recent(&self, kind: &str, open_only: bool, limit: u32) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT doc FROM entities WHERE kind = $1 AND (open OR NOT $2) ORDER BY seq DESC LIMIT $3",
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT doc, (SELECT string_agg(v.event, ',' ORDER BY v.n) FROM events v
+                          WHERE v.incident = e.id AND e.kind = 'incident')
+             FROM entities e WHERE kind = $1 AND (open OR NOT $2) ORDER BY seq DESC LIMIT $3",
         )
         .bind(kind)
         .bind(open_only)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(rows.into_iter().map(|(doc, events)| assembled(kind, doc, events)).collect())
     }
 
     async fn series(&self, kind: &str, prefix: &str, since: i64, limit: u32) -> Result<Vec<String>, StoreError> {
@@ -172,12 +204,20 @@ impl Documents for PostgresStore {
         .await?)
     }
 
-    async fn feed(&self, since: i64, limit: i64) -> Result<Vec<FeedRow>, StoreError> {
-        Ok(sqlx::query_as("SELECT kind, seq, doc FROM entities WHERE seq > $1 ORDER BY seq LIMIT $2")
-            .bind(since)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+    async fn feed(&self, since: i64, limit: i64, cut: i64) -> Result<Vec<FeedRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT kind, seq, doc,
+                 (SELECT string_agg(v.event, ',' ORDER BY v.n) FROM events v
+                  WHERE v.incident = e.id AND e.kind = 'incident' AND v.seq > $3),
+                 (SELECT MIN(v.n) FROM events v WHERE v.incident = e.id AND e.kind = 'incident' AND v.seq > $3),
+                 (SELECT COUNT(*) FROM events v WHERE v.incident = e.id AND e.kind = 'incident')
+             FROM entities e WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(since)
+        .bind(limit)
+        .bind(cut)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn feed_count(&self, since: i64) -> Result<i64, StoreError> {
@@ -197,14 +237,14 @@ impl Documents for PostgresStore {
     async fn writer(&self) -> Result<Box<dyn Writer + '_>, StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_TURN).execute(&mut *tx).await?;
-        Ok(Box::new(PgWriter { tx, notified: false }))
+        Ok(Box::new(PgWriter { tx, head: None }))
     }
 
     async fn head(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM entities").fetch_one(&self.pool).await?)
+        Ok(head_of(&self.pool).await?)
     }
 
-    fn changed(&self) -> watch::Receiver<u64> {
+    fn changed(&self) -> watch::Receiver<i64> {
         self.changed.subscribe()
     }
 
@@ -249,8 +289,8 @@ impl Lease for PgLease {
 
 struct PgWriter {
     tx: sqlx::Transaction<'static, sqlx::Postgres>,
-    /// Whether this transaction has queued its notification (sent by PostgreSQL at commit).
-    notified: bool,
+    /// The last sequence number this transaction wrote, notified at its commit.
+    head: Option<i64>,
 }
 
 #[async_trait]
@@ -266,11 +306,16 @@ impl Writer for PgWriter {
     }
 
     async fn doc(&mut self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = $1 AND id = $2")
-            .bind(kind)
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?)
+        let row = sqlx::query_as(
+            "SELECT doc, (SELECT string_agg(v.event, ',' ORDER BY v.n) FROM events v
+                          WHERE v.incident = e.id AND e.kind = 'incident')
+             FROM entities e WHERE kind = $1 AND id = $2",
+        )
+        .bind(kind)
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(row.map(|(doc, events)| assembled(kind, doc, events)))
     }
 
     async fn next_number(&mut self, counter: &str, first: i64) -> Result<i64, StoreError> {
@@ -284,22 +329,47 @@ impl Writer for PgWriter {
         .await?)
     }
 
-    async fn write(&mut self, kind: &str, id: &str, open: Option<bool>, doc: &str) -> Result<(), StoreError> {
-        sqlx::query(
+    async fn write(&mut self, kind: &str, id: &str, open: Option<bool>, doc: &str) -> Result<i64, StoreError> {
+        let seq = sqlx::query_scalar(
             "INSERT INTO entities (kind, id, seq, open, doc)
              VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM entities), $3, $4)
-             ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, open = excluded.open, doc = excluded.doc",
+             ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, open = excluded.open, doc = excluded.doc
+             RETURNING seq",
         )
         .bind(kind)
         .bind(id)
         .bind(open)
         .bind(doc)
-        .execute(&mut *self.tx)
+        .fetch_one(&mut *self.tx)
         .await?;
-        if !self.notified {
-            sqlx::query("SELECT pg_notify($1, '')").bind(CHANGES_CHANNEL).execute(&mut *self.tx).await?;
-            self.notified = true;
+        self.head = Some(seq);
+        Ok(seq)
+    }
+
+    async fn write_events(
+        &mut self,
+        incident: &str,
+        seq: i64,
+        changed: &[(i64, String)],
+        len: i64,
+    ) -> Result<(), StoreError> {
+        for (n, event) in changed {
+            sqlx::query(
+                "INSERT INTO events (incident, n, seq, event) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (incident, n) DO UPDATE SET seq = excluded.seq, event = excluded.event",
+            )
+            .bind(incident)
+            .bind(n)
+            .bind(seq)
+            .bind(event)
+            .execute(&mut *self.tx)
+            .await?;
         }
+        sqlx::query("DELETE FROM events WHERE incident = $1 AND n >= $2")
+            .bind(incident)
+            .bind(len)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -327,7 +397,14 @@ impl Writer for PgWriter {
         Ok(())
     }
 
-    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+    async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        if let Some(head) = self.head {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANGES_CHANNEL)
+                .bind(head.to_string())
+                .execute(&mut *self.tx)
+                .await?;
+        }
         Ok(self.tx.commit().await?)
     }
 }

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use sqlx::SqlitePool;
 use tokio::sync::{Mutex, MutexGuard, watch};
 
-use super::docs::{Documents, FeedRow, Seen, Writer};
+use super::docs::{Documents, FeedRow, Seen, Writer, assembled};
 use super::{Lease, Sole, StoreError};
 use crate::db::{self, DbLocation};
 
@@ -20,8 +20,9 @@ pub struct SqliteStore {
     /// SQLite has one writer; taking this lock first keeps `seq` allocation and the
     /// read-decide-write of actions atomic without relying on busy retries.
     writer: Mutex<()>,
-    /// Moved by every write's commit (a SQLite file has one server: no one else writes).
-    changed: watch::Sender<u64>,
+    /// The feed's head, moved by every write's commit (a SQLite file has one server: no one
+    /// else writes).
+    changed: watch::Sender<i64>,
 }
 
 impl SqliteStore {
@@ -38,7 +39,8 @@ impl SqliteStore {
                 epoch
             }
         };
-        Ok(SqliteStore { pool, epoch, writer: Mutex::new(()), changed: watch::Sender::new(0) })
+        let head = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM entities").fetch_one(&pool).await?;
+        Ok(SqliteStore { pool, epoch, writer: Mutex::new(()), changed: watch::Sender::new(head) })
     }
 }
 
@@ -53,29 +55,42 @@ impl Documents for SqliteStore {
     }
 
     async fn doc(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? AND id = ?")
-            .bind(kind)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        let row = sqlx::query_as(
+            "SELECT doc, (SELECT group_concat(v.event, ',' ORDER BY v.n) FROM events v
+                          WHERE v.incident = e.id AND e.kind = 'incident')
+             FROM entities e WHERE kind = ? AND id = ?",
+        )
+        .bind(kind)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(doc, events)| assembled(kind, doc, events)))
     }
 
     async fn docs(&self, kind: &str) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? ORDER BY id")
-            .bind(kind)
-            .fetch_all(&self.pool)
-            .await?)
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT doc, (SELECT group_concat(v.event, ',' ORDER BY v.n) FROM events v
+                          WHERE v.incident = e.id AND e.kind = 'incident')
+             FROM entities e WHERE kind = ? ORDER BY id",
+        )
+        .bind(kind)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(doc, events)| assembled(kind, doc, events)).collect())
     }
 
     async fn recent(&self, kind: &str, open_only: bool, limit: u32) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT doc FROM entities WHERE kind = ? AND (open = 1 OR ? = 0) ORDER BY seq DESC LIMIT ?",
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT doc, (SELECT group_concat(v.event, ',' ORDER BY v.n) FROM events v
+                          WHERE v.incident = e.id AND e.kind = 'incident')
+             FROM entities e WHERE kind = ? AND (open = 1 OR ? = 0) ORDER BY seq DESC LIMIT ?",
         )
         .bind(kind)
         .bind(open_only)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(rows.into_iter().map(|(doc, events)| assembled(kind, doc, events)).collect())
     }
 
     async fn series(&self, kind: &str, prefix: &str, since: i64, limit: u32) -> Result<Vec<String>, StoreError> {
@@ -98,12 +113,21 @@ impl Documents for SqliteStore {
         .await?)
     }
 
-    async fn feed(&self, since: i64, limit: i64) -> Result<Vec<FeedRow>, StoreError> {
-        Ok(sqlx::query_as("SELECT kind, seq, doc FROM entities WHERE seq > ? ORDER BY seq LIMIT ?")
-            .bind(since)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+    async fn feed(&self, since: i64, limit: i64, cut: i64) -> Result<Vec<FeedRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT kind, seq, doc,
+                 (SELECT group_concat(v.event, ',' ORDER BY v.n) FROM events v
+                  WHERE v.incident = e.id AND e.kind = 'incident' AND v.seq > ?),
+                 (SELECT MIN(v.n) FROM events v WHERE v.incident = e.id AND e.kind = 'incident' AND v.seq > ?),
+                 (SELECT COUNT(*) FROM events v WHERE v.incident = e.id AND e.kind = 'incident')
+             FROM entities e WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(cut)
+        .bind(cut)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn feed_count(&self, since: i64) -> Result<i64, StoreError> {
@@ -123,14 +147,14 @@ impl Documents for SqliteStore {
     async fn writer(&self) -> Result<Box<dyn Writer + '_>, StoreError> {
         let turn = self.writer.lock().await;
         let tx = self.pool.begin().await?;
-        Ok(Box::new(SqliteWriter { tx, _turn: turn, changed: &self.changed }))
+        Ok(Box::new(SqliteWriter { tx, _turn: turn, changed: &self.changed, head: None }))
     }
 
     async fn head(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM entities").fetch_one(&self.pool).await?)
     }
 
-    fn changed(&self) -> watch::Receiver<u64> {
+    fn changed(&self) -> watch::Receiver<i64> {
         self.changed.subscribe()
     }
 
@@ -143,7 +167,9 @@ impl Documents for SqliteStore {
 struct SqliteWriter<'a> {
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
     _turn: MutexGuard<'a, ()>,
-    changed: &'a watch::Sender<u64>,
+    changed: &'a watch::Sender<i64>,
+    /// The last sequence number this transaction wrote.
+    head: Option<i64>,
 }
 
 #[async_trait]
@@ -159,11 +185,16 @@ impl Writer for SqliteWriter<'_> {
     }
 
     async fn doc(&mut self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? AND id = ?")
-            .bind(kind)
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await?)
+        let row = sqlx::query_as(
+            "SELECT doc, (SELECT group_concat(v.event, ',' ORDER BY v.n) FROM events v
+                          WHERE v.incident = e.id AND e.kind = 'incident')
+             FROM entities e WHERE kind = ? AND id = ?",
+        )
+        .bind(kind)
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(row.map(|(doc, events)| assembled(kind, doc, events)))
     }
 
     async fn next_number(&mut self, counter: &str, first: i64) -> Result<i64, StoreError> {
@@ -177,7 +208,7 @@ impl Writer for SqliteWriter<'_> {
         .await?)
     }
 
-    async fn write(&mut self, kind: &str, id: &str, open: Option<bool>, doc: &str) -> Result<(), StoreError> {
+    async fn write(&mut self, kind: &str, id: &str, open: Option<bool>, doc: &str) -> Result<i64, StoreError> {
         let seq: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM entities").fetch_one(&mut *self.tx).await?;
         sqlx::query(
@@ -191,6 +222,34 @@ impl Writer for SqliteWriter<'_> {
         .bind(doc)
         .execute(&mut *self.tx)
         .await?;
+        self.head = Some(seq);
+        Ok(seq)
+    }
+
+    async fn write_events(
+        &mut self,
+        incident: &str,
+        seq: i64,
+        changed: &[(i64, String)],
+        len: i64,
+    ) -> Result<(), StoreError> {
+        for (n, event) in changed {
+            sqlx::query(
+                "INSERT INTO events (incident, n, seq, event) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (incident, n) DO UPDATE SET seq = excluded.seq, event = excluded.event",
+            )
+            .bind(incident)
+            .bind(n)
+            .bind(seq)
+            .bind(event)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        sqlx::query("DELETE FROM events WHERE incident = ? AND n >= ?")
+            .bind(incident)
+            .bind(len)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
@@ -220,7 +279,9 @@ impl Writer for SqliteWriter<'_> {
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.tx.commit().await?;
-        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+        if let Some(head) = self.head {
+            self.changed.send_replace(head);
+        }
         Ok(())
     }
 }
