@@ -197,3 +197,66 @@ async fn a_one_megabyte_title_is_capped_where_it_is_read_and_the_detail_draws_a_
     let note_rows = screen.iter().filter(|l| l.contains("note note")).count();
     assert!(note_rows > 5, "the note fills the rows below:\n{}", screen.join("\n"));
 }
+
+#[tokio::test]
+async fn a_tail_the_cache_cannot_complete_is_read_whole_and_one_gone_since_is_dropped() {
+    // INC-7 was seen by some other cache: its tail starts after events this one never had.
+    let mut served_whole = incident("INC-7", "retrieval index stale");
+    let mut note = served_whole.timeline[0].clone();
+    note.text = "rebuilding the index".into();
+    served_whole.timeline.push(note);
+    let tail = |incident: &Incident, from: usize| {
+        serde_json::to_value(Change::IncidentTail(opsdeck::api::IncidentTail::of(incident, from))).unwrap()
+    };
+    let page = vec![tail(&served_whole, served_whole.timeline.len() - 1), tail(&incident("INC-8", "gone"), 1)];
+    let read = Arc::new(Mutex::new(Vec::new()));
+    let reads = read.clone();
+    let whole = Arc::new(served_whole.clone());
+    let app = axum::Router::new()
+        .route("/v1/me", axum::routing::get(|| async { axum::Json(json!({"name": "erin", "role": "responder"})) }))
+        .route("/v1/users", axum::routing::get(|| async { axum::Json(json!({"users": []})) }))
+        .route(
+            "/v1/changes",
+            axum::routing::get(move |Query(query): Query<std::collections::HashMap<String, String>>| {
+                let page = if query.contains_key("since") { Vec::new() } else { page.clone() };
+                async move { axum::Json(json!({"epoch": "e1", "cursor": "c1", "has_more": false, "changes": page})) }
+            }),
+        )
+        .route(
+            "/v1/incidents/{id}",
+            axum::routing::get(move |axum::extract::Path(id): axum::extract::Path<String>| {
+                let (reads, whole) = (reads.clone(), whole.clone());
+                async move {
+                    reads.lock().unwrap().push(id.clone());
+                    if id == whole.id {
+                        Ok(axum::Json((*whole).clone()))
+                    } else {
+                        Err((
+                            axum::http::StatusCode::NOT_FOUND,
+                            axum::Json(json!({"error": "not_found", "message": "no such incident"})),
+                        ))
+                    }
+                }
+            }),
+        );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let served = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(&DbLocation::File(dir.path().join("cache.sqlite"))).await.unwrap();
+    let backend = Arc::new(HttpBackend::new(&url, Some(Secret::new(ops::ERIN))).unwrap());
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let sync = opsdeck::console::sync::spawn(backend, cache.clone(), tx, POLL);
+    let report = next_report(&mut rx).await;
+    sync.stop();
+    served.abort();
+
+    assert_eq!(read.lock().unwrap()[..], ["INC-7", "INC-8"], "each tail past the cache read by itself");
+    assert_eq!(cache.incident("INC-7").await.unwrap(), Some(served_whole), "cached whole, as the server has it");
+    assert_eq!(cache.incident("INC-8").await.unwrap(), None, "gone from the server: nothing to keep");
+    assert!(report.skipped.is_empty());
+    assert_eq!(cache.sync_meta().await.unwrap().cursor.as_deref(), Some("c1"), "and the round went on");
+}

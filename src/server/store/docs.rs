@@ -43,8 +43,9 @@ const FEED_KINDS: [&str; 9] = [
 ];
 
 /// One row of the change feed: its kind, sequence number and document; for an incident, its
-/// timeline events changed after the feed's cut (see [`Documents::feed`]) joined by `,`, the
-/// place of the first of them, and how many events its timeline has.
+/// timeline events from the first one changed after the feed's cut on (see
+/// [`Documents::feed`]) joined by `,`, the place of that first one, and how many events its
+/// timeline has.
 pub type FeedRow = (String, i64, String, Option<String>, Option<i64>, i64);
 
 /// How many bytes of documents a page of the feed holds before it stops (past one change):
@@ -103,7 +104,8 @@ pub trait Documents: Send + Sync + 'static {
     /// after `since`: the newest `limit`, newest first.
     async fn series(&self, kind: &str, prefix: &str, since: i64, limit: u32) -> Result<Vec<String>, StoreError>;
     /// Up to `limit` rows of the feed after `since`, in order; an incident's with the events
-    /// of its timeline last changed after `cut` (every event for a `cut` of -1).
+    /// of its timeline from the first one changed after `cut` on (every event for a `cut` of
+    /// -1): a star on an old event sends every event after it too.
     async fn feed(&self, since: i64, limit: i64, cut: i64) -> Result<Vec<FeedRow>, StoreError>;
     /// How many rows of the feed come after `since`.
     async fn feed_count(&self, since: i64) -> Result<i64, StoreError>;

@@ -206,12 +206,18 @@ impl Documents for PostgresStore {
 
     async fn feed(&self, since: i64, limit: i64, cut: i64) -> Result<Vec<FeedRow>, StoreError> {
         Ok(sqlx::query_as(
+            // Every event from the first one changed after the cut on: the tail a console
+            // puts after the events it has before it.
             "SELECT kind, seq, doc,
                  (SELECT string_agg(v.event, ',' ORDER BY v.n) FROM events v
-                  WHERE v.incident = e.id AND e.kind = 'incident' AND v.seq > $3),
-                 (SELECT MIN(v.n) FROM events v WHERE v.incident = e.id AND e.kind = 'incident' AND v.seq > $3),
-                 (SELECT COUNT(*) FROM events v WHERE v.incident = e.id AND e.kind = 'incident')
-             FROM entities e WHERE seq > $1 ORDER BY seq LIMIT $2",
+                  WHERE v.incident = f.id AND f.kind = 'incident' AND v.n >= f.first),
+                 f.first, f.len
+             FROM (
+                 SELECT kind, seq, doc, id,
+                     (SELECT MIN(v.n) FROM events v WHERE v.incident = e.id AND e.kind = 'incident' AND v.seq > $3) AS first,
+                     (SELECT COUNT(*) FROM events v WHERE v.incident = e.id AND e.kind = 'incident') AS len
+                 FROM entities e WHERE seq > $1 ORDER BY seq LIMIT $2
+             ) f ORDER BY f.seq",
         )
         .bind(since)
         .bind(limit)

@@ -115,14 +115,19 @@ impl Documents for SqliteStore {
 
     async fn feed(&self, since: i64, limit: i64, cut: i64) -> Result<Vec<FeedRow>, StoreError> {
         Ok(sqlx::query_as(
+            // Every event from the first one changed after the cut on: the tail a console
+            // puts after the events it has before it.
             "SELECT kind, seq, doc,
                  (SELECT group_concat(v.event, ',' ORDER BY v.n) FROM events v
-                  WHERE v.incident = e.id AND e.kind = 'incident' AND v.seq > ?),
-                 (SELECT MIN(v.n) FROM events v WHERE v.incident = e.id AND e.kind = 'incident' AND v.seq > ?),
-                 (SELECT COUNT(*) FROM events v WHERE v.incident = e.id AND e.kind = 'incident')
-             FROM entities e WHERE seq > ? ORDER BY seq LIMIT ?",
+                  WHERE v.incident = f.id AND f.kind = 'incident' AND v.n >= f.first),
+                 f.first, f.len
+             FROM (
+                 SELECT kind, seq, doc, id,
+                     (SELECT MIN(v.n) FROM events v WHERE v.incident = e.id AND e.kind = 'incident' AND v.seq > ?) AS first,
+                     (SELECT COUNT(*) FROM events v WHERE v.incident = e.id AND e.kind = 'incident') AS len
+                 FROM entities e WHERE seq > ? ORDER BY seq LIMIT ?
+             ) f ORDER BY f.seq",
         )
-        .bind(cut)
         .bind(cut)
         .bind(since)
         .bind(limit)
