@@ -105,6 +105,31 @@ async fn one_idempotency_key_sent_to_two_replicas_is_applied_once() {
 }
 
 #[tokio::test]
+async fn notes_on_one_incident_through_alternating_replicas_each_see_the_others_write() {
+    // Each replica keeps the incidents it wrote last decoded; one written since by the other
+    // must be read again, or a note would be decided on a timeline that lacks the other's.
+    let Some((a, b)) = replicas().await else { return };
+    let incident = create(&a, "retrieval index stale").await;
+    let opened = incident.timeline.len();
+    let mut version = incident.version;
+    for n in 0..10 {
+        let through = if n % 2 == 0 { &a } else { &b };
+        let body = json!({ "version": version, "text": format!("note {n}") });
+        let noted: Incident =
+            call(through, "POST", ERIN, &format!("/v1/incidents/{}/notes", incident.id), Some(body), None)
+                .await
+                .json(200);
+        assert_eq!(noted.timeline.len(), opened + n + 1, "note {n} follows every note before it");
+        version = noted.version;
+    }
+    let (from_a, from_b) = (fetch(&a, &incident.id).await, fetch(&b, &incident.id).await);
+    assert_eq!(from_a, from_b);
+    let notes: Vec<&str> = from_a.timeline[opened..].iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(notes, (0..10).map(|n| format!("note {n}")).collect::<Vec<_>>());
+    assert_eq!(from_a.version, incident.version + 10);
+}
+
+#[tokio::test]
 async fn writes_through_both_replicas_at_once_all_reach_the_feed_each_once() {
     let Some((a, b)) = replicas().await else { return };
     let seeded: DecodedPage = call(&a, "GET", ERIN, "/v1/changes?limit=500", None, None).await.json(200);

@@ -218,6 +218,16 @@ pub fn decide(
     let Some(current) = current.filter(|e| e.kind() == command.kind()) else {
         return Decision::NotFound;
     };
+    let stale = command.checks_version() && seen_version != current.version();
+    if !stale && matches!(current, Entity::Incident(_)) {
+        // An incident's actions check before they change anything (a refused one leaves it as
+        // it was): applied in place, without copying a long timeline.
+        let mut next = current;
+        return match next.apply(command, actor, now, policy) {
+            Ok(()) => Decision::Applied(next),
+            Err(reason) => Decision::Rejected { reason, current: next },
+        };
+    }
     let mut next = current.clone();
     let verdict = match next.apply(command, actor, now, policy) {
         Err(reason) => Err(reason),
@@ -273,5 +283,34 @@ mod tests {
             panic!("resolving twice is refused");
         };
         assert!(!matches!(reason, Rejection::StaleVersion { .. }), "the rule says why before the version: {reason:?}");
+    }
+
+    #[test]
+    fn a_refused_incident_action_leaves_the_incident_as_it_was() {
+        use crate::domain::{NewIncident, Priority};
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let new = NewIncident { title: "5xx spike".into(), service_id: "llm-gateway".into(), priority: Priority::P1 };
+        let mut incident = Incident::trigger("INC-1".into(), new, "alertmanager", now, None);
+        incident.apply(&IncidentAction::Acknowledge, ActionContext { actor: "dana", now, policy: None }).unwrap();
+        let v = incident.version;
+        let refused = [
+            IncidentAction::Acknowledge,
+            IncidentAction::Reassign { to: "dana".into() },
+            IncidentAction::Reassign { to: " ".into() },
+            IncidentAction::Note { text: "x".repeat(5_000) },
+            IncidentAction::Note { text: String::new() },
+            IncidentAction::Star { event: 99, starred: true },
+        ];
+        for action in refused {
+            let before = Entity::Incident(incident.clone());
+            let decision = decide(Some(before.clone()), &Command::Incident(action.clone()), v, "erin", now, None);
+            let Decision::Rejected { current, .. } = decision else { panic!("{action:?} is refused") };
+            assert_eq!(current, before, "{action:?} changed nothing");
+        }
+        let mut top = incident.clone();
+        top.tier = crate::domain::Tier::T4;
+        let before = Entity::Incident(top);
+        let decision = decide(Some(before.clone()), &Command::Incident(IncidentAction::Escalate), v, "erin", now, None);
+        assert!(matches!(decision, Decision::Rejected { current, .. } if current == before));
     }
 }

@@ -47,10 +47,15 @@ pub async fn through_source(
     if state.sources.iter().next().is_none() {
         return Ok(Routed::Record { notice: None });
     }
-    let Some(incident) = state.store.incident(id).await? else {
+    // The head says where the incident came from; most come from no source, and their
+    // timelines are not read here.
+    let Some(head) = state.store.incident_head(id).await? else {
         return Ok(Routed::Record { notice: None });
     };
-    let Some(source) = incident.source.as_deref().and_then(|name| state.sources.get(name)) else {
+    let Some(source) = head.source.as_deref().and_then(|name| state.sources.get(name)) else {
+        return Ok(Routed::Record { notice: None });
+    };
+    let Some(incident) = state.store.incident(id).await? else {
         return Ok(Routed::Record { notice: None });
     };
     match source.support(action) {

@@ -324,7 +324,7 @@ pub(crate) fn conflict(reason: Rejection, current: Entity, now: chrono::DateTime
 }
 
 async fn policy_of(state: &ServerState, incident_id: &str) -> Result<Option<EscalationPolicy>, ApiError> {
-    let Some(incident) = state.store.incident(incident_id).await? else {
+    let Some(incident) = state.store.incident_head(incident_id).await? else {
         return Ok(None);
     };
     Ok(state.store.service_policy(&incident.service_id).await?)

@@ -93,9 +93,13 @@ pub struct Seen {
 pub trait Documents: Send + Sync + 'static {
     /// Identifies this database; it changes only when the database is created anew.
     fn stored_epoch(&self) -> &str;
+    /// The incidents this process wrote last, decoded ([`Decoded`](super::decoded::Decoded)).
+    fn decoded(&self) -> &super::decoded::Decoded;
     /// The documents `doc`, `docs` and `recent` answer (and [`Writer::doc`]) are whole: an
     /// incident's with its timeline ([`assembled`]).
     async fn doc(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError>;
+    /// The document as stored: an incident's without its timeline.
+    async fn stored(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError>;
     /// Every document of `kind`, by id.
     async fn docs(&self, kind: &str) -> Result<Vec<String>, StoreError>;
     /// Documents of `kind`, most recently changed first (`open_only`: those whose flag is set).
@@ -127,6 +131,8 @@ pub trait Documents: Send + Sync + 'static {
 pub trait Writer: Send {
     async fn seen(&mut self, user: &str, key: &str) -> Result<Option<Seen>, StoreError>;
     async fn doc(&mut self, kind: &str, id: &str) -> Result<Option<String>, StoreError>;
+    /// The sequence number of the write that last stored `kind` `id`.
+    async fn seq(&mut self, kind: &str, id: &str) -> Result<Option<i64>, StoreError>;
     /// The next value of a counter: `first` the first time, then one more each time.
     async fn next_number(&mut self, counter: &str, first: i64) -> Result<i64, StoreError>;
     /// Stores a document under the feed's next sequence number, which it answers.
@@ -299,6 +305,11 @@ impl<D: Documents> Store for D {
         get(self, KIND_INCIDENT, id).await
     }
 
+    async fn incident_head(&self, id: &str) -> Result<Option<Incident>, StoreError> {
+        let Some(head) = self.stored(KIND_INCIDENT, id).await? else { return Ok(None) };
+        Ok(Some(serde_json::from_str(&assembled(KIND_INCIDENT, head, None))?))
+    }
+
     async fn incidents(&self, open_only: bool, limit: u32) -> Result<Vec<Incident>, StoreError> {
         decode_all(&self.recent(KIND_INCIDENT, open_only, limit).await?)
     }
@@ -402,6 +413,19 @@ impl<D: Documents> Store for D {
         }
         let kind = stored_kind(request.kind);
         let input = match &request.id {
+            // An incident this process wrote last, if the database still has that write: its
+            // timeline is not read and parsed again.
+            Some(id) if request.kind == EntityKind::Incident => {
+                let kept = match writer.seq(kind, id).await? {
+                    Some(seq) => self.decoded().take(id, seq),
+                    None => None,
+                };
+                let current = match kept {
+                    Some(incident) => Some(Entity::Incident(incident)),
+                    None => writer.doc(kind, id).await?.map(|d| decode_entity(request.kind, &d)).transpose()?,
+                };
+                TxInput { current, new_id: None }
+            }
             Some(id) => {
                 let doc = writer.doc(kind, id).await?;
                 TxInput { current: doc.map(|d| decode_entity(request.kind, &d)).transpose()?, new_id: None }
@@ -419,6 +443,7 @@ impl<D: Documents> Store for D {
             _ => Vec::new(),
         };
         let mut outcome = (request.decide)(input);
+        let mut written_at = None;
         if let Some(entity) = &mut outcome.write {
             if entity.kind() != request.kind || expected_id.as_deref() != Some(entity.id()) {
                 let wrote = format!("{} `{}`", entity.kind().label(), entity.id());
@@ -436,6 +461,7 @@ impl<D: Documents> Store for D {
                         }
                     }
                     writer.write_events(&incident.id, seq, &changed, incident.timeline.len() as i64).await?;
+                    written_at = Some(seq);
                 }
                 other => {
                     writer.write(kind, other.id(), Some(open), &encode_entity(other)?).await?;
@@ -449,6 +475,9 @@ impl<D: Documents> Store for D {
             writer.remember(scope, status, &body, now, now - IDEMPOTENCY_RETENTION_HOURS * 3_600).await?;
         }
         writer.commit().await?;
+        if let (Some(seq), Some(Entity::Incident(incident))) = (written_at, outcome.write) {
+            self.decoded().put(seq, incident);
+        }
         Ok(TxResult::Fresh(outcome.response))
     }
 

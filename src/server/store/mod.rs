@@ -8,6 +8,7 @@
 //! answer, and records that answer under the idempotency key, all atomically. What writes into a
 //! store beside the API is a [`Source`](crate::server::sources::Source).
 
+pub mod decoded;
 pub mod docs;
 pub mod postgres;
 pub mod sqlite;
@@ -184,6 +185,9 @@ pub trait Store: Send + Sync + 'static {
     /// `limit` changes, and stops early past [`docs::PAGE_BYTES`] of documents.
     async fn change_docs(&self, since: i64, limit: u32, tails: bool) -> Result<ChangeDocs, StoreError>;
     async fn incident(&self, id: &str) -> Result<Option<Incident>, StoreError>;
+    /// The incident without its timeline (left empty), read without reading the timeline: for
+    /// what its head decides (its service's policy, its source).
+    async fn incident_head(&self, id: &str) -> Result<Option<Incident>, StoreError>;
     /// Incidents, most recently changed first; `open_only` leaves out resolved ones.
     async fn incidents(&self, open_only: bool, limit: u32) -> Result<Vec<Incident>, StoreError>;
     async fn ticket(&self, key: &str) -> Result<Option<Ticket>, StoreError>;

@@ -43,6 +43,7 @@ pub struct PostgresStore {
     changed: watch::Sender<i64>,
     /// Listens on [`CHANGES_CHANNEL`]; aborted with the store.
     listener: tokio::task::JoinHandle<()>,
+    decoded: super::decoded::Decoded,
 }
 
 impl Drop for PostgresStore {
@@ -129,7 +130,7 @@ impl PostgresStore {
         listener.listen(CHANGES_CHANNEL).await?;
         let changed = watch::Sender::new(head_of(&pool).await?);
         let listener = tokio::spawn(listen(listener, changed.clone(), pool.clone()));
-        Ok(PostgresStore { pool, epoch, options, changed, listener })
+        Ok(PostgresStore { pool, epoch, options, changed, listener, decoded: Default::default() })
     }
 }
 
@@ -143,6 +144,10 @@ impl Documents for PostgresStore {
         &self.epoch
     }
 
+    fn decoded(&self) -> &super::decoded::Decoded {
+        &self.decoded
+    }
+
     async fn doc(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
         let row = sqlx::query_as(
             "SELECT doc, (SELECT string_agg(v.event, ',' ORDER BY v.n) FROM events v
@@ -154,6 +159,14 @@ impl Documents for PostgresStore {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|(doc, events)| assembled(kind, doc, events)))
+    }
+
+    async fn stored(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = $1 AND id = $2")
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn docs(&self, kind: &str) -> Result<Vec<String>, StoreError> {
@@ -205,9 +218,9 @@ impl Documents for PostgresStore {
     }
 
     async fn feed(&self, since: i64, limit: i64, cut: i64) -> Result<Vec<FeedRow>, StoreError> {
+        // Every event from the first one changed after the cut on: the tail a console puts after
+        // the events it has before it.
         Ok(sqlx::query_as(
-            // Every event from the first one changed after the cut on: the tail a console
-            // puts after the events it has before it.
             "SELECT kind, seq, doc,
                  (SELECT string_agg(v.event, ',' ORDER BY v.n) FROM events v
                   WHERE v.incident = f.id AND f.kind = 'incident' AND v.n >= f.first),
@@ -322,6 +335,14 @@ impl Writer for PgWriter {
         .fetch_optional(&mut *self.tx)
         .await?;
         Ok(row.map(|(doc, events)| assembled(kind, doc, events)))
+    }
+
+    async fn seq(&mut self, kind: &str, id: &str) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT seq FROM entities WHERE kind = $1 AND id = $2")
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?)
     }
 
     async fn next_number(&mut self, counter: &str, first: i64) -> Result<i64, StoreError> {

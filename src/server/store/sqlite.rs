@@ -23,6 +23,7 @@ pub struct SqliteStore {
     /// The feed's head, moved by every write's commit (a SQLite file has one server: no one
     /// else writes).
     changed: watch::Sender<i64>,
+    decoded: super::decoded::Decoded,
 }
 
 impl SqliteStore {
@@ -40,7 +41,13 @@ impl SqliteStore {
             }
         };
         let head = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM entities").fetch_one(&pool).await?;
-        Ok(SqliteStore { pool, epoch, writer: Mutex::new(()), changed: watch::Sender::new(head) })
+        Ok(SqliteStore {
+            pool,
+            epoch,
+            writer: Mutex::new(()),
+            changed: watch::Sender::new(head),
+            decoded: Default::default(),
+        })
     }
 }
 
@@ -54,6 +61,10 @@ impl Documents for SqliteStore {
         &self.epoch
     }
 
+    fn decoded(&self) -> &super::decoded::Decoded {
+        &self.decoded
+    }
+
     async fn doc(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
         let row = sqlx::query_as(
             "SELECT doc, (SELECT group_concat(v.event, ',' ORDER BY v.n) FROM events v
@@ -65,6 +76,14 @@ impl Documents for SqliteStore {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|(doc, events)| assembled(kind, doc, events)))
+    }
+
+    async fn stored(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT doc FROM entities WHERE kind = ? AND id = ?")
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn docs(&self, kind: &str) -> Result<Vec<String>, StoreError> {
@@ -114,9 +133,9 @@ impl Documents for SqliteStore {
     }
 
     async fn feed(&self, since: i64, limit: i64, cut: i64) -> Result<Vec<FeedRow>, StoreError> {
+        // Every event from the first one changed after the cut on: the tail a console puts after
+        // the events it has before it.
         Ok(sqlx::query_as(
-            // Every event from the first one changed after the cut on: the tail a console
-            // puts after the events it has before it.
             "SELECT kind, seq, doc,
                  (SELECT group_concat(v.event, ',' ORDER BY v.n) FROM events v
                   WHERE v.incident = f.id AND f.kind = 'incident' AND v.n >= f.first),
@@ -200,6 +219,14 @@ impl Writer for SqliteWriter<'_> {
         .fetch_optional(&mut *self.tx)
         .await?;
         Ok(row.map(|(doc, events)| assembled(kind, doc, events)))
+    }
+
+    async fn seq(&mut self, kind: &str, id: &str) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT seq FROM entities WHERE kind = ? AND id = ?")
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&mut *self.tx)
+            .await?)
     }
 
     async fn next_number(&mut self, counter: &str, first: i64) -> Result<i64, StoreError> {
