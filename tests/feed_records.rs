@@ -39,15 +39,20 @@ fn record(incident: Incident) -> Value {
     serde_json::to_value(Change::Incident(incident)).unwrap()
 }
 
+/// A fake backend's routes for who the console is (erin, a responder) and who else there is.
+fn signed_in() -> axum::Router {
+    axum::Router::new()
+        .route("/v1/me", axum::routing::get(|| async { axum::Json(json!({"name": "erin", "role": "responder"})) }))
+        .route("/v1/users", axum::routing::get(|| async { axum::Json(json!({"users": []})) }))
+}
+
 /// A backend whose first page is `first` (cursor `c1`) and whose later pages are empty; it
 /// remembers every `since` it was asked with.
 async fn fake_backend(first: Vec<Value>) -> (String, Arc<Mutex<Vec<Option<String>>>>, tokio::task::JoinHandle<()>) {
     let asked = Arc::new(Mutex::new(Vec::new()));
     let seen = asked.clone();
     let first = Arc::new(first);
-    let app = axum::Router::new()
-        .route("/v1/me", axum::routing::get(|| async { axum::Json(json!({"name": "erin", "role": "responder"})) }))
-        .route("/v1/users", axum::routing::get(|| async { axum::Json(json!({"users": []})) }))
+    let app = signed_in()
         .route(
             "/v1/changes",
             axum::routing::get(move |Query(query): Query<std::collections::HashMap<String, String>>| {
@@ -212,9 +217,7 @@ async fn a_tail_the_cache_cannot_complete_is_read_whole_and_one_gone_since_is_dr
     let read = Arc::new(Mutex::new(Vec::new()));
     let reads = read.clone();
     let whole = Arc::new(served_whole.clone());
-    let app = axum::Router::new()
-        .route("/v1/me", axum::routing::get(|| async { axum::Json(json!({"name": "erin", "role": "responder"})) }))
-        .route("/v1/users", axum::routing::get(|| async { axum::Json(json!({"users": []})) }))
+    let app = signed_in()
         .route(
             "/v1/changes",
             axum::routing::get(move |Query(query): Query<std::collections::HashMap<String, String>>| {

@@ -149,16 +149,7 @@ impl Documents for PostgresStore {
     }
 
     async fn doc(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query_as(
-            "SELECT doc, (SELECT string_agg(v.event, ',' ORDER BY v.n) FROM events v
-                          WHERE v.incident = e.id AND e.kind = 'incident')
-             FROM entities e WHERE kind = $1 AND id = $2",
-        )
-        .bind(kind)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|(doc, events)| assembled(kind, doc, events)))
+        whole_doc(&self.pool, kind, id).await
     }
 
     async fn stored(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
@@ -325,16 +316,7 @@ impl Writer for PgWriter {
     }
 
     async fn doc(&mut self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query_as(
-            "SELECT doc, (SELECT string_agg(v.event, ',' ORDER BY v.n) FROM events v
-                          WHERE v.incident = e.id AND e.kind = 'incident')
-             FROM entities e WHERE kind = $1 AND id = $2",
-        )
-        .bind(kind)
-        .bind(id)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        Ok(row.map(|(doc, events)| assembled(kind, doc, events)))
+        whole_doc(&mut *self.tx, kind, id).await
     }
 
     async fn seq(&mut self, kind: &str, id: &str) -> Result<Option<i64>, StoreError> {
@@ -434,4 +416,23 @@ impl Writer for PgWriter {
         }
         Ok(self.tx.commit().await?)
     }
+}
+
+/// An entity's document, whole (an incident's with its events put back), read through `on`: the
+/// pool, or a writer's transaction.
+async fn whole_doc<'e>(
+    on: impl sqlx::Executor<'e, Database = sqlx::Postgres>,
+    kind: &str,
+    id: &str,
+) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query_as(
+        "SELECT doc, (SELECT string_agg(v.event, ',' ORDER BY v.n) FROM events v
+                          WHERE v.incident = e.id AND e.kind = 'incident')
+             FROM entities e WHERE kind = $1 AND id = $2",
+    )
+    .bind(kind)
+    .bind(id)
+    .fetch_optional(on)
+    .await?;
+    Ok(row.map(|(doc, events)| assembled(kind, doc, events)))
 }

@@ -66,16 +66,7 @@ impl Documents for SqliteStore {
     }
 
     async fn doc(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query_as(
-            "SELECT doc, (SELECT group_concat(v.event, ',' ORDER BY v.n) FROM events v
-                          WHERE v.incident = e.id AND e.kind = 'incident')
-             FROM entities e WHERE kind = ? AND id = ?",
-        )
-        .bind(kind)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|(doc, events)| assembled(kind, doc, events)))
+        whole_doc(&self.pool, kind, id).await
     }
 
     async fn stored(&self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
@@ -209,16 +200,7 @@ impl Writer for SqliteWriter<'_> {
     }
 
     async fn doc(&mut self, kind: &str, id: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query_as(
-            "SELECT doc, (SELECT group_concat(v.event, ',' ORDER BY v.n) FROM events v
-                          WHERE v.incident = e.id AND e.kind = 'incident')
-             FROM entities e WHERE kind = ? AND id = ?",
-        )
-        .bind(kind)
-        .bind(id)
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        Ok(row.map(|(doc, events)| assembled(kind, doc, events)))
+        whole_doc(&mut *self.tx, kind, id).await
     }
 
     async fn seq(&mut self, kind: &str, id: &str) -> Result<Option<i64>, StoreError> {
@@ -316,4 +298,23 @@ impl Writer for SqliteWriter<'_> {
         }
         Ok(())
     }
+}
+
+/// An entity's document, whole (an incident's with its events put back), read through `on`: the
+/// pool, or a writer's transaction.
+async fn whole_doc<'e>(
+    on: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    kind: &str,
+    id: &str,
+) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query_as(
+        "SELECT doc, (SELECT group_concat(v.event, ',' ORDER BY v.n) FROM events v
+                          WHERE v.incident = e.id AND e.kind = 'incident')
+             FROM entities e WHERE kind = ? AND id = ?",
+    )
+    .bind(kind)
+    .bind(id)
+    .fetch_optional(on)
+    .await?;
+    Ok(row.map(|(doc, events)| assembled(kind, doc, events)))
 }
